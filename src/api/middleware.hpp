@@ -1,0 +1,56 @@
+#pragma once
+// Per-route policies applied in one place, in a fixed order: rate limit, authentication (session
+// cookie or sk- key), CSRF for cookie-authenticated state changes, then the handler; errors are
+// mapped to status and JSON here and nowhere else.
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+
+#include "api/site.hpp"
+#include "http/request.hpp"
+#include "store/records.hpp"
+
+namespace plaza::api {
+
+using boost::asio::awaitable;
+
+enum class Auth {
+  none,     // anyone
+  session,  // a signed-in browser (cookie)
+  any,      // a session or an sk- key
+  admin,    // a signed-in admin (cookie)
+};
+
+struct Policy {
+  Auth auth = Auth::none;
+  bool rate_limit = true;
+  bool openai_errors = false;  // /v1 answers errors in OpenAI's shape
+};
+
+struct Ctx {
+  http::Request& req;
+  Site& site;
+  std::optional<store::User> user;
+  std::optional<store::ApiKey> key;  // when authenticated by an sk- key
+  std::string session_token;         // when authenticated by a cookie
+  std::string csrf_token;
+
+  const store::User& me() const { return *user; }
+};
+
+using ApiHandler = awaitable<http::Response> (*)(Ctx&);
+
+void add_route(http::Router& router, Site& site, std::string method, std::string pattern, Policy policy,
+               ApiHandler handler);
+
+// The request body as a JSON object; 415 unless it is sent as application/json.
+boost::json::object body_object(const Ctx& ctx);
+http::Response json_response(int status, const boost::json::value& v);
+boost::json::object user_json(const store::User& u);
+
+inline constexpr const char* kSessionCookie = "plaza_session";
+inline constexpr const char* kCsrfCookie = "plaza_csrf";
+
+}  // namespace plaza::api

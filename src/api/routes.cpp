@@ -1,0 +1,79 @@
+#include <boost/json/serialize.hpp>
+
+#include "api/admin_handlers.hpp"
+#include "api/auth_handlers.hpp"
+#include "api/key_handlers.hpp"
+#include "api/middleware.hpp"
+#include "store/async.hpp"
+
+namespace plaza::api {
+
+namespace {
+
+// /healthz answers from memory: load balancers poll it often and a database stall should not make
+// every instance look dead at once. /readyz checks the database.
+awaitable<http::Response> healthz(Ctx&) { co_return http::Response::json(200, R"({"status":"ok"})"); }
+
+awaitable<http::Response> readyz(Ctx& ctx) {
+  co_await store::read(ctx.site.db, [](store::Conn& c) { c.query("SELECT 1"); });
+  co_return http::Response::json(200, R"({"status":"ready"})");
+}
+
+awaitable<http::Response> metrics(Ctx& ctx) {
+  http::Response r{200, {{"Content-Type", "text/plain; version=0.0.4"}}, ctx.site.metrics->render()};
+  co_return r;
+}
+
+awaitable<http::Response> static_file(const Site* site, http::Request& req) { co_return site->static_files.serve(req); }
+
+}  // namespace
+
+std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site) {
+  const Policy open{Auth::none, false};
+  const Policy limited{Auth::none, true};
+  const Policy session{Auth::session, true};
+  const Policy any{Auth::any, true};
+  const Policy admin{Auth::admin, true};
+
+  add_route(router, site, "GET", "/healthz", open, healthz);
+  add_route(router, site, "GET", "/readyz", open, readyz);
+  add_route(router, site, "GET", "/metrics", open, metrics);
+
+  add_route(router, site, "GET", "/api/setup", limited, get_setup);
+  add_route(router, site, "POST", "/api/setup", limited, post_setup);
+  add_route(router, site, "POST", "/api/auth/register", limited, post_register);
+  add_route(router, site, "POST", "/api/auth/login", limited, post_login);
+  add_route(router, site, "POST", "/api/auth/logout", session, post_logout);
+  add_route(router, site, "GET", "/api/me", any, get_me);
+  add_route(router, site, "PATCH", "/api/me", session, patch_me);
+  add_route(router, site, "POST", "/api/me/password", session, post_password);
+
+  add_route(router, site, "GET", "/api/keys", session, list_keys);
+  add_route(router, site, "POST", "/api/keys", session, create_key);
+  add_route(router, site, "DELETE", "/api/keys/{id}", session, revoke_key);
+
+  add_route(router, site, "GET", "/api/admin/users", admin, admin_list_users);
+  add_route(router, site, "PATCH", "/api/admin/users/{id}", admin, admin_update_user);
+
+  router.set_fallback(site.config.max_body_bytes,
+                      [s = &site](http::Request& req) { return static_file(s, req); });
+
+  std::vector<std::string> names;
+  for (const auto& r : router.routes()) names.push_back(r.method + " " + r.pattern);
+  names.push_back("static");
+  auto m = std::make_unique<http::Metrics>(std::move(names));
+  site.metrics = m.get();
+  m->add_source([db = &site.db] {
+    auto s = db->stats();
+    return "# HELP plaza_db_pool_connections Database connections by state.\n"
+           "# TYPE plaza_db_pool_connections gauge\n"
+           "plaza_db_pool_connections{state=\"in_use\"} " + std::to_string(s.in_use) + "\n" +
+           "plaza_db_pool_connections{state=\"size\"} " + std::to_string(s.size) + "\n" +
+           "# HELP plaza_db_pool_waits_total Acquisitions that waited for a free connection.\n"
+           "# TYPE plaza_db_pool_waits_total counter\n"
+           "plaza_db_pool_waits_total " + std::to_string(s.waits) + "\n";
+  });
+  return m;
+}
+
+}  // namespace plaza::api

@@ -1,0 +1,179 @@
+// The plaza command line: serve, migrate, admin create, doctor. Only wiring lives here.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "api/site.hpp"
+#include "config/config.hpp"
+#include "core/error.hpp"
+#include "crypto/crypto.hpp"
+#include "http/server.hpp"
+#include "plaza/version.hpp"
+#include "store/migrations.hpp"
+
+namespace {
+
+using namespace plaza;
+
+std::unique_ptr<store::Database> open_db(const Config& c) {
+  return store::open_database(c.effective_database_url(), c.db_pool_size, c.db_threads);
+}
+
+std::string redact(const std::string& url) {
+  // postgresql://user:secret@host/db -> postgresql://user:***@host/db
+  auto scheme = url.find("://");
+  auto at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos) return url;
+  auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+int serve(const Config& config) {
+  std::filesystem::create_directories(config.data_dir);
+  auto db = open_db(config);
+  int applied = store::migrate(*db);
+  spdlog::info("database {} at schema version {} ({} applied now)", redact(config.effective_database_url()),
+               store::latest_schema_version(), applied);
+
+  SystemClock clock;
+  api::Site site(config, *db, clock);
+  if (site.static_files.file_count() == 0)
+    spdlog::warn("no web app in {}: build it with `make run` (or `npm run build` in web/)", config.web_dir);
+  http::Router router;
+  auto metrics = api::register_routes(router, site);
+
+  auto colon = config.listen.rfind(':');
+  http::ServerOptions opts;
+  opts.host = config.listen.substr(0, colon);
+  opts.port = static_cast<uint16_t>(std::stoi(config.listen.substr(colon + 1)));
+  opts.threads = config.io_threads;
+  opts.max_header_bytes = static_cast<std::size_t>(config.max_header_bytes);
+  opts.header_timeout = std::chrono::milliseconds(config.header_timeout_ms);
+  opts.body_timeout = std::chrono::milliseconds(config.body_timeout_ms);
+  opts.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
+  opts.shutdown_grace = std::chrono::seconds(config.shutdown_grace_seconds);
+  opts.access_log = config.access_log;
+  opts.trust_proxy = config.trust_proxy;
+  http::Server server(opts, router, *metrics);
+  uint16_t port;
+  try {
+    port = server.listen();
+  } catch (const std::exception& e) {
+    spdlog::error("cannot listen on {}: {}", config.listen, e.what());
+    return 1;
+  }
+  std::string base = config.public_url.empty() ? "http://" + opts.host + ":" + std::to_string(port) : config.public_url;
+  spdlog::info("plaza {} listening on http://{}:{}", kVersion, opts.host, port);
+  if (auto token = site.accounts.issue_setup_token_sync())
+    spdlog::warn("this site has no administrator yet: open {}/setup?token={} to create one "
+                 "(or run `plaza admin create`)", base, *token);
+  server.run();
+  spdlog::info("stopped");
+  return 0;
+}
+
+int doctor(const Config& config) {
+  int problems = 0;
+  std::cout << "configuration: ok (listen " << config.listen << ", data_dir " << config.data_dir << ")\n";
+  std::cout << "database: " << redact(config.effective_database_url()) << "\n";
+  std::unique_ptr<store::Database> db;
+  try {
+    db = open_db(config);
+    std::cout << "  reachable: yes\n";
+  } catch (const std::exception& e) {
+    std::cout << "  reachable: NO: " << e.what() << "\n";
+    return 1;
+  }
+  int version = store::schema_version(*db);
+  int latest = store::latest_schema_version();
+  std::cout << "  schema version: " << version << " (this binary: " << latest << ")";
+  if (version < latest) {
+    std::cout << " — pending migrations: run `plaza migrate`";
+    ++problems;
+  } else if (version > latest) {
+    std::cout << " — the database is NEWER than this binary: run a newer plaza";
+    ++problems;
+  }
+  std::cout << "\n";
+  if (!std::filesystem::exists(std::filesystem::path(config.web_dir) / "index.html"))
+    std::cout << "web app: not built in " << config.web_dir << " (run `make run`)\n";
+  std::cout << (problems ? "problems found: " + std::to_string(problems) : std::string("no problems found")) << "\n";
+  return problems ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  crypto::init();
+  CLI::App app{"Plaza: an LLM chat platform with an app square"};
+  app.set_version_flag("--version", std::string("plaza ") + kVersion);
+  app.require_subcommand(1);
+  app.fallthrough();  // settings may follow the subcommand: plaza serve --listen ...
+  app.footer("Every setting can also be set in plaza.toml (e.g. data_dir = \"...\") or as PLAZA_<NAME>.");
+  std::string config_file;
+  app.add_option("--config", config_file, "plaza.toml to read (default: ./plaza.toml when present)")
+      ->envname("PLAZA_CONFIG");
+  std::map<std::string, std::string> flags;
+  std::map<std::string, std::string> flag_values;
+  for (const auto& s : all_settings()) {
+    app.add_option("--" + s.flag, flag_values[s.name], s.help + " [env " + s.env + "]")->group("Settings");
+  }
+
+  auto* serve_cmd = app.add_subcommand("serve", "Run the site (applies pending migrations first)");
+  auto* migrate_cmd = app.add_subcommand("migrate", "Apply pending database migrations and exit");
+  auto* doctor_cmd = app.add_subcommand("doctor", "Check the configuration, the database and its schema");
+  auto* admin_cmd = app.add_subcommand("admin", "Administration tasks");
+  admin_cmd->require_subcommand(1);
+  auto* create_cmd = admin_cmd->add_subcommand("create", "Create an administrator (or promote an existing user)");
+  std::string username, password;
+  create_cmd->add_option("--username", username, "the administrator's username")->required();
+  create_cmd->add_option("--password", password, "at least 8 characters (or PLAZA_ADMIN_PASSWORD)")
+      ->envname("PLAZA_ADMIN_PASSWORD")
+      ->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  for (const auto& s : all_settings()) {
+    if (app.count("--" + s.flag)) flags[s.name] = flag_values[s.name];
+  }
+  Config config;
+  try {
+    config = load_config(config_file, flags);
+  } catch (const ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  }
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  try {
+    if (*serve_cmd) return serve(config);
+    if (*doctor_cmd) return doctor(config);
+    if (*migrate_cmd) {
+      auto db = open_db(config);
+      int applied = store::migrate(*db);
+      std::cout << "applied " << applied << " migration(s); schema version " << store::schema_version(*db) << "\n";
+      return 0;
+    }
+    if (*create_cmd) {
+      auto db = open_db(config);
+      store::migrate(*db);
+      SystemClock clock;
+      services::LoginThrottle throttle(clock, 5);
+      services::Accounts accounts(*db, clock, throttle, {api::password_cost(config.password_cost)});
+      auto user = accounts.create_admin_sync(username, password);
+      std::cout << "administrator " << user.username << " (id " << user.id << ") is ready\n";
+      return 0;
+    }
+  } catch (const plaza::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,206 @@
+#include "config/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+
+namespace plaza {
+
+namespace {
+
+using Setter = std::function<std::string(Config&, const std::string&)>;  // returns an error or ""
+
+struct Setting {
+  SettingInfo info;
+  Setter set;
+};
+
+template <class Int>
+Setter int_setting(Int Config::*member, Int min, Int max) {
+  return [=](Config& c, const std::string& v) -> std::string {
+    Int out{};
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    if (ec != std::errc() || p != v.data() + v.size()) return "'" + v + "' is not a whole number";
+    if (out < min || out > max)
+      return "'" + v + "' is outside " + std::to_string(min) + ".." + std::to_string(max);
+    c.*member = out;
+    return "";
+  };
+}
+
+Setter bool_setting(bool Config::*member) {
+  return [=](Config& c, const std::string& v) -> std::string {
+    if (v == "true" || v == "1" || v == "yes") c.*member = true;
+    else if (v == "false" || v == "0" || v == "no") c.*member = false;
+    else return "'" + v + "' is not true or false";
+    return "";
+  };
+}
+
+Setter string_setting(std::string Config::*member, std::function<std::string(const std::string&)> check = {}) {
+  return [=](Config& c, const std::string& v) -> std::string {
+    if (check) {
+      if (auto err = check(v); !err.empty()) return err;
+    }
+    c.*member = v;
+    return "";
+  };
+}
+
+std::string check_listen(const std::string& v) {
+  auto colon = v.rfind(':');
+  if (colon == std::string::npos || colon == 0) return "'" + v + "' is not host:port";
+  int port = -1;
+  auto [p, ec] = std::from_chars(v.data() + colon + 1, v.data() + v.size(), port);
+  if (ec != std::errc() || p != v.data() + v.size() || port < 0 || port > 65535)
+    return "'" + v + "' has no valid port (0-65535)";
+  return "";
+}
+
+std::string check_database_url(const std::string& v) {
+  if (v.empty() || v.starts_with("sqlite:") || v.starts_with("postgresql://") || v.starts_with("postgres://"))
+    return "";
+  return "'" + v + "' must start with sqlite: or postgresql://";
+}
+
+std::string check_one_of(const std::string& v, std::initializer_list<const char*> options) {
+  std::string list;
+  for (const char* o : options) {
+    if (v == o) return "";
+    list += list.empty() ? o : std::string(", ") + o;
+  }
+  return "'" + v + "' must be one of: " + list;
+}
+
+Setting make(std::string name, std::string help, Setter set) {
+  std::string env = "PLAZA_";
+  std::string flag;
+  for (char ch : name) {
+    env.push_back(ch == '_' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
+    flag.push_back(ch == '_' ? '-' : ch);
+  }
+  return {{std::move(name), std::move(env), std::move(flag), std::move(help)}, std::move(set)};
+}
+
+const std::vector<Setting>& settings() {
+  static const std::vector<Setting> kSettings = {
+      make("listen", "address to listen on, host:port (port 0 picks a free port)",
+           string_setting(&Config::listen, check_listen)),
+      make("data_dir", "folder for the SQLite database, uploads and generated keys", string_setting(&Config::data_dir)),
+      make("database_url", "sqlite:PATH or postgresql://... (default sqlite:<data_dir>/plaza.db)",
+           string_setting(&Config::database_url, check_database_url)),
+      make("web_dir", "folder of the built web app", string_setting(&Config::web_dir)),
+      make("public_url", "the site's address as users see it, for links in logs and mails",
+           string_setting(&Config::public_url)),
+      make("io_threads", "I/O threads (0: one per core)", int_setting(&Config::io_threads, 0, 256)),
+      make("db_threads", "threads for blocking database and hashing work", int_setting(&Config::db_threads, 1, 256)),
+      make("db_pool_size", "PostgreSQL connections / SQLite reader connections",
+           int_setting(&Config::db_pool_size, 1, 512)),
+      make("cookie_secure", "mark cookies Secure (set when served over HTTPS)", bool_setting(&Config::cookie_secure)),
+      make("session_ttl_hours", "how long a sign-in lasts", int_setting(&Config::session_ttl_hours, 1, 24 * 365)),
+      make("shutdown_grace_seconds", "time in-flight requests get to finish on SIGTERM",
+           int_setting(&Config::shutdown_grace_seconds, 0, 3600)),
+      make("header_timeout_ms", "time allowed for a request's head to arrive",
+           int_setting(&Config::header_timeout_ms, 50, 600'000)),
+      make("body_timeout_ms", "time allowed for a request's body to arrive",
+           int_setting(&Config::body_timeout_ms, 50, 3'600'000)),
+      make("idle_timeout_seconds", "keep-alive connections idle this long are closed",
+           int_setting(&Config::idle_timeout_seconds, 1, 3600)),
+      make("max_header_bytes", "largest accepted request head", int_setting(&Config::max_header_bytes, 1024, 1 << 20)),
+      make("max_body_bytes", "largest accepted body on /api",
+           int_setting<int64_t>(&Config::max_body_bytes, 1024, int64_t{1} << 32)),
+      make("max_v1_body_bytes", "largest accepted body on /v1",
+           int_setting<int64_t>(&Config::max_v1_body_bytes, 1024, int64_t{1} << 32)),
+      make("password_cost", "argon2id cost: interactive, moderate (min is for tests)",
+           string_setting(&Config::password_cost,
+                          [](const std::string& v) { return check_one_of(v, {"interactive", "moderate", "min"}); })),
+      make("access_log", "write a JSON access log line per request", bool_setting(&Config::access_log)),
+      make("log_level", "trace, debug, info, warn, error",
+           string_setting(&Config::log_level,
+                          [](const std::string& v) { return check_one_of(v, {"trace", "debug", "info", "warn", "error"}); })),
+      make("trust_proxy", "take the client address from X-Forwarded-For (only behind a proxy you run)",
+           bool_setting(&Config::trust_proxy)),
+      make("api_rate_per_minute", "requests per minute per client address on /api and /v1",
+           int_setting(&Config::api_rate_per_minute, 1, 10'000'000)),
+      make("login_failures_before_backoff", "failed sign-ins per address or username before waiting is required",
+           int_setting(&Config::login_failures_before_backoff, 1, 1000)),
+  };
+  return kSettings;
+}
+
+void apply(Config& c, const Setting& s, const std::string& value, const std::string& source) {
+  if (auto err = s.set(c, value); !err.empty())
+    throw ConfigError("configuration: " + source + ": " + err + " (" + s.info.help + ")");
+}
+
+std::string toml_to_string(const toml::node& node) {
+  if (auto s = node.value<std::string>()) return *s;
+  if (node.is_boolean()) return *node.value<bool>() ? "true" : "false";
+  if (auto i = node.value<int64_t>()) return std::to_string(*i);
+  return "\x01";  // not a scalar we accept; the setter rejects it with the setting's name
+}
+
+}  // namespace
+
+const std::vector<SettingInfo>& all_settings() {
+  static const std::vector<SettingInfo> kInfos = [] {
+    std::vector<SettingInfo> out;
+    for (const auto& s : settings()) out.push_back(s.info);
+    return out;
+  }();
+  return kInfos;
+}
+
+std::string Config::effective_database_url() const {
+  return database_url.empty() ? "sqlite:" + data_dir + "/plaza.db" : database_url;
+}
+
+std::string Config::effective_public_url() const {
+  if (!public_url.empty()) return public_url;
+  return "http://" + listen;
+}
+
+Config load_config(const std::string& file, const std::map<std::string, std::string>& flags) {
+  Config c;
+  std::string path = file;
+  if (path.empty() && std::filesystem::exists("plaza.toml")) path = "plaza.toml";
+  if (!path.empty()) {
+    toml::table table;
+    try {
+      table = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+      throw ConfigError("configuration: " + path + ": " + std::string(e.description()));
+    }
+    for (auto&& [key, node] : table) {
+      const Setting* found = nullptr;
+      for (const auto& s : settings())
+        if (s.info.name == key.str()) found = &s;
+      if (!found) throw ConfigError("configuration: " + path + ": unknown setting '" + std::string(key.str()) + "'");
+      std::string value = toml_to_string(node);
+      if (value == "\x01")
+        throw ConfigError("configuration: " + path + ": " + found->info.name + " must be a string, number or boolean");
+      apply(c, *found, value, path + ": " + found->info.name);
+    }
+  }
+  for (const auto& s : settings()) {
+    if (const char* v = std::getenv(s.info.env.c_str())) apply(c, s, v, s.info.env);
+  }
+  for (const auto& [name, value] : flags) {
+    bool known = false;
+    for (const auto& s : settings()) {
+      if (s.info.name == name) {
+        apply(c, s, value, "--" + s.info.flag);
+        known = true;
+      }
+    }
+    if (!known) throw ConfigError("configuration: unknown setting '" + name + "'");
+  }
+  if (c.effective_database_url().starts_with("sqlite:") && c.effective_database_url().size() == 7)
+    throw ConfigError("configuration: database_url: sqlite: needs a file path");
+  return c;
+}
+
+}  // namespace plaza

@@ -1,0 +1,59 @@
+#pragma once
+// Site configuration: plaza.toml, overridden by PLAZA_* environment variables, overridden by flags.
+// Every setting has one name used three ways: `data_dir` in the file, PLAZA_DATA_DIR in the
+// environment, --data-dir on the command line.
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace plaza {
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "./data";
+  std::string database_url;  // empty: sqlite:<data_dir>/plaza.db
+  std::string web_dir = "./web/dist";
+  std::string public_url;  // empty: http://<listen>
+  int io_threads = 0;      // 0: one per core
+  int db_threads = 8;      // threads that run blocking database and hashing work
+  int db_pool_size = 8;    // PostgreSQL connections, SQLite readers
+  bool cookie_secure = false;
+  int session_ttl_hours = 720;
+  int shutdown_grace_seconds = 10;
+  int header_timeout_ms = 10'000;   // the whole request head must arrive within this
+  int body_timeout_ms = 30'000;     // the body must arrive within this
+  int idle_timeout_seconds = 60;    // keep-alive connections with no request are closed after this
+  int max_header_bytes = 16 * 1024;
+  int64_t max_body_bytes = 1024 * 1024;  // /api routes
+  int64_t max_v1_body_bytes = 8 * 1024 * 1024;  // /v1 routes (images inline in chat requests)
+  std::string password_cost = "interactive";  // interactive | moderate | min (tests only)
+  bool access_log = true;
+  std::string log_level = "info";
+  bool trust_proxy = false;  // take the client address from X-Forwarded-For
+  int api_rate_per_minute = 1200;  // per client address, over /api and /v1
+  int login_failures_before_backoff = 5;
+
+  std::string effective_database_url() const;
+  std::string effective_public_url() const;
+};
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct SettingInfo {
+  std::string name;  // file key
+  std::string env;   // environment variable
+  std::string flag;  // command-line flag without dashes
+  std::string help;
+};
+const std::vector<SettingInfo>& all_settings();
+
+// Loads the file (when `file` is non-empty, or ./plaza.toml exists), then the environment, then
+// `flags` (setting name -> value). Throws ConfigError naming the setting that is wrong.
+Config load_config(const std::string& file, const std::map<std::string, std::string>& flags);
+
+}  // namespace plaza

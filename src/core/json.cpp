@@ -1,0 +1,71 @@
+#include "core/json.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include "core/error.hpp"
+#include "core/validation.hpp"
+
+namespace plaza::json {
+
+namespace {
+[[noreturn]] void bad(std::string_view key, std::string message) {
+  throw Error(ErrorCode::invalid_request, std::move(message), std::string(key));
+}
+}  // namespace
+
+bj::object parse_object(std::string_view body) {
+  if (!is_valid_utf8(body)) throw Error(ErrorCode::invalid_request, "request body is not valid UTF-8");
+  boost::system::error_code ec;
+  bj::parse_options opts;
+  opts.max_depth = 32;
+  bj::value v = bj::parse(body, ec, {}, opts);
+  if (ec) throw Error(ErrorCode::invalid_request, "request body is not valid JSON: " + ec.message());
+  if (!v.is_object()) throw Error(ErrorCode::invalid_request, "request body must be a JSON object");
+  return std::move(v.as_object());
+}
+
+std::optional<std::string> optional_string(const bj::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return std::nullopt;
+  if (!it->value().is_string()) bad(key, std::string(key) + " must be a string");
+  return std::string(it->value().as_string());
+}
+
+std::string require_string(const bj::object& o, std::string_view key) {
+  auto v = optional_string(o, key);
+  if (!v) bad(key, std::string(key) + " is required");
+  return *v;
+}
+
+std::optional<int64_t> optional_int(const bj::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return std::nullopt;
+  const auto& v = it->value();
+  if (v.is_int64()) return v.as_int64();
+  if (v.is_uint64() && v.as_uint64() <= static_cast<uint64_t>(INT64_MAX)) return static_cast<int64_t>(v.as_uint64());
+  bad(key, std::string(key) + " must be an integer");
+}
+
+std::optional<bool> optional_bool(const bj::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return std::nullopt;
+  if (!it->value().is_bool()) bad(key, std::string(key) + " must be true or false");
+  return it->value().as_bool();
+}
+
+std::optional<std::vector<std::string>> optional_string_array(const bj::object& o, std::string_view key,
+                                                              std::size_t max_items) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return std::nullopt;
+  if (!it->value().is_array()) bad(key, std::string(key) + " must be an array of strings");
+  const auto& arr = it->value().as_array();
+  if (arr.size() > max_items) bad(key, std::string(key) + " has too many items");
+  std::vector<std::string> out;
+  for (const auto& item : arr) {
+    if (!item.is_string()) bad(key, std::string(key) + " must be an array of strings");
+    out.emplace_back(item.as_string());
+  }
+  return out;
+}
+
+}  // namespace plaza::json

@@ -1,0 +1,28 @@
+#pragma once
+// Input rules shared by every surface (web, API, CLI).
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace plaza {
+
+inline constexpr std::size_t kUsernameMin = 3;
+inline constexpr std::size_t kUsernameMax = 32;
+inline constexpr std::size_t kPasswordMin = 8;
+inline constexpr std::size_t kPasswordMax = 256;  // argon2 cost does not depend on it, but bodies should stay small
+inline constexpr std::size_t kEmailMax = 254;
+inline constexpr std::size_t kNameMax = 64;
+
+bool is_valid_utf8(std::string_view s);
+
+// Each returns an error message for the user, or nothing when the value is acceptable.
+std::optional<std::string> check_username(std::string_view username);
+std::optional<std::string> check_password(std::string_view password);
+std::optional<std::string> check_email(std::string_view email);
+std::optional<std::string> check_group(std::string_view group);
+// A short display name (API key names): 1–64 characters of valid UTF-8 without control characters.
+std::optional<std::string> check_display_name(std::string_view name);
+
+std::string ascii_lower(std::string_view s);
+
+}  // namespace plaza

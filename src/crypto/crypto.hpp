@@ -1,0 +1,27 @@
+#pragma once
+// Secrets: password hashing (argon2id via libsodium), random tokens, digests and comparisons that
+// take the same time whatever the input.
+#include <string>
+#include <string_view>
+
+namespace plaza::crypto {
+
+// Must be called once before any other function (sodium_init); safe to call again.
+void init();
+
+// Argon2id cost. `interactive` is libsodium's recommended interactive cost (64 MiB); `min` exists
+// only so tests under sanitizers stay fast and is refused by the configuration outside tests.
+enum class PasswordCost { min, interactive, moderate };
+
+std::string hash_password(std::string_view password, PasswordCost cost);
+bool verify_password(const std::string& stored_hash, std::string_view password);
+
+// n characters from [0-9A-Za-z], uniformly distributed (no modulo bias).
+std::string random_base62(std::size_t n);
+// 32 random bytes as 43 base64url characters: session ids, CSRF and setup tokens.
+std::string random_token();
+
+std::string sha256_hex(std::string_view data);
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+}  // namespace plaza::crypto

@@ -1,0 +1,48 @@
+#pragma once
+// The request and response as handlers see them: plain structs, no Beast types, so api/ and
+// services/ never depend on the server's I/O library.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace plaza::http {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+  std::string method;  // upper case: GET, POST, ...
+  std::string path;    // without the query string, not percent-decoded
+  std::string query;   // after '?', not decoded
+  Headers headers;     // names in lower case
+  std::string body;
+  std::string client_ip;
+  std::string request_id;
+  std::string route;  // the matched route pattern, e.g. /api/keys/{id}
+  std::vector<std::pair<std::string, std::string>> params;  // path parameters, decoded
+
+  std::string_view header(std::string_view lower_name) const;
+  std::optional<std::string> cookie(std::string_view name) const;
+  std::optional<std::string> query_param(std::string_view name) const;
+  std::string_view param(std::string_view name) const;
+  bool is_json() const;  // Content-Type is application/json
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  Response& header(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+    return *this;
+  }
+  static Response json(int status, std::string body);
+  static Response no_content() { return Response{204, {}, {}}; }
+};
+
+std::string percent_decode(std::string_view s, bool plus_as_space);
+
+}  // namespace plaza::http

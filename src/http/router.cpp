@@ -1,0 +1,69 @@
+#include "http/router.hpp"
+
+namespace plaza::http {
+
+namespace {
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> out;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    auto slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    out.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+}  // namespace
+
+void Router::add(std::string method, std::string pattern, int64_t body_limit, Handler handler) {
+  Route r;
+  r.method = std::move(method);
+  for (auto seg : split_path(pattern)) r.segments.emplace_back(seg);
+  r.pattern = std::move(pattern);
+  r.body_limit = body_limit;
+  r.handler = std::move(handler);
+  r.index = routes_.size();
+  routes_.push_back(std::move(r));
+  fallback_.index = routes_.size();
+}
+
+void Router::set_fallback(int64_t body_limit, Handler handler) {
+  fallback_.method = "*";
+  fallback_.pattern = "static";
+  fallback_.body_limit = body_limit;
+  fallback_.handler = std::move(handler);
+  fallback_.index = routes_.size();
+}
+
+Router::Match Router::match(std::string_view method, std::string_view path) const {
+  Match m;
+  if (path.empty() || path.front() != '/') return m;
+  auto segs = split_path(path);
+  for (const auto& r : routes_) {
+    if (r.segments.size() != segs.size()) continue;
+    bool ok = true;
+    std::vector<std::pair<std::string, std::string>> params;
+    for (std::size_t i = 0; i < segs.size() && ok; ++i) {
+      const auto& want = r.segments[i];
+      if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+        if (segs[i].empty()) ok = false;
+        else params.emplace_back(want.substr(1, want.size() - 2), percent_decode(segs[i], false));
+      } else {
+        ok = want == segs[i];
+      }
+    }
+    if (!ok) continue;
+    if (r.method != method && !(method == "HEAD" && r.method == "GET")) {
+      m.wrong_method = true;
+      continue;
+    }
+    m.route = &r;
+    m.params = std::move(params);
+    m.wrong_method = false;
+    return m;
+  }
+  return m;
+}
+
+}  // namespace plaza::http

@@ -1,0 +1,382 @@
+#include "http/server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+#include "core/error.hpp"
+
+namespace plaza::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+// Per-connection handle the drain uses to close idle connections on their own strand.
+struct ConnHandle {
+  asio::any_io_executor strand;
+  beast::tcp_stream* stream = nullptr;  // valid while the session runs; touched only on the strand
+  bool busy = false;
+};
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", c);
+        else out.push_back(c);
+    }
+  }
+  return out;
+}
+
+bool valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  return true;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions o, const Router& r, Metrics& m)
+      : options(std::move(o)),
+        router(r),
+        metrics(m),
+        threads(options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency())),
+        ioc(threads),
+        acceptor(asio::make_strand(ioc)),
+        grace_timer(ioc),
+        signals(ioc, SIGINT, SIGTERM) {
+    std::random_device rd;
+    id_prefix = fmt::format("{:08x}", rd());
+  }
+
+  ServerOptions options;
+  const Router& router;
+  Metrics& metrics;
+  int threads;
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  asio::steady_timer grace_timer;
+  asio::signal_set signals;
+  std::atomic<bool> stopping{false};
+  std::mutex conns_mutex;
+  std::unordered_map<uint64_t, std::shared_ptr<ConnHandle>> conns;
+  uint64_t next_conn_id = 0;
+  std::string id_prefix;
+  std::atomic<uint64_t> request_counter{0};
+
+  std::string new_request_id() { return fmt::format("{}-{:x}", id_prefix, ++request_counter); }
+
+  void begin_shutdown() {
+    if (stopping.exchange(true)) return;
+    spdlog::info("shutting down: no new connections, {}s for requests in flight", options.shutdown_grace.count());
+    asio::post(acceptor.get_executor(), [this] {
+      beast::error_code ec;
+      acceptor.close(ec);
+    });
+    signals.cancel();
+    std::vector<std::shared_ptr<ConnHandle>> all;
+    {
+      std::lock_guard lock(conns_mutex);
+      for (auto& [id, h] : conns) all.push_back(h);
+    }
+    for (auto& h : all) {
+      asio::post(h->strand, [h] {
+        if (h->stream && !h->busy) h->stream->socket().close();
+      });
+    }
+    grace_timer.expires_after(options.shutdown_grace);
+    grace_timer.async_wait([this](beast::error_code ec) {
+      if (ec) return;  // everything finished in time
+      spdlog::warn("grace period over: closing the remaining connections");
+      ioc.stop();
+    });
+    maybe_finish();
+  }
+
+  void maybe_finish() {
+    if (!stopping) return;
+    std::lock_guard lock(conns_mutex);
+    if (conns.empty()) grace_timer.cancel();
+  }
+
+  std::shared_ptr<ConnHandle> register_conn(asio::any_io_executor strand, uint64_t& id) {
+    auto h = std::make_shared<ConnHandle>(ConnHandle{std::move(strand)});
+    std::lock_guard lock(conns_mutex);
+    id = ++next_conn_id;
+    conns.emplace(id, h);
+    return h;
+  }
+  void unregister_conn(uint64_t id) {
+    {
+      std::lock_guard lock(conns_mutex);
+      conns.erase(id);
+    }
+    maybe_finish();
+  }
+};
+
+namespace {
+
+using Impl = Server::Impl;
+
+Request to_request(bhttp::request<bhttp::string_body>&& in, std::string client_ip) {
+  Request r;
+  r.method = std::string(in.method_string());
+  std::string_view target = in.target();
+  auto q = target.find('?');
+  r.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) r.query = std::string(target.substr(q + 1));
+  r.headers.reserve(16);
+  for (const auto& f : in) {
+    std::string name(f.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+  r.body = std::move(in.body());
+  r.client_ip = std::move(client_ip);
+  return r;
+}
+
+void add_security_headers(bhttp::response<bhttp::string_body>& res) {
+  res.set(bhttp::field::server, "plaza");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "same-origin");
+  res.set("X-Frame-Options", "DENY");
+  res.set("Content-Security-Policy",
+          "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+          "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'");
+}
+
+Response error_response(int status, std::string_view code, std::string_view message) {
+  return Response::json(status, fmt::format(R"({{"error":{{"code":"{}","message":"{}"}}}})", code, message));
+}
+
+asio::awaitable<Response> call_handler(const Route& route, Request& req) {
+  try {
+    co_return co_await route.handler(req);
+  } catch (const plaza::Error& e) {
+    co_return error_response(http_status(e.code()), to_string(e.code()), json_escape(e.what()));
+  } catch (const std::exception& e) {
+    spdlog::error("request {} {} {} failed: {}", req.request_id, req.method, req.path, e.what());
+    co_return error_response(500, "internal", "internal error (request id " + req.request_id + ")");
+  }
+}
+
+// Writes a response with the caller's keep-alive decision; false when the write failed.
+asio::awaitable<bool> write_response(beast::tcp_stream& stream, Impl& s, Response r, unsigned version,
+                                     bool keep_alive, bool head, const std::string& request_id) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+  add_security_headers(res);
+  for (auto& [name, value] : r.headers) res.insert(name, value);
+  if (!request_id.empty()) res.set("X-Request-Id", request_id);
+  res.body() = std::move(r.body);
+  res.prepare_payload();
+  if (head) res.body().clear();  // HEAD: the length of the GET body, no body
+  res.keep_alive(keep_alive);
+  stream.expires_after(s.options.write_timeout);
+  auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
+  co_return !ec;
+}
+
+// Access lines are JSON objects on their own, without spdlog's prefix, so log shippers parse them.
+spdlog::logger& access_logger() {
+  static std::shared_ptr<spdlog::logger> logger = [] {
+    auto l = spdlog::stdout_logger_mt("access");
+    l->set_pattern("%v");
+    return l;
+  }();
+  return *logger;
+}
+
+void access_log(const Impl& s, const Request& req, int status, double seconds, std::size_t bytes) {
+  if (!s.options.access_log) return;
+  access_logger().info(
+      R"({{"type":"access","request_id":"{}","method":"{}","path":"{}","route":"{}","status":{},"ms":{:.3f},"bytes":{},"ip":"{}","ua":"{}"}})",
+      req.request_id, req.method, json_escape(req.path), req.route, status, seconds * 1000.0, bytes, req.client_ip,
+      json_escape(req.header("user-agent").substr(0, 200)));
+}
+
+asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
+  uint64_t conn_id = 0;
+  auto handle = s->register_conn(socket.get_executor(), conn_id);
+  beast::tcp_stream stream(std::move(socket));
+  handle->stream = &stream;
+  s->metrics.connection_opened();
+  std::string peer;
+  {
+    beast::error_code ec;
+    auto ep = stream.socket().remote_endpoint(ec);
+    if (!ec) peer = ep.address().to_string();
+  }
+  beast::flat_buffer buffer;
+  bool first = true;
+
+  for (;;) {
+    handle->busy = false;
+    if (s->stopping) break;
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(s->options.max_header_bytes));
+    parser.body_limit(boost::none);  // set from the route once the head has been read
+    // The first request's head must arrive within header_timeout (slowloris); a kept-alive
+    // connection may idle longer between requests, then its head has the same limit.
+    stream.expires_after(first ? s->options.header_timeout
+                               : std::chrono::duration_cast<std::chrono::milliseconds>(s->options.idle_timeout));
+    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+    if (ec == bhttp::error::header_limit) {
+      co_await write_response(stream, *s, error_response(431, "invalid_request", "request headers are too large"), 11,
+                              false, false, "");
+      break;
+    }
+    if (ec) {
+      // A malformed head gets an answer; a closed, reset or timed-out connection does not.
+      bool malformed = ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+                       ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+      if (malformed) {
+        co_await write_response(stream, *s, error_response(400, "invalid_request", "malformed HTTP request"), 11,
+                                false, false, "");
+      }
+      break;
+    }
+    first = false;
+    handle->busy = true;
+    auto started = std::chrono::steady_clock::now();
+    s->metrics.request_started();
+    auto& head = parser.get();
+    std::string_view target = head.target();
+    auto q = target.find('?');
+    auto match = s->router.match(head.method_string(), target.substr(0, q));
+    const Route& route = match.route ? *match.route : s->router.fallback();
+
+    Response response;
+    bool keep_alive = head.keep_alive();
+    bool body_ok = true;
+    int64_t limit = route.body_limit;
+    if (parser.content_length() && *parser.content_length() > static_cast<uint64_t>(limit)) {
+      response = error_response(413, "payload_too_large", fmt::format("request body exceeds {} bytes", limit));
+      body_ok = false;
+    } else if (!parser.is_done()) {
+      parser.body_limit(static_cast<uint64_t>(limit));
+      if (beast::iequals(head[bhttp::field::expect], "100-continue")) {
+        bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, head.version()};
+        stream.expires_after(s->options.write_timeout);
+        co_await bhttp::async_write(stream, cont, kTuple);
+      }
+      stream.expires_after(s->options.body_timeout);
+      auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+      if (bec == bhttp::error::body_limit) {
+        response = error_response(413, "payload_too_large", fmt::format("request body exceeds {} bytes", limit));
+        body_ok = false;
+      } else if (bec) {
+        s->metrics.request_finished();
+        break;  // the client went away or was too slow: nobody to answer
+      }
+    }
+
+    unsigned version = head.version();
+    Request req = to_request(parser.release(), peer);
+    if (s->options.trust_proxy) {
+      auto xff = req.header("x-forwarded-for");
+      if (!xff.empty()) req.client_ip = std::string(xff.substr(0, xff.find(',')));
+    }
+    auto incoming_id = req.header("x-request-id");
+    req.request_id = valid_request_id(incoming_id) ? std::string(incoming_id) : s->new_request_id();
+    req.route = route.pattern;
+    req.params = std::move(match.params);
+
+    if (body_ok) {
+      if (!match.route && match.wrong_method) {
+        response = error_response(405, "method_not_allowed", "method not allowed for this path");
+      } else {
+        response = co_await call_handler(route, req);
+      }
+    } else {
+      keep_alive = false;  // the unread body is still on the wire
+    }
+    if (s->stopping) keep_alive = false;
+    int status = response.status;
+    std::size_t bytes = response.body.size();
+    bool ok = co_await write_response(stream, *s, std::move(response), version, keep_alive,
+                                      req.method == "HEAD", req.request_id);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    s->metrics.observe(route.index, status, seconds);
+    s->metrics.request_finished();
+    access_log(*s, req, status, seconds, bytes);
+    if (!ok || !keep_alive) break;
+  }
+
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.socket().close(ec);
+  handle->stream = nullptr;
+  s->metrics.connection_closed();
+  s->unregister_conn(conn_id);
+}
+
+asio::awaitable<void> accept_loop(Impl* s) {
+  for (;;) {
+    auto [ec, socket] = co_await s->acceptor.async_accept(asio::make_strand(s->ioc), kTuple);
+    if (ec) {
+      if (s->stopping || ec == asio::error::operation_aborted) co_return;
+      spdlog::warn("accept failed: {}", ec.message());
+      continue;  // e.g. EMFILE: keep serving the connections we have
+    }
+    socket.set_option(tcp::no_delay(true));
+    auto ex = socket.get_executor();
+    asio::co_spawn(ex, run_session(s, std::move(socket)), asio::detached);
+  }
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options, const Router& router, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), router, metrics)) {}
+
+Server::~Server() = default;
+
+uint16_t Server::listen() {
+  auto& s = *impl_;
+  tcp::endpoint ep(asio::ip::make_address(s.options.host), s.options.port);
+  s.acceptor.open(ep.protocol());
+  s.acceptor.set_option(asio::socket_base::reuse_address(true));
+  s.acceptor.bind(ep);
+  s.acceptor.listen(asio::socket_base::max_listen_connections);
+  return s.acceptor.local_endpoint().port();
+}
+
+void Server::run() {
+  auto& s = *impl_;
+  s.signals.async_wait([&s](beast::error_code ec, int) {
+    if (!ec) s.begin_shutdown();
+  });
+  asio::co_spawn(s.acceptor.get_executor(), accept_loop(&s), asio::detached);
+  std::vector<std::thread> workers;
+  for (int i = 1; i < s.threads; ++i) workers.emplace_back([&s] { s.ioc.run(); });
+  s.ioc.run();
+  for (auto& t : workers) t.join();
+}
+
+void Server::stop() {
+  asio::post(impl_->ioc, [s = impl_.get()] { s->begin_shutdown(); });
+}
+
+}  // namespace plaza::http

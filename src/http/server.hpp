@@ -1,0 +1,47 @@
+#pragma once
+// The HTTP/1.1 server: Beast over Asio coroutines, one I/O thread per core, one strand per
+// connection, keep-alive, header and body limits, re-armed timeouts and graceful shutdown.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "http/metrics.hpp"
+#include "http/router.hpp"
+
+namespace plaza::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  int threads = 0;  // 0: one per core
+  std::size_t max_header_bytes = 16 * 1024;
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds body_timeout{30'000};
+  std::chrono::milliseconds write_timeout{30'000};
+  std::chrono::seconds idle_timeout{60};
+  std::chrono::seconds shutdown_grace{10};
+  bool access_log = true;
+  bool trust_proxy = false;
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, const Router& router, Metrics& metrics);
+  ~Server();
+
+  // Binds and listens; returns the port (useful with port 0).
+  uint16_t listen();
+  // Serves until SIGTERM/SIGINT or stop(), then drains: stops accepting, closes idle connections,
+  // lets requests in flight finish within the grace period, and returns.
+  void run();
+  // Starts the same drain from any thread.
+  void stop();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace plaza::http

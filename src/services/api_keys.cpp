@@ -1,0 +1,70 @@
+#include "services/api_keys.hpp"
+
+#include "core/error.hpp"
+#include "core/validation.hpp"
+#include "crypto/crypto.hpp"
+#include "store/async.hpp"
+#include "store/settings_repo.hpp"
+
+namespace plaza::services {
+
+namespace {
+constexpr int64_t kTouchEverySeconds = 60;  // last_used_at is a hint; a write per request would cost too much
+}
+
+std::string ApiKeys::masked(const store::ApiKey& key) { return "sk-" + key.secret_start + "…" + key.secret_end; }
+
+awaitable<CreatedKey> ApiKeys::create(int64_t user_id, std::string name, std::optional<int64_t> expires_at,
+                                      std::vector<std::string> models) {
+  if (auto err = check_display_name(name)) throw Error(ErrorCode::invalid_request, *err, "name");
+  if (expires_at && *expires_at <= clock_.now_s())
+    throw Error(ErrorCode::invalid_request, "expires_at must be in the future", "expires_at");
+  if (models.size() > kMaxKeyModels) throw Error(ErrorCode::invalid_request, "too many models", "models");
+  for (const auto& m : models) {
+    if (m.empty() || m.size() > 128 || !is_valid_utf8(m))
+      throw Error(ErrorCode::invalid_request, "each model must be 1 to 128 characters", "models");
+  }
+  std::string body = crypto::random_base62(kKeySecretChars);
+  std::string secret = "sk-" + body;
+  store::api_keys::NewKey k{user_id, name, crypto::sha256_hex(secret), body.substr(0, 4),
+                            body.substr(body.size() - 4), models, expires_at};
+  auto key = co_await store::write(db_, [&](store::Conn& c) {
+    auto count = c.query_one("SELECT COUNT(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL", {user_id});
+    if (count->i64(0) >= static_cast<int64_t>(kMaxKeysPerUser))
+      throw Error(ErrorCode::conflict, "you have too many active keys; revoke some first");
+    auto created = store::api_keys::create(c, k, clock_.now_s());
+    store::audit::record(c, user_id, "key.created", "key:" + std::to_string(created.id), name, clock_.now_s());
+    return created;
+  });
+  co_return CreatedKey{std::move(key), std::move(secret)};
+}
+
+awaitable<std::vector<store::ApiKey>> ApiKeys::list(int64_t user_id) {
+  co_return co_await store::read(db_, [&](store::Conn& c) { return store::api_keys::list_for_user(c, user_id); });
+}
+
+awaitable<void> ApiKeys::revoke(int64_t user_id, int64_t key_id) {
+  bool done = co_await store::write(db_, [&](store::Conn& c) {
+    bool revoked = store::api_keys::revoke(c, user_id, key_id, clock_.now_s());
+    if (revoked) store::audit::record(c, user_id, "key.revoked", "key:" + std::to_string(key_id), "", clock_.now_s());
+    return revoked;
+  });
+  if (!done) throw Error(ErrorCode::not_found, "no such active key");
+}
+
+awaitable<std::optional<store::api_keys::KeyOwner>> ApiKeys::authenticate(std::string secret) {
+  if (secret.size() != 3 + kKeySecretChars || !secret.starts_with("sk-")) co_return std::nullopt;
+  auto hash = crypto::sha256_hex(secret);
+  auto found = co_await store::read(db_, [&](store::Conn& c) { return store::api_keys::find_by_hash(c, hash); });
+  int64_t now = clock_.now_s();
+  if (!found || found->key.revoked_at || (found->key.expires_at && *found->key.expires_at <= now) ||
+      found->user.banned)
+    co_return std::nullopt;
+  if (!found->key.last_used_at || *found->key.last_used_at + kTouchEverySeconds <= now) {
+    int64_t id = found->key.id;
+    co_await store::write(db_, [&](store::Conn& c) { store::api_keys::touch(c, id, now); });
+  }
+  co_return found;
+}
+
+}  // namespace plaza::services

@@ -1,0 +1,73 @@
+#include "store/api_keys_repo.hpp"
+
+#include <boost/json.hpp>
+
+namespace plaza::store::api_keys {
+
+namespace {
+
+constexpr const char* kColumns =
+    "k.id, k.user_id, k.name, k.secret_start, k.secret_end, k.models, k.created_at, k.expires_at, k.last_used_at, "
+    "k.revoked_at";
+
+std::string models_json(const std::vector<std::string>& models) {
+  boost::json::array arr;
+  for (const auto& m : models) arr.emplace_back(m);
+  return boost::json::serialize(arr);
+}
+
+std::vector<std::string> parse_models(const std::string& text) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (const auto& m : v.as_array())
+    if (m.is_string()) out.emplace_back(m.as_string());
+  return out;
+}
+
+ApiKey to_key(const Row& r) {
+  return ApiKey{r.i64(0),      r.i64(1),     r.str(2),     r.str(3),     r.str(4),
+                parse_models(r.str(5)), r.i64(6), r.opt_i64(7), r.opt_i64(8), r.opt_i64(9)};
+}
+
+}  // namespace
+
+ApiKey create(Conn& c, const NewKey& k, int64_t now) {
+  auto row = c.query_one(
+      "INSERT INTO api_keys (user_id, name, secret_hash, secret_start, secret_end, models, created_at, expires_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+      {k.user_id, k.name, k.secret_hash, k.secret_start, k.secret_end, models_json(k.models), now,
+       k.expires_at ? Value(*k.expires_at) : kNull});
+  return ApiKey{row->i64(0), k.user_id, k.name, k.secret_start, k.secret_end, k.models, now, k.expires_at,
+                std::nullopt, std::nullopt};
+}
+
+std::vector<ApiKey> list_for_user(Conn& c, int64_t user_id) {
+  auto result =
+      c.query(std::string("SELECT ") + kColumns + " FROM api_keys k WHERE k.user_id = $1 ORDER BY k.id DESC", {user_id});
+  std::vector<ApiKey> out;
+  for (const auto& r : result.rows) out.push_back(to_key(r));
+  return out;
+}
+
+bool revoke(Conn& c, int64_t user_id, int64_t key_id, int64_t now) {
+  return c.exec("UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
+                {key_id, user_id, now}) > 0;
+}
+
+std::optional<KeyOwner> find_by_hash(Conn& c, const std::string& secret_hash) {
+  auto row = c.query_one(std::string("SELECT ") + kColumns +
+                             ", u.id, u.username, u.email, u.role, u.user_group, u.banned, u.created_at "
+                             "FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.secret_hash = $1",
+                         {secret_hash});
+  if (!row) return std::nullopt;
+  const Row& r = *row;
+  return KeyOwner{to_key(r), User{r.i64(10), r.str(11), r.opt_str(12), r.str(13), r.str(14), r.boolean(15), r.i64(16)}};
+}
+
+void touch(Conn& c, int64_t key_id, int64_t now) {
+  c.exec("UPDATE api_keys SET last_used_at = $2 WHERE id = $1", {key_id, now});
+}
+
+}  // namespace plaza::store::api_keys

@@ -1,0 +1,140 @@
+#pragma once
+// The storage interface. SQL is written once with $1, $2 ... placeholders and runs on both backends
+// (SQLite and PostgreSQL); where the dialects differ, callers branch on dialect(). Calls here block:
+// coroutines reach them through store/async.hpp, which runs them on the database thread pool.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace plaza::store {
+
+enum class Dialect { sqlite, postgres };
+
+using Value = std::variant<std::monostate, int64_t, double, std::string>;
+inline const Value kNull{};
+
+class Row {
+ public:
+  explicit Row(std::vector<Value> values) : values_(std::move(values)) {}
+  bool is_null(std::size_t i) const { return std::holds_alternative<std::monostate>(values_.at(i)); }
+  int64_t i64(std::size_t i) const;
+  bool boolean(std::size_t i) const { return i64(i) != 0; }
+  std::string str(std::size_t i) const;
+  std::optional<int64_t> opt_i64(std::size_t i) const;
+  std::optional<std::string> opt_str(std::size_t i) const;
+  std::size_t size() const { return values_.size(); }
+
+ private:
+  std::vector<Value> values_;
+};
+
+struct Result {
+  std::vector<Row> rows;
+  int64_t affected = 0;  // rows changed by INSERT/UPDATE/DELETE
+};
+
+// A unique or primary-key constraint refused the write.
+class UniqueViolation : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+// Any other database failure. The message may hold SQL; it is logged, never sent to clients.
+class DatabaseError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Conn {
+ public:
+  virtual ~Conn() = default;
+  virtual Dialect dialect() const = 0;
+  virtual Result query(std::string_view sql, const std::vector<Value>& params) = 0;
+  // Several statements without parameters (migrations).
+  virtual void exec_script(std::string_view sql) = 0;
+
+  Result query(std::string_view sql) { return query(sql, {}); }
+  std::optional<Row> query_one(std::string_view sql, const std::vector<Value>& params = {});
+  int64_t exec(std::string_view sql, const std::vector<Value>& params = {}) { return query(sql, params).affected; }
+};
+
+struct PoolStats {
+  int size = 0;
+  int in_use = 0;
+  uint64_t waits = 0;  // acquisitions that had to wait for a free connection
+};
+
+class Database {
+ public:
+  virtual ~Database();
+  virtual Dialect dialect() const = 0;
+  virtual PoolStats stats() const = 0;
+
+  // Runs f inside a transaction on a writer connection; commits when f returns, rolls back if it throws.
+  template <class F>
+  auto write_sync(F&& f) -> decltype(f(std::declval<Conn&>())) {
+    auto lease = acquire(true);
+    return in_transaction(*lease, std::forward<F>(f));
+  }
+  // Runs f on a reader connection (no transaction: each statement sees committed data).
+  template <class F>
+  auto read_sync(F&& f) -> decltype(f(std::declval<Conn&>())) {
+    auto lease = acquire(false);
+    return f(*lease);
+  }
+
+  // Runs work on the database thread pool (used by store/async.hpp).
+  void post(std::function<void()> work);
+  void stop_pool();
+
+ protected:
+  explicit Database(int threads);
+
+  struct LeaseDeleter {
+    Database* db;
+    void operator()(Conn* c) const { db->release(c); }
+  };
+  using Lease = std::unique_ptr<Conn, LeaseDeleter>;
+  virtual Lease acquire(bool for_write) = 0;
+  virtual void release(Conn* conn) = 0;
+  virtual std::string_view begin_sql() const { return "BEGIN"; }
+
+ private:
+  template <class F>
+  auto in_transaction(Conn& c, F&& f) -> decltype(f(c)) {
+    c.exec(begin_sql());
+    try {
+      if constexpr (std::is_void_v<decltype(f(c))>) {
+        f(c);
+        c.exec("COMMIT");
+      } else {
+        auto result = f(c);
+        c.exec("COMMIT");
+        return result;
+      }
+    } catch (...) {
+      try {
+        c.exec("ROLLBACK");
+      } catch (...) {
+        // The connection is broken; the pool replaces it on release.
+      }
+      throw;
+    }
+  }
+
+  struct Pool;
+  std::unique_ptr<Pool> pool_;
+};
+
+// Opens "sqlite:PATH" or "postgresql://...". Throws DatabaseError naming what failed.
+std::unique_ptr<Database> open_database(const std::string& url, int pool_size, int threads);
+
+std::unique_ptr<Database> open_sqlite(const std::string& path, int readers, int threads);
+std::unique_ptr<Database> open_postgres(const std::string& url, int pool_size, int threads);
+
+}  // namespace plaza::store

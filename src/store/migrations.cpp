@@ -1,0 +1,139 @@
+#include "store/migrations.hpp"
+
+#include <chrono>
+
+namespace plaza::store {
+
+namespace {
+
+// Column types differ only in the identity columns; the rest is written once.
+std::string for_dialect(std::string sql, Dialect d) {
+  auto replace_all = [&](std::string_view from, std::string_view to) {
+    for (std::size_t pos = 0; (pos = sql.find(from, pos)) != std::string::npos; pos += to.size())
+      sql.replace(pos, from.size(), to);
+  };
+  replace_all("@ID@", d == Dialect::sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY");
+  return sql;
+}
+
+Migration both(int version, std::string name, const std::string& sql) {
+  return {version, std::move(name), for_dialect(sql, Dialect::sqlite), for_dialect(sql, Dialect::postgres)};
+}
+
+const char* kFoundation = R"SQL(
+CREATE TABLE users (
+  id @ID@,
+  username TEXT NOT NULL,
+  username_lower TEXT NOT NULL UNIQUE,
+  email TEXT,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL DEFAULT 'user' CHECK (role IN ('user', 'admin')),
+  user_group TEXT NOT NULL DEFAULT 'default',
+  banned INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX users_role ON users (role);
+
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  ip TEXT NOT NULL DEFAULT '',
+  user_agent TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE INDEX sessions_expiry ON sessions (expires_at);
+
+CREATE TABLE api_keys (
+  id @ID@,
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  secret_hash TEXT NOT NULL UNIQUE,
+  secret_start TEXT NOT NULL,
+  secret_end TEXT NOT NULL,
+  models TEXT NOT NULL DEFAULT '[]',
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT,
+  last_used_at BIGINT,
+  revoked_at BIGINT
+);
+CREATE INDEX api_keys_user ON api_keys (user_id);
+
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE audit_log (
+  id @ID@,
+  actor_id BIGINT,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  detail TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX audit_log_time ON audit_log (created_at);
+)SQL";
+
+constexpr const char* kCreateVersionTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+    "applied_at BIGINT NOT NULL)";
+
+int64_t now_s() {
+  using namespace std::chrono;
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+int current_version(Conn& c) {
+  auto row = c.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  return static_cast<int>(row->i64(0));
+}
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> kAll = {both(1, "foundation", kFoundation)};
+  return kAll;
+}
+
+int latest_schema_version() { return migrations().back().version; }
+
+int schema_version(Database& db) {
+  return db.write_sync([](Conn& c) {
+    c.exec_script(kCreateVersionTable);
+    return current_version(c);
+  });
+}
+
+int migrate(Database& db) {
+  int applied = 0;
+  for (const auto& m : migrations()) {
+    bool did = db.write_sync([&](Conn& c) {
+      // Instances starting together over PostgreSQL take turns; SQLite's BEGIN IMMEDIATE already does.
+      if (c.dialect() == Dialect::postgres) c.exec("SELECT pg_advisory_xact_lock(7263001)");
+      c.exec_script(kCreateVersionTable);
+      int version = current_version(c);
+      if (version > latest_schema_version())
+        throw DatabaseError("the database schema is version " + std::to_string(version) +
+                            ", newer than this plaza binary knows (" + std::to_string(latest_schema_version()) +
+                            "); run a newer plaza");
+      if (version >= m.version) return false;
+      c.exec_script(c.dialect() == Dialect::sqlite ? m.sqlite : m.postgres);
+      c.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+             {int64_t{m.version}, m.name, now_s()});
+      return true;
+    });
+    if (did) ++applied;
+  }
+  int v = schema_version(db);
+  if (v > latest_schema_version())
+    throw DatabaseError("the database schema is version " + std::to_string(v) + ", newer than this plaza binary knows (" +
+                        std::to_string(latest_schema_version()) + "); run a newer plaza");
+  return applied;
+}
+
+}  // namespace plaza::store

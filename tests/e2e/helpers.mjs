@@ -1,0 +1,78 @@
+// Shared setup for the browser tests: a real plaza server (or PLAZA_URL, to point the tests
+// at one you already run) and Debian's Chromium driven by playwright-core.
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-quic',
+];
+
+export async function startSite() {
+  if (process.env.PLAZA_URL) {
+    return {
+      url: process.env.PLAZA_URL.replace(/\/$/, ''),
+      setupToken: process.env.PLAZA_SETUP_TOKEN,
+      stop: async () => {},
+    };
+  }
+  const { startPlaza } = await import('../lib/server.mjs');
+  return startPlaza({ backend: 'sqlite' });
+}
+
+/**
+ * playwright-core gives chromium.launch() a fresh temporary profile and removes it on close;
+ * each test then works in its own incognito-like context.
+ */
+export async function launchBrowser() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: chromiumArgs,
+    headless: true,
+  });
+  return { browser, close: () => browser.close() };
+}
+
+/**
+ * Records console errors and page errors. A 401 from the first /api/me probe is expected for
+ * a signed-out visitor (Chromium logs every failed response), so responses with a status are
+ * ignored; CSP violations and script errors are not.
+ */
+export function watchErrors(page) {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const text = m.text();
+    if (/Failed to load resource: the server responded with a status of \d+/.test(text)) return;
+    errors.push(`console: ${text}`);
+  });
+  return errors;
+}
+
+/** Saves a screenshot when E2E_SCREENSHOTS names a folder (for people to look at). */
+export async function shot(page, name) {
+  const dir = process.env.E2E_SCREENSHOTS;
+  if (!dir) return;
+  fs.mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+}
+
+let counter = 0;
+export function uniqueName(prefix) {
+  counter += 1;
+  return `${prefix}${Date.now().toString(36)}${counter}`.slice(0, 32);
+}
+
+/** The first-admin setup token, from what the server helper exposes (token or link). */
+export function setupTokenOf(site) {
+  if (site.setupToken) return site.setupToken;
+  if (site.setupUrl) return new URL(site.setupUrl).searchParams.get('token');
+  return null;
+}

@@ -1,0 +1,163 @@
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useI18n } from '../i18n';
+import { useAuth } from '../lib/auth';
+import { Link, NavLink, useRouter } from '../lib/router';
+import { useTheme } from '../lib/theme';
+import { CloseIcon, GlobeIcon, LogoMark, MenuIcon, MoonIcon, SunIcon } from './Icons';
+import type { MessageKey } from '../i18n/en';
+
+interface NavItem {
+  to: string;
+  label: MessageKey;
+  testId: string;
+  admin?: boolean;
+}
+
+// Only areas that exist are listed; chat, square, studio and wallet join as they are built.
+const navItems: NavItem[] = [
+  { to: '/keys', label: 'nav.keys', testId: 'nav-keys' },
+  { to: '/account', label: 'nav.account', testId: 'nav-account' },
+  { to: '/admin/users', label: 'nav.admin', testId: 'nav-admin', admin: true },
+];
+
+function LangButton() {
+  const { lang, setLang, t } = useI18n();
+  return (
+    <button
+      type="button"
+      className="icon-button with-text"
+      aria-label={t('lang.switch')}
+      title={t('lang.switch')}
+      data-testid="lang-toggle"
+      onClick={() => setLang(lang === 'en' ? 'zh' : 'en')}
+    >
+      <GlobeIcon />
+      <span className="lang-label">{lang === 'en' ? '中文' : 'EN'}</span>
+    </button>
+  );
+}
+
+function ThemeButton() {
+  const { theme, toggle } = useTheme();
+  const { t } = useI18n();
+  const label = theme === 'dark' ? t('theme.toLight') : t('theme.toDark');
+  return (
+    <button
+      type="button"
+      className="icon-button"
+      aria-label={label}
+      title={label}
+      data-testid="theme-toggle"
+      onClick={toggle}
+    >
+      {theme === 'dark' ? <SunIcon /> : <MoonIcon />}
+    </button>
+  );
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  const { t } = useI18n();
+  const { user, signOut } = useAuth();
+  const { pathname } = useRouter();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const menuRef = useRef<HTMLDivElement>(null);
+
+  // Close the phone menu on navigation, on Escape and on a click outside it.
+  useEffect(() => setMenuOpen(false), [pathname]);
+  useEffect(() => {
+    if (!menuOpen) return;
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setMenuOpen(false);
+    const onClick = (e: MouseEvent) => {
+      if (menuRef.current && !menuRef.current.contains(e.target as Node)) setMenuOpen(false);
+    };
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('mousedown', onClick);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('mousedown', onClick);
+    };
+  }, [menuOpen]);
+
+  const items = user ? navItems.filter((i) => !i.admin || user.role === 'admin') : [];
+
+  // Signing out leaves the guarded page, whose guard then sends us to /login.
+  const doSignOut = () => void signOut();
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        {t('nav.skip')}
+      </a>
+      <header className="topbar">
+        <div className="topbar-inner" ref={menuRef}>
+          <Link to="/" className="brand" data-testid="brand">
+            <LogoMark />
+            <span>{t('app.name')}</span>
+          </Link>
+
+          {user && (
+            <nav
+              id="main-nav"
+              className={`main-nav${menuOpen ? ' open' : ''}`}
+              aria-label={t('nav.main')}
+              data-testid="main-nav"
+            >
+              <ul>
+                {items.map((i) => (
+                  <li key={i.to}>
+                    <NavLink to={i.to} data-testid={i.testId}>
+                      {t(i.label)}
+                    </NavLink>
+                  </li>
+                ))}
+              </ul>
+              <div className="nav-user">
+                <span className="nav-username" data-testid="current-user" title={t('nav.signedInAs', { name: user.username })}>
+                  {user.username}
+                </span>
+                <button type="button" className="button secondary small" onClick={doSignOut} data-testid="sign-out">
+                  {t('nav.signOut')}
+                </button>
+              </div>
+            </nav>
+          )}
+
+          <div className="topbar-actions">
+            <LangButton />
+            <ThemeButton />
+            {user === null && (
+              <>
+                {pathname !== '/login' && (
+                  <Link to="/login" className="button secondary small" data-testid="header-sign-in">
+                    {t('nav.signIn')}
+                  </Link>
+                )}
+                {pathname !== '/register' && (
+                  <Link to="/register" className="button primary small" data-testid="header-sign-up">
+                    {t('nav.signUp')}
+                  </Link>
+                )}
+              </>
+            )}
+            {user && (
+              <button
+                type="button"
+                className="icon-button menu-button"
+                aria-label={t('nav.menu')}
+                aria-expanded={menuOpen}
+                aria-controls="main-nav"
+                data-testid="menu-toggle"
+                onClick={() => setMenuOpen((o) => !o)}
+              >
+                {menuOpen ? <CloseIcon /> : <MenuIcon />}
+              </button>
+            )}
+          </div>
+        </div>
+      </header>
+      <main id="main" className="main">
+        {children}
+      </main>
+    </div>
+  );
+}

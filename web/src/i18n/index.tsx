@@ -1,0 +1,105 @@
+import { createContext, Fragment, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { en, type MessageKey, type Messages } from './en';
+import { zh } from './zh';
+
+export type Lang = 'en' | 'zh';
+export const dictionaries: Record<Lang, Messages> = { en, zh };
+/** BCP 47 tags for <html lang> and Intl formatting. */
+export const langTags: Record<Lang, string> = { en: 'en', zh: 'zh-CN' };
+
+const storageKey = 'plaza.lang';
+
+export function detectLang(stored: string | null, navigatorLanguages: readonly string[]): Lang {
+  if (stored === 'en' || stored === 'zh') return stored;
+  for (const l of navigatorLanguages) {
+    const lower = l.toLowerCase();
+    if (lower.startsWith('zh')) return 'zh';
+    if (lower.startsWith('en')) return 'en';
+  }
+  return 'en';
+}
+
+export type Params = Record<string, string | number>;
+
+export function translate(lang: Lang, key: MessageKey, params?: Params): string {
+  const text = dictionaries[lang][key] ?? en[key] ?? key;
+  if (!params) return text;
+  return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+}
+
+export type TFunction = (key: MessageKey, params?: Params) => string;
+
+/** Like translate, but placeholders may be React nodes (a <code> inside a sentence). */
+export function translateNodes(lang: Lang, key: MessageKey, params: Record<string, ReactNode>): ReactNode {
+  const parts = (dictionaries[lang][key] ?? en[key]).split(/\{(\w+)\}/);
+  return parts.map((p, i) => <Fragment key={i}>{i % 2 === 1 ? (p in params ? params[p] : `{${p}}`) : p}</Fragment>);
+}
+
+interface I18nValue {
+  lang: Lang;
+  setLang: (l: Lang) => void;
+  t: TFunction;
+  tn: (key: MessageKey, params: Record<string, ReactNode>) => ReactNode;
+  formatDate: (unixSeconds: number | null | undefined, withTime?: boolean) => string;
+}
+
+const I18nContext = createContext<I18nValue | null>(null);
+
+function readStored(): string | null {
+  try {
+    return localStorage.getItem(storageKey);
+  } catch {
+    return null;
+  }
+}
+
+export function I18nProvider({ children }: { children: ReactNode }) {
+  const [lang, setLangState] = useState<Lang>(() =>
+    detectLang(readStored(), navigator.languages?.length ? navigator.languages : [navigator.language]),
+  );
+
+  useEffect(() => {
+    document.documentElement.lang = langTags[lang];
+  }, [lang]);
+
+  const setLang = useCallback((l: Lang) => {
+    setLangState(l);
+    try {
+      localStorage.setItem(storageKey, l);
+    } catch {
+      /* private mode: the choice lasts for this page only */
+    }
+  }, []);
+
+  const value = useMemo<I18nValue>(() => {
+    const dateFmt = new Intl.DateTimeFormat(langTags[lang], { dateStyle: 'medium' });
+    const dateTimeFmt = new Intl.DateTimeFormat(langTags[lang], { dateStyle: 'medium', timeStyle: 'short' });
+    return {
+      lang,
+      setLang,
+      t: (key, params) => translate(lang, key, params),
+      tn: (key, params) => translateNodes(lang, key, params),
+      formatDate: (s, withTime = false) =>
+        s == null ? '' : (withTime ? dateTimeFmt : dateFmt).format(new Date(s * 1000)),
+    };
+  }, [lang, setLang]);
+
+  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
+}
+
+export function useI18n(): I18nValue {
+  const v = useContext(I18nContext);
+  if (!v) throw new Error('useI18n outside I18nProvider');
+  return v;
+}
+
+export type { MessageKey };
+
+/** Sets the tab title for a page, in the current language. */
+export function useTitle(key: MessageKey) {
+  const { t } = useI18n();
+  const title = t(key);
+  useEffect(() => {
+    document.title = `${title} · Plaza`;
+  }, [title]);
+}

@@ -1,0 +1,164 @@
+// A thin fetch wrapper for Plaza's JSON API: same-origin cookies, the CSRF double-submit
+// header on state-changing requests, and one error type carrying the server's error body.
+
+export interface User {
+  id: number | string;
+  username: string;
+  email: string | null;
+  role: 'user' | 'admin';
+  group: string;
+  banned: boolean;
+  created_at: number;
+}
+
+export interface ApiKey {
+  id: number | string;
+  name: string;
+  masked: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  models: string[];
+  revoked: boolean;
+}
+
+export interface SessionResponse {
+  user: User;
+  csrf_token: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Raised when fetch itself fails (server down, offline). */
+export class NetworkError extends Error {
+  constructor() {
+    super('network error');
+    this.name = 'NetworkError';
+  }
+}
+
+export const csrfCookieName = 'plaza_csrf';
+
+export function readCookie(cookieString: string, name: string): string | null {
+  for (const part of cookieString.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) {
+      const raw = part.slice(eq + 1).trim();
+      try {
+        return decodeURIComponent(raw);
+      } catch {
+        return raw;
+      }
+    }
+  }
+  return null;
+}
+
+// The cookie is the source of truth (the server may rotate it); the token from the last
+// session response is the fallback for browsers that hide the cookie from us.
+let lastCsrfToken: string | null = null;
+export function rememberCsrfToken(token: string | null | undefined) {
+  lastCsrfToken = token ?? null;
+}
+function csrfToken(): string | null {
+  const fromCookie = typeof document !== 'undefined' ? readCookie(document.cookie, csrfCookieName) : null;
+  return fromCookie || lastCsrfToken;
+}
+
+type UnauthorizedListener = () => void;
+let onUnauthorized: UnauthorizedListener | null = null;
+/** Called when a request that needed a session got 401 (the session ended elsewhere). */
+export function setUnauthorizedListener(l: UnauthorizedListener | null) {
+  onUnauthorized = l;
+}
+
+export async function parseError(res: Response): Promise<ApiError> {
+  let code = 'internal';
+  let message = '';
+  let field: string | undefined;
+  try {
+    const body = await res.json();
+    if (body && typeof body === 'object' && body.error) {
+      code = String(body.error.code ?? code);
+      message = String(body.error.message ?? '');
+      if (typeof body.error.field === 'string' && body.error.field) field = body.error.field;
+    }
+  } catch {
+    /* not JSON: keep the defaults */
+  }
+  const ra = res.headers.get('Retry-After');
+  const retryAfter = ra && /^\d+$/.test(ra.trim()) ? Number(ra.trim()) : undefined;
+  return new ApiError(res.status, code, message, field, retryAfter);
+}
+
+interface RequestOptions {
+  body?: unknown;
+  /** Don't report a 401 as "session ended" (login, /api/me probe). */
+  expectUnauthorized?: boolean;
+}
+
+export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && method !== 'HEAD') {
+    const token = csrfToken();
+    if (token) headers['X-CSRF-Token'] = token;
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+    });
+  } catch {
+    throw new NetworkError();
+  }
+  if (!res.ok) {
+    const err = await parseError(res);
+    if (res.status === 401 && !opts.expectUnauthorized) onUnauthorized?.();
+    throw err;
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export const api = {
+  setupStatus: () => request<{ needed: boolean }>('GET', '/api/setup', { expectUnauthorized: true }),
+  setup: (b: { token: string; username: string; password: string; email?: string }) =>
+    request<SessionResponse>('POST', '/api/setup', { body: b, expectUnauthorized: true }),
+  register: (b: { username: string; password: string; email?: string }) =>
+    request<SessionResponse>('POST', '/api/auth/register', { body: b, expectUnauthorized: true }),
+  login: (b: { username: string; password: string }) =>
+    request<SessionResponse>('POST', '/api/auth/login', { body: b, expectUnauthorized: true }),
+  logout: () => request<void>('POST', '/api/auth/logout', { expectUnauthorized: true }),
+  me: () => request<SessionResponse>('GET', '/api/me', { expectUnauthorized: true }),
+  updateMe: (b: { email: string }) => request<{ user: User }>('PATCH', '/api/me', { body: b }),
+  changePassword: (b: { current_password: string; new_password: string }) =>
+    request<void>('POST', '/api/me/password', { body: b }),
+  listKeys: () => request<{ keys: ApiKey[] }>('GET', '/api/keys'),
+  createKey: (b: { name: string; expires_at: number | null; models: string[] }) =>
+    request<{ key: ApiKey; secret: string }>('POST', '/api/keys', { body: b }),
+  revokeKey: (id: ApiKey['id']) => request<void>('DELETE', `/api/keys/${encodeURIComponent(String(id))}`),
+  listUsers: (q: string, offset: number, limit: number) =>
+    request<{ users: User[]; total: number }>(
+      'GET',
+      `/api/admin/users?${new URLSearchParams({ q, offset: String(offset), limit: String(limit) })}`,
+    ),
+  updateUser: (id: User['id'], b: { role?: User['role']; group?: string; banned?: boolean }) =>
+    request<{ user: User }>('PATCH', `/api/admin/users/${encodeURIComponent(String(id))}`, { body: b }),
+};

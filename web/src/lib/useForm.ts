@@ -1,0 +1,103 @@
+import { useCallback, useState, type ChangeEvent } from 'react';
+import type { MessageKey } from '../i18n/en';
+import { useI18n } from '../i18n';
+import type { Check } from './validation';
+
+export type Validator<V> = (values: V) => Check;
+
+/** A field error is either a dictionary key (client checks) or the server's text. */
+type FieldError = { key: MessageKey } | { text: string };
+
+/** The part of a form that field components need; narrower key sets accept wider forms. */
+export interface FormFields<K extends string> {
+  values: Record<K, string>;
+  onChange: (k: K) => (e: ChangeEvent<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) => void;
+  onBlur: (k: K) => () => void;
+  errorText: (k: K) => string | undefined;
+}
+
+export function useForm<K extends string>(
+  initial: Record<K, string>,
+  validators: Partial<Record<K, Validator<Record<K, string>>>>,
+) {
+  const { t } = useI18n();
+  const [values, setValues] = useState(initial);
+  const [errors, setErrors] = useState<Partial<Record<K, FieldError>>>({});
+  const [touched, setTouched] = useState<Partial<Record<K, boolean>>>({});
+
+  const check = useCallback(
+    (k: K, v: Record<K, string>): FieldError | undefined => {
+      const key = validators[k]?.(v);
+      return key ? { key } : undefined;
+    },
+    [validators],
+  );
+
+  const onChange = (k: K) => (e: ChangeEvent<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) => {
+    const next = { ...values, [k]: e.target.value };
+    setValues(next);
+    // Once a field was checked, keep its message live so it clears as soon as it's fixed;
+    // re-check dependants (confirm password) too.
+    setErrors((prev) => {
+      const out = { ...prev };
+      for (const f of Object.keys(validators) as K[]) {
+        const err = prev[f];
+        // Server messages stay until their own field is edited.
+        if (err && 'text' in err && f !== k) continue;
+        if (touched[f] || err) out[f] = check(f, next);
+      }
+      if (!validators[k]) delete out[k];
+      return out;
+    });
+  };
+
+  const onBlur = (k: K) => () => {
+    if (!values[k] && !touched[k]) return; // don't shout at people tabbing through
+    setTouched((p) => ({ ...p, [k]: true }));
+    setErrors((p) => ({ ...p, [k]: check(k, values) }));
+  };
+
+  /** Checks every field; returns true when the form may be submitted. */
+  const validateAll = (): boolean => {
+    const out: Partial<Record<K, FieldError>> = {};
+    const all: Partial<Record<K, boolean>> = {};
+    let ok = true;
+    for (const f of Object.keys(validators) as K[]) {
+      all[f] = true;
+      const err = check(f, values);
+      if (err) {
+        out[f] = err;
+        ok = false;
+      }
+    }
+    setTouched(all);
+    setErrors(out);
+    if (!ok) {
+      const first = (Object.keys(validators) as K[]).find((f) => out[f]);
+      if (first) document.getElementById(`f-${first}`)?.focus();
+    }
+    return ok;
+  };
+
+  /** Shows a server error next to its field; returns false when the form has no such field. */
+  const setServerError = (field: string | undefined, text: string): boolean => {
+    if (!field || !(field in values)) return false;
+    setErrors((p) => ({ ...p, [field as K]: { text } }));
+    document.getElementById(`f-${field}`)?.focus();
+    return true;
+  };
+
+  const errorText = (k: K): string | undefined => {
+    const e = errors[k];
+    if (!e) return undefined;
+    return 'key' in e ? t(e.key) : e.text;
+  };
+
+  const reset = (v: Record<K, string> = initial) => {
+    setValues(v);
+    setErrors({});
+    setTouched({});
+  };
+
+  return { values, setValues, onChange, onBlur, validateAll, setServerError, errorText, reset };
+}

@@ -1,0 +1,83 @@
+import { describe, expect, test } from 'vitest';
+import {
+  expiryFromDateInput,
+  parseModelList,
+  validateConfirm,
+  validateEmail,
+  validateExpiry,
+  validateKeyName,
+  validateModelList,
+  validatePassword,
+  validateUsername,
+} from './validation';
+
+describe('validateUsername', () => {
+  test('accepts 3–32 letters, digits, _ and -, starting with a letter', () => {
+    for (const ok of ['abc', 'Alice_01', 'a-b_c', 'z'.repeat(32)]) expect(validateUsername(ok)).toBeNull();
+  });
+  test('names the rule that is broken', () => {
+    expect(validateUsername('')).toBe('validate.required');
+    expect(validateUsername('ab')).toBe('validate.usernameLength');
+    expect(validateUsername('a'.repeat(33))).toBe('validate.usernameLength');
+    expect(validateUsername('ab c')).toBe('validate.usernameChars');
+    expect(validateUsername('名字abc')).toBe('validate.usernameChars');
+    expect(validateUsername('1abc')).toBe('validate.usernameStart');
+    expect(validateUsername('_abc')).toBe('validate.usernameStart');
+  });
+});
+
+describe('passwords', () => {
+  test('at least 8 characters, counted as code points', () => {
+    expect(validatePassword('')).toBe('validate.required');
+    expect(validatePassword('1234567')).toBe('validate.passwordLength');
+    expect(validatePassword('12345678')).toBeNull();
+    expect(validatePassword('😀😀😀😀')).toBe('validate.passwordLength');
+  });
+  test('confirmation must match', () => {
+    expect(validateConfirm('secret123', '')).toBe('validate.required');
+    expect(validateConfirm('secret123', 'secret124')).toBe('validate.passwordMismatch');
+    expect(validateConfirm('secret123', 'secret123')).toBeNull();
+  });
+});
+
+test('email is optional but must look like one', () => {
+  expect(validateEmail('')).toBeNull();
+  expect(validateEmail('  ')).toBeNull();
+  expect(validateEmail('a@b.co')).toBeNull();
+  expect(validateEmail('a@b')).toBe('validate.email');
+  expect(validateEmail('a b@c.de')).toBe('validate.email');
+});
+
+test('key names are required and short', () => {
+  expect(validateKeyName(' ')).toBe('validate.keyName');
+  expect(validateKeyName('x'.repeat(65))).toBe('validate.keyName');
+  expect(validateKeyName('laptop')).toBeNull();
+});
+
+describe('model allowlist', () => {
+  test('splits on commas (ASCII and full-width) and newlines, trims, drops empties and repeats', () => {
+    expect(parseModelList('')).toEqual([]);
+    expect(parseModelList(' gpt-4o , gpt-4o-mini,,gpt-4o，claude\n o3 ')).toEqual(['gpt-4o', 'gpt-4o-mini', 'claude', 'o3']);
+  });
+  test('rejects names with inner spaces', () => {
+    expect(validateModelList('gpt 4o, x')).toBe('validate.models');
+    expect(validateModelList('gpt-4o, x')).toBeNull();
+  });
+});
+
+describe('expiry dates', () => {
+  test('a date means the end of that local day, in unix seconds', () => {
+    const at = expiryFromDateInput('2031-02-03')!;
+    const d = new Date(at * 1000);
+    expect([d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes()]).toEqual([2031, 1, 3, 23, 59]);
+    expect(expiryFromDateInput('')).toBeNull();
+    expect(expiryFromDateInput('03/02/2031')).toBeNull();
+  });
+  test('must be in the future', () => {
+    const now = Math.floor(new Date(2030, 5, 15, 12).getTime() / 1000);
+    expect(validateExpiry('', now)).toBeNull();
+    expect(validateExpiry('2030-06-14', now)).toBe('validate.expiryPast');
+    expect(validateExpiry('2030-06-15', now)).toBeNull(); // still usable until the day ends
+    expect(validateExpiry('2030-06-16', now)).toBeNull();
+  });
+});

@@ -1,0 +1,321 @@
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { Alert, Field } from '../components/Field';
+import { CopyIcon } from '../components/Icons';
+import { useI18n, useTitle } from '../i18n';
+import { api, type ApiKey } from '../lib/api';
+import { describeError } from '../lib/errors';
+import { useForm, type Validator } from '../lib/useForm';
+import {
+  expiryFromDateInput,
+  parseModelList,
+  validateExpiry,
+  validateKeyName,
+  validateModelList,
+} from '../lib/validation';
+
+type V = { name: string; expires: string; models: string };
+const validators: Record<keyof V, Validator<V>> = {
+  name: (v) => validateKeyName(v.name),
+  expires: (v) => validateExpiry(v.expires, Math.floor(Date.now() / 1000)),
+  models: (v) => validateModelList(v.models),
+};
+
+function todayInput(): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+type Status = 'active' | 'revoked' | 'expired';
+function keyStatus(k: ApiKey, now: number): Status {
+  if (k.revoked) return 'revoked';
+  if (k.expires_at !== null && k.expires_at <= now) return 'expired';
+  return 'active';
+}
+
+async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function SecretPanel({ name, secret, onDone }: { name: string; secret: string; onDone: () => void }) {
+  const { t } = useI18n();
+  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
+  const inputRef = useRef<HTMLTextAreaElement>(null);
+  const panelRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    panelRef.current?.scrollIntoView({ block: 'nearest' });
+    inputRef.current?.select();
+  }, []);
+
+  const copy = async () => {
+    const ok = await copyText(secret);
+    if (!ok) inputRef.current?.select();
+    setCopied(ok ? 'yes' : 'failed');
+  };
+
+  return (
+    <div className="card secret-panel" ref={panelRef} data-testid="secret-panel" role="region" aria-labelledby="secret-title">
+      <h2 id="secret-title">{t('keys.secretTitle', { name })}</h2>
+      <Alert kind="warning" testId="secret-warning">{t('keys.secretWarning')}</Alert>
+      <div className="secret-row">
+        <textarea
+          ref={inputRef}
+          className="secret-value mono"
+          readOnly
+          rows={1}
+          spellCheck={false}
+          value={secret}
+          aria-label={t('keys.colKey')}
+          data-testid="key-secret"
+          onFocus={(e) => e.currentTarget.select()}
+        />
+        <button type="button" className="button primary" onClick={copy} data-testid="copy-secret">
+          <CopyIcon />
+          {copied === 'yes' ? t('keys.copied') : t('keys.copy')}
+        </button>
+      </div>
+      {copied === 'failed' && <p className="field-error">{t('keys.copyFailed')}</p>}
+      <div className="actions-end">
+        <button type="button" className="button secondary" onClick={onDone} data-testid="secret-done">
+          {t('keys.done')}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+export function KeysPage() {
+  useTitle('keys.title');
+  const { t, tn, formatDate } = useI18n();
+  const [keys, setKeys] = useState<ApiKey[] | undefined>(undefined);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [created, setCreated] = useState<{ name: string; secret: string } | null>(null);
+  const [createError, setCreateError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [toRevoke, setToRevoke] = useState<ApiKey | null>(null);
+  const [revoking, setRevoking] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const form = useForm<keyof V>({ name: '', expires: '', models: '' }, validators);
+
+  const load = useCallback(async () => {
+    try {
+      const r = await api.listKeys();
+      setKeys(r.keys);
+      setLoadError(null);
+    } catch (e) {
+      setLoadError(e);
+    }
+  }, []);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setCreateError(null);
+    setNotice(null);
+    if (!form.validateAll()) return;
+    setBusy(true);
+    try {
+      const name = form.values.name.trim();
+      const r = await api.createKey({
+        name,
+        expires_at: expiryFromDateInput(form.values.expires),
+        models: parseModelList(form.values.models),
+      });
+      setCreated({ name: r.key.name || name, secret: r.secret });
+      form.reset();
+      await load();
+    } catch (err) {
+      const d = describeError(err, t);
+      const field = d.field === 'expires_at' ? 'expires' : d.field;
+      if (!form.setServerError(field, d.message)) setCreateError(d.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const revoke = async () => {
+    if (!toRevoke) return;
+    setRevoking(true);
+    try {
+      await api.revokeKey(toRevoke.id);
+      setNotice(t('keys.revoked', { name: toRevoke.name }));
+      setToRevoke(null);
+      await load();
+    } catch (e) {
+      setToRevoke(null);
+      setLoadError(e);
+    } finally {
+      setRevoking(false);
+    }
+  };
+
+  const now = Math.floor(Date.now() / 1000);
+  const base = `${window.location.origin}/v1`;
+
+  return (
+    <section className="page" data-testid="keys-page">
+      <header className="page-header">
+        <h1>{t('keys.title')}</h1>
+        <p className="muted">
+          {tn('keys.subtitle', { base: <code data-testid="api-base">{base}</code> })}
+        </p>
+      </header>
+
+      {created && <SecretPanel name={created.name} secret={created.secret} onDone={() => setCreated(null)} />}
+
+      <div className="card">
+        <h2>{t('keys.createTitle')}</h2>
+        <form onSubmit={submit} noValidate className="key-form" data-testid="key-form">
+          <div className="grid-3">
+            <Field
+              name="name"
+              label={t('keys.name')}
+              placeholder={t('keys.namePlaceholder')}
+              value={form.values.name}
+              onChange={form.onChange('name')}
+              onBlur={form.onBlur('name')}
+              error={form.errorText('name')}
+              maxLength={64}
+              autoComplete="off"
+            />
+            <Field
+              name="expires"
+              type="date"
+              label={t('keys.expires')}
+              optional
+              min={todayInput()}
+              value={form.values.expires}
+              onChange={form.onChange('expires')}
+              onBlur={form.onBlur('expires')}
+              error={form.errorText('expires')}
+              hint={t('keys.expiresHint')}
+            />
+            <Field
+              name="models"
+              label={t('keys.models')}
+              optional
+              placeholder={t('keys.modelsPlaceholder')}
+              value={form.values.models}
+              onChange={form.onChange('models')}
+              onBlur={form.onBlur('models')}
+              error={form.errorText('models')}
+              hint={t('keys.modelsHint')}
+              autoComplete="off"
+              spellCheck={false}
+            />
+          </div>
+          {createError && <Alert kind="error" testId="form-error">{createError}</Alert>}
+          <div className="actions-end">
+            <button type="submit" className="button primary" disabled={busy} data-testid="key-create">
+              {busy ? t('keys.creating') : t('keys.create')}
+            </button>
+          </div>
+        </form>
+      </div>
+
+      <div className="card">
+        <h2>{t('keys.listTitle')}</h2>
+        {notice && <Alert kind="success" testId="keys-notice" onDismiss={() => setNotice(null)}>{notice}</Alert>}
+        {loadError != null && (
+          <Alert kind="error" testId="keys-error">
+            {describeError(loadError, t).message}{' '}
+            <button type="button" className="link-button" onClick={() => void load()}>
+              {t('common.retry')}
+            </button>
+          </Alert>
+        )}
+        {keys === undefined && loadError == null && <p className="muted">{t('app.loading')}</p>}
+        {keys && keys.length === 0 && (
+          <p className="empty" data-testid="keys-empty">
+            {t('keys.empty')}
+          </p>
+        )}
+        {keys && keys.length > 0 && (
+          <table className="table responsive" data-testid="keys-table">
+            <thead>
+              <tr>
+                <th scope="col">{t('keys.colName')}</th>
+                <th scope="col">{t('keys.colKey')}</th>
+                <th scope="col">{t('keys.colStatus')}</th>
+                <th scope="col">{t('keys.colModels')}</th>
+                <th scope="col">{t('keys.colCreated')}</th>
+                <th scope="col">{t('keys.colExpires')}</th>
+                <th scope="col">{t('keys.colLastUsed')}</th>
+                <th scope="col">
+                  <span className="sr-only">{t('admin.colActions')}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.map((k) => {
+                const status = keyStatus(k, now);
+                return (
+                  <tr key={k.id} data-testid="key-row" data-key-id={k.id} data-status={status} className={status !== 'active' ? 'dim' : ''}>
+                    <td data-label={t('keys.colName')} className="strong" data-testid="key-name">
+                      {k.name}
+                    </td>
+                    <td data-label={t('keys.colKey')}>
+                      <code className="mono" data-testid="key-masked">{k.masked}</code>
+                    </td>
+                    <td data-label={t('keys.colStatus')}>
+                      <span className={`badge badge-${status}`} data-testid="key-status">
+                        {t(status === 'active' ? 'keys.statusActive' : status === 'revoked' ? 'keys.statusRevoked' : 'keys.statusExpired')}
+                      </span>
+                    </td>
+                    <td data-label={t('keys.colModels')}>
+                      {k.models.length === 0 ? (
+                        <span className="muted">{t('keys.allModels')}</span>
+                      ) : (
+                        <span className="chips">
+                          {k.models.map((m) => (
+                            <span className="chip mono" key={m}>{m}</span>
+                          ))}
+                        </span>
+                      )}
+                    </td>
+                    <td data-label={t('keys.colCreated')}>{formatDate(k.created_at)}</td>
+                    <td data-label={t('keys.colExpires')}>{k.expires_at ? formatDate(k.expires_at) : t('keys.never')}</td>
+                    <td data-label={t('keys.colLastUsed')}>{k.last_used_at ? formatDate(k.last_used_at, true) : t('keys.never')}</td>
+                    <td className="cell-actions">
+                      {!k.revoked && (
+                        <button
+                          type="button"
+                          className="button danger-ghost small"
+                          onClick={() => setToRevoke(k)}
+                          data-testid="key-revoke"
+                        >
+                          {t('keys.revoke')}
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </div>
+
+      <ConfirmDialog
+        open={toRevoke !== null}
+        title={t('keys.revokeTitle', { name: toRevoke?.name ?? '' })}
+        body={t('keys.revokeBody')}
+        confirmLabel={t('keys.revoke')}
+        danger
+        busy={revoking}
+        onConfirm={revoke}
+        onCancel={() => setToRevoke(null)}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,101 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { AuthCard } from '../components/AuthCard';
+import { Alert, Field } from '../components/Field';
+import { useI18n, useTitle } from '../i18n';
+import { api, ApiError } from '../lib/api';
+import { useAuth } from '../lib/auth';
+import { describeError } from '../lib/errors';
+import { Link, safeNext, useQuery, useRouter } from '../lib/router';
+import { useForm, type Validator } from '../lib/useForm';
+import { homePath } from '../App';
+
+type V = { username: string; password: string };
+const validators: Record<keyof V, Validator<V>> = {
+  username: (v) => (v.username.trim() ? null : 'validate.required'),
+  password: (v) => (v.password ? null : 'validate.required'),
+};
+
+export function LoginPage() {
+  useTitle('login.title');
+  const { t } = useI18n();
+  const { signedIn, expired } = useAuth();
+  const { navigate } = useRouter();
+  const query = useQuery();
+  const form = useForm<keyof V>({ username: '', password: '' }, validators);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [setupNeeded, setSetupNeeded] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    api.setupStatus().then(
+      (s) => live && setSetupNeeded(Boolean(s.needed)),
+      () => {},
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    if (!form.validateAll()) return;
+    setBusy(true);
+    try {
+      const s = await api.login({ username: form.values.username.trim(), password: form.values.password });
+      signedIn(s);
+      navigate(safeNext(query.get('next'), homePath), { replace: true });
+    } catch (err) {
+      const d = describeError(err, t);
+      // 401 here means wrong credentials, whatever the server's wording.
+      if (err instanceof ApiError && err.status === 401) setError(err.message || t('login.wrong'));
+      else if (!form.setServerError(d.field, d.message)) setError(d.message);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <AuthCard
+      title={t('login.title')}
+      subtitle={t('login.subtitle')}
+      testId="login-page"
+      footer={
+        <>
+          {t('login.noAccount')} <Link to="/register" data-testid="link-register">{t('login.createOne')}</Link>
+        </>
+      }
+    >
+      {expired && <Alert kind="warning">{t('error.sessionExpired')}</Alert>}
+      {setupNeeded && <Alert kind="info" testId="setup-needed">{t('login.setupNeeded')}</Alert>}
+      <form onSubmit={submit} noValidate data-testid="login-form">
+        <Field
+          name="username"
+          label={t('field.username')}
+          value={form.values.username}
+          onChange={form.onChange('username')}
+          onBlur={form.onBlur('username')}
+          error={form.errorText('username')}
+          autoComplete="username"
+          autoCapitalize="none"
+          spellCheck={false}
+          autoFocus
+        />
+        <Field
+          name="password"
+          type="password"
+          label={t('field.password')}
+          value={form.values.password}
+          onChange={form.onChange('password')}
+          onBlur={form.onBlur('password')}
+          error={form.errorText('password')}
+          autoComplete="current-password"
+        />
+        {error && <Alert kind="error" testId="form-error">{error}</Alert>}
+        <button type="submit" className="button primary block" disabled={busy} data-testid="login-submit">
+          {t('login.submit')}
+        </button>
+      </form>
+    </AuthCard>
+  );
+}
