@@ -10,7 +10,7 @@ DEBIAN_PACKAGES=(
   libssl-dev libsqlite3-dev libpq-dev libsodium-dev libspdlog-dev libfmt-dev
   libcli11-dev libtomlplusplus-dev libpcre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql postgresql-contrib
+  postgresql postgresql-contrib postgresql-client sqlite3
   chromium wrk clang-format
 )
 # Node.js may come from another source (e.g. NodeSource, whose nodejs bundles npm): take Debian's only when absent.

@@ -66,10 +66,10 @@ int serve(const Config& config) {
     return 1;
   }
   std::string base = config.public_url.empty() ? "http://" + opts.host + ":" + std::to_string(port) : config.public_url;
-  spdlog::info("plaza {} listening on http://{}:{}", kVersion, opts.host, port);
   if (auto token = site.accounts.issue_setup_token_sync())
     spdlog::warn("this site has no administrator yet: open {}/setup?token={} to create one "
                  "(or run `plaza admin create`)", base, *token);
+  spdlog::info("plaza {} listening on http://{}:{}", kVersion, opts.host, port);
   server.run();
   spdlog::info("stopped");
   return 0;

@@ -78,12 +78,26 @@ test('first admin sets up the site and manages users', { timeout: 120_000 }, asy
   await page.getByTestId('admin-notice').waitFor();
   assert.equal(await row.getByTestId('user-group').inputValue(), 'vip');
 
+  // Banning ends bob's session: his next request sends him to sign in, where he is refused.
+  await bob.page.goto(`${site.url}/keys`);
+  await bob.page.getByTestId('keys-empty').waitFor();
   await row.getByTestId('user-ban').click();
   await page.getByTestId('confirm-ok').click();
   await row.getByTestId('user-status').filter({ hasText: 'Banned' }).waitFor();
   await shot(page, 'admin-users-dark');
+  await bob.page.getByTestId('field-name').fill('after ban');
+  await bob.page.getByTestId('key-create').click();
+  await bob.page.waitForURL(/\/login\?next=%2Fkeys$/);
+  await bob.page.getByText('Your session has ended').waitFor();
+  await bob.page.getByTestId('field-username').fill(bobName);
+  await bob.page.getByTestId('field-password').fill(password);
+  await bob.page.getByTestId('login-submit').click();
+  await bob.page.getByTestId('form-error').filter({ hasText: 'banned' }).waitFor();
+
   await row.getByTestId('user-unban').click();
   await row.getByTestId('user-status').filter({ hasText: 'Active' }).waitFor();
+  await bob.page.getByTestId('login-submit').click();
+  await bob.page.waitForURL(`${site.url}/keys`);
 
   await row.getByTestId('user-role').selectOption('admin');
   await page.getByTestId('admin-notice').filter({ hasText: bobName }).waitFor();

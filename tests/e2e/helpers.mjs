@@ -70,9 +70,11 @@ export function uniqueName(prefix) {
   return `${prefix}${Date.now().toString(36)}${counter}`.slice(0, 32);
 }
 
-/** The first-admin setup token, from what the server helper exposes (token or link). */
+/** The first-admin setup token, from what the server helper exposes (token, link or its log). */
 export function setupTokenOf(site) {
   if (site.setupToken) return site.setupToken;
   if (site.setupUrl) return new URL(site.setupUrl).searchParams.get('token');
-  return null;
+  // The server logs "open http://.../setup?token=... to create one" while it has no admin.
+  const m = typeof site.log === 'function' ? /\/setup\?token=([A-Za-z0-9_%-]+)/.exec(site.log()) : null;
+  return m ? decodeURIComponent(m[1]) : null;
 }

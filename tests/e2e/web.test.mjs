@@ -40,8 +40,10 @@ describe('web', { timeout: 120_000 }, () => {
     const { context, page, errors } = await newPage();
     const username = uniqueName('alice');
 
-    // Signed-out visitors land on the sign-in page.
-    await page.goto(`${site.url}/`);
+    // Signed-out visitors land on the sign-in page. The page runs under the server's strict
+    // CSP; a violation would show up in `errors`, checked at the end.
+    const first = await page.goto(`${site.url}/`);
+    assert.match(first.headers()['content-security-policy'] ?? '', /default-src 'self'/);
     await page.waitForURL(/\/login/);
     await page.getByTestId('login-page').waitFor();
     await shot(page, 'login-light');
@@ -166,11 +168,33 @@ describe('web', { timeout: 120_000 }, () => {
     assert.equal(await html.getAttribute('data-theme'), 'dark');
     await shot(page, 'keys-dark');
 
-    // The account page shows the profile.
+    // The account page: profile, email, and a password change (a wrong current one first:
+    // the server's error lands next to its field).
     await page.getByTestId('nav-account').click();
     await page.waitForURL(`${site.url}/account`);
     assert.equal(await page.getByTestId('profile-username').textContent(), username);
+    await page.getByTestId('field-email').fill(`${username}@example.com`);
+    await page.getByTestId('email-submit').click();
+    await page.getByTestId('email-saved').waitFor();
+    await page.getByTestId('profile').getByText(`${username}@example.com`).waitFor();
+    const newPassword = `${password} v2`;
+    await page.getByTestId('field-current_password').fill('not my password');
+    await page.getByTestId('field-new_password').fill(newPassword);
+    await page.getByTestId('field-confirm').fill(newPassword);
+    await page.getByTestId('password-submit').click();
+    await page.getByTestId('error-current_password').waitFor();
     await shot(page, 'account-dark');
+    await page.getByTestId('field-current_password').fill(password);
+    await page.getByTestId('password-submit').click();
+    await page.getByTestId('password-changed').waitFor();
+    await page.reload();
+    await page.getByTestId('profile').waitFor(); // this session survives its own password change
+    await page.getByTestId('sign-out').click();
+    await page.waitForURL(`${site.url}/login`);
+    await page.getByTestId('field-username').fill(username);
+    await page.getByTestId('field-password').fill(newPassword);
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL(`${site.url}/keys`);
 
     assert.deepEqual(errors, []);
     await context.close();

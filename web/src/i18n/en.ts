@@ -50,6 +50,11 @@ export const en = {
   'error.rateLimitedShort': 'Too many attempts. Try again later.',
   'error.generic': 'Something went wrong (HTTP {status}).',
   'error.sessionExpired': 'Your session has ended. Please sign in again.',
+  'error.usernameTaken': 'This username is taken.',
+  'error.setupToken': 'This setup link is not valid. Use the newest link from the server log.',
+  'error.currentPassword': 'The current password is wrong.',
+  'error.banned': 'This account is banned.',
+  'error.tooManyKeys': 'You have too many active keys. Revoke some first.',
 
   'login.title': 'Sign in',
   'login.subtitle': 'Welcome back to Plaza.',

@@ -50,6 +50,11 @@ export const zh: Messages = {
   'error.rateLimitedShort': '尝试次数过多，请稍后重试。',
   'error.generic': '出错了（HTTP {status}）。',
   'error.sessionExpired': '登录已失效，请重新登录。',
+  'error.usernameTaken': '该用户名已被占用。',
+  'error.setupToken': '初始化链接无效，请使用服务器日志中最新的链接。',
+  'error.currentPassword': '当前密码不正确。',
+  'error.banned': '该账户已被封禁。',
+  'error.tooManyKeys': '有效密钥过多，请先撤销一些。',
 
   'login.title': '登录',
   'login.subtitle': '欢迎回到 Plaza。',

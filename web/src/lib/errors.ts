@@ -15,7 +15,17 @@ export function describeError(e: unknown, t: TFunction): FormError {
         message: e.retryAfter !== undefined ? t('error.rateLimited', { seconds: e.retryAfter }) : e.message || t('error.rateLimitedShort'),
       };
     }
-    return { message: e.message || t('error.generic', { status: e.status }), field: e.field };
+    // Messages the UI knows the meaning of are shown in the reader's language; anything
+    // else is the server's own (English) text.
+    const known =
+      e.code === 'conflict' && e.field === 'username'
+        ? t('error.usernameTaken')
+        : e.code === 'forbidden' && e.field === 'token'
+          ? t('error.setupToken')
+          : e.code === 'invalid_request' && e.field === 'current_password'
+            ? t('error.currentPassword')
+            : null;
+    return { message: known ?? (e.message || t('error.generic', { status: e.status })), field: e.field };
   }
   return { message: e instanceof Error ? e.message : String(e) };
 }

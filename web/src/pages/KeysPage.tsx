@@ -3,7 +3,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Alert, Field } from '../components/Field';
 import { CopyIcon } from '../components/Icons';
 import { useI18n, useTitle } from '../i18n';
-import { api, type ApiKey } from '../lib/api';
+import { api, ApiError, type ApiKey } from '../lib/api';
 import { describeError } from '../lib/errors';
 import { useForm, type Validator } from '../lib/useForm';
 import {
@@ -136,6 +136,7 @@ export function KeysPage() {
       await load();
     } catch (err) {
       const d = describeError(err, t);
+      if (err instanceof ApiError && err.code === 'conflict') d.message = t('error.tooManyKeys');
       const field = d.field === 'expires_at' ? 'expires' : d.field;
       if (!form.setServerError(field, d.message)) setCreateError(d.message);
     } finally {

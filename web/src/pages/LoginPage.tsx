@@ -48,8 +48,9 @@ export function LoginPage() {
       navigate(safeNext(query.get('next'), homePath), { replace: true });
     } catch (err) {
       const d = describeError(err, t);
-      // 401 here means wrong credentials, whatever the server's wording.
-      if (err instanceof ApiError && err.status === 401) setError(err.message || t('login.wrong'));
+      // Here 401 means wrong credentials and 403 a banned account, whatever the server's wording.
+      if (err instanceof ApiError && err.status === 401) setError(t('login.wrong'));
+      else if (err instanceof ApiError && err.status === 403) setError(t('error.banned'));
       else if (!form.setServerError(d.field, d.message)) setError(d.message);
       setBusy(false);
     }

@@ -1,0 +1,159 @@
+// The server itself: static files and the SPA, security headers, metrics, request ids, graceful
+// shutdown, configuration errors and the CLI.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { spawnSync, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startPlaza, plazaBinary } from '../lib/server.mjs';
+
+describe('static files and headers', () => {
+  let plaza;
+  let web;
+  before(async () => {
+    web = mkdtempSync(join(tmpdir(), 'plaza-web-'));
+    mkdirSync(join(web, 'assets'));
+    writeFileSync(join(web, 'index.html'), '<!doctype html><title>Plaza</title><div id="root"></div>');
+    writeFileSync(join(web, 'assets', 'index-3f2a9c.js'), 'console.log("app")');
+    writeFileSync(join(web, 'assets', 'index-77aa00.css'), 'body{}');
+    writeFileSync(join(web, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    plaza = await startPlaza({ webDir: web });
+  });
+  after(async () => { await plaza.stop(); rmSync(web, { recursive: true, force: true }); });
+
+  it('serves hashed assets as immutable and index.html as revalidated', async () => {
+    const js = await fetch(`${plaza.url}/assets/index-3f2a9c.js`);
+    assert.equal(js.status, 200);
+    assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.match(js.headers.get('cache-control'), /max-age=31536000, immutable/);
+    assert.equal((await fetch(`${plaza.url}/assets/index-77aa00.css`)).headers.get('content-type'), 'text/css; charset=utf-8');
+    assert.equal((await fetch(`${plaza.url}/favicon.svg`)).headers.get('content-type'), 'image/svg+xml');
+    const index = await fetch(`${plaza.url}/`);
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    const etag = index.headers.get('etag');
+    assert.equal((await fetch(`${plaza.url}/`, { headers: { 'if-none-match': etag } })).status, 304);
+  });
+
+  it('answers app routes with index.html and missing files with 404', async () => {
+    const route = await fetch(`${plaza.url}/keys/settings`);
+    assert.equal(route.status, 200);
+    assert.match(await route.text(), /<div id="root">/);
+    assert.equal((await fetch(`${plaza.url}/missing.js`)).status, 404);
+    const api = await fetch(`${plaza.url}/api/nothing-here`);
+    assert.equal(api.status, 404);
+    assert.equal((await api.json()).error.code, 'not_found');
+    const traversal = await new Promise((resolve) => {
+      const s = net.connect(plaza.port, '127.0.0.1', () => s.write('GET /../../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      let out = '';
+      s.on('data', (d) => { out += d; });
+      s.on('close', () => resolve(out));
+    });
+    assert.doesNotMatch(traversal, /root:/);
+  });
+
+  it('sends security headers and a request id on every response', async () => {
+    for (const path of ['/', '/healthz', '/api/me']) {
+      const r = await fetch(plaza.url + path);
+      assert.match(r.headers.get('content-security-policy'), /frame-ancestors 'none'/);
+      assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+      assert.ok(r.headers.get('x-request-id'));
+    }
+    const r = await fetch(`${plaza.url}/healthz`, { headers: { 'x-request-id': 'trace-abc-123' } });
+    assert.equal(r.headers.get('x-request-id'), 'trace-abc-123');
+  });
+
+  it('exposes Prometheus metrics by route and status', async () => {
+    await fetch(`${plaza.url}/api/me`);
+    await fetch(`${plaza.url}/healthz`);
+    const text = await (await fetch(`${plaza.url}/metrics`)).text();
+    assert.match(text, /plaza_http_requests_total\{route="GET \/api\/me",status="401"\} [1-9]/);
+    assert.match(text, /plaza_http_request_duration_seconds_bucket\{route="GET \/healthz",le="\+Inf"\} [1-9]/);
+    assert.match(text, /plaza_http_connections [0-9]+/);
+    assert.match(text, /plaza_db_pool_connections\{state="size"\} [1-9]/);
+    assert.equal((await fetch(`${plaza.url}/readyz`)).status, 200);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('finishes a request in flight after SIGTERM and refuses new connections', async () => {
+    const plaza = await startPlaza({ settings: { 'shutdown-grace-seconds': 20 } });
+    const socket = net.connect(plaza.port, '127.0.0.1');
+    await new Promise((r) => socket.on('connect', r));
+    let response = '';
+    socket.on('data', (d) => { response += d; });
+    const closed = new Promise((r) => socket.on('close', r));
+    const body = JSON.stringify({ username: 'late_user', password: 'password-1' });
+    socket.write(`POST /api/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+    socket.write(body.slice(0, 10));
+    // Wait until the server has the request in flight, then signal.
+    const deadline = Date.now() + 10000;
+    for (;;) {
+      const m = await (await fetch(`${plaza.url}/metrics`)).text();
+      if (/plaza_http_requests_in_flight [1-9]/.test(m)) break;
+      assert.ok(Date.now() < deadline, 'the request never became in flight');
+    }
+    plaza.child.kill('SIGTERM');
+    for (;;) {  // the listener closes at once
+      const refused = await fetch(`${plaza.url}/healthz`).then(() => false, () => true);
+      if (refused) break;
+      assert.ok(Date.now() < deadline + 10000, 'still accepting after SIGTERM');
+    }
+    socket.write(body.slice(10));
+    await closed;
+    assert.match(response, /^HTTP\/1\.1 201/);
+    assert.match(response, /Connection: close/i);
+    const { code } = await plaza.exited;
+    assert.equal(code, 0);
+    await plaza.stop();
+  });
+});
+
+describe('command line and configuration', () => {
+  const run = (args, env = {}) => spawnSync(plazaBinary, args, { encoding: 'utf8', env: { ...process.env, ...env } });
+
+  it('prints its version and help', () => {
+    assert.match(run(['--version']).stdout, /^plaza \d+\.\d+\.\d+/);
+    const help = run(['--help']);
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /--data-dir/);
+    assert.match(help.stdout, /PLAZA_DATA_DIR/);
+    assert.equal(run(['serve', '--help']).status, 0);
+  });
+
+  it('stops on a bad setting with a message naming it', () => {
+    const env = run(['doctor'], { PLAZA_LISTEN: 'nowhere' });
+    assert.equal(env.status, 2);
+    assert.match(env.stderr, /PLAZA_LISTEN/);
+    const flag = run(['doctor', '--database-url', 'mysql://x']);
+    assert.equal(flag.status, 2);
+    assert.match(flag.stderr, /--database-url/);
+    const dir = mkdtempSync(join(tmpdir(), 'plaza-cfg-'));
+    writeFileSync(join(dir, 'plaza.toml'), 'listen = "127.0.0.1:9"\nsession_ttl_hours = "soon"\n');
+    const file = run(['doctor', '--config', join(dir, 'plaza.toml')]);
+    assert.equal(file.status, 2);
+    assert.match(file.stderr, /session_ttl_hours/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('migrates, reports with doctor, and refuses a database newer than itself', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plaza-cli-'));
+    const args = ['--data-dir', dir];
+    const before = run(['doctor', ...args]);
+    assert.equal(before.status, 1);
+    assert.match(before.stdout, /pending migrations/);
+    assert.equal(run(['migrate', ...args]).status, 0);
+    const after = run(['doctor', ...args]);
+    assert.equal(after.status, 0, after.stdout);
+    assert.match(after.stdout, /no problems found/);
+    execFileSync('sqlite3', [join(dir, 'plaza.db'), "INSERT INTO schema_migrations VALUES (999, 'future', 0)"]);
+    const newer = run(['migrate', ...args]);
+    assert.equal(newer.status, 1);
+    assert.match(newer.stderr, /newer than this plaza binary/);
+    const serve = run(['serve', ...args, '--listen', '127.0.0.1:0']);
+    assert.notEqual(serve.status, 0);
+    assert.match(serve.stderr + serve.stdout, /newer than this plaza binary/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
