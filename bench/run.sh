@@ -9,7 +9,7 @@ DURATION=${DURATION:-8s}
 CONNECTIONS=${CONNECTIONS:-64}
 data=$(mktemp -d /tmp/plaza-bench-XXXXXX)
 log=$data/plaza.log
-$BIN serve --data-dir "$data" --listen 127.0.0.1:0 --api-rate-per-minute 100000000 >"$log" 2>&1 &
+$BIN serve --data-dir "$data" --listen 127.0.0.1:0 --api-rate-per-minute 10000000 >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 200); do

@@ -67,7 +67,9 @@ void check_same_origin(const http::Request& req) {
 awaitable<void> authenticate(Ctx& ctx, const Policy& policy) {
   auto& req = ctx.req;
   std::string_view bearer = bearer_token(req);
-  if (!bearer.empty() && policy.auth == Auth::any) {
+  if (policy.auth == Auth::key && bearer.empty())
+    throw Error(ErrorCode::unauthorized, "send your API key as Authorization: Bearer sk-...");
+  if (!bearer.empty() && (policy.auth == Auth::any || policy.auth == Auth::key)) {
     auto owner = co_await ctx.site.keys.authenticate(std::string(bearer));
     if (!owner) throw Error(ErrorCode::unauthorized, "invalid, revoked or expired API key");
     ctx.user = std::move(owner->user);
@@ -134,6 +136,10 @@ bj::object body_object(const Ctx& ctx) {
 }
 
 http::Response json_response(int status, const bj::value& v) { return http::Response::json(status, bj::serialize(v)); }
+
+http::Headers sse_headers() {
+  return {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
+}
 
 bj::object user_json(const store::User& u) {
   return bj::object{{"id", u.id},

@@ -21,6 +21,7 @@ enum class Auth {
   session,  // a signed-in browser (cookie)
   any,      // a session or an sk- key
   admin,    // a signed-in admin (cookie)
+  key,      // an sk- key (the OpenAI-compatible API)
 };
 
 struct Policy {
@@ -49,6 +50,8 @@ void add_route(http::Router& router, Site& site, std::string method, std::string
 boost::json::object body_object(const Ctx& ctx);
 http::Response json_response(int status, const boost::json::value& v);
 boost::json::object user_json(const store::User& u);
+// Response headers of an event stream (built outside co_await: g++ 12 miscompiles braced lists there).
+http::Headers sse_headers();
 
 inline constexpr const char* kSessionCookie = "plaza_session";
 inline constexpr const char* kCsrfCookie = "plaza_csrf";

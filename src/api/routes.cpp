@@ -2,6 +2,9 @@
 
 #include "api/admin_handlers.hpp"
 #include "api/auth_handlers.hpp"
+#include "api/channel_handlers.hpp"
+#include "api/chat_handlers.hpp"
+#include "api/v1_handlers.hpp"
 #include "api/key_handlers.hpp"
 #include "api/middleware.hpp"
 #include "store/async.hpp"
@@ -34,6 +37,7 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
   const Policy session{Auth::session, true};
   const Policy any{Auth::any, true};
   const Policy admin{Auth::admin, true};
+  const Policy v1{Auth::key, true, true};
 
   add_route(router, site, "GET", "/healthz", open, healthz);
   add_route(router, site, "GET", "/readyz", open, readyz);
@@ -54,6 +58,28 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
 
   add_route(router, site, "GET", "/api/admin/users", admin, admin_list_users);
   add_route(router, site, "PATCH", "/api/admin/users/{id}", admin, admin_update_user);
+
+  add_route(router, site, "GET", "/v1/models", v1, v1_models);
+  add_route(router, site, "POST", "/v1/chat/completions", v1, v1_chat_completions);
+
+  add_route(router, site, "GET", "/api/models", session, list_models);
+  add_route(router, site, "GET", "/api/conversations", session, list_conversations);
+  add_route(router, site, "POST", "/api/conversations", session, create_conversation);
+  add_route(router, site, "DELETE", "/api/conversations", session, clear_conversations);
+  add_route(router, site, "GET", "/api/conversations/{id}", session, get_conversation);
+  add_route(router, site, "PATCH", "/api/conversations/{id}", session, rename_conversation);
+  add_route(router, site, "DELETE", "/api/conversations/{id}", session, delete_conversation);
+  add_route(router, site, "POST", "/api/chat", session, post_chat);
+
+  add_route(router, site, "GET", "/api/admin/channels", admin, admin_list_channels);
+  add_route(router, site, "POST", "/api/admin/channels", admin, admin_create_channel);
+  add_route(router, site, "PATCH", "/api/admin/channels/{id}", admin, admin_update_channel);
+  add_route(router, site, "DELETE", "/api/admin/channels/{id}", admin, admin_delete_channel);
+  add_route(router, site, "POST", "/api/admin/channels/{id}/test", admin, admin_test_channel);
+  add_route(router, site, "POST", "/api/admin/channels/{id}/enable", admin, admin_enable_channel);
+  add_route(router, site, "GET", "/api/admin/models", admin, admin_list_models);
+  add_route(router, site, "PUT", "/api/admin/models/{id}", admin, admin_put_model);
+  add_route(router, site, "DELETE", "/api/admin/models/{id}", admin, admin_delete_model);
 
   router.set_fallback(site.config.max_body_bytes,
                       [s = &site](http::Request& req) { return static_file(s, req); });

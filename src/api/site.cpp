@@ -1,5 +1,9 @@
 #include "api/site.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
 namespace plaza::api {
 
 crypto::PasswordCost password_cost(const std::string& name) {
@@ -19,6 +23,30 @@ Site::Site(Config cfg, store::Database& database, const Clock& clk)
       keys(db, clock),
       // Bursts of a quarter of the per-minute budget: a page load fires several requests at once.
       api_limiter(config.api_rate_per_minute, std::max(10.0, config.api_rate_per_minute / 4.0)),
-      static_files(config.web_dir) {}
+      static_files(config.web_dir),
+      secret_box(crypto::SecretBox::load_site_key(config.secret_key, config.data_dir)),
+      channels(db, secret_box, clock, config.channel_refresh_ms),
+      relay(db, upstream, channels, clock,
+            [this](std::string_view model, std::string_view text) { return count_tokens(model, text); },
+            relay::RelayOptions{config.relay_max_attempts, std::chrono::seconds(config.stream_heartbeat_seconds)}),
+      channel_admin(db, secret_box, clock, upstream, channels) {
+  std::string dir = config.tokenizer_dir.empty() ? default_tokenizer_dir() : config.tokenizer_dir;
+  try {
+    if (dir.empty()) throw std::runtime_error("no tokenizer folder found (set tokenizer_dir)");
+    o200k.emplace(load_tokenizer_file(dir + "/o200k_base.json"));
+    cl100k.emplace(load_tokenizer_file(dir + "/cl100k_base.json"));
+  } catch (const std::exception& e) {
+    // Counting still works, approximately; usage the upstream reports is exact either way.
+    spdlog::warn("tokenizer not loaded ({}): token counts fall back to an estimate of 1 token per 4 bytes", e.what());
+  }
+}
+
+int64_t Site::count_tokens(std::string_view model, std::string_view text) const {
+  bool legacy = model.starts_with("gpt-4") && !model.starts_with("gpt-4o") && !model.starts_with("gpt-4.1");
+  legacy = legacy || model.starts_with("gpt-3.5");
+  const auto& tok = legacy ? cl100k : o200k;
+  if (tok) return static_cast<int64_t>(tok->count(text));
+  return static_cast<int64_t>((text.size() + 3) / 4);
+}
 
 }  // namespace plaza::api

@@ -4,6 +4,12 @@
 
 #include "config/config.hpp"
 #include "core/clock.hpp"
+#include "core/tokenizer.hpp"
+#include "crypto/secretbox.hpp"
+#include "http/upstream_client.hpp"
+#include "relay/channel_directory.hpp"
+#include "relay/relay.hpp"
+#include "services/channel_admin.hpp"
 #include "http/metrics.hpp"
 #include "http/rate_limiter.hpp"
 #include "http/router.hpp"
@@ -26,7 +32,16 @@ struct Site {
   services::ApiKeys keys;
   http::RateLimiter api_limiter;
   http::StaticFiles static_files;
+  crypto::SecretBox secret_box;
+  std::optional<Tokenizer> o200k;   // gpt-4o, o-series and, as the best guess, every other model
+  std::optional<Tokenizer> cl100k;  // gpt-4, gpt-3.5
+  http::UpstreamClient upstream;
+  relay::ChannelDirectory channels;
+  relay::Relay relay;
+  services::ChannelAdmin channel_admin;
   http::Metrics* metrics = nullptr;  // set by register_routes
+
+  int64_t count_tokens(std::string_view model, std::string_view text) const;
 };
 
 crypto::PasswordCost password_cost(const std::string& name);

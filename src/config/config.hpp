@@ -34,6 +34,13 @@ struct Config {
   bool trust_proxy = false;  // take the client address from X-Forwarded-For
   int api_rate_per_minute = 1200;  // per client address, over /api and /v1
   int login_failures_before_backoff = 5;
+  std::string secret_key;     // base64 of 32 bytes; empty: <data_dir>/secret.key (generated)
+  std::string tokenizer_dir;  // tiktoken encoder files; empty: found next to the install
+  std::string timezone = "UTC";  // the operator's timezone (usage days, settlement)
+  int stream_heartbeat_seconds = 15;
+  int relay_max_attempts = 3;
+  int channel_refresh_ms = 5000;
+  int probe_interval_seconds = 60;
 
   std::string effective_database_url() const;
   std::string effective_public_url() const;

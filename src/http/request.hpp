@@ -10,6 +10,7 @@
 
 namespace plaza::http {
 
+class ResponseStream;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct Request {
@@ -22,6 +23,7 @@ struct Request {
   std::string request_id;
   std::string route;  // the matched route pattern, e.g. /api/keys/{id}
   std::vector<std::pair<std::string, std::string>> params;  // path parameters, decoded
+  ResponseStream* stream = nullptr;  // for handlers that stream their body (then they return Response::streamed())
 
   std::string_view header(std::string_view lower_name) const;
   std::optional<std::string> cookie(std::string_view name) const;
@@ -41,6 +43,15 @@ struct Response {
   }
   static Response json(int status, std::string body);
   static Response no_content() { return Response{204, {}, {}}; }
+  // The handler wrote the response through Request::stream; `ok` says whether it finished cleanly.
+  static Response streamed(int status, bool ok) {
+    Response r{status, {}, {}};
+    r.was_streamed = true;
+    r.stream_ok = ok;
+    return r;
+  }
+  bool was_streamed = false;
+  bool stream_ok = false;
 };
 
 std::string percent_decode(std::string_view s, bool plus_as_space);

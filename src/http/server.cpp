@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "core/error.hpp"
+#include "http/stream.hpp"
 
 namespace plaza::http {
 
@@ -216,6 +217,87 @@ void access_log(const Impl& s, const Request& req, int status, double seconds, s
       json_escape(req.header("user-agent").substr(0, 200)));
 }
 
+// Chunked responses written by streaming handlers, on the connection's strand.
+class BeastResponseStream final : public ResponseStream {
+ public:
+  BeastResponseStream(beast::tcp_stream& stream, Impl& s, unsigned version, std::string request_id)
+      : stream_(stream), s_(s), version_(version), request_id_(std::move(request_id)) {}
+
+  asio::awaitable<bool> start(int status, Headers headers) override {
+    if (started_) co_return false;
+    started_ = true;
+    status_ = status;
+    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(status), version_};
+    res.set(bhttp::field::server, "plaza");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("X-Request-Id", request_id_);
+    for (auto& [name, value] : headers) res.insert(name, value);
+    res.chunked(true);
+    res.keep_alive(!s_.stopping);
+    bhttp::response_serializer<bhttp::empty_body> sr{res};
+    stream_.expires_after(s_.options.write_timeout);
+    auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, asio::as_tuple(asio::use_awaitable));
+    ok_ = !ec;
+    co_return ok_;
+  }
+
+  asio::awaitable<bool> write(std::string data) override {
+    if (!ok_ || data.empty()) co_return ok_;
+    stream_.expires_after(s_.options.write_timeout);
+    auto [ec, n] = co_await asio::async_write(stream_, bhttp::make_chunk(asio::buffer(data)),
+                                              asio::as_tuple(asio::use_awaitable));
+    bytes_ += data.size();
+    ok_ = !ec;
+    co_return ok_;
+  }
+
+  asio::awaitable<bool> finish() override {
+    if (!ok_) co_return false;
+    stream_.expires_after(s_.options.write_timeout);
+    auto [ec, n] = co_await asio::async_write(stream_, bhttp::make_chunk_last(), asio::as_tuple(asio::use_awaitable));
+    ok_ = !ec;
+    finished_ = ok_;
+    co_return ok_;
+  }
+
+  asio::awaitable<void> client_closed() override {
+    auto& socket = stream_.socket();
+    for (;;) {
+      // Also completes (operation_aborted) when the work it runs alongside finishes first.
+      auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
+      beast::error_code aec;
+      if (ec || socket.available(aec) == 0 || aec) co_return;  // EOF or error: the client is gone
+      // A pipelined request is waiting; the client is still there. Check again a little later.
+      asio::steady_timer t(socket.get_executor(), std::chrono::milliseconds(100));
+      auto [tec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (tec) co_return;
+    }
+  }
+
+  void abort() override {
+    beast::error_code ec;
+    stream_.socket().set_option(asio::socket_base::linger(true, 0), ec);
+    stream_.socket().close(ec);
+    ok_ = false;
+  }
+
+  bool started() const override { return started_; }
+  bool finished() const { return finished_; }
+  int status() const { return status_; }
+  std::size_t bytes() const { return bytes_; }
+
+ private:
+  beast::tcp_stream& stream_;
+  Impl& s_;
+  unsigned version_;
+  std::string request_id_;
+  bool started_ = false;
+  bool ok_ = true;
+  bool finished_ = false;
+  int status_ = 0;
+  std::size_t bytes_ = 0;
+};
+
 asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
   uint64_t conn_id = 0;
   auto handle = s->register_conn(socket.get_executor(), conn_id);
@@ -303,6 +385,8 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
     req.route = route.pattern;
     req.params = std::move(match.params);
 
+    BeastResponseStream streamer(stream, *s, version, req.request_id);
+    req.stream = &streamer;
     if (body_ok) {
       if (!match.route && match.wrong_method) {
         response = error_response(405, "method_not_allowed", "method not allowed for this path");
@@ -315,8 +399,16 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
     if (s->stopping) keep_alive = false;
     int status = response.status;
     std::size_t bytes = response.body.size();
-    bool ok = co_await write_response(stream, *s, std::move(response), version, keep_alive,
-                                      req.method == "HEAD", req.request_id);
+    bool ok;
+    if (streamer.started()) {
+      // The handler wrote its own response; reuse the connection only if it ended cleanly.
+      status = streamer.status();
+      bytes = streamer.bytes();
+      ok = streamer.finished();
+    } else {
+      ok = co_await write_response(stream, *s, std::move(response), version, keep_alive, req.method == "HEAD",
+                                   req.request_id);
+    }
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     s->metrics.observe(route.index, status, seconds);
     s->metrics.request_finished();

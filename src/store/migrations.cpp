@@ -79,6 +79,102 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_time ON audit_log (created_at);
 )SQL";
 
+const char* kRelay = R"SQL(
+CREATE TABLE channels (
+  id @ID@,
+  type TEXT NOT NULL CHECK (type IN ('openai', 'anthropic')),
+  name TEXT NOT NULL,
+  base_url TEXT NOT NULL,
+  models TEXT NOT NULL DEFAULT '[]',
+  user_groups TEXT NOT NULL DEFAULT '[]',
+  priority INTEGER NOT NULL DEFAULT 0,
+  weight INTEGER NOT NULL DEFAULT 1,
+  enabled INTEGER NOT NULL DEFAULT 1,
+  auto_disabled INTEGER NOT NULL DEFAULT 0,
+  disabled_reason TEXT NOT NULL DEFAULT '',
+  connect_timeout_ms INTEGER NOT NULL DEFAULT 10000,
+  first_byte_timeout_ms INTEGER NOT NULL DEFAULT 60000,
+  idle_timeout_ms INTEGER NOT NULL DEFAULT 60000,
+  proxy TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE channel_keys (
+  id @ID@,
+  channel_id BIGINT NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+  sealed TEXT NOT NULL,
+  hint TEXT NOT NULL,
+  enabled INTEGER NOT NULL DEFAULT 1,
+  disabled_reason TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX channel_keys_channel ON channel_keys (channel_id);
+
+CREATE TABLE models (
+  id TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  icon TEXT NOT NULL DEFAULT '',
+  tags TEXT NOT NULL DEFAULT '[]',
+  context_length INTEGER NOT NULL DEFAULT 0,
+  enabled INTEGER NOT NULL DEFAULT 1,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE usage_events (
+  id @ID@,
+  request_id TEXT NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL,
+  day TEXT NOT NULL,
+  user_id BIGINT NOT NULL,
+  api_key_id BIGINT,
+  surface TEXT NOT NULL CHECK (surface IN ('web', 'api')),
+  model TEXT NOT NULL,
+  channel_id BIGINT,
+  app_id BIGINT,
+  app_owner_id BIGINT,
+  app_kind TEXT,
+  market_model_id BIGINT,
+  prompt_tokens BIGINT NOT NULL DEFAULT 0,
+  completion_tokens BIGINT NOT NULL DEFAULT 0,
+  cached_tokens BIGINT NOT NULL DEFAULT 0,
+  tokens_reported INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL,
+  error_code TEXT NOT NULL DEFAULT '',
+  attempts INTEGER NOT NULL DEFAULT 1,
+  latency_ms BIGINT NOT NULL DEFAULT 0,
+  ttft_ms BIGINT
+);
+CREATE INDEX usage_events_user_time ON usage_events (user_id, created_at);
+CREATE INDEX usage_events_day ON usage_events (day);
+
+CREATE TABLE conversations (
+  id @ID@,
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  title TEXT NOT NULL,
+  model TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX conversations_user ON conversations (user_id, updated_at);
+
+CREATE TABLE messages (
+  id @ID@,
+  conversation_id BIGINT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+  content TEXT NOT NULL,
+  model TEXT NOT NULL DEFAULT '',
+  prompt_tokens BIGINT NOT NULL DEFAULT 0,
+  completion_tokens BIGINT NOT NULL DEFAULT 0,
+  status TEXT NOT NULL DEFAULT 'ok',
+  request_id TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX messages_conversation ON messages (conversation_id, id);
+)SQL";
+
 constexpr const char* kCreateVersionTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
     "applied_at BIGINT NOT NULL)";
@@ -96,7 +192,7 @@ int current_version(Conn& c) {
 }  // namespace
 
 const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> kAll = {both(1, "foundation", kFoundation)};
+  static const std::vector<Migration> kAll = {both(1, "foundation", kFoundation), both(2, "relay", kRelay)};
   return kAll;
 }
 

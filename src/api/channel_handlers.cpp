@@ -1,0 +1,181 @@
+// Admin: channels (keys are write-only: the API never returns them) and the model catalogue.
+#include "api/channel_handlers.hpp"
+
+#include <boost/json.hpp>
+
+#include "api/key_handlers.hpp"
+#include "core/error.hpp"
+#include "core/json.hpp"
+#include "core/validation.hpp"
+#include "store/async.hpp"
+#include "store/relay_repo.hpp"
+#include "store/settings_repo.hpp"
+
+namespace plaza::api {
+
+namespace bj = boost::json;
+
+namespace {
+
+bj::object channel_json(const store::Channel& ch) {
+  bj::array models, groups, keys;
+  for (const auto& m : ch.models) models.push_back(bj::object{{"model", m.model}, {"upstream", m.upstream}});
+  for (const auto& g : ch.groups) groups.emplace_back(g);
+  for (const auto& k : ch.keys)
+    keys.push_back(bj::object{{"id", k.id}, {"hint", k.hint}, {"enabled", k.enabled}, {"disabled_reason", k.disabled_reason}});
+  return bj::object{{"id", ch.id},
+                    {"type", ch.type},
+                    {"name", ch.name},
+                    {"base_url", ch.base_url},
+                    {"models", std::move(models)},
+                    {"groups", std::move(groups)},
+                    {"priority", ch.priority},
+                    {"weight", ch.weight},
+                    {"enabled", ch.enabled},
+                    {"auto_disabled", ch.auto_disabled},
+                    {"disabled_reason", ch.disabled_reason},
+                    {"connect_timeout_ms", ch.connect_timeout_ms},
+                    {"first_byte_timeout_ms", ch.first_byte_timeout_ms},
+                    {"idle_timeout_ms", ch.idle_timeout_ms},
+                    {"keys", std::move(keys)},
+                    {"created_at", ch.created_at},
+                    {"updated_at", ch.updated_at}};
+}
+
+// "models": ["gpt-4o", {"model": "fast", "upstream": "gpt-4o-mini"}]
+std::vector<store::ChannelModel> parse_models(const bj::object& body) {
+  auto it = body.if_contains("models");
+  if (!it || !it->is_array()) throw Error(ErrorCode::invalid_request, "models must be an array", "models");
+  std::vector<store::ChannelModel> out;
+  for (const auto& m : it->as_array()) {
+    if (m.is_string()) {
+      out.push_back({std::string(m.as_string()), ""});
+    } else if (m.is_object()) {
+      out.push_back({json::require_string(m.as_object(), "model"),
+                     json::optional_string(m.as_object(), "upstream").value_or("")});
+    } else {
+      throw Error(ErrorCode::invalid_request, "each model is a name or {model, upstream}", "models");
+    }
+  }
+  return out;
+}
+
+// Applies the fields present in `body` over `ch`.
+void apply(store::Channel& ch, const bj::object& body) {
+  if (auto v = json::optional_string(body, "type")) ch.type = *v;
+  if (auto v = json::optional_string(body, "name")) ch.name = *v;
+  if (auto v = json::optional_string(body, "base_url")) ch.base_url = *v;
+  if (body.contains("models")) ch.models = parse_models(body);
+  if (auto v = json::optional_string_array(body, "groups", 100)) ch.groups = *v;
+  if (auto v = json::optional_int(body, "priority")) ch.priority = *v;
+  if (auto v = json::optional_int(body, "weight")) ch.weight = *v;
+  if (auto v = json::optional_bool(body, "enabled")) ch.enabled = *v;
+  if (auto v = json::optional_int(body, "connect_timeout_ms")) ch.connect_timeout_ms = *v;
+  if (auto v = json::optional_int(body, "first_byte_timeout_ms")) ch.first_byte_timeout_ms = *v;
+  if (auto v = json::optional_int(body, "idle_timeout_ms")) ch.idle_timeout_ms = *v;
+  if (auto v = json::optional_string(body, "proxy")) ch.proxy = *v;
+}
+
+}  // namespace
+
+awaitable<http::Response> admin_list_channels(Ctx& ctx) {
+  auto list = co_await ctx.site.channel_admin.list();
+  bj::array out;
+  for (const auto& ch : list) out.push_back(channel_json(ch));
+  co_return json_response(200, bj::object{{"channels", std::move(out)}});
+}
+
+awaitable<http::Response> admin_create_channel(Ctx& ctx) {
+  auto body = body_object(ctx);
+  store::Channel ch;
+  ch.type = "openai";
+  apply(ch, body);
+  auto keys = json::optional_string_array(body, "keys", 101).value_or(std::vector<std::string>{});
+  auto created = co_await ctx.site.channel_admin.create(ctx.me().id, std::move(ch), std::move(keys));
+  co_return json_response(201, bj::object{{"channel", channel_json(created)}});
+}
+
+awaitable<http::Response> admin_update_channel(Ctx& ctx) {
+  auto body = body_object(ctx);
+  int64_t id = id_param(ctx, "id");
+  auto current = co_await store::read(ctx.site.db, [&](store::Conn& c) { return store::channels::find(c, id); });
+  if (!current) throw Error(ErrorCode::not_found, "no such channel");
+  apply(*current, body);
+  auto keys = json::optional_string_array(body, "keys", 101);
+  auto updated = co_await ctx.site.channel_admin.update(ctx.me().id, std::move(*current), std::move(keys));
+  co_return json_response(200, bj::object{{"channel", channel_json(updated)}});
+}
+
+awaitable<http::Response> admin_delete_channel(Ctx& ctx) {
+  co_await ctx.site.channel_admin.remove(ctx.me().id, id_param(ctx, "id"));
+  co_return http::Response::no_content();
+}
+
+awaitable<http::Response> admin_test_channel(Ctx& ctx) {
+  auto t = co_await ctx.site.channel_admin.test(id_param(ctx, "id"));
+  co_return json_response(200, bj::object{{"ok", t.ok},
+                                          {"latency_ms", t.latency_ms},
+                                          {"status", t.status},
+                                          {"model", t.model},
+                                          {"error", t.error}});
+}
+
+awaitable<http::Response> admin_enable_channel(Ctx& ctx) {
+  auto ch = co_await ctx.site.channel_admin.reenable(ctx.me().id, id_param(ctx, "id"));
+  co_return json_response(200, bj::object{{"channel", channel_json(ch)}});
+}
+
+awaitable<http::Response> admin_list_models(Ctx& ctx) {
+  auto list = co_await store::read(ctx.site.db, [](store::Conn& c) { return store::models::list(c); });
+  bj::array out;
+  for (const auto& m : list) {
+    bj::array tags;
+    for (const auto& t : m.tags) tags.emplace_back(t);
+    out.push_back(bj::object{{"id", m.id},
+                             {"display_name", m.display_name},
+                             {"description", m.description},
+                             {"icon", m.icon},
+                             {"tags", std::move(tags)},
+                             {"context_length", m.context_length},
+                             {"enabled", m.enabled}});
+  }
+  co_return json_response(200, bj::object{{"models", std::move(out)}});
+}
+
+awaitable<http::Response> admin_put_model(Ctx& ctx) {
+  auto body = body_object(ctx);
+  store::Model m;
+  m.id = std::string(ctx.req.param("id"));
+  if (m.id.empty() || m.id.size() > 128 || !is_valid_utf8(m.id)) throw Error(ErrorCode::invalid_request, "bad model id");
+  m.display_name = json::optional_string(body, "display_name").value_or(m.id);
+  if (auto err = check_display_name(m.display_name)) throw Error(ErrorCode::invalid_request, *err, "display_name");
+  m.description = json::optional_string(body, "description").value_or("");
+  if (m.description.size() > 4000) throw Error(ErrorCode::invalid_request, "description is too long", "description");
+  m.icon = json::optional_string(body, "icon").value_or("");
+  if (m.icon.size() > 2048) throw Error(ErrorCode::invalid_request, "icon is too long", "icon");
+  m.tags = json::optional_string_array(body, "tags", 20).value_or(std::vector<std::string>{});
+  m.context_length = json::optional_int(body, "context_length").value_or(0);
+  if (m.context_length < 0) throw Error(ErrorCode::invalid_request, "context_length must be positive", "context_length");
+  m.enabled = json::optional_bool(body, "enabled").value_or(true);
+  int64_t actor = ctx.me().id;
+  co_await store::write(ctx.site.db, [&](store::Conn& c) {
+    store::models::upsert(c, m, ctx.site.clock.now_s());
+    store::audit::record(c, actor, "admin.model.put", "model:" + m.id, m.enabled ? "enabled" : "disabled",
+                         ctx.site.clock.now_s());
+  });
+  co_return json_response(200, bj::object{{"model", m.id}});
+}
+
+awaitable<http::Response> admin_delete_model(Ctx& ctx) {
+  std::string id(ctx.req.param("id"));
+  int64_t actor = ctx.me().id;
+  bool removed = co_await store::write(ctx.site.db, [&](store::Conn& c) {
+    bool r = store::models::remove(c, id);
+    if (r) store::audit::record(c, actor, "admin.model.delete", "model:" + id, "", ctx.site.clock.now_s());
+    return r;
+  });
+  if (!removed) throw Error(ErrorCode::not_found, "no such model");
+  co_return http::Response::no_content();
+}
+
+}  // namespace plaza::api

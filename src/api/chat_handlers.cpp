@@ -1,0 +1,295 @@
+// The web chat: conversations and /api/chat, which streams an answer as server-sent events
+// (meta, delta, error, done) through the same relay core as /v1.
+#include "api/chat_handlers.hpp"
+
+#include <boost/json.hpp>
+
+#include "api/key_handlers.hpp"
+#include "api/v1_handlers.hpp"
+#include "core/error.hpp"
+#include "core/json.hpp"
+#include "core/validation.hpp"
+#include "http/stream.hpp"
+#include "relay/upstream_format.hpp"
+#include "store/async.hpp"
+#include "store/relay_repo.hpp"
+
+namespace plaza::api {
+
+namespace bj = boost::json;
+
+namespace {
+
+constexpr std::size_t kMaxMessageBytes = 200 * 1024;
+constexpr std::size_t kTitleChars = 40;
+
+bj::object conversation_json(const store::Conversation& c) {
+  return bj::object{{"id", c.id},           {"title", c.title},           {"model", c.model},
+                    {"created_at", c.created_at}, {"updated_at", c.updated_at}};
+}
+
+bj::object message_json(const store::Message& m) {
+  return bj::object{{"id", m.id},
+                    {"role", m.role},
+                    {"content", m.content},
+                    {"model", m.model},
+                    {"prompt_tokens", m.prompt_tokens},
+                    {"completion_tokens", m.completion_tokens},
+                    {"status", m.status},
+                    {"created_at", m.created_at}};
+}
+
+// The first characters of a message, cut on a UTF-8 boundary, as a conversation title.
+std::string title_from(const std::string& text) {
+  std::string out;
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < text.size() && chars < kTitleChars; ++chars) {
+    std::size_t len = 1;
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0xF0) len = 4;
+    else if (c >= 0xE0) len = 3;
+    else if (c >= 0xC0) len = 2;
+    std::string piece = text.substr(i, len);
+    for (char& ch : piece)
+      if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
+    out += piece;
+    i += len;
+  }
+  return out.empty() ? "New chat" : out;
+}
+
+std::string check_title(std::string title) {
+  if (auto err = check_display_name(title)) throw Error(ErrorCode::invalid_request, *err, "title");
+  return title;
+}
+
+class WebChatOutput final : public relay::ChatOutput {
+ public:
+  WebChatOutput(http::ResponseStream& s, Site& site, int64_t conversation_id, int64_t user_message_id,
+                std::string model, std::string request_id)
+      : s_(s),
+        site_(site),
+        conversation_id_(conversation_id),
+        user_message_id_(user_message_id),
+        model_(std::move(model)),
+        request_id_(std::move(request_id)) {}
+
+  awaitable<bool> begin() override {
+    if (!(co_await s_.start(200, sse_headers()))) co_return false;
+    bj::object meta{{"conversation_id", conversation_id_},
+                    {"user_message_id", user_message_id_},
+                    {"request_id", request_id_}};
+    co_return co_await send(kMeta, meta);
+  }
+  awaitable<bool> chunk(bj::object& chunk) override {
+    auto text = relay::delta_text(chunk);
+    if (text.empty()) co_return true;
+    bj::object delta{{"content", text}};
+    co_return co_await send(kDelta, delta);
+  }
+  awaitable<bool> heartbeat() override { return s_.write(std::string(": keep-alive\n\n")); }
+  awaitable<void> fail(const Error& e) override {
+    bj::object error{{"code", std::string(to_string(e.code()))}, {"message", e.what()}};
+    co_await send(kError, error);
+    co_await s_.finish();
+  }
+  awaitable<bool> end(const relay::Outcome& o) override {
+    // Saved before `done`, so the client can rely on the message id it is given.
+    auto saved = co_await save(site_, conversation_id_, model_, request_id_, o);
+    bj::object done{{"message", message_json(saved)}};
+    if (!(co_await send(kDone, done))) co_return false;
+    co_return co_await s_.finish();
+  }
+
+  static awaitable<store::Message> save(Site& site, int64_t conversation_id, std::string model,
+                                        std::string request_id, relay::Outcome o) {
+    store::Message m;
+    m.conversation_id = conversation_id;
+    m.role = "assistant";
+    m.content = o.text;
+    m.model = model;
+    m.prompt_tokens = o.prompt_tokens;
+    m.completion_tokens = o.completion_tokens;
+    m.status = o.status;
+    m.request_id = request_id;
+    m.created_at = site.clock.now_s();
+    co_return co_await store::write(site.db, [&](store::Conn& c) {
+      store::conversations::touch(c, conversation_id, model, m.created_at);
+      return store::conversations::add_message(c, m);
+    });
+  }
+
+ private:
+  static constexpr std::string_view kMeta = "meta", kDelta = "delta", kError = "error", kDone = "done";
+  // Not a coroutine: it only builds the event and hands back the write.
+  awaitable<bool> send(std::string_view event, const bj::object& data) {
+    return s_.write("event: " + std::string(event) + "\ndata: " + bj::serialize(data) + "\n\n");
+  }
+
+  http::ResponseStream& s_;
+  Site& site_;
+  int64_t conversation_id_;
+  int64_t user_message_id_;
+  std::string model_;
+  std::string request_id_;
+};
+
+}  // namespace
+
+awaitable<http::Response> list_models(Ctx& ctx) {
+  auto ids = co_await ctx.site.relay.models(caller_of(ctx, "web"));
+  auto catalogue = co_await store::read(ctx.site.db, [](store::Conn& c) { return store::models::list(c); });
+  bj::array out;
+  for (const auto& id : ids) {
+    bj::object m{{"id", id}, {"name", id}, {"description", ""}, {"icon", ""}, {"context_length", 0}};
+    for (const auto& c : catalogue) {
+      if (c.id != id) continue;
+      m["name"] = c.display_name;
+      m["description"] = c.description;
+      m["icon"] = c.icon;
+      m["context_length"] = c.context_length;
+    }
+    out.push_back(std::move(m));
+  }
+  co_return json_response(200, bj::object{{"models", std::move(out)}});
+}
+
+awaitable<http::Response> list_conversations(Ctx& ctx) {
+  int64_t user = ctx.me().id;
+  auto list = co_await store::read(ctx.site.db, [&](store::Conn& c) { return store::conversations::list(c, user, 500); });
+  bj::array out;
+  for (const auto& c : list) out.push_back(conversation_json(c));
+  co_return json_response(200, bj::object{{"conversations", std::move(out)}});
+}
+
+awaitable<http::Response> create_conversation(Ctx& ctx) {
+  auto body = body_object(ctx);
+  std::string title = check_title(json::optional_string(body, "title").value_or("New chat"));
+  std::string model = json::optional_string(body, "model").value_or("");
+  if (model.size() > 128) throw Error(ErrorCode::invalid_request, "model is too long", "model");
+  int64_t user = ctx.me().id;
+  auto conv = co_await store::write(ctx.site.db, [&](store::Conn& c) {
+    return store::conversations::create(c, user, title, model, ctx.site.clock.now_s());
+  });
+  co_return json_response(201, bj::object{{"conversation", conversation_json(conv)}});
+}
+
+awaitable<http::Response> get_conversation(Ctx& ctx) {
+  int64_t user = ctx.me().id, id = id_param(ctx, "id");
+  auto found = co_await store::read(ctx.site.db, [&](store::Conn& c) {
+    auto conv = store::conversations::find(c, user, id);
+    if (!conv) throw Error(ErrorCode::not_found, "no such conversation");
+    return std::make_pair(*conv, store::conversations::messages(c, id));
+  });
+  bj::array messages;
+  for (const auto& m : found.second) messages.push_back(message_json(m));
+  co_return json_response(200, bj::object{{"conversation", conversation_json(found.first)},
+                                          {"messages", std::move(messages)}});
+}
+
+awaitable<http::Response> rename_conversation(Ctx& ctx) {
+  auto body = body_object(ctx);
+  std::string title = check_title(json::require_string(body, "title"));
+  int64_t user = ctx.me().id, id = id_param(ctx, "id");
+  auto conv = co_await store::write(ctx.site.db, [&](store::Conn& c) {
+    if (!store::conversations::rename(c, user, id, title, ctx.site.clock.now_s()))
+      throw Error(ErrorCode::not_found, "no such conversation");
+    return *store::conversations::find(c, user, id);
+  });
+  co_return json_response(200, bj::object{{"conversation", conversation_json(conv)}});
+}
+
+awaitable<http::Response> delete_conversation(Ctx& ctx) {
+  int64_t user = ctx.me().id, id = id_param(ctx, "id");
+  bool removed = co_await store::write(ctx.site.db,
+                                       [&](store::Conn& c) { return store::conversations::remove(c, user, id); });
+  if (!removed) throw Error(ErrorCode::not_found, "no such conversation");
+  co_return http::Response::no_content();
+}
+
+awaitable<http::Response> clear_conversations(Ctx& ctx) {
+  int64_t user = ctx.me().id;
+  co_await store::write(ctx.site.db, [&](store::Conn& c) { store::conversations::remove_all(c, user); });
+  co_return http::Response::no_content();
+}
+
+// Body: {model, content, conversation_id?} to send; {model, conversation_id, regenerate: true} to
+// answer the last user message again; {model, conversation_id, edit_message_id, content} to replace
+// a user message (and everything after it) and resend.
+awaitable<http::Response> post_chat(Ctx& ctx) {
+  auto body = body_object(ctx);
+  std::string model = json::require_string(body, "model");
+  auto conversation_id = json::optional_int(body, "conversation_id");
+  auto edit_id = json::optional_int(body, "edit_message_id");
+  bool regenerate = json::optional_bool(body, "regenerate").value_or(false);
+  auto content = json::optional_string(body, "content");
+  if (!regenerate && (!content || content->empty()))
+    throw Error(ErrorCode::invalid_request, "content is required", "content");
+  if (content && content->size() > kMaxMessageBytes)
+    throw Error(ErrorCode::payload_too_large, "the message is too long", "content");
+  if ((regenerate || edit_id) && !conversation_id)
+    throw Error(ErrorCode::invalid_request, "conversation_id is required", "conversation_id");
+
+  int64_t user = ctx.me().id;
+  int64_t now = ctx.site.clock.now_s();
+  struct Prepared {
+    int64_t conversation_id;
+    int64_t user_message_id;
+    std::vector<store::Message> history;
+  };
+  auto prepared = co_await store::write(ctx.site.db, [&](store::Conn& c) {
+    int64_t conv_id;
+    if (conversation_id) {
+      if (!store::conversations::find(c, user, *conversation_id)) throw Error(ErrorCode::not_found, "no such conversation");
+      conv_id = *conversation_id;
+    } else {
+      conv_id = store::conversations::create(c, user, title_from(*content), model, now).id;
+    }
+    auto history = store::conversations::messages(c, conv_id);
+    int64_t user_message_id = 0;
+    if (regenerate) {
+      // Drop the answers after the last user message; that message is asked again.
+      auto last_user = std::find_if(history.rbegin(), history.rend(), [](const auto& m) { return m.role == "user"; });
+      if (last_user == history.rend()) throw Error(ErrorCode::invalid_request, "there is no message to answer again");
+      user_message_id = last_user->id;
+      auto after = last_user.base();  // the first message after it
+      if (after != history.end()) store::conversations::truncate_from(c, conv_id, after->id);
+    } else {
+      if (edit_id) {
+        auto it = std::find_if(history.begin(), history.end(), [&](const auto& m) { return m.id == *edit_id; });
+        if (it == history.end() || it->role != "user")
+          throw Error(ErrorCode::not_found, "no such message to edit", "edit_message_id");
+        store::conversations::truncate_from(c, conv_id, *edit_id);
+      }
+      store::Message m;
+      m.conversation_id = conv_id;
+      m.role = "user";
+      m.content = *content;
+      m.model = model;
+      m.status = "ok";
+      m.created_at = now;
+      user_message_id = store::conversations::add_message(c, m).id;
+    }
+    store::conversations::touch(c, conv_id, model, now);
+    return Prepared{conv_id, user_message_id, store::conversations::messages(c, conv_id)};
+  });
+
+  bj::array messages;
+  for (const auto& m : prepared.history) {
+    if (m.content.empty()) continue;  // a failed answer has nothing to say
+    messages.push_back(bj::object{{"role", m.role}, {"content", m.content}});
+  }
+  bj::object request{{"model", model}, {"messages", std::move(messages)}, {"stream", true}};
+
+  relay::Outcome outcome;
+  WebChatOutput output(*ctx.req.stream, ctx.site, prepared.conversation_id, prepared.user_message_id, model,
+                       ctx.req.request_id);
+  co_await ctx.site.relay.stream(caller_of(ctx, "web"), std::move(request), ctx.req.request_id, output,
+                                 *ctx.req.stream, outcome);
+  // A stopped or broken answer is kept too, marked, so a reload shows what the user saw.
+  if (outcome.status != "ok")
+    co_await WebChatOutput::save(ctx.site, prepared.conversation_id, model, ctx.req.request_id, outcome);
+  co_return http::Response::streamed(200, outcome.status == "ok");
+}
+
+}  // namespace plaza::api

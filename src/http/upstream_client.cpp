@@ -1,0 +1,273 @@
+#include "http/upstream_client.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
+
+#include <deque>
+#include <mutex>
+#include <unordered_map>
+
+namespace plaza::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr std::size_t kMaxIdlePerHost = 64;
+constexpr auto kMaxIdleAge = std::chrono::seconds(30);
+constexpr std::size_t kReadPiece = 16 * 1024;
+
+struct Target {
+  bool tls = false;
+  std::string host;
+  std::string port;
+  std::string path;  // with query
+  std::string key() const { return (tls ? "https://" : "http://") + host + ":" + port; }
+};
+
+Target parse_target(const std::string& url) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) throw UpstreamFailure(UpstreamFailure::Kind::protocol, "invalid upstream URL");
+  Target t;
+  auto scheme = parsed->scheme();
+  if (scheme == "https") t.tls = true;
+  else if (scheme != "http") throw UpstreamFailure(UpstreamFailure::Kind::protocol, "upstream URL must be http or https");
+  t.host = std::string(parsed->host_address());
+  if (t.host.empty()) throw UpstreamFailure(UpstreamFailure::Kind::protocol, "upstream URL has no host");
+  t.port = parsed->has_port() ? std::string(parsed->port()) : (t.tls ? "443" : "80");
+  t.path = std::string(parsed->encoded_path());
+  if (t.path.empty()) t.path = "/";
+  if (parsed->has_query()) t.path += "?" + std::string(parsed->encoded_query());
+  return t;
+}
+
+// One connection, plain or TLS.
+struct Connection {
+  std::string key;
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+  std::chrono::steady_clock::time_point idle_since;
+
+  beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+  template <class F>
+  auto visit(F&& f) {
+    if (tls) return f(*tls);
+    return f(*plain);
+  }
+};
+
+}  // namespace
+
+struct UpstreamClient::Impl {
+  ssl::context tls_context{ssl::context::tls_client};
+  mutable std::mutex mutex;
+  std::unordered_map<std::string, std::deque<std::unique_ptr<Connection>>> idle;
+
+  Impl() {
+    tls_context.set_default_verify_paths();
+    tls_context.set_verify_mode(ssl::verify_peer);
+    tls_context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                            ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  }
+
+  std::unique_ptr<Connection> take(const std::string& key) {
+    std::lock_guard lock(mutex);
+    auto it = idle.find(key);
+    if (it == idle.end()) return nullptr;
+    auto now = std::chrono::steady_clock::now();
+    while (!it->second.empty()) {
+      auto c = std::move(it->second.back());
+      it->second.pop_back();
+      if (now - c->idle_since < kMaxIdleAge && c->tcp().socket().is_open()) return c;
+    }
+    return nullptr;
+  }
+
+  void give_back(std::unique_ptr<Connection> c) {
+    c->idle_since = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex);
+    auto& q = idle[c->key];
+    if (q.size() < kMaxIdlePerHost) q.push_back(std::move(c));
+  }
+};
+
+namespace {
+
+[[noreturn]] void fail_io(const beast::error_code& ec, const char* stage) {
+  if (ec == beast::error::timeout)
+    throw UpstreamFailure(UpstreamFailure::Kind::timeout, std::string("upstream timed out while ") + stage);
+  throw UpstreamFailure(UpstreamFailure::Kind::closed, std::string("upstream failed while ") + stage + ": " + ec.message());
+}
+
+asio::awaitable<std::unique_ptr<Connection>> connect(UpstreamClient::Impl& impl, const Target& t,
+                                                     const UpstreamTimeouts& timeouts) {
+  auto ex = co_await asio::this_coro::executor;
+  auto c = std::make_unique<Connection>();
+  c->key = t.key();
+  tcp::resolver resolver(ex);
+  auto [rec, endpoints] = co_await resolver.async_resolve(t.host, t.port, asio::as_tuple(asio::use_awaitable));
+  if (rec) throw UpstreamFailure(UpstreamFailure::Kind::connect, "cannot resolve the upstream host");
+  if (t.tls) {
+    c->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ex, impl.tls_context);
+    if (!SSL_set_tlsext_host_name(c->tls->native_handle(), t.host.c_str()))
+      throw UpstreamFailure(UpstreamFailure::Kind::tls, "cannot set TLS server name");
+    c->tls->set_verify_callback(ssl::host_name_verification(t.host));
+  } else {
+    c->plain = std::make_unique<beast::tcp_stream>(ex);
+  }
+  auto& tcp_stream = c->tcp();
+  tcp_stream.expires_after(timeouts.connect);
+  auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
+  if (cec) {
+    if (cec == beast::error::timeout) throw UpstreamFailure(UpstreamFailure::Kind::timeout, "upstream connect timed out");
+    throw UpstreamFailure(UpstreamFailure::Kind::connect, "cannot connect to the upstream: " + cec.message());
+  }
+  tcp_stream.socket().set_option(tcp::no_delay(true));
+  if (c->tls) {
+    tcp_stream.expires_after(timeouts.connect);
+    auto [hec] = co_await c->tls->async_handshake(ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
+    if (hec) throw UpstreamFailure(UpstreamFailure::Kind::tls, "TLS handshake with the upstream failed: " + hec.message());
+  }
+  co_return c;
+}
+
+class PooledResponse final : public UpstreamResponse {
+ public:
+  PooledResponse(std::shared_ptr<UpstreamClient::Impl> impl, std::unique_ptr<Connection> conn,
+                 std::unique_ptr<bhttp::response_parser<bhttp::buffer_body>> parser, UpstreamTimeouts timeouts)
+      : impl_(std::move(impl)), conn_(std::move(conn)), parser_(std::move(parser)), timeouts_(timeouts) {
+    for (const auto& f : parser_->get()) {
+      std::string name(f.name_string());
+      for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      headers_.emplace_back(std::move(name), std::string(f.value()));
+    }
+  }
+
+  ~PooledResponse() override {
+    if (conn_ && parser_->is_done() && parser_->get().keep_alive()) impl_->give_back(std::move(conn_));
+  }
+
+  int status() const override { return static_cast<int>(parser_->get().result_int()); }
+
+  std::string_view header(std::string_view lower_name) const override {
+    for (const auto& [n, v] : headers_)
+      if (n == lower_name) return v;
+    return {};
+  }
+
+  asio::awaitable<std::optional<std::string>> read_some() override {
+    if (!conn_) throw UpstreamFailure(UpstreamFailure::Kind::closed, "upstream request cancelled");
+    while (!parser_->is_done()) {
+      std::string piece(kReadPiece, '\0');
+      parser_->get().body().data = piece.data();
+      parser_->get().body().size = piece.size();
+      conn_->tcp().expires_after(timeouts_.idle);
+      auto [ec, n] = co_await conn_->visit([&](auto& s) {
+        return bhttp::async_read_some(s, conn_->buffer, *parser_, asio::as_tuple(asio::use_awaitable));
+      });
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec) {
+        conn_.reset();
+        fail_io(ec, "streaming the body");
+      }
+      std::size_t got = piece.size() - parser_->get().body().size;
+      if (got > 0) {
+        piece.resize(got);
+        co_return piece;
+      }
+    }
+    co_return std::nullopt;
+  }
+
+  void cancel() override {
+    if (!conn_) return;
+    beast::error_code ec;
+    conn_->tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+    conn_->tcp().socket().close(ec);
+    conn_.reset();
+  }
+
+ private:
+  std::shared_ptr<UpstreamClient::Impl> impl_;
+  std::unique_ptr<Connection> conn_;
+  std::unique_ptr<bhttp::response_parser<bhttp::buffer_body>> parser_;
+  UpstreamTimeouts timeouts_;
+  Headers headers_;
+};
+
+}  // namespace
+
+asio::awaitable<std::string> UpstreamResponse::read_all(std::size_t limit) {
+  std::string body;
+  while (auto piece = co_await read_some()) {
+    body += *piece;
+    if (body.size() > limit) {
+      cancel();
+      throw UpstreamFailure(UpstreamFailure::Kind::protocol, "upstream response is too large");
+    }
+  }
+  co_return body;
+}
+
+UpstreamClient::UpstreamClient() : impl_(std::make_shared<Impl>()) {}
+UpstreamClient::~UpstreamClient() = default;
+
+std::size_t UpstreamClient::idle_connections() const {
+  std::lock_guard lock(impl_->mutex);
+  std::size_t n = 0;
+  for (const auto& [k, q] : impl_->idle) n += q.size();
+  return n;
+}
+
+asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(UpstreamRequest request) {
+  Target t = parse_target(request.url);
+  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), t.path, 11};
+  req.set(bhttp::field::host, t.host);
+  req.set(bhttp::field::user_agent, "plaza");
+  for (const auto& [name, value] : request.headers) req.set(name, value);
+  req.body() = std::move(request.body);
+  req.prepare_payload();
+  req.keep_alive(true);
+
+  // A pooled connection may have been closed by the upstream while idle: if it fails before any
+  // byte of a response arrives, try once more on a fresh connection.
+  for (int attempt = 0;; ++attempt) {
+    auto conn = attempt == 0 ? impl_->take(t.key()) : nullptr;
+    bool reused = conn != nullptr;
+    if (!conn) conn = co_await connect(*impl_, t, request.timeouts);
+    conn->tcp().expires_after(request.timeouts.first_byte);
+    auto [wec, wn] = co_await conn->visit(
+        [&](auto& s) { return bhttp::async_write(s, req, asio::as_tuple(asio::use_awaitable)); });
+    if (wec) {
+      if (reused) continue;
+      fail_io(wec, "sending the request");
+    }
+    auto parser = std::make_unique<bhttp::response_parser<bhttp::buffer_body>>();
+    parser->body_limit(boost::none);
+    parser->header_limit(64 * 1024);
+    conn->tcp().expires_after(request.timeouts.first_byte);
+    auto [rec, rn] = co_await conn->visit([&](auto& s) {
+      return bhttp::async_read_header(s, conn->buffer, *parser, asio::as_tuple(asio::use_awaitable));
+    });
+    if (rec) {
+      if (reused && (rec == bhttp::error::end_of_stream || rec == asio::error::connection_reset ||
+                     rec == asio::error::eof)) {
+        continue;
+      }
+      fail_io(rec, "waiting for the response");
+    }
+    co_return std::make_unique<PooledResponse>(impl_, std::move(conn), std::move(parser), request.timeouts);
+  }
+}
+
+}  // namespace plaza::http

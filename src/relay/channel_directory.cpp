@@ -1,0 +1,119 @@
+#include "relay/channel_directory.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "store/relay_repo.hpp"
+
+namespace plaza::relay {
+
+ChannelDirectory::ChannelDirectory(store::Database& db, const crypto::SecretBox& box, const Clock& clock,
+                                   int64_t refresh_ms, BreakerOptions breaker)
+    : db_(db), box_(box), clock_(clock), refresh_ms_(refresh_ms), breaker_options_(breaker) {}
+
+bool ChannelDirectory::stale() const {
+  std::lock_guard lock(mutex_);
+  return loaded_at_ms_ < 0 || clock_.now_ms() - loaded_at_ms_ >= refresh_ms_;
+}
+
+void ChannelDirectory::invalidate() {
+  std::lock_guard lock(mutex_);
+  loaded_at_ms_ = -1;
+}
+
+void ChannelDirectory::reload() {
+  auto channels = db_.read_sync([](store::Conn& c) { return store::channels::list(c); });
+  std::vector<Entry> entries;
+  for (auto& ch : channels) {
+    Entry e;
+    for (const auto& k : ch.keys) {
+      if (!k.enabled) continue;
+      try {
+        e.keys.emplace_back(k.id, box_.open(k.sealed));
+      } catch (const std::exception& ex) {
+        spdlog::error("channel {} key {} cannot be opened: {}", ch.id, k.id, ex.what());
+      }
+    }
+    e.channel = std::make_shared<const store::Channel>(std::move(ch));
+    entries.push_back(std::move(e));
+  }
+  std::lock_guard lock(mutex_);
+  entries_ = std::move(entries);
+  loaded_at_ms_ = clock_.now_ms();
+}
+
+std::vector<Candidate> ChannelDirectory::candidates(const std::string& model, const std::string& group) {
+  std::lock_guard lock(mutex_);
+  int64_t now = clock_.now_ms();
+  struct Option {
+    const Entry* entry;
+    const store::ChannelModel* model;
+    bool open;
+    double sort_key;
+  };
+  std::vector<Option> options;
+  for (const auto& e : entries_) {
+    const auto& ch = *e.channel;
+    if (!ch.enabled || ch.auto_disabled || e.keys.empty() || !ch.allows_group(group)) continue;
+    const auto* m = ch.find_model(model);
+    if (!m) continue;
+    auto b = breakers_.find(ch.id);
+    bool open = b != breakers_.end() && b->second.open_until_ms > now;
+    // Weighted random order within a priority (Efraimidis–Spirakis): key = u^(1/weight).
+    double u = std::uniform_real_distribution<double>(1e-12, 1.0)(rng_);
+    double key = std::pow(u, 1.0 / static_cast<double>(std::max<int64_t>(1, ch.weight)));
+    options.push_back({&e, m, open, key});
+  }
+  std::sort(options.begin(), options.end(), [](const Option& a, const Option& b) {
+    if (a.open != b.open) return !a.open;
+    if (a.entry->channel->priority != b.entry->channel->priority)
+      return a.entry->channel->priority > b.entry->channel->priority;
+    return a.sort_key > b.sort_key;
+  });
+  std::vector<Candidate> out;
+  for (const auto& o : options) {
+    const auto& keys = o.entry->keys;
+    auto& next = next_key_[o.entry->channel->id];
+    const auto& key = keys[next++ % keys.size()];
+    out.push_back({o.entry->channel, o.model->upstream.empty() ? o.model->model : o.model->upstream, key.first,
+                   key.second});
+  }
+  return out;
+}
+
+std::vector<std::string> ChannelDirectory::models_for_group(const std::string& group) {
+  std::lock_guard lock(mutex_);
+  std::set<std::string> out;
+  for (const auto& e : entries_) {
+    const auto& ch = *e.channel;
+    if (!ch.enabled || ch.auto_disabled || e.keys.empty() || !ch.allows_group(group)) continue;
+    for (const auto& m : ch.models) out.insert(m.model);
+  }
+  return {out.begin(), out.end()};
+}
+
+void ChannelDirectory::record_success(int64_t channel_id) {
+  std::lock_guard lock(mutex_);
+  breakers_[channel_id] = {};
+}
+
+void ChannelDirectory::record_failure(int64_t channel_id) {
+  std::lock_guard lock(mutex_);
+  auto& b = breakers_[channel_id];
+  if (++b.consecutive_failures >= breaker_options_.failures_to_open) {
+    // Open (or, after a failed half-open trial, re-open) the breaker.
+    b.open_until_ms = clock_.now_ms() + breaker_options_.open_ms;
+    b.consecutive_failures = breaker_options_.failures_to_open - 1;
+  }
+}
+
+bool ChannelDirectory::breaker_open(int64_t channel_id) {
+  std::lock_guard lock(mutex_);
+  auto it = breakers_.find(channel_id);
+  return it != breakers_.end() && it->second.open_until_ms > clock_.now_ms();
+}
+
+}  // namespace plaza::relay

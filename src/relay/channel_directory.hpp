@@ -1,0 +1,77 @@
+#pragma once
+// The channels the relay may use, cached in memory (with their keys opened) and refreshed from the
+// database every few seconds, so several instances converge without a restart; a circuit breaker
+// per channel; and the order in which to try channels for a request.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "crypto/secretbox.hpp"
+#include "store/database.hpp"
+#include "store/relay_records.hpp"
+
+namespace plaza::relay {
+
+struct Candidate {
+  std::shared_ptr<const store::Channel> channel;
+  std::string upstream_model;
+  int64_t key_id = 0;
+  std::string key;  // the opened secret, for the Authorization header only
+};
+
+struct BreakerOptions {
+  int failures_to_open = 5;
+  int64_t open_ms = 30'000;
+};
+
+class ChannelDirectory {
+ public:
+  ChannelDirectory(store::Database& db, const crypto::SecretBox& box, const Clock& clock, int64_t refresh_ms,
+                   BreakerOptions breaker = {});
+
+  // Channels to try for `model` and `group`, in order: highest priority first, weighted random
+  // within a priority, channels with an open breaker last. Reloads when the snapshot is stale.
+  std::vector<Candidate> candidates(const std::string& model, const std::string& group);
+  // The public models a group can reach (enabled channels, enabled keys).
+  std::vector<std::string> models_for_group(const std::string& group);
+
+  void record_success(int64_t channel_id);
+  void record_failure(int64_t channel_id);
+  bool breaker_open(int64_t channel_id);
+
+  // Reload from the database (after an admin change, or when stale). Blocking: call on the db pool.
+  void reload();
+  void invalidate();  // the next request reloads
+  bool stale() const;
+
+ private:
+  struct Breaker {
+    int consecutive_failures = 0;
+    int64_t open_until_ms = 0;
+  };
+  struct Entry {
+    std::shared_ptr<const store::Channel> channel;
+    std::vector<std::pair<int64_t, std::string>> keys;  // enabled keys, opened
+  };
+
+  store::Database& db_;
+  const crypto::SecretBox& box_;
+  const Clock& clock_;
+  int64_t refresh_ms_;
+  BreakerOptions breaker_options_;
+  mutable std::mutex mutex_;
+  std::vector<Entry> entries_;
+  int64_t loaded_at_ms_ = -1;
+  std::map<int64_t, Breaker> breakers_;
+  std::map<int64_t, uint64_t> next_key_;  // round robin over a channel's keys
+  std::mt19937_64 rng_{std::random_device{}()};
+};
+
+}  // namespace plaza::relay

@@ -1,0 +1,208 @@
+#include "relay/relay.hpp"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+
+#include "relay/anthropic.hpp"
+#include "relay/upstream_format.hpp"
+#include "store/async.hpp"
+#include "store/relay_repo.hpp"
+
+namespace plaza::relay {
+
+std::string local_day(int64_t unix_s) {
+  std::time_t t = static_cast<std::time_t>(unix_s);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+Relay::Relay(store::Database& db, http::UpstreamClient& client, ChannelDirectory& channels, const Clock& clock,
+             TokenCounter count_tokens, RelayOptions options)
+    : db_(db),
+      client_(client),
+      channels_(channels),
+      clock_(clock),
+      count_tokens_(std::move(count_tokens)),
+      options_(options) {}
+
+int64_t Relay::count_prompt_tokens(const std::string& model, const bj::object& request) const {
+  return count_tokens_(model, prompt_text(request)) + message_overhead(request);
+}
+
+awaitable<void> Relay::refresh_if_stale() {
+  if (channels_.stale()) co_await store::run_on_pool(db_, [this] { channels_.reload(); });
+}
+
+awaitable<std::vector<std::string>> Relay::models(Caller caller) {
+  co_await refresh_if_stale();
+  auto served = channels_.models_for_group(caller.group);
+  auto catalogue = co_await store::read(db_, [](store::Conn& c) { return store::models::list(c); });
+  std::vector<std::string> out;
+  for (const auto& id : served) {
+    bool hidden = false;
+    for (const auto& m : catalogue)
+      if (m.id == id && !m.enabled) hidden = true;
+    if (hidden) continue;
+    if (!caller.allowed_models.empty() &&
+        std::find(caller.allowed_models.begin(), caller.allowed_models.end(), id) == caller.allowed_models.end())
+      continue;
+    out.push_back(id);
+  }
+  co_return out;
+}
+
+awaitable<void> Relay::disable_key(const Candidate& c, const std::string& reason) {
+  int64_t channel_id = c.channel->id;
+  int64_t key_id = c.key_id;
+  std::size_t enabled_keys = 0;
+  for (const auto& k : c.channel->keys)
+    if (k.enabled && k.id != key_id) ++enabled_keys;
+  spdlog::warn("channel {} key {} disabled: {}", channel_id, key_id, reason);
+  co_await store::write(db_, [&](store::Conn& conn) {
+    store::channels::set_key_enabled(conn, key_id, false, reason);
+    if (enabled_keys == 0) store::channels::set_auto_disabled(conn, channel_id, true, reason, clock_.now_s());
+  });
+  channels_.invalidate();
+}
+
+awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& request, bool stream, int& attempts) {
+  std::string model = requested_model(request);
+  if (!caller.allowed_models.empty() &&
+      std::find(caller.allowed_models.begin(), caller.allowed_models.end(), model) == caller.allowed_models.end())
+    throw Error(ErrorCode::forbidden, "this API key may not use the model '" + model + "'", "model");
+  auto catalogued = co_await store::read(db_, [&](store::Conn& c) { return store::models::find(c, model); });
+  if (catalogued && !catalogued->enabled)
+    throw Error(ErrorCode::not_found, "the model '" + model + "' is not available", "model");
+  co_await refresh_if_stale();
+  auto candidates = channels_.candidates(model, caller.group);
+  if (candidates.empty()) throw Error(ErrorCode::not_found, "the model '" + model + "' does not exist", "model");
+
+  std::optional<Error> last;
+  attempts = 0;
+  for (const auto& c : candidates) {
+    if (attempts >= options_.max_attempts) break;
+    ++attempts;
+    auto up = build_upstream_request(c, request, stream);
+    std::unique_ptr<http::UpstreamResponse> resp;
+    try {
+      resp = co_await client_.send(std::move(up));
+    } catch (const http::UpstreamFailure& f) {
+      channels_.record_failure(c.channel->id);
+      spdlog::warn("channel {} failed: {}", c.channel->id, f.what());
+      last = f.kind() == http::UpstreamFailure::Kind::timeout
+                 ? Error(ErrorCode::upstream_timeout, "the upstream did not answer in time")
+                 : Error(ErrorCode::upstream_error, "the upstream could not be reached");
+      continue;
+    }
+    int status = resp->status();
+    if (status >= 200 && status < 300) {
+      channels_.record_success(c.channel->id);
+      co_return Opened{c, std::move(resp)};
+    }
+    std::string body;
+    try {
+      body = co_await resp->read_all(64 * 1024);
+    } catch (const http::UpstreamFailure&) {
+    }
+    std::string message = scrub(upstream_error_message(c, body), c);
+    spdlog::warn("channel {} answered {}: {}", c.channel->id, status, message);
+    if (status == 401 || status == 403) {
+      channels_.record_failure(c.channel->id);
+      co_await disable_key(c, "the upstream refused the key (" + std::to_string(status) + ")");
+      last = Error(ErrorCode::upstream_error, "the upstream refused the request");
+      continue;
+    }
+    if (status == 429) {
+      channels_.record_failure(c.channel->id);
+      if (body.find("insufficient_quota") != std::string::npos)
+        co_await disable_key(c, "the upstream quota is exhausted");
+      last = Error(ErrorCode::rate_limited, "the upstream is rate limiting; try again shortly");
+      if (auto ra = resp->header("retry-after"); !ra.empty()) last->retry_after = std::atoi(std::string(ra).c_str());
+      continue;
+    }
+    if (status >= 500 || status == 408) {
+      channels_.record_failure(c.channel->id);
+      last = Error(ErrorCode::upstream_error, "the upstream failed (" + std::to_string(status) + ")");
+      continue;
+    }
+    // Other 4xx: the request itself is at fault; another channel would say the same.
+    channels_.record_success(c.channel->id);
+    throw Error(status == 404 ? ErrorCode::not_found
+                : status == 413 ? ErrorCode::payload_too_large
+                                : ErrorCode::invalid_request,
+                message.empty() ? "the upstream refused the request" : message);
+  }
+  throw last.value_or(Error(ErrorCode::upstream_error, "no upstream channel could serve the request"));
+}
+
+awaitable<void> Relay::record(const Caller& caller, const std::string& request_id, const std::string& model,
+                              const Outcome& o, int attempts, std::chrono::steady_clock::time_point started,
+                              std::optional<int64_t> ttft_ms) {
+  store::UsageEvent e;
+  e.request_id = request_id;
+  e.created_at = clock_.now_s();
+  e.day = local_day(e.created_at);
+  e.user_id = caller.user_id;
+  e.api_key_id = caller.key_id;
+  e.surface = caller.surface;
+  e.model = model;
+  e.channel_id = o.channel_id;
+  e.prompt_tokens = o.prompt_tokens;
+  e.completion_tokens = o.completion_tokens;
+  e.cached_tokens = o.cached_tokens;
+  e.tokens_reported = o.reported;
+  e.status = o.status;
+  e.error_code = o.error_code;
+  e.attempts = attempts;
+  e.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  e.ttft_ms = ttft_ms;
+  try {
+    co_await store::write(db_, [&](store::Conn& c) { store::usage::insert(c, e); });
+  } catch (const std::exception& ex) {
+    spdlog::error("request {}: usage event not written: {}", request_id, ex.what());
+  }
+}
+
+awaitable<bj::object> Relay::complete(Caller caller, bj::object request, std::string request_id, Outcome& outcome) {
+  auto started = std::chrono::steady_clock::now();
+  std::string model = requested_model(request);
+  int attempts = 0;
+  std::optional<Error> failure;
+  try {
+    auto opened = co_await open(caller, request, false, attempts);
+    outcome.channel_id = opened.candidate.channel->id;
+    std::string body;
+    try {
+      body = co_await opened.response->read_all(options_.max_response_bytes);
+    } catch (const http::UpstreamFailure& f) {
+      throw Error(f.kind() == http::UpstreamFailure::Kind::timeout ? ErrorCode::upstream_timeout
+                                                                  : ErrorCode::upstream_error,
+                  "the upstream broke off its answer");
+    }
+    bj::object answer = to_openai_completion(opened.candidate, body, model, clock_.now_s(), outcome);
+    if (!outcome.reported) {
+      outcome.prompt_tokens = count_prompt_tokens(model, request);
+      outcome.completion_tokens = count_tokens_(model, outcome.text);
+      answer["usage"] = bj::object{{"prompt_tokens", outcome.prompt_tokens},
+                                   {"completion_tokens", outcome.completion_tokens},
+                                   {"total_tokens", outcome.prompt_tokens + outcome.completion_tokens}};
+    }
+    co_await record(caller, request_id, model, outcome, attempts, started, std::nullopt);
+    co_return answer;
+  } catch (const Error& e) {
+    failure = e;
+  }
+  // A request refused before any upstream call leaves no usage event; one that reached upstreams does.
+  outcome.status = "error";
+  outcome.error_code = std::string(to_string(failure->code()));
+  outcome.error_message = failure->what();
+  if (attempts > 0) co_await record(caller, request_id, model, outcome, attempts, started, std::nullopt);
+  throw *failure;
+}
+
+}  // namespace plaza::relay

@@ -1,0 +1,107 @@
+#pragma once
+// The data plane: one core for /v1/chat/completions and the web chat. It picks channels in order,
+// fails over before the first byte reaches the client, relays streams event by event with
+// backpressure and heartbeats, cancels the upstream when the client leaves, and writes one usage
+// event per request.
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "http/stream.hpp"
+#include "http/upstream_client.hpp"
+#include "relay/channel_directory.hpp"
+#include "store/database.hpp"
+
+namespace plaza::relay {
+
+using boost::asio::awaitable;
+namespace bj = boost::json;
+
+struct Caller {
+  int64_t user_id = 0;
+  std::optional<int64_t> key_id;
+  std::string group = "default";
+  std::string surface = "api";              // web | api
+  std::vector<std::string> allowed_models;  // the API key's allowlist; empty: all
+};
+
+struct RelayOptions {
+  int max_attempts = 3;  // channels tried per request (the retry budget)
+  std::chrono::milliseconds heartbeat{15'000};
+  std::size_t max_response_bytes = 32 * 1024 * 1024;
+};
+
+// What happened, for callers that keep a record (the web chat stores the answer).
+struct Outcome {
+  std::string text;  // the assistant's text as delivered
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t cached_tokens = 0;
+  bool reported = false;      // the upstream reported usage; otherwise the tokenizer counted
+  std::string status = "ok";  // ok | error | cancelled
+  std::string error_code;
+  std::string error_message;
+  std::optional<int64_t> channel_id;
+};
+
+// Where a streamed answer goes: /v1 passes OpenAI chunks through, the web chat sends its own events.
+class ChatOutput {
+ public:
+  virtual ~ChatOutput() = default;
+  // Each returns false when the client is gone.
+  virtual awaitable<bool> begin() = 0;  // an upstream accepted the request: send the response head
+  virtual awaitable<bool> chunk(bj::object& chunk) = 0;  // one chat.completion.chunk, model already public
+  virtual awaitable<bool> heartbeat() = 0;
+  virtual awaitable<void> fail(const Error& error) = 0;  // the stream broke after begin()
+  virtual awaitable<bool> end(const Outcome& outcome) = 0;
+};
+
+class Relay {
+ public:
+  using TokenCounter = std::function<int64_t(std::string_view model, std::string_view text)>;
+
+  Relay(store::Database& db, http::UpstreamClient& client, ChannelDirectory& channels, const Clock& clock,
+        TokenCounter count_tokens, RelayOptions options);
+
+  // Throws plaza::Error before any upstream call when the request is invalid or the model unknown.
+  awaitable<bj::object> complete(Caller caller, bj::object request, std::string request_id, Outcome& outcome);
+  // Errors before begin() are thrown (the caller answers them normally); later ones go to output.fail().
+  awaitable<void> stream(Caller caller, bj::object request, std::string request_id, ChatOutput& output,
+                         http::ResponseStream& downstream, Outcome& outcome);
+  awaitable<std::vector<std::string>> models(Caller caller);
+
+  ChannelDirectory& channels() { return channels_; }
+  int64_t count_prompt_tokens(const std::string& model, const bj::object& request) const;
+
+  struct Opened {  // an upstream that answered 2xx
+    Candidate candidate;
+    std::unique_ptr<http::UpstreamResponse> response;
+  };
+
+ private:
+  awaitable<void> refresh_if_stale();
+  awaitable<Opened> open(const Caller& caller, const bj::object& request, bool stream, int& attempts);
+  awaitable<void> record(const Caller& caller, const std::string& request_id, const std::string& model,
+                         const Outcome& outcome, int attempts, std::chrono::steady_clock::time_point started,
+                         std::optional<int64_t> ttft_ms);
+  awaitable<void> disable_key(const Candidate& c, const std::string& reason);
+
+  store::Database& db_;
+  http::UpstreamClient& client_;
+  ChannelDirectory& channels_;
+  const Clock& clock_;
+  TokenCounter count_tokens_;
+  RelayOptions options_;
+};
+
+// The operator-timezone date (TZ of the process) for a unix time, YYYY-MM-DD.
+std::string local_day(int64_t unix_s);
+
+}  // namespace plaza::relay

@@ -1,0 +1,232 @@
+// Relaying a streamed answer. A pump coroutine reads the upstream body and hands each piece over a
+// rendezvous channel; the relay loop takes one piece, writes its events downstream, and only then
+// takes the next — so a slow client slows the upstream read (backpressure). While waiting it also
+// watches the client socket (to cancel the upstream the moment the client leaves) and a heartbeat
+// timer (SSE comments keep proxies from closing a silent stream).
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/channel.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/sse.hpp"
+#include "relay/anthropic.hpp"
+#include "relay/relay.hpp"
+#include "relay/upstream_format.hpp"
+
+namespace plaza::relay {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+using PieceChannel = asio::experimental::channel<void(boost::system::error_code, std::string)>;
+
+namespace {
+
+struct PumpState {
+  PumpState(asio::any_io_executor ex, std::unique_ptr<http::UpstreamResponse> r)
+      : response(std::move(r)), channel(ex, 0) {}
+  std::unique_ptr<http::UpstreamResponse> response;
+  PieceChannel channel;
+  bool timed_out = false;
+};
+
+// Reads the upstream body piece by piece; an empty piece marks its end, an error code a failure.
+awaitable<void> pump(std::shared_ptr<PumpState> state) {
+  for (;;) {
+    boost::system::error_code ec;
+    std::string piece;
+    try {
+      auto next = co_await state->response->read_some();
+      if (next) piece = std::move(*next);
+    } catch (const http::UpstreamFailure& f) {
+      state->timed_out = f.kind() == http::UpstreamFailure::Kind::timeout;
+      ec = asio::error::connection_aborted;
+    }
+    bool last = ec || piece.empty();
+    auto [sec] = co_await state->channel.async_send(ec, std::move(piece), asio::as_tuple(asio::use_awaitable));
+    if (sec || last) co_return;  // the relay loop has gone, or the body is complete
+  }
+}
+
+// Turns upstream events into OpenAI chunks, whatever the upstream type.
+class ChunkSource {
+ public:
+  ChunkSource(const Candidate& c, std::string public_model, int64_t created, bool client_wants_usage)
+      : anthropic_(c.channel->type == "anthropic"),
+        model_(std::move(public_model)),
+        wants_usage_(client_wants_usage),
+        converter_(model_, "chatcmpl-" + std::to_string(created), created, true) {}
+
+  // Appends the chunks of one event; returns false when the upstream sent an error or garbage.
+  bool on_event(const SseEvent& ev, std::vector<bj::object>& out, Outcome& outcome) {
+    if (anthropic_) {
+      for (auto& text : converter_.on_event(ev.event, ev.data)) {
+        auto v = bj::parse(text);
+        if (!keep(v.as_object(), outcome)) continue;
+        out.push_back(std::move(v.as_object()));
+      }
+      if (converter_.error()) return false;
+      auto u = converter_.usage();
+      if (u.reported) {
+        outcome.prompt_tokens = u.prompt_tokens;
+        outcome.completion_tokens = u.completion_tokens;
+        outcome.cached_tokens = u.cached_tokens;
+        outcome.reported = true;
+      }
+      done_ = converter_.finished();
+      return true;
+    }
+    if (ev.data == "[DONE]") {
+      done_ = true;
+      return true;
+    }
+    boost::system::error_code ec;
+    auto v = bj::parse(ev.data, ec);
+    if (ec || !v.is_object()) return false;
+    auto& chunk = v.as_object();
+    if (chunk.if_contains("error")) return false;
+    chunk["model"] = model_;
+    if (!keep(chunk, outcome)) return true;
+    out.push_back(std::move(chunk));
+    return true;
+  }
+
+  bool done() const { return done_; }
+
+ private:
+  // Records usage and text; false for the usage-only chunk the client did not ask for.
+  bool keep(bj::object& chunk, Outcome& outcome) {
+    if (auto u = chunk.if_contains("usage"); u && u->is_object()) take_usage(chunk, outcome);
+    outcome.text += delta_text(chunk);
+    auto choices = chunk.if_contains("choices");
+    bool usage_only = choices && choices->is_array() && choices->as_array().empty();
+    if (!wants_usage_) {
+      if (usage_only) return false;
+      chunk.erase("usage");
+    }
+    return true;
+  }
+
+  bool anthropic_;
+  std::string model_;
+  bool wants_usage_;
+  anthropic::StreamConverter converter_;
+  bool done_ = false;
+};
+
+bool client_wants_usage(const bj::object& request) {
+  auto o = request.if_contains("stream_options");
+  if (!o || !o->is_object()) return false;
+  auto u = o->as_object().if_contains("include_usage");
+  return u && u->is_bool() && u->as_bool();
+}
+
+}  // namespace
+
+awaitable<void> Relay::stream(Caller caller, bj::object request, std::string request_id, ChatOutput& output,
+                              http::ResponseStream& downstream, Outcome& outcome) {
+  auto started = std::chrono::steady_clock::now();
+  std::string model = requested_model(request);
+  int attempts = 0;
+  std::optional<Error> refused;
+  std::optional<Opened> opened;
+  try {
+    opened.emplace(co_await open(caller, request, true, attempts));
+  } catch (const Error& e) {
+    refused = e;
+  }
+  if (refused) {
+    outcome.status = "error";
+    outcome.error_code = std::string(to_string(refused->code()));
+    outcome.error_message = refused->what();
+    if (attempts > 0) co_await record(caller, request_id, model, outcome, attempts, started, std::nullopt);
+    throw *refused;
+  }
+  outcome.channel_id = opened->candidate.channel->id;
+
+  auto ex = co_await asio::this_coro::executor;
+  auto state = std::make_shared<PumpState>(ex, std::move(opened->response));
+  std::optional<int64_t> ttft_ms;
+  std::optional<Error> broken;
+  bool client_gone = !(co_await output.begin());
+  if (!client_gone) {
+    asio::co_spawn(ex, pump(state), asio::detached);
+    ChunkSource source(opened->candidate, model, clock_.now_s(), client_wants_usage(request));
+    SseParser parser;
+    asio::steady_timer heartbeat(ex);
+    std::vector<bj::object> chunks;
+    bool upstream_done = false;
+    while (!upstream_done && !client_gone && !broken) {
+      heartbeat.expires_after(options_.heartbeat);
+      auto next = co_await (state->channel.async_receive(asio::as_tuple(asio::use_awaitable)) ||
+                            heartbeat.async_wait(asio::as_tuple(asio::use_awaitable)) || downstream.client_closed());
+      if (next.index() == 1) {
+        client_gone = !(co_await output.heartbeat());
+        continue;
+      }
+      if (next.index() == 2) {
+        client_gone = true;
+        break;
+      }
+      auto [ec, piece] = std::get<0>(std::move(next));
+      if (ec) {
+        broken = state->timed_out ? Error(ErrorCode::upstream_timeout, "the upstream went silent mid-answer")
+                                  : Error(ErrorCode::upstream_error, "the upstream broke off its answer");
+        break;
+      }
+      if (piece.empty()) {
+        upstream_done = true;  // the body ended; a missing [DONE] is tolerated
+      }
+      parser.feed(piece);
+      try {
+        while (auto ev = parser.next()) {
+          chunks.clear();
+          if (!source.on_event(*ev, chunks, outcome)) {
+            broken = Error(ErrorCode::upstream_error, "the upstream sent a malformed or failed stream");
+            break;
+          }
+          for (auto& chunk : chunks) {
+            if (!ttft_ms && !delta_text(chunk).empty())
+              ttft_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+                            .count();
+            if (!(co_await output.chunk(chunk))) {
+              client_gone = true;
+              break;
+            }
+          }
+          if (client_gone) break;
+          if (source.done()) upstream_done = true;
+        }
+      } catch (const std::length_error&) {
+        broken = Error(ErrorCode::upstream_error, "the upstream sent an oversized event");
+      }
+    }
+    heartbeat.cancel();
+  }
+  // Stop the pump: closing the connection fails its read, closing the channel its send.
+  state->response->cancel();
+  state->channel.close();
+
+  if (!outcome.reported) {
+    outcome.prompt_tokens = count_prompt_tokens(model, request);
+    outcome.completion_tokens = count_tokens_(model, outcome.text);
+  }
+  if (client_gone) {
+    outcome.status = "cancelled";
+  } else if (broken) {
+    outcome.status = "error";
+    outcome.error_code = std::string(to_string(broken->code()));
+    outcome.error_message = broken->what();
+    co_await output.fail(*broken);
+  } else {
+    co_await output.end(outcome);
+  }
+  co_await record(caller, request_id, model, outcome, attempts, started, ttft_ms);
+}
+
+}  // namespace plaza::relay

@@ -1,0 +1,202 @@
+#include "relay/upstream_format.hpp"
+
+#include <boost/json.hpp>
+
+#include "core/error.hpp"
+#include "relay/anthropic.hpp"
+
+namespace plaza::relay {
+
+namespace {
+
+std::string join_url(const std::string& base, std::string_view path) {
+  std::string out = base;
+  while (!out.empty() && out.back() == '/') out.pop_back();
+  return out + std::string(path);
+}
+
+void append_content_text(const bj::value& content, std::string& out) {
+  if (content.is_string()) {
+    out += content.as_string();
+    out += '\n';
+  } else if (content.is_array()) {
+    for (const auto& part : content.as_array()) {
+      if (!part.is_object()) continue;
+      if (auto t = part.as_object().if_contains("text"); t && t->is_string()) {
+        out += t->as_string();
+        out += '\n';
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::string requested_model(const bj::object& request) {
+  auto m = request.if_contains("model");
+  if (!m || !m->is_string() || m->as_string().empty())
+    throw Error(ErrorCode::invalid_request, "model is required", "model");
+  auto msgs = request.if_contains("messages");
+  if (!msgs || !msgs->is_array() || msgs->as_array().empty())
+    throw Error(ErrorCode::invalid_request, "messages must be a non-empty array", "messages");
+  for (const auto& msg : msgs->as_array()) {
+    if (!msg.is_object() || !msg.as_object().if_contains("role") || !msg.as_object().at("role").is_string())
+      throw Error(ErrorCode::invalid_request, "each message needs a role", "messages");
+  }
+  if (auto s = request.if_contains("stream"); s && !s->is_bool() && !s->is_null())
+    throw Error(ErrorCode::invalid_request, "stream must be true or false", "stream");
+  return std::string(m->as_string());
+}
+
+std::string prompt_text(const bj::object& request) {
+  std::string out;
+  if (auto msgs = request.if_contains("messages"); msgs && msgs->is_array()) {
+    for (const auto& msg : msgs->as_array()) {
+      if (!msg.is_object()) continue;
+      if (auto c = msg.as_object().if_contains("content")) append_content_text(*c, out);
+      if (auto calls = msg.as_object().if_contains("tool_calls")) out += bj::serialize(*calls);
+    }
+  }
+  if (auto tools = request.if_contains("tools")) out += bj::serialize(*tools);
+  return out;
+}
+
+int64_t message_overhead(const bj::object& request) {
+  auto msgs = request.if_contains("messages");
+  std::size_t n = msgs && msgs->is_array() ? msgs->as_array().size() : 0;
+  return static_cast<int64_t>(3 * n + 3);
+}
+
+http::UpstreamRequest build_upstream_request(const Candidate& c, const bj::object& request, bool stream) {
+  http::UpstreamRequest up;
+  up.timeouts.connect = std::chrono::milliseconds(c.channel->connect_timeout_ms);
+  up.timeouts.first_byte = std::chrono::milliseconds(c.channel->first_byte_timeout_ms);
+  up.timeouts.idle = std::chrono::milliseconds(c.channel->idle_timeout_ms);
+  up.headers.emplace_back("Content-Type", "application/json");
+  if (stream) up.headers.emplace_back("Accept", "text/event-stream");
+  if (c.channel->type == "anthropic") {
+    up.url = join_url(c.channel->base_url, "/messages");
+    up.headers.emplace_back("x-api-key", c.key);
+    up.headers.emplace_back("anthropic-version", "2023-06-01");
+    up.body = bj::serialize(anthropic::to_anthropic_request(request, c.upstream_model, stream));
+    return up;
+  }
+  up.url = join_url(c.channel->base_url, "/chat/completions");
+  up.headers.emplace_back("Authorization", "Bearer " + c.key);
+  bj::object body = request;
+  body["model"] = c.upstream_model;
+  if (stream) {
+    // Ask for usage so the stream is billed on the upstream's count; the client only sees the
+    // usage chunk when it asked for it itself.
+    bj::object opts;
+    if (auto o = body.if_contains("stream_options"); o && o->is_object()) opts = o->as_object();
+    opts["include_usage"] = true;
+    body["stream_options"] = std::move(opts);
+  } else {
+    body.erase("stream_options");
+  }
+  up.body = bj::serialize(body);
+  return up;
+}
+
+std::string upstream_error_message(const Candidate& c, std::string_view body) {
+  if (c.channel->type == "anthropic") return anthropic::error_message(body);
+  boost::system::error_code ec;
+  auto v = bj::parse(body, ec);
+  if (ec || !v.is_object()) return "";
+  auto err = v.as_object().if_contains("error");
+  if (!err) return "";
+  if (err->is_string()) return std::string(err->as_string());
+  if (err->is_object()) {
+    if (auto m = err->as_object().if_contains("message"); m && m->is_string())
+      return std::string(m->as_string()).substr(0, 500);
+  }
+  return "";
+}
+
+std::string scrub(std::string message, const Candidate& c) {
+  auto erase_all = [&](const std::string& needle) {
+    if (needle.size() < 4) return;
+    for (std::size_t pos; (pos = message.find(needle)) != std::string::npos;) message.replace(pos, needle.size(), "[redacted]");
+  };
+  erase_all(c.key);
+  erase_all(c.channel->base_url);
+  auto scheme = c.channel->base_url.find("://");
+  if (scheme != std::string::npos) {
+    std::string host = c.channel->base_url.substr(scheme + 3);
+    host = host.substr(0, host.find('/'));
+    erase_all(host);
+  }
+  // Keys of other shapes that upstreams echo back ("Incorrect API key provided: sk-abc...").
+  for (std::size_t pos = 0; (pos = message.find("sk-", pos)) != std::string::npos;) {
+    std::size_t end = pos + 3;
+    while (end < message.size() && (std::isalnum(static_cast<unsigned char>(message[end])) || message[end] == '-' ||
+                                    message[end] == '_' || message[end] == '*'))
+      ++end;
+    message.replace(pos, end - pos, "[redacted]");
+    pos += 10;
+  }
+  return message;
+}
+
+void take_usage(const bj::object& o, Outcome& outcome) {
+  auto u = o.if_contains("usage");
+  if (!u || !u->is_object()) return;
+  const auto& usage = u->as_object();
+  auto num = [&](const bj::object& obj, std::string_view k) -> int64_t {
+    auto v = obj.if_contains(k);
+    if (!v) return 0;
+    if (v->is_int64()) return v->as_int64();
+    if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
+    return 0;
+  };
+  outcome.prompt_tokens = num(usage, "prompt_tokens");
+  outcome.completion_tokens = num(usage, "completion_tokens");
+  if (auto d = usage.if_contains("prompt_tokens_details"); d && d->is_object())
+    outcome.cached_tokens = num(d->as_object(), "cached_tokens");
+  outcome.reported = true;
+}
+
+std::string_view delta_text(const bj::object& chunk) {
+  auto choices = chunk.if_contains("choices");
+  if (!choices || !choices->is_array() || choices->as_array().empty()) return {};
+  const auto& first = choices->as_array()[0];
+  if (!first.is_object()) return {};
+  auto delta = first.as_object().if_contains("delta");
+  if (!delta || !delta->is_object()) return {};
+  auto content = delta->as_object().if_contains("content");
+  if (!content || !content->is_string()) return {};
+  return content->as_string();
+}
+
+bj::object to_openai_completion(const Candidate& c, std::string_view body, const std::string& public_model,
+                                int64_t now, Outcome& outcome) {
+  boost::system::error_code ec;
+  auto v = bj::parse(body, ec);
+  if (ec || !v.is_object()) throw Error(ErrorCode::upstream_error, "the upstream answered with invalid JSON");
+  if (c.channel->type == "anthropic") {
+    anthropic::Usage usage;
+    auto out = anthropic::to_openai_response(v.as_object(), public_model, now, usage);
+    take_usage(out, outcome);
+    outcome.reported = usage.reported;
+    if (auto choices = out.if_contains("choices"); choices && choices->is_array() && !choices->as_array().empty()) {
+      auto msg = choices->as_array()[0].as_object().if_contains("message");
+      if (msg && msg->is_object())
+        if (auto t = msg->as_object().if_contains("content"); t && t->is_string()) outcome.text = t->as_string();
+    }
+    return out;
+  }
+  auto& out = v.as_object();
+  out["model"] = public_model;
+  take_usage(out, outcome);
+  if (auto choices = out.if_contains("choices"); choices && choices->is_array() && !choices->as_array().empty()) {
+    const auto& first = choices->as_array()[0];
+    if (first.is_object()) {
+      if (auto msg = first.as_object().if_contains("message"); msg && msg->is_object())
+        if (auto t = msg->as_object().if_contains("content"); t && t->is_string()) outcome.text = t->as_string();
+    }
+  }
+  return std::move(out);
+}
+
+}  // namespace plaza::relay

@@ -1,0 +1,38 @@
+#pragma once
+// What differs between upstream types (OpenAI-compatible, Anthropic): the request sent, the answer
+// read back, and their error bodies. Everything is converted to and from OpenAI's format here.
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <string_view>
+
+#include "http/upstream_client.hpp"
+#include "relay/channel_directory.hpp"
+#include "relay/relay.hpp"
+
+namespace plaza::relay {
+
+namespace bj = boost::json;
+
+// The `model` of a chat request; throws invalid_request when missing. Also checks `messages`.
+std::string requested_model(const bj::object& request);
+// All text of the messages, for counting prompt tokens.
+std::string prompt_text(const bj::object& request);
+// Tokens the chat format adds around messages (about 3 per message and 3 for the reply).
+int64_t message_overhead(const bj::object& request);
+
+http::UpstreamRequest build_upstream_request(const Candidate& c, const bj::object& request, bool stream);
+// A short message from an upstream error body (OpenAI or Anthropic shape), or "".
+std::string upstream_error_message(const Candidate& c, std::string_view body);
+// Removes the channel's key, URL and host from a message meant for a client.
+std::string scrub(std::string message, const Candidate& c);
+// The non-streamed answer as an OpenAI chat.completion with the public model name; fills the
+// outcome's text and reported usage. Throws upstream_error when the body is not a valid answer.
+bj::object to_openai_completion(const Candidate& c, std::string_view body, const std::string& public_model,
+                                int64_t now, Outcome& outcome);
+// Reads usage from an OpenAI object's "usage" (non-null) into the outcome.
+void take_usage(const bj::object& o, Outcome& outcome);
+// The delta text of an OpenAI chunk (choices[0].delta.content), or "".
+std::string_view delta_text(const bj::object& chunk);
+
+}  // namespace plaza::relay

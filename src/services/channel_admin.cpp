@@ -1,0 +1,192 @@
+#include "services/channel_admin.hpp"
+
+#include <boost/json.hpp>
+
+#include "core/error.hpp"
+#include "core/validation.hpp"
+#include "relay/upstream_format.hpp"
+#include "store/async.hpp"
+#include "store/relay_repo.hpp"
+#include "store/settings_repo.hpp"
+
+namespace plaza::services {
+
+namespace {
+
+std::string hint_of(const std::string& key) { return key.size() <= 4 ? std::string("…") : "…" + key.substr(key.size() - 4); }
+
+void check_keys(const std::vector<std::string>& keys) {
+  if (keys.empty()) throw Error(ErrorCode::invalid_request, "a channel needs at least one key", "keys");
+  if (keys.size() > 100) throw Error(ErrorCode::invalid_request, "at most 100 keys per channel", "keys");
+  for (const auto& k : keys) {
+    if (k.empty() || k.size() > 1024 || !is_valid_utf8(k))
+      throw Error(ErrorCode::invalid_request, "each key must be 1 to 1024 characters", "keys");
+    for (char c : k)
+      if (static_cast<unsigned char>(c) < 0x21) throw Error(ErrorCode::invalid_request, "keys must not contain spaces", "keys");
+  }
+}
+
+}  // namespace
+
+ChannelAdmin::ChannelAdmin(store::Database& db, const crypto::SecretBox& box, const Clock& clock,
+                           http::UpstreamClient& client, relay::ChannelDirectory& directory)
+    : db_(db), box_(box), clock_(clock), client_(client), directory_(directory) {}
+
+void ChannelAdmin::validate(const store::Channel& ch) {
+  if (ch.type != "openai" && ch.type != "anthropic")
+    throw Error(ErrorCode::invalid_request, "type must be openai or anthropic", "type");
+  if (auto err = check_display_name(ch.name)) throw Error(ErrorCode::invalid_request, *err, "name");
+  if (!(ch.base_url.starts_with("http://") || ch.base_url.starts_with("https://")) || ch.base_url.size() > 2048 ||
+      ch.base_url.find_first_of(" \r\n\t") != std::string::npos)
+    throw Error(ErrorCode::invalid_request, "base_url must be an http:// or https:// URL", "base_url");
+  if (ch.models.empty() || ch.models.size() > 500)
+    throw Error(ErrorCode::invalid_request, "a channel serves 1 to 500 models", "models");
+  for (const auto& m : ch.models) {
+    if (m.model.empty() || m.model.size() > 128 || m.upstream.size() > 128 || !is_valid_utf8(m.model) ||
+        !is_valid_utf8(m.upstream))
+      throw Error(ErrorCode::invalid_request, "model names must be 1 to 128 characters", "models");
+  }
+  for (const auto& g : ch.groups)
+    if (auto err = check_group(g)) throw Error(ErrorCode::invalid_request, *err, "groups");
+  if (ch.weight < 1 || ch.weight > 10000) throw Error(ErrorCode::invalid_request, "weight must be 1 to 10000", "weight");
+  if (ch.priority < -1000000 || ch.priority > 1000000)
+    throw Error(ErrorCode::invalid_request, "priority is out of range", "priority");
+  auto check_timeout = [](int64_t v, const char* field) {
+    if (v < 100 || v > 3'600'000) throw Error(ErrorCode::invalid_request, "timeouts must be 100 ms to 1 hour", field);
+  };
+  check_timeout(ch.connect_timeout_ms, "connect_timeout_ms");
+  check_timeout(ch.first_byte_timeout_ms, "first_byte_timeout_ms");
+  check_timeout(ch.idle_timeout_ms, "idle_timeout_ms");
+  if (!ch.proxy.empty())
+    throw Error(ErrorCode::invalid_request, "HTTP proxies for channels are not supported yet", "proxy");
+}
+
+awaitable<std::vector<store::Channel>> ChannelAdmin::list() {
+  co_return co_await store::read(db_, [](store::Conn& c) { return store::channels::list(c); });
+}
+
+awaitable<store::Channel> ChannelAdmin::create(int64_t actor_id, store::Channel ch, std::vector<std::string> keys) {
+  validate(ch);
+  check_keys(keys);
+  ch.keys.clear();
+  for (const auto& k : keys) ch.keys.push_back({0, box_.seal(k), hint_of(k), true, ""});
+  auto created = co_await store::write(db_, [&](store::Conn& c) {
+    int64_t id = store::channels::create(c, ch, clock_.now_s());
+    store::audit::record(c, actor_id, "admin.channel.create", "channel:" + std::to_string(id), ch.name, clock_.now_s());
+    return *store::channels::find(c, id);
+  });
+  directory_.invalidate();
+  co_return created;
+}
+
+awaitable<store::Channel> ChannelAdmin::update(int64_t actor_id, store::Channel ch,
+                                               std::optional<std::vector<std::string>> keys) {
+  validate(ch);
+  if (keys) check_keys(*keys);
+  std::vector<std::pair<std::string, std::string>> sealed;
+  if (keys)
+    for (const auto& k : *keys) sealed.emplace_back(box_.seal(k), hint_of(k));
+  auto updated = co_await store::write(db_, [&](store::Conn& c) {
+    if (!store::channels::find(c, ch.id)) throw Error(ErrorCode::not_found, "no such channel");
+    int64_t now = clock_.now_s();
+    store::channels::update(c, ch, now);
+    if (keys) {
+      store::channels::remove_keys(c, ch.id);
+      for (const auto& [s, h] : sealed) store::channels::add_key(c, ch.id, s, h, now);
+      store::channels::set_auto_disabled(c, ch.id, false, "", now);
+    }
+    store::audit::record(c, actor_id, "admin.channel.update", "channel:" + std::to_string(ch.id),
+                         keys ? "keys replaced" : "", now);
+    return *store::channels::find(c, ch.id);
+  });
+  directory_.invalidate();
+  co_return updated;
+}
+
+awaitable<void> ChannelAdmin::remove(int64_t actor_id, int64_t id) {
+  co_await store::write(db_, [&](store::Conn& c) {
+    if (!store::channels::find(c, id)) throw Error(ErrorCode::not_found, "no such channel");
+    store::channels::remove(c, id);
+    store::audit::record(c, actor_id, "admin.channel.delete", "channel:" + std::to_string(id), "", clock_.now_s());
+  });
+  directory_.invalidate();
+}
+
+awaitable<store::Channel> ChannelAdmin::reenable(int64_t actor_id, int64_t id) {
+  auto ch = co_await store::write(db_, [&](store::Conn& c) {
+    auto found = store::channels::find(c, id);
+    if (!found) throw Error(ErrorCode::not_found, "no such channel");
+    for (const auto& k : found->keys) store::channels::set_key_enabled(c, k.id, true, "");
+    store::channels::set_auto_disabled(c, id, false, "", clock_.now_s());
+    store::audit::record(c, actor_id, "admin.channel.reenable", "channel:" + std::to_string(id), "", clock_.now_s());
+    return *store::channels::find(c, id);
+  });
+  directory_.invalidate();
+  co_return ch;
+}
+
+awaitable<ChannelTest> ChannelAdmin::try_key(const store::Channel& ch, int64_t key_id, const std::string& key) {
+  ChannelTest result;
+  result.model = ch.models.front().model;
+  auto shared = std::make_shared<const store::Channel>(ch);
+  relay::Candidate cand{shared, ch.models.front().upstream.empty() ? ch.models.front().model : ch.models.front().upstream,
+                        key_id, key};
+  boost::json::object body{{"model", result.model},
+                           {"messages", boost::json::array{boost::json::object{{"role", "user"}, {"content", "ping"}}}},
+                           {"max_tokens", 1}};
+  auto started = std::chrono::steady_clock::now();
+  try {
+    auto resp = co_await client_.send(relay::build_upstream_request(cand, body, false));
+    result.status = resp->status();
+    std::string answer = co_await resp->read_all(256 * 1024);
+    result.ok = result.status >= 200 && result.status < 300;
+    if (!result.ok) {
+      std::string msg = relay::scrub(relay::upstream_error_message(cand, answer), cand);
+      result.error = "HTTP " + std::to_string(result.status) + (msg.empty() ? "" : ": " + msg);
+    }
+  } catch (const http::UpstreamFailure& f) {
+    result.error = relay::scrub(f.what(), cand);
+  } catch (const Error& e) {
+    result.error = e.what();
+  }
+  result.latency_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  co_return result;
+}
+
+awaitable<ChannelTest> ChannelAdmin::test(int64_t id) {
+  auto ch = co_await store::read(db_, [&](store::Conn& c) { return store::channels::find(c, id); });
+  if (!ch) throw Error(ErrorCode::not_found, "no such channel");
+  if (ch->keys.empty()) throw Error(ErrorCode::conflict, "the channel has no keys");
+  const store::ChannelKey* key = &ch->keys.front();
+  for (const auto& k : ch->keys)
+    if (k.enabled) {
+      key = &k;
+      break;
+    }
+  co_return co_await try_key(*ch, key->id, box_.open(key->sealed));
+}
+
+awaitable<int> ChannelAdmin::probe_disabled() {
+  auto channels = co_await list();
+  int revived = 0;
+  for (const auto& ch : channels) {
+    if (!ch.enabled) continue;  // an admin switched it off: not ours to switch on
+    for (const auto& k : ch.keys) {
+      if (k.enabled) continue;
+      ChannelTest t = co_await try_key(ch, k.id, box_.open(k.sealed));
+      if (!t.ok) continue;
+      co_await store::write(db_, [&](store::Conn& c) {
+        store::channels::set_key_enabled(c, k.id, true, "");
+        store::channels::set_auto_disabled(c, ch.id, false, "", clock_.now_s());
+        store::audit::record(c, std::nullopt, "probe.channel_key.enabled", "channel:" + std::to_string(ch.id),
+                             "key " + std::to_string(k.id), clock_.now_s());
+      });
+      ++revived;
+    }
+  }
+  if (revived) directory_.invalidate();
+  co_return revived;
+}
+
+}  // namespace plaza::services

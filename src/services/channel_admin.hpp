@@ -1,0 +1,57 @@
+#pragma once
+// Channel administration: create and edit channels with their keys sealed at rest, test a channel,
+// and probe automatically disabled keys so they come back when the upstream accepts them again.
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "crypto/secretbox.hpp"
+#include "http/upstream_client.hpp"
+#include "relay/channel_directory.hpp"
+#include "store/database.hpp"
+#include "store/relay_records.hpp"
+
+namespace plaza::services {
+
+using boost::asio::awaitable;
+
+struct ChannelTest {
+  bool ok = false;
+  int64_t latency_ms = 0;
+  int status = 0;
+  std::string error;  // safe to show: no key, no URL
+  std::string model;
+};
+
+class ChannelAdmin {
+ public:
+  ChannelAdmin(store::Database& db, const crypto::SecretBox& box, const Clock& clock, http::UpstreamClient& client,
+               relay::ChannelDirectory& directory);
+
+  awaitable<std::vector<store::Channel>> list();
+  awaitable<store::Channel> create(int64_t actor_id, store::Channel ch, std::vector<std::string> keys);
+  // `keys`, when given, replaces every key of the channel.
+  awaitable<store::Channel> update(int64_t actor_id, store::Channel ch, std::optional<std::vector<std::string>> keys);
+  awaitable<void> remove(int64_t actor_id, int64_t id);
+  // Clears an automatic disable and re-enables the channel's keys.
+  awaitable<store::Channel> reenable(int64_t actor_id, int64_t id);
+  awaitable<ChannelTest> test(int64_t id);
+  // Tries every automatically disabled key of enabled channels; returns how many came back.
+  awaitable<int> probe_disabled();
+
+  static void validate(const store::Channel& ch);
+
+ private:
+  awaitable<ChannelTest> try_key(const store::Channel& ch, int64_t key_id, const std::string& key);
+
+  store::Database& db_;
+  const crypto::SecretBox& box_;
+  const Clock& clock_;
+  http::UpstreamClient& client_;
+  relay::ChannelDirectory& directory_;
+};
+
+}  // namespace plaza::services

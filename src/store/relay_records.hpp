@@ -1,0 +1,109 @@
+#pragma once
+// Rows for the relay: channels and their keys, the model catalogue, usage events, conversations.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace plaza::store {
+
+struct ChannelModel {
+  std::string model;     // the public id users ask for
+  std::string upstream;  // the name the upstream knows it by
+};
+
+struct ChannelKey {
+  int64_t id = 0;
+  std::string sealed;  // secretbox-sealed secret; never leaves the server
+  std::string hint;    // last 4 characters, for admins telling keys apart
+  bool enabled = true;
+  std::string disabled_reason;
+};
+
+struct Channel {
+  int64_t id = 0;
+  std::string type;  // openai | anthropic
+  std::string name;
+  std::string base_url;
+  std::vector<ChannelModel> models;
+  std::vector<std::string> groups;  // empty: every group
+  int64_t priority = 0;
+  int64_t weight = 1;
+  bool enabled = true;
+  bool auto_disabled = false;  // by the relay after an auth or quota answer; the probe re-enables it
+  std::string disabled_reason;
+  int64_t connect_timeout_ms = 10'000;
+  int64_t first_byte_timeout_ms = 60'000;
+  int64_t idle_timeout_ms = 60'000;
+  std::string proxy;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  std::vector<ChannelKey> keys;
+
+  const ChannelModel* find_model(const std::string& public_id) const {
+    for (const auto& m : models)
+      if (m.model == public_id) return &m;
+    return nullptr;
+  }
+  bool allows_group(const std::string& group) const {
+    if (groups.empty()) return true;
+    for (const auto& g : groups)
+      if (g == group) return true;
+    return false;
+  }
+};
+
+struct Model {
+  std::string id;
+  std::string display_name;
+  std::string description;
+  std::string icon;
+  std::vector<std::string> tags;
+  int64_t context_length = 0;
+  bool enabled = true;
+  int64_t created_at = 0;
+};
+
+struct UsageEvent {
+  std::string request_id;
+  int64_t created_at = 0;
+  std::string day;  // operator-timezone date, YYYY-MM-DD
+  int64_t user_id = 0;
+  std::optional<int64_t> api_key_id;
+  std::string surface;  // web | api
+  std::string model;
+  std::optional<int64_t> channel_id;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t cached_tokens = 0;
+  bool tokens_reported = false;  // by the upstream; otherwise counted with the tokenizer
+  std::string status;            // ok | error | cancelled
+  std::string error_code;
+  int64_t attempts = 1;
+  int64_t latency_ms = 0;
+  std::optional<int64_t> ttft_ms;
+};
+
+struct Conversation {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  std::string title;
+  std::string model;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+struct Message {
+  int64_t id = 0;
+  int64_t conversation_id = 0;
+  std::string role;  // user | assistant
+  std::string content;
+  std::string model;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  std::string status;  // ok | error | cancelled
+  std::string request_id;
+  int64_t created_at = 0;
+};
+
+}  // namespace plaza::store

@@ -1,0 +1,321 @@
+#include "store/relay_repo.hpp"
+
+#include <boost/json.hpp>
+
+namespace plaza::store {
+
+namespace bj = boost::json;
+
+namespace {
+
+std::string strings_json(const std::vector<std::string>& v) {
+  bj::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return bj::serialize(a);
+}
+
+std::vector<std::string> parse_strings(const std::string& text) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  auto v = bj::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (const auto& s : v.as_array())
+    if (s.is_string()) out.emplace_back(s.as_string());
+  return out;
+}
+
+std::string models_json(const std::vector<ChannelModel>& v) {
+  bj::array a;
+  for (const auto& m : v) a.push_back(bj::object{{"model", m.model}, {"upstream", m.upstream}});
+  return bj::serialize(a);
+}
+
+std::vector<ChannelModel> parse_models(const std::string& text) {
+  std::vector<ChannelModel> out;
+  boost::system::error_code ec;
+  auto v = bj::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (const auto& m : v.as_array()) {
+    if (!m.is_object()) continue;
+    const auto& o = m.as_object();
+    auto model = o.if_contains("model");
+    auto upstream = o.if_contains("upstream");
+    if (model && model->is_string())
+      out.push_back({std::string(model->as_string()),
+                     upstream && upstream->is_string() ? std::string(upstream->as_string()) : ""});
+  }
+  return out;
+}
+
+constexpr const char* kChannelColumns =
+    "id, type, name, base_url, models, user_groups, priority, weight, enabled, auto_disabled, disabled_reason, "
+    "connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, proxy, created_at, updated_at";
+
+Channel to_channel(const Row& r) {
+  Channel ch;
+  ch.id = r.i64(0);
+  ch.type = r.str(1);
+  ch.name = r.str(2);
+  ch.base_url = r.str(3);
+  ch.models = parse_models(r.str(4));
+  ch.groups = parse_strings(r.str(5));
+  ch.priority = r.i64(6);
+  ch.weight = r.i64(7);
+  ch.enabled = r.boolean(8);
+  ch.auto_disabled = r.boolean(9);
+  ch.disabled_reason = r.str(10);
+  ch.connect_timeout_ms = r.i64(11);
+  ch.first_byte_timeout_ms = r.i64(12);
+  ch.idle_timeout_ms = r.i64(13);
+  ch.proxy = r.str(14);
+  ch.created_at = r.i64(15);
+  ch.updated_at = r.i64(16);
+  return ch;
+}
+
+void load_keys(Conn& c, std::vector<Channel>& channels) {
+  auto rows = c.query("SELECT id, channel_id, sealed, hint, enabled, disabled_reason FROM channel_keys ORDER BY id");
+  for (const auto& r : rows.rows) {
+    for (auto& ch : channels) {
+      if (ch.id == r.i64(1)) ch.keys.push_back({r.i64(0), r.str(2), r.str(3), r.boolean(4), r.str(5)});
+    }
+  }
+}
+
+Value opt(const std::optional<int64_t>& v) { return v ? Value(*v) : kNull; }
+
+}  // namespace
+
+namespace channels {
+
+std::vector<Channel> list(Conn& c) {
+  auto rows = c.query(std::string("SELECT ") + kChannelColumns + " FROM channels ORDER BY priority DESC, id");
+  std::vector<Channel> out;
+  for (const auto& r : rows.rows) out.push_back(to_channel(r));
+  load_keys(c, out);
+  return out;
+}
+
+std::optional<Channel> find(Conn& c, int64_t id) {
+  auto row = c.query_one(std::string("SELECT ") + kChannelColumns + " FROM channels WHERE id = $1", {id});
+  if (!row) return std::nullopt;
+  std::vector<Channel> one{to_channel(*row)};
+  auto keys = c.query("SELECT id, channel_id, sealed, hint, enabled, disabled_reason FROM channel_keys "
+                      "WHERE channel_id = $1 ORDER BY id",
+                      {id});
+  for (const auto& r : keys.rows) one[0].keys.push_back({r.i64(0), r.str(2), r.str(3), r.boolean(4), r.str(5)});
+  return one[0];
+}
+
+int64_t create(Conn& c, const Channel& ch, int64_t now) {
+  auto row = c.query_one(
+      "INSERT INTO channels (type, name, base_url, models, user_groups, priority, weight, enabled, "
+      "connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, proxy, created_at, updated_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+      {ch.type, ch.name, ch.base_url, models_json(ch.models), strings_json(ch.groups), ch.priority, ch.weight,
+       int64_t{ch.enabled}, ch.connect_timeout_ms, ch.first_byte_timeout_ms, ch.idle_timeout_ms, ch.proxy, now});
+  int64_t id = row->i64(0);
+  for (const auto& k : ch.keys) add_key(c, id, k.sealed, k.hint, now);
+  return id;
+}
+
+void update(Conn& c, const Channel& ch, int64_t now) {
+  c.exec(
+      "UPDATE channels SET type = $2, name = $3, base_url = $4, models = $5, user_groups = $6, priority = $7, "
+      "weight = $8, enabled = $9, connect_timeout_ms = $10, first_byte_timeout_ms = $11, idle_timeout_ms = $12, "
+      "proxy = $13, updated_at = $14 WHERE id = $1",
+      {ch.id, ch.type, ch.name, ch.base_url, models_json(ch.models), strings_json(ch.groups), ch.priority, ch.weight,
+       int64_t{ch.enabled}, ch.connect_timeout_ms, ch.first_byte_timeout_ms, ch.idle_timeout_ms, ch.proxy, now});
+}
+
+void remove(Conn& c, int64_t id) { c.exec("DELETE FROM channels WHERE id = $1", {id}); }
+
+void add_key(Conn& c, int64_t channel_id, const std::string& sealed, const std::string& hint, int64_t now) {
+  c.exec("INSERT INTO channel_keys (channel_id, sealed, hint, created_at) VALUES ($1, $2, $3, $4)",
+         {channel_id, sealed, hint, now});
+}
+
+void remove_keys(Conn& c, int64_t channel_id) { c.exec("DELETE FROM channel_keys WHERE channel_id = $1", {channel_id}); }
+
+void set_key_enabled(Conn& c, int64_t key_id, bool enabled, const std::string& reason) {
+  c.exec("UPDATE channel_keys SET enabled = $2, disabled_reason = $3 WHERE id = $1",
+         {key_id, int64_t{enabled}, enabled ? std::string() : reason});
+}
+
+void set_auto_disabled(Conn& c, int64_t id, bool disabled, const std::string& reason, int64_t now) {
+  c.exec("UPDATE channels SET auto_disabled = $2, disabled_reason = $3, updated_at = $4 WHERE id = $1",
+         {id, int64_t{disabled}, disabled ? reason : std::string(), now});
+}
+
+}  // namespace channels
+
+namespace models {
+
+namespace {
+constexpr const char* kColumns = "id, display_name, description, icon, tags, context_length, enabled, created_at";
+Model to_model(const Row& r) {
+  return Model{r.str(0), r.str(1), r.str(2), r.str(3), parse_strings(r.str(4)), r.i64(5), r.boolean(6), r.i64(7)};
+}
+}  // namespace
+
+std::vector<Model> list(Conn& c) {
+  auto rows = c.query(std::string("SELECT ") + kColumns + " FROM models ORDER BY id");
+  std::vector<Model> out;
+  for (const auto& r : rows.rows) out.push_back(to_model(r));
+  return out;
+}
+
+std::optional<Model> find(Conn& c, const std::string& id) {
+  auto row = c.query_one(std::string("SELECT ") + kColumns + " FROM models WHERE id = $1", {id});
+  if (!row) return std::nullopt;
+  return to_model(*row);
+}
+
+void upsert(Conn& c, const Model& m, int64_t now) {
+  c.exec(
+      "INSERT INTO models (id, display_name, description, icon, tags, context_length, enabled, created_at, updated_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, "
+      "description = excluded.description, icon = excluded.icon, tags = excluded.tags, "
+      "context_length = excluded.context_length, enabled = excluded.enabled, updated_at = excluded.updated_at",
+      {m.id, m.display_name, m.description, m.icon, strings_json(m.tags), m.context_length, int64_t{m.enabled}, now});
+}
+
+bool remove(Conn& c, const std::string& id) { return c.exec("DELETE FROM models WHERE id = $1", {id}) > 0; }
+
+}  // namespace models
+
+namespace usage {
+
+namespace {
+constexpr const char* kColumns =
+    "request_id, created_at, day, user_id, api_key_id, surface, model, channel_id, prompt_tokens, completion_tokens, "
+    "cached_tokens, tokens_reported, status, error_code, attempts, latency_ms, ttft_ms";
+UsageEvent to_event(const Row& r) {
+  UsageEvent e;
+  e.request_id = r.str(0);
+  e.created_at = r.i64(1);
+  e.day = r.str(2);
+  e.user_id = r.i64(3);
+  e.api_key_id = r.opt_i64(4);
+  e.surface = r.str(5);
+  e.model = r.str(6);
+  e.channel_id = r.opt_i64(7);
+  e.prompt_tokens = r.i64(8);
+  e.completion_tokens = r.i64(9);
+  e.cached_tokens = r.i64(10);
+  e.tokens_reported = r.boolean(11);
+  e.status = r.str(12);
+  e.error_code = r.str(13);
+  e.attempts = r.i64(14);
+  e.latency_ms = r.i64(15);
+  e.ttft_ms = r.opt_i64(16);
+  return e;
+}
+}  // namespace
+
+void insert(Conn& c, const UsageEvent& e) {
+  c.exec(std::string("INSERT INTO usage_events (") + kColumns +
+             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) "
+             "ON CONFLICT (request_id) DO NOTHING",
+         {e.request_id, e.created_at, e.day, e.user_id, opt(e.api_key_id), e.surface, e.model, opt(e.channel_id),
+          e.prompt_tokens, e.completion_tokens, e.cached_tokens, int64_t{e.tokens_reported}, e.status, e.error_code,
+          e.attempts, e.latency_ms, opt(e.ttft_ms)});
+}
+
+std::optional<UsageEvent> find(Conn& c, const std::string& request_id) {
+  auto row = c.query_one(std::string("SELECT ") + kColumns + " FROM usage_events WHERE request_id = $1", {request_id});
+  if (!row) return std::nullopt;
+  return to_event(*row);
+}
+
+std::vector<UsageEvent> list_for_user(Conn& c, int64_t user_id, int64_t limit) {
+  auto rows = c.query(std::string("SELECT ") + kColumns +
+                          " FROM usage_events WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+                      {user_id, limit});
+  std::vector<UsageEvent> out;
+  for (const auto& r : rows.rows) out.push_back(to_event(r));
+  return out;
+}
+
+}  // namespace usage
+
+namespace conversations {
+
+namespace {
+Conversation to_conversation(const Row& r) {
+  return Conversation{r.i64(0), r.i64(1), r.str(2), r.str(3), r.i64(4), r.i64(5)};
+}
+constexpr const char* kColumns = "id, user_id, title, model, created_at, updated_at";
+}  // namespace
+
+std::vector<Conversation> list(Conn& c, int64_t user_id, int64_t limit) {
+  auto rows = c.query(std::string("SELECT ") + kColumns +
+                          " FROM conversations WHERE user_id = $1 ORDER BY updated_at DESC, id DESC LIMIT $2",
+                      {user_id, limit});
+  std::vector<Conversation> out;
+  for (const auto& r : rows.rows) out.push_back(to_conversation(r));
+  return out;
+}
+
+std::optional<Conversation> find(Conn& c, int64_t user_id, int64_t id) {
+  auto row = c.query_one(std::string("SELECT ") + kColumns + " FROM conversations WHERE id = $1 AND user_id = $2",
+                         {id, user_id});
+  if (!row) return std::nullopt;
+  return to_conversation(*row);
+}
+
+Conversation create(Conn& c, int64_t user_id, const std::string& title, const std::string& model, int64_t now) {
+  auto row = c.query_one(
+      "INSERT INTO conversations (user_id, title, model, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) "
+      "RETURNING id",
+      {user_id, title, model, now});
+  return Conversation{row->i64(0), user_id, title, model, now, now};
+}
+
+bool rename(Conn& c, int64_t user_id, int64_t id, const std::string& title, int64_t now) {
+  return c.exec("UPDATE conversations SET title = $3, updated_at = $4 WHERE id = $1 AND user_id = $2",
+                {id, user_id, title, now}) > 0;
+}
+
+void touch(Conn& c, int64_t id, const std::string& model, int64_t now) {
+  c.exec("UPDATE conversations SET model = $2, updated_at = $3 WHERE id = $1", {id, model, now});
+}
+
+bool remove(Conn& c, int64_t user_id, int64_t id) {
+  return c.exec("DELETE FROM conversations WHERE id = $1 AND user_id = $2", {id, user_id}) > 0;
+}
+
+int64_t remove_all(Conn& c, int64_t user_id) {
+  return c.exec("DELETE FROM conversations WHERE user_id = $1", {user_id});
+}
+
+std::vector<Message> messages(Conn& c, int64_t conversation_id) {
+  auto rows = c.query(
+      "SELECT id, conversation_id, role, content, model, prompt_tokens, completion_tokens, status, request_id, "
+      "created_at FROM messages WHERE conversation_id = $1 ORDER BY id",
+      {conversation_id});
+  std::vector<Message> out;
+  for (const auto& r : rows.rows)
+    out.push_back(Message{r.i64(0), r.i64(1), r.str(2), r.str(3), r.str(4), r.i64(5), r.i64(6), r.str(7), r.str(8),
+                          r.i64(9)});
+  return out;
+}
+
+Message add_message(Conn& c, const Message& m) {
+  auto row = c.query_one(
+      "INSERT INTO messages (conversation_id, role, content, model, prompt_tokens, completion_tokens, status, "
+      "request_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+      {m.conversation_id, m.role, m.content, m.model, m.prompt_tokens, m.completion_tokens, m.status, m.request_id,
+       m.created_at});
+  Message out = m;
+  out.id = row->i64(0);
+  return out;
+}
+
+int64_t truncate_from(Conn& c, int64_t conversation_id, int64_t message_id) {
+  return c.exec("DELETE FROM messages WHERE conversation_id = $1 AND id >= $2", {conversation_id, message_id});
+}
+
+}  // namespace conversations
+
+}  // namespace plaza::store

@@ -1,0 +1,52 @@
+#pragma once
+// Channels, models, usage events, conversations and messages.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/database.hpp"
+#include "store/relay_records.hpp"
+
+namespace plaza::store {
+
+namespace channels {
+std::vector<Channel> list(Conn& c);  // with keys
+std::optional<Channel> find(Conn& c, int64_t id);
+int64_t create(Conn& c, const Channel& ch, int64_t now);  // keys too
+void update(Conn& c, const Channel& ch, int64_t now);     // fields, not keys
+void remove(Conn& c, int64_t id);
+void add_key(Conn& c, int64_t channel_id, const std::string& sealed, const std::string& hint, int64_t now);
+void remove_keys(Conn& c, int64_t channel_id);
+void set_key_enabled(Conn& c, int64_t key_id, bool enabled, const std::string& reason);
+void set_auto_disabled(Conn& c, int64_t id, bool disabled, const std::string& reason, int64_t now);
+}  // namespace channels
+
+namespace models {
+std::vector<Model> list(Conn& c);
+std::optional<Model> find(Conn& c, const std::string& id);
+void upsert(Conn& c, const Model& m, int64_t now);
+bool remove(Conn& c, const std::string& id);
+}  // namespace models
+
+namespace usage {
+// Idempotent on request_id: a retried settlement writes nothing twice.
+void insert(Conn& c, const UsageEvent& e);
+std::optional<UsageEvent> find(Conn& c, const std::string& request_id);
+std::vector<UsageEvent> list_for_user(Conn& c, int64_t user_id, int64_t limit);
+}  // namespace usage
+
+namespace conversations {
+std::vector<Conversation> list(Conn& c, int64_t user_id, int64_t limit);
+std::optional<Conversation> find(Conn& c, int64_t user_id, int64_t id);
+Conversation create(Conn& c, int64_t user_id, const std::string& title, const std::string& model, int64_t now);
+bool rename(Conn& c, int64_t user_id, int64_t id, const std::string& title, int64_t now);
+void touch(Conn& c, int64_t id, const std::string& model, int64_t now);
+bool remove(Conn& c, int64_t user_id, int64_t id);
+int64_t remove_all(Conn& c, int64_t user_id);
+std::vector<Message> messages(Conn& c, int64_t conversation_id);
+Message add_message(Conn& c, const Message& m);
+// Deletes the message and everything after it (edit and resend, regenerate).
+int64_t truncate_from(Conn& c, int64_t conversation_id, int64_t message_id);
+}  // namespace conversations
+
+}  // namespace plaza::store

@@ -1,0 +1,210 @@
+// The storage layer on both backends: migrations, transactions, errors and value round trips.
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <thread>
+
+#include "store/database.hpp"
+#include "store/migrations.hpp"
+#include "store/settings_repo.hpp"
+#include "store/users_repo.hpp"
+#include "support/test_database.hpp"
+
+namespace plaza::store {
+namespace {
+
+using test::BackendTest;
+
+class MigrationTest : public BackendTest {
+ protected:
+  MigrationTest() : BackendTest(/*migrated=*/false) {}
+};
+PLAZA_INSTANTIATE_FOR_BACKENDS(MigrationTest);
+
+class DatabaseTest : public BackendTest {};
+PLAZA_INSTANTIATE_FOR_BACKENDS(DatabaseTest);
+
+int64_t count_users(Database& db) {
+  return db.read_sync([](Conn& c) { return c.query_one("SELECT COUNT(*) FROM users")->i64(0); });
+}
+
+TEST(Migrations, AreNumberedInOrderAndWrittenForBothDialects) {
+  int previous = 0;
+  for (const auto& m : migrations()) {
+    EXPECT_EQ(m.version, previous + 1) << m.name;
+    EXPECT_FALSE(m.sqlite.empty());
+    EXPECT_FALSE(m.postgres.empty());
+    EXPECT_EQ(m.sqlite.find("@ID@"), std::string::npos);
+    EXPECT_EQ(m.postgres.find("@ID@"), std::string::npos);
+    previous = m.version;
+  }
+  EXPECT_EQ(latest_schema_version(), previous);
+}
+
+TEST_P(MigrationTest, AppliesEverythingOnceThenNothing) {
+  EXPECT_EQ(schema_version(db()), 0);
+  EXPECT_EQ(migrate(db()), static_cast<int>(migrations().size()));
+  EXPECT_EQ(schema_version(db()), latest_schema_version());
+  EXPECT_EQ(count_users(db()), 0);
+  EXPECT_EQ(migrate(db()), 0);
+  database().reopen();
+  EXPECT_EQ(migrate(db()), 0) << "the version is kept in the database";
+  EXPECT_EQ(schema_version(db()), latest_schema_version());
+}
+
+TEST_P(MigrationTest, RefusesADatabaseNewerThanTheBinary) {
+  migrate(db());
+  int newer = latest_schema_version() + 1;
+  db().write_sync([&](Conn& c) {
+    c.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'from the future', 0)",
+           {int64_t{newer}});
+  });
+  try {
+    migrate(db());
+    FAIL() << "migrate accepted schema version " << newer;
+  } catch (const DatabaseError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("newer"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(std::to_string(newer)), std::string::npos) << msg;
+  }
+  EXPECT_EQ(schema_version(db()), newer) << "the refusal changes nothing";
+  EXPECT_EQ(count_users(db()), 0);
+}
+
+TEST_P(MigrationTest, InstancesStartingTogetherApplyEachMigrationOnce) {
+  auto other = open_database(database().url(), 2, 1);
+  int applied_here = 0, applied_there = 0;
+  std::thread t([&] { applied_there = migrate(*other); });
+  applied_here = migrate(db());
+  t.join();
+  EXPECT_EQ(applied_here + applied_there, static_cast<int>(migrations().size()));
+  EXPECT_EQ(schema_version(db()), latest_schema_version());
+}
+
+TEST_P(DatabaseTest, WriteCommitsAndReturnsTheResult) {
+  int64_t id = db().write_sync([](Conn& c) { return users::create(c, {"alice", {}, "h"}, 10).id; });
+  EXPECT_GT(id, 0);
+  auto found = db().read_sync([&](Conn& c) { return users::find(c, id); });
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->username, "alice");
+}
+
+TEST_P(DatabaseTest, WriteRollsBackWhenTheFunctionThrows) {
+  auto change_then_throw = [](Conn& c) {
+    users::create(c, {"alice", {}, "h"}, 10);
+    settings::put(c, "k", "v", 10);
+    throw std::logic_error("changed my mind");
+  };
+  EXPECT_THROW(db().write_sync(change_then_throw), std::logic_error);
+  EXPECT_EQ(count_users(db()), 0);
+  EXPECT_EQ(db().read_sync([](Conn& c) { return settings::get(c, "k"); }), std::nullopt);
+  db().write_sync([](Conn& c) { users::create(c, {"alice", {}, "h"}, 10); });
+  EXPECT_EQ(count_users(db()), 1) << "the connection is usable after the rollback";
+}
+
+TEST_P(DatabaseTest, FailedStatementRollsBackAndNamesTheSql) {
+  try {
+    db().write_sync([](Conn& c) {
+      users::create(c, {"alice", {}, "h"}, 10);
+      c.exec("INSERT INTO no_such_table (x) VALUES ($1)", {int64_t{1}});
+    });
+    FAIL() << "bad SQL was accepted";
+  } catch (const DatabaseError& e) {
+    EXPECT_NE(std::string(e.what()).find("no_such_table"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(count_users(db()), 0);
+  db().write_sync([](Conn& c) { users::create(c, {"bob", {}, "h"}, 10); });
+  EXPECT_EQ(count_users(db()), 1);
+}
+
+TEST_P(DatabaseTest, DuplicateUsernameIsAUniqueViolationWhateverTheCase) {
+  db().write_sync([](Conn& c) { users::create(c, {"Alice", {}, "h"}, 10); });
+  for (std::string name : {"Alice", "alice", "ALICE", "aLiCe"}) {
+    auto create = [&](Conn& c) { users::create(c, users::NewUser{.username = name, .password_hash = "h"}, 11); };
+    EXPECT_THROW(db().write_sync(create), UniqueViolation) << name;
+  }
+  EXPECT_EQ(count_users(db()), 1);
+  db().write_sync([](Conn& c) { users::create(c, {"alicia", {}, "h"}, 12); });
+  EXPECT_EQ(count_users(db()), 2);
+}
+
+TEST_P(DatabaseTest, ValuesRoundTripExactly) {
+  const std::string text = "quote ' double \" back\\slash $1 ?1 %_ 中文 😀 \n\t";
+  const int64_t big = std::numeric_limits<int64_t>::max(), small = std::numeric_limits<int64_t>::min();
+  auto row = db().write_sync([&](Conn& c) {
+    c.exec_script("CREATE TABLE round_trip (n BIGINT, s TEXT)");
+    c.exec("INSERT INTO round_trip (n, s) VALUES ($1, $2), ($3, $4), ($5, $6)",
+           {big, text, small, std::string(), kNull, kNull});
+    return c.query("SELECT n, s FROM round_trip ORDER BY n");
+  });
+  ASSERT_EQ(row.rows.size(), 3u);
+  // NULLs sort first on SQLite and last on PostgreSQL; find each row by content instead.
+  int seen = 0;
+  for (const auto& r : row.rows) {
+    if (r.is_null(0)) {
+      EXPECT_TRUE(r.is_null(1));
+      EXPECT_EQ(r.opt_i64(0), std::nullopt);
+      EXPECT_EQ(r.opt_str(1), std::nullopt);
+      EXPECT_THROW(r.i64(0), DatabaseError);
+      ++seen;
+    } else if (r.i64(0) == big) {
+      EXPECT_EQ(r.str(1), text);
+      ++seen;
+    } else if (r.i64(0) == small) {
+      EXPECT_EQ(r.opt_str(1), std::string()) << "an empty string is not NULL";
+      ++seen;
+    }
+  }
+  EXPECT_EQ(seen, 3);
+}
+
+TEST_P(DatabaseTest, SqlLookingTextIsStoredVerbatim) {
+  const std::string evil = "x'); DROP TABLE users;--";
+  auto user = db().write_sync([&](Conn& c) {
+    settings::put(c, evil, evil, 1);
+    return users::create(c, {"mallory", evil, evil}, 1);
+  });
+  EXPECT_EQ(user.email, evil);
+  db().read_sync([&](Conn& c) {
+    EXPECT_EQ(settings::get(c, evil), evil);
+    EXPECT_EQ(users::password_hash(c, user.id), evil);
+    EXPECT_EQ(users::find(c, user.id)->email, evil);
+  });
+  EXPECT_EQ(count_users(db()), 1) << "the users table is still there";
+}
+
+TEST_P(DatabaseTest, ReadersSeeCommittedWrites) {
+  for (int i = 0; i < 10; ++i) {
+    db().write_sync([&](Conn& c) { settings::put(c, "n", std::to_string(i), i); });
+    EXPECT_EQ(db().read_sync([](Conn& c) { return settings::get(c, "n"); }), std::to_string(i));
+  }
+}
+
+TEST_P(DatabaseTest, ConcurrentWritersAllCommit) {
+  constexpr int kThreads = 4, kEach = 25;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < kEach; ++i)
+        db().write_sync([&](Conn& c) { settings::put(c, std::to_string(t) + ":" + std::to_string(i), "v", 1); });
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(db().read_sync([](Conn& c) { return c.query_one("SELECT COUNT(*) FROM settings")->i64(0); }),
+            kThreads * kEach);
+  EXPECT_EQ(db().stats().in_use, 0) << "every connection went back to the pool";
+}
+
+TEST(OpenDatabase, RefusesUnknownSchemesAndUnreachableServers) {
+  EXPECT_THROW(open_database("mysql://localhost/x", 1, 1), DatabaseError);
+  EXPECT_THROW(open_database("plaza.db", 1, 1), DatabaseError);
+  try {
+    open_database("postgresql://plaza@127.0.0.1:1/none?connect_timeout=5", 1, 1);
+    FAIL() << "connected to a closed port";
+  } catch (const DatabaseError& e) {
+    EXPECT_NE(std::string(e.what()).find("PostgreSQL"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace plaza::store
