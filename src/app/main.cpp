@@ -71,6 +71,7 @@ int serve(const Config& config) {
                  "(or run `plaza admin create`)", base, *token);
   spdlog::info("plaza {} listening on http://{}:{}", kVersion, opts.host, port);
   server.run();
+  site.upstream.close_idle();  // its sockets belong to the server's io_context
   spdlog::info("stopped");
   return 0;
 }

@@ -29,10 +29,14 @@ TEST(RateLimiter, RefillIsCappedAtTheBurst) {
   RateLimiter limiter(60, 2);
   int retry = 0;
   EXPECT_TRUE(limiter.allow("k", kT0, retry));
-  int64_t later = kT0 + 3'600'000;
+  int64_t later = kT0 + 10'000;  // ten tokens' worth of time, but within the minute between sweeps
   EXPECT_TRUE(limiter.allow("k", later, retry));
   EXPECT_TRUE(limiter.allow("k", later, retry));
-  EXPECT_FALSE(limiter.allow("k", later, retry)) << "an hour of idleness still buys only the burst";
+  EXPECT_FALSE(limiter.allow("k", later, retry)) << "idleness buys at most the burst";
+  later += 3'600'000;
+  EXPECT_TRUE(limiter.allow("k", later, retry));
+  EXPECT_TRUE(limiter.allow("k", later, retry));
+  EXPECT_FALSE(limiter.allow("k", later, retry)) << "an hour of idleness too";
 }
 
 TEST(RateLimiter, KeysAreIndependent) {

@@ -5,7 +5,9 @@
 namespace plaza::http {
 namespace {
 
-boost::asio::awaitable<Response> ok(Request&) { co_return Response::no_content(); }
+boost::asio::awaitable<Response> ok(Request&) {
+  co_return Response::no_content();
+}
 
 class RouterTest : public ::testing::Test {
  protected:
@@ -67,8 +69,8 @@ TEST_F(RouterTest, HeadIsServedByGet) {
 }
 
 TEST_F(RouterTest, UnknownPathsFallThrough) {
-  for (const char* path : {"/", "/api", "/api/keys/1/extra", "/api/keysx", "/API/keys", "", "api/keys",
-                           "/api/users/a/keys"}) {
+  for (const char* path :
+       {"/", "/api", "/api/keys/1/extra", "/api/keysx", "/API/keys", "", "api/keys", "/api/users/a/keys"}) {
     auto m = router_.match("GET", path);
     EXPECT_EQ(m.route, nullptr) << path;
     EXPECT_FALSE(m.wrong_method) << path;

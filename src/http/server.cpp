@@ -94,7 +94,9 @@ struct Server::Impl {
       beast::error_code ec;
       acceptor.close(ec);
     });
-    signals.cancel();
+    // Forget the signals: a second SIGTERM or Ctrl-C then ends the process at once.
+    beast::error_code sec;
+    signals.clear(sec);
     std::vector<std::shared_ptr<ConnHandle>> all;
     {
       std::lock_guard lock(conns_mutex);

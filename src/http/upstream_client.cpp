@@ -154,7 +154,7 @@ class PooledResponse final : public UpstreamResponse {
   }
 
   ~PooledResponse() override {
-    if (conn_ && parser_->is_done() && parser_->get().keep_alive()) impl_->give_back(std::move(conn_));
+    if (usable_ && parser_->is_done() && parser_->get().keep_alive()) impl_->give_back(std::move(conn_));
   }
 
   int status() const override { return static_cast<int>(parser_->get().result_int()); }
@@ -166,7 +166,7 @@ class PooledResponse final : public UpstreamResponse {
   }
 
   asio::awaitable<std::optional<std::string>> read_some() override {
-    if (!conn_) throw UpstreamFailure(UpstreamFailure::Kind::closed, "upstream request cancelled");
+    if (!usable_) throw UpstreamFailure(UpstreamFailure::Kind::closed, "upstream request cancelled");
     while (!parser_->is_done()) {
       std::string piece(kReadPiece, '\0');
       parser_->get().body().data = piece.data();
@@ -177,7 +177,7 @@ class PooledResponse final : public UpstreamResponse {
       });
       if (ec == bhttp::error::need_buffer) ec = {};
       if (ec) {
-        conn_.reset();
+        usable_ = false;
         fail_io(ec, "streaming the body");
       }
       std::size_t got = piece.size() - parser_->get().body().size;
@@ -189,12 +189,14 @@ class PooledResponse final : public UpstreamResponse {
     co_return std::nullopt;
   }
 
+  // Closing the socket makes a pending read complete with an error; the connection itself (its
+  // buffer is in use by that read) lives until this response is destroyed.
   void cancel() override {
-    if (!conn_) return;
+    if (!usable_ || parser_->is_done()) return;  // a finished body leaves the connection reusable
+    usable_ = false;
     beast::error_code ec;
     conn_->tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
     conn_->tcp().socket().close(ec);
-    conn_.reset();
   }
 
  private:
@@ -203,6 +205,7 @@ class PooledResponse final : public UpstreamResponse {
   std::unique_ptr<bhttp::response_parser<bhttp::buffer_body>> parser_;
   UpstreamTimeouts timeouts_;
   Headers headers_;
+  bool usable_ = true;  // false once cancelled or broken: never read again, never pooled
 };
 
 }  // namespace
@@ -227,6 +230,11 @@ std::size_t UpstreamClient::idle_connections() const {
   std::size_t n = 0;
   for (const auto& [k, q] : impl_->idle) n += q.size();
   return n;
+}
+
+void UpstreamClient::close_idle() {
+  std::lock_guard lock(impl_->mutex);
+  impl_->idle.clear();
 }
 
 asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(UpstreamRequest request) {

@@ -62,6 +62,8 @@ class UpstreamClient {
   boost::asio::awaitable<std::unique_ptr<UpstreamResponse>> send(UpstreamRequest request);
   // Idle pooled connections (for metrics and tests).
   std::size_t idle_connections() const;
+  // Closes the pooled connections; call before the io_context they belong to is destroyed.
+  void close_idle();
   struct Impl;
 
  private:

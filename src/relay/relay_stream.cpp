@@ -208,8 +208,10 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     }
     heartbeat.cancel();
   }
-  // Stop the pump: closing the connection fails its read, closing the channel its send.
+  // Stop the pump: closing the connection fails its read; cancelling the channel fails a send it
+  // is blocked in (close() alone leaves a blocked sender waiting forever).
   state->response->cancel();
+  state->channel.cancel();
   state->channel.close();
 
   if (!outcome.reported) {

@@ -38,7 +38,7 @@ class PgConn final : public Conn {
     for (std::size_t i = 0; i < params.size(); ++i) {
       const Value& v = params[i];
       if (auto p = std::get_if<int64_t>(&v)) text[i] = std::to_string(*p);
-      else if (auto p = std::get_if<double>(&v)) text[i] = std::to_string(*p);
+      else if (auto p = std::get_if<double>(&v)) { char b[32]; text[i].assign(b, std::to_chars(b, b + 32, *p).ptr); }
       else if (auto p = std::get_if<std::string>(&v)) text[i] = *p;
       values[i] = std::holds_alternative<std::monostate>(v) ? nullptr : text[i].c_str();
     }

@@ -18,7 +18,9 @@ class SettingsRepoTest : public test::BackendTest {
 };
 PLAZA_INSTANTIATE_FOR_BACKENDS(SettingsRepoTest);
 
-TEST_P(SettingsRepoTest, MissingKeyIsNothing) { EXPECT_EQ(get("absent"), std::nullopt); }
+TEST_P(SettingsRepoTest, MissingKeyIsNothing) {
+  EXPECT_EQ(get("absent"), std::nullopt);
+}
 
 TEST_P(SettingsRepoTest, PutThenGet) {
   put("site_name", "Plaza");
@@ -32,9 +34,8 @@ TEST_P(SettingsRepoTest, PutReplacesTheValue) {
   put("k", "one", 1);
   put("k", "two", 2);
   EXPECT_EQ(get("k"), "two");
-  auto rows = db().read_sync([](Conn& c) {
-    return c.query("SELECT value, updated_at FROM settings WHERE key = $1", {std::string("k")});
-  });
+  auto rows = db().read_sync(
+      [](Conn& c) { return c.query("SELECT value, updated_at FROM settings WHERE key = $1", {std::string("k")}); });
   ASSERT_EQ(rows.rows.size(), 1u) << "an upsert, not a second row";
   EXPECT_EQ(rows.rows[0].i64(1), 2);
 }
@@ -62,8 +63,9 @@ TEST_P(SettingsRepoTest, AuditRecordsWithAndWithoutAnActor) {
     audit::record(c, std::nullopt, "cli.admin_created", "user:1", "root", 10);
     audit::record(c, int64_t{1}, "key.created", "key:5", "x'); DROP TABLE audit_log;--", 11);
   });
-  auto rows = db().read_sync(
-      [](Conn& c) { return c.query("SELECT actor_id, action, target, detail, created_at FROM audit_log ORDER BY id"); });
+  auto rows = db().read_sync([](Conn& c) {
+    return c.query("SELECT actor_id, action, target, detail, created_at FROM audit_log ORDER BY id");
+  });
   ASSERT_EQ(rows.rows.size(), 2u);
   EXPECT_EQ(rows.rows[0].opt_i64(0), std::nullopt);
   EXPECT_EQ(rows.rows[0].str(1), "cli.admin_created");

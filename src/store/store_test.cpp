@@ -158,6 +158,16 @@ TEST_P(DatabaseTest, ValuesRoundTripExactly) {
   EXPECT_EQ(seen, 3);
 }
 
+TEST_P(DatabaseTest, DoubleParametersKeepTheirPrecision) {
+  // Compared with SQL literals, so a lossy conversion on the way in cannot hide behind the same loss.
+  auto matches = db().write_sync([](Conn& c) {
+    c.exec_script("CREATE TABLE reals (x DOUBLE PRECISION)");
+    c.exec("INSERT INTO reals (x) VALUES ($1), ($2), ($3)", {0.1, 1e-10, 123456.789012345});
+    return c.query_one("SELECT COUNT(*) FROM reals WHERE x = 0.1 OR x = 1e-10 OR x = 123456.789012345")->i64(0);
+  });
+  EXPECT_EQ(matches, 3);
+}
+
 TEST_P(DatabaseTest, SqlLookingTextIsStoredVerbatim) {
   const std::string evil = "x'); DROP TABLE users;--";
   auto user = db().write_sync([&](Conn& c) {

@@ -5,10 +5,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <optional>
@@ -47,7 +49,9 @@ std::pair<int, std::string> run(const std::string& command) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
-std::string cluster_script() { return std::string(PLAZA_SOURCE_DIR) + "/tests/pg/cluster.sh"; }
+std::string cluster_script() {
+  return std::string(PLAZA_SOURCE_DIR) + "/tests/pg/cluster.sh";
+}
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
@@ -66,8 +70,10 @@ void start_cluster(ServerState& s) {
   auto last_line = output.substr(output.rfind('\n') == std::string::npos ? 0 : output.rfind('\n') + 1);
   if (status != 0 || !last_line.starts_with("postgresql://")) {
     run("bash '" + cluster_script() + "' stop '" + dir_template + "'");
-    s.error = "tests/pg/cluster.sh could not start a PostgreSQL cluster (exit " + std::to_string(status) +
-              "):\n" + output + "\nInstall PostgreSQL (apt-get install postgresql) or set PLAZA_TEST_PG_URL.";
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_template, ignored);  // stop leaves it when PostgreSQL is missing
+    s.error = "tests/pg/cluster.sh could not start a PostgreSQL cluster (exit " + std::to_string(status) + "):\n" +
+              output + "\nInstall PostgreSQL (apt-get install postgresql) or set PLAZA_TEST_PG_URL.";
     return;
   }
   s.cluster_dir = dir_template;
@@ -96,10 +102,21 @@ void exec(const std::string& url, const std::string& sql) {
   if (!ok) throw std::runtime_error("PostgreSQL test server: " + sql + ": " + msg);
 }
 
-std::string database_name(const std::string& url) { return url.substr(url.rfind('/') + 1); }
+// postgresql://user@host:port/NAME?options: where NAME starts and ends.
+std::pair<std::size_t, std::size_t> name_span(const std::string& url) {
+  std::size_t end = std::min(url.find('?'), url.size());
+  std::size_t start = url.rfind('/', end) + 1;
+  return {start, end};
+}
+
+std::string database_name(const std::string& url) {
+  auto [start, end] = name_span(url);
+  return url.substr(start, end - start);
+}
 
 std::string with_database(const std::string& url, const std::string& name) {
-  return url.substr(0, url.rfind('/') + 1) + name;
+  auto [start, end] = name_span(url);
+  return url.substr(0, start) + name + url.substr(end);
 }
 
 // Stops the cluster this process started, after the last test.

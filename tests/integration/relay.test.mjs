@@ -1,0 +1,253 @@
+// The relay against fake upstreams over real HTTP: failover, streaming, cancellation, key handling,
+// Anthropic conversion and usage events.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import { startPlaza, backends } from '../lib/server.mjs';
+import { startFake } from '../fake_upstream/fake.mjs';
+import { adminClient, addChannel, userWithKey, readEvents, waitFor } from '../lib/site.mjs';
+
+const UPSTREAM_KEY_A = 'sk-upstream-AAAA-secret-1111';
+const UPSTREAM_KEY_B = 'sk-upstream-BBBB-secret-2222';
+
+function chat(plaza, key, body, extraHeaders = {}) {
+  return fetch(`${plaza.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...extraHeaders },
+    body: JSON.stringify(body),
+  });
+}
+
+// An upstream that answers every request with one status (OpenAI's error shape), counting hits.
+async function startFailing(status) {
+  const server = http.createServer((req, res) => {
+    server.hits += 1;
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '1' });
+      res.end(JSON.stringify({ error: { message: `failing with ${status}`, type: 'server_error' } }));
+    });
+  });
+  server.hits = 0;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  server.url = `http://127.0.0.1:${server.address().port}`;
+  return server;
+}
+
+function usageEvents(plaza) {
+  const sql = 'SELECT request_id, surface, model, channel_id, prompt_tokens, completion_tokens, tokens_reported, status, error_code, attempts FROM usage_events ORDER BY id';
+  if (plaza.backend === 'postgres') {
+    const out = execFileSync('psql', [plaza.databaseUrl, '-At', '-F', '|', '-c', sql], { encoding: 'utf8' });
+    return out.trim().split('\n').filter(Boolean).map((l) => l.split('|'));
+  }
+  const out = execFileSync('sqlite3', ['-separator', '|', `${plaza.dataDir}/plaza.db`, sql], { encoding: 'utf8' });
+  return out.trim().split('\n').filter(Boolean).map((l) => l.split('|'));
+}
+
+for (const backend of backends) {
+  describe(`relay on ${backend}`, () => {
+    let plaza, fakeA, fakeB, admin, key, chA, chB;
+    before(async () => {
+      fakeA = await startFake({ requireKeys: [UPSTREAM_KEY_A] });
+      fakeB = await startFake({ requireKeys: [UPSTREAM_KEY_B] });
+      plaza = await startPlaza({ backend, settings: { 'stream-heartbeat-seconds': 1, 'channel-refresh-ms': 100 } });
+      admin = await adminClient(plaza);
+      // A is preferred (higher priority); B is the fallback. Both serve "gpt-4o-mini".
+      chA = await addChannel(admin, { name: 'A', base_url: `${fakeA.url}/v1`, keys: [UPSTREAM_KEY_A], models: ['gpt-4o-mini', { model: 'fast', upstream: 'upstream-fast' }], priority: 10 });
+      chB = await addChannel(admin, { name: 'B', base_url: `${fakeB.url}/v1`, keys: [UPSTREAM_KEY_B], models: ['gpt-4o-mini'], priority: 0 });
+      ({ key } = await userWithKey(plaza));
+    });
+    after(async () => { await plaza?.stop(); await fakeA?.stop(); await fakeB?.stop(); });
+
+    it('relays a plain completion with the public model name and the upstream usage', async () => {
+      await fakeA.reset();
+      const res = await chat(plaza, key, { model: 'fast', messages: [{ role: 'user', content: 'hi' }], temperature: 0.2, tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }] });
+      assert.equal(res.status, 200);
+      const body = await res.json();
+      assert.equal(body.model, 'fast');
+      assert.equal(body.choices[0].message.content, 'Hello from fake upstream.');
+      assert.ok(body.usage.completion_tokens > 0);
+      const [received] = await fakeA.requests();
+      const sent = JSON.parse(received.body);
+      assert.equal(sent.model, 'upstream-fast', 'the mapping renames the model upstream');
+      assert.equal(sent.temperature, 0.2);
+      assert.equal(sent.tools[0].function.name, 'f', 'fields pass through');
+      assert.equal(received.headers.authorization, `Bearer ${UPSTREAM_KEY_A}`);
+    });
+
+    it('streams event by event, asks the upstream for usage and hides it unless asked', async () => {
+      const res = await chat(plaza, key, { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi [[fake:ok chunks=5]]' }] });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type'), /text\/event-stream/);
+      const events = await readEvents(res);
+      assert.equal(events.at(-1).data, '[DONE]');
+      const chunks = events.slice(0, -1).map((e) => JSON.parse(e.data));
+      assert.ok(chunks.length >= 5);
+      assert.ok(chunks.every((c) => c.model === 'gpt-4o-mini'));
+      assert.ok(chunks.every((c) => c.choices.length > 0), 'no usage-only chunk when not asked');
+      const last = (await fakeA.requests()).at(-1);
+      assert.equal(JSON.parse(last.body).stream_options.include_usage, true);
+
+      const withUsage = await chat(plaza, key, { model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] });
+      const ev2 = await readEvents(withUsage);
+      const usageChunk = ev2.slice(0, -1).map((e) => JSON.parse(e.data)).find((c) => c.usage);
+      assert.ok(usageChunk.usage.completion_tokens > 0);
+    });
+
+    it('fails over to the next channel on 5xx, 429 and refused connections before the first byte', async () => {
+      for (const code of [500, 503, 429]) {
+        const failing = await startFailing(code);
+        const ch = await addChannel(admin, { name: `failing-${code}`, base_url: `${failing.url}/v1`, keys: ['k-fail'], models: ['gpt-4o-mini'], priority: 50 });
+        await fakeA.reset();
+        for (const stream of [false, true]) {
+          const res = await chat(plaza, key, { model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'hi' }] });
+          assert.equal(res.status, 200, `after ${code}`);
+          const text = stream
+            ? (await readEvents(res)).filter((e) => e.data !== '[DONE]').map((e) => JSON.parse(e.data).choices[0]?.delta?.content || '').join('')
+            : (await res.json()).choices[0].message.content;
+          assert.equal(text, 'Hello from fake upstream.');
+        }
+        assert.ok(failing.hits >= 1, 'the failing channel was tried first');
+        assert.equal((await fakeA.requests()).length, 2, 'A answered');
+        assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
+        failing.close();
+      }
+      // Every channel failing: the client gets the error, mapped.
+      const only = await startFailing(503);
+      const onlyChannel = await addChannel(admin, { name: 'only', base_url: `${only.url}/v1`, keys: ['k'], models: ['lonely'] });
+      const res = await chat(plaza, key, { model: 'lonely', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(res.status, 502);
+      const body = await res.json();
+      assert.equal(body.error.code, 'upstream_error');
+      assert.ok(!JSON.stringify(body).includes(only.url));
+      assert.equal((await admin.delete(`/api/admin/channels/${onlyChannel.id}`)).status, 204);
+      only.close();
+      const refused = await addChannel(admin, { name: 'down', base_url: 'http://127.0.0.1:9/v1', keys: ['k-down'], models: ['gpt-4o-mini'], priority: 50 });
+      const viaDown = await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(viaDown.status, 200, 'a refused connection moves on to the next channel');
+      assert.equal((await admin.delete(`/api/admin/channels/${refused.id}`)).status, 204);
+    });
+
+    it('ends a stream that breaks after the first byte with an error event, without switching', async () => {
+      await fakeB.reset();
+      const res = await chat(plaza, key, { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'x [[fake:reset_mid_stream after=2]]' }] });
+      assert.equal(res.status, 200);
+      const events = await readEvents(res);
+      const last = JSON.parse(events.at(-1).data);
+      assert.equal(last.error.code, 'upstream_error');
+      assert.ok(!events.some((e) => e.data === '[DONE]'));
+      assert.equal((await fakeB.requests()).length, 0, 'no silent switch to B');
+    });
+
+    it('cancels the upstream stream the moment the client goes away', async () => {
+      await fakeA.reset();
+      const res = await chat(plaza, key, { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'x [[fake:stall after=1]]' }] });
+      const reader = res.body.getReader();
+      await reader.read();  // the first event arrived: the upstream stream is open
+      await fakeA.waitForStats((s) => s.open_streams >= 1);
+      await reader.cancel();
+      await fakeA.waitForStats((s) => s.streams_client_closed >= 1 && s.open_streams === 0);
+    });
+
+    it('sends heartbeats while the upstream is silent', async () => {
+      const res = await chat(plaza, key, { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'x [[fake:slow delay_ms=1500 chunks=2]]' }] });
+      const text = await res.text();
+      assert.match(text, /^: keep-alive$/m);
+      assert.match(text, /data: \[DONE\]/);
+    });
+
+    it('disables a key the upstream refuses, and serves from the next channel', async () => {
+      const bad = await addChannel(admin, { name: 'bad', base_url: `${fakeA.url}/v1`, keys: ['sk-wrong-key-0000'], models: ['only-bad', 'gpt-4o-mini'], priority: 100 });
+      const res = await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(res.status, 200);
+      const listed = (await admin.get('/api/admin/channels')).data.channels.find((c) => c.id === bad.id);
+      assert.equal(listed.auto_disabled, true);
+      assert.equal(listed.keys[0].enabled, false);
+      assert.ok(!JSON.stringify(listed).includes('sk-wrong-key-0000'), 'keys never come back from the API');
+      const test = await admin.post(`/api/admin/channels/${bad.id}/test`);
+      assert.equal(test.data.ok, false);
+      assert.match(test.data.error, /401/);
+      assert.ok(!test.text.includes('sk-wrong-key') && !test.text.includes(fakeA.url), 'no key or URL in errors');
+      const good = await admin.post(`/api/admin/channels/${chA.id}/test`);
+      assert.equal(good.data.ok, true);
+      assert.ok(good.data.latency_ms >= 0);
+      const only = await chat(plaza, key, { model: 'only-bad', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(only.status, 404);
+      assert.equal((await admin.delete(`/api/admin/channels/${bad.id}`)).status, 204);
+    });
+
+    it('answers OpenAI-shaped errors without the channel URL or key', async () => {
+      const unknown = await chat(plaza, key, { model: 'nope', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(unknown.status, 404);
+      const body = await unknown.json();
+      assert.equal(body.error.type, 'invalid_request_error');
+      assert.equal(body.error.param, 'model');
+      const noKey = await fetch(`${plaza.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(noKey.status, 401);
+      const bad = await chat(plaza, key, { model: 'gpt-4o-mini', messages: 'hello' });
+      assert.equal(bad.status, 400);
+      const log = plaza.log();
+      for (const secret of [UPSTREAM_KEY_A, UPSTREAM_KEY_B, 'sk-wrong-key-0000']) assert.ok(!log.includes(secret), 'no key in the log');
+    });
+
+    it('lists the models the caller can reach and honours the key allowlist', async () => {
+      const list = await (await fetch(`${plaza.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json();
+      assert.deepEqual(list.data.map((m) => m.id).sort(), ['fast', 'gpt-4o-mini']);
+      const { key: limited } = await userWithKey(plaza, 'limited', { models: ['fast'] });
+      const l2 = await (await fetch(`${plaza.url}/v1/models`, { headers: { authorization: `Bearer ${limited}` } })).json();
+      assert.deepEqual(l2.data.map((m) => m.id), ['fast']);
+      const refused = await chat(plaza, limited, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(refused.status, 403);
+      // A model the catalogue disables disappears and is refused.
+      assert.equal((await admin.request('PUT', '/api/admin/models/fast', { json: { display_name: 'Fast', enabled: false } })).status, 200);
+      const l3 = await (await fetch(`${plaza.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json();
+      assert.deepEqual(l3.data.map((m) => m.id), ['gpt-4o-mini']);
+      assert.equal((await chat(plaza, key, { model: 'fast', messages: [{ role: 'user', content: 'hi' }] })).status, 404);
+      await admin.request('PUT', '/api/admin/models/fast', { json: { display_name: 'Fast', enabled: true } });
+    });
+
+    it('converts to and from Anthropic, streaming included', async () => {
+      const fakeC = await startFake({ requireKeys: ['sk-ant-key-3333'] });
+      try {
+        await addChannel(admin, { type: 'anthropic', name: 'claude', base_url: `${fakeC.url}/v1`, keys: ['sk-ant-key-3333'], models: [{ model: 'claude', upstream: 'claude-sonnet-4' }] });
+        const res = await chat(plaza, key, { model: 'claude', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hi' }] });
+        assert.equal(res.status, 200);
+        const body = await res.json();
+        assert.equal(body.object, 'chat.completion');
+        assert.equal(body.model, 'claude');
+        assert.equal(body.choices[0].message.content, 'Hello from fake upstream.');
+        const sent = JSON.parse((await fakeC.requests()).at(-1).body);
+        assert.equal(sent.system, 'Be brief.');
+        assert.equal(sent.model, 'claude-sonnet-4');
+        assert.ok(sent.max_tokens > 0);
+        const s = await chat(plaza, key, { model: 'claude', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] });
+        const events = await readEvents(s);
+        assert.equal(events.at(-1).data, '[DONE]');
+        const chunks = events.slice(0, -1).map((e) => JSON.parse(e.data));
+        const text = chunks.map((c) => c.choices[0]?.delta?.content || '').join('');
+        assert.equal(text, 'Hello from fake upstream.');
+        assert.ok(chunks.some((c) => c.usage && c.usage.completion_tokens > 0));
+      } finally {
+        await fakeC.stop();
+      }
+    });
+
+    it('writes one usage event per request, counted when the upstream reports none', async () => {
+      const before = usageEvents(plaza).length;
+      const res = await chat(plaza, key, { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'count me [[fake:no_usage]]' }] });
+      await res.text();
+      const id = res.headers.get('x-request-id');
+      const rows = await waitFor(() => { const r = usageEvents(plaza); return r.length > before && r; }, 'the usage event');
+      const row = rows.find((r) => r[0] === id);
+      assert.ok(row, 'the event carries the request id');
+      const [, surface, model, channel, prompt, completion, reported, status] = row;
+      assert.equal(surface, 'api');
+      assert.equal(model, 'gpt-4o-mini');
+      assert.equal(Number(channel), chA.id);
+      assert.ok(Number(prompt) > 0 && Number(completion) > 0);
+      assert.equal(reported, '0', 'counted by the tokenizer');
+      assert.equal(status, 'ok');
+    });
+  });
+}
