@@ -21,7 +21,7 @@ run() {
 
 run "C++ unit and repository tests" ctest --test-dir build-debug --output-on-failure -j 2
 run "web unit tests" bash -c "cd web && npm test --silent"
-run "integration and end-to-end tests" node --test --test-concurrency=2 tests/integration/ tests/e2e/
+run "integration, compatibility and end-to-end tests" node --test --test-concurrency=2 tests/fake_upstream/ tests/integration/ tests/compat/ tests/e2e/
 
 if ((${#failed[@]})); then
   echo "FAILED: ${failed[*]}"

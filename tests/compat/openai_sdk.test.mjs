@@ -1,0 +1,79 @@
+// The official openai npm SDK, a real client, against Plaza in front of the fake upstream.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import { startPlaza } from '../lib/server.mjs';
+import { startFake } from '../fake_upstream/fake.mjs';
+import { adminClient, addChannel, userWithKey } from '../lib/site.mjs';
+
+describe('openai SDK against plaza', () => {
+  let plaza, fake, client;
+  before(async () => {
+    fake = await startFake({ requireKeys: ['sk-upstream'] });
+    plaza = await startPlaza();
+    const admin = await adminClient(plaza);
+    await addChannel(admin, { base_url: `${fake.url}/v1`, keys: ['sk-upstream'], models: ['gpt-4o-mini', 'gpt-4o'] });
+    const { key } = await userWithKey(plaza);
+    client = new OpenAI({ apiKey: key, baseURL: `${plaza.url}/v1`, maxRetries: 0 });
+  });
+  after(async () => { await plaza?.stop(); await fake?.stop(); });
+
+  it('lists models', async () => {
+    const ids = [];
+    for await (const m of client.models.list()) ids.push(m.id);
+    assert.deepEqual(ids.sort(), ['gpt-4o', 'gpt-4o-mini']);
+  });
+
+  it('completes a chat with usage', async () => {
+    const r = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello' }] });
+    assert.equal(r.model, 'gpt-4o-mini');
+    assert.equal(r.choices[0].message.content, 'Hello from fake upstream.');
+    assert.ok(r.usage.prompt_tokens > 0 && r.usage.completion_tokens > 0);
+    assert.equal(r.usage.total_tokens, r.usage.prompt_tokens + r.usage.completion_tokens);
+  });
+
+  it('streams a chat, with usage when asked', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o', stream: true, stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'Say hello' }],
+    });
+    let text = '';
+    let usage = null;
+    let chunks = 0;
+    for await (const chunk of stream) {
+      chunks += 1;
+      assert.equal(chunk.model, 'gpt-4o');
+      text += chunk.choices[0]?.delta?.content || '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    assert.ok(chunks > 5, 'event by event');
+    assert.equal(text, 'Hello from fake upstream.');
+    assert.ok(usage.completion_tokens > 0);
+  });
+
+  it('streams tool calls', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o', stream: true,
+      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+      messages: [{ role: 'user', content: 'Weather? [[fake:tool_call]]' }],
+    });
+    let args = '';
+    let name = '';
+    for await (const chunk of stream) {
+      const call = chunk.choices[0]?.delta?.tool_calls?.[0];
+      if (call?.function?.name) name = call.function.name;
+      if (call?.function?.arguments) args += call.function.arguments;
+    }
+    assert.equal(name, 'get_weather');
+    assert.deepEqual(JSON.parse(args), { city: 'Paris' });
+  });
+
+  it('surfaces errors as APIError with OpenAI fields', async () => {
+    await assert.rejects(
+      client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }),
+      (e) => e instanceof OpenAI.APIError && e.status === 404 && e.param === 'model' && /does not exist/.test(e.message),
+    );
+    const stranger = new OpenAI({ apiKey: `sk-${'x'.repeat(48)}`, baseURL: `${plaza.url}/v1`, maxRetries: 0 });
+    await assert.rejects(stranger.models.list(), (e) => e instanceof OpenAI.AuthenticationError && e.status === 401);
+  });
+});
