@@ -70,7 +70,8 @@ awaitable<void> Relay::disable_key(const Candidate& c, const std::string& reason
   channels_.invalidate();
 }
 
-awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& request, bool stream, int& attempts) {
+awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& request, bool stream, int& attempts,
+                                     std::vector<int64_t>& tried) {
   std::string model = requested_model(request);
   if (!caller.allowed_models.empty() &&
       std::find(caller.allowed_models.begin(), caller.allowed_models.end(), model) == caller.allowed_models.end())
@@ -83,9 +84,10 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
   if (candidates.empty()) throw Error(ErrorCode::not_found, "the model '" + model + "' does not exist", "model");
 
   std::optional<Error> last;
-  attempts = 0;
   for (const auto& c : candidates) {
     if (attempts >= options_.max_attempts) break;
+    if (std::find(tried.begin(), tried.end(), c.channel->id) != tried.end()) continue;
+    tried.push_back(c.channel->id);
     ++attempts;
     auto up = build_upstream_request(c, request, stream);
     std::unique_ptr<http::UpstreamResponse> resp;
@@ -174,7 +176,8 @@ awaitable<bj::object> Relay::complete(Caller caller, bj::object request, std::st
   int attempts = 0;
   std::optional<Error> failure;
   try {
-    auto opened = co_await open(caller, request, false, attempts);
+    std::vector<int64_t> tried;
+    auto opened = co_await open(caller, request, false, attempts, tried);
     outcome.channel_id = opened.candidate.channel->id;
     std::string body;
     try {

@@ -87,7 +87,9 @@ class Relay {
 
  private:
   awaitable<void> refresh_if_stale();
-  awaitable<Opened> open(const Caller& caller, const bj::object& request, bool stream, int& attempts);
+  // Tries channels in order, skipping `tried` (and adding to it), until one answers 2xx.
+  awaitable<Opened> open(const Caller& caller, const bj::object& request, bool stream, int& attempts,
+                         std::vector<int64_t>& tried);
   awaitable<void> record(const Caller& caller, const std::string& request_id, const std::string& model,
                          const Outcome& outcome, int attempts, std::chrono::steady_clock::time_point started,
                          std::optional<int64_t> ttft_ms);

@@ -132,40 +132,56 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
                               http::ResponseStream& downstream, Outcome& outcome) {
   auto started = std::chrono::steady_clock::now();
   std::string model = requested_model(request);
-  int attempts = 0;
-  std::optional<Error> refused;
-  std::optional<Opened> opened;
-  try {
-    opened.emplace(co_await open(caller, request, true, attempts));
-  } catch (const Error& e) {
-    refused = e;
-  }
-  if (refused) {
-    outcome.status = "error";
-    outcome.error_code = std::string(to_string(refused->code()));
-    outcome.error_message = refused->what();
-    if (attempts > 0) co_await record(caller, request_id, model, outcome, attempts, started, std::nullopt);
-    throw *refused;
-  }
-  outcome.channel_id = opened->candidate.channel->id;
-
   auto ex = co_await asio::this_coro::executor;
-  auto state = std::make_shared<PumpState>(ex, std::move(opened->response));
+  int attempts = 0;
+  std::vector<int64_t> tried;
   std::optional<int64_t> ttft_ms;
   std::optional<Error> broken;
-  bool client_gone = !(co_await output.begin());
-  if (!client_gone) {
+  bool began = false;       // the response head went to the client: no more failover
+  bool client_gone = false;
+
+  // Each pass opens the next channel. A pass that fails before anything reached the client
+  // (closed, reset, malformed or silent before its first event) falls through to the next one.
+  for (;;) {
+    std::optional<Error> refused;
+    std::optional<Opened> opened;
+    try {
+      opened.emplace(co_await open(caller, request, true, attempts, tried));
+    } catch (const Error& e) {
+      refused = e;
+    }
+    if (refused) {
+      // Nothing was sent: the handler answers the error (or, after a failed pass, the last error).
+      outcome.status = "error";
+      outcome.error_code = std::string(to_string(refused->code()));
+      outcome.error_message = refused->what();
+      if (attempts > 0) co_await record(caller, request_id, model, outcome, attempts, started, std::nullopt);
+      throw *refused;
+    }
+    outcome.channel_id = opened->candidate.channel->id;
+    outcome.text.clear();
+    outcome.reported = false;
+
+    auto state = std::make_shared<PumpState>(ex, std::move(opened->response));
     asio::co_spawn(ex, pump(state), asio::detached);
     ChunkSource source(opened->candidate, model, clock_.now_s(), client_wants_usage(request));
     SseParser parser;
     asio::steady_timer heartbeat(ex);
     std::vector<bj::object> chunks;
+    std::vector<bj::object> pending;  // chunks held until the head is sent
     bool upstream_done = false;
+    broken.reset();
     while (!upstream_done && !client_gone && !broken) {
       heartbeat.expires_after(options_.heartbeat);
       auto next = co_await (state->channel.async_receive(asio::as_tuple(asio::use_awaitable)) ||
                             heartbeat.async_wait(asio::as_tuple(asio::use_awaitable)) || downstream.client_closed());
       if (next.index() == 1) {
+        // A long silence before the first event: commit to this upstream so heartbeats can flow.
+        if (!began) {
+          began = true;
+          client_gone = !(co_await output.begin());
+          if (client_gone) break;
+        }
         client_gone = !(co_await output.heartbeat());
         continue;
       }
@@ -179,9 +195,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
                                   : Error(ErrorCode::upstream_error, "the upstream broke off its answer");
         break;
       }
-      if (piece.empty()) {
-        upstream_done = true;  // the body ended; a missing [DONE] is tolerated
-      }
+      if (piece.empty()) upstream_done = true;  // the body ended; a missing [DONE] is tolerated
       parser.feed(piece);
       try {
         while (auto ev = parser.next()) {
@@ -189,6 +203,11 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
           if (!source.on_event(*ev, chunks, outcome)) {
             broken = Error(ErrorCode::upstream_error, "the upstream sent a malformed or failed stream");
             break;
+          }
+          if (!chunks.empty() && !began) {
+            began = true;
+            client_gone = !(co_await output.begin());
+            if (client_gone) break;
           }
           for (auto& chunk : chunks) {
             if (!ttft_ms && !delta_text(chunk).empty())
@@ -207,12 +226,19 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
       }
     }
     heartbeat.cancel();
+    // Stop the pump: closing the connection fails its read; cancelling the channel fails a send it
+    // is blocked in (close() alone leaves a blocked sender waiting forever).
+    state->response->cancel();
+    state->channel.cancel();
+    state->channel.close();
+
+    if (broken && !began && !client_gone) {
+      channels_.record_failure(opened->candidate.channel->id);
+      spdlog::warn("channel {} failed before its first event: {}", opened->candidate.channel->id, broken->what());
+      continue;  // nothing reached the client: try the next channel
+    }
+    break;
   }
-  // Stop the pump: closing the connection fails its read; cancelling the channel fails a send it
-  // is blocked in (close() alone leaves a blocked sender waiting forever).
-  state->response->cancel();
-  state->channel.cancel();
-  state->channel.close();
 
   if (!outcome.reported) {
     outcome.prompt_tokens = count_prompt_tokens(model, request);
@@ -226,6 +252,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     outcome.error_message = broken->what();
     co_await output.fail(*broken);
   } else {
+    if (!began) client_gone = !(co_await output.begin());  // an empty answer still gets a head
     co_await output.end(outcome);
   }
   co_await record(caller, request_id, model, outcome, attempts, started, ttft_ms);

@@ -35,6 +35,23 @@ async function startFailing(status) {
   return server;
 }
 
+// An upstream that accepts (200, event stream) and then hangs up before its first event.
+async function startHangingUp() {
+  const server = http.createServer((req, res) => {
+    server.hits += 1;
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
+      setImmediate(() => res.socket.destroy());
+    });
+  });
+  server.hits = 0;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  server.url = `http://127.0.0.1:${server.address().port}`;
+  return server;
+}
+
 function usageEvents(plaza) {
   const sql = 'SELECT request_id, surface, model, channel_id, prompt_tokens, completion_tokens, tokens_reported, status, error_code, attempts FROM usage_events ORDER BY id';
   if (plaza.backend === 'postgres') {
@@ -127,6 +144,21 @@ for (const backend of backends) {
       const viaDown = await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
       assert.equal(viaDown.status, 200, 'a refused connection moves on to the next channel');
       assert.equal((await admin.delete(`/api/admin/channels/${refused.id}`)).status, 204);
+    });
+
+    it('fails over when an upstream accepts a stream but hangs up before its first event', async () => {
+      const hanging = await startHangingUp();
+      const ch = await addChannel(admin, { name: 'hangs-up', base_url: `${hanging.url}/v1`, keys: ['k'], models: ['gpt-4o-mini'], priority: 50 });
+      await fakeA.reset();
+      const res = await chat(plaza, key, { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(res.status, 200);
+      const events = await readEvents(res);
+      assert.equal(events.at(-1).data, '[DONE]');
+      assert.equal(events.slice(0, -1).map((e) => JSON.parse(e.data).choices[0]?.delta?.content || '').join(''), 'Hello from fake upstream.');
+      assert.equal(hanging.hits, 1);
+      assert.equal((await fakeA.requests()).length, 1);
+      assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
+      hanging.close();
     });
 
     it('ends a stream that breaks after the first byte with an error event, without switching', async () => {
