@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "crypto/crypto.hpp"
 #include "http/server.hpp"
+#include "jobs/scheduler.hpp"
 #include "plaza/version.hpp"
 #include "store/migrations.hpp"
 
@@ -29,6 +30,12 @@ std::string redact(const std::string& url) {
   auto colon = url.find(':', scheme + 3);
   if (colon == std::string::npos || colon > at) return url;
   return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+// Automatically disabled channel keys come back when their upstream accepts them again.
+boost::asio::awaitable<void> probe_channels(api::Site* site) {
+  int revived = co_await site->channel_admin.probe_disabled();
+  if (revived) spdlog::info("channel probe: {} key(s) enabled again", revived);
 }
 
 int serve(const Config& config) {
@@ -70,6 +77,12 @@ int serve(const Config& config) {
     spdlog::warn("this site has no administrator yet: open {}/setup?token={} to create one "
                  "(or run `plaza admin create`)", base, *token);
   spdlog::info("plaza {} listening on http://{}:{}", kVersion, opts.host, port);
+  jobs::Scheduler scheduler;
+  scheduler.every("channel-probe", std::chrono::seconds(config.probe_interval_seconds), [&site]() {
+    return probe_channels(&site);
+  });
+  scheduler.start(server.executor());
+  server.on_shutdown([&scheduler] { scheduler.stop(); });
   server.run();
   site.upstream.close_idle();  // its sockets belong to the server's io_context
   spdlog::info("stopped");

@@ -87,8 +87,11 @@ struct Server::Impl {
 
   std::string new_request_id() { return fmt::format("{}-{:x}", id_prefix, ++request_counter); }
 
+  std::vector<std::function<void()>> shutdown_hooks;
+
   void begin_shutdown() {
     if (stopping.exchange(true)) return;
+    for (auto& hook : shutdown_hooks) hook();
     spdlog::info("shutting down: no new connections, {}s for requests in flight", options.shutdown_grace.count());
     asio::post(acceptor.get_executor(), [this] {
       beast::error_code ec;
@@ -468,6 +471,10 @@ void Server::run() {
   s.ioc.run();
   for (auto& t : workers) t.join();
 }
+
+void Server::on_shutdown(std::function<void()> hook) { impl_->shutdown_hooks.push_back(std::move(hook)); }
+
+asio::any_io_executor Server::executor() { return impl_->ioc.get_executor(); }
 
 void Server::stop() {
   asio::post(impl_->ioc, [s = impl_.get()] { s->begin_shutdown(); });

@@ -1,7 +1,10 @@
 #pragma once
 // The HTTP/1.1 server: Beast over Asio coroutines, one I/O thread per core, one strand per
 // connection, keep-alive, header and body limits, re-armed timeouts and graceful shutdown.
+#include <boost/asio/any_io_executor.hpp>
+
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -37,6 +40,9 @@ class Server {
   void run();
   // Starts the same drain from any thread.
   void stop();
+  // Called once when the drain starts (stop background jobs there, or they keep the server alive).
+  void on_shutdown(std::function<void()> hook);
+  boost::asio::any_io_executor executor();
 
   struct Impl;
 

@@ -52,6 +52,26 @@ async function startHangingUp() {
   return server;
 }
 
+// An upstream that refuses its key (401) until `accept` is set, then answers completions.
+async function startGatekeeper() {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (!server.accept) {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: 'Incorrect API key provided: sk-gate****1234', type: 'invalid_request_error', code: 'invalid_api_key' } }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
+    });
+  });
+  server.accept = false;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  server.url = `http://127.0.0.1:${server.address().port}`;
+  return server;
+}
+
 function usageEvents(plaza) {
   const sql = 'SELECT request_id, surface, model, channel_id, prompt_tokens, completion_tokens, tokens_reported, status, error_code, attempts FROM usage_events ORDER BY id';
   if (plaza.backend === 'postgres') {
@@ -68,7 +88,7 @@ for (const backend of backends) {
     before(async () => {
       fakeA = await startFake({ requireKeys: [UPSTREAM_KEY_A] });
       fakeB = await startFake({ requireKeys: [UPSTREAM_KEY_B] });
-      plaza = await startPlaza({ backend, settings: { 'stream-heartbeat-seconds': 1, 'channel-refresh-ms': 100 } });
+      plaza = await startPlaza({ backend, settings: { 'stream-heartbeat-seconds': 1, 'channel-refresh-ms': 100, 'probe-interval-seconds': 1, 'api-rate-per-minute': 100000 } });
       admin = await adminClient(plaza);
       // A is preferred (higher priority); B is the fallback. Both serve "gpt-4o-mini".
       chA = await addChannel(admin, { name: 'A', base_url: `${fakeA.url}/v1`, keys: [UPSTREAM_KEY_A], models: ['gpt-4o-mini', { model: 'fast', upstream: 'upstream-fast' }], priority: 10 });
@@ -207,6 +227,23 @@ for (const backend of backends) {
       const only = await chat(plaza, key, { model: 'only-bad', messages: [{ role: 'user', content: 'hi' }] });
       assert.equal(only.status, 404);
       assert.equal((await admin.delete(`/api/admin/channels/${bad.id}`)).status, 204);
+    });
+
+    it('probes an automatically disabled channel and enables it when the upstream accepts again', async () => {
+      const gate = await startGatekeeper();
+      const ch = await addChannel(admin, { name: 'gate', base_url: `${gate.url}/v1`, keys: ['sk-gate-key-1234'], models: ['gated'] });
+      const refused = await chat(plaza, key, { model: 'gated', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(refused.status, 502);
+      assert.ok(!(await refused.text()).includes('sk-gate'), 'the upstream key is not echoed');
+      const status = async () => (await admin.get('/api/admin/channels')).data.channels.find((c) => c.id === ch.id);
+      assert.equal((await status()).auto_disabled, true);
+      gate.accept = true;
+      await waitFor(async () => !(await status()).auto_disabled, 'the probe to enable the channel again');
+      assert.equal((await status()).keys[0].enabled, true);
+      const ok = await chat(plaza, key, { model: 'gated', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(ok.status, 200);
+      assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
+      gate.close();
     });
 
     it('answers OpenAI-shaped errors without the channel URL or key', async () => {

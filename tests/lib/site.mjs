@@ -52,6 +52,6 @@ export async function waitFor(check, what, timeoutMs = 10000) {
     const value = await check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 25));  // poll interval, not a wait for the event itself
   }
 }
