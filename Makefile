@@ -30,6 +30,8 @@ test: debug web
 	@bash tests/run.sh
 
 bench: build
+	@PLAZA_BENCH=1 bash scripts/bootstrap.sh
+	@cmake --build $(BUILD_RELEASE) -j $(JOBS) --target plaza-fake-upstream
 	@bash bench/run.sh
 
 fmt:

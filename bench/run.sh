@@ -38,3 +38,5 @@ echo "| endpoint                     |      req/s |      p50 |      p99 | comman
 echo "|------------------------------|-----------:|---------:|---------:|---------|"
 run "GET /healthz" "$url/healthz"
 run "GET /api/me (session)" -H "Cookie: $cookie" "$url/api/me"
+echo
+bash bench/relay.sh

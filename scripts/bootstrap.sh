@@ -41,4 +41,6 @@ install_npm() {
 }
 [[ -f web/package.json ]] && install_npm web
 [[ -f tests/package.json ]] && install_npm tests
+# The peer gateway the benchmark measures against is only needed by `make bench`.
+if [[ ${PLAZA_BENCH:-} == 1 && -f bench/package.json ]]; then install_npm bench; fi
 exit 0

@@ -163,6 +163,7 @@ awaitable<http::Response> admin_put_model(Ctx& ctx) {
     store::audit::record(c, actor, "admin.model.put", "model:" + m.id, m.enabled ? "enabled" : "disabled",
                          ctx.site.clock.now_s());
   });
+  ctx.site.channels.invalidate();  // the relay's snapshot holds the catalogue's switches
   co_return json_response(200, bj::object{{"model", m.id}});
 }
 
@@ -175,6 +176,7 @@ awaitable<http::Response> admin_delete_model(Ctx& ctx) {
     return r;
   });
   if (!removed) throw Error(ErrorCode::not_found, "no such model");
+  ctx.site.channels.invalidate();
   co_return http::Response::no_content();
 }
 

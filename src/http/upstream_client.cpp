@@ -23,7 +23,8 @@ namespace {
 
 constexpr std::size_t kMaxIdlePerHost = 64;
 constexpr auto kMaxIdleAge = std::chrono::seconds(30);
-constexpr std::size_t kReadPiece = 16 * 1024;
+// Model APIs send small events; a small piece keeps the memory of thousands of held streams low.
+constexpr std::size_t kReadPiece = 4 * 1024;
 
 struct Target {
   bool tls = false;

@@ -26,6 +26,10 @@ void ChannelDirectory::invalidate() {
 
 void ChannelDirectory::reload() {
   auto channels = db_.read_sync([](store::Conn& c) { return store::channels::list(c); });
+  auto catalogue = db_.read_sync([](store::Conn& c) { return store::models::list(c); });
+  std::vector<std::string> disabled;
+  for (const auto& m : catalogue)
+    if (!m.enabled) disabled.push_back(m.id);
   std::vector<Entry> entries;
   for (auto& ch : channels) {
     Entry e;
@@ -42,6 +46,7 @@ void ChannelDirectory::reload() {
   }
   std::lock_guard lock(mutex_);
   entries_ = std::move(entries);
+  disabled_models_ = std::move(disabled);
   loaded_at_ms_ = clock_.now_ms();
 }
 
@@ -92,7 +97,13 @@ std::vector<std::string> ChannelDirectory::models_for_group(const std::string& g
     if (!ch.enabled || ch.auto_disabled || e.keys.empty() || !ch.allows_group(group)) continue;
     for (const auto& m : ch.models) out.insert(m.model);
   }
+  for (const auto& d : disabled_models_) out.erase(d);
   return {out.begin(), out.end()};
+}
+
+bool ChannelDirectory::model_disabled(const std::string& model) {
+  std::lock_guard lock(mutex_);
+  return std::find(disabled_models_.begin(), disabled_models_.end(), model) != disabled_models_.end();
 }
 
 void ChannelDirectory::record_success(int64_t channel_id) {

@@ -39,8 +39,10 @@ class ChannelDirectory {
   // Channels to try for `model` and `group`, in order: highest priority first, weighted random
   // within a priority, channels with an open breaker last. Reloads when the snapshot is stale.
   std::vector<Candidate> candidates(const std::string& model, const std::string& group);
-  // The public models a group can reach (enabled channels, enabled keys).
+  // The public models a group can reach (enabled channels, enabled keys, not hidden by the catalogue).
   std::vector<std::string> models_for_group(const std::string& group);
+  // The catalogue switched the model off.
+  bool model_disabled(const std::string& model);
 
   void record_success(int64_t channel_id);
   void record_failure(int64_t channel_id);
@@ -68,6 +70,7 @@ class ChannelDirectory {
   BreakerOptions breaker_options_;
   mutable std::mutex mutex_;
   std::vector<Entry> entries_;
+  std::vector<std::string> disabled_models_;
   int64_t loaded_at_ms_ = -1;
   std::map<int64_t, Breaker> breakers_;
   std::map<int64_t, uint64_t> next_key_;  // round robin over a channel's keys

@@ -41,13 +41,8 @@ awaitable<void> Relay::refresh_if_stale() {
 awaitable<std::vector<std::string>> Relay::models(Caller caller) {
   co_await refresh_if_stale();
   auto served = channels_.models_for_group(caller.group);
-  auto catalogue = co_await store::read(db_, [](store::Conn& c) { return store::models::list(c); });
   std::vector<std::string> out;
   for (const auto& id : served) {
-    bool hidden = false;
-    for (const auto& m : catalogue)
-      if (m.id == id && !m.enabled) hidden = true;
-    if (hidden) continue;
     if (!caller.allowed_models.empty() &&
         std::find(caller.allowed_models.begin(), caller.allowed_models.end(), id) == caller.allowed_models.end())
       continue;
@@ -76,10 +71,9 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
   if (!caller.allowed_models.empty() &&
       std::find(caller.allowed_models.begin(), caller.allowed_models.end(), model) == caller.allowed_models.end())
     throw Error(ErrorCode::forbidden, "this API key may not use the model '" + model + "'", "model");
-  auto catalogued = co_await store::read(db_, [&](store::Conn& c) { return store::models::find(c, model); });
-  if (catalogued && !catalogued->enabled)
-    throw Error(ErrorCode::not_found, "the model '" + model + "' is not available", "model");
   co_await refresh_if_stale();
+  if (channels_.model_disabled(model))
+    throw Error(ErrorCode::not_found, "the model '" + model + "' is not available", "model");
   auto candidates = channels_.candidates(model, caller.group);
   if (candidates.empty()) throw Error(ErrorCode::not_found, "the model '" + model + "' does not exist", "model");
 

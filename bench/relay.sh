@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The relay benchmark: the same fake upstream measured directly, through Plaza and through the
+# Portkey gateway, in one run. Prints a Markdown table for bench/RESULTS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=build/plaza
+FAKE=build/plaza-fake-upstream
+DURATION=${DURATION:-8s}
+CONNECTIONS=${CONNECTIONS:-32}
+HELD=${HELD:-10000}
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+work=$(mktemp -d /tmp/plaza-bench-relay-XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+wait_for() {  # wait_for FILE REGEX -> prints the first match
+  for _ in $(seq 400); do
+    if m=$(grep -o -m1 -E "$2" "$1" 2>/dev/null); then echo "$m"; return 0; fi
+    sleep 0.05
+  done
+  cat "$1" >&2; return 1
+}
+
+$FAKE --listen 127.0.0.1:0 --threads 1 --record-cap 0 >"$work/fake.log" 2>&1 & pids+=($!)
+fake=$(wait_for "$work/fake.log" 'http://127\.0\.0\.1:[0-9]+')
+$BIN serve --data-dir "$work/data" --listen 127.0.0.1:0 --io-threads 1 --access-log false \
+  --api-rate-per-minute 10000000 >"$work/plaza.log" 2>&1 & pids+=($!)
+plaza_pid=$!
+plaza=$(wait_for "$work/plaza.log" 'listening on http://[0-9.:]+' | sed 's/listening on //')
+
+$BIN admin create --username bench --password bench-password --data-dir "$work/data" >/dev/null
+cj=$work/cookies
+curl -s -c "$cj" -H 'content-type: application/json' -d '{"username":"bench","password":"bench-password"}' "$plaza/api/auth/login" >/dev/null
+csrf=$(awk '$6=="plaza_csrf"{print $7}' "$cj")
+curl -s -b "$cj" -H "x-csrf-token: $csrf" -H 'content-type: application/json' \
+  -d "{\"name\":\"fake\",\"base_url\":\"$fake/v1\",\"keys\":[\"sk-upstream\"],\"models\":[\"bench\"]}" "$plaza/api/admin/channels" >/dev/null
+key=$(curl -s -b "$cj" -H "x-csrf-token: $csrf" -H 'content-type: application/json' -d '{"name":"bench"}' "$plaza/api/keys" |
+  grep -o '"secret":"sk-[A-Za-z0-9]*"' | cut -d'"' -f4)
+
+portkey=""
+if [[ -f bench/node_modules/@portkey-ai/gateway/build/start-server.js ]]; then
+  node bench/node_modules/@portkey-ai/gateway/build/start-server.js --headless >"$work/portkey.log" 2>&1 & pids+=($!)
+  portkey_pid=$!
+  for _ in $(seq 200); do curl -s -o /dev/null http://127.0.0.1:8787/ && break; sleep 0.1; done
+  portkey=http://127.0.0.1:8787
+fi
+
+plain='{"model":"bench","messages":[{"role":"user","content":"hello"}]}'
+streamed='{"model":"bench","stream":true,"messages":[{"role":"user","content":"hello"}]}'
+
+measure() {  # measure NAME URL BODY AUTH [PORTKEY_HOST]
+  local out
+  out=$(BODY=$3 AUTH=$4 PORTKEY_PROVIDER=${5:+openai} PORTKEY_HOST=${5:-} \
+    wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/post.lua "$2/v1/chat/completions")
+  local rps p50 p99 errors
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out"); p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  errors=$(awk '/Non-2xx/ {print $NF}' <<<"$out"); errors=${errors:-0}
+  printf '| %-34s | %10s | %8s | %8s | %6s |\n' "$1" "$rps" "$p50" "$p99" "$errors"
+}
+
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+
+echo "Relay benchmark, $(date -u +%Y-%m-%d), $(nproc) cores; wrk -t1 -c$CONNECTIONS -d$DURATION; plaza --io-threads 1, fake upstream --threads 1"
+echo
+echo "| path                               |      req/s |      p50 |      p99 | non-2xx |"
+echo "|------------------------------------|-----------:|---------:|---------:|-------:|"
+measure "non-streamed, direct to upstream" "$fake" "$plain" ""
+measure "non-streamed, through Plaza" "$plaza" "$plain" "Bearer $key"
+if [[ -n $portkey ]]; then
+  measure "non-streamed, through Portkey" "$portkey" "$plain" "Bearer sk-upstream" "$fake/v1"
+  echo "| Portkey RSS after its run          | $(( $(rss_kb "$portkey_pid") / 1024 )) MB | | | |"
+fi
+measure "streamed (21 events), direct" "$fake" "$streamed" ""
+measure "streamed (21 events), through Plaza" "$plaza" "$streamed" "Bearer $key"
+if [[ -n $portkey ]]; then
+  measure "streamed, through Portkey" "$portkey" "$streamed" "Bearer sk-upstream" "$fake/v1"
+fi
+
+# Held streams: the upstream stalls after the first event; memory per open stream in Plaza.
+before=$(rss_kb "$plaza_pid")
+exec 3> >(node bench/held_streams.mjs "$plaza" "$key" "$HELD" > "$work/held.log" 2>&1)
+wait_for "$work/held.log" 'open [0-9]+' >/dev/null || true
+after=$(rss_kb "$plaza_pid")
+opened=$(grep -o 'open [0-9]*' "$work/held.log" | awk '{print $2}')
+echo
+if [[ -n $opened ]]; then
+  echo "Held streams: $opened open through Plaza; RSS $((before / 1024)) MB → $((after / 1024)) MB: $(( (after - before) * 1024 / opened )) bytes per stream"
+else
+  echo "Held streams: did not open ($(tail -2 "$work/held.log"))"
+fi
+echo x >&3
+exec 3>&-
