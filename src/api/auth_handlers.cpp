@@ -38,10 +38,9 @@ awaitable<http::Response> get_setup(Ctx& ctx) {
 
 awaitable<http::Response> post_setup(Ctx& ctx) {
   auto body = body_object(ctx);
-  auto s = co_await ctx.site.accounts.complete_setup(json::require_string(body, "token"),
-                                                     json::require_string(body, "username"),
-                                                     json::require_string(body, "password"),
-                                                     json::optional_string(body, "email"), client(ctx));
+  auto s = co_await ctx.site.accounts.complete_setup(
+      json::require_string(body, "token"), json::require_string(body, "username"),
+      json::require_string(body, "password"), json::optional_string(body, "email"), client(ctx));
   co_return signed_in(ctx, 201, s);
 }
 

@@ -22,7 +22,8 @@ bj::object channel_json(const store::Channel& ch) {
   for (const auto& m : ch.models) models.push_back(bj::object{{"model", m.model}, {"upstream", m.upstream}});
   for (const auto& g : ch.groups) groups.emplace_back(g);
   for (const auto& k : ch.keys)
-    keys.push_back(bj::object{{"id", k.id}, {"hint", k.hint}, {"enabled", k.enabled}, {"disabled_reason", k.disabled_reason}});
+    keys.push_back(
+        bj::object{{"id", k.id}, {"hint", k.hint}, {"enabled", k.enabled}, {"disabled_reason", k.disabled_reason}});
   return bj::object{{"id", ch.id},
                     {"type", ch.type},
                     {"name", ch.name},
@@ -113,11 +114,10 @@ awaitable<http::Response> admin_delete_channel(Ctx& ctx) {
 
 awaitable<http::Response> admin_test_channel(Ctx& ctx) {
   auto t = co_await ctx.site.channel_admin.test(id_param(ctx, "id"));
-  co_return json_response(200, bj::object{{"ok", t.ok},
-                                          {"latency_ms", t.latency_ms},
-                                          {"status", t.status},
-                                          {"model", t.model},
-                                          {"error", t.error}});
+  co_return json_response(
+      200,
+      bj::object{
+          {"ok", t.ok}, {"latency_ms", t.latency_ms}, {"status", t.status}, {"model", t.model}, {"error", t.error}});
 }
 
 awaitable<http::Response> admin_enable_channel(Ctx& ctx) {
@@ -146,7 +146,8 @@ awaitable<http::Response> admin_put_model(Ctx& ctx) {
   auto body = body_object(ctx);
   store::Model m;
   m.id = std::string(ctx.req.param("id"));
-  if (m.id.empty() || m.id.size() > 128 || !is_valid_utf8(m.id)) throw Error(ErrorCode::invalid_request, "bad model id");
+  if (m.id.empty() || m.id.size() > 128 || !is_valid_utf8(m.id))
+    throw Error(ErrorCode::invalid_request, "bad model id");
   m.display_name = json::optional_string(body, "display_name").value_or(m.id);
   if (auto err = check_display_name(m.display_name)) throw Error(ErrorCode::invalid_request, *err, "display_name");
   m.description = json::optional_string(body, "description").value_or("");
@@ -155,7 +156,8 @@ awaitable<http::Response> admin_put_model(Ctx& ctx) {
   if (m.icon.size() > 2048) throw Error(ErrorCode::invalid_request, "icon is too long", "icon");
   m.tags = json::optional_string_array(body, "tags", 20).value_or(std::vector<std::string>{});
   m.context_length = json::optional_int(body, "context_length").value_or(0);
-  if (m.context_length < 0) throw Error(ErrorCode::invalid_request, "context_length must be positive", "context_length");
+  if (m.context_length < 0)
+    throw Error(ErrorCode::invalid_request, "context_length must be positive", "context_length");
   m.enabled = json::optional_bool(body, "enabled").value_or(true);
   int64_t actor = ctx.me().id;
   co_await store::write(ctx.site.db, [&](store::Conn& c) {
@@ -164,7 +166,15 @@ awaitable<http::Response> admin_put_model(Ctx& ctx) {
                          ctx.site.clock.now_s());
   });
   ctx.site.channels.invalidate();  // the relay's snapshot holds the catalogue's switches
-  co_return json_response(200, bj::object{{"model", m.id}});
+  bj::array tags;
+  for (const auto& t : m.tags) tags.emplace_back(t);
+  co_return json_response(200, bj::object{{"model", bj::object{{"id", m.id},
+                                                                 {"display_name", m.display_name},
+                                                                 {"description", m.description},
+                                                                 {"icon", m.icon},
+                                                                 {"tags", std::move(tags)},
+                                                                 {"context_length", m.context_length},
+                                                                 {"enabled", m.enabled}}}});
 }
 
 awaitable<http::Response> admin_delete_model(Ctx& ctx) {

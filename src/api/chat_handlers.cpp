@@ -4,6 +4,10 @@
 
 #include <boost/json.hpp>
 
+#include <mutex>
+#include <optional>
+#include <set>
+
 #include "api/key_handlers.hpp"
 #include "api/v1_handlers.hpp"
 #include "core/error.hpp"
@@ -24,8 +28,8 @@ constexpr std::size_t kMaxMessageBytes = 200 * 1024;
 constexpr std::size_t kTitleChars = 40;
 
 bj::object conversation_json(const store::Conversation& c) {
-  return bj::object{{"id", c.id},           {"title", c.title},           {"model", c.model},
-                    {"created_at", c.created_at}, {"updated_at", c.updated_at}};
+  return bj::object{
+      {"id", c.id}, {"title", c.title}, {"model", c.model}, {"created_at", c.created_at}, {"updated_at", c.updated_at}};
 }
 
 bj::object message_json(const store::Message& m) {
@@ -46,9 +50,12 @@ std::string title_from(const std::string& text) {
   for (std::size_t i = 0; i < text.size() && chars < kTitleChars; ++chars) {
     std::size_t len = 1;
     auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0xF0) len = 4;
-    else if (c >= 0xE0) len = 3;
-    else if (c >= 0xC0) len = 2;
+    if (c >= 0xF0)
+      len = 4;
+    else if (c >= 0xE0)
+      len = 3;
+    else if (c >= 0xC0)
+      len = 2;
     std::string piece = text.substr(i, len);
     for (char& ch : piece)
       if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
@@ -63,6 +70,35 @@ std::string check_title(std::string title) {
   return title;
 }
 
+// Marks a conversation as answering, in this instance (several instances would need the database).
+class ConversationLock {
+ public:
+  explicit ConversationLock(int64_t id) : id_(id) {
+    std::lock_guard guard(mutex());
+    held_ = active().insert(id).second;
+  }
+  ~ConversationLock() {
+    if (!held_) return;
+    std::lock_guard guard(mutex());
+    active().erase(id_);
+  }
+  ConversationLock(const ConversationLock&) = delete;
+  ConversationLock& operator=(const ConversationLock&) = delete;
+  bool held() const { return held_; }
+
+ private:
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+  static std::set<int64_t>& active() {
+    static std::set<int64_t> s;
+    return s;
+  }
+  int64_t id_;
+  bool held_ = false;
+};
+
 class WebChatOutput final : public relay::ChatOutput {
  public:
   WebChatOutput(http::ResponseStream& s, Site& site, int64_t conversation_id, int64_t user_message_id,
@@ -76,9 +112,8 @@ class WebChatOutput final : public relay::ChatOutput {
 
   awaitable<bool> begin() override {
     if (!(co_await s_.start(200, sse_headers()))) co_return false;
-    bj::object meta{{"conversation_id", conversation_id_},
-                    {"user_message_id", user_message_id_},
-                    {"request_id", request_id_}};
+    bj::object meta{
+        {"conversation_id", conversation_id_}, {"user_message_id", user_message_id_}, {"request_id", request_id_}};
     co_return co_await send(kMeta, meta);
   }
   awaitable<bool> chunk(bj::object& chunk) override {
@@ -101,8 +136,8 @@ class WebChatOutput final : public relay::ChatOutput {
     co_return co_await s_.finish();
   }
 
-  static awaitable<store::Message> save(Site& site, int64_t conversation_id, std::string model,
-                                        std::string request_id, relay::Outcome o) {
+  static awaitable<store::Message> save(Site& site, int64_t conversation_id, std::string model, std::string request_id,
+                                        relay::Outcome o) {
     store::Message m;
     m.conversation_id = conversation_id;
     m.role = "assistant";
@@ -156,7 +191,8 @@ awaitable<http::Response> list_models(Ctx& ctx) {
 
 awaitable<http::Response> list_conversations(Ctx& ctx) {
   int64_t user = ctx.me().id;
-  auto list = co_await store::read(ctx.site.db, [&](store::Conn& c) { return store::conversations::list(c, user, 500); });
+  auto list =
+      co_await store::read(ctx.site.db, [&](store::Conn& c) { return store::conversations::list(c, user, 500); });
   bj::array out;
   for (const auto& c : list) out.push_back(conversation_json(c));
   co_return json_response(200, bj::object{{"conversations", std::move(out)}});
@@ -183,8 +219,8 @@ awaitable<http::Response> get_conversation(Ctx& ctx) {
   });
   bj::array messages;
   for (const auto& m : found.second) messages.push_back(message_json(m));
-  co_return json_response(200, bj::object{{"conversation", conversation_json(found.first)},
-                                          {"messages", std::move(messages)}});
+  co_return json_response(
+      200, bj::object{{"conversation", conversation_json(found.first)}, {"messages", std::move(messages)}});
 }
 
 awaitable<http::Response> rename_conversation(Ctx& ctx) {
@@ -201,8 +237,8 @@ awaitable<http::Response> rename_conversation(Ctx& ctx) {
 
 awaitable<http::Response> delete_conversation(Ctx& ctx) {
   int64_t user = ctx.me().id, id = id_param(ctx, "id");
-  bool removed = co_await store::write(ctx.site.db,
-                                       [&](store::Conn& c) { return store::conversations::remove(c, user, id); });
+  bool removed =
+      co_await store::write(ctx.site.db, [&](store::Conn& c) { return store::conversations::remove(c, user, id); });
   if (!removed) throw Error(ErrorCode::not_found, "no such conversation");
   co_return http::Response::no_content();
 }
@@ -230,6 +266,17 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
   if ((regenerate || edit_id) && !conversation_id)
     throw Error(ErrorCode::invalid_request, "conversation_id is required", "conversation_id");
 
+  // Refuse an unknown model before anything is stored.
+  auto reachable = co_await ctx.site.relay.models(caller_of(ctx, "web"));
+  if (std::find(reachable.begin(), reachable.end(), model) == reachable.end())
+    throw Error(ErrorCode::not_found, "the model '" + model + "' does not exist", "model");
+  // One answer at a time per conversation, or the history interleaves.
+  std::optional<ConversationLock> lock;
+  if (conversation_id) {
+    lock.emplace(*conversation_id);
+    if (!lock->held()) throw Error(ErrorCode::conflict, "this conversation is already answering; stop it first");
+  }
+
   int64_t user = ctx.me().id;
   int64_t now = ctx.site.clock.now_s();
   struct Prepared {
@@ -240,7 +287,8 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
   auto prepared = co_await store::write(ctx.site.db, [&](store::Conn& c) {
     int64_t conv_id;
     if (conversation_id) {
-      if (!store::conversations::find(c, user, *conversation_id)) throw Error(ErrorCode::not_found, "no such conversation");
+      if (!store::conversations::find(c, user, *conversation_id))
+        throw Error(ErrorCode::not_found, "no such conversation");
       conv_id = *conversation_id;
     } else {
       conv_id = store::conversations::create(c, user, title_from(*content), model, now).id;
@@ -284,8 +332,24 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
   relay::Outcome outcome;
   WebChatOutput output(*ctx.req.stream, ctx.site, prepared.conversation_id, prepared.user_message_id, model,
                        ctx.req.request_id);
-  co_await ctx.site.relay.stream(caller_of(ctx, "web"), std::move(request), ctx.req.request_id, output,
-                                 *ctx.req.stream, outcome);
+  if (!lock) lock.emplace(prepared.conversation_id);  // new: nobody else knows its id yet
+  std::optional<Error> refused;
+  try {
+    co_await ctx.site.relay.stream(caller_of(ctx, "web"), std::move(request), ctx.req.request_id, output,
+                                   *ctx.req.stream, outcome);
+  } catch (const Error& e) {
+    refused = e;
+  }
+  if (refused) {
+    // No upstream took the request: undo what this request stored, so the error changes nothing.
+    int64_t conv = prepared.conversation_id, msg = prepared.user_message_id;
+    bool created = !conversation_id, added = !regenerate;
+    co_await store::write(ctx.site.db, [&](store::Conn& c) {
+      if (created) store::conversations::remove(c, user, conv);
+      else if (added) store::conversations::truncate_from(c, conv, msg);
+    });
+    throw *refused;
+  }
   // A stopped or broken answer is kept too, marked, so a reload shows what the user saw.
   if (outcome.status != "ok")
     co_await WebChatOutput::save(ctx.site, prepared.conversation_id, model, ctx.req.request_id, outcome);

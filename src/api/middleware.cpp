@@ -1,7 +1,7 @@
 #include "api/middleware.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json/serialize.hpp>
 
 #include "core/error.hpp"
 #include "core/json.hpp"
@@ -80,8 +80,7 @@ awaitable<void> authenticate(Ctx& ctx, const Policy& policy) {
   std::optional<store::SessionRecord> session;
   if (cookie) session = co_await ctx.site.accounts.session(*cookie);
   if (!session) throw Error(ErrorCode::unauthorized, "sign in first");
-  if (policy.auth == Auth::admin && !session->user.is_admin())
-    throw Error(ErrorCode::forbidden, "administrators only");
+  if (policy.auth == Auth::admin && !session->user.is_admin()) throw Error(ErrorCode::forbidden, "administrators only");
   if (changes_state(req.method)) {
     std::string_view sent = req.header("x-csrf-token");
     if (!crypto::constant_time_equal(sent, session->csrf_token))
@@ -135,20 +134,17 @@ bj::object body_object(const Ctx& ctx) {
   return json::parse_object(ctx.req.body);
 }
 
-http::Response json_response(int status, const bj::value& v) { return http::Response::json(status, bj::serialize(v)); }
+http::Response json_response(int status, const bj::value& v) {
+  return http::Response::json(status, bj::serialize(v));
+}
 
 http::Headers sse_headers() {
   return {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
 }
 
 bj::object user_json(const store::User& u) {
-  return bj::object{{"id", u.id},
-                    {"username", u.username},
-                    {"email", json::nullable(u.email)},
-                    {"role", u.role},
-                    {"group", u.group},
-                    {"banned", u.banned},
-                    {"created_at", u.created_at}};
+  return bj::object{{"id", u.id},       {"username", u.username}, {"email", json::nullable(u.email)}, {"role", u.role},
+                    {"group", u.group}, {"banned", u.banned},     {"created_at", u.created_at}};
 }
 
 }  // namespace plaza::api

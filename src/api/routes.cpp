@@ -4,9 +4,9 @@
 #include "api/auth_handlers.hpp"
 #include "api/channel_handlers.hpp"
 #include "api/chat_handlers.hpp"
-#include "api/v1_handlers.hpp"
 #include "api/key_handlers.hpp"
 #include "api/middleware.hpp"
+#include "api/v1_handlers.hpp"
 #include "store/async.hpp"
 
 namespace plaza::api {
@@ -15,7 +15,9 @@ namespace {
 
 // /healthz answers from memory: load balancers poll it often and a database stall should not make
 // every instance look dead at once. /readyz checks the database.
-awaitable<http::Response> healthz(Ctx&) { co_return http::Response::json(200, R"({"status":"ok"})"); }
+awaitable<http::Response> healthz(Ctx&) {
+  co_return http::Response::json(200, R"({"status":"ok"})");
+}
 
 awaitable<http::Response> readyz(Ctx& ctx) {
   co_await store::read(ctx.site.db, [](store::Conn& c) { c.query("SELECT 1"); });
@@ -27,7 +29,9 @@ awaitable<http::Response> metrics(Ctx& ctx) {
   co_return r;
 }
 
-awaitable<http::Response> static_file(const Site* site, http::Request& req) { co_return site->static_files.serve(req); }
+awaitable<http::Response> static_file(const Site* site, http::Request& req) {
+  co_return site->static_files.serve(req);
+}
 
 }  // namespace
 
@@ -81,8 +85,7 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
   add_route(router, site, "PUT", "/api/admin/models/{id}", admin, admin_put_model);
   add_route(router, site, "DELETE", "/api/admin/models/{id}", admin, admin_delete_model);
 
-  router.set_fallback(site.config.max_body_bytes,
-                      [s = &site](http::Request& req) { return static_file(s, req); });
+  router.set_fallback(site.config.max_body_bytes, [s = &site](http::Request& req) { return static_file(s, req); });
 
   std::vector<std::string> names;
   for (const auto& r : router.routes()) names.push_back(r.method + " " + r.pattern);
@@ -93,11 +96,13 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
     auto s = db->stats();
     return "# HELP plaza_db_pool_connections Database connections by state.\n"
            "# TYPE plaza_db_pool_connections gauge\n"
-           "plaza_db_pool_connections{state=\"in_use\"} " + std::to_string(s.in_use) + "\n" +
-           "plaza_db_pool_connections{state=\"size\"} " + std::to_string(s.size) + "\n" +
+           "plaza_db_pool_connections{state=\"in_use\"} " +
+           std::to_string(s.in_use) + "\n" + "plaza_db_pool_connections{state=\"size\"} " + std::to_string(s.size) +
+           "\n" +
            "# HELP plaza_db_pool_waits_total Acquisitions that waited for a free connection.\n"
            "# TYPE plaza_db_pool_waits_total counter\n"
-           "plaza_db_pool_waits_total " + std::to_string(s.waits) + "\n";
+           "plaza_db_pool_waits_total " +
+           std::to_string(s.waits) + "\n";
   });
   return m;
 }

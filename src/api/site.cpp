@@ -17,18 +17,19 @@ Site::Site(Config cfg, store::Database& database, const Clock& clk)
       db(database),
       clock(clk),
       login_throttle(clock, config.login_failures_before_backoff),
-      accounts(db, clock, login_throttle,
-               services::AccountsOptions{password_cost(config.password_cost),
-                                         int64_t{config.session_ttl_hours} * 3600}),
+      accounts(
+          db, clock, login_throttle,
+          services::AccountsOptions{password_cost(config.password_cost), int64_t{config.session_ttl_hours} * 3600}),
       keys(db, clock),
       // Bursts of a quarter of the per-minute budget: a page load fires several requests at once.
       api_limiter(config.api_rate_per_minute, std::max(10.0, config.api_rate_per_minute / 4.0)),
       static_files(config.web_dir),
       secret_box(crypto::SecretBox::load_site_key(config.secret_key, config.data_dir)),
       channels(db, secret_box, clock, config.channel_refresh_ms),
-      relay(db, upstream, channels, clock,
-            [this](std::string_view model, std::string_view text) { return count_tokens(model, text); },
-            relay::RelayOptions{config.relay_max_attempts, std::chrono::seconds(config.stream_heartbeat_seconds)}),
+      relay(
+          db, upstream, channels, clock,
+          [this](std::string_view model, std::string_view text) { return count_tokens(model, text); },
+          relay::RelayOptions{config.relay_max_attempts, std::chrono::seconds(config.stream_heartbeat_seconds)}),
       channel_admin(db, secret_box, clock, upstream, channels) {
   std::string dir = config.tokenizer_dir.empty() ? default_tokenizer_dir() : config.tokenizer_dir;
   try {

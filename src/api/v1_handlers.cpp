@@ -18,9 +18,7 @@ class V1StreamOutput final : public relay::ChatOutput {
  public:
   explicit V1StreamOutput(http::ResponseStream& s) : s_(s) {}
 
-  awaitable<bool> begin() override {
-    co_return co_await s_.start(200, sse_headers());
-  }
+  awaitable<bool> begin() override { co_return co_await s_.start(200, sse_headers()); }
   awaitable<bool> chunk(bj::object& chunk) override {
     co_return co_await s_.write("data: " + bj::serialize(chunk) + "\n\n");
   }
@@ -74,13 +72,13 @@ awaitable<http::Response> v1_chat_completions(Ctx& ctx) {
   if (auto s = request.if_contains("stream"); s && s->is_bool()) stream = s->as_bool();
   relay::Outcome outcome;
   if (!stream) {
-    auto answer = co_await ctx.site.relay.complete(caller_of(ctx, "api"), std::move(request), ctx.req.request_id,
-                                                   outcome);
+    auto answer =
+        co_await ctx.site.relay.complete(caller_of(ctx, "api"), std::move(request), ctx.req.request_id, outcome);
     co_return json_response(200, answer);
   }
   V1StreamOutput output(*ctx.req.stream);
-  co_await ctx.site.relay.stream(caller_of(ctx, "api"), std::move(request), ctx.req.request_id, output,
-                                 *ctx.req.stream, outcome);
+  co_await ctx.site.relay.stream(caller_of(ctx, "api"), std::move(request), ctx.req.request_id, output, *ctx.req.stream,
+                                 outcome);
   co_return http::Response::streamed(200, outcome.status == "ok");
 }
 

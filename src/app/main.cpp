@@ -1,6 +1,6 @@
 // The plaza command line: serve, migrate, admin create, doctor. Only wiring lives here.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <filesystem>
 #include <iostream>
@@ -74,13 +74,14 @@ int serve(const Config& config) {
   }
   std::string base = config.public_url.empty() ? "http://" + opts.host + ":" + std::to_string(port) : config.public_url;
   if (auto token = site.accounts.issue_setup_token_sync())
-    spdlog::warn("this site has no administrator yet: open {}/setup?token={} to create one "
-                 "(or run `plaza admin create`)", base, *token);
+    spdlog::warn(
+        "this site has no administrator yet: open {}/setup?token={} to create one "
+        "(or run `plaza admin create`)",
+        base, *token);
   spdlog::info("plaza {} listening on http://{}:{}", kVersion, opts.host, port);
   jobs::Scheduler scheduler;
-  scheduler.every("channel-probe", std::chrono::seconds(config.probe_interval_seconds), [&site]() {
-    return probe_channels(&site);
-  });
+  scheduler.every("channel-probe", std::chrono::seconds(config.probe_interval_seconds),
+                  [&site]() { return probe_channels(&site); });
   scheduler.start(server.executor());
   server.on_shutdown([&scheduler] { scheduler.stop(); });
   server.run();

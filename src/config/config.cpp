@@ -24,8 +24,7 @@ Setter int_setting(Int Config::*member, Int min, Int max) {
     Int out{};
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
     if (ec != std::errc() || p != v.data() + v.size()) return "'" + v + "' is not a whole number";
-    if (out < min || out > max)
-      return "'" + v + "' is outside " + std::to_string(min) + ".." + std::to_string(max);
+    if (out < min || out > max) return "'" + v + "' is outside " + std::to_string(min) + ".." + std::to_string(max);
     c.*member = out;
     return "";
   };
@@ -33,9 +32,12 @@ Setter int_setting(Int Config::*member, Int min, Int max) {
 
 Setter bool_setting(bool Config::*member) {
   return [=](Config& c, const std::string& v) -> std::string {
-    if (v == "true" || v == "1" || v == "yes") c.*member = true;
-    else if (v == "false" || v == "0" || v == "no") c.*member = false;
-    else return "'" + v + "' is not true or false";
+    if (v == "true" || v == "1" || v == "yes")
+      c.*member = true;
+    else if (v == "false" || v == "0" || v == "no")
+      c.*member = false;
+    else
+      return "'" + v + "' is not true or false";
     return "";
   };
 }
@@ -116,17 +118,22 @@ const std::vector<Setting>& settings() {
            int_setting<int64_t>(&Config::max_v1_body_bytes, 1024, int64_t{1} << 32)),
       make("password_cost", "argon2id cost: interactive, moderate (min is for tests)",
            string_setting(&Config::password_cost,
-                          [](const std::string& v) { return check_one_of(v, {"interactive", "moderate", "min"}); })),
+                          [](const std::string& v) {
+                            return check_one_of(v, {"interactive", "moderate", "min"});
+                          })),
       make("access_log", "write a JSON access log line per request", bool_setting(&Config::access_log)),
       make("log_level", "trace, debug, info, warn, error",
            string_setting(&Config::log_level,
-                          [](const std::string& v) { return check_one_of(v, {"trace", "debug", "info", "warn", "error"}); })),
+                          [](const std::string& v) {
+                            return check_one_of(v, {"trace", "debug", "info", "warn", "error"});
+                          })),
       make("trust_proxy", "take the client address from X-Forwarded-For (only behind a proxy you run)",
            bool_setting(&Config::trust_proxy)),
       make("api_rate_per_minute", "requests per minute per client address on /api and /v1",
            int_setting(&Config::api_rate_per_minute, 1, 10'000'000)),
-      make("secret_key", "base64 of 32 bytes that seals channel keys; all instances need the same one "
-                         "(default: generated in <data_dir>/secret.key)",
+      make("secret_key",
+           "base64 of 32 bytes that seals channel keys; all instances need the same one "
+           "(default: generated in <data_dir>/secret.key)",
            string_setting(&Config::secret_key)),
       make("tokenizer_dir", "folder with tiktoken's o200k_base.json and cl100k_base.json",
            string_setting(&Config::tokenizer_dir)),

@@ -22,20 +22,20 @@ struct Config {
   bool cookie_secure = false;
   int session_ttl_hours = 720;
   int shutdown_grace_seconds = 10;
-  int header_timeout_ms = 10'000;   // the whole request head must arrive within this
-  int body_timeout_ms = 30'000;     // the body must arrive within this
-  int idle_timeout_seconds = 60;    // keep-alive connections with no request are closed after this
+  int header_timeout_ms = 10'000;  // the whole request head must arrive within this
+  int body_timeout_ms = 30'000;    // the body must arrive within this
+  int idle_timeout_seconds = 60;   // keep-alive connections with no request are closed after this
   int max_header_bytes = 16 * 1024;
-  int64_t max_body_bytes = 1024 * 1024;  // /api routes
+  int64_t max_body_bytes = 1024 * 1024;         // /api routes
   int64_t max_v1_body_bytes = 8 * 1024 * 1024;  // /v1 routes (images inline in chat requests)
-  std::string password_cost = "interactive";  // interactive | moderate | min (tests only)
+  std::string password_cost = "interactive";    // interactive | moderate | min (tests only)
   bool access_log = true;
   std::string log_level = "info";
-  bool trust_proxy = false;  // take the client address from X-Forwarded-For
+  bool trust_proxy = false;        // take the client address from X-Forwarded-For
   int api_rate_per_minute = 1200;  // per client address, over /api and /v1
   int login_failures_before_backoff = 5;
-  std::string secret_key;     // base64 of 32 bytes; empty: <data_dir>/secret.key (generated)
-  std::string tokenizer_dir;  // tiktoken encoder files; empty: found next to the install
+  std::string secret_key;        // base64 of 32 bytes; empty: <data_dir>/secret.key (generated)
+  std::string tokenizer_dir;     // tiktoken encoder files; empty: found next to the install
   std::string timezone = "UTC";  // the operator's timezone (usage days, settlement)
   int stream_heartbeat_seconds = 15;
   int relay_max_attempts = 3;

@@ -24,7 +24,9 @@ std::optional<std::vector<std::string>> optional_string_array(const bj::object& 
                                                               std::size_t max_items);
 
 // A JSON null, or an int64 when the value is set.
-inline bj::value nullable(const std::optional<int64_t>& v) { return v ? bj::value(*v) : bj::value(nullptr); }
+inline bj::value nullable(const std::optional<int64_t>& v) {
+  return v ? bj::value(*v) : bj::value(nullptr);
+}
 inline bj::value nullable(const std::optional<std::string>& v) {
   return v ? bj::value(bj::string_view(*v)) : bj::value(nullptr);
 }

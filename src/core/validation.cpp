@@ -40,8 +40,7 @@ bool is_valid_utf8(std::string_view s) {
 }
 
 std::optional<std::string> check_username(std::string_view u) {
-  if (u.size() < kUsernameMin || u.size() > kUsernameMax)
-    return "username must be 3 to 32 characters long";
+  if (u.size() < kUsernameMin || u.size() > kUsernameMax) return "username must be 3 to 32 characters long";
   if (!std::isalpha(static_cast<unsigned char>(u[0]))) return "username must start with a letter";
   for (char c : u) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-')
@@ -64,7 +63,8 @@ std::optional<std::string> check_email(std::string_view e) {
     return "email must look like name@example.com";
   if (e.find('.', at) == std::string_view::npos) return "email must look like name@example.com";
   for (char c : e) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) return "email must not contain spaces or control characters";
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F)
+      return "email must not contain spaces or control characters";
   }
   if (!is_valid_utf8(e)) return "email must be valid UTF-8";
   return std::nullopt;

@@ -49,7 +49,8 @@ std::string SecretBox::seal(std::string_view plaintext) const {
 std::string SecretBox::open(std::string_view sealed) const {
   if (!sealed.starts_with("v1:")) throw std::runtime_error("unknown sealed format");
   std::string buf = from_base64(sealed.substr(3));
-  if (buf.size() < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) throw std::runtime_error("sealed value too short");
+  if (buf.size() < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
+    throw std::runtime_error("sealed value too short");
   const auto* nonce = reinterpret_cast<const unsigned char*>(buf.data());
   std::string out(buf.size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES, '\0');
   if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()), nonce + crypto_secretbox_NONCEBYTES,
@@ -76,7 +77,8 @@ SecretBox SecretBox::load_site_key(const std::string& configured, const std::str
     std::stringstream text;
     text << in.rdbuf();
     std::string key = from_base64(text.str());
-    if (key.size() != crypto_secretbox_KEYBYTES) throw std::runtime_error(path.string() + " does not hold a 32-byte key");
+    if (key.size() != crypto_secretbox_KEYBYTES)
+      throw std::runtime_error(path.string() + " does not hold a 32-byte key");
     return SecretBox(key);
   }
   std::filesystem::create_directories(data_dir);

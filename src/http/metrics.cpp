@@ -11,7 +11,8 @@ Metrics::Metrics(std::vector<std::string> route_names) : names_(std::move(route_
 void Metrics::observe(std::size_t route, int status, double seconds) {
   if (route >= routes_.size()) route = routes_.size() - 1;
   auto& r = *routes_[route];
-  if (status >= 100 && status < 600) r.by_status[static_cast<std::size_t>(status - 100)].fetch_add(1, std::memory_order_relaxed);
+  if (status >= 100 && status < 600)
+    r.by_status[static_cast<std::size_t>(status - 100)].fetch_add(1, std::memory_order_relaxed);
   std::size_t b = 0;
   while (b < kBuckets.size() && seconds > kBuckets[b]) ++b;
   r.buckets[b].fetch_add(1, std::memory_order_relaxed);

@@ -47,8 +47,10 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
     for (std::size_t i = 0; i < segs.size() && ok; ++i) {
       const auto& want = r.segments[i];
       if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
-        if (segs[i].empty()) ok = false;
-        else params.emplace_back(want.substr(1, want.size() - 2), percent_decode(segs[i], false));
+        if (segs[i].empty())
+          ok = false;
+        else
+          params.emplace_back(want.substr(1, want.size() - 2), percent_decode(segs[i], false));
       } else {
         ok = want == segs[i];
       }

@@ -30,8 +30,8 @@ class Router {
   void set_fallback(int64_t body_limit, Handler handler);
 
   struct Match {
-    const Route* route = nullptr;           // null when nothing matched: use the fallback
-    bool wrong_method = false;              // the path exists with other methods
+    const Route* route = nullptr;  // null when nothing matched: use the fallback
+    bool wrong_method = false;     // the path exists with other methods
     std::vector<std::pair<std::string, std::string>> params;
   };
   Match match(std::string_view method, std::string_view path) const;

@@ -1,11 +1,11 @@
 #include "http/server.hpp"
 
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <mutex>
@@ -37,11 +37,17 @@ std::string json_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out.push_back(c);
+        if (static_cast<unsigned char>(c) < 0x20)
+          out += fmt::format("\\u{:04x}", c);
+        else
+          out.push_back(c);
     }
   }
   return out;
@@ -189,8 +195,8 @@ asio::awaitable<Response> call_handler(const Route& route, Request& req) {
 }
 
 // Writes a response with the caller's keep-alive decision; false when the write failed.
-asio::awaitable<bool> write_response(beast::tcp_stream& stream, Impl& s, Response r, unsigned version,
-                                     bool keep_alive, bool head, const std::string& request_id) {
+asio::awaitable<bool> write_response(beast::tcp_stream& stream, Impl& s, Response r, unsigned version, bool keep_alive,
+                                     bool head, const std::string& request_id) {
   bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
   add_security_headers(res);
   for (auto& [name, value] : r.headers) res.insert(name, value);
@@ -249,8 +255,8 @@ class BeastResponseStream final : public ResponseStream {
   asio::awaitable<bool> write(std::string data) override {
     if (!ok_ || data.empty()) co_return ok_;
     stream_.expires_after(s_.options.write_timeout);
-    auto [ec, n] = co_await asio::async_write(stream_, bhttp::make_chunk(asio::buffer(data)),
-                                              asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        co_await asio::async_write(stream_, bhttp::make_chunk(asio::buffer(data)), asio::as_tuple(asio::use_awaitable));
     bytes_ += data.size();
     ok_ = !ec;
     co_return ok_;
@@ -339,8 +345,8 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
       bool malformed = ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
                        ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
       if (malformed) {
-        co_await write_response(stream, *s, error_response(400, "invalid_request", "malformed HTTP request"), 11,
-                                false, false, "");
+        co_await write_response(stream, *s, error_response(400, "invalid_request", "malformed HTTP request"), 11, false,
+                                false, "");
       }
       break;
     }
@@ -472,9 +478,13 @@ void Server::run() {
   for (auto& t : workers) t.join();
 }
 
-void Server::on_shutdown(std::function<void()> hook) { impl_->shutdown_hooks.push_back(std::move(hook)); }
+void Server::on_shutdown(std::function<void()> hook) {
+  impl_->shutdown_hooks.push_back(std::move(hook));
+}
 
-asio::any_io_executor Server::executor() { return impl_->ioc.get_executor(); }
+asio::any_io_executor Server::executor() {
+  return impl_->ioc.get_executor();
+}
 
 void Server::stop() {
   asio::post(impl_->ioc, [s = impl_.get()] { s->begin_shutdown(); });

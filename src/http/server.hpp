@@ -4,8 +4,8 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include <chrono>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 

@@ -12,15 +12,24 @@ namespace fs = std::filesystem;
 
 std::string content_type_for(const std::string& path) {
   static const std::unordered_map<std::string, std::string> kTypes = {
-      {".html", "text/html; charset=utf-8"},  {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"},          {".svg", "image/svg+xml"},
-      {".png", "image/png"},                  {".jpg", "image/jpeg"},
-      {".jpeg", "image/jpeg"},                {".gif", "image/gif"},
-      {".webp", "image/webp"},                {".ico", "image/x-icon"},
-      {".woff2", "font/woff2"},               {".woff", "font/woff"},
-      {".txt", "text/plain; charset=utf-8"},  {".map", "application/json"},
-      {".webmanifest", "application/manifest+json"}, {".wasm", "application/wasm"},
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},
+      {".gif", "image/gif"},
+      {".webp", "image/webp"},
+      {".ico", "image/x-icon"},
+      {".woff2", "font/woff2"},
+      {".woff", "font/woff"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".map", "application/json"},
+      {".webmanifest", "application/manifest+json"},
+      {".wasm", "application/wasm"},
   };
   auto ext = fs::path(path).extension().string();
   auto it = kTypes.find(ext);
@@ -53,7 +62,8 @@ Response StaticFiles::serve(const Request& req) const {
   if (it == files_.end() && fs::path(path).extension().empty()) it = files_.find("/index.html");
   if (it == files_.end()) {
     if (files_.empty())
-      return Response{503, {{"Content-Type", "text/plain; charset=utf-8"}},
+      return Response{503,
+                      {{"Content-Type", "text/plain; charset=utf-8"}},
                       "The web app is not built: run `make run`, or `npm run build` in web/.\n"};
     return Response{404, {{"Content-Type", "text/plain; charset=utf-8"}}, "Not found\n"};
   }

@@ -39,8 +39,10 @@ Target parse_target(const std::string& url) {
   if (!parsed) throw UpstreamFailure(UpstreamFailure::Kind::protocol, "invalid upstream URL");
   Target t;
   auto scheme = parsed->scheme();
-  if (scheme == "https") t.tls = true;
-  else if (scheme != "http") throw UpstreamFailure(UpstreamFailure::Kind::protocol, "upstream URL must be http or https");
+  if (scheme == "https")
+    t.tls = true;
+  else if (scheme != "http")
+    throw UpstreamFailure(UpstreamFailure::Kind::protocol, "upstream URL must be http or https");
   t.host = std::string(parsed->host_address());
   if (t.host.empty()) throw UpstreamFailure(UpstreamFailure::Kind::protocol, "upstream URL has no host");
   t.port = parsed->has_port() ? std::string(parsed->port()) : (t.tls ? "443" : "80");
@@ -107,7 +109,8 @@ namespace {
 [[noreturn]] void fail_io(const beast::error_code& ec, const char* stage) {
   if (ec == beast::error::timeout)
     throw UpstreamFailure(UpstreamFailure::Kind::timeout, std::string("upstream timed out while ") + stage);
-  throw UpstreamFailure(UpstreamFailure::Kind::closed, std::string("upstream failed while ") + stage + ": " + ec.message());
+  throw UpstreamFailure(UpstreamFailure::Kind::closed,
+                        std::string("upstream failed while ") + stage + ": " + ec.message());
 }
 
 asio::awaitable<std::unique_ptr<Connection>> connect(UpstreamClient::Impl& impl, const Target& t,
@@ -130,14 +133,16 @@ asio::awaitable<std::unique_ptr<Connection>> connect(UpstreamClient::Impl& impl,
   tcp_stream.expires_after(timeouts.connect);
   auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
   if (cec) {
-    if (cec == beast::error::timeout) throw UpstreamFailure(UpstreamFailure::Kind::timeout, "upstream connect timed out");
+    if (cec == beast::error::timeout)
+      throw UpstreamFailure(UpstreamFailure::Kind::timeout, "upstream connect timed out");
     throw UpstreamFailure(UpstreamFailure::Kind::connect, "cannot connect to the upstream: " + cec.message());
   }
   tcp_stream.socket().set_option(tcp::no_delay(true));
   if (c->tls) {
     tcp_stream.expires_after(timeouts.connect);
     auto [hec] = co_await c->tls->async_handshake(ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
-    if (hec) throw UpstreamFailure(UpstreamFailure::Kind::tls, "TLS handshake with the upstream failed: " + hec.message());
+    if (hec)
+      throw UpstreamFailure(UpstreamFailure::Kind::tls, "TLS handshake with the upstream failed: " + hec.message());
   }
   co_return c;
 }
@@ -255,8 +260,8 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(Upstream
     bool reused = conn != nullptr;
     if (!conn) conn = co_await connect(*impl_, t, request.timeouts);
     conn->tcp().expires_after(request.timeouts.first_byte);
-    auto [wec, wn] = co_await conn->visit(
-        [&](auto& s) { return bhttp::async_write(s, req, asio::as_tuple(asio::use_awaitable)); });
+    auto [wec, wn] =
+        co_await conn->visit([&](auto& s) { return bhttp::async_write(s, req, asio::as_tuple(asio::use_awaitable)); });
     if (wec) {
       if (reused) continue;
       fail_io(wec, "sending the request");
@@ -269,8 +274,8 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(Upstream
       return bhttp::async_read_header(s, conn->buffer, *parser, asio::as_tuple(asio::use_awaitable));
     });
     if (rec) {
-      if (reused && (rec == bhttp::error::end_of_stream || rec == asio::error::connection_reset ||
-                     rec == asio::error::eof)) {
+      if (reused &&
+          (rec == bhttp::error::end_of_stream || rec == asio::error::connection_reset || rec == asio::error::eof)) {
         continue;
       }
       fail_io(rec, "waiting for the response");

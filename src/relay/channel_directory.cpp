@@ -83,8 +83,8 @@ std::vector<Candidate> ChannelDirectory::candidates(const std::string& model, co
     const auto& keys = o.entry->keys;
     auto& next = next_key_[o.entry->channel->id];
     const auto& key = keys[next++ % keys.size()];
-    out.push_back({o.entry->channel, o.model->upstream.empty() ? o.model->model : o.model->upstream, key.first,
-                   key.second});
+    out.push_back(
+        {o.entry->channel, o.model->upstream.empty() ? o.model->model : o.model->upstream, key.first, key.second});
   }
   return out;
 }

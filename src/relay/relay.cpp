@@ -1,7 +1,7 @@
 #include "relay/relay.hpp"
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json.hpp>
 
 #include <ctime>
 
@@ -128,7 +128,7 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
     }
     // Other 4xx: the request itself is at fault; another channel would say the same.
     channels_.record_success(c.channel->id);
-    throw Error(status == 404 ? ErrorCode::not_found
+    throw Error(status == 404   ? ErrorCode::not_found
                 : status == 413 ? ErrorCode::payload_too_large
                                 : ErrorCode::invalid_request,
                 message.empty() ? "the upstream refused the request" : message);
@@ -155,7 +155,8 @@ awaitable<void> Relay::record(const Caller& caller, const std::string& request_i
   e.status = o.status;
   e.error_code = o.error_code;
   e.attempts = attempts;
-  e.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  e.latency_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   e.ttft_ms = ttft_ms;
   try {
     co_await store::write(db_, [&](store::Conn& c) { store::usage::insert(c, e); });
@@ -177,9 +178,9 @@ awaitable<bj::object> Relay::complete(Caller caller, bj::object request, std::st
     try {
       body = co_await opened.response->read_all(options_.max_response_bytes);
     } catch (const http::UpstreamFailure& f) {
-      throw Error(f.kind() == http::UpstreamFailure::Kind::timeout ? ErrorCode::upstream_timeout
-                                                                  : ErrorCode::upstream_error,
-                  "the upstream broke off its answer");
+      throw Error(
+          f.kind() == http::UpstreamFailure::Kind::timeout ? ErrorCode::upstream_timeout : ErrorCode::upstream_error,
+          "the upstream broke off its answer");
     }
     bj::object answer = to_openai_completion(opened.candidate, body, model, clock_.now_s(), outcome);
     if (!outcome.reported) {

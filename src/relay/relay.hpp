@@ -56,7 +56,7 @@ class ChatOutput {
  public:
   virtual ~ChatOutput() = default;
   // Each returns false when the client is gone.
-  virtual awaitable<bool> begin() = 0;  // an upstream accepted the request: send the response head
+  virtual awaitable<bool> begin() = 0;                   // an upstream accepted the request: send the response head
   virtual awaitable<bool> chunk(bj::object& chunk) = 0;  // one chat.completion.chunk, model already public
   virtual awaitable<bool> heartbeat() = 0;
   virtual awaitable<void> fail(const Error& error) = 0;  // the stream broke after begin()

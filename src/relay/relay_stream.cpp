@@ -3,6 +3,7 @@
 // takes the next — so a slow client slows the upstream read (backpressure). While waiting it also
 // watches the client socket (to cancel the upstream the moment the client leaves) and a heartbeat
 // timer (SSE comments keep proxies from closing a silent stream).
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -12,7 +13,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "core/sse.hpp"
 #include "relay/anthropic.hpp"
@@ -137,7 +137,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
   std::vector<int64_t> tried;
   std::optional<int64_t> ttft_ms;
   std::optional<Error> broken;
-  bool began = false;       // the response head went to the client: no more failover
+  bool began = false;  // the response head went to the client: no more failover
   bool client_gone = false;
 
   // Each pass opens the next channel. A pass that fails before anything reached the client
@@ -211,8 +211,9 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
           }
           for (auto& chunk : chunks) {
             if (!ttft_ms && !delta_text(chunk).empty())
-              ttft_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
-                            .count();
+              ttft_ms =
+                  std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+                      .count();
             if (!(co_await output.chunk(chunk))) {
               client_gone = true;
               break;

@@ -117,7 +117,8 @@ std::string upstream_error_message(const Candidate& c, std::string_view body) {
 std::string scrub(std::string message, const Candidate& c) {
   auto erase_all = [&](const std::string& needle) {
     if (needle.size() < 4) return;
-    for (std::size_t pos; (pos = message.find(needle)) != std::string::npos;) message.replace(pos, needle.size(), "[redacted]");
+    for (std::size_t pos; (pos = message.find(needle)) != std::string::npos;)
+      message.replace(pos, needle.size(), "[redacted]");
   };
   erase_all(c.key);
   erase_all(c.channel->base_url);
@@ -169,8 +170,8 @@ std::string_view delta_text(const bj::object& chunk) {
   return content->as_string();
 }
 
-bj::object to_openai_completion(const Candidate& c, std::string_view body, const std::string& public_model,
-                                int64_t now, Outcome& outcome) {
+bj::object to_openai_completion(const Candidate& c, std::string_view body, const std::string& public_model, int64_t now,
+                                Outcome& outcome) {
   boost::system::error_code ec;
   auto v = bj::parse(body, ec);
   if (ec || !v.is_object()) throw Error(ErrorCode::upstream_error, "the upstream answered with invalid JSON");

@@ -28,8 +28,8 @@ std::string upstream_error_message(const Candidate& c, std::string_view body);
 std::string scrub(std::string message, const Candidate& c);
 // The non-streamed answer as an OpenAI chat.completion with the public model name; fills the
 // outcome's text and reported usage. Throws upstream_error when the body is not a valid answer.
-bj::object to_openai_completion(const Candidate& c, std::string_view body, const std::string& public_model,
-                                int64_t now, Outcome& outcome);
+bj::object to_openai_completion(const Candidate& c, std::string_view body, const std::string& public_model, int64_t now,
+                                Outcome& outcome);
 // Reads usage from an OpenAI object's "usage" (non-null) into the outcome.
 void take_usage(const bj::object& o, Outcome& outcome);
 // The delta text of an OpenAI chunk (choices[0].delta.content), or "".

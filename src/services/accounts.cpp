@@ -62,9 +62,8 @@ awaitable<SignedIn> Accounts::login(std::string username, std::string password, 
     throw Error(ErrorCode::unauthorized, "wrong username or password");
   }
   auto found = co_await store::read(db_, [&](store::Conn& c) { return store::users::find_credentials(c, username); });
-  bool ok = co_await store::run_on_pool(db_, [&] {
-    return crypto::verify_password(found ? found->second : dummy_hash_, password) && found.has_value();
-  });
+  bool ok = co_await store::run_on_pool(
+      db_, [&] { return crypto::verify_password(found ? found->second : dummy_hash_, password) && found.has_value(); });
   if (!ok) {
     throttle_.failed(client.ip, username);
     throw Error(ErrorCode::unauthorized, "wrong username or password");
@@ -140,7 +139,8 @@ awaitable<SignedIn> Accounts::complete_setup(std::string token, std::string user
     if (store::users::count_admins(c) > 0 || !stored)
       throw Error(ErrorCode::conflict, "this site already has an administrator");
     if (!crypto::constant_time_equal(*stored, crypto::sha256_hex(token)))
-      throw Error(ErrorCode::forbidden, "the setup link is not valid; use the newest link from the server log", "token");
+      throw Error(ErrorCode::forbidden, "the setup link is not valid; use the newest link from the server log",
+                  "token");
     try {
       auto user = store::users::create(c, {username, email, password_hash, "admin"}, clock_.now_s());
       store::settings::remove(c, kSetupTokenKey);

@@ -68,7 +68,9 @@ class Accounts {
 
  private:
   SignedIn start_session(store::Conn& c, const store::User& user, const ClientInfo& client);
-  std::string hash(const std::string& password) const { return crypto::hash_password(password, options_.password_cost); }
+  std::string hash(const std::string& password) const {
+    return crypto::hash_password(password, options_.password_cost);
+  }
 
   store::Database& db_;
   const Clock& clock_;

@@ -12,7 +12,9 @@ namespace {
 constexpr int64_t kTouchEverySeconds = 60;  // last_used_at is a hint; a write per request would cost too much
 }
 
-std::string ApiKeys::masked(const store::ApiKey& key) { return "sk-" + key.secret_start + "…" + key.secret_end; }
+std::string ApiKeys::masked(const store::ApiKey& key) {
+  return "sk-" + key.secret_start + "…" + key.secret_end;
+}
 
 awaitable<CreatedKey> ApiKeys::create(int64_t user_id, std::string name, std::optional<int64_t> expires_at,
                                       std::vector<std::string> models) {
@@ -26,8 +28,8 @@ awaitable<CreatedKey> ApiKeys::create(int64_t user_id, std::string name, std::op
   }
   std::string body = crypto::random_base62(kKeySecretChars);
   std::string secret = "sk-" + body;
-  store::api_keys::NewKey k{user_id, name, crypto::sha256_hex(secret), body.substr(0, 4),
-                            body.substr(body.size() - 4), models, expires_at};
+  store::api_keys::NewKey k{
+      user_id, name, crypto::sha256_hex(secret), body.substr(0, 4), body.substr(body.size() - 4), models, expires_at};
   auto key = co_await store::write(db_, [&](store::Conn& c) {
     auto count = c.query_one("SELECT COUNT(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL", {user_id});
     if (count->i64(0) >= static_cast<int64_t>(kMaxKeysPerUser))
@@ -57,8 +59,7 @@ awaitable<std::optional<store::api_keys::KeyOwner>> ApiKeys::authenticate(std::s
   auto hash = crypto::sha256_hex(secret);
   auto found = co_await store::read(db_, [&](store::Conn& c) { return store::api_keys::find_by_hash(c, hash); });
   int64_t now = clock_.now_s();
-  if (!found || found->key.revoked_at || (found->key.expires_at && *found->key.expires_at <= now) ||
-      found->user.banned)
+  if (!found || found->key.revoked_at || (found->key.expires_at && *found->key.expires_at <= now) || found->user.banned)
     co_return std::nullopt;
   if (!found->key.last_used_at || *found->key.last_used_at + kTouchEverySeconds <= now) {
     int64_t id = found->key.id;

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "core/clock.hpp"
-#include "store/database.hpp"
 #include "store/api_keys_repo.hpp"
+#include "store/database.hpp"
 #include "store/records.hpp"
 
 namespace plaza::services {

@@ -13,7 +13,9 @@ namespace plaza::services {
 
 namespace {
 
-std::string hint_of(const std::string& key) { return key.size() <= 4 ? std::string("…") : "…" + key.substr(key.size() - 4); }
+std::string hint_of(const std::string& key) {
+  return key.size() <= 4 ? std::string("…") : "…" + key.substr(key.size() - 4);
+}
 
 void check_keys(const std::vector<std::string>& keys) {
   if (keys.empty()) throw Error(ErrorCode::invalid_request, "a channel needs at least one key", "keys");
@@ -22,7 +24,8 @@ void check_keys(const std::vector<std::string>& keys) {
     if (k.empty() || k.size() > 1024 || !is_valid_utf8(k))
       throw Error(ErrorCode::invalid_request, "each key must be 1 to 1024 characters", "keys");
     for (char c : k)
-      if (static_cast<unsigned char>(c) < 0x21) throw Error(ErrorCode::invalid_request, "keys must not contain spaces", "keys");
+      if (static_cast<unsigned char>(c) < 0x21)
+        throw Error(ErrorCode::invalid_request, "keys must not contain spaces", "keys");
   }
 }
 
@@ -48,7 +51,8 @@ void ChannelAdmin::validate(const store::Channel& ch) {
   }
   for (const auto& g : ch.groups)
     if (auto err = check_group(g)) throw Error(ErrorCode::invalid_request, *err, "groups");
-  if (ch.weight < 1 || ch.weight > 10000) throw Error(ErrorCode::invalid_request, "weight must be 1 to 10000", "weight");
+  if (ch.weight < 1 || ch.weight > 10000)
+    throw Error(ErrorCode::invalid_request, "weight must be 1 to 10000", "weight");
   if (ch.priority < -1000000 || ch.priority > 1000000)
     throw Error(ErrorCode::invalid_request, "priority is out of range", "priority");
   auto check_timeout = [](int64_t v, const char* field) {
@@ -129,8 +133,8 @@ awaitable<ChannelTest> ChannelAdmin::try_key(const store::Channel& ch, int64_t k
   ChannelTest result;
   result.model = ch.models.front().model;
   auto shared = std::make_shared<const store::Channel>(ch);
-  relay::Candidate cand{shared, ch.models.front().upstream.empty() ? ch.models.front().model : ch.models.front().upstream,
-                        key_id, key};
+  relay::Candidate cand{
+      shared, ch.models.front().upstream.empty() ? ch.models.front().model : ch.models.front().upstream, key_id, key};
   boost::json::object body{{"model", result.model},
                            {"messages", boost::json::array{boost::json::object{{"role", "user"}, {"content", "ping"}}}},
                            {"max_tokens", 1}};

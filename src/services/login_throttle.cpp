@@ -47,8 +47,7 @@ void LoginThrottle::failed(const std::string& ip, const std::string& username) {
 void LoginThrottle::succeeded(const std::string& ip, const std::string& username) {
   std::lock_guard lock(mutex_);
   by_user_.erase(ascii_lower(username));
-  if (auto it = by_ip_.find(ip); it != by_ip_.end() && it->second.blocked_until_ms <= clock_.now_ms())
-    by_ip_.erase(it);
+  if (auto it = by_ip_.find(ip); it != by_ip_.end() && it->second.blocked_until_ms <= clock_.now_ms()) by_ip_.erase(it);
 }
 
 void LoginThrottle::sweep(int64_t now) {

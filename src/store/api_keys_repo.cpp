@@ -27,8 +27,8 @@ std::vector<std::string> parse_models(const std::string& text) {
 }
 
 ApiKey to_key(const Row& r) {
-  return ApiKey{r.i64(0),      r.i64(1),     r.str(2),     r.str(3),     r.str(4),
-                parse_models(r.str(5)), r.i64(6), r.opt_i64(7), r.opt_i64(8), r.opt_i64(9)};
+  return ApiKey{r.i64(0), r.i64(1),     r.str(2),     r.str(3),    r.str(4), parse_models(r.str(5)),
+                r.i64(6), r.opt_i64(7), r.opt_i64(8), r.opt_i64(9)};
 }
 
 }  // namespace
@@ -39,13 +39,13 @@ ApiKey create(Conn& c, const NewKey& k, int64_t now) {
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
       {k.user_id, k.name, k.secret_hash, k.secret_start, k.secret_end, models_json(k.models), now,
        k.expires_at ? Value(*k.expires_at) : kNull});
-  return ApiKey{row->i64(0), k.user_id, k.name, k.secret_start, k.secret_end, k.models, now, k.expires_at,
-                std::nullopt, std::nullopt};
+  return ApiKey{row->i64(0), k.user_id, k.name,       k.secret_start, k.secret_end,
+                k.models,    now,       k.expires_at, std::nullopt,   std::nullopt};
 }
 
 std::vector<ApiKey> list_for_user(Conn& c, int64_t user_id) {
-  auto result =
-      c.query(std::string("SELECT ") + kColumns + " FROM api_keys k WHERE k.user_id = $1 ORDER BY k.id DESC", {user_id});
+  auto result = c.query(std::string("SELECT ") + kColumns + " FROM api_keys k WHERE k.user_id = $1 ORDER BY k.id DESC",
+                        {user_id});
   std::vector<ApiKey> out;
   for (const auto& r : result.rows) out.push_back(to_key(r));
   return out;

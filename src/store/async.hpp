@@ -43,24 +43,24 @@ auto run_on_pool(Database& db, F f) -> asio::awaitable<std::invoke_result_t<F>> 
         },
         asio::use_awaitable, std::move(f));
   } else {
-    auto result = co_await asio::async_initiate<decltype(asio::use_awaitable),
-                                                void(std::exception_ptr, std::optional<R>)>(
-        [&db](auto handler, F work) {
-          post_move_only(db, [handler = std::move(handler), work = std::move(work)]() mutable {
-            std::exception_ptr error;
-            std::optional<R> value;
-            try {
-              value.emplace(work());
-            } catch (...) {
-              error = std::current_exception();
-            }
-            auto ex = asio::get_associated_executor(handler);
-            asio::dispatch(ex, [handler = std::move(handler), error, value = std::move(value)]() mutable {
-              handler(error, std::move(value));
-            });
-          });
-        },
-        asio::use_awaitable, std::move(f));
+    auto result =
+        co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, std::optional<R>)>(
+            [&db](auto handler, F work) {
+              post_move_only(db, [handler = std::move(handler), work = std::move(work)]() mutable {
+                std::exception_ptr error;
+                std::optional<R> value;
+                try {
+                  value.emplace(work());
+                } catch (...) {
+                  error = std::current_exception();
+                }
+                auto ex = asio::get_associated_executor(handler);
+                asio::dispatch(ex, [handler = std::move(handler), error, value = std::move(value)]() mutable {
+                  handler(error, std::move(value));
+                });
+              });
+            },
+            asio::use_awaitable, std::move(f));
     co_return std::move(*result);
   }
 }

@@ -44,9 +44,13 @@ struct Database::Pool {
 
 Database::Database(int threads) : pool_(std::make_unique<Pool>(threads)) {}
 
-Database::~Database() { stop_pool(); }
+Database::~Database() {
+  stop_pool();
+}
 
-void Database::post(std::function<void()> work) { boost::asio::post(pool_->pool, std::move(work)); }
+void Database::post(std::function<void()> work) {
+  boost::asio::post(pool_->pool, std::move(work));
+}
 
 void Database::stop_pool() {
   if (pool_) pool_->pool.join();

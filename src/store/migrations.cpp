@@ -196,7 +196,9 @@ const std::vector<Migration>& migrations() {
   return kAll;
 }
 
-int latest_schema_version() { return migrations().back().version; }
+int latest_schema_version() {
+  return migrations().back().version;
+}
 
 int schema_version(Database& db) {
   return db.write_sync([](Conn& c) {
@@ -227,8 +229,9 @@ int migrate(Database& db) {
   }
   int v = schema_version(db);
   if (v > latest_schema_version())
-    throw DatabaseError("the database schema is version " + std::to_string(v) + ", newer than this plaza binary knows (" +
-                        std::to_string(latest_schema_version()) + "); run a newer plaza");
+    throw DatabaseError("the database schema is version " + std::to_string(v) +
+                        ", newer than this plaza binary knows (" + std::to_string(latest_schema_version()) +
+                        "); run a newer plaza");
   return applied;
 }
 

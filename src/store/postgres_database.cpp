@@ -24,7 +24,8 @@ class PgConn final : public Conn {
       throw DatabaseError("cannot connect to PostgreSQL: " + msg);
     }
     // Notices (e.g. "relation already exists, skipping") are not errors worth a log line each.
-    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);
   }
   ~PgConn() override { PQfinish(conn_); }
 
@@ -37,13 +38,17 @@ class PgConn final : public Conn {
     std::vector<const char*> values(params.size());
     for (std::size_t i = 0; i < params.size(); ++i) {
       const Value& v = params[i];
-      if (auto p = std::get_if<int64_t>(&v)) text[i] = std::to_string(*p);
-      else if (auto p = std::get_if<double>(&v)) { char b[32]; text[i].assign(b, std::to_chars(b, b + 32, *p).ptr); }
-      else if (auto p = std::get_if<std::string>(&v)) text[i] = *p;
+      if (auto p = std::get_if<int64_t>(&v))
+        text[i] = std::to_string(*p);
+      else if (auto p = std::get_if<double>(&v)) {
+        char b[32];
+        text[i].assign(b, std::to_chars(b, b + 32, *p).ptr);
+      } else if (auto p = std::get_if<std::string>(&v))
+        text[i] = *p;
       values[i] = std::holds_alternative<std::monostate>(v) ? nullptr : text[i].c_str();
     }
-    PGresult* res = PQexecPrepared(conn_, name.c_str(), static_cast<int>(params.size()), values.data(), nullptr,
-                                   nullptr, 0);
+    PGresult* res =
+        PQexecPrepared(conn_, name.c_str(), static_cast<int>(params.size()), values.data(), nullptr, nullptr, 0);
     return take(res, sql);
   }
 
@@ -100,10 +105,13 @@ class PgConn final : public Conn {
         std::from_chars(v, v + len, out);
         return out;
       }
-      case kBoolOid: return int64_t{v[0] == 't' ? 1 : 0};
+      case kBoolOid:
+        return int64_t{v[0] == 't' ? 1 : 0};
       case kFloat4Oid:
-      case kFloat8Oid: return std::strtod(v, nullptr);
-      default: return std::string(v, len);
+      case kFloat8Oid:
+        return std::strtod(v, nullptr);
+      default:
+        return std::string(v, len);
     }
   }
 

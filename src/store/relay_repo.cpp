@@ -82,7 +82,9 @@ void load_keys(Conn& c, std::vector<Channel>& channels) {
   }
 }
 
-Value opt(const std::optional<int64_t>& v) { return v ? Value(*v) : kNull; }
+Value opt(const std::optional<int64_t>& v) {
+  return v ? Value(*v) : kNull;
+}
 
 }  // namespace
 
@@ -100,9 +102,10 @@ std::optional<Channel> find(Conn& c, int64_t id) {
   auto row = c.query_one(std::string("SELECT ") + kChannelColumns + " FROM channels WHERE id = $1", {id});
   if (!row) return std::nullopt;
   std::vector<Channel> one{to_channel(*row)};
-  auto keys = c.query("SELECT id, channel_id, sealed, hint, enabled, disabled_reason FROM channel_keys "
-                      "WHERE channel_id = $1 ORDER BY id",
-                      {id});
+  auto keys = c.query(
+      "SELECT id, channel_id, sealed, hint, enabled, disabled_reason FROM channel_keys "
+      "WHERE channel_id = $1 ORDER BY id",
+      {id});
   for (const auto& r : keys.rows) one[0].keys.push_back({r.i64(0), r.str(2), r.str(3), r.boolean(4), r.str(5)});
   return one[0];
 }
@@ -128,14 +131,18 @@ void update(Conn& c, const Channel& ch, int64_t now) {
        int64_t{ch.enabled}, ch.connect_timeout_ms, ch.first_byte_timeout_ms, ch.idle_timeout_ms, ch.proxy, now});
 }
 
-void remove(Conn& c, int64_t id) { c.exec("DELETE FROM channels WHERE id = $1", {id}); }
+void remove(Conn& c, int64_t id) {
+  c.exec("DELETE FROM channels WHERE id = $1", {id});
+}
 
 void add_key(Conn& c, int64_t channel_id, const std::string& sealed, const std::string& hint, int64_t now) {
   c.exec("INSERT INTO channel_keys (channel_id, sealed, hint, created_at) VALUES ($1, $2, $3, $4)",
          {channel_id, sealed, hint, now});
 }
 
-void remove_keys(Conn& c, int64_t channel_id) { c.exec("DELETE FROM channel_keys WHERE channel_id = $1", {channel_id}); }
+void remove_keys(Conn& c, int64_t channel_id) {
+  c.exec("DELETE FROM channel_keys WHERE channel_id = $1", {channel_id});
+}
 
 void set_key_enabled(Conn& c, int64_t key_id, bool enabled, const std::string& reason) {
   c.exec("UPDATE channel_keys SET enabled = $2, disabled_reason = $3 WHERE id = $1",
@@ -174,13 +181,16 @@ std::optional<Model> find(Conn& c, const std::string& id) {
 void upsert(Conn& c, const Model& m, int64_t now) {
   c.exec(
       "INSERT INTO models (id, display_name, description, icon, tags, context_length, enabled, created_at, updated_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (id) DO UPDATE SET display_name = "
+      "excluded.display_name, "
       "description = excluded.description, icon = excluded.icon, tags = excluded.tags, "
       "context_length = excluded.context_length, enabled = excluded.enabled, updated_at = excluded.updated_at",
       {m.id, m.display_name, m.description, m.icon, strings_json(m.tags), m.context_length, int64_t{m.enabled}, now});
 }
 
-bool remove(Conn& c, const std::string& id) { return c.exec("DELETE FROM models WHERE id = $1", {id}) > 0; }
+bool remove(Conn& c, const std::string& id) {
+  return c.exec("DELETE FROM models WHERE id = $1", {id}) > 0;
+}
 
 }  // namespace models
 
@@ -296,8 +306,8 @@ std::vector<Message> messages(Conn& c, int64_t conversation_id) {
       {conversation_id});
   std::vector<Message> out;
   for (const auto& r : rows.rows)
-    out.push_back(Message{r.i64(0), r.i64(1), r.str(2), r.str(3), r.str(4), r.i64(5), r.i64(6), r.str(7), r.str(8),
-                          r.i64(9)});
+    out.push_back(
+        Message{r.i64(0), r.i64(1), r.str(2), r.str(3), r.str(4), r.i64(5), r.i64(6), r.str(7), r.str(8), r.i64(9)});
   return out;
 }
 

@@ -16,17 +16,21 @@ std::optional<SessionRecord> find(Conn& c, const std::string& id_hash) {
       "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
       {id_hash});
   if (!row) return std::nullopt;
-  return SessionRecord{row->str(0), row->i64(1),
-                       User{row->i64(2), row->str(3), row->opt_str(4), row->str(5), row->str(6), row->boolean(7),
-                            row->i64(8)}};
+  return SessionRecord{
+      row->str(0), row->i64(1),
+      User{row->i64(2), row->str(3), row->opt_str(4), row->str(5), row->str(6), row->boolean(7), row->i64(8)}};
 }
 
-void remove(Conn& c, const std::string& id_hash) { c.exec("DELETE FROM sessions WHERE id_hash = $1", {id_hash}); }
+void remove(Conn& c, const std::string& id_hash) {
+  c.exec("DELETE FROM sessions WHERE id_hash = $1", {id_hash});
+}
 
 int64_t remove_all_for_user(Conn& c, int64_t user_id, const std::string& keep_hash) {
   return c.exec("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2", {user_id, keep_hash});
 }
 
-int64_t remove_expired(Conn& c, int64_t now) { return c.exec("DELETE FROM sessions WHERE expires_at <= $1", {now}); }
+int64_t remove_expired(Conn& c, int64_t now) {
+  return c.exec("DELETE FROM sessions WHERE expires_at <= $1", {now});
+}
 
 }  // namespace plaza::store::sessions

@@ -15,7 +15,9 @@ void put(Conn& c, const std::string& key, const std::string& value, int64_t now)
       {key, value, now});
 }
 
-void remove(Conn& c, const std::string& key) { c.exec("DELETE FROM settings WHERE key = $1", {key}); }
+void remove(Conn& c, const std::string& key) {
+  c.exec("DELETE FROM settings WHERE key = $1", {key});
+}
 
 }  // namespace plaza::store::settings
 

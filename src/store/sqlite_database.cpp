@@ -91,26 +91,32 @@ class SqliteConn final : public Conn {
     if (it != statements_.end()) return it->second;
     std::string text = to_sqlite_placeholders(sql);
     sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(db_, text.c_str(), static_cast<int>(text.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
-                                nullptr);
+    int rc =
+        sqlite3_prepare_v3(db_, text.c_str(), static_cast<int>(text.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) fail(rc, sql);
     statements_.emplace(std::string(sql), stmt);
     return stmt;
   }
 
   static void bind(sqlite3_stmt* stmt, int index, const Value& v) {
-    if (auto p = std::get_if<int64_t>(&v)) sqlite3_bind_int64(stmt, index, *p);
-    else if (auto p = std::get_if<double>(&v)) sqlite3_bind_double(stmt, index, *p);
+    if (auto p = std::get_if<int64_t>(&v))
+      sqlite3_bind_int64(stmt, index, *p);
+    else if (auto p = std::get_if<double>(&v))
+      sqlite3_bind_double(stmt, index, *p);
     else if (auto p = std::get_if<std::string>(&v))
       sqlite3_bind_text64(stmt, index, p->data(), p->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-    else sqlite3_bind_null(stmt, index);
+    else
+      sqlite3_bind_null(stmt, index);
   }
 
   static Value column(sqlite3_stmt* stmt, int c) {
     switch (sqlite3_column_type(stmt, c)) {
-      case SQLITE_INTEGER: return static_cast<int64_t>(sqlite3_column_int64(stmt, c));
-      case SQLITE_FLOAT: return sqlite3_column_double(stmt, c);
-      case SQLITE_NULL: return kNull;
+      case SQLITE_INTEGER:
+        return static_cast<int64_t>(sqlite3_column_int64(stmt, c));
+      case SQLITE_FLOAT:
+        return sqlite3_column_double(stmt, c);
+      case SQLITE_NULL:
+        return kNull;
       default: {
         const auto* p = reinterpret_cast<const char*>(sqlite3_column_blob(stmt, c));
         return std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, c)));
@@ -174,8 +180,10 @@ class SqliteDatabase final : public Database {
     {
       std::lock_guard lock(mutex_);
       --in_use_;
-      if (conn == writer_.get()) writer_busy_ = false;
-      else idle_readers_.emplace_back(static_cast<SqliteConn*>(conn));
+      if (conn == writer_.get())
+        writer_busy_ = false;
+      else
+        idle_readers_.emplace_back(static_cast<SqliteConn*>(conn));
     }
     cv_.notify_all();
   }

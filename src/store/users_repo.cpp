@@ -9,8 +9,8 @@ namespace {
 constexpr const char* kColumns = "id, username, email, role, user_group, banned, created_at";
 
 User to_user(const Row& r, std::size_t at = 0) {
-  return User{r.i64(at), r.str(at + 1), r.opt_str(at + 2), r.str(at + 3), r.str(at + 4), r.boolean(at + 5),
-              r.i64(at + 6)};
+  return User{r.i64(at),     r.str(at + 1),     r.opt_str(at + 2), r.str(at + 3),
+              r.str(at + 4), r.boolean(at + 5), r.i64(at + 6)};
 }
 
 std::string like_pattern(const std::string& query) {
@@ -25,11 +25,11 @@ std::string like_pattern(const std::string& query) {
 }  // namespace
 
 User create(Conn& c, const NewUser& u, int64_t now) {
-  auto row = c.query_one(std::string("INSERT INTO users (username, username_lower, email, password_hash, role, "
-                                     "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ") +
-                             kColumns,
-                         {u.username, ascii_lower(u.username), u.email ? Value(*u.email) : kNull, u.password_hash,
-                          u.role, now});
+  auto row = c.query_one(
+      std::string("INSERT INTO users (username, username_lower, email, password_hash, role, "
+                  "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ") +
+          kColumns,
+      {u.username, ascii_lower(u.username), u.email ? Value(*u.email) : kNull, u.password_hash, u.role, now});
   return to_user(*row);
 }
 
@@ -40,8 +40,8 @@ std::optional<User> find(Conn& c, int64_t id) {
 }
 
 std::optional<User> find_by_username(Conn& c, const std::string& username) {
-  auto row = c.query_one(std::string("SELECT ") + kColumns + " FROM users WHERE username_lower = $1",
-                         {ascii_lower(username)});
+  auto row =
+      c.query_one(std::string("SELECT ") + kColumns + " FROM users WHERE username_lower = $1", {ascii_lower(username)});
   if (!row) return std::nullopt;
   return to_user(*row);
 }
@@ -79,7 +79,9 @@ void set_banned(Conn& c, int64_t id, bool banned, int64_t now) {
   c.exec("UPDATE users SET banned = $2, updated_at = $3 WHERE id = $1", {id, int64_t{banned ? 1 : 0}, now});
 }
 
-int64_t count_admins(Conn& c) { return c.query_one("SELECT COUNT(*) FROM users WHERE role = 'admin'")->i64(0); }
+int64_t count_admins(Conn& c) {
+  return c.query_one("SELECT COUNT(*) FROM users WHERE role = 'admin'")->i64(0);
+}
 
 std::vector<User> list(Conn& c, const std::string& query, int64_t offset, int64_t limit) {
   auto result = c.query(std::string("SELECT ") + kColumns +

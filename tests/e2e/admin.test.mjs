@@ -39,7 +39,7 @@ test('first admin sets up the site and manages users', { timeout: 120_000 }, asy
   await bob.page.getByTestId('field-password').fill(password);
   await bob.page.getByTestId('field-confirm').fill(password);
   await bob.page.getByTestId('register-submit').click();
-  await bob.page.waitForURL(`${site.url}/keys`);
+  await bob.page.waitForURL(`${site.url}/chat`);
   await bob.page.goto(`${site.url}/admin/users`);
   await bob.page.getByTestId('admin-forbidden').waitFor();
 

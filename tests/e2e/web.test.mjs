@@ -32,7 +32,7 @@ async function signUp(page, username) {
   await page.getByTestId('field-password').fill(password);
   await page.getByTestId('field-confirm').fill(password);
   await page.getByTestId('register-submit').click();
-  await page.waitForURL(`${site.url}/keys`);
+  await page.waitForURL(`${site.url}/chat`);
 }
 
 describe('web', { timeout: 120_000 }, () => {
@@ -65,13 +65,19 @@ describe('web', { timeout: 120_000 }, () => {
     await page.getByTestId('field-password').fill(password);
     await page.getByTestId('field-confirm').fill(password);
     await page.getByTestId('register-submit').click();
-    await page.waitForURL(`${site.url}/keys`);
+    await page.waitForURL(`${site.url}/chat`);
     assert.equal(await page.getByTestId('current-user').textContent(), username);
 
-    // Only the areas that exist are in the navigation; a plain user has no admin entry.
+    // Only the areas that exist are in the navigation, the chat first; a plain user has no
+    // admin entry. With no channel yet, the chat says so (without the admin's link).
     const navText = await page.getByTestId('main-nav').textContent();
-    for (const absent of ['Chat', 'Square', 'Studio', 'Wallet']) assert.ok(!navText.includes(absent), absent);
+    for (const absent of ['Square', 'Studio', 'Wallet']) assert.ok(!navText.includes(absent), absent);
+    assert.equal(await page.getByTestId('main-nav').locator('a').first().getAttribute('data-testid'), 'nav-chat');
     assert.equal(await page.getByTestId('nav-admin').count(), 0);
+    await page.getByTestId('no-models').waitFor();
+    assert.equal(await page.getByTestId('no-models-add-channel').count(), 0);
+    await page.getByTestId('nav-keys').click();
+    await page.waitForURL(`${site.url}/keys`);
 
     // Sign out, then back in (a wrong password first).
     await page.getByTestId('sign-out').click();
@@ -194,7 +200,7 @@ describe('web', { timeout: 120_000 }, () => {
     await page.getByTestId('field-username').fill(username);
     await page.getByTestId('field-password').fill(newPassword);
     await page.getByTestId('login-submit').click();
-    await page.waitForURL(`${site.url}/keys`);
+    await page.waitForURL(`${site.url}/chat`);
 
     assert.deepEqual(errors, []);
     await context.close();
@@ -206,7 +212,7 @@ describe('web', { timeout: 120_000 }, () => {
     await signUp(page, username);
 
     const noSideScroll = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
-    assert.ok(await noSideScroll(), 'keys page fits 375px');
+    assert.ok(await noSideScroll(), 'chat page fits 375px');
 
     // The links collapse into a menu.
     assert.ok(!(await page.getByTestId('nav-account').isVisible()), 'links are hidden behind the menu');

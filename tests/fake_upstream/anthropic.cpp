@@ -22,7 +22,9 @@ std::string event(std::string_view name, std::string_view data) {
   return out;
 }
 
-std::string tool_use_id(const Answer& a) { return "toolu_fake_" + a.id.substr(a.id.rfind('_') + 1); }
+std::string tool_use_id(const Answer& a) {
+  return "toolu_fake_" + a.id.substr(a.id.rfind('_') + 1);
+}
 
 class Anthropic final : public Dialect {
  public:
@@ -103,8 +105,9 @@ class Anthropic final : public Dialect {
       block += R"(,"input":{}}})";
       s.events.push_back(event("content_block_start", block));
     } else {
-      s.events.push_back(event("content_block_start",
-                               R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})"));
+      s.events.push_back(
+          event("content_block_start",
+                R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})"));
     }
     s.events.push_back(event("ping", R"({"type":"ping"})"));
     s.first_piece = s.events.size();
@@ -133,14 +136,28 @@ class Anthropic final : public Dialect {
   std::string error_body(int status, std::string_view message) const override {
     std::string_view type = "api_error";
     switch (status) {
-      case 400: type = "invalid_request_error"; break;
-      case 401: type = "authentication_error"; break;
-      case 403: type = "permission_error"; break;
-      case 404: type = "not_found_error"; break;
-      case 413: type = "request_too_large"; break;
-      case 429: type = "rate_limit_error"; break;
+      case 400:
+        type = "invalid_request_error";
+        break;
+      case 401:
+        type = "authentication_error";
+        break;
+      case 403:
+        type = "permission_error";
+        break;
+      case 404:
+        type = "not_found_error";
+        break;
+      case 413:
+        type = "request_too_large";
+        break;
+      case 429:
+        type = "rate_limit_error";
+        break;
       case 503:
-      case 529: type = "overloaded_error"; break;
+      case 529:
+        type = "overloaded_error";
+        break;
       default:
         if (status < 500) type = "invalid_request_error";
     }

@@ -99,10 +99,18 @@ Plan make_plan(const Scenario& sc, std::size_t pieces) {
   Plan p;
   p.kind = sc.kind;
   switch (sc.kind) {
-    case Kind::slow: p.delay = milliseconds(sc.int_param("delay_ms", 50, 0, kMaxDelayMs)); break;
-    case Kind::delay: p.delay = milliseconds(sc.int_param("delay_ms", 1000, 0, kMaxDelayMs)); break;
-    case Kind::stall: p.after = static_cast<std::size_t>(sc.int_param("after", 1, 0, kMaxChunks)); break;
-    case Kind::reset_mid_stream: p.after = static_cast<std::size_t>(sc.int_param("after", 3, 0, kMaxChunks)); break;
+    case Kind::slow:
+      p.delay = milliseconds(sc.int_param("delay_ms", 50, 0, kMaxDelayMs));
+      break;
+    case Kind::delay:
+      p.delay = milliseconds(sc.int_param("delay_ms", 1000, 0, kMaxDelayMs));
+      break;
+    case Kind::stall:
+      p.after = static_cast<std::size_t>(sc.int_param("after", 1, 0, kMaxChunks));
+      break;
+    case Kind::reset_mid_stream:
+      p.after = static_cast<std::size_t>(sc.int_param("after", 3, 0, kMaxChunks));
+      break;
     case Kind::malformed_sse:
       p.after = static_cast<std::size_t>(sc.int_param("after", static_cast<int64_t>(pieces / 2), 0, kMaxChunks));
       break;
@@ -111,7 +119,8 @@ Plan make_plan(const Scenario& sc, std::size_t pieces) {
       p.message = sc.param("message").value_or("fake upstream error " + std::to_string(p.status));
       p.retry_after = sc.param("retry_after").value_or(p.status == 429 ? "1" : "");
       break;
-    default: break;
+    default:
+      break;
   }
   p.after = std::min(p.after, pieces);
   return p;
@@ -194,13 +203,14 @@ asio::awaitable<Response> send_body(Request* req, FakeState* st, const Dialect* 
       out->abort();
       co_return Response::streamed(200, false);
     case Kind::stall:
-      if (!co_await out->start(200, json) || !co_await out->write(body.substr(0, body.size() / 2)))
-        co_return gone();
+      if (!co_await out->start(200, json) || !co_await out->write(body.substr(0, body.size() / 2))) co_return gone();
       co_await out->client_closed();
       ++stats.responses_client_closed;
       co_return Response::streamed(200, false);
-    case Kind::malformed_sse: co_return Response::json(200, body.substr(0, body.size() / 2));
-    default: co_return Response::json(200, std::move(body));
+    case Kind::malformed_sse:
+      co_return Response::json(200, body.substr(0, body.size() / 2));
+    default:
+      co_return Response::json(200, std::move(body));
   }
 }
 
@@ -212,8 +222,7 @@ asio::awaitable<Response> handle_chat(Request* req, FakeState* st, const Dialect
     std::string_view key = req->header("x-api-key");
     if (key.empty()) co_return error(*d, 401, "x-api-key header is required");
     if (!st->options.require_keys.empty() && !has_key(*st, key)) co_return error(*d, 401, "invalid x-api-key");
-    if (req->header("anthropic-version").empty())
-      co_return error(*d, 400, "anthropic-version: header is required");
+    if (req->header("anthropic-version").empty()) co_return error(*d, 400, "anthropic-version: header is required");
   } else if (!st->options.require_keys.empty() && !has_key(*st, bearer(*req))) {
     co_return error(*d, 401, "Incorrect API key provided.");
   }
@@ -228,8 +237,10 @@ asio::awaitable<Response> handle_chat(Request* req, FakeState* st, const Dialect
   try {
     c = d->read(parsed.get_object());
     std::string_view header = req->header("x-fake-scenario");
-    if (!header.empty()) sc = parse_spec(header);
-    else if (auto directive = find_directive(c.last_user_text)) sc = parse_spec(*directive);
+    if (!header.empty())
+      sc = parse_spec(header);
+    else if (auto directive = find_directive(c.last_user_text))
+      sc = parse_spec(*directive);
     a = make_answer(*st, *d, c, sc);
     p = make_plan(sc, a.pieces.size());
   } catch (const std::invalid_argument& e) {
@@ -260,9 +271,13 @@ asio::awaitable<Response> handle_not_found(Request* req, FakeState* st) {
   co_return error(openai_dialect(), 404, "no such path on the fake upstream: " + req->path);
 }
 
-asio::awaitable<Response> handle_requests(FakeState* st) { co_return Response::json(200, st->recorder.to_json()); }
+asio::awaitable<Response> handle_requests(FakeState* st) {
+  co_return Response::json(200, st->recorder.to_json());
+}
 
-asio::awaitable<Response> handle_stats(FakeState* st) { co_return Response::json(200, st->stats.to_json()); }
+asio::awaitable<Response> handle_stats(FakeState* st) {
+  co_return Response::json(200, st->stats.to_json());
+}
 
 asio::awaitable<Response> handle_reset(FakeState* st) {
   st->recorder.clear();

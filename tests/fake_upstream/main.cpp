@@ -1,7 +1,7 @@
 // plaza-fake-upstream: a scripted OpenAI/Anthropic upstream for tests and benchmarks. Scenarios are
 // described in scenario.hpp and in tests/fake_upstream/fake.mjs, which starts it for node tests.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <iostream>
 

@@ -19,11 +19,13 @@ std::string joined(const std::vector<std::string>& pieces) {
 
 std::string usage_json(const Answer& a) {
   auto completion = static_cast<int64_t>(a.pieces.size());
-  return fmt::format(R"({{"prompt_tokens":{},"completion_tokens":{},"total_tokens":{}}})", a.prompt_tokens,
-                     completion, a.prompt_tokens + completion);
+  return fmt::format(R"({{"prompt_tokens":{},"completion_tokens":{},"total_tokens":{}}})", a.prompt_tokens, completion,
+                     a.prompt_tokens + completion);
 }
 
-std::string tool_call_id(const Answer& a) { return "call_" + a.id.substr(a.id.rfind('-') + 1); }
+std::string tool_call_id(const Answer& a) {
+  return "call_" + a.id.substr(a.id.rfind('-') + 1);
+}
 
 class OpenAi final : public Dialect {
  public:
@@ -131,9 +133,15 @@ class OpenAi final : public Dialect {
     std::string_view type = "invalid_request_error";
     std::string_view code = "null";
     switch (status) {
-      case 401: code = R"("invalid_api_key")"; break;
-      case 403: code = R"("unsupported_country_region_territory")"; break;
-      case 404: code = R"("model_not_found")"; break;
+      case 401:
+        code = R"("invalid_api_key")";
+        break;
+      case 403:
+        code = R"("unsupported_country_region_territory")";
+        break;
+      case 404:
+        code = R"("model_not_found")";
+        break;
       case 429:
         type = "requests";
         code = R"("rate_limit_exceeded")";

@@ -27,7 +27,9 @@ constexpr NamedKind kKinds[] = {
     {"tool_call", Kind::tool_call},
 };
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 }  // namespace
 

@@ -18,11 +18,10 @@ void Stats::reset() {
 }
 
 std::string Stats::to_json() const {
-  return fmt::format(
-      R"({{"requests":{},"streams_started":{},"streams_completed":{},"streams_client_closed":{},)"
-      R"("streams_aborted":{},"responses_client_closed":{},"open_streams":{},"in_flight":{}}})",
-      requests.load(), streams_started.load(), streams_completed.load(), streams_client_closed.load(),
-      streams_aborted.load(), responses_client_closed.load(), open_streams.load(), in_flight.load());
+  return fmt::format(R"({{"requests":{},"streams_started":{},"streams_completed":{},"streams_client_closed":{},)"
+                     R"("streams_aborted":{},"responses_client_closed":{},"open_streams":{},"in_flight":{}}})",
+                     requests.load(), streams_started.load(), streams_completed.load(), streams_client_closed.load(),
+                     streams_aborted.load(), responses_client_closed.load(), open_streams.load(), in_flight.load());
 }
 
 void Recorder::record(const http::Request& req) {

@@ -24,10 +24,10 @@ struct Stats {
   std::atomic<int64_t> requests{0};
   std::atomic<int64_t> streams_started{0};
   std::atomic<int64_t> streams_completed{0};
-  std::atomic<int64_t> streams_client_closed{0};  // the client went away before the stream ended
-  std::atomic<int64_t> streams_aborted{0};        // ended by a fault scenario (close or reset)
+  std::atomic<int64_t> streams_client_closed{0};    // the client went away before the stream ended
+  std::atomic<int64_t> streams_aborted{0};          // ended by a fault scenario (close or reset)
   std::atomic<int64_t> responses_client_closed{0};  // the same for non-streamed answers (delay, stall)
-  std::atomic<int64_t> open_streams{0};           // gauges: not cleared by reset
+  std::atomic<int64_t> open_streams{0};             // gauges: not cleared by reset
   std::atomic<int64_t> in_flight{0};
 
   void reset();

@@ -4,14 +4,17 @@ import { useI18n } from './i18n';
 import { useAuth } from './lib/auth';
 import { Link, Navigate, useRouter } from './lib/router';
 import { AccountPage } from './pages/AccountPage';
+import { AdminChannelsPage } from './pages/AdminChannelsPage';
+import { AdminModelsPage } from './pages/AdminModelsPage';
 import { AdminUsersPage } from './pages/AdminUsersPage';
+import { ChatPage } from './pages/ChatPage';
 import { KeysPage } from './pages/KeysPage';
 import { LoginPage } from './pages/LoginPage';
 import { RegisterPage } from './pages/RegisterPage';
 import { SetupPage } from './pages/SetupPage';
 
-/** Where signed-in people land; becomes the chat once it exists. */
-export const homePath = '/keys';
+/** Where signed-in people land. */
+export const homePath = '/chat';
 
 function Loading() {
   const { t } = useI18n();
@@ -58,6 +61,14 @@ function NotFound() {
 function Routes() {
   const { pathname } = useRouter();
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
+  const chat = /^\/chat(?:\/([^/]+))?$/.exec(path);
+  if (chat) {
+    return (
+      <RequireAuth>
+        <ChatPage routeId={chat[1] ? decodeURIComponent(chat[1]) : null} />
+      </RequireAuth>
+    );
+  }
   switch (path) {
     case '/':
       return (
@@ -91,10 +102,23 @@ function Routes() {
           <KeysPage />
         </RequireAuth>
       );
+    case '/admin':
     case '/admin/users':
       return (
         <RequireAuth>
           <AdminUsersPage />
+        </RequireAuth>
+      );
+    case '/admin/channels':
+      return (
+        <RequireAuth>
+          <AdminChannelsPage />
+        </RequireAuth>
+      );
+    case '/admin/models':
+      return (
+        <RequireAuth>
+          <AdminModelsPage />
         </RequireAuth>
       );
     default:

@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { useI18n } from '../i18n';
 
 interface Props {
@@ -16,6 +16,7 @@ interface Props {
 export function ConfirmDialog({ open, title, body, confirmLabel, danger, busy, onConfirm, onCancel }: Props) {
   const { t } = useI18n();
   const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
 
   useEffect(() => {
     const d = ref.current;
@@ -28,14 +29,14 @@ export function ConfirmDialog({ open, title, body, confirmLabel, danger, busy, o
     <dialog
       ref={ref}
       className="dialog"
-      aria-labelledby="confirm-title"
+      aria-labelledby={titleId}
       data-testid="confirm-dialog"
       onCancel={(e) => {
         e.preventDefault();
         onCancel();
       }}
     >
-      <h2 id="confirm-title">{title}</h2>
+      <h2 id={titleId}>{title}</h2>
       <div className="dialog-body">{body}</div>
       <div className="dialog-actions">
         <button type="button" className="button secondary" onClick={onCancel} data-testid="confirm-cancel">

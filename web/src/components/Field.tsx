@@ -1,4 +1,4 @@
-import type { ChangeEvent, InputHTMLAttributes, ReactNode } from 'react';
+import type { ChangeEvent, InputHTMLAttributes, ReactNode, TextareaHTMLAttributes } from 'react';
 import { useI18n } from '../i18n';
 
 interface FieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, 'onChange' | 'value' | 'name'> {
@@ -29,6 +29,49 @@ export function Field({ name, label, error, hint, optional, ...input }: FieldPro
         aria-describedby={describedBy || undefined}
         data-testid={`field-${name}`}
         {...input}
+      />
+      {hint && !error && (
+        <p className="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p className="field-error" id={`${id}-error`} data-testid={`error-${name}`}>
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+interface TextAreaFieldProps extends Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'onChange' | 'value' | 'name'> {
+  name: string;
+  label: string;
+  value: string;
+  onChange: (e: ChangeEvent<HTMLTextAreaElement>) => void;
+  error?: string;
+  hint?: ReactNode;
+  optional?: boolean;
+}
+
+/** Field's multi-line sibling (same ids and test ids). */
+export function TextAreaField({ name, label, error, hint, optional, ...area }: TextAreaFieldProps) {
+  const { t } = useI18n();
+  const id = `f-${name}`;
+  const describedBy = [error ? `${id}-error` : null, hint ? `${id}-hint` : null].filter(Boolean).join(' ');
+  return (
+    <div className={`field${error ? ' has-error' : ''}`}>
+      <label htmlFor={id}>
+        {label}
+        {optional && <span className="optional"> ({t('field.optional')})</span>}
+      </label>
+      <textarea
+        id={id}
+        name={name}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy || undefined}
+        data-testid={`field-${name}`}
+        {...area}
       />
       {hint && !error && (
         <p className="hint" id={`${id}-hint`}>

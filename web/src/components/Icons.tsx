@@ -41,3 +41,55 @@ export const LogoMark = () => (
     <circle cx="17" cy="13" r="1.8" fill="var(--accent)" />
   </svg>
 );
+export const CheckIcon = () => (
+  <svg {...common}>
+    <path d="M20 6L9 17l-5-5" />
+  </svg>
+);
+export const PlusIcon = () => (
+  <svg {...common}>
+    <path d="M12 5v14M5 12h14" />
+  </svg>
+);
+export const TrashIcon = () => (
+  <svg {...common}>
+    <path d="M3 6h18M8 6V4a2 2 0 0 1 2-2h4a2 2 0 0 1 2 2v2M19 6l-1 14a2 2 0 0 1-2 2H8a2 2 0 0 1-2-2L5 6" />
+  </svg>
+);
+export const EditIcon = () => (
+  <svg {...common}>
+    <path d="M12 20h9M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4z" />
+  </svg>
+);
+export const StopIcon = () => (
+  <svg {...common}>
+    <rect x="6" y="6" width="12" height="12" rx="2" fill="currentColor" />
+  </svg>
+);
+export const SendIcon = () => (
+  <svg {...common}>
+    <path d="M12 19V5M5 12l7-7 7 7" />
+  </svg>
+);
+export const RefreshIcon = () => (
+  <svg {...common}>
+    <path d="M21 12a9 9 0 1 1-3-6.7L21 8M21 3v5h-5" />
+  </svg>
+);
+export const SidebarIcon = () => (
+  <svg {...common}>
+    <rect x="3" y="4" width="18" height="16" rx="2" />
+    <path d="M9 4v16" />
+  </svg>
+);
+export const ChatIcon = () => (
+  <svg {...common}>
+    <path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z" />
+  </svg>
+);
+export const SparkIcon = () => (
+  <svg {...common}>
+    <path d="M12 3l1.9 5.1L19 10l-5.1 1.9L12 17l-1.9-5.1L5 10l5.1-1.9z" />
+    <path d="M19 17l.8 2.2L22 20l-2.2.8L19 23l-.8-2.2L16 20l2.2-.8z" />
+  </svg>
+);

@@ -11,13 +11,17 @@ interface NavItem {
   label: MessageKey;
   testId: string;
   admin?: boolean;
+  /** The path prefix the item stands for, when wider than `to`. */
+  match?: string;
 }
 
-// Only areas that exist are listed; chat, square, studio and wallet join as they are built.
+// Only areas that exist are listed; square, studio and wallet join as they are built.
+// Admin groups users, channels and models (tabs on the admin pages).
 const navItems: NavItem[] = [
+  { to: '/chat', label: 'nav.chat', testId: 'nav-chat' },
   { to: '/keys', label: 'nav.keys', testId: 'nav-keys' },
   { to: '/account', label: 'nav.account', testId: 'nav-account' },
-  { to: '/admin/users', label: 'nav.admin', testId: 'nav-admin', admin: true },
+  { to: '/admin/users', label: 'nav.admin', testId: 'nav-admin', admin: true, match: '/admin' },
 ];
 
 function LangButton() {
@@ -79,6 +83,8 @@ export function Layout({ children }: { children: ReactNode }) {
   }, [menuOpen]);
 
   const items = user ? navItems.filter((i) => !i.admin || user.role === 'admin') : [];
+  // The chat fills the window, so the bar spans it too.
+  const full = !!user && /^\/chat(\/|$)/.test(pathname);
 
   // Signing out leaves the guarded page, whose guard then sends us to /login.
   const doSignOut = () => void signOut();
@@ -88,7 +94,7 @@ export function Layout({ children }: { children: ReactNode }) {
       <a className="skip-link" href="#main">
         {t('nav.skip')}
       </a>
-      <header className="topbar">
+      <header className={`topbar${full ? ' full' : ''}`}>
         <div className="topbar-inner" ref={menuRef}>
           <Link to="/" className="brand" data-testid="brand">
             <LogoMark />
@@ -105,7 +111,7 @@ export function Layout({ children }: { children: ReactNode }) {
               <ul>
                 {items.map((i) => (
                   <li key={i.to}>
-                    <NavLink to={i.to} data-testid={i.testId}>
+                    <NavLink to={i.to} match={i.match} data-testid={i.testId}>
                       {t(i.label)}
                     </NavLink>
                   </li>
@@ -155,7 +161,7 @@ export function Layout({ children }: { children: ReactNode }) {
           </div>
         </div>
       </header>
-      <main id="main" className="main">
+      <main id="main" className={`main${full ? ' full' : ''}`}>
         {children}
       </main>
     </div>

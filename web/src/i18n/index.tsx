@@ -93,6 +93,12 @@ export function useI18n(): I18nValue {
   return v;
 }
 
+/** `t` from the provider, or English when rendered without one (unit tests, server rendering). */
+export function useT(): TFunction {
+  const v = useContext(I18nContext);
+  return v ? v.t : (key, params) => translate('en', key, params);
+}
+
 export type { MessageKey };
 
 /** Sets the tab title for a page, in the current language. */

@@ -72,7 +72,7 @@ let lastCsrfToken: string | null = null;
 export function rememberCsrfToken(token: string | null | undefined) {
   lastCsrfToken = token ?? null;
 }
-function csrfToken(): string | null {
+export function csrfToken(): string | null {
   const fromCookie = typeof document !== 'undefined' ? readCookie(document.cookie, csrfCookieName) : null;
   return fromCookie || lastCsrfToken;
 }
@@ -82,6 +82,9 @@ let onUnauthorized: UnauthorizedListener | null = null;
 /** Called when a request that needed a session got 401 (the session ended elsewhere). */
 export function setUnauthorizedListener(l: UnauthorizedListener | null) {
   onUnauthorized = l;
+}
+export function notifyUnauthorized() {
+  onUnauthorized?.();
 }
 
 export async function parseError(res: Response): Promise<ApiError> {
@@ -137,6 +140,101 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+export type Id = number | string;
+
+export interface ChatModel {
+  id: string;
+  name: string;
+  description: string;
+  icon: string;
+  context_length: number;
+}
+
+export interface Conversation {
+  id: Id;
+  title: string;
+  model: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export type MessageStatus = 'ok' | 'error' | 'cancelled';
+
+export interface Message {
+  id: Id;
+  role: 'user' | 'assistant';
+  content: string;
+  model: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  status: MessageStatus;
+  created_at: number;
+}
+
+export type ChannelType = 'openai' | 'anthropic';
+
+export interface ChannelKey {
+  id: Id;
+  hint: string;
+  enabled: boolean;
+  disabled_reason: string;
+}
+
+export interface Channel {
+  id: Id;
+  type: ChannelType;
+  name: string;
+  base_url: string;
+  models: { model: string; upstream: string }[];
+  groups: string[];
+  priority: number;
+  weight: number;
+  enabled: boolean;
+  auto_disabled: boolean;
+  disabled_reason: string;
+  connect_timeout_ms: number;
+  first_byte_timeout_ms: number;
+  idle_timeout_ms: number;
+  keys: ChannelKey[];
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ChannelInput {
+  type?: ChannelType;
+  name?: string;
+  base_url?: string;
+  keys?: string[];
+  models?: (string | { model: string; upstream: string })[];
+  groups?: string[];
+  priority?: number;
+  weight?: number;
+  enabled?: boolean;
+  connect_timeout_ms?: number;
+  first_byte_timeout_ms?: number;
+  idle_timeout_ms?: number;
+}
+
+export interface ChannelTest {
+  ok: boolean;
+  latency_ms: number;
+  status: number;
+  model: string;
+  error: string;
+}
+
+export interface CatalogueModel {
+  id: string;
+  display_name: string;
+  description: string;
+  icon: string;
+  tags: string[];
+  context_length: number;
+  enabled: boolean;
+}
+
+const enc = (id: Id | string) => encodeURIComponent(String(id));
+
 export const api = {
   setupStatus: () => request<{ needed: boolean }>('GET', '/api/setup', { expectUnauthorized: true }),
   setup: (b: { token: string; username: string; password: string; email?: string }) =>
@@ -161,4 +259,24 @@ export const api = {
     ),
   updateUser: (id: User['id'], b: { role?: User['role']; group?: string; banned?: boolean }) =>
     request<{ user: User }>('PATCH', `/api/admin/users/${encodeURIComponent(String(id))}`, { body: b }),
+
+  models: () => request<{ models: ChatModel[] }>('GET', '/api/models'),
+  listConversations: () => request<{ conversations: Conversation[] }>('GET', '/api/conversations'),
+  getConversation: (id: Id) =>
+    request<{ conversation: Conversation; messages: Message[] }>('GET', `/api/conversations/${enc(id)}`),
+  renameConversation: (id: Id, title: string) =>
+    request<{ conversation: Conversation }>('PATCH', `/api/conversations/${enc(id)}`, { body: { title } }),
+  deleteConversation: (id: Id) => request<void>('DELETE', `/api/conversations/${enc(id)}`),
+  clearConversations: () => request<void>('DELETE', '/api/conversations'),
+
+  listChannels: () => request<{ channels: Channel[] }>('GET', '/api/admin/channels'),
+  createChannel: (b: ChannelInput) => request<{ channel: Channel }>('POST', '/api/admin/channels', { body: b }),
+  updateChannel: (id: Id, b: ChannelInput) =>
+    request<{ channel: Channel }>('PATCH', `/api/admin/channels/${enc(id)}`, { body: b }),
+  deleteChannel: (id: Id) => request<void>('DELETE', `/api/admin/channels/${enc(id)}`),
+  testChannel: (id: Id) => request<ChannelTest>('POST', `/api/admin/channels/${enc(id)}/test`),
+  enableChannel: (id: Id) => request<{ channel: Channel }>('POST', `/api/admin/channels/${enc(id)}/enable`),
+  listCatalogue: () => request<{ models: CatalogueModel[] }>('GET', '/api/admin/models'),
+  putModel: (id: string, b: Omit<CatalogueModel, 'id'>) => request<unknown>('PUT', `/api/admin/models/${enc(id)}`, { body: b }),
+  deleteModel: (id: string) => request<void>('DELETE', `/api/admin/models/${enc(id)}`),
 };

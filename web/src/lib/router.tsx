@@ -63,6 +63,7 @@ export function useQuery(): URLSearchParams {
 }
 
 type LinkProps = AnchorHTMLAttributes<HTMLAnchorElement> & { to: string };
+type NavLinkProps = LinkProps & { /** Path prefix that marks the link active (defaults to `to`). */ match?: string };
 
 export function Link({ to, onClick, ...rest }: LinkProps) {
   const { navigate } = useRouter();
@@ -75,9 +76,10 @@ export function Link({ to, onClick, ...rest }: LinkProps) {
   return <a href={to} onClick={handle} {...rest} />;
 }
 
-export function NavLink({ to, className, ...rest }: LinkProps) {
+export function NavLink({ to, match, className, ...rest }: NavLinkProps) {
   const { pathname } = useRouter();
-  const active = pathname === to || pathname.startsWith(to + '/');
+  const base = match ?? to;
+  const active = pathname === base || pathname.startsWith(base + '/');
   return (
     <Link
       to={to}

@@ -1,6 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import {
   expiryFromDateInput,
+  formatChannelModels,
+  parseChannelModels,
+  parseKeyLines,
+  validateChannelKeys,
+  validateChannelModels,
+  validateHttpUrl,
+  validateInt,
   parseModelList,
   validateConfirm,
   validateEmail,
@@ -79,5 +86,38 @@ describe('expiry dates', () => {
     expect(validateExpiry('2030-06-14', now)).toBe('validate.expiryPast');
     expect(validateExpiry('2030-06-15', now)).toBeNull(); // still usable until the day ends
     expect(validateExpiry('2030-06-16', now)).toBeNull();
+  });
+});
+
+describe('channel form helpers', () => {
+  test('keys are one per line', () => {
+    expect(parseKeyLines(' sk-a \n\nsk-b\r\nsk-a\n')).toEqual(['sk-a', 'sk-b']);
+    expect(validateChannelKeys('', true)).toBe('validate.keysRequired');
+    expect(validateChannelKeys('', false)).toBeNull();
+    expect(validateChannelKeys('sk a', false)).toBe('validate.keysSpaces');
+  });
+  test('models, with public=upstream aliases', () => {
+    expect(parseChannelModels('gpt-4o\nfast = gpt-4o-mini, claude,gpt-4o\nsame=same')).toEqual([
+      'gpt-4o',
+      { model: 'fast', upstream: 'gpt-4o-mini' },
+      'claude',
+      'same',
+    ]);
+    expect(formatChannelModels([{ model: 'a', upstream: '' }, { model: 'b', upstream: 'c' }])).toBe('a\nb=c');
+    expect(validateChannelModels('')).toBe('validate.modelsRequired');
+    expect(validateChannelModels('=x')).toBe('validate.models');
+    expect(validateChannelModels('gpt 4')).toBe('validate.models');
+    expect(validateChannelModels('gpt-4o')).toBeNull();
+  });
+  test('urls and numbers', () => {
+    expect(validateHttpUrl('https://api.openai.com/v1')).toBeNull();
+    expect(validateHttpUrl('http://127.0.0.1:9/v1')).toBeNull();
+    expect(validateHttpUrl('ftp://x')).toBe('validate.url');
+    expect(validateHttpUrl('')).toBe('validate.required');
+    expect(validateInt('', 1, 10)).toBeNull();
+    expect(validateInt('', 1, 10, true)).toBe('validate.required');
+    expect(validateInt('1.5', 1, 10)).toBe('validate.integer');
+    expect(validateInt('11', 1, 10)).toBe('validate.range');
+    expect(validateInt('-3', -5, 10)).toBeNull();
   });
 });

@@ -66,3 +66,77 @@ export function validateExpiry(v: string, nowSeconds: number): Check {
   if (at === null) return 'validate.required';
   return at > nowSeconds ? null : 'validate.expiryPast';
 }
+
+/** One secret per line (blank lines ignored), duplicates dropped. */
+export function parseKeyLines(v: string): string[] {
+  const out: string[] = [];
+  for (const line of v.split(/\r?\n/)) {
+    const s = line.trim();
+    if (s && !out.includes(s)) out.push(s);
+  }
+  return out;
+}
+
+export function validateChannelKeys(v: string, required: boolean): Check {
+  const keys = parseKeyLines(v);
+  if (keys.length === 0) return required ? 'validate.keysRequired' : null;
+  if (keys.length > 100) return 'validate.keysTooMany';
+  return keys.some((k) => /\s/.test(k) || k.length > 1024) ? 'validate.keysSpaces' : null;
+}
+
+export type ChannelModelEntry = string | { model: string; upstream: string };
+
+/**
+ * Models a channel serves, one per line or comma separated; "name=upstream" offers the upstream's
+ * model under another public name.
+ */
+export function parseChannelModels(v: string): ChannelModelEntry[] {
+  const out: ChannelModelEntry[] = [];
+  const seen = new Set<string>();
+  for (const part of v.split(/[,，\n]/)) {
+    const s = part.trim();
+    if (!s) continue;
+    const eq = s.indexOf('=');
+    const model = (eq < 0 ? s : s.slice(0, eq)).trim();
+    const upstream = eq < 0 ? '' : s.slice(eq + 1).trim();
+    if (seen.has(model)) continue;
+    seen.add(model);
+    out.push(upstream && upstream !== model ? { model, upstream } : model);
+  }
+  return out;
+}
+
+export function formatChannelModels(models: { model: string; upstream: string }[]): string {
+  return models.map((m) => (m.upstream && m.upstream !== m.model ? `${m.model}=${m.upstream}` : m.model)).join('\n');
+}
+
+export function validateChannelModels(v: string): Check {
+  const models = parseChannelModels(v);
+  if (models.length === 0) return 'validate.modelsRequired';
+  for (const m of models) {
+    const [name, up] = typeof m === 'string' ? [m, ''] : [m.model, m.upstream];
+    if (!name || /\s/.test(name) || /\s/.test(up) || name.length > 128 || up.length > 128) return 'validate.models';
+  }
+  return null;
+}
+
+export function validateHttpUrl(v: string): Check {
+  const s = v.trim();
+  if (!s) return 'validate.required';
+  if (!/^https?:\/\/[^\s/]+/i.test(s) || /\s/.test(s)) return 'validate.url';
+  return null;
+}
+
+/** An optional whole number within [min, max]; empty passes unless required. */
+export function validateInt(v: string, min: number, max: number, required = false): Check {
+  const s = v.trim();
+  if (!s) return required ? 'validate.required' : null;
+  if (!/^-?\d+$/.test(s)) return 'validate.integer';
+  const n = Number(s);
+  return n >= min && n <= max ? null : 'validate.range';
+}
+
+/** "a, b" → ["a","b"] for groups and tags. */
+export function parseList(v: string): string[] {
+  return parseModelList(v);
+}

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { AdminTabs } from '../components/AdminTabs';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Alert } from '../components/Field';
 import { useI18n, useTitle } from '../i18n';
@@ -103,6 +104,7 @@ export function AdminUsersPage() {
 
   return (
     <section className="page wide" data-testid="admin-users-page">
+      <AdminTabs />
       <header className="page-header row">
         <h1>{t('admin.title')}</h1>
         {data && <span className="muted" data-testid="users-total">{total === 1 ? t('admin.totalOne') : t('admin.total', { count: total })}</span>}

@@ -1,0 +1,453 @@
+// The chat end to end: an admin adds a channel pointing at the scripted fake upstream through
+// the Channels page, tests it, names the model in the catalogue, then chats — streaming, stop
+// (the upstream request is cancelled), regenerate, edit and resend, reload, markdown with code
+// blocks, HTML that must stay text, an upstream failure, rename, delete, clear all — on a
+// desktop and on a phone, in English and Chinese.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startFake } from '../fake_upstream/fake.mjs';
+import { startPlaza } from '../lib/server.mjs';
+import { launchBrowser, shot, uniqueName, watchErrors } from './helpers.mjs';
+
+let fake;
+let plaza;
+let chrome;
+
+before(async () => {
+  fake = await startFake({ requireKeys: ['sk-up'] });
+  plaza = await startPlaza({ backend: 'sqlite' });
+  plaza.cli('admin', 'create', '--username', 'admin', '--password', 'admin-password');
+  chrome = await launchBrowser();
+});
+
+after(async () => {
+  await chrome?.close();
+  await plaza?.stop();
+  await fake?.stop();
+});
+
+async function newPage(options = {}) {
+  const context = await chrome.browser.newContext({ locale: 'en-US', colorScheme: 'light', viewport: { width: 1280, height: 860 }, ...options });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const errors = watchErrors(page);
+  // A script running from an answer would most likely show itself with a dialog.
+  page.on('dialog', (d) => {
+    errors.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  return { context, page, errors };
+}
+
+async function signIn(page, username, password) {
+  await page.goto(`${plaza.url}/login`);
+  await page.getByTestId('field-username').fill(username);
+  await page.getByTestId('field-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.waitForURL(`${plaza.url}/chat`);
+}
+
+const messages = (page) => page.getByTestId('chat-messages').getByTestId('message');
+const lastAnswer = (page) => page.locator('[data-testid="message"][data-role="assistant"]').last();
+
+async function send(page, text) {
+  await page.getByTestId('chat-input').fill(text);
+  await page.getByTestId('chat-input').press('Enter');
+}
+
+/** Waits for the last answer to finish with `status` and returns its text. */
+async function answer(page, status = 'ok', timeout = 20_000) {
+  const a = page.locator(`[data-testid="message"][data-role="assistant"][data-status="${status}"]`).last();
+  await page.waitForFunction(
+    (s) => {
+      const all = document.querySelectorAll('[data-testid="message"][data-role="assistant"]');
+      const last = all[all.length - 1];
+      return last && last.getAttribute('data-status') === s;
+    },
+    status,
+    { timeout },
+  );
+  return (await a.getByTestId('message-content').innerText()).trim();
+}
+
+describe('chat', { timeout: 240_000 }, () => {
+  test('an admin adds a channel and chats: stream, stop, regenerate, edit, reload, markdown, rename, delete', async () => {
+    const { context, page, errors } = await newPage();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: plaza.url });
+    await signIn(page, 'admin', 'admin-password');
+
+    // No channel yet: the chat explains, and offers the admin the channels page.
+    await page.getByTestId('no-models').waitFor();
+    assert.equal(await page.getByTestId('chat-input').isDisabled(), true);
+    await shot(page, 'chat-no-models-light');
+    await page.getByTestId('no-models-add-channel').click();
+    await page.waitForURL(`${plaza.url}/admin/channels`);
+    assert.equal(await page.getByTestId('nav-admin').getAttribute('aria-current'), 'page');
+    await page.getByTestId('channels-empty').waitFor();
+
+    // Add the channel; client-side checks first.
+    await page.getByTestId('channel-add').click();
+    await page.getByTestId('channel-save').click();
+    await page.getByTestId('error-name').waitFor();
+    await page.getByTestId('error-keys').waitFor();
+    await page.getByTestId('error-models').waitFor();
+    await page.getByTestId('field-name').fill('Fake upstream');
+    await page.getByTestId('field-base_url').fill(`${fake.url}/v1`);
+    await page.getByTestId('field-keys').fill('sk-up');
+    await page.getByTestId('field-models').fill('gpt-4o-mini');
+    await shot(page, 'admin-channel-form-light');
+    await page.getByTestId('channel-save').click();
+    const row = page.locator('[data-testid="channel-row"][data-name="Fake upstream"]');
+    await row.waitFor();
+    await page.getByTestId('channels-notice').waitFor();
+    assert.equal(await row.getByTestId('channel-status').getAttribute('data-status'), 'enabled');
+    const rowText = await row.innerText();
+    assert.match(rowText, /gpt-4o-mini/);
+    assert.match(rowText, /…k-up/, 'the key hint is shown');
+    assert.ok(!rowText.includes('sk-up'), 'the key itself is never shown');
+
+    await row.getByTestId('channel-test').click();
+    const result = row.getByTestId('channel-test-result');
+    await result.waitFor();
+    assert.equal(await result.getAttribute('data-ok'), 'true', await result.innerText());
+    assert.match(await result.innerText(), /\d+ ms/);
+    await shot(page, 'admin-channels-light');
+
+    // Editing keeps the keys unless new ones are typed.
+    await row.getByTestId('channel-edit').click();
+    await page.getByTestId('channel-form').waitFor();
+    assert.equal(await page.getByTestId('field-keys').inputValue(), '');
+    assert.match(await page.getByTestId('channel-form').innerText(), /Leave empty to keep the current keys/);
+    assert.equal(await page.getByTestId('field-models').inputValue(), 'gpt-4o-mini');
+    await page.getByTestId('field-priority').fill('5');
+    await page.getByTestId('channel-save').click();
+    await page.getByTestId('channel-form').waitFor({ state: 'detached' });
+    assert.match(await row.innerText(), /5 \/ 1/);
+    await row.getByTestId('channel-test').click();
+    await row.locator('[data-testid="channel-test-result"][data-ok="true"]').waitFor();
+
+    // The model catalogue: give the model a display name; hiding it hides it from the chat.
+    await page.getByTestId('admin-tab-models').click();
+    await page.waitForURL(`${plaza.url}/admin/models`);
+    const modelRow = page.locator('[data-testid="model-row"][data-id="gpt-4o-mini"]');
+    await modelRow.waitFor();
+    await modelRow.getByTestId('model-edit').click();
+    await page.getByTestId('field-display_name').fill('GPT-4o mini');
+    await page.getByTestId('field-description').fill('Small and fast.');
+    await page.getByTestId('field-context_length').fill('128000');
+    await page.getByTestId('model-save').click();
+    await page.getByTestId('models-notice').waitFor();
+    await modelRow.getByText('GPT-4o mini').waitFor();
+    await modelRow.getByTestId('model-toggle').click();
+    await modelRow.locator('[data-testid="model-status"][data-enabled="false"]').waitFor();
+    await shot(page, 'admin-models-light');
+    await page.getByTestId('nav-chat').click();
+    await page.getByTestId('no-models').waitFor();
+    await page.getByTestId('nav-admin').click();
+    await page.getByTestId('admin-tab-models').click();
+    await modelRow.getByTestId('model-toggle').click();
+    await modelRow.locator('[data-testid="model-status"][data-enabled="true"]').waitFor();
+
+    // Chat: pick the model, send, watch the answer stream in and its token counts appear.
+    await page.getByTestId('nav-chat').click();
+    await page.waitForURL(`${plaza.url}/chat`);
+    const picker = page.getByTestId('model-picker');
+    await picker.waitFor();
+    await picker.selectOption('gpt-4o-mini');
+    assert.equal(await picker.locator('option:checked').innerText(), 'GPT-4o mini');
+    await page.getByTestId('chat-welcome').waitFor();
+    await send(page, 'Hello there');
+    assert.equal(await page.getByTestId('chat-input').inputValue(), '', 'the composer is cleared');
+    assert.equal(await answer(page), 'Hello from fake upstream.');
+    await page.waitForURL(/\/chat\/\d+$/);
+    const firstUrl = page.url();
+    const tokens = lastAnswer(page).getByTestId('message-tokens');
+    await tokens.waitFor();
+    assert.match(await tokens.innerText(), /\d+ in · \d+ out/);
+    const item = page.locator('[data-testid="conversation-item"][data-title="Hello there"]');
+    await item.waitFor();
+    assert.equal(await item.getByTestId('conversation-link').getAttribute('aria-current'), 'page');
+    assert.equal(await page.evaluate(() => localStorage.getItem('plaza.chat.model')), 'gpt-4o-mini');
+
+    // A slow answer: it streams (the Stop button shows, text grows), the composer can't send,
+    // Stop ends it, the partial answer stays, marked stopped, and the upstream is cancelled.
+    await send(page, 'Tell me slowly [[fake:slow delay_ms=200 chunks=30]]');
+    await page.getByTestId('chat-stop').waitFor();
+    const streamingAnswer = page.locator('[data-testid="message"][data-role="assistant"][data-status="streaming"]');
+    await page.waitForFunction(() => {
+      const el = document.querySelector('[data-testid="message"][data-status="streaming"] [data-testid="message-content"]');
+      return el && el.textContent.trim().length > 2;
+    });
+    const partial1 = (await streamingAnswer.getByTestId('message-content').innerText()).trim();
+    await page.waitForFunction(
+      (before) => {
+        const el = document.querySelector('[data-testid="message"][data-status="streaming"] [data-testid="message-content"]');
+        return el && el.textContent.trim().length > before;
+      },
+      partial1.length,
+    );
+    assert.equal(await page.getByTestId('chat-send').count(), 0, 'no send button while streaming');
+    await page.getByTestId('chat-input').fill('typed while streaming');
+    await page.getByTestId('chat-input').press('Enter');
+    assert.equal(await page.getByTestId('chat-input').inputValue(), 'typed while streaming', 'Enter does not send while streaming');
+    await shot(page, 'chat-streaming-light');
+    await page.getByTestId('chat-stop').click();
+    const stopped = await answer(page, 'cancelled');
+    // 30 pieces of "Hello from fake upstream." repeated: stopped early, only the start arrived.
+    const slowText = 'Hello from fake upstream. '.repeat(5).trim();
+    assert.ok(stopped.length > 0 && stopped.length < slowText.length && slowText.startsWith(stopped), `partial answer: ${stopped}`);
+    assert.equal(await lastAnswer(page).getByTestId('message-status').innerText(), 'Stopped');
+    await fake.waitForStats((s) => s.streams_client_closed >= 1, { timeout: 10_000 });
+    await page.getByTestId('chat-send').waitFor();
+    await page.getByTestId('chat-input').fill('');
+
+    // Regenerate the stopped answer: it is replaced by a complete one.
+    await lastAnswer(page).getByTestId('message-regenerate').click();
+    await page.getByTestId('chat-stop').waitFor();
+    assert.equal(await answer(page, 'ok', 30_000), slowText);
+    assert.equal(await messages(page).count(), 4);
+    assert.equal(await page.locator('[data-testid="message"][data-status="cancelled"]').count(), 0);
+
+    // Edit the first question and resend: everything after it is replaced.
+    const firstQuestion = page.locator('[data-testid="message"][data-role="user"]').first();
+    await firstQuestion.hover();
+    await firstQuestion.getByTestId('message-edit').click();
+    await page.getByTestId('message-edit-input').fill('Edited question [[fake:echo]]');
+    await page.getByTestId('message-edit-submit').click();
+    assert.equal(await answer(page), 'Edited question [[fake:echo]]', 'the upstream saw only the edited question');
+    assert.equal(await messages(page).count(), 2);
+
+    // Reload: the conversation and its messages come back from the server.
+    await page.reload();
+    assert.equal(page.url(), firstUrl);
+    await page.locator('[data-testid="message"][data-role="assistant"][data-status="ok"]').waitFor();
+    assert.equal(await messages(page).count(), 2);
+    assert.equal(await messages(page).first().getByTestId('message-content').innerText(), 'Edited question [[fake:echo]]');
+    await lastAnswer(page).getByTestId('message-tokens').waitFor();
+    await item.waitFor();
+
+    // Markdown: headings, emphasis, inline code and a highlighted code block with a copy button.
+    await page.getByTestId('chat-new').click();
+    await page.waitForURL(`${plaza.url}/chat`);
+    await page.getByTestId('chat-welcome').waitFor();
+    const md = '# Title\n\n**bold** and `code`\n\n```js\nconst x = 1;\n```';
+    await send(page, `Show markdown [[fake:ok text="${md}"]]`);
+    await answer(page);
+    const content = lastAnswer(page).getByTestId('message-content');
+    assert.equal(await content.locator('h1').innerText(), 'Title');
+    assert.equal(await content.locator('strong').innerText(), 'bold');
+    assert.equal(await content.locator(':not(pre) > code').innerText(), 'code');
+    const block = content.getByTestId('code-block');
+    assert.equal(await block.getAttribute('data-lang'), 'js');
+    assert.equal(await block.locator('pre').innerText(), 'const x = 1;');
+    assert.equal(await block.locator('.tok-keyword').innerText(), 'const');
+    await block.getByTestId('code-copy').click();
+    await block.locator('[data-testid="code-copy"][data-state="copied"]').waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'const x = 1;');
+    await shot(page, 'chat-markdown-light');
+
+    // HTML in a message or an answer stays text: no element is created and nothing runs.
+    const evil = 'Look <img src=x onerror=alert(1)> <script>alert(2)</script> [x](javascript:alert(3))';
+    await send(page, `${evil} [[fake:echo]]`);
+    const echoed = await answer(page);
+    assert.ok(echoed.includes('<img src=x onerror=alert(1)>'), echoed);
+    const chat = page.getByTestId('chat-messages');
+    assert.equal(await chat.locator('img').count(), 0);
+    assert.equal(await chat.locator('script').count(), 0);
+    assert.equal(await chat.locator('a[href^="javascript"]').count(), 0);
+    assert.ok((await messages(page).nth(2).getByTestId('message-content').innerText()).includes('<script>alert(2)</script>'));
+
+    // An upstream failure is shown inline with an error badge; the conversation goes on.
+    await send(page, 'Fail please [[fake:status code=500]]');
+    await answer(page, 'error');
+    await lastAnswer(page).getByTestId('message-error').waitFor();
+    assert.equal(await lastAnswer(page).getByTestId('message-status').innerText(), 'Error');
+    await shot(page, 'chat-error-light');
+
+    // Dark theme.
+    await page.getByTestId('theme-toggle').click();
+    assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark');
+    await messages(page).nth(1).scrollIntoViewIfNeeded();
+    await shot(page, 'chat-dark');
+    await page.getByTestId('theme-toggle').click();
+
+    // Rename the first conversation (Escape cancels, Enter saves); it stays renamed after a reload.
+    await item.hover();
+    await item.getByTestId('conversation-rename').click();
+    await item.getByTestId('conversation-rename-input').press('Escape');
+    await item.getByTestId('conversation-link').waitFor();
+    await item.hover();
+    await item.getByTestId('conversation-rename').click();
+    await item.getByTestId('conversation-rename-input').fill('Renamed chat');
+    await item.getByTestId('conversation-rename-input').press('Enter');
+    const renamed = page.locator('[data-testid="conversation-item"][data-title="Renamed chat"]');
+    await renamed.waitFor();
+    await page.reload();
+    await renamed.waitFor();
+
+    // Delete the conversation being shown: back to a new chat.
+    await renamed.getByTestId('conversation-link').click();
+    await page.waitForURL(firstUrl);
+    await renamed.hover();
+    await renamed.getByTestId('conversation-delete').click();
+    await page.getByTestId('confirm-dialog').waitFor();
+    await page.getByTestId('confirm-ok').click();
+    await renamed.waitFor({ state: 'detached' });
+    await page.waitForURL(`${plaza.url}/chat`);
+    await page.goto(firstUrl);
+    await page.getByTestId('conversation-not-found').waitFor();
+
+    // A new chat whose first message fails: the failure shows, and the chat goes on.
+    await page.getByTestId('chat-new').click();
+    await page.getByTestId('chat-welcome').waitFor();
+    await send(page, 'First message fails [[fake:status code=500]]');
+    await answer(page, 'error');
+    assert.match(await lastAnswer(page).getByTestId('message-error').innerText(), /upstream/);
+    await send(page, 'Hello again');
+    assert.equal(await answer(page), 'Hello from fake upstream.');
+    await page.waitForURL(/\/chat\/\d+$/);
+
+    // Clear all, after a cancel.
+    assert.ok((await page.getByTestId('conversation-item').count()) >= 1);
+    await page.getByTestId('chat-clear-all').click();
+    await page.getByTestId('confirm-cancel').click();
+    assert.ok((await page.getByTestId('conversation-item').count()) >= 1);
+    await page.getByTestId('chat-clear-all').click();
+    await page.getByTestId('confirm-ok').click();
+    await page.getByTestId('conversations-empty').waitFor();
+    await page.reload();
+    await page.getByTestId('conversations-empty').waitFor();
+
+    // A channel whose key the upstream refuses: its test fails, a chat through it fails, the
+    // relay disables it automatically, the page says why, and Re-enable brings it back.
+    await page.getByTestId('nav-admin').click();
+    await page.getByTestId('admin-tab-channels').click();
+    await page.getByTestId('channel-add').click();
+    await page.getByTestId('field-name').fill('Bad key');
+    await page.getByTestId('field-base_url').fill(`${fake.url}/v1`);
+    await page.getByTestId('field-keys').fill('sk-wrong');
+    await page.getByTestId('field-models').fill('bad-model=gpt-4o-mini');
+    await page.getByTestId('channel-save').click();
+    const bad = page.locator('[data-testid="channel-row"][data-name="Bad key"]');
+    await bad.waitFor();
+    assert.match(await bad.innerText(), /bad-model → gpt-4o-mini/);
+    await bad.getByTestId('channel-test').click();
+    await bad.locator('[data-testid="channel-test-result"][data-ok="false"]').waitFor();
+    await page.getByTestId('nav-chat').click();
+    await page.getByTestId('model-picker').selectOption('bad-model');
+    await send(page, 'Through the bad key');
+    await answer(page, 'error');
+    await page.getByTestId('nav-admin').click();
+    await page.getByTestId('admin-tab-channels').click();
+    await bad.locator('[data-testid="channel-status"][data-status="auto_disabled"]').waitFor();
+    assert.match(await bad.getByTestId('channel-reason').innerText(), /refused the key/);
+    await shot(page, 'admin-channels-disabled-light');
+    await bad.getByTestId('channel-enable').click();
+    await bad.locator('[data-testid="channel-status"][data-status="enabled"]').waitFor();
+    assert.equal(await bad.getByTestId('channel-enable').count(), 0);
+    assert.equal(await bad.locator('.chip-off').count(), 0, 'its key is enabled again');
+    await bad.getByTestId('channel-delete').click();
+    await page.getByTestId('confirm-ok').click();
+    await bad.waitFor({ state: 'detached' });
+    await page.reload();
+    await row.waitFor();
+    assert.equal(await bad.count(), 0);
+
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('a new user chats on a phone; the conversation list is a drawer', async () => {
+    const { context, page, errors } = await newPage({ viewport: { width: 375, height: 700 }, isMobile: true, hasTouch: true });
+    const username = uniqueName('mobile');
+    await page.goto(`${plaza.url}/register`);
+    await page.getByTestId('field-username').fill(username);
+    await page.getByTestId('field-password').fill('phone password 1');
+    await page.getByTestId('field-confirm').fill('phone password 1');
+    await page.getByTestId('register-submit').click();
+    await page.waitForURL(`${plaza.url}/chat`);
+    const noSideScroll = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+
+    // The list is hidden behind the drawer button.
+    const sidebar = page.getByTestId('chat-sidebar');
+    const toggle = page.getByTestId('chat-drawer-toggle');
+    assert.ok(await toggle.isVisible());
+    assert.ok(!(await sidebar.isVisible()), 'the drawer starts closed');
+    await page.getByTestId('model-picker').waitFor();
+    await send(page, 'Hi from a phone');
+    assert.equal(await answer(page), 'Hello from fake upstream.');
+    await page.waitForURL(/\/chat\/\d+$/);
+    const url = page.url();
+    await send(page, 'A table please [[fake:ok text="| a | b |\n|---|---|\n| 1 | 2 |\n\nsome `long_inline_code_that_should_wrap_somewhere_nicely` and a very long line of text that wraps"]]');
+    await answer(page);
+    await lastAnswer(page).locator('table').waitFor();
+    assert.ok(await noSideScroll(), 'the chat fits 375px');
+    await shot(page, 'chat-phone');
+
+    // Open the drawer, start a new chat from it, then come back to the first one.
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+    await sidebar.waitFor({ state: 'visible' });
+    await page.locator('[data-testid="conversation-item"][data-title="Hi from a phone"]').waitFor();
+    await page.waitForFunction(() => getComputedStyle(document.querySelector('[data-testid="chat-sidebar"]')).transform === 'none');
+    await shot(page, 'chat-phone-drawer');
+    await page.getByTestId('chat-new').click();
+    await page.waitForURL(`${plaza.url}/chat`);
+    await sidebar.waitFor({ state: 'hidden' });
+    await page.getByTestId('chat-welcome').waitFor();
+    await toggle.click();
+    await sidebar.waitFor({ state: 'visible' });
+    // The backdrop closes it too.
+    await page.getByTestId('chat-backdrop').click({ position: { x: 360, y: 400 } });
+    await sidebar.waitFor({ state: 'hidden' });
+    await toggle.click();
+    await page.locator('[data-testid="conversation-item"][data-title="Hi from a phone"]').getByTestId('conversation-link').click();
+    await page.waitForURL(url);
+    await sidebar.waitFor({ state: 'hidden' });
+    await messages(page).nth(3).waitFor();
+    assert.equal(await messages(page).count(), 4);
+
+    // The site menu still works on the chat page.
+    await page.getByTestId('menu-toggle').click();
+    await page.getByTestId('nav-keys').click();
+    await page.waitForURL(`${plaza.url}/keys`);
+    assert.ok(await noSideScroll());
+
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('the new pages are translated into Chinese', async () => {
+    const { context, page, errors } = await newPage({ locale: 'zh-CN' });
+    await signIn(page, 'admin', 'admin-password');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
+    assert.equal(await page.getByTestId('nav-chat').innerText(), '对话');
+    assert.equal(await page.getByTestId('nav-admin').innerText(), '管理');
+    assert.equal((await page.getByTestId('chat-new').innerText()).trim(), '新对话');
+    assert.equal(await page.getByTestId('chat-input').getAttribute('placeholder'), '输入消息…');
+    await send(page, '你好');
+    await answer(page);
+    assert.match(await lastAnswer(page).getByTestId('message-tokens').innerText(), /^输入 \d+ · 输出 \d+$/);
+    assert.equal(await lastAnswer(page).getByTestId('message-regenerate').getAttribute('aria-label'), '重新生成');
+    await shot(page, 'chat-zh');
+
+    await page.getByTestId('nav-admin').click();
+    assert.equal(await page.getByTestId('admin-tab-users').innerText(), '用户');
+    assert.equal(await page.getByTestId('admin-tab-channels').innerText(), '渠道');
+    assert.equal(await page.getByTestId('admin-tab-models').innerText(), '模型');
+    await page.getByTestId('admin-tab-channels').click();
+    await page.getByTestId('channel-row').first().waitFor();
+    assert.equal(await page.getByTestId('channel-test').first().innerText(), '测试');
+    assert.equal(await page.getByTestId('channel-status').first().innerText(), '已启用');
+    await page.getByTestId('channel-edit').first().click();
+    assert.match(await page.getByTestId('channel-form').innerText(), /留空则保留当前密钥/);
+    await shot(page, 'admin-channels-zh');
+    await page.getByTestId('admin-tab-models').click();
+    await page.getByTestId('model-row').first().waitFor();
+    assert.equal(await page.getByTestId('model-edit').first().innerText(), '编辑');
+
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
+

@@ -1,0 +1,101 @@
+// The web chat API: conversations and /api/chat over the relay, on SQLite and PostgreSQL.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPlaza, backends } from '../lib/server.mjs';
+import { startFake } from '../fake_upstream/fake.mjs';
+import { adminClient, addChannel, parseEvents, waitFor } from '../lib/site.mjs';
+import { Client } from '../lib/client.mjs';
+
+for (const backend of backends) {
+  describe(`web chat on ${backend}`, () => {
+    let plaza, fake, user;
+    before(async () => {
+      fake = await startFake({ requireKeys: ['sk-up'] });
+      plaza = await startPlaza({ backend, settings: { 'api-rate-per-minute': 100000 } });
+      const admin = await adminClient(plaza);
+      await addChannel(admin, { base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['gpt-4o-mini'] });
+      user = new Client(plaza.url);
+      await user.register('chatter');
+    });
+    after(async () => { await plaza?.stop(); await fake?.stop(); });
+
+    const send = (body) => user.post('/api/chat', body);
+
+    it('streams an answer into a new conversation and keeps both messages', async () => {
+      const r = await send({ model: 'gpt-4o-mini', content: '你好, tell me something' });
+      assert.equal(r.status, 200);
+      const events = parseEvents(r.text);
+      const meta = JSON.parse(events.find((e) => e.event === 'meta').data);
+      const text = events.filter((e) => e.event === 'delta').map((e) => JSON.parse(e.data).content).join('');
+      assert.equal(text, 'Hello from fake upstream.');
+      const done = JSON.parse(events.at(-1).data);
+      assert.equal(events.at(-1).event, 'done');
+      assert.ok(done.message.completion_tokens > 0 && done.message.prompt_tokens > 0);
+      const conv = await user.get(`/api/conversations/${meta.conversation_id}`);
+      assert.equal(conv.data.conversation.title, '你好, tell me something');
+      assert.deepEqual(conv.data.messages.map((m) => [m.role, m.content]),
+        [['user', '你好, tell me something'], ['assistant', 'Hello from fake upstream.']]);
+
+      // Regenerate replaces the answer; edit replaces the question and what followed.
+      const again = await send({ model: 'gpt-4o-mini', conversation_id: meta.conversation_id, regenerate: true });
+      assert.equal(again.status, 200);
+      assert.equal((await user.get(`/api/conversations/${meta.conversation_id}`)).data.messages.length, 2);
+      const edited = await send({ model: 'gpt-4o-mini', conversation_id: meta.conversation_id, edit_message_id: meta.user_message_id, content: 'echo this [[fake:echo]]' });
+      assert.equal(edited.status, 200);
+      const after = (await user.get(`/api/conversations/${meta.conversation_id}`)).data.messages;
+      assert.equal(after.length, 2);
+      assert.equal(after[0].content, 'echo this [[fake:echo]]');
+      assert.match(after[1].content, /echo this/);
+    });
+
+    it('changes nothing when the model is unknown or every upstream fails', async () => {
+      const before = (await user.get('/api/conversations')).data.conversations.length;
+      const unknown = await send({ model: 'nope', content: 'hi' });
+      assert.equal(unknown.status, 404);
+      const failing = await send({ model: 'gpt-4o-mini', content: 'hi [[fake:status code=500]]' });
+      assert.equal(failing.status, 502);
+      assert.equal((await user.get('/api/conversations')).data.conversations.length, before);
+    });
+
+    it('keeps a stopped answer marked as cancelled and refuses a second answer meanwhile', async () => {
+      await fake.reset();
+      const controller = new AbortController();
+      const res = await fetch(`${plaza.url}/api/chat`, {
+        method: 'POST', signal: controller.signal,
+        headers: { 'content-type': 'application/json', cookie: [...user.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': user.csrf },
+        body: JSON.stringify({ model: 'gpt-4o-mini', content: 'long [[fake:stall after=2]]' }),
+      });
+      const reader = res.body.getReader();
+      let seen = '';
+      while (!/event: delta/.test(seen)) seen += new TextDecoder().decode((await reader.read()).value);
+      const conversationId = JSON.parse(parseEvents(seen).find((e) => e.event === 'meta').data).conversation_id;
+      const busy = await send({ model: 'gpt-4o-mini', conversation_id: conversationId, content: 'me too' });
+      assert.equal(busy.status, 409);
+      controller.abort();
+      await fake.waitForStats((s) => s.streams_client_closed >= 1);
+      const messages = await waitFor(async () => {
+        const m = (await user.get(`/api/conversations/${conversationId}`)).data.messages;
+        return m.length === 2 && m;
+      }, 'the stopped answer to be saved');
+      assert.equal(messages[1].status, 'cancelled');
+      assert.ok(messages[1].content.length > 0, 'what was delivered is kept');
+    });
+
+    it('renames, deletes and clears conversations, only the owner\'s', async () => {
+      const created = await user.post('/api/conversations', { title: 'Plans', model: 'gpt-4o-mini' });
+      assert.equal(created.status, 201);
+      const id = created.data.conversation.id;
+      assert.equal((await user.patch(`/api/conversations/${id}`, { title: '计划' })).data.conversation.title, '计划');
+      const other = new Client(plaza.url);
+      await other.register('snoop');
+      assert.equal((await other.get(`/api/conversations/${id}`)).status, 404);
+      assert.equal((await other.delete(`/api/conversations/${id}`)).status, 404);
+      assert.equal((await user.delete(`/api/conversations/${id}`)).status, 204);
+      assert.equal((await user.get(`/api/conversations/${id}`)).status, 404);
+      assert.equal((await user.delete('/api/conversations')).status, 204);
+      assert.deepEqual((await user.get('/api/conversations')).data.conversations, []);
+      const models = await user.get('/api/models');
+      assert.deepEqual(models.data.models.map((m) => m.id), ['gpt-4o-mini']);
+    });
+  });
+}

@@ -1,0 +1,210 @@
+import { memo, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useI18n } from '../../i18n';
+import type { Id, MessageStatus } from '../../lib/api';
+import { EditIcon, RefreshIcon, SparkIcon } from '../Icons';
+import { CopyButton, Markdown } from '../Markdown';
+
+export interface ChatMessage {
+  /** Stable React key: the server id once known, a local one before. */
+  key: string;
+  id?: Id;
+  role: 'user' | 'assistant';
+  content: string;
+  model: string;
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  status: MessageStatus | 'streaming';
+  /** Why an answer failed, in words for people. */
+  error?: string;
+}
+
+interface Props {
+  m: ChatMessage;
+  modelName: string;
+  /** Regenerate is offered on the last message only (an unanswered question, or the last answer). */
+  isLast: boolean;
+  busy: boolean;
+  onRegenerate: () => void;
+  onEdit: (m: ChatMessage, content: string) => void;
+}
+
+function EditBox({ initial, busy, onCancel, onSubmit }: { initial: string; busy: boolean; onCancel: () => void; onSubmit: (v: string) => void }) {
+  const { t } = useI18n();
+  const [value, setValue] = useState(initial);
+  const ref = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    el.focus();
+    el.setSelectionRange(el.value.length, el.value.length);
+  }, []);
+  const submit = () => {
+    if (value.trim() && !busy) onSubmit(value);
+  };
+  const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      onCancel();
+    } else if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      submit();
+    }
+  };
+  return (
+    <div className="msg-edit">
+      <textarea
+        ref={ref}
+        value={value}
+        rows={3}
+        onChange={(e) => setValue(e.target.value)}
+        onKeyDown={onKey}
+        aria-label={t('chat.editLabel')}
+        data-testid="message-edit-input"
+      />
+      <div className="msg-edit-actions">
+        <button type="button" className="button secondary small" onClick={onCancel} data-testid="message-edit-cancel">
+          {t('common.cancel')}
+        </button>
+        <button type="button" className="button primary small" disabled={busy || !value.trim()} onClick={submit} data-testid="message-edit-submit">
+          {t('chat.editSend')}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+export const MessageItem = memo(function MessageItem({ m, modelName, isLast, busy, onRegenerate, onEdit }: Props) {
+  const { t, lang } = useI18n();
+  const [editing, setEditing] = useState(false);
+  const nf = new Intl.NumberFormat(lang === 'zh' ? 'zh-CN' : 'en');
+
+  if (m.role === 'user') {
+    return (
+      <article className="msg msg-user" data-testid="message" data-role="user" data-id={m.id ?? ''} data-status={m.status}>
+        {editing ? (
+          <EditBox
+            initial={m.content}
+            busy={busy}
+            onCancel={() => setEditing(false)}
+            onSubmit={(v) => {
+              setEditing(false);
+              onEdit(m, v);
+            }}
+          />
+        ) : (
+          <>
+            <div className="msg-bubble" data-testid="message-content">
+              {m.content}
+            </div>
+            <div className="msg-actions">
+              <CopyButton text={m.content} testId="message-copy" className="icon-button tiny" />
+              {m.id !== undefined && (
+                <button
+                  type="button"
+                  className="icon-button tiny"
+                  disabled={busy}
+                  onClick={() => setEditing(true)}
+                  aria-label={t('chat.edit')}
+                  title={t('chat.edit')}
+                  data-testid="message-edit"
+                >
+                  <EditIcon />
+                </button>
+              )}
+              {isLast && m.id !== undefined && (
+                <button
+                  type="button"
+                  className="icon-button tiny"
+                  disabled={busy}
+                  onClick={onRegenerate}
+                  aria-label={t('chat.answerAgain')}
+                  title={t('chat.answerAgain')}
+                  data-testid="message-regenerate"
+                >
+                  <RefreshIcon />
+                </button>
+              )}
+            </div>
+          </>
+        )}
+      </article>
+    );
+  }
+
+  const streaming = m.status === 'streaming';
+  const tokens = (m.prompt_tokens ?? 0) + (m.completion_tokens ?? 0) > 0;
+  return (
+    <article
+      className={`msg msg-assistant${streaming ? ' is-streaming' : ''}`}
+      data-testid="message"
+      data-role="assistant"
+      data-id={m.id ?? ''}
+      data-status={m.status}
+      aria-busy={streaming || undefined}
+    >
+      <div className="msg-avatar" aria-hidden="true">
+        <SparkIcon />
+      </div>
+      <div className="msg-body">
+        <div className="msg-meta">
+          <span className="msg-model">{modelName}</span>
+          {m.status === 'cancelled' && (
+            <span className="badge badge-expired" data-testid="message-status">
+              {t('chat.statusStopped')}
+            </span>
+          )}
+          {m.status === 'error' && (
+            <span className="badge badge-revoked" data-testid="message-status">
+              {t('chat.statusError')}
+            </span>
+          )}
+        </div>
+        <div className="msg-content" data-testid="message-content">
+          {m.content ? <Markdown text={m.content} /> : null}
+          {streaming && !m.content && (
+            <span className="typing" role="status" aria-label={t('chat.thinking')}>
+              <span />
+              <span />
+              <span />
+            </span>
+          )}
+          {m.status === 'cancelled' && !m.content && <p className="muted small">{t('chat.stoppedEmpty')}</p>}
+        </div>
+        {m.status === 'error' && (
+          <div className="msg-error" role="alert" data-testid="message-error">
+            {m.error || t('chat.failed')}
+          </div>
+        )}
+        {!streaming && (
+          <div className="msg-footer">
+            <div className="msg-actions">
+              {m.content && <CopyButton text={m.content} testId="message-copy" className="icon-button tiny" />}
+              {isLast && (
+                <button
+                  type="button"
+                  className="icon-button tiny"
+                  disabled={busy}
+                  onClick={onRegenerate}
+                  aria-label={t('chat.regenerate')}
+                  title={t('chat.regenerate')}
+                  data-testid="message-regenerate"
+                >
+                  <RefreshIcon />
+                </button>
+              )}
+            </div>
+            {tokens && (
+              <span
+                className="msg-tokens"
+                data-testid="message-tokens"
+                title={t('chat.tokensTitle', { prompt: m.prompt_tokens ?? 0, completion: m.completion_tokens ?? 0 })}
+              >
+                {t('chat.tokens', { prompt: nf.format(m.prompt_tokens ?? 0), completion: nf.format(m.completion_tokens ?? 0) })}
+              </span>
+            )}
+          </div>
+        )}
+      </div>
+    </article>
+  );
+});

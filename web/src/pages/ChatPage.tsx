@@ -1,0 +1,633 @@
+// The chat: conversations on the side (a drawer on phones), the messages of one conversation,
+// and a composer. Answers stream from POST /api/chat; the URL /chat/{id} names the conversation
+// so a reload restores it from the server.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ConversationList } from '../components/chat/ConversationList';
+import { Composer, type ComposerHandle } from '../components/chat/Composer';
+import { MessageItem, type ChatMessage } from '../components/chat/MessageItem';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { Alert } from '../components/Field';
+import { ChatIcon, SidebarIcon, SparkIcon } from '../components/Icons';
+import { useI18n } from '../i18n';
+import { api, ApiError, type ChatModel, type Conversation, type Id, type Message } from '../lib/api';
+import { useAuth } from '../lib/auth';
+import { streamChat, type ChatRequest } from '../lib/chat';
+import { describeError } from '../lib/errors';
+import { Link, useRouter } from '../lib/router';
+
+const modelStorageKey = 'plaza.chat.model';
+
+function storedModel(): string | null {
+  try {
+    return localStorage.getItem(modelStorageKey);
+  } catch {
+    return null;
+  }
+}
+function storeModel(id: string) {
+  try {
+    localStorage.setItem(modelStorageKey, id);
+  } catch {
+    /* private mode: remembered for this page only */
+  }
+}
+
+/** A catalogue icon that is a short symbol (an emoji) rather than an image path. */
+const emojiIcon = (icon: string) => icon !== '' && [...icon].length <= 4 && !/[/.:]/.test(icon);
+
+let keySeq = 0;
+const localKey = () => `local-${++keySeq}`;
+
+function fromServer(m: Message): ChatMessage {
+  return {
+    key: `m-${m.id}`,
+    id: m.id,
+    role: m.role,
+    content: m.content,
+    model: m.model,
+    prompt_tokens: m.prompt_tokens,
+    completion_tokens: m.completion_tokens,
+    status: m.status,
+  };
+}
+
+const sameId = (a: Id | null | undefined, b: Id | null | undefined) => a != null && b != null && String(a) === String(b);
+
+/**
+ * The server's messages, keeping the React keys of the local ones they correspond to (same
+ * place and role, and the same id once known), so re-reading a conversation doesn't remount it.
+ */
+function adoptKeys(local: ChatMessage[], server: Message[]): ChatMessage[] {
+  return server.map((m, i) => {
+    const mine = local[i];
+    const match = mine && mine.role === m.role && (mine.id === undefined || sameId(mine.id, m.id));
+    return match ? { ...fromServer(m), key: mine.key } : fromServer(m);
+  });
+}
+
+export function ChatPage({ routeId }: { routeId: string | null }) {
+  const { t } = useI18n();
+  const { user } = useAuth();
+  const { navigate } = useRouter();
+
+  const [models, setModels] = useState<ChatModel[] | undefined>(undefined);
+  const [modelsError, setModelsError] = useState<string | null>(null);
+  const [model, setModel] = useState<string>(() => storedModel() ?? '');
+  const [conversations, setConversations] = useState<Conversation[] | undefined>(undefined);
+  const [listError, setListError] = useState<string | null>(null);
+  const [currentId, setCurrentId] = useState<Id | null>(null);
+  const [messages, setMessages] = useState<ChatMessage[]>([]);
+  const [loading, setLoading] = useState(false);
+  const [viewError, setViewError] = useState<string | null>(null);
+  const [notFound, setNotFound] = useState(false);
+  const [streaming, setStreaming] = useState(false);
+  const [drawer, setDrawer] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [toDelete, setToDelete] = useState<Conversation | null>(null);
+  const [clearing, setClearing] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  // Refs mirror what async callbacks must read at the time they run, not when they were made.
+  const currentRef = useRef<Id | null>(null);
+  const abortRef = useRef<AbortController | null>(null);
+  const streamingRef = useRef(false);
+  const conversationsRef = useRef<Conversation[] | undefined>(undefined);
+  const modelRef = useRef(model);
+  const modelsRef = useRef<ChatModel[] | undefined>(undefined);
+  const messagesRef = useRef<ChatMessage[]>([]);
+  const scroller = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const composer = useRef<ComposerHandle>(null);
+  conversationsRef.current = conversations;
+  modelRef.current = model;
+  modelsRef.current = models;
+  messagesRef.current = messages;
+
+  const showConversation = useCallback((id: Id | null) => {
+    currentRef.current = id;
+    setCurrentId(id);
+  }, []);
+
+  // ------------------------------------------------------------ loading
+
+  const loadModels = useCallback(async () => {
+    setModelsError(null);
+    try {
+      const r = await api.models();
+      setModels(r.models);
+      setModel((m) => (r.models.some((x) => x.id === m) ? m : (r.models[0]?.id ?? '')));
+    } catch (e) {
+      setModelsError(describeError(e, t).message);
+    }
+  }, [t]);
+
+  const loadConversations = useCallback(async () => {
+    try {
+      const r = await api.listConversations();
+      setConversations(r.conversations);
+      setListError(null);
+      return r.conversations;
+    } catch (e) {
+      setListError(describeError(e, t).message);
+      return undefined;
+    }
+  }, [t]);
+
+  useEffect(() => {
+    void loadModels();
+    void loadConversations();
+  }, [loadModels, loadConversations]);
+
+  // Abandoning a streaming answer (leaving the page) stops it; the server keeps what arrived.
+  useEffect(() => () => abortRef.current?.abort(), []);
+
+  const loadConversation = useCallback(
+    async (id: Id) => {
+      setLoading(true);
+      setViewError(null);
+      setNotFound(false);
+      try {
+        const r = await api.getConversation(id);
+        if (!sameId(currentRef.current, id)) return;
+        setMessages(r.messages.map(fromServer));
+        stick.current = true;
+        if (r.conversation.model && modelsRef.current?.some((m) => m.id === r.conversation.model)) setModel(r.conversation.model);
+      } catch (e) {
+        if (!sameId(currentRef.current, id)) return;
+        setMessages([]);
+        if (e instanceof ApiError && e.status === 404) setNotFound(true);
+        else setViewError(describeError(e, t).message);
+      } finally {
+        if (sameId(currentRef.current, id)) setLoading(false);
+      }
+    },
+    [t],
+  );
+
+  // The URL decides which conversation is shown. Navigations we make ourselves (a new chat
+  // getting its id) find the conversation already shown and change nothing.
+  const routeSeen = useRef<string | null | undefined>(undefined);
+  useEffect(() => {
+    if (routeSeen.current === routeId) return; // only a new URL changes the view
+    routeSeen.current = routeId;
+    setDrawer(false);
+    const target = routeId;
+    if (target === null) {
+      if (currentRef.current === null && messagesRef.current.length === 0) return;
+      abortRef.current?.abort();
+      showConversation(null);
+      setMessages([]);
+      setViewError(null);
+      setNotFound(false);
+      setLoading(false);
+      composer.current?.focus();
+      return;
+    }
+    if (sameId(currentRef.current, target)) return;
+    abortRef.current?.abort();
+    showConversation(target);
+    setMessages([]);
+    void loadConversation(target);
+  }, [routeId, showConversation, loadConversation]);
+
+  // Once models arrive, a conversation shown before them picks its own model.
+  useEffect(() => {
+    if (!models || currentRef.current === null) return;
+    const c = conversationsRef.current?.find((x) => sameId(x.id, currentRef.current));
+    if (c?.model && models.some((m) => m.id === c.model)) setModel(c.model);
+  }, [models]);
+
+  // Keep the view pinned to the bottom while an answer grows, unless the reader scrolled up.
+  useEffect(() => {
+    const el = scroller.current;
+    if (el && stick.current) el.scrollTop = el.scrollHeight;
+  }, [messages]);
+  const onScroll = () => {
+    const el = scroller.current;
+    if (el) stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+  };
+
+  // ------------------------------------------------------------ sending
+
+  /** Reads the conversation back after an unfinished answer, once the server has saved it. */
+  const syncAfter = useCallback((id: Id, tries: number) => {
+    setTimeout(async () => {
+      if (streamingRef.current || !sameId(currentRef.current, id)) return;
+      try {
+        const r = await api.getConversation(id);
+        if (streamingRef.current || !sameId(currentRef.current, id)) return;
+        const last = r.messages[r.messages.length - 1];
+        if (last?.role !== 'assistant') {
+          if (tries > 1) syncAfter(id, tries - 1);
+          return;
+        }
+        setMessages((local) => adoptKeys(local, r.messages));
+      } catch {
+        /* the local view stays as it is */
+      }
+    }, 500);
+  }, []);
+
+  const run = useCallback(
+    async (body: ChatRequest, userKey: string, answerKey: string) => {
+      const ac = new AbortController();
+      abortRef.current = ac;
+      streamingRef.current = true;
+      setStreaming(true);
+      stick.current = true;
+      const startedIn = currentRef.current;
+      const known = new Set((conversationsRef.current ?? []).map((c) => String(c.id)));
+      const update = (key: string, f: (m: ChatMessage) => ChatMessage) =>
+        setMessages((ms) => ms.map((m) => (m.key === key ? f(m) : m)));
+      let conversation: Id | null = startedIn;
+      let ending: string;
+      // Text pieces are applied at most once a frame: re-rendering the Markdown per piece would
+      // cost quadratic time on long answers.
+      let pending = '';
+      let frame = 0;
+      const flush = () => {
+        if (frame) cancelAnimationFrame(frame);
+        frame = 0;
+        if (!pending) return;
+        const add = pending;
+        pending = '';
+        update(answerKey, (a) => ({ ...a, content: a.content + add }));
+      };
+      try {
+        ending = await streamChat(
+          body,
+          {
+            onMeta: (meta) => {
+              conversation = meta.conversation_id;
+              update(userKey, (u) => ({ ...u, id: meta.user_message_id }));
+              if (startedIn === null && currentRef.current === null && !ac.signal.aborted) {
+                showConversation(meta.conversation_id);
+                navigate(`/chat/${meta.conversation_id}`, { replace: true });
+                void loadConversations();
+              }
+            },
+            onDelta: (text) => {
+              pending += text;
+              if (!frame) frame = requestAnimationFrame(flush);
+            },
+            onError: (e) => {
+              flush();
+              update(answerKey, (a) => ({ ...a, status: 'error', error: e.message || e.code }));
+            },
+            onDone: (m) => {
+              pending = '';
+              flush();
+              update(answerKey, () => ({ ...fromServer(m), key: answerKey }));
+            },
+          },
+          ac.signal,
+        );
+        flush();
+        if (ending === 'aborted') update(answerKey, (a) => ({ ...a, status: 'cancelled' }));
+        if (ending === 'cut') update(answerKey, (a) => ({ ...a, status: 'error', error: t('chat.connectionLost') }));
+      } catch (e) {
+        flush();
+        ending = 'refused';
+        update(answerKey, (a) => ({ ...a, status: 'error', error: describeError(e, t).message }));
+      } finally {
+        if (abortRef.current === ac) abortRef.current = null;
+        streamingRef.current = false;
+        setStreaming(false);
+      }
+
+      const list = await loadConversations();
+      if (ending === 'refused' && conversation === null && startedIn === null && list && currentRef.current === null) {
+        // The server may have started the conversation before it refused the request
+        // without telling us its id: adopt the one that appeared, so nothing is lost.
+        const fresh = list.find((c) => !known.has(String(c.id)));
+        if (fresh) {
+          showConversation(fresh.id);
+          navigate(`/chat/${fresh.id}`, { replace: true });
+          conversation = fresh.id;
+        }
+      }
+      if (conversation !== null && (ending === 'aborted' || ending === 'error' || ending === 'cut')) {
+        syncAfter(conversation, 4);
+      }
+      if (ending === 'refused' && conversation !== null && sameId(currentRef.current, conversation)) {
+        // Learn the ids of the saved messages (so they can be edited); keep the failure shown.
+        try {
+          const r = await api.getConversation(conversation);
+          if (!streamingRef.current && sameId(currentRef.current, conversation)) {
+            setMessages((ms) => {
+              const failed = ms.find((m) => m.key === answerKey);
+              return failed ? [...adoptKeys(ms, r.messages), failed] : ms;
+            });
+          }
+        } catch {
+          /* keep the local view */
+        }
+      }
+    },
+    [loadConversations, navigate, showConversation, syncAfter, t],
+  );
+
+  const send = useCallback(
+    (text: string) => {
+      const m = modelRef.current;
+      if (!m || streamingRef.current || !text.trim()) return false;
+      const userKey = localKey();
+      const answerKey = localKey();
+      storeModel(m);
+      setMessages((ms) => [
+        ...ms,
+        { key: userKey, role: 'user', content: text, model: m, status: 'ok' },
+        { key: answerKey, role: 'assistant', content: '', model: m, status: 'streaming' },
+      ]);
+      const id = currentRef.current;
+      void run(id === null ? { model: m, content: text } : { model: m, content: text, conversation_id: id }, userKey, answerKey);
+      return true;
+    },
+    [run],
+  );
+
+  const regenerate = useCallback(() => {
+    const id = currentRef.current;
+    const m = modelRef.current;
+    if (id === null || !m || streamingRef.current) return;
+    const ms = messagesRef.current;
+    let lastUser = -1;
+    for (let i = ms.length - 1; i >= 0; i--) if (ms[i].role === 'user') { lastUser = i; break; }
+    if (lastUser < 0) return;
+    const answerKey = localKey();
+    setMessages([...ms.slice(0, lastUser + 1), { key: answerKey, role: 'assistant', content: '', model: m, status: 'streaming' }]);
+    void run({ model: m, conversation_id: id, regenerate: true }, ms[lastUser].key, answerKey);
+  }, [run]);
+
+  const edit = useCallback(
+    (target: ChatMessage, content: string) => {
+      const id = currentRef.current;
+      const m = modelRef.current;
+      if (id === null || !m || streamingRef.current || target.id === undefined || !content.trim()) return;
+      const ms = messagesRef.current;
+      const at = ms.findIndex((x) => x.key === target.key);
+      if (at < 0) return;
+      const userKey = localKey();
+      const answerKey = localKey();
+      setMessages([
+        ...ms.slice(0, at),
+        { key: userKey, role: 'user', content, model: m, status: 'ok' },
+        { key: answerKey, role: 'assistant', content: '', model: m, status: 'streaming' },
+      ]);
+      void run({ model: m, conversation_id: id, edit_message_id: target.id, content }, userKey, answerKey);
+    },
+    [run],
+  );
+
+  const stop = useCallback(() => abortRef.current?.abort(), []);
+
+  // ------------------------------------------------------------ conversations
+
+  const rename = useCallback(
+    async (c: Conversation, title: string) => {
+      try {
+        const r = await api.renameConversation(c.id, title);
+        setConversations((list) => list?.map((x) => (sameId(x.id, c.id) ? r.conversation : x)));
+        return true;
+      } catch (e) {
+        setNotice(describeError(e, t).message);
+        return false;
+      }
+    },
+    [t],
+  );
+
+  const confirmDelete = async () => {
+    const c = toDelete;
+    if (!c) return;
+    setBusy(true);
+    try {
+      await api.deleteConversation(c.id);
+      setConversations((list) => list?.filter((x) => !sameId(x.id, c.id)));
+      if (sameId(currentRef.current, c.id)) {
+        abortRef.current?.abort();
+        showConversation(null);
+        setMessages([]);
+        navigate('/chat');
+      }
+    } catch (e) {
+      setNotice(describeError(e, t).message);
+    } finally {
+      setBusy(false);
+      setToDelete(null);
+    }
+  };
+
+  const confirmClear = async () => {
+    setBusy(true);
+    try {
+      abortRef.current?.abort();
+      await api.clearConversations();
+      setConversations([]);
+      showConversation(null);
+      setMessages([]);
+      navigate('/chat');
+    } catch (e) {
+      setNotice(describeError(e, t).message);
+    } finally {
+      setBusy(false);
+      setClearing(false);
+    }
+  };
+
+  const newChat = () => {
+    setDrawer(false);
+    if (routeId === null) {
+      abortRef.current?.abort();
+      showConversation(null);
+      setMessages([]);
+      composer.current?.focus();
+    } else navigate('/chat');
+  };
+
+  // Escape closes the drawer on phones; opening it moves the focus into it.
+  useEffect(() => {
+    if (!drawer) return;
+    document.querySelector<HTMLElement>('#chat-sidebar [data-testid="chat-new"]')?.focus();
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setDrawer(false);
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [drawer]);
+
+  // ------------------------------------------------------------ view
+
+  const current = conversations?.find((c) => sameId(c.id, currentId));
+  const title = currentId === null ? t('chat.newChat') : (current?.title ?? (loading ? '' : t('chat.title')));
+  useEffect(() => {
+    document.title = `${title || t('chat.title')} · Plaza`;
+  }, [title, t]);
+
+  const modelNames = useMemo(() => new Map((models ?? []).map((m) => [m.id, m.name || m.id])), [models]);
+  const noModels = models !== undefined && models.length === 0;
+  const selected = models?.find((m) => m.id === model);
+  const lastIndex = messages.length - 1;
+
+  return (
+    <div className={`chat${drawer ? ' drawer-open' : ''}`} data-testid="chat-page">
+      <aside className="chat-sidebar" id="chat-sidebar" data-testid="chat-sidebar" aria-label={t('chat.conversations')}>
+        <ConversationList
+          conversations={conversations}
+          currentId={currentId}
+          loadError={listError}
+          onRetry={() => void loadConversations()}
+          onNew={newChat}
+          onRename={rename}
+          onDelete={setToDelete}
+          onClearAll={() => setClearing(true)}
+          onPick={() => setDrawer(false)}
+        />
+      </aside>
+      <div className="chat-backdrop" onClick={() => setDrawer(false)} aria-hidden="true" data-testid="chat-backdrop" />
+
+      <section className="chat-main">
+        <header className="chat-header">
+          <button
+            type="button"
+            className="icon-button drawer-toggle"
+            aria-label={t('chat.showConversations')}
+            aria-expanded={drawer}
+            aria-controls="chat-sidebar"
+            onClick={() => setDrawer((d) => !d)}
+            data-testid="chat-drawer-toggle"
+          >
+            <SidebarIcon />
+          </button>
+          <h1 className="chat-title" data-testid="chat-title" title={title}>
+            {title}
+          </h1>
+          {models && models.length > 0 && (
+            <label className="model-picker">
+              <span className="sr-only">{t('chat.model')}</span>
+              <select
+                value={model}
+                onChange={(e) => {
+                  setModel(e.target.value);
+                  storeModel(e.target.value);
+                }}
+                title={selected?.description || selected?.name}
+                data-testid="model-picker"
+              >
+                {models.map((m) => (
+                  <option key={m.id} value={m.id}>
+                    {emojiIcon(m.icon) ? `${m.icon} ` : ''}
+                    {m.name || m.id}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+        </header>
+
+        {notice && (
+          <div className="chat-notice">
+            <Alert kind="error" onDismiss={() => setNotice(null)} testId="chat-notice">
+              {notice}
+            </Alert>
+          </div>
+        )}
+
+        <div className="chat-scroll" ref={scroller} onScroll={onScroll} data-testid="chat-messages">
+          <div className="chat-column">
+            {modelsError && (
+              <Alert kind="error" testId="models-error">
+                {modelsError}{' '}
+                <button type="button" className="link-button" onClick={() => void loadModels()}>
+                  {t('common.retry')}
+                </button>
+              </Alert>
+            )}
+            {notFound && (
+              <div className="chat-empty" data-testid="conversation-not-found">
+                <h2>{t('chat.notFound')}</h2>
+                <button type="button" className="button secondary" onClick={newChat}>
+                  {t('chat.newChat')}
+                </button>
+              </div>
+            )}
+            {viewError && (
+              <Alert kind="error" testId="conversation-error">
+                {viewError}{' '}
+                <button type="button" className="link-button" onClick={() => currentId !== null && void loadConversation(currentId)}>
+                  {t('common.retry')}
+                </button>
+              </Alert>
+            )}
+            {loading && messages.length === 0 && (
+              <div className="page-loading" role="status">
+                <span className="spinner" aria-hidden="true" />
+                {t('app.loading')}
+              </div>
+            )}
+            {noModels && messages.length === 0 && !loading && (
+              <div className="chat-empty" data-testid="no-models">
+                <div className="chat-empty-icon">
+                  <ChatIcon />
+                </div>
+                <h2>{t('chat.noModelsTitle')}</h2>
+                <p className="muted">{t('chat.noModelsBody')}</p>
+                {user?.role === 'admin' && (
+                  <Link to="/admin/channels" className="button primary" data-testid="no-models-add-channel">
+                    {t('chat.noModelsAdmin')}
+                  </Link>
+                )}
+              </div>
+            )}
+            {!noModels && currentId === null && messages.length === 0 && !notFound && (
+              <div className="chat-empty" data-testid="chat-welcome">
+                <div className="chat-empty-icon">
+                  <SparkIcon />
+                </div>
+                <h2>{t('chat.welcomeTitle')}</h2>
+                <p className="muted">{selected ? t('chat.welcomeModel', { model: selected.name || selected.id }) : t('chat.welcomeBody')}</p>
+              </div>
+            )}
+            {messages.map((m, i) => (
+              <MessageItem
+                key={m.key}
+                m={m}
+                modelName={modelNames.get(m.model) ?? m.model}
+                isLast={i === lastIndex && currentId !== null}
+                busy={streaming}
+                onRegenerate={regenerate}
+                onEdit={edit}
+              />
+            ))}
+          </div>
+        </div>
+
+        <div className="chat-composer">
+          <div className="chat-column">
+            <Composer
+              ref={composer}
+              streaming={streaming}
+              disabled={!model || noModels || notFound}
+              placeholder={noModels ? t('chat.placeholderNoModels') : t('chat.placeholder')}
+              onSend={send}
+              onStop={stop}
+            />
+            <p className="composer-hint">{t('chat.hint')}</p>
+          </div>
+        </div>
+      </section>
+
+      <ConfirmDialog
+        open={toDelete !== null || clearing}
+        title={clearing ? t('chat.clearTitle') : t('chat.deleteTitle', { title: toDelete?.title ?? '' })}
+        body={clearing ? t('chat.clearBody') : t('chat.deleteBody')}
+        confirmLabel={clearing ? t('chat.clearAll') : t('chat.delete')}
+        danger
+        busy={busy}
+        onConfirm={() => void (clearing ? confirmClear() : confirmDelete())}
+        onCancel={() => {
+          setToDelete(null);
+          setClearing(false);
+        }}
+      />
+    </div>
+  );
+}
