@@ -87,6 +87,7 @@ int serve(const Config& config) {
   server.run();
   site.upstream.close_idle();  // its sockets belong to the server's io_context
   spdlog::info("stopped");
+  spdlog::shutdown();  // flushes the access log
   return 0;
 }
 
@@ -163,6 +164,7 @@ int main(int argc, char** argv) {
   }
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::flush_every(std::chrono::seconds(1));  // the access log is buffered
 
   try {
     if (*serve_cmd) return serve(config);

@@ -1,6 +1,6 @@
 #include "http/server.hpp"
 
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 
 #include <atomic>
+#include <iostream>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -213,7 +214,11 @@ asio::awaitable<bool> write_response(beast::tcp_stream& stream, Impl& s, Respons
 // Access lines are JSON objects on their own, without spdlog's prefix, so log shippers parse them.
 spdlog::logger& access_logger() {
   static std::shared_ptr<spdlog::logger> logger = [] {
-    auto l = spdlog::stdout_logger_mt("access");
+    // Buffered (a write per line would be a system call per request); flushed every second and
+    // at exit, see flush_access_log().
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(std::cout, false);
+    auto l = std::make_shared<spdlog::logger>("access", sink);
+    spdlog::register_logger(l);
     l->set_pattern("%v");
     return l;
   }();
