@@ -38,6 +38,7 @@ bj::object channel_json(const store::Channel& ch) {
                     {"connect_timeout_ms", ch.connect_timeout_ms},
                     {"first_byte_timeout_ms", ch.first_byte_timeout_ms},
                     {"idle_timeout_ms", ch.idle_timeout_ms},
+                    {"proxy", ch.proxy},
                     {"keys", std::move(keys)},
                     {"created_at", ch.created_at},
                     {"updated_at", ch.updated_at}};

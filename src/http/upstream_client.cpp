@@ -8,6 +8,7 @@
 #include <boost/url/parse.hpp>
 
 #include <deque>
+#include <optional>
 #include <mutex>
 #include <unordered_map>
 
@@ -113,13 +114,33 @@ namespace {
                         std::string("upstream failed while ") + stage + ": " + ec.message());
 }
 
+// Asks the proxy for a tunnel to the upstream; throws unless it answers 2xx.
+asio::awaitable<void> open_tunnel(beast::tcp_stream& stream, const Target& t, const UpstreamTimeouts& timeouts) {
+  bhttp::request<bhttp::empty_body> req{bhttp::verb::connect, t.host + ":" + t.port, 11};
+  req.set(bhttp::field::host, t.host + ":" + t.port);
+  stream.expires_after(timeouts.connect);
+  auto [wec, wn] = co_await bhttp::async_write(stream, req, asio::as_tuple(asio::use_awaitable));
+  if (wec) throw UpstreamFailure(UpstreamFailure::Kind::connect, "the proxy closed the connection");
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::empty_body> parser;
+  parser.skip(true);  // a CONNECT answer has no body: what follows belongs to the tunnel
+  auto [rec, rn] = co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+  if (rec) throw UpstreamFailure(UpstreamFailure::Kind::connect, "the proxy did not answer CONNECT");
+  if (parser.get().result_int() / 100 != 2)
+    throw UpstreamFailure(UpstreamFailure::Kind::connect,
+                          "the proxy refused the tunnel (" + std::to_string(parser.get().result_int()) + ")");
+}
+
 asio::awaitable<std::unique_ptr<Connection>> connect(UpstreamClient::Impl& impl, const Target& t,
+                                                     const std::optional<Target>& proxy,
                                                      const UpstreamTimeouts& timeouts) {
   auto ex = co_await asio::this_coro::executor;
   auto c = std::make_unique<Connection>();
-  c->key = t.key();
+  c->key = t.key() + (proxy ? "|" + proxy->key() : "");
+  const Target& first_hop = proxy ? *proxy : t;
   tcp::resolver resolver(ex);
-  auto [rec, endpoints] = co_await resolver.async_resolve(t.host, t.port, asio::as_tuple(asio::use_awaitable));
+  auto [rec, endpoints] =
+      co_await resolver.async_resolve(first_hop.host, first_hop.port, asio::as_tuple(asio::use_awaitable));
   if (rec) throw UpstreamFailure(UpstreamFailure::Kind::connect, "cannot resolve the upstream host");
   if (t.tls) {
     c->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ex, impl.tls_context);
@@ -138,6 +159,7 @@ asio::awaitable<std::unique_ptr<Connection>> connect(UpstreamClient::Impl& impl,
     throw UpstreamFailure(UpstreamFailure::Kind::connect, "cannot connect to the upstream: " + cec.message());
   }
   tcp_stream.socket().set_option(tcp::no_delay(true));
+  if (proxy && t.tls) co_await open_tunnel(tcp_stream, t, timeouts);
   if (c->tls) {
     tcp_stream.expires_after(timeouts.connect);
     auto [hec] = co_await c->tls->async_handshake(ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
@@ -245,7 +267,14 @@ void UpstreamClient::close_idle() {
 
 asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(UpstreamRequest request) {
   Target t = parse_target(request.url);
-  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), t.path, 11};
+  std::optional<Target> proxy;
+  if (!request.proxy.empty()) {
+    proxy = parse_target(request.proxy);
+    if (proxy->tls) throw UpstreamFailure(UpstreamFailure::Kind::protocol, "the proxy must be an http:// URL");
+  }
+  // Through a proxy, a plain request names the whole URL; a tunnelled (TLS) one does not.
+  std::string target = proxy && !t.tls ? "http://" + t.host + ":" + t.port + t.path : t.path;
+  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), target, 11};
   req.set(bhttp::field::host, t.host);
   req.set(bhttp::field::user_agent, "plaza");
   for (const auto& [name, value] : request.headers) req.set(name, value);
@@ -256,9 +285,9 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(Upstream
   // A pooled connection may have been closed by the upstream while idle: if it fails before any
   // byte of a response arrives, try once more on a fresh connection.
   for (int attempt = 0;; ++attempt) {
-    auto conn = attempt == 0 ? impl_->take(t.key()) : nullptr;
+    auto conn = attempt == 0 ? impl_->take(t.key() + (proxy ? "|" + proxy->key() : "")) : nullptr;
     bool reused = conn != nullptr;
-    if (!conn) conn = co_await connect(*impl_, t, request.timeouts);
+    if (!conn) conn = co_await connect(*impl_, t, proxy, request.timeouts);
     conn->tcp().expires_after(request.timeouts.first_byte);
     auto [wec, wn] =
         co_await conn->visit([&](auto& s) { return bhttp::async_write(s, req, asio::as_tuple(asio::use_awaitable)); });

@@ -27,6 +27,9 @@ struct UpstreamRequest {
   Headers headers;
   std::string body;
   UpstreamTimeouts timeouts;
+  // An HTTP proxy, http://host:port: plain requests are sent to it in absolute form, TLS goes
+  // through a CONNECT tunnel (certificates are still checked against the upstream's name).
+  std::string proxy;
 };
 
 // Why an upstream exchange failed. `before_response` failures (connect, TLS, timeouts before the

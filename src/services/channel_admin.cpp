@@ -61,8 +61,9 @@ void ChannelAdmin::validate(const store::Channel& ch) {
   check_timeout(ch.connect_timeout_ms, "connect_timeout_ms");
   check_timeout(ch.first_byte_timeout_ms, "first_byte_timeout_ms");
   check_timeout(ch.idle_timeout_ms, "idle_timeout_ms");
-  if (!ch.proxy.empty())
-    throw Error(ErrorCode::invalid_request, "HTTP proxies for channels are not supported yet", "proxy");
+  if (!ch.proxy.empty() && (!ch.proxy.starts_with("http://") || ch.proxy.size() > 2048 ||
+                            ch.proxy.find_first_of(" \r\n\t") != std::string::npos))
+    throw Error(ErrorCode::invalid_request, "proxy must be an http://host:port URL", "proxy");
 }
 
 awaitable<std::vector<store::Channel>> ChannelAdmin::list() {
