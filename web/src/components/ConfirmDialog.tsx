@@ -1,5 +1,6 @@
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useCallback, useId, useState, type ReactNode } from 'react';
 import { useI18n } from '../i18n';
+import { Modal } from './Modal';
 
 interface Props {
   open: boolean;
@@ -12,30 +13,13 @@ interface Props {
   onCancel: () => void;
 }
 
-/** A modal built on <dialog>: focus trapping, Esc and the backdrop come from the browser. */
+/** A modal that asks before an action: Cancel, or the (possibly dangerous) confirm button. */
 export function ConfirmDialog({ open, title, body, confirmLabel, danger, busy, onConfirm, onCancel }: Props) {
   const { t } = useI18n();
-  const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
 
-  useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    if (!open && d.open) d.close();
-  }, [open]);
-
   return (
-    <dialog
-      ref={ref}
-      className="dialog"
-      aria-labelledby={titleId}
-      data-testid="confirm-dialog"
-      onCancel={(e) => {
-        e.preventDefault();
-        onCancel();
-      }}
-    >
+    <Modal open={open} labelledBy={titleId} testId="confirm-dialog" onCancel={onCancel}>
       <h2 id={titleId}>{title}</h2>
       <div className="dialog-body">{body}</div>
       <div className="dialog-actions">
@@ -52,6 +36,16 @@ export function ConfirmDialog({ open, title, body, confirmLabel, danger, busy, o
           {confirmLabel}
         </button>
       </div>
-    </dialog>
+    </Modal>
   );
+}
+
+/**
+ * The item a confirm dialog is asking about (null while it is closed): `ask` opens the dialog
+ * for an item, `cancel` closes it, and `open` feeds ConfirmDialog.
+ */
+export function useConfirm<T>() {
+  const [target, setTarget] = useState<T | null>(null);
+  const cancel = useCallback(() => setTarget(null), []);
+  return { target, open: target !== null, ask: setTarget, cancel };
 }

@@ -1,10 +1,10 @@
-import { useState, type FormEvent } from 'react';
-import { Alert, Field } from '../components/Field';
+import { useState } from 'react';
+import { Alert, bindField, Field, NewPasswordFields } from '../components/Field';
 import { useI18n, useTitle } from '../i18n';
 import { api } from '../lib/api';
 import { useAuth } from '../lib/auth';
-import { describeError } from '../lib/errors';
 import { useForm, type Validator } from '../lib/useForm';
+import { useSubmit } from '../lib/useSubmit';
 import { validateConfirm, validateEmail, validatePassword } from '../lib/validation';
 
 type EmailV = { email: string };
@@ -21,28 +21,17 @@ function EmailForm() {
   const { t } = useI18n();
   const { user, setUser } = useAuth();
   const form = useForm<keyof EmailV>({ email: user?.email ?? '' }, emailValidators);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    setSaved(false);
-    if (!form.validateAll()) return;
-    setBusy(true);
-    try {
+  const { busy, error, submit } = useSubmit(
+    form,
+    async () => {
       const r = await api.updateMe({ email: form.values.email.trim() });
       setUser(r.user);
       form.reset({ email: r.user.email ?? '' });
       setSaved(true);
-    } catch (err) {
-      const d = describeError(err, t);
-      if (!form.setServerError(d.field, d.message)) setError(d.message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+    { onStart: () => setSaved(false) },
+  );
 
   return (
     <form className="card" onSubmit={submit} noValidate data-testid="email-form">
@@ -76,17 +65,10 @@ function PasswordForm() {
   const { t } = useI18n();
   const { refresh, user } = useAuth();
   const form = useForm<keyof PwV>({ current_password: '', new_password: '', confirm: '' }, pwValidators);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    setDone(false);
-    if (!form.validateAll()) return;
-    setBusy(true);
-    try {
+  const { busy, error, submit } = useSubmit(
+    form,
+    async () => {
       await api.changePassword({
         current_password: form.values.current_password,
         new_password: form.values.new_password,
@@ -95,13 +77,9 @@ function PasswordForm() {
       setDone(true);
       // The server may rotate this session's tokens along with the others it ended.
       await refresh();
-    } catch (err) {
-      const d = describeError(err, t);
-      if (!form.setServerError(d.field, d.message)) setError(d.message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+    { onStart: () => setDone(false) },
+  );
 
   return (
     <form className="card" onSubmit={submit} noValidate data-testid="password-form">
@@ -109,36 +87,12 @@ function PasswordForm() {
       {/* Lets password managers tie the new password to the right account. */}
       <input type="text" name="username" autoComplete="username" value={user?.username ?? ''} readOnly hidden />
       <Field
-        name="current_password"
+        {...bindField(form, 'current_password')}
         type="password"
         label={t('field.currentPassword')}
-        value={form.values.current_password}
-        onChange={form.onChange('current_password')}
-        onBlur={form.onBlur('current_password')}
-        error={form.errorText('current_password')}
         autoComplete="current-password"
       />
-      <Field
-        name="new_password"
-        type="password"
-        label={t('field.newPassword')}
-        value={form.values.new_password}
-        onChange={form.onChange('new_password')}
-        onBlur={form.onBlur('new_password')}
-        error={form.errorText('new_password')}
-        hint={t('hint.password')}
-        autoComplete="new-password"
-      />
-      <Field
-        name="confirm"
-        type="password"
-        label={t('field.confirmPassword')}
-        value={form.values.confirm}
-        onChange={form.onChange('confirm')}
-        onBlur={form.onBlur('confirm')}
-        error={form.errorText('confirm')}
-        autoComplete="new-password"
-      />
+      <NewPasswordFields form={form} name="new_password" label={t('field.newPassword')} />
       {error && <Alert kind="error" testId="password-error">{error}</Alert>}
       {done && <Alert kind="success" testId="password-changed">{t('account.passwordChanged')}</Alert>}
       <div className="actions-end">

@@ -1,15 +1,17 @@
 // Admin › Channels: the upstream providers Plaza relays to. Keys are write-only: the API returns
 // only their hints, and editing a channel keeps its keys unless new ones are typed.
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { AdminTabs } from '../components/AdminTabs';
-import { ConfirmDialog } from '../components/ConfirmDialog';
-import { Alert, Field, TextAreaField } from '../components/Field';
+import { ConfirmDialog, useConfirm } from '../components/ConfirmDialog';
+import { SmallButton } from '../components/Table';
+import { Alert, bindField, Field, FormActions, PageAlerts, TextAreaField } from '../components/Field';
 import { PlusIcon } from '../components/Icons';
 import { useI18n, useTitle } from '../i18n';
 import { api, type Channel, type ChannelInput, type ChannelTest, type ChannelType, type Id } from '../lib/api';
 import { useAuth } from '../lib/auth';
 import { describeError } from '../lib/errors';
 import { useForm, type Validator } from '../lib/useForm';
+import { useSubmit } from '../lib/useSubmit';
 import {
   formatChannelModels,
   parseChannelModels,
@@ -74,8 +76,6 @@ function ChannelForm({ channel, onSaved, onCancel }: { channel: Channel | null; 
   const editing = channel !== null;
   const form = useForm<K>(initialValues(channel), editing ? editValidators : createValidators);
   const [enabled, setEnabled] = useState(channel?.enabled ?? true);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const ref = useRef<HTMLFormElement>(null);
 
   useEffect(() => {
@@ -83,10 +83,7 @@ function ChannelForm({ channel, onSaved, onCancel }: { channel: Channel | null; 
     document.getElementById('f-name')?.focus();
   }, []);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    if (!form.validateAll()) return;
+  const { busy, error, submit } = useSubmit(form, async () => {
     const v = form.values;
     const body: ChannelInput = {
       type: v.type as ChannelType,
@@ -107,17 +104,9 @@ function ChannelForm({ channel, onSaved, onCancel }: { channel: Channel | null; 
       idle_timeout_ms: num(v.idle_timeout_ms),
     };
     for (const [k, val] of Object.entries(n)) if (val !== undefined) (body as Record<string, unknown>)[k] = val;
-    setBusy(true);
-    try {
-      const r = editing ? await api.updateChannel(channel.id, body) : await api.createChannel(body);
-      onSaved(r.channel, !editing);
-    } catch (err) {
-      const d = describeError(err, t);
-      if (!form.setServerError(d.field, d.message)) setError(d.message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    const r = editing ? await api.updateChannel(channel.id, body) : await api.createChannel(body);
+    onSaved(r.channel, !editing);
+  });
 
   const type = form.values.type as ChannelType;
   return (
@@ -132,25 +121,17 @@ function ChannelForm({ channel, onSaved, onCancel }: { channel: Channel | null; 
           </select>
         </div>
         <Field
-          name="name"
+          {...bindField(form, 'name')}
           label={t('channels.name')}
-          value={form.values.name}
-          onChange={form.onChange('name')}
-          onBlur={form.onBlur('name')}
-          error={form.errorText('name')}
           placeholder={t('channels.namePlaceholder')}
           maxLength={64}
           autoComplete="off"
         />
       </div>
       <Field
-        name="base_url"
+        {...bindField(form, 'base_url')}
         type="url"
         label={t('channels.baseUrl')}
-        value={form.values.base_url}
-        onChange={form.onChange('base_url')}
-        onBlur={form.onBlur('base_url')}
-        error={form.errorText('base_url')}
         placeholder={baseUrlExample[type]}
         hint={t(type === 'anthropic' ? 'channels.baseUrlHintAnthropic' : 'channels.baseUrlHintOpenai')}
         autoComplete="off"
@@ -158,12 +139,8 @@ function ChannelForm({ channel, onSaved, onCancel }: { channel: Channel | null; 
       />
       <div className="grid-2">
         <TextAreaField
-          name="keys"
+          {...bindField(form, 'keys')}
           label={t('channels.keys')}
-          value={form.values.keys}
-          onChange={form.onChange('keys')}
-          onBlur={form.onBlur('keys')}
-          error={form.errorText('keys')}
           rows={4}
           placeholder={editing ? t('channels.keysKeepPlaceholder') : 'sk-…'}
           hint={
@@ -177,12 +154,8 @@ function ChannelForm({ channel, onSaved, onCancel }: { channel: Channel | null; 
           optional={editing}
         />
         <TextAreaField
-          name="models"
+          {...bindField(form, 'models')}
           label={t('channels.models')}
-          value={form.values.models}
-          onChange={form.onChange('models')}
-          onBlur={form.onBlur('models')}
-          error={form.errorText('models')}
           rows={4}
           placeholder={'gpt-4o-mini\nfast=gpt-4o-mini'}
           hint={t('channels.modelsHint')}
@@ -192,40 +165,28 @@ function ChannelForm({ channel, onSaved, onCancel }: { channel: Channel | null; 
       </div>
       <div className="grid-3 even">
         <Field
-          name="groups"
+          {...bindField(form, 'groups')}
           label={t('channels.groups')}
           optional
-          value={form.values.groups}
-          onChange={form.onChange('groups')}
-          onBlur={form.onBlur('groups')}
-          error={form.errorText('groups')}
           hint={t('channels.groupsHint')}
           placeholder="default, vip"
           autoComplete="off"
         />
         <Field
-          name="priority"
+          {...bindField(form, 'priority')}
           type="number"
           inputMode="numeric"
           label={t('channels.priority')}
           optional
-          value={form.values.priority}
-          onChange={form.onChange('priority')}
-          onBlur={form.onBlur('priority')}
-          error={form.errorText('priority')}
           hint={t('channels.priorityHint')}
           placeholder="0"
         />
         <Field
-          name="weight"
+          {...bindField(form, 'weight')}
           type="number"
           inputMode="numeric"
           label={t('channels.weight')}
           optional
-          value={form.values.weight}
-          onChange={form.onChange('weight')}
-          onBlur={form.onBlur('weight')}
-          error={form.errorText('weight')}
           hint={t('channels.weightHint')}
           placeholder="1"
         />
@@ -259,14 +220,12 @@ function ChannelForm({ channel, onSaved, onCancel }: { channel: Channel | null; 
           {error}
         </Alert>
       )}
-      <div className="actions-end">
-        <button type="button" className="button secondary" onClick={onCancel} data-testid="channel-cancel">
-          {t('common.cancel')}
-        </button>
-        <button type="submit" className="button primary" disabled={busy} data-testid="channel-save">
-          {busy ? t('channels.saving') : editing ? t('common.save') : t('channels.create')}
-        </button>
-      </div>
+      <FormActions
+        testIdPrefix="channel"
+        busy={busy}
+        saveLabel={busy ? t('channels.saving') : editing ? t('common.save') : t('channels.create')}
+        onCancel={onCancel}
+      />
     </form>
   );
 }
@@ -303,7 +262,7 @@ export function AdminChannelsPage() {
   const [notice, setNotice] = useState<string | null>(null);
   const [editing, setEditing] = useState<Channel | null | 'new'>(null);
   const [tests, setTests] = useState<Record<string, TestState>>({});
-  const [toDelete, setToDelete] = useState<Channel | null>(null);
+  const { target: toDelete, open: deleteOpen, ask: askDelete, cancel: cancelDelete } = useConfirm<Channel>();
   const [busyId, setBusyId] = useState<Id | null>(null);
   const isAdmin = user?.role === 'admin';
 
@@ -369,7 +328,7 @@ export function AdminChannelsPage() {
       setError(describeError(e, t).message);
     } finally {
       setBusyId(null);
-      setToDelete(null);
+      cancelDelete();
     }
   };
 
@@ -403,16 +362,13 @@ export function AdminChannelsPage() {
         />
       )}
 
-      {notice && (
-        <Alert kind="success" testId="channels-notice" onDismiss={() => setNotice(null)}>
-          {notice}
-        </Alert>
-      )}
-      {error && (
-        <Alert kind="error" testId="channels-error" onDismiss={() => setError(null)}>
-          {error}
-        </Alert>
-      )}
+      <PageAlerts
+        testIdPrefix="channels"
+        notice={notice}
+        error={error}
+        onDismissNotice={() => setNotice(null)}
+        onDismissError={() => setError(null)}
+      />
 
       {channels === undefined && !error && <p className="muted">{t('app.loading')}</p>}
       {channels && channels.length === 0 && editing === null && (
@@ -439,20 +395,20 @@ export function AdminChannelsPage() {
                     <StatusBadge ch={c} />
                   </div>
                   <div className="channel-actions">
-                    <button type="button" className="button secondary small" disabled={ts?.pending} onClick={() => void test(c)} data-testid="channel-test">
+                    <SmallButton kind="secondary" disabled={ts?.pending} onClick={() => void test(c)} data-testid="channel-test">
                       {ts?.pending ? t('channels.testing') : t('channels.test')}
-                    </button>
+                    </SmallButton>
                     {c.auto_disabled && (
-                      <button type="button" className="button primary small" disabled={busy} onClick={() => void enable(c)} data-testid="channel-enable">
+                      <SmallButton kind="primary" disabled={busy} onClick={() => void enable(c)} data-testid="channel-enable">
                         {t('channels.reenable')}
-                      </button>
+                      </SmallButton>
                     )}
-                    <button type="button" className="button secondary small" onClick={() => setEditing(c)} data-testid="channel-edit">
+                    <SmallButton kind="secondary" onClick={() => setEditing(c)} data-testid="channel-edit">
                       {t('channels.edit')}
-                    </button>
-                    <button type="button" className="button danger-ghost small" disabled={busy} onClick={() => setToDelete(c)} data-testid="channel-delete">
+                    </SmallButton>
+                    <SmallButton kind="danger-ghost" disabled={busy} onClick={() => askDelete(c)} data-testid="channel-delete">
                       {t('channels.delete')}
-                    </button>
+                    </SmallButton>
                   </div>
                 </div>
                 <code className="channel-url mono">{c.base_url}</code>
@@ -522,14 +478,14 @@ export function AdminChannelsPage() {
       )}
 
       <ConfirmDialog
-        open={toDelete !== null}
+        open={deleteOpen}
         title={t('channels.deleteTitle', { name: toDelete?.name ?? '' })}
         body={t('channels.deleteBody')}
         confirmLabel={t('channels.delete')}
         danger
         busy={busyId !== null}
         onConfirm={() => void remove()}
-        onCancel={() => setToDelete(null)}
+        onCancel={cancelDelete}
       />
     </section>
   );

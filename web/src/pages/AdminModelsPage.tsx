@@ -1,16 +1,18 @@
 // Admin › Models: the catalogue that names, describes and hides the models channels serve.
 // A model served by a channel but not in the catalogue is shown under its own id; hiding it
 // or giving it a name adds it to the catalogue.
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { AdminTabs } from '../components/AdminTabs';
-import { ConfirmDialog } from '../components/ConfirmDialog';
-import { Alert, Field, TextAreaField } from '../components/Field';
+import { ConfirmDialog, useConfirm } from '../components/ConfirmDialog';
+import { SmallButton, TableHead } from '../components/Table';
+import { Alert, bindField, Field, FormActions, PageAlerts, TextAreaField } from '../components/Field';
 import { PlusIcon } from '../components/Icons';
 import { useI18n, useTitle } from '../i18n';
 import { api, type CatalogueModel } from '../lib/api';
 import { useAuth } from '../lib/auth';
 import { describeError } from '../lib/errors';
 import { useForm, type Validator } from '../lib/useForm';
+import { useSubmit } from '../lib/useSubmit';
 import { parseList, validateInt } from '../lib/validation';
 
 type K = 'id' | 'display_name' | 'description' | 'icon' | 'tags' | 'context_length';
@@ -56,53 +58,36 @@ function ModelForm({ row, onSaved, onCancel }: { row: Row | null; onSaved: (id: 
     validators,
   );
   const [enabled, setEnabled] = useState(e?.enabled ?? true);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const ref = useRef<HTMLFormElement>(null);
   useEffect(() => {
     ref.current?.scrollIntoView({ block: 'nearest' });
     document.getElementById(row ? 'f-display_name' : 'f-id')?.focus();
   }, [row]);
 
-  const submit = async (ev: FormEvent) => {
-    ev.preventDefault();
-    setError(null);
-    if (!form.validateAll()) return;
+  const { busy, error, submit } = useSubmit(form, async () => {
     const v = form.values;
     const id = v.id.trim();
-    setBusy(true);
-    try {
-      await api.putModel(
-        id,
-        bodyOf({
-          display_name: v.display_name.trim() || id,
-          description: v.description.trim(),
-          icon: v.icon.trim(),
-          tags: parseList(v.tags),
-          context_length: v.context_length.trim() ? Number(v.context_length.trim()) : 0,
-          enabled,
-        }),
-      );
-      onSaved(id);
-    } catch (err) {
-      const d = describeError(err, t);
-      if (!form.setServerError(d.field, d.message)) setError(d.message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    await api.putModel(
+      id,
+      bodyOf({
+        display_name: v.display_name.trim() || id,
+        description: v.description.trim(),
+        icon: v.icon.trim(),
+        tags: parseList(v.tags),
+        context_length: v.context_length.trim() ? Number(v.context_length.trim()) : 0,
+        enabled,
+      }),
+    );
+    onSaved(id);
+  });
 
   return (
     <form ref={ref} className="card" onSubmit={submit} noValidate data-testid="model-form">
       <h2>{row ? t('models.editTitle', { id: row.id }) : t('models.addTitle')}</h2>
       <div className="grid-2">
         <Field
-          name="id"
+          {...bindField(form, 'id')}
           label={t('models.id')}
-          value={form.values.id}
-          onChange={form.onChange('id')}
-          onBlur={form.onBlur('id')}
-          error={form.errorText('id')}
           readOnly={row !== null}
           hint={row ? undefined : t('models.idHint')}
           className="mono"
@@ -110,59 +95,39 @@ function ModelForm({ row, onSaved, onCancel }: { row: Row | null; onSaved: (id: 
           spellCheck={false}
         />
         <Field
-          name="display_name"
+          {...bindField(form, 'display_name')}
           label={t('models.displayName')}
-          value={form.values.display_name}
-          onChange={form.onChange('display_name')}
-          onBlur={form.onBlur('display_name')}
-          error={form.errorText('display_name')}
           maxLength={64}
           autoComplete="off"
         />
       </div>
       <TextAreaField
-        name="description"
+        {...bindField(form, 'description')}
         label={t('models.description')}
         optional
         rows={2}
-        value={form.values.description}
-        onChange={form.onChange('description')}
-        onBlur={form.onBlur('description')}
-        error={form.errorText('description')}
       />
       <div className="grid-3 even">
         <Field
-          name="tags"
+          {...bindField(form, 'tags')}
           label={t('models.tags')}
           optional
-          value={form.values.tags}
-          onChange={form.onChange('tags')}
-          onBlur={form.onBlur('tags')}
-          error={form.errorText('tags')}
           placeholder="fast, vision"
           hint={t('models.tagsHint')}
           autoComplete="off"
         />
         <Field
-          name="context_length"
+          {...bindField(form, 'context_length')}
           type="number"
           inputMode="numeric"
           label={t('models.contextLength')}
           optional
-          value={form.values.context_length}
-          onChange={form.onChange('context_length')}
-          onBlur={form.onBlur('context_length')}
-          error={form.errorText('context_length')}
           placeholder="128000"
         />
         <Field
-          name="icon"
+          {...bindField(form, 'icon')}
           label={t('models.icon')}
           optional
-          value={form.values.icon}
-          onChange={form.onChange('icon')}
-          onBlur={form.onBlur('icon')}
-          error={form.errorText('icon')}
           hint={t('models.iconHint')}
           autoComplete="off"
         />
@@ -176,14 +141,7 @@ function ModelForm({ row, onSaved, onCancel }: { row: Row | null; onSaved: (id: 
           {error}
         </Alert>
       )}
-      <div className="actions-end">
-        <button type="button" className="button secondary" onClick={onCancel} data-testid="model-cancel">
-          {t('common.cancel')}
-        </button>
-        <button type="submit" className="button primary" disabled={busy} data-testid="model-save">
-          {t('common.save')}
-        </button>
-      </div>
+      <FormActions testIdPrefix="model" busy={busy} saveLabel={t('common.save')} onCancel={onCancel} />
     </form>
   );
 }
@@ -196,7 +154,7 @@ export function AdminModelsPage() {
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [editing, setEditing] = useState<Row | null | 'new'>(null);
-  const [toDelete, setToDelete] = useState<Row | null>(null);
+  const { target: toDelete, open: deleteOpen, ask: askDelete, cancel: cancelDelete } = useConfirm<Row>();
   const [busyId, setBusyId] = useState<string | null>(null);
   const isAdmin = user?.role === 'admin';
 
@@ -266,7 +224,7 @@ export function AdminModelsPage() {
       setError(describeError(err, t).message);
     } finally {
       setBusyId(null);
-      setToDelete(null);
+      cancelDelete();
     }
   };
 
@@ -301,16 +259,13 @@ export function AdminModelsPage() {
         />
       )}
 
-      {notice && (
-        <Alert kind="success" testId="models-notice" onDismiss={() => setNotice(null)}>
-          {notice}
-        </Alert>
-      )}
-      {error && (
-        <Alert kind="error" testId="models-error" onDismiss={() => setError(null)}>
-          {error}
-        </Alert>
-      )}
+      <PageAlerts
+        testIdPrefix="models"
+        notice={notice}
+        error={error}
+        onDismissNotice={() => setNotice(null)}
+        onDismissError={() => setError(null)}
+      />
 
       <div className="card flush">
         {rows === undefined && !error && <p className="muted pad">{t('app.loading')}</p>}
@@ -321,18 +276,16 @@ export function AdminModelsPage() {
         )}
         {rows && rows.length > 0 && (
           <table className="table responsive" data-testid="models-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('models.colModel')}</th>
-                <th scope="col">{t('models.colDescription')}</th>
-                <th scope="col">{t('models.colContext')}</th>
-                <th scope="col">{t('models.colChannels')}</th>
-                <th scope="col">{t('models.colStatus')}</th>
-                <th scope="col">
-                  <span className="sr-only">{t('admin.colActions')}</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                t('models.colModel'),
+                t('models.colDescription'),
+                t('models.colContext'),
+                t('models.colChannels'),
+                t('models.colStatus'),
+              ]}
+              actions
+            />
             <tbody>
               {rows.map((r) => {
                 const e = r.entry;
@@ -369,16 +322,16 @@ export function AdminModelsPage() {
                       {!e && <span className="tag">{t('models.uncatalogued')}</span>}
                     </td>
                     <td className="cell-actions">
-                      <button type="button" className="button secondary small" onClick={() => setEditing(r)} data-testid="model-edit">
+                      <SmallButton kind="secondary" onClick={() => setEditing(r)} data-testid="model-edit">
                         {t('models.edit')}
-                      </button>{' '}
-                      <button type="button" className="button secondary small" disabled={busy} onClick={() => void toggle(r)} data-testid="model-toggle">
+                      </SmallButton>{' '}
+                      <SmallButton kind="secondary" disabled={busy} onClick={() => void toggle(r)} data-testid="model-toggle">
                         {on ? t('models.disable') : t('models.enable')}
-                      </button>{' '}
+                      </SmallButton>{' '}
                       {e && (
-                        <button type="button" className="button danger-ghost small" disabled={busy} onClick={() => setToDelete(r)} data-testid="model-delete">
+                        <SmallButton kind="danger-ghost" disabled={busy} onClick={() => askDelete(r)} data-testid="model-delete">
                           {t('models.delete')}
-                        </button>
+                        </SmallButton>
                       )}
                     </td>
                   </tr>
@@ -390,14 +343,14 @@ export function AdminModelsPage() {
       </div>
 
       <ConfirmDialog
-        open={toDelete !== null}
+        open={deleteOpen}
         title={t('models.deleteTitle', { id: toDelete?.id ?? '' })}
         body={t('models.deleteBody')}
         confirmLabel={t('models.delete')}
         danger
         busy={busyId !== null}
         onConfirm={() => void remove()}
-        onCancel={() => setToDelete(null)}
+        onCancel={cancelDelete}
       />
     </section>
   );

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { AdminTabs } from '../components/AdminTabs';
-import { ConfirmDialog } from '../components/ConfirmDialog';
-import { Alert } from '../components/Field';
+import { ConfirmDialog, useConfirm } from '../components/ConfirmDialog';
+import { SmallButton, TableHead } from '../components/Table';
+import { Alert, PageAlerts } from '../components/Field';
 import { useI18n, useTitle } from '../i18n';
 import { api, type User } from '../lib/api';
 import { useAuth } from '../lib/auth';
@@ -50,7 +51,7 @@ export function AdminUsersPage() {
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busyId, setBusyId] = useState<User['id'] | null>(null);
-  const [toBan, setToBan] = useState<User | null>(null);
+  const { target: toBan, open: banOpen, ask: askBan, cancel: cancelBan } = useConfirm<User>();
 
   const isAdmin = me?.role === 'admin';
 
@@ -127,29 +128,30 @@ export function AdminUsersPage() {
         </button>
       </form>
 
-      {notice && <Alert kind="success" testId="admin-notice" onDismiss={() => setNotice(null)}>{notice}</Alert>}
-      {error != null && (
-        <Alert kind="error" testId="admin-error" onDismiss={() => setError(null)}>
-          {describeError(error, t).message}
-        </Alert>
-      )}
+      <PageAlerts
+        testIdPrefix="admin"
+        notice={notice}
+        error={error != null ? describeError(error, t).message : null}
+        onDismissNotice={() => setNotice(null)}
+        onDismissError={() => setError(null)}
+      />
 
       <div className="card flush">
         {data === undefined && error == null && <p className="muted pad">{t('app.loading')}</p>}
         {data && data.users.length === 0 && <p className="empty">{t('admin.empty')}</p>}
         {data && data.users.length > 0 && (
           <table className="table responsive" data-testid="users-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('admin.colUser')}</th>
-                <th scope="col">{t('admin.colEmail')}</th>
-                <th scope="col">{t('admin.colRole')}</th>
-                <th scope="col">{t('admin.colGroup')}</th>
-                <th scope="col">{t('admin.colStatus')}</th>
-                <th scope="col">{t('admin.colCreated')}</th>
-                <th scope="col">{t('admin.colActions')}</th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                t('admin.colUser'),
+                t('admin.colEmail'),
+                t('admin.colRole'),
+                t('admin.colGroup'),
+                t('admin.colStatus'),
+                t('admin.colCreated'),
+                t('admin.colActions'),
+              ]}
+            />
             <tbody>
               {data.users.map((u) => {
                 const self = u.id === me?.id;
@@ -185,25 +187,23 @@ export function AdminUsersPage() {
                     <td className="cell-actions">
                       {!self &&
                         (u.banned ? (
-                          <button
-                            type="button"
-                            className="button secondary small"
+                          <SmallButton
+                            kind="secondary"
                             disabled={busy}
                             onClick={() => void update(u, { banned: false })}
                             data-testid="user-unban"
                           >
                             {t('admin.unban')}
-                          </button>
+                          </SmallButton>
                         ) : (
-                          <button
-                            type="button"
-                            className="button danger-ghost small"
+                          <SmallButton
+                            kind="danger-ghost"
                             disabled={busy}
-                            onClick={() => setToBan(u)}
+                            onClick={() => askBan(u)}
                             data-testid="user-ban"
                           >
                             {t('admin.ban')}
-                          </button>
+                          </SmallButton>
                         ))}
                     </td>
                   </tr>
@@ -216,28 +216,28 @@ export function AdminUsersPage() {
 
       {total > pageSize && (
         <nav className="pager" aria-label={t('admin.pagination')}>
-          <button type="button" className="button secondary small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - pageSize))}>
+          <SmallButton kind="secondary" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - pageSize))}>
             {t('admin.prev')}
-          </button>
+          </SmallButton>
           <span className="muted">{t('admin.page', { from, to, total })}</span>
-          <button type="button" className="button secondary small" disabled={to >= total} onClick={() => setOffset(offset + pageSize)}>
+          <SmallButton kind="secondary" disabled={to >= total} onClick={() => setOffset(offset + pageSize)}>
             {t('admin.next')}
-          </button>
+          </SmallButton>
         </nav>
       )}
 
       <ConfirmDialog
-        open={toBan !== null}
+        open={banOpen}
         title={t('admin.banTitle', { name: toBan?.username ?? '' })}
         body={t('admin.banBody')}
         confirmLabel={t('admin.ban')}
         danger
         onConfirm={() => {
           const u = toBan;
-          setToBan(null);
+          cancelBan();
           if (u) void update(u, { banned: true });
         }}
-        onCancel={() => setToBan(null)}
+        onCancel={cancelBan}
       />
     </section>
   );

@@ -1,11 +1,13 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { ConfirmDialog } from '../components/ConfirmDialog';
-import { Alert, Field } from '../components/Field';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ConfirmDialog, useConfirm } from '../components/ConfirmDialog';
+import { SmallButton, TableHead } from '../components/Table';
+import { Alert, bindField, Field } from '../components/Field';
 import { CopyIcon } from '../components/Icons';
 import { useI18n, useTitle } from '../i18n';
 import { api, ApiError, type ApiKey } from '../lib/api';
 import { describeError } from '../lib/errors';
 import { useForm, type Validator } from '../lib/useForm';
+import { useSubmit } from '../lib/useSubmit';
 import {
   expiryFromDateInput,
   parseModelList,
@@ -97,9 +99,7 @@ export function KeysPage() {
   const [keys, setKeys] = useState<ApiKey[] | undefined>(undefined);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [created, setCreated] = useState<{ name: string; secret: string } | null>(null);
-  const [createError, setCreateError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [toRevoke, setToRevoke] = useState<ApiKey | null>(null);
+  const { target: toRevoke, open: revokeOpen, ask: askRevoke, cancel: cancelRevoke } = useConfirm<ApiKey>();
   const [revoking, setRevoking] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const form = useForm<keyof V>({ name: '', expires: '', models: '' }, validators);
@@ -118,13 +118,13 @@ export function KeysPage() {
     void load();
   }, [load]);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setCreateError(null);
-    setNotice(null);
-    if (!form.validateAll()) return;
-    setBusy(true);
-    try {
+  const {
+    busy,
+    error: createError,
+    submit,
+  } = useSubmit(
+    form,
+    async () => {
       const name = form.values.name.trim();
       const r = await api.createKey({
         name,
@@ -134,15 +134,16 @@ export function KeysPage() {
       setCreated({ name: r.key.name || name, secret: r.secret });
       form.reset();
       await load();
-    } catch (err) {
-      const d = describeError(err, t);
-      if (err instanceof ApiError && err.code === 'conflict') d.message = t('error.tooManyKeys');
-      const field = d.field === 'expires_at' ? 'expires' : d.field;
-      if (!form.setServerError(field, d.message)) setCreateError(d.message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+    {
+      onStart: () => setNotice(null),
+      explain: (err) => {
+        const d = describeError(err, t);
+        if (err instanceof ApiError && err.code === 'conflict') d.message = t('error.tooManyKeys');
+        return { field: d.field === 'expires_at' ? 'expires' : d.field, message: d.message };
+      },
+    },
+  );
 
   const revoke = async () => {
     if (!toRevoke) return;
@@ -150,10 +151,10 @@ export function KeysPage() {
     try {
       await api.revokeKey(toRevoke.id);
       setNotice(t('keys.revoked', { name: toRevoke.name }));
-      setToRevoke(null);
+      cancelRevoke();
       await load();
     } catch (e) {
-      setToRevoke(null);
+      cancelRevoke();
       setLoadError(e);
     } finally {
       setRevoking(false);
@@ -179,37 +180,25 @@ export function KeysPage() {
         <form onSubmit={submit} noValidate className="key-form" data-testid="key-form">
           <div className="grid-3">
             <Field
-              name="name"
+              {...bindField(form, 'name')}
               label={t('keys.name')}
               placeholder={t('keys.namePlaceholder')}
-              value={form.values.name}
-              onChange={form.onChange('name')}
-              onBlur={form.onBlur('name')}
-              error={form.errorText('name')}
               maxLength={64}
               autoComplete="off"
             />
             <Field
-              name="expires"
+              {...bindField(form, 'expires')}
               type="date"
               label={t('keys.expires')}
               optional
               min={todayInput()}
-              value={form.values.expires}
-              onChange={form.onChange('expires')}
-              onBlur={form.onBlur('expires')}
-              error={form.errorText('expires')}
               hint={t('keys.expiresHint')}
             />
             <Field
-              name="models"
+              {...bindField(form, 'models')}
               label={t('keys.models')}
               optional
               placeholder={t('keys.modelsPlaceholder')}
-              value={form.values.models}
-              onChange={form.onChange('models')}
-              onBlur={form.onBlur('models')}
-              error={form.errorText('models')}
               hint={t('keys.modelsHint')}
               autoComplete="off"
               spellCheck={false}
@@ -243,20 +232,18 @@ export function KeysPage() {
         )}
         {keys && keys.length > 0 && (
           <table className="table responsive" data-testid="keys-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('keys.colName')}</th>
-                <th scope="col">{t('keys.colKey')}</th>
-                <th scope="col">{t('keys.colStatus')}</th>
-                <th scope="col">{t('keys.colModels')}</th>
-                <th scope="col">{t('keys.colCreated')}</th>
-                <th scope="col">{t('keys.colExpires')}</th>
-                <th scope="col">{t('keys.colLastUsed')}</th>
-                <th scope="col">
-                  <span className="sr-only">{t('admin.colActions')}</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                t('keys.colName'),
+                t('keys.colKey'),
+                t('keys.colStatus'),
+                t('keys.colModels'),
+                t('keys.colCreated'),
+                t('keys.colExpires'),
+                t('keys.colLastUsed'),
+              ]}
+              actions
+            />
             <tbody>
               {keys.map((k) => {
                 const status = keyStatus(k, now);
@@ -289,14 +276,13 @@ export function KeysPage() {
                     <td data-label={t('keys.colLastUsed')}>{k.last_used_at ? formatDate(k.last_used_at, true) : t('keys.never')}</td>
                     <td className="cell-actions">
                       {!k.revoked && (
-                        <button
-                          type="button"
-                          className="button danger-ghost small"
-                          onClick={() => setToRevoke(k)}
+                        <SmallButton
+                          kind="danger-ghost"
+                          onClick={() => askRevoke(k)}
                           data-testid="key-revoke"
                         >
                           {t('keys.revoke')}
-                        </button>
+                        </SmallButton>
                       )}
                     </td>
                   </tr>
@@ -308,14 +294,14 @@ export function KeysPage() {
       </div>
 
       <ConfirmDialog
-        open={toRevoke !== null}
+        open={revokeOpen}
         title={t('keys.revokeTitle', { name: toRevoke?.name ?? '' })}
         body={t('keys.revokeBody')}
         confirmLabel={t('keys.revoke')}
         danger
         busy={revoking}
         onConfirm={revoke}
-        onCancel={() => setToRevoke(null)}
+        onCancel={cancelRevoke}
       />
     </section>
   );

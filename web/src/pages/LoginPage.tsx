@@ -1,12 +1,13 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { AuthCard } from '../components/AuthCard';
-import { Alert, Field } from '../components/Field';
+import { Alert, bindField, Field } from '../components/Field';
 import { useI18n, useTitle } from '../i18n';
 import { api, ApiError } from '../lib/api';
 import { useAuth } from '../lib/auth';
 import { describeError } from '../lib/errors';
 import { Link, safeNext, useQuery, useRouter } from '../lib/router';
 import { useForm, type Validator } from '../lib/useForm';
+import { useSubmit } from '../lib/useSubmit';
 import { homePath } from '../App';
 
 type V = { username: string; password: string };
@@ -22,8 +23,6 @@ export function LoginPage() {
   const { navigate } = useRouter();
   const query = useQuery();
   const form = useForm<keyof V>({ username: '', password: '' }, validators);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const [setupNeeded, setSetupNeeded] = useState(false);
 
   useEffect(() => {
@@ -37,24 +36,24 @@ export function LoginPage() {
     };
   }, []);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    if (!form.validateAll()) return;
-    setBusy(true);
-    try {
+  const { busy, error, submit } = useSubmit(
+    form,
+    async () => {
       const s = await api.login({ username: form.values.username.trim(), password: form.values.password });
       signedIn(s);
       navigate(safeNext(query.get('next'), homePath), { replace: true });
-    } catch (err) {
-      const d = describeError(err, t);
+    },
+    {
+      keepBusy: true,
       // Here 401 means wrong credentials and 403 a banned account, whatever the server's wording.
-      if (err instanceof ApiError && err.status === 401) setError(t('login.wrong'));
-      else if (err instanceof ApiError && err.status === 403) setError(t('error.banned'));
-      else if (!form.setServerError(d.field, d.message)) setError(d.message);
-      setBusy(false);
-    }
-  };
+      explain: (err) =>
+        err instanceof ApiError && err.status === 401
+          ? { message: t('login.wrong') }
+          : err instanceof ApiError && err.status === 403
+            ? { message: t('error.banned') }
+            : describeError(err, t),
+    },
+  );
 
   return (
     <AuthCard
@@ -71,25 +70,17 @@ export function LoginPage() {
       {setupNeeded && <Alert kind="info" testId="setup-needed">{t('login.setupNeeded')}</Alert>}
       <form onSubmit={submit} noValidate data-testid="login-form">
         <Field
-          name="username"
+          {...bindField(form, 'username')}
           label={t('field.username')}
-          value={form.values.username}
-          onChange={form.onChange('username')}
-          onBlur={form.onBlur('username')}
-          error={form.errorText('username')}
           autoComplete="username"
           autoCapitalize="none"
           spellCheck={false}
           autoFocus
         />
         <Field
-          name="password"
+          {...bindField(form, 'password')}
           type="password"
           label={t('field.password')}
-          value={form.values.password}
-          onChange={form.onChange('password')}
-          onBlur={form.onBlur('password')}
-          error={form.errorText('password')}
           autoComplete="current-password"
         />
         {error && <Alert kind="error" testId="form-error">{error}</Alert>}

@@ -1,12 +1,11 @@
-import { useState, type FormEvent } from 'react';
 import { AuthCard } from '../components/AuthCard';
-import { Alert, Field } from '../components/Field';
+import { Alert, bindField, Field, NewPasswordFields } from '../components/Field';
 import { useI18n, useTitle } from '../i18n';
 import { api } from '../lib/api';
 import { useAuth } from '../lib/auth';
-import { describeError } from '../lib/errors';
 import { Link, useRouter } from '../lib/router';
 import { useForm, type FormFields } from '../lib/useForm';
+import { useSubmit } from '../lib/useSubmit';
 import { validateConfirm, validateEmail, validatePassword, validateUsername } from '../lib/validation';
 import { homePath } from '../App';
 
@@ -24,12 +23,8 @@ export function AccountFields({ form }: { form: FormFields<keyof V> }) {
   return (
     <>
       <Field
-        name="username"
+        {...bindField(form, 'username')}
         label={t('field.username')}
-        value={form.values.username}
-        onChange={form.onChange('username')}
-        onBlur={form.onBlur('username')}
-        error={form.errorText('username')}
         hint={t('hint.username')}
         autoComplete="username"
         autoCapitalize="none"
@@ -37,37 +32,13 @@ export function AccountFields({ form }: { form: FormFields<keyof V> }) {
         maxLength={64}
       />
       <Field
-        name="email"
+        {...bindField(form, 'email')}
         type="email"
         label={t('field.email')}
         optional
-        value={form.values.email}
-        onChange={form.onChange('email')}
-        onBlur={form.onBlur('email')}
-        error={form.errorText('email')}
         autoComplete="email"
       />
-      <Field
-        name="password"
-        type="password"
-        label={t('field.password')}
-        value={form.values.password}
-        onChange={form.onChange('password')}
-        onBlur={form.onBlur('password')}
-        error={form.errorText('password')}
-        hint={t('hint.password')}
-        autoComplete="new-password"
-      />
-      <Field
-        name="confirm"
-        type="password"
-        label={t('field.confirmPassword')}
-        value={form.values.confirm}
-        onChange={form.onChange('confirm')}
-        onBlur={form.onBlur('confirm')}
-        error={form.errorText('confirm')}
-        autoComplete="new-password"
-      />
+      <NewPasswordFields form={form} name="password" label={t('field.password')} />
     </>
   );
 }
@@ -78,15 +49,9 @@ export function RegisterPage() {
   const { signedIn } = useAuth();
   const { navigate } = useRouter();
   const form = useForm<keyof V>({ username: '', email: '', password: '', confirm: '' }, accountValidators);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    if (!form.validateAll()) return;
-    setBusy(true);
-    try {
+  const { busy, error, submit } = useSubmit(
+    form,
+    async () => {
       const email = form.values.email.trim();
       const s = await api.register({
         username: form.values.username.trim(),
@@ -95,12 +60,9 @@ export function RegisterPage() {
       });
       signedIn(s);
       navigate(homePath, { replace: true });
-    } catch (err) {
-      const d = describeError(err, t);
-      if (!form.setServerError(d.field, d.message)) setError(d.message);
-      setBusy(false);
-    }
-  };
+    },
+    { keepBusy: true },
+  );
 
   return (
     <AuthCard

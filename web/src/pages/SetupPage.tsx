@@ -1,12 +1,13 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { AuthCard } from '../components/AuthCard';
-import { Alert, Field } from '../components/Field';
+import { Alert, bindField, Field } from '../components/Field';
 import { useI18n, useTitle } from '../i18n';
 import { api } from '../lib/api';
 import { useAuth } from '../lib/auth';
 import { describeError } from '../lib/errors';
 import { Link, useQuery, useRouter } from '../lib/router';
 import { useForm } from '../lib/useForm';
+import { useSubmit } from '../lib/useSubmit';
 import { AccountFields, accountValidators } from './RegisterPage';
 
 type V = { token: string; username: string; email: string; password: string; confirm: string };
@@ -24,8 +25,22 @@ export function SetupPage() {
   const urlToken = query.get('token') ?? '';
   const form = useForm<keyof V>({ token: urlToken, username: '', email: '', password: '', confirm: '' }, validators);
   const [needed, setNeeded] = useState<boolean | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+
+  const { busy, error, setError, submit } = useSubmit(
+    form,
+    async () => {
+      const email = form.values.email.trim();
+      const s = await api.setup({
+        token: form.values.token.trim(),
+        username: form.values.username.trim(),
+        password: form.values.password,
+        ...(email ? { email } : {}),
+      });
+      signedIn(s);
+      navigate('/admin/users', { replace: true });
+    },
+    { keepBusy: true },
+  );
 
   useEffect(() => {
     let live = true;
@@ -41,28 +56,6 @@ export function SetupPage() {
       live = false;
     };
   }, []);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    if (!form.validateAll()) return;
-    setBusy(true);
-    try {
-      const email = form.values.email.trim();
-      const s = await api.setup({
-        token: form.values.token.trim(),
-        username: form.values.username.trim(),
-        password: form.values.password,
-        ...(email ? { email } : {}),
-      });
-      signedIn(s);
-      navigate('/admin/users', { replace: true });
-    } catch (err) {
-      const d = describeError(err, t);
-      if (!form.setServerError(d.field, d.message)) setError(d.message);
-      setBusy(false);
-    }
-  };
 
   if (needed === false) {
     return (
@@ -81,12 +74,8 @@ export function SetupPage() {
         {/* The token normally arrives in the link; ask for it only when it didn't. */}
         {urlToken && !form.errorText('token') ? null : (
           <Field
-            name="token"
+            {...bindField(form, 'token')}
             label={t('field.token')}
-            value={form.values.token}
-            onChange={form.onChange('token')}
-            onBlur={form.onBlur('token')}
-            error={form.errorText('token')}
             hint={t('setup.tokenHint')}
             autoComplete="off"
             spellCheck={false}

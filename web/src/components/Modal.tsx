@@ -1,0 +1,38 @@
+import { useEffect, useRef, type ReactNode } from 'react';
+
+interface Props {
+  open: boolean;
+  /** The id of the element that names the dialog. */
+  labelledBy: string;
+  testId?: string;
+  /** Esc (or the browser's own cancel) asks to close; the caller decides. */
+  onCancel: () => void;
+  children: ReactNode;
+}
+
+/** A modal built on <dialog>: focus trapping, Esc and the backdrop come from the browser. */
+export function Modal({ open, labelledBy, testId, onCancel, children }: Props) {
+  const ref = useRef<HTMLDialogElement>(null);
+
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (open && !d.open) d.showModal();
+    if (!open && d.open) d.close();
+  }, [open]);
+
+  return (
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby={labelledBy}
+      data-testid={testId}
+      onCancel={(e) => {
+        e.preventDefault();
+        onCancel();
+      }}
+    >
+      {children}
+    </dialog>
+  );
+}

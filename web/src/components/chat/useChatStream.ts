@@ -1,0 +1,217 @@
+// Sending, regenerating and editing messages: streams answers from POST /api/chat into the
+// chat page's message list and keeps it in step with what the server saved.
+import { useCallback, useEffect, useRef, useState, type Dispatch, type MutableRefObject, type SetStateAction } from 'react';
+import { useI18n } from '../../i18n';
+import { api, type Conversation, type Id } from '../../lib/api';
+import { streamChat, type ChatRequest } from '../../lib/chat';
+import { describeError } from '../../lib/errors';
+import { useRouter } from '../../lib/router';
+import { adoptKeys, fromServer, localKey, sameId, storeModel } from './chatMessages';
+import type { ChatMessage } from './MessageItem';
+
+interface Options {
+  currentRef: MutableRefObject<Id | null>;
+  conversationsRef: MutableRefObject<Conversation[] | undefined>;
+  modelRef: MutableRefObject<string>;
+  messagesRef: MutableRefObject<ChatMessage[]>;
+  /** Whether the view should stay pinned to the bottom. */
+  stick: MutableRefObject<boolean>;
+  setMessages: Dispatch<SetStateAction<ChatMessage[]>>;
+  showConversation: (id: Id | null) => void;
+  loadConversations: () => Promise<Conversation[] | undefined>;
+}
+
+export function useChatStream({
+  currentRef,
+  conversationsRef,
+  modelRef,
+  messagesRef,
+  stick,
+  setMessages,
+  showConversation,
+  loadConversations,
+}: Options) {
+  const { t } = useI18n();
+  const { navigate } = useRouter();
+  const [streaming, setStreaming] = useState(false);
+  // Refs mirror what async callbacks must read at the time they run, not when they were made.
+  const abortRef = useRef<AbortController | null>(null);
+  const streamingRef = useRef(false);
+
+  // Abandoning a streaming answer (leaving the page) stops it; the server keeps what arrived.
+  useEffect(() => () => abortRef.current?.abort(), []);
+
+  /** Reads the conversation back after an unfinished answer, once the server has saved it. */
+  const syncAfter = useCallback((id: Id, tries: number) => {
+    setTimeout(async () => {
+      if (streamingRef.current || !sameId(currentRef.current, id)) return;
+      try {
+        const r = await api.getConversation(id);
+        if (streamingRef.current || !sameId(currentRef.current, id)) return;
+        const last = r.messages[r.messages.length - 1];
+        if (last?.role !== 'assistant') {
+          if (tries > 1) syncAfter(id, tries - 1);
+          return;
+        }
+        setMessages((local) => adoptKeys(local, r.messages));
+      } catch {
+        /* the local view stays as it is */
+      }
+    }, 500);
+  }, []);
+
+  const run = useCallback(
+    async (body: ChatRequest, userKey: string, answerKey: string) => {
+      const ac = new AbortController();
+      abortRef.current = ac;
+      streamingRef.current = true;
+      setStreaming(true);
+      stick.current = true;
+      const startedIn = currentRef.current;
+      const known = new Set((conversationsRef.current ?? []).map((c) => String(c.id)));
+      const update = (key: string, f: (m: ChatMessage) => ChatMessage) =>
+        setMessages((ms) => ms.map((m) => (m.key === key ? f(m) : m)));
+      let conversation: Id | null = startedIn;
+      let ending: string;
+      // Text pieces are applied at most once a frame: re-rendering the Markdown per piece would
+      // cost quadratic time on long answers.
+      let pending = '';
+      let frame = 0;
+      const flush = () => {
+        if (frame) cancelAnimationFrame(frame);
+        frame = 0;
+        if (!pending) return;
+        const add = pending;
+        pending = '';
+        update(answerKey, (a) => ({ ...a, content: a.content + add }));
+      };
+      try {
+        ending = await streamChat(
+          body,
+          {
+            onMeta: (meta) => {
+              conversation = meta.conversation_id;
+              update(userKey, (u) => ({ ...u, id: meta.user_message_id }));
+              if (startedIn === null && currentRef.current === null && !ac.signal.aborted) {
+                showConversation(meta.conversation_id);
+                navigate(`/chat/${meta.conversation_id}`, { replace: true });
+                void loadConversations();
+              }
+            },
+            onDelta: (text) => {
+              pending += text;
+              if (!frame) frame = requestAnimationFrame(flush);
+            },
+            onError: (e) => {
+              flush();
+              update(answerKey, (a) => ({ ...a, status: 'error', error: e.message || e.code }));
+            },
+            onDone: (m) => {
+              pending = '';
+              flush();
+              update(answerKey, () => ({ ...fromServer(m), key: answerKey }));
+            },
+          },
+          ac.signal,
+        );
+        flush();
+        if (ending === 'aborted') update(answerKey, (a) => ({ ...a, status: 'cancelled' }));
+        if (ending === 'cut') update(answerKey, (a) => ({ ...a, status: 'error', error: t('chat.connectionLost') }));
+      } catch (e) {
+        flush();
+        ending = 'refused';
+        update(answerKey, (a) => ({ ...a, status: 'error', error: describeError(e, t).message }));
+      } finally {
+        if (abortRef.current === ac) abortRef.current = null;
+        streamingRef.current = false;
+        setStreaming(false);
+      }
+
+      const list = await loadConversations();
+      if (ending === 'refused' && conversation === null && startedIn === null && list && currentRef.current === null) {
+        // The server may have started the conversation before it refused the request
+        // without telling us its id: adopt the one that appeared, so nothing is lost.
+        const fresh = list.find((c) => !known.has(String(c.id)));
+        if (fresh) {
+          showConversation(fresh.id);
+          navigate(`/chat/${fresh.id}`, { replace: true });
+          conversation = fresh.id;
+        }
+      }
+      if (conversation !== null && (ending === 'aborted' || ending === 'error' || ending === 'cut')) {
+        syncAfter(conversation, 4);
+      }
+      if (ending === 'refused' && conversation !== null && sameId(currentRef.current, conversation)) {
+        // Learn the ids of the saved messages (so they can be edited); keep the failure shown.
+        try {
+          const r = await api.getConversation(conversation);
+          if (!streamingRef.current && sameId(currentRef.current, conversation)) {
+            setMessages((ms) => {
+              const failed = ms.find((m) => m.key === answerKey);
+              return failed ? [...adoptKeys(ms, r.messages), failed] : ms;
+            });
+          }
+        } catch {
+          /* keep the local view */
+        }
+      }
+    },
+    [loadConversations, navigate, showConversation, syncAfter, t],
+  );
+
+  const send = useCallback(
+    (text: string) => {
+      const m = modelRef.current;
+      if (!m || streamingRef.current || !text.trim()) return false;
+      const userKey = localKey();
+      const answerKey = localKey();
+      storeModel(m);
+      setMessages((ms) => [
+        ...ms,
+        { key: userKey, role: 'user', content: text, model: m, status: 'ok' },
+        { key: answerKey, role: 'assistant', content: '', model: m, status: 'streaming' },
+      ]);
+      const id = currentRef.current;
+      void run(id === null ? { model: m, content: text } : { model: m, content: text, conversation_id: id }, userKey, answerKey);
+      return true;
+    },
+    [run],
+  );
+
+  const regenerate = useCallback(() => {
+    const id = currentRef.current;
+    const m = modelRef.current;
+    if (id === null || !m || streamingRef.current) return;
+    const ms = messagesRef.current;
+    let lastUser = -1;
+    for (let i = ms.length - 1; i >= 0; i--) if (ms[i].role === 'user') { lastUser = i; break; }
+    if (lastUser < 0) return;
+    const answerKey = localKey();
+    setMessages([...ms.slice(0, lastUser + 1), { key: answerKey, role: 'assistant', content: '', model: m, status: 'streaming' }]);
+    void run({ model: m, conversation_id: id, regenerate: true }, ms[lastUser].key, answerKey);
+  }, [run]);
+
+  const edit = useCallback(
+    (target: ChatMessage, content: string) => {
+      const id = currentRef.current;
+      const m = modelRef.current;
+      if (id === null || !m || streamingRef.current || target.id === undefined || !content.trim()) return;
+      const ms = messagesRef.current;
+      const at = ms.findIndex((x) => x.key === target.key);
+      if (at < 0) return;
+      const userKey = localKey();
+      const answerKey = localKey();
+      setMessages([
+        ...ms.slice(0, at),
+        { key: userKey, role: 'user', content, model: m, status: 'ok' },
+        { key: answerKey, role: 'assistant', content: '', model: m, status: 'streaming' },
+      ]);
+      void run({ model: m, conversation_id: id, edit_message_id: target.id, content }, userKey, answerKey);
+    },
+    [run],
+  );
+
+  const stop = useCallback(() => abortRef.current?.abort(), []);
+
+  return { streaming, abortRef, send, regenerate, edit, stop };
+}
