@@ -25,9 +25,10 @@ Site::Site(Config cfg, store::Database& database, const Clock& clk)
       api_limiter(config.api_rate_per_minute, std::max(10.0, config.api_rate_per_minute / 4.0)),
       static_files(config.web_dir),
       secret_box(crypto::SecretBox::load_site_key(config.secret_key, config.data_dir)),
+      group_writer(db),
       channels(db, secret_box, clock, config.channel_refresh_ms),
       relay(
-          db, upstream, channels, clock,
+          db, group_writer, upstream, channels, clock,
           [this](std::string_view model, std::string_view text) { return count_tokens(model, text); },
           relay::RelayOptions{config.relay_max_attempts, std::chrono::seconds(config.stream_heartbeat_seconds)}),
       channel_admin(db, secret_box, clock, upstream, channels) {

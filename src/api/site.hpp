@@ -35,6 +35,7 @@ struct Site {
   crypto::SecretBox secret_box;
   std::optional<Tokenizer> o200k;   // gpt-4o, o-series and, as the best guess, every other model
   std::optional<Tokenizer> cl100k;  // gpt-4, gpt-3.5
+  store::GroupWriter group_writer;
   http::UpstreamClient upstream;
   relay::ChannelDirectory channels;
   relay::Relay relay;

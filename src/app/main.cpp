@@ -86,6 +86,10 @@ int serve(const Config& config) {
   server.on_shutdown([&scheduler] { scheduler.stop(); });
   server.run();
   site.upstream.close_idle();  // its sockets belong to the server's io_context
+  // Threads that complete work onto the server's io_context must be gone before it is: a pool
+  // thread may still hold a copy of a connection's strand for a moment after handing back a result.
+  site.group_writer.stop();
+  db->stop_pool();
   spdlog::info("stopped");
   spdlog::shutdown();  // flushes the access log
   return 0;

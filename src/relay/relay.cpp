@@ -21,9 +21,10 @@ std::string local_day(int64_t unix_s) {
   return buf;
 }
 
-Relay::Relay(store::Database& db, http::UpstreamClient& client, ChannelDirectory& channels, const Clock& clock,
-             TokenCounter count_tokens, RelayOptions options)
+Relay::Relay(store::Database& db, store::GroupWriter& writer, http::UpstreamClient& client, ChannelDirectory& channels,
+             const Clock& clock, TokenCounter count_tokens, RelayOptions options)
     : db_(db),
+      writer_(writer),
       client_(client),
       channels_(channels),
       clock_(clock),
@@ -159,7 +160,7 @@ awaitable<void> Relay::record(const Caller& caller, const std::string& request_i
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   e.ttft_ms = ttft_ms;
   try {
-    co_await store::write(db_, [&](store::Conn& c) { store::usage::insert(c, e); });
+    co_await store::group_write(writer_, [&](store::Conn& c) { store::usage::insert(c, e); });
   } catch (const std::exception& ex) {
     spdlog::error("request {}: usage event not written: {}", request_id, ex.what());
   }

@@ -18,6 +18,7 @@
 #include "http/upstream_client.hpp"
 #include "relay/channel_directory.hpp"
 #include "store/database.hpp"
+#include "store/group_writer.hpp"
 
 namespace plaza::relay {
 
@@ -67,8 +68,8 @@ class Relay {
  public:
   using TokenCounter = std::function<int64_t(std::string_view model, std::string_view text)>;
 
-  Relay(store::Database& db, http::UpstreamClient& client, ChannelDirectory& channels, const Clock& clock,
-        TokenCounter count_tokens, RelayOptions options);
+  Relay(store::Database& db, store::GroupWriter& writer, http::UpstreamClient& client, ChannelDirectory& channels,
+        const Clock& clock, TokenCounter count_tokens, RelayOptions options);
 
   // Throws plaza::Error before any upstream call when the request is invalid or the model unknown.
   awaitable<bj::object> complete(Caller caller, bj::object request, std::string request_id, Outcome& outcome);
@@ -96,6 +97,7 @@ class Relay {
   awaitable<void> disable_key(const Candidate& c, const std::string& reason);
 
   store::Database& db_;
+  store::GroupWriter& writer_;
   http::UpstreamClient& client_;
   ChannelDirectory& channels_;
   const Clock& clock_;

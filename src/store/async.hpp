@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "store/database.hpp"
+#include "store/group_writer.hpp"
 
 namespace plaza::store {
 
@@ -69,6 +70,20 @@ auto run_on_pool(Database& db, F f) -> asio::awaitable<std::invoke_result_t<F>> 
 template <class F>
 auto write(Database& db, F f) -> asio::awaitable<decltype(f(std::declval<Conn&>()))> {
   co_return co_await run_on_pool(db, [&db, f = std::move(f)]() mutable { return db.write_sync(f); });
+}
+
+// co_await group_write(writer, [&](Conn& c) { ... }) — shares a transaction with other queued writes.
+template <class F>
+asio::awaitable<void> group_write(GroupWriter& writer, F f) {
+  co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr)>(
+      [&writer](auto handler, F work) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        writer.submit(std::move(work), [shared](std::exception_ptr error) {
+          auto ex = asio::get_associated_executor(*shared);
+          asio::dispatch(ex, [shared, error]() mutable { (*shared)(error); });
+        });
+      },
+      asio::use_awaitable, std::move(f));
 }
 
 template <class F>

@@ -63,7 +63,8 @@ export async function startPlaza(options = {}) {
       const result = await exited;
       rmSync(dataDir, { recursive: true, force: true });
       if (/ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/.test(output)) {
-        throw new Error(`sanitizer report in plaza's output:\n${output.slice(-4000)}`);
+        const at = output.search(/ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/);
+        throw new Error(`sanitizer report in plaza's output:\n${output.slice(Math.max(0, at - 200), at + 12000)}`);
       }
       return result;
     },
