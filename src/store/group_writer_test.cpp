@@ -1,0 +1,64 @@
+// Group commit on both backends: writes share transactions, a failing write fails alone, and every
+// write is reported exactly once.
+#include "store/group_writer.hpp"
+
+#include <atomic>
+#include <future>
+#include <stdexcept>
+#include <vector>
+
+#include "store/settings_repo.hpp"
+#include "support/test_database.hpp"
+
+namespace plaza::store {
+namespace {
+
+class GroupWriterTest : public test::BackendTest {};
+PLAZA_INSTANTIATE_FOR_BACKENDS(GroupWriterTest);
+
+TEST_P(GroupWriterTest, CommitsEveryWriteAndIsolatesTheFailingOne) {
+  constexpr int kWrites = 200;
+  std::vector<std::promise<std::exception_ptr>> done(kWrites);
+  {
+    GroupWriter writer(db(), 16);
+    for (int i = 0; i < kWrites; ++i) {
+      writer.submit(
+          [i](Conn& c) {
+            settings::put(c, "k" + std::to_string(i), "v" + std::to_string(i), 1);
+            if (i == 77) throw std::runtime_error("write 77 fails");
+          },
+          [&done, i](std::exception_ptr e) { done[i].set_value(e); });
+    }
+    for (int i = 0; i < kWrites; ++i) {
+      auto error = done[i].get_future().get();
+      EXPECT_EQ(error != nullptr, i == 77) << "write " << i;
+    }
+  }
+  db().read_sync([&](Conn& c) {
+    for (int i = 0; i < kWrites; ++i) {
+      auto value = settings::get(c, "k" + std::to_string(i));
+      if (i == 77) {
+        EXPECT_FALSE(value) << "the failed write left nothing behind";
+      } else {
+        ASSERT_TRUE(value) << "write " << i;
+        EXPECT_EQ(*value, "v" + std::to_string(i));
+      }
+    }
+  });
+}
+
+TEST_P(GroupWriterTest, StopFinishesWhatIsQueuedAndRefusesLaterWrites) {
+  GroupWriter writer(db());
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 50; ++i)
+    writer.submit([i](Conn& c) { settings::put(c, "q" + std::to_string(i), "x", 1); },
+                  [&ok](std::exception_ptr e) { ok += e ? 0 : 1; });
+  writer.stop();
+  EXPECT_EQ(ok.load(), 50);
+  std::exception_ptr late;
+  writer.submit([](Conn&) {}, [&late](std::exception_ptr e) { late = e; });
+  EXPECT_NE(late, nullptr);
+}
+
+}  // namespace
+}  // namespace plaza::store
