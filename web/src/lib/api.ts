@@ -195,6 +195,7 @@ export interface Channel {
   connect_timeout_ms: number;
   first_byte_timeout_ms: number;
   idle_timeout_ms: number;
+  proxy: string;
   keys: ChannelKey[];
   created_at: number;
   updated_at: number;
@@ -213,6 +214,7 @@ export interface ChannelInput {
   connect_timeout_ms?: number;
   first_byte_timeout_ms?: number;
   idle_timeout_ms?: number;
+  proxy?: string;
 }
 
 export interface ChannelTest {

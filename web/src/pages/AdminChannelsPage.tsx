@@ -34,7 +34,8 @@ type K =
   | 'weight'
   | 'connect_timeout_ms'
   | 'first_byte_timeout_ms'
-  | 'idle_timeout_ms';
+  | 'idle_timeout_ms'
+  | 'proxy';
 type V = Record<K, string>;
 
 const common: Partial<Record<K, Validator<V>>> = {
@@ -46,6 +47,7 @@ const common: Partial<Record<K, Validator<V>>> = {
   connect_timeout_ms: (v) => validateInt(v.connect_timeout_ms, 100, 3600000),
   first_byte_timeout_ms: (v) => validateInt(v.first_byte_timeout_ms, 100, 3600000),
   idle_timeout_ms: (v) => validateInt(v.idle_timeout_ms, 100, 3600000),
+  proxy: (v) => (v.proxy.trim() === '' || /^http:\/\/[^\s/]+(\/)?$/.test(v.proxy.trim()) ? null : 'validate.proxy'),
 };
 const createValidators: Partial<Record<K, Validator<V>>> = { ...common, keys: (v) => validateChannelKeys(v.keys, true) };
 const editValidators: Partial<Record<K, Validator<V>>> = { ...common, keys: (v) => validateChannelKeys(v.keys, false) };
@@ -68,6 +70,7 @@ function initialValues(ch: Channel | null): V {
     connect_timeout_ms: ch ? String(ch.connect_timeout_ms) : '',
     first_byte_timeout_ms: ch ? String(ch.first_byte_timeout_ms) : '',
     idle_timeout_ms: ch ? String(ch.idle_timeout_ms) : '',
+    proxy: ch?.proxy ?? '',
   };
 }
 
@@ -91,6 +94,7 @@ function ChannelForm({ channel, onSaved, onCancel }: { channel: Channel | null; 
       base_url: v.base_url.trim().replace(/\/+$/, ''),
       models: parseChannelModels(v.models),
       groups: parseList(v.groups),
+      proxy: v.proxy.trim(),
       enabled,
     };
     const keys = parseKeyLines(v.keys);
@@ -210,6 +214,13 @@ function ChannelForm({ channel, onSaved, onCancel }: { channel: Channel | null; 
             />
           ))}
         </div>
+        <Field
+          {...bindField(form, 'proxy')}
+          label={t('channels.proxy')}
+          optional
+          hint={t('channels.proxyHint')}
+          placeholder="http://host:port"
+        />
       </details>
       <label className="check">
         <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} data-testid="field-enabled" />
