@@ -78,6 +78,14 @@ void apply(store::Channel& ch, const bj::object& body) {
   if (auto v = json::optional_string(body, "proxy")) ch.proxy = *v;
 }
 
+bj::object model_json(const store::Model& m) {
+  bj::array tags;
+  for (const auto& t : m.tags) tags.emplace_back(t);
+  return bj::object{{"id", m.id},          {"display_name", m.display_name}, {"description", m.description},
+                    {"icon", m.icon},      {"tags", std::move(tags)},        {"context_length", m.context_length},
+                    {"enabled", m.enabled}};
+}
+
 }  // namespace
 
 awaitable<http::Response> admin_list_channels(Ctx& ctx) {
@@ -129,17 +137,7 @@ awaitable<http::Response> admin_enable_channel(Ctx& ctx) {
 awaitable<http::Response> admin_list_models(Ctx& ctx) {
   auto list = co_await store::read(ctx.site.db, [](store::Conn& c) { return store::models::list(c); });
   bj::array out;
-  for (const auto& m : list) {
-    bj::array tags;
-    for (const auto& t : m.tags) tags.emplace_back(t);
-    out.push_back(bj::object{{"id", m.id},
-                             {"display_name", m.display_name},
-                             {"description", m.description},
-                             {"icon", m.icon},
-                             {"tags", std::move(tags)},
-                             {"context_length", m.context_length},
-                             {"enabled", m.enabled}});
-  }
+  for (const auto& m : list) out.push_back(model_json(m));
   co_return json_response(200, bj::object{{"models", std::move(out)}});
 }
 
@@ -167,15 +165,7 @@ awaitable<http::Response> admin_put_model(Ctx& ctx) {
                          ctx.site.clock.now_s());
   });
   ctx.site.channels.invalidate();  // the relay's snapshot holds the catalogue's switches
-  bj::array tags;
-  for (const auto& t : m.tags) tags.emplace_back(t);
-  co_return json_response(200, bj::object{{"model", bj::object{{"id", m.id},
-                                                                 {"display_name", m.display_name},
-                                                                 {"description", m.description},
-                                                                 {"icon", m.icon},
-                                                                 {"tags", std::move(tags)},
-                                                                 {"context_length", m.context_length},
-                                                                 {"enabled", m.enabled}}}});
+  co_return json_response(200, bj::object{{"model", model_json(m)}});
 }
 
 awaitable<http::Response> admin_delete_model(Ctx& ctx) {

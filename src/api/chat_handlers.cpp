@@ -345,15 +345,17 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
     int64_t conv = prepared.conversation_id, msg = prepared.user_message_id;
     bool created = !conversation_id, added = !regenerate;
     co_await store::write(ctx.site.db, [&](store::Conn& c) {
-      if (created) store::conversations::remove(c, user, conv);
-      else if (added) store::conversations::truncate_from(c, conv, msg);
+      if (created)
+        store::conversations::remove(c, user, conv);
+      else if (added)
+        store::conversations::truncate_from(c, conv, msg);
     });
     throw *refused;
   }
   // A stopped or broken answer is kept too, marked, so a reload shows what the user saw.
   if (outcome.status != "ok")
     co_await WebChatOutput::save(ctx.site, prepared.conversation_id, model, ctx.req.request_id, outcome);
-  co_return http::Response::streamed(200, outcome.status == "ok");
+  co_return http::Response::streamed();
 }
 
 }  // namespace plaza::api

@@ -110,9 +110,7 @@ awaitable<http::Response> dispatch(const Entry* entry, http::Request& req) {
     co_return co_await entry->handler(ctx);
   } catch (const Error& e) {
     co_return error_json(e, entry->policy.openai_errors, req.request_id);
-  } catch (const store::DatabaseError& e) {
-    spdlog::error("request {} {} {}: database: {}", req.request_id, req.method, req.path, e.what());
-  } catch (const std::exception& e) {
+  } catch (const std::exception& e) {  // database and other unexpected failures: logged, never shown
     spdlog::error("request {} {} {}: {}", req.request_id, req.method, req.path, e.what());
   }
   co_return error_json(Error(ErrorCode::internal, "internal"), entry->policy.openai_errors, req.request_id);

@@ -79,7 +79,7 @@ awaitable<http::Response> v1_chat_completions(Ctx& ctx) {
   V1StreamOutput output(*ctx.req.stream);
   co_await ctx.site.relay.stream(caller_of(ctx, "api"), std::move(request), ctx.req.request_id, output, *ctx.req.stream,
                                  outcome);
-  co_return http::Response::streamed(200, outcome.status == "ok");
+  co_return http::Response::streamed();
 }
 
 }  // namespace plaza::api

@@ -23,7 +23,7 @@ struct Request {
   std::string request_id;
   std::string route;                                        // the matched route pattern, e.g. /api/keys/{id}
   std::vector<std::pair<std::string, std::string>> params;  // path parameters, decoded
-  ResponseStream* stream = nullptr;  // for handlers that stream their body (then they return Response::streamed())
+  ResponseStream* stream = nullptr;  // for handlers that stream their body (they return Response::streamed())
 
   std::string_view header(std::string_view lower_name) const;
   std::optional<std::string> cookie(std::string_view name) const;
@@ -43,15 +43,14 @@ struct Response {
   }
   static Response json(int status, std::string body);
   static Response no_content() { return Response{204, {}, {}}; }
-  // The handler wrote the response through Request::stream; `ok` says whether it finished cleanly.
-  static Response streamed(int status, bool ok) {
-    Response r{status, {}, {}};
+  // The handler answered through Request::stream (status and success are the stream's). If it never
+  // started the stream, the connection is closed rather than answered with an empty 200.
+  static Response streamed() {
+    Response r;
     r.was_streamed = true;
-    r.stream_ok = ok;
     return r;
   }
   bool was_streamed = false;
-  bool stream_ok = false;
 };
 
 std::string percent_decode(std::string_view s, bool plus_as_space);

@@ -14,7 +14,15 @@ std::vector<std::string_view> split_path(std::string_view path) {
   }
   return out;
 }
+boost::asio::awaitable<Response> not_found(Request&) {
+  co_return Response::json(404, R"({"error":{"code":"not_found","message":"no such endpoint"}})");
+}
+
 }  // namespace
+
+Router::Router() {
+  set_fallback(0, not_found);
+}
 
 void Router::add(std::string method, std::string pattern, int64_t body_limit, Handler handler) {
   Route r;

@@ -25,6 +25,7 @@ struct Route {
 
 class Router {
  public:
+  Router();  // without set_fallback, unmatched paths get a JSON 404
   void add(std::string method, std::string pattern, int64_t body_limit, Handler handler);
   // Serves what no route matches (static files, then the SPA); index size() in metrics.
   void set_fallback(int64_t body_limit, Handler handler);

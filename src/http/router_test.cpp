@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/run_sync.hpp"
+
 namespace plaza::http {
 namespace {
 
@@ -99,4 +101,15 @@ TEST_F(RouterTest, IndexesRoutesForMetricsWithTheFallbackLast) {
 }
 
 }  // namespace
+
+TEST(RouterFallbackTest, UnmatchedPathsGetANotFoundWithoutAFallback) {
+  plaza::http::Router router;
+  plaza::http::Request req;
+  req.method = "GET";
+  req.path = "/nothing";
+  auto res = plaza::test::run_sync(router.fallback().handler(req));
+  EXPECT_EQ(res.status, 404);
+  EXPECT_NE(res.body.find("not_found"), std::string::npos);
+}
+
 }  // namespace plaza::http

@@ -416,9 +416,9 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
     int status = response.status;
     std::size_t bytes = response.body.size();
     bool ok;
-    if (streamer.started()) {
+    if (streamer.started() || response.was_streamed) {
       // The handler wrote its own response; reuse the connection only if it ended cleanly.
-      status = streamer.status();
+      status = streamer.started() ? streamer.status() : 0;
       bytes = streamer.bytes();
       ok = streamer.finished();
     } else {

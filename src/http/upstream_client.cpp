@@ -8,8 +8,8 @@
 #include <boost/url/parse.hpp>
 
 #include <deque>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 namespace plaza::http {

@@ -168,7 +168,6 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     SseParser parser;
     asio::steady_timer heartbeat(ex);
     std::vector<bj::object> chunks;
-    std::vector<bj::object> pending;  // chunks held until the head is sent
     bool upstream_done = false;
     broken.reset();
     while (!upstream_done && !client_gone && !broken) {

@@ -61,10 +61,15 @@ awaitable<SignedIn> Accounts::login(std::string username, std::string password, 
     throttle_.failed(client.ip, username.substr(0, kUsernameMax));
     throw Error(ErrorCode::unauthorized, "wrong username or password");
   }
-  auto found = co_await store::read(db_, [&](store::Conn& c) { return store::users::find_credentials(c, username); });
-  bool ok = co_await store::run_on_pool(
-      db_, [&] { return crypto::verify_password(found ? found->second : dummy_hash_, password) && found.has_value(); });
-  if (!ok) {
+  // One trip to the pool: look up, then verify (against a dummy hash for an unknown name, so the
+  // time taken tells nothing).
+  auto found = co_await store::run_on_pool(db_, [&]() -> std::optional<std::pair<store::User, std::string>> {
+    auto creds = db_.read_sync([&](store::Conn& c) { return store::users::find_credentials(c, username); });
+    bool ok = crypto::verify_password(creds ? creds->second : dummy_hash_, password);
+    if (!ok || !creds) return std::nullopt;
+    return creds;
+  });
+  if (!found) {
     throttle_.failed(client.ip, username);
     throw Error(ErrorCode::unauthorized, "wrong username or password");
   }

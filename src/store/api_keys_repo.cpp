@@ -1,6 +1,6 @@
 #include "store/api_keys_repo.hpp"
 
-#include <boost/json.hpp>
+#include "store/json_columns.hpp"
 
 namespace plaza::store::api_keys {
 
@@ -10,24 +10,8 @@ constexpr const char* kColumns =
     "k.id, k.user_id, k.name, k.secret_start, k.secret_end, k.models, k.created_at, k.expires_at, k.last_used_at, "
     "k.revoked_at";
 
-std::string models_json(const std::vector<std::string>& models) {
-  boost::json::array arr;
-  for (const auto& m : models) arr.emplace_back(m);
-  return boost::json::serialize(arr);
-}
-
-std::vector<std::string> parse_models(const std::string& text) {
-  std::vector<std::string> out;
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
-  if (ec || !v.is_array()) return out;
-  for (const auto& m : v.as_array())
-    if (m.is_string()) out.emplace_back(m.as_string());
-  return out;
-}
-
 ApiKey to_key(const Row& r) {
-  return ApiKey{r.i64(0), r.i64(1),     r.str(2),     r.str(3),    r.str(4), parse_models(r.str(5)),
+  return ApiKey{r.i64(0), r.i64(1),     r.str(2),     r.str(3),    r.str(4), from_json_array(r.str(5)),
                 r.i64(6), r.opt_i64(7), r.opt_i64(8), r.opt_i64(9)};
 }
 
@@ -37,7 +21,7 @@ ApiKey create(Conn& c, const NewKey& k, int64_t now) {
   auto row = c.query_one(
       "INSERT INTO api_keys (user_id, name, secret_hash, secret_start, secret_end, models, created_at, expires_at) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-      {k.user_id, k.name, k.secret_hash, k.secret_start, k.secret_end, models_json(k.models), now,
+      {k.user_id, k.name, k.secret_hash, k.secret_start, k.secret_end, to_json_array(k.models), now,
        k.expires_at ? Value(*k.expires_at) : kNull});
   return ApiKey{row->i64(0), k.user_id, k.name,       k.secret_start, k.secret_end,
                 k.models,    now,       k.expires_at, std::nullopt,   std::nullopt};

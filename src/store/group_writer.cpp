@@ -8,7 +8,9 @@ namespace plaza::store {
 GroupWriter::GroupWriter(Database& db, std::size_t max_batch)
     : db_(db), max_batch_(max_batch), thread_([this] { run(); }) {}
 
-GroupWriter::~GroupWriter() { stop(); }
+GroupWriter::~GroupWriter() {
+  stop();
+}
 
 void GroupWriter::submit(std::function<void(Conn&)> write, std::function<void(std::exception_ptr)> done) {
   {

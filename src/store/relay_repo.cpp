@@ -2,27 +2,13 @@
 
 #include <boost/json.hpp>
 
+#include "store/json_columns.hpp"
+
 namespace plaza::store {
 
 namespace bj = boost::json;
 
 namespace {
-
-std::string strings_json(const std::vector<std::string>& v) {
-  bj::array a;
-  for (const auto& s : v) a.emplace_back(s);
-  return bj::serialize(a);
-}
-
-std::vector<std::string> parse_strings(const std::string& text) {
-  std::vector<std::string> out;
-  boost::system::error_code ec;
-  auto v = bj::parse(text, ec);
-  if (ec || !v.is_array()) return out;
-  for (const auto& s : v.as_array())
-    if (s.is_string()) out.emplace_back(s.as_string());
-  return out;
-}
 
 std::string models_json(const std::vector<ChannelModel>& v) {
   bj::array a;
@@ -58,7 +44,7 @@ Channel to_channel(const Row& r) {
   ch.name = r.str(2);
   ch.base_url = r.str(3);
   ch.models = parse_models(r.str(4));
-  ch.groups = parse_strings(r.str(5));
+  ch.groups = from_json_array(r.str(5));
   ch.priority = r.i64(6);
   ch.weight = r.i64(7);
   ch.enabled = r.boolean(8);
@@ -115,7 +101,7 @@ int64_t create(Conn& c, const Channel& ch, int64_t now) {
       "INSERT INTO channels (type, name, base_url, models, user_groups, priority, weight, enabled, "
       "connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, proxy, created_at, updated_at) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
-      {ch.type, ch.name, ch.base_url, models_json(ch.models), strings_json(ch.groups), ch.priority, ch.weight,
+      {ch.type, ch.name, ch.base_url, models_json(ch.models), to_json_array(ch.groups), ch.priority, ch.weight,
        int64_t{ch.enabled}, ch.connect_timeout_ms, ch.first_byte_timeout_ms, ch.idle_timeout_ms, ch.proxy, now});
   int64_t id = row->i64(0);
   for (const auto& k : ch.keys) add_key(c, id, k.sealed, k.hint, now);
@@ -127,7 +113,7 @@ void update(Conn& c, const Channel& ch, int64_t now) {
       "UPDATE channels SET type = $2, name = $3, base_url = $4, models = $5, user_groups = $6, priority = $7, "
       "weight = $8, enabled = $9, connect_timeout_ms = $10, first_byte_timeout_ms = $11, idle_timeout_ms = $12, "
       "proxy = $13, updated_at = $14 WHERE id = $1",
-      {ch.id, ch.type, ch.name, ch.base_url, models_json(ch.models), strings_json(ch.groups), ch.priority, ch.weight,
+      {ch.id, ch.type, ch.name, ch.base_url, models_json(ch.models), to_json_array(ch.groups), ch.priority, ch.weight,
        int64_t{ch.enabled}, ch.connect_timeout_ms, ch.first_byte_timeout_ms, ch.idle_timeout_ms, ch.proxy, now});
 }
 
@@ -161,7 +147,7 @@ namespace models {
 namespace {
 constexpr const char* kColumns = "id, display_name, description, icon, tags, context_length, enabled, created_at";
 Model to_model(const Row& r) {
-  return Model{r.str(0), r.str(1), r.str(2), r.str(3), parse_strings(r.str(4)), r.i64(5), r.boolean(6), r.i64(7)};
+  return Model{r.str(0), r.str(1), r.str(2), r.str(3), from_json_array(r.str(4)), r.i64(5), r.boolean(6), r.i64(7)};
 }
 }  // namespace
 
@@ -185,7 +171,7 @@ void upsert(Conn& c, const Model& m, int64_t now) {
       "excluded.display_name, "
       "description = excluded.description, icon = excluded.icon, tags = excluded.tags, "
       "context_length = excluded.context_length, enabled = excluded.enabled, updated_at = excluded.updated_at",
-      {m.id, m.display_name, m.description, m.icon, strings_json(m.tags), m.context_length, int64_t{m.enabled}, now});
+      {m.id, m.display_name, m.description, m.icon, to_json_array(m.tags), m.context_length, int64_t{m.enabled}, now});
 }
 
 bool remove(Conn& c, const std::string& id) {

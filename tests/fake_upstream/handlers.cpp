@@ -147,11 +147,11 @@ asio::awaitable<Response> send_stream(Request* req, FakeState* st, const Dialect
   auto gone = [&] {
     ++stats.streams_client_closed;
     out->abort();
-    return Response::streamed(200, false);
+    return Response::streamed();
   };
   auto aborted = [&] {
     ++stats.streams_aborted;
-    return Response::streamed(200, false);
+    return Response::streamed();
   };
 
   if (p.kind == Kind::delay && !co_await wait_or_gone(out, p.delay)) co_return gone();
@@ -168,7 +168,7 @@ asio::awaitable<Response> send_stream(Request* req, FakeState* st, const Dialect
       if (p.kind == Kind::stall) {
         co_await out->client_closed();
         ++stats.streams_client_closed;
-        co_return Response::streamed(200, false);
+        co_return Response::streamed();
       }
       if (p.kind == Kind::malformed_sse && !co_await out->write(d->malformed_event())) co_return gone();
     }
@@ -177,7 +177,7 @@ asio::awaitable<Response> send_stream(Request* req, FakeState* st, const Dialect
   }
   if (!co_await out->finish()) co_return gone();
   ++stats.streams_completed;
-  co_return Response::streamed(200, true);
+  co_return Response::streamed();
 }
 
 asio::awaitable<Response> send_body(Request* req, FakeState* st, const Dialect* d, Answer a, Plan p) {
@@ -186,7 +186,7 @@ asio::awaitable<Response> send_body(Request* req, FakeState* st, const Dialect* 
   auto gone = [&] {
     ++stats.responses_client_closed;
     out->abort();
-    return Response::streamed(200, false);
+    return Response::streamed();
   };
   milliseconds wait = p.kind == Kind::delay  ? p.delay
                       : p.kind == Kind::slow ? p.delay * static_cast<int64_t>(a.pieces.size())
@@ -197,16 +197,16 @@ asio::awaitable<Response> send_body(Request* req, FakeState* st, const Dialect* 
   switch (p.kind) {
     case Kind::close_after_headers:
       co_await out->start(200, json);
-      co_return Response::streamed(200, false);
+      co_return Response::streamed();
     case Kind::reset_mid_stream:
       if (co_await out->start(200, json)) co_await out->write(body.substr(0, body.size() / 2));
       out->abort();
-      co_return Response::streamed(200, false);
+      co_return Response::streamed();
     case Kind::stall:
       if (!co_await out->start(200, json) || !co_await out->write(body.substr(0, body.size() / 2))) co_return gone();
       co_await out->client_closed();
       ++stats.responses_client_closed;
-      co_return Response::streamed(200, false);
+      co_return Response::streamed();
     case Kind::malformed_sse:
       co_return Response::json(200, body.substr(0, body.size() / 2));
     default:
