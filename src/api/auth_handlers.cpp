@@ -49,6 +49,7 @@ awaitable<http::Response> post_register(Ctx& ctx) {
   auto s = co_await ctx.site.accounts.register_user(json::require_string(body, "username"),
                                                     json::require_string(body, "password"),
                                                     json::optional_string(body, "email"), client(ctx));
+  co_await ctx.site.wallet.signup_gift(s.user.id, ctx.site.config.signup_gift);
   co_return signed_in(ctx, 201, s);
 }
 

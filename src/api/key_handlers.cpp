@@ -22,7 +22,9 @@ bj::object key_json(const store::ApiKey& k) {
                     {"expires_at", json::nullable(k.expires_at)},
                     {"last_used_at", json::nullable(k.last_used_at)},
                     {"models", std::move(models)},
-                    {"revoked", k.revoked_at.has_value()}};
+                    {"revoked", k.revoked_at.has_value()},
+                    {"spend_limit", json::nullable(k.spend_limit)},
+                    {"spent", k.spent}};
 }
 
 }  // namespace
@@ -47,7 +49,8 @@ awaitable<http::Response> create_key(Ctx& ctx) {
   auto body = body_object(ctx);
   auto created = co_await ctx.site.keys.create(
       ctx.me().id, json::require_string(body, "name"), json::optional_int(body, "expires_at"),
-      json::optional_string_array(body, "models", services::kMaxKeyModels + 1).value_or(std::vector<std::string>{}));
+      json::optional_string_array(body, "models", services::kMaxKeyModels + 1).value_or(std::vector<std::string>{}),
+      json::optional_int(body, "spend_limit"));
   auto r = json_response(201, bj::object{{"key", key_json(created.key)}, {"secret", created.secret}});
   r.header("Cache-Control", "no-store");
   co_return r;

@@ -7,6 +7,8 @@
 #include "api/key_handlers.hpp"
 #include "api/middleware.hpp"
 #include "api/v1_handlers.hpp"
+#include "api/wallet_handlers.hpp"
+#include "api/billing_admin_handlers.hpp"
 #include "store/async.hpp"
 
 namespace plaza::api {
@@ -84,6 +86,37 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
   add_route(router, site, "GET", "/api/admin/models", admin, admin_list_models);
   add_route(router, site, "PUT", "/api/admin/models/{id}", admin, admin_put_model);
   add_route(router, site, "DELETE", "/api/admin/models/{id}", admin, admin_delete_model);
+
+  add_route(router, site, "GET", "/api/wallet", session, get_wallet);
+  add_route(router, site, "GET", "/api/wallet/transactions", session, get_transactions);
+  add_route(router, site, "POST", "/api/wallet/subscribe", session, post_subscribe);
+  add_route(router, site, "POST", "/api/wallet/renew", session, post_renew);
+  add_route(router, site, "POST", "/api/wallet/cancel", session, post_cancel);
+  add_route(router, site, "GET", "/api/usage", any, get_usage);
+  add_route(router, site, "GET", "/api/usage/daily", any, get_usage_daily);
+  add_route(router, site, "GET", "/api/plans", any, list_plans);
+  add_route(router, site, "GET", "/api/packs", any, list_packs);
+  add_route(router, site, "POST", "/api/packs/{id}/buy", session, post_buy_pack);
+  add_route(router, site, "POST", "/api/redeem", session, post_redeem);
+
+  add_route(router, site, "GET", "/api/admin/prices", admin, admin_list_prices);
+  add_route(router, site, "PUT", "/api/admin/prices/{model}", admin, admin_put_price);
+  add_route(router, site, "DELETE", "/api/admin/prices/{model}", admin, admin_delete_price);
+  add_route(router, site, "GET", "/api/admin/groups", admin, admin_list_groups);
+  add_route(router, site, "PUT", "/api/admin/groups/{name}", admin, admin_put_group);
+  add_route(router, site, "GET", "/api/admin/plans", admin, admin_list_plans);
+  add_route(router, site, "POST", "/api/admin/plans", admin, admin_create_plan);
+  add_route(router, site, "PUT", "/api/admin/plans/{id}", admin, admin_update_plan);
+  add_route(router, site, "GET", "/api/admin/packs", admin, admin_list_packs);
+  add_route(router, site, "POST", "/api/admin/packs", admin, admin_create_pack);
+  add_route(router, site, "PUT", "/api/admin/packs/{id}", admin, admin_update_pack);
+  add_route(router, site, "GET", "/api/admin/redeem-batches", admin, admin_list_batches);
+  add_route(router, site, "POST", "/api/admin/redeem-batches", admin, admin_create_batch);
+  add_route(router, site, "GET", "/api/admin/redeem-batches/{id}/codes.csv", admin, admin_batch_csv);
+  add_route(router, site, "POST", "/api/admin/redeem-batches/{id}/disable", admin, admin_disable_batch);
+  add_route(router, site, "GET", "/api/admin/users/{id}/wallet", admin, admin_user_wallet);
+  add_route(router, site, "POST", "/api/admin/users/{id}/credits", admin, admin_user_credits);
+  add_route(router, site, "GET", "/api/admin/revenue", admin, admin_revenue);
 
   router.set_fallback(site.config.max_body_bytes, [s = &site](http::Request& req) { return static_file(s, req); });
 

@@ -27,11 +27,17 @@ Site::Site(Config cfg, store::Database& database, const Clock& clk)
       secret_box(crypto::SecretBox::load_site_key(config.secret_key, config.data_dir)),
       group_writer(db),
       channels(db, secret_box, clock, config.channel_refresh_ms),
+      meter(db, group_writer, clock,
+            billing::Options{money::parse_deduction_order(config.deduction_order), config.hold_ttl_seconds},
+            std::chrono::milliseconds(config.channel_refresh_ms)),
       relay(
           db, group_writer, upstream, channels, clock,
           [this](std::string_view model, std::string_view text) { return count_tokens(model, text); },
-          relay::RelayOptions{config.relay_max_attempts, std::chrono::seconds(config.stream_heartbeat_seconds)}),
-      channel_admin(db, secret_box, clock, upstream, channels) {
+          relay::RelayOptions{config.relay_max_attempts, std::chrono::seconds(config.stream_heartbeat_seconds)},
+          config.billing ? &meter : nullptr),
+      channel_admin(db, secret_box, clock, upstream, channels),
+      wallet(db, clock),
+      billing_admin(db, clock, meter.prices()) {
   std::string dir = config.tokenizer_dir.empty() ? default_tokenizer_dir() : config.tokenizer_dir;
   try {
     if (dir.empty()) throw std::runtime_error("no tokenizer folder found (set tokenizer_dir)");

@@ -11,12 +11,15 @@
 #include "http/router.hpp"
 #include "http/static_files.hpp"
 #include "http/upstream_client.hpp"
+#include "billing/meter.hpp"
 #include "relay/channel_directory.hpp"
 #include "relay/relay.hpp"
 #include "services/accounts.hpp"
 #include "services/api_keys.hpp"
+#include "services/billing_admin.hpp"
 #include "services/channel_admin.hpp"
 #include "services/login_throttle.hpp"
+#include "services/wallet.hpp"
 #include "store/database.hpp"
 
 namespace plaza::api {
@@ -38,8 +41,11 @@ struct Site {
   store::GroupWriter group_writer;
   http::UpstreamClient upstream;
   relay::ChannelDirectory channels;
+  billing::Meter meter;
   relay::Relay relay;
   services::ChannelAdmin channel_admin;
+  services::Wallet wallet;
+  services::BillingAdmin billing_admin;
   http::Metrics* metrics = nullptr;  // set by register_routes
 
   int64_t count_tokens(std::string_view model, std::string_view text) const;

@@ -12,6 +12,8 @@
 #include "http/server.hpp"
 #include "jobs/scheduler.hpp"
 #include "plaza/version.hpp"
+#include "store/async.hpp"
+#include "store/ledger_repo.hpp"
 #include "store/migrations.hpp"
 
 namespace {
@@ -36,6 +38,17 @@ std::string redact(const std::string& url) {
 boost::asio::awaitable<void> probe_channels(api::Site* site) {
   int revived = co_await site->channel_admin.probe_disabled();
   if (revived) spdlog::info("channel probe: {} key(s) enabled again", revived);
+}
+
+// After a crash, holds nobody will settle expire; the reaper voids them. Subscriptions that renew
+// themselves are renewed here too. Both are idempotent, so every instance may run them.
+boost::asio::awaitable<void> reap_and_renew(api::Site* site) {
+  int64_t now = site->clock.now_s();
+  auto [reaped, renewed] = co_await store::write(site->db, [site, now](store::Conn& c) {
+    return std::make_pair(billing::reap_expired(c, now, 1000), site->wallet.renew_due(c, now));
+  });
+  if (reaped) spdlog::warn("hold reaper: voided the holds of {} request(s) that never settled", reaped);
+  if (renewed) spdlog::info("subscriptions renewed: {}", renewed);
 }
 
 int serve(const Config& config) {
@@ -82,6 +95,8 @@ int serve(const Config& config) {
   jobs::Scheduler scheduler;
   scheduler.every("channel-probe", std::chrono::seconds(config.probe_interval_seconds),
                   [&site]() { return probe_channels(&site); });
+  scheduler.every("hold-reaper", std::chrono::seconds(config.reaper_interval_seconds),
+                  [&site]() { return reap_and_renew(&site); });
   scheduler.start(server.executor());
   server.on_shutdown([&scheduler] { scheduler.stop(); });
   server.run();
@@ -93,6 +108,36 @@ int serve(const Config& config) {
   spdlog::info("stopped");
   spdlog::shutdown();  // flushes the access log
   return 0;
+}
+
+// Recomputes every balance from the transfers and every held amount from the pending holds.
+int check_ledger(store::Database& db) {
+  int problems = 0;
+  int64_t now = SystemClock().now_s();
+  db.read_sync([&](store::Conn& c) {
+    auto drift = store::ledger::drift(c);
+    int64_t sum = store::ledger::balance_sum(c);
+    auto overdue = store::ledger::overdue_holds(c, now);
+    std::cout << "ledger: " << (drift.empty() && sum == 0 ? "balances reconcile with the transfers (zero drift)"
+                                                          : "DRIFT FOUND")
+              << "\n";
+    for (const auto& d : drift) {
+      std::cout << "  account " << d.account_id << " (" << d.kind << ", user " << d.user_id
+                << "): balance " << d.stored_balance << " but transfers say " << d.computed_balance << "; held "
+                << d.stored_held << " but pending holds say " << d.computed_held << "\n";
+      ++problems;
+    }
+    if (sum != 0) {
+      std::cout << "  the balances sum to " << sum << " instead of 0\n";
+      ++problems;
+    }
+    std::cout << "holds past their expiry: " << overdue.size() << (overdue.empty() ? "" : " (the reaper voids them)")
+              << "\n";
+    for (const auto& h : overdue)
+      std::cout << "  request " << h.request_id << " " << h.source << " " << h.amount << " expired at " << h.expires_at
+                << "\n";
+  });
+  return problems;
 }
 
 int doctor(const Config& config) {
@@ -118,6 +163,7 @@ int doctor(const Config& config) {
     ++problems;
   }
   std::cout << "\n";
+  if (version == latest) problems += check_ledger(*db);
   if (!std::filesystem::exists(std::filesystem::path(config.web_dir) / "index.html"))
     std::cout << "web app: not built in " << config.web_dir << " (run `make run`)\n";
   std::cout << (problems ? "problems found: " + std::to_string(problems) : std::string("no problems found")) << "\n";

@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include "core/money.hpp"
+
 #include <toml++/toml.h>
 
 #include <charconv>
@@ -147,6 +149,24 @@ const std::vector<Setting>& settings() {
            int_setting(&Config::channel_refresh_ms, 100, 600'000)),
       make("probe_interval_seconds", "how often automatically disabled channel keys are probed",
            int_setting(&Config::probe_interval_seconds, 1, 86'400)),
+      make("billing", "charge requests for their models (turn off only to measure billing's cost)",
+           bool_setting(&Config::billing)),
+      make("deduction_order", "the order funding sources pay for a request: subscription,count_pack,paid,gift",
+           string_setting(&Config::deduction_order,
+                          [](const std::string& v) -> std::string {
+                            try {
+                              money::parse_deduction_order(v);
+                              return {};
+                            } catch (const std::invalid_argument& e) {
+                              return e.what();
+                            }
+                          })),
+      make("hold_ttl_seconds", "how long a request's holds live before the reaper voids them (after a crash)",
+           int_setting(&Config::hold_ttl_seconds, 1, 7 * 86'400)),
+      make("reaper_interval_seconds", "how often expired holds are voided and due subscriptions renewed",
+           int_setting(&Config::reaper_interval_seconds, 1, 86'400)),
+      make("signup_gift", "gift credits (in µc) every new account starts with",
+           int_setting(&Config::signup_gift, int64_t{0}, int64_t{1} << 50)),
       make("login_failures_before_backoff", "failed sign-ins per address or username before waiting is required",
            int_setting(&Config::login_failures_before_backoff, 1, 1000)),
   };

@@ -41,6 +41,11 @@ struct Config {
   int relay_max_attempts = 3;
   int channel_refresh_ms = 5000;
   int probe_interval_seconds = 60;
+  bool billing = true;  // charge requests (off only to measure what billing costs)
+  std::string deduction_order = "subscription,count_pack,paid,gift";
+  int hold_ttl_seconds = 1800;       // a request's holds expire after this (longer than any request runs)
+  int reaper_interval_seconds = 60;  // how often expired holds are voided and subscriptions renewed
+  int64_t signup_gift = 0;           // gift µc each new account starts with
 
   std::string effective_database_url() const;
   std::string effective_public_url() const;

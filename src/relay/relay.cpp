@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
-#include <ctime>
 
 #include "relay/anthropic.hpp"
 #include "relay/upstream_format.hpp"
@@ -12,24 +11,16 @@
 
 namespace plaza::relay {
 
-std::string local_day(int64_t unix_s) {
-  std::time_t t = static_cast<std::time_t>(unix_s);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
-
 Relay::Relay(store::Database& db, store::GroupWriter& writer, http::UpstreamClient& client, ChannelDirectory& channels,
-             const Clock& clock, TokenCounter count_tokens, RelayOptions options)
+             const Clock& clock, TokenCounter count_tokens, RelayOptions options, billing::Meter* meter)
     : db_(db),
       writer_(writer),
       client_(client),
       channels_(channels),
       clock_(clock),
       count_tokens_(std::move(count_tokens)),
-      options_(options) {}
+      options_(options),
+      meter_(meter) {}
 
 int64_t Relay::count_prompt_tokens(const std::string& model, const bj::object& request) const {
   return count_tokens_(model, prompt_text(request)) + message_overhead(request);
@@ -137,11 +128,43 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
   throw last.value_or(Error(ErrorCode::upstream_error, "no upstream channel could serve the request"));
 }
 
-awaitable<void> Relay::record(const Caller& caller, const std::string& request_id, const std::string& model,
+awaitable<billing::Reservation> Relay::reserve(const Caller& caller, const std::string& request_id,
+                                               const std::string& model, const bj::object& request) {
+  billing::Reservation none;
+  none.request_id = request_id;
+  if (!meter_) co_return none;
+  billing::ChargeRequest r;
+  r.user_id = caller.user_id;
+  r.key_id = caller.key_id;
+  r.group = caller.group;
+  r.surface = caller.surface;
+  r.model = model;
+  r.request_id = request_id;
+  static constexpr const char* kMaxFields[] = {"max_completion_tokens", "max_tokens"};
+  for (const char* field : kMaxFields) {
+    auto v = request.if_contains(field);
+    if (v && v->is_int64() && v->as_int64() > 0) {
+      r.max_tokens = v->as_int64();
+      break;
+    }
+  }
+  co_return co_await meter_->reserve(std::move(r), [this, &model, &request] { return count_prompt_tokens(model, request); });
+}
+
+awaitable<void> Relay::release(const billing::Reservation& reservation) {
+  if (!meter_) co_return;
+  try {
+    co_await meter_->release(reservation);
+  } catch (const std::exception& ex) {
+    spdlog::error("request {}: holds not released (the reaper will): {}", reservation.request_id, ex.what());
+  }
+}
+
+awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& reservation, const std::string& model,
                               const Outcome& o, int attempts, std::chrono::steady_clock::time_point started,
                               std::optional<int64_t> ttft_ms) {
   store::UsageEvent e;
-  e.request_id = request_id;
+  e.request_id = reservation.request_id;
   e.created_at = clock_.now_s();
   e.day = local_day(e.created_at);
   e.user_id = caller.user_id;
@@ -160,15 +183,19 @@ awaitable<void> Relay::record(const Caller& caller, const std::string& request_i
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   e.ttft_ms = ttft_ms;
   try {
-    co_await store::group_write(writer_, [&](store::Conn& c) { store::usage::insert(c, e); });
+    if (meter_)
+      co_await meter_->settle(reservation, e);
+    else
+      co_await store::group_write(writer_, [&](store::Conn& c) { store::usage::insert(c, e); });
   } catch (const std::exception& ex) {
-    spdlog::error("request {}: usage event not written: {}", request_id, ex.what());
+    spdlog::error("request {}: usage event not written: {}", reservation.request_id, ex.what());
   }
 }
 
 awaitable<bj::object> Relay::complete(Caller caller, bj::object request, std::string request_id, Outcome& outcome) {
   auto started = std::chrono::steady_clock::now();
   std::string model = requested_model(request);
+  auto reservation = co_await reserve(caller, request_id, model, request);
   int attempts = 0;
   std::optional<Error> failure;
   try {
@@ -191,7 +218,7 @@ awaitable<bj::object> Relay::complete(Caller caller, bj::object request, std::st
                                    {"completion_tokens", outcome.completion_tokens},
                                    {"total_tokens", outcome.prompt_tokens + outcome.completion_tokens}};
     }
-    co_await record(caller, request_id, model, outcome, attempts, started, std::nullopt);
+    co_await record(caller, reservation, model, outcome, attempts, started, std::nullopt);
     co_return answer;
   } catch (const Error& e) {
     failure = e;
@@ -200,7 +227,10 @@ awaitable<bj::object> Relay::complete(Caller caller, bj::object request, std::st
   outcome.status = "error";
   outcome.error_code = std::string(to_string(failure->code()));
   outcome.error_message = failure->what();
-  if (attempts > 0) co_await record(caller, request_id, model, outcome, attempts, started, std::nullopt);
+  if (attempts > 0)
+    co_await record(caller, reservation, model, outcome, attempts, started, std::nullopt);
+  else
+    co_await release(reservation);
   throw *failure;
 }
 

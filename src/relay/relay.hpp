@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "billing/meter.hpp"
+#include "core/calendar.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "http/stream.hpp"
@@ -69,7 +71,7 @@ class Relay {
   using TokenCounter = std::function<int64_t(std::string_view model, std::string_view text)>;
 
   Relay(store::Database& db, store::GroupWriter& writer, http::UpstreamClient& client, ChannelDirectory& channels,
-        const Clock& clock, TokenCounter count_tokens, RelayOptions options);
+        const Clock& clock, TokenCounter count_tokens, RelayOptions options, billing::Meter* meter = nullptr);
 
   // Throws plaza::Error before any upstream call when the request is invalid or the model unknown.
   awaitable<bj::object> complete(Caller caller, bj::object request, std::string request_id, Outcome& outcome);
@@ -91,7 +93,13 @@ class Relay {
   // Tries channels in order, skipping `tried` (and adding to it), until one answers 2xx.
   awaitable<Opened> open(const Caller& caller, const bj::object& request, bool stream, int& attempts,
                          std::vector<int64_t>& tried);
-  awaitable<void> record(const Caller& caller, const std::string& request_id, const std::string& model,
+  // Sets the request's maximum cost aside (billing); throws insufficient_balance before any upstream call.
+  awaitable<billing::Reservation> reserve(const Caller& caller, const std::string& request_id,
+                                          const std::string& model, const bj::object& request);
+  // A request refused before any upstream call: its holds are voided and no usage event is written.
+  awaitable<void> release(const billing::Reservation& reservation);
+  // Settles the charge and writes the usage event, in one transaction.
+  awaitable<void> record(const Caller& caller, const billing::Reservation& reservation, const std::string& model,
                          const Outcome& outcome, int attempts, std::chrono::steady_clock::time_point started,
                          std::optional<int64_t> ttft_ms);
   awaitable<void> disable_key(const Candidate& c, const std::string& reason);
@@ -103,9 +111,7 @@ class Relay {
   const Clock& clock_;
   TokenCounter count_tokens_;
   RelayOptions options_;
+  billing::Meter* meter_;  // null: billing off (benchmarks compare against it)
 };
-
-// The operator-timezone date (TZ of the process) for a unix time, YYYY-MM-DD.
-std::string local_day(int64_t unix_s);
 
 }  // namespace plaza::relay

@@ -132,6 +132,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
                               http::ResponseStream& downstream, Outcome& outcome) {
   auto started = std::chrono::steady_clock::now();
   std::string model = requested_model(request);
+  auto reservation = co_await reserve(caller, request_id, model, request);
   auto ex = co_await asio::this_coro::executor;
   int attempts = 0;
   std::vector<int64_t> tried;
@@ -155,7 +156,10 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
       outcome.status = "error";
       outcome.error_code = std::string(to_string(refused->code()));
       outcome.error_message = refused->what();
-      if (attempts > 0) co_await record(caller, request_id, model, outcome, attempts, started, std::nullopt);
+      if (attempts > 0)
+        co_await record(caller, reservation, model, outcome, attempts, started, std::nullopt);
+      else
+        co_await release(reservation);
       throw *refused;
     }
     outcome.channel_id = opened->candidate.channel->id;
@@ -255,7 +259,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     if (!began) client_gone = !(co_await output.begin());  // an empty answer still gets a head
     co_await output.end(outcome);
   }
-  co_await record(caller, request_id, model, outcome, attempts, started, ttft_ms);
+  co_await record(caller, reservation, model, outcome, attempts, started, ttft_ms);
 }
 
 }  // namespace plaza::relay

@@ -17,7 +17,9 @@ std::string ApiKeys::masked(const store::ApiKey& key) {
 }
 
 awaitable<CreatedKey> ApiKeys::create(int64_t user_id, std::string name, std::optional<int64_t> expires_at,
-                                      std::vector<std::string> models) {
+                                      std::vector<std::string> models, std::optional<int64_t> spend_limit) {
+  if (spend_limit && (*spend_limit < 0 || *spend_limit > (int64_t{1} << 50)))
+    throw Error(ErrorCode::invalid_request, "spend_limit is out of range", "spend_limit");
   if (auto err = check_display_name(name)) throw Error(ErrorCode::invalid_request, *err, "name");
   if (expires_at && *expires_at <= clock_.now_s())
     throw Error(ErrorCode::invalid_request, "expires_at must be in the future", "expires_at");
@@ -29,7 +31,7 @@ awaitable<CreatedKey> ApiKeys::create(int64_t user_id, std::string name, std::op
   std::string body = crypto::random_base62(kKeySecretChars);
   std::string secret = "sk-" + body;
   store::api_keys::NewKey k{
-      user_id, name, crypto::sha256_hex(secret), body.substr(0, 4), body.substr(body.size() - 4), models, expires_at};
+      user_id, name, crypto::sha256_hex(secret), body.substr(0, 4), body.substr(body.size() - 4), models, expires_at, spend_limit};
   auto key = co_await store::write(db_, [&](store::Conn& c) {
     auto count = c.query_one("SELECT COUNT(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL", {user_id});
     if (count->i64(0) >= static_cast<int64_t>(kMaxKeysPerUser))

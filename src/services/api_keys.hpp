@@ -30,7 +30,7 @@ class ApiKeys {
   ApiKeys(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
   awaitable<CreatedKey> create(int64_t user_id, std::string name, std::optional<int64_t> expires_at,
-                               std::vector<std::string> models);
+                               std::vector<std::string> models, std::optional<int64_t> spend_limit = std::nullopt);
   awaitable<std::vector<store::ApiKey>> list(int64_t user_id);
   awaitable<void> revoke(int64_t user_id, int64_t key_id);
   // The key and its owner for a bearer secret; nothing when unknown, revoked, expired or banned.

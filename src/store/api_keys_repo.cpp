@@ -8,23 +8,23 @@ namespace {
 
 constexpr const char* kColumns =
     "k.id, k.user_id, k.name, k.secret_start, k.secret_end, k.models, k.created_at, k.expires_at, k.last_used_at, "
-    "k.revoked_at";
+    "k.revoked_at, k.spend_limit, k.spent";
 
 ApiKey to_key(const Row& r) {
   return ApiKey{r.i64(0), r.i64(1),     r.str(2),     r.str(3),    r.str(4), from_json_array(r.str(5)),
-                r.i64(6), r.opt_i64(7), r.opt_i64(8), r.opt_i64(9)};
+                r.i64(6), r.opt_i64(7), r.opt_i64(8), r.opt_i64(9), r.opt_i64(10), r.i64(11)};
 }
 
 }  // namespace
 
 ApiKey create(Conn& c, const NewKey& k, int64_t now) {
   auto row = c.query_one(
-      "INSERT INTO api_keys (user_id, name, secret_hash, secret_start, secret_end, models, created_at, expires_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+      "INSERT INTO api_keys (user_id, name, secret_hash, secret_start, secret_end, models, created_at, expires_at, "
+      "spend_limit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
       {k.user_id, k.name, k.secret_hash, k.secret_start, k.secret_end, to_json_array(k.models), now,
-       k.expires_at ? Value(*k.expires_at) : kNull});
+       k.expires_at ? Value(*k.expires_at) : kNull, k.spend_limit ? Value(*k.spend_limit) : kNull});
   return ApiKey{row->i64(0), k.user_id, k.name,       k.secret_start, k.secret_end,
-                k.models,    now,       k.expires_at, std::nullopt,   std::nullopt};
+                k.models,    now,       k.expires_at, std::nullopt,   std::nullopt, k.spend_limit, 0};
 }
 
 std::vector<ApiKey> list_for_user(Conn& c, int64_t user_id) {
@@ -47,7 +47,7 @@ std::optional<KeyOwner> find_by_hash(Conn& c, const std::string& secret_hash) {
                          {secret_hash});
   if (!row) return std::nullopt;
   const Row& r = *row;
-  return KeyOwner{to_key(r), User{r.i64(10), r.str(11), r.opt_str(12), r.str(13), r.str(14), r.boolean(15), r.i64(16)}};
+  return KeyOwner{to_key(r), User{r.i64(12), r.str(13), r.opt_str(14), r.str(15), r.str(16), r.boolean(17), r.i64(18)}};
 }
 
 void touch(Conn& c, int64_t key_id, int64_t now) {

@@ -16,6 +16,7 @@ struct NewKey {
   std::string secret_end;
   std::vector<std::string> models;
   std::optional<int64_t> expires_at;
+  std::optional<int64_t> spend_limit;
 };
 
 ApiKey create(Conn& c, const NewKey& k, int64_t now);

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "store/schema.hpp"
+
 namespace plaza::store {
 
 namespace {
@@ -192,7 +194,8 @@ int current_version(Conn& c) {
 }  // namespace
 
 const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> kAll = {both(1, "foundation", kFoundation), both(2, "relay", kRelay)};
+  static const std::vector<Migration> kAll = {both(1, "foundation", kFoundation), both(2, "relay", kRelay),
+                                               both(3, "billing", schema::kBilling)};
   return kAll;
 }
 

@@ -35,6 +35,8 @@ struct ApiKey {
   std::optional<int64_t> expires_at;
   std::optional<int64_t> last_used_at;
   std::optional<int64_t> revoked_at;
+  std::optional<int64_t> spend_limit;  // µc the key may spend in all; none: no limit
+  int64_t spent = 0;                   // µc of credits charged through it
 };
 
 }  // namespace plaza::store

@@ -82,6 +82,18 @@ struct UsageEvent {
   int64_t attempts = 1;
   int64_t latency_ms = 0;
   std::optional<int64_t> ttft_ms;
+  // Money (µc), written by billing's settlement in the same transaction as the postings.
+  bool priced = false;     // the list cost before funding was above zero
+  int64_t cost = 0;        // list cost: price x tokens (or per call) x group multiplier
+  int64_t allowance_uc = 0;  // the part covered by the subscription allowance
+  int64_t count_pack_uc = 0;
+  int64_t paid_uc = 0;
+  int64_t gift_uc = 0;
+  int64_t surcharge = 0;
+  std::optional<int64_t> subscription_id;
+  int64_t plan_daily_value = 0;
+  std::optional<int64_t> user_pack_id;
+  int64_t id = 0;  // read back only
 };
 
 struct Conversation {

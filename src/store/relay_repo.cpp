@@ -182,10 +182,10 @@ bool remove(Conn& c, const std::string& id) {
 
 namespace usage {
 
-namespace {
-constexpr const char* kColumns =
+const char* const kEventColumns =
     "request_id, created_at, day, user_id, api_key_id, surface, model, channel_id, prompt_tokens, completion_tokens, "
-    "cached_tokens, tokens_reported, status, error_code, attempts, latency_ms, ttft_ms";
+    "cached_tokens, tokens_reported, status, error_code, attempts, latency_ms, ttft_ms, priced, cost, allowance_uc, "
+    "count_pack_uc, paid_uc, gift_uc, surcharge, subscription_id, plan_daily_value, user_pack_id";
 UsageEvent to_event(const Row& r) {
   UsageEvent e;
   e.request_id = r.str(0);
@@ -205,27 +205,38 @@ UsageEvent to_event(const Row& r) {
   e.attempts = r.i64(14);
   e.latency_ms = r.i64(15);
   e.ttft_ms = r.opt_i64(16);
+  e.priced = r.boolean(17);
+  e.cost = r.i64(18);
+  e.allowance_uc = r.i64(19);
+  e.count_pack_uc = r.i64(20);
+  e.paid_uc = r.i64(21);
+  e.gift_uc = r.i64(22);
+  e.surcharge = r.i64(23);
+  e.subscription_id = r.opt_i64(24);
+  e.plan_daily_value = r.i64(25);
+  e.user_pack_id = r.opt_i64(26);
+  if (r.size() > 27) e.id = r.i64(27);
   return e;
 }
-}  // namespace
 
-void insert(Conn& c, const UsageEvent& e) {
-  c.exec(std::string("INSERT INTO usage_events (") + kColumns +
-             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) "
-             "ON CONFLICT (request_id) DO NOTHING",
+bool insert(Conn& c, const UsageEvent& e) {
+  return c.exec(std::string("INSERT INTO usage_events (") + kEventColumns +
+             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
+             "$21, $22, $23, $24, $25, $26, $27) ON CONFLICT (request_id) DO NOTHING",
          {e.request_id, e.created_at, e.day, e.user_id, opt(e.api_key_id), e.surface, e.model, opt(e.channel_id),
           e.prompt_tokens, e.completion_tokens, e.cached_tokens, int64_t{e.tokens_reported}, e.status, e.error_code,
-          e.attempts, e.latency_ms, opt(e.ttft_ms)});
+          e.attempts, e.latency_ms, opt(e.ttft_ms), int64_t{e.priced}, e.cost, e.allowance_uc, e.count_pack_uc,
+          e.paid_uc, e.gift_uc, e.surcharge, opt(e.subscription_id), e.plan_daily_value, opt(e.user_pack_id)}) > 0;
 }
 
 std::optional<UsageEvent> find(Conn& c, const std::string& request_id) {
-  auto row = c.query_one(std::string("SELECT ") + kColumns + " FROM usage_events WHERE request_id = $1", {request_id});
+  auto row = c.query_one(std::string("SELECT ") + kEventColumns + " FROM usage_events WHERE request_id = $1", {request_id});
   if (!row) return std::nullopt;
   return to_event(*row);
 }
 
 std::vector<UsageEvent> list_for_user(Conn& c, int64_t user_id, int64_t limit) {
-  auto rows = c.query(std::string("SELECT ") + kColumns +
+  auto rows = c.query(std::string("SELECT ") + kEventColumns +
                           " FROM usage_events WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
                       {user_id, limit});
   std::vector<UsageEvent> out;

@@ -29,8 +29,10 @@ bool remove(Conn& c, const std::string& id);
 }  // namespace models
 
 namespace usage {
+extern const char* const kEventColumns;
+UsageEvent to_event(const Row& r);  // a row of kEventColumns
 // Idempotent on request_id: a retried settlement writes nothing twice.
-void insert(Conn& c, const UsageEvent& e);
+bool insert(Conn& c, const UsageEvent& e);  // false: the request id has an event already
 std::optional<UsageEvent> find(Conn& c, const std::string& request_id);
 std::vector<UsageEvent> list_for_user(Conn& c, int64_t user_id, int64_t limit);
 }  // namespace usage

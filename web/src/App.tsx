@@ -1,17 +1,24 @@
 import type { ReactNode } from 'react';
 import { Layout } from './components/Layout';
+import { RequireAdmin } from './components/RequireAdmin';
 import { useI18n } from './i18n';
 import { useAuth } from './lib/auth';
 import { Link, Navigate, useRouter } from './lib/router';
 import { AccountPage } from './pages/AccountPage';
 import { AdminChannelsPage } from './pages/AdminChannelsPage';
 import { AdminModelsPage } from './pages/AdminModelsPage';
+import { AdminPacksPage } from './pages/AdminPacksPage';
+import { AdminPlansPage } from './pages/AdminPlansPage';
+import { AdminPricesPage } from './pages/AdminPricesPage';
+import { AdminRedeemPage } from './pages/AdminRedeemPage';
+import { AdminRevenuePage } from './pages/AdminRevenuePage';
 import { AdminUsersPage } from './pages/AdminUsersPage';
 import { ChatPage } from './pages/ChatPage';
 import { KeysPage } from './pages/KeysPage';
 import { LoginPage } from './pages/LoginPage';
 import { RegisterPage } from './pages/RegisterPage';
 import { SetupPage } from './pages/SetupPage';
+import { WalletPage } from './pages/WalletPage';
 
 /** Where signed-in people land. */
 export const homePath = '/chat';
@@ -58,6 +65,15 @@ function NotFound() {
   );
 }
 
+/** The billing admin pages: signed in and an administrator. */
+const billingAdminPages: Record<string, () => ReactNode> = {
+  '/admin/prices': AdminPricesPage,
+  '/admin/plans': AdminPlansPage,
+  '/admin/packs': AdminPacksPage,
+  '/admin/redeem': AdminRedeemPage,
+  '/admin/revenue': AdminRevenuePage,
+};
+
 function Routes() {
   const { pathname } = useRouter();
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
@@ -66,6 +82,16 @@ function Routes() {
     return (
       <RequireAuth>
         <ChatPage routeId={chat[1] ? decodeURIComponent(chat[1]) : null} />
+      </RequireAuth>
+    );
+  }
+  const BillingAdmin = billingAdminPages[path];
+  if (BillingAdmin) {
+    return (
+      <RequireAuth>
+        <RequireAdmin>
+          <BillingAdmin />
+        </RequireAdmin>
       </RequireAuth>
     );
   }
@@ -100,6 +126,12 @@ function Routes() {
       return (
         <RequireAuth>
           <KeysPage />
+        </RequireAuth>
+      );
+    case '/wallet':
+      return (
+        <RequireAuth>
+          <WalletPage />
         </RequireAuth>
       );
     case '/admin':

@@ -1,20 +1,27 @@
-import { useI18n } from '../i18n';
+import { useI18n, type MessageKey } from '../i18n';
 import { NavLink } from '../lib/router';
+
+const tabs: { to: string; label: MessageKey; testId: string }[] = [
+  { to: '/admin/users', label: 'admin.tabUsers', testId: 'admin-tab-users' },
+  { to: '/admin/channels', label: 'admin.tabChannels', testId: 'admin-tab-channels' },
+  { to: '/admin/models', label: 'admin.tabModels', testId: 'admin-tab-models' },
+  { to: '/admin/prices', label: 'admin.tabPrices', testId: 'admin-tab-prices' },
+  { to: '/admin/plans', label: 'admin.tabPlans', testId: 'admin-tab-plans' },
+  { to: '/admin/packs', label: 'admin.tabPacks', testId: 'admin-tab-packs' },
+  { to: '/admin/redeem', label: 'admin.tabRedeem', testId: 'admin-tab-redeem' },
+  { to: '/admin/revenue', label: 'admin.tabRevenue', testId: 'admin-tab-revenue' },
+];
 
 /** The admin area's sections, shown at the top of each admin page. */
 export function AdminTabs() {
   const { t } = useI18n();
   return (
     <nav className="tabs" aria-label={t('nav.admin')} data-testid="admin-tabs">
-      <NavLink to="/admin/users" className="tab" data-testid="admin-tab-users">
-        {t('admin.tabUsers')}
-      </NavLink>
-      <NavLink to="/admin/channels" className="tab" data-testid="admin-tab-channels">
-        {t('admin.tabChannels')}
-      </NavLink>
-      <NavLink to="/admin/models" className="tab" data-testid="admin-tab-models">
-        {t('admin.tabModels')}
-      </NavLink>
+      {tabs.map((tab) => (
+        <NavLink key={tab.to} to={tab.to} className="tab" data-testid={tab.testId}>
+          {t(tab.label)}
+        </NavLink>
+      ))}
     </nav>
   );
 }

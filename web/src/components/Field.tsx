@@ -1,4 +1,4 @@
-import type { ChangeEvent, InputHTMLAttributes, ReactNode, TextareaHTMLAttributes } from 'react';
+import type { ChangeEvent, InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from 'react';
 import { useI18n } from '../i18n';
 import type { FormFields } from '../lib/useForm';
 
@@ -17,6 +17,11 @@ interface FieldProps extends Labelled, Omit<InputHTMLAttributes<HTMLInputElement
 
 interface TextAreaFieldProps extends Labelled, Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'onChange' | 'value' | 'name'> {
   onChange: (e: ChangeEvent<HTMLTextAreaElement>) => void;
+}
+
+interface SelectFieldProps extends Labelled, Omit<SelectHTMLAttributes<HTMLSelectElement>, 'onChange' | 'value' | 'name'> {
+  onChange: (e: ChangeEvent<HTMLSelectElement>) => void;
+  children: ReactNode;
 }
 
 /** The props that tie a Field (or TextAreaField) to one entry of a useForm form. */
@@ -82,6 +87,17 @@ export function TextAreaField({ name, label, error, hint, optional, ...area }: T
   return (
     <FieldShell name={name} label={label} error={error} hint={hint} optional={optional}>
       <textarea {...controlProps(name, error, hint)} {...area} />
+    </FieldShell>
+  );
+}
+
+/** Field's drop-down sibling (same ids and test ids); the options are its children. */
+export function SelectField({ name, label, error, hint, optional, children, className, ...select }: SelectFieldProps) {
+  return (
+    <FieldShell name={name} label={label} error={error} hint={hint} optional={optional}>
+      <select {...controlProps(name, error, hint)} className={className ?? 'full'} {...select}>
+        {children}
+      </select>
     </FieldShell>
   );
 }

@@ -15,11 +15,12 @@ interface NavItem {
   match?: string;
 }
 
-// Only areas that exist are listed; square, studio and wallet join as they are built.
-// Admin groups users, channels and models (tabs on the admin pages).
+// Only areas that exist are listed; square and studio join as they are built.
+// Admin groups users, channels, models and billing (tabs on the admin pages).
 const navItems: NavItem[] = [
   { to: '/chat', label: 'nav.chat', testId: 'nav-chat' },
   { to: '/keys', label: 'nav.keys', testId: 'nav-keys' },
+  { to: '/wallet', label: 'nav.wallet', testId: 'nav-wallet' },
   { to: '/account', label: 'nav.account', testId: 'nav-account' },
   { to: '/admin/users', label: 'nav.admin', testId: 'nav-admin', admin: true, match: '/admin' },
 ];

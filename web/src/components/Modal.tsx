@@ -5,13 +5,15 @@ interface Props {
   /** The id of the element that names the dialog. */
   labelledBy: string;
   testId?: string;
+  /** Room for a page-like body (a wallet, a table) rather than a question. */
+  wide?: boolean;
   /** Esc (or the browser's own cancel) asks to close; the caller decides. */
   onCancel: () => void;
   children: ReactNode;
 }
 
 /** A modal built on <dialog>: focus trapping, Esc and the backdrop come from the browser. */
-export function Modal({ open, labelledBy, testId, onCancel, children }: Props) {
+export function Modal({ open, labelledBy, testId, wide, onCancel, children }: Props) {
   const ref = useRef<HTMLDialogElement>(null);
 
   useEffect(() => {
@@ -24,7 +26,7 @@ export function Modal({ open, labelledBy, testId, onCancel, children }: Props) {
   return (
     <dialog
       ref={ref}
-      className="dialog"
+      className={wide ? 'dialog wide' : 'dialog'}
       aria-labelledby={labelledBy}
       data-testid={testId}
       onCancel={(e) => {

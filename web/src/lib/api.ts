@@ -20,6 +20,10 @@ export interface ApiKey {
   last_used_at: number | null;
   models: string[];
   revoked: boolean;
+  /** µc this key may spend in all (null: no limit beyond the wallet). */
+  spend_limit?: number | null;
+  /** µc spent through this key so far. */
+  spent?: number;
 }
 
 export interface SessionResponse {
@@ -251,7 +255,7 @@ export const api = {
   changePassword: (b: { current_password: string; new_password: string }) =>
     request<void>('POST', '/api/me/password', { body: b }),
   listKeys: () => request<{ keys: ApiKey[] }>('GET', '/api/keys'),
-  createKey: (b: { name: string; expires_at: number | null; models: string[] }) =>
+  createKey: (b: { name: string; expires_at: number | null; models: string[]; spend_limit?: number }) =>
     request<{ key: ApiKey; secret: string }>('POST', '/api/keys', { body: b }),
   revokeKey: (id: ApiKey['id']) => request<void>('DELETE', `/api/keys/${encodeURIComponent(String(id))}`),
   listUsers: (q: string, offset: number, limit: number) =>

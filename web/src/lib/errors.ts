@@ -24,7 +24,9 @@ export function describeError(e: unknown, t: TFunction): FormError {
           ? t('error.setupToken')
           : e.code === 'invalid_request' && e.field === 'current_password'
             ? t('error.currentPassword')
-            : null;
+            : e.code === 'insufficient_balance'
+              ? t('error.insufficientBalance')
+              : null;
     return { message: known ?? (e.message || t('error.generic', { status: e.status })), field: e.field };
   }
   return { message: e instanceof Error ? e.message : String(e) };

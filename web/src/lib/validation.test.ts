@@ -6,6 +6,7 @@ import {
   parseKeyLines,
   validateChannelKeys,
   validateChannelModels,
+  validateCredits,
   validateHttpUrl,
   validateInt,
   parseModelList,
@@ -119,5 +120,24 @@ describe('channel form helpers', () => {
     expect(validateInt('1.5', 1, 10)).toBe('validate.integer');
     expect(validateInt('11', 1, 10)).toBe('validate.range');
     expect(validateInt('-3', -5, 10)).toBeNull();
+  });
+});
+
+describe('validateCredits', () => {
+  test('empty passes unless required', () => {
+    expect(validateCredits('')).toBeNull();
+    expect(validateCredits(' ', { required: true })).toBe('validate.required');
+  });
+  test('amounts must parse exactly', () => {
+    expect(validateCredits('1.5')).toBeNull();
+    expect(validateCredits('0')).toBeNull();
+    expect(validateCredits('1.1234567')).toBe('validate.credits');
+    expect(validateCredits('abc')).toBe('validate.credits');
+  });
+  test('signs', () => {
+    expect(validateCredits('-1')).toBe('validate.positive');
+    expect(validateCredits('-1', { signed: true })).toBeNull();
+    expect(validateCredits('0', { positive: true })).toBe('validate.positive');
+    expect(validateCredits('0.000001', { positive: true })).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 // Client-side checks mirror the server's rules so people see mistakes before submitting;
 // the server still validates everything. Each returns a message key or null.
 import type { MessageKey } from '../i18n/en';
+import { parseCredits } from './money';
 
 export type Check = MessageKey | null;
 
@@ -139,4 +140,17 @@ export function validateInt(v: string, min: number, max: number, required = fals
 /** "a, b" → ["a","b"] for groups and tags. */
 export function parseList(v: string): string[] {
   return parseModelList(v);
+}
+
+/**
+ * A credits amount (see money.ts) that parses exactly; empty passes unless required. `positive`
+ * refuses zero and below, otherwise only negatives are refused unless `signed`.
+ */
+export function validateCredits(v: string, opts: { required?: boolean; positive?: boolean; signed?: boolean } = {}): Check {
+  if (!v.trim()) return opts.required ? 'validate.required' : null;
+  const uc = parseCredits(v);
+  if (uc === null) return 'validate.credits';
+  if (opts.positive && uc <= 0) return 'validate.positive';
+  if (!opts.signed && uc < 0) return 'validate.positive';
+  return null;
 }

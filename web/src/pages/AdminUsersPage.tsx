@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { AdminTabs } from '../components/AdminTabs';
+import { UserWalletDialog } from '../components/admin/UserWalletDialog';
 import { ConfirmDialog, useConfirm } from '../components/ConfirmDialog';
 import { SmallButton, TableHead } from '../components/Table';
 import { Alert, PageAlerts } from '../components/Field';
@@ -52,6 +53,7 @@ export function AdminUsersPage() {
   const [notice, setNotice] = useState<string | null>(null);
   const [busyId, setBusyId] = useState<User['id'] | null>(null);
   const { target: toBan, open: banOpen, ask: askBan, cancel: cancelBan } = useConfirm<User>();
+  const [walletOf, setWalletOf] = useState<User | null>(null);
 
   const isAdmin = me?.role === 'admin';
 
@@ -185,6 +187,9 @@ export function AdminUsersPage() {
                     </td>
                     <td data-label={t('admin.colCreated')}>{formatDate(u.created_at)}</td>
                     <td className="cell-actions">
+                      <SmallButton kind="secondary" onClick={() => setWalletOf(u)} data-testid="user-wallet">
+                        {t('admin.wallet')}
+                      </SmallButton>{' '}
                       {!self &&
                         (u.banned ? (
                           <SmallButton
@@ -225,6 +230,8 @@ export function AdminUsersPage() {
           </SmallButton>
         </nav>
       )}
+
+      {walletOf && <UserWalletDialog user={walletOf} onClose={() => setWalletOf(null)} />}
 
       <ConfirmDialog
         open={banOpen}

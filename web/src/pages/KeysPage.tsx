@@ -5,6 +5,9 @@ import { Alert, bindField, Field } from '../components/Field';
 import { CopyIcon } from '../components/Icons';
 import { useI18n, useTitle } from '../i18n';
 import { api, ApiError, type ApiKey } from '../lib/api';
+import { Credits } from '../components/billing/Credits';
+import { localDay } from '../lib/days';
+import { parseCredits } from '../lib/money';
 import { describeError } from '../lib/errors';
 import { useForm, type Validator } from '../lib/useForm';
 import { useSubmit } from '../lib/useSubmit';
@@ -13,21 +16,17 @@ import {
   parseModelList,
   validateExpiry,
   validateKeyName,
+  validateCredits,
   validateModelList,
 } from '../lib/validation';
 
-type V = { name: string; expires: string; models: string };
+type V = { name: string; expires: string; models: string; spend_limit: string };
 const validators: Record<keyof V, Validator<V>> = {
   name: (v) => validateKeyName(v.name),
+  spend_limit: (v) => validateCredits(v.spend_limit, { positive: true }),
   expires: (v) => validateExpiry(v.expires, Math.floor(Date.now() / 1000)),
   models: (v) => validateModelList(v.models),
 };
-
-function todayInput(): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-}
 
 type Status = 'active' | 'revoked' | 'expired';
 function keyStatus(k: ApiKey, now: number): Status {
@@ -102,7 +101,7 @@ export function KeysPage() {
   const { target: toRevoke, open: revokeOpen, ask: askRevoke, cancel: cancelRevoke } = useConfirm<ApiKey>();
   const [revoking, setRevoking] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
-  const form = useForm<keyof V>({ name: '', expires: '', models: '' }, validators);
+  const form = useForm<keyof V>({ name: '', expires: '', models: '', spend_limit: '' }, validators);
 
   const load = useCallback(async () => {
     try {
@@ -126,10 +125,12 @@ export function KeysPage() {
     form,
     async () => {
       const name = form.values.name.trim();
+      const limit = parseCredits(form.values.spend_limit);
       const r = await api.createKey({
         name,
         expires_at: expiryFromDateInput(form.values.expires),
         models: parseModelList(form.values.models),
+        ...(limit !== null ? { spend_limit: limit } : {}),
       });
       setCreated({ name: r.key.name || name, secret: r.secret });
       form.reset();
@@ -191,7 +192,7 @@ export function KeysPage() {
               type="date"
               label={t('keys.expires')}
               optional
-              min={todayInput()}
+              min={localDay()}
               hint={t('keys.expiresHint')}
             />
             <Field
@@ -202,6 +203,14 @@ export function KeysPage() {
               hint={t('keys.modelsHint')}
               autoComplete="off"
               spellCheck={false}
+            />
+            <Field
+              {...bindField(form, 'spend_limit')}
+              label={t('keys.spendLimit')}
+              optional
+              inputMode="decimal"
+              hint={t('keys.spendLimitHint')}
+              autoComplete="off"
             />
           </div>
           {createError && <Alert kind="error" testId="form-error">{createError}</Alert>}
@@ -238,6 +247,7 @@ export function KeysPage() {
                 t('keys.colKey'),
                 t('keys.colStatus'),
                 t('keys.colModels'),
+                t('keys.colSpent'),
                 t('keys.colCreated'),
                 t('keys.colExpires'),
                 t('keys.colLastUsed'),
@@ -268,6 +278,15 @@ export function KeysPage() {
                           {k.models.map((m) => (
                             <span className="chip mono" key={m}>{m}</span>
                           ))}
+                        </span>
+                      )}
+                    </td>
+                    <td data-label={t('keys.colSpent')} data-testid="key-spent">
+                      <Credits uc={k.spent ?? 0} />
+                      {k.spend_limit != null && (
+                        <span className="muted">
+                          {' / '}
+                          <Credits uc={k.spend_limit} />
                         </span>
                       )}
                     </td>

@@ -1,0 +1,261 @@
+#include "billing/meter.hpp"
+
+#include "core/calendar.hpp"
+#include "core/error.hpp"
+#include "store/async.hpp"
+#include "store/billing_repo.hpp"
+#include "store/ledger_repo.hpp"
+#include "store/relay_repo.hpp"
+
+namespace plaza::billing {
+
+namespace ledger = store::ledger;
+
+namespace {
+
+constexpr const char* kAllowance = "allowance";
+constexpr const char* kCountPack = "count_pack";
+constexpr const char* kWebFree = "web_free";
+constexpr const char* kKeyLimit = "key_limit";
+
+void place(store::Conn& c, const ChargeRequest& r, Reservation& res, int64_t expires_at, const std::string& source,
+           int64_t ref, int64_t amount, const std::string& day) {
+  ledger::Hold h;
+  h.request_id = r.request_id;
+  h.user_id = r.user_id;
+  h.source = source;
+  h.ref_id = ref;
+  h.amount = amount;
+  h.day = day;
+  h.model = r.model;
+  h.created_at = r.now;
+  h.expires_at = expires_at;
+  try {
+    ledger::insert_hold(c, h);
+  } catch (const store::UniqueViolation&) {
+    throw Error(ErrorCode::conflict, "this request id was used before; send a new one");
+  }
+  res.holds = true;
+}
+
+// Gives back what a hold took, after end_hold() moved it out of pending (so it happens once).
+void undo(store::Conn& c, const ledger::Hold& h) {
+  if (h.source == kAllowance) store::counters::give_back(c, kAllowance, h.ref_id, h.day, h.model);
+  else if (h.source == kWebFree) store::counters::give_back(c, kWebFree, h.ref_id, h.day, h.model);
+  else if (h.source == kCountPack) store::packs::give_back_call(c, h.ref_id);
+  else if (h.source == kKeyLimit)
+    c.exec("UPDATE api_keys SET spent_held = spent_held - $2 WHERE id = $1", {h.ref_id, h.amount});
+  else ledger::release(c, h.ref_id, h.amount);  // paid, gift
+}
+
+std::string insufficient_message(int64_t max_cost) {
+  return "not enough credits: this request may cost up to " + money::format_credits(max_cost) + " credits";
+}
+
+}  // namespace
+
+Reservation reserve(store::Conn& c, const Options& options, const ChargeRequest& r, const money::Price& price,
+                    int64_t multiplier_ppm) {
+  Reservation res;
+  res.request_id = r.request_id;
+  res.price = price;
+  res.multiplier_ppm = multiplier_ppm;
+  if (price.mode == money::PriceMode::free) return res;
+  const std::string day = local_day(r.now);
+  const int64_t expires_at = r.now + options.hold_ttl_s;
+
+  if (r.surface == "web" && price.web_free) {
+    if (price.web_free_daily_cap <= 0) {
+      res.web_free_call = true;
+      return res;
+    }
+    if (store::counters::take(c, kWebFree, r.user_id, day, r.model, price.web_free_daily_cap)) {
+      place(c, r, res, expires_at, kWebFree, r.user_id, 1, day);
+      res.web_free_call = true;
+      return res;
+    }
+    // Past the fair-use cap the call is paid for, as on the API.
+  }
+
+  res.max_cost = money::max_cost(price, r.prompt_tokens, r.max_tokens, multiplier_ppm);
+  if (res.max_cost == 0) return res;
+
+  // Credits are only planned while walking the order: a whole-call source met later (a reordered
+  // list) covers the call alone, and then nothing is held on credits.
+  struct Planned {
+    std::string kind;
+    int64_t account;
+    int64_t amount;
+  };
+  std::vector<Planned> planned;
+  int64_t left = res.max_cost;
+  for (auto source : options.order) {
+    if (left == 0) break;
+    switch (source) {
+      case money::Source::subscription: {
+        auto sub = store::subscriptions::active(c, r.user_id, r.now);
+        if (!sub) break;
+        const auto* allowance = sub->allowance_for(r.model);
+        if (!allowance || !store::counters::take(c, kAllowance, sub->id, day, r.model, allowance->per_day)) break;
+        place(c, r, res, expires_at, kAllowance, sub->id, 1, day);
+        res.plan_daily_value = sub->daily_value;
+        return res;
+      }
+      case money::Source::count_pack: {
+        auto pack = store::packs::take_call(c, r.user_id, r.model, r.now);
+        if (!pack) break;
+        place(c, r, res, expires_at, kCountPack, *pack, 1, day);
+        return res;
+      }
+      case money::Source::paid:
+      case money::Source::gift: {
+        std::string kind(money::to_string(source));
+        int64_t account = ledger::account(c, kind, r.user_id);
+        int64_t take = std::min(ledger::balance(c, kind, r.user_id).available(), left);
+        if (take <= 0) break;
+        planned.push_back({kind, account, take});
+        left -= take;
+        break;
+      }
+    }
+  }
+  if (left > 0) throw Error(ErrorCode::insufficient_balance, insufficient_message(res.max_cost));
+  int64_t credits = 0;
+  for (const auto& p : planned) {
+    // Conditional on the funds still being there: a concurrent request may have taken them since.
+    if (!ledger::reserve(c, p.account, p.amount))
+      throw Error(ErrorCode::insufficient_balance, insufficient_message(res.max_cost));
+    place(c, r, res, expires_at, p.kind, p.account, p.amount, day);
+    credits += p.amount;
+  }
+  if (r.key_id && credits > 0) {
+    if (c.exec("UPDATE api_keys SET spent_held = spent_held + $2 WHERE id = $1 AND "
+               "(spend_limit IS NULL OR spent + spent_held + $2 <= spend_limit)",
+               {*r.key_id, credits}) != 1)
+      throw Error(ErrorCode::insufficient_balance, "this API key has reached its spending limit");
+    place(c, r, res, expires_at, kKeyLimit, *r.key_id, credits, day);
+  }
+  return res;
+}
+
+void settle(store::Conn& c, const Reservation& r, store::UsageEvent& e) {
+  if (c.query_one("SELECT 1 FROM usage_events WHERE request_id = $1", {e.request_id})) return;  // settled before
+  const bool delivered = e.status == "ok" || e.completion_tokens > 0;
+  const bool owed = delivered && !r.web_free_call;
+  const int64_t cost =
+      owed ? money::list_cost(r.price, money::Tokens{e.prompt_tokens, e.completion_tokens, e.cached_tokens},
+                              r.multiplier_ppm)
+           : 0;
+  e.cost = cost;
+  e.priced = cost > 0;
+
+  auto holds = ledger::holds_of(c, e.request_id);
+  std::vector<const ledger::Hold*> credit_holds;
+  const ledger::Hold* key_hold = nullptr;
+  bool whole_call = false;  // an allowance or pack call paid for it
+  for (const auto& h : holds) {
+    if (h.status != "pending") continue;
+    if (h.source == "paid" || h.source == "gift") {
+      credit_holds.push_back(&h);
+    } else if (h.source == kKeyLimit) {
+      key_hold = &h;
+    } else {
+      bool keep = h.source == kWebFree ? delivered : owed;
+      if (!ledger::end_hold(c, h.id, keep ? "posted" : "voided", keep ? 1 : 0)) continue;
+      if (!keep) {
+        undo(c, h);
+        continue;
+      }
+      if (h.source == kAllowance) {
+        whole_call = true;
+        e.allowance_uc = cost;
+        e.subscription_id = h.ref_id;
+        e.plan_daily_value = r.plan_daily_value;
+      } else if (h.source == kCountPack) {
+        whole_call = true;
+        e.count_pack_uc = cost;
+        e.user_pack_id = h.ref_id;
+      }
+    }
+  }
+
+  std::vector<int64_t> held;
+  for (const auto* h : credit_holds) held.push_back(h->amount);
+  auto parts = money::allocate(whole_call ? 0 : cost, held);
+  int64_t charged = 0;
+  for (std::size_t i = 0; i < credit_holds.size(); ++i) {
+    const auto& h = *credit_holds[i];
+    int64_t part = parts[i];
+    if (!ledger::end_hold(c, h.id, part > 0 ? "posted" : "voided", part)) continue;
+    if (part == 0) {
+      ledger::release(c, h.ref_id, h.amount);
+      continue;
+    }
+    bool paid = h.source == "paid";
+    ledger::Transfer t;
+    t.key = "charge:" + e.request_id + ":" + h.source;
+    t.debit = h.ref_id;
+    t.credit = ledger::account(c, paid ? ledger::kRevenue : ledger::kPromotions, 0);
+    t.amount = part;
+    t.kind = "charge";
+    t.user_id = e.user_id;
+    t.request_id = e.request_id;
+    t.memo = e.model;
+    t.at = e.created_at;
+    ledger::transfer(c, t, h.amount);
+    (paid ? e.paid_uc : e.gift_uc) += part;
+    charged += part;
+  }
+  if (key_hold && ledger::end_hold(c, key_hold->id, "posted", charged))
+    c.exec("UPDATE api_keys SET spent = spent + $2, spent_held = spent_held - $3 WHERE id = $1",
+           {key_hold->ref_id, charged, key_hold->amount});
+  store::usage::insert(c, e);
+}
+
+void void_holds(store::Conn& c, const std::string& request_id) {
+  for (const auto& h : ledger::holds_of(c, request_id)) {
+    if (h.status != "pending") continue;
+    if (ledger::end_hold(c, h.id, "voided", 0)) undo(c, h);
+  }
+}
+
+int reap_expired(store::Conn& c, int64_t now, int64_t limit) {
+  auto requests = ledger::expired_requests(c, now, limit);
+  for (const auto& id : requests) void_holds(c, id);
+  return static_cast<int>(requests.size());
+}
+
+Meter::Meter(store::Database& db, store::GroupWriter& writer, const Clock& clock, Options options,
+             std::chrono::milliseconds price_refresh)
+    : db_(db), writer_(writer), clock_(clock), options_(std::move(options)), prices_(price_refresh) {}
+
+awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> count_prompt) {
+  if (prices_.stale()) co_await store::read(db_, [this](store::Conn& c) { prices_.reload(c); });
+  money::Price price = prices_.price(r.model);
+  int64_t multiplier = prices_.multiplier(r.group);
+  Reservation res;
+  res.request_id = r.request_id;
+  res.price = price;
+  res.multiplier_ppm = multiplier;
+  if (price.mode == money::PriceMode::free) co_return res;  // no trip to the database
+  if (r.surface == "web" && price.web_free && price.web_free_daily_cap <= 0) {
+    res.web_free_call = true;
+    co_return res;
+  }
+  if (price.mode == money::PriceMode::per_token && count_prompt) r.prompt_tokens = count_prompt();
+  r.now = clock_.now_s();
+  co_await store::group_write(writer_, [&](store::Conn& c) { res = billing::reserve(c, options_, r, price, multiplier); });
+  co_return res;
+}
+
+awaitable<void> Meter::settle(Reservation r, store::UsageEvent& e) {
+  co_await store::group_write(writer_, [&](store::Conn& c) { billing::settle(c, r, e); });
+}
+
+awaitable<void> Meter::release(Reservation r) {
+  if (!r.holds) co_return;
+  std::string id = r.request_id;
+  co_await store::group_write(writer_, [id](store::Conn& c) { void_holds(c, id); });
+}
+
+}  // namespace plaza::billing

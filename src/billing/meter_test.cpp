@@ -1,0 +1,323 @@
+// Charging on both backends: holds in deduction order, split charges, posting the actual cost,
+// voiding, idempotent settlement, web_free, allowances, packs, key limits and the reaper.
+#include "billing/meter.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/calendar.hpp"
+#include "core/error.hpp"
+#include "store/billing_repo.hpp"
+#include "store/ledger_repo.hpp"
+#include "store/relay_repo.hpp"
+#include "store/users_repo.hpp"
+#include "support/test_database.hpp"
+
+namespace plaza::billing {
+namespace {
+
+namespace ledger = store::ledger;
+
+constexpr int64_t kNow = 1'700'000'000;
+
+money::Price per_call(int64_t uc) {
+  money::Price p;
+  p.mode = money::PriceMode::per_call;
+  p.per_call = uc;
+  return p;
+}
+
+money::Price per_token(int64_t in, int64_t out) {
+  money::Price p;
+  p.mode = money::PriceMode::per_token;
+  p.input_per_m = in;
+  p.output_per_m = out;
+  return p;
+}
+
+class MeterTest : public test::BackendTest {
+ protected:
+  void SetUp() override {
+    BackendTest::SetUp();
+    user_ = db().write_sync([](store::Conn& c) {
+      return store::users::create(c, {"alice", std::nullopt, "x", "user"}, kNow).id;
+    });
+  }
+
+  void fund(std::string_view kind, int64_t amount) {
+    db().write_sync([&](store::Conn& c) {
+      ledger::Transfer t;
+      t.key = "fund:" + std::to_string(++funded_);
+      t.debit = ledger::account(c, kind == ledger::kPaid ? ledger::kSales : ledger::kPromotions, 0);
+      t.credit = ledger::account(c, kind, user_);
+      t.amount = amount;
+      t.kind = "grant";
+      t.user_id = user_;
+      t.at = kNow;
+      ledger::transfer(c, t);
+    });
+  }
+
+  ledger::Balance balance(std::string_view kind) {
+    return db().read_sync([&](store::Conn& c) { return ledger::balance(c, kind, user_); });
+  }
+
+  ChargeRequest request(const std::string& id, std::string surface = "api") {
+    ChargeRequest r;
+    r.user_id = user_;
+    r.surface = std::move(surface);
+    r.model = "m";
+    r.request_id = id;
+    r.prompt_tokens = 10;
+    r.max_tokens = 100;
+    r.now = kNow;
+    return r;
+  }
+
+  Reservation reserve(const ChargeRequest& r, const money::Price& price, Options options = {}) {
+    return db().write_sync([&](store::Conn& c) { return billing::reserve(c, options, r, price, money::kPpmOne); });
+  }
+
+  std::optional<ErrorCode> refused(const ChargeRequest& r, const money::Price& price, Options options = {}) {
+    try {
+      reserve(r, price, options);
+    } catch (const Error& e) {
+      return e.code();
+    }
+    return std::nullopt;
+  }
+
+  store::UsageEvent settle(const Reservation& res, std::string status, int64_t prompt, int64_t completion,
+                           std::string surface = "api") {
+    store::UsageEvent e;
+    e.request_id = res.request_id;
+    e.created_at = kNow;
+    e.day = local_day(kNow);
+    e.user_id = user_;
+    e.surface = std::move(surface);
+    e.model = "m";
+    e.status = std::move(status);
+    e.prompt_tokens = prompt;
+    e.completion_tokens = completion;
+    db().write_sync([&](store::Conn& c) { billing::settle(c, res, e); });
+    return e;
+  }
+
+  void expect_reconciled() {
+    db().read_sync([&](store::Conn& c) {
+      auto drift = ledger::drift(c);
+      EXPECT_TRUE(drift.empty()) << "account " << drift.front().account_id << " drifted";
+      EXPECT_EQ(ledger::balance_sum(c), 0);
+    });
+  }
+
+  int64_t user_ = 0;
+  int funded_ = 0;
+};
+PLAZA_INSTANTIATE_FOR_BACKENDS(MeterTest);
+
+TEST_P(MeterTest, SplitsAChargeOverPaidThenGiftAndRecordsEachPart) {
+  fund(ledger::kPaid, 100);
+  fund(ledger::kGift, 1000);
+  auto res = reserve(request("r1"), per_call(300));
+  EXPECT_EQ(balance(ledger::kPaid).held, 100);
+  EXPECT_EQ(balance(ledger::kGift).held, 200);
+  auto e = settle(res, "ok", 10, 5);
+  EXPECT_EQ(e.cost, 300);
+  EXPECT_EQ(e.paid_uc, 100);
+  EXPECT_EQ(e.gift_uc, 200);
+  EXPECT_TRUE(e.priced);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 0);
+  EXPECT_EQ(balance(ledger::kGift).balance, 800);
+  EXPECT_EQ(balance(ledger::kGift).held, 0);
+  auto stored = db().read_sync([](store::Conn& c) { return store::usage::find(c, "r1"); });
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->paid_uc, 100);
+  EXPECT_EQ(stored->gift_uc, 200);
+  expect_reconciled();
+}
+
+TEST_P(MeterTest, NotEnoughFundsIsRefusedAndChangesNothing) {
+  fund(ledger::kPaid, 50);
+  EXPECT_EQ(refused(request("r1"), per_call(100)), ErrorCode::insufficient_balance);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 50);
+  EXPECT_EQ(balance(ledger::kPaid).held, 0);
+  EXPECT_TRUE(db().read_sync([](store::Conn& c) { return ledger::holds_of(c, "r1"); }).empty());
+  expect_reconciled();
+}
+
+TEST_P(MeterTest, PostsTheActualCostAndReleasesTheRest) {
+  fund(ledger::kPaid, 1000);
+  // 1 µc per input token, 2 per output token: at most 10 + 2 x 100.
+  auto res = reserve(request("r1"), per_token(1'000'000, 2'000'000));
+  EXPECT_EQ(res.max_cost, 210);
+  EXPECT_EQ(balance(ledger::kPaid).held, 210);
+  auto e = settle(res, "ok", 10, 20);
+  EXPECT_EQ(e.cost, 50);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 950);
+  EXPECT_EQ(balance(ledger::kPaid).held, 0);
+  expect_reconciled();
+}
+
+TEST_P(MeterTest, AnUpstreamFailureBeforeOutputChargesNothing) {
+  fund(ledger::kPaid, 1000);
+  auto res = reserve(request("r1"), per_call(100));
+  auto e = settle(res, "error", 10, 0);
+  EXPECT_EQ(e.cost, 0);
+  EXPECT_FALSE(e.priced);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 1000);
+  EXPECT_EQ(balance(ledger::kPaid).held, 0);
+  auto holds = db().read_sync([](store::Conn& c) { return ledger::holds_of(c, "r1"); });
+  ASSERT_EQ(holds.size(), 1u);
+  EXPECT_EQ(holds[0].status, "voided");
+  expect_reconciled();
+}
+
+TEST_P(MeterTest, APartialAnswerIsChargedForWhatWasDelivered) {
+  fund(ledger::kPaid, 1000);
+  auto res = reserve(request("r1"), per_token(1'000'000, 2'000'000));
+  auto e = settle(res, "cancelled", 10, 7);
+  EXPECT_EQ(e.cost, 24);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 976);
+  expect_reconciled();
+}
+
+TEST_P(MeterTest, SettlingTwiceChargesOnceAndAReusedRequestIdIsRefused) {
+  fund(ledger::kPaid, 1000);
+  auto res = reserve(request("r1"), per_call(100));
+  settle(res, "ok", 1, 1);
+  settle(res, "ok", 1, 1);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 900);
+  EXPECT_EQ(refused(request("r1"), per_call(100)), ErrorCode::conflict);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 900);
+  EXPECT_EQ(balance(ledger::kPaid).held, 0);
+  expect_reconciled();
+}
+
+TEST_P(MeterTest, WebFreeIsFreeOnTheWebWithinTheCapAndPaidOnTheApi) {
+  fund(ledger::kPaid, 1000);
+  auto price = per_call(100);
+  price.web_free = true;
+  price.web_free_daily_cap = 1;
+  auto web = reserve(request("w1", "web"), price);
+  EXPECT_TRUE(web.web_free_call);
+  auto e = settle(web, "ok", 1, 1, "web");
+  EXPECT_EQ(e.cost, 0);
+  EXPECT_FALSE(e.priced);
+  // The cap is reached: the next web call pays, as every API call does.
+  auto web2 = reserve(request("w2", "web"), price);
+  EXPECT_FALSE(web2.web_free_call);
+  EXPECT_EQ(settle(web2, "ok", 1, 1, "web").cost, 100);
+  auto api = reserve(request("a1", "api"), price);
+  EXPECT_EQ(settle(api, "ok", 1, 1).paid_uc, 100);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 800);
+  expect_reconciled();
+}
+
+TEST_P(MeterTest, TheSubscriptionAllowanceComesFirstThenPaidCredits) {
+  fund(ledger::kPaid, 1000);
+  int64_t sub = db().write_sync([&](store::Conn& c) {
+    store::Plan plan{0, "Pro", 2, 30, 30'000'000, {{"m", 2}}, true};
+    plan.id = store::plans::create(c, plan, kNow);
+    store::Subscription s;
+    s.user_id = user_;
+    s.plan_id = plan.id;
+    s.level = 2;
+    s.price = plan.price;
+    s.period_days = 30;
+    s.daily_value = plan.daily_value();
+    s.allowances = plan.allowances;
+    s.started_at = kNow - 10;
+    s.ends_at = kNow + 30 * 86'400;
+    return store::subscriptions::create(c, s, kNow);
+  });
+  auto first = settle(reserve(request("s1"), per_call(100)), "ok", 1, 1);
+  EXPECT_EQ(first.allowance_uc, 100);
+  EXPECT_EQ(first.paid_uc, 0);
+  EXPECT_EQ(first.subscription_id, sub);
+  EXPECT_EQ(first.plan_daily_value, 1'000'000);
+  EXPECT_TRUE(first.priced);
+  // A failed call gives its allowance back.
+  settle(reserve(request("s2"), per_call(100)), "error", 1, 0);
+  EXPECT_EQ(settle(reserve(request("s3"), per_call(100)), "ok", 1, 1).allowance_uc, 100);
+  auto third = settle(reserve(request("s4"), per_call(100)), "ok", 1, 1);
+  EXPECT_EQ(third.allowance_uc, 0);
+  EXPECT_EQ(third.paid_uc, 100);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 900);
+  expect_reconciled();
+}
+
+TEST_P(MeterTest, CountPacksComeBeforeCreditsUnlessTheOperatorReordersThem) {
+  fund(ledger::kPaid, 1000);
+  db().write_sync([&](store::Conn& c) {
+    store::UserPack p;
+    p.user_id = user_;
+    p.pack_id = 1;
+    p.name = "10 calls";
+    p.models = {"m"};
+    p.total = 10;
+    p.created_at = kNow;
+    store::packs::grant(c, p);
+  });
+  auto e = settle(reserve(request("p1"), per_call(100)), "ok", 1, 1);
+  EXPECT_EQ(e.count_pack_uc, 100);
+  EXPECT_TRUE(e.user_pack_id.has_value());
+  Options paid_first;
+  paid_first.order = money::parse_deduction_order("paid,gift,subscription,count_pack");
+  auto f = settle(reserve(request("p2"), per_call(100), paid_first), "ok", 1, 1);
+  EXPECT_EQ(f.paid_uc, 100);
+  EXPECT_EQ(f.count_pack_uc, 0);
+  auto packs = db().read_sync([&](store::Conn& c) { return store::packs::of_user(c, user_, kNow); });
+  ASSERT_EQ(packs.size(), 1u);
+  EXPECT_EQ(packs[0].remaining, 9);
+  expect_reconciled();
+}
+
+TEST_P(MeterTest, AKeysSpendingLimitStopsItsRequests) {
+  fund(ledger::kPaid, 1000);
+  int64_t key = db().write_sync([&](store::Conn& c) {
+    return c.query_one("INSERT INTO api_keys (user_id, name, secret_hash, secret_start, secret_end, created_at, "
+                       "spend_limit) VALUES ($1, 'k', 'h', 'a', 'b', $2, 150) RETURNING id",
+                       {user_, kNow})
+        ->i64(0);
+  });
+  auto r1 = request("k1");
+  r1.key_id = key;
+  settle(reserve(r1, per_call(100)), "ok", 1, 1);
+  auto r2 = request("k2");
+  r2.key_id = key;
+  EXPECT_EQ(refused(r2, per_call(100)), ErrorCode::insufficient_balance);
+  auto spent = db().read_sync([&](store::Conn& c) {
+    return c.query_one("SELECT spent, spent_held FROM api_keys WHERE id = $1", {key});
+  });
+  EXPECT_EQ(spent->i64(0), 100);
+  EXPECT_EQ(spent->i64(1), 0);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 900);
+}
+
+TEST_P(MeterTest, TheReaperVoidsExpiredHoldsAndNothingIsLost) {
+  fund(ledger::kPaid, 1000);
+  Options options;
+  options.hold_ttl_s = 60;
+  auto res = reserve(request("crashed"), per_call(300), options);
+  EXPECT_EQ(balance(ledger::kPaid).held, 300);
+  EXPECT_EQ(db().write_sync([](store::Conn& c) { return reap_expired(c, kNow + 30, 100); }), 0);
+  db().read_sync([](store::Conn& c) { EXPECT_EQ(ledger::overdue_holds(c, kNow + 61).size(), 1u); });
+  EXPECT_EQ(db().write_sync([](store::Conn& c) { return reap_expired(c, kNow + 61, 100); }), 1);
+  EXPECT_EQ(balance(ledger::kPaid).held, 0);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 1000);
+  // A settlement arriving after the reaper charges nothing twice and nothing at all.
+  settle(res, "ok", 1, 1);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 1000);
+  expect_reconciled();
+}
+
+TEST_P(MeterTest, FreeModelsHoldNothing) {
+  auto res = reserve(request("f1"), money::Price{});
+  EXPECT_FALSE(res.holds);
+  auto e = settle(res, "ok", 100, 100);
+  EXPECT_EQ(e.cost, 0);
+  EXPECT_FALSE(e.priced);
+}
+
+}  // namespace
+}  // namespace plaza::billing

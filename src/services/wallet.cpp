@@ -1,0 +1,317 @@
+#include "services/wallet.hpp"
+
+#include <sodium.h>
+
+#include "core/calendar.hpp"
+#include "core/error.hpp"
+#include "store/async.hpp"
+#include "store/billing_repo.hpp"
+#include "store/settings_repo.hpp"
+
+namespace plaza::services {
+
+namespace ledger = store::ledger;
+
+namespace {
+
+constexpr int64_t kDay = 86'400;
+
+// Paid credits from the user to the platform's revenue. Returns false when `key` was used before.
+bool charge_paid(store::Conn& c, int64_t user_id, int64_t amount, const std::string& key, const std::string& kind,
+                 const std::string& memo, int64_t now) {
+  if (amount <= 0) return true;
+  ledger::Transfer t;
+  t.key = key;
+  t.debit = ledger::account(c, ledger::kPaid, user_id);
+  t.credit = ledger::account(c, ledger::kRevenue, 0);
+  t.amount = amount;
+  t.kind = kind;
+  t.user_id = user_id;
+  t.memo = memo;
+  t.at = now;
+  return ledger::transfer(c, t);
+}
+
+// Credits into a user's paid (from sales) or gift (from promotions) account.
+bool credit_user(store::Conn& c, int64_t user_id, std::string_view source, int64_t amount, const std::string& key,
+                 const std::string& kind, const std::string& memo, int64_t now) {
+  bool paid = source == ledger::kPaid;
+  ledger::Transfer t;
+  t.key = key;
+  t.debit = ledger::account(c, paid ? ledger::kSales : ledger::kPromotions, 0);
+  t.credit = ledger::account(c, source, user_id);
+  t.amount = amount;
+  t.kind = kind;
+  t.user_id = user_id;
+  t.memo = memo;
+  t.at = now;
+  return ledger::transfer(c, t);
+}
+
+store::Subscription new_subscription(const store::Plan& plan, int64_t user_id, int64_t start, int64_t days,
+                                     bool auto_renew) {
+  store::Subscription s;
+  s.user_id = user_id;
+  s.plan_id = plan.id;
+  s.plan_name = plan.name;
+  s.level = plan.level;
+  s.price = plan.price;
+  s.period_days = plan.period_days;
+  s.daily_value = plan.daily_value();
+  s.allowances = plan.allowances;
+  s.started_at = start;
+  s.ends_at = start + days * kDay;
+  s.auto_renew = auto_renew;
+  return s;
+}
+
+// Serialises one user's wallet operations on PostgreSQL (SQLite has one writer anyway), so two
+// concurrent subscribes cannot both see "no subscription yet".
+void lock_user(store::Conn& c, int64_t user_id) {
+  if (c.dialect() == store::Dialect::postgres) c.exec("SELECT id FROM users WHERE id = $1 FOR UPDATE", {user_id});
+}
+
+store::Plan enabled_plan(store::Conn& c, int64_t plan_id) {
+  auto plan = store::plans::find(c, plan_id);
+  if (!plan || !plan->enabled) throw Error(ErrorCode::not_found, "no such plan", "plan_id");
+  return *plan;
+}
+
+}  // namespace
+
+WalletView Wallet::view_in(store::Conn& c, int64_t user_id, int64_t now) {
+  WalletView v;
+  auto paid = ledger::balance(c, ledger::kPaid, user_id);
+  auto gift = ledger::balance(c, ledger::kGift, user_id);
+  v.paid = paid.balance;
+  v.paid_held = paid.held;
+  v.gift = gift.balance;
+  v.gift_held = gift.held;
+  v.subscription = store::subscriptions::active(c, user_id, now);
+  v.paying = v.subscription.has_value() || v.paid > 0;
+  if (v.subscription) {
+    std::string day = local_day(now);
+    for (const auto& a : v.subscription->allowances) {
+      int64_t used = store::counters::used(c, "allowance", v.subscription->id, day, a.model);
+      v.allowances.push_back({a.model, a.per_day, used, a.per_day < 0 ? -1 : std::max<int64_t>(a.per_day - used, 0)});
+    }
+  }
+  v.packs = store::packs::of_user(c, user_id, now);
+  return v;
+}
+
+awaitable<WalletView> Wallet::view(int64_t user_id) {
+  int64_t now = clock_.now_s();
+  co_return co_await store::read(db_, [&](store::Conn& c) { return view_in(c, user_id, now); });
+}
+
+awaitable<std::vector<ledger::TransferRow>> Wallet::transactions(int64_t user_id, int64_t limit,
+                                                                 std::optional<int64_t> before) {
+  co_return co_await store::read(
+      db_, [&](store::Conn& c) { return ledger::transfers_of_user(c, user_id, limit, before); });
+}
+
+awaitable<void> Wallet::subscribe(int64_t user_id, int64_t plan_id, std::string op_id) {
+  int64_t now = clock_.now_s();
+  co_await store::write(db_, [&](store::Conn& c) {
+    lock_user(c, user_id);
+    auto plan = enabled_plan(c, plan_id);
+    auto current = store::subscriptions::active(c, user_id, now);
+    std::string key = "subscribe:" + std::to_string(user_id) + ":" + op_id;
+    if (current && current->plan_id == plan.id) {
+      if (!charge_paid(c, user_id, plan.price, key, "renew", plan.name, now)) return;
+      store::subscriptions::extend(c, current->id, current->ends_at + plan.period_days * kDay);
+      return;
+    }
+    if (current && plan.level <= current->level)
+      throw Error(ErrorCode::conflict, "you already have a plan of this level or higher; change it when it ends",
+                  "plan_id");
+    int64_t cost = plan.price;
+    if (current) {
+      // Upgrade: the unused part of the current period counts towards the new plan (rounded down,
+      // in the platform's favour), and the new period starts now.
+      int64_t period_s = current->period_days * kDay;
+      int64_t unused = std::clamp<int64_t>(current->ends_at - now, 0, period_s);
+      int64_t credit = money::mul_div_down(current->price, unused, period_s);
+      cost = std::max<int64_t>(plan.price - credit, 0);
+    }
+    if (!charge_paid(c, user_id, cost, key, current ? "upgrade" : "subscribe", plan.name, now)) return;
+    if (current) store::subscriptions::replace(c, current->id, now);
+    store::subscriptions::create(c, new_subscription(plan, user_id, now, plan.period_days, true), now);
+  });
+}
+
+awaitable<void> Wallet::renew(int64_t user_id, std::string op_id) {
+  int64_t now = clock_.now_s();
+  co_await store::write(db_, [&](store::Conn& c) {
+    lock_user(c, user_id);
+    auto current = store::subscriptions::active(c, user_id, now);
+    if (!current) throw Error(ErrorCode::not_found, "you have no active subscription");
+    if (!charge_paid(c, user_id, current->price, "renew:" + std::to_string(user_id) + ":" + op_id, "renew",
+                     current->plan_name, now))
+      return;
+    store::subscriptions::extend(c, current->id, current->ends_at + current->period_days * kDay);
+    store::subscriptions::set_auto_renew(c, current->id, true);
+  });
+}
+
+awaitable<void> Wallet::cancel(int64_t user_id) {
+  int64_t now = clock_.now_s();
+  co_await store::write(db_, [&](store::Conn& c) {
+    auto current = store::subscriptions::active(c, user_id, now);
+    if (!current) throw Error(ErrorCode::not_found, "you have no active subscription");
+    store::subscriptions::set_auto_renew(c, current->id, false);
+  });
+}
+
+int Wallet::renew_due(store::Conn& c, int64_t now) {
+  int renewed = 0;
+  for (const auto& s : store::subscriptions::due_for_renewal(c, now, 500)) {
+    // One key per period: a rerun, or another instance, renews it once.
+    std::string key = "autorenew:" + std::to_string(s.id) + ":" + std::to_string(s.ends_at);
+    try {
+      c.exec("SAVEPOINT renew");
+      charge_paid(c, s.user_id, s.price, key, "renew", s.plan_name, now);
+      store::subscriptions::extend(c, s.id, s.ends_at + s.period_days * kDay);
+      c.exec("RELEASE SAVEPOINT renew");
+      ++renewed;
+    } catch (const Error&) {
+      // Not enough paid credits: it runs out, and stops trying.
+      c.exec("ROLLBACK TO SAVEPOINT renew");
+      c.exec("RELEASE SAVEPOINT renew");
+      store::subscriptions::set_auto_renew(c, s.id, false);
+    }
+  }
+  return renewed;
+}
+
+awaitable<void> Wallet::buy_pack(int64_t user_id, int64_t pack_id, std::string op_id) {
+  int64_t now = clock_.now_s();
+  co_await store::write(db_, [&](store::Conn& c) {
+    lock_user(c, user_id);
+    auto pack = store::packs::find(c, pack_id);
+    if (!pack || !pack->enabled) throw Error(ErrorCode::not_found, "no such pack", "pack_id");
+    std::string key = "pack:" + std::to_string(user_id) + ":" + op_id;
+    if (!charge_paid(c, user_id, pack->price, key, "pack", pack->name, now)) return;
+    if (pack->kind == "credit") {
+      credit_user(c, user_id, ledger::kPaid, pack->credits, key + ":credits", "pack", pack->name, now);
+      return;
+    }
+    store::UserPack up;
+    up.user_id = user_id;
+    up.pack_id = pack->id;
+    up.name = pack->name;
+    up.models = pack->models;
+    up.total = pack->calls;
+    up.price = pack->price;
+    if (pack->valid_days > 0) up.expires_at = now + pack->valid_days * kDay;
+    up.created_at = now;
+    store::packs::grant(c, up);
+  });
+}
+
+awaitable<Redeemed> Wallet::redeem(int64_t user_id, std::string code) {
+  int64_t now = clock_.now_s();
+  std::string normalized = normalize_code(code);
+  if (normalized.empty() || normalized.size() > 64) throw Error(ErrorCode::invalid_request, "enter a code", "code");
+  co_return co_await store::write(db_, [&](store::Conn& c) {
+    lock_user(c, user_id);
+    auto batch_id = store::redeem::claim(c, normalized, user_id, now);
+    if (!batch_id) {
+      bool exists = c.query_one("SELECT 1 FROM redeem_codes WHERE code = $1", {normalized}).has_value();
+      throw exists ? Error(ErrorCode::conflict, "this code has already been used", "code")
+                   : Error(ErrorCode::not_found, "this code does not exist", "code");
+    }
+    auto batch = store::redeem::batch(c, *batch_id);
+    if (!batch || batch->disabled || (batch->expires_at && *batch->expires_at <= now))
+      throw Error(ErrorCode::forbidden, "this code is no longer valid", "code");
+    std::string key = "redeem:" + normalized;
+    if (batch->kind == "paid" || batch->kind == "gift") {
+      credit_user(c, user_id, batch->kind, batch->amount, key, "redeem", batch->name, now);
+      return Redeemed{batch->kind, batch->amount};
+    }
+    if (batch->kind == "count_pack") {
+      auto pack = batch->pack_id ? store::packs::find(c, *batch->pack_id) : std::nullopt;
+      if (!pack) throw Error(ErrorCode::forbidden, "this code is no longer valid", "code");
+      store::UserPack up;
+      up.user_id = user_id;
+      up.pack_id = pack->id;
+      up.name = pack->name;
+      up.models = pack->models;
+      up.total = pack->calls;
+      if (pack->valid_days > 0) up.expires_at = now + pack->valid_days * kDay;
+      up.created_at = now;
+      store::packs::grant(c, up);
+      return Redeemed{batch->kind, pack->calls};
+    }
+    // plan_days
+    auto plan = batch->plan_id ? store::plans::find(c, *batch->plan_id) : std::nullopt;
+    if (!plan) throw Error(ErrorCode::forbidden, "this code is no longer valid", "code");
+    auto current = store::subscriptions::active(c, user_id, now);
+    if (current && current->plan_id == plan->id) {
+      store::subscriptions::extend(c, current->id, current->ends_at + batch->amount * kDay);
+    } else if (current) {
+      throw Error(ErrorCode::conflict, "this code is for another plan than yours; redeem it when yours ends", "code");
+    } else {
+      store::subscriptions::create(c, new_subscription(*plan, user_id, now, batch->amount, false), now);
+    }
+    return Redeemed{batch->kind, batch->amount};
+  });
+}
+
+awaitable<void> Wallet::grant(int64_t admin_id, int64_t user_id, std::string source, int64_t amount,
+                              std::string reason, std::string op_id) {
+  if (source != ledger::kPaid && source != ledger::kGift)
+    throw Error(ErrorCode::invalid_request, "source must be paid or gift", "source");
+  if (amount == 0) throw Error(ErrorCode::invalid_request, "the amount must not be zero", "amount");
+  if (reason.empty() || reason.size() > 500)
+    throw Error(ErrorCode::invalid_request, "give a reason (up to 500 characters)", "reason");
+  int64_t now = clock_.now_s();
+  co_await store::write(db_, [&](store::Conn& c) {
+    if (!c.query_one("SELECT 1 FROM users WHERE id = $1", {user_id}))
+      throw Error(ErrorCode::not_found, "no such user");
+    std::string key = "grant:" + std::to_string(user_id) + ":" + op_id;
+    if (amount > 0) {
+      if (!credit_user(c, user_id, source, amount, key, "grant", reason, now)) return;
+    } else {
+      ledger::Transfer t;
+      t.key = key;
+      t.debit = ledger::account(c, source, user_id);
+      t.credit = ledger::account(c, source == ledger::kPaid ? ledger::kSales : ledger::kPromotions, 0);
+      t.amount = -amount;
+      t.kind = "deduct";
+      t.user_id = user_id;
+      t.memo = reason;
+      t.at = now;
+      if (!ledger::transfer(c, t)) return;
+    }
+    store::audit::record(c, admin_id, amount > 0 ? "credits.grant" : "credits.deduct", "user:" + std::to_string(user_id),
+                         source + " " + money::format_credits(amount) + ": " + reason, now);
+  });
+}
+
+awaitable<void> Wallet::signup_gift(int64_t user_id, int64_t amount) {
+  if (amount <= 0) co_return;
+  int64_t now = clock_.now_s();
+  co_await store::write(db_, [&](store::Conn& c) {
+    credit_user(c, user_id, ledger::kGift, amount, "signup:" + std::to_string(user_id), "grant", "welcome gift", now);
+  });
+}
+
+std::string normalize_code(std::string_view code) {
+  std::string out;
+  for (char ch : code) {
+    if (ch == ' ' || ch == '-' || ch == '\t') continue;
+    out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
+  }
+  return out;
+}
+
+std::string new_redeem_code() {
+  static constexpr char kAlphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";  // no I, O, 0, 1
+  std::string out;
+  for (int i = 0; i < 20; ++i) out.push_back(kAlphabet[randombytes_uniform(sizeof kAlphabet - 1)]);
+  return out;
+}
+
+}  // namespace plaza::services

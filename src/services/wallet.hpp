@@ -1,0 +1,74 @@
+#pragma once
+// A user's money: balances, subscription, packs, and what changes them — subscribing, renewing,
+// upgrading, buying packs, redeeming codes and admin grants. Each operation is one transaction whose
+// ledger transfer carries an idempotency key from the HTTP request id, so a retried request with the
+// same X-Request-Id changes nothing twice.
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/money.hpp"
+#include "store/billing_records.hpp"
+#include "store/database.hpp"
+#include "store/ledger_repo.hpp"
+
+namespace plaza::services {
+
+using boost::asio::awaitable;
+
+struct AllowanceLeft {
+  std::string model;
+  int64_t per_day = 0;  // -1: unlimited
+  int64_t used_today = 0;
+  int64_t left_today = 0;  // -1: unlimited
+};
+
+struct WalletView {
+  int64_t paid = 0, gift = 0, paid_held = 0, gift_held = 0;
+  bool paying = false;  // an active subscription or paid credits
+  std::optional<store::Subscription> subscription;
+  std::vector<AllowanceLeft> allowances;
+  std::vector<store::UserPack> packs;
+};
+
+struct Redeemed {
+  std::string kind;
+  int64_t amount = 0;
+};
+
+class Wallet {
+ public:
+  Wallet(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+  awaitable<WalletView> view(int64_t user_id);
+  awaitable<std::vector<store::ledger::TransferRow>> transactions(int64_t user_id, int64_t limit,
+                                                                  std::optional<int64_t> before);
+  // New subscription, upgrade to a higher level (pro rata), or the same plan again (renew).
+  awaitable<void> subscribe(int64_t user_id, int64_t plan_id, std::string op_id);
+  awaitable<void> renew(int64_t user_id, std::string op_id);
+  awaitable<void> cancel(int64_t user_id);
+  awaitable<void> buy_pack(int64_t user_id, int64_t pack_id, std::string op_id);
+  awaitable<Redeemed> redeem(int64_t user_id, std::string code);
+  // Admin: a signed amount into (or out of) the user's paid or gift account, with a reason; audited.
+  awaitable<void> grant(int64_t admin_id, int64_t user_id, std::string source, int64_t amount, std::string reason,
+                        std::string op_id);
+  awaitable<void> signup_gift(int64_t user_id, int64_t amount);
+  // Renews subscriptions that ended and renew themselves, from paid credits. Blocking (the job's pool).
+  int renew_due(store::Conn& c, int64_t now);
+
+  static WalletView view_in(store::Conn& c, int64_t user_id, int64_t now);
+
+ private:
+  store::Database& db_;
+  const Clock& clock_;
+};
+
+// "ABCD-EFGH-..." as printed, in any case and with spaces: the stored form.
+std::string normalize_code(std::string_view code);
+// A new redeem code: 20 characters from an alphabet without look-alikes, in groups of four.
+std::string new_redeem_code();
+
+}  // namespace plaza::services

@@ -1,0 +1,364 @@
+#include "store/billing_repo.hpp"
+
+#include <boost/json.hpp>
+
+#include "store/json_columns.hpp"
+
+namespace plaza::store {
+
+namespace {
+
+Value opt(const std::optional<int64_t>& v) {
+  return v ? Value(*v) : kNull;
+}
+
+std::string allowances_json(const std::vector<Allowance>& list) {
+  boost::json::array a;
+  for (const auto& x : list) a.push_back(boost::json::object{{"model", x.model}, {"per_day", x.per_day}});
+  return boost::json::serialize(a);
+}
+
+std::vector<Allowance> parse_allowances(const std::string& text) {
+  std::vector<Allowance> out;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (const auto& item : v.as_array()) {
+    if (!item.is_object()) continue;
+    const auto& o = item.as_object();
+    auto m = o.if_contains("model");
+    auto d = o.if_contains("per_day");
+    if (m && m->is_string() && d && d->is_int64()) out.push_back({std::string(m->as_string()), d->as_int64()});
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace prices {
+
+std::vector<Row> list(Conn& c) {
+  auto rows = c.query(
+      "SELECT model, mode, input_per_m, output_per_m, cached_per_m, per_call, web_free, web_free_daily_cap, "
+      "max_output_tokens FROM model_prices ORDER BY model");
+  std::vector<Row> out;
+  for (const auto& r : rows.rows) {
+    money::Price p;
+    p.mode = money::parse_price_mode(r.str(1)).value_or(money::PriceMode::free);
+    p.input_per_m = r.i64(2);
+    p.output_per_m = r.i64(3);
+    p.cached_per_m = r.i64(4);
+    p.per_call = r.i64(5);
+    p.web_free = r.boolean(6);
+    p.web_free_daily_cap = r.i64(7);
+    p.max_output_tokens = r.i64(8);
+    out.push_back({r.str(0), p});
+  }
+  return out;
+}
+
+void put(Conn& c, const std::string& model, const money::Price& p, int64_t now) {
+  c.exec(
+      "INSERT INTO model_prices (model, mode, input_per_m, output_per_m, cached_per_m, per_call, web_free, "
+      "web_free_daily_cap, max_output_tokens, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+      "ON CONFLICT (model) DO UPDATE SET mode = excluded.mode, input_per_m = excluded.input_per_m, "
+      "output_per_m = excluded.output_per_m, cached_per_m = excluded.cached_per_m, per_call = excluded.per_call, "
+      "web_free = excluded.web_free, web_free_daily_cap = excluded.web_free_daily_cap, "
+      "max_output_tokens = excluded.max_output_tokens, updated_at = excluded.updated_at",
+      {model, std::string(money::to_string(p.mode)), p.input_per_m, p.output_per_m, p.cached_per_m, p.per_call,
+       int64_t{p.web_free}, p.web_free_daily_cap, p.max_output_tokens, now});
+}
+
+bool remove(Conn& c, const std::string& model) {
+  return c.exec("DELETE FROM model_prices WHERE model = $1", {model}) > 0;
+}
+
+}  // namespace prices
+
+namespace groups {
+
+std::vector<Multiplier> list(Conn& c) {
+  auto rows = c.query("SELECT name, multiplier_ppm FROM user_groups ORDER BY name");
+  std::vector<Multiplier> out;
+  for (const auto& r : rows.rows) out.push_back({r.str(0), r.i64(1)});
+  return out;
+}
+
+void put(Conn& c, const std::string& name, int64_t multiplier_ppm, int64_t now) {
+  c.exec(
+      "INSERT INTO user_groups (name, multiplier_ppm, updated_at) VALUES ($1, $2, $3) "
+      "ON CONFLICT (name) DO UPDATE SET multiplier_ppm = excluded.multiplier_ppm, updated_at = excluded.updated_at",
+      {name, multiplier_ppm, now});
+}
+
+}  // namespace groups
+
+namespace plans {
+
+namespace {
+constexpr const char* kColumns = "id, name, level, period_days, price, allowances, enabled";
+Plan to_plan(const store::Row& r) {
+  return Plan{r.i64(0), r.str(1), r.i64(2), r.i64(3), r.i64(4), parse_allowances(r.str(5)), r.boolean(6)};
+}
+}  // namespace
+
+std::vector<Plan> list(Conn& c, bool enabled_only) {
+  auto rows = c.query(std::string("SELECT ") + kColumns + " FROM plans" + (enabled_only ? " WHERE enabled = 1" : "") +
+                      " ORDER BY level, price, id");
+  std::vector<Plan> out;
+  for (const auto& r : rows.rows) out.push_back(to_plan(r));
+  return out;
+}
+
+std::optional<Plan> find(Conn& c, int64_t id) {
+  auto row = c.query_one(std::string("SELECT ") + kColumns + " FROM plans WHERE id = $1", {id});
+  if (!row) return std::nullopt;
+  return to_plan(*row);
+}
+
+int64_t create(Conn& c, const Plan& p, int64_t now) {
+  return c
+      .query_one(
+          "INSERT INTO plans (name, level, period_days, price, allowances, enabled, created_at, updated_at) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+          {p.name, p.level, p.period_days, p.price, allowances_json(p.allowances), int64_t{p.enabled}, now})
+      ->i64(0);
+}
+
+bool update(Conn& c, const Plan& p, int64_t now) {
+  return c.exec(
+             "UPDATE plans SET name = $2, level = $3, period_days = $4, price = $5, allowances = $6, enabled = $7, "
+             "updated_at = $8 WHERE id = $1",
+             {p.id, p.name, p.level, p.period_days, p.price, allowances_json(p.allowances), int64_t{p.enabled},
+              now}) > 0;
+}
+
+}  // namespace plans
+
+namespace subscriptions {
+
+namespace {
+constexpr const char* kColumns =
+    "s.id, s.user_id, s.plan_id, p.name, s.level, s.price, s.period_days, s.daily_value, s.allowances, s.started_at, "
+    "s.ends_at, s.auto_renew FROM subscriptions s JOIN plans p ON p.id = s.plan_id";
+Subscription to_subscription(const store::Row& r) {
+  return Subscription{r.i64(0), r.i64(1), r.i64(2), r.str(3), r.i64(4), r.i64(5), r.i64(6),
+                      r.i64(7), parse_allowances(r.str(8)), r.i64(9), r.i64(10), r.boolean(11)};
+}
+}  // namespace
+
+std::optional<Subscription> active(Conn& c, int64_t user_id, int64_t now) {
+  auto row = c.query_one(std::string("SELECT ") + kColumns +
+                             " WHERE s.user_id = $1 AND s.status = 'active' AND s.started_at <= $2 AND s.ends_at > $2 "
+                             "ORDER BY s.level DESC, s.id DESC LIMIT 1",
+                         {user_id, now});
+  if (!row) return std::nullopt;
+  return to_subscription(*row);
+}
+
+int64_t create(Conn& c, const Subscription& s, int64_t now) {
+  return c
+      .query_one(
+          "INSERT INTO subscriptions (user_id, plan_id, level, price, period_days, daily_value, allowances, "
+          "started_at, ends_at, auto_renew, status, created_at) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'active', $11) RETURNING id",
+          {s.user_id, s.plan_id, s.level, s.price, s.period_days, s.daily_value, allowances_json(s.allowances),
+           s.started_at, s.ends_at, int64_t{s.auto_renew}, now})
+      ->i64(0);
+}
+
+void extend(Conn& c, int64_t id, int64_t ends_at) {
+  c.exec("UPDATE subscriptions SET ends_at = $2 WHERE id = $1", {id, ends_at});
+}
+
+void set_auto_renew(Conn& c, int64_t id, bool on) {
+  c.exec("UPDATE subscriptions SET auto_renew = $2 WHERE id = $1", {id, int64_t{on}});
+}
+
+void replace(Conn& c, int64_t id, int64_t ended_at) {
+  c.exec("UPDATE subscriptions SET status = 'replaced', ends_at = $2, auto_renew = 0 WHERE id = $1", {id, ended_at});
+}
+
+std::vector<Subscription> due_for_renewal(Conn& c, int64_t until, int64_t limit) {
+  auto rows = c.query(std::string("SELECT ") + kColumns +
+                          " WHERE s.status = 'active' AND s.auto_renew = 1 AND s.ends_at <= $1 ORDER BY s.ends_at LIMIT $2",
+                      {until, limit});
+  std::vector<Subscription> out;
+  for (const auto& r : rows.rows) out.push_back(to_subscription(r));
+  return out;
+}
+
+}  // namespace subscriptions
+
+namespace counters {
+
+bool take(Conn& c, const std::string& scope, int64_t owner, const std::string& day, const std::string& model,
+          int64_t cap) {
+  if (cap == 0) return false;
+  c.exec(
+      "INSERT INTO daily_counters (scope, owner_id, day, model, used) VALUES ($1, $2, $3, $4, 0) "
+      "ON CONFLICT (scope, owner_id, day, model) DO NOTHING",
+      {scope, owner, day, model});
+  return c.exec(
+             "UPDATE daily_counters SET used = used + 1 WHERE scope = $1 AND owner_id = $2 AND day = $3 AND model = $4 "
+             "AND ($5 < 0 OR used < $5)",
+             {scope, owner, day, model, cap}) == 1;
+}
+
+void give_back(Conn& c, const std::string& scope, int64_t owner, const std::string& day, const std::string& model) {
+  c.exec(
+      "UPDATE daily_counters SET used = used - 1 WHERE scope = $1 AND owner_id = $2 AND day = $3 AND model = $4 "
+      "AND used > 0",
+      {scope, owner, day, model});
+}
+
+int64_t used(Conn& c, const std::string& scope, int64_t owner, const std::string& day, const std::string& model) {
+  auto row = c.query_one(
+      "SELECT used FROM daily_counters WHERE scope = $1 AND owner_id = $2 AND day = $3 AND model = $4",
+      {scope, owner, day, model});
+  return row ? row->i64(0) : 0;
+}
+
+}  // namespace counters
+
+namespace packs {
+
+namespace {
+constexpr const char* kColumns = "id, name, kind, price, calls, credits, models, valid_days, enabled";
+Pack to_pack(const store::Row& r) {
+  return Pack{r.i64(0), r.str(1), r.str(2), r.i64(3), r.i64(4), r.i64(5), from_json_array(r.str(6)), r.i64(7),
+              r.boolean(8)};
+}
+constexpr const char* kUserColumns = "id, user_id, pack_id, name, models, total, remaining, price, expires_at, created_at";
+UserPack to_user_pack(const store::Row& r) {
+  return UserPack{r.i64(0), r.i64(1), r.i64(2), r.str(3), from_json_array(r.str(4)),
+                  r.i64(5), r.i64(6), r.i64(7), r.opt_i64(8), r.i64(9)};
+}
+}  // namespace
+
+std::vector<Pack> list(Conn& c, bool enabled_only) {
+  auto rows = c.query(std::string("SELECT ") + kColumns + " FROM packs" + (enabled_only ? " WHERE enabled = 1" : "") +
+                      " ORDER BY kind, price, id");
+  std::vector<Pack> out;
+  for (const auto& r : rows.rows) out.push_back(to_pack(r));
+  return out;
+}
+
+std::optional<Pack> find(Conn& c, int64_t id) {
+  auto row = c.query_one(std::string("SELECT ") + kColumns + " FROM packs WHERE id = $1", {id});
+  if (!row) return std::nullopt;
+  return to_pack(*row);
+}
+
+int64_t create(Conn& c, const Pack& p, int64_t now) {
+  return c
+      .query_one(
+          "INSERT INTO packs (name, kind, price, calls, credits, models, valid_days, enabled, created_at, updated_at) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+          {p.name, p.kind, p.price, p.calls, p.credits, to_json_array(p.models), p.valid_days, int64_t{p.enabled}, now})
+      ->i64(0);
+}
+
+bool update(Conn& c, const Pack& p, int64_t now) {
+  return c.exec(
+             "UPDATE packs SET name = $2, kind = $3, price = $4, calls = $5, credits = $6, models = $7, valid_days = $8, "
+             "enabled = $9, updated_at = $10 WHERE id = $1",
+             {p.id, p.name, p.kind, p.price, p.calls, p.credits, to_json_array(p.models), p.valid_days,
+              int64_t{p.enabled}, now}) > 0;
+}
+
+int64_t grant(Conn& c, const UserPack& p) {
+  return c
+      .query_one(
+          "INSERT INTO user_packs (user_id, pack_id, name, models, total, remaining, price, expires_at, created_at) "
+          "VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8) RETURNING id",
+          {p.user_id, p.pack_id, p.name, to_json_array(p.models), p.total, p.price, opt(p.expires_at), p.created_at})
+      ->i64(0);
+}
+
+std::vector<UserPack> of_user(Conn& c, int64_t user_id, int64_t now) {
+  auto rows = c.query(std::string("SELECT ") + kUserColumns +
+                          " FROM user_packs WHERE user_id = $1 AND remaining > 0 AND (expires_at IS NULL OR "
+                          "expires_at > $2) ORDER BY COALESCE(expires_at, 9223372036854775807), id",
+                      {user_id, now});
+  std::vector<UserPack> out;
+  for (const auto& r : rows.rows) out.push_back(to_user_pack(r));
+  return out;
+}
+
+std::optional<int64_t> take_call(Conn& c, int64_t user_id, const std::string& model, int64_t now) {
+  for (const auto& p : of_user(c, user_id, now)) {
+    bool covers = p.models.empty() || std::find(p.models.begin(), p.models.end(), model) != p.models.end();
+    if (!covers) continue;
+    if (c.exec("UPDATE user_packs SET remaining = remaining - 1 WHERE id = $1 AND remaining > 0", {p.id}) == 1)
+      return p.id;
+  }
+  return std::nullopt;
+}
+
+void give_back_call(Conn& c, int64_t user_pack_id) {
+  c.exec("UPDATE user_packs SET remaining = remaining + 1 WHERE id = $1 AND remaining < total", {user_pack_id});
+}
+
+}  // namespace packs
+
+namespace redeem {
+
+namespace {
+constexpr const char* kColumns =
+    "b.id, b.name, b.kind, b.amount, b.pack_id, b.plan_id, b.count, "
+    "(SELECT COUNT(*) FROM redeem_codes r WHERE r.batch_id = b.id AND r.redeemed_by IS NOT NULL), b.expires_at, "
+    "b.disabled, b.created_at FROM redeem_batches b";
+RedeemBatch to_batch(const store::Row& r) {
+  return RedeemBatch{r.i64(0), r.str(1),     r.str(2),     r.i64(3),      r.opt_i64(4), r.opt_i64(5),
+                     r.i64(6), r.i64(7),     r.opt_i64(8), r.boolean(9), r.i64(10)};
+}
+}  // namespace
+
+int64_t create_batch(Conn& c, const RedeemBatch& b, int64_t created_by, const std::vector<std::string>& codes,
+                     int64_t now) {
+  int64_t id = c.query_one(
+                    "INSERT INTO redeem_batches (name, kind, amount, pack_id, plan_id, count, expires_at, disabled, "
+                    "created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9) RETURNING id",
+                    {b.name, b.kind, b.amount, opt(b.pack_id), opt(b.plan_id), static_cast<int64_t>(codes.size()),
+                     opt(b.expires_at), created_by, now})
+                   ->i64(0);
+  for (const auto& code : codes) c.exec("INSERT INTO redeem_codes (code, batch_id) VALUES ($1, $2)", {code, id});
+  return id;
+}
+
+std::vector<RedeemBatch> batches(Conn& c) {
+  auto rows = c.query(std::string("SELECT ") + kColumns + " ORDER BY b.id DESC");
+  std::vector<RedeemBatch> out;
+  for (const auto& r : rows.rows) out.push_back(to_batch(r));
+  return out;
+}
+
+std::optional<RedeemBatch> batch(Conn& c, int64_t id) {
+  auto row = c.query_one(std::string("SELECT ") + kColumns + " WHERE b.id = $1", {id});
+  if (!row) return std::nullopt;
+  return to_batch(*row);
+}
+
+bool disable(Conn& c, int64_t id) {
+  return c.exec("UPDATE redeem_batches SET disabled = 1 WHERE id = $1", {id}) > 0;
+}
+
+std::vector<CodeRow> codes(Conn& c, int64_t batch_id) {
+  auto rows = c.query("SELECT code, redeemed_by, redeemed_at FROM redeem_codes WHERE batch_id = $1 ORDER BY code",
+                      {batch_id});
+  std::vector<CodeRow> out;
+  for (const auto& r : rows.rows) out.push_back({r.str(0), r.opt_i64(1), r.opt_i64(2)});
+  return out;
+}
+
+std::optional<int64_t> claim(Conn& c, const std::string& code, int64_t user_id, int64_t now) {
+  if (c.exec("UPDATE redeem_codes SET redeemed_by = $2, redeemed_at = $3 WHERE code = $1 AND redeemed_by IS NULL",
+             {code, user_id, now}) != 1)
+    return std::nullopt;
+  return c.query_one("SELECT batch_id FROM redeem_codes WHERE code = $1", {code})->i64(0);
+}
+
+}  // namespace redeem
+
+}  // namespace plaza::store

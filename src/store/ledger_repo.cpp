@@ -1,0 +1,144 @@
+#include "store/ledger_repo.hpp"
+
+#include "core/error.hpp"
+
+namespace plaza::store::ledger {
+
+int64_t account(Conn& c, std::string_view kind, int64_t user_id) {
+  std::string k(kind);
+  auto row = c.query_one("SELECT id FROM ledger_accounts WHERE kind = $1 AND user_id = $2", {k, user_id});
+  if (row) return row->i64(0);
+  c.exec("INSERT INTO ledger_accounts (kind, user_id) VALUES ($1, $2) ON CONFLICT (kind, user_id) DO NOTHING",
+         {k, user_id});
+  return c.query_one("SELECT id FROM ledger_accounts WHERE kind = $1 AND user_id = $2", {k, user_id})->i64(0);
+}
+
+Balance balance(Conn& c, std::string_view kind, int64_t user_id) {
+  auto row = c.query_one("SELECT balance, held FROM ledger_accounts WHERE kind = $1 AND user_id = $2",
+                         {std::string(kind), user_id});
+  if (!row) return {};
+  return Balance{row->i64(0), row->i64(1)};
+}
+
+bool transfer(Conn& c, const Transfer& t, int64_t release_held) {
+  if (t.amount <= 0) throw Error(ErrorCode::invalid_request, "a transfer moves a positive amount");
+  if (t.debit == t.credit) throw Error(ErrorCode::invalid_request, "a transfer needs two different accounts");
+  auto inserted = c.exec(
+      "INSERT INTO ledger_transfers (idempotency_key, debit_account, credit_account, amount, kind, user_id, "
+      "request_id, memo, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+      "ON CONFLICT (idempotency_key) DO NOTHING",
+      {t.key, t.debit, t.credit, t.amount, t.kind, t.user_id, t.request_id, t.memo, t.at});
+  if (inserted == 0) return false;
+  // The condition is the overdraft guard: the row is only changed when the funds are there, so two
+  // concurrent debits can never both pass a check made before either wrote.
+  auto debited = c.exec(
+      "UPDATE ledger_accounts SET balance = balance - $2, held = held - $3 "
+      "WHERE id = $1 AND (user_id = 0 OR (held >= $3 AND balance - $2 >= held - $3))",
+      {t.debit, t.amount, release_held});
+  if (debited == 0) throw Error(ErrorCode::insufficient_balance, "not enough credits");
+  c.exec("UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1", {t.credit, t.amount});
+  return true;
+}
+
+bool reserve(Conn& c, int64_t account_id, int64_t amount) {
+  if (amount <= 0) return true;
+  return c.exec("UPDATE ledger_accounts SET held = held + $2 WHERE id = $1 AND balance - held >= $2",
+                {account_id, amount}) == 1;
+}
+
+void release(Conn& c, int64_t account_id, int64_t amount) {
+  if (amount <= 0) return;
+  c.exec("UPDATE ledger_accounts SET held = held - $2 WHERE id = $1", {account_id, amount});
+}
+
+namespace {
+constexpr const char* kHoldColumns =
+    "id, request_id, user_id, source, ref_id, amount, day, model, status, posted, created_at, expires_at";
+Hold to_hold(const Row& r) {
+  return Hold{r.i64(0), r.str(1), r.i64(2), r.str(3), r.i64(4),  r.i64(5),
+              r.str(6), r.str(7), r.str(8), r.i64(9), r.i64(10), r.i64(11)};
+}
+}  // namespace
+
+void insert_hold(Conn& c, const Hold& h) {
+  c.exec(
+      "INSERT INTO holds (request_id, user_id, source, ref_id, amount, day, model, status, posted, created_at, "
+      "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $9)",
+      {h.request_id, h.user_id, h.source, h.ref_id, h.amount, h.day, h.model, h.created_at, h.expires_at});
+}
+
+std::vector<Hold> holds_of(Conn& c, const std::string& request_id) {
+  auto rows = c.query(std::string("SELECT ") + kHoldColumns + " FROM holds WHERE request_id = $1 ORDER BY id",
+                      {request_id});
+  std::vector<Hold> out;
+  for (const auto& r : rows.rows) out.push_back(to_hold(r));
+  return out;
+}
+
+bool end_hold(Conn& c, int64_t hold_id, std::string_view status, int64_t posted) {
+  return c.exec("UPDATE holds SET status = $2, posted = $3 WHERE id = $1 AND status = 'pending'",
+                {hold_id, std::string(status), posted}) == 1;
+}
+
+std::vector<std::string> expired_requests(Conn& c, int64_t now, int64_t limit) {
+  auto rows = c.query(
+      "SELECT DISTINCT request_id FROM holds WHERE status = 'pending' AND expires_at < $1 ORDER BY request_id LIMIT $2",
+      {now, limit});
+  std::vector<std::string> out;
+  for (const auto& r : rows.rows) out.push_back(r.str(0));
+  return out;
+}
+
+std::vector<TransferRow> transfers_of_user(Conn& c, int64_t user_id, int64_t limit, std::optional<int64_t> before) {
+  auto rows = c.query(
+      "SELECT t.id, t.created_at, t.kind, t.amount, t.memo, t.request_id, d.user_id, d.kind, cr.user_id, cr.kind "
+      "FROM ledger_transfers t JOIN ledger_accounts d ON d.id = t.debit_account "
+      "JOIN ledger_accounts cr ON cr.id = t.credit_account "
+      "WHERE t.user_id = $1 AND t.id < $2 AND (d.user_id = $1 OR cr.user_id = $1) ORDER BY t.id DESC LIMIT $3",
+      {user_id, before.value_or(INT64_MAX), limit});
+  std::vector<TransferRow> out;
+  for (const auto& r : rows.rows) {
+    TransferRow t;
+    t.id = r.i64(0);
+    t.created_at = r.i64(1);
+    t.kind = r.str(2);
+    t.memo = r.str(4);
+    t.request_id = r.str(5);
+    bool into_user = r.i64(8) == user_id;
+    t.amount = into_user ? r.i64(3) : -r.i64(3);
+    t.source = into_user ? r.str(9) : r.str(7);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::vector<Drift> drift(Conn& c) {
+  auto rows = c.query(
+      "SELECT a.id, a.kind, a.user_id, a.balance, a.held, "
+      "COALESCE((SELECT SUM(amount) FROM ledger_transfers WHERE credit_account = a.id), 0) - "
+      "COALESCE((SELECT SUM(amount) FROM ledger_transfers WHERE debit_account = a.id), 0), "
+      "COALESCE((SELECT SUM(amount) FROM holds WHERE ref_id = a.id AND source IN ('paid', 'gift') "
+      "AND status = 'pending'), 0) "
+      "FROM ledger_accounts a ORDER BY a.id");
+  std::vector<Drift> out;
+  for (const auto& r : rows.rows) {
+    Drift d{r.i64(0), r.str(1), r.i64(2), r.i64(3), r.i64(5), r.i64(4), r.i64(6)};
+    if (d.stored_balance != d.computed_balance || d.stored_held != d.computed_held) out.push_back(d);
+  }
+  return out;
+}
+
+int64_t balance_sum(Conn& c) {
+  return c.query_one("SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts")->i64(0);
+}
+
+std::vector<Hold> overdue_holds(Conn& c, int64_t now) {
+  auto rows = c.query(std::string("SELECT ") + kHoldColumns +
+                          " FROM holds WHERE status = 'pending' AND expires_at < $1 ORDER BY id LIMIT 1000",
+                      {now});
+  std::vector<Hold> out;
+  for (const auto& r : rows.rows) out.push_back(to_hold(r));
+  return out;
+}
+
+}  // namespace plaza::store::ledger

@@ -1,0 +1,103 @@
+#pragma once
+// The ledger: accounts with balances, double-entry transfers with idempotency keys, and holds.
+// Every function runs inside the caller's transaction, so a transfer and both balance updates
+// commit or roll back together.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/database.hpp"
+
+namespace plaza::store::ledger {
+
+// Account kinds. User accounts belong to a user; platform accounts to user 0.
+inline constexpr std::string_view kPaid = "paid";
+inline constexpr std::string_view kGift = "gift";
+inline constexpr std::string_view kEarningsPending = "earnings_pending";
+inline constexpr std::string_view kEarningsAvailable = "earnings_available";
+inline constexpr std::string_view kRevenue = "revenue";        // what users spend of paid credits
+inline constexpr std::string_view kPromotions = "promotions";  // where gift credits come from and return to
+inline constexpr std::string_view kSales = "sales";            // where paid credits enter (codes, admin grants)
+inline constexpr std::string_view kPayouts = "payouts";
+
+// The account's id, created with a zero balance on first use.
+int64_t account(Conn& c, std::string_view kind, int64_t user_id);
+
+struct Balance {
+  int64_t balance = 0;
+  int64_t held = 0;
+  int64_t available() const { return balance - held; }
+};
+Balance balance(Conn& c, std::string_view kind, int64_t user_id);
+
+struct Transfer {
+  std::string key;  // idempotency key: a second transfer with the same key changes nothing
+  int64_t debit = 0;
+  int64_t credit = 0;
+  int64_t amount = 0;
+  std::string kind;  // charge, grant, deduct, redeem, subscribe, pack, ...
+  int64_t user_id = 0;
+  std::string request_id;
+  std::string memo;
+  int64_t at = 0;
+};
+
+// Moves t.amount from t.debit to t.credit and, for a posted hold, releases `release_held` of the
+// debit account's held amount at the same time. Returns false (nothing changed) when the key was
+// used before. Throws Error(insufficient_balance) when a user account lacks the available funds.
+bool transfer(Conn& c, const Transfer& t, int64_t release_held = 0);
+
+// Sets aside `amount` of a user account's available balance. False when it is not there.
+bool reserve(Conn& c, int64_t account_id, int64_t amount);
+void release(Conn& c, int64_t account_id, int64_t amount);
+
+struct Hold {
+  int64_t id = 0;
+  std::string request_id;
+  int64_t user_id = 0;
+  std::string source;  // paid | gift | allowance | count_pack | web_free | key_limit
+  int64_t ref_id = 0;
+  int64_t amount = 0;  // µc for paid, gift and key_limit; 1 call otherwise
+  std::string day;
+  std::string model;
+  std::string status = "pending";
+  int64_t posted = 0;
+  int64_t created_at = 0;
+  int64_t expires_at = 0;
+};
+// Throws UniqueViolation when the request already holds from this source (a reused request id).
+void insert_hold(Conn& c, const Hold& h);
+std::vector<Hold> holds_of(Conn& c, const std::string& request_id);
+// Moves a pending hold to posted/voided. False when it was no longer pending (someone else ended it).
+bool end_hold(Conn& c, int64_t hold_id, std::string_view status, int64_t posted);
+std::vector<std::string> expired_requests(Conn& c, int64_t now, int64_t limit);
+
+struct TransferRow {
+  int64_t id = 0;
+  int64_t created_at = 0;
+  std::string kind;
+  std::string source;  // the user's account kind on this side
+  int64_t amount = 0;  // signed: + into the user's account
+  std::string memo;
+  std::string request_id;
+};
+std::vector<TransferRow> transfers_of_user(Conn& c, int64_t user_id, int64_t limit, std::optional<int64_t> before);
+
+// Doctor: accounts whose stored balance or held amount differs from what the transfers and pending
+// holds say, and the sum over all balances (zero in a double-entry ledger).
+struct Drift {
+  int64_t account_id = 0;
+  std::string kind;
+  int64_t user_id = 0;
+  int64_t stored_balance = 0;
+  int64_t computed_balance = 0;
+  int64_t stored_held = 0;
+  int64_t computed_held = 0;
+};
+std::vector<Drift> drift(Conn& c);
+int64_t balance_sum(Conn& c);
+std::vector<Hold> overdue_holds(Conn& c, int64_t now);
+
+}  // namespace plaza::store::ledger

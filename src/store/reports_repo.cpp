@@ -1,0 +1,49 @@
+#include "store/reports_repo.hpp"
+
+#include "store/relay_repo.hpp"
+
+namespace plaza::store::reports {
+
+std::vector<UsageEvent> usage(Conn& c, int64_t user_id, const UsageFilter& f, int64_t limit,
+                              std::optional<int64_t> before) {
+  std::string sql = std::string("SELECT ") + usage::kEventColumns + ", id FROM usage_events WHERE user_id = $1 AND id < $2";
+  std::vector<Value> params{user_id, before.value_or(INT64_MAX)};
+  auto add = [&](const char* clause, Value v) {
+    params.push_back(std::move(v));
+    sql += std::string(" AND ") + clause + " $" + std::to_string(params.size());
+  };
+  if (f.from_day) add("day >=", *f.from_day);
+  if (f.to_day) add("day <=", *f.to_day);
+  if (f.model) add("model =", *f.model);
+  if (f.key_id) add("api_key_id =", *f.key_id);
+  if (f.surface) add("surface =", *f.surface);
+  if (f.app_id) add("app_id =", *f.app_id);
+  params.push_back(limit);
+  sql += " ORDER BY id DESC LIMIT $" + std::to_string(params.size());
+  std::vector<UsageEvent> out;
+  for (const auto& r : c.query(sql, params).rows) out.push_back(usage::to_event(r));
+  return out;
+}
+
+std::vector<DaySpend> daily_spend(Conn& c, int64_t user_id, const std::string& from_day, const std::string& to_day) {
+  auto rows = c.query(
+      "SELECT day, model, COUNT(*), SUM(cost), SUM(paid_uc), SUM(gift_uc) FROM usage_events "
+      "WHERE ($1 = 0 OR user_id = $1) AND day >= $2 AND day <= $3 GROUP BY day, model ORDER BY day, model",
+      {user_id, from_day, to_day});
+  std::vector<DaySpend> out;
+  for (const auto& r : rows.rows) out.push_back({r.str(0), r.str(1), r.i64(2), r.i64(3), r.i64(4), r.i64(5)});
+  return out;
+}
+
+std::vector<SalesRow> sales(Conn& c, int64_t from_ts, int64_t to_ts) {
+  auto rows = c.query(
+      "SELECT created_at, kind, amount, memo FROM ledger_transfers WHERE kind IN ('subscribe', 'renew', 'upgrade', "
+      "'pack') AND created_at >= $1 AND created_at < $2 AND credit_account IN (SELECT id FROM ledger_accounts WHERE "
+      "kind = 'revenue' AND user_id = 0) ORDER BY created_at",
+      {from_ts, to_ts});
+  std::vector<SalesRow> out;
+  for (const auto& r : rows.rows) out.push_back({r.i64(0), r.str(1), r.i64(2), r.str(3)});
+  return out;
+}
+
+}  // namespace plaza::store::reports

@@ -1,0 +1,43 @@
+#pragma once
+// Read-only reports over usage events and transfers: a user's usage history and daily spend, and
+// the operator's revenue per day.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/database.hpp"
+#include "store/relay_records.hpp"
+
+namespace plaza::store::reports {
+
+struct UsageFilter {
+  std::optional<std::string> from_day, to_day;  // inclusive, YYYY-MM-DD
+  std::optional<std::string> model;
+  std::optional<int64_t> key_id;
+  std::optional<std::string> surface;
+  std::optional<int64_t> app_id;
+};
+// Newest first, ids below `before` (paging).
+std::vector<UsageEvent> usage(Conn& c, int64_t user_id, const UsageFilter& f, int64_t limit,
+                              std::optional<int64_t> before);
+
+struct DaySpend {
+  std::string day;
+  std::string model;
+  int64_t calls = 0;
+  int64_t cost = 0;
+  int64_t paid_uc = 0;
+  int64_t gift_uc = 0;
+};
+// user_id 0: everyone (the operator's view).
+std::vector<DaySpend> daily_spend(Conn& c, int64_t user_id, const std::string& from_day, const std::string& to_day);
+
+struct SalesRow {
+  int64_t created_at = 0;
+  std::string kind;  // subscribe, renew, upgrade, pack
+  int64_t amount = 0;
+  std::string memo;
+};
+std::vector<SalesRow> sales(Conn& c, int64_t from_ts, int64_t to_ts);
+
+}  // namespace plaza::store::reports

@@ -1,0 +1,5 @@
+#pragma once
+// The SQL of each migration after the first two, one file per version (migrations.cpp runs them).
+namespace plaza::store::schema {
+extern const char* const kBilling;  // v3
+}

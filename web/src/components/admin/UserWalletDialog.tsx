@@ -1,0 +1,96 @@
+// An admin's view of one user's wallet, with a form to grant or deduct paid or gift credits.
+// Every adjustment needs a reason: it is the memo of the transaction the user sees.
+import { useCallback, useId, useState } from 'react';
+import { useI18n } from '../../i18n';
+import type { User } from '../../lib/api';
+import { billingApi, type Source } from '../../lib/billing';
+import { formatCredits, parseCredits } from '../../lib/money';
+import { useForm, type Validator } from '../../lib/useForm';
+import { useLoader } from '../../lib/useLoader';
+import { useSubmit } from '../../lib/useSubmit';
+import { validateCredits } from '../../lib/validation';
+import { LoadState } from '../billing/LoadState';
+import { Balances, CountPacks, SubscriptionInfo } from '../billing/WalletSummary';
+import { Alert, bindField, Field, SelectField } from '../Field';
+import { Modal } from '../Modal';
+
+type K = 'direction' | 'source' | 'amount' | 'reason';
+type V = Record<K, string>;
+const validators: Partial<Record<K, Validator<V>>> = {
+  amount: (v) => validateCredits(v.amount, { required: true, positive: true }),
+  reason: (v) => (!v.reason.trim() ? 'validate.required' : v.reason.trim().length > 200 ? 'validate.tooLong' : null),
+};
+
+export function UserWalletDialog({ user, onClose }: { user: User; onClose: () => void }) {
+  const { t } = useI18n();
+  const titleId = useId();
+  const { data: wallet, setData, error, reload } = useLoader(useCallback(() => billingApi.userWallet(user.id), [user.id]));
+  const form = useForm<K>({ direction: 'grant', source: 'paid', amount: '', reason: '' }, validators);
+  const [done, setDone] = useState<string | null>(null);
+  const { busy, error: adjustError, submit } = useSubmit(
+    form,
+    async () => {
+      const v = form.values;
+      const uc = parseCredits(v.amount) ?? 0;
+      const deduct = v.direction === 'deduct';
+      const source = v.source as Source;
+      setData(await billingApi.adjustCredits(user.id, { source, amount: deduct ? -uc : uc, reason: v.reason.trim() }));
+      const params = { amount: formatCredits(uc), source: t(source === 'gift' ? 'wallet.gift' : 'wallet.paid') };
+      setDone(deduct ? t('userWallet.deducted', params) : t('userWallet.granted', params));
+      form.reset({ ...form.values, amount: '', reason: '' });
+    },
+    { onStart: () => setDone(null) },
+  );
+
+  return (
+    <Modal open wide labelledBy={titleId} testId="user-wallet-dialog" onCancel={onClose}>
+      <div className="row spread wrap">
+        <h2 id={titleId}>{t('userWallet.title', { name: user.username })}</h2>
+        <span className="muted small">{t('userWallet.group', { group: user.group })}</span>
+      </div>
+      <div className="dialog-body wallet-dialog">
+        <LoadState error={error} loading={!wallet} testId="user-wallet" onRetry={reload} />
+        {wallet && (
+          <>
+            <Balances wallet={wallet} />
+            <SubscriptionInfo sub={wallet.subscription} />
+            <CountPacks packs={wallet.packs} />
+          </>
+        )}
+        <form onSubmit={submit} noValidate className="adjust-form" data-testid="adjust-form">
+          <h3>{t('userWallet.adjustTitle')}</h3>
+          <div className="grid-2">
+            <SelectField {...bindField(form, 'direction')} label={t('userWallet.direction')}>
+              <option value="grant">{t('userWallet.grant')}</option>
+              <option value="deduct">{t('userWallet.deduct')}</option>
+            </SelectField>
+            <SelectField {...bindField(form, 'source')} label={t('wallet.source')}>
+              <option value="paid">{t('wallet.paid')}</option>
+              <option value="gift">{t('wallet.gift')}</option>
+            </SelectField>
+            <Field {...bindField(form, 'amount')} inputMode="decimal" label={t('billing.amount')} hint={t('prices.creditsHint')} autoComplete="off" />
+            <Field {...bindField(form, 'reason')} label={t('userWallet.reason')} maxLength={200} autoComplete="off" />
+          </div>
+          {adjustError && (
+            <Alert kind="error" testId="adjust-error">
+              {adjustError}
+            </Alert>
+          )}
+          {done && (
+            <Alert kind="success" testId="adjust-done">
+              {done}
+            </Alert>
+          )}
+          <div className="dialog-actions">
+            <button type="button" className="button secondary" onClick={onClose} data-testid="user-wallet-close">
+              {t('common.close')}
+            </button>
+            <button type="submit" className={`button ${form.values.direction === 'deduct' ? 'danger' : 'primary'}`} disabled={busy} data-testid="adjust-submit">
+              {form.values.direction === 'deduct' ? t('userWallet.deduct') : t('userWallet.grant')}
+            </button>
+          </div>
+        </form>
+      </div>
+    </Modal>
+  );
+}

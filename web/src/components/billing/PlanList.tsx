@@ -1,0 +1,112 @@
+import { useI18n, type MessageKey } from '../../i18n';
+import { planAction, type Pack, type Plan, type PlanAction, type Subscription } from '../../lib/billing';
+import { formatCredits } from '../../lib/money';
+import { Credits } from './Credits';
+
+const actionLabels: Record<PlanAction, MessageKey> = {
+  subscribe: 'wallet.subscribe',
+  renew: 'wallet.renew',
+  upgrade: 'wallet.upgrade',
+  unavailable: 'wallet.lowerPlan',
+};
+
+/** "gpt-4o: 50 a day", "gpt-4o-mini: unlimited". */
+export function AllowanceList({ allowances }: { allowances: Plan['allowances'] }) {
+  const { t } = useI18n();
+  if (allowances.length === 0) return <span className="muted">{t('wallet.noAllowances')}</span>;
+  return (
+    <ul className="plain-list tight">
+      {allowances.map((a) => (
+        <li key={a.model}>
+          <span className="mono">{a.model}</span>:{' '}
+          {a.per_day < 0 ? t('billing.unlimited') : t('billing.perDay', { count: a.per_day })}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function PlanList({
+  plans,
+  current,
+  busy,
+  onChoose,
+}: {
+  plans: Plan[];
+  current: Subscription | null;
+  busy: boolean;
+  onChoose: (plan: Plan, action: PlanAction) => void;
+}) {
+  const { t, tn } = useI18n();
+  if (plans.length === 0) {
+    return (
+      <p className="muted" data-testid="plans-none">
+        {t('wallet.noPlans')}
+      </p>
+    );
+  }
+  return (
+    <ul className="tiles" data-testid="plans">
+      {[...plans]
+        .sort((a, b) => a.level - b.level || a.price - b.price)
+        .map((p) => {
+          const action = planAction(p, current);
+          return (
+            <li key={p.id} className={`tile${action === 'renew' ? ' current' : ''}`} data-testid="plan" data-plan-id={p.id} data-name={p.name}>
+              <div className="row spread wrap">
+                <h3>{p.name}</h3>
+                <span className="badge badge-neutral">{t('billing.level', { level: p.level })}</span>
+              </div>
+              <p className="tile-price">
+                {tn('billing.pricePerPeriod', { price: <Credits uc={p.price} />, days: p.period_days })}
+              </p>
+              {p.daily_value > 0 && (
+                <p className="muted small">{t('wallet.dailyValue', { amount: formatCredits(p.daily_value) })}</p>
+              )}
+              <AllowanceList allowances={p.allowances} />
+              <button
+                type="button"
+                className={`button ${action === 'unavailable' ? 'secondary' : 'primary'} block`}
+                disabled={busy || action === 'unavailable'}
+                onClick={() => onChoose(p, action)}
+                data-testid="plan-choose"
+                data-action={action}
+              >
+                {t(actionLabels[action])}
+              </button>
+            </li>
+          );
+        })}
+    </ul>
+  );
+}
+
+export function PackStore({ packs, busy, onBuy }: { packs: Pack[]; busy: boolean; onBuy: (pack: Pack) => void }) {
+  const { t, tn } = useI18n();
+  if (packs.length === 0) {
+    return (
+      <p className="muted" data-testid="packs-none">
+        {t('wallet.noPacks')}
+      </p>
+    );
+  }
+  return (
+    <ul className="tiles" data-testid="packs">
+      {packs.map((p) => (
+        <li key={p.id} className="tile" data-testid="pack" data-pack-id={p.id} data-name={p.name}>
+          <h3>{p.name}</h3>
+          <p className="tile-price">{tn('wallet.packPrice', { price: <Credits uc={p.price} /> })}</p>
+          <p className="small">
+            {p.kind === 'count'
+              ? t('wallet.packCalls', { calls: p.calls, models: p.models.length ? p.models.join(', ') : t('billing.allModels') })
+              : t('wallet.packCredits', { credits: formatCredits(p.credits) })}
+          </p>
+          <p className="muted small">{p.valid_days > 0 ? t('wallet.validDays', { days: p.valid_days }) : t('wallet.noExpiry')}</p>
+          <button type="button" className="button primary block" disabled={busy} onClick={() => onBuy(p)} data-testid="pack-buy">
+            {t('wallet.buy')}
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,306 @@
+// The billing API (docs/billing-api.md): wallets, plans, packs, redeem codes, usage, and the admin
+// side of prices, groups and revenue. Every amount is whole µc (see money.ts), times unix seconds.
+import { api, request, type Id } from './api';
+
+export type Source = 'paid' | 'gift';
+
+export interface Allowance {
+  model: string;
+  /** -1 = unlimited. */
+  per_day: number;
+}
+
+export interface AllowanceToday extends Allowance {
+  used_today: number;
+  /** -1 = unlimited. */
+  left_today: number;
+}
+
+export interface Subscription {
+  id: Id;
+  plan_id: Id;
+  plan_name: string;
+  level: number;
+  price: number;
+  daily_value: number;
+  period_days: number;
+  started_at: number;
+  ends_at: number;
+  auto_renew: boolean;
+  allowances: AllowanceToday[];
+}
+
+export interface WalletPack {
+  id: Id;
+  name: string;
+  models: string[];
+  total: number;
+  remaining: number;
+  expires_at: number | null;
+}
+
+export interface Wallet {
+  paid: number;
+  gift: number;
+  paid_held: number;
+  gift_held: number;
+  paying: boolean;
+  deduction_order: string[];
+  subscription: Subscription | null;
+  packs: WalletPack[];
+}
+
+export const transactionKinds = ['charge', 'grant', 'deduct', 'redeem', 'subscribe', 'renew', 'upgrade', 'pack'] as const;
+export type TransactionKind = (typeof transactionKinds)[number];
+
+export interface Transaction {
+  id: Id;
+  created_at: number;
+  kind: TransactionKind | string;
+  source: Source;
+  /** Signed: positive went into the user's wallet. */
+  amount: number;
+  memo: string;
+  request_id: string | null;
+}
+
+export type Surface = 'web' | 'api';
+
+export interface UsageRow {
+  id: Id;
+  request_id: string;
+  created_at: number;
+  day: string;
+  model: string;
+  surface: Surface;
+  api_key_id: Id | null;
+  app_id: Id | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost: number;
+  allowance_uc: number;
+  count_pack_uc: number;
+  paid_uc: number;
+  gift_uc: number;
+  status: string;
+}
+
+export interface DailySpend {
+  day: string;
+  model: string;
+  calls: number;
+  cost: number;
+  paid_uc: number;
+  gift_uc: number;
+}
+
+export interface Plan {
+  id: Id;
+  name: string;
+  level: number;
+  period_days: number;
+  price: number;
+  daily_value: number;
+  allowances: Allowance[];
+}
+
+export type PackKind = 'count' | 'credit';
+
+export interface Pack {
+  id: Id;
+  name: string;
+  kind: PackKind;
+  price: number;
+  calls: number;
+  credits: number;
+  models: string[];
+  valid_days: number;
+}
+
+export type RedeemKind = 'paid' | 'gift' | 'count_pack' | 'plan_days';
+
+export interface Redeemed {
+  kind: RedeemKind;
+  amount: number;
+}
+
+export type PriceMode = 'free' | 'per_call' | 'per_token';
+
+export interface Price {
+  model: string;
+  mode: PriceMode;
+  input_per_m: number;
+  output_per_m: number;
+  cached_per_m: number;
+  per_call: number;
+  web_free: boolean;
+  web_free_daily_cap: number;
+  max_output_tokens: number;
+}
+
+export interface Group {
+  name: string;
+  multiplier_ppm: number;
+}
+
+export const periodChoices = [30, 90, 365] as const;
+
+export interface AdminPlan {
+  id: Id;
+  name: string;
+  level: number;
+  period_days: number;
+  price: number;
+  allowances: Allowance[];
+  enabled: boolean;
+}
+
+export interface AdminPack extends Pack {
+  enabled: boolean;
+}
+
+export interface RedeemBatch {
+  id: Id;
+  name: string;
+  kind: RedeemKind;
+  amount: number;
+  pack_id: Id | null;
+  plan_id: Id | null;
+  count: number;
+  redeemed: number;
+  expires_at: number | null;
+  disabled: boolean;
+  created_at: number;
+}
+
+export interface NewRedeemBatch {
+  name: string;
+  kind: RedeemKind;
+  amount: number;
+  pack_id?: Id;
+  plan_id?: Id;
+  count: number;
+  expires_at?: number;
+}
+
+export interface RevenueDay {
+  day: string;
+  usage_paid: number;
+  usage_gift: number;
+  plan_sales: number;
+  pack_sales: number;
+  by_model: { model: string; calls: number; cost: number; paid_uc: number; gift_uc: number }[];
+}
+
+export interface UsageFilters {
+  from: string;
+  to: string;
+  model: string;
+  key_id: string;
+  surface: '' | Surface;
+}
+
+export const noUsageFilters: UsageFilters = { from: '', to: '', model: '', key_id: '', surface: '' };
+
+/** The query string for /api/usage: only the filters that are set, in a stable order. */
+export function usageSearch(f: UsageFilters, extra: Record<string, string> = {}): string {
+  const q = new URLSearchParams();
+  for (const k of ['from', 'to', 'model', 'key_id', 'surface'] as const) {
+    const v = f[k].trim();
+    if (v) q.set(k, v);
+  }
+  for (const [k, v] of Object.entries(extra)) q.set(k, v);
+  return q.toString();
+}
+
+/** Where the CSV download of the rows matching `f` lives (the session cookie authorises it). */
+export function usageCsvUrl(f: UsageFilters): string {
+  return `/api/usage?${usageSearch(f, { format: 'csv' })}`;
+}
+
+function page(limit: number, before: Id | null): Record<string, string> {
+  return before === null ? { limit: String(limit) } : { limit: String(limit), before: String(before) };
+}
+
+const enc = (id: Id | string) => encodeURIComponent(String(id));
+
+export const billingApi = {
+  wallet: () => request<Wallet>('GET', '/api/wallet'),
+  transactions: (limit: number, before: Id | null) =>
+    request<{ transactions: Transaction[] }>('GET', `/api/wallet/transactions?${new URLSearchParams(page(limit, before))}`),
+  usage: (f: UsageFilters, limit: number, before: Id | null) =>
+    request<{ usage: UsageRow[] }>('GET', `/api/usage?${usageSearch(f, page(limit, before))}`),
+  dailySpend: (from: string, to: string) =>
+    request<{ days: DailySpend[] }>('GET', `/api/usage/daily?${new URLSearchParams({ from, to })}`),
+  plans: () => request<{ plans: Plan[] }>('GET', '/api/plans'),
+  subscribe: (planId: Id) => request<Wallet>('POST', '/api/wallet/subscribe', { body: { plan_id: planId } }),
+  renew: () => request<Wallet>('POST', '/api/wallet/renew'),
+  cancelAutoRenew: () => request<Wallet>('POST', '/api/wallet/cancel'),
+  packs: () => request<{ packs: Pack[] }>('GET', '/api/packs'),
+  buyPack: (id: Id) => request<Wallet>('POST', `/api/packs/${enc(id)}/buy`),
+  redeem: (code: string) => request<{ redeemed: Redeemed; wallet: Wallet }>('POST', '/api/redeem', { body: { code } }),
+
+  prices: () => request<{ prices: Price[] }>('GET', '/api/admin/prices'),
+  putPrice: (p: Price) => request<Price>('PUT', `/api/admin/prices/${enc(p.model)}`, { body: p }),
+  deletePrice: (model: string) => request<void>('DELETE', `/api/admin/prices/${enc(model)}`),
+  groups: () => request<{ groups: Group[] }>('GET', '/api/admin/groups'),
+  putGroup: (name: string, multiplierPpm: number) =>
+    request<unknown>('PUT', `/api/admin/groups/${enc(name)}`, { body: { multiplier_ppm: multiplierPpm } }),
+  adminPlans: () => request<{ plans: AdminPlan[] }>('GET', '/api/admin/plans'),
+  createPlan: (p: Omit<AdminPlan, 'id'>) => request<unknown>('POST', '/api/admin/plans', { body: p }),
+  updatePlan: (id: Id, p: Omit<AdminPlan, 'id'>) => request<unknown>('PUT', `/api/admin/plans/${enc(id)}`, { body: p }),
+  adminPacks: () => request<{ packs: AdminPack[] }>('GET', '/api/admin/packs'),
+  createPack: (p: Omit<AdminPack, 'id'>) => request<unknown>('POST', '/api/admin/packs', { body: p }),
+  updatePack: (id: Id, p: Omit<AdminPack, 'id'>) => request<unknown>('PUT', `/api/admin/packs/${enc(id)}`, { body: p }),
+  redeemBatches: () => request<{ batches: RedeemBatch[] }>('GET', '/api/admin/redeem-batches'),
+  createRedeemBatch: (b: NewRedeemBatch) =>
+    request<{ batch: RedeemBatch; codes: string[] }>('POST', '/api/admin/redeem-batches', { body: b }),
+  disableRedeemBatch: (id: Id) => request<unknown>('POST', `/api/admin/redeem-batches/${enc(id)}/disable`),
+  userWallet: (userId: Id) => request<Wallet>('GET', `/api/admin/users/${enc(userId)}/wallet`),
+  adjustCredits: (userId: Id, b: { source: Source; amount: number; reason: string }) =>
+    request<Wallet>('POST', `/api/admin/users/${enc(userId)}/credits`, { body: b }),
+  revenue: (from: string, to: string) =>
+    request<{ days: RevenueDay[] }>('GET', `/api/admin/revenue?${new URLSearchParams({ from, to })}`),
+};
+
+/** Where an admin downloads a batch's codes (code, redeemed_by, redeemed_at). */
+export function redeemCodesCsvUrl(batchId: Id): string {
+  return `/api/admin/redeem-batches/${enc(batchId)}/codes.csv`;
+}
+
+/** What choosing `plan` means for someone with `current` (null: no subscription). */
+export type PlanAction = 'subscribe' | 'renew' | 'upgrade' | 'unavailable';
+
+export function planAction(plan: Pick<Plan, 'id' | 'level'>, current: Pick<Subscription, 'plan_id' | 'level'> | null): PlanAction {
+  if (!current) return 'subscribe';
+  if (String(current.plan_id) === String(plan.id)) return 'renew';
+  // The API upgrades to a higher level only; a lower or equal plan waits for the current one to end.
+  return plan.level > current.level ? 'upgrade' : 'unavailable';
+}
+
+/** Every model the catalogue or a channel knows, sorted (admin pages suggest them in forms). */
+export async function knownModels(): Promise<string[]> {
+  const [catalogue, channels] = await Promise.all([api.listCatalogue(), api.listChannels()]);
+  const ids = new Set(catalogue.models.map((m) => m.id));
+  for (const c of channels.channels) for (const m of c.models) ids.add(m.model);
+  return [...ids].sort((a, b) => a.localeCompare(b));
+}
+
+/** The writable fields of a plan, for a PUT after a change to one of them (e.g. enabled). */
+export function planBody(p: AdminPlan): Omit<AdminPlan, 'id'> {
+  return { name: p.name, level: p.level, period_days: p.period_days, price: p.price, allowances: p.allowances, enabled: p.enabled };
+}
+
+/** The writable fields of a pack. */
+export function packBody(p: AdminPack): Omit<AdminPack, 'id'> {
+  return {
+    name: p.name,
+    kind: p.kind,
+    price: p.price,
+    calls: p.calls,
+    credits: p.credits,
+    models: p.models,
+    valid_days: p.valid_days,
+    enabled: p.enabled,
+  };
+}

@@ -1,0 +1,238 @@
+// Wallet: balances, the subscription and count packs, redeeming codes, buying plans and packs,
+// what was spent (chart, usage rows, CSV) and every movement of credits.
+import { useCallback, useState, type ReactNode } from 'react';
+import { Credits } from '../components/billing/Credits';
+import { LoadState } from '../components/billing/LoadState';
+import { PackStore, PlanList } from '../components/billing/PlanList';
+import { RedeemForm } from '../components/billing/RedeemForm';
+import { TransactionList } from '../components/billing/TransactionList';
+import { UsageSection } from '../components/billing/UsageSection';
+import { Balances, CountPacks, SubscriptionInfo } from '../components/billing/WalletSummary';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { PageAlerts } from '../components/Field';
+import { SmallButton } from '../components/Table';
+import { useI18n, useTitle } from '../i18n';
+import { api, ApiError } from '../lib/api';
+import { billingApi, type Pack, type Plan, type PlanAction, type Wallet } from '../lib/billing';
+import { describeError } from '../lib/errors';
+import { useLoader } from '../lib/useLoader';
+
+/** A purchase waiting for the buyer's yes. */
+type Pending =
+  | { what: 'plan'; plan: Plan; action: Exclude<PlanAction, 'unavailable'> }
+  | { what: 'pack'; pack: Pack }
+  | { what: 'cancel' };
+
+async function loadStore() {
+  const [plans, packs, keys, models] = await Promise.all([
+    billingApi.plans(),
+    billingApi.packs(),
+    api.listKeys(),
+    api.models().catch(() => ({ models: [] })), // only feeds the model filter's suggestions
+  ]);
+  return { plans: plans.plans, packs: packs.packs, keys: keys.keys, models: models.models.map((m) => m.id) };
+}
+
+export function WalletPage() {
+  useTitle('wallet.title');
+  const { t } = useI18n();
+  const walletLoader = useLoader(billingApi.wallet);
+  const store = useLoader(useCallback(loadStore, []));
+  const wallet = walletLoader.data;
+  // Bumped whenever the wallet changed, so the usage, chart and transactions read again.
+  const [version, setVersion] = useState(0);
+  const [pending, setPending] = useState<Pending | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const changed = (w: Wallet) => {
+    walletLoader.setData(w);
+    setVersion((v) => v + 1);
+  };
+
+  const refresh = () => {
+    setNotice(null);
+    walletLoader.reload();
+    store.reload();
+    setVersion((v) => v + 1);
+  };
+
+  const explain = (e: unknown) =>
+    e instanceof ApiError && e.code === 'insufficient_balance' ? t('wallet.notEnough') : describeError(e, t).message;
+
+  const confirm = async () => {
+    const p = pending;
+    if (!p) return;
+    setBusy(true);
+    setNotice(null);
+    setError(null);
+    try {
+      if (p.what === 'pack') {
+        changed(await billingApi.buyPack(p.pack.id));
+        setNotice(t('wallet.bought', { name: p.pack.name }));
+      } else if (p.what === 'cancel') {
+        changed(await billingApi.cancelAutoRenew());
+        setNotice(t('wallet.autoRenewCancelled'));
+      } else {
+        // Renewing the current plan has its own route; subscribing and upgrading share one.
+        changed(p.action === 'renew' ? await billingApi.renew() : await billingApi.subscribe(p.plan.id));
+        setNotice(t(p.action === 'renew' ? 'wallet.renewed' : p.action === 'upgrade' ? 'wallet.upgraded' : 'wallet.subscribed', { name: p.plan.name }));
+      }
+    } catch (e) {
+      setError(explain(e));
+    } finally {
+      setBusy(false);
+      setPending(null);
+    }
+  };
+
+  const sub = wallet?.subscription ?? null;
+  // Renewing needs no plan list: the subscription carries what the dialog shows.
+  const currentPlan: Plan | null = sub && {
+    id: sub.plan_id,
+    name: sub.plan_name,
+    level: sub.level,
+    period_days: sub.period_days,
+    price: sub.price,
+    daily_value: sub.daily_value,
+    allowances: sub.allowances,
+  };
+
+  return (
+    <section className="page" data-testid="wallet-page">
+      <header className="page-header row spread">
+        <div>
+          <h1>{t('wallet.title')}</h1>
+          <p className="muted">{t('wallet.subtitle')}</p>
+        </div>
+        <button type="button" className="button secondary" onClick={refresh} data-testid="wallet-refresh">
+          {t('wallet.refresh')}
+        </button>
+      </header>
+
+      <PageAlerts
+        testIdPrefix="wallet"
+        notice={notice}
+        error={error}
+        onDismissNotice={() => setNotice(null)}
+        onDismissError={() => setError(null)}
+      />
+      <LoadState error={walletLoader.error} loading={!wallet} testId="wallet-load" onRetry={walletLoader.reload} />
+
+      {wallet && <Balances wallet={wallet} />}
+
+      <div className="grid-2">
+        <div className="card" data-testid="subscription-card">
+          <h2>{t('wallet.subscriptionTitle')}</h2>
+          {wallet && (
+            <SubscriptionInfo
+              sub={sub}
+              actions={
+                sub && (
+                  <>
+                    {sub.auto_renew && (
+                      <SmallButton kind="danger-ghost" disabled={busy} onClick={() => setPending({ what: 'cancel' })} data-testid="subscription-cancel">
+                        {t('wallet.cancelAutoRenew')}
+                      </SmallButton>
+                    )}
+                    {currentPlan && (
+                      <SmallButton
+                        kind="secondary"
+                        disabled={busy}
+                        onClick={() => setPending({ what: 'plan', plan: currentPlan, action: 'renew' })}
+                        data-testid="subscription-renew"
+                      >
+                        {t('wallet.renew')}
+                      </SmallButton>
+                    )}
+                  </>
+                )
+              }
+            />
+          )}
+          <h3 className="sub-heading">{t('wallet.countPacksTitle')}</h3>
+          {wallet && <CountPacks packs={wallet.packs} />}
+        </div>
+        <RedeemForm
+          onRedeemed={(w) => {
+            setNotice(null);
+            changed(w);
+          }}
+        />
+      </div>
+
+      <div className="card" data-testid="store">
+        <h2>{t('wallet.plansTitle')}</h2>
+        <LoadState error={store.error} loading={!store.data} testId="store-load" onRetry={store.reload} />
+        {store.data && wallet && (
+          <PlanList
+            plans={store.data.plans}
+            current={sub}
+            busy={busy}
+            onChoose={(plan, action) => action !== 'unavailable' && setPending({ what: 'plan', plan, action })}
+          />
+        )}
+        <h2 className="section-heading">{t('wallet.packsTitle')}</h2>
+        {store.data && <PackStore packs={store.data.packs} busy={busy} onBuy={(pack) => setPending({ what: 'pack', pack })} />}
+      </div>
+
+      <UsageSection version={version} keys={store.data?.keys ?? []} models={store.data?.models ?? []} />
+      <TransactionList version={version} />
+
+      <PurchaseDialog pending={pending} current={sub?.plan_name ?? ''} busy={busy} onConfirm={() => void confirm()} onCancel={() => setPending(null)} />
+    </section>
+  );
+}
+
+/** Asks before money moves: what it costs and what it does. */
+function PurchaseDialog({
+  pending,
+  current,
+  busy,
+  onConfirm,
+  onCancel,
+}: {
+  pending: Pending | null;
+  current: string;
+  busy: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const { t, tn } = useI18n();
+  let title = '';
+  let body: ReactNode = null;
+  let label = t('common.confirm');
+  if (pending?.what === 'pack') {
+    title = t('wallet.buyTitle', { name: pending.pack.name });
+    body = tn('wallet.buyBody', { price: <Credits uc={pending.pack.price} /> });
+    label = t('wallet.buy');
+  } else if (pending?.what === 'cancel') {
+    title = t('wallet.cancelTitle');
+    body = t('wallet.cancelBody');
+    label = t('wallet.cancelAutoRenew');
+  } else if (pending?.what === 'plan') {
+    const { plan, action } = pending;
+    const price = <Credits uc={plan.price} />;
+    title = t(action === 'renew' ? 'wallet.renewTitle' : action === 'upgrade' ? 'wallet.upgradeTitle' : 'wallet.subscribeTitle', { name: plan.name });
+    body =
+      action === 'renew'
+        ? tn('wallet.renewBody', { price, days: plan.period_days })
+        : action === 'upgrade'
+          ? tn('wallet.upgradeBody', { price, current })
+          : tn('wallet.subscribeBody', { price, days: plan.period_days });
+    label = t(action === 'renew' ? 'wallet.renew' : action === 'upgrade' ? 'wallet.upgrade' : 'wallet.subscribe');
+  }
+  return (
+    <ConfirmDialog
+      open={pending !== null}
+      title={title}
+      body={body}
+      confirmLabel={label}
+      danger={pending?.what === 'cancel'}
+      busy={busy}
+      onConfirm={onConfirm}
+      onCancel={onCancel}
+    />
+  );
+}
