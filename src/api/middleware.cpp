@@ -33,7 +33,10 @@ http::Response error_json(const Error& e, bool openai, const std::string& reques
     std::string_view code = to_string(e.code());
     if (e.code() == ErrorCode::insufficient_balance) code = "insufficient_quota";
     err["message"] = message;
-    err["type"] = e.code() == ErrorCode::internal ? "server_error" : "invalid_request_error";
+    // OpenAI's types: quota errors are their own type, as SDKs and clients check it.
+    err["type"] = e.code() == ErrorCode::internal               ? "server_error"
+                  : e.code() == ErrorCode::insufficient_balance ? "insufficient_quota"
+                                                                : "invalid_request_error";
     err["param"] = e.field().empty() ? bj::value(nullptr) : bj::value(e.field());
     err["code"] = code;
   } else {

@@ -12,12 +12,13 @@ export const plazaBinary = process.env.PLAZA_BIN || join(root, 'build-debug', 'p
 
 export const backends = ['sqlite', 'postgres'];
 
-// options: backend ('sqlite' | 'postgres'), settings (flag name -> value), env, webDir
+// options: backend ('sqlite' | 'postgres'), settings (flag name -> value), env, webDir, and
+// `restart` (a stopped or killed plaza whose data folder and database to start again on).
 export async function startPlaza(options = {}) {
   if (!existsSync(plazaBinary)) throw new Error(`${plazaBinary} is missing: run make test (it builds it)`);
-  const dataDir = mkdtempSync(join(tmpdir(), 'plaza-test-'));
-  const backend = options.backend || 'sqlite';
-  const databaseUrl = backend === 'postgres' ? freshDatabase() : `sqlite:${dataDir}/plaza.db`;
+  const dataDir = options.restart?.dataDir || mkdtempSync(join(tmpdir(), 'plaza-test-'));
+  const backend = options.restart?.backend || options.backend || 'sqlite';
+  const databaseUrl = options.restart?.databaseUrl || (backend === 'postgres' ? freshDatabase() : `sqlite:${dataDir}/plaza.db`);
   const settings = {
     listen: '127.0.0.1:0',
     'data-dir': dataDir,
@@ -57,6 +58,11 @@ export async function startPlaza(options = {}) {
     cli(...cliArgs) {
       return execFileSync(plazaBinary, [...cliArgs, '--data-dir', dataDir, '--database-url', databaseUrl,
         '--password-cost', 'min'], { encoding: 'utf8', env });
+    },
+    // SIGKILL: no drain, no cleanup, the data folder stays for a restart.
+    async kill() {
+      child.kill('SIGKILL');
+      return exited;
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

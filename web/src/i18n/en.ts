@@ -605,8 +605,10 @@ export const en = {
   'userWallet.grant': 'Grant',
   'userWallet.deduct': 'Deduct',
   'userWallet.reason': 'Reason',
-  'userWallet.granted': 'Granted {amount} {source}.',
-  'userWallet.deducted': 'Deducted {amount} {source}.',
+  'userWallet.granted': 'Granted {amount} {source} credits.',
+  'userWallet.deducted': 'Deducted {amount} {source} credits.',
+  'userWallet.sourcePaid': 'paid',
+  'userWallet.sourceGift': 'gift',
 
   'common.cancel': 'Cancel',
   'common.confirm': 'Confirm',

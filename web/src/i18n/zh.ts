@@ -605,8 +605,10 @@ export const zh: Messages = {
   'userWallet.grant': '发放',
   'userWallet.deduct': '扣除',
   'userWallet.reason': '原因',
-  'userWallet.granted': '已发放 {amount} {source}。',
-  'userWallet.deducted': '已扣除 {amount} {source}。',
+  'userWallet.granted': '已发放 {amount} {source}额度。',
+  'userWallet.deducted': '已扣除 {amount} {source}额度。',
+  'userWallet.sourcePaid': '付费',
+  'userWallet.sourceGift': '赠送',
 
   'common.cancel': '取消',
   'common.confirm': '确认',

@@ -35,7 +35,7 @@ export function UserWalletDialog({ user, onClose }: { user: User; onClose: () =>
       const deduct = v.direction === 'deduct';
       const source = v.source as Source;
       setData(await billingApi.adjustCredits(user.id, { source, amount: deduct ? -uc : uc, reason: v.reason.trim() }));
-      const params = { amount: formatCredits(uc), source: t(source === 'gift' ? 'wallet.gift' : 'wallet.paid') };
+      const params = { amount: formatCredits(uc), source: t(source === 'gift' ? 'userWallet.sourceGift' : 'userWallet.sourcePaid') };
       setDone(deduct ? t('userWallet.deducted', params) : t('userWallet.granted', params));
       form.reset({ ...form.values, amount: '', reason: '' });
     },

@@ -1,0 +1,276 @@
+// Billing over real HTTP, on SQLite and PostgreSQL: refusals before any upstream call, no overdraft
+// under 200 parallel requests, exactly-once redeem codes, partial streams, upstream errors, retried
+// request ids, subscriptions and web_free, and a SIGKILL during held streams that the reaper and
+// `plaza doctor` clean up after.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { startPlaza, backends } from '../lib/server.mjs';
+import { startFake } from '../fake_upstream/fake.mjs';
+import { Client } from '../lib/client.mjs';
+import { adminClient, addChannel, userWithKey, parseEvents, waitFor } from '../lib/site.mjs';
+
+const CREDIT = 1_000_000;  // µc
+
+function chat(plaza, key, body, headers = {}) {
+  return fetch(`${plaza.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+function sql(plaza, query) {
+  const out = plaza.backend === 'postgres'
+    ? execFileSync('psql', [plaza.databaseUrl, '-At', '-F', '|', '-c', query], { encoding: 'utf8' })
+    : execFileSync('sqlite3', ['-separator', '|', `${plaza.dataDir}/plaza.db`, query], { encoding: 'utf8' });
+  return out.trim().split('\n').filter(Boolean).map((l) => l.split('|'));
+}
+
+function usageOf(plaza, requestId) {
+  const rows = sql(plaza, `SELECT status, cost, paid_uc, gift_uc, allowance_uc, completion_tokens, priced FROM usage_events WHERE request_id = '${requestId}'`);
+  if (!rows.length) return null;
+  const [status, cost, paid, gift, allowance, completion, priced] = rows[0];
+  return { status, cost: +cost, paid: +paid, gift: +gift, allowance: +allowance, completion: +completion, priced: priced === '1' || priced === 't' };
+}
+
+function doctor(plaza) {
+  return plaza.cli('doctor');
+}
+
+async function me(client) {
+  return (await client.get('/api/me')).data.user;
+}
+
+async function grant(admin, userId, source, amount) {
+  const r = await admin.post(`/api/admin/users/${userId}/credits`, { source, amount, reason: 'test funds' });
+  assert.equal(r.status, 200, r.text);
+  return r.data;
+}
+
+for (const backend of backends) {
+  describe(`billing on ${backend}`, () => {
+    let plaza, fake, admin;
+    before(async () => {
+      fake = await startFake();
+      plaza = await startPlaza({ backend, settings: { 'api-rate-per-minute': 1000000, 'channel-refresh-ms': 100 } });
+      admin = await adminClient(plaza);
+      await addChannel(admin, { base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['per-call', 'per-token', 'web-free', 'gpt-4o-mini'] });
+      for (const [model, price] of [
+        ['per-call', { mode: 'per_call', per_call: 1000 }],
+        ['per-token', { mode: 'per_token', input_per_m: 1 * CREDIT, output_per_m: 2 * CREDIT, max_output_tokens: 200 }],
+        ['web-free', { mode: 'per_call', per_call: 500, web_free: true, web_free_daily_cap: 1 }],
+      ]) {
+        const r = await admin.put(`/api/admin/prices/${model}`, price);
+        assert.equal(r.status, 200, r.text);
+      }
+    });
+    after(async () => { await plaza?.stop(); await fake?.stop(); });
+
+    it('refuses a request it cannot fund before any upstream call, in each surface\'s error shape', async () => {
+      const { user, key } = await userWithKey(plaza, 'broke');
+      await fake.reset();
+      const v1 = await chat(plaza, key, { model: 'per-call', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(v1.status, 402);
+      const body = await v1.json();
+      assert.equal(body.error.code, 'insufficient_quota');
+      assert.equal(body.error.type, 'insufficient_quota');
+      const web = await user.post('/api/chat', { model: 'per-call', content: 'hi' });
+      assert.equal(web.status, 402);
+      assert.equal(web.data.error.code, 'insufficient_balance');
+      assert.equal((await fake.requests()).length, 0, 'the upstream was never called');
+      // Free models still work for a user with nothing.
+      assert.equal((await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })).status, 200);
+    });
+
+    it('never overdraws: 200 parallel requests against a balance that covers 50', async () => {
+      const { user, key } = await userWithKey(plaza, 'crowd');
+      const id = (await me(user)).id;
+      await grant(admin, id, 'paid', 50 * 1000);
+      const results = await Promise.all(Array.from({ length: 200 }, (_, i) =>
+        chat(plaza, key, { model: 'per-call', messages: [{ role: 'user', content: `hi ${i}` }] }, { 'x-request-id': `crowd-${backend}-${i}` })
+          .then(async (r) => { await r.arrayBuffer(); return r.status; })));
+      assert.equal(results.filter((s) => s === 200).length, 50);
+      assert.equal(results.filter((s) => s === 402).length, 150);
+      const wallet = (await user.get('/api/wallet')).data;
+      assert.equal(wallet.paid, 0);
+      assert.equal(wallet.paid_held, 0);
+      const settled = sql(plaza, `SELECT COUNT(*), SUM(paid_uc) FROM usage_events WHERE request_id LIKE 'crowd-${backend}-%' AND status = 'ok'`)[0];
+      assert.deepEqual(settled.map(Number), [50, 50_000], 'every accepted request settled, once');
+      assert.match(doctor(plaza), /zero drift/);
+    });
+
+    it('lets one of 50 concurrent redeemers use a code', async () => {
+      const batch = await admin.post('/api/admin/redeem-batches', { name: 'race', kind: 'paid', amount: 7 * CREDIT, count: 1 });
+      assert.equal(batch.status, 201, batch.text);
+      const [code] = batch.data.codes;
+      const users = [];
+      for (let i = 0; i < 50; i++) {
+        const c = new Client(plaza.url);
+        await c.register(`redeemer${i}`, 'password-1');
+        users.push(c);
+      }
+      const results = await Promise.all(users.map((c) => c.post('/api/redeem', { code })));
+      assert.equal(results.filter((r) => r.status === 200).length, 1);
+      assert.equal(results.filter((r) => r.status === 409).length, 49);
+      const winner = results.find((r) => r.status === 200);
+      assert.equal(winner.data.wallet.paid, 7 * CREDIT);
+      const csv = await admin.get(`/api/admin/redeem-batches/${batch.data.batch.id}/codes.csv`);
+      assert.match(csv.text, new RegExp(`^${code},\\d+,\\d+$`, 'm'), 'the export shows who redeemed it');
+      const bad = await users[0].post('/api/redeem', { code: 'NOPE-NOPE' });
+      assert.equal(bad.status, 404);
+    });
+
+    it('charges a partial stream for what was delivered, and an upstream error nothing', async () => {
+      const { user, key } = await userWithKey(plaza, 'streamer');
+      const id = (await me(user)).id;
+      await grant(admin, id, 'paid', 10 * CREDIT);
+      const rid = `partial-${backend}`;
+      const res = await chat(plaza, key, { model: 'per-token', stream: true, messages: [{ role: 'user', content: 'x [[fake:stall after=2]]' }] }, { 'x-request-id': rid });
+      assert.equal(res.status, 200);
+      const reader = res.body.getReader();
+      await reader.read();
+      await fake.waitForStats((s) => s.open_streams >= 1);
+      await reader.cancel();
+      const usage = await waitFor(() => usageOf(plaza, rid), 'the cancelled stream to settle');
+      assert.equal(usage.status, 'cancelled');
+      assert.ok(usage.completion > 0, 'the delivered output was counted');
+      assert.ok(usage.paid > 0 && usage.paid === usage.cost, 'and charged');
+      const after1 = (await user.get('/api/wallet')).data;
+      assert.equal(after1.paid, 10 * CREDIT - usage.paid);
+      assert.equal(after1.paid_held, 0);
+
+      const failed = await chat(plaza, key, { model: 'per-token', messages: [{ role: 'user', content: 'x [[fake:status code=500]]' }] }, { 'x-request-id': `failed-${backend}` });
+      assert.equal(failed.status, 502);
+      const u2 = usageOf(plaza, `failed-${backend}`);
+      assert.equal(u2.status, 'error');
+      assert.equal(u2.cost, 0);
+      const after2 = (await user.get('/api/wallet')).data;
+      assert.equal(after2.paid, after1.paid, 'an upstream error charges nothing');
+      assert.equal(after2.paid_held, 0);
+    });
+
+    it('never charges a retried request id twice', async () => {
+      const { user, key } = await userWithKey(plaza, 'retrier');
+      await grant(admin, (await me(user)).id, 'paid', 10_000);
+      const body = { model: 'per-call', messages: [{ role: 'user', content: 'hi' }] };
+      const first = await chat(plaza, key, body, { 'x-request-id': `retry-${backend}` });
+      assert.equal(first.status, 200);
+      const again = await chat(plaza, key, body, { 'x-request-id': `retry-${backend}` });
+      assert.equal(again.status, 409);
+      assert.equal((await user.get('/api/wallet')).data.paid, 9000);
+    });
+
+    it('funds calls from the subscription allowance first, then paid credits, and upgrades pro rata', async () => {
+      const basic = await admin.post('/api/admin/plans', { name: 'Basic', level: 1, period_days: 30, price: 30 * CREDIT, allowances: [{ model: 'per-call', per_day: 1 }] });
+      assert.equal(basic.status, 201, basic.text);
+      const pro = await admin.post('/api/admin/plans', { name: 'Pro', level: 2, period_days: 30, price: 60 * CREDIT, allowances: [{ model: 'per-call', per_day: -1 }] });
+      const { user, key } = await userWithKey(plaza, 'subscriber');
+      await grant(admin, (await me(user)).id, 'paid', 100 * CREDIT);
+      const sub = await user.post('/api/wallet/subscribe', { plan_id: basic.data.id });
+      assert.equal(sub.status, 200, sub.text);
+      assert.equal(sub.data.subscription.plan_name, 'Basic');
+      assert.equal(sub.data.subscription.daily_value, CREDIT);
+      assert.equal(sub.data.paid, 70 * CREDIT);
+      const body = { model: 'per-call', messages: [{ role: 'user', content: 'hi' }] };
+      assert.equal((await chat(plaza, key, body, { 'x-request-id': `sub1-${backend}` })).status, 200);
+      assert.equal((await chat(plaza, key, body, { 'x-request-id': `sub2-${backend}` })).status, 200);
+      assert.deepEqual([usageOf(plaza, `sub1-${backend}`).allowance, usageOf(plaza, `sub1-${backend}`).paid], [1000, 0]);
+      assert.deepEqual([usageOf(plaza, `sub2-${backend}`).allowance, usageOf(plaza, `sub2-${backend}`).paid], [0, 1000]);
+      const wallet = (await user.get('/api/wallet')).data;
+      assert.deepEqual(wallet.subscription.allowances[0], { model: 'per-call', per_day: 1, used_today: 1, left_today: 0 });
+
+      const lower = await user.post('/api/wallet/subscribe', { plan_id: basic.data.id + 1000 });
+      assert.equal(lower.status, 404);
+      const up = await user.post('/api/wallet/subscribe', { plan_id: pro.data.id });
+      assert.equal(up.status, 200, up.text);
+      assert.equal(up.data.subscription.plan_name, 'Pro');
+      const paidForUpgrade = wallet.paid - up.data.paid;
+      // The unused part of Basic (almost all of it) counts towards Pro: about 60 - 30 credits.
+      assert.ok(paidForUpgrade >= 30 * CREDIT && paidForUpgrade <= 30 * CREDIT + 1000, `upgrade cost ${paidForUpgrade}`);
+      const tx = (await user.get('/api/wallet/transactions')).data.transactions;
+      assert.deepEqual(tx.slice(0, 2).map((t) => t.kind), ['upgrade', 'charge']);
+      const cancelled = await user.post('/api/wallet/cancel');
+      assert.equal(cancelled.data.subscription.auto_renew, false);
+    });
+
+    it('makes web_free models free on the web within the daily cap, and priced on the API', async () => {
+      const { user, key } = await userWithKey(plaza, 'webber');
+      await grant(admin, (await me(user)).id, 'paid', 10_000);
+      for (let i = 0; i < 2; i++) {
+        const r = await user.post('/api/chat', { model: 'web-free', content: `hi ${i}` }, { headers: { 'x-request-id': `web${i}-${backend}` } });
+        assert.equal(r.status, 200);
+        assert.equal(parseEvents(r.text).at(-1).event, 'done');
+      }
+      assert.equal(usageOf(plaza, `web0-${backend}`).cost, 0);
+      assert.equal(usageOf(plaza, `web0-${backend}`).priced, false);
+      assert.equal(usageOf(plaza, `web1-${backend}`).paid, 500, 'past the fair-use cap the web pays');
+      await chat(plaza, key, { model: 'web-free', messages: [{ role: 'user', content: 'hi' }] }, { 'x-request-id': `webapi-${backend}` });
+      assert.equal(usageOf(plaza, `webapi-${backend}`).paid, 500);
+      const usage = await user.get('/api/usage?surface=web');
+      assert.deepEqual(usage.data.usage.map((u) => u.request_id).sort(), [`web0-${backend}`, `web1-${backend}`]);
+      const csv = await user.get('/api/usage?format=csv');
+      assert.match(csv.headers.get('content-type'), /text\/csv/);
+      assert.equal(csv.text.trim().split('\n').length, 4, 'a header and three rows');
+      const daily = (await user.get('/api/usage/daily')).data.days;
+      assert.equal(daily.find((d) => d.model === 'web-free').paid_uc, 1000);
+    });
+
+    it('refuses bad billing input with a clear error and changes nothing', async () => {
+      const before = (await admin.get('/api/admin/prices')).data.prices;
+      for (const bad of [{ mode: 'bogus' }, { mode: 'per_call', per_call: -5 }, { mode: 'per_token', input_per_m: 'x' }]) {
+        const r = await admin.put('/api/admin/prices/per-call', bad);
+        assert.equal(r.status, 400, JSON.stringify(bad));
+        assert.equal(r.data.error.code, 'invalid_request');
+      }
+      assert.deepEqual((await admin.get('/api/admin/prices')).data.prices, before);
+      assert.equal((await admin.post('/api/admin/plans', { name: 'x', period_days: 31, price: 1 })).status, 400);
+      assert.equal((await admin.post('/api/admin/redeem-batches', { name: 'x', kind: 'paid', amount: 1, count: 0 })).status, 400);
+      const { user } = await userWithKey(plaza, 'grantee');
+      const id = (await me(user)).id;
+      const deduct = await admin.post(`/api/admin/users/${id}/credits`, { source: 'paid', amount: -1, reason: 'too much' });
+      assert.equal(deduct.status, 402, 'a balance never goes below zero');
+      assert.equal((await admin.post(`/api/admin/users/${id}/credits`, { source: 'cash', amount: 1, reason: 'r' })).status, 400);
+      assert.equal((await user.post('/api/wallet/subscribe', {})).status, 400);
+    });
+  });
+}
+
+describe('a crash during held streams', () => {
+  it('loses no money: after SIGKILL and a restart the reaper voids every hold and doctor finds no drift', async () => {
+    const fake = await startFake();
+    const settings = { 'api-rate-per-minute': 1000000, 'hold-ttl-seconds': 2, 'reaper-interval-seconds': 86400 };
+    let plaza = await startPlaza({ backend: 'sqlite', settings });
+    try {
+      const admin = await adminClient(plaza);
+      await addChannel(admin, { base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['per-call'] });
+      await admin.put('/api/admin/prices/per-call', { mode: 'per_call', per_call: 1000 });
+      const { user, key } = await userWithKey(plaza, 'victim');
+      await grant(admin, (await me(user)).id, 'paid', 10_000);
+      const readers = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await chat(plaza, key, { model: 'per-call', stream: true, messages: [{ role: 'user', content: 'x [[fake:stall after=1]]' }] });
+        const reader = res.body.getReader();
+        await reader.read();
+        readers.push(reader);
+      }
+      assert.equal((await user.get('/api/wallet')).data.paid_held, 3000, 'three streams hold funds');
+      await plaza.kill();
+      for (const r of readers) await r.cancel().catch(() => {});
+      plaza = await startPlaza({ restart: plaza, settings: { ...settings, 'reaper-interval-seconds': 1 } });
+      const relogged = new Client(plaza.url);
+      assert.equal((await relogged.post('/api/auth/login', { username: 'victim', password: 'password-1' })).status, 200);
+      const wallet = await waitFor(async () => {
+        const w = (await relogged.get('/api/wallet')).data;
+        return w.paid_held === 0 ? w : null;
+      }, 'the reaper to void the expired holds');
+      assert.equal(wallet.paid, 10_000, 'nothing was charged for streams nobody settled');
+      const report = doctor(plaza);
+      assert.match(report, /zero drift/);
+      assert.match(report, /holds past their expiry: 0/);
+    } finally {
+      await plaza.stop();
+      await fake.stop();
+    }
+  });
+});
