@@ -40,3 +40,4 @@ run "GET /healthz" "$url/healthz"
 run "GET /api/me (session)" -H "Cookie: $cookie" "$url/api/me"
 echo
 bash bench/relay.sh
+bash bench/billing.sh

@@ -1,0 +1,234 @@
+// The wallet on both backends: subscribing, renewing, upgrading pro rata, automatic renewal with an
+// injectable clock, packs, redeem codes of every kind, and admin grants.
+#include "services/wallet.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+#include "services/billing_admin.hpp"
+#include "store/ledger_repo.hpp"
+#include "store/users_repo.hpp"
+#include "support/run_sync.hpp"
+#include "support/test_database.hpp"
+
+namespace plaza::services {
+namespace {
+
+using test::error_of;
+using test::run_sync;
+
+constexpr int64_t kCredit = 1'000'000;
+constexpr int64_t kDay = 86'400;
+
+class WalletTest : public test::BackendTest {
+ protected:
+  void SetUp() override {
+    BackendTest::SetUp();
+    admin_ = db().write_sync([](store::Conn& c) { return store::users::create(c, {"root", {}, "h", "admin"}, 1).id; });
+    user_ = db().write_sync([](store::Conn& c) { return store::users::create(c, {"alice", {}, "h"}, 1).id; });
+    wallet_.emplace(db(), clock_);
+    admin_api_.emplace(db(), clock_, prices_);
+  }
+  void TearDown() override {
+    admin_api_.reset();
+    wallet_.reset();
+    BackendTest::TearDown();
+  }
+
+  store::Plan plan(std::string name, int64_t level, int64_t price) {
+    store::Plan p;
+    p.name = std::move(name);
+    p.level = level;
+    p.period_days = 30;
+    p.price = price;
+    p.allowances = {{"m", 10}};
+    return run_sync(admin_api_->save_plan(admin_, p));
+  }
+
+  WalletView view() { return run_sync(wallet_->view(user_)); }
+  void grant(std::string source, int64_t amount) {
+    run_sync(wallet_->grant(admin_, user_, std::move(source), amount, "test", "op" + std::to_string(++ops_)));
+  }
+  void expect_reconciled() {
+    db().read_sync([](store::Conn& c) {
+      EXPECT_TRUE(store::ledger::drift(c).empty());
+      EXPECT_EQ(store::ledger::balance_sum(c), 0);
+    });
+  }
+
+  ManualClock clock_{test::kStartMs};
+  billing::PriceBook prices_{std::chrono::milliseconds(1000)};
+  std::optional<Wallet> wallet_;
+  std::optional<BillingAdmin> admin_api_;
+  int64_t admin_ = 0, user_ = 0;
+  int ops_ = 0;
+};
+PLAZA_INSTANTIATE_FOR_BACKENDS(WalletTest);
+
+TEST_P(WalletTest, SubscribesWithPaidCreditsAndARetriedRequestPaysOnce) {
+  auto basic = plan("Basic", 1, 30 * kCredit);
+  EXPECT_EQ(error_of(wallet_->subscribe(user_, basic.id, "s1"))->code(), ErrorCode::insufficient_balance);
+  grant("gift", 100 * kCredit);
+  EXPECT_EQ(error_of(wallet_->subscribe(user_, basic.id, "s1"))->code(), ErrorCode::insufficient_balance)
+      << "gift credits do not buy plans";
+  grant("paid", 40 * kCredit);
+  run_sync(wallet_->subscribe(user_, basic.id, "s1"));
+  run_sync(wallet_->subscribe(user_, basic.id, "s1"));  // the same request again
+  auto v = view();
+  EXPECT_EQ(v.paid, 10 * kCredit);
+  ASSERT_TRUE(v.subscription);
+  EXPECT_EQ(v.subscription->daily_value, kCredit);
+  EXPECT_EQ(v.subscription->ends_at - v.subscription->started_at, 30 * kDay);
+  EXPECT_TRUE(v.paying);
+  ASSERT_EQ(v.allowances.size(), 1u);
+  EXPECT_EQ(v.allowances[0].left_today, 10);
+  expect_reconciled();
+}
+
+TEST_P(WalletTest, UpgradesProRataAndRefusesADowngrade) {
+  auto basic = plan("Basic", 1, 30 * kCredit);
+  auto pro = plan("Pro", 2, 90 * kCredit);
+  grant("paid", 200 * kCredit);
+  run_sync(wallet_->subscribe(user_, pro.id, "s1"));
+  EXPECT_EQ(error_of(wallet_->subscribe(user_, basic.id, "s2"))->code(), ErrorCode::conflict);
+  clock_.advance_ms(10 * kDay * 1000);
+  auto max = plan("Max", 3, 150 * kCredit);
+  run_sync(wallet_->subscribe(user_, max.id, "s3"));
+  auto v = view();
+  // 20 of Pro's 30 days were unused: 60 credits count towards Max's 150.
+  EXPECT_EQ(v.paid, (200 - 90 - 90) * kCredit);
+  EXPECT_EQ(v.subscription->plan_name, "Max");
+  EXPECT_EQ(v.subscription->started_at, clock_.now_s());
+  expect_reconciled();
+}
+
+TEST_P(WalletTest, RenewsWhenDueOnceAndStopsWhenFundsRunOut) {
+  auto basic = plan("Basic", 1, 30 * kCredit);
+  grant("paid", 70 * kCredit);
+  run_sync(wallet_->subscribe(user_, basic.id, "s1"));
+  clock_.advance_ms(30 * kDay * 1000);
+  int64_t now = clock_.now_s();
+  EXPECT_EQ(db().write_sync([&](store::Conn& c) { return wallet_->renew_due(c, now); }), 1);
+  EXPECT_EQ(db().write_sync([&](store::Conn& c) { return wallet_->renew_due(c, now); }), 0) << "renewed once";
+  EXPECT_EQ(view().paid, 10 * kCredit);
+  ASSERT_TRUE(view().subscription);
+  clock_.advance_ms(30 * kDay * 1000);
+  now = clock_.now_s();
+  EXPECT_EQ(db().write_sync([&](store::Conn& c) { return wallet_->renew_due(c, now); }), 0);
+  EXPECT_FALSE(view().subscription) << "not enough credits: it ran out";
+  EXPECT_EQ(view().paid, 10 * kCredit);
+  expect_reconciled();
+}
+
+TEST_P(WalletTest, CancellingStopsRenewalAtTheEnd) {
+  auto basic = plan("Basic", 1, 30 * kCredit);
+  grant("paid", 100 * kCredit);
+  run_sync(wallet_->subscribe(user_, basic.id, "s1"));
+  run_sync(wallet_->cancel(user_));
+  clock_.advance_ms(30 * kDay * 1000);
+  int64_t now = clock_.now_s();
+  EXPECT_EQ(db().write_sync([&](store::Conn& c) { return wallet_->renew_due(c, now); }), 0);
+  EXPECT_EQ(view().paid, 70 * kCredit);
+}
+
+TEST_P(WalletTest, BuysCountAndCreditPacks) {
+  store::Pack count;
+  count.name = "100 calls";
+  count.kind = "count";
+  count.price = 5 * kCredit;
+  count.calls = 100;
+  count.models = {"m"};
+  count.valid_days = 7;
+  count = run_sync(admin_api_->save_pack(admin_, count));
+  store::Pack credit;
+  credit.name = "bonus";
+  credit.kind = "credit";
+  credit.price = 10 * kCredit;
+  credit.credits = 11 * kCredit;
+  credit = run_sync(admin_api_->save_pack(admin_, credit));
+  grant("paid", 20 * kCredit);
+  run_sync(wallet_->buy_pack(user_, count.id, "b1"));
+  run_sync(wallet_->buy_pack(user_, credit.id, "b2"));
+  auto v = view();
+  EXPECT_EQ(v.paid, 16 * kCredit);
+  ASSERT_EQ(v.packs.size(), 1u);
+  EXPECT_EQ(v.packs[0].remaining, 100);
+  EXPECT_EQ(*v.packs[0].expires_at, clock_.now_s() + 7 * kDay);
+  clock_.advance_ms(8 * kDay * 1000);
+  EXPECT_TRUE(view().packs.empty()) << "expired packs are not usable";
+  expect_reconciled();
+}
+
+TEST_P(WalletTest, RedeemCodesOfEveryKindWorkOnce) {
+  auto basic = plan("Basic", 1, 30 * kCredit);
+  store::Pack count;
+  count.name = "10 calls";
+  count.kind = "count";
+  count.calls = 10;
+  count = run_sync(admin_api_->save_pack(admin_, count));
+  auto make = [&](std::string kind, int64_t amount, std::optional<int64_t> pack, std::optional<int64_t> plan_id) {
+    store::RedeemBatch b;
+    b.name = kind;
+    b.kind = kind;
+    b.amount = amount;
+    b.pack_id = pack;
+    b.plan_id = plan_id;
+    b.count = 2;
+    return run_sync(admin_api_->create_batch(admin_, b));
+  };
+  auto paid = make("paid", 5 * kCredit, {}, {});
+  auto gift = make("gift", 3 * kCredit, {}, {});
+  auto packs = make("count_pack", 0, count.id, {});
+  auto days = make("plan_days", 7, {}, basic.id);
+  ASSERT_EQ(paid.second.size(), 2u);
+  EXPECT_EQ(paid.second[0].size(), 20u);
+
+  // Codes are accepted as printed: lower case, grouped with dashes or spaces.
+  std::string lower = paid.second[0];
+  for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  lower.insert(4, "-").insert(10, " ");
+  EXPECT_EQ(run_sync(wallet_->redeem(user_, lower)).amount, 5 * kCredit);
+  EXPECT_EQ(error_of(wallet_->redeem(user_, paid.second[0]))->code(), ErrorCode::conflict);
+  run_sync(wallet_->redeem(user_, gift.second[0]));
+  run_sync(wallet_->redeem(user_, packs.second[0]));
+  run_sync(wallet_->redeem(user_, days.second[0]));
+  auto v = view();
+  EXPECT_EQ(v.paid, 5 * kCredit);
+  EXPECT_EQ(v.gift, 3 * kCredit);
+  ASSERT_EQ(v.packs.size(), 1u);
+  EXPECT_EQ(v.packs[0].remaining, 10);
+  ASSERT_TRUE(v.subscription);
+  EXPECT_EQ(v.subscription->ends_at - v.subscription->started_at, 7 * kDay);
+  EXPECT_FALSE(v.subscription->auto_renew);
+  run_sync(wallet_->redeem(user_, days.second[1]));  // the same plan: extends it
+  EXPECT_EQ(view().subscription->ends_at - v.subscription->started_at, 14 * kDay);
+
+  run_sync(admin_api_->disable_batch(admin_, gift.first.id));
+  EXPECT_EQ(error_of(wallet_->redeem(user_, gift.second[1]))->code(), ErrorCode::forbidden);
+  EXPECT_EQ(error_of(wallet_->redeem(user_, "NOSUCHCODE"))->code(), ErrorCode::not_found);
+  EXPECT_EQ(view().gift, 3 * kCredit) << "a refused code changes nothing";
+  auto codes = run_sync(admin_api_->codes(gift.first.id));
+  ASSERT_EQ(codes.size(), 2u);
+  EXPECT_EQ(std::count_if(codes.begin(), codes.end(), [&](const auto& c) { return c.redeemed_by == user_; }), 1);
+  expect_reconciled();
+}
+
+TEST_P(WalletTest, AdminGrantsAndDeductsButNeverBelowZero) {
+  grant("paid", 5 * kCredit);
+  grant("paid", -2 * kCredit);
+  EXPECT_EQ(view().paid, 3 * kCredit);
+  EXPECT_EQ(error_of(wallet_->grant(admin_, user_, "paid", -4 * kCredit, "too much", "x"))->code(),
+            ErrorCode::insufficient_balance);
+  EXPECT_EQ(error_of(wallet_->grant(admin_, user_, "paid", 1, "", "y"))->code(), ErrorCode::invalid_request);
+  EXPECT_EQ(error_of(wallet_->grant(admin_, 9999, "paid", 1, "r", "z"))->code(), ErrorCode::not_found);
+  EXPECT_EQ(view().paid, 3 * kCredit);
+  auto tx = run_sync(wallet_->transactions(user_, 10, std::nullopt));
+  ASSERT_EQ(tx.size(), 2u);
+  EXPECT_EQ(tx[0].kind, "deduct");
+  EXPECT_EQ(tx[0].amount, -2 * kCredit);
+  EXPECT_EQ(tx[1].amount, 5 * kCredit);
+  expect_reconciled();
+}
+
+}  // namespace
+}  // namespace plaza::services
