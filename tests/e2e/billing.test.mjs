@@ -151,7 +151,7 @@ describe('billing', { timeout: 240_000 }, () => {
     // A wrong code is refused; a real one adds 10 paid credits.
     await page.getByTestId('field-code').fill('NOT-A-REAL-CODE');
     await page.getByTestId('redeem-submit').click();
-    await page.locator('[data-testid="error-code"], [data-testid="redeem-error"]').first().waitFor();
+    await page.getByTestId('redeem-error').waitFor();
     assert.equal(await uc(paid), 0);
     await page.getByTestId('field-code').fill(codes[0]);
     await page.getByTestId('redeem-submit').click();
@@ -164,7 +164,7 @@ describe('billing', { timeout: 240_000 }, () => {
     // The same code a second time is refused and changes nothing.
     await page.getByTestId('field-code').fill(codes[0]);
     await page.getByTestId('redeem-submit').click();
-    await page.locator('[data-testid="error-code"], [data-testid="redeem-error"]').first().waitFor();
+    await page.getByTestId('redeem-error').waitFor();
     assert.equal(await uc(paid), codeValue);
 
     // Subscribe (after a cancel): the price comes off the paid balance, the plan and its

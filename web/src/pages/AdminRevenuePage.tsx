@@ -19,7 +19,7 @@ function ModelSpend({ models }: { models: Pick<ModelTotal, 'model' | 'calls' | '
     <ul className="plain-list tight">
       {models.map((m) => (
         <li key={m.model} data-testid="revenue-model" data-model={m.model} data-cost={m.cost}>
-          <span className="mono">{m.model}</span> <Credits uc={m.cost} /> <span className="muted small">{t('revenue.calls', { count: m.calls })}</span>
+          <span className="mono">{m.model}</span> <Credits uc={m.cost} /> <span className="muted small">{m.calls === 1 ? t('revenue.callsOne') : t('revenue.calls', { count: m.calls })}</span>
         </li>
       ))}
     </ul>

@@ -1,27 +1,21 @@
 // Wallet: balances, the subscription and count packs, redeeming codes, buying plans and packs,
 // what was spent (chart, usage rows, CSV) and every movement of credits.
-import { useCallback, useState, type ReactNode } from 'react';
-import { Credits } from '../components/billing/Credits';
+import { useCallback, useState } from 'react';
 import { LoadState } from '../components/billing/LoadState';
-import { PackStore, PlanList } from '../components/billing/PlanList';
+import { PackStore } from '../components/billing/PackStore';
+import { PlanList } from '../components/billing/PlanList';
+import { PurchaseDialog, type Pending } from '../components/billing/PurchaseDialog';
 import { RedeemForm } from '../components/billing/RedeemForm';
 import { TransactionList } from '../components/billing/TransactionList';
 import { UsageSection } from '../components/billing/UsageSection';
 import { Balances, CountPacks, SubscriptionInfo } from '../components/billing/WalletSummary';
-import { ConfirmDialog } from '../components/ConfirmDialog';
 import { PageAlerts } from '../components/Field';
 import { SmallButton } from '../components/Table';
 import { useI18n, useTitle } from '../i18n';
 import { api, ApiError } from '../lib/api';
-import { billingApi, type Pack, type Plan, type PlanAction, type Wallet } from '../lib/billing';
+import { billingApi, type Plan, type Wallet } from '../lib/billing';
 import { describeError } from '../lib/errors';
 import { useLoader } from '../lib/useLoader';
-
-/** A purchase waiting for the buyer's yes. */
-type Pending =
-  | { what: 'plan'; plan: Plan; action: Exclude<PlanAction, 'unavailable'> }
-  | { what: 'pack'; pack: Pack }
-  | { what: 'cancel' };
 
 async function loadStore() {
   const [plans, packs, keys, models] = await Promise.all([
@@ -182,57 +176,5 @@ export function WalletPage() {
 
       <PurchaseDialog pending={pending} current={sub?.plan_name ?? ''} busy={busy} onConfirm={() => void confirm()} onCancel={() => setPending(null)} />
     </section>
-  );
-}
-
-/** Asks before money moves: what it costs and what it does. */
-function PurchaseDialog({
-  pending,
-  current,
-  busy,
-  onConfirm,
-  onCancel,
-}: {
-  pending: Pending | null;
-  current: string;
-  busy: boolean;
-  onConfirm: () => void;
-  onCancel: () => void;
-}) {
-  const { t, tn } = useI18n();
-  let title = '';
-  let body: ReactNode = null;
-  let label = t('common.confirm');
-  if (pending?.what === 'pack') {
-    title = t('wallet.buyTitle', { name: pending.pack.name });
-    body = tn('wallet.buyBody', { price: <Credits uc={pending.pack.price} /> });
-    label = t('wallet.buy');
-  } else if (pending?.what === 'cancel') {
-    title = t('wallet.cancelTitle');
-    body = t('wallet.cancelBody');
-    label = t('wallet.cancelAutoRenew');
-  } else if (pending?.what === 'plan') {
-    const { plan, action } = pending;
-    const price = <Credits uc={plan.price} />;
-    title = t(action === 'renew' ? 'wallet.renewTitle' : action === 'upgrade' ? 'wallet.upgradeTitle' : 'wallet.subscribeTitle', { name: plan.name });
-    body =
-      action === 'renew'
-        ? tn('wallet.renewBody', { price, days: plan.period_days })
-        : action === 'upgrade'
-          ? tn('wallet.upgradeBody', { price, current })
-          : tn('wallet.subscribeBody', { price, days: plan.period_days });
-    label = t(action === 'renew' ? 'wallet.renew' : action === 'upgrade' ? 'wallet.upgrade' : 'wallet.subscribe');
-  }
-  return (
-    <ConfirmDialog
-      open={pending !== null}
-      title={title}
-      body={body}
-      confirmLabel={label}
-      danger={pending?.what === 'cancel'}
-      busy={busy}
-      onConfirm={onConfirm}
-      onCancel={onCancel}
-    />
   );
 }

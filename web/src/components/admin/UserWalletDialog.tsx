@@ -53,8 +53,14 @@ export function UserWalletDialog({ user, onClose }: { user: User; onClose: () =>
         {wallet && (
           <>
             <Balances wallet={wallet} />
-            <SubscriptionInfo sub={wallet.subscription} />
-            <CountPacks packs={wallet.packs} />
+            <section>
+              <h3>{t('userWallet.plan')}</h3>
+              <SubscriptionInfo sub={wallet.subscription} noneText={t('userWallet.noPlan')} />
+            </section>
+            <section>
+              <h3>{t('wallet.countPacksTitle')}</h3>
+              <CountPacks packs={wallet.packs} />
+            </section>
           </>
         )}
         <form onSubmit={submit} noValidate className="adjust-form" data-testid="adjust-form">

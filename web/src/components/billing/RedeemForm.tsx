@@ -47,11 +47,12 @@ export function RedeemForm({ onRedeemed }: { onRedeemed: (wallet: Wallet) => voi
     },
     {
       onStart: () => setDone(null),
-      // The server's words for a bad code are English; these are the cases people meet.
+      // Shown under the form rather than on the field: a field's server error goes when the field
+      // loses focus, and the page below jumping up mid-click would swallow the next click.
       explain: (err) => {
         const d = describeError(err, t);
         if (err instanceof ApiError && (err.status === 404 || err.code === 'not_found')) d.message = t('wallet.codeUnknown');
-        return { field: d.field === undefined ? undefined : 'code', message: d.message };
+        return { message: d.message };
       },
     },
   );

@@ -62,12 +62,13 @@ function AllowanceLeft({ left, perDay }: { left: number; perDay: number }) {
   return <span data-left={left}>{t('wallet.leftOf', { left, total: perDay })}</span>;
 }
 
-export function SubscriptionInfo({ sub, actions }: { sub: Subscription | null; actions?: ReactNode }) {
+/** The active plan; `noneText` replaces the owner's "pick one below" when someone else looks. */
+export function SubscriptionInfo({ sub, actions, noneText }: { sub: Subscription | null; actions?: ReactNode; noneText?: string }) {
   const { t, tn, formatDate } = useI18n();
   if (!sub) {
     return (
       <p className="muted" data-testid="subscription-none">
-        {t('wallet.noSubscription')}
+        {noneText ?? t('wallet.noSubscription')}
       </p>
     );
   }
