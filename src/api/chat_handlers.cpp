@@ -330,12 +330,12 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
   bj::object request{{"model", model}, {"messages", std::move(messages)}, {"stream", true}};
 
   relay::Outcome outcome;
-  WebChatOutput output(*ctx.req.stream, ctx.site, prepared.conversation_id, prepared.user_message_id, model,
-                       ctx.req.request_id);
+  std::string rid = billing_request_id(ctx);
+  WebChatOutput output(*ctx.req.stream, ctx.site, prepared.conversation_id, prepared.user_message_id, model, rid);
   if (!lock) lock.emplace(prepared.conversation_id);  // new: nobody else knows its id yet
   std::optional<Error> refused;
   try {
-    co_await ctx.site.relay.stream(caller_of(ctx, "web"), std::move(request), ctx.req.request_id, output,
+    co_await ctx.site.relay.stream(caller_of(ctx, "web"), std::move(request), rid, output,
                                    *ctx.req.stream, outcome);
   } catch (const Error& e) {
     refused = e;
@@ -354,7 +354,7 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
   }
   // A stopped or broken answer is kept too, marked, so a reload shows what the user saw.
   if (outcome.status != "ok")
-    co_await WebChatOutput::save(ctx.site, prepared.conversation_id, model, ctx.req.request_id, outcome);
+    co_await WebChatOutput::save(ctx.site, prepared.conversation_id, model, rid, outcome);
   co_return http::Response::streamed();
 }
 

@@ -139,6 +139,11 @@ http::Response json_response(int status, const bj::value& v) {
   return http::Response::json(status, bj::serialize(v));
 }
 
+std::string billing_request_id(const Ctx& ctx) {
+  if (!ctx.req.request_id_from_client || !ctx.user) return ctx.req.request_id;
+  return "u" + std::to_string(ctx.user->id) + ":" + ctx.req.request_id;
+}
+
 http::Headers sse_headers() {
   return {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
 }

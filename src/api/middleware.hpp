@@ -50,6 +50,10 @@ void add_route(http::Router& router, Site& site, std::string method, std::string
 boost::json::object body_object(const Ctx& ctx);
 http::Response json_response(int status, const boost::json::value& v);
 boost::json::object user_json(const store::User& u);
+// The id a request's charge, holds and usage event are filed under. A client's own X-Request-Id is
+// scoped to the user ("u42:abc"), so no one can collide with another user's requests, and a
+// server-made id (which has no colon) can never be forged.
+std::string billing_request_id(const Ctx& ctx);
 // Response headers of an event stream (built outside co_await: g++ 12 miscompiles braced lists there).
 http::Headers sse_headers();
 

@@ -92,8 +92,9 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
   add_route(router, site, "POST", "/api/wallet/subscribe", session, post_subscribe);
   add_route(router, site, "POST", "/api/wallet/renew", session, post_renew);
   add_route(router, site, "POST", "/api/wallet/cancel", session, post_cancel);
-  add_route(router, site, "GET", "/api/usage", any, get_usage);
-  add_route(router, site, "GET", "/api/usage/daily", any, get_usage_daily);
+  // Session only: an sk- key given to a third party must not read the account's whole usage.
+  add_route(router, site, "GET", "/api/usage", session, get_usage);
+  add_route(router, site, "GET", "/api/usage/daily", session, get_usage_daily);
   add_route(router, site, "GET", "/api/plans", any, list_plans);
   add_route(router, site, "GET", "/api/packs", any, list_packs);
   add_route(router, site, "POST", "/api/packs/{id}/buy", session, post_buy_pack);

@@ -53,6 +53,7 @@ relay::Caller caller_of(const Ctx& ctx, std::string surface) {
   c.surface = std::move(surface);
   if (ctx.key) {
     c.key_id = ctx.key->id;
+    c.key_limited = ctx.key->spend_limit.has_value();
     c.allowed_models = ctx.key->models;
   }
   return c;
@@ -71,14 +72,13 @@ awaitable<http::Response> v1_chat_completions(Ctx& ctx) {
   bool stream = false;
   if (auto s = request.if_contains("stream"); s && s->is_bool()) stream = s->as_bool();
   relay::Outcome outcome;
+  std::string rid = billing_request_id(ctx);
   if (!stream) {
-    auto answer =
-        co_await ctx.site.relay.complete(caller_of(ctx, "api"), std::move(request), ctx.req.request_id, outcome);
+    auto answer = co_await ctx.site.relay.complete(caller_of(ctx, "api"), std::move(request), rid, outcome);
     co_return json_response(200, answer);
   }
   V1StreamOutput output(*ctx.req.stream);
-  co_await ctx.site.relay.stream(caller_of(ctx, "api"), std::move(request), ctx.req.request_id, output, *ctx.req.stream,
-                                 outcome);
+  co_await ctx.site.relay.stream(caller_of(ctx, "api"), std::move(request), rid, output, *ctx.req.stream, outcome);
   co_return http::Response::streamed();
 }
 

@@ -31,11 +31,12 @@ void place(store::Conn& c, const ChargeRequest& r, Reservation& res, int64_t exp
   h.created_at = r.now;
   h.expires_at = expires_at;
   try {
-    ledger::insert_hold(c, h);
+    h.id = ledger::insert_hold(c, h);
   } catch (const store::UniqueViolation&) {
     throw Error(ErrorCode::conflict, "this request id was used before; send a new one");
   }
   res.holds = true;
+  res.held.push_back(std::move(h));
 }
 
 // Gives back what a hold took, after end_hold() moved it out of pending (so it happens once).
@@ -61,6 +62,8 @@ Reservation reserve(store::Conn& c, const Options& options, const ChargeRequest&
   res.price = price;
   res.multiplier_ppm = multiplier_ppm;
   if (price.mode == money::PriceMode::free) return res;
+  if (c.query_one("SELECT 1 FROM usage_events WHERE request_id = $1", {r.request_id}))
+    throw Error(ErrorCode::conflict, "this request id was used before; send a new one");
   const std::string day = local_day(r.now);
   const int64_t expires_at = r.now + options.hold_ttl_s;
 
@@ -77,7 +80,11 @@ Reservation reserve(store::Conn& c, const Options& options, const ChargeRequest&
     // Past the fair-use cap the call is paid for, as on the API.
   }
 
-  res.max_cost = money::max_cost(price, r.prompt_tokens, r.max_tokens, multiplier_ppm);
+  try {
+    res.max_cost = money::max_cost(price, r.prompt_tokens, r.max_tokens, multiplier_ppm, r.choices);
+  } catch (const std::overflow_error&) {
+    throw Error(ErrorCode::insufficient_balance, "this request may cost more than any balance; lower max_tokens");
+  }
   if (res.max_cost == 0) return res;
 
   // Credits are only planned while walking the order: a whole-call source met later (a reordered
@@ -110,10 +117,10 @@ Reservation reserve(store::Conn& c, const Options& options, const ChargeRequest&
       case money::Source::paid:
       case money::Source::gift: {
         std::string kind(money::to_string(source));
-        int64_t account = ledger::account(c, kind, r.user_id);
-        int64_t take = std::min(ledger::balance(c, kind, r.user_id).available(), left);
+        auto account = ledger::find(c, kind, r.user_id);
+        int64_t take = account ? std::min(account->balance.available(), left) : 0;
         if (take <= 0) break;
-        planned.push_back({kind, account, take});
+        planned.push_back({kind, account->id, take});
         left -= take;
         break;
       }
@@ -128,7 +135,7 @@ Reservation reserve(store::Conn& c, const Options& options, const ChargeRequest&
     place(c, r, res, expires_at, p.kind, p.account, p.amount, day);
     credits += p.amount;
   }
-  if (r.key_id && credits > 0) {
+  if (r.key_id && r.key_limited && credits > 0) {
     if (c.exec("UPDATE api_keys SET spent_held = spent_held + $2 WHERE id = $1 AND "
                "(spend_limit IS NULL OR spent + spent_held + $2 <= spend_limit)",
                {*r.key_id, credits}) != 1)
@@ -138,77 +145,137 @@ Reservation reserve(store::Conn& c, const Options& options, const ChargeRequest&
   return res;
 }
 
+namespace {
+
+// What a hold that was no longer pending ended as: posted (by an earlier settlement of the same
+// request: its amount counts as paid) or voided (by the reaper: nothing was paid through it).
+int64_t already_posted(store::Conn& c, const ledger::Hold& h, bool& was_posted) {
+  auto row = c.query_one("SELECT status, posted FROM holds WHERE id = $1", {h.id});
+  was_posted = row && row->str(0) == "posted";
+  return was_posted ? row->i64(1) : 0;
+}
+
+ledger::Transfer charge_transfer(const store::UsageEvent& e, int64_t from, bool paid, int64_t amount,
+                                 const std::string& key) {
+  ledger::Transfer t;
+  t.key = key;
+  t.debit = from;
+  t.credit = ledger::platform_account(paid ? ledger::kRevenue : ledger::kPromotions);
+  t.amount = amount;
+  t.kind = "charge";
+  t.user_id = e.user_id;
+  t.request_id = e.request_id;
+  t.memo = e.model;
+  t.at = e.created_at;
+  return t;
+}
+
+}  // namespace
+
 void settle(store::Conn& c, const Reservation& r, store::UsageEvent& e) {
-  if (c.query_one("SELECT 1 FROM usage_events WHERE request_id = $1", {e.request_id})) return;  // settled before
+  // Settling twice changes nothing: each hold ends once (end_hold is conditional), each transfer has
+  // its idempotency key, and the usage event is unique on the request id.
+  e.allowance_uc = e.count_pack_uc = e.paid_uc = e.gift_uc = e.plan_daily_value = 0;  // a retried settle starts clean
+  e.subscription_id.reset();
+  e.user_pack_id.reset();
   const bool delivered = e.status == "ok" || e.completion_tokens > 0;
   const bool owed = delivered && !r.web_free_call;
-  const int64_t cost =
-      owed ? money::list_cost(r.price, money::Tokens{e.prompt_tokens, e.completion_tokens, e.cached_tokens},
-                              r.multiplier_ppm)
-           : 0;
+  int64_t cost = 0;
+  if (owed) {
+    try {
+      cost = money::list_cost(r.price, money::Tokens{e.prompt_tokens, e.completion_tokens, e.cached_tokens},
+                              r.multiplier_ppm);
+    } catch (const std::overflow_error&) {
+      cost = INT64_MAX / 4;  // absurd token counts: charge what the balance has (below)
+    }
+  }
   e.cost = cost;
   e.priced = cost > 0;
 
-  auto holds = ledger::holds_of(c, e.request_id);
   std::vector<const ledger::Hold*> credit_holds;
   const ledger::Hold* key_hold = nullptr;
   bool whole_call = false;  // an allowance or pack call paid for it
-  for (const auto& h : holds) {
-    if (h.status != "pending") continue;
+  for (const auto& h : r.held) {
     if (h.source == "paid" || h.source == "gift") {
       credit_holds.push_back(&h);
-    } else if (h.source == kKeyLimit) {
+      continue;
+    }
+    if (h.source == kKeyLimit) {
       key_hold = &h;
-    } else {
-      bool keep = h.source == kWebFree ? delivered : owed;
-      if (!ledger::end_hold(c, h.id, keep ? "posted" : "voided", keep ? 1 : 0)) continue;
-      if (!keep) {
-        undo(c, h);
-        continue;
-      }
-      if (h.source == kAllowance) {
-        whole_call = true;
-        e.allowance_uc = cost;
-        e.subscription_id = h.ref_id;
-        e.plan_daily_value = r.plan_daily_value;
-      } else if (h.source == kCountPack) {
-        whole_call = true;
-        e.count_pack_uc = cost;
-        e.user_pack_id = h.ref_id;
-      }
+      continue;
+    }
+    bool keep = h.source == kWebFree ? delivered : owed;
+    bool ended = ledger::end_hold(c, h.id, keep ? "posted" : "voided", keep ? 1 : 0);
+    if (ended && !keep) undo(c, h);
+    bool funded = keep && ended;
+    if (keep && !ended) already_posted(c, h, funded);  // reaped holds fund nothing
+    if (!funded) continue;
+    if (h.source == kAllowance) {
+      whole_call = true;
+      e.allowance_uc = cost;
+      e.subscription_id = h.ref_id;
+      e.plan_daily_value = r.plan_daily_value;
+    } else if (h.source == kCountPack) {
+      whole_call = true;
+      e.count_pack_uc = cost;
+      e.user_pack_id = h.ref_id;
     }
   }
 
+  const int64_t due = whole_call ? 0 : cost;
   std::vector<int64_t> held;
   for (const auto* h : credit_holds) held.push_back(h->amount);
-  auto parts = money::allocate(whole_call ? 0 : cost, held);
-  int64_t charged = 0;
+  auto parts = money::allocate(due, held);
+  int64_t covered = 0;  // by holds, in this settlement or an earlier one
+  int64_t charged = 0;  // by this settlement
   for (std::size_t i = 0; i < credit_holds.size(); ++i) {
     const auto& h = *credit_holds[i];
+    bool paid = h.source == "paid";
     int64_t part = parts[i];
-    if (!ledger::end_hold(c, h.id, part > 0 ? "posted" : "voided", part)) continue;
-    if (part == 0) {
+    if (!ledger::end_hold(c, h.id, part > 0 ? "posted" : "voided", part)) {
+      bool was_posted = false;
+      covered += already_posted(c, h, was_posted);
+      continue;
+    }
+    covered += part;
+    if (part == 0 ||
+        !ledger::transfer(c, charge_transfer(e, h.ref_id, paid, part, "charge:" + e.request_id + ":" + h.source),
+                          h.amount)) {
       ledger::release(c, h.ref_id, h.amount);
       continue;
     }
-    bool paid = h.source == "paid";
-    ledger::Transfer t;
-    t.key = "charge:" + e.request_id + ":" + h.source;
-    t.debit = h.ref_id;
-    t.credit = ledger::account(c, paid ? ledger::kRevenue : ledger::kPromotions, 0);
-    t.amount = part;
-    t.kind = "charge";
-    t.user_id = e.user_id;
-    t.request_id = e.request_id;
-    t.memo = e.model;
-    t.at = e.created_at;
-    ledger::transfer(c, t, h.amount);
     (paid ? e.paid_uc : e.gift_uc) += part;
     charged += part;
   }
-  if (key_hold && ledger::end_hold(c, key_hold->id, "posted", charged))
-    c.exec("UPDATE api_keys SET spent = spent + $2, spent_held = spent_held - $3 WHERE id = $1",
-           {key_hold->ref_id, charged, key_hold->amount});
+
+  // More was used than the holds covered (an upstream that ignored max_tokens, a tokenizer estimate
+  // below the upstream's count, or holds the reaper voided during a very long stream): the rest is
+  // taken from what the user has available, paid then gift, as far as it goes. What no balance
+  // covers is the platform's loss, visible as cost above the funded parts of the usage event.
+  if (owed && due > covered) {
+    int64_t left = due - covered;
+    for (std::string_view kind : {ledger::kPaid, ledger::kGift}) {
+      if (left == 0) break;
+      auto account = ledger::find(c, kind, e.user_id);
+      int64_t take = account ? std::min(account->balance.available(), left) : 0;
+      if (take <= 0) continue;
+      bool paid = kind == ledger::kPaid;
+      if (!ledger::transfer(c, charge_transfer(e, account->id, paid, take,
+                                               "charge:" + e.request_id + ":" + std::string(kind) + ":over")))
+        continue;
+      (paid ? e.paid_uc : e.gift_uc) += take;
+      charged += take;
+      left -= take;
+    }
+  }
+
+  if (key_hold) {
+    if (ledger::end_hold(c, key_hold->id, "posted", charged))
+      c.exec("UPDATE api_keys SET spent = spent + $2, spent_held = spent_held - $3 WHERE id = $1",
+             {key_hold->ref_id, charged, key_hold->amount});
+  } else if (e.api_key_id && charged > 0) {
+    c.exec("UPDATE api_keys SET spent = spent + $2 WHERE id = $1", {*e.api_key_id, charged});
+  }
   store::usage::insert(c, e);
 }
 

@@ -16,6 +16,7 @@
 #include "core/money.hpp"
 #include "store/database.hpp"
 #include "store/group_writer.hpp"
+#include "store/ledger_repo.hpp"
 #include "store/relay_records.hpp"
 
 namespace plaza::billing {
@@ -31,12 +32,14 @@ struct Options {
 struct ChargeRequest {
   int64_t user_id = 0;
   std::optional<int64_t> key_id;
+  bool key_limited = false;  // the key has a spending limit: its credits are held against it too
   std::string group = "default";
   std::string surface = "api";
   std::string model;
   std::string request_id;
   int64_t prompt_tokens = 0;
   std::optional<int64_t> max_tokens;
+  int64_t choices = 1;  // n: answers asked for
   int64_t now = 0;
 };
 
@@ -48,7 +51,8 @@ struct Reservation {
   bool web_free_call = false;  // free on the web within the fair-use cap: nothing is owed
   int64_t max_cost = 0;
   int64_t plan_daily_value = 0;  // of the subscription whose allowance funds the call
-  bool holds = false;            // anything was set aside (a trip to the database to settle)
+  bool holds = false;            // anything was set aside
+  std::vector<store::ledger::Hold> held;  // in deduction order, with their ids
 };
 
 // Places the holds in one transaction. Throws Error(insufficient_balance) when the sources cannot

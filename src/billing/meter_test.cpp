@@ -87,8 +87,9 @@ class MeterTest : public test::BackendTest {
   }
 
   store::UsageEvent settle(const Reservation& res, std::string status, int64_t prompt, int64_t completion,
-                           std::string surface = "api") {
+                           std::string surface = "api", std::optional<int64_t> key = std::nullopt) {
     store::UsageEvent e;
+    e.api_key_id = key;
     e.request_id = res.request_id;
     e.created_at = kNow;
     e.day = local_day(kNow);
@@ -282,9 +283,11 @@ TEST_P(MeterTest, AKeysSpendingLimitStopsItsRequests) {
   });
   auto r1 = request("k1");
   r1.key_id = key;
-  settle(reserve(r1, per_call(100)), "ok", 1, 1);
+  r1.key_limited = true;
+  settle(reserve(r1, per_call(100)), "ok", 1, 1, "api", key);
   auto r2 = request("k2");
   r2.key_id = key;
+  r2.key_limited = true;
   EXPECT_EQ(refused(r2, per_call(100)), ErrorCode::insufficient_balance);
   auto spent = db().read_sync([&](store::Conn& c) {
     return c.query_one("SELECT spent, spent_held FROM api_keys WHERE id = $1", {key});
@@ -292,6 +295,16 @@ TEST_P(MeterTest, AKeysSpendingLimitStopsItsRequests) {
   EXPECT_EQ(spent->i64(0), 100);
   EXPECT_EQ(spent->i64(1), 0);
   EXPECT_EQ(balance(ledger::kPaid).balance, 900);
+  // A key without a limit holds nothing of its own but still counts what it spent.
+  db().write_sync([&](store::Conn& c) { c.exec("UPDATE api_keys SET spend_limit = NULL WHERE id = $1", {key}); });
+  auto r3 = request("k3");
+  r3.key_id = key;
+  auto res3 = reserve(r3, per_call(100));
+  EXPECT_EQ(res3.held.size(), 1u);
+  settle(res3, "ok", 1, 1, "api", key);
+  EXPECT_EQ(db().read_sync([&](store::Conn& c) {
+    return c.query_one("SELECT spent FROM api_keys WHERE id = $1", {key})->i64(0);
+  }), 200);
 }
 
 TEST_P(MeterTest, TheReaperVoidsExpiredHoldsAndNothingIsLost) {
@@ -305,9 +318,28 @@ TEST_P(MeterTest, TheReaperVoidsExpiredHoldsAndNothingIsLost) {
   EXPECT_EQ(db().write_sync([](store::Conn& c) { return reap_expired(c, kNow + 61, 100); }), 1);
   EXPECT_EQ(balance(ledger::kPaid).held, 0);
   EXPECT_EQ(balance(ledger::kPaid).balance, 1000);
-  // A settlement arriving after the reaper charges nothing twice and nothing at all.
+  // A settlement arriving after the reaper (a stream that outlived its holds) still charges what was
+  // delivered, from the available balance, and only once.
+  auto e = settle(res, "ok", 1, 1);
+  EXPECT_EQ(e.paid_uc, 300);
   settle(res, "ok", 1, 1);
-  EXPECT_EQ(balance(ledger::kPaid).balance, 1000);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 700);
+  EXPECT_EQ(balance(ledger::kPaid).held, 0);
+  expect_reconciled();
+}
+
+TEST_P(MeterTest, UsageBeyondTheHoldIsTakenFromTheAvailableBalanceAsFarAsItGoes) {
+  fund(ledger::kPaid, 300);
+  fund(ledger::kGift, 50);
+  // Held: 10 + 2 x 100 = 210; the upstream ignored max_tokens and wrote 200 tokens (410 µc).
+  auto res = reserve(request("over"), per_token(1'000'000, 2'000'000));
+  auto e = settle(res, "ok", 10, 200);
+  EXPECT_EQ(e.cost, 410);
+  EXPECT_EQ(e.paid_uc, 300);
+  EXPECT_EQ(e.gift_uc, 50);  // 60 short: the platform's loss, visible as cost above what was funded
+  settle(res, "ok", 10, 200);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 0);
+  EXPECT_EQ(balance(ledger::kGift).balance, 0);
   expect_reconciled();
 }
 

@@ -61,11 +61,13 @@ int64_t list_cost(const Price& price, const Tokens& t, int64_t multiplier_ppm) {
 }
 
 int64_t max_cost(const Price& price, int64_t prompt_tokens, std::optional<int64_t> max_tokens,
-                 int64_t multiplier_ppm) {
+                 int64_t multiplier_ppm, int64_t choices) {
   int64_t out = max_tokens && *max_tokens > 0 ? *max_tokens
                 : price.max_output_tokens > 0 ? price.max_output_tokens
                                               : kDefaultMaxOutput;
-  return list_cost(price, Tokens{prompt_tokens, out, 0}, multiplier_ppm);
+  if (price.mode == PriceMode::per_call) return list_cost(price, Tokens{}, multiplier_ppm);
+  return list_cost(price, Tokens{prompt_tokens, narrow(static_cast<i128>(out) * std::max<int64_t>(choices, 1)), 0},
+                   multiplier_ppm);
 }
 
 std::optional<int64_t> parse_credits(std::string_view text) {
@@ -91,8 +93,9 @@ std::optional<int64_t> parse_credits(std::string_view text) {
     if (c < '0' || c > '9') return std::nullopt;
     f = f * 10 + (c - '0');
   }
-  int64_t uc = static_cast<int64_t>(v) * kMicro + f;
-  return negative ? -uc : uc;
+  i128 uc = v * kMicro + f;
+  if (uc > INT64_MAX) return std::nullopt;
+  return negative ? -static_cast<int64_t>(uc) : static_cast<int64_t>(uc);
 }
 
 std::string format_credits(int64_t uc) {

@@ -46,9 +46,10 @@ struct Tokens {
 // to a whole µc. Free models cost 0.
 int64_t list_cost(const Price& price, const Tokens& tokens, int64_t multiplier_ppm);
 
-// The most a request can cost: its prompt plus max_tokens (or the model's cap) of output, all uncached.
+// The most a request can cost: its prompt plus max_tokens (or the model's cap) of output for each of
+// its `choices` answers, all uncached.
 int64_t max_cost(const Price& price, int64_t prompt_tokens, std::optional<int64_t> max_tokens,
-                 int64_t multiplier_ppm);
+                 int64_t multiplier_ppm, int64_t choices = 1);
 
 // "12.5" (credits) → 12'500'000 µc; at most 6 decimals; optional leading '-'. nullopt when malformed.
 std::optional<int64_t> parse_credits(std::string_view text);

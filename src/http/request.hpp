@@ -21,6 +21,7 @@ struct Request {
   std::string body;
   std::string client_ip;
   std::string request_id;
+  bool request_id_from_client = false;  // the client sent it as X-Request-Id
   std::string route;                                        // the matched route pattern, e.g. /api/keys/{id}
   std::vector<std::pair<std::string, std::string>> params;  // path parameters, decoded
   ResponseStream* stream = nullptr;  // for handlers that stream their body (they return Response::streamed())

@@ -397,7 +397,8 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
       if (!xff.empty()) req.client_ip = std::string(xff.substr(0, xff.find(',')));
     }
     auto incoming_id = req.header("x-request-id");
-    req.request_id = valid_request_id(incoming_id) ? std::string(incoming_id) : s->new_request_id();
+    req.request_id_from_client = valid_request_id(incoming_id);
+    req.request_id = req.request_id_from_client ? std::string(incoming_id) : s->new_request_id();
     req.route = route.pattern;
     req.params = std::move(match.params);
 

@@ -136,18 +136,22 @@ awaitable<billing::Reservation> Relay::reserve(const Caller& caller, const std::
   billing::ChargeRequest r;
   r.user_id = caller.user_id;
   r.key_id = caller.key_id;
+  r.key_limited = caller.key_limited;
   r.group = caller.group;
   r.surface = caller.surface;
   r.model = model;
   r.request_id = request_id;
   static constexpr const char* kMaxFields[] = {"max_completion_tokens", "max_tokens"};
+  static constexpr int64_t kMaxOutput = 10'000'000;  // beyond any model; keeps the estimate finite
   for (const char* field : kMaxFields) {
     auto v = request.if_contains(field);
     if (v && v->is_int64() && v->as_int64() > 0) {
-      r.max_tokens = v->as_int64();
+      r.max_tokens = std::min(v->as_int64(), kMaxOutput);
       break;
     }
   }
+  // n answers cost n times the output.
+  if (auto n = request.if_contains("n"); n && n->is_int64()) r.choices = std::clamp<int64_t>(n->as_int64(), 1, 128);
   co_return co_await meter_->reserve(std::move(r), [this, &model, &request] { return count_prompt_tokens(model, request); });
 }
 
@@ -182,13 +186,20 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
   e.latency_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   e.ttft_ms = ttft_ms;
-  try {
-    if (meter_)
-      co_await meter_->settle(reservation, e);
-    else
-      co_await store::group_write(writer_, [&](store::Conn& c) { store::usage::insert(c, e); });
-  } catch (const std::exception& ex) {
-    spdlog::error("request {}: usage event not written: {}", reservation.request_id, ex.what());
+  // A settlement that fails (a lost database connection, a PostgreSQL deadlock) is tried again: if
+  // it never lands, the holds are voided by the reaper and the answer was free.
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    bool written = false;
+    try {
+      if (meter_)
+        co_await meter_->settle(reservation, e);
+      else
+        co_await store::group_write(writer_, [&](store::Conn& c) { store::usage::insert(c, e); });
+      written = true;
+    } catch (const std::exception& ex) {
+      spdlog::error("request {}: settlement attempt {} failed: {}", reservation.request_id, attempt, ex.what());
+    }
+    if (written) break;
   }
 }
 
@@ -222,6 +233,10 @@ awaitable<bj::object> Relay::complete(Caller caller, bj::object request, std::st
     co_return answer;
   } catch (const Error& e) {
     failure = e;
+  } catch (const std::exception& e) {
+    // Anything else (an unreadable answer) must still settle below: the holds are released.
+    spdlog::warn("request {}: {}", request_id, e.what());
+    failure = Error(ErrorCode::upstream_error, "the upstream sent an answer that could not be read");
   }
   // A request refused before any upstream call leaves no usage event; one that reached upstreams does.
   outcome.status = "error";

@@ -30,6 +30,7 @@ namespace bj = boost::json;
 struct Caller {
   int64_t user_id = 0;
   std::optional<int64_t> key_id;
+  bool key_limited = false;  // the key carries a spending limit
   std::string group = "default";
   std::string surface = "api";              // web | api
   std::vector<std::string> allowed_models;  // the API key's allowlist; empty: all

@@ -165,6 +165,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     outcome.channel_id = opened->candidate.channel->id;
     outcome.text.clear();
     outcome.reported = false;
+    outcome.prompt_tokens = outcome.completion_tokens = outcome.cached_tokens = 0;  // a failed pass counts nothing
 
     auto state = std::make_shared<PumpState>(ex, std::move(opened->response));
     asio::co_spawn(ex, pump(state), asio::detached);
@@ -227,6 +228,8 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
         }
       } catch (const std::length_error&) {
         broken = Error(ErrorCode::upstream_error, "the upstream sent an oversized event");
+      } catch (const std::exception&) {
+        broken = Error(ErrorCode::upstream_error, "the upstream sent an event that could not be read");
       }
     }
     heartbeat.cancel();
@@ -247,6 +250,10 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
   if (!outcome.reported) {
     outcome.prompt_tokens = count_prompt_tokens(model, request);
     outcome.completion_tokens = count_tokens_(model, outcome.text);
+  } else if (client_gone || broken) {
+    // A stream cut short may carry only the usage of its start (Anthropic's message_start reports 1
+    // output token): what was delivered counts at least as much as the tokenizer says.
+    outcome.completion_tokens = std::max(outcome.completion_tokens, count_tokens_(model, outcome.text));
   }
   if (client_gone) {
     outcome.status = "cancelled";

@@ -136,6 +136,8 @@ awaitable<store::Pack> BillingAdmin::save_pack(int64_t admin_id, store::Pack pac
   check_models(pack.models);
   if (pack.kind == "count") {
     if (pack.calls < 1 || pack.calls > 100'000'000) throw Error(ErrorCode::invalid_request, "calls is 1..100000000", "calls");
+    // A count pack names the models it covers: an empty list would cover every model, the dearest too.
+    if (pack.models.empty()) throw Error(ErrorCode::invalid_request, "a count pack covers at least one model", "models");
     pack.credits = 0;
   } else if (pack.kind == "credit") {
     check_amount(pack.credits, "credits");

@@ -15,6 +15,7 @@ namespace ledger = store::ledger;
 namespace {
 
 constexpr int64_t kDay = 86'400;
+constexpr int64_t kMaxGrant = int64_t{1'000'000'000} * money::kMicro;
 
 // Paid credits from the user to the platform's revenue. Returns false when `key` was used before.
 bool charge_paid(store::Conn& c, int64_t user_id, int64_t amount, const std::string& key, const std::string& kind,
@@ -118,11 +119,9 @@ awaitable<void> Wallet::subscribe(int64_t user_id, int64_t plan_id, std::string 
     auto plan = enabled_plan(c, plan_id);
     auto current = store::subscriptions::active(c, user_id, now);
     std::string key = "subscribe:" + std::to_string(user_id) + ":" + op_id;
-    if (current && current->plan_id == plan.id) {
-      if (!charge_paid(c, user_id, plan.price, key, "renew", plan.name, now)) return;
-      store::subscriptions::extend(c, current->id, current->ends_at + plan.period_days * kDay);
-      return;
-    }
+    // Not an implicit renewal: a double-clicked "subscribe" must not buy two periods.
+    if (current && current->plan_id == plan.id)
+      throw Error(ErrorCode::conflict, "you already have this plan; renew it instead", "plan_id");
     if (current && plan.level <= current->level)
       throw Error(ErrorCode::conflict, "you already have a plan of this level or higher; change it when it ends",
                   "plan_id");
@@ -130,8 +129,9 @@ awaitable<void> Wallet::subscribe(int64_t user_id, int64_t plan_id, std::string 
     if (current) {
       // Upgrade: the unused part of the current period counts towards the new plan (rounded down,
       // in the platform's favour), and the new period starts now.
+      // Renewals paid ahead count too; subscriptions from codes (price 0) give no credit.
       int64_t period_s = current->period_days * kDay;
-      int64_t unused = std::clamp<int64_t>(current->ends_at - now, 0, period_s);
+      int64_t unused = std::max<int64_t>(current->ends_at - now, 0);
       int64_t credit = money::mul_div_down(current->price, unused, period_s);
       cost = std::max<int64_t>(plan.price - credit, 0);
     }
@@ -166,13 +166,24 @@ awaitable<void> Wallet::cancel(int64_t user_id) {
 
 int Wallet::renew_due(store::Conn& c, int64_t now) {
   int renewed = 0;
-  for (const auto& s : store::subscriptions::due_for_renewal(c, now, 500)) {
-    // One key per period: a rerun, or another instance, renews it once.
+  // An hour ahead, so a subscription that renews never lapses between two runs of the job.
+  for (const auto& s : store::subscriptions::due_for_renewal(c, now + 3600, 500)) {
+    lock_user(c, s.user_id);
+    auto current = store::subscriptions::active(c, s.user_id, now);
+    if (current && current->id != s.id) {
+      store::subscriptions::set_auto_renew(c, s.id, false);  // the user bought another since
+      continue;
+    }
+    // One key per period: a rerun, or another instance, renews it once. A period missed while the
+    // site was down is not charged: the new one starts now.
     std::string key = "autorenew:" + std::to_string(s.id) + ":" + std::to_string(s.ends_at);
     try {
       c.exec("SAVEPOINT renew");
-      charge_paid(c, s.user_id, s.price, key, "renew", s.plan_name, now);
-      store::subscriptions::extend(c, s.id, s.ends_at + s.period_days * kDay);
+      if (s.price > 0 && !charge_paid(c, s.user_id, s.price, key, "renew", s.plan_name, now)) {
+        c.exec("RELEASE SAVEPOINT renew");
+        continue;
+      }
+      store::subscriptions::extend(c, s.id, std::max(s.ends_at, now) + s.period_days * kDay);
       c.exec("RELEASE SAVEPOINT renew");
       ++renewed;
     } catch (const Error&) {
@@ -253,7 +264,12 @@ awaitable<Redeemed> Wallet::redeem(int64_t user_id, std::string code) {
     } else if (current) {
       throw Error(ErrorCode::conflict, "this code is for another plan than yours; redeem it when yours ends", "code");
     } else {
-      store::subscriptions::create(c, new_subscription(*plan, user_id, now, batch->amount, false), now);
+      // Days from a code were not paid for through the site: no upgrade credit and no value for
+      // the creators' subscription pool.
+      auto sub = new_subscription(*plan, user_id, now, batch->amount, false);
+      sub.price = 0;
+      sub.daily_value = 0;
+      store::subscriptions::create(c, sub, now);
     }
     return Redeemed{batch->kind, batch->amount};
   });
@@ -263,7 +279,8 @@ awaitable<void> Wallet::grant(int64_t admin_id, int64_t user_id, std::string sou
                               std::string reason, std::string op_id) {
   if (source != ledger::kPaid && source != ledger::kGift)
     throw Error(ErrorCode::invalid_request, "source must be paid or gift", "source");
-  if (amount == 0) throw Error(ErrorCode::invalid_request, "the amount must not be zero", "amount");
+  if (amount == 0 || amount < -kMaxGrant || amount > kMaxGrant)
+    throw Error(ErrorCode::invalid_request, "the amount must be non-zero and at most 10^9 credits", "amount");
   if (reason.empty() || reason.size() > 500)
     throw Error(ErrorCode::invalid_request, "give a reason (up to 500 characters)", "reason");
   int64_t now = clock_.now_s();

@@ -73,7 +73,9 @@ TEST_P(WalletTest, SubscribesWithPaidCreditsAndARetriedRequestPaysOnce) {
       << "gift credits do not buy plans";
   grant("paid", 40 * kCredit);
   run_sync(wallet_->subscribe(user_, basic.id, "s1"));
-  run_sync(wallet_->subscribe(user_, basic.id, "s1"));  // the same request again
+  // The same request again, or a double click: never a second period.
+  EXPECT_EQ(error_of(wallet_->subscribe(user_, basic.id, "s1"))->code(), ErrorCode::conflict);
+  EXPECT_EQ(error_of(wallet_->subscribe(user_, basic.id, "s2"))->code(), ErrorCode::conflict);
   auto v = view();
   EXPECT_EQ(v.paid, 10 * kCredit);
   ASSERT_TRUE(v.subscription);
@@ -165,6 +167,7 @@ TEST_P(WalletTest, RedeemCodesOfEveryKindWorkOnce) {
   count.name = "10 calls";
   count.kind = "count";
   count.calls = 10;
+  count.models = {"m"};
   count = run_sync(admin_api_->save_pack(admin_, count));
   auto make = [&](std::string kind, int64_t amount, std::optional<int64_t> pack, std::optional<int64_t> plan_id) {
     store::RedeemBatch b;
@@ -200,6 +203,7 @@ TEST_P(WalletTest, RedeemCodesOfEveryKindWorkOnce) {
   ASSERT_TRUE(v.subscription);
   EXPECT_EQ(v.subscription->ends_at - v.subscription->started_at, 7 * kDay);
   EXPECT_FALSE(v.subscription->auto_renew);
+  EXPECT_EQ(v.subscription->daily_value, 0) << "code days earn creators nothing";
   run_sync(wallet_->redeem(user_, days.second[1]));  // the same plan: extends it
   EXPECT_EQ(view().subscription->ends_at - v.subscription->started_at, 14 * kDay);
 

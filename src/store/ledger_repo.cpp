@@ -1,10 +1,21 @@
 #include "store/ledger_repo.hpp"
 
+#include <stdexcept>
+
 #include "core/error.hpp"
 
 namespace plaza::store::ledger {
 
+int64_t platform_account(std::string_view kind) {
+  if (kind == kRevenue) return 1;
+  if (kind == kPromotions) return 2;
+  if (kind == kSales) return 3;
+  if (kind == kPayouts) return 4;
+  throw std::invalid_argument("no platform account '" + std::string(kind) + "'");
+}
+
 int64_t account(Conn& c, std::string_view kind, int64_t user_id) {
+  if (user_id == 0) return platform_account(kind);
   std::string k(kind);
   auto row = c.query_one("SELECT id FROM ledger_accounts WHERE kind = $1 AND user_id = $2", {k, user_id});
   if (row) return row->i64(0);
@@ -20,6 +31,13 @@ Balance balance(Conn& c, std::string_view kind, int64_t user_id) {
   return Balance{row->i64(0), row->i64(1)};
 }
 
+std::optional<Found> find(Conn& c, std::string_view kind, int64_t user_id) {
+  auto row = c.query_one("SELECT id, balance, held FROM ledger_accounts WHERE kind = $1 AND user_id = $2",
+                         {std::string(kind), user_id});
+  if (!row) return std::nullopt;
+  return Found{row->i64(0), Balance{row->i64(1), row->i64(2)}};
+}
+
 bool transfer(Conn& c, const Transfer& t, int64_t release_held) {
   if (t.amount <= 0) throw Error(ErrorCode::invalid_request, "a transfer moves a positive amount");
   if (t.debit == t.credit) throw Error(ErrorCode::invalid_request, "a transfer needs two different accounts");
@@ -29,14 +47,18 @@ bool transfer(Conn& c, const Transfer& t, int64_t release_held) {
       "ON CONFLICT (idempotency_key) DO NOTHING",
       {t.key, t.debit, t.credit, t.amount, t.kind, t.user_id, t.request_id, t.memo, t.at});
   if (inserted == 0) return false;
-  // The condition is the overdraft guard: the row is only changed when the funds are there, so two
-  // concurrent debits can never both pass a check made before either wrote.
+  // Both rows are locked in id order (platform accounts, ids 1-4, first), so two transfers on
+  // PostgreSQL cannot wait on each other in a circle. The condition is the overdraft guard: the row
+  // only changes when the funds are there, so two concurrent debits can never both pass a check
+  // made before either wrote.
+  auto credit = [&] { c.exec("UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1", {t.credit, t.amount}); };
+  if (t.credit < t.debit) credit();
   auto debited = c.exec(
       "UPDATE ledger_accounts SET balance = balance - $2, held = held - $3 "
       "WHERE id = $1 AND (user_id = 0 OR (held >= $3 AND balance - $2 >= held - $3))",
       {t.debit, t.amount, release_held});
   if (debited == 0) throw Error(ErrorCode::insufficient_balance, "not enough credits");
-  c.exec("UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1", {t.credit, t.amount});
+  if (t.credit > t.debit) credit();
   return true;
 }
 
@@ -60,11 +82,13 @@ Hold to_hold(const Row& r) {
 }
 }  // namespace
 
-void insert_hold(Conn& c, const Hold& h) {
-  c.exec(
-      "INSERT INTO holds (request_id, user_id, source, ref_id, amount, day, model, status, posted, created_at, "
-      "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $9)",
-      {h.request_id, h.user_id, h.source, h.ref_id, h.amount, h.day, h.model, h.created_at, h.expires_at});
+int64_t insert_hold(Conn& c, const Hold& h) {
+  return c
+      .query_one(
+          "INSERT INTO holds (request_id, user_id, source, ref_id, amount, day, model, status, posted, created_at, "
+          "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $9) RETURNING id",
+          {h.request_id, h.user_id, h.source, h.ref_id, h.amount, h.day, h.model, h.created_at, h.expires_at})
+      ->i64(0);
 }
 
 std::vector<Hold> holds_of(Conn& c, const std::string& request_id) {

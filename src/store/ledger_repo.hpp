@@ -22,7 +22,9 @@ inline constexpr std::string_view kPromotions = "promotions";  // where gift cre
 inline constexpr std::string_view kSales = "sales";            // where paid credits enter (codes, admin grants)
 inline constexpr std::string_view kPayouts = "payouts";
 
-// The account's id, created with a zero balance on first use.
+// The platform's accounts, created by the migration with these ids.
+int64_t platform_account(std::string_view kind);
+// The account's id, created with a zero balance on first use (platform accounts: no query).
 int64_t account(Conn& c, std::string_view kind, int64_t user_id);
 
 struct Balance {
@@ -31,6 +33,12 @@ struct Balance {
   int64_t available() const { return balance - held; }
 };
 Balance balance(Conn& c, std::string_view kind, int64_t user_id);
+struct Found {
+  int64_t id = 0;
+  Balance balance;
+};
+// The account and its balance in one query; nothing when it was never used.
+std::optional<Found> find(Conn& c, std::string_view kind, int64_t user_id);
 
 struct Transfer {
   std::string key;  // idempotency key: a second transfer with the same key changes nothing
@@ -67,8 +75,9 @@ struct Hold {
   int64_t created_at = 0;
   int64_t expires_at = 0;
 };
-// Throws UniqueViolation when the request already holds from this source (a reused request id).
-void insert_hold(Conn& c, const Hold& h);
+// The hold's id. Throws UniqueViolation when the request already holds from this source (a reused
+// request id).
+int64_t insert_hold(Conn& c, const Hold& h);
 std::vector<Hold> holds_of(Conn& c, const std::string& request_id);
 // Moves a pending hold to posted/voided. False when it was no longer pending (someone else ended it).
 bool end_hold(Conn& c, int64_t hold_id, std::string_view status, int64_t posted);

@@ -8,13 +8,16 @@ namespace plaza::store {
 
 namespace {
 
-// Column types differ only in the identity columns; the rest is written once.
+// Column types differ only in the identity columns, and a few lines are for PostgreSQL only; the
+// rest is written once.
 std::string for_dialect(std::string sql, Dialect d) {
   auto replace_all = [&](std::string_view from, std::string_view to) {
     for (std::size_t pos = 0; (pos = sql.find(from, pos)) != std::string::npos; pos += to.size())
       sql.replace(pos, from.size(), to);
   };
   replace_all("@ID@", d == Dialect::sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY");
+  // "--pg: STATEMENT" lines run on PostgreSQL only (SQLite sees a comment).
+  replace_all("--pg: ", d == Dialect::postgres ? "" : "-- ");
   return sql;
 }
 

@@ -15,6 +15,10 @@ CREATE TABLE ledger_accounts (
   -- Platform accounts (user 0) may go negative (they are where money enters); users' never do.
   CHECK (user_id = 0 OR (balance >= 0 AND held >= 0 AND held <= balance))
 );
+-- The platform's accounts have fixed ids (store/ledger_repo.hpp), so charging never looks them up.
+INSERT INTO ledger_accounts (id, kind, user_id) VALUES (1, 'revenue', 0), (2, 'promotions', 0), (3, 'sales', 0),
+  (4, 'payouts', 0);
+--pg: SELECT setval(pg_get_serial_sequence('ledger_accounts', 'id'), 100);
 
 CREATE TABLE ledger_transfers (
   id @ID@,

@@ -27,8 +27,9 @@ function sql(plaza, query) {
   return out.trim().split('\n').filter(Boolean).map((l) => l.split('|'));
 }
 
+// A client's X-Request-Id is filed under its user: "u<id>:<the id>".
 function usageOf(plaza, requestId) {
-  const rows = sql(plaza, `SELECT status, cost, paid_uc, gift_uc, allowance_uc, completion_tokens, priced FROM usage_events WHERE request_id = '${requestId}'`);
+  const rows = sql(plaza, `SELECT status, cost, paid_uc, gift_uc, allowance_uc, completion_tokens, priced FROM usage_events WHERE request_id LIKE 'u%:${requestId}'`);
   if (!rows.length) return null;
   const [status, cost, paid, gift, allowance, completion, priced] = rows[0];
   return { status, cost: +cost, paid: +paid, gift: +gift, allowance: +allowance, completion: +completion, priced: priced === '1' || priced === 't' };
@@ -95,7 +96,7 @@ for (const backend of backends) {
       const wallet = (await user.get('/api/wallet')).data;
       assert.equal(wallet.paid, 0);
       assert.equal(wallet.paid_held, 0);
-      const settled = sql(plaza, `SELECT COUNT(*), SUM(paid_uc) FROM usage_events WHERE request_id LIKE 'crowd-${backend}-%' AND status = 'ok'`)[0];
+      const settled = sql(plaza, `SELECT COUNT(*), SUM(paid_uc) FROM usage_events WHERE request_id LIKE 'u%:crowd-${backend}-%' AND status = 'ok'`)[0];
       assert.deepEqual(settled.map(Number), [50, 50_000], 'every accepted request settled, once');
       assert.match(doctor(plaza), /zero drift/);
     });
@@ -159,6 +160,17 @@ for (const backend of backends) {
       const again = await chat(plaza, key, body, { 'x-request-id': `retry-${backend}` });
       assert.equal(again.status, 409);
       assert.equal((await user.get('/api/wallet')).data.paid, 9000);
+      // An id used for a free call cannot carry a paid one for free afterwards.
+      assert.equal((await chat(plaza, key, { ...body, model: 'gpt-4o-mini' }, { 'x-request-id': `free-${backend}` })).status, 200);
+      assert.equal((await chat(plaza, key, body, { 'x-request-id': `free-${backend}` })).status, 409);
+      // Ids are the user's own: another user's request with the same id is unaffected, and charged.
+      const other = await userWithKey(plaza, 'other-retrier');
+      await grant(admin, (await me(other.user)).id, 'paid', 10_000);
+      assert.equal((await chat(plaza, other.key, body, { 'x-request-id': `retry-${backend}` })).status, 200);
+      assert.equal((await other.user.get('/api/wallet')).data.paid, 9000);
+      // A key reads no account-wide usage.
+      const byKey = await fetch(`${plaza.url}/api/usage`, { headers: { authorization: `Bearer ${key}` } });
+      assert.equal(byKey.status, 401);
     });
 
     it('funds calls from the subscription allowance first, then paid credits, and upgrades pro rata', async () => {
@@ -208,7 +220,8 @@ for (const backend of backends) {
       await chat(plaza, key, { model: 'web-free', messages: [{ role: 'user', content: 'hi' }] }, { 'x-request-id': `webapi-${backend}` });
       assert.equal(usageOf(plaza, `webapi-${backend}`).paid, 500);
       const usage = await user.get('/api/usage?surface=web');
-      assert.deepEqual(usage.data.usage.map((u) => u.request_id).sort(), [`web0-${backend}`, `web1-${backend}`]);
+      const id = (await me(user)).id;
+      assert.deepEqual(usage.data.usage.map((u) => u.request_id).sort(), [`u${id}:web0-${backend}`, `u${id}:web1-${backend}`]);
       const csv = await user.get('/api/usage?format=csv');
       assert.match(csv.headers.get('content-type'), /text\/csv/);
       assert.equal(csv.text.trim().split('\n').length, 4, 'a header and three rows');
