@@ -49,6 +49,11 @@ run() {
   api PUT /api/admin/prices/bench '{"mode":"per_call","per_call":10}' >/dev/null
   api POST "/api/admin/users/$me/credits" '{"source":"paid","amount":1000000000000,"reason":"bench"}' >/dev/null
   local key; key=$(api POST /api/keys '{"name":"bench"}' | grep -o '"secret":"sk-[A-Za-z0-9]*"' | cut -d'"' -f4)
+  # PERF=DIR records a profile of each run into DIR (perf report -i DIR/<run>.data).
+  if [[ -n ${PERF:-} ]]; then
+    mkdir -p "$PERF"
+    perf record -g -o "$PERF/$(tr -c 'A-Za-z0-9\n' _ <<<"$name").data" -p "$pid" -- sleep "${DURATION%s}" >/dev/null 2>&1 &
+  fi
   local out; out=$(BODY=$plain AUTH="Bearer $key" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/post.lua "$plaza/v1/chat/completions")
   local rps p50 p99 errors
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")

@@ -59,6 +59,7 @@ Reservation reserve(store::Conn& c, const Options& options, const ChargeRequest&
                     int64_t multiplier_ppm) {
   Reservation res;
   res.request_id = r.request_id;
+  res.user_id = r.user_id;
   res.price = price;
   res.multiplier_ppm = multiplier_ppm;
   if (price.mode == money::PriceMode::free) return res;
@@ -302,6 +303,7 @@ awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> 
   int64_t multiplier = prices_.multiplier(r.group);
   Reservation res;
   res.request_id = r.request_id;
+  res.user_id = r.user_id;
   res.price = price;
   res.multiplier_ppm = multiplier;
   if (price.mode == money::PriceMode::free) co_return res;  // no trip to the database
@@ -311,18 +313,19 @@ awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> 
   }
   if (price.mode == money::PriceMode::per_token && count_prompt) r.prompt_tokens = count_prompt();
   r.now = clock_.now_s();
-  co_await store::group_write(writer_, [&](store::Conn& c) { res = billing::reserve(c, options_, r, price, multiplier); });
+  co_await store::group_write(writer_, r.user_id,
+                              [&](store::Conn& c) { res = billing::reserve(c, options_, r, price, multiplier); });
   co_return res;
 }
 
 awaitable<void> Meter::settle(Reservation r, store::UsageEvent& e) {
-  co_await store::group_write(writer_, [&](store::Conn& c) { billing::settle(c, r, e); });
+  co_await store::group_write(writer_, e.user_id, [&](store::Conn& c) { billing::settle(c, r, e); });
 }
 
 awaitable<void> Meter::release(Reservation r) {
   if (!r.holds) co_return;
   std::string id = r.request_id;
-  co_await store::group_write(writer_, [id](store::Conn& c) { void_holds(c, id); });
+  co_await store::group_write(writer_, r.user_id, [id](store::Conn& c) { void_holds(c, id); });
 }
 
 }  // namespace plaza::billing

@@ -46,6 +46,7 @@ struct ChargeRequest {
 // What reserve() decided, carried to settle(). Holds themselves live in the database.
 struct Reservation {
   std::string request_id;
+  int64_t user_id = 0;
   money::Price price;
   int64_t multiplier_ppm = money::kPpmOne;
   bool web_free_call = false;  // free on the web within the fair-use cap: nothing is owed

@@ -132,6 +132,7 @@ awaitable<billing::Reservation> Relay::reserve(const Caller& caller, const std::
                                                const std::string& model, const bj::object& request) {
   billing::Reservation none;
   none.request_id = request_id;
+  none.user_id = caller.user_id;
   if (!meter_) co_return none;
   billing::ChargeRequest r;
   r.user_id = caller.user_id;
@@ -194,7 +195,7 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
       if (meter_)
         co_await meter_->settle(reservation, e);
       else
-        co_await store::group_write(writer_, [&](store::Conn& c) { store::usage::insert(c, e); });
+        co_await store::group_write(writer_, e.user_id, [&](store::Conn& c) { store::usage::insert(c, e); });
       written = true;
     } catch (const std::exception& ex) {
       spdlog::error("request {}: settlement attempt {} failed: {}", reservation.request_id, attempt, ex.what());

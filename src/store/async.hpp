@@ -72,18 +72,25 @@ auto write(Database& db, F f) -> asio::awaitable<decltype(f(std::declval<Conn&>(
   co_return co_await run_on_pool(db, [&db, f = std::move(f)]() mutable { return db.write_sync(f); });
 }
 
-// co_await group_write(writer, [&](Conn& c) { ... }) — shares a transaction with other queued writes.
+// co_await group_write(writer, user_id, [&](Conn& c) { ... }) — shares a transaction with other
+// queued writes; the key picks the writer lane (writes with one key run in order).
 template <class F>
-asio::awaitable<void> group_write(GroupWriter& writer, F f) {
+asio::awaitable<void> group_write(GroupWriter& writer, int64_t lane_key, F f) {
   co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr)>(
-      [&writer](auto handler, F work) {
+      [&writer, lane_key](auto handler, F work) {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        writer.submit(std::move(work), [shared](std::exception_ptr error) {
+        writer.submit(lane_key, std::move(work), [shared](std::exception_ptr error) {
           auto ex = asio::get_associated_executor(*shared);
           asio::dispatch(ex, [shared, error]() mutable { (*shared)(error); });
         });
       },
       asio::use_awaitable, std::move(f));
+}
+
+template <class F>
+asio::awaitable<void> group_write(GroupWriter& writer, F f) {
+  int64_t any_lane = 0;
+  co_await group_write(writer, any_lane, std::move(f));
 }
 
 template <class F>

@@ -37,6 +37,14 @@ std::optional<Row> Conn::query_one(std::string_view sql, const std::vector<Value
   return std::move(r.rows.front());
 }
 
+void Database::commit(Conn& c) {
+  // std::map iterates in id order: every transaction locks these rows in the same order.
+  for (const auto& [id, delta] : c.deferred_balance_deltas)
+    if (delta != 0) c.exec("UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1", {id, delta});
+  c.deferred_balance_deltas.clear();
+  c.exec("COMMIT");
+}
+
 struct Database::Pool {
   explicit Pool(int threads) : pool(static_cast<std::size_t>(threads)) {}
   boost::asio::thread_pool pool;

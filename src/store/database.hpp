@@ -4,6 +4,7 @@
 // coroutines reach them through store/async.hpp, which runs them on the database thread pool.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -53,6 +54,10 @@ class DatabaseError : public std::runtime_error {
 class Conn {
  public:
   virtual ~Conn() = default;
+  // Amounts to add to ledger account balances when the transaction commits (store/ledger_repo):
+  // the platform's few accounts take part in nearly every transfer, so their rows are written once
+  // per transaction, last and in id order, instead of being locked by each transfer in turn.
+  std::map<int64_t, int64_t> deferred_balance_deltas;
   virtual Dialect dialect() const = 0;
   virtual Result query(std::string_view sql, const std::vector<Value>& params) = 0;
   // Several statements without parameters (migrations).
@@ -108,16 +113,18 @@ class Database {
   template <class F>
   auto in_transaction(Conn& c, F&& f) -> decltype(f(c)) {
     c.exec(begin_sql());
+    c.deferred_balance_deltas.clear();
     try {
       if constexpr (std::is_void_v<decltype(f(c))>) {
         f(c);
-        c.exec("COMMIT");
+        commit(c);
       } else {
         auto result = f(c);
-        c.exec("COMMIT");
+        commit(c);
         return result;
       }
     } catch (...) {
+      c.deferred_balance_deltas.clear();
       try {
         c.exec("ROLLBACK");
       } catch (...) {
@@ -127,6 +134,7 @@ class Database {
     }
   }
 
+  static void commit(Conn& c);  // applies the deferred balance deltas, then COMMIT
   struct Pool;
   std::unique_ptr<Pool> pool_;
 };

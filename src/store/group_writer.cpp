@@ -1,23 +1,27 @@
 #include "store/group_writer.hpp"
 
 #include <stdexcept>
-#include <vector>
 
 namespace plaza::store {
 
-GroupWriter::GroupWriter(Database& db, std::size_t max_batch)
-    : db_(db), max_batch_(max_batch), thread_([this] { run(); }) {}
+GroupWriter::GroupWriter(Database& db, std::size_t max_batch, std::size_t lanes) : db_(db), max_batch_(max_batch) {
+  if (lanes == 0) lanes = db.dialect() == Dialect::sqlite ? 1 : 4;
+  for (std::size_t i = 0; i < lanes; ++i) lanes_.push_back(std::make_unique<Lane>());
+  for (auto& lane : lanes_) lane->thread = std::thread([this, l = lane.get()] { run(*l); });
+}
 
 GroupWriter::~GroupWriter() {
   stop();
 }
 
-void GroupWriter::submit(std::function<void(Conn&)> write, std::function<void(std::exception_ptr)> done) {
+void GroupWriter::submit(int64_t lane_key, std::function<void(Conn&)> write,
+                         std::function<void(std::exception_ptr)> done) {
+  auto& lane = *lanes_[static_cast<uint64_t>(lane_key) % lanes_.size()];
   {
-    std::lock_guard lock(mutex_);
-    if (!stopping_) {
-      queue_.push_back({std::move(write), std::move(done), nullptr});
-      cv_.notify_one();
+    std::lock_guard lock(lane.mutex);
+    if (!lane.stopping) {
+      lane.queue.push_back({std::move(write), std::move(done), nullptr});
+      lane.cv.notify_one();
       return;
     }
   }
@@ -25,25 +29,25 @@ void GroupWriter::submit(std::function<void(Conn&)> write, std::function<void(st
 }
 
 void GroupWriter::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_) return;
-    stopping_ = true;
+  for (auto& lane : lanes_) {
+    std::lock_guard lock(lane->mutex);
+    lane->stopping = true;
+    lane->cv.notify_one();
   }
-  cv_.notify_one();
-  if (thread_.joinable()) thread_.join();
+  for (auto& lane : lanes_)
+    if (lane->thread.joinable()) lane->thread.join();
 }
 
-void GroupWriter::run() {
+void GroupWriter::run(Lane& lane) {
   for (;;) {
     std::vector<Item> batch;
     {
-      std::unique_lock lock(mutex_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything queued is written
-      while (!queue_.empty() && batch.size() < max_batch_) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+      std::unique_lock lock(lane.mutex);
+      lane.cv.wait(lock, [&] { return lane.stopping || !lane.queue.empty(); });
+      if (lane.queue.empty()) return;  // stopping, and everything queued is written
+      while (!lane.queue.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(lane.queue.front()));
+        lane.queue.pop_front();
       }
     }
     std::exception_ptr batch_error;
@@ -51,11 +55,13 @@ void GroupWriter::run() {
       db_.write_sync([&](Conn& c) {
         for (auto& item : batch) {
           c.exec("SAVEPOINT group_write");
+          auto deltas = c.deferred_balance_deltas;  // a failed write takes its deferred deltas with it
           try {
             item.write(c);
             c.exec("RELEASE SAVEPOINT group_write");
           } catch (...) {
             item.error = std::current_exception();
+            c.deferred_balance_deltas = std::move(deltas);
             c.exec("ROLLBACK TO SAVEPOINT group_write");
             c.exec("RELEASE SAVEPOINT group_write");
           }

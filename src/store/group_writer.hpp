@@ -1,13 +1,20 @@
 #pragma once
 // Group commit: small writes that would each cost a trip to the database pool and a commit of their
-// own (usage events, and settlements later) are queued and run by one writer thread, many to a
+// own (usage events, holds and settlements) are queued and run by a writer thread, many to a
 // transaction. Each write runs inside its own savepoint, so one failing write fails alone.
+//
+// Writes carry a lane key (the user they concern): one lane per writer thread, and a key always maps
+// to the same lane, so one user's writes stay in order and never contend with each other across
+// writers. SQLite has one writer anyway (one lane); PostgreSQL runs several lanes in parallel.
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "store/database.hpp"
 
@@ -15,14 +22,18 @@ namespace plaza::store {
 
 class GroupWriter {
  public:
-  explicit GroupWriter(Database& db, std::size_t max_batch = 256);
+  // lanes 0: one for SQLite, four for PostgreSQL.
+  explicit GroupWriter(Database& db, std::size_t max_batch = 256, std::size_t lanes = 0);
   ~GroupWriter();
   GroupWriter(const GroupWriter&) = delete;
   GroupWriter& operator=(const GroupWriter&) = delete;
 
-  // `done` is called on the writer thread once `write` committed (nullptr) or failed.
-  void submit(std::function<void(Conn&)> write, std::function<void(std::exception_ptr)> done);
-  // Finishes what is queued and stops the thread; later submissions fail at once.
+  // `done` is called on a writer thread once `write` committed (nullptr) or failed.
+  void submit(int64_t lane_key, std::function<void(Conn&)> write, std::function<void(std::exception_ptr)> done);
+  void submit(std::function<void(Conn&)> write, std::function<void(std::exception_ptr)> done) {
+    submit(0, std::move(write), std::move(done));
+  }
+  // Finishes what is queued and stops the threads; later submissions fail at once.
   void stop();
 
  private:
@@ -31,15 +42,18 @@ class GroupWriter {
     std::function<void(std::exception_ptr)> done;
     std::exception_ptr error;
   };
-  void run();
+  struct Lane {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::deque<Item> queue;
+    bool stopping = false;
+    std::thread thread;
+  };
+  void run(Lane& lane);
 
   Database& db_;
   std::size_t max_batch_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<Item> queue_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::vector<std::unique_ptr<Lane>> lanes_;
 };
 
 }  // namespace plaza::store

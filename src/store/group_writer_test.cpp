@@ -60,5 +60,44 @@ TEST_P(GroupWriterTest, StopFinishesWhatIsQueuedAndRefusesLaterWrites) {
   EXPECT_NE(late, nullptr);
 }
 
+TEST_P(GroupWriterTest, OneKeysWritesStayInOrderAcrossLanes) {
+  constexpr int kKeys = 8, kEach = 40;
+  std::vector<std::string> seen(kKeys);
+  std::atomic<int> done{0};
+  {
+    GroupWriter writer(db(), 8, 3);
+    for (int i = 0; i < kEach; ++i)
+      for (int k = 0; k < kKeys; ++k)
+        writer.submit(
+            k, [k, i](Conn& c) { settings::put(c, "lane" + std::to_string(k), std::to_string(i), 1); },
+            [&done](std::exception_ptr e) { done += e ? 0 : 1; });
+  }
+  EXPECT_EQ(done.load(), kKeys * kEach);
+  db().read_sync([&](Conn& c) {
+    for (int k = 0; k < kKeys; ++k) EXPECT_EQ(settings::get(c, "lane" + std::to_string(k)), std::to_string(kEach - 1));
+  });
+}
+
+TEST_P(GroupWriterTest, AFailedWriteTakesItsDeferredBalanceDeltasWithIt) {
+  std::promise<void> both;
+  std::atomic<int> left{2};
+  {
+    GroupWriter writer(db());
+    auto done = [&](std::exception_ptr) {
+      if (--left == 0) both.set_value();
+    };
+    writer.submit([](Conn& c) { c.deferred_balance_deltas[1] += 5; }, done);
+    writer.submit(
+        [](Conn& c) {
+          c.deferred_balance_deltas[1] += 7;
+          throw std::runtime_error("fails");
+        },
+        done);
+    both.get_future().get();
+  }
+  auto balance = db().read_sync([](Conn& c) { return c.query_one("SELECT balance FROM ledger_accounts WHERE id = 1")->i64(0); });
+  EXPECT_EQ(balance, 5);
+}
+
 }  // namespace
 }  // namespace plaza::store

@@ -14,6 +14,10 @@ int64_t platform_account(std::string_view kind) {
   throw std::invalid_argument("no platform account '" + std::string(kind) + "'");
 }
 
+bool is_platform(int64_t account_id) {
+  return account_id >= 1 && account_id <= 4;
+}
+
 int64_t account(Conn& c, std::string_view kind, int64_t user_id) {
   if (user_id == 0) return platform_account(kind);
   std::string k(kind);
@@ -47,18 +51,21 @@ bool transfer(Conn& c, const Transfer& t, int64_t release_held) {
       "ON CONFLICT (idempotency_key) DO NOTHING",
       {t.key, t.debit, t.credit, t.amount, t.kind, t.user_id, t.request_id, t.memo, t.at});
   if (inserted == 0) return false;
-  // Both rows are locked in id order (platform accounts, ids 1-4, first), so two transfers on
-  // PostgreSQL cannot wait on each other in a circle. The condition is the overdraft guard: the row
-  // only changes when the funds are there, so two concurrent debits can never both pass a check
-  // made before either wrote.
-  auto credit = [&] { c.exec("UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1", {t.credit, t.amount}); };
-  if (t.credit < t.debit) credit();
-  auto debited = c.exec(
-      "UPDATE ledger_accounts SET balance = balance - $2, held = held - $3 "
-      "WHERE id = $1 AND (user_id = 0 OR (held >= $3 AND balance - $2 >= held - $3))",
-      {t.debit, t.amount, release_held});
-  if (debited == 0) throw Error(ErrorCode::insufficient_balance, "not enough credits");
-  if (t.credit > t.debit) credit();
+  // The platform's side is deferred to the commit (Conn::deferred_balance_deltas); the user's side
+  // is written now, conditionally: the row only changes when the funds are there, so two concurrent
+  // debits can never both pass a check made before either wrote.
+  auto apply = [&](int64_t account, int64_t delta, int64_t release) {
+    if (is_platform(account)) {
+      c.deferred_balance_deltas[account] += delta;
+      return true;
+    }
+    if (delta > 0) return c.exec("UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1", {account, delta}) == 1;
+    return c.exec("UPDATE ledger_accounts SET balance = balance + $2, held = held - $3 "
+                  "WHERE id = $1 AND held >= $3 AND balance + $2 >= held - $3",
+                  {account, delta, release}) == 1;
+  };
+  if (!apply(t.debit, -t.amount, release_held)) throw Error(ErrorCode::insufficient_balance, "not enough credits");
+  apply(t.credit, t.amount, 0);
   return true;
 }
 
