@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Billing's cost on the relay: the same non-streamed request through Plaza with billing off, and
 # with billing on against a per-call priced model funded by paid credits (a hold before the relay,
-# a posting and the usage event after), on SQLite and on PostgreSQL. Prints a Markdown table.
+# a posting and the usage event after), on SQLite and on PostgreSQL, from USERS users in turn.
+# Prints a Markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=build/plaza
 FAKE=build/plaza-fake-upstream
 DURATION=${DURATION:-8s}
 CONNECTIONS=${CONNECTIONS:-32}
+USERS=${USERS:-16}  # paying users, their keys used in turn
 work=$(mktemp -d /tmp/plaza-bench-billing-XXXXXX)
 pids=()
 pg_dir=""
@@ -43,25 +45,34 @@ run() {
   local cj=$data.cookies
   curl -s -c "$cj" -H 'content-type: application/json' -d "{\"username\":\"$user\",\"password\":\"bench-password\"}" "$plaza/api/auth/login" >/dev/null
   local csrf; csrf=$(awk '$6=="plaza_csrf"{print $7}' "$cj")
-  local me; me=$(curl -s -b "$cj" "$plaza/api/me" | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
   api() { curl -s -b "$cj" -H "x-csrf-token: $csrf" -H 'content-type: application/json' -X "$1" -d "$3" "$plaza$2"; }
   api POST /api/admin/channels "{\"name\":\"fake\",\"base_url\":\"$fake/v1\",\"keys\":[\"sk-upstream\"],\"models\":[\"bench\"]}" >/dev/null
   api PUT /api/admin/prices/bench '{"mode":"per_call","per_call":10}' >/dev/null
-  api POST "/api/admin/users/$me/credits" '{"source":"paid","amount":1000000000000,"reason":"bench"}' >/dev/null
-  local key; key=$(api POST /api/keys '{"name":"bench"}' | grep -o '"secret":"sk-[A-Za-z0-9]*"' | cut -d'"' -f4)
+  # USERS users, each with paid credits and a key.
+  local auths="" i
+  for i in $(seq "$USERS"); do
+    local ucj=$data.u$i
+    curl -s -c "$ucj" -H 'content-type: application/json' -d "{\"username\":\"u$i$RANDOM\",\"password\":\"bench-password\"}" "$plaza/api/auth/register" >/dev/null
+    local ucsrf; ucsrf=$(awk '$6=="plaza_csrf"{print $7}' "$ucj")
+    local uid; uid=$(curl -s -b "$ucj" "$plaza/api/me" | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
+    api POST "/api/admin/users/$uid/credits" '{"source":"paid","amount":1000000000000,"reason":"bench"}' >/dev/null
+    local key; key=$(curl -s -b "$ucj" -H "x-csrf-token: $ucsrf" -H 'content-type: application/json' -d '{"name":"bench"}' "$plaza/api/keys" |
+      grep -o '"secret":"sk-[A-Za-z0-9]*"' | cut -d'"' -f4)
+    auths+="${auths:+,}Bearer $key"
+  done
   # PERF=DIR records a profile of each run into DIR (perf report -i DIR/<run>.data).
   if [[ -n ${PERF:-} ]]; then
     mkdir -p "$PERF"
     perf record -g -o "$PERF/$(tr -c 'A-Za-z0-9\n' _ <<<"$name").data" -p "$pid" -- sleep "${DURATION%s}" >/dev/null 2>&1 &
   fi
-  local out; out=$(BODY=$plain AUTH="Bearer $key" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/post.lua "$plaza/v1/chat/completions")
+  local out; out=$(BODY=$plain AUTHS=$auths wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/post.lua "$plaza/v1/chat/completions")
   local rps p50 p99 errors
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out"); p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   errors=$(awk '/Non-2xx/ {print $NF}' <<<"$out"); errors=${errors:-0}
   local settled=""
   if [[ $billing == true ]]; then
-    settled=$(curl -s -b "$cj" "$plaza/api/usage/daily" | grep -o '"calls":[0-9]*' | cut -d: -f2 | paste -sd+ | bc)
+    settled=$(curl -s -b "$cj" "$plaza/api/admin/revenue" | grep -o '"calls":[0-9]*' | cut -d: -f2 | paste -sd+ | bc)
   fi
   printf '| %-30s | %10s | %8s | %8s | %6s | %9s |\n' "$name" "$rps" "$p50" "$p99" "$errors" "${settled:--}"
   kill "$pid"; wait "$pid" 2>/dev/null || true

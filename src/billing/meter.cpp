@@ -63,8 +63,10 @@ Reservation reserve(store::Conn& c, const Options& options, const ChargeRequest&
   res.price = price;
   res.multiplier_ppm = multiplier_ppm;
   if (price.mode == money::PriceMode::free) return res;
-  if (c.query_one("SELECT 1 FROM usage_events WHERE request_id = $1", {r.request_id}))
-    throw Error(ErrorCode::conflict, "this request id was used before; send a new one");
+  // One query for everything the plan needs; the writes below are conditional, so a concurrent
+  // request that took the same funds since makes them fail rather than overdraw.
+  auto funds = store::funding::load(c, r.user_id, r.now, r.request_id);
+  if (funds.request_id_used) throw Error(ErrorCode::conflict, "this request id was used before; send a new one");
   const std::string day = local_day(r.now);
   const int64_t expires_at = r.now + options.hold_ttl_s;
 
@@ -101,15 +103,19 @@ Reservation reserve(store::Conn& c, const Options& options, const ChargeRequest&
     if (left == 0) break;
     switch (source) {
       case money::Source::subscription: {
-        auto sub = store::subscriptions::active(c, r.user_id, r.now);
-        if (!sub) break;
-        const auto* allowance = sub->allowance_for(r.model);
-        if (!allowance || !store::counters::take(c, kAllowance, sub->id, day, r.model, allowance->per_day)) break;
-        place(c, r, res, expires_at, kAllowance, sub->id, 1, day);
-        res.plan_daily_value = sub->daily_value;
+        if (!funds.subscription_id) break;
+        const store::Allowance* allowance = nullptr;
+        for (const auto& a : funds.allowances)
+          if (a.model == r.model) allowance = &a;
+        if (!allowance ||
+            !store::counters::take(c, kAllowance, *funds.subscription_id, day, r.model, allowance->per_day))
+          break;
+        place(c, r, res, expires_at, kAllowance, *funds.subscription_id, 1, day);
+        res.plan_daily_value = funds.plan_daily_value;
         return res;
       }
       case money::Source::count_pack: {
+        if (!funds.has_packs) break;
         auto pack = store::packs::take_call(c, r.user_id, r.model, r.now);
         if (!pack) break;
         place(c, r, res, expires_at, kCountPack, *pack, 1, day);
@@ -117,11 +123,11 @@ Reservation reserve(store::Conn& c, const Options& options, const ChargeRequest&
       }
       case money::Source::paid:
       case money::Source::gift: {
-        std::string kind(money::to_string(source));
-        auto account = ledger::find(c, kind, r.user_id);
-        int64_t take = account ? std::min(account->balance.available(), left) : 0;
+        bool paid = source == money::Source::paid;
+        auto account = paid ? funds.paid_account : funds.gift_account;
+        int64_t take = account ? std::min(paid ? funds.paid_available : funds.gift_available, left) : 0;
         if (take <= 0) break;
-        planned.push_back({kind, account->id, take});
+        planned.push_back({std::string(money::to_string(source)), *account, take});
         left -= take;
         break;
       }

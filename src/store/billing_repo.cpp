@@ -302,6 +302,42 @@ void give_back_call(Conn& c, int64_t user_pack_id) {
 
 }  // namespace packs
 
+namespace funding {
+
+Snapshot load(Conn& c, int64_t user_id, int64_t now, const std::string& request_id) {
+  auto rows = c.query(
+      "SELECT 'used', COUNT(*), 0, '' FROM usage_events WHERE request_id = $3 "
+      "UNION ALL SELECT 'sub', id, daily_value, allowances FROM (SELECT id, daily_value, allowances FROM subscriptions "
+      "WHERE user_id = $1 AND status = 'active' AND started_at <= $2 AND ends_at > $2 "
+      "ORDER BY level DESC, id DESC LIMIT 1) s "
+      "UNION ALL SELECT 'packs', COUNT(*), 0, '' FROM user_packs WHERE user_id = $1 AND remaining > 0 "
+      "AND (expires_at IS NULL OR expires_at > $2) "
+      "UNION ALL SELECT kind, id, balance - held, '' FROM ledger_accounts WHERE user_id = $1 AND kind IN ('paid', 'gift')",
+      {user_id, now, request_id});
+  Snapshot s;
+  for (const auto& r : rows.rows) {
+    std::string what = r.str(0);
+    if (what == "used") {
+      s.request_id_used = r.i64(1) > 0;
+    } else if (what == "sub") {
+      s.subscription_id = r.i64(1);
+      s.plan_daily_value = r.i64(2);
+      s.allowances = parse_allowances(r.str(3));
+    } else if (what == "packs") {
+      s.has_packs = r.i64(1) > 0;
+    } else if (what == "paid") {
+      s.paid_account = r.i64(1);
+      s.paid_available = r.i64(2);
+    } else if (what == "gift") {
+      s.gift_account = r.i64(1);
+      s.gift_available = r.i64(2);
+    }
+  }
+  return s;
+}
+
+}  // namespace funding
+
 namespace redeem {
 
 namespace {

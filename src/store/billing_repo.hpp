@@ -68,6 +68,21 @@ std::optional<int64_t> take_call(Conn& c, int64_t user_id, const std::string& mo
 void give_back_call(Conn& c, int64_t user_pack_id);
 }  // namespace packs
 
+namespace funding {
+// Everything a charge plans with, in one query: whether the request id was used, the active
+// subscription, whether any count pack is usable, and the paid and gift accounts.
+struct Snapshot {
+  bool request_id_used = false;
+  std::optional<int64_t> subscription_id;
+  int64_t plan_daily_value = 0;
+  std::vector<Allowance> allowances;
+  bool has_packs = false;
+  std::optional<int64_t> paid_account, gift_account;
+  int64_t paid_available = 0, gift_available = 0;
+};
+Snapshot load(Conn& c, int64_t user_id, int64_t now, const std::string& request_id);
+}  // namespace funding
+
 namespace redeem {
 int64_t create_batch(Conn& c, const RedeemBatch& b, int64_t created_by, const std::vector<std::string>& codes,
                      int64_t now);

@@ -53,17 +53,19 @@ void GroupWriter::run(Lane& lane) {
     std::exception_ptr batch_error;
     try {
       db_.write_sync([&](Conn& c) {
+        // One round trip per write: the previous write's savepoint is released as the next one's
+        // opens, and COMMIT releases the last.
+        bool open = false;
         for (auto& item : batch) {
-          c.exec("SAVEPOINT group_write");
+          c.exec_script(open ? "RELEASE SAVEPOINT group_write; SAVEPOINT group_write" : "SAVEPOINT group_write");
+          open = true;
           auto deltas = c.deferred_balance_deltas;  // a failed write takes its deferred deltas with it
           try {
             item.write(c);
-            c.exec("RELEASE SAVEPOINT group_write");
           } catch (...) {
             item.error = std::current_exception();
             c.deferred_balance_deltas = std::move(deltas);
             c.exec("ROLLBACK TO SAVEPOINT group_write");
-            c.exec("RELEASE SAVEPOINT group_write");
           }
         }
       });

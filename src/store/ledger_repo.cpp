@@ -1,5 +1,6 @@
 #include "store/ledger_repo.hpp"
 
+#include <map>
 #include <stdexcept>
 
 #include "core/error.hpp"
@@ -144,16 +145,19 @@ std::vector<TransferRow> transfers_of_user(Conn& c, int64_t user_id, int64_t lim
 }
 
 std::vector<Drift> drift(Conn& c) {
-  auto rows = c.query(
-      "SELECT a.id, a.kind, a.user_id, a.balance, a.held, "
-      "COALESCE((SELECT SUM(amount) FROM ledger_transfers WHERE credit_account = a.id), 0) - "
-      "COALESCE((SELECT SUM(amount) FROM ledger_transfers WHERE debit_account = a.id), 0), "
-      "COALESCE((SELECT SUM(amount) FROM holds WHERE ref_id = a.id AND source IN ('paid', 'gift') "
-      "AND status = 'pending'), 0) "
-      "FROM ledger_accounts a ORDER BY a.id");
+  // One pass over the transfers and one over the pending holds, not a lookup per account.
+  std::map<int64_t, int64_t> computed, held;
+  for (const auto& r : c.query("SELECT credit_account, SUM(amount) FROM ledger_transfers GROUP BY credit_account").rows)
+    computed[r.i64(0)] += r.i64(1);
+  for (const auto& r : c.query("SELECT debit_account, SUM(amount) FROM ledger_transfers GROUP BY debit_account").rows)
+    computed[r.i64(0)] -= r.i64(1);
+  for (const auto& r : c.query("SELECT ref_id, SUM(amount) FROM holds WHERE status = 'pending' AND source IN "
+                               "('paid', 'gift') GROUP BY ref_id")
+                           .rows)
+    held[r.i64(0)] += r.i64(1);
   std::vector<Drift> out;
-  for (const auto& r : rows.rows) {
-    Drift d{r.i64(0), r.str(1), r.i64(2), r.i64(3), r.i64(5), r.i64(4), r.i64(6)};
+  for (const auto& r : c.query("SELECT id, kind, user_id, balance, held FROM ledger_accounts ORDER BY id").rows) {
+    Drift d{r.i64(0), r.str(1), r.i64(2), r.i64(3), computed[r.i64(0)], r.i64(4), held[r.i64(0)]};
     if (d.stored_balance != d.computed_balance || d.stored_held != d.computed_held) out.push_back(d);
   }
   return out;
