@@ -4,10 +4,12 @@
 
 #include <boost/json.hpp>
 
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
 
+#include "api/app_chat.hpp"
 #include "api/key_handlers.hpp"
 #include "api/v1_handlers.hpp"
 #include "core/error.hpp"
@@ -16,6 +18,7 @@
 #include "http/stream.hpp"
 #include "relay/upstream_format.hpp"
 #include "store/async.hpp"
+#include "store/apps_repo.hpp"
 #include "store/relay_repo.hpp"
 
 namespace plaza::api {
@@ -27,9 +30,36 @@ namespace {
 constexpr std::size_t kMaxMessageBytes = 200 * 1024;
 constexpr std::size_t kTitleChars = 40;
 
-bj::object conversation_json(const store::Conversation& c) {
-  return bj::object{
-      {"id", c.id}, {"title", c.title}, {"model", c.model}, {"created_at", c.created_at}, {"updated_at", c.updated_at}};
+// The app a conversation is with, as the chat list shows it (title and avatar only: never a preset).
+using AppSummaries = std::map<int64_t, bj::object>;
+
+AppSummaries app_summaries(store::Conn& c, const std::vector<store::Conversation>& list) {
+  AppSummaries out;
+  for (const auto& conv : list) {
+    if (!conv.app_id || out.contains(*conv.app_id)) continue;
+    auto app = store::apps::find_by_id(c, *conv.app_id);
+    if (!app) continue;
+    auto version = app->live_version_id ? app->live_version_id : app->draft_version_id;
+    auto v = version ? store::apps::version(c, *version) : std::nullopt;
+    out[*conv.app_id] = bj::object{{"slug", app->slug},
+                                   {"title", v ? v->content.title : app->slug},
+                                   {"avatar", v ? v->content.avatar : std::string()}};
+  }
+  return out;
+}
+
+bj::object conversation_json(const store::Conversation& c, const AppSummaries& apps = {}) {
+  bj::value app = nullptr;
+  if (c.app_id) {
+    auto it = apps.find(*c.app_id);
+    if (it != apps.end()) app = it->second;
+  }
+  return bj::object{{"id", c.id},
+                    {"title", c.title},
+                    {"model", c.model},
+                    {"created_at", c.created_at},
+                    {"updated_at", c.updated_at},
+                    {"app", std::move(app)}};
 }
 
 bj::object message_json(const store::Message& m) {
@@ -128,6 +158,10 @@ class WebChatOutput final : public relay::ChatOutput {
     co_await send(kError, error);
     co_await s_.finish();
   }
+  awaitable<void> cut(const std::string& message) override {
+    bj::object notice{{"code", "preset_leak"}, {"message", message}};
+    if (co_await send(kNotice, notice)) co_await s_.finish();
+  }
   awaitable<bool> end(const relay::Outcome& o) override {
     // Saved before `done`, so the client can rely on the message id it is given.
     auto saved = co_await save(site_, conversation_id_, model_, request_id_, o);
@@ -155,7 +189,8 @@ class WebChatOutput final : public relay::ChatOutput {
   }
 
  private:
-  static constexpr std::string_view kMeta = "meta", kDelta = "delta", kError = "error", kDone = "done";
+  static constexpr std::string_view kMeta = "meta", kDelta = "delta", kError = "error", kDone = "done",
+                                    kNotice = "notice";
   // Not a coroutine: it only builds the event and hands back the write.
   awaitable<bool> send(std::string_view event, const bj::object& data) {
     return s_.write("event: " + std::string(event) + "\ndata: " + bj::serialize(data) + "\n\n");
@@ -191,10 +226,13 @@ awaitable<http::Response> list_models(Ctx& ctx) {
 
 awaitable<http::Response> list_conversations(Ctx& ctx) {
   int64_t user = ctx.me().id;
-  auto list =
-      co_await store::read(ctx.site.db, [&](store::Conn& c) { return store::conversations::list(c, user, 500); });
+  auto [list, apps] = co_await store::read(ctx.site.db, [&](store::Conn& c) {
+    auto convs = store::conversations::list(c, user, 500);
+    auto summaries = app_summaries(c, convs);
+    return std::make_pair(std::move(convs), std::move(summaries));
+  });
   bj::array out;
-  for (const auto& c : list) out.push_back(conversation_json(c));
+  for (const auto& c : list) out.push_back(conversation_json(c, apps));
   co_return json_response(200, bj::object{{"conversations", std::move(out)}});
 }
 
@@ -212,15 +250,21 @@ awaitable<http::Response> create_conversation(Ctx& ctx) {
 
 awaitable<http::Response> get_conversation(Ctx& ctx) {
   int64_t user = ctx.me().id, id = id_param(ctx, "id");
+  struct Found {
+    store::Conversation conv;
+    std::vector<store::Message> messages;
+    AppSummaries apps;
+  };
   auto found = co_await store::read(ctx.site.db, [&](store::Conn& c) {
     auto conv = store::conversations::find(c, user, id);
     if (!conv) throw Error(ErrorCode::not_found, "no such conversation");
-    return std::make_pair(*conv, store::conversations::messages(c, id));
+    auto apps = app_summaries(c, {*conv});
+    return Found{*conv, store::conversations::messages(c, id), std::move(apps)};
   });
   bj::array messages;
-  for (const auto& m : found.second) messages.push_back(message_json(m));
+  for (const auto& m : found.messages) messages.push_back(message_json(m));
   co_return json_response(
-      200, bj::object{{"conversation", conversation_json(found.first)}, {"messages", std::move(messages)}});
+      200, bj::object{{"conversation", conversation_json(found.conv, found.apps)}, {"messages", std::move(messages)}});
 }
 
 awaitable<http::Response> rename_conversation(Ctx& ctx) {
@@ -254,7 +298,8 @@ awaitable<http::Response> clear_conversations(Ctx& ctx) {
 // a user message (and everything after it) and resend.
 awaitable<http::Response> post_chat(Ctx& ctx) {
   auto body = body_object(ctx);
-  std::string model = json::require_string(body, "model");
+  std::string model = json::optional_string(body, "model").value_or("");
+  auto app_slug = json::optional_string(body, "app");
   auto conversation_id = json::optional_int(body, "conversation_id");
   auto edit_id = json::optional_int(body, "edit_message_id");
   bool regenerate = json::optional_bool(body, "regenerate").value_or(false);
@@ -266,6 +311,18 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
   if ((regenerate || edit_id) && !conversation_id)
     throw Error(ErrorCode::invalid_request, "conversation_id is required", "conversation_id");
 
+  // A chat with an app: named in the body for a new conversation, remembered by an existing one.
+  std::optional<services::AppChat> app;
+  if (conversation_id) {
+    int64_t uid = ctx.me().id, cid = *conversation_id;
+    auto conv = co_await store::read(ctx.site.db, [&](store::Conn& c) { return store::conversations::find(c, uid, cid); });
+    if (!conv) throw Error(ErrorCode::not_found, "no such conversation");
+    if (conv->app_id) app = co_await ctx.site.apps.for_chat_by_id(ctx.me(), *conv->app_id);
+  } else if (app_slug) {
+    app = co_await ctx.site.apps.for_chat(ctx.me(), *app_slug);
+  }
+  if (app) model = app_model(app->content, model);
+  if (model.empty()) throw Error(ErrorCode::invalid_request, "model is required", "model");
   // Refuse an unknown model before anything is stored.
   auto reachable = co_await ctx.site.relay.models(caller_of(ctx, "web"));
   if (std::find(reachable.begin(), reachable.end(), model) == reachable.end())
@@ -291,7 +348,9 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
         throw Error(ErrorCode::not_found, "no such conversation");
       conv_id = *conversation_id;
     } else {
-      conv_id = store::conversations::create(c, user, title_from(*content), model, now).id;
+      conv_id = store::conversations::create(c, user, title_from(*content), model, now,
+                                             app ? std::optional<int64_t>(app->app.id) : std::nullopt)
+                    .id;
     }
     auto history = store::conversations::messages(c, conv_id);
     int64_t user_message_id = 0;
@@ -328,14 +387,23 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
     messages.push_back(bj::object{{"role", m.role}, {"content", m.content}});
   }
   bj::object request{{"model", model}, {"messages", std::move(messages)}, {"stream", true}};
+  relay::Caller caller = caller_of(ctx, "web");
+  services::AppSettings app_settings;
+  if (app) {
+    apply_app(request, app->content, model);
+    mark_app(caller, *app);
+    app_settings = co_await ctx.site.apps.settings();
+  }
 
   relay::Outcome outcome;
   std::string rid = billing_request_id(ctx);
-  WebChatOutput output(*ctx.req.stream, ctx.site, prepared.conversation_id, prepared.user_message_id, model, rid);
+  WebChatOutput web_output(*ctx.req.stream, ctx.site, prepared.conversation_id, prepared.user_message_id, model, rid);
+  store::AppContent no_app;
+  LeakGuardOutput output(web_output, app ? app->content : no_app, app_settings);
   if (!lock) lock.emplace(prepared.conversation_id);  // new: nobody else knows its id yet
   std::optional<Error> refused;
   try {
-    co_await ctx.site.relay.stream(caller_of(ctx, "web"), std::move(request), rid, output,
+    co_await ctx.site.relay.stream(caller, std::move(request), rid, output,
                                    *ctx.req.stream, outcome);
   } catch (const Error& e) {
     refused = e;

@@ -1,6 +1,8 @@
 #include <boost/json/serialize.hpp>
 
 #include "api/admin_handlers.hpp"
+#include "api/app_handlers.hpp"
+#include "api/upload_handlers.hpp"
 #include "api/auth_handlers.hpp"
 #include "api/channel_handlers.hpp"
 #include "api/chat_handlers.hpp"
@@ -118,6 +120,33 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
   add_route(router, site, "GET", "/api/admin/users/{id}/wallet", admin, admin_user_wallet);
   add_route(router, site, "POST", "/api/admin/users/{id}/credits", admin, admin_user_credits);
   add_route(router, site, "GET", "/api/admin/revenue", admin, admin_revenue);
+
+  add_route(router, site, "GET", "/api/apps", session, list_apps);
+  add_route(router, site, "POST", "/api/apps", session, create_app);
+  add_route(router, site, "GET", "/api/apps/categories", session, app_categories);
+  add_route(router, site, "GET", "/api/apps/{slug}", session, get_app);
+  add_route(router, site, "PATCH", "/api/apps/{slug}", session, update_app);
+  add_route(router, site, "POST", "/api/apps/{slug}/submit", session, submit_app);
+  add_route(router, site, "POST", "/api/apps/{slug}/unpublish", session, unpublish_app);
+  add_route(router, site, "POST", "/api/apps/{slug}/republish", session, republish_app);
+  add_route(router, site, "POST", "/api/apps/{slug}/favorite", session, favorite_app);
+  add_route(router, site, "DELETE", "/api/apps/{slug}/favorite", session, unfavorite_app);
+  add_route(router, site, "POST", "/api/apps/{slug}/rate", session, rate_app);
+  add_route(router, site, "GET", "/api/studio/apps", session, studio_apps);
+  add_route(router, site, "GET", "/api/me/favorites", session, my_favorites);
+  add_route(router, site, "GET", "/api/leaderboard", session, get_leaderboard);
+  add_route(router, site, "GET", "/api/creators/{username}", session, get_creator);
+  add_route(router, site, "GET", "/api/admin/reviews", admin, admin_reviews);
+  add_route(router, site, "POST", "/api/admin/reviews/{slug}/approve", admin, admin_approve);
+  add_route(router, site, "POST", "/api/admin/reviews/{slug}/reject", admin, admin_reject);
+  add_route(router, site, "POST", "/api/admin/apps/{slug}/takedown", admin, admin_takedown);
+  add_route(router, site, "GET", "/api/admin/moderation/words", admin, admin_get_words);
+  add_route(router, site, "PUT", "/api/admin/moderation/words", admin, admin_put_words);
+  add_route(router, site, "GET", "/api/admin/settings/apps", admin, admin_get_app_settings);
+  add_route(router, site, "PUT", "/api/admin/settings/apps", admin, admin_put_app_settings);
+  add_route(router, site, "GET", "/api/admin/audit", admin, admin_audit);
+  add_route(router, site, "POST", "/api/uploads", session, post_upload);
+  add_route(router, site, "GET", "/uploads/{file}", open, get_upload);
 
   router.set_fallback(site.config.max_body_bytes, [s = &site](http::Request& req) { return static_file(s, req); });
 

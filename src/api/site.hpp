@@ -16,6 +16,7 @@
 #include "relay/relay.hpp"
 #include "services/accounts.hpp"
 #include "services/api_keys.hpp"
+#include "services/apps.hpp"
 #include "services/billing_admin.hpp"
 #include "services/channel_admin.hpp"
 #include "services/login_throttle.hpp"
@@ -46,6 +47,7 @@ struct Site {
   services::ChannelAdmin channel_admin;
   services::Wallet wallet;
   services::BillingAdmin billing_admin;
+  services::Apps apps;
   http::Metrics* metrics = nullptr;  // set by register_routes
 
   int64_t count_tokens(std::string_view model, std::string_view text) const;

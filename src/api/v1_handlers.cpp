@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include "api/app_chat.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "http/stream.hpp"
@@ -34,6 +35,15 @@ class V1StreamOutput final : public relay::ChatOutput {
     co_await s_.write(std::move(event));
     co_await s_.finish();
   }
+  awaitable<void> cut(const std::string& message) override {
+    // A last chunk in OpenAI's shape, so SDKs show the notice as the end of the answer.
+    bj::object delta{{"content", "\n\n[" + message + "]"}};
+    bj::object choice{{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", "content_filter"}};
+    bj::array choices{std::move(choice)};
+    bj::object chunk{{"object", "chat.completion.chunk"}, {"choices", std::move(choices)}};
+    std::string event = "data: " + bj::serialize(chunk) + "\n\ndata: [DONE]\n\n";
+    if (co_await s_.write(std::move(event))) co_await s_.finish();
+  }
   awaitable<bool> end(const relay::Outcome&) override {
     std::string done = "data: [DONE]\n\n";
     if (!(co_await s_.write(std::move(done)))) co_return false;
@@ -60,7 +70,12 @@ relay::Caller caller_of(const Ctx& ctx, std::string surface) {
 }
 
 awaitable<http::Response> v1_models(Ctx& ctx) {
-  auto ids = co_await ctx.site.relay.models(caller_of(ctx, "api"));
+  auto caller = caller_of(ctx, "api");
+  auto ids = co_await ctx.site.relay.models(caller);
+  for (auto& name : co_await ctx.site.apps.model_names(ctx.me()))
+    if (caller.allowed_models.empty() ||
+        std::find(caller.allowed_models.begin(), caller.allowed_models.end(), name) != caller.allowed_models.end())
+      ids.push_back(std::move(name));
   bj::array data;
   for (const auto& id : ids)
     data.push_back(bj::object{{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "plaza"}});
@@ -71,14 +86,35 @@ awaitable<http::Response> v1_chat_completions(Ctx& ctx) {
   auto request = body_object(ctx);
   bool stream = false;
   if (auto s = request.if_contains("stream"); s && s->is_bool()) stream = s->as_bool();
+  relay::Caller caller = caller_of(ctx, "api");
+  // `app/<slug>` chats with an app: its preset is put around the messages, its model used.
+  std::optional<services::AppChat> app;
+  services::AppSettings app_settings;
+  std::string requested = json::optional_string(request, "model").value_or("");
+  if (requested.starts_with("app/")) {
+    if (!caller.allowed_models.empty() &&
+        std::find(caller.allowed_models.begin(), caller.allowed_models.end(), requested) == caller.allowed_models.end())
+      throw Error(ErrorCode::forbidden, "this API key may not use the model '" + requested + "'", "model");
+    std::string slug = requested.substr(4);
+    app = co_await ctx.site.apps.for_chat(ctx.me(), slug);
+    app_settings = co_await ctx.site.apps.settings();
+    std::string model = app_model(app->content, json::optional_string(request, "app_model").value_or(""));
+    request.erase("app_model");
+    apply_app(request, app->content, model);
+    mark_app(caller, *app);
+    caller.allowed_models.clear();  // the key was checked against the app's name
+  }
   relay::Outcome outcome;
   std::string rid = billing_request_id(ctx);
   if (!stream) {
-    auto answer = co_await ctx.site.relay.complete(caller_of(ctx, "api"), std::move(request), rid, outcome);
+    auto answer = co_await ctx.site.relay.complete(caller, std::move(request), rid, outcome);
+    if (app) cut_if_leaking(answer, app->content, app_settings);
     co_return json_response(200, answer);
   }
-  V1StreamOutput output(*ctx.req.stream);
-  co_await ctx.site.relay.stream(caller_of(ctx, "api"), std::move(request), rid, output, *ctx.req.stream, outcome);
+  V1StreamOutput v1_output(*ctx.req.stream);
+  store::AppContent no_app;
+  LeakGuardOutput output(v1_output, app ? app->content : no_app, app_settings);
+  co_await ctx.site.relay.stream(caller, std::move(request), rid, output, *ctx.req.stream, outcome);
   co_return http::Response::streamed();
 }
 

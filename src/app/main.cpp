@@ -51,6 +51,12 @@ boost::asio::awaitable<void> reap_and_renew(api::Site* site) {
   if (renewed) spdlog::info("subscriptions renewed: {}", renewed);
 }
 
+// Uses and trending scores of the square, recomputed from the usage events.
+boost::asio::awaitable<void> refresh_app_stats(api::Site* site) {
+  int64_t now = site->clock.now_s();
+  co_await store::write(site->db, [site, now](store::Conn& c) { site->apps.refresh_stats(c, now); });
+}
+
 int serve(const Config& config) {
   std::filesystem::create_directories(config.data_dir);
   auto db = open_db(config);
@@ -97,6 +103,8 @@ int serve(const Config& config) {
                   [&site]() { return probe_channels(&site); });
   scheduler.every("hold-reaper", std::chrono::seconds(config.reaper_interval_seconds),
                   [&site]() { return reap_and_renew(&site); });
+  scheduler.every("app-stats", std::chrono::seconds(config.app_stats_interval_seconds),
+                  [&site]() { return refresh_app_stats(&site); });
   scheduler.start(server.executor());
   server.on_shutdown([&scheduler] { scheduler.stop(); });
   server.run();

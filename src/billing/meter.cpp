@@ -331,7 +331,8 @@ awaitable<void> Meter::settle(Reservation r, store::UsageEvent& e) {
 awaitable<void> Meter::release(Reservation r) {
   if (!r.holds) co_return;
   std::string id = r.request_id;
-  co_await store::group_write(writer_, r.user_id, [id](store::Conn& c) { void_holds(c, id); });
+  // Captured by reference: g++ 12 destroys a by-value capture of a temporary in a co_await twice.
+  co_await store::group_write(writer_, r.user_id, [&id](store::Conn& c) { void_holds(c, id); });
 }
 
 }  // namespace plaza::billing

@@ -167,6 +167,8 @@ const std::vector<Setting>& settings() {
            int_setting(&Config::reaper_interval_seconds, 1, 86'400)),
       make("signup_gift", "gift credits (in µc) every new account starts with",
            int_setting(&Config::signup_gift, int64_t{0}, int64_t{1} << 50)),
+      make("app_stats_interval_seconds", "how often the app square's uses and trending scores are recomputed",
+           int_setting(&Config::app_stats_interval_seconds, 1, 86'400)),
       make("login_failures_before_backoff", "failed sign-ins per address or username before waiting is required",
            int_setting(&Config::login_failures_before_backoff, 1, 1000)),
   };

@@ -187,6 +187,9 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
   e.latency_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   e.ttft_ms = ttft_ms;
+  e.app_id = caller.app_id;
+  e.app_owner_id = caller.app_owner_id;
+  e.app_kind = caller.app_kind;
   // A settlement that fails (a lost database connection, a PostgreSQL deadlock) is tried again: if
   // it never lands, the holds are voided by the reaper and the answer was free.
   for (int attempt = 1; attempt <= 3; ++attempt) {

@@ -34,6 +34,11 @@ struct Caller {
   std::string group = "default";
   std::string surface = "api";              // web | api
   std::vector<std::string> allowed_models;  // the API key's allowlist; empty: all
+  // A chat with an app: recorded on the usage event (creator revenue is computed from it).
+  std::optional<int64_t> app_id;
+  std::optional<int64_t> app_owner_id;
+  std::string app_kind;
+  std::string public_model;  // what the caller asked for ("app/<slug>"), when it differs from the model
 };
 
 struct RelayOptions {
@@ -65,6 +70,8 @@ class ChatOutput {
   virtual awaitable<bool> heartbeat() = 0;
   virtual awaitable<void> fail(const Error& error) = 0;  // the stream broke after begin()
   virtual awaitable<bool> end(const Outcome& outcome) = 0;
+  // The answer is cut on purpose (an app's hidden preset leaking): tell the client and finish.
+  virtual awaitable<void> cut(const std::string& message) = 0;
 };
 
 class Relay {

@@ -16,8 +16,9 @@ std::string for_dialect(std::string sql, Dialect d) {
       sql.replace(pos, from.size(), to);
   };
   replace_all("@ID@", d == Dialect::sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY");
-  // "--pg: STATEMENT" lines run on PostgreSQL only (SQLite sees a comment).
+  // "--pg: STATEMENT" lines run on PostgreSQL only, "--sqlite: STATEMENT" on SQLite only.
   replace_all("--pg: ", d == Dialect::postgres ? "" : "-- ");
+  replace_all("--sqlite: ", d == Dialect::sqlite ? "" : "-- ");
   return sql;
 }
 
@@ -198,7 +199,8 @@ int current_version(Conn& c) {
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> kAll = {both(1, "foundation", kFoundation), both(2, "relay", kRelay),
-                                               both(3, "billing", schema::kBilling)};
+                                               both(3, "billing", schema::kBilling),
+                                               both(4, "apps", schema::kApps)};
   return kAll;
 }
 

@@ -93,6 +93,9 @@ struct UsageEvent {
   std::optional<int64_t> subscription_id;
   int64_t plan_daily_value = 0;
   std::optional<int64_t> user_pack_id;
+  std::optional<int64_t> app_id;  // a chat with an app: the app, its owner and kind (system | user)
+  std::optional<int64_t> app_owner_id;
+  std::string app_kind;
   int64_t id = 0;  // read back only
 };
 
@@ -103,6 +106,7 @@ struct Conversation {
   std::string model;
   int64_t created_at = 0;
   int64_t updated_at = 0;
+  std::optional<int64_t> app_id;  // a chat with an app
 };
 
 struct Message {

@@ -185,7 +185,8 @@ namespace usage {
 const char* const kEventColumns =
     "request_id, created_at, day, user_id, api_key_id, surface, model, channel_id, prompt_tokens, completion_tokens, "
     "cached_tokens, tokens_reported, status, error_code, attempts, latency_ms, ttft_ms, priced, cost, allowance_uc, "
-    "count_pack_uc, paid_uc, gift_uc, surcharge, subscription_id, plan_daily_value, user_pack_id";
+    "count_pack_uc, paid_uc, gift_uc, surcharge, subscription_id, plan_daily_value, user_pack_id, app_id, app_owner_id, "
+    "app_kind";
 UsageEvent to_event(const Row& r) {
   UsageEvent e;
   e.request_id = r.str(0);
@@ -215,18 +216,22 @@ UsageEvent to_event(const Row& r) {
   e.subscription_id = r.opt_i64(24);
   e.plan_daily_value = r.i64(25);
   e.user_pack_id = r.opt_i64(26);
-  if (r.size() > 27) e.id = r.i64(27);
+  e.app_id = r.opt_i64(27);
+  e.app_owner_id = r.opt_i64(28);
+  e.app_kind = r.opt_str(29).value_or("");
+  if (r.size() > 30) e.id = r.i64(30);
   return e;
 }
 
 bool insert(Conn& c, const UsageEvent& e) {
   return c.exec(std::string("INSERT INTO usage_events (") + kEventColumns +
              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
-             "$21, $22, $23, $24, $25, $26, $27) ON CONFLICT (request_id) DO NOTHING",
+             "$21, $22, $23, $24, $25, $26, $27, $28, $29, $30) ON CONFLICT (request_id) DO NOTHING",
          {e.request_id, e.created_at, e.day, e.user_id, opt(e.api_key_id), e.surface, e.model, opt(e.channel_id),
           e.prompt_tokens, e.completion_tokens, e.cached_tokens, int64_t{e.tokens_reported}, e.status, e.error_code,
           e.attempts, e.latency_ms, opt(e.ttft_ms), int64_t{e.priced}, e.cost, e.allowance_uc, e.count_pack_uc,
-          e.paid_uc, e.gift_uc, e.surcharge, opt(e.subscription_id), e.plan_daily_value, opt(e.user_pack_id)}) > 0;
+          e.paid_uc, e.gift_uc, e.surcharge, opt(e.subscription_id), e.plan_daily_value, opt(e.user_pack_id), opt(e.app_id), opt(e.app_owner_id),
+          e.app_kind.empty() ? kNull : Value(e.app_kind)}) > 0;
 }
 
 std::optional<UsageEvent> find(Conn& c, const std::string& request_id) {
@@ -250,9 +255,9 @@ namespace conversations {
 
 namespace {
 Conversation to_conversation(const Row& r) {
-  return Conversation{r.i64(0), r.i64(1), r.str(2), r.str(3), r.i64(4), r.i64(5)};
+  return Conversation{r.i64(0), r.i64(1), r.str(2), r.str(3), r.i64(4), r.i64(5), r.opt_i64(6)};
 }
-constexpr const char* kColumns = "id, user_id, title, model, created_at, updated_at";
+constexpr const char* kColumns = "id, user_id, title, model, created_at, updated_at, app_id";
 }  // namespace
 
 std::vector<Conversation> list(Conn& c, int64_t user_id, int64_t limit) {
@@ -271,12 +276,13 @@ std::optional<Conversation> find(Conn& c, int64_t user_id, int64_t id) {
   return to_conversation(*row);
 }
 
-Conversation create(Conn& c, int64_t user_id, const std::string& title, const std::string& model, int64_t now) {
+Conversation create(Conn& c, int64_t user_id, const std::string& title, const std::string& model, int64_t now,
+                    std::optional<int64_t> app_id) {
   auto row = c.query_one(
-      "INSERT INTO conversations (user_id, title, model, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) "
+      "INSERT INTO conversations (user_id, title, model, created_at, updated_at, app_id) VALUES ($1, $2, $3, $4, $4, $5) "
       "RETURNING id",
-      {user_id, title, model, now});
-  return Conversation{row->i64(0), user_id, title, model, now, now};
+      {user_id, title, model, now, opt(app_id)});
+  return Conversation{row->i64(0), user_id, title, model, now, now, app_id};
 }
 
 bool rename(Conn& c, int64_t user_id, int64_t id, const std::string& title, int64_t now) {

@@ -2,4 +2,5 @@
 // The SQL of each migration after the first two, one file per version (migrations.cpp runs them).
 namespace plaza::store::schema {
 extern const char* const kBilling;  // v3
+extern const char* const kApps;     // v4
 }

@@ -1,0 +1,105 @@
+#include "api/app_chat.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+#include "relay/upstream_format.hpp"
+
+namespace plaza::api {
+
+namespace bj = boost::json;
+
+std::string app_model(const store::AppContent& app, const std::string& requested) {
+  if (!requested.empty() &&
+      (requested == app.default_model ||
+       std::find(app.allowed_models.begin(), app.allowed_models.end(), requested) != app.allowed_models.end()))
+    return requested;
+  return app.default_model;
+}
+
+void apply_app(bj::object& request, const store::AppContent& app, const std::string& model) {
+  request["model"] = model;
+  boost::system::error_code ec;
+  auto params = bj::parse(app.parameters, ec);
+  if (!ec && params.is_object())
+    for (const auto& [key, value] : params.as_object())
+      if (!request.contains(key) && key != "model" && key != "messages" && key != "stream") request[key] = value;
+
+  bj::array given;
+  if (auto m = request.if_contains("messages"); m && m->is_array()) given = m->as_array();
+  if (!app.suffix.empty()) {
+    for (auto it = given.rbegin(); it != given.rend(); ++it) {
+      if (!it->is_object()) continue;
+      auto& msg = it->as_object();
+      auto role = msg.if_contains("role");
+      if (!role || !role->is_string() || role->as_string() != "user") continue;
+      auto& content = msg["content"];
+      if (content.is_string()) {
+        content = std::string(content.as_string()) + app.suffix;
+      } else if (content.is_array()) {
+        content.as_array().push_back(bj::object{{"type", "text"}, {"text", app.suffix}});
+      }
+      break;
+    }
+  }
+  bj::array messages;
+  if (!app.system_prompt.empty()) messages.push_back(bj::object{{"role", "system"}, {"content", app.system_prompt}});
+  for (const auto& m : app.prefix_messages) messages.push_back(bj::object{{"role", m.role}, {"content", m.content}});
+  for (auto& m : given) messages.push_back(std::move(m));
+  request["messages"] = std::move(messages);
+}
+
+void mark_app(relay::Caller& caller, const services::AppChat& chat) {
+  caller.app_id = chat.app.id;
+  caller.app_owner_id = chat.app.owner_id;
+  caller.app_kind = chat.app.kind;
+  caller.public_model = "app/" + chat.app.slug;
+}
+
+std::unique_ptr<leak::Guard> make_guard(const store::AppContent& app, const services::AppSettings& settings) {
+  if (!app.hide_preset) return nullptr;
+  std::string secret = app.system_prompt;
+  for (const auto& m : app.prefix_messages) secret += "\n" + m.content;
+  if (!app.suffix.empty()) secret += "\n" + app.suffix;
+  if (secret.empty()) return nullptr;
+  leak::Options options;
+  options.min_word_run = static_cast<std::size_t>(settings.leak_word_run);
+  options.ngram_share = settings.leak_ngram_share;
+  return std::make_unique<leak::Guard>(secret, options);
+}
+
+void cut_if_leaking(bj::object& completion, const store::AppContent& app, const services::AppSettings& settings) {
+  auto guard = make_guard(app, settings);
+  if (!guard) return;
+  auto choices = completion.if_contains("choices");
+  if (!choices || !choices->is_array()) return;
+  for (auto& choice : choices->as_array()) {
+    if (!choice.is_object()) continue;
+    auto message = choice.as_object().if_contains("message");
+    if (!message || !message->is_object()) continue;
+    auto content = message->as_object().if_contains("content");
+    if (!content || !content->is_string()) continue;
+    if (guard->feed(content->as_string()) || guard->finish()) {
+      message->as_object()["content"] = std::string("[") + kLeakNotice + "]";
+      choice.as_object()["finish_reason"] = "content_filter";
+    }
+  }
+}
+
+LeakGuardOutput::LeakGuardOutput(relay::ChatOutput& inner, const store::AppContent& app,
+                                 const services::AppSettings& settings)
+    : inner_(inner), guard_(make_guard(app, settings)) {}
+
+awaitable<bool> LeakGuardOutput::chunk(bj::object& chunk) {
+  if (guard_) {
+    std::string text(relay::delta_text(chunk));
+    if (!text.empty() && guard_->feed(text)) {
+      co_await inner_.cut(kLeakNotice);
+      co_return false;  // the relay stops and cancels the upstream, as when a client leaves
+    }
+  }
+  co_return co_await inner_.chunk(chunk);
+}
+
+}  // namespace plaza::api

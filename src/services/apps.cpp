@@ -1,0 +1,488 @@
+#include "services/apps.hpp"
+
+#include <boost/json.hpp>
+
+#include "core/calendar.hpp"
+#include "core/error.hpp"
+#include "core/moderation.hpp"
+#include "core/validation.hpp"
+#include "store/async.hpp"
+#include "store/billing_repo.hpp"
+#include "store/settings_repo.hpp"
+
+namespace plaza::services {
+
+namespace bj = boost::json;
+using store::App;
+using store::AppContent;
+
+namespace {
+
+bool owns(const std::optional<store::User>& u, const App& a) {
+  return u && u->id == a.owner_id;
+}
+bool staff(const std::optional<store::User>& u) {
+  return u && u->is_admin();
+}
+
+// Whether someone other than the owner may see (and use) the app: published, with a live version
+// that is public or unlisted.
+bool open_to_others(const App& a, const std::optional<AppContent>& live) {
+  return a.status == "published" && live && live->visibility != "private";
+}
+
+Error no_such_app() {
+  return Error(ErrorCode::not_found, "no such app");
+}
+
+App require_app(store::Conn& c, const std::string& slug) {
+  auto app = store::apps::find(c, slug);
+  if (!app) throw no_such_app();
+  return *app;
+}
+
+App require_owned(store::Conn& c, const std::string& slug, const store::User& me) {
+  auto app = require_app(c, slug);
+  if (app.owner_id != me.id && !me.is_admin()) throw no_such_app();  // others learn nothing
+  return app;
+}
+
+std::optional<AppContent> live_of(store::Conn& c, const App& a) {
+  if (!a.live_version_id) return std::nullopt;
+  auto v = store::apps::version(c, *a.live_version_id);
+  if (!v) return std::nullopt;
+  return v->content;
+}
+
+// Every text field a submission carries, for moderation.
+std::vector<std::pair<std::string, std::string>> text_fields(const AppContent& c) {
+  std::vector<std::pair<std::string, std::string>> out{
+      {"title", c.title},
+      {"description", c.description},
+      {"instructions", c.instructions},
+      {"opening_message", c.opening_message},
+      {"category", c.category},
+      {"system_prompt", c.system_prompt},
+      {"suffix", c.suffix}};
+  for (const auto& t : c.tags) out.emplace_back("tags", t);
+  for (const auto& q : c.suggested_questions) out.emplace_back("suggested_questions", q);
+  for (const auto& m : c.prefix_messages) out.emplace_back("prefix_messages", m.content);
+  return out;
+}
+
+std::string moderate(store::Conn& c, const AppContent& content) {
+  moderation::Matcher matcher(store::apps::words(c));
+  bj::array flags;
+  if (!matcher.empty())
+    for (const auto& [field, text] : text_fields(content))
+      for (const auto& hit : matcher.find(text)) flags.push_back(bj::object{{"field", field}, {"word", hit.word}});
+  return bj::serialize(flags);
+}
+
+AppSettings load_settings(store::Conn& c) {
+  AppSettings s;
+  if (auto v = store::settings::get(c, "apps.auto_approve")) s.auto_approve = *v == "true";
+  if (auto v = store::settings::get(c, "apps.leak_word_run")) s.leak_word_run = std::stoll(*v);
+  if (auto v = store::settings::get(c, "apps.leak_ngram_share")) s.leak_ngram_share = std::stod(*v);
+  return s;
+}
+
+void publish(store::Conn& c, App& app, int64_t version_id, int64_t now) {
+  app.live_version_id = version_id;
+  app.draft_version_id.reset();
+  app.status = "published";
+  app.takedown_reason.clear();
+  if (!app.published_at) app.published_at = now;
+  app.updated_at = now;
+  store::apps::save(c, app);
+  store::apps::reindex(c, app, live_of(c, app));
+}
+
+int64_t plan_level(store::Conn& c, int64_t user_id, int64_t now) {
+  auto sub = store::subscriptions::active(c, user_id, now);
+  return sub ? sub->level : 0;
+}
+
+}  // namespace
+
+void check_slug(const std::string& slug) {
+  if (slug.size() < 3 || slug.size() > 40)
+    throw Error(ErrorCode::invalid_request, "a slug is 3 to 40 characters", "slug");
+  for (char ch : slug)
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'))
+      throw Error(ErrorCode::invalid_request, "a slug has lower-case letters, digits and dashes", "slug");
+  if (slug.front() == '-' || slug.back() == '-')
+    throw Error(ErrorCode::invalid_request, "a slug does not start or end with a dash", "slug");
+}
+
+void check_content(const AppContent& c) {
+  auto text = [](const std::string& v, std::size_t max, const char* field, bool required = false) {
+    if (required && v.empty()) throw Error(ErrorCode::invalid_request, std::string(field) + " is required", field);
+    if (v.size() > max || !is_valid_utf8(v))
+      throw Error(ErrorCode::invalid_request, std::string(field) + " is too long or not text", field);
+  };
+  text(c.title, 100, "title", true);
+  text(c.avatar, 300, "avatar");
+  text(c.category, 50, "category");
+  text(c.description, 1000, "description");
+  text(c.instructions, 20000, "instructions");
+  text(c.opening_message, 4000, "opening_message");
+  text(c.default_model, 200, "default_model", true);
+  text(c.system_prompt, 64 * 1024, "system_prompt");
+  text(c.suffix, 8000, "suffix");
+  if (c.tags.size() > 10) throw Error(ErrorCode::invalid_request, "at most 10 tags", "tags");
+  for (const auto& t : c.tags) text(t, 30, "tags", true);
+  if (c.suggested_questions.size() > 8) throw Error(ErrorCode::invalid_request, "at most 8 suggested questions", "suggested_questions");
+  for (const auto& q : c.suggested_questions) text(q, 300, "suggested_questions", true);
+  if (c.allowed_models.size() > 20) throw Error(ErrorCode::invalid_request, "at most 20 models", "allowed_models");
+  for (const auto& m : c.allowed_models) text(m, 200, "allowed_models", true);
+  if (c.prefix_messages.size() > 20) throw Error(ErrorCode::invalid_request, "at most 20 prefix messages", "prefix_messages");
+  for (const auto& m : c.prefix_messages) {
+    if (m.role != "user" && m.role != "assistant")
+      throw Error(ErrorCode::invalid_request, "prefix messages are from the user or the assistant", "prefix_messages");
+    text(m.content, 16000, "prefix_messages", true);
+  }
+  if (c.visibility != "private" && c.visibility != "unlisted" && c.visibility != "public")
+    throw Error(ErrorCode::invalid_request, "visibility is private, unlisted or public", "visibility");
+  if (c.min_plan_level < 0 || c.min_plan_level > 100)
+    throw Error(ErrorCode::invalid_request, "min_plan_level is 0..100", "min_plan_level");
+  boost::system::error_code ec;
+  auto params = bj::parse(c.parameters, ec);
+  if (ec || !params.is_object() || c.parameters.size() > 4000)
+    throw Error(ErrorCode::invalid_request, "parameters is a JSON object", "parameters");
+}
+
+std::vector<store::PrefixMessage> assemble(const AppContent& app, std::vector<store::PrefixMessage> conversation) {
+  std::vector<store::PrefixMessage> out;
+  if (!app.system_prompt.empty()) out.push_back({"system", app.system_prompt});
+  for (const auto& m : app.prefix_messages) out.push_back(m);
+  if (!app.suffix.empty()) {
+    for (auto it = conversation.rbegin(); it != conversation.rend(); ++it) {
+      if (it->role == "user") {
+        it->content += app.suffix;
+        break;
+      }
+    }
+  }
+  for (auto& m : conversation) out.push_back(std::move(m));
+  return out;
+}
+
+AppView Apps::view_of(store::Conn& c, const App& app, const std::optional<store::User>& viewer) {
+  AppView v;
+  v.app = app;
+  v.live = live_of(c, app);
+  bool privileged = owns(viewer, app) || staff(viewer);
+  if (privileged && app.draft_version_id) v.draft = store::apps::version(c, *app.draft_version_id);
+  const AppContent* shown = v.shown();
+  v.can_see_preset = privileged || (shown && !shown->hide_preset);
+  if (viewer) {
+    v.favorited = store::apps::is_favorite(c, app.id, viewer->id);
+    v.my_rating = store::apps::rating_of(c, app.id, viewer->id);
+  }
+  v.users = store::apps::distinct_users(c, app.id);
+  return v;
+}
+
+awaitable<AppView> Apps::create(store::User me, std::string slug, AppContent content) {
+  check_slug(slug);
+  check_content(content);
+  int64_t now = clock_.now_s();
+  co_return co_await store::write(db_, [&](store::Conn& c) {
+    std::optional<App> app;
+    try {
+      app = store::apps::create(c, slug, me.id, me.is_admin() ? "system" : "user", content, now);
+    } catch (const store::UniqueViolation&) {
+      throw Error(ErrorCode::conflict, "this slug is taken", "slug");
+    }
+    return view_of(c, *app, me);
+  });
+}
+
+awaitable<AppContent> Apps::editable(store::User me, std::string slug) {
+  co_return co_await store::read(db_, [&](store::Conn& c) {
+    auto app = require_owned(c, slug, me);
+    if (app.draft_version_id) return store::apps::version(c, *app.draft_version_id)->content;
+    auto live = live_of(c, app);
+    return live.value_or(AppContent{});
+  });
+}
+
+awaitable<AppView> Apps::update(store::User me, std::string slug, AppContent content) {
+  check_content(content);
+  int64_t now = clock_.now_s();
+  co_return co_await store::write(db_, [&](store::Conn& c) {
+    auto app = require_owned(c, slug, me);
+    if (app.draft_version_id) {
+      // Editing a submission takes it out of the queue: it is a draft again until resubmitted.
+      store::apps::update_content(c, *app.draft_version_id, content);
+    } else {
+      store::apps::add_version(c, app.id, content, now);  // the live version stays up meanwhile
+    }
+    auto fresh = *store::apps::find_by_id(c, app.id);
+    fresh.updated_at = now;
+    store::apps::save(c, fresh);
+    // Visibility and the like are part of the reviewed content; a private app has nobody to hide from.
+    return view_of(c, fresh, me);
+  });
+}
+
+awaitable<AppView> Apps::submit(store::User me, std::string slug) {
+  int64_t now = clock_.now_s();
+  co_return co_await store::write(db_, [&](store::Conn& c) {
+    auto app = require_owned(c, slug, me);
+    if (!app.draft_version_id) throw Error(ErrorCode::conflict, "there are no changes to submit");
+    auto draft = *store::apps::version(c, *app.draft_version_id);
+    if (draft.review_status == "pending") throw Error(ErrorCode::conflict, "this version is already in review");
+    std::string flags = moderate(c, draft.content);
+    store::apps::mark_submitted(c, draft.id, flags, now);
+    store::audit::record(c, me.id, "app.submit", "app:" + slug, "version " + std::to_string(draft.number), now);
+    if (flags == "[]" && load_settings(c).auto_approve) {
+      store::apps::set_review(c, draft.id, "approved", "", flags, std::nullopt, now);
+      publish(c, app, draft.id, now);
+      store::audit::record(c, std::nullopt, "app.auto_approve", "app:" + slug, "", now);
+    }
+    return view_of(c, *store::apps::find_by_id(c, app.id), me);
+  });
+}
+
+awaitable<AppView> Apps::unpublish(store::User me, std::string slug) {
+  int64_t now = clock_.now_s();
+  co_return co_await store::write(db_, [&](store::Conn& c) {
+    auto app = require_owned(c, slug, me);
+    if (app.status != "published") throw Error(ErrorCode::conflict, "the app is not published");
+    app.status = "unpublished";
+    app.updated_at = now;
+    store::apps::save(c, app);
+    store::apps::reindex(c, app, live_of(c, app));
+    store::audit::record(c, me.id, "app.unpublish", "app:" + slug, "", now);
+    return view_of(c, app, me);
+  });
+}
+
+awaitable<AppView> Apps::republish(store::User me, std::string slug) {
+  int64_t now = clock_.now_s();
+  co_return co_await store::write(db_, [&](store::Conn& c) {
+    auto app = require_owned(c, slug, me);
+    if (app.status != "unpublished" || !app.live_version_id)
+      throw Error(ErrorCode::conflict, app.status == "taken_down"
+                                           ? "an administrator took this app down; edit it and submit it again"
+                                           : "only an unpublished app with an approved version can be republished");
+    app.status = "published";
+    app.updated_at = now;
+    store::apps::save(c, app);
+    store::apps::reindex(c, app, live_of(c, app));
+    store::audit::record(c, me.id, "app.republish", "app:" + slug, "", now);
+    return view_of(c, app, me);
+  });
+}
+
+awaitable<AppView> Apps::get(std::optional<store::User> viewer, std::string slug) {
+  co_return co_await store::read(db_, [&](store::Conn& c) {
+    auto app = require_app(c, slug);
+    auto view = view_of(c, app, viewer);
+    if (!owns(viewer, app) && !staff(viewer) && !open_to_others(app, view.live)) throw no_such_app();
+    return view;
+  });
+}
+
+awaitable<std::pair<std::vector<AppView>, int64_t>> Apps::search(std::optional<store::User> viewer,
+                                                                 store::apps::Filter filter) {
+  co_return co_await store::read(db_, [&](store::Conn& c) {
+    auto page = store::apps::search(c, filter);
+    std::vector<AppView> out;
+    for (int64_t id : page.ids)
+      if (auto app = store::apps::find_by_id(c, id)) out.push_back(view_of(c, *app, viewer));
+    return std::make_pair(std::move(out), page.total);
+  });
+}
+
+awaitable<std::vector<AppView>> Apps::studio(store::User me) {
+  co_return co_await store::read(db_, [&](store::Conn& c) {
+    std::vector<AppView> out;
+    for (const auto& app : store::apps::by_owner(c, me.id)) out.push_back(view_of(c, app, me));
+    return out;
+  });
+}
+
+awaitable<std::vector<AppView>> Apps::favorites(store::User me) {
+  co_return co_await store::read(db_, [&](store::Conn& c) {
+    std::vector<AppView> out;
+    for (int64_t id : store::apps::favorites_of(c, me.id)) {
+      auto app = store::apps::find_by_id(c, id);
+      if (!app) continue;
+      auto view = view_of(c, *app, me);
+      if (owns(me, *app) || open_to_others(*app, view.live)) out.push_back(std::move(view));
+    }
+    return out;
+  });
+}
+
+awaitable<AppView> Apps::favorite(store::User me, std::string slug, bool on) {
+  int64_t now = clock_.now_s();
+  co_return co_await store::write(db_, [&](store::Conn& c) {
+    auto app = require_app(c, slug);
+    if (!owns(me, app) && !open_to_others(app, live_of(c, app))) throw no_such_app();
+    store::apps::set_favorite(c, app.id, me.id, on, now);
+    return view_of(c, *store::apps::find_by_id(c, app.id), me);
+  });
+}
+
+awaitable<AppView> Apps::rate(store::User me, std::string slug, int64_t stars) {
+  if (stars < 1 || stars > 5) throw Error(ErrorCode::invalid_request, "stars are 1 to 5", "stars");
+  int64_t now = clock_.now_s();
+  co_return co_await store::write(db_, [&](store::Conn& c) {
+    auto app = require_app(c, slug);
+    if (!owns(me, app) && !open_to_others(app, live_of(c, app))) throw no_such_app();
+    if (owns(me, app)) throw Error(ErrorCode::forbidden, "creators do not rate their own apps");
+    if (!store::apps::has_used(c, app.id, me.id))
+      throw Error(ErrorCode::forbidden, "chat with the app before you rate it");
+    store::apps::rate(c, app.id, me.id, stars, now);
+    return view_of(c, *store::apps::find_by_id(c, app.id), me);
+  });
+}
+
+awaitable<std::vector<ReviewItem>> Apps::review_queue(store::User admin) {
+  co_return co_await store::read(db_, [&](store::Conn& c) {
+    std::vector<ReviewItem> out;
+    for (auto& draft : store::apps::pending(c, 200)) {
+      auto app = store::apps::find_by_id(c, draft.app_id);
+      if (!app) continue;
+      auto view = view_of(c, *app, admin);
+      out.push_back({view, draft, view.live});
+    }
+    return out;
+  });
+}
+
+awaitable<AppView> Apps::approve(store::User admin, std::string slug) {
+  int64_t now = clock_.now_s();
+  co_return co_await store::write(db_, [&](store::Conn& c) {
+    auto app = require_app(c, slug);
+    auto draft = app.draft_version_id ? store::apps::version(c, *app.draft_version_id) : std::nullopt;
+    if (!draft || draft->review_status != "pending") throw Error(ErrorCode::conflict, "nothing of this app is in review");
+    store::apps::set_review(c, draft->id, "approved", "", draft->moderation_flags, admin.id, now);
+    publish(c, app, draft->id, now);
+    store::audit::record(c, admin.id, "app.approve", "app:" + slug, "version " + std::to_string(draft->number), now);
+    return view_of(c, app, admin);
+  });
+}
+
+awaitable<AppView> Apps::reject(store::User admin, std::string slug, std::string reason) {
+  if (reason.empty() || reason.size() > 2000)
+    throw Error(ErrorCode::invalid_request, "give the creator a reason (up to 2000 characters)", "reason");
+  int64_t now = clock_.now_s();
+  co_return co_await store::write(db_, [&](store::Conn& c) {
+    auto app = require_app(c, slug);
+    auto draft = app.draft_version_id ? store::apps::version(c, *app.draft_version_id) : std::nullopt;
+    if (!draft || draft->review_status != "pending") throw Error(ErrorCode::conflict, "nothing of this app is in review");
+    store::apps::set_review(c, draft->id, "rejected", reason, draft->moderation_flags, admin.id, now);
+    store::audit::record(c, admin.id, "app.reject", "app:" + slug, reason, now);
+    return view_of(c, app, admin);
+  });
+}
+
+awaitable<AppView> Apps::takedown(store::User admin, std::string slug, std::string reason) {
+  if (reason.empty() || reason.size() > 2000)
+    throw Error(ErrorCode::invalid_request, "give the creator a reason (up to 2000 characters)", "reason");
+  int64_t now = clock_.now_s();
+  co_return co_await store::write(db_, [&](store::Conn& c) {
+    auto app = require_app(c, slug);
+    app.status = "taken_down";
+    app.takedown_reason = reason;
+    app.updated_at = now;
+    store::apps::save(c, app);
+    store::apps::reindex(c, app, live_of(c, app));
+    store::audit::record(c, admin.id, "app.takedown", "app:" + slug, reason, now);
+    return view_of(c, app, admin);
+  });
+}
+
+awaitable<std::vector<std::string>> Apps::words() {
+  co_return co_await store::read(db_, [](store::Conn& c) { return store::apps::words(c); });
+}
+
+awaitable<void> Apps::set_words(store::User admin, std::vector<std::string> list) {
+  if (list.size() > 100'000) throw Error(ErrorCode::invalid_request, "at most 100,000 words", "words");
+  std::vector<std::string> clean;
+  for (auto& w : list) {
+    if (w.size() > 100 || !is_valid_utf8(w)) throw Error(ErrorCode::invalid_request, "a word is too long or not text", "words");
+    if (!moderation::normalize(w).empty()) clean.push_back(std::move(w));
+  }
+  int64_t now = clock_.now_s();
+  co_await store::write(db_, [&](store::Conn& c) {
+    store::apps::replace_words(c, clean);
+    store::audit::record(c, admin.id, "moderation.words", "words", std::to_string(clean.size()) + " words", now);
+  });
+}
+
+awaitable<AppSettings> Apps::settings() {
+  co_return co_await store::read(db_, [](store::Conn& c) { return load_settings(c); });
+}
+
+awaitable<void> Apps::set_settings(store::User admin, AppSettings s) {
+  if (s.leak_word_run < 4 || s.leak_word_run > 200)
+    throw Error(ErrorCode::invalid_request, "leak_word_run is 4..200", "leak_word_run");
+  if (!(s.leak_ngram_share > 0.05 && s.leak_ngram_share <= 1.0))
+    throw Error(ErrorCode::invalid_request, "leak_ngram_share is above 0.05 and at most 1", "leak_ngram_share");
+  int64_t now = clock_.now_s();
+  co_await store::write(db_, [&](store::Conn& c) {
+    store::settings::put(c, "apps.auto_approve", s.auto_approve ? "true" : "false", now);
+    store::settings::put(c, "apps.leak_word_run", std::to_string(s.leak_word_run), now);
+    store::settings::put(c, "apps.leak_ngram_share", std::to_string(s.leak_ngram_share), now);
+    store::audit::record(c, admin.id, "apps.settings", "settings",
+                         std::string("auto_approve=") + (s.auto_approve ? "on" : "off"), now);
+  });
+}
+
+namespace {
+AppChat chat_of(store::Conn& c, const App& app, const store::User& me, int64_t now) {
+  if (app.owner_id == me.id || me.is_admin()) {
+    // The owner's chat is the preview: the draft when there is one.
+    if (app.draft_version_id) return {app, store::apps::version(c, *app.draft_version_id)->content};
+    if (auto live = live_of(c, app)) return {app, *live};
+    throw no_such_app();
+  }
+  auto live = live_of(c, app);
+  if (!open_to_others(app, live)) throw no_such_app();
+  if (live->min_plan_level > 0 && plan_level(c, me.id, now) < live->min_plan_level)
+    throw Error(ErrorCode::forbidden, "this app needs a plan of level " + std::to_string(live->min_plan_level) +
+                                          " or higher");
+  return {app, *live};
+}
+}  // namespace
+
+awaitable<AppChat> Apps::for_chat(store::User me, std::string slug) {
+  int64_t now = clock_.now_s();
+  co_return co_await store::read(db_, [&](store::Conn& c) { return chat_of(c, require_app(c, slug), me, now); });
+}
+
+awaitable<AppChat> Apps::for_chat_by_id(store::User me, int64_t app_id) {
+  int64_t now = clock_.now_s();
+  co_return co_await store::read(db_, [&](store::Conn& c) {
+    auto app = store::apps::find_by_id(c, app_id);
+    if (!app) throw no_such_app();
+    return chat_of(c, *app, me, now);
+  });
+}
+
+awaitable<std::vector<std::string>> Apps::model_names(store::User me) {
+  co_return co_await store::read(db_, [&](store::Conn& c) {
+    std::vector<std::string> out;
+    for (const auto& app : store::apps::by_owner(c, me.id))
+      if (app.live_version_id || app.draft_version_id) out.push_back("app/" + app.slug);
+    for (int64_t id : store::apps::favorites_of(c, me.id)) {
+      auto app = store::apps::find_by_id(c, id);
+      if (app && app->owner_id != me.id && open_to_others(*app, live_of(c, *app))) out.push_back("app/" + app->slug);
+    }
+    return out;
+  });
+}
+
+void Apps::refresh_stats(store::Conn& c, int64_t now) {
+  std::vector<std::string> days;
+  for (int i = 0; i < 7; ++i) days.push_back(local_day(now - i * 86'400));
+  store::apps::refresh_trending(c, days);
+}
+
+}  // namespace plaza::services

@@ -1,0 +1,105 @@
+#pragma once
+// The app square's use cases: creating and editing apps (a published app keeps its live version
+// while an edit is reviewed), submitting them through moderation to review, publishing,
+// unpublishing and takedowns, who may see what (a hidden preset only to its owner and admins),
+// discovery, favorites, ratings, and what a chat with an app is built from.
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "store/app_records.hpp"
+#include "store/apps_repo.hpp"
+#include "store/database.hpp"
+#include "store/records.hpp"
+
+namespace plaza::services {
+
+using boost::asio::awaitable;
+
+struct AppView {
+  store::App app;
+  std::optional<store::AppContent> live;    // the published version
+  std::optional<store::AppVersion> draft;   // owner and admins only
+  bool can_see_preset = false;              // of what is shown
+  bool favorited = false;
+  std::optional<int64_t> my_rating;
+  int64_t users = 0;
+  const store::AppContent* shown() const { return live ? &*live : draft ? &draft->content : nullptr; }
+};
+
+struct AppSettings {
+  bool auto_approve = false;
+  int64_t leak_word_run = 12;
+  double leak_ngram_share = 0.5;
+};
+
+// What a chat with an app is made of.
+struct AppChat {
+  store::App app;
+  store::AppContent content;  // the live version; the owner chats with the draft (preview)
+};
+
+struct ReviewItem {
+  AppView view;
+  store::AppVersion draft;
+  std::optional<store::AppContent> live;
+};
+
+class Apps {
+ public:
+  Apps(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+  awaitable<AppView> create(store::User me, std::string slug, store::AppContent content);
+  // `patch` is applied by the handler onto the current draft (or the live version) first.
+  awaitable<AppView> update(store::User me, std::string slug, store::AppContent content);
+  awaitable<AppView> submit(store::User me, std::string slug);
+  awaitable<AppView> unpublish(store::User me, std::string slug);
+  awaitable<AppView> republish(store::User me, std::string slug);
+  // The content an edit starts from: the draft, else the live version (owner only).
+  awaitable<store::AppContent> editable(store::User me, std::string slug);
+
+  awaitable<AppView> get(std::optional<store::User> viewer, std::string slug);
+  awaitable<std::pair<std::vector<AppView>, int64_t>> search(std::optional<store::User> viewer,
+                                                             store::apps::Filter filter);
+  awaitable<std::vector<AppView>> studio(store::User me);
+  awaitable<std::vector<AppView>> favorites(store::User me);
+  awaitable<AppView> favorite(store::User me, std::string slug, bool on);
+  awaitable<AppView> rate(store::User me, std::string slug, int64_t stars);
+
+  awaitable<std::vector<ReviewItem>> review_queue(store::User admin);
+  awaitable<AppView> approve(store::User admin, std::string slug);
+  awaitable<AppView> reject(store::User admin, std::string slug, std::string reason);
+  awaitable<AppView> takedown(store::User admin, std::string slug, std::string reason);
+
+  awaitable<std::vector<std::string>> words();
+  awaitable<void> set_words(store::User admin, std::vector<std::string> words);
+  awaitable<AppSettings> settings();
+  awaitable<void> set_settings(store::User admin, AppSettings s);
+
+  // The app a user may chat with now, or an error (not_found / forbidden) saying why not.
+  awaitable<AppChat> for_chat(store::User me, std::string slug);
+  awaitable<AppChat> for_chat_by_id(store::User me, int64_t app_id);
+  // `app/<slug>` names for /v1/models: the user's own apps and their favorites that they may use.
+  awaitable<std::vector<std::string>> model_names(store::User me);
+
+  // Recomputes uses and trending (a periodic job). Blocking: on the database pool.
+  void refresh_stats(store::Conn& c, int64_t now);
+
+  static AppView view_of(store::Conn& c, const store::App& app, const std::optional<store::User>& viewer);
+
+ private:
+  store::Database& db_;
+  const Clock& clock_;
+};
+
+// Validation of an app's content and slug (before anything is stored).
+void check_slug(const std::string& slug);
+void check_content(const store::AppContent& c);
+// The messages sent upstream: system prompt, prefix messages, the conversation, and the suffix
+// appended to the last user message.
+std::vector<store::PrefixMessage> assemble(const store::AppContent& app, std::vector<store::PrefixMessage> conversation);
+
+}  // namespace plaza::services

@@ -1,0 +1,419 @@
+#include "store/apps_repo.hpp"
+
+#include <boost/json.hpp>
+
+#include <cmath>
+#include <map>
+
+#include "store/json_columns.hpp"
+
+namespace plaza::store::apps {
+
+namespace bj = boost::json;
+
+namespace {
+
+bj::array strings(const std::vector<std::string>& v) {
+  bj::array out;
+  for (const auto& s : v) out.emplace_back(s);
+  return out;
+}
+
+std::vector<std::string> strings_of(const bj::object& o, std::string_view key) {
+  std::vector<std::string> out;
+  if (auto v = o.if_contains(key); v && v->is_array())
+    for (const auto& item : v->as_array())
+      if (item.is_string()) out.emplace_back(item.as_string());
+  return out;
+}
+
+std::string string_of(const bj::object& o, std::string_view key, std::string fallback = {}) {
+  if (auto v = o.if_contains(key); v && v->is_string()) return std::string(v->as_string());
+  return fallback;
+}
+
+constexpr const char* kAppColumns =
+    "a.id, a.slug, a.owner_id, u.username, a.kind, a.status, a.takedown_reason, a.live_version_id, "
+    "a.draft_version_id, a.uses, a.favorites, a.rating_sum, a.rating_count, a.trending, a.created_at, a.updated_at, "
+    "a.published_at FROM apps a JOIN users u ON u.id = a.owner_id";
+
+App to_app(const Row& r) {
+  App a;
+  a.id = r.i64(0);
+  a.slug = r.str(1);
+  a.owner_id = r.i64(2);
+  a.owner_username = r.str(3);
+  a.kind = r.str(4);
+  a.status = r.str(5);
+  a.takedown_reason = r.str(6);
+  a.live_version_id = r.opt_i64(7);
+  a.draft_version_id = r.opt_i64(8);
+  a.uses = r.i64(9);
+  a.favorites = r.i64(10);
+  a.rating_sum = r.i64(11);
+  a.rating_count = r.i64(12);
+  a.trending = r.i64(13);
+  a.created_at = r.i64(14);
+  a.updated_at = r.i64(15);
+  a.published_at = r.opt_i64(16);
+  return a;
+}
+
+constexpr const char* kVersionColumns =
+    "id, app_id, number, content, review_status, review_reason, moderation_flags, submitted_at, reviewed_at, "
+    "reviewed_by, created_at";
+
+AppVersion to_version(const Row& r) {
+  return AppVersion{r.i64(0),     r.i64(1),     r.i64(2),     parse_content(r.str(3)), r.str(4), r.str(5),
+                    r.str(6),     r.opt_i64(7), r.opt_i64(8), r.opt_i64(9),            r.i64(10)};
+}
+
+Value opt(const std::optional<int64_t>& v) {
+  return v ? Value(*v) : kNull;
+}
+
+std::string lower_ascii(std::string s) {
+  for (auto& ch : s)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return s;
+}
+
+std::string like_pattern(const std::string& q) {
+  std::string out = "%";
+  for (char ch : q) {
+    if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "%";
+}
+
+std::size_t utf8_length(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char ch : s)
+    if ((ch & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+}  // namespace
+
+std::string content_json(const AppContent& c) {
+  bj::array prefix;
+  for (const auto& m : c.prefix_messages) prefix.push_back(bj::object{{"role", m.role}, {"content", m.content}});
+  bj::object o{{"title", c.title},
+               {"avatar", c.avatar},
+               {"tags", strings(c.tags)},
+               {"category", c.category},
+               {"description", c.description},
+               {"instructions", c.instructions},
+               {"opening_message", c.opening_message},
+               {"suggested_questions", strings(c.suggested_questions)},
+               {"default_model", c.default_model},
+               {"allowed_models", strings(c.allowed_models)},
+               {"parameters", c.parameters},
+               {"visibility", c.visibility},
+               {"hide_preset", c.hide_preset},
+               {"min_plan_level", c.min_plan_level},
+               {"system_prompt", c.system_prompt},
+               {"prefix_messages", std::move(prefix)},
+               {"suffix", c.suffix}};
+  return bj::serialize(o);
+}
+
+AppContent parse_content(const std::string& json) {
+  AppContent c;
+  boost::system::error_code ec;
+  auto v = bj::parse(json, ec);
+  if (ec || !v.is_object()) return c;
+  const auto& o = v.as_object();
+  c.title = string_of(o, "title");
+  c.avatar = string_of(o, "avatar");
+  c.tags = strings_of(o, "tags");
+  c.category = string_of(o, "category");
+  c.description = string_of(o, "description");
+  c.instructions = string_of(o, "instructions");
+  c.opening_message = string_of(o, "opening_message");
+  c.suggested_questions = strings_of(o, "suggested_questions");
+  c.default_model = string_of(o, "default_model");
+  c.allowed_models = strings_of(o, "allowed_models");
+  c.parameters = string_of(o, "parameters", "{}");
+  c.visibility = string_of(o, "visibility", "private");
+  if (auto h = o.if_contains("hide_preset"); h && h->is_bool()) c.hide_preset = h->as_bool();
+  if (auto l = o.if_contains("min_plan_level"); l && l->is_int64()) c.min_plan_level = l->as_int64();
+  c.system_prompt = string_of(o, "system_prompt");
+  if (auto p = o.if_contains("prefix_messages"); p && p->is_array())
+    for (const auto& m : p->as_array())
+      if (m.is_object()) c.prefix_messages.push_back({string_of(m.as_object(), "role"), string_of(m.as_object(), "content")});
+  c.suffix = string_of(o, "suffix");
+  return c;
+}
+
+App create(Conn& c, const std::string& slug, int64_t owner_id, const std::string& kind, const AppContent& content,
+           int64_t now) {
+  int64_t id = c.query_one(
+                    "INSERT INTO apps (slug, owner_id, kind, status, created_at, updated_at) "
+                    "VALUES ($1, $2, $3, 'draft', $4, $4) RETURNING id",
+                    {slug, owner_id, kind, now})
+                   ->i64(0);
+  add_version(c, id, content, now);
+  return *find_by_id(c, id);
+}
+
+std::optional<App> find(Conn& c, const std::string& slug) {
+  auto row = c.query_one(std::string("SELECT ") + kAppColumns + " WHERE a.slug = $1", {slug});
+  if (!row) return std::nullopt;
+  return to_app(*row);
+}
+
+std::optional<App> find_by_id(Conn& c, int64_t id) {
+  auto row = c.query_one(std::string("SELECT ") + kAppColumns + " WHERE a.id = $1", {id});
+  if (!row) return std::nullopt;
+  return to_app(*row);
+}
+
+std::vector<App> by_owner(Conn& c, int64_t owner_id) {
+  std::vector<App> out;
+  for (const auto& r : c.query(std::string("SELECT ") + kAppColumns + " WHERE a.owner_id = $1 ORDER BY a.id DESC",
+                               {owner_id})
+                           .rows)
+    out.push_back(to_app(r));
+  return out;
+}
+
+void save(Conn& c, const App& a) {
+  c.exec(
+      "UPDATE apps SET status = $2, takedown_reason = $3, live_version_id = $4, draft_version_id = $5, "
+      "updated_at = $6, published_at = $7 WHERE id = $1",
+      {a.id, a.status, a.takedown_reason, opt(a.live_version_id), opt(a.draft_version_id), a.updated_at,
+       opt(a.published_at)});
+}
+
+std::optional<AppVersion> version(Conn& c, int64_t id) {
+  auto row = c.query_one(std::string("SELECT ") + kVersionColumns + " FROM app_versions WHERE id = $1", {id});
+  if (!row) return std::nullopt;
+  return to_version(*row);
+}
+
+int64_t add_version(Conn& c, int64_t app_id, const AppContent& content, int64_t now) {
+  int64_t number =
+      c.query_one("SELECT COALESCE(MAX(number), 0) + 1 FROM app_versions WHERE app_id = $1", {app_id})->i64(0);
+  int64_t id = c.query_one(
+                    "INSERT INTO app_versions (app_id, number, content, review_status, created_at) "
+                    "VALUES ($1, $2, $3, 'draft', $4) RETURNING id",
+                    {app_id, number, content_json(content), now})
+                   ->i64(0);
+  c.exec("UPDATE apps SET draft_version_id = $2, updated_at = $3 WHERE id = $1", {app_id, id, now});
+  return id;
+}
+
+void update_content(Conn& c, int64_t version_id, const AppContent& content) {
+  c.exec("UPDATE app_versions SET content = $2, review_status = 'draft', review_reason = '', moderation_flags = '[]', "
+         "submitted_at = NULL WHERE id = $1",
+         {version_id, content_json(content)});
+}
+
+void set_review(Conn& c, int64_t version_id, const std::string& status, const std::string& reason,
+                const std::string& flags_json, std::optional<int64_t> reviewer, int64_t now) {
+  c.exec("UPDATE app_versions SET review_status = $2, review_reason = $3, moderation_flags = $4, reviewed_by = $5, "
+         "reviewed_at = $6 WHERE id = $1",
+         {version_id, status, reason, flags_json, opt(reviewer), now});
+}
+
+void mark_submitted(Conn& c, int64_t version_id, const std::string& flags_json, int64_t now) {
+  c.exec("UPDATE app_versions SET review_status = 'pending', review_reason = '', moderation_flags = $2, "
+         "submitted_at = $3 WHERE id = $1",
+         {version_id, flags_json, now});
+}
+
+std::vector<AppVersion> pending(Conn& c, int64_t limit) {
+  std::vector<AppVersion> out;
+  for (const auto& r : c.query(std::string("SELECT ") + kVersionColumns +
+                                   " FROM app_versions WHERE review_status = 'pending' ORDER BY submitted_at, id LIMIT $1",
+                               {limit})
+                           .rows)
+    out.push_back(to_version(r));
+  return out;
+}
+
+void reindex(Conn& c, const App& app, const std::optional<AppContent>& live) {
+  bool listed = app.status == "published" && live && live->visibility == "public";
+  std::string text;
+  if (live) {
+    text = lower_ascii(live->title + "\n" + live->description);
+    for (const auto& t : live->tags) text += "\n" + lower_ascii(t);
+  }
+  c.exec("UPDATE apps SET listed = $2, search_text = $3, category = $4 WHERE id = $1",
+         {app.id, int64_t{listed}, listed ? text : std::string(), listed ? live->category : std::string()});
+  c.exec("DELETE FROM app_tags WHERE app_id = $1", {app.id});
+  if (listed)
+    for (const auto& t : live->tags)
+      c.exec("INSERT INTO app_tags (app_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING", {app.id, t});
+  if (c.dialect() == Dialect::sqlite) {
+    c.exec("DELETE FROM apps_search WHERE rowid = $1", {app.id});
+    if (listed) c.exec("INSERT INTO apps_search (rowid, search_text) VALUES ($1, $2)", {app.id, text});
+  }
+}
+
+Page search(Conn& c, const Filter& f) {
+  std::string where = " WHERE a.listed = 1";
+  std::vector<Value> params;
+  auto param = [&](Value v) {
+    params.push_back(std::move(v));
+    return "$" + std::to_string(params.size());
+  };
+  std::string q = lower_ascii(f.q);
+  if (!q.empty()) {
+    if (c.dialect() == Dialect::sqlite && utf8_length(q) >= 3) {
+      // The trigram index answers substrings of three characters or more; shorter ones (two
+      // Chinese characters are a common query) fall back to a scan.
+      std::string phrase = "\"";
+      for (char ch : q) phrase += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+      phrase += "\"";
+      where += " AND a.id IN (SELECT rowid FROM apps_search WHERE apps_search MATCH " + param(phrase) + ")";
+    } else {
+      where += " AND a.search_text LIKE " + param(like_pattern(q)) + " ESCAPE '\\'";
+    }
+  }
+  if (!f.tag.empty()) where += " AND a.id IN (SELECT app_id FROM app_tags WHERE tag = " + param(f.tag) + ")";
+  if (!f.category.empty()) where += " AND a.category = " + param(f.category);
+  if (f.owner_id) where += " AND a.owner_id = " + param(*f.owner_id);
+
+  Page page;
+  page.total = c.query_one("SELECT COUNT(*) FROM apps a" + where, params)->i64(0);
+  std::string order;
+  if (f.sort == "most_used") {
+    order = "a.uses DESC, a.id DESC";
+  } else if (f.sort == "newest") {
+    order = "a.published_at DESC, a.id DESC";
+  } else if (f.sort == "top_rated") {
+    // Bayesian average: every app starts with kPrior ratings at the site's mean, so one 5-star
+    // rating does not outrank a hundred 4.8s.
+    double mean = 3.0;
+    auto m = c.query_one("SELECT SUM(rating_sum), SUM(rating_count) FROM apps WHERE listed = 1");
+    if (m && !m->is_null(1) && m->i64(1) > 0) mean = static_cast<double>(m->i64(0)) / static_cast<double>(m->i64(1));
+    std::string prior = std::to_string(10.0 * mean);
+    order = "(a.rating_sum + " + prior + ") / (a.rating_count + 10.0) DESC, a.rating_count DESC, a.id DESC";
+  } else {
+    order = "a.trending DESC, a.uses DESC, a.id DESC";
+  }
+  std::string limit = param(f.limit), offset = param(f.offset);
+  for (const auto& r : c.query("SELECT a.id FROM apps a" + where + " ORDER BY " + order + " LIMIT " + limit +
+                                   " OFFSET " + offset,
+                               params)
+                           .rows)
+    page.ids.push_back(r.i64(0));
+  return page;
+}
+
+std::vector<Count> categories(Conn& c) {
+  std::vector<Count> out;
+  for (const auto& r : c.query("SELECT category, COUNT(*) FROM apps WHERE listed = 1 AND category <> '' GROUP BY "
+                               "category ORDER BY COUNT(*) DESC, category")
+                           .rows)
+    out.push_back({r.str(0), r.i64(1)});
+  return out;
+}
+
+std::vector<Count> tags(Conn& c, int64_t limit) {
+  std::vector<Count> out;
+  for (const auto& r :
+       c.query("SELECT tag, COUNT(*) FROM app_tags GROUP BY tag ORDER BY COUNT(*) DESC, tag LIMIT $1", {limit}).rows)
+    out.push_back({r.str(0), r.i64(1)});
+  return out;
+}
+
+bool set_favorite(Conn& c, int64_t app_id, int64_t user_id, bool on, int64_t now) {
+  int64_t changed =
+      on ? c.exec("INSERT INTO app_favorites (app_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                  {app_id, user_id, now})
+         : c.exec("DELETE FROM app_favorites WHERE app_id = $1 AND user_id = $2", {app_id, user_id});
+  if (changed)
+    c.exec("UPDATE apps SET favorites = favorites + $2 WHERE id = $1", {app_id, int64_t{on ? 1 : -1}});
+  return changed > 0;
+}
+
+bool is_favorite(Conn& c, int64_t app_id, int64_t user_id) {
+  return c.query_one("SELECT 1 FROM app_favorites WHERE app_id = $1 AND user_id = $2", {app_id, user_id}).has_value();
+}
+
+std::vector<int64_t> favorites_of(Conn& c, int64_t user_id) {
+  std::vector<int64_t> out;
+  for (const auto& r :
+       c.query("SELECT app_id FROM app_favorites WHERE user_id = $1 ORDER BY created_at DESC", {user_id}).rows)
+    out.push_back(r.i64(0));
+  return out;
+}
+
+void rate(Conn& c, int64_t app_id, int64_t user_id, int64_t stars, int64_t now) {
+  auto before = rating_of(c, app_id, user_id);
+  c.exec(
+      "INSERT INTO app_ratings (app_id, user_id, stars, created_at) VALUES ($1, $2, $3, $4) "
+      "ON CONFLICT (app_id, user_id) DO UPDATE SET stars = excluded.stars, created_at = excluded.created_at",
+      {app_id, user_id, stars, now});
+  c.exec("UPDATE apps SET rating_sum = rating_sum + $2, rating_count = rating_count + $3 WHERE id = $1",
+         {app_id, stars - before.value_or(0), int64_t{before ? 0 : 1}});
+}
+
+std::optional<int64_t> rating_of(Conn& c, int64_t app_id, int64_t user_id) {
+  auto row = c.query_one("SELECT stars FROM app_ratings WHERE app_id = $1 AND user_id = $2", {app_id, user_id});
+  if (!row) return std::nullopt;
+  return row->i64(0);
+}
+
+bool has_used(Conn& c, int64_t app_id, int64_t user_id) {
+  return c.query_one("SELECT 1 FROM usage_events WHERE app_id = $1 AND user_id = $2 AND status = 'ok' LIMIT 1",
+                     {app_id, user_id})
+      .has_value();
+}
+
+std::vector<Board> leaderboard(Conn& c, const std::string& from_day, int64_t limit) {
+  std::vector<Board> out;
+  for (const auto& r : c.query("SELECT e.app_id, COUNT(DISTINCT e.user_id), COUNT(*) FROM usage_events e "
+                               "JOIN apps a ON a.id = e.app_id AND a.listed = 1 "
+                               "WHERE e.app_id IS NOT NULL AND e.status = 'ok' AND e.day >= $1 "
+                               "GROUP BY e.app_id ORDER BY COUNT(DISTINCT e.user_id) DESC, COUNT(*) DESC, e.app_id "
+                               "LIMIT $2",
+                               {from_day, limit})
+                           .rows)
+    out.push_back({r.i64(0), r.i64(1), r.i64(2)});
+  return out;
+}
+
+int64_t distinct_users(Conn& c, int64_t app_id) {
+  return c
+      .query_one("SELECT COUNT(DISTINCT user_id) FROM usage_events WHERE app_id = $1 AND status = 'ok'", {app_id})
+      ->i64(0);
+}
+
+void refresh_trending(Conn& c, const std::vector<std::string>& last_days) {
+  // Unique users per day, the newest day weighing most and each older day half as much as the next.
+  std::map<int64_t, double> score;
+  if (!last_days.empty()) {
+    std::map<std::string, double> weight;
+    double w = 1000.0;
+    for (const auto& d : last_days) {  // newest first
+      weight[d] = w;
+      w /= 2;
+    }
+    for (const auto& r : c.query("SELECT app_id, day, COUNT(DISTINCT user_id) FROM usage_events WHERE app_id IS NOT "
+                                 "NULL AND status = 'ok' AND day >= $1 GROUP BY app_id, day",
+                                 {last_days.back()})
+                             .rows)
+      score[r.i64(0)] += weight[r.str(1)] * static_cast<double>(r.i64(2));
+  }
+  c.exec("UPDATE apps SET trending = 0 WHERE trending <> 0");
+  for (const auto& [id, s] : score) c.exec("UPDATE apps SET trending = $2 WHERE id = $1", {id, std::llround(s)});
+  c.exec("UPDATE apps SET uses = (SELECT COUNT(*) FROM usage_events e WHERE e.app_id = apps.id AND e.status = 'ok')");
+}
+
+std::vector<std::string> words(Conn& c) {
+  std::vector<std::string> out;
+  for (const auto& r : c.query("SELECT word FROM moderation_words ORDER BY word").rows) out.push_back(r.str(0));
+  return out;
+}
+
+void replace_words(Conn& c, const std::vector<std::string>& list) {
+  c.exec("DELETE FROM moderation_words");
+  for (const auto& w : list) c.exec("INSERT INTO moderation_words (word) VALUES ($1) ON CONFLICT DO NOTHING", {w});
+}
+
+}  // namespace plaza::store::apps

@@ -1,0 +1,79 @@
+#pragma once
+// Apps, their versions, the search index, favorites, ratings and the moderation word list.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/app_records.hpp"
+#include "store/database.hpp"
+
+namespace plaza::store::apps {
+
+std::string content_json(const AppContent& c);
+AppContent parse_content(const std::string& json);
+
+// Creates the app with version 1 as its draft. Throws UniqueViolation when the slug is taken.
+App create(Conn& c, const std::string& slug, int64_t owner_id, const std::string& kind, const AppContent& content,
+           int64_t now);
+std::optional<App> find(Conn& c, const std::string& slug);
+std::optional<App> find_by_id(Conn& c, int64_t id);
+std::vector<App> by_owner(Conn& c, int64_t owner_id);
+// Writes the app's mutable columns (status, versions, reason, timestamps).
+void save(Conn& c, const App& app);
+
+std::optional<AppVersion> version(Conn& c, int64_t id);
+// A new version numbered after the last, as the app's draft.
+int64_t add_version(Conn& c, int64_t app_id, const AppContent& content, int64_t now);
+void update_content(Conn& c, int64_t version_id, const AppContent& content);
+void set_review(Conn& c, int64_t version_id, const std::string& status, const std::string& reason,
+                const std::string& flags_json, std::optional<int64_t> reviewer, int64_t now);
+void mark_submitted(Conn& c, int64_t version_id, const std::string& flags_json, int64_t now);
+// Drafts waiting for review, oldest first.
+std::vector<AppVersion> pending(Conn& c, int64_t limit);
+
+// What the square and search see of an app: listed only while published and public.
+void reindex(Conn& c, const App& app, const std::optional<AppContent>& live);
+
+struct Filter {
+  std::string q;
+  std::string tag;
+  std::string category;
+  std::optional<int64_t> owner_id;
+  std::string sort = "trending";  // trending | most_used | newest | top_rated
+  int64_t offset = 0;
+  int64_t limit = 24;
+};
+struct Page {
+  std::vector<int64_t> ids;
+  int64_t total = 0;
+};
+Page search(Conn& c, const Filter& f);
+struct Count {
+  std::string name;
+  int64_t count = 0;
+};
+std::vector<Count> categories(Conn& c);
+std::vector<Count> tags(Conn& c, int64_t limit);
+
+bool set_favorite(Conn& c, int64_t app_id, int64_t user_id, bool on, int64_t now);  // true when it changed
+bool is_favorite(Conn& c, int64_t app_id, int64_t user_id);
+std::vector<int64_t> favorites_of(Conn& c, int64_t user_id);
+void rate(Conn& c, int64_t app_id, int64_t user_id, int64_t stars, int64_t now);
+std::optional<int64_t> rating_of(Conn& c, int64_t app_id, int64_t user_id);
+bool has_used(Conn& c, int64_t app_id, int64_t user_id);
+// Distinct users and calls per app since `from_day` (all time when empty), most users first.
+struct Board {
+  int64_t app_id = 0;
+  int64_t users = 0;
+  int64_t uses = 0;
+};
+std::vector<Board> leaderboard(Conn& c, const std::string& from_day, int64_t limit);
+int64_t distinct_users(Conn& c, int64_t app_id);
+// Recomputes every listed app's trending score from the last days' usage (decayed by age).
+void refresh_trending(Conn& c, const std::vector<std::string>& last_days);
+void count_use(Conn& c, int64_t app_id);
+
+std::vector<std::string> words(Conn& c);
+void replace_words(Conn& c, const std::vector<std::string>& words);
+
+}  // namespace plaza::store::apps
