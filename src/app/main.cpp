@@ -66,6 +66,7 @@ int serve(const Config& config) {
 
   SystemClock clock;
   api::Site site(config, *db, clock);
+  db->write_sync([&](store::Conn& c) { services::Apps::seed_system_apps(c, clock.now_s()); });
   if (site.static_files.file_count() == 0)
     spdlog::warn("no web app in {}: build it with `make run` (or `npm run build` in web/)", config.web_dir);
   http::Router router;

@@ -9,6 +9,7 @@
 #include "store/async.hpp"
 #include "store/billing_repo.hpp"
 #include "store/settings_repo.hpp"
+#include "store/users_repo.hpp"
 
 namespace plaza::services {
 
@@ -477,6 +478,51 @@ awaitable<std::vector<std::string>> Apps::model_names(store::User me) {
     }
     return out;
   });
+}
+
+void Apps::seed_system_apps(store::Conn& c, int64_t now) {
+  if (store::settings::get(c, "apps.seeded")) return;
+  store::settings::put(c, "apps.seeded", "true", now);
+  auto owner = store::users::find_by_username(c, "plaza");
+  // "!" is no argon2 hash: nobody can sign in as the system user.
+  int64_t owner_id = owner ? owner->id : store::users::create(c, {"plaza", std::nullopt, "!", "user"}, now).id;
+  struct Seed {
+    const char* slug;
+    const char* title;
+    const char* avatar;
+    const char* category;
+    std::vector<std::string> tags;
+    const char* description;
+    const char* prompt;
+  };
+  const Seed seeds[] = {
+      {"writing-coach", "写作教练 Writing Coach", "✍️", "writing", {"写作", "writing"},
+       "Improves your drafts: clearer sentences, better structure, the same voice. 润色你的文章。",
+       "You are a patient writing coach. Improve the user's text for clarity and structure while keeping their voice; "
+       "explain the most important changes briefly. Answer in the language the user writes in."},
+      {"code-explainer", "代码讲解 Code Explainer", "🧑‍💻", "programming", {"代码", "code"},
+       "Explains code step by step and points out bugs. 逐行讲解代码。",
+       "You are a senior engineer who explains code to a colleague: what it does, step by step, and what could go "
+       "wrong. Be concrete and brief. Answer in the language the user writes in."},
+      {"daily-planner", "日程规划 Daily Planner", "🗓️", "productivity", {"效率", "planning"},
+       "Turns a to-do list into a realistic plan for the day. 把待办变成今天的计划。",
+       "You turn the user's tasks into a realistic schedule for one day, with breaks, the hardest task first, and a "
+       "short list of what to drop if time runs out. Answer in the language the user writes in."},
+  };
+  for (const auto& seed : seeds) {
+    AppContent content;
+    content.title = seed.title;
+    content.avatar = seed.avatar;
+    content.category = seed.category;
+    content.tags = seed.tags;
+    content.description = seed.description;
+    content.default_model = "gpt-4o-mini";
+    content.visibility = "public";
+    content.system_prompt = seed.prompt;
+    App app = store::apps::create(c, seed.slug, owner_id, "system", content, now);
+    store::apps::set_review(c, *app.draft_version_id, "approved", "", "[]", std::nullopt, now);
+    publish(c, app, *app.draft_version_id, now);
+  }
 }
 
 void Apps::refresh_stats(store::Conn& c, int64_t now) {

@@ -85,6 +85,9 @@ class Apps {
   // `app/<slug>` names for /v1/models: the user's own apps and their favorites that they may use.
   awaitable<std::vector<std::string>> model_names(store::User me);
 
+  // A fresh site's square is not empty: a few system apps (owned by the built-in user "plaza", who
+  // cannot sign in), created once. Blocking: at start-up.
+  static void seed_system_apps(store::Conn& c, int64_t now);
   // Recomputes uses and trending (a periodic job). Blocking: on the database pool.
   void refresh_stats(store::Conn& c, int64_t now);
 

@@ -202,6 +202,11 @@ for (const backend of backends) {
       const newest = await search('sort=newest&per_page=2');
       assert.deepEqual(newest, ['travel', 'fanyi']);
       assert.equal((await other.get('/api/apps?sort=sideways')).status, 400);
+      // A fresh site shows the operator's own apps, marked as such, their presets hidden too.
+      const system = (await other.get('/api/apps?author=plaza')).data.apps;
+      assert.equal(system.length, 3);
+      assert.ok(system.every((a) => a.kind === 'system' && a.preset === undefined && a.status === 'published'));
+      assert.equal((await new Client(plaza.url).post('/api/auth/login', { username: 'plaza', password: '!' })).status, 401);
 
       // Ratings need a chat first; the owner cannot rate.
       assert.equal((await other.post('/api/apps/travel/rate', { stars: 5 })).status, 403);
