@@ -68,12 +68,11 @@ describe('web', { timeout: 120_000 }, () => {
     await page.waitForURL(`${site.url}/chat`);
     assert.equal(await page.getByTestId('current-user').textContent(), username);
 
-    // Only the areas that exist are in the navigation, the chat first; a plain user has no
-    // admin entry. With no channel yet, the chat says so (without the admin's link).
+    // Every area is in the navigation, the app square first; a plain user has no admin entry.
+    // With no channel yet, the chat says so (without the admin's link).
     const navText = await page.getByTestId('main-nav').textContent();
-    for (const absent of ['Square', 'Studio']) assert.ok(!navText.includes(absent), absent);
-    assert.ok(navText.includes('Wallet'), 'the wallet is built');
-    assert.equal(await page.getByTestId('main-nav').locator('a').first().getAttribute('data-testid'), 'nav-chat');
+    for (const present of ['App square', 'Chat', 'Studio', 'Wallet']) assert.ok(navText.includes(present), present);
+    assert.equal(await page.getByTestId('main-nav').locator('a').first().getAttribute('data-testid'), 'nav-apps');
     assert.equal(await page.getByTestId('nav-admin').count(), 0);
     await page.getByTestId('no-models').waitFor();
     assert.equal(await page.getByTestId('no-models-add-channel').count(), 0);

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ComponentType, type ReactNode } from 'react';
 import { Layout } from './components/Layout';
 import { RequireAdmin } from './components/RequireAdmin';
 import { useI18n } from './i18n';
@@ -13,12 +13,23 @@ import { AdminPricesPage } from './pages/AdminPricesPage';
 import { AdminRedeemPage } from './pages/AdminRedeemPage';
 import { AdminRevenuePage } from './pages/AdminRevenuePage';
 import { AdminUsersPage } from './pages/AdminUsersPage';
+import { AppPage } from './pages/AppPage';
+import { AppsPage } from './pages/AppsPage';
 import { ChatPage } from './pages/ChatPage';
+import { CreatorPage } from './pages/CreatorPage';
 import { KeysPage } from './pages/KeysPage';
 import { LoginPage } from './pages/LoginPage';
 import { RegisterPage } from './pages/RegisterPage';
 import { SetupPage } from './pages/SetupPage';
 import { WalletPage } from './pages/WalletPage';
+
+// Pages few people open (the studio, the square's admin pages) load on first use, which keeps
+// the first download small.
+const StudioPage = lazy(() => import('./pages/StudioPage').then((m) => ({ default: m.StudioPage })));
+const StudioEditPage = lazy(() => import('./pages/StudioEditPage').then((m) => ({ default: m.StudioEditPage })));
+const AdminReviewsPage = lazy(() => import('./pages/AdminReviewsPage').then((m) => ({ default: m.AdminReviewsPage })));
+const AdminModerationPage = lazy(() => import('./pages/AdminModerationPage').then((m) => ({ default: m.AdminModerationPage })));
+const AdminAuditPage = lazy(() => import('./pages/AdminAuditPage').then((m) => ({ default: m.AdminAuditPage })));
 
 /** Where signed-in people land. */
 export const homePath = '/chat';
@@ -65,14 +76,37 @@ function NotFound() {
   );
 }
 
-/** The billing admin pages: signed in and an administrator. */
-const billingAdminPages: Record<string, () => ReactNode> = {
+/** The billing and app square admin pages: signed in and an administrator. */
+const guardedAdminPages: Record<string, ComponentType> = {
   '/admin/prices': AdminPricesPage,
   '/admin/plans': AdminPlansPage,
   '/admin/packs': AdminPacksPage,
   '/admin/redeem': AdminRedeemPage,
   '/admin/revenue': AdminRevenuePage,
+  '/admin/reviews': AdminReviewsPage,
+  '/admin/moderation': AdminModerationPage,
+  '/admin/audit': AdminAuditPage,
 };
+
+/**
+ * Pages named by a path segment (an app's slug, a creator's username), for signed-in people.
+ * `fresh` pages start afresh for another name; the studio editor instead stays mounted when a
+ * new app gets its address, so its "created" note survives.
+ */
+const namedPages: { pattern: RegExp; fresh: boolean; page: (name: string) => ReactNode }[] = [
+  { pattern: /^\/apps\/([^/]+)$/, fresh: true, page: (slug) => <AppPage slug={slug} /> },
+  { pattern: /^\/creators\/([^/]+)$/, fresh: true, page: (name) => <CreatorPage username={name} /> },
+  { pattern: /^\/studio\/edit\/([^/]+)$/, fresh: false, page: (slug) => <StudioEditPage slug={slug} /> },
+];
+
+/** A path segment as text; a malformed escape is kept as typed rather than crashing the page. */
+function segment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
 
 function Routes() {
   const { pathname } = useRouter();
@@ -85,15 +119,19 @@ function Routes() {
       </RequireAuth>
     );
   }
-  const BillingAdmin = billingAdminPages[path];
-  if (BillingAdmin) {
+  const GuardedAdmin = guardedAdminPages[path];
+  if (GuardedAdmin) {
     return (
       <RequireAuth>
         <RequireAdmin>
-          <BillingAdmin />
+          <GuardedAdmin />
         </RequireAdmin>
       </RequireAuth>
     );
+  }
+  for (const { pattern, fresh, page } of namedPages) {
+    const m = pattern.exec(path);
+    if (m) return <RequireAuth key={fresh ? m[1] : undefined}>{page(segment(m[1]))}</RequireAuth>;
   }
   switch (path) {
     case '/':
@@ -134,6 +172,24 @@ function Routes() {
           <WalletPage />
         </RequireAuth>
       );
+    case '/apps':
+      return (
+        <RequireAuth>
+          <AppsPage />
+        </RequireAuth>
+      );
+    case '/studio':
+      return (
+        <RequireAuth>
+          <StudioPage />
+        </RequireAuth>
+      );
+    case '/studio/new':
+      return (
+        <RequireAuth>
+          <StudioEditPage slug={null} />
+        </RequireAuth>
+      );
     case '/admin':
     case '/admin/users':
       return (
@@ -161,7 +217,9 @@ function Routes() {
 export function App() {
   return (
     <Layout>
-      <Routes />
+      <Suspense fallback={<Loading />}>
+        <Routes />
+      </Suspense>
     </Layout>
   );
 }

@@ -15,10 +15,12 @@ interface NavItem {
   match?: string;
 }
 
-// Only areas that exist are listed; square and studio join as they are built.
-// Admin groups users, channels, models and billing (tabs on the admin pages).
+// The square comes first: it is where people find what to chat with. Admin groups users,
+// channels, models, billing and the square's reviews (tabs on the admin pages).
 const navItems: NavItem[] = [
+  { to: '/apps', label: 'nav.apps', testId: 'nav-apps', match: '/apps' },
   { to: '/chat', label: 'nav.chat', testId: 'nav-chat' },
+  { to: '/studio', label: 'nav.studio', testId: 'nav-studio' },
   { to: '/keys', label: 'nav.keys', testId: 'nav-keys' },
   { to: '/wallet', label: 'nav.wallet', testId: 'nav-wallet' },
   { to: '/account', label: 'nav.account', testId: 'nav-account' },

@@ -1,5 +1,6 @@
 // A thin fetch wrapper for Plaza's JSON API: same-origin cookies, the CSRF double-submit
 // header on state-changing requests, and one error type carrying the server's error body.
+import type { ConversationApp } from './apps';
 
 export interface User {
   id: number | string;
@@ -158,6 +159,8 @@ export interface Conversation {
   id: Id;
   title: string;
   model: string;
+  /** The app the conversation is with (docs/apps-api.md), or null for a plain chat. */
+  app?: ConversationApp | null;
   created_at: number;
   updated_at: number;
 }

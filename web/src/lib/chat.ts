@@ -2,10 +2,12 @@
 import { csrfToken, NetworkError, notifyUnauthorized, parseError, type Id, type Message } from './api';
 import { SseParser, type SseEvent } from './sse';
 
+// `model` may be left out only in a chat with an app, whose default model then answers; `app`
+// names the app of a new conversation (later requests need only the conversation).
 export type ChatRequest =
-  | { model: string; content: string; conversation_id?: Id }
-  | { model: string; conversation_id: Id; regenerate: true }
-  | { model: string; conversation_id: Id; edit_message_id: Id; content: string };
+  | { model?: string; content: string; conversation_id?: Id; app?: string }
+  | { model?: string; conversation_id: Id; regenerate: true }
+  | { model?: string; conversation_id: Id; edit_message_id: Id; content: string };
 
 export interface ChatMeta {
   conversation_id: Id;
@@ -13,18 +15,26 @@ export interface ChatMeta {
   request_id: string;
 }
 
+/** Something the server says about an answer, e.g. `preset_leak`: it was cut for repeating an app's hidden preset. */
+export interface ChatNotice {
+  code: string;
+  message: string;
+}
+
 export interface ChatHandlers {
   onMeta?: (m: ChatMeta) => void;
   onDelta?: (text: string) => void;
+  onNotice?: (n: ChatNotice) => void;
   onError?: (e: { code: string; message: string }) => void;
   onDone?: (m: Message) => void;
 }
 
 /**
  * How the stream ended: `done` and `error` are the server's own endings, `aborted` is ours
- * (the AbortSignal fired), `cut` means the body ended without either (connection lost).
+ * (the AbortSignal fired), `noticed` means the body ended after a notice without `done` (the
+ * server cut the answer on purpose), `cut` means it ended without any of them (connection lost).
  */
-export type ChatEnding = 'done' | 'error' | 'aborted' | 'cut';
+export type ChatEnding = 'done' | 'error' | 'aborted' | 'noticed' | 'cut';
 
 function isAbort(e: unknown): boolean {
   return e instanceof DOMException && e.name === 'AbortError';
@@ -45,6 +55,10 @@ export function dispatchChatEvent(ev: SseEvent, h: ChatHandlers): 'done' | 'erro
       return null;
     case 'delta':
       if (typeof d.content === 'string' && d.content) h.onDelta?.(d.content);
+      return null;
+    case 'notice':
+      // Not an ending by itself: the server may still send `done` with the saved answer.
+      h.onNotice?.({ code: String(d.code ?? ''), message: String(d.message ?? '') });
       return null;
     case 'error':
       h.onError?.({ code: String(d.code ?? 'internal'), message: String(d.message ?? '') });
@@ -89,8 +103,10 @@ export async function streamChat(body: ChatRequest, h: ChatHandlers, signal: Abo
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
   const parser = new SseParser();
+  let noticed = false;
   const handle = (events: SseEvent[]): ChatEnding | null => {
     for (const ev of events) {
+      if (ev.event === 'notice') noticed = true;
       const end = dispatchChatEvent(ev, h);
       if (end) return end;
     }
@@ -100,7 +116,7 @@ export async function streamChat(body: ChatRequest, h: ChatHandlers, signal: Abo
     for (;;) {
       const { value, done } = await reader.read();
       if (done) {
-        return handle(parser.feed(decoder.decode())) ?? handle(parser.end()) ?? 'cut';
+        return handle(parser.feed(decoder.decode())) ?? handle(parser.end()) ?? (noticed ? 'noticed' : 'cut');
       }
       const end = handle(parser.feed(decoder.decode(value, { stream: true })));
       if (end) {

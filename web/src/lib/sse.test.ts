@@ -88,14 +88,16 @@ describe('dispatchChatEvent', () => {
     const h = {
       onMeta: (m: { conversation_id: unknown }) => seen.push(`meta ${m.conversation_id}`),
       onDelta: (t: string) => seen.push(`delta ${t}`),
+      onNotice: (n: { code: string; message: string }) => seen.push(`notice ${n.code} ${n.message}`),
       onError: (e: { code: string; message: string }) => seen.push(`error ${e.code} ${e.message}`),
       onDone: (m: { id: unknown }) => seen.push(`done ${m.id}`),
     };
     expect(dispatchChatEvent({ event: 'meta', data: '{"conversation_id":3,"user_message_id":4,"request_id":"r"}' }, h)).toBeNull();
     expect(dispatchChatEvent({ event: 'delta', data: '{"content":"a\\nb"}' }, h)).toBeNull();
     expect(dispatchChatEvent({ event: 'delta', data: 'not json' }, h)).toBeNull();
+    expect(dispatchChatEvent({ event: 'notice', data: '{"code":"preset_leak","message":"cut"}' }, h)).toBeNull();
     expect(dispatchChatEvent({ event: 'error', data: '{"code":"upstream_error","message":"boom"}' }, h)).toBe('error');
     expect(dispatchChatEvent({ event: 'done', data: '{"message":{"id":9}}' }, h)).toBe('done');
-    expect(seen).toEqual(['meta 3', 'delta a\nb', 'error upstream_error boom', 'done 9']);
+    expect(seen).toEqual(['meta 3', 'delta a\nb', 'notice preset_leak cut', 'error upstream_error boom', 'done 9']);
   });
 });

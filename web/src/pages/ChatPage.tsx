@@ -1,13 +1,16 @@
 // The chat: conversations on the side (a drawer on phones), the messages of one conversation,
 // and a composer. Answers stream from POST /api/chat; the URL /chat/{id} names the conversation
-// so a reload restores it from the server.
+// so a reload restores it from the server, and /chat?app=<slug> starts one with an app.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { AppAvatar } from '../components/apps/AppAvatar';
+import { AppIntro, AppOpening } from '../components/chat/AppIntro';
 import { fromServer, sameId, storedModel } from '../components/chat/chatMessages';
 import { ConversationList } from '../components/chat/ConversationList';
 import { Composer, type ComposerHandle } from '../components/chat/Composer';
 import { MessageItem, type ChatMessage } from '../components/chat/MessageItem';
 import { ModelPicker } from '../components/chat/ModelPicker';
 import { useChatStream } from '../components/chat/useChatStream';
+import { appModelIds, appPickerModels, useChatApp } from '../components/chat/useChatApp';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Alert } from '../components/Field';
 import { ChatIcon, SidebarIcon, SparkIcon } from '../components/Icons';
@@ -15,12 +18,15 @@ import { useI18n } from '../i18n';
 import { api, ApiError, type ChatModel, type Conversation, type Id } from '../lib/api';
 import { useAuth } from '../lib/auth';
 import { describeError } from '../lib/errors';
-import { Link, useRouter } from '../lib/router';
+import { Link, useQuery, useRouter } from '../lib/router';
 
 export function ChatPage({ routeId }: { routeId: string | null }) {
   const { t } = useI18n();
   const { user } = useAuth();
   const { navigate } = useRouter();
+  // The app a new chat starts with (only meaningful on /chat, not on /chat/{id}).
+  const appParam = useQuery().get('app') || null;
+  const newApp = routeId === null ? appParam : null;
 
   const [models, setModels] = useState<ChatModel[] | undefined>(undefined);
   const [modelsError, setModelsError] = useState<string | null>(null);
@@ -37,18 +43,24 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
   const [toDelete, setToDelete] = useState<Conversation | null>(null);
   const [clearing, setClearing] = useState(false);
   const [busy, setBusy] = useState(false);
+  // The app of the chat in view: the ?app= of a new chat, then the conversation's own app. It
+  // stays while a new conversation gets its id, before the refreshed list names its app.
+  const [appSlug, setAppSlug] = useState<string | null>(newApp);
+  const [appModel, setAppModel] = useState('');
 
   // Refs mirror what async callbacks must read at the time they run, not when they were made.
   const currentRef = useRef<Id | null>(null);
   const conversationsRef = useRef<Conversation[] | undefined>(undefined);
   const modelRef = useRef(model);
+  const appRef = useRef<string | null>(appSlug);
   const modelsRef = useRef<ChatModel[] | undefined>(undefined);
   const messagesRef = useRef<ChatMessage[]>([]);
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const composer = useRef<ComposerHandle>(null);
   conversationsRef.current = conversations;
-  modelRef.current = model;
+  modelRef.current = appSlug ? appModel : model;
+  appRef.current = appSlug;
   modelsRef.current = models;
   messagesRef.current = messages;
 
@@ -113,9 +125,10 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
   // The URL decides which conversation is shown. Navigations we make ourselves (a new chat
   // getting its id) find the conversation already shown and change nothing.
   const routeSeen = useRef<string | null | undefined>(undefined);
+  const routeKey = routeId ?? `new:${newApp ?? ''}`;
   useEffect(() => {
-    if (routeSeen.current === routeId) return; // only a new URL changes the view
-    routeSeen.current = routeId;
+    if (routeSeen.current === routeKey) return; // only a new URL changes the view
+    routeSeen.current = routeKey;
     setDrawer(false);
     const target = routeId;
     if (target === null) {
@@ -134,7 +147,8 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
     showConversation(target);
     setMessages([]);
     void loadConversation(target);
-  }, [routeId, showConversation, loadConversation]);
+    // routeKey stands for routeId and newApp.
+  }, [routeKey, showConversation, loadConversation]);
 
   // Once models arrive, a conversation shown before them picks its own model.
   useEffect(() => {
@@ -157,6 +171,7 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
     currentRef,
     conversationsRef,
     modelRef,
+    appRef,
     messagesRef,
     stick,
     setMessages,
@@ -220,7 +235,7 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
 
   const newChat = () => {
     setDrawer(false);
-    if (routeId === null) {
+    if (routeId === null && newApp === null) {
       abortRef.current?.abort();
       showConversation(null);
       setMessages([]);
@@ -240,7 +255,28 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
   // ------------------------------------------------------------ view
 
   const current = conversations?.find((c) => sameId(c.id, currentId));
-  const title = currentId === null ? t('chat.newChat') : (current?.title ?? (loading ? '' : t('chat.title')));
+
+  // A new chat takes its app from the address; a conversation from the list, once it is known.
+  const knownApp = currentId === null ? newApp : current ? (current.app?.slug ?? null) : undefined;
+  useEffect(() => {
+    if (knownApp !== undefined) setAppSlug(knownApp);
+  }, [knownApp]);
+  const { app, error: appError } = useChatApp(appSlug);
+  // An app chat offers the app's models: the conversation's if it is one of them, else the default.
+  const conversationModel = current?.model ?? '';
+  useEffect(() => {
+    if (!app) return;
+    const ids = appModelIds(app);
+    setAppModel((m) => (ids.includes(conversationModel) ? conversationModel : ids.includes(m) ? m : (ids[0] ?? '')));
+  }, [app, conversationModel]);
+  const headerApp = app ?? current?.app ?? null;
+
+  const title =
+    currentId === null
+      ? appSlug
+        ? (app?.title ?? '')
+        : t('chat.newChat')
+      : (current?.title ?? (loading ? '' : t('chat.title')));
   useEffect(() => {
     document.title = `${title || t('chat.title')} · Plaza`;
   }, [title, t]);
@@ -249,6 +285,10 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
   const noModels = models !== undefined && models.length === 0;
   const selected = models?.find((m) => m.id === model);
   const lastIndex = messages.length - 1;
+  const pickerModels = appSlug ? (app ? appPickerModels(app, models) : []) : (models ?? []);
+  const canAsk = (appSlug !== null || !!model) && !noModels && !notFound;
+  // The opening message heads a conversation with the app, unless the server saved it as the first answer.
+  const showOpening = app !== null && currentId !== null && messages.length > 0 && messages[0].content !== app.opening_message;
 
   return (
     <div className={`chat${drawer ? ' drawer-open' : ''}`} data-testid="chat-page">
@@ -280,10 +320,25 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
           >
             <SidebarIcon />
           </button>
+          {appSlug && headerApp && (
+            <Link
+              to={`/apps/${encodeURIComponent(headerApp.slug)}`}
+              className="chat-app"
+              title={headerApp.title}
+              aria-label={t('chat.aboutApp', { title: headerApp.title })}
+              data-testid="chat-app"
+              data-slug={headerApp.slug}
+            >
+              <AppAvatar avatar={headerApp.avatar} title={headerApp.title} size="sm" />
+              {currentId !== null && <span className="chat-app-name">{headerApp.title}</span>}
+            </Link>
+          )}
           <h1 className="chat-title" data-testid="chat-title" title={title}>
             {title}
           </h1>
-          {models && models.length > 0 && <ModelPicker models={models} model={model} onChange={setModel} />}
+          {appSlug
+            ? pickerModels.length > 0 && <ModelPicker models={pickerModels} model={appModel} onChange={setAppModel} remember={false} />
+            : models && models.length > 0 && <ModelPicker models={models} model={model} onChange={setModel} />}
         </header>
 
         {notice && (
@@ -302,6 +357,11 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
                 <button type="button" className="link-button" onClick={() => void loadModels()}>
                   {t('common.retry')}
                 </button>
+              </Alert>
+            )}
+            {appSlug && appError != null && !notFound && (
+              <Alert kind="error" testId="chat-app-error">
+                {describeError(appError, t).message}
               </Alert>
             )}
             {notFound && (
@@ -340,7 +400,10 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
                 )}
               </div>
             )}
-            {!noModels && currentId === null && messages.length === 0 && !notFound && (
+            {!noModels && currentId === null && messages.length === 0 && !notFound && app && (
+              <AppIntro app={app} canAsk={canAsk && !streaming} onAsk={send} />
+            )}
+            {!noModels && currentId === null && messages.length === 0 && !notFound && !appSlug && (
               <div className="chat-empty" data-testid="chat-welcome">
                 <div className="chat-empty-icon">
                   <SparkIcon />
@@ -349,15 +412,17 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
                 <p className="muted">{selected ? t('chat.welcomeModel', { model: selected.name || selected.id }) : t('chat.welcomeBody')}</p>
               </div>
             )}
+            {showOpening && app && <AppOpening app={app} />}
             {messages.map((m, i) => (
               <MessageItem
                 key={m.key}
                 m={m}
-                modelName={modelNames.get(m.model) ?? m.model}
+                modelName={modelNames.get(m.model) ?? (m.model || headerApp?.title || '')}
                 isLast={i === lastIndex && currentId !== null}
                 busy={streaming}
                 onRegenerate={regenerate}
                 onEdit={edit}
+                app={appSlug ? headerApp : null}
               />
             ))}
           </div>
@@ -368,7 +433,7 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
             <Composer
               ref={composer}
               streaming={streaming}
-              disabled={!model || noModels || notFound}
+              disabled={!canAsk}
               placeholder={noModels ? t('chat.placeholderNoModels') : t('chat.placeholder')}
               onSend={send}
               onStop={stop}

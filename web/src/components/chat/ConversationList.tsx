@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useI18n } from '../../i18n';
 import type { Conversation, Id } from '../../lib/api';
 import { Link } from '../../lib/router';
+import { AppAvatar } from '../apps/AppAvatar';
 import { CheckIcon, CloseIcon, EditIcon, PlusIcon, TrashIcon } from '../Icons';
 
 interface Props {
@@ -122,6 +123,7 @@ export function ConversationList({ conversations, currentId, loadError, onRetry,
                     data-testid="conversation-item"
                     data-id={c.id}
                     data-title={c.title}
+                    data-app={c.app?.slug}
                   >
                     {renaming !== null && String(renaming) === String(c.id) ? (
                       <RenameForm c={c} onDone={() => setRenaming(null)} onSave={(title) => onRename(c, title)} />
@@ -131,11 +133,12 @@ export function ConversationList({ conversations, currentId, loadError, onRetry,
                           to={`/chat/${c.id}`}
                           className="conv-link"
                           aria-current={active ? 'page' : undefined}
-                          title={c.title}
+                          title={c.app ? `${c.app.title} · ${c.title}` : c.title}
                           onClick={onPick}
                           data-testid="conversation-link"
                         >
-                          {c.title}
+                          {c.app && <AppAvatar avatar={c.app.avatar} title={c.app.title} size="sm" />}
+                          <span className="conv-title">{c.title}</span>
                         </Link>
                         <span className="conv-actions">
                           <button

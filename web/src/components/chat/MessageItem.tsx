@@ -1,6 +1,8 @@
 import { memo, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useI18n } from '../../i18n';
 import type { Id, MessageStatus } from '../../lib/api';
+import type { ChatNotice } from '../../lib/chat';
+import { AppAvatar } from '../apps/AppAvatar';
 import { EditIcon, RefreshIcon, SparkIcon } from '../Icons';
 import { CopyButton, Markdown } from '../Markdown';
 
@@ -16,6 +18,8 @@ export interface ChatMessage {
   status: MessageStatus | 'streaming';
   /** Why an answer failed, in words for people. */
   error?: string;
+  /** What the server said about the answer while it streamed (e.g. that it was cut). */
+  notice?: ChatNotice;
 }
 
 interface Props {
@@ -26,6 +30,8 @@ interface Props {
   busy: boolean;
   onRegenerate: () => void;
   onEdit: (m: ChatMessage, content: string) => void;
+  /** In a chat with an app, its picture stands for the assistant. */
+  app?: { avatar: string; title: string } | null;
 }
 
 function EditBox({ initial, busy, onCancel, onSubmit }: { initial: string; busy: boolean; onCancel: () => void; onSubmit: (v: string) => void }) {
@@ -73,7 +79,7 @@ function EditBox({ initial, busy, onCancel, onSubmit }: { initial: string; busy:
   );
 }
 
-export const MessageItem = memo(function MessageItem({ m, modelName, isLast, busy, onRegenerate, onEdit }: Props) {
+export const MessageItem = memo(function MessageItem({ m, modelName, isLast, busy, onRegenerate, onEdit, app }: Props) {
   const { t, lang } = useI18n();
   const [editing, setEditing] = useState(false);
   const nf = new Intl.NumberFormat(lang === 'zh' ? 'zh-CN' : 'en');
@@ -143,7 +149,7 @@ export const MessageItem = memo(function MessageItem({ m, modelName, isLast, bus
       aria-busy={streaming || undefined}
     >
       <div className="msg-avatar" aria-hidden="true">
-        <SparkIcon />
+        {app ? <AppAvatar avatar={app.avatar} title={app.title} size="sm" /> : <SparkIcon />}
       </div>
       <div className="msg-body">
         <div className="msg-meta">
@@ -173,6 +179,11 @@ export const MessageItem = memo(function MessageItem({ m, modelName, isLast, bus
         {m.status === 'error' && (
           <div className="msg-error" role="alert" data-testid="message-error">
             {m.error || t('chat.failed')}
+          </div>
+        )}
+        {m.notice && (
+          <div className="msg-notice" role="status" data-testid="message-notice" data-code={m.notice.code} title={m.notice.message || undefined}>
+            {m.notice.code === 'preset_leak' ? t('chat.noticePresetLeak') : m.notice.message || m.notice.code}
           </div>
         )}
         {!streaming && (

@@ -2,8 +2,21 @@ import { useI18n } from '../../i18n';
 import type { ChatModel } from '../../lib/api';
 import { emojiIcon, storeModel } from './chatMessages';
 
-/** The chat header's model menu; a choice is remembered for the next visit. */
-export function ModelPicker({ models, model, onChange }: { models: ChatModel[]; model: string; onChange: (id: string) => void }) {
+/**
+ * The chat header's model menu; a choice is remembered for the next visit unless `remember` is
+ * off (an app's models are the app's, not the reader's preference).
+ */
+export function ModelPicker({
+  models,
+  model,
+  onChange,
+  remember = true,
+}: {
+  models: ChatModel[];
+  model: string;
+  onChange: (id: string) => void;
+  remember?: boolean;
+}) {
   const { t } = useI18n();
   const selected = models.find((m) => m.id === model);
   return (
@@ -13,7 +26,7 @@ export function ModelPicker({ models, model, onChange }: { models: ChatModel[]; 
         value={model}
         onChange={(e) => {
           onChange(e.target.value);
-          storeModel(e.target.value);
+          if (remember) storeModel(e.target.value);
         }}
         title={selected?.description || selected?.name}
         data-testid="model-picker"

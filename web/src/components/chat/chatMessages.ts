@@ -41,13 +41,14 @@ export function fromServer(m: Message): ChatMessage {
 export const sameId = (a: Id | null | undefined, b: Id | null | undefined) => a != null && b != null && String(a) === String(b);
 
 /**
- * The server's messages, keeping the React keys of the local ones they correspond to (same
+ * The server's messages, keeping the React keys (and stream notices) of the local ones they correspond to (same
  * place and role, and the same id once known), so re-reading a conversation doesn't remount it.
  */
 export function adoptKeys(local: ChatMessage[], server: Message[]): ChatMessage[] {
   return server.map((m, i) => {
     const mine = local[i];
     const match = mine && mine.role === m.role && (mine.id === undefined || sameId(mine.id, m.id));
-    return match ? { ...fromServer(m), key: mine.key } : fromServer(m);
+    // A notice arrived with the stream only; the saved message doesn't carry it.
+    return match ? { ...fromServer(m), key: mine.key, notice: mine.notice } : fromServer(m);
   });
 }

@@ -12,7 +12,10 @@ import type { ChatMessage } from './MessageItem';
 interface Options {
   currentRef: MutableRefObject<Id | null>;
   conversationsRef: MutableRefObject<Conversation[] | undefined>;
+  /** The chosen model; may be empty in a chat with an app (its default model answers). */
   modelRef: MutableRefObject<string>;
+  /** The slug of the app the chat in view is with, or null; a new conversation is started with it. */
+  appRef: MutableRefObject<string | null>;
   messagesRef: MutableRefObject<ChatMessage[]>;
   /** Whether the view should stay pinned to the bottom. */
   stick: MutableRefObject<boolean>;
@@ -25,6 +28,7 @@ export function useChatStream({
   currentRef,
   conversationsRef,
   modelRef,
+  appRef,
   messagesRef,
   stick,
   setMessages,
@@ -102,6 +106,10 @@ export function useChatStream({
               pending += text;
               if (!frame) frame = requestAnimationFrame(flush);
             },
+            onNotice: (n) => {
+              flush();
+              update(answerKey, (a) => ({ ...a, notice: n }));
+            },
             onError: (e) => {
               flush();
               update(answerKey, (a) => ({ ...a, status: 'error', error: e.message || e.code }));
@@ -109,13 +117,15 @@ export function useChatStream({
             onDone: (m) => {
               pending = '';
               flush();
-              update(answerKey, () => ({ ...fromServer(m), key: answerKey }));
+              update(answerKey, (a) => ({ ...fromServer(m), key: answerKey, notice: a.notice }));
             },
           },
           ac.signal,
         );
         flush();
         if (ending === 'aborted') update(answerKey, (a) => ({ ...a, status: 'cancelled' }));
+        // Cut on purpose (the notice says why): what arrived is the answer.
+        if (ending === 'noticed') update(answerKey, (a) => ({ ...a, status: 'ok' }));
         if (ending === 'cut') update(answerKey, (a) => ({ ...a, status: 'error', error: t('chat.connectionLost') }));
       } catch (e) {
         flush();
@@ -138,7 +148,7 @@ export function useChatStream({
           conversation = fresh.id;
         }
       }
-      if (conversation !== null && (ending === 'aborted' || ending === 'error' || ending === 'cut')) {
+      if (conversation !== null && (ending === 'aborted' || ending === 'error' || ending === 'cut' || ending === 'noticed')) {
         syncAfter(conversation, 4);
       }
       if (ending === 'refused' && conversation !== null && sameId(currentRef.current, conversation)) {
@@ -159,20 +169,30 @@ export function useChatStream({
     [loadConversations, navigate, showConversation, syncAfter, t],
   );
 
+  /** A model is needed unless an app picks one. */
+  const canAsk = () => (modelRef.current !== '' || appRef.current !== null) && !streamingRef.current;
+  const withModel = () => (modelRef.current ? { model: modelRef.current } : {});
+
   const send = useCallback(
     (text: string) => {
       const m = modelRef.current;
-      if (!m || streamingRef.current || !text.trim()) return false;
+      if (!canAsk() || !text.trim()) return false;
       const userKey = localKey();
       const answerKey = localKey();
-      storeModel(m);
+      // An app's model is the app's choice, not the reader's preference for plain chats.
+      if (m && appRef.current === null) storeModel(m);
       setMessages((ms) => [
         ...ms,
         { key: userKey, role: 'user', content: text, model: m, status: 'ok' },
         { key: answerKey, role: 'assistant', content: '', model: m, status: 'streaming' },
       ]);
       const id = currentRef.current;
-      void run(id === null ? { model: m, content: text } : { model: m, content: text, conversation_id: id }, userKey, answerKey);
+      const app = appRef.current;
+      void run(
+        id === null ? { ...withModel(), content: text, ...(app ? { app } : {}) } : { ...withModel(), content: text, conversation_id: id },
+        userKey,
+        answerKey,
+      );
       return true;
     },
     [run],
@@ -181,21 +201,21 @@ export function useChatStream({
   const regenerate = useCallback(() => {
     const id = currentRef.current;
     const m = modelRef.current;
-    if (id === null || !m || streamingRef.current) return;
+    if (id === null || !canAsk()) return;
     const ms = messagesRef.current;
     let lastUser = -1;
     for (let i = ms.length - 1; i >= 0; i--) if (ms[i].role === 'user') { lastUser = i; break; }
     if (lastUser < 0) return;
     const answerKey = localKey();
     setMessages([...ms.slice(0, lastUser + 1), { key: answerKey, role: 'assistant', content: '', model: m, status: 'streaming' }]);
-    void run({ model: m, conversation_id: id, regenerate: true }, ms[lastUser].key, answerKey);
+    void run({ ...withModel(), conversation_id: id, regenerate: true }, ms[lastUser].key, answerKey);
   }, [run]);
 
   const edit = useCallback(
     (target: ChatMessage, content: string) => {
       const id = currentRef.current;
       const m = modelRef.current;
-      if (id === null || !m || streamingRef.current || target.id === undefined || !content.trim()) return;
+      if (id === null || !canAsk() || target.id === undefined || !content.trim()) return;
       const ms = messagesRef.current;
       const at = ms.findIndex((x) => x.key === target.key);
       if (at < 0) return;
@@ -206,7 +226,7 @@ export function useChatStream({
         { key: userKey, role: 'user', content, model: m, status: 'ok' },
         { key: answerKey, role: 'assistant', content: '', model: m, status: 'streaming' },
       ]);
-      void run({ model: m, conversation_id: id, edit_message_id: target.id, content }, userKey, answerKey);
+      void run({ ...withModel(), conversation_id: id, edit_message_id: target.id, content }, userKey, answerKey);
     },
     [run],
   );

@@ -1,0 +1,116 @@
+import { describe, expect, test } from 'vitest';
+import type { App } from './apps';
+import { bodyOf, editableContent, formOf, parseParameters, utf8Length, validateBytes, validateEntries, validateParameters, validateSlug, validateTitle } from './appForm';
+
+const live: App = {
+  id: 1,
+  slug: 'translator',
+  kind: 'user',
+  status: 'published',
+  takedown_reason: '',
+  owner: { id: 2, username: 'ann' },
+  title: '翻译助手',
+  avatar: '🈯',
+  tags: ['翻译', 'language'],
+  category: '工具',
+  description: 'Translates.',
+  instructions: '# How',
+  opening_message: 'Hi!',
+  suggested_questions: ['One?', 'Two?'],
+  default_model: 'gpt-4o-mini',
+  allowed_models: ['gpt-4o'],
+  parameters: { temperature: 0.2 },
+  visibility: 'public',
+  hide_preset: true,
+  min_plan_level: 0,
+  preset: { system_prompt: 'secret', prefix_messages: [{ role: 'user', content: 'ex' }], suffix: 'end' },
+  stats: { uses: 0, users: 0, favorites: 0, rating_avg: 0, rating_count: 0 },
+  favorited: false,
+  my_rating: null,
+  created_at: 1,
+  updated_at: 1,
+  published_at: 1,
+  draft: null,
+};
+
+describe('formOf and bodyOf', () => {
+  test('a new app starts empty, public, with its preset hidden', () => {
+    const { values, extras } = formOf(null);
+    expect(values.title).toBe('');
+    expect(values.visibility).toBe('public');
+    expect(values.min_plan_level).toBe('0');
+    expect(extras).toEqual({ allowed_models: [], hide_preset: true, prefix_messages: [] });
+  });
+
+  test('an app round-trips through the form', () => {
+    const { values, extras } = formOf(live);
+    expect(values.tags).toBe('翻译, language');
+    expect(values.suggested_questions).toBe('One?\nTwo?');
+    expect(JSON.parse(values.parameters)).toEqual({ temperature: 0.2 });
+    const body = bodyOf(values, extras, false);
+    expect(body.slug).toBeUndefined();
+    const { id, slug, kind, status, takedown_reason, owner, stats, favorited, my_rating, created_at, updated_at, published_at, draft, ...content } = live;
+    expect(body).toEqual(content);
+  });
+
+  test('creating sends the slug; lists are cleaned; empty prefix rows are dropped', () => {
+    const { values, extras } = formOf(null);
+    const body = bodyOf(
+      { ...values, slug: ' my-app ', title: ' T ', tags: 'a，b, a,', suggested_questions: 'q1\n\n q2 \n', min_plan_level: '' },
+      { ...extras, prefix_messages: [{ role: 'user', content: ' ' }, { role: 'assistant', content: 'x' }] },
+      true,
+    );
+    expect(body.slug).toBe('my-app');
+    expect(body.title).toBe('T');
+    expect(body.tags).toEqual(['a', 'b']);
+    expect(body.suggested_questions).toEqual(['q1', 'q2']);
+    expect(body.min_plan_level).toBe(0);
+    expect(body.preset?.prefix_messages).toEqual([{ role: 'assistant', content: 'x' }]);
+    expect(body.parameters).toEqual({});
+  });
+
+  test('the default model is not listed again among the allowed ones', () => {
+    const { values, extras } = formOf(live);
+    expect(bodyOf(values, { ...extras, allowed_models: ['gpt-4o-mini', 'gpt-4o', ''] }, false).allowed_models).toEqual(['gpt-4o']);
+  });
+
+  test('the owner edits the draft when there is one, keeping the live preset if the draft has none', () => {
+    const withDraft: App = {
+      ...live,
+      draft: { ...live, title: 'New title', preset: undefined, review_status: 'rejected', review_reason: 'no', moderation_flags: [], submitted_at: 5 },
+    };
+    expect(editableContent(withDraft).title).toBe('New title');
+    expect(editableContent(withDraft).preset?.system_prompt).toBe('secret');
+    expect(formOf(withDraft).values.title).toBe('New title');
+    expect(editableContent(live).title).toBe('翻译助手');
+  });
+});
+
+describe('checks', () => {
+  test('slugs', () => {
+    expect(validateSlug('translator-2')).toBeNull();
+    expect(validateSlug('')).toBe('validate.required');
+    expect(validateSlug('a'.repeat(40))).toBeNull();
+    for (const bad of ['ab', 'Upper', '-lead', 'trail-', 'with space', '中文', 'a'.repeat(41)]) expect(validateSlug(bad), bad).toBe('validate.slug');
+  });
+  test('lengths are UTF-8 bytes, as the server counts them', () => {
+    expect(utf8Length('翻译')).toBe(6);
+    expect(validateTitle('翻'.repeat(33))).toBeNull();
+    expect(validateTitle('翻'.repeat(34))).toBe('validate.tooLong');
+    expect(validateTitle('a'.repeat(100))).toBeNull();
+    expect(validateTitle('  ')).toBe('validate.required');
+    expect(validateBytes('', 10)).toBeNull();
+  });
+  test('lists have a most entries and a longest entry', () => {
+    expect(validateEntries(['a', 'b'], 2, 5)).toBeNull();
+    expect(validateEntries(['a', 'b', 'c'], 2, 5)).toBe('validate.tooMany');
+    expect(validateEntries(['标签标签'], 2, 10)).toBe('validate.tooLong');
+  });
+  test('parameters are empty or a JSON object', () => {
+    expect(parseParameters('')).toEqual({});
+    expect(parseParameters('{"temperature":1}')).toEqual({ temperature: 1 });
+    expect(parseParameters('[1]')).toBeNull();
+    expect(parseParameters('null')).toBeNull();
+    expect(validateParameters('{oops')).toBe('validate.jsonObject');
+  });
+});
