@@ -363,6 +363,33 @@ awaitable<http::Response> admin_put_app_settings(Ctx& ctx) {
                                           {"leak_ngram_share", s.leak_ngram_share}});
 }
 
+namespace {
+bj::object provider_json(const services::ProviderConfig& p) {
+  // Keys are write-only: an admin learns whether one is set, never the key.
+  return bj::object{{"kind", p.kind},
+                    {"base_url", p.base_url},
+                    {"model", p.model},
+                    {"has_api_key", !p.api_key.empty()},
+                    {"has_secret_key", !p.secret_key.empty()}};
+}
+}  // namespace
+
+awaitable<http::Response> admin_get_provider(Ctx& ctx) {
+  co_return json_response(200, provider_json(co_await ctx.site.apps.provider()));
+}
+
+awaitable<http::Response> admin_put_provider(Ctx& ctx) {
+  auto body = body_object(ctx);
+  services::ProviderConfig p;
+  p.kind = json::optional_string(body, "kind").value_or("");
+  p.base_url = json::optional_string(body, "base_url").value_or("");
+  p.model = json::optional_string(body, "model").value_or("");
+  p.api_key = json::optional_string(body, "api_key").value_or("");
+  p.secret_key = json::optional_string(body, "secret_key").value_or("");
+  co_await ctx.site.apps.set_provider(ctx.me(), p);
+  co_return json_response(200, provider_json(co_await ctx.site.apps.provider()));
+}
+
 awaitable<http::Response> admin_audit(Ctx& ctx) {
   int64_t limit = query_int(ctx, "limit", 100, 1, 500);
   int64_t before = query_int(ctx, "before", INT64_MAX, 1, INT64_MAX);

@@ -32,5 +32,7 @@ awaitable<http::Response> admin_put_words(Ctx& ctx);
 awaitable<http::Response> admin_get_app_settings(Ctx& ctx);
 awaitable<http::Response> admin_put_app_settings(Ctx& ctx);
 awaitable<http::Response> admin_audit(Ctx& ctx);
+awaitable<http::Response> admin_get_provider(Ctx& ctx);
+awaitable<http::Response> admin_put_provider(Ctx& ctx);
 
 }  // namespace plaza::api

@@ -145,6 +145,8 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
   add_route(router, site, "GET", "/api/admin/settings/apps", admin, admin_get_app_settings);
   add_route(router, site, "PUT", "/api/admin/settings/apps", admin, admin_put_app_settings);
   add_route(router, site, "GET", "/api/admin/audit", admin, admin_audit);
+  add_route(router, site, "GET", "/api/admin/moderation/provider", admin, admin_get_provider);
+  add_route(router, site, "PUT", "/api/admin/moderation/provider", admin, admin_put_provider);
   add_route(router, site, "POST", "/api/uploads", session, post_upload);
   add_route(router, site, "GET", "/uploads/{file}", open, get_upload);
 

@@ -38,7 +38,7 @@ Site::Site(Config cfg, store::Database& database, const Clock& clk)
       channel_admin(db, secret_box, clock, upstream, channels),
       wallet(db, clock),
       billing_admin(db, clock, meter.prices()),
-      apps(db, clock) {
+      apps(db, clock, upstream, secret_box) {
   std::string dir = config.tokenizer_dir.empty() ? default_tokenizer_dir() : config.tokenizer_dir;
   try {
     if (dir.empty()) throw std::runtime_error("no tokenizer folder found (set tokenizer_dir)");

@@ -71,12 +71,14 @@ std::vector<std::pair<std::string, std::string>> text_fields(const AppContent& c
   return out;
 }
 
-std::string moderate(store::Conn& c, const AppContent& content) {
+// The word list's hits and the external provider's, as the draft's moderation flags.
+std::string moderate(store::Conn& c, const AppContent& content, const std::vector<ModerationFlag>& external) {
   moderation::Matcher matcher(store::apps::words(c));
   bj::array flags;
   if (!matcher.empty())
     for (const auto& [field, text] : text_fields(content))
       for (const auto& hit : matcher.find(text)) flags.push_back(bj::object{{"field", field}, {"word", hit.word}});
+  for (const auto& f : external) flags.push_back(bj::object{{"field", f.field}, {"word", f.word}});
   return bj::serialize(flags);
 }
 
@@ -229,18 +231,36 @@ awaitable<AppView> Apps::update(store::User me, std::string slug, AppContent con
 }
 
 awaitable<AppView> Apps::submit(store::User me, std::string slug) {
+  // The external provider is asked outside any transaction; the write below checks that the draft
+  // it judged is still the one being submitted.
+  struct Draft {
+    int64_t version_id;
+    std::string content;
+    TextFields fields;
+    ProviderConfig provider;
+  };
+  auto draft = co_await store::read(db_, [&](store::Conn& c) {
+    auto app = require_owned(c, slug, me);
+    if (!app.draft_version_id) throw Error(ErrorCode::conflict, "there are no changes to submit");
+    auto v = *store::apps::version(c, *app.draft_version_id);
+    if (v.review_status == "pending") throw Error(ErrorCode::conflict, "this version is already in review");
+    return Draft{v.id, store::apps::content_json(v.content), text_fields(v.content), load_provider(c, box_)};
+  });
+  std::vector<ModerationFlag> external;
+  if (auto provider = make_provider(draft.provider, upstream_)) external = co_await provider->check(draft.fields);
   int64_t now = clock_.now_s();
   co_return co_await store::write(db_, [&](store::Conn& c) {
     auto app = require_owned(c, slug, me);
-    if (!app.draft_version_id) throw Error(ErrorCode::conflict, "there are no changes to submit");
-    auto draft = *store::apps::version(c, *app.draft_version_id);
-    if (draft.review_status == "pending") throw Error(ErrorCode::conflict, "this version is already in review");
-    std::string flags = moderate(c, draft.content);
-    store::apps::mark_submitted(c, draft.id, flags, now);
-    store::audit::record(c, me.id, "app.submit", "app:" + slug, "version " + std::to_string(draft.number), now);
+    auto v = app.draft_version_id ? store::apps::version(c, *app.draft_version_id) : std::nullopt;
+    if (!v || v->id != draft.version_id || store::apps::content_json(v->content) != draft.content ||
+        v->review_status == "pending")
+      throw Error(ErrorCode::conflict, "the app changed while it was being checked; submit it again");
+    std::string flags = moderate(c, v->content, external);
+    store::apps::mark_submitted(c, v->id, flags, now);
+    store::audit::record(c, me.id, "app.submit", "app:" + slug, "version " + std::to_string(v->number), now);
     if (flags == "[]" && load_settings(c).auto_approve) {
-      store::apps::set_review(c, draft.id, "approved", "", flags, std::nullopt, now);
-      publish(c, app, draft.id, now);
+      store::apps::set_review(c, v->id, "approved", "", flags, std::nullopt, now);
+      publish(c, app, v->id, now);
       store::audit::record(c, std::nullopt, "app.auto_approve", "app:" + slug, "", now);
     }
     return view_of(c, *store::apps::find_by_id(c, app.id), me);
@@ -414,6 +434,30 @@ awaitable<void> Apps::set_words(store::User admin, std::vector<std::string> list
   co_await store::write(db_, [&](store::Conn& c) {
     store::apps::replace_words(c, clean);
     store::audit::record(c, admin.id, "moderation.words", "words", std::to_string(clean.size()) + " words", now);
+  });
+}
+
+awaitable<ProviderConfig> Apps::provider() {
+  co_return co_await store::read(db_, [this](store::Conn& c) { return load_provider(c, box_); });
+}
+
+awaitable<void> Apps::set_provider(store::User admin, ProviderConfig config) {
+  if (config.kind != "" && config.kind != "openai" && config.kind != "baidu")
+    throw Error(ErrorCode::invalid_request, "the provider is openai, baidu or none", "kind");
+  if (!config.kind.empty() && !config.base_url.empty() && !config.base_url.starts_with("https://") &&
+      !config.base_url.starts_with("http://"))
+    throw Error(ErrorCode::invalid_request, "base_url is an http(s) address", "base_url");
+  if (config.kind == "openai" && config.base_url.empty())
+    throw Error(ErrorCode::invalid_request, "base_url is required, e.g. https://api.openai.com/v1", "base_url");
+  for (const auto* v : {&config.base_url, &config.model, &config.api_key, &config.secret_key})
+    if (v->size() > 500) throw Error(ErrorCode::invalid_request, "a value is too long");
+  int64_t now = clock_.now_s();
+  co_await store::write(db_, [&](store::Conn& c) {
+    auto stored = load_provider(c, box_);
+    if (config.api_key.empty()) config.api_key = stored.api_key;
+    if (config.secret_key.empty()) config.secret_key = stored.secret_key;
+    save_provider(c, box_, config, now);
+    store::audit::record(c, admin.id, "moderation.provider", "settings", config.kind.empty() ? "none" : config.kind, now);
   });
 }
 

@@ -10,6 +10,9 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "crypto/secretbox.hpp"
+#include "http/upstream_client.hpp"
+#include "services/moderation_providers.hpp"
 #include "store/app_records.hpp"
 #include "store/apps_repo.hpp"
 #include "store/database.hpp"
@@ -50,7 +53,8 @@ struct ReviewItem {
 
 class Apps {
  public:
-  Apps(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+  Apps(store::Database& db, const Clock& clock, http::UpstreamClient& upstream, const crypto::SecretBox& box)
+      : db_(db), clock_(clock), upstream_(upstream), box_(box) {}
 
   awaitable<AppView> create(store::User me, std::string slug, store::AppContent content);
   // `patch` is applied by the handler onto the current draft (or the live version) first.
@@ -77,6 +81,9 @@ class Apps {
   awaitable<std::vector<std::string>> words();
   awaitable<void> set_words(store::User admin, std::vector<std::string> words);
   awaitable<AppSettings> settings();
+  awaitable<ProviderConfig> provider();
+  // Keys left empty keep the stored ones.
+  awaitable<void> set_provider(store::User admin, ProviderConfig config);
   awaitable<void> set_settings(store::User admin, AppSettings s);
 
   // The app a user may chat with now, or an error (not_found / forbidden) saying why not.
@@ -96,6 +103,8 @@ class Apps {
  private:
   store::Database& db_;
   const Clock& clock_;
+  http::UpstreamClient& upstream_;
+  const crypto::SecretBox& box_;
 };
 
 // Validation of an app's content and slug (before anything is stored).

@@ -243,3 +243,84 @@ for (const backend of backends) {
     });
   });
 }
+
+// Fakes of the two external moderation protocols: OpenAI's /v1/moderations, and Baidu's token
+// endpoint plus text_censor v2. Both flag any text containing "forbidden-topic".
+async function startModerationFakes() {
+  const http = await import('node:http');
+  const seen = { openai: [], baidu: [] };
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      const url = new URL(req.url, 'http://x');
+      const json = (status, value) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(value)); };
+      if (url.pathname === '/v1/moderations') {
+        if (req.headers.authorization !== 'Bearer sk-mod') return json(401, { error: { message: 'bad key' } });
+        const input = JSON.parse(body).input;
+        seen.openai.push(input);
+        return json(200, { id: 'modr-1', model: 'omni-moderation-latest', results: input.map((t) => ({
+          flagged: t.includes('forbidden-topic'), categories: { violence: t.includes('forbidden-topic'), hate: false } })) });
+      }
+      if (url.pathname === '/oauth/2.0/token') {
+        if (url.searchParams.get('client_id') !== 'bd-key' || url.searchParams.get('client_secret') !== 'bd-secret')
+          return json(200, { error: 'invalid_client' });
+        return json(200, { access_token: 'tok-1', expires_in: 2592000 });
+      }
+      if (url.pathname === '/rest/2.0/solution/v1/text_censor/v2/user_defined') {
+        if (url.searchParams.get('access_token') !== 'tok-1') return json(200, { error_code: 110, error_msg: 'Access token invalid' });
+        const text = new URLSearchParams(body).get('text');
+        seen.baidu.push(text);
+        if (!text.includes('forbidden-topic')) return json(200, { log_id: 1, conclusion: '合规', conclusionType: 1 });
+        return json(200, { log_id: 2, conclusion: '不合规', conclusionType: 2,
+          data: [{ type: 12, subType: 2, conclusion: '不合规', msg: '存在违禁词', hits: [{ words: ['forbidden-topic'] }] }] });
+      }
+      json(404, {});
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}`, seen, stop: () => new Promise((r) => server.close(r)) };
+}
+
+describe('external moderation providers', () => {
+  it('flag submissions through OpenAI-compatible and Baidu moderation, and hold them for review when down', async () => {
+    const fakes = await startModerationFakes();
+    const fake = await startFake();
+    const plaza = await startPlaza({ backend: 'sqlite', settings: { 'api-rate-per-minute': 1000000 } });
+    try {
+      const admin = await adminClient(plaza);
+      await addChannel(admin, { base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['gpt-4o-mini'] });
+      await admin.put('/api/admin/settings/apps', { auto_approve: true });
+      const creator = new Client(plaza.url);
+      await creator.register('modder', 'password-1');
+      const submit = async (slug, description) => {
+        await creator.post('/api/apps', appBody(slug, { description }));
+        return (await creator.post(`/api/apps/${slug}/submit`)).data;
+      };
+
+      const openai = await admin.put('/api/admin/moderation/provider', { kind: 'openai', base_url: `${fakes.url}/v1`, api_key: 'sk-mod' });
+      assert.deepEqual(openai.data, { kind: 'openai', base_url: `${fakes.url}/v1`, model: '', has_api_key: true, has_secret_key: false });
+      assert.ok(!JSON.stringify((await admin.get('/api/admin/moderation/provider')).data).includes('sk-mod'), 'keys are write-only');
+      const flagged = await submit('mod-a', 'all about the forbidden-topic');
+      assert.equal(flagged.status, 'draft');
+      assert.deepEqual(flagged.draft.moderation_flags, [{ field: 'description', word: 'openai:violence' }]);
+      assert.ok(fakes.seen.openai.at(-1).includes(SECRET), 'the hidden preset is checked too');
+      assert.equal((await submit('mod-b', 'harmless')).status, 'published');
+
+      await admin.put('/api/admin/moderation/provider', { kind: 'baidu', base_url: fakes.url, api_key: 'bd-key', secret_key: 'bd-secret' });
+      const baidu = await submit('mod-c', '讲 forbidden-topic 的应用');
+      assert.deepEqual(baidu.draft.moderation_flags, [{ field: 'description', word: 'baidu:forbidden-topic' }]);
+      assert.equal((await submit('mod-d', '无害的应用')).status, 'published');
+
+      await admin.put('/api/admin/moderation/provider', { kind: 'openai', base_url: 'http://127.0.0.1:9/v1', api_key: 'sk-mod' });
+      const down = await submit('mod-e', 'harmless');
+      assert.equal(down.status, 'draft', 'a provider that is down sends the submission to a human');
+      assert.equal(down.draft.moderation_flags[0].word, 'openai:unavailable');
+      assert.equal((await admin.put('/api/admin/moderation/provider', { kind: 'magic' })).status, 400);
+    } finally {
+      await plaza.stop();
+      await fake.stop();
+      await fakes.stop();
+    }
+  });
+});
