@@ -200,9 +200,10 @@ awaitable<http::Response> get_leaderboard(Ctx& ctx) {
   else if (period == "all") from = "0000-00-00";
   else throw Error(ErrorCode::invalid_request, "period is day, week, month or all", "period");
   auto me = viewer(ctx);
+  auto board = co_await ctx.site.apps.leaderboard(from);
   auto rows = co_await store::read(ctx.site.db, [&](store::Conn& c) {
     std::vector<std::pair<store::apps::Board, services::AppView>> out;
-    for (const auto& b : store::apps::leaderboard(c, from, 50))
+    for (const auto& b : board)
       if (auto app = store::apps::find_by_id(c, b.app_id)) out.emplace_back(b, services::Apps::view_of(c, *app, me));
     return out;
   });

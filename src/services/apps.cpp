@@ -318,6 +318,21 @@ awaitable<std::pair<std::vector<AppView>, int64_t>> Apps::search(std::optional<s
   });
 }
 
+awaitable<std::vector<store::apps::Board>> Apps::leaderboard(std::string from_day) {
+  constexpr int64_t kFreshMs = 3'000;
+  int64_t now = clock_.now_ms();
+  {
+    std::lock_guard lock(boards_mutex_);
+    auto it = boards_.find(from_day);
+    if (it != boards_.end() && now - it->second.computed_ms < kFreshMs) co_return it->second.rows;
+  }
+  auto rows = co_await store::read(db_, [&](store::Conn& c) { return store::apps::leaderboard(c, from_day, 50); });
+  std::lock_guard lock(boards_mutex_);
+  if (boards_.size() > 16) boards_.clear();  // days roll over: old keys are never asked again
+  boards_[from_day] = Board{now, rows};
+  co_return rows;
+}
+
 awaitable<std::vector<AppView>> Apps::studio(store::User me) {
   co_return co_await store::read(db_, [&](store::Conn& c) {
     std::vector<AppView> out;

@@ -5,6 +5,8 @@
 // discovery, favorites, ratings, and what a chat with an app is built from.
 #include <boost/asio/awaitable.hpp>
 
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,6 +70,9 @@ class Apps {
   awaitable<AppView> get(std::optional<store::User> viewer, std::string slug);
   awaitable<std::pair<std::vector<AppView>, int64_t>> search(std::optional<store::User> viewer,
                                                              store::apps::Filter filter);
+  // The most used listed apps since `from_day`, kept for a little while: the aggregation reads every
+  // usage event of the period, and leaderboards are read far more often than they change.
+  awaitable<std::vector<store::apps::Board>> leaderboard(std::string from_day);
   awaitable<std::vector<AppView>> studio(store::User me);
   awaitable<std::vector<AppView>> favorites(store::User me);
   awaitable<AppView> favorite(store::User me, std::string slug, bool on);
@@ -105,6 +110,12 @@ class Apps {
   const Clock& clock_;
   http::UpstreamClient& upstream_;
   const crypto::SecretBox& box_;
+  struct Board {
+    int64_t computed_ms = 0;
+    std::vector<store::apps::Board> rows;
+  };
+  std::mutex boards_mutex_;
+  std::map<std::string, Board> boards_;
 };
 
 // Validation of an app's content and slug (before anything is stored).
