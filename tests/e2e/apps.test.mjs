@@ -162,6 +162,26 @@ describe('app square', { timeout: 300_000 }, () => {
     const settings = await call(admin, 'GET', '/api/admin/settings/apps');
     assert.equal(settings.auto_approve, false);
     assert.equal(settings.leak_word_run, 6);
+
+    // An outside moderation service: after a reload the page says a key is set, never the key. It
+    // is switched off again at once, so the submissions below meet the word list alone.
+    await ap.getByTestId('provider-kind').selectOption('openai');
+    await ap.getByTestId('provider-base-url').fill('http://127.0.0.1:9/v1');
+    await ap.getByTestId('provider-api-key').fill('sk-e2e-moderation');
+    await ap.getByTestId('provider-save').click();
+    await ap.getByTestId('provider-saved').waitFor();
+    await ap.reload();
+    await ap.getByTestId('provider-form').waitFor();
+    assert.equal(await ap.getByTestId('provider-kind').inputValue(), 'openai');
+    assert.equal(await ap.getByTestId('provider-base-url').inputValue(), 'http://127.0.0.1:9/v1');
+    assert.equal(await ap.getByTestId('provider-api-key').inputValue(), '');
+    assert.equal(await ap.getByTestId('provider-api-key-state').getAttribute('data-state'), 'set');
+    assert.match(await ap.getByTestId('provider-api-key-state').innerText(), /A key is set/);
+    assert.ok(!(await ap.content()).includes('sk-e2e-moderation'), 'the key is never shown');
+    await ap.getByTestId('provider-kind').selectOption('');
+    await ap.getByTestId('provider-save').click();
+    await ap.getByTestId('provider-saved').waitFor();
+    assert.equal((await call(admin, 'GET', '/api/admin/moderation/provider')).kind, '');
     await shot(ap, 'admin-moderation-light');
 
     // ------------------------------------------------------------ the creator: studio

@@ -139,6 +139,27 @@ export interface AppsSettings {
   leak_ngram_share: number;
 }
 
+/** The external moderation service every submission is also checked by ("" = none). */
+export type ModerationProviderKind = '' | 'openai' | 'baidu';
+
+/** GET/PUT /api/admin/moderation/provider: keys are write-only, so only whether one is set. */
+export interface ModerationProvider {
+  kind: ModerationProviderKind;
+  base_url: string;
+  model: string;
+  has_api_key: boolean;
+  has_secret_key: boolean;
+}
+
+/** The body of PUT /api/admin/moderation/provider: a missing or empty key keeps the stored one. */
+export interface ModerationProviderInput {
+  kind: ModerationProviderKind;
+  base_url: string;
+  model: string;
+  api_key?: string;
+  secret_key?: string;
+}
+
 export interface AuditEntry {
   id: Id;
   /** A username, or {id, username}; read through actorName(). */
@@ -215,6 +236,8 @@ export const appsApi = {
   putWords: (words: string[]) => request<{ words: string[] }>('PUT', '/api/admin/moderation/words', { body: { words } }),
   settings: () => request<AppsSettings>('GET', '/api/admin/settings/apps'),
   putSettings: (s: AppsSettings) => request<AppsSettings>('PUT', '/api/admin/settings/apps', { body: s }),
+  provider: () => request<ModerationProvider>('GET', '/api/admin/moderation/provider'),
+  putProvider: (p: ModerationProviderInput) => request<ModerationProvider>('PUT', '/api/admin/moderation/provider', { body: p }),
   audit: (limit: number, before: Id | null) =>
     request<{ entries: AuditEntry[] }>(
       'GET',
