@@ -192,15 +192,8 @@ awaitable<http::Response> app_categories(Ctx& ctx) {
 
 awaitable<http::Response> get_leaderboard(Ctx& ctx) {
   std::string period = ctx.req.query_param("period").value_or("week");
-  int64_t now = ctx.site.clock.now_s();
-  std::string from;
-  if (period == "day") from = local_day(now);
-  else if (period == "week") from = local_day(now - 6 * 86'400);
-  else if (period == "month") from = local_day(now - 29 * 86'400);
-  else if (period == "all") from = "0000-00-00";
-  else throw Error(ErrorCode::invalid_request, "period is day, week, month or all", "period");
   auto me = viewer(ctx);
-  auto board = co_await ctx.site.apps.leaderboard(from);
+  auto board = co_await ctx.site.apps.leaderboard(period);
   auto rows = co_await store::read(ctx.site.db, [&](store::Conn& c) {
     std::vector<std::pair<store::apps::Board, services::AppView>> out;
     for (const auto& b : board)

@@ -261,12 +261,17 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     outcome.status = "error";
     outcome.error_code = std::string(to_string(broken->code()));
     outcome.error_message = broken->what();
+  }
+  // Settled before the last event: a client that has seen the end of its answer finds the charge
+  // and the usage (and may rate the app it used) at once.
+  co_await record(caller, reservation, model, outcome, attempts, started, ttft_ms);
+  if (client_gone) co_return;
+  if (broken) {
     co_await output.fail(*broken);
   } else {
     if (!began) client_gone = !(co_await output.begin());  // an empty answer still gets a head
     co_await output.end(outcome);
   }
-  co_await record(caller, reservation, model, outcome, attempts, started, ttft_ms);
 }
 
 }  // namespace plaza::relay

@@ -318,19 +318,20 @@ awaitable<std::pair<std::vector<AppView>, int64_t>> Apps::search(std::optional<s
   });
 }
 
-awaitable<std::vector<store::apps::Board>> Apps::leaderboard(std::string from_day) {
-  constexpr int64_t kFreshMs = 3'000;
-  int64_t now = clock_.now_ms();
-  {
-    std::lock_guard lock(boards_mutex_);
-    auto it = boards_.find(from_day);
-    if (it != boards_.end() && now - it->second.computed_ms < kFreshMs) co_return it->second.rows;
-  }
-  auto rows = co_await store::read(db_, [&](store::Conn& c) { return store::apps::leaderboard(c, from_day, 50); });
-  std::lock_guard lock(boards_mutex_);
-  if (boards_.size() > 16) boards_.clear();  // days roll over: old keys are never asked again
-  boards_[from_day] = Board{now, rows};
-  co_return rows;
+std::string period_start(const std::string& period, int64_t now) {
+  if (period == "day") return local_day(now);
+  if (period == "week") return local_day(now - 6 * 86'400);
+  if (period == "month") return local_day(now - 29 * 86'400);
+  if (period == "all") return "0000-00-00";
+  throw Error(ErrorCode::invalid_request, "period is day, week, month or all", "period");
+}
+
+awaitable<std::vector<store::apps::Board>> Apps::leaderboard(std::string period) {
+  std::string from = period_start(period, clock_.now_s());
+  co_return co_await store::read(db_, [&](store::Conn& c) {
+    auto rows = store::apps::stored_leaderboard(c, period);
+    return rows.empty() ? store::apps::leaderboard(c, from, 50) : rows;
+  });
 }
 
 awaitable<std::vector<AppView>> Apps::studio(store::User me) {
@@ -588,6 +589,8 @@ void Apps::refresh_stats(store::Conn& c, int64_t now) {
   std::vector<std::string> days;
   for (int i = 0; i < 7; ++i) days.push_back(local_day(now - i * 86'400));
   store::apps::refresh_trending(c, days);
+  for (const char* period : {"day", "week", "month", "all"})
+    store::apps::store_leaderboard(c, period, store::apps::leaderboard(c, period_start(period, now), 50));
 }
 
 }  // namespace plaza::services

@@ -70,9 +70,9 @@ class Apps {
   awaitable<AppView> get(std::optional<store::User> viewer, std::string slug);
   awaitable<std::pair<std::vector<AppView>, int64_t>> search(std::optional<store::User> viewer,
                                                              store::apps::Filter filter);
-  // The most used listed apps since `from_day`, kept for a little while: the aggregation reads every
-  // usage event of the period, and leaderboards are read far more often than they change.
-  awaitable<std::vector<store::apps::Board>> leaderboard(std::string from_day);
+  // The most used listed apps of a period (day, week, month, all): the stats job's copy, or computed
+  // now while the job has not written one (the aggregation reads every usage event of the period).
+  awaitable<std::vector<store::apps::Board>> leaderboard(std::string period);
   awaitable<std::vector<AppView>> studio(store::User me);
   awaitable<std::vector<AppView>> favorites(store::User me);
   awaitable<AppView> favorite(store::User me, std::string slug, bool on);
@@ -110,13 +110,10 @@ class Apps {
   const Clock& clock_;
   http::UpstreamClient& upstream_;
   const crypto::SecretBox& box_;
-  struct Board {
-    int64_t computed_ms = 0;
-    std::vector<store::apps::Board> rows;
-  };
-  std::mutex boards_mutex_;
-  std::map<std::string, Board> boards_;
 };
+
+// The first day of a leaderboard period, in the operator's timezone; throws on an unknown period.
+std::string period_start(const std::string& period, int64_t now);
 
 // Validation of an app's content and slug (before anything is stored).
 void check_slug(const std::string& slug);

@@ -87,6 +87,9 @@ std::string like_pattern(const std::string& q) {
   return out + "%";
 }
 
+constexpr int64_t kScoreScale = 1'000'000;
+constexpr int64_t kPriorRatings = 10;
+
 std::size_t utf8_length(const std::string& s) {
   std::size_t n = 0;
   for (unsigned char ch : s)
@@ -279,21 +282,16 @@ Page search(Conn& c, const Filter& f) {
 
   Page page;
   page.total = c.query_one("SELECT COUNT(*) FROM apps a" + where, params)->i64(0);
+  // Each order matches an index (listed, key, id), read backwards.
   std::string order;
   if (f.sort == "most_used") {
     order = "a.uses DESC, a.id DESC";
   } else if (f.sort == "newest") {
     order = "a.published_at DESC, a.id DESC";
   } else if (f.sort == "top_rated") {
-    // Bayesian average: every app starts with kPrior ratings at the site's mean, so one 5-star
-    // rating does not outrank a hundred 4.8s.
-    double mean = 3.0;
-    auto m = c.query_one("SELECT SUM(rating_sum), SUM(rating_count) FROM apps WHERE listed = 1");
-    if (m && !m->is_null(1) && m->i64(1) > 0) mean = static_cast<double>(m->i64(0)) / static_cast<double>(m->i64(1));
-    std::string prior = std::to_string(10.0 * mean);
-    order = "(a.rating_sum + " + prior + ") / (a.rating_count + 10.0) DESC, a.rating_count DESC, a.id DESC";
+    order = "a.rating_score DESC, a.id DESC";
   } else {
-    order = "a.trending DESC, a.uses DESC, a.id DESC";
+    order = "a.trending DESC, a.id DESC";
   }
   std::string limit = param(f.limit), offset = param(f.offset);
   for (const auto& r : c.query("SELECT a.id FROM apps a" + where + " ORDER BY " + order + " LIMIT " + limit +
@@ -351,6 +349,12 @@ void rate(Conn& c, int64_t app_id, int64_t user_id, int64_t stars, int64_t now) 
       {app_id, user_id, stars, now});
   c.exec("UPDATE apps SET rating_sum = rating_sum + $2, rating_count = rating_count + $3 WHERE id = $1",
          {app_id, stars - before.value_or(0), int64_t{before ? 0 : 1}});
+  // The app's place in "top rated" moves now; the prior (the site's mean) is refreshed by the job.
+  auto prior = c.query_one("SELECT value FROM settings WHERE key = 'apps.rating_prior'");
+  int64_t prior_mean = prior ? std::stoll(prior->str(0)) : 3 * kScoreScale;
+  c.exec("UPDATE apps SET rating_score = (rating_sum * CAST($2 AS BIGINT) + CAST($3 AS BIGINT) * CAST($4 AS BIGINT)) / "
+         "(rating_count + CAST($3 AS BIGINT)) WHERE id = $1",
+         {app_id, kScoreScale, kPriorRatings, prior_mean});
 }
 
 std::optional<int64_t> rating_of(Conn& c, int64_t app_id, int64_t user_id) {
@@ -363,6 +367,22 @@ bool has_used(Conn& c, int64_t app_id, int64_t user_id) {
   return c.query_one("SELECT 1 FROM usage_events WHERE app_id = $1 AND user_id = $2 AND status = 'ok' LIMIT 1",
                      {app_id, user_id})
       .has_value();
+}
+
+std::vector<Board> stored_leaderboard(Conn& c, const std::string& period) {
+  std::vector<Board> out;
+  for (const auto& r :
+       c.query("SELECT app_id, users, uses FROM app_leaderboards WHERE period = $1 ORDER BY rank", {period}).rows)
+    out.push_back({r.i64(0), r.i64(1), r.i64(2)});
+  return out;
+}
+
+void store_leaderboard(Conn& c, const std::string& period, const std::vector<Board>& rows) {
+  c.exec("DELETE FROM app_leaderboards WHERE period = $1", {period});
+  int64_t rank = 0;
+  for (const auto& b : rows)
+    c.exec("INSERT INTO app_leaderboards (period, rank, app_id, users, uses) VALUES ($1, $2, $3, $4, $5)",
+           {period, ++rank, b.app_id, b.users, b.uses});
 }
 
 std::vector<Board> leaderboard(Conn& c, const std::string& from_day, int64_t limit) {
@@ -403,6 +423,18 @@ void refresh_trending(Conn& c, const std::vector<std::string>& last_days) {
   c.exec("UPDATE apps SET trending = 0 WHERE trending <> 0");
   for (const auto& [id, s] : score) c.exec("UPDATE apps SET trending = $2 WHERE id = $1", {id, std::llround(s)});
   c.exec("UPDATE apps SET uses = (SELECT COUNT(*) FROM usage_events e WHERE e.app_id = apps.id AND e.status = 'ok')");
+  // Bayesian average for "top rated": every app starts with kPriorRatings ratings at the site's
+  // mean, so one 5-star rating does not outrank a hundred 4.8s. Integers, scaled by kScoreScale.
+  auto m = c.query_one("SELECT SUM(rating_sum), SUM(rating_count) FROM apps WHERE listed = 1");
+  int64_t prior_mean = 3 * kScoreScale;
+  if (m && !m->is_null(1) && m->i64(1) > 0) prior_mean = m->i64(0) * kScoreScale / m->i64(1);
+  c.exec("INSERT INTO settings (key, value, updated_at) VALUES ('apps.rating_prior', $1, 0) "
+         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+         {std::to_string(prior_mean)});
+  // CASTs: PostgreSQL cannot type "$2 * $3" from two untyped parameters.
+  c.exec("UPDATE apps SET rating_score = (rating_sum * CAST($1 AS BIGINT) + CAST($2 AS BIGINT) * CAST($3 AS BIGINT)) / "
+         "(rating_count + CAST($2 AS BIGINT))",
+         {kScoreScale, kPriorRatings, prior_mean});
 }
 
 std::vector<std::string> words(Conn& c) {

@@ -68,6 +68,9 @@ struct Board {
   int64_t uses = 0;
 };
 std::vector<Board> leaderboard(Conn& c, const std::string& from_day, int64_t limit);
+// The stats job's copies, per period (day, week, month, all).
+std::vector<Board> stored_leaderboard(Conn& c, const std::string& period);
+void store_leaderboard(Conn& c, const std::string& period, const std::vector<Board>& rows);
 int64_t distinct_users(Conn& c, int64_t app_id);
 // Recomputes every listed app's trending score from the last days' usage (decayed by age).
 void refresh_trending(Conn& c, const std::vector<std::string>& last_days);

@@ -18,6 +18,7 @@ CREATE TABLE apps (
   favorites BIGINT NOT NULL DEFAULT 0,
   rating_sum BIGINT NOT NULL DEFAULT 0,
   rating_count BIGINT NOT NULL DEFAULT 0,
+  rating_score BIGINT NOT NULL DEFAULT 0,  -- Bayesian average x 1,000,000 (store/apps_repo.cpp)
   trending BIGINT NOT NULL DEFAULT 0,
   -- What search and the square show, copied from the live version when it is published.
   listed INTEGER NOT NULL DEFAULT 0,
@@ -28,7 +29,11 @@ CREATE TABLE apps (
   published_at BIGINT
 );
 CREATE INDEX apps_owner ON apps (owner_id);
-CREATE INDEX apps_listed ON apps (listed, published_at);
+-- One index per sort order of the square, so a page is read in order instead of sorted.
+CREATE INDEX apps_listed ON apps (listed, published_at, id);
+CREATE INDEX apps_trending ON apps (listed, trending, id);
+CREATE INDEX apps_most_used ON apps (listed, uses, id);
+CREATE INDEX apps_top_rated ON apps (listed, rating_score, id);
 
 CREATE TABLE app_versions (
   id @ID@,
@@ -67,6 +72,17 @@ CREATE TABLE app_ratings (
   stars INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),
   created_at BIGINT NOT NULL,
   PRIMARY KEY (app_id, user_id)
+);
+
+-- Leaderboards, recomputed by the stats job (reading every usage event of a month per request
+-- would not do).
+CREATE TABLE app_leaderboards (
+  period TEXT NOT NULL,
+  rank INTEGER NOT NULL,
+  app_id BIGINT NOT NULL,
+  users BIGINT NOT NULL,
+  uses BIGINT NOT NULL,
+  PRIMARY KEY (period, rank)
 );
 
 CREATE TABLE moderation_words (
