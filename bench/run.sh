@@ -41,3 +41,4 @@ run "GET /api/me (session)" -H "Cookie: $cookie" "$url/api/me"
 echo
 bash bench/relay.sh
 bash bench/billing.sh
+bash bench/apps.sh

@@ -66,7 +66,10 @@ int serve(const Config& config) {
 
   SystemClock clock;
   api::Site site(config, *db, clock);
-  db->write_sync([&](store::Conn& c) { services::Apps::seed_system_apps(c, clock.now_s()); });
+  db->write_sync([&](store::Conn& c) {
+    services::Apps::seed_system_apps(c, clock.now_s());
+    site.apps.refresh_stats(c, clock.now_s());  // leaderboards and scores before the first request
+  });
   if (site.static_files.file_count() == 0)
     spdlog::warn("no web app in {}: build it with `make run` (or `npm run build` in web/)", config.web_dir);
   http::Router router;
