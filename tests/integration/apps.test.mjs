@@ -223,6 +223,24 @@ for (const backend of backends) {
       }, 'the leaderboard to show the apps used today');
       const creatorPage = (await other.get('/api/creators/creator')).data;
       assert.ok(creatorPage.totals.apps >= 3);
+
+      // "Most used" and "trending" follow the usage events (recomputed by the stats job, every second
+      // here): the expected first app is computed from the same events, with the same tie-break.
+      const [mostUsed] = sql(plaza, "SELECT a.slug FROM usage_events e JOIN apps a ON a.id = e.app_id AND a.listed = 1 " +
+        "WHERE e.status = 'ok' GROUP BY a.id, a.slug ORDER BY COUNT(*) DESC, a.id DESC LIMIT 1")[0];
+      const [trending] = sql(plaza, "SELECT a.slug FROM usage_events e JOIN apps a ON a.id = e.app_id AND a.listed = 1 " +
+        "WHERE e.status = 'ok' GROUP BY a.id, a.slug ORDER BY COUNT(DISTINCT e.user_id) DESC, a.id DESC LIMIT 1")[0];
+      await waitFor(async () => (await search('sort=most_used&per_page=1'))[0] === mostUsed, `${mostUsed} first by use`);
+      await waitFor(async () => (await search('sort=trending&per_page=1'))[0] === trending, `${trending} first by trend`);
+
+      // An app for plan levels 2 and up: refused below, usable with such a plan.
+      await published('premium', { min_plan_level: 2 });
+      const refused = await other.post('/api/chat', { app: 'premium', content: 'hi' });
+      assert.equal(refused.status, 403);
+      assert.match(refused.data.error.message, /level 2/);
+      const plan = await admin.post('/api/admin/plans', { name: 'Gold', level: 2, period_days: 30, price: 0 });
+      assert.equal((await other.post('/api/wallet/subscribe', { plan_id: plan.data.id })).status, 200);
+      assert.equal((await other.post('/api/chat', { app: 'premium', content: 'hi' })).status, 200);
     });
 
     it('takes an app down with a reason the owner sees, and refuses images that are not images', async () => {
