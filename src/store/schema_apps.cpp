@@ -34,6 +34,7 @@ CREATE INDEX apps_listed ON apps (listed, published_at, id);
 CREATE INDEX apps_trending ON apps (listed, trending, id);
 CREATE INDEX apps_most_used ON apps (listed, uses, id);
 CREATE INDEX apps_top_rated ON apps (listed, rating_score, id);
+CREATE INDEX apps_category ON apps (category, trending, id);
 
 CREATE TABLE app_versions (
   id @ID@,
