@@ -129,6 +129,51 @@ for (const backend of backends) {
       }
     });
 
+    it('answers every app endpoint as the permission matrix says, for each role and visibility', async () => {
+      const ownerKey = (await creator.post('/api/keys', { name: 'matrix' })).data.secret;
+      const adminKey = (await admin.post('/api/keys', { name: 'matrix' })).data.secret;
+      const anonymous = new Client(plaza.url);
+      const roles = { owner: [creator, ownerKey], other: [other, otherKey], admin: [admin, adminKey], anonymous: [anonymous, null] };
+      const v1 = async (key, slug) => key === null ? 401 : (await fetch(`${plaza.url}/v1/chat/completions`, {
+        method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: `app/${slug}`, messages: [{ role: 'user', content: 'hi' }] }) })).status;
+      for (const visibility of ['private', 'unlisted', 'public']) {
+        const slug = `matrix-${visibility}`;
+        await published(slug, { visibility });
+        const seen = visibility === 'private' ? 404 : 200;  // what a stranger gets
+        // role -> [get, preset shown, listed, favorite, unfavorite, rate (never used), web chat, /v1,
+        //          edit, unpublish, republish, take down]
+        const expected = {
+          owner: [200, true, visibility === 'public', 200, 200, 403, 200, 200, 200, 200, 200, 403],
+          other: [seen, false, visibility === 'public', seen, seen, visibility === 'private' ? 404 : 403, seen, seen, 404, 404, 404, 403],
+          admin: [200, true, visibility === 'public', seen, seen, visibility === 'private' ? 404 : 403, 200, 200, 200, 200, 200, null],
+          anonymous: [401, false, null, 401, 401, 401, 401, 401, 401, 401, 401, 401],
+        };
+        for (const [role, [client, key]] of Object.entries(roles)) {
+          const got = await client.get(`/api/apps/${slug}`);
+          const list = await client.get('/api/apps?sort=newest&per_page=100');
+          const row = [
+            got.status,
+            got.status === 200 && got.data.preset !== undefined,
+            list.status === 200 ? list.data.apps.some((a) => a.slug === slug) : null,
+            (await client.post(`/api/apps/${slug}/favorite`)).status,
+            (await client.delete(`/api/apps/${slug}/favorite`)).status,
+            (await client.post(`/api/apps/${slug}/rate`, { stars: 4 })).status,
+            (await client.post('/api/chat', { app: slug, content: 'hi' })).status,
+            await v1(key, slug),
+            (await client.patch(`/api/apps/${slug}`, { description: `edited by ${role}` })).status,
+            (await client.post(`/api/apps/${slug}/unpublish`)).status,
+            (await client.post(`/api/apps/${slug}/republish`)).status,
+            role === 'admin' ? null : (await client.post(`/api/admin/apps/${slug}/takedown`, { reason: 'x' })).status,
+          ];
+          assert.deepEqual(row, expected[role], `${role} × ${visibility}`);
+          if (role !== 'owner' && role !== 'admin') {
+            for (const r of [got, list]) assert.ok(!r.text.includes('Captain Marlowe'), `${role} × ${visibility}: no preset`);
+          }
+        }
+      }
+    });
+
     it('assembles the preset around the conversation, records the app on usage, and cuts a leaking answer', async () => {
       const OPEN = 'You are an open book librarian';
       await published('open-book', { hide_preset: false, preset: { system_prompt: OPEN, prefix_messages: [{ role: 'user', content: 'PREFIX-Q' }, { role: 'assistant', content: 'PREFIX-A' }], suffix: ' (answer briefly)' } });
