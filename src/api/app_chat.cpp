@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/error.hpp"
+
 #include "relay/upstream_format.hpp"
 
 namespace plaza::api {
@@ -19,6 +21,15 @@ std::string app_model(const store::AppContent& app, const std::string& requested
 }
 
 void apply_app(bj::object& request, const store::AppContent& app, const std::string& model) {
+  if (app.hide_preset) {
+    // The leak guard reads answer text; tool-call arguments and log-probabilities would carry a
+    // repeated preset past it, and interleaved choices (n > 1) would blur the runs it counts.
+    for (const char* field : {"tools", "functions", "tool_choice", "function_call", "logprobs", "top_logprobs"})
+      if (auto v = request.if_contains(field); v && !v->is_null() && !(v->is_bool() && !v->as_bool()))
+        throw Error(ErrorCode::invalid_request,
+                    std::string("this app keeps its instructions private and does not take '") + field + "'", field);
+    request.erase("n");
+  }
   request["model"] = model;
   boost::system::error_code ec;
   auto params = bj::parse(app.parameters, ec);
@@ -78,11 +89,15 @@ void cut_if_leaking(bj::object& completion, const store::AppContent& app, const 
     if (!choice.is_object()) continue;
     auto message = choice.as_object().if_contains("message");
     if (!message || !message->is_object()) continue;
-    auto content = message->as_object().if_contains("content");
-    if (!content || !content->is_string()) continue;
-    if (guard->feed(content->as_string()) || guard->finish()) {
-      message->as_object()["content"] = std::string("[") + kLeakNotice + "]";
-      choice.as_object()["finish_reason"] = "content_filter";
+    std::string text;
+    for (const char* field : {"content", "reasoning_content"})
+      if (auto v = message->as_object().if_contains(field); v && v->is_string()) text += std::string(v->as_string()) + "\n";
+    if (guard->feed(text) || guard->finish()) {
+      // Nothing of the cut answer stays: not its text, reasoning, tool calls or log-probabilities.
+      int64_t index = choice.as_object().if_contains("index") ? choice.as_object()["index"].to_number<int64_t>() : 0;
+      choice = bj::object{{"index", index},
+                          {"message", bj::object{{"role", "assistant"}, {"content", std::string("[") + kLeakNotice + "]"}}},
+                          {"finish_reason", "content_filter"}};
     }
   }
 }
@@ -91,15 +106,37 @@ LeakGuardOutput::LeakGuardOutput(relay::ChatOutput& inner, const store::AppConte
                                  const services::AppSettings& settings)
     : inner_(inner), guard_(make_guard(app, settings)) {}
 
+namespace {
+// Every text a chunk carries to the client: the answer and any reasoning.
+std::string chunk_text(const bj::object& chunk) {
+  std::string text(relay::delta_text(chunk));
+  if (auto choices = chunk.if_contains("choices"); choices && choices->is_array())
+    for (const auto& choice : choices->as_array())
+      if (auto delta = choice.is_object() ? choice.as_object().if_contains("delta") : nullptr; delta && delta->is_object())
+        if (auto r = delta->as_object().if_contains("reasoning_content"); r && r->is_string()) text += r->as_string();
+  return text;
+}
+}  // namespace
+
 awaitable<bool> LeakGuardOutput::chunk(bj::object& chunk) {
   if (guard_) {
-    std::string text(relay::delta_text(chunk));
+    std::string text = chunk_text(chunk);
     if (!text.empty() && guard_->feed(text)) {
       co_await inner_.cut(kLeakNotice);
       co_return false;  // the relay stops and cancels the upstream, as when a client leaves
     }
   }
+  delivered_ += relay::delta_text(chunk);
   co_return co_await inner_.chunk(chunk);
+}
+
+awaitable<bool> LeakGuardOutput::end(const relay::Outcome& outcome) {
+  // A run that ends with the answer is only a word once the answer is over.
+  if (guard_ && guard_->finish()) {
+    co_await inner_.cut(kLeakNotice);
+    co_return false;
+  }
+  co_return co_await inner_.end(outcome);
 }
 
 }  // namespace plaza::api

@@ -40,13 +40,17 @@ class LeakGuardOutput final : public relay::ChatOutput {
   awaitable<bool> chunk(boost::json::object& chunk) override;
   awaitable<bool> heartbeat() override { return inner_.heartbeat(); }
   awaitable<void> fail(const Error& error) override { return inner_.fail(error); }
-  awaitable<bool> end(const relay::Outcome& outcome) override { return inner_.end(outcome); }
+  awaitable<bool> end(const relay::Outcome& outcome) override;
   awaitable<void> cut(const std::string& message) override { return inner_.cut(message); }
   bool leaked() const { return guard_ && guard_->leaked(); }
+  // What reached the client: what a cut conversation keeps (the relay's outcome also has the chunk
+  // that was held back).
+  const std::string& delivered() const { return delivered_; }
 
  private:
   relay::ChatOutput& inner_;
   std::unique_ptr<leak::Guard> guard_;
+  std::string delivered_;
 };
 
 }  // namespace plaza::api

@@ -420,6 +420,8 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
     });
     throw *refused;
   }
+  // A cut answer is kept as the user saw it: without the chunk the guard held back.
+  if (output.leaked()) outcome.text = output.delivered() + "\n\n[" + kLeakNotice + "]";
   // A stopped or broken answer is kept too, marked, so a reload shows what the user saw.
   if (outcome.status != "ok")
     co_await WebChatOutput::save(ctx.site, prepared.conversation_id, model, rid, outcome);

@@ -470,8 +470,13 @@ awaitable<void> Apps::set_provider(store::User admin, ProviderConfig config) {
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
     auto stored = load_provider(c, box_);
-    if (config.api_key.empty()) config.api_key = stored.api_key;
-    if (config.secret_key.empty()) config.secret_key = stored.secret_key;
+    // Stored keys stay only with the address they were given for: a new base_url needs them again,
+    // or an admin session could send them to a host of its choosing.
+    bool same_place = config.kind == stored.kind && config.base_url == stored.base_url;
+    if (!same_place && !config.kind.empty() && config.api_key.empty() && !stored.api_key.empty())
+      throw Error(ErrorCode::invalid_request, "enter the key again for a new provider or address", "api_key");
+    if (config.api_key.empty() && same_place) config.api_key = stored.api_key;
+    if (config.secret_key.empty() && same_place) config.secret_key = stored.secret_key;
     save_provider(c, box_, config, now);
     store::audit::record(c, admin.id, "moderation.provider", "settings", config.kind.empty() ? "none" : config.kind, now);
   });

@@ -377,7 +377,10 @@ bool has_used(Conn& c, int64_t app_id, int64_t user_id) {
 std::vector<Board> stored_leaderboard(Conn& c, const std::string& period) {
   std::vector<Board> out;
   for (const auto& r :
-       c.query("SELECT app_id, users, uses FROM app_leaderboards WHERE period = $1 ORDER BY rank", {period}).rows)
+       c.query("SELECT b.app_id, b.users, b.uses FROM app_leaderboards b JOIN apps a ON a.id = b.app_id AND a.listed = 1 "
+               "WHERE b.period = $1 ORDER BY b.rank",
+               {period})
+           .rows)
     out.push_back({r.i64(0), r.i64(1), r.i64(2)});
   return out;
 }

@@ -199,6 +199,18 @@ for (const backend of backends) {
       assert.equal(JSON.parse(notice.data).code, 'preset_leak');
       const delivered = hev.filter((e) => e.event === 'delta').map((e) => JSON.parse(e.data).content).join('');
       assert.ok(!delivered.includes(SECRET), 'the preset never arrives whole');
+      const cutConversation = JSON.parse(hev.find((e) => e.event === 'meta').data).conversation_id;
+      const stored = (await other.get(`/api/conversations/${cutConversation}`)).data.messages.at(-1);
+      assert.equal(stored.content, `${delivered}\n\n[answer cut: it repeated the app's hidden instructions]`,
+        'the conversation keeps what the user saw, not the chunk the guard held back');
+      // Fields that would carry a preset past the guard are refused for hidden apps.
+      for (const extra of [{ tools: [{ type: 'function', function: { name: 'save', parameters: { type: 'object' } } }] }, { logprobs: true }]) {
+        const res = await fetch(`${plaza.url}/v1/chat/completions`, {
+          method: 'POST', headers: { authorization: `Bearer ${otherKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'app/pirate', messages: [{ role: 'user', content: 'hi' }], ...extra }),
+        });
+        assert.equal(res.status, 400, JSON.stringify(extra));
+      }
       for (const stream of [false, true]) {
         const res = await fetch(`${plaza.url}/v1/chat/completions`, {
           method: 'POST', headers: { authorization: `Bearer ${otherKey}`, 'content-type': 'application/json' },
@@ -373,6 +385,8 @@ describe('external moderation providers', () => {
       assert.ok(fakes.seen.openai.at(-1).includes(SECRET), 'the hidden preset is checked too');
       assert.equal((await submit('mod-b', 'harmless')).status, 'published');
 
+      const moved = await admin.put('/api/admin/moderation/provider', { kind: 'openai', base_url: 'https://elsewhere.example/v1' });
+      assert.equal(moved.status, 400, 'a stored key does not follow a new address');
       await admin.put('/api/admin/moderation/provider', { kind: 'baidu', base_url: fakes.url, api_key: 'bd-key', secret_key: 'bd-secret' });
       const baidu = await submit('mod-c', '讲 forbidden-topic 的应用');
       assert.deepEqual(baidu.draft.moderation_flags, [{ field: 'description', word: 'baidu:forbidden-topic' }]);
