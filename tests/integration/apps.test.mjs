@@ -200,7 +200,11 @@ for (const backend of backends) {
       const delivered = hev.filter((e) => e.event === 'delta').map((e) => JSON.parse(e.data).content).join('');
       assert.ok(!delivered.includes(SECRET), 'the preset never arrives whole');
       const cutConversation = JSON.parse(hev.find((e) => e.event === 'meta').data).conversation_id;
-      const stored = (await other.get(`/api/conversations/${cutConversation}`)).data.messages.at(-1);
+      // Saved once the relay has stopped (just after the notice went out, as after a stop).
+      const stored = await waitFor(async () => {
+        const last = (await other.get(`/api/conversations/${cutConversation}`)).data.messages.at(-1);
+        return last.role === 'assistant' ? last : null;
+      }, 'the cut answer to be saved');
       assert.equal(stored.content, `${delivered}\n\n[answer cut: it repeated the app's hidden instructions]`,
         'the conversation keeps what the user saw, not the chunk the guard held back');
       // Fields that would carry a preset past the guard are refused for hidden apps.
