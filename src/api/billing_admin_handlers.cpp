@@ -211,7 +211,9 @@ awaitable<http::Response> admin_disable_batch(Ctx& ctx) {
 
 awaitable<http::Response> admin_user_wallet(Ctx& ctx) {
   auto view = co_await ctx.site.wallet.view(id_param(ctx, "id"));
-  co_return json_response(200, wallet_json(view, ctx.site.meter.options().order));
+  auto wallet = wallet_json(view, ctx.site.meter.options().order);
+  add_currency(wallet, ctx.site.config);
+  co_return json_response(200, wallet);
 }
 
 awaitable<http::Response> admin_user_credits(Ctx& ctx) {
@@ -222,7 +224,9 @@ awaitable<http::Response> admin_user_credits(Ctx& ctx) {
   co_await ctx.site.wallet.grant(ctx.me().id, user, json::require_string(body, "source"), *amount,
                                  json::require_string(body, "reason"), ctx.req.request_id);
   auto view = co_await ctx.site.wallet.view(user);
-  co_return json_response(200, wallet_json(view, ctx.site.meter.options().order));
+  auto wallet = wallet_json(view, ctx.site.meter.options().order);
+  add_currency(wallet, ctx.site.config);
+  co_return json_response(200, wallet);
 }
 
 awaitable<http::Response> admin_revenue(Ctx& ctx) {

@@ -88,10 +88,16 @@ std::string op_id(const Ctx& ctx) {
 
 awaitable<http::Response> wallet_response(Ctx& ctx, int64_t user_id) {
   auto view = co_await ctx.site.wallet.view(user_id);
-  co_return json_response(200, wallet_json(view, ctx.site.meter.options().order));
+  auto body = wallet_json(view, ctx.site.meter.options().order);
+  add_currency(body, ctx.site.config);
+  co_return json_response(200, body);
 }
 
 }  // namespace
+
+void add_currency(bj::object& wallet, const Config& config) {
+  wallet["currency"] = bj::object{{"code", config.currency}, {"credits_per_unit", config.credits_per_currency_unit}};
+}
 
 bj::object wallet_json(const services::WalletView& w, const std::vector<money::Source>& order) {
   bj::value sub = nullptr;
@@ -275,8 +281,10 @@ awaitable<http::Response> post_redeem(Ctx& ctx) {
   auto body = body_object(ctx);
   auto redeemed = co_await ctx.site.wallet.redeem(ctx.me().id, json::require_string(body, "code"));
   auto view = co_await ctx.site.wallet.view(ctx.me().id);
+  auto wallet = wallet_json(view, ctx.site.meter.options().order);
+  add_currency(wallet, ctx.site.config);
   co_return json_response(200, bj::object{{"redeemed", bj::object{{"kind", redeemed.kind}, {"amount", redeemed.amount}}},
-                                          {"wallet", wallet_json(view, ctx.site.meter.options().order)}});
+                                          {"wallet", std::move(wallet)}});
 }
 
 }  // namespace plaza::api

@@ -169,6 +169,15 @@ const std::vector<Setting>& settings() {
            int_setting(&Config::signup_gift, int64_t{0}, int64_t{1} << 50)),
       make("app_stats_interval_seconds", "how often the app square's uses and trending scores are recomputed",
            int_setting(&Config::app_stats_interval_seconds, 1, 86'400)),
+      make("currency", "the currency shown next to credits (ISO code, e.g. CNY, USD)",
+           string_setting(&Config::currency,
+                          [](const std::string& v) -> std::string {
+                            bool ok = v.size() == 3;
+                            for (char ch : v) ok = ok && ch >= 'A' && ch <= 'Z';
+                            return ok ? "" : "'" + v + "' is not a three-letter currency code";
+                          })),
+      make("credits_per_currency_unit", "how many credits one unit of the currency buys (display only)",
+           int_setting(&Config::credits_per_currency_unit, int64_t{1}, int64_t{1'000'000})),
       make("login_failures_before_backoff", "failed sign-ins per address or username before waiting is required",
            int_setting(&Config::login_failures_before_backoff, 1, 1000)),
   };

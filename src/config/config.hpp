@@ -46,7 +46,9 @@ struct Config {
   int hold_ttl_seconds = 1800;       // a request's holds expire after this (longer than any request runs)
   int reaper_interval_seconds = 60;  // how often expired holds are voided and subscriptions renewed
   int64_t signup_gift = 0;           // gift µc each new account starts with
-  int app_stats_interval_seconds = 300;  // how often the square's uses and trending scores are recomputed
+  int app_stats_interval_seconds = 300;
+  std::string currency = "CNY";       // the money users pay in, for display next to credits
+  int64_t credits_per_currency_unit = 10;  // e.g. 10 credits = 1 CNY  // how often the square's uses and trending scores are recomputed
 
   std::string effective_database_url() const;
   std::string effective_public_url() const;

@@ -94,6 +94,7 @@ for (const backend of backends) {
       assert.equal(results.filter((s) => s === 200).length, 50);
       assert.equal(results.filter((s) => s === 402).length, 150);
       const wallet = (await user.get('/api/wallet')).data;
+      assert.deepEqual(wallet.currency, { code: 'CNY', credits_per_unit: 10 });
       assert.equal(wallet.paid, 0);
       assert.equal(wallet.paid_held, 0);
       const settled = sql(plaza, `SELECT COUNT(*), SUM(paid_uc) FROM usage_events WHERE request_id LIKE 'u%:crowd-${backend}-%' AND status = 'ok'`)[0];
