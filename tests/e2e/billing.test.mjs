@@ -158,6 +158,8 @@ describe('billing', { timeout: 240_000 }, () => {
     assert.match(await page.getByTestId('redeem-done').innerText(), /10 paid credits/);
     await page.locator(`[data-testid="balance-paid"][data-uc="${codeValue}"]`).waitFor();
     assert.equal(await paid.innerText(), '10');
+    // The default site shows CNY at 10 credits per yuan: 10 credits ≈ ¥1.00.
+    assert.match(await page.getByTestId('balance-paid-currency').innerText(), /^≈ (CN)?¥1\.00$/);
     assert.equal(await page.getByTestId('field-code').inputValue(), '', 'the form is cleared');
     await page.locator(`[data-testid="transaction-row"][data-kind="redeem"][data-amount="${codeValue}"]`).waitFor();
 

@@ -349,6 +349,7 @@ export const en = {
   'wallet.paid': 'Paid credits',
   'wallet.gift': 'Gift credits',
   'wallet.held': '{amount} held for requests in progress',
+  'wallet.currencyEquivalent': '≈ {amount}',
   'wallet.deductionOrder': 'Calls are paid from:',
   'wallet.fromSubscription': 'Plan allowance',
   'wallet.fromCountPack': 'Count packs',

@@ -349,6 +349,7 @@ export const zh: Messages = {
   'wallet.paid': '付费额度',
   'wallet.gift': '赠送额度',
   'wallet.held': '{amount} 被进行中的请求冻结',
+  'wallet.currencyEquivalent': '≈ {amount}',
   'wallet.deductionOrder': '调用扣费顺序：',
   'wallet.fromSubscription': '套餐额度',
   'wallet.fromCountPack': '次数包',

@@ -39,6 +39,12 @@ export interface WalletPack {
   expires_at: number | null;
 }
 
+/** For display only: `credits_per_unit` credits are worth one unit of `code` (ISO 4217). */
+export interface WalletCurrency {
+  code: string;
+  credits_per_unit: number;
+}
+
 export interface Wallet {
   paid: number;
   gift: number;
@@ -48,6 +54,8 @@ export interface Wallet {
   deduction_order: string[];
   subscription: Subscription | null;
   packs: WalletPack[];
+  /** Absent on servers that do not show a currency equivalent. */
+  currency?: WalletCurrency | null;
 }
 
 export const transactionKinds = ['charge', 'grant', 'deduct', 'redeem', 'subscribe', 'renew', 'upgrade', 'pack'] as const;

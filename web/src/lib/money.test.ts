@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { formatCredits, formatMultiplier, formatSignedCredits, parseCredits, parseMultiplier } from './money';
+import { currencyValue, formatCredits, formatMultiplier, formatSignedCredits, parseCredits, parseMultiplier } from './money';
 
 describe('formatCredits', () => {
   test('shows up to six decimals with trailing zeros trimmed', () => {
@@ -83,4 +83,37 @@ test('multipliers are parts per million', () => {
   expect(parseMultiplier('0.8x')).toBe(800_000);
   expect(parseMultiplier('2×')).toBe(2_000_000);
   expect(parseMultiplier('x')).toBeNull();
+});
+
+describe('currencyValue', () => {
+  test('credits in currency units, two decimals', () => {
+    expect(currencyValue(0, 10)).toBe('0.00');
+    expect(currencyValue(12_500_000, 10)).toBe('1.25');
+    expect(currencyValue(10_000_000, 10)).toBe('1.00');
+    expect(currencyValue(1_000_000, 1)).toBe('1.00');
+    expect(currencyValue(1_234_000_000, 10)).toBe('123.40');
+  });
+  test('rounds down, never up', () => {
+    expect(currencyValue(19_999_999, 10)).toBe('1.99');
+    expect(currencyValue(99_999, 10)).toBe('0.00');
+    expect(currencyValue(100_000, 10)).toBe('0.01');
+    expect(currencyValue(1_000_000, 3)).toBe('0.33');
+    expect(currencyValue(2_000_000, 3)).toBe('0.66');
+  });
+  test('negative amounts are cut toward zero', () => {
+    expect(currencyValue(-5_000_000, 10)).toBe('-0.50');
+    expect(currencyValue(-19_999_999, 10)).toBe('-1.99');
+    expect(currencyValue(-1, 10)).toBe('0.00');
+  });
+  test('exact beyond float precision', () => {
+    expect(currencyValue(Number.MAX_SAFE_INTEGER, 10)).toBe('900719925.47');
+    expect(currencyValue(12_345_678_901_234_567_890n, 10)).toBe('1234567890123.45');
+  });
+  test('null for amounts or rates it cannot trust', () => {
+    expect(currencyValue(1.5, 10)).toBeNull();
+    expect(currencyValue(Number.NaN, 10)).toBeNull();
+    expect(currencyValue(1_000_000, 0)).toBeNull();
+    expect(currencyValue(1_000_000, -10)).toBeNull();
+    expect(currencyValue(1_000_000, 2.5)).toBeNull();
+  });
 });

@@ -49,6 +49,24 @@ export function parseCredits(input: string): number | null {
 }
 
 /**
+ * µc in a display currency where `creditsPerUnit` credits make one unit, as a decimal string with
+ * exactly two decimals, cut toward zero (never shows more than the balance is worth):
+ * (12_500_000, 10) → "1.25", (19_999_999, 10) → "1.99", (-5_000_000, 10) → "-0.50".
+ * Integer arithmetic only. Returns null for a non-integer amount or a rate that is not a positive
+ * whole number.
+ */
+export function currencyValue(uc: number | bigint, creditsPerUnit: number): string | null {
+  if (typeof uc === 'number' && !Number.isSafeInteger(uc)) return null;
+  if (!Number.isSafeInteger(creditsPerUnit) || creditsPerUnit <= 0) return null;
+  const n = BigInt(uc);
+  const negative = n < 0n;
+  const abs = negative ? -n : n;
+  const cents = (abs * 100n) / (microsPerUnit * BigInt(creditsPerUnit)); // BigInt division truncates
+  const text = `${cents / 100n}.${(cents % 100n).toString().padStart(2, '0')}`;
+  return negative && cents !== 0n ? `-${text}` : text;
+}
+
+/**
  * Group price multipliers are parts per million, the same six decimals as credits:
  * 1500000 → "1.5×".
  */

@@ -1,8 +1,9 @@
 // The parts of a wallet shown both to its owner (Wallet page) and to an admin (users page):
 // balances, the active subscription with today's allowances, and count packs.
 import type { ReactNode } from 'react';
-import { useI18n, type MessageKey } from '../../i18n';
-import type { Subscription, Wallet, WalletPack } from '../../lib/billing';
+import { langTags, useI18n, type MessageKey } from '../../i18n';
+import type { Subscription, Wallet, WalletCurrency, WalletPack } from '../../lib/billing';
+import { currencyValue } from '../../lib/money';
 import { Credits } from './Credits';
 
 const deductionLabels: Record<string, MessageKey> = {
@@ -12,7 +13,41 @@ const deductionLabels: Record<string, MessageKey> = {
   gift: 'wallet.gift',
 };
 
-function Balance({ label, uc, held, testId }: { label: string; uc: number; held: number; testId: string }) {
+/**
+ * "≈ ¥1.25": what a balance is worth in the site's display currency. Computed exactly in µc;
+ * only the final two-decimal value becomes a number, for Intl. Nothing without a currency.
+ */
+function CurrencyEquivalent({ uc, currency, testId }: { uc: number; currency?: WalletCurrency | null; testId: string }) {
+  const { t, lang } = useI18n();
+  if (!currency) return null;
+  const value = currencyValue(uc, currency.credits_per_unit);
+  if (value === null) return null;
+  let amount: string;
+  try {
+    amount = new Intl.NumberFormat(langTags[lang], { style: 'currency', currency: currency.code }).format(Number(value));
+  } catch {
+    return null; // not a currency code this browser knows
+  }
+  return (
+    <span className="muted small" data-testid={testId} data-currency={currency.code} data-value={value}>
+      {t('wallet.currencyEquivalent', { amount })}
+    </span>
+  );
+}
+
+function Balance({
+  label,
+  uc,
+  held,
+  currency,
+  testId,
+}: {
+  label: string;
+  uc: number;
+  held: number;
+  currency?: WalletCurrency | null;
+  testId: string;
+}) {
   const { tn } = useI18n();
   return (
     <div className="stat" data-testid={`${testId}-card`}>
@@ -20,6 +55,7 @@ function Balance({ label, uc, held, testId }: { label: string; uc: number; held:
       <span className="stat-value">
         <Credits uc={uc} testId={testId} />
       </span>
+      <CurrencyEquivalent uc={uc} currency={currency} testId={`${testId}-currency`} />
       {held !== 0 && (
         <span className="muted small" data-testid={`${testId}-held`}>
           {tn('wallet.held', { amount: <Credits uc={held} /> })}
@@ -34,8 +70,8 @@ export function Balances({ wallet }: { wallet: Wallet }) {
   return (
     <div className="card" data-testid="balances">
       <div className="balance-grid">
-        <Balance label={t('wallet.paid')} uc={wallet.paid} held={wallet.paid_held} testId="balance-paid" />
-        <Balance label={t('wallet.gift')} uc={wallet.gift} held={wallet.gift_held} testId="balance-gift" />
+        <Balance label={t('wallet.paid')} uc={wallet.paid} held={wallet.paid_held} currency={wallet.currency} testId="balance-paid" />
+        <Balance label={t('wallet.gift')} uc={wallet.gift} held={wallet.gift_held} currency={wallet.currency} testId="balance-gift" />
       </div>
       <p className="muted small deduction-order" data-testid="deduction-order">
         {t('wallet.deductionOrder')}{' '}
