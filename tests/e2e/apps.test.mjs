@@ -539,8 +539,9 @@ describe('app square', { timeout: 300_000 }, () => {
     await ap.getByTestId('takedown-open').click();
     await ap.getByTestId('reason-input').fill('测试下架');
     await ap.getByTestId('reason-confirm').click();
-    await ap.getByTestId('reviews-notice').waitFor();
-    assert.equal((await call(admin, 'GET', `/api/apps/${slug}`)).status, 'taken_down');
+    // The notice may still show an earlier action's result: wait for the server's answer instead.
+    await waitFor(async () => (await call(admin, 'GET', `/api/apps/${slug}`)).status === 'taken_down',
+      'the takedown to be saved');
     await op.reload();
     await op.getByTestId('app-not-found').waitFor();
     await cp.goto(`${plaza.url}/studio`);
