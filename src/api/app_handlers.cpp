@@ -17,25 +17,19 @@ using store::AppContent;
 
 namespace {
 
-bj::array strings(const std::vector<std::string>& v) {
-  bj::array out;
-  for (const auto& s : v) out.emplace_back(s);
-  return out;
-}
-
 bj::object content_json(const AppContent& c, bool with_preset) {
   boost::system::error_code ec;
   auto params = bj::parse(c.parameters, ec);
   bj::object o{{"title", c.title},
                {"avatar", c.avatar},
-               {"tags", strings(c.tags)},
+               {"tags", json::string_array(c.tags)},
                {"category", c.category},
                {"description", c.description},
                {"instructions", c.instructions},
                {"opening_message", c.opening_message},
-               {"suggested_questions", strings(c.suggested_questions)},
+               {"suggested_questions", json::string_array(c.suggested_questions)},
                {"default_model", c.default_model},
-               {"allowed_models", strings(c.allowed_models)},
+               {"allowed_models", json::string_array(c.allowed_models)},
                {"parameters", ec ? bj::value(bj::object{}) : params},
                {"visibility", c.visibility},
                {"hide_preset", c.hide_preset},
@@ -101,16 +95,6 @@ void apply(AppContent& c, const bj::object& body) {
       }
     }
   }
-}
-
-int64_t query_int(const Ctx& ctx, std::string_view name, int64_t fallback, int64_t min, int64_t max) {
-  auto v = ctx.req.query_param(name);
-  if (!v || v->empty()) return fallback;
-  int64_t out = 0;
-  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-  if (ec != std::errc() || p != v->data() + v->size() || out < min || out > max)
-    throw Error(ErrorCode::invalid_request, std::string(name) + " is out of range", std::string(name));
-  return out;
 }
 
 bj::array apps_json(const std::vector<services::AppView>& views) {
@@ -323,7 +307,7 @@ awaitable<http::Response> admin_takedown(Ctx& ctx) {
 
 awaitable<http::Response> admin_get_words(Ctx& ctx) {
   auto words = co_await ctx.site.apps.words();
-  co_return json_response(200, bj::object{{"words", strings(words)}});
+  co_return json_response(200, bj::object{{"words", json::string_array(words)}});
 }
 
 awaitable<http::Response> admin_put_words(Ctx& ctx) {
@@ -332,7 +316,7 @@ awaitable<http::Response> admin_put_words(Ctx& ctx) {
   if (!words) throw Error(ErrorCode::invalid_request, "words is a list", "words");
   co_await ctx.site.apps.set_words(ctx.me(), *words);
   auto saved = co_await ctx.site.apps.words();
-  co_return json_response(200, bj::object{{"words", strings(saved)}});
+  co_return json_response(200, bj::object{{"words", json::string_array(saved)}});
 }
 
 awaitable<http::Response> admin_get_app_settings(Ctx& ctx) {

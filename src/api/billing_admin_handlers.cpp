@@ -211,9 +211,7 @@ awaitable<http::Response> admin_disable_batch(Ctx& ctx) {
 
 awaitable<http::Response> admin_user_wallet(Ctx& ctx) {
   auto view = co_await ctx.site.wallet.view(id_param(ctx, "id"));
-  auto wallet = wallet_json(view, ctx.site.meter.options().order);
-  add_currency(wallet, ctx.site.config);
-  co_return json_response(200, wallet);
+  co_return json_response(200, wallet_json(view, ctx.site));
 }
 
 awaitable<http::Response> admin_user_credits(Ctx& ctx) {
@@ -224,9 +222,7 @@ awaitable<http::Response> admin_user_credits(Ctx& ctx) {
   co_await ctx.site.wallet.grant(ctx.me().id, user, json::require_string(body, "source"), *amount,
                                  json::require_string(body, "reason"), ctx.req.request_id);
   auto view = co_await ctx.site.wallet.view(user);
-  auto wallet = wallet_json(view, ctx.site.meter.options().order);
-  add_currency(wallet, ctx.site.config);
-  co_return json_response(200, wallet);
+  co_return json_response(200, wallet_json(view, ctx.site));
 }
 
 awaitable<http::Response> admin_revenue(Ctx& ctx) {

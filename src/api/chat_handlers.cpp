@@ -388,18 +388,16 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
   }
   bj::object request{{"model", model}, {"messages", std::move(messages)}, {"stream", true}};
   relay::Caller caller = caller_of(ctx, "web");
-  services::AppSettings app_settings;
   if (app) {
     apply_app(request, app->content, model);
     mark_app(caller, *app);
-    app_settings = co_await ctx.site.apps.settings();
   }
 
   relay::Outcome outcome;
   std::string rid = billing_request_id(ctx);
   WebChatOutput web_output(*ctx.req.stream, ctx.site, prepared.conversation_id, prepared.user_message_id, model, rid);
-  store::AppContent no_app;
-  LeakGuardOutput output(web_output, app ? app->content : no_app, app_settings);
+  services::AppChat no_app;
+  LeakGuardOutput output(web_output, app ? app->content : no_app.content, app ? app->settings : no_app.settings);
   if (!lock) lock.emplace(prepared.conversation_id);  // new: nobody else knows its id yet
   std::optional<Error> refused;
   try {

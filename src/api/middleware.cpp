@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <boost/json/serialize.hpp>
 
+#include <charconv>
+
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "crypto/crypto.hpp"
@@ -137,6 +139,18 @@ bj::object body_object(const Ctx& ctx) {
 
 http::Response json_response(int status, const bj::value& v) {
   return http::Response::json(status, bj::serialize(v));
+}
+
+int64_t query_int(const Ctx& ctx, std::string_view name, int64_t fallback, int64_t min, int64_t max) {
+  auto v = ctx.req.query_param(name);
+  if (!v || v->empty()) return fallback;
+  int64_t out = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc() || p != v->data() + v->size() || out < min || out > max)
+    throw Error(ErrorCode::invalid_request,
+                std::string(name) + " must be a whole number in " + std::to_string(min) + ".." + std::to_string(max),
+                std::string(name));
+  return out;
 }
 
 std::string billing_request_id(const Ctx& ctx) {

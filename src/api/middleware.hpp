@@ -50,6 +50,8 @@ void add_route(http::Router& router, Site& site, std::string method, std::string
 boost::json::object body_object(const Ctx& ctx);
 http::Response json_response(int status, const boost::json::value& v);
 boost::json::object user_json(const store::User& u);
+// A whole-number query parameter in [min, max]; `fallback` when absent; invalid_request otherwise.
+int64_t query_int(const Ctx& ctx, std::string_view name, int64_t fallback, int64_t min, int64_t max);
 // The id a request's charge, holds and usage event are filed under. A client's own X-Request-Id is
 // scoped to the user ("u42:abc"), so no one can collide with another user's requests, and a
 // server-made id (which has no colon) can never be forged.

@@ -89,7 +89,6 @@ awaitable<http::Response> v1_chat_completions(Ctx& ctx) {
   relay::Caller caller = caller_of(ctx, "api");
   // `app/<slug>` chats with an app: its preset is put around the messages, its model used.
   std::optional<services::AppChat> app;
-  services::AppSettings app_settings;
   std::string requested = json::optional_string(request, "model").value_or("");
   if (requested.starts_with("app/")) {
     if (!caller.allowed_models.empty() &&
@@ -97,7 +96,6 @@ awaitable<http::Response> v1_chat_completions(Ctx& ctx) {
       throw Error(ErrorCode::forbidden, "this API key may not use the model '" + requested + "'", "model");
     std::string slug = requested.substr(4);
     app = co_await ctx.site.apps.for_chat(ctx.me(), slug);
-    app_settings = co_await ctx.site.apps.settings();
     std::string model = app_model(app->content, json::optional_string(request, "app_model").value_or(""));
     request.erase("app_model");
     apply_app(request, app->content, model);
@@ -108,12 +106,12 @@ awaitable<http::Response> v1_chat_completions(Ctx& ctx) {
   std::string rid = billing_request_id(ctx);
   if (!stream) {
     auto answer = co_await ctx.site.relay.complete(caller, std::move(request), rid, outcome);
-    if (app) cut_if_leaking(answer, app->content, app_settings);
+    if (app) cut_if_leaking(answer, app->content, app->settings);
     co_return json_response(200, answer);
   }
   V1StreamOutput v1_output(*ctx.req.stream);
-  store::AppContent no_app;
-  LeakGuardOutput output(v1_output, app ? app->content : no_app, app_settings);
+  services::AppChat no_app;
+  LeakGuardOutput output(v1_output, app ? app->content : no_app.content, app ? app->settings : no_app.settings);
   co_await ctx.site.relay.stream(caller, std::move(request), rid, output, *ctx.req.stream, outcome);
   co_return http::Response::streamed();
 }

@@ -27,23 +27,6 @@ bj::array allowances_json(const std::vector<store::Allowance>& list) {
   return out;
 }
 
-bj::array strings(const std::vector<std::string>& list) {
-  bj::array out;
-  for (const auto& s : list) out.emplace_back(s);
-  return out;
-}
-
-int64_t query_int(const Ctx& ctx, std::string_view name, int64_t fallback, int64_t min, int64_t max) {
-  auto v = ctx.req.query_param(name);
-  if (!v || v->empty()) return fallback;
-  int64_t out = 0;
-  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-  if (ec != std::errc() || p != v->data() + v->size() || out < min || out > max)
-    throw Error(ErrorCode::invalid_request, std::string(name) + " must be a whole number in " + std::to_string(min) +
-                                                ".." + std::to_string(max), std::string(name));
-  return out;
-}
-
 std::optional<std::string> query_day(const Ctx& ctx, std::string_view name) {
   auto v = ctx.req.query_param(name);
   if (!v || v->empty()) return std::nullopt;
@@ -88,18 +71,12 @@ std::string op_id(const Ctx& ctx) {
 
 awaitable<http::Response> wallet_response(Ctx& ctx, int64_t user_id) {
   auto view = co_await ctx.site.wallet.view(user_id);
-  auto body = wallet_json(view, ctx.site.meter.options().order);
-  add_currency(body, ctx.site.config);
-  co_return json_response(200, body);
+  co_return json_response(200, wallet_json(view, ctx.site));
 }
 
 }  // namespace
 
-void add_currency(bj::object& wallet, const Config& config) {
-  wallet["currency"] = bj::object{{"code", config.currency}, {"credits_per_unit", config.credits_per_currency_unit}};
-}
-
-bj::object wallet_json(const services::WalletView& w, const std::vector<money::Source>& order) {
+bj::object wallet_json(const services::WalletView& w, const Site& site) {
   bj::value sub = nullptr;
   if (w.subscription) {
     const auto& s = *w.subscription;
@@ -123,12 +100,12 @@ bj::object wallet_json(const services::WalletView& w, const std::vector<money::S
   for (const auto& p : w.packs)
     packs.push_back(bj::object{{"id", p.id},
                                {"name", p.name},
-                               {"models", strings(p.models)},
+                               {"models", json::string_array(p.models)},
                                {"total", p.total},
                                {"remaining", p.remaining},
                                {"expires_at", json::nullable(p.expires_at)}});
   bj::array order_json;
-  for (auto s : order) order_json.emplace_back(money::to_string(s));
+  for (auto s : site.meter.options().order) order_json.emplace_back(money::to_string(s));
   return bj::object{{"paid", w.paid},
                     {"gift", w.gift},
                     {"paid_held", w.paid_held},
@@ -136,7 +113,9 @@ bj::object wallet_json(const services::WalletView& w, const std::vector<money::S
                     {"paying", w.paying},
                     {"deduction_order", std::move(order_json)},
                     {"subscription", std::move(sub)},
-                    {"packs", std::move(packs)}};
+                    {"packs", std::move(packs)},
+                    {"currency", bj::object{{"code", site.config.currency},
+                                            {"credits_per_unit", site.config.credits_per_currency_unit}}}};
 }
 
 awaitable<http::Response> get_wallet(Ctx& ctx) {
@@ -235,7 +214,7 @@ bj::object pack_json(const store::Pack& p) {
                     {"price", p.price},
                     {"calls", p.calls},
                     {"credits", p.credits},
-                    {"models", strings(p.models)},
+                    {"models", json::string_array(p.models)},
                     {"valid_days", p.valid_days},
                     {"enabled", p.enabled}};
 }
@@ -281,10 +260,8 @@ awaitable<http::Response> post_redeem(Ctx& ctx) {
   auto body = body_object(ctx);
   auto redeemed = co_await ctx.site.wallet.redeem(ctx.me().id, json::require_string(body, "code"));
   auto view = co_await ctx.site.wallet.view(ctx.me().id);
-  auto wallet = wallet_json(view, ctx.site.meter.options().order);
-  add_currency(wallet, ctx.site.config);
   co_return json_response(200, bj::object{{"redeemed", bj::object{{"kind", redeemed.kind}, {"amount", redeemed.amount}}},
-                                          {"wallet", std::move(wallet)}});
+                                          {"wallet", wallet_json(view, ctx.site)}});
 }
 
 }  // namespace plaza::api

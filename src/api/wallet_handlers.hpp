@@ -7,9 +7,8 @@ namespace plaza::api {
 
 boost::json::object plan_json(const store::Plan& p);
 boost::json::object pack_json(const store::Pack& p);
-// The display currency (settings `currency`, `credits_per_currency_unit`) into a wallet's JSON.
-void add_currency(boost::json::object& wallet, const Config& config);
-boost::json::object wallet_json(const services::WalletView& w, const std::vector<money::Source>& order);
+// A wallet as the API shows it: balances, plan, packs, the deduction order and the display currency.
+boost::json::object wallet_json(const services::WalletView& w, const Site& site);
 
 awaitable<http::Response> get_wallet(Ctx& ctx);
 awaitable<http::Response> get_transactions(Ctx& ctx);

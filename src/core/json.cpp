@@ -68,4 +68,10 @@ std::optional<std::vector<std::string>> optional_string_array(const bj::object& 
   return out;
 }
 
+bj::array string_array(const std::vector<std::string>& values) {
+  bj::array out;
+  for (const auto& v : values) out.emplace_back(v);
+  return out;
+}
+
 }  // namespace plaza::json

@@ -24,6 +24,9 @@ std::optional<std::vector<std::string>> optional_string_array(const bj::object& 
                                                               std::size_t max_items);
 
 // A JSON null, or an int64 when the value is set.
+// A list of strings as a JSON array.
+bj::array string_array(const std::vector<std::string>& values);
+
 inline bj::value nullable(const std::optional<int64_t>& v) {
   return v ? bj::value(*v) : bj::value(nullptr);
 }

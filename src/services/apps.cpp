@@ -155,22 +155,6 @@ void check_content(const AppContent& c) {
     throw Error(ErrorCode::invalid_request, "parameters is a JSON object", "parameters");
 }
 
-std::vector<store::PrefixMessage> assemble(const AppContent& app, std::vector<store::PrefixMessage> conversation) {
-  std::vector<store::PrefixMessage> out;
-  if (!app.system_prompt.empty()) out.push_back({"system", app.system_prompt});
-  for (const auto& m : app.prefix_messages) out.push_back(m);
-  if (!app.suffix.empty()) {
-    for (auto it = conversation.rbegin(); it != conversation.rend(); ++it) {
-      if (it->role == "user") {
-        it->content += app.suffix;
-        break;
-      }
-    }
-  }
-  for (auto& m : conversation) out.push_back(std::move(m));
-  return out;
-}
-
 AppView Apps::view_of(store::Conn& c, const App& app, const std::optional<store::User>& viewer) {
   AppView v;
   v.app = app;
@@ -505,8 +489,8 @@ namespace {
 AppChat chat_of(store::Conn& c, const App& app, const store::User& me, int64_t now) {
   if (app.owner_id == me.id || me.is_admin()) {
     // The owner's chat is the preview: the draft when there is one.
-    if (app.draft_version_id) return {app, store::apps::version(c, *app.draft_version_id)->content};
-    if (auto live = live_of(c, app)) return {app, *live};
+    if (app.draft_version_id) return {app, store::apps::version(c, *app.draft_version_id)->content, load_settings(c)};
+    if (auto live = live_of(c, app)) return {app, *live, load_settings(c)};
     throw no_such_app();
   }
   auto live = live_of(c, app);
@@ -514,7 +498,7 @@ AppChat chat_of(store::Conn& c, const App& app, const store::User& me, int64_t n
   if (live->min_plan_level > 0 && plan_level(c, me.id, now) < live->min_plan_level)
     throw Error(ErrorCode::forbidden, "this app needs a plan of level " + std::to_string(live->min_plan_level) +
                                           " or higher");
-  return {app, *live};
+  return {app, *live, load_settings(c)};
 }
 }  // namespace
 

@@ -5,8 +5,6 @@
 // discovery, favorites, ratings, and what a chat with an app is built from.
 #include <boost/asio/awaitable.hpp>
 
-#include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +33,7 @@ struct AppView {
   const store::AppContent* shown() const { return live ? &*live : draft ? &draft->content : nullptr; }
 };
 
+
 struct AppSettings {
   bool auto_approve = false;
   int64_t leak_word_run = 12;
@@ -45,6 +44,7 @@ struct AppSettings {
 struct AppChat {
   store::App app;
   store::AppContent content;  // the live version; the owner chats with the draft (preview)
+  AppSettings settings;       // the leak guard's thresholds
 };
 
 struct ReviewItem {
@@ -118,8 +118,5 @@ std::string period_start(const std::string& period, int64_t now);
 // Validation of an app's content and slug (before anything is stored).
 void check_slug(const std::string& slug);
 void check_content(const store::AppContent& c);
-// The messages sent upstream: system prompt, prefix messages, the conversation, and the suffix
-// appended to the last user message.
-std::vector<store::PrefixMessage> assemble(const store::AppContent& app, std::vector<store::PrefixMessage> conversation);
 
 }  // namespace plaza::services

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <map>
 
+#include "core/json.hpp"
+#include "core/validation.hpp"
 #include "store/json_columns.hpp"
 
 namespace plaza::store::apps {
@@ -12,12 +14,6 @@ namespace plaza::store::apps {
 namespace bj = boost::json;
 
 namespace {
-
-bj::array strings(const std::vector<std::string>& v) {
-  bj::array out;
-  for (const auto& s : v) out.emplace_back(s);
-  return out;
-}
 
 std::vector<std::string> strings_of(const bj::object& o, std::string_view key) {
   std::vector<std::string> out;
@@ -68,16 +64,6 @@ AppVersion to_version(const Row& r) {
                     r.str(6),     r.opt_i64(7), r.opt_i64(8), r.opt_i64(9),            r.i64(10)};
 }
 
-Value opt(const std::optional<int64_t>& v) {
-  return v ? Value(*v) : kNull;
-}
-
-std::string lower_ascii(std::string s) {
-  for (auto& ch : s)
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-  return s;
-}
-
 std::string like_pattern(const std::string& q) {
   std::string out = "%";
   for (char ch : q) {
@@ -105,14 +91,14 @@ std::string content_json(const AppContent& c) {
   for (const auto& m : c.prefix_messages) prefix.push_back(bj::object{{"role", m.role}, {"content", m.content}});
   bj::object o{{"title", c.title},
                {"avatar", c.avatar},
-               {"tags", strings(c.tags)},
+               {"tags", json::string_array(c.tags)},
                {"category", c.category},
                {"description", c.description},
                {"instructions", c.instructions},
                {"opening_message", c.opening_message},
-               {"suggested_questions", strings(c.suggested_questions)},
+               {"suggested_questions", json::string_array(c.suggested_questions)},
                {"default_model", c.default_model},
-               {"allowed_models", strings(c.allowed_models)},
+               {"allowed_models", json::string_array(c.allowed_models)},
                {"parameters", c.parameters},
                {"visibility", c.visibility},
                {"hide_preset", c.hide_preset},
@@ -187,8 +173,8 @@ void save(Conn& c, const App& a) {
   c.exec(
       "UPDATE apps SET status = $2, takedown_reason = $3, live_version_id = $4, draft_version_id = $5, "
       "updated_at = $6, published_at = $7 WHERE id = $1",
-      {a.id, a.status, a.takedown_reason, opt(a.live_version_id), opt(a.draft_version_id), a.updated_at,
-       opt(a.published_at)});
+      {a.id, a.status, a.takedown_reason, nullable(a.live_version_id), nullable(a.draft_version_id), a.updated_at,
+       nullable(a.published_at)});
 }
 
 std::optional<AppVersion> version(Conn& c, int64_t id) {
@@ -219,7 +205,7 @@ void set_review(Conn& c, int64_t version_id, const std::string& status, const st
                 const std::string& flags_json, std::optional<int64_t> reviewer, int64_t now) {
   c.exec("UPDATE app_versions SET review_status = $2, review_reason = $3, moderation_flags = $4, reviewed_by = $5, "
          "reviewed_at = $6 WHERE id = $1",
-         {version_id, status, reason, flags_json, opt(reviewer), now});
+         {version_id, status, reason, flags_json, nullable(reviewer), now});
 }
 
 void mark_submitted(Conn& c, int64_t version_id, const std::string& flags_json, int64_t now) {
@@ -242,8 +228,8 @@ void reindex(Conn& c, const App& app, const std::optional<AppContent>& live) {
   bool listed = app.status == "published" && live && live->visibility == "public";
   std::string text;
   if (live) {
-    text = lower_ascii(live->title + "\n" + live->description);
-    for (const auto& t : live->tags) text += "\n" + lower_ascii(t);
+    text = ascii_lower(live->title + "\n" + live->description);
+    for (const auto& t : live->tags) text += "\n" + ascii_lower(t);
   }
   c.exec("UPDATE apps SET listed = $2, search_text = $3, category = $4 WHERE id = $1",
          {app.id, int64_t{listed}, listed ? text : std::string(), listed ? live->category : std::string()});
@@ -264,7 +250,7 @@ Page search(Conn& c, const Filter& f) {
     params.push_back(std::move(v));
     return "$" + std::to_string(params.size());
   };
-  std::string q = lower_ascii(f.q);
+  std::string q = ascii_lower(f.q);
   if (!q.empty()) {
     if (c.dialect() == Dialect::sqlite && utf8_length(q) >= 3) {
       // The trigram index answers substrings of three characters or more; shorter ones (two

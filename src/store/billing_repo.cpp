@@ -8,10 +8,6 @@ namespace plaza::store {
 
 namespace {
 
-Value opt(const std::optional<int64_t>& v) {
-  return v ? Value(*v) : kNull;
-}
-
 std::string allowances_json(const std::vector<Allowance>& list) {
   boost::json::array a;
   for (const auto& x : list) a.push_back(boost::json::object{{"model", x.model}, {"per_day", x.per_day}});
@@ -272,7 +268,7 @@ int64_t grant(Conn& c, const UserPack& p) {
       .query_one(
           "INSERT INTO user_packs (user_id, pack_id, name, models, total, remaining, price, expires_at, created_at) "
           "VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8) RETURNING id",
-          {p.user_id, p.pack_id, p.name, to_json_array(p.models), p.total, p.price, opt(p.expires_at), p.created_at})
+          {p.user_id, p.pack_id, p.name, to_json_array(p.models), p.total, p.price, nullable(p.expires_at), p.created_at})
       ->i64(0);
 }
 
@@ -356,8 +352,8 @@ int64_t create_batch(Conn& c, const RedeemBatch& b, int64_t created_by, const st
   int64_t id = c.query_one(
                     "INSERT INTO redeem_batches (name, kind, amount, pack_id, plan_id, count, expires_at, disabled, "
                     "created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9) RETURNING id",
-                    {b.name, b.kind, b.amount, opt(b.pack_id), opt(b.plan_id), static_cast<int64_t>(codes.size()),
-                     opt(b.expires_at), created_by, now})
+                    {b.name, b.kind, b.amount, nullable(b.pack_id), nullable(b.plan_id), static_cast<int64_t>(codes.size()),
+                     nullable(b.expires_at), created_by, now})
                    ->i64(0);
   for (const auto& code : codes) c.exec("INSERT INTO redeem_codes (code, batch_id) VALUES ($1, $2)", {code, id});
   return id;

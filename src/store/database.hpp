@@ -19,6 +19,10 @@ enum class Dialect { sqlite, postgres };
 
 using Value = std::variant<std::monostate, int64_t, double, std::string>;
 inline const Value kNull{};
+// An optional integer as a parameter: the value, or NULL.
+inline Value nullable(const std::optional<int64_t>& v) {
+  return v ? Value(*v) : kNull;
+}
 
 class Row {
  public:

@@ -68,10 +68,6 @@ void load_keys(Conn& c, std::vector<Channel>& channels) {
   }
 }
 
-Value opt(const std::optional<int64_t>& v) {
-  return v ? Value(*v) : kNull;
-}
-
 }  // namespace
 
 namespace channels {
@@ -227,10 +223,10 @@ bool insert(Conn& c, const UsageEvent& e) {
   return c.exec(std::string("INSERT INTO usage_events (") + kEventColumns +
              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
              "$21, $22, $23, $24, $25, $26, $27, $28, $29, $30) ON CONFLICT (request_id) DO NOTHING",
-         {e.request_id, e.created_at, e.day, e.user_id, opt(e.api_key_id), e.surface, e.model, opt(e.channel_id),
+         {e.request_id, e.created_at, e.day, e.user_id, nullable(e.api_key_id), e.surface, e.model, nullable(e.channel_id),
           e.prompt_tokens, e.completion_tokens, e.cached_tokens, int64_t{e.tokens_reported}, e.status, e.error_code,
-          e.attempts, e.latency_ms, opt(e.ttft_ms), int64_t{e.priced}, e.cost, e.allowance_uc, e.count_pack_uc,
-          e.paid_uc, e.gift_uc, e.surcharge, opt(e.subscription_id), e.plan_daily_value, opt(e.user_pack_id), opt(e.app_id), opt(e.app_owner_id),
+          e.attempts, e.latency_ms, nullable(e.ttft_ms), int64_t{e.priced}, e.cost, e.allowance_uc, e.count_pack_uc,
+          e.paid_uc, e.gift_uc, e.surcharge, nullable(e.subscription_id), e.plan_daily_value, nullable(e.user_pack_id), nullable(e.app_id), nullable(e.app_owner_id),
           e.app_kind.empty() ? kNull : Value(e.app_kind)}) > 0;
 }
 
@@ -281,7 +277,7 @@ Conversation create(Conn& c, int64_t user_id, const std::string& title, const st
   auto row = c.query_one(
       "INSERT INTO conversations (user_id, title, model, created_at, updated_at, app_id) VALUES ($1, $2, $3, $4, $4, $5) "
       "RETURNING id",
-      {user_id, title, model, now, opt(app_id)});
+      {user_id, title, model, now, nullable(app_id)});
   return Conversation{row->i64(0), user_id, title, model, now, now, app_id};
 }
 
