@@ -71,7 +71,8 @@ test('first admin sets up the site and manages users', { timeout: 120_000 }, asy
   await page.getByTestId('user-search-submit').click();
   const row = page.locator(`[data-testid="user-row"][data-username="${bobName}"]`);
   await row.waitFor();
-  assert.equal(await page.getByTestId('user-row').count(), 1);
+  // The unfiltered list may still be on screen for a moment: wait for the search to narrow it.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="user-row"]').length === 1);
 
   await row.getByTestId('user-group').fill('vip');
   await row.getByTestId('user-group-save').click();
