@@ -65,6 +65,9 @@ void mark_app(relay::Caller& caller, const services::AppChat& chat) {
   caller.app_id = chat.app.id;
   caller.app_owner_id = chat.app.owner_id;
   caller.app_kind = chat.app.kind;
+  caller.app_surcharge = {};
+  if (chat.content.price_mode == "per_message") caller.app_surcharge.per_call = chat.content.price;
+  if (chat.content.price_mode == "per_token") caller.app_surcharge.ppm = chat.content.surcharge_ppm;
   caller.public_model = "app/" + chat.app.slug;
 }
 

@@ -33,7 +33,11 @@ bj::object content_json(const AppContent& c, bool with_preset) {
                {"parameters", ec ? bj::value(bj::object{}) : params},
                {"visibility", c.visibility},
                {"hide_preset", c.hide_preset},
-               {"min_plan_level", c.min_plan_level}};
+               {"min_plan_level", c.min_plan_level},
+               {"pricing", bj::object{{"mode", c.price_mode},
+                                      {"price", c.price},
+                                      {"surcharge_ppm", c.surcharge_ppm},
+                                      {"paying_only", c.paying_only}}}};
   // The only place a preset is written into a response: callers decide with can_see_preset.
   if (with_preset) {
     bj::array prefix;
@@ -76,6 +80,14 @@ void apply(AppContent& c, const bj::object& body) {
   c.allowed_models = string_list(body, "allowed_models", 21, c.allowed_models);
   if (auto h = json::optional_bool(body, "hide_preset")) c.hide_preset = *h;
   if (auto l = json::optional_int(body, "min_plan_level")) c.min_plan_level = *l;
+  if (auto p = body.if_contains("pricing"); p && !p->is_null()) {
+    if (!p->is_object()) throw Error(ErrorCode::invalid_request, "pricing is an object", "pricing");
+    const auto& pricing = p->as_object();
+    if (auto v = json::optional_string(pricing, "mode")) c.price_mode = *v;
+    if (auto v = json::optional_int(pricing, "price")) c.price = *v;
+    if (auto v = json::optional_int(pricing, "surcharge_ppm")) c.surcharge_ppm = *v;
+    if (auto v = json::optional_bool(pricing, "paying_only")) c.paying_only = *v;
+  }
   if (auto p = body.if_contains("parameters"); p && !p->is_null()) {
     if (!p->is_object()) throw Error(ErrorCode::invalid_request, "parameters is a JSON object", "parameters");
     c.parameters = bj::serialize(*p);
@@ -122,6 +134,9 @@ bj::object app_json(const services::AppView& v) {
                           {"rating_avg", avg},
                           {"rating_count", a.rating_count}};
   o["favorited"] = v.favorited;
+  o["unlocked"] = v.unlocked;
+  o["access"] = bj::object{{"ok", v.blocked.empty()},
+                           {"reason", v.blocked.empty() ? bj::value(nullptr) : bj::value(v.blocked)}};
   o["my_rating"] = json::nullable(v.my_rating);
   o["created_at"] = a.created_at;
   o["updated_at"] = a.updated_at;
@@ -181,7 +196,7 @@ awaitable<http::Response> get_leaderboard(Ctx& ctx) {
   auto rows = co_await store::read(ctx.site.db, [&](store::Conn& c) {
     std::vector<std::pair<store::apps::Board, services::AppView>> out;
     for (const auto& b : board)
-      if (auto app = store::apps::find_by_id(c, b.app_id)) out.emplace_back(b, services::Apps::view_of(c, *app, me));
+      if (auto app = store::apps::find_by_id(c, b.app_id)) out.emplace_back(b, services::Apps::view_of(c, *app, me, ctx.site.clock.now_s()));
     return out;
   });
   bj::array out;

@@ -11,6 +11,7 @@
 #include "api/v1_handlers.hpp"
 #include "api/wallet_handlers.hpp"
 #include "api/billing_admin_handlers.hpp"
+#include "api/earnings_handlers.hpp"
 #include "store/async.hpp"
 
 namespace plaza::api {
@@ -147,6 +148,19 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
   add_route(router, site, "GET", "/api/admin/audit", admin, admin_audit);
   add_route(router, site, "GET", "/api/admin/moderation/provider", admin, admin_get_provider);
   add_route(router, site, "PUT", "/api/admin/moderation/provider", admin, admin_put_provider);
+  add_route(router, site, "POST", "/api/apps/{slug}/unlock", session, unlock_app);
+  add_route(router, site, "GET", "/api/earnings", session, get_earnings);
+  add_route(router, site, "POST", "/api/earnings/convert", session, post_convert);
+  add_route(router, site, "POST", "/api/earnings/payouts", session, post_payout);
+  add_route(router, site, "GET", "/api/admin/settlements", admin, admin_settlements);
+  add_route(router, site, "POST", "/api/admin/settlements", admin, admin_start_settlement);
+  add_route(router, site, "GET", "/api/admin/earnings/freezes", admin, admin_freezes);
+  add_route(router, site, "POST", "/api/admin/earnings/freezes", admin, admin_freeze);
+  add_route(router, site, "DELETE", "/api/admin/earnings/freezes/{id}", admin, admin_lift_freeze);
+  add_route(router, site, "POST", "/api/admin/earnings/reverse", admin, admin_reverse);
+  add_route(router, site, "GET", "/api/admin/payouts", admin, admin_payouts);
+  add_route(router, site, "POST", "/api/admin/payouts/{id}/paid", admin, admin_payout_paid);
+  add_route(router, site, "POST", "/api/admin/payouts/{id}/reject", admin, admin_payout_reject);
   add_route(router, site, "POST", "/api/uploads", session, post_upload);
   add_route(router, site, "GET", "/uploads/{file}", open, get_upload);
 

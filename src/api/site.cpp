@@ -28,7 +28,8 @@ Site::Site(Config cfg, store::Database& database, const Clock& clk)
       group_writer(db),
       channels(db, secret_box, clock, config.channel_refresh_ms),
       meter(db, group_writer, clock,
-            billing::Options{money::parse_deduction_order(config.deduction_order), config.hold_ttl_seconds},
+            billing::Options{money::parse_deduction_order(config.deduction_order), config.hold_ttl_seconds,
+                             config.creator_share_ppm},
             std::chrono::milliseconds(config.channel_refresh_ms)),
       relay(
           db, group_writer, upstream, channels, clock,
@@ -38,7 +39,9 @@ Site::Site(Config cfg, store::Database& database, const Clock& clk)
       channel_admin(db, secret_box, clock, upstream, channels),
       wallet(db, clock),
       billing_admin(db, clock, meter.prices()),
-      apps(db, clock, upstream, secret_box) {
+      apps(db, clock, upstream, secret_box),
+      settlement(db, clock, services::earnings_options(config)),
+      earnings(db, clock, settlement) {
   std::string dir = config.tokenizer_dir.empty() ? default_tokenizer_dir() : config.tokenizer_dir;
   try {
     if (dir.empty()) throw std::runtime_error("no tokenizer folder found (set tokenizer_dir)");

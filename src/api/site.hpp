@@ -19,6 +19,7 @@
 #include "services/apps.hpp"
 #include "services/billing_admin.hpp"
 #include "services/channel_admin.hpp"
+#include "services/earnings.hpp"
 #include "services/login_throttle.hpp"
 #include "services/wallet.hpp"
 #include "store/database.hpp"
@@ -48,6 +49,8 @@ struct Site {
   services::Wallet wallet;
   services::BillingAdmin billing_admin;
   services::Apps apps;
+  services::Settlement settlement;
+  services::Earnings earnings;
   http::Metrics* metrics = nullptr;  // set by register_routes
 
   int64_t count_tokens(std::string_view model, std::string_view text) const;

@@ -2,11 +2,15 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <csignal>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 
 #include "api/site.hpp"
 #include "config/config.hpp"
+#include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "crypto/crypto.hpp"
 #include "http/server.hpp"
@@ -49,6 +53,13 @@ boost::asio::awaitable<void> reap_and_renew(api::Site* site) {
   });
   if (reaped) spdlog::warn("hold reaper: voided the holds of {} request(s) that never settled", reaped);
   if (renewed) spdlog::info("subscriptions renewed: {}", renewed);
+}
+
+// Settles yesterday's creator earnings once the hour has come, resumes runs of crashed instances
+// and clears what is due, on the settlement's own thread (a day may take a while).
+boost::asio::awaitable<void> settlement_tick(api::Site* site) {
+  site->settlement.enqueue("", false);
+  co_return;
 }
 
 // Uses and trending scores of the square, recomputed from the usage events.
@@ -109,6 +120,8 @@ int serve(const Config& config) {
                   [&site]() { return reap_and_renew(&site); });
   scheduler.every("app-stats", std::chrono::seconds(config.app_stats_interval_seconds),
                   [&site]() { return refresh_app_stats(&site); });
+  scheduler.every("settlement", std::chrono::seconds(config.settlement_interval_seconds),
+                  [&site]() { return settlement_tick(&site); });
   scheduler.start(server.executor());
   server.on_shutdown([&scheduler] { scheduler.stop(); });
   server.run();
@@ -116,6 +129,7 @@ int serve(const Config& config) {
   // Threads that complete work onto the server's io_context must be gone before it is: a pool
   // thread may still hold a copy of a connection's strand for a moment after handing back a result.
   site.group_writer.stop();
+  site.settlement.stop();
   db->stop_pool();
   spdlog::info("stopped");
   spdlog::shutdown();  // flushes the access log
@@ -182,6 +196,51 @@ int doctor(const Config& config) {
   return problems ? 1 : 0;
 }
 
+// plaza settle: one day's creator earnings under the day's lease, then clearing of what is due.
+int settle(const Config& config, std::string day, bool rerun, bool take_over) {
+  auto db = open_db(config);
+  store::migrate(*db);
+  SystemClock clock;
+  services::Settlement settlement(*db, clock, services::earnings_options(config));
+  if (day.empty()) day = add_days(local_day(clock.now_s()), -1);
+  if (day >= local_day(clock.now_s())) {
+    std::cerr << "error: " << day << " is not over yet in " << config.timezone << "\n";
+    return 2;
+  }
+  // Tests stop a run midway the way a crash would (the lease stays taken; a later run resumes).
+  int64_t crash_after = 0;
+  if (const char* v = std::getenv("PLAZA_SETTLE_CRASH_AFTER_BATCHES")) crash_after = std::atoll(v);
+  auto report = settlement.settle_day(day, rerun, take_over, [crash_after](int64_t batches) {
+    if (crash_after > 0 && batches >= crash_after) std::raise(SIGKILL);
+  });
+  switch (report.outcome) {
+    case services::Settlement::Outcome::already_done:
+      std::cout << day << " was settled before (--rerun adds only rows that are missing)\n";
+      break;
+    case services::Settlement::Outcome::busy:
+      std::cout << day << " is being settled by another instance (its lease runs for up to "
+                << config.settlement_lease_seconds << " s; --take-over if it is known dead)\n";
+      return 75;
+    case services::Settlement::Outcome::settled:
+      std::cout << "settled " << day << ": " << report.batches << " batch(es), " << report.rows << " earnings row(s), "
+                << money::format_credits(report.amount) << " credits\n";
+      break;
+  }
+  int64_t cleared = settlement.clear_due();
+  if (cleared) std::cout << "cleared " << cleared << " earnings row(s) into available\n";
+  settlement.stop();
+  db->stop_pool();
+  return 0;
+}
+
+// The process's local time is the operator's timezone: days and the settlement hour follow it.
+bool apply_timezone(const std::string& tz) {
+  if (tz != "UTC" && !std::filesystem::exists("/usr/share/zoneinfo/" + tz)) return false;
+  setenv("TZ", tz.c_str(), 1);
+  tzset();
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -212,6 +271,14 @@ int main(int argc, char** argv) {
       ->envname("PLAZA_ADMIN_PASSWORD")
       ->required();
 
+  auto* settle_cmd = app.add_subcommand(
+      "settle", "Settle one day's creator earnings (exactly once: safe to rerun and to run on several instances)");
+  std::string settle_day;
+  bool rerun = false, take_over = false;
+  settle_cmd->add_option("--day", settle_day, "YYYY-MM-DD in the operator's timezone (default: yesterday)");
+  settle_cmd->add_flag("--rerun", rerun, "settle a finished day again (adds only missing rows)");
+  settle_cmd->add_flag("--take-over", take_over, "take the day's lease from an instance known to be dead");
+
   CLI11_PARSE(app, argc, argv);
 
   for (const auto& s : all_settings()) {
@@ -224,6 +291,10 @@ int main(int argc, char** argv) {
     std::cerr << e.what() << "\n";
     return 2;
   }
+  if (!apply_timezone(config.timezone)) {
+    std::cerr << "configuration: timezone: unknown timezone '" << config.timezone << "'\n";
+    return 2;
+  }
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   spdlog::flush_every(std::chrono::seconds(1));  // the access log is buffered
@@ -231,6 +302,7 @@ int main(int argc, char** argv) {
   try {
     if (*serve_cmd) return serve(config);
     if (*doctor_cmd) return doctor(config);
+    if (*settle_cmd) return settle(config, settle_day, rerun, take_over);
     if (*migrate_cmd) {
       auto db = open_db(config);
       int applied = store::migrate(*db);

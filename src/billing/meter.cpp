@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "store/async.hpp"
 #include "store/billing_repo.hpp"
+#include "store/earnings_repo.hpp"
 #include "store/ledger_repo.hpp"
 #include "store/relay_repo.hpp"
 
@@ -55,6 +56,14 @@ std::string insufficient_message(int64_t max_cost) {
 
 }  // namespace
 
+namespace {
+// The app's surcharge applies to everyone but the app's owner.
+std::optional<money::Surcharge> surcharge_for(const ChargeRequest& r) {
+  if (!r.app || !r.app->surcharge.any() || r.app->owner_id == r.user_id) return std::nullopt;
+  return r.app->surcharge;
+}
+}  // namespace
+
 Reservation reserve(store::Conn& c, const Options& options, const ChargeRequest& r, const money::Price& price,
                     int64_t multiplier_ppm) {
   Reservation res;
@@ -62,7 +71,11 @@ Reservation reserve(store::Conn& c, const Options& options, const ChargeRequest&
   res.user_id = r.user_id;
   res.price = price;
   res.multiplier_ppm = multiplier_ppm;
-  if (price.mode == money::PriceMode::free) return res;
+  res.app = r.app;
+  res.creator_share_ppm = options.creator_share_ppm;
+  auto surcharge = surcharge_for(r);
+  if (!surcharge) res.app.reset();
+  if (price.mode == money::PriceMode::free && !(surcharge && surcharge->per_call > 0)) return res;
   // One query for everything the plan needs; the writes below are conditional, so a concurrent
   // request that took the same funds since makes them fail rather than overdraw.
   auto funds = store::funding::load(c, r.user_id, r.now, r.request_id);
@@ -70,78 +83,84 @@ Reservation reserve(store::Conn& c, const Options& options, const ChargeRequest&
   const std::string day = local_day(r.now);
   const int64_t expires_at = r.now + options.hold_ttl_s;
 
-  if (r.surface == "web" && price.web_free) {
+  // The model part is covered without credits by: a free model, the web's fair use of a web_free
+  // model, or (below) a subscription allowance or count-pack call. The surcharge is always credits.
+  bool model_covered = price.mode == money::PriceMode::free;
+  if (!model_covered && r.surface == "web" && price.web_free) {
     if (price.web_free_daily_cap <= 0) {
       res.web_free_call = true;
-      return res;
-    }
-    if (store::counters::take(c, kWebFree, r.user_id, day, r.model, price.web_free_daily_cap)) {
+      model_covered = true;
+    } else if (store::counters::take(c, kWebFree, r.user_id, day, r.model, price.web_free_daily_cap)) {
       place(c, r, res, expires_at, kWebFree, r.user_id, 1, day);
       res.web_free_call = true;
-      return res;
+      model_covered = true;
     }
     // Past the fair-use cap the call is paid for, as on the API.
   }
-
   try {
-    res.max_cost = money::max_cost(price, r.prompt_tokens, r.max_tokens, multiplier_ppm, r.choices);
+    if (!model_covered) res.max_cost = money::max_cost(price, r.prompt_tokens, r.max_tokens, multiplier_ppm, r.choices);
+    if (surcharge) res.max_surcharge = money::surcharge(*surcharge, res.max_cost);
   } catch (const std::overflow_error&) {
     throw Error(ErrorCode::insufficient_balance, "this request may cost more than any balance; lower max_tokens");
   }
-  if (res.max_cost == 0) return res;
+  if (res.max_cost == 0) model_covered = true;
+  if (model_covered && res.max_surcharge == 0) return res;
+  const int64_t most = res.max_cost + res.max_surcharge;
 
-  // Credits are only planned while walking the order: a whole-call source met later (a reordered
-  // list) covers the call alone, and then nothing is held on credits.
-  struct Planned {
-    std::string kind;
-    int64_t account;
-    int64_t amount;
+  auto available = [&](money::Source source) -> int64_t {
+    bool paid = source == money::Source::paid;
+    return (paid ? funds.paid_account : funds.gift_account) ? (paid ? funds.paid_available : funds.gift_available) : 0;
   };
-  std::vector<Planned> planned;
-  int64_t left = res.max_cost;
-  for (auto source : options.order) {
-    if (left == 0) break;
-    switch (source) {
-      case money::Source::subscription: {
-        if (!funds.subscription_id) break;
+  // A whole-call source (allowance, count pack) covers the model part unless the credits before it
+  // in the order already cover everything: then nothing is taken from it.
+  if (!model_covered) {
+    int64_t credits_before = 0;
+    for (auto source : options.order) {
+      if (source == money::Source::paid || source == money::Source::gift) {
+        credits_before += available(source);
+        continue;
+      }
+      if (credits_before >= most) break;
+      if (source == money::Source::subscription && funds.subscription_id) {
         const store::Allowance* allowance = nullptr;
         for (const auto& a : funds.allowances)
           if (a.model == r.model) allowance = &a;
-        if (!allowance ||
-            !store::counters::take(c, kAllowance, *funds.subscription_id, day, r.model, allowance->per_day))
+        if (allowance &&
+            store::counters::take(c, kAllowance, *funds.subscription_id, day, r.model, allowance->per_day)) {
+          place(c, r, res, expires_at, kAllowance, *funds.subscription_id, 1, day);
+          res.plan_daily_value = funds.plan_daily_value;
+          model_covered = true;
           break;
-        place(c, r, res, expires_at, kAllowance, *funds.subscription_id, 1, day);
-        res.plan_daily_value = funds.plan_daily_value;
-        return res;
+        }
       }
-      case money::Source::count_pack: {
-        if (!funds.has_packs) break;
-        auto pack = store::packs::take_call(c, r.user_id, r.model, r.now);
-        if (!pack) break;
-        place(c, r, res, expires_at, kCountPack, *pack, 1, day);
-        return res;
-      }
-      case money::Source::paid:
-      case money::Source::gift: {
-        bool paid = source == money::Source::paid;
-        auto account = paid ? funds.paid_account : funds.gift_account;
-        int64_t take = account ? std::min(paid ? funds.paid_available : funds.gift_available, left) : 0;
-        if (take <= 0) break;
-        planned.push_back({std::string(money::to_string(source)), *account, take});
-        left -= take;
-        break;
+      if (source == money::Source::count_pack && funds.has_packs) {
+        if (auto pack = store::packs::take_call(c, r.user_id, r.model, r.now)) {
+          place(c, r, res, expires_at, kCountPack, *pack, 1, day);
+          model_covered = true;
+          break;
+        }
       }
     }
   }
-  if (left > 0) throw Error(ErrorCode::insufficient_balance, insufficient_message(res.max_cost));
+
+  // Credits, in the order's paid/gift sequence, for what is left: the model part unless covered,
+  // and the surcharge.
+  int64_t left = (model_covered ? 0 : res.max_cost) + res.max_surcharge;
+  const int64_t needed = left;
   int64_t credits = 0;
-  for (const auto& p : planned) {
+  for (auto source : options.order) {
+    if (left == 0) break;
+    if (source != money::Source::paid && source != money::Source::gift) continue;
+    int64_t take = std::min(available(source), left);
+    if (take <= 0) continue;
+    auto account = source == money::Source::paid ? *funds.paid_account : *funds.gift_account;
     // Conditional on the funds still being there: a concurrent request may have taken them since.
-    if (!ledger::reserve(c, p.account, p.amount))
-      throw Error(ErrorCode::insufficient_balance, insufficient_message(res.max_cost));
-    place(c, r, res, expires_at, p.kind, p.account, p.amount, day);
-    credits += p.amount;
+    if (!ledger::reserve(c, account, take)) throw Error(ErrorCode::insufficient_balance, insufficient_message(needed));
+    place(c, r, res, expires_at, std::string(money::to_string(source)), account, take, day);
+    credits += take;
+    left -= take;
   }
+  if (left > 0) throw Error(ErrorCode::insufficient_balance, insufficient_message(model_covered ? needed : most));
   if (r.key_id && r.key_limited && credits > 0) {
     if (c.exec("UPDATE api_keys SET spent_held = spent_held + $2 WHERE id = $1 AND "
                "(spend_limit IS NULL OR spent + spent_held + $2 <= spend_limit)",
@@ -163,13 +182,13 @@ int64_t already_posted(store::Conn& c, const ledger::Hold& h, bool& was_posted) 
 }
 
 ledger::Transfer charge_transfer(const store::UsageEvent& e, int64_t from, bool paid, int64_t amount,
-                                 const std::string& key) {
+                                 const std::string& key, const char* kind = "charge") {
   ledger::Transfer t;
   t.key = key;
   t.debit = from;
   t.credit = ledger::platform_account(paid ? ledger::kRevenue : ledger::kPromotions);
   t.amount = amount;
-  t.kind = "charge";
+  t.kind = kind;
   t.user_id = e.user_id;
   t.request_id = e.request_id;
   t.memo = e.model;
@@ -177,12 +196,52 @@ ledger::Transfer charge_transfer(const store::UsageEvent& e, int64_t from, bool 
   return t;
 }
 
+// Takes the parts of one settlement from an account: the model cost first, then the surcharge,
+// each its own transfer (so the usage event and the creator's share know what paid for what).
+struct Taker {
+  store::Conn& c;
+  store::UsageEvent& e;
+  int64_t model_left;      // of the model cost, not yet taken
+  int64_t surcharge_left;  // of the surcharge, not yet taken
+  int64_t charged = 0;     // by this settlement
+
+  // Takes `amount` (≤ what is left) from `account`, releasing `release_held` of its held amount
+  // once. False when an earlier settlement made these transfers (nothing changed then).
+  bool take(int64_t account, bool paid, int64_t amount, const std::string& suffix, int64_t release_held) {
+    int64_t model = std::min(amount, model_left);
+    int64_t extra = std::min(amount - model, surcharge_left);
+    bool released = release_held == 0;
+    bool fresh = true;
+    if (model > 0) {
+      fresh = ledger::transfer(c, charge_transfer(e, account, paid, model, "charge:" + e.request_id + ":" + suffix),
+                               release_held);
+      released = released || fresh;
+    }
+    if (fresh && extra > 0) {
+      fresh = ledger::transfer(c,
+                               charge_transfer(e, account, paid, extra, "surcharge:" + e.request_id + ":" + suffix,
+                                               "surcharge"),
+                               released ? 0 : release_held);
+      released = released || fresh;
+    }
+    if (!released) ledger::release(c, account, release_held);
+    if (!fresh) return false;
+    model_left -= model;
+    surcharge_left -= extra;
+    (paid ? e.paid_uc : e.gift_uc) += model;
+    (paid ? e.surcharge_paid_uc : e.surcharge_gift_uc) += extra;
+    charged += model + extra;
+    return true;
+  }
+};
+
 }  // namespace
 
 void settle(store::Conn& c, const Reservation& r, store::UsageEvent& e) {
   // Settling twice changes nothing: each hold ends once (end_hold is conditional), each transfer has
   // its idempotency key, and the usage event is unique on the request id.
   e.allowance_uc = e.count_pack_uc = e.paid_uc = e.gift_uc = e.plan_daily_value = 0;  // a retried settle starts clean
+  e.surcharge = e.surcharge_paid_uc = e.surcharge_gift_uc = e.creator_uc = 0;
   e.subscription_id.reset();
   e.user_pack_id.reset();
   const bool delivered = e.status == "ok" || e.completion_tokens > 0;
@@ -198,10 +257,18 @@ void settle(store::Conn& c, const Reservation& r, store::UsageEvent& e) {
   }
   e.cost = cost;
   e.priced = cost > 0;
+  int64_t surcharge = 0;
+  if (delivered && r.app) {
+    try {
+      surcharge = money::surcharge(r.app->surcharge, cost);
+    } catch (const std::overflow_error&) {
+      surcharge = INT64_MAX / 4;
+    }
+  }
 
   std::vector<const ledger::Hold*> credit_holds;
   const ledger::Hold* key_hold = nullptr;
-  bool whole_call = false;  // an allowance or pack call paid for it
+  bool whole_call = false;  // an allowance or pack call paid for the model
   for (const auto& h : r.held) {
     if (h.source == "paid" || h.source == "gift") {
       credit_holds.push_back(&h);
@@ -229,15 +296,15 @@ void settle(store::Conn& c, const Reservation& r, store::UsageEvent& e) {
     }
   }
 
-  const int64_t due = whole_call ? 0 : cost;
+  const int64_t model_due = whole_call ? 0 : cost;
+  const int64_t due = money::add(model_due, surcharge);
+  Taker taker{c, e, model_due, surcharge};
   std::vector<int64_t> held;
   for (const auto* h : credit_holds) held.push_back(h->amount);
   auto parts = money::allocate(due, held);
   int64_t covered = 0;  // by holds, in this settlement or an earlier one
-  int64_t charged = 0;  // by this settlement
   for (std::size_t i = 0; i < credit_holds.size(); ++i) {
     const auto& h = *credit_holds[i];
-    bool paid = h.source == "paid";
     int64_t part = parts[i];
     if (!ledger::end_hold(c, h.id, part > 0 ? "posted" : "voided", part)) {
       bool was_posted = false;
@@ -245,37 +312,45 @@ void settle(store::Conn& c, const Reservation& r, store::UsageEvent& e) {
       continue;
     }
     covered += part;
-    if (part == 0 ||
-        !ledger::transfer(c, charge_transfer(e, h.ref_id, paid, part, "charge:" + e.request_id + ":" + h.source),
-                          h.amount)) {
+    if (part == 0) {
       ledger::release(c, h.ref_id, h.amount);
       continue;
     }
-    (paid ? e.paid_uc : e.gift_uc) += part;
-    charged += part;
+    taker.take(h.ref_id, h.source == "paid", part, h.source, h.amount);
   }
 
   // More was used than the holds covered (an upstream that ignored max_tokens, a tokenizer estimate
   // below the upstream's count, or holds the reaper voided during a very long stream): the rest is
   // taken from what the user has available, paid then gift, as far as it goes. What no balance
   // covers is the platform's loss, visible as cost above the funded parts of the usage event.
-  if (owed && due > covered) {
+  if (due > covered && (owed || surcharge > 0)) {
     int64_t left = due - covered;
     for (std::string_view kind : {ledger::kPaid, ledger::kGift}) {
       if (left == 0) break;
       auto account = ledger::find(c, kind, e.user_id);
       int64_t take = account ? std::min(account->balance.available(), left) : 0;
       if (take <= 0) continue;
-      bool paid = kind == ledger::kPaid;
-      if (!ledger::transfer(c, charge_transfer(e, account->id, paid, take,
-                                               "charge:" + e.request_id + ":" + std::string(kind) + ":over")))
-        continue;
-      (paid ? e.paid_uc : e.gift_uc) += take;
-      charged += take;
-      left -= take;
+      if (taker.take(account->id, kind == ledger::kPaid, take, std::string(kind) + ":over", 0)) left -= take;
     }
   }
+  e.surcharge = e.surcharge_paid_uc + e.surcharge_gift_uc;
 
+  // The direct stream: the creator's share of what was paid of the surcharge from paid credits.
+  if (r.app && r.app->user_app && e.surcharge_paid_uc > 0) {
+    store::earnings::DirectCredit d;
+    d.day = e.day;
+    d.user_id = e.user_id;
+    d.app_id = r.app->app_id;
+    d.owner_id = r.app->owner_id;
+    d.amount = money::share_down(e.surcharge_paid_uc, r.creator_share_ppm);
+    d.basis = e.surcharge_paid_uc;
+    d.key = "direct:" + e.request_id;
+    d.request_id = e.request_id;
+    d.at = e.created_at;
+    if (store::earnings::credit_direct(c, d)) e.creator_uc = d.amount;
+  }
+
+  const int64_t charged = taker.charged;
   if (key_hold) {
     if (ledger::end_hold(c, key_hold->id, "posted", charged))
       c.exec("UPDATE api_keys SET spent = spent + $2, spent_held = spent_held - $3 WHERE id = $1",
@@ -312,10 +387,13 @@ awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> 
   res.user_id = r.user_id;
   res.price = price;
   res.multiplier_ppm = multiplier;
-  if (price.mode == money::PriceMode::free) co_return res;  // no trip to the database
-  if (r.surface == "web" && price.web_free && price.web_free_daily_cap <= 0) {
-    res.web_free_call = true;
-    co_return res;
+  // No trip to the database when nothing can be owed (apps with a surcharge always go).
+  if (!surcharge_for(r)) {
+    if (price.mode == money::PriceMode::free) co_return res;
+    if (r.surface == "web" && price.web_free && price.web_free_daily_cap <= 0) {
+      res.web_free_call = true;
+      co_return res;
+    }
   }
   if (price.mode == money::PriceMode::per_token && count_prompt) r.prompt_tokens = count_prompt();
   r.now = clock_.now_s();

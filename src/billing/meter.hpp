@@ -27,6 +27,15 @@ struct Options {
   std::vector<money::Source> order = {money::Source::subscription, money::Source::count_pack, money::Source::paid,
                                       money::Source::gift};
   int64_t hold_ttl_s = 1800;  // longer than any request may run; the reaper voids holds past it
+  int64_t creator_share_ppm = 700'000;  // of surcharges paid from paid credits (the direct stream)
+};
+
+// A chat with an app: who earns from it and what it adds to the model's cost.
+struct AppCharge {
+  int64_t app_id = 0;
+  int64_t owner_id = 0;
+  bool user_app = false;  // system apps never earn creator revenue
+  money::Surcharge surcharge;
 };
 
 struct ChargeRequest {
@@ -41,6 +50,7 @@ struct ChargeRequest {
   std::optional<int64_t> max_tokens;
   int64_t choices = 1;  // n: answers asked for
   int64_t now = 0;
+  std::optional<AppCharge> app;  // surcharged when it has a surcharge and the user is not its owner
 };
 
 // What reserve() decided, carried to settle(). Holds themselves live in the database.
@@ -50,7 +60,10 @@ struct Reservation {
   money::Price price;
   int64_t multiplier_ppm = money::kPpmOne;
   bool web_free_call = false;  // free on the web within the fair-use cap: nothing is owed
-  int64_t max_cost = 0;
+  int64_t max_cost = 0;       // of the model
+  int64_t max_surcharge = 0;  // of the app, on top
+  std::optional<AppCharge> app;
+  int64_t creator_share_ppm = 0;
   int64_t plan_daily_value = 0;  // of the subscription whose allowance funds the call
   bool holds = false;            // anything was set aside
   std::vector<store::ledger::Hold> held;  // in deduction order, with their ids

@@ -353,3 +353,114 @@ TEST_P(MeterTest, FreeModelsHoldNothing) {
 
 }  // namespace
 }  // namespace plaza::billing
+
+namespace plaza::billing {
+namespace {
+
+// ---- App surcharges (creator revenue) -------------------------------------------------------
+
+class SurchargeTest : public MeterTest {
+ protected:
+  void SetUp() override {
+    MeterTest::SetUp();
+    creator_ = db().write_sync([](store::Conn& c) {
+      return store::users::create(c, {"maker", std::nullopt, "x", "user"}, kNow).id;
+    });
+  }
+  ChargeRequest app_request(const std::string& id, money::Surcharge s, bool user_app = true) {
+    auto r = request(id);
+    r.app = AppCharge{42, creator_, user_app, s};
+    return r;
+  }
+  int64_t creator_pending() {
+    return db().read_sync([&](store::Conn& c) { return ledger::balance(c, ledger::kEarningsPending, creator_).balance; });
+  }
+  int64_t creator_ = 0;
+};
+PLAZA_INSTANTIATE_FOR_BACKENDS(SurchargeTest);
+
+TEST_P(SurchargeTest, APerMessageSurchargeIsHeldAndChargedWithTheModelAndItsPaidPartEarnsTheCreatorAShare) {
+  fund(ledger::kPaid, 1'000);
+  auto res = reserve(app_request("a1", {300, 0}), per_call(200));
+  EXPECT_EQ(balance(ledger::kPaid).held, 500) << "the model's 200 and the surcharge's 300 are held together";
+  auto e = settle(res, "ok", 1, 1);
+  EXPECT_EQ(e.cost, 200);
+  EXPECT_EQ(e.paid_uc, 200);
+  EXPECT_EQ(e.surcharge, 300);
+  EXPECT_EQ(e.surcharge_paid_uc, 300);
+  EXPECT_EQ(e.creator_uc, 210) << "70% of 300, rounded down";
+  EXPECT_EQ(creator_pending(), 210);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 500);
+  auto row = db().read_sync([&](store::Conn& c) {
+    return c.query_one("SELECT amount, basis, calls, stream, owner_id FROM earnings WHERE user_id = $1", {user_});
+  });
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->i64(0), 210);
+  EXPECT_EQ(row->i64(1), 300);
+  EXPECT_EQ(row->i64(2), 1);
+  EXPECT_EQ(row->str(3), "direct");
+  EXPECT_EQ(row->i64(4), creator_);
+  // Settling the same request again changes nothing.
+  db().write_sync([&](store::Conn& c) {
+    auto again = e;
+    billing::settle(c, res, again);
+  });
+  EXPECT_EQ(creator_pending(), 210);
+  expect_reconciled();
+}
+
+TEST_P(SurchargeTest, GiftFundedSurchargesSystemAppsAndTheOwnersOwnUseEarnNothing) {
+  fund(ledger::kGift, 10'000);
+  auto gift = settle(reserve(app_request("g1", {1'000, 0}), per_call(100)), "ok", 1, 1);
+  EXPECT_EQ(gift.surcharge_gift_uc, 1'000);
+  EXPECT_EQ(gift.creator_uc, 0);
+  fund(ledger::kPaid, 10'000);
+  auto system = settle(reserve(app_request("s1", {1'000, 0}, false), per_call(100)), "ok", 1, 1);
+  EXPECT_EQ(system.surcharge_paid_uc, 1'000) << "a system app's surcharge is the platform's";
+  EXPECT_EQ(system.creator_uc, 0);
+  auto own = app_request("o1", {1'000, 0});
+  own.user_id = creator_;
+  EXPECT_FALSE(reserve(own, money::Price{}).holds) << "the owner pays no surcharge on a free model";
+  EXPECT_EQ(creator_pending(), 0);
+  expect_reconciled();
+}
+
+TEST_P(SurchargeTest, APerTokenSurchargeIsAShareOfTheModelCostEvenWhenTheSubscriptionPaysTheModel) {
+  fund(ledger::kPaid, 1'000'000);
+  db().write_sync([&](store::Conn& c) {
+    store::Plan plan{0, "Pro", 2, 30, 30'000'000, {{"m", 5}}, true};
+    plan.id = store::plans::create(c, plan, kNow);
+    store::Subscription s;
+    s.user_id = user_;
+    s.plan_id = plan.id;
+    s.level = 2;
+    s.price = plan.price;
+    s.period_days = 30;
+    s.daily_value = plan.daily_value();
+    s.allowances = plan.allowances;
+    s.started_at = kNow - 10;
+    s.ends_at = kNow + 30 * 86'400;
+    store::subscriptions::create(c, s, kNow);
+  });
+  // 1M tokens at 1,000 µc per 1M in and out: a model cost of 1,000 + 1,000 x 50% surcharge.
+  auto res = reserve(app_request("t1", {0, 500'000}), per_token(1'000'000, 1'000'000));
+  auto e = settle(res, "ok", 1'000, 1'000);
+  EXPECT_EQ(e.cost, 2'000);
+  EXPECT_EQ(e.allowance_uc, 2'000) << "the plan pays the model";
+  EXPECT_EQ(e.paid_uc, 0);
+  EXPECT_EQ(e.surcharge_paid_uc, 1'000) << "the surcharge is always credits";
+  EXPECT_EQ(e.creator_uc, 700);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 999'000);
+  EXPECT_EQ(balance(ledger::kPaid).held, 0);
+  expect_reconciled();
+}
+
+TEST_P(SurchargeTest, NotEnoughForTheSurchargeIsRefusedBeforeAnything) {
+  fund(ledger::kPaid, 250);
+  EXPECT_EQ(refused(app_request("n1", {100, 0}), per_call(200)), ErrorCode::insufficient_balance);
+  EXPECT_EQ(balance(ledger::kPaid).held, 0);
+  expect_reconciled();
+}
+
+}  // namespace
+}  // namespace plaza::billing

@@ -48,7 +48,16 @@ struct Config {
   int64_t signup_gift = 0;           // gift µc each new account starts with
   int app_stats_interval_seconds = 300;
   std::string currency = "CNY";       // the money users pay in, for display next to credits
-  int64_t credits_per_currency_unit = 10;  // e.g. 10 credits = 1 CNY  // how often the square's uses and trending scores are recomputed
+  int64_t credits_per_currency_unit = 10;  // e.g. 10 credits = 1 CNY
+  // Creator revenue (DESIGN, creator earnings); shares in parts per million.
+  int64_t creator_share_ppm = 700'000;      // of surcharges and unlocks paid from paid credits
+  int64_t subscription_pool_ppm = 100'000;  // of a subscriber's daily plan value
+  int64_t pack_pool_ppm = 100'000;          // of the paid credits a user spends on an app's model costs
+  int clearing_days = 7;                    // pending earnings become available after this many days
+  int settlement_hour = 4;                  // local hour after which yesterday is settled
+  int settlement_batch_users = 5000;        // users per settlement transaction
+  int settlement_lease_seconds = 120;       // a settling instance's lease, renewed by every batch
+  int settlement_interval_seconds = 60;     // how often an instance checks whether a day is due
 
   std::string effective_database_url() const;
   std::string effective_public_url() const;

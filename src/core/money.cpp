@@ -70,6 +70,15 @@ int64_t max_cost(const Price& price, int64_t prompt_tokens, std::optional<int64_
                    multiplier_ppm);
 }
 
+int64_t surcharge(const Surcharge& s, int64_t model_cost) {
+  int64_t share = s.ppm > 0 && model_cost > 0 ? mul_div_up(model_cost, s.ppm, kPpmOne) : 0;
+  return add(s.per_call, share);
+}
+
+int64_t share_down(int64_t amount, int64_t ppm) {
+  return amount > 0 && ppm > 0 ? mul_div_down(amount, ppm, kPpmOne) : 0;
+}
+
 std::optional<int64_t> parse_credits(std::string_view text) {
   bool negative = false;
   if (!text.empty() && text.front() == '-') {

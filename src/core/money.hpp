@@ -51,6 +51,18 @@ int64_t list_cost(const Price& price, const Tokens& tokens, int64_t multiplier_p
 int64_t max_cost(const Price& price, int64_t prompt_tokens, std::optional<int64_t> max_tokens,
                  int64_t multiplier_ppm, int64_t choices = 1);
 
+// An app's surcharge on top of a call (creator revenue): a fixed amount per call and/or a share
+// (ppm) of the call's model list cost.
+struct Surcharge {
+  int64_t per_call = 0;
+  int64_t ppm = 0;
+  bool any() const { return per_call > 0 || ppm > 0; }
+};
+// The surcharge of a call whose model list cost is `model_cost`, rounded up (it is a charge).
+int64_t surcharge(const Surcharge& s, int64_t model_cost);
+// `ppm` of `amount`, rounded down (what is paid out: creator shares and pools).
+int64_t share_down(int64_t amount, int64_t ppm);
+
 // "12.5" (credits) → 12'500'000 µc; at most 6 decimals; optional leading '-'. nullopt when malformed.
 std::optional<int64_t> parse_credits(std::string_view text);
 // 12'500'000 → "12.5"

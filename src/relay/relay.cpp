@@ -142,6 +142,8 @@ awaitable<billing::Reservation> Relay::reserve(const Caller& caller, const std::
   r.surface = caller.surface;
   r.model = model;
   r.request_id = request_id;
+  if (caller.app_id && caller.app_owner_id)
+    r.app = billing::AppCharge{*caller.app_id, *caller.app_owner_id, caller.app_kind == "user", caller.app_surcharge};
   static constexpr const char* kMaxFields[] = {"max_completion_tokens", "max_tokens"};
   static constexpr int64_t kMaxOutput = 10'000'000;  // beyond any model; keeps the estimate finite
   for (const char* field : kMaxFields) {

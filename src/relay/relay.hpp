@@ -38,6 +38,7 @@ struct Caller {
   std::optional<int64_t> app_id;
   std::optional<int64_t> app_owner_id;
   std::string app_kind;
+  money::Surcharge app_surcharge;  // the app's price on top of the model (creator revenue)
   std::string public_model;  // what the caller asked for ("app/<slug>"), when it differs from the model
 };
 

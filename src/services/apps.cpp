@@ -5,9 +5,11 @@
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "core/moderation.hpp"
+#include "core/money.hpp"
 #include "core/validation.hpp"
 #include "store/async.hpp"
 #include "store/billing_repo.hpp"
+#include "store/earnings_repo.hpp"
 #include "store/settings_repo.hpp"
 #include "store/users_repo.hpp"
 
@@ -106,6 +108,28 @@ int64_t plan_level(store::Conn& c, int64_t user_id, int64_t now) {
   return sub ? sub->level : 0;
 }
 
+bool has_unlock(store::Conn& c, int64_t app_id, int64_t user_id) {
+  return c.query_one("SELECT 1 FROM app_unlocks WHERE app_id = $1 AND user_id = $2", {app_id, user_id}).has_value();
+}
+
+// What keeps `user` (nobody: a visitor) from chatting with an app whose live content is `live`: ""
+// when nothing does. Queries only for the gates the app has.
+std::string gate_of(store::Conn& c, const App& app, const AppContent& live, const std::optional<store::User>& user,
+                    int64_t now, bool& unlocked) {
+  unlocked = false;
+  if (user && (user->id == app.owner_id || user->is_admin())) {
+    unlocked = true;
+    return "";
+  }
+  if (live.price_mode == "one_time") {
+    unlocked = user && has_unlock(c, app.id, user->id);
+    if (!unlocked) return "unlock";
+  }
+  if (live.paying_only && !(user && store::funding::is_paying(c, user->id, now))) return "paying";
+  if (live.min_plan_level > 0 && !(user && plan_level(c, user->id, now) >= live.min_plan_level)) return "plan_level";
+  return "";
+}
+
 }  // namespace
 
 void check_slug(const std::string& slug) {
@@ -116,6 +140,29 @@ void check_slug(const std::string& slug) {
       throw Error(ErrorCode::invalid_request, "a slug has lower-case letters, digits and dashes", "slug");
   if (slug.front() == '-' || slug.back() == '-')
     throw Error(ErrorCode::invalid_request, "a slug does not start or end with a dash", "slug");
+}
+
+void check_pricing(const AppContent& c) {
+  constexpr int64_t kCredit = money::kMicro;
+  if (c.price_mode == "free") {
+    if (c.price != 0 || c.surcharge_ppm != 0)
+      throw Error(ErrorCode::invalid_request, "a free app has no price", "pricing");
+  } else if (c.price_mode == "per_message") {
+    if (c.price < 1 || c.price > 100 * kCredit)
+      throw Error(ErrorCode::invalid_request, "a surcharge per message is above 0 and at most 100 credits", "pricing");
+    if (c.surcharge_ppm != 0) throw Error(ErrorCode::invalid_request, "a per-message price has no percentage", "pricing");
+  } else if (c.price_mode == "per_token") {
+    if (c.surcharge_ppm < 1 || c.surcharge_ppm > 10'000'000)
+      throw Error(ErrorCode::invalid_request, "a per-token surcharge is above 0% and at most 1000% of the model cost",
+                  "pricing");
+    if (c.price != 0) throw Error(ErrorCode::invalid_request, "a per-token surcharge has no fixed price", "pricing");
+  } else if (c.price_mode == "one_time") {
+    if (c.price < 1 || c.price > 10'000 * kCredit)
+      throw Error(ErrorCode::invalid_request, "an unlock costs above 0 and at most 10,000 credits", "pricing");
+    if (c.surcharge_ppm != 0) throw Error(ErrorCode::invalid_request, "an unlock has no percentage", "pricing");
+  } else {
+    throw Error(ErrorCode::invalid_request, "pricing mode is free, per_message, per_token or one_time", "pricing");
+  }
 }
 
 void check_content(const AppContent& c) {
@@ -149,13 +196,14 @@ void check_content(const AppContent& c) {
     throw Error(ErrorCode::invalid_request, "visibility is private, unlisted or public", "visibility");
   if (c.min_plan_level < 0 || c.min_plan_level > 100)
     throw Error(ErrorCode::invalid_request, "min_plan_level is 0..100", "min_plan_level");
+  check_pricing(c);
   boost::system::error_code ec;
   auto params = bj::parse(c.parameters, ec);
   if (ec || !params.is_object() || c.parameters.size() > 4000)
     throw Error(ErrorCode::invalid_request, "parameters is a JSON object", "parameters");
 }
 
-AppView Apps::view_of(store::Conn& c, const App& app, const std::optional<store::User>& viewer) {
+AppView Apps::view_of(store::Conn& c, const App& app, const std::optional<store::User>& viewer, int64_t now) {
   AppView v;
   v.app = app;
   v.live = live_of(c, app);
@@ -168,6 +216,7 @@ AppView Apps::view_of(store::Conn& c, const App& app, const std::optional<store:
     v.my_rating = store::apps::rating_of(c, app.id, viewer->id);
   }
   v.users = store::apps::distinct_users(c, app.id);
+  if (v.live) v.blocked = gate_of(c, app, *v.live, viewer, now, v.unlocked);
   return v;
 }
 
@@ -182,7 +231,7 @@ awaitable<AppView> Apps::create(store::User me, std::string slug, AppContent con
     } catch (const store::UniqueViolation&) {
       throw Error(ErrorCode::conflict, "this slug is taken", "slug");
     }
-    return view_of(c, *app, me);
+    return view_of(c, *app, me, clock_.now_s());
   });
 }
 
@@ -210,7 +259,7 @@ awaitable<AppView> Apps::update(store::User me, std::string slug, AppContent con
     fresh.updated_at = now;
     store::apps::save(c, fresh);
     // Visibility and the like are part of the reviewed content; a private app has nobody to hide from.
-    return view_of(c, fresh, me);
+    return view_of(c, fresh, me, clock_.now_s());
   });
 }
 
@@ -247,7 +296,7 @@ awaitable<AppView> Apps::submit(store::User me, std::string slug) {
       publish(c, app, v->id, now);
       store::audit::record(c, std::nullopt, "app.auto_approve", "app:" + slug, "", now);
     }
-    return view_of(c, *store::apps::find_by_id(c, app.id), me);
+    return view_of(c, *store::apps::find_by_id(c, app.id), me, clock_.now_s());
   });
 }
 
@@ -261,7 +310,7 @@ awaitable<AppView> Apps::unpublish(store::User me, std::string slug) {
     store::apps::save(c, app);
     store::apps::reindex(c, app, live_of(c, app));
     store::audit::record(c, me.id, "app.unpublish", "app:" + slug, "", now);
-    return view_of(c, app, me);
+    return view_of(c, app, me, clock_.now_s());
   });
 }
 
@@ -278,14 +327,14 @@ awaitable<AppView> Apps::republish(store::User me, std::string slug) {
     store::apps::save(c, app);
     store::apps::reindex(c, app, live_of(c, app));
     store::audit::record(c, me.id, "app.republish", "app:" + slug, "", now);
-    return view_of(c, app, me);
+    return view_of(c, app, me, clock_.now_s());
   });
 }
 
 awaitable<AppView> Apps::get(std::optional<store::User> viewer, std::string slug) {
   co_return co_await store::read(db_, [&](store::Conn& c) {
     auto app = require_app(c, slug);
-    auto view = view_of(c, app, viewer);
+    auto view = view_of(c, app, viewer, clock_.now_s());
     if (!owns(viewer, app) && !staff(viewer) && !open_to_others(app, view.live)) throw no_such_app();
     return view;
   });
@@ -297,7 +346,7 @@ awaitable<std::pair<std::vector<AppView>, int64_t>> Apps::search(std::optional<s
     auto page = store::apps::search(c, filter);
     std::vector<AppView> out;
     for (int64_t id : page.ids)
-      if (auto app = store::apps::find_by_id(c, id)) out.push_back(view_of(c, *app, viewer));
+      if (auto app = store::apps::find_by_id(c, id)) out.push_back(view_of(c, *app, viewer, clock_.now_s()));
     return std::make_pair(std::move(out), page.total);
   });
 }
@@ -321,7 +370,7 @@ awaitable<std::vector<store::apps::Board>> Apps::leaderboard(std::string period)
 awaitable<std::vector<AppView>> Apps::studio(store::User me) {
   co_return co_await store::read(db_, [&](store::Conn& c) {
     std::vector<AppView> out;
-    for (const auto& app : store::apps::by_owner(c, me.id)) out.push_back(view_of(c, app, me));
+    for (const auto& app : store::apps::by_owner(c, me.id)) out.push_back(view_of(c, app, me, clock_.now_s()));
     return out;
   });
 }
@@ -332,7 +381,7 @@ awaitable<std::vector<AppView>> Apps::favorites(store::User me) {
     for (int64_t id : store::apps::favorites_of(c, me.id)) {
       auto app = store::apps::find_by_id(c, id);
       if (!app) continue;
-      auto view = view_of(c, *app, me);
+      auto view = view_of(c, *app, me, clock_.now_s());
       if (owns(me, *app) || open_to_others(*app, view.live)) out.push_back(std::move(view));
     }
     return out;
@@ -345,7 +394,7 @@ awaitable<AppView> Apps::favorite(store::User me, std::string slug, bool on) {
     auto app = require_app(c, slug);
     if (!owns(me, app) && !open_to_others(app, live_of(c, app))) throw no_such_app();
     store::apps::set_favorite(c, app.id, me.id, on, now);
-    return view_of(c, *store::apps::find_by_id(c, app.id), me);
+    return view_of(c, *store::apps::find_by_id(c, app.id), me, clock_.now_s());
   });
 }
 
@@ -359,7 +408,7 @@ awaitable<AppView> Apps::rate(store::User me, std::string slug, int64_t stars) {
     if (!store::apps::has_used(c, app.id, me.id))
       throw Error(ErrorCode::forbidden, "chat with the app before you rate it");
     store::apps::rate(c, app.id, me.id, stars, now);
-    return view_of(c, *store::apps::find_by_id(c, app.id), me);
+    return view_of(c, *store::apps::find_by_id(c, app.id), me, clock_.now_s());
   });
 }
 
@@ -369,7 +418,7 @@ awaitable<std::vector<ReviewItem>> Apps::review_queue(store::User admin) {
     for (auto& draft : store::apps::pending(c, 200)) {
       auto app = store::apps::find_by_id(c, draft.app_id);
       if (!app) continue;
-      auto view = view_of(c, *app, admin);
+      auto view = view_of(c, *app, admin, clock_.now_s());
       out.push_back({view, draft, view.live});
     }
     return out;
@@ -385,7 +434,7 @@ awaitable<AppView> Apps::approve(store::User admin, std::string slug) {
     store::apps::set_review(c, draft->id, "approved", "", draft->moderation_flags, admin.id, now);
     publish(c, app, draft->id, now);
     store::audit::record(c, admin.id, "app.approve", "app:" + slug, "version " + std::to_string(draft->number), now);
-    return view_of(c, app, admin);
+    return view_of(c, app, admin, clock_.now_s());
   });
 }
 
@@ -399,7 +448,7 @@ awaitable<AppView> Apps::reject(store::User admin, std::string slug, std::string
     if (!draft || draft->review_status != "pending") throw Error(ErrorCode::conflict, "nothing of this app is in review");
     store::apps::set_review(c, draft->id, "rejected", reason, draft->moderation_flags, admin.id, now);
     store::audit::record(c, admin.id, "app.reject", "app:" + slug, reason, now);
-    return view_of(c, app, admin);
+    return view_of(c, app, admin, clock_.now_s());
   });
 }
 
@@ -415,7 +464,7 @@ awaitable<AppView> Apps::takedown(store::User admin, std::string slug, std::stri
     store::apps::save(c, app);
     store::apps::reindex(c, app, live_of(c, app));
     store::audit::record(c, admin.id, "app.takedown", "app:" + slug, reason, now);
-    return view_of(c, app, admin);
+    return view_of(c, app, admin, clock_.now_s());
   });
 }
 
@@ -495,12 +544,39 @@ AppChat chat_of(store::Conn& c, const App& app, const store::User& me, int64_t n
   }
   auto live = live_of(c, app);
   if (!open_to_others(app, live)) throw no_such_app();
-  if (live->min_plan_level > 0 && plan_level(c, me.id, now) < live->min_plan_level)
+  bool unlocked = false;
+  auto gate = gate_of(c, app, *live, me, now, unlocked);
+  if (gate == "unlock") throw Error(ErrorCode::forbidden, "unlock this app first");
+  if (gate == "paying") throw Error(ErrorCode::forbidden, "this app is for paying users (a subscription or paid credits)");
+  if (gate == "plan_level")
     throw Error(ErrorCode::forbidden, "this app needs a plan of level " + std::to_string(live->min_plan_level) +
                                           " or higher");
   return {app, *live, load_settings(c)};
 }
 }  // namespace
+
+awaitable<bool> Apps::unlock(store::User me, std::string slug, int64_t creator_share_ppm,
+                             std::vector<std::string> credit_order) {
+  int64_t now = clock_.now_s();
+  co_return co_await store::write(db_, [&](store::Conn& c) {
+    auto app = require_app(c, slug);
+    auto live = live_of(c, app);
+    if (app.owner_id != me.id && !open_to_others(app, live)) throw no_such_app();
+    if (!live || live->price_mode != "one_time") throw Error(ErrorCode::conflict, "this app has no unlock price");
+    if (app.owner_id == me.id) return false;  // an owner has nothing to buy
+    store::earnings::Unlock u;
+    u.app_id = app.id;
+    u.owner_id = app.owner_id;
+    u.user_app = app.kind == "user";
+    u.user_id = me.id;
+    u.price = live->price;
+    u.creator_share_ppm = creator_share_ppm;
+    u.credit_order = credit_order;
+    u.day = local_day(now);
+    u.now = now;
+    return store::earnings::charge_unlock(c, u);
+  });
+}
 
 awaitable<AppChat> Apps::for_chat(store::User me, std::string slug) {
   int64_t now = clock_.now_s();

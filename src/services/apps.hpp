@@ -30,6 +30,8 @@ struct AppView {
   bool favorited = false;
   std::optional<int64_t> my_rating;
   int64_t users = 0;
+  bool unlocked = false;  // a one-time app the viewer unlocked (always for its owner)
+  std::string blocked;    // what stops the viewer from chatting: "", "unlock", "paying" or "plan_level"
   const store::AppContent* shown() const { return live ? &*live : draft ? &draft->content : nullptr; }
 };
 
@@ -91,6 +93,10 @@ class Apps {
   awaitable<void> set_provider(store::User admin, ProviderConfig config);
   awaitable<void> set_settings(store::User admin, AppSettings s);
 
+  // Buys a one-time app for `me` (charged once; false when unlocked before). Error(conflict) when
+  // the app has no unlock price.
+  awaitable<bool> unlock(store::User me, std::string slug, int64_t creator_share_ppm,
+                         std::vector<std::string> credit_order);
   // The app a user may chat with now, or an error (not_found / forbidden) saying why not.
   awaitable<AppChat> for_chat(store::User me, std::string slug);
   awaitable<AppChat> for_chat_by_id(store::User me, int64_t app_id);
@@ -103,7 +109,7 @@ class Apps {
   // Recomputes uses and trending (a periodic job). Blocking: on the database pool.
   void refresh_stats(store::Conn& c, int64_t now);
 
-  static AppView view_of(store::Conn& c, const store::App& app, const std::optional<store::User>& viewer);
+  static AppView view_of(store::Conn& c, const store::App& app, const std::optional<store::User>& viewer, int64_t now);
 
  private:
   store::Database& db_;
@@ -118,5 +124,6 @@ std::string period_start(const std::string& period, int64_t now);
 // Validation of an app's content and slug (before anything is stored).
 void check_slug(const std::string& slug);
 void check_content(const store::AppContent& c);
+void check_pricing(const store::AppContent& c);
 
 }  // namespace plaza::services

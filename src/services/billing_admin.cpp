@@ -32,11 +32,7 @@ void check_models(const std::vector<std::string>& models) {
 }  // namespace
 
 bool valid_day(const std::string& day) {
-  if (day.size() != 10 || day[4] != '-' || day[7] != '-') return false;
-  for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u})
-    if (day[i] < '0' || day[i] > '9') return false;
-  int month = std::stoi(day.substr(5, 2)), dom = std::stoi(day.substr(8, 2));
-  return month >= 1 && month <= 12 && dom >= 1 && dom <= 31;
+  return is_day(day);
 }
 
 int64_t day_start(const std::string& day) {

@@ -29,6 +29,12 @@ struct AppContent {
   std::string visibility = "private";     // private | unlisted | public
   bool hide_preset = true;
   int64_t min_plan_level = 0;
+  // Pricing (creator revenue): a surcharge per message (price, µc) or per token (surcharge_ppm of the
+  // model cost), or a one-time unlock (price); paying_only keeps the app for paying users.
+  std::string price_mode = "free";  // free | per_message | per_token | one_time
+  int64_t price = 0;
+  int64_t surcharge_ppm = 0;
+  bool paying_only = false;
   std::string system_prompt;
   std::vector<PrefixMessage> prefix_messages;
   std::string suffix;

@@ -103,6 +103,10 @@ std::string content_json(const AppContent& c) {
                {"visibility", c.visibility},
                {"hide_preset", c.hide_preset},
                {"min_plan_level", c.min_plan_level},
+               {"price_mode", c.price_mode},
+               {"price", c.price},
+               {"surcharge_ppm", c.surcharge_ppm},
+               {"paying_only", c.paying_only},
                {"system_prompt", c.system_prompt},
                {"prefix_messages", std::move(prefix)},
                {"suffix", c.suffix}};
@@ -129,6 +133,10 @@ AppContent parse_content(const std::string& json) {
   c.visibility = string_of(o, "visibility", "private");
   if (auto h = o.if_contains("hide_preset"); h && h->is_bool()) c.hide_preset = h->as_bool();
   if (auto l = o.if_contains("min_plan_level"); l && l->is_int64()) c.min_plan_level = l->as_int64();
+  c.price_mode = string_of(o, "price_mode", "free");
+  if (auto v = o.if_contains("price"); v && v->is_int64()) c.price = v->as_int64();
+  if (auto v = o.if_contains("surcharge_ppm"); v && v->is_int64()) c.surcharge_ppm = v->as_int64();
+  if (auto v = o.if_contains("paying_only"); v && v->is_bool()) c.paying_only = v->as_bool();
   c.system_prompt = string_of(o, "system_prompt");
   if (auto p = o.if_contains("prefix_messages"); p && p->is_array())
     for (const auto& m : p->as_array())

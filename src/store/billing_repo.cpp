@@ -300,6 +300,15 @@ void give_back_call(Conn& c, int64_t user_pack_id) {
 
 namespace funding {
 
+bool is_paying(Conn& c, int64_t user_id, int64_t now) {
+  return c
+      .query_one("SELECT CASE WHEN EXISTS (SELECT 1 FROM subscriptions WHERE user_id = $1 AND status = 'active' "
+                 "AND started_at <= $2 AND ends_at > $2) OR EXISTS (SELECT 1 FROM ledger_accounts WHERE kind = "
+                 "'paid' AND user_id = $1 AND balance > 0) THEN 1 ELSE 0 END",
+                 {user_id, now})
+      ->boolean(0);
+}
+
 Snapshot load(Conn& c, int64_t user_id, int64_t now, const std::string& request_id) {
   auto rows = c.query(
       "SELECT 'used', COUNT(*), 0, '' FROM usage_events WHERE request_id = $3 "

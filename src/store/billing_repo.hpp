@@ -81,6 +81,8 @@ struct Snapshot {
   int64_t paid_available = 0, gift_available = 0;
 };
 Snapshot load(Conn& c, int64_t user_id, int64_t now, const std::string& request_id);
+// DESIGN: a user is paying while they have an active subscription or a positive paid balance.
+bool is_paying(Conn& c, int64_t user_id, int64_t now);
 }  // namespace funding
 
 namespace redeem {

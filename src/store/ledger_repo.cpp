@@ -15,6 +15,10 @@ int64_t platform_account(std::string_view kind) {
   throw std::invalid_argument("no platform account '" + std::string(kind) + "'");
 }
 
+bool is_platform_kind(std::string_view kind) {
+  return kind == kRevenue || kind == kPromotions || kind == kSales || kind == kPayouts;
+}
+
 bool is_platform(int64_t account_id) {
   return account_id >= 1 && account_id <= 4;
 }

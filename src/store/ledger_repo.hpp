@@ -25,6 +25,7 @@ inline constexpr std::string_view kPayouts = "payouts";
 // The platform's accounts, created by the migration with these ids.
 int64_t platform_account(std::string_view kind);
 bool is_platform(int64_t account_id);
+bool is_platform_kind(std::string_view kind);
 // The account's id, created with a zero balance on first use (platform accounts: no query).
 int64_t account(Conn& c, std::string_view kind, int64_t user_id);
 

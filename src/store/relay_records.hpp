@@ -89,7 +89,10 @@ struct UsageEvent {
   int64_t count_pack_uc = 0;
   int64_t paid_uc = 0;
   int64_t gift_uc = 0;
-  int64_t surcharge = 0;
+  int64_t surcharge = 0;  // the app's surcharge that was charged: its paid and gift parts below
+  int64_t surcharge_paid_uc = 0;
+  int64_t surcharge_gift_uc = 0;
+  int64_t creator_uc = 0;  // the creator's direct share of the paid part, credited as pending earnings
   std::optional<int64_t> subscription_id;
   int64_t plan_daily_value = 0;
   std::optional<int64_t> user_pack_id;

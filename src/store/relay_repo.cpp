@@ -182,7 +182,7 @@ const char* const kEventColumns =
     "request_id, created_at, day, user_id, api_key_id, surface, model, channel_id, prompt_tokens, completion_tokens, "
     "cached_tokens, tokens_reported, status, error_code, attempts, latency_ms, ttft_ms, priced, cost, allowance_uc, "
     "count_pack_uc, paid_uc, gift_uc, surcharge, subscription_id, plan_daily_value, user_pack_id, app_id, app_owner_id, "
-    "app_kind";
+    "app_kind, surcharge_paid_uc, surcharge_gift_uc, creator_uc";
 UsageEvent to_event(const Row& r) {
   UsageEvent e;
   e.request_id = r.str(0);
@@ -215,19 +215,22 @@ UsageEvent to_event(const Row& r) {
   e.app_id = r.opt_i64(27);
   e.app_owner_id = r.opt_i64(28);
   e.app_kind = r.opt_str(29).value_or("");
-  if (r.size() > 30) e.id = r.i64(30);
+  e.surcharge_paid_uc = r.i64(30);
+  e.surcharge_gift_uc = r.i64(31);
+  e.creator_uc = r.i64(32);
+  if (r.size() > 33) e.id = r.i64(33);
   return e;
 }
 
 bool insert(Conn& c, const UsageEvent& e) {
   return c.exec(std::string("INSERT INTO usage_events (") + kEventColumns +
              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
-             "$21, $22, $23, $24, $25, $26, $27, $28, $29, $30) ON CONFLICT (request_id) DO NOTHING",
+             "$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33) ON CONFLICT (request_id) DO NOTHING",
          {e.request_id, e.created_at, e.day, e.user_id, nullable(e.api_key_id), e.surface, e.model, nullable(e.channel_id),
           e.prompt_tokens, e.completion_tokens, e.cached_tokens, int64_t{e.tokens_reported}, e.status, e.error_code,
           e.attempts, e.latency_ms, nullable(e.ttft_ms), int64_t{e.priced}, e.cost, e.allowance_uc, e.count_pack_uc,
           e.paid_uc, e.gift_uc, e.surcharge, nullable(e.subscription_id), e.plan_daily_value, nullable(e.user_pack_id), nullable(e.app_id), nullable(e.app_owner_id),
-          e.app_kind.empty() ? kNull : Value(e.app_kind)}) > 0;
+          e.app_kind.empty() ? kNull : Value(e.app_kind), e.surcharge_paid_uc, e.surcharge_gift_uc, e.creator_uc}) > 0;
 }
 
 std::optional<UsageEvent> find(Conn& c, const std::string& request_id) {
