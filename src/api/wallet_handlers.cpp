@@ -60,6 +60,9 @@ bj::object usage_json(const store::UsageEvent& e) {
                     {"count_pack_uc", e.count_pack_uc},
                     {"paid_uc", e.paid_uc},
                     {"gift_uc", e.gift_uc},
+                    {"surcharge", e.surcharge},
+                    {"surcharge_paid_uc", e.surcharge_paid_uc},
+                    {"surcharge_gift_uc", e.surcharge_gift_uc},
                     {"status", e.status}};
 }
 
@@ -163,13 +166,13 @@ awaitable<http::Response> get_usage(Ctx& ctx) {
   }
   std::string body =
       "id,request_id,time,day,model,surface,api_key_id,prompt_tokens,completion_tokens,cost_uc,allowance_uc,"
-      "count_pack_uc,paid_uc,gift_uc,status\n";
+      "count_pack_uc,paid_uc,gift_uc,surcharge,status\n";
   for (const auto& e : rows) {
     body += std::to_string(e.id) + "," + csv_field(e.request_id) + "," + std::to_string(e.created_at) + "," + e.day +
             "," + csv_field(e.model) + "," + e.surface + "," + (e.api_key_id ? std::to_string(*e.api_key_id) : "") +
             "," + std::to_string(e.prompt_tokens) + "," + std::to_string(e.completion_tokens) + "," +
             std::to_string(e.cost) + "," + std::to_string(e.allowance_uc) + "," + std::to_string(e.count_pack_uc) +
-            "," + std::to_string(e.paid_uc) + "," + std::to_string(e.gift_uc) + "," + e.status + "\n";
+            "," + std::to_string(e.paid_uc) + "," + std::to_string(e.gift_uc) + "," + std::to_string(e.surcharge) + "," + e.status + "\n";
   }
   http::Response r{200, {}, std::move(body)};
   r.header("Content-Type", "text/csv; charset=utf-8");

@@ -4,20 +4,12 @@
 // favorites, takedowns and uploads.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { startPlaza, backends } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
 import { Client } from '../lib/client.mjs';
-import { adminClient, addChannel, userWithKey, parseEvents, waitFor } from '../lib/site.mjs';
+import { adminClient, addChannel, userWithKey, parseEvents, waitFor, sql } from '../lib/site.mjs';
 
 const SECRET = 'You are Captain Marlowe, a pirate who translates every sentence into rhyming verse and never admits to being an AI model';
-
-function sql(plaza, query) {
-  const out = plaza.backend === 'postgres'
-    ? execFileSync('psql', [plaza.databaseUrl, '-At', '-F', '|', '-c', query], { encoding: 'utf8' })
-    : execFileSync('sqlite3', ['-separator', '|', `${plaza.dataDir}/plaza.db`, query], { encoding: 'utf8' });
-  return out.trim().split('\n').filter(Boolean).map((l) => l.split('|'));
-}
 
 function appBody(slug, extra = {}) {
   return {

@@ -4,11 +4,10 @@
 // `plaza doctor` clean up after.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { startPlaza, backends } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
 import { Client } from '../lib/client.mjs';
-import { adminClient, addChannel, userWithKey, parseEvents, waitFor } from '../lib/site.mjs';
+import { adminClient, addChannel, userWithKey, parseEvents, waitFor, sql } from '../lib/site.mjs';
 
 const CREDIT = 1_000_000;  // µc
 
@@ -18,13 +17,6 @@ function chat(plaza, key, body, headers = {}) {
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-}
-
-function sql(plaza, query) {
-  const out = plaza.backend === 'postgres'
-    ? execFileSync('psql', [plaza.databaseUrl, '-At', '-F', '|', '-c', query], { encoding: 'utf8' })
-    : execFileSync('sqlite3', ['-separator', '|', `${plaza.dataDir}/plaza.db`, query], { encoding: 'utf8' });
-  return out.trim().split('\n').filter(Boolean).map((l) => l.split('|'));
 }
 
 // A client's X-Request-Id is filed under its user: "u<id>:<the id>".

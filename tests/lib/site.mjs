@@ -1,4 +1,5 @@
 // A site with an admin, a user with an API key, and channels pointing at fake upstreams.
+import { execFileSync } from 'node:child_process';
 import { Client } from './client.mjs';
 
 export async function adminClient(plaza) {
@@ -54,4 +55,12 @@ export async function waitFor(check, what, timeoutMs = 10000) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));  // poll interval, not a wait for the event itself
   }
+}
+
+// Rows of a query run on a test site's database (psql or sqlite3), as arrays of strings.
+export function sql(plaza, query) {
+  const out = plaza.backend === 'postgres'
+    ? execFileSync('psql', [plaza.databaseUrl, '-At', '-F', '|', '-c', query], { encoding: 'utf8' })
+    : execFileSync('sqlite3', ['-separator', '|', `${plaza.dataDir}/plaza.db`, query], { encoding: 'utf8' });
+  return out.trim().split('\n').filter(Boolean).map((l) => l.split('|'));
 }
