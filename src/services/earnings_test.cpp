@@ -247,6 +247,37 @@ TEST_P(EarningsTest, GeneratedDaysPayExactlyTheFormulasAndNeverMoreThanAUsersSha
   });
 }
 
+TEST_P(EarningsTest, TheSchedulerSettlesYesterdayOnceItsHourHasComeAndResumesStalledRuns) {
+  int64_t owner = user("maker"), u = user("payer");
+  insert(db(), {{u, 1, owner, false, true, std::nullopt, 0, 5 * kCredit}});
+  options_.settlement_hour = 23;  // the clock reads 22:13 on the day after kDayD
+  Settlement s(db(), clock_, options_);
+  s.tick();
+  EXPECT_FALSE(db().read_sync([](store::Conn& c) { return earn::run(c, kDayD); })) << "before the hour";
+  clock_.advance_ms(3600'000);
+  s.tick();
+  auto run = db().read_sync([](store::Conn& c) { return earn::run(c, kDayD); });
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->status, "done");
+  EXPECT_EQ(pending(owner), 500'000);
+  s.tick();
+  EXPECT_EQ(db().read_sync([](store::Conn& c) { return earn::run(c, kDayD); })->attempts, 1) << "done days stay done";
+
+  // A run whose instance died midway is picked up by any instance's tick once its lease ran out.
+  insert(db(), {{u, 1, owner, false, true, std::nullopt, 0, 5 * kCredit}}, "2023-11-01");
+  auto other = options_;
+  other.instance = "dead";
+  struct Crash {};
+  EXPECT_THROW(Settlement(db(), clock_, other).settle_day("2023-11-01", false, false, [](int64_t) { throw Crash{}; }),
+               Crash);
+  clock_.advance_ms((options_.lease_s + 1) * 1000);
+  s.tick();
+  EXPECT_EQ(db().read_sync([](store::Conn& c) { return earn::run(c, "2023-11-01"); })->status, "done");
+  EXPECT_EQ(pending(owner), 500'000);
+  EXPECT_EQ(available(owner), 500'000) << "the tick also clears: 2023-11-01 is more than 7 days ago";
+  expect_reconciled();
+}
+
 TEST_P(EarningsTest, SettlingADayTwiceOrRerunningItWritesOneSetOfRows) {
   int64_t owner = user("maker"), u = user("payer");
   insert(db(), {{u, 1, owner, false, true, std::nullopt, 0, 5 * kCredit}, {u, 1, owner, false, true, 3, 2 * kCredit}});

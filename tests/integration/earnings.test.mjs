@@ -277,3 +277,18 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('the in-process settlement scheduler', () => {
+  let plaza;
+  after(async () => { await plaza?.stop(); });
+
+  it('settles yesterday on its own once the settlement hour has passed', async () => {
+    plaza = await startPlaza({ settings: { 'settlement-interval-seconds': 1, 'settlement-hour': 0 } });
+    const admin = await adminClient(plaza);
+    const run = await waitFor(async () => {
+      const runs = (await admin.get('/api/admin/settlements')).data.runs;
+      return runs.find((r) => r.day === yesterday() && r.status === 'done');
+    }, 'the scheduler to settle yesterday');
+    assert.equal(run.attempts, 1);
+  });
+});
