@@ -42,3 +42,4 @@ echo
 bash bench/relay.sh
 bash bench/billing.sh
 bash bench/apps.sh
+bash bench/settle.sh

@@ -11,7 +11,7 @@ DEBIAN_PACKAGES=(
   libcli11-dev libtomlplusplus-dev libpcre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-contrib postgresql-client sqlite3
-  chromium wrk clang-format openssl
+  chromium wrk time clang-format openssl
 )
 # Node.js may come from another source (e.g. NodeSource, whose nodejs bundles npm): take Debian's only when absent.
 command -v node >/dev/null || DEBIAN_PACKAGES+=(nodejs)

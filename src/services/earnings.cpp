@@ -146,10 +146,12 @@ void Settlement::work() {
       job = queue_.front();
     }
     try {
-      if (job.first.empty())
+      if (job.first.empty()) {
         tick();
-      else
+      } else {
         settle_day(job.first, job.second);
+        clear_due();  // what the day made may be due at once (clearing_days 0)
+      }
     } catch (const std::exception& e) {
       spdlog::error("settlement of {} stopped: {}", job.first, e.what());
     }

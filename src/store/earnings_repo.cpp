@@ -108,9 +108,12 @@ LeaseResult take_lease(Conn& c, const std::string& day, const std::string& owner
 }
 
 std::optional<int64_t> next_user(Conn& c, const std::string& day, int64_t from) {
-  auto row = c.query_one(
-      "SELECT MIN(user_id) FROM usage_events WHERE day = $1 AND user_id >= $2 AND app_kind = 'user'", {day, from});
-  if (!row || row->is_null(0)) return std::nullopt;
+  // Ordered like usage_events_earning (day, user_id), so both backends read it from that index
+  // (MIN() lets PostgreSQL walk another index by user id and filter days).
+  auto row = c.query_one("SELECT user_id FROM usage_events WHERE day = $1 AND user_id >= $2 AND app_kind = 'user' "
+                         "ORDER BY day, user_id LIMIT 1",
+                         {day, from});
+  if (!row) return std::nullopt;
   return row->i64(0);
 }
 
