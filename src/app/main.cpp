@@ -17,6 +17,7 @@
 #include "jobs/scheduler.hpp"
 #include "plaza/version.hpp"
 #include "store/async.hpp"
+#include "store/earnings_repo.hpp"
 #include "store/ledger_repo.hpp"
 #include "store/migrations.hpp"
 
@@ -155,6 +156,14 @@ int check_ledger(store::Database& db) {
     }
     if (sum != 0) {
       std::cout << "  the balances sum to " << sum << " instead of 0\n";
+      ++problems;
+    }
+    auto mismatches = store::earnings::pending_mismatches(c);
+    std::cout << "creator earnings: "
+              << (mismatches.empty() ? "pending balances match the pending earnings rows" : "MISMATCH FOUND") << "\n";
+    for (const auto& m : mismatches) {
+      std::cout << "  creator " << m.owner_id << ": pending balance " << m.balance << " but pending rows sum to "
+                << m.rows << "\n";
       ++problems;
     }
     std::cout << "holds past their expiry: " << overdue.size() << (overdue.empty() ? "" : " (the reaper voids them)")

@@ -294,6 +294,17 @@ Reversal reverse(Conn& c, const std::string& scope, int64_t ref_id, const std::s
   return total;
 }
 
+std::vector<PendingMismatch> pending_mismatches(Conn& c) {
+  std::vector<PendingMismatch> out;
+  for (const auto& r : c.query("SELECT a.user_id, a.balance, COALESCE(e.total, 0) FROM ledger_accounts a LEFT JOIN "
+                               "(SELECT owner_id, CAST(SUM(amount) AS BIGINT) AS total FROM earnings WHERE status = "
+                               "'pending' GROUP BY owner_id) e ON e.owner_id = a.user_id WHERE a.kind = "
+                               "'earnings_pending' AND a.balance <> COALESCE(e.total, 0)")
+                           .rows)
+    out.push_back({r.i64(0), r.i64(1), r.i64(2)});
+  return out;
+}
+
 // ---- The creator's side ---------------------------------------------------------------------
 
 Summary summary(Conn& c, int64_t owner_id, const std::string& from_day) {

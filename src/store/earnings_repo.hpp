@@ -111,6 +111,14 @@ struct Reversal {
 // Every pending row of the app or creator goes back to the platform, with the reason.
 Reversal reverse(Conn& c, const std::string& scope, int64_t ref_id, const std::string& reason, int64_t now);
 
+// Doctor: creators whose pending earnings balance differs from their pending rows.
+struct PendingMismatch {
+  int64_t owner_id = 0;
+  int64_t balance = 0;
+  int64_t rows = 0;
+};
+std::vector<PendingMismatch> pending_mismatches(Conn& c);
+
 // ---- The creator's side ---------------------------------------------------------------------
 
 struct Summary {

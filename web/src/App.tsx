@@ -23,13 +23,16 @@ import { RegisterPage } from './pages/RegisterPage';
 import { SetupPage } from './pages/SetupPage';
 import { WalletPage } from './pages/WalletPage';
 
-// Pages few people open (the studio, the square's admin pages) load on first use, which keeps
-// the first download small.
+// Pages few people open (the studio, earnings, the square's and creator revenue's admin pages)
+// load on first use, which keeps the first download small.
 const StudioPage = lazy(() => import('./pages/StudioPage').then((m) => ({ default: m.StudioPage })));
 const StudioEditPage = lazy(() => import('./pages/StudioEditPage').then((m) => ({ default: m.StudioEditPage })));
 const AdminReviewsPage = lazy(() => import('./pages/AdminReviewsPage').then((m) => ({ default: m.AdminReviewsPage })));
 const AdminModerationPage = lazy(() => import('./pages/AdminModerationPage').then((m) => ({ default: m.AdminModerationPage })));
 const AdminAuditPage = lazy(() => import('./pages/AdminAuditPage').then((m) => ({ default: m.AdminAuditPage })));
+const EarningsPage = lazy(() => import('./pages/EarningsPage').then((m) => ({ default: m.EarningsPage })));
+const AdminSettlementsPage = lazy(() => import('./pages/AdminSettlementsPage').then((m) => ({ default: m.AdminSettlementsPage })));
+const AdminPayoutsPage = lazy(() => import('./pages/AdminPayoutsPage').then((m) => ({ default: m.AdminPayoutsPage })));
 
 /** Where signed-in people land. */
 export const homePath = '/chat';
@@ -76,7 +79,7 @@ function NotFound() {
   );
 }
 
-/** The billing and app square admin pages: signed in and an administrator. */
+/** The billing, app square and creator revenue admin pages: signed in and an administrator. */
 const guardedAdminPages: Record<string, ComponentType> = {
   '/admin/prices': AdminPricesPage,
   '/admin/plans': AdminPlansPage,
@@ -86,6 +89,8 @@ const guardedAdminPages: Record<string, ComponentType> = {
   '/admin/reviews': AdminReviewsPage,
   '/admin/moderation': AdminModerationPage,
   '/admin/audit': AdminAuditPage,
+  '/admin/settlements': AdminSettlementsPage,
+  '/admin/payouts': AdminPayoutsPage,
 };
 
 /**
@@ -170,6 +175,12 @@ function Routes() {
       return (
         <RequireAuth>
           <WalletPage />
+        </RequireAuth>
+      );
+    case '/earnings':
+      return (
+        <RequireAuth>
+          <EarningsPage />
         </RequireAuth>
       );
     case '/apps':

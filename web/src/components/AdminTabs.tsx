@@ -10,6 +10,8 @@ const tabs: { to: string; label: MessageKey; testId: string }[] = [
   { to: '/admin/packs', label: 'admin.tabPacks', testId: 'admin-tab-packs' },
   { to: '/admin/redeem', label: 'admin.tabRedeem', testId: 'admin-tab-redeem' },
   { to: '/admin/revenue', label: 'admin.tabRevenue', testId: 'admin-tab-revenue' },
+  { to: '/admin/settlements', label: 'admin.tabSettlements', testId: 'admin-tab-settlements' },
+  { to: '/admin/payouts', label: 'admin.tabPayouts', testId: 'admin-tab-payouts' },
   { to: '/admin/reviews', label: 'admin.tabReviews', testId: 'admin-tab-reviews' },
   { to: '/admin/moderation', label: 'admin.tabModeration', testId: 'admin-tab-moderation' },
   { to: '/admin/audit', label: 'admin.tabAudit', testId: 'admin-tab-audit' },

@@ -23,6 +23,7 @@ const navItems: NavItem[] = [
   { to: '/studio', label: 'nav.studio', testId: 'nav-studio' },
   { to: '/keys', label: 'nav.keys', testId: 'nav-keys' },
   { to: '/wallet', label: 'nav.wallet', testId: 'nav-wallet' },
+  { to: '/earnings', label: 'nav.earnings', testId: 'nav-earnings' },
   { to: '/account', label: 'nav.account', testId: 'nav-account' },
   { to: '/admin/users', label: 'nav.admin', testId: 'nav-admin', admin: true, match: '/admin' },
 ];

@@ -43,6 +43,31 @@ describe('diffVersions', () => {
     expect(diffVersions(base, base)).toEqual([]);
   });
 
+  test('pricing is reviewed with the content: mode, price, surcharge and paying-only', () => {
+    const free: AppContent = { ...base, pricing: { mode: 'free', price: 0, surcharge_ppm: 0, paying_only: false } };
+    // A first submission of a free app shows its mode and switch, not amounts it does not have.
+    const first = diffVersions(free, null).filter((c) => c.field.startsWith('pricing.'));
+    expect(first).toEqual([
+      { field: 'pricing.mode', before: null, after: 'free' },
+      { field: 'pricing.paying_only', before: null, after: 'false' },
+    ]);
+    const priced: AppContent = { ...base, pricing: { mode: 'per_message', price: 500_000, surcharge_ppm: 0, paying_only: true } };
+    expect(diffVersions(priced, free)).toEqual([
+      { field: 'pricing.mode', before: 'free', after: 'per_message' },
+      { field: 'pricing.price', before: '', after: '0.5' },
+      { field: 'pricing.paying_only', before: 'false', after: 'true' },
+    ]);
+    const percent: AppContent = { ...base, pricing: { mode: 'per_token', price: 0, surcharge_ppm: 200_000, paying_only: true } };
+    expect(diffVersions(percent, priced)).toEqual([
+      { field: 'pricing.mode', before: 'per_message', after: 'per_token' },
+      { field: 'pricing.price', before: '0.5', after: '' },
+      { field: 'pricing.surcharge_ppm', before: '', after: '20%' },
+    ]);
+    // A live version from before pricing existed has none to compare with.
+    expect(fieldText(base, 'pricing.mode')).toBe('');
+    expect(fieldText(base, 'pricing.paying_only')).toBe('');
+  });
+
   test('missing presets and parameters read as empty', () => {
     const bare = { ...base, preset: undefined, parameters: undefined as unknown as Record<string, unknown> };
     expect(fieldText(bare, 'preset.system_prompt')).toBe('');

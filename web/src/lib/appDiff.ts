@@ -1,6 +1,8 @@
 // The review queue's field-by-field comparison of a submitted draft with the live version: each
 // field as text, and the fields that differ (every filled field for a first submission).
 import type { AppContent, ModerationFlag } from './apps';
+import { formatCredits } from './money';
+import { ppmToPercent } from './pricing';
 
 export const diffFields = [
   'title',
@@ -17,6 +19,10 @@ export const diffFields = [
   'visibility',
   'hide_preset',
   'min_plan_level',
+  'pricing.mode',
+  'pricing.price',
+  'pricing.surcharge_ppm',
+  'pricing.paying_only',
   'preset.system_prompt',
   'preset.prefix_messages',
   'preset.suffix',
@@ -45,6 +51,16 @@ export function fieldText(v: AppContent, field: DiffField): string {
       return v.hide_preset ? 'true' : 'false';
     case 'min_plan_level':
       return String(v.min_plan_level ?? 0);
+    // A version from before pricing existed has none: nothing to compare. Amounts the mode does
+    // not use are 0 and read as empty, so a first submission of a free app lists just its mode.
+    case 'pricing.mode':
+      return v.pricing?.mode ?? '';
+    case 'pricing.price':
+      return v.pricing?.price ? formatCredits(v.pricing.price) : '';
+    case 'pricing.surcharge_ppm':
+      return v.pricing?.surcharge_ppm ? `${ppmToPercent(v.pricing.surcharge_ppm)}%` : '';
+    case 'pricing.paying_only':
+      return v.pricing ? (v.pricing.paying_only ? 'true' : 'false') : '';
     case 'preset.system_prompt':
       return v.preset?.system_prompt ?? '';
     case 'preset.suffix':

@@ -23,6 +23,7 @@ const live: App = {
   visibility: 'public',
   hide_preset: true,
   min_plan_level: 0,
+  pricing: { mode: 'per_message', price: 500_000, surcharge_ppm: 0, paying_only: true },
   preset: { system_prompt: 'secret', prefix_messages: [{ role: 'user', content: 'ex' }], suffix: 'end' },
   stats: { uses: 0, users: 0, favorites: 0, rating_avg: 0, rating_count: 0 },
   favorited: false,
@@ -39,7 +40,9 @@ describe('formOf and bodyOf', () => {
     expect(values.title).toBe('');
     expect(values.visibility).toBe('public');
     expect(values.min_plan_level).toBe('0');
-    expect(extras).toEqual({ allowed_models: [], hide_preset: true, prefix_messages: [] });
+    expect(values.pricing_mode).toBe('free');
+    expect(extras).toEqual({ allowed_models: [], hide_preset: true, prefix_messages: [], paying_only: false });
+    expect(bodyOf(values, extras, true).pricing).toEqual({ mode: 'free', price: 0, surcharge_ppm: 0, paying_only: false });
   });
 
   test('an app round-trips through the form', () => {
@@ -47,6 +50,8 @@ describe('formOf and bodyOf', () => {
     expect(values.tags).toBe('翻译, language');
     expect(values.suggested_questions).toBe('One?\nTwo?');
     expect(JSON.parse(values.parameters)).toEqual({ temperature: 0.2 });
+    expect(values.pricing_price).toBe('0.5');
+    expect(extras.paying_only).toBe(true);
     const body = bodyOf(values, extras, false);
     expect(body.slug).toBeUndefined();
     const { id, slug, kind, status, takedown_reason, owner, stats, favorited, my_rating, created_at, updated_at, published_at, draft, ...content } = live;
@@ -83,6 +88,34 @@ describe('formOf and bodyOf', () => {
     expect(editableContent(withDraft).preset?.system_prompt).toBe('secret');
     expect(formOf(withDraft).values.title).toBe('New title');
     expect(editableContent(live).title).toBe('翻译助手');
+  });
+});
+
+describe('pricing in the form', () => {
+  test('each mode sends only its own amount, the others as 0', () => {
+    const { values, extras } = formOf(live);
+    const filled = { ...values, pricing_price: '2.5', pricing_ppm: '20' };
+    expect(bodyOf({ ...filled, pricing_mode: 'per_message' }, extras, false).pricing).toEqual({ mode: 'per_message', price: 2_500_000, surcharge_ppm: 0, paying_only: true });
+    expect(bodyOf({ ...filled, pricing_mode: 'one_time' }, extras, false).pricing).toEqual({ mode: 'one_time', price: 2_500_000, surcharge_ppm: 0, paying_only: true });
+    expect(bodyOf({ ...filled, pricing_mode: 'per_token' }, extras, false).pricing).toEqual({ mode: 'per_token', price: 0, surcharge_ppm: 200_000, paying_only: true });
+    expect(bodyOf({ ...filled, pricing_mode: 'free' }, { ...extras, paying_only: false }, false).pricing).toEqual({ mode: 'free', price: 0, surcharge_ppm: 0, paying_only: false });
+  });
+
+  test('the draft’s pricing is what the owner edits; a surcharge shows as a percentage', () => {
+    const withDraft: App = {
+      ...live,
+      draft: { ...live, pricing: { mode: 'per_token', price: 0, surcharge_ppm: 125_000, paying_only: false }, review_status: 'draft', review_reason: '', moderation_flags: [], submitted_at: null },
+    };
+    const { values, extras } = formOf(withDraft);
+    expect(values.pricing_mode).toBe('per_token');
+    expect(values.pricing_ppm).toBe('12.5');
+    expect(values.pricing_price).toBe('');
+    expect(extras.paying_only).toBe(false);
+  });
+
+  test('an app from before pricing existed is free', () => {
+    const { pricing: _, ...old } = live;
+    expect(formOf(old).values.pricing_mode).toBe('free');
   });
 });
 

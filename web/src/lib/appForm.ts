@@ -1,7 +1,9 @@
 // The studio's app form: what an app's editable version looks like as form values (strings for
-// useForm, plus the model choices, the hide switch and the prefix messages), and back as the body
+// useForm, plus the model choices, the hide switch, the prefix messages and the paying-only switch;
+// the price itself is in lib/pricing.ts), and back as the body
 // of POST /api/apps or PATCH /api/apps/{slug}.
 import type { App, AppContent, AppInput, PrefixMessage, Visibility } from './apps';
+import { pricingBody, pricingFormValues, pricingOf } from './pricing';
 import type { Check } from './validation';
 import { parseKeyLines, parseList, validateInt } from './validation';
 
@@ -19,6 +21,9 @@ export type AppFormKey =
   | 'visibility'
   | 'min_plan_level'
   | 'parameters'
+  | 'pricing_mode'
+  | 'pricing_price'
+  | 'pricing_ppm'
   | 'system_prompt'
   | 'suffix';
 
@@ -29,6 +34,8 @@ export interface AppFormExtras {
   allowed_models: string[];
   hide_preset: boolean;
   prefix_messages: PrefixMessage[];
+  /** pricing.paying_only */
+  paying_only: boolean;
 }
 
 export const visibilities: Visibility[] = ['public', 'unlisted', 'private'];
@@ -59,6 +66,7 @@ export function formOf(app: App | null): { values: AppFormValues; extras: AppFor
       visibility: c?.visibility ?? 'public',
       min_plan_level: String(c?.min_plan_level ?? 0),
       parameters: params,
+      ...pricingFormValues(pricingOf(c ?? {})),
       system_prompt: c?.preset?.system_prompt ?? '',
       suffix: c?.preset?.suffix ?? '',
     },
@@ -66,6 +74,7 @@ export function formOf(app: App | null): { values: AppFormValues; extras: AppFor
       allowed_models: [...(c?.allowed_models ?? [])],
       hide_preset: c?.hide_preset ?? true,
       prefix_messages: (c?.preset?.prefix_messages ?? []).map((m) => ({ ...m })),
+      paying_only: pricingOf(c ?? {}).paying_only,
     },
   };
 }
@@ -102,6 +111,7 @@ export function bodyOf(v: AppFormValues, x: AppFormExtras, creating: boolean): A
     visibility: v.visibility as Visibility,
     hide_preset: x.hide_preset,
     min_plan_level: Number(v.min_plan_level.trim() || '0'),
+    pricing: pricingBody(v.pricing_mode, v.pricing_price, v.pricing_ppm, x.paying_only),
     preset: {
       system_prompt: v.system_prompt,
       prefix_messages: x.prefix_messages.filter((m) => m.content.trim() !== ''),

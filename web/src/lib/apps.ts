@@ -7,6 +7,27 @@ export type Visibility = 'private' | 'unlisted' | 'public';
 export type ReviewStatus = 'draft' | 'pending' | 'rejected';
 export type PrefixRole = 'user' | 'assistant';
 
+/** How an app charges (docs/earnings-api.md); amounts in µc, the surcharge in ppm of the model cost. */
+export type PricingMode = 'free' | 'per_message' | 'per_token' | 'one_time';
+export const pricingModes: PricingMode[] = ['free', 'per_message', 'per_token', 'one_time'];
+
+export interface AppPricing {
+  mode: PricingMode;
+  /** µc: per message, or the one-time unlock. */
+  price: number;
+  /** per_token: parts per million on top of the model cost (200000 = 20%). */
+  surcharge_ppm: number;
+  /** Only people with an active plan or paid credits may chat with it. */
+  paying_only: boolean;
+}
+
+/** What stops the viewer from chatting with an app (null reason: nothing). */
+export type AccessReason = 'unlock' | 'paying' | 'plan_level';
+export interface AppAccess {
+  ok: boolean;
+  reason: AccessReason | null;
+}
+
 export interface PrefixMessage {
   role: PrefixRole;
   content: string;
@@ -36,6 +57,8 @@ export interface AppContent {
   visibility: Visibility;
   hide_preset: boolean;
   min_plan_level: number;
+  /** Absent from servers older than creator revenue: read it through pricingOf(). */
+  pricing?: AppPricing;
   preset?: Preset;
 }
 
@@ -72,6 +95,10 @@ export interface App extends AppContent {
   created_at: number;
   updated_at: number;
   published_at: number | null;
+  /** A one-time app this viewer has unlocked (always true for its owner). */
+  unlocked?: boolean;
+  /** Whether the viewer may chat with it, and if not, why. */
+  access?: AppAccess;
   /** Owner and admins only: the version being edited or reviewed, or null. */
   draft?: AppDraft | null;
 }
@@ -226,6 +253,7 @@ export const appsApi = {
   republish: (slug: string) => request<App>('POST', `/api/apps/${enc(slug)}/republish`),
   favorite: (slug: string, on: boolean) => request<App>(on ? 'POST' : 'DELETE', `/api/apps/${enc(slug)}/favorite`),
   rate: (slug: string, stars: number) => request<App>('POST', `/api/apps/${enc(slug)}/rate`, { body: { stars } }),
+  unlock: (slug: string) => request<App>('POST', `/api/apps/${enc(slug)}/unlock`),
   mine: () => request<{ apps: App[] }>('GET', '/api/studio/apps'),
 
   reviews: () => request<{ queue: ReviewEntry[] }>('GET', '/api/admin/reviews'),

@@ -58,7 +58,7 @@ export interface Wallet {
   currency?: WalletCurrency | null;
 }
 
-export const transactionKinds = ['charge', 'grant', 'deduct', 'redeem', 'subscribe', 'renew', 'upgrade', 'pack'] as const;
+export const transactionKinds = ['charge', 'grant', 'deduct', 'redeem', 'subscribe', 'renew', 'upgrade', 'pack', 'surcharge', 'unlock', 'convert'] as const;
 export type TransactionKind = (typeof transactionKinds)[number];
 
 export interface Transaction {
@@ -91,6 +91,10 @@ export interface UsageRow {
   paid_uc: number;
   gift_uc: number;
   status: string;
+  /** µc an app's price added to the call (docs/earnings-api.md), and where it was paid from. */
+  surcharge?: number;
+  surcharge_paid_uc?: number;
+  surcharge_gift_uc?: number;
 }
 
 export interface DailySpend {

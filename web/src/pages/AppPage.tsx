@@ -1,22 +1,27 @@
-// One app: who made it, what it does and how to use it, its numbers, favoriting and rating, and
-// "Start chat". Its owner gets a link to the studio; an admin can take it down.
+// One app: who made it, what it does and how to use it, what it costs, its numbers, favoriting and
+// rating, and "Start chat" (or, first, unlocking it, or why this reader may not chat with it). Its
+// owner gets a link to the studio; an admin can take it down.
 import { useCallback, useEffect, useState } from 'react';
 import { AppAvatar } from '../components/apps/AppAvatar';
 import { Count } from '../components/apps/Count';
+import { PriceBadge } from '../components/apps/PriceBadge';
 import { PresetView } from '../components/apps/PresetView';
 import { RateControl, RatingSummary } from '../components/apps/Rating';
 import { StatusBadge } from '../components/apps/StatusBadge';
 import { TagList } from '../components/apps/TagList';
 import { LoadState } from '../components/billing/LoadState';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Alert, PageAlerts } from '../components/Field';
 import { ChatIcon } from '../components/Icons';
 import { Markdown } from '../components/Markdown';
 import { ReasonDialog } from '../components/review/ReasonDialog';
-import { useI18n } from '../i18n';
+import { useI18n, type MessageKey } from '../i18n';
 import { ApiError } from '../lib/api';
-import { appsApi, type App } from '../lib/apps';
+import { appsApi, type AccessReason, type App } from '../lib/apps';
 import { useAuth } from '../lib/auth';
 import { describeError } from '../lib/errors';
+import { formatCredits } from '../lib/money';
+import { pricingOf } from '../lib/pricing';
 import { Link } from '../lib/router';
 import { useLoader } from '../lib/useLoader';
 
@@ -31,6 +36,34 @@ function Stat({ label, n, testId }: { label: string; n: number; testId: string }
   );
 }
 
+const lockedText: Record<AccessReason, MessageKey> = {
+  unlock: 'apps.lockedUnlock',
+  paying: 'apps.lockedPaying',
+  plan_level: 'apps.lockedPlanLevel',
+};
+
+/** Why this reader may not chat with the app, and where to go about it. */
+function LockedNotice({ app }: { app: App }) {
+  const { t, tn } = useI18n();
+  const reason = app.access?.reason ?? null;
+  const wallet = (
+    <Link to="/wallet" data-testid="app-locked-wallet">
+      {t('nav.wallet')}
+    </Link>
+  );
+  return (
+    <Alert kind="warning" testId="app-locked">
+      <span id="app-locked-text" data-testid="app-locked-reason" data-reason={reason ?? ''}>
+        {tn(reason ? lockedText[reason] ?? 'apps.lockedOther' : 'apps.lockedOther', {
+          amount: formatCredits(pricingOf(app).price),
+          level: app.min_plan_level,
+          wallet,
+        })}
+      </span>
+    </Alert>
+  );
+}
+
 export function AppPage({ slug }: { slug: string }) {
   const { t, formatDate } = useI18n();
   const { user } = useAuth();
@@ -42,12 +75,13 @@ export function AppPage({ slug }: { slug: string }) {
   const [rateError, setRateError] = useState<string | null>(null);
   const [takingDown, setTakingDown] = useState(false);
   const [takedownError, setTakedownError] = useState<string | null>(null);
+  const [unlocking, setUnlocking] = useState(false);
 
   useEffect(() => {
     document.title = `${app?.title || t('apps.title')} · Plaza`;
   }, [app?.title, t]);
 
-  const act = async (f: () => Promise<App>, done?: string) => {
+  const act = async (f: () => Promise<App>, done?: string, explain?: (e: unknown) => string | null) => {
     setBusy(true);
     setError(null);
     setNotice(null);
@@ -56,11 +90,23 @@ export function AppPage({ slug }: { slug: string }) {
       if (done) setNotice(done);
       return true;
     } catch (e) {
-      setError(describeError(e, t).message);
+      setError(explain?.(e) ?? describeError(e, t).message);
       return false;
     } finally {
       setBusy(false);
     }
+  };
+
+  // The unlock is charged once; the answer is the app, now unlocked.
+  const unlock = async () => {
+    if (!app) return;
+    const amount = formatCredits(pricingOf(app).price);
+    await act(
+      () => appsApi.unlock(slug),
+      t('apps.unlocked', { title: app.title }),
+      (e) => (e instanceof ApiError && e.code === 'insufficient_balance' ? t('apps.unlockNotEnough', { amount }) : null),
+    );
+    setUnlocking(false);
   };
 
   const rate = async (stars: number) => {
@@ -104,6 +150,10 @@ export function AppPage({ slug }: { slug: string }) {
 
   const mine = !!app && !!user && String(app.owner.id) === String(user.id);
   const admin = user?.role === 'admin';
+  const pricing = app ? pricingOf(app) : null;
+  // Servers from before creator revenue send no access: nothing stops anyone then.
+  const locked = !!app && app.access?.ok === false;
+  const canUnlock = !!app && pricing?.mode === 'one_time' && !app.unlocked;
 
   return (
     <section className="page" data-testid="app-page" data-slug={slug}>
@@ -138,14 +188,35 @@ export function AppPage({ slug }: { slug: string }) {
                 {app.published_at && <> · {t('apps.publishedOn', { date: formatDate(app.published_at) })}</>}
               </p>
               <TagList tags={app.tags} />
+              <div className="row wrap app-price-row">
+                <PriceBadge app={app} unlocked={app.unlocked} />
+                {pricing?.mode === 'one_time' && app.unlocked && !mine && (
+                  <span className="badge badge-active" data-testid="app-unlocked">
+                    {t('apps.unlockedBadge')}
+                  </span>
+                )}
+              </div>
               <p className="app-description" data-testid="app-description">
                 {app.description}
               </p>
+              {locked && <LockedNotice app={app} />}
               <div className="row wrap app-actions">
-                <Link to={`/chat?app=${encodeURIComponent(app.slug)}`} className="button primary" data-testid="app-start-chat">
-                  <ChatIcon />
-                  {t('apps.startChat')}
-                </Link>
+                {canUnlock && (
+                  <button type="button" className="button primary" disabled={busy} onClick={() => setUnlocking(true)} data-testid="app-unlock">
+                    {t('apps.unlockFor', { amount: formatCredits(pricing.price) })}
+                  </button>
+                )}
+                {locked ? (
+                  <button type="button" className="button primary" disabled aria-describedby="app-locked-text" data-testid="app-start-chat" data-locked="true">
+                    <ChatIcon />
+                    {t('apps.startChat')}
+                  </button>
+                ) : (
+                  <Link to={`/chat?app=${encodeURIComponent(app.slug)}`} className="button primary" data-testid="app-start-chat">
+                    <ChatIcon />
+                    {t('apps.startChat')}
+                  </Link>
+                )}
                 <button
                   type="button"
                   className={app.favorited ? 'button secondary favorite on' : 'button secondary favorite'}
@@ -225,6 +296,15 @@ export function AppPage({ slug }: { slug: string }) {
         </>
       )}
 
+      <ConfirmDialog
+        open={unlocking}
+        title={t('apps.unlockTitle', { title: app?.title ?? slug })}
+        body={t('apps.unlockBody', { amount: formatCredits(pricing?.price ?? 0) })}
+        confirmLabel={t('apps.unlock')}
+        busy={busy}
+        onConfirm={() => void unlock()}
+        onCancel={() => setUnlocking(false)}
+      />
       <ReasonDialog
         open={takingDown}
         title={t('review.takedownTitle', { title: app?.title ?? slug })}

@@ -1,10 +1,11 @@
 // One app on the square, a creator's page or the favorites: avatar, title, author, tags, the short
-// description, uses and rating. The title links to the app's page.
+// description, what it costs, uses and rating. The title links to the app's page.
 import { useI18n } from '../../i18n';
 import type { App } from '../../lib/apps';
 import { Link } from '../../lib/router';
 import { AppAvatar } from './AppAvatar';
 import { Count } from './Count';
+import { PriceBadge } from './PriceBadge';
 import { RatingSummary } from './Rating';
 import { TagList } from './TagList';
 
@@ -32,6 +33,9 @@ export function AppCard({ app, showAuthor = true }: { app: App; showAuthor?: boo
         {app.description}
       </p>
       <TagList tags={app.tags} />
+      <div className="app-card-price">
+        <PriceBadge app={app} unlocked={app.unlocked} />
+      </div>
       <div className="app-card-foot muted small">
         <span title={t('apps.uses')}>
           {t('apps.usesShort')} <Count n={app.stats.uses} testId="app-card-uses" />

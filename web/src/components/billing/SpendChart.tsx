@@ -79,22 +79,25 @@ export function SpendChart({ from, to, version }: { from: string; to: string; ve
               </li>
             ))}
           </ul>
-          <table className="sr-only">
-            <caption>{t('wallet.chartTitle')}</caption>
-            <tbody>
-              {chart.bars
-                .filter((b) => b.total > 0)
-                .map((b) => (
-                  <tr key={b.day}>
-                    <th scope="row">{b.day}</th>
-                    <td>
-                      <Credits uc={b.total} />
-                    </td>
-                    <td>{b.parts.map((p) => `${seriesName(p.series)}: ${formatCredits(p.cost)}`).join(', ')}</td>
-                  </tr>
-                ))}
-            </tbody>
-          </table>
+          {/* A table is as wide as its content whatever its own width: a clipped box holds it. */}
+          <div className="sr-only">
+            <table>
+              <caption>{t('wallet.chartTitle')}</caption>
+              <tbody>
+                {chart.bars
+                  .filter((b) => b.total > 0)
+                  .map((b) => (
+                    <tr key={b.day}>
+                      <th scope="row">{b.day}</th>
+                      <td>
+                        <Credits uc={b.total} />
+                      </td>
+                      <td>{b.parts.map((p) => `${seriesName(p.series)}: ${formatCredits(p.cost)}`).join(', ')}</td>
+                    </tr>
+                  ))}
+              </tbody>
+            </table>
+          </div>
         </>
       )}
     </div>

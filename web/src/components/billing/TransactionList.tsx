@@ -18,6 +18,9 @@ export const kindLabels: Record<TransactionKind, MessageKey> = {
   renew: 'tx.renew',
   upgrade: 'tx.upgrade',
   pack: 'tx.pack',
+  surcharge: 'tx.surcharge',
+  unlock: 'tx.unlock',
+  convert: 'tx.convert',
 };
 
 /** The wallet's movements, newest first; `version` changes whenever the wallet did. */

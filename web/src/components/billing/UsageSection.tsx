@@ -5,6 +5,7 @@ import { useI18n } from '../../i18n';
 import type { ApiKey, Id } from '../../lib/api';
 import { billingApi, noUsageFilters, usageCsvUrl, type UsageFilters, type UsageRow } from '../../lib/billing';
 import { isDay, lastDays } from '../../lib/days';
+import { formatCredits } from '../../lib/money';
 import { usePaged } from '../../lib/usePaged';
 import { useForm, type Validator } from '../../lib/useForm';
 import { useSubmit } from '../../lib/useSubmit';
@@ -160,6 +161,11 @@ export function UsageSection({ version, keys, models }: { version: number; keys:
                   <td data-label={t('wallet.tokens')}>{t('wallet.tokensInOut', { prompt: u.prompt_tokens, completion: u.completion_tokens })}</td>
                   <td data-label={t('wallet.cost')} className="num">
                     <Credits uc={u.cost} testId="usage-cost" />
+                    {!!u.surcharge && (
+                      <span className="muted small cost-note" data-testid="usage-surcharge" data-uc={u.surcharge}>
+                        {t('wallet.appSurcharge', { amount: formatCredits(u.surcharge) })}
+                      </span>
+                    )}
                   </td>
                   <td data-label={t('wallet.coveredBy')}>
                     <CoveredBy row={u} />

@@ -4,6 +4,7 @@ import { useI18n } from '../../i18n';
 import type { App } from '../../lib/apps';
 import { Link } from '../../lib/router';
 import { AppAvatar } from '../apps/AppAvatar';
+import { PriceBadge } from '../apps/PriceBadge';
 import { Markdown } from '../Markdown';
 
 export function AppIntro({ app, canAsk, onAsk }: { app: App; canAsk: boolean; onAsk: (question: string) => void }) {
@@ -24,6 +25,7 @@ export function AppIntro({ app, canAsk, onAsk }: { app: App; canAsk: boolean; on
               {t('apps.details')}
             </Link>
           </p>
+          <PriceBadge app={app} unlocked={app.unlocked} />
         </div>
       </div>
       {app.instructions.trim() && (

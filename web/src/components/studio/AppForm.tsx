@@ -1,10 +1,11 @@
 // The studio's editor for one app: everything people see (title, avatar, tags, description,
-// instructions, opening message, suggested questions), the models, who may use it, and the preset
-// that shapes its answers. Save keeps a draft; "Save and submit" also sends it to review.
+// instructions, opening message, suggested questions), the models, who may use it and what it
+// costs, and the preset that shapes its answers. Save keeps a draft; "Save and submit" also sends
+// it to review.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useI18n, type MessageKey } from '../../i18n';
 import type { ChatModel } from '../../lib/api';
-import { appsApi, type App, type Visibility } from '../../lib/apps';
+import { appsApi, pricingModes, type App, type PricingMode, type Visibility } from '../../lib/apps';
 import {
   bodyOf,
   formOf,
@@ -20,6 +21,7 @@ import {
   type AppFormValues,
 } from '../../lib/appForm';
 import { describeError } from '../../lib/errors';
+import { hasPrice, hasSurcharge, validatePrice, validateSurcharge } from '../../lib/pricing';
 import { useForm, type Validator } from '../../lib/useForm';
 import { useSubmit } from '../../lib/useSubmit';
 import { parseKeyLines, parseList } from '../../lib/validation';
@@ -42,7 +44,29 @@ const validators: Partial<Record<AppFormKey, Validator<AppFormValues>>> = {
   default_model: (v) => (v.default_model ? null : 'validate.required'),
   min_plan_level: (v) => validatePlanLevel(v.min_plan_level),
   parameters: (v) => validateParameters(v.parameters),
+  pricing_price: (v) => validatePrice(v.pricing_mode, v.pricing_price),
+  pricing_ppm: (v) => validateSurcharge(v.pricing_mode, v.pricing_ppm),
 };
+
+const pricingLabel: Record<PricingMode, MessageKey> = {
+  free: 'studio.pricingFree',
+  per_message: 'studio.pricingPerMessage',
+  per_token: 'studio.pricingPerToken',
+  one_time: 'studio.pricingOneTime',
+};
+const pricingHint: Record<PricingMode, MessageKey> = {
+  free: 'studio.pricingFreeHint',
+  per_message: 'studio.pricingPerMessageHint',
+  per_token: 'studio.pricingPerTokenHint',
+  one_time: 'studio.pricingOneTimeHint',
+};
+
+/** The server names every pricing problem "pricing"; the form shows it on the field in use. */
+function pricingField(field: string | undefined, mode: string): string | undefined {
+  if (field !== 'pricing' && !field?.startsWith('pricing.')) return field;
+  if (field === 'pricing.paying_only') return undefined;
+  return hasPrice(mode) ? 'pricing_price' : hasSurcharge(mode) ? 'pricing_ppm' : 'pricing_mode';
+}
 
 const visibilityLabel: Record<Visibility, MessageKey> = {
   public: 'studio.visibilityPublic',
@@ -97,7 +121,7 @@ export function AppForm({
       // The server names preset fields "preset.system_prompt"; the form calls them "system_prompt".
       explain: (err) => {
         const d = describeError(err, t);
-        return { message: d.message, field: d.field?.replace(/^preset\./, '') };
+        return { message: d.message, field: pricingField(d.field, form.values.pricing_mode)?.replace(/^preset\./, '') };
       },
     },
   );
@@ -149,6 +173,57 @@ export function AppForm({
           </SelectField>
           <Field {...bindField(form, 'min_plan_level')} type="number" min={0} max={100} inputMode="numeric" label={t('studio.minPlanLevel')} hint={t('studio.minPlanLevelHint')} />
         </div>
+      </section>
+
+      <section className="card" data-testid="pricing-section">
+        <h2>{t('studio.pricingSection')}</h2>
+        <p className="muted small">{t('studio.pricingIntro')}</p>
+        <div className="grid-2">
+          <SelectField
+            {...bindField(form, 'pricing_mode')}
+            label={t('studio.pricingMode')}
+            hint={t(pricingHint[form.values.pricing_mode as PricingMode] ?? 'studio.pricingFreeHint')}
+            data-testid="pricing-mode"
+          >
+            {pricingModes.map((m) => (
+              <option key={m} value={m}>
+                {t(pricingLabel[m])}
+              </option>
+            ))}
+          </SelectField>
+          {hasPrice(form.values.pricing_mode) && (
+            <Field
+              {...bindField(form, 'pricing_price')}
+              label={t('studio.pricingPrice')}
+              hint={t(form.values.pricing_mode === 'per_message' ? 'studio.pricingPerMessageRange' : 'studio.pricingOneTimeRange')}
+              inputMode="decimal"
+              autoComplete="off"
+              placeholder={form.values.pricing_mode === 'per_message' ? '0.5' : '5'}
+              data-testid="pricing-price"
+            />
+          )}
+          {hasSurcharge(form.values.pricing_mode) && (
+            <Field
+              {...bindField(form, 'pricing_ppm')}
+              label={t('studio.pricingPercent')}
+              hint={t('studio.pricingPercentRange')}
+              inputMode="decimal"
+              autoComplete="off"
+              placeholder="20"
+              data-testid="pricing-ppm"
+            />
+          )}
+        </div>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={extras.paying_only}
+            onChange={(e) => setExtras((x) => ({ ...x, paying_only: e.target.checked }))}
+            data-testid="pricing-paying-only"
+          />
+          {t('studio.payingOnly')}
+        </label>
+        <p className="muted small">{t('studio.payingOnlyHint')}</p>
       </section>
 
       <section className="card">

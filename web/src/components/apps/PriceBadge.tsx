@@ -1,0 +1,23 @@
+// What using an app costs, shown before anyone chats with it: on its card and on its page.
+import { useI18n } from '../../i18n';
+import type { AppContent } from '../../lib/apps';
+import { priceLabel, pricingOf } from '../../lib/pricing';
+
+export function PriceBadge({ app, unlocked }: { app: Pick<AppContent, 'pricing'>; unlocked?: boolean }) {
+  const { t } = useI18n();
+  const p = pricingOf(app);
+  const tone = p.mode === 'free' && !p.paying_only ? 'badge-active' : 'badge-admin';
+  return (
+    <span
+      className={`badge price-badge ${tone}`}
+      data-testid="app-price"
+      data-mode={p.mode}
+      data-price={p.price}
+      data-ppm={p.surcharge_ppm}
+      data-paying-only={p.paying_only}
+      data-unlocked={p.mode === 'one_time' ? !!unlocked : undefined}
+    >
+      {priceLabel(p, t)}
+    </span>
+  );
+}
