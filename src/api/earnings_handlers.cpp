@@ -69,6 +69,11 @@ services::FreezeRequest freeze_request(const bj::object& body) {
   return {json::require_string(body, "scope"), json::require_string(body, "name"), json::require_string(body, "reason")};
 }
 
+bj::object freeze_json(const earn::Freeze& f) {
+  return bj::object{{"id", f.id},         {"scope", f.scope},     {"ref_id", f.ref_id},        {"name", f.name},
+                    {"reason", f.reason}, {"pending", f.pending}, {"created_at", f.created_at}};
+}
+
 bj::object run_json(const earn::Run& r) {
   return bj::object{{"day", r.day},
                     {"status", r.status},
@@ -133,26 +138,13 @@ awaitable<http::Response> admin_start_settlement(Ctx& ctx) {
 awaitable<http::Response> admin_freezes(Ctx& ctx) {
   auto freezes = co_await ctx.site.earnings.freezes();
   bj::array out;
-  for (const auto& f : freezes)
-    out.push_back(bj::object{{"id", f.id},
-                             {"scope", f.scope},
-                             {"ref_id", f.ref_id},
-                             {"name", f.name},
-                             {"reason", f.reason},
-                             {"pending", f.pending},
-                             {"created_at", f.created_at}});
+  for (const auto& f : freezes) out.push_back(freeze_json(f));
   co_return json_response(200, bj::object{{"freezes", std::move(out)}});
 }
 
 awaitable<http::Response> admin_freeze(Ctx& ctx) {
   auto f = co_await ctx.site.earnings.freeze(ctx.me(), freeze_request(body_object(ctx)));
-  co_return json_response(201, bj::object{{"id", f.id},
-                                          {"scope", f.scope},
-                                          {"ref_id", f.ref_id},
-                                          {"name", f.name},
-                                          {"reason", f.reason},
-                                          {"pending", f.pending},
-                                          {"created_at", f.created_at}});
+  co_return json_response(201, freeze_json(f));
 }
 
 awaitable<http::Response> admin_lift_freeze(Ctx& ctx) {

@@ -111,6 +111,25 @@ class MeterTest : public test::BackendTest {
     });
   }
 
+  // A level-2 plan of 30 credits for 30 days (daily value 1 credit) with `calls` of model m a day.
+  int64_t subscribe_to_pro(int64_t calls) {
+    return db().write_sync([&](store::Conn& c) {
+      store::Plan plan{0, "Pro", 2, 30, 30'000'000, {{"m", calls}}, true};
+      plan.id = store::plans::create(c, plan, kNow);
+      store::Subscription s;
+      s.user_id = user_;
+      s.plan_id = plan.id;
+      s.level = 2;
+      s.price = plan.price;
+      s.period_days = 30;
+      s.daily_value = plan.daily_value();
+      s.allowances = plan.allowances;
+      s.started_at = kNow - 10;
+      s.ends_at = kNow + 30 * 86'400;
+      return store::subscriptions::create(c, s, kNow);
+    });
+  }
+
   int64_t user_ = 0;
   int funded_ = 0;
 };
@@ -216,21 +235,7 @@ TEST_P(MeterTest, WebFreeIsFreeOnTheWebWithinTheCapAndPaidOnTheApi) {
 
 TEST_P(MeterTest, TheSubscriptionAllowanceComesFirstThenPaidCredits) {
   fund(ledger::kPaid, 1000);
-  int64_t sub = db().write_sync([&](store::Conn& c) {
-    store::Plan plan{0, "Pro", 2, 30, 30'000'000, {{"m", 2}}, true};
-    plan.id = store::plans::create(c, plan, kNow);
-    store::Subscription s;
-    s.user_id = user_;
-    s.plan_id = plan.id;
-    s.level = 2;
-    s.price = plan.price;
-    s.period_days = 30;
-    s.daily_value = plan.daily_value();
-    s.allowances = plan.allowances;
-    s.started_at = kNow - 10;
-    s.ends_at = kNow + 30 * 86'400;
-    return store::subscriptions::create(c, s, kNow);
-  });
+  int64_t sub = subscribe_to_pro(2);
   auto first = settle(reserve(request("s1"), per_call(100)), "ok", 1, 1);
   EXPECT_EQ(first.allowance_uc, 100);
   EXPECT_EQ(first.paid_uc, 0);
@@ -427,21 +432,7 @@ TEST_P(SurchargeTest, GiftFundedSurchargesSystemAppsAndTheOwnersOwnUseEarnNothin
 
 TEST_P(SurchargeTest, APerTokenSurchargeIsAShareOfTheModelCostEvenWhenTheSubscriptionPaysTheModel) {
   fund(ledger::kPaid, 1'000'000);
-  db().write_sync([&](store::Conn& c) {
-    store::Plan plan{0, "Pro", 2, 30, 30'000'000, {{"m", 5}}, true};
-    plan.id = store::plans::create(c, plan, kNow);
-    store::Subscription s;
-    s.user_id = user_;
-    s.plan_id = plan.id;
-    s.level = 2;
-    s.price = plan.price;
-    s.period_days = 30;
-    s.daily_value = plan.daily_value();
-    s.allowances = plan.allowances;
-    s.started_at = kNow - 10;
-    s.ends_at = kNow + 30 * 86'400;
-    store::subscriptions::create(c, s, kNow);
-  });
+  subscribe_to_pro(5);
   // 1M tokens at 1,000 µc per 1M in and out: a model cost of 1,000 + 1,000 x 50% surcharge.
   auto res = reserve(app_request("t1", {0, 500'000}), per_token(1'000'000, 1'000'000));
   auto e = settle(res, "ok", 1'000, 1'000);
