@@ -157,10 +157,15 @@ test('a subscriber uses two priced apps; the day is settled; a creator converts 
   await creator.page.locator('[data-testid="earnings-available"][data-uc="0"]').waitFor();
   assert.equal((await ann.get('/api/wallet')).data.paid, annTotal);
 
-  const ben = new Client(plaza.url);
-  await ben.request('POST', '/api/auth/login', { json: { username: 'ben', password } });
-  assert.equal((await ben.get('/api/earnings')).data.available, benSub + (perCall / 2) * 0.7);
+  // Ben sees his: his share of the pool and of his per-token surcharge.
+  const benTotal = benSub + (perCall / 2) * 0.7;
+  const other = await newPage();
+  await signIn(other.page, 'ben');
+  await other.page.goto(`${plaza.url}/earnings`);
+  await other.page.locator(`[data-testid="earnings-available"][data-uc="${benTotal}"]`).waitFor();
+  const benRow = other.page.locator('[data-testid="earnings-app-row"][data-slug="ben-coder"]');
+  assert.equal(Number(await benRow.getByTestId('earnings-app-subscription').getAttribute('data-uc')), benSub);
 
-  for (const p of [page, adminPage.page, creator.page]) await p.close();
-  assert.deepEqual([...errors, ...adminPage.errors, ...creator.errors], []);
+  for (const p of [page, adminPage.page, creator.page, other.page]) await p.close();
+  assert.deepEqual([...errors, ...adminPage.errors, ...creator.errors, ...other.errors], []);
 });
