@@ -68,6 +68,7 @@ bool credit_direct(Conn& c, const DirectCredit& d) {
   t.request_id = d.request_id;
   t.memo = "direct";
   t.at = d.at;
+  t.defer_credit = true;  // concurrent requests of one creator's app credit the same account
   return ledger::transfer(c, t);
 }
 

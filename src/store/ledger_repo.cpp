@@ -60,7 +60,7 @@ bool transfer(Conn& c, const Transfer& t, int64_t release_held) {
   // is written now, conditionally: the row only changes when the funds are there, so two concurrent
   // debits can never both pass a check made before either wrote.
   auto apply = [&](int64_t account, int64_t delta, int64_t release) {
-    if (is_platform(account)) {
+    if (is_platform(account) || (delta > 0 && t.defer_credit && account == t.credit)) {
       c.deferred_balance_deltas[account] += delta;
       return true;
     }

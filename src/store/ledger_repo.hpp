@@ -52,6 +52,10 @@ struct Transfer {
   std::string request_id;
   std::string memo;
   int64_t at = 0;
+  // The credited balance is written at commit, in account-id order, like the platform's: for
+  // accounts that many concurrent transactions credit (a popular creator's pending earnings), so
+  // they never wait on each other in different orders. Only for credits (an increase needs no check).
+  bool defer_credit = false;
 };
 
 // Moves t.amount from t.debit to t.credit and, for a posted hold, releases `release_held` of the

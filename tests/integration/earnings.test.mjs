@@ -275,6 +275,21 @@ for (const backend of backends) {
       assert.equal((await maker.get('/api/admin/settlements')).status, 403);
       assert.match(plaza.cli('doctor'), /no problems found/);
     });
+
+    it('credits one creator from many concurrent paying users exactly', async () => {
+      await publish(maker, 'popular', { mode: 'per_message', price: 10_000 });
+      const keys = [];
+      for (let i = 0; i < 8; ++i) {
+        const { user, key } = await userWithKey(plaza, `crowd${i}`);
+        await grant(admin, await idOf(user), 'paid', CREDIT);
+        keys.push(key);
+      }
+      const before = (await earnings(maker)).pending;
+      const answers = await Promise.all(keys.flatMap((key) => Array.from({ length: 5 }, () => chat(plaza, key, 'app/popular'))));
+      for (const a of answers) assert.equal(a.status, 200);
+      assert.equal((await earnings(maker)).pending - before, 40 * 7_000);
+      assert.match(plaza.cli('doctor'), /no problems found/);
+    });
   });
 }
 
