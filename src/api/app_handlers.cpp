@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <charconv>
+#include <map>
 
 #include "core/calendar.hpp"
 #include "core/error.hpp"
@@ -194,9 +195,13 @@ awaitable<http::Response> get_leaderboard(Ctx& ctx) {
   auto me = viewer(ctx);
   auto board = co_await ctx.site.apps.leaderboard(period);
   auto rows = co_await store::read(ctx.site.db, [&](store::Conn& c) {
+    std::vector<int64_t> ids;
+    for (const auto& b : board) ids.push_back(b.app_id);
+    std::map<int64_t, services::AppView> views;
+    for (auto& v : services::Apps::views_of(c, ids, me, ctx.site.clock.now_s())) views.emplace(v.app.id, std::move(v));
     std::vector<std::pair<store::apps::Board, services::AppView>> out;
     for (const auto& b : board)
-      if (auto app = store::apps::find_by_id(c, b.app_id)) out.emplace_back(b, services::Apps::view_of(c, *app, me, ctx.site.clock.now_s()));
+      if (auto it = views.find(b.app_id); it != views.end()) out.emplace_back(b, it->second);
     return out;
   });
   bj::array out;

@@ -2,6 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include <map>
+#include <set>
+
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "core/moderation.hpp"
@@ -204,20 +207,46 @@ void check_content(const AppContent& c) {
 }
 
 AppView Apps::view_of(store::Conn& c, const App& app, const std::optional<store::User>& viewer, int64_t now) {
-  AppView v;
-  v.app = app;
-  v.live = live_of(c, app);
-  bool privileged = owns(viewer, app) || staff(viewer);
-  if (privileged && app.draft_version_id) v.draft = store::apps::version(c, *app.draft_version_id);
-  const AppContent* shown = v.shown();
-  v.can_see_preset = privileged || (shown && !shown->hide_preset);
+  auto views = views_of(c, {app.id}, viewer, now);
+  if (views.empty()) throw no_such_app();
+  return std::move(views.front());
+}
+
+std::vector<AppView> Apps::views_of(store::Conn& c, const std::vector<int64_t>& ids,
+                                    const std::optional<store::User>& viewer, int64_t now) {
+  std::map<int64_t, App> apps;
+  for (auto& a : store::apps::find_by_ids(c, ids)) apps.emplace(a.id, std::move(a));
+  std::vector<int64_t> live_ids;
+  for (const auto& [id, a] : apps)
+    if (a.live_version_id) live_ids.push_back(*a.live_version_id);
+  std::map<int64_t, AppContent> live;
+  for (auto& v : store::apps::versions(c, live_ids)) live.emplace(v.id, std::move(v.content));
+  std::set<int64_t> favorites;
+  std::map<int64_t, int64_t> ratings;
   if (viewer) {
-    v.favorited = store::apps::is_favorite(c, app.id, viewer->id);
-    v.my_rating = store::apps::rating_of(c, app.id, viewer->id);
+    for (auto id : store::apps::favorites_among(c, viewer->id, ids)) favorites.insert(id);
+    for (auto [id, stars] : store::apps::ratings_among(c, viewer->id, ids)) ratings[id] = stars;
   }
-  v.users = store::apps::distinct_users(c, app.id);
-  if (v.live) v.blocked = gate_of(c, app, *v.live, viewer, now, v.unlocked);
-  return v;
+  std::vector<AppView> out;
+  for (int64_t id : ids) {
+    auto it = apps.find(id);
+    if (it == apps.end()) continue;
+    const App& app = it->second;
+    AppView v;
+    v.app = app;
+    if (app.live_version_id)
+      if (auto l = live.find(*app.live_version_id); l != live.end()) v.live = l->second;
+    bool privileged = owns(viewer, app) || staff(viewer);
+    if (privileged && app.draft_version_id) v.draft = store::apps::version(c, *app.draft_version_id);
+    const AppContent* shown = v.shown();
+    v.can_see_preset = privileged || (shown && !shown->hide_preset);
+    v.favorited = favorites.count(id) > 0;
+    if (auto r = ratings.find(id); r != ratings.end()) v.my_rating = r->second;
+    v.users = app.users;
+    if (v.live) v.blocked = gate_of(c, app, *v.live, viewer, now, v.unlocked);
+    out.push_back(std::move(v));
+  }
+  return out;
 }
 
 awaitable<AppView> Apps::create(store::User me, std::string slug, AppContent content) {
@@ -336,6 +365,7 @@ awaitable<AppView> Apps::get(std::optional<store::User> viewer, std::string slug
     auto app = require_app(c, slug);
     auto view = view_of(c, app, viewer, clock_.now_s());
     if (!owns(viewer, app) && !staff(viewer) && !open_to_others(app, view.live)) throw no_such_app();
+    view.users = store::apps::distinct_users(c, app.id);  // one app's page: counted now
     return view;
   });
 }
@@ -344,10 +374,7 @@ awaitable<std::pair<std::vector<AppView>, int64_t>> Apps::search(std::optional<s
                                                                  store::apps::Filter filter) {
   co_return co_await store::read(db_, [&](store::Conn& c) {
     auto page = store::apps::search(c, filter);
-    std::vector<AppView> out;
-    for (int64_t id : page.ids)
-      if (auto app = store::apps::find_by_id(c, id)) out.push_back(view_of(c, *app, viewer, clock_.now_s()));
-    return std::make_pair(std::move(out), page.total);
+    return std::make_pair(views_of(c, page.ids, viewer, clock_.now_s()), page.total);
   });
 }
 
@@ -370,7 +397,9 @@ awaitable<std::vector<store::apps::Board>> Apps::leaderboard(std::string period)
 awaitable<std::vector<AppView>> Apps::studio(store::User me) {
   co_return co_await store::read(db_, [&](store::Conn& c) {
     std::vector<AppView> out;
-    for (const auto& app : store::apps::by_owner(c, me.id)) out.push_back(view_of(c, app, me, clock_.now_s()));
+    std::vector<int64_t> ids;
+    for (const auto& app : store::apps::by_owner(c, me.id)) ids.push_back(app.id);
+    out = views_of(c, ids, me, clock_.now_s());
     return out;
   });
 }
@@ -378,12 +407,8 @@ awaitable<std::vector<AppView>> Apps::studio(store::User me) {
 awaitable<std::vector<AppView>> Apps::favorites(store::User me) {
   co_return co_await store::read(db_, [&](store::Conn& c) {
     std::vector<AppView> out;
-    for (int64_t id : store::apps::favorites_of(c, me.id)) {
-      auto app = store::apps::find_by_id(c, id);
-      if (!app) continue;
-      auto view = view_of(c, *app, me, clock_.now_s());
-      if (owns(me, *app) || open_to_others(*app, view.live)) out.push_back(std::move(view));
-    }
+    for (auto& view : views_of(c, store::apps::favorites_of(c, me.id), me, clock_.now_s()))
+      if (owns(me, view.app) || open_to_others(view.app, view.live)) out.push_back(std::move(view));
     return out;
   });
 }

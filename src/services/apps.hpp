@@ -110,6 +110,10 @@ class Apps {
   void refresh_stats(store::Conn& c, int64_t now);
 
   static AppView view_of(store::Conn& c, const store::App& app, const std::optional<store::User>& viewer, int64_t now);
+  // The views of a page of apps, in the order of `ids` (missing ones skipped), with a few queries
+  // for the whole page instead of several per app.
+  static std::vector<AppView> views_of(store::Conn& c, const std::vector<int64_t>& ids,
+                                       const std::optional<store::User>& viewer, int64_t now);
 
  private:
   store::Database& db_;

@@ -69,6 +69,7 @@ struct App {
   int64_t rating_sum = 0;
   int64_t rating_count = 0;
   int64_t trending = 0;
+  int64_t users = 0;  // distinct users, kept with `uses` by the stats job
   int64_t created_at = 0;
   int64_t updated_at = 0;
   std::optional<int64_t> published_at;

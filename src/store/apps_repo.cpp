@@ -31,7 +31,7 @@ std::string string_of(const bj::object& o, std::string_view key, std::string fal
 constexpr const char* kAppColumns =
     "a.id, a.slug, a.owner_id, u.username, a.kind, a.status, a.takedown_reason, a.live_version_id, "
     "a.draft_version_id, a.uses, a.favorites, a.rating_sum, a.rating_count, a.trending, a.created_at, a.updated_at, "
-    "a.published_at FROM apps a JOIN users u ON u.id = a.owner_id";
+    "a.published_at, a.users FROM apps a JOIN users u ON u.id = a.owner_id";
 
 App to_app(const Row& r) {
   App a;
@@ -52,6 +52,7 @@ App to_app(const Row& r) {
   a.created_at = r.i64(14);
   a.updated_at = r.i64(15);
   a.published_at = r.opt_i64(16);
+  a.users = r.i64(17);
   return a;
 }
 
@@ -160,6 +161,54 @@ std::optional<App> find(Conn& c, const std::string& slug) {
   auto row = c.query_one(std::string("SELECT ") + kAppColumns + " WHERE a.slug = $1", {slug});
   if (!row) return std::nullopt;
   return to_app(*row);
+}
+
+namespace {
+// Integer ids into an IN list (numbers, never text from outside).
+std::string in_list(const std::vector<int64_t>& ids) {
+  std::string out;
+  for (auto id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
+  return out;
+}
+}  // namespace
+
+std::vector<App> find_by_ids(Conn& c, const std::vector<int64_t>& ids) {
+  std::vector<App> out;
+  if (ids.empty()) return out;
+  for (const auto& r : c.query(std::string("SELECT ") + kAppColumns + " WHERE a.id IN (" + in_list(ids) + ")").rows)
+    out.push_back(to_app(r));
+  return out;
+}
+
+std::vector<AppVersion> versions(Conn& c, const std::vector<int64_t>& ids) {
+  std::vector<AppVersion> out;
+  if (ids.empty()) return out;
+  for (const auto& r :
+       c.query(std::string("SELECT ") + kVersionColumns + " FROM app_versions WHERE id IN (" + in_list(ids) + ")").rows)
+    out.push_back(to_version(r));
+  return out;
+}
+
+std::vector<int64_t> favorites_among(Conn& c, int64_t user_id, const std::vector<int64_t>& app_ids) {
+  std::vector<int64_t> out;
+  if (app_ids.empty()) return out;
+  for (const auto& r : c.query("SELECT app_id FROM app_favorites WHERE user_id = $1 AND app_id IN (" +
+                                   in_list(app_ids) + ")",
+                               {user_id})
+                           .rows)
+    out.push_back(r.i64(0));
+  return out;
+}
+
+std::vector<std::pair<int64_t, int64_t>> ratings_among(Conn& c, int64_t user_id, const std::vector<int64_t>& app_ids) {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  if (app_ids.empty()) return out;
+  for (const auto& r : c.query("SELECT app_id, stars FROM app_ratings WHERE user_id = $1 AND app_id IN (" +
+                                   in_list(app_ids) + ")",
+                               {user_id})
+                           .rows)
+    out.emplace_back(r.i64(0), r.i64(1));
+  return out;
 }
 
 std::optional<App> find_by_id(Conn& c, int64_t id) {
@@ -424,7 +473,8 @@ void refresh_trending(Conn& c, const std::vector<std::string>& last_days) {
   }
   c.exec("UPDATE apps SET trending = 0 WHERE trending <> 0");
   for (const auto& [id, s] : score) c.exec("UPDATE apps SET trending = $2 WHERE id = $1", {id, std::llround(s)});
-  c.exec("UPDATE apps SET uses = (SELECT COUNT(*) FROM usage_events e WHERE e.app_id = apps.id AND e.status = 'ok')");
+  c.exec("UPDATE apps SET uses = (SELECT COUNT(*) FROM usage_events e WHERE e.app_id = apps.id AND e.status = 'ok'), "
+         "users = (SELECT COUNT(DISTINCT e.user_id) FROM usage_events e WHERE e.app_id = apps.id AND e.status = 'ok')");
   // Bayesian average for "top rated": every app starts with kPriorRatings ratings at the site's
   // mean, so one 5-star rating does not outrank a hundred 4.8s. Integers, scaled by kScoreScale.
   auto m = c.query_one("SELECT SUM(rating_sum), SUM(rating_count) FROM apps WHERE listed = 1");

@@ -17,6 +17,12 @@ App create(Conn& c, const std::string& slug, int64_t owner_id, const std::string
            int64_t now);
 std::optional<App> find(Conn& c, const std::string& slug);
 std::optional<App> find_by_id(Conn& c, int64_t id);
+// A page's worth at once (a query each, not one per app): apps by id, versions by id, and which of
+// the apps the user favorited and how they rated them.
+std::vector<App> find_by_ids(Conn& c, const std::vector<int64_t>& ids);
+std::vector<AppVersion> versions(Conn& c, const std::vector<int64_t>& ids);
+std::vector<int64_t> favorites_among(Conn& c, int64_t user_id, const std::vector<int64_t>& app_ids);
+std::vector<std::pair<int64_t, int64_t>> ratings_among(Conn& c, int64_t user_id, const std::vector<int64_t>& app_ids);
 std::vector<App> by_owner(Conn& c, int64_t owner_id);
 // Writes the app's mutable columns (status, versions, reason, timestamps).
 void save(Conn& c, const App& app);

@@ -87,6 +87,9 @@ CREATE INDEX payouts_user ON payouts (user_id, id);
 ALTER TABLE usage_events ADD COLUMN surcharge_paid_uc BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE usage_events ADD COLUMN surcharge_gift_uc BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE usage_events ADD COLUMN creator_uc BIGINT NOT NULL DEFAULT 0;
+-- The square's lists show each app's users from here (the stats job keeps it with `uses`) instead
+-- of counting distinct users per listed app per request.
+ALTER TABLE apps ADD COLUMN users BIGINT NOT NULL DEFAULT 0;
 -- The settlement reads a day's app calls by user ranges from this index alone (it holds every
 -- column the pools need); only calls of user apps pay for it.
 CREATE INDEX usage_events_earning ON usage_events (day, user_id, app_id, app_owner_id, subscription_id, priced,
