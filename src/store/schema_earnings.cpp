@@ -90,6 +90,10 @@ ALTER TABLE usage_events ADD COLUMN creator_uc BIGINT NOT NULL DEFAULT 0;
 -- The square's lists show each app's users from here (the stats job keeps it with `uses`) instead
 -- of counting distinct users per listed app per request.
 ALTER TABLE apps ADD COLUMN users BIGINT NOT NULL DEFAULT 0;
+-- A category page reads its listed apps in trending order from one index (with `listed` first the
+-- planner no longer prefers scanning every listed app by trending and filtering the category).
+DROP INDEX apps_category;
+CREATE INDEX apps_category ON apps (listed, category, trending, id);
 -- The settlement reads a day's app calls by user ranges from this index alone (it holds every
 -- column the pools need); only calls of user apps pay for it.
 CREATE INDEX usage_events_earning ON usage_events (day, user_id, app_id, app_owner_id, subscription_id, priced,
