@@ -94,6 +94,9 @@ ALTER TABLE apps ADD COLUMN users BIGINT NOT NULL DEFAULT 0;
 -- planner no longer prefers scanning every listed app by trending and filtering the category).
 DROP INDEX apps_category;
 CREATE INDEX apps_category ON apps (listed, category, trending, id);
+-- A tag filter reads the tag's app ids from the index alone.
+DROP INDEX app_tags_tag;
+CREATE INDEX app_tags_tag ON app_tags (tag, app_id);
 -- The settlement reads a day's app calls by user ranges from this index alone (it holds every
 -- column the pools need); only calls of user apps pay for it.
 CREATE INDEX usage_events_earning ON usage_events (day, user_id, app_id, app_owner_id, subscription_id, priced,
