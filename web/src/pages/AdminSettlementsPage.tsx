@@ -265,6 +265,11 @@ export function AdminSettlementsPage() {
     (e) => setActionError(describeError(e, t).message),
   );
 
+  // Runs already under way when the page opens (the scheduler's, another admin's) are watched too.
+  useEffect(() => {
+    for (const r of data?.runs ?? []) if (r.status === 'running') watch(r.day);
+  }, [data, watch]);
+
   const settle = async (d: string) => {
     setNotice(null);
     setActionError(null);
