@@ -77,6 +77,12 @@ Settlement::Report Settlement::settle_day(const std::string& day, bool rerun, bo
     report.rows += batch.rows;
     report.amount += batch.amount;
     if (after_batch) after_batch(report.batches);
+    if (halt_) {
+      // Shutting down: the lease runs out and any instance (this one after its restart) resumes here.
+      spdlog::info("settlement of {} paused at user {} for shutdown", day, cursor);
+      report.outcome = Outcome::busy;
+      return report;
+    }
   }
   if (!db_.write_sync([&](store::Conn& c) { return earn::finish(c, day, me, clock_.now_s()); }))
     throw earn::LeaseLost("the settlement of " + day + " was taken over before it finished");
@@ -128,6 +134,7 @@ bool Settlement::enqueue(const std::string& day, bool rerun) {
 }
 
 void Settlement::stop() {
+  halt_ = true;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;

@@ -4,6 +4,7 @@
 // queue. DESIGN, creator earnings, has the formulas; store/earnings_repo the SQL.
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -75,6 +76,7 @@ class Settlement {
   std::condition_variable wake_;
   std::deque<std::pair<std::string, bool>> queue_;
   bool stopping_ = false;
+  std::atomic<bool> halt_{false};  // shutting down: a day being settled stops after its batch
   std::thread worker_;
 };
 
