@@ -130,7 +130,8 @@ std::vector<TransferRow> transfers_of_user(Conn& c, int64_t user_id, int64_t lim
       "SELECT t.id, t.created_at, t.kind, t.amount, t.memo, t.request_id, d.user_id, d.kind, cr.user_id, cr.kind "
       "FROM ledger_transfers t JOIN ledger_accounts d ON d.id = t.debit_account "
       "JOIN ledger_accounts cr ON cr.id = t.credit_account "
-      "WHERE t.user_id = $1 AND t.id < $2 AND (d.user_id = $1 OR cr.user_id = $1) ORDER BY t.id DESC LIMIT $3",
+      "WHERE t.user_id = $1 AND t.id < $2 AND ((d.user_id = $1 AND d.kind IN ('paid', 'gift')) OR "
+      "(cr.user_id = $1 AND cr.kind IN ('paid', 'gift'))) ORDER BY t.id DESC LIMIT $3",
       {user_id, before.value_or(INT64_MAX), limit});
   std::vector<TransferRow> out;
   for (const auto& r : rows.rows) {
@@ -140,7 +141,8 @@ std::vector<TransferRow> transfers_of_user(Conn& c, int64_t user_id, int64_t lim
     t.kind = r.str(2);
     t.memo = r.str(4);
     t.request_id = r.str(5);
-    bool into_user = r.i64(8) == user_id;
+    // The wallet's side: credits (paid, gift) only; a creator's earnings accounts have their own page.
+    bool into_user = r.i64(8) == user_id && (r.str(9) == "paid" || r.str(9) == "gift");
     t.amount = into_user ? r.i64(3) : -r.i64(3);
     t.source = into_user ? r.str(9) : r.str(7);
     out.push_back(std::move(t));

@@ -98,6 +98,7 @@ struct TransferRow {
   std::string memo;
   std::string request_id;
 };
+// A user's transfers into or out of their paid and gift credits (the wallet's history), newest first.
 std::vector<TransferRow> transfers_of_user(Conn& c, int64_t user_id, int64_t limit, std::optional<int64_t> before);
 
 // Doctor: accounts whose stored balance or held amount differs from what the transfers and pending
