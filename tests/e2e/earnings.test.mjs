@@ -166,6 +166,22 @@ test('a subscriber uses two priced apps; the day is settled; a creator converts 
   const benRow = other.page.locator('[data-testid="earnings-app-row"][data-slug="ben-coder"]');
   assert.equal(Number(await benRow.getByTestId('earnings-app-subscription').getAttribute('data-uc')), benSub);
 
+  // Ben asks for a payout of half of it; the admin marks it paid in the payouts queue.
+  const half = Math.floor(benTotal / 2);
+  await other.page.getByTestId('payout-amount').fill(String(half / CREDIT));
+  await other.page.getByTestId('payout-destination').fill('Alipay ben@example.com');
+  await other.page.getByTestId('payout-submit').click();
+  await other.page.locator('[data-testid="payout-row"][data-status="requested"]').waitFor();
+  await other.page.locator(`[data-testid="earnings-available"][data-uc="${benTotal - half}"]`).waitFor();
+  await adminPage.page.goto(`${plaza.url}/admin/payouts`);
+  const request = adminPage.page.locator('[data-testid="payout-row"][data-user="ben"][data-status="requested"]');
+  await request.getByTestId('payout-reference').fill('ALI-2026-1');
+  await request.getByTestId('payout-mark-paid').click();
+  await adminPage.page.getByTestId('admin-notice').waitFor();
+  await shot(adminPage.page, 'admin-payouts');
+  await other.page.reload();
+  await other.page.locator('[data-testid="payout-row"][data-status="paid"]').waitFor();
+
   for (const p of [page, adminPage.page, creator.page, other.page]) await p.close();
   assert.deepEqual([...errors, ...adminPage.errors, ...creator.errors, ...other.errors], []);
 });
