@@ -301,6 +301,7 @@ void reindex(Conn& c, const App& app, const std::optional<AppContent>& live) {
 }
 
 Page search(Conn& c, const Filter& f) {
+  std::string with;
   std::string where = " WHERE a.listed = 1";
   std::vector<Value> params;
   auto param = [&](Value v) {
@@ -315,7 +316,10 @@ Page search(Conn& c, const Filter& f) {
       std::string phrase = "\"";
       for (char ch : q) phrase += ch == '"' ? std::string("\"\"") : std::string(1, ch);
       phrase += "\"";
-      where += " AND a.id IN (SELECT rowid FROM apps_search WHERE apps_search MATCH " + param(phrase) + ")";
+      // Materialized once for the page and its count (the phrase match is the expensive part).
+      with = "WITH hits(id) AS MATERIALIZED (SELECT rowid FROM apps_search WHERE apps_search MATCH " + param(phrase) +
+             ") ";
+      where += " AND a.id IN (SELECT id FROM hits)";
     } else {
       where += " AND a.search_text LIKE " + param(like_pattern(q)) + " ESCAPE '\\'";
     }
@@ -325,11 +329,6 @@ Page search(Conn& c, const Filter& f) {
   if (f.owner_id) where += " AND a.owner_id = " + param(*f.owner_id);
 
   Page page;
-  // Counted up to kMaxTotal: an exact count of a common word's matches costs more than the page.
-  page.total = c.query_one("SELECT COUNT(*) FROM (SELECT 1 FROM apps a" + where + " LIMIT " +
-                               std::to_string(kMaxTotal) + ") counted",
-                           params)
-                   ->i64(0);
   // Each order matches an index (listed, key, id), read backwards.
   std::string order;
   if (f.sort == "most_used") {
@@ -341,12 +340,21 @@ Page search(Conn& c, const Filter& f) {
   } else {
     order = "a.trending DESC, a.id DESC";
   }
+  // Counted up to kMaxTotal: an exact count of a common word's matches costs more than the page. The
+  // count rides on the page's statement (an uncorrelated subquery runs once), so a search runs once.
+  const std::string counted =
+      "(SELECT COUNT(*) FROM (SELECT 1 FROM apps a" + where + " LIMIT " + std::to_string(kMaxTotal) + ") counted)";
+  const auto filter_params = params;
   std::string limit = param(f.limit), offset = param(f.offset);
-  for (const auto& r : c.query("SELECT a.id FROM apps a" + where + " ORDER BY " + order + " LIMIT " + limit +
-                                   " OFFSET " + offset,
+  for (const auto& r : c.query(with + "SELECT a.id, " + counted + " FROM apps a" + where + " ORDER BY " + order +
+                                   " LIMIT " + limit + " OFFSET " + offset,
                                params)
-                           .rows)
+                           .rows) {
     page.ids.push_back(r.i64(0));
+    page.total = r.i64(1);
+  }
+  if (page.ids.empty() && f.offset > 0)  // past the last page: the total still says how many there are
+    page.total = c.query_one(with + "SELECT " + counted, filter_params)->i64(0);
   return page;
 }
 
