@@ -163,19 +163,10 @@ std::optional<App> find(Conn& c, const std::string& slug) {
   return to_app(*row);
 }
 
-namespace {
-// Integer ids into an IN list (numbers, never text from outside).
-std::string in_list(const std::vector<int64_t>& ids) {
-  std::string out;
-  for (auto id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
-  return out;
-}
-}  // namespace
-
 std::vector<App> find_by_ids(Conn& c, const std::vector<int64_t>& ids) {
   std::vector<App> out;
   if (ids.empty()) return out;
-  for (const auto& r : c.query(std::string("SELECT ") + kAppColumns + " WHERE a.id IN (" + in_list(ids) + ")").rows)
+  for (const auto& r : c.query(std::string("SELECT ") + kAppColumns + " WHERE a.id IN (" + id_list(ids) + ")").rows)
     out.push_back(to_app(r));
   return out;
 }
@@ -184,7 +175,7 @@ std::vector<AppVersion> versions(Conn& c, const std::vector<int64_t>& ids) {
   std::vector<AppVersion> out;
   if (ids.empty()) return out;
   for (const auto& r :
-       c.query(std::string("SELECT ") + kVersionColumns + " FROM app_versions WHERE id IN (" + in_list(ids) + ")").rows)
+       c.query(std::string("SELECT ") + kVersionColumns + " FROM app_versions WHERE id IN (" + id_list(ids) + ")").rows)
     out.push_back(to_version(r));
   return out;
 }
@@ -193,7 +184,7 @@ std::vector<int64_t> favorites_among(Conn& c, int64_t user_id, const std::vector
   std::vector<int64_t> out;
   if (app_ids.empty()) return out;
   for (const auto& r : c.query("SELECT app_id FROM app_favorites WHERE user_id = $1 AND app_id IN (" +
-                                   in_list(app_ids) + ")",
+                                   id_list(app_ids) + ")",
                                {user_id})
                            .rows)
     out.push_back(r.i64(0));
@@ -204,7 +195,7 @@ std::vector<std::pair<int64_t, int64_t>> ratings_among(Conn& c, int64_t user_id,
   std::vector<std::pair<int64_t, int64_t>> out;
   if (app_ids.empty()) return out;
   for (const auto& r : c.query("SELECT app_id, stars FROM app_ratings WHERE user_id = $1 AND app_id IN (" +
-                                   in_list(app_ids) + ")",
+                                   id_list(app_ids) + ")",
                                {user_id})
                            .rows)
     out.emplace_back(r.i64(0), r.i64(1));

@@ -19,6 +19,16 @@ enum class Dialect { sqlite, postgres };
 
 using Value = std::variant<std::monostate, int64_t, double, std::string>;
 inline const Value kNull{};
+// Integer ids written into an IN (...) list: numbers only, never text from outside.
+inline std::string id_list(const std::vector<int64_t>& ids) {
+  std::string out;
+  for (auto id : ids) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(id);
+  }
+  return out;
+}
+
 // An optional integer as a parameter: the value, or NULL.
 inline Value nullable(const std::optional<int64_t>& v) {
   return v ? Value(*v) : kNull;

@@ -16,16 +16,6 @@ int64_t revenue() {
   return ledger::platform_account(ledger::kRevenue);
 }
 
-// Integer ids into an IN list (they are numbers, never text from outside).
-std::string id_list(const std::vector<int64_t>& ids) {
-  std::string out;
-  for (auto id : ids) {
-    if (!out.empty()) out += ',';
-    out += std::to_string(id);
-  }
-  return out;
-}
-
 // Moves each creator's sum in one transfer; `key_of(owner)` names it. Platform sides go through
 // the deferred deltas like every other transfer.
 void transfer_per_owner(Conn& c, const std::map<int64_t, int64_t>& per_owner, std::string_view from_kind,
