@@ -106,6 +106,14 @@ test('a subscriber uses two priced apps; the day is settled; a creator converts 
   assert.equal(await benPrice.getAttribute('data-mode'), 'per_token');
   assert.match(await benPrice.innerText(), /50\s*%/);
 
+  // A one-time app is locked until it is unlocked: the chat says why and takes no message.
+  await call(ann, 'POST', '/api/apps', { slug: 'ann-vault', title: 'Vault', default_model: model, visibility: 'public', pricing: { mode: 'one_time', price: CREDIT } });
+  await call(ann, 'POST', '/api/apps/ann-vault/submit');
+  await call(admin, 'POST', '/api/admin/reviews/ann-vault/approve');
+  await page.goto(`${plaza.url}/chat?app=ann-vault`);
+  await page.locator('[data-testid="app-locked-reason"][data-reason="unlock"]').waitFor();
+  assert.equal(await page.getByTestId('chat-input').isDisabled(), true);
+
   // Two chats with one app, one with the other.
   await chatWith(page, 'ann-writer');
   await chatWith(page, 'ann-writer');

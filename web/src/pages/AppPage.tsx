@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { AppAvatar } from '../components/apps/AppAvatar';
 import { Count } from '../components/apps/Count';
+import { LockedNotice } from '../components/apps/LockedNotice';
 import { PriceBadge } from '../components/apps/PriceBadge';
 import { PresetView } from '../components/apps/PresetView';
 import { RateControl, RatingSummary } from '../components/apps/Rating';
@@ -15,9 +16,9 @@ import { Alert, PageAlerts } from '../components/Field';
 import { ChatIcon } from '../components/Icons';
 import { Markdown } from '../components/Markdown';
 import { ReasonDialog } from '../components/review/ReasonDialog';
-import { useI18n, type MessageKey } from '../i18n';
+import { useI18n } from '../i18n';
 import { ApiError } from '../lib/api';
-import { appsApi, type AccessReason, type App } from '../lib/apps';
+import { appsApi, type App } from '../lib/apps';
 import { useAuth } from '../lib/auth';
 import { describeError } from '../lib/errors';
 import { formatCredits } from '../lib/money';
@@ -33,34 +34,6 @@ function Stat({ label, n, testId }: { label: string; n: number; testId: string }
         <Count n={n} testId={testId} />
       </span>
     </div>
-  );
-}
-
-const lockedText: Record<AccessReason, MessageKey> = {
-  unlock: 'apps.lockedUnlock',
-  paying: 'apps.lockedPaying',
-  plan_level: 'apps.lockedPlanLevel',
-};
-
-/** Why this reader may not chat with the app, and where to go about it. */
-function LockedNotice({ app }: { app: App }) {
-  const { t, tn } = useI18n();
-  const reason = app.access?.reason ?? null;
-  const wallet = (
-    <Link to="/wallet" data-testid="app-locked-wallet">
-      {t('nav.wallet')}
-    </Link>
-  );
-  return (
-    <Alert kind="warning" testId="app-locked">
-      <span id="app-locked-text" data-testid="app-locked-reason" data-reason={reason ?? ''}>
-        {tn(reason ? lockedText[reason] ?? 'apps.lockedOther' : 'apps.lockedOther', {
-          amount: formatCredits(pricingOf(app).price),
-          level: app.min_plan_level,
-          wallet,
-        })}
-      </span>
-    </Alert>
   );
 }
 

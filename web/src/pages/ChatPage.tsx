@@ -3,6 +3,7 @@
 // so a reload restores it from the server, and /chat?app=<slug> starts one with an app.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { AppAvatar } from '../components/apps/AppAvatar';
+import { LockedNotice } from '../components/apps/LockedNotice';
 import { AppIntro, AppOpening } from '../components/chat/AppIntro';
 import { fromServer, sameId, storedModel } from '../components/chat/chatMessages';
 import { ConversationList } from '../components/chat/ConversationList';
@@ -286,7 +287,9 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
   const selected = models?.find((m) => m.id === model);
   const lastIndex = messages.length - 1;
   const pickerModels = appSlug ? (app ? appPickerModels(app, models) : []) : (models ?? []);
-  const canAsk = (appSlug !== null || !!model) && !noModels && !notFound;
+  // An app this reader may not use yet (unlock, paying, plan level): say why instead of sending.
+  const appLocked = app !== null && app.access?.ok === false && currentId === null;
+  const canAsk = (appSlug !== null || !!model) && !noModels && !notFound && !appLocked;
   // The opening message heads a conversation with the app, unless the server saved it as the first answer.
   const showOpening = app !== null && currentId !== null && messages.length > 0 && messages[0].content !== app.opening_message;
 
@@ -401,7 +404,10 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
               </div>
             )}
             {!noModels && currentId === null && messages.length === 0 && !notFound && app && (
-              <AppIntro app={app} canAsk={canAsk && !streaming} onAsk={send} />
+              <>
+                {appLocked && <LockedNotice app={app} />}
+                <AppIntro app={app} canAsk={canAsk && !streaming} onAsk={send} />
+              </>
             )}
             {!noModels && currentId === null && messages.length === 0 && !notFound && !appSlug && (
               <div className="chat-empty" data-testid="chat-welcome">
