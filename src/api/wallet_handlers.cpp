@@ -30,7 +30,7 @@ bj::array allowances_json(const std::vector<store::Allowance>& list) {
 std::optional<std::string> query_day(const Ctx& ctx, std::string_view name) {
   auto v = ctx.req.query_param(name);
   if (!v || v->empty()) return std::nullopt;
-  if (!services::valid_day(*v)) throw Error(ErrorCode::invalid_request, std::string(name) + " must be YYYY-MM-DD", std::string(name));
+  if (!is_day(*v)) throw Error(ErrorCode::invalid_request, std::string(name) + " must be YYYY-MM-DD", std::string(name));
   return v;
 }
 

@@ -206,19 +206,18 @@ void check_content(const AppContent& c) {
     throw Error(ErrorCode::invalid_request, "parameters is a JSON object", "parameters");
 }
 
-AppView Apps::view_of(store::Conn& c, const App& app, const std::optional<store::User>& viewer, int64_t now) {
-  auto views = views_of(c, {app.id}, viewer, now);
-  if (views.empty()) throw no_such_app();
-  return std::move(views.front());
-}
+namespace {
 
-std::vector<AppView> Apps::views_of(store::Conn& c, const std::vector<int64_t>& ids,
-                                    const std::optional<store::User>& viewer, int64_t now) {
-  std::map<int64_t, App> apps;
-  for (auto& a : store::apps::find_by_ids(c, ids)) apps.emplace(a.id, std::move(a));
-  std::vector<int64_t> live_ids;
-  for (const auto& [id, a] : apps)
+// The views of `apps` (in their order) with a few queries for all of them: their live versions, and
+// the viewer's favorites and ratings among them. Drafts (owner and staff only) and the gates of
+// priced apps are read per app.
+std::vector<AppView> build_views(store::Conn& c, std::vector<App> apps, const std::optional<store::User>& viewer,
+                                 int64_t now) {
+  std::vector<int64_t> ids, live_ids;
+  for (const auto& a : apps) {
+    ids.push_back(a.id);
     if (a.live_version_id) live_ids.push_back(*a.live_version_id);
+  }
   std::map<int64_t, AppContent> live;
   for (auto& v : store::apps::versions(c, live_ids)) live.emplace(v.id, std::move(v.content));
   std::set<int64_t> favorites;
@@ -228,25 +227,38 @@ std::vector<AppView> Apps::views_of(store::Conn& c, const std::vector<int64_t>& 
     for (auto [id, stars] : store::apps::ratings_among(c, viewer->id, ids)) ratings[id] = stars;
   }
   std::vector<AppView> out;
-  for (int64_t id : ids) {
-    auto it = apps.find(id);
-    if (it == apps.end()) continue;
-    const App& app = it->second;
+  for (auto& app : apps) {
     AppView v;
-    v.app = app;
     if (app.live_version_id)
       if (auto l = live.find(*app.live_version_id); l != live.end()) v.live = l->second;
     bool privileged = owns(viewer, app) || staff(viewer);
     if (privileged && app.draft_version_id) v.draft = store::apps::version(c, *app.draft_version_id);
     const AppContent* shown = v.shown();
     v.can_see_preset = privileged || (shown && !shown->hide_preset);
-    v.favorited = favorites.count(id) > 0;
-    if (auto r = ratings.find(id); r != ratings.end()) v.my_rating = r->second;
-    v.users = app.users;
+    v.favorited = favorites.count(app.id) > 0;
+    if (auto r = ratings.find(app.id); r != ratings.end()) v.my_rating = r->second;
+    v.users = app.users;  // the stats job's count; one app's page counts now (Apps::get)
     if (v.live) v.blocked = gate_of(c, app, *v.live, viewer, now, v.unlocked);
+    v.app = std::move(app);
     out.push_back(std::move(v));
   }
   return out;
+}
+
+}  // namespace
+
+AppView Apps::view_of(store::Conn& c, const App& app, const std::optional<store::User>& viewer, int64_t now) {
+  return std::move(build_views(c, {app}, viewer, now).front());
+}
+
+std::vector<AppView> Apps::views_of(store::Conn& c, const std::vector<int64_t>& ids,
+                                    const std::optional<store::User>& viewer, int64_t now) {
+  std::map<int64_t, App> found;
+  for (auto& a : store::apps::find_by_ids(c, ids)) found.emplace(a.id, std::move(a));
+  std::vector<App> apps;
+  for (int64_t id : ids)
+    if (auto it = found.find(id); it != found.end()) apps.push_back(it->second);
+  return build_views(c, std::move(apps), viewer, now);
 }
 
 awaitable<AppView> Apps::create(store::User me, std::string slug, AppContent content) {

@@ -31,10 +31,6 @@ void check_models(const std::vector<std::string>& models) {
 
 }  // namespace
 
-bool valid_day(const std::string& day) {
-  return is_day(day);
-}
-
 int64_t day_start(const std::string& day) {
   std::tm tm{};
   tm.tm_year = std::stoi(day.substr(0, 4)) - 1900;
@@ -215,7 +211,7 @@ awaitable<void> BillingAdmin::disable_batch(int64_t admin_id, int64_t batch_id) 
 }
 
 awaitable<std::vector<RevenueDay>> BillingAdmin::revenue(std::string from_day, std::string to_day) {
-  if (!valid_day(from_day) || !valid_day(to_day) || from_day > to_day)
+  if (!is_day(from_day) || !is_day(to_day) || from_day > to_day)
     throw Error(ErrorCode::invalid_request, "from and to are days, YYYY-MM-DD, from <= to");
   int64_t from_ts = day_start(from_day), to_ts = day_start(to_day) + 2 * 86'400;
   auto [spend, sales] = co_await store::read(db_, [&](store::Conn& c) {

@@ -58,8 +58,6 @@ class BillingAdmin {
   billing::PriceBook& prices_;
 };
 
-// Validation shared with handlers: YYYY-MM-DD.
-bool valid_day(const std::string& day);
 // Unix time of the operator-timezone midnight that starts `day`.
 int64_t day_start(const std::string& day);
 

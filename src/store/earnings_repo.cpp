@@ -348,15 +348,19 @@ Summary summary(Conn& c, int64_t owner_id, const std::string& from_day) {
     a.calls = r.i64(1);
     a.paying_users = r.i64(2);
   }
-  for (auto& [id, a] : apps) {
-    if (auto row = c.query_one("SELECT slug, COALESCE((SELECT content FROM app_versions WHERE id = live_version_id), '') "
-                               "FROM apps WHERE id = $1",
-                               {id})) {
-      a.slug = row->str(0);
-      a.title = apps::parse_content(row->str(1)).title;
+  // Slugs and titles (from the live versions) for the whole list at once.
+  std::vector<int64_t> ids, live_ids;
+  for (const auto& [id, a] : apps) ids.push_back(id);
+  std::map<int64_t, int64_t> app_of_version;
+  for (const auto& app : store::apps::find_by_ids(c, ids)) {
+    apps[app.id].slug = app.slug;
+    if (app.live_version_id) {
+      live_ids.push_back(*app.live_version_id);
+      app_of_version[*app.live_version_id] = app.id;
     }
-    s.apps.push_back(a);
   }
+  for (const auto& v : store::apps::versions(c, live_ids)) apps[app_of_version[v.id]].title = v.content.title;
+  for (auto& [id, a] : apps) s.apps.push_back(a);
   for (auto& [day, d] : days) s.days.push_back(d);
   return s;
 }

@@ -13,7 +13,7 @@ import { startFake } from '../fake_upstream/fake.mjs';
 import { Client } from '../lib/client.mjs';
 import { startPlaza } from '../lib/server.mjs';
 import { addChannel, adminClient, waitFor } from '../lib/site.mjs';
-import { launchBrowser, shot, uniqueName, watchErrors } from './helpers.mjs';
+import { launchBrowser, openPage, shot, signIn as signInAs, signUp as signUpAs, uniqueName } from './helpers.mjs';
 
 const model = 'gpt-4o-mini';
 const password = 'square password 1';
@@ -65,35 +65,11 @@ after(async () => {
   }
 });
 
-async function newPage(options = {}) {
-  const context = await chrome.browser.newContext({ locale: 'en-US', colorScheme: 'light', viewport: { width: 1280, height: 900 }, ...options });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  const errors = watchErrors(page);
-  // A script running from app content would most likely show itself with a dialog.
-  page.on('dialog', (d) => {
-    errors.push(`dialog: ${d.message()}`);
-    void d.dismiss();
-  });
-  return { context, page, errors };
-}
+const newPage = (options) => openPage(chrome, options, { dismissDialogs: true });
 
-async function signUp(page, username) {
-  await page.goto(`${plaza.url}/register`);
-  await page.getByTestId('field-username').fill(username);
-  await page.getByTestId('field-password').fill(password);
-  await page.getByTestId('field-confirm').fill(password);
-  await page.getByTestId('register-submit').click();
-  await page.waitForURL(`${plaza.url}/chat`);
-}
+const signUp = (page, username) => signUpAs(page, plaza.url, username, password);
 
-async function signIn(page, username, pw) {
-  await page.goto(`${plaza.url}/login`);
-  await page.getByTestId('field-username').fill(username);
-  await page.getByTestId('field-password').fill(pw);
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL(`${plaza.url}/chat`);
-}
+const signIn = (page, username, pw) => signInAs(page, plaza.url, username, pw);
 
 async function send(page, text) {
   await page.getByTestId('chat-input').fill(text);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startFake } from '../fake_upstream/fake.mjs';
 import { startPlaza } from '../lib/server.mjs';
-import { launchBrowser, shot, uniqueName, watchErrors } from './helpers.mjs';
+import { launchBrowser, openPage, shot, signIn as signInAs, uniqueName } from './helpers.mjs';
 
 let fake;
 let plaza;
@@ -26,26 +26,9 @@ after(async () => {
   await fake?.stop();
 });
 
-async function newPage(options = {}) {
-  const context = await chrome.browser.newContext({ locale: 'en-US', colorScheme: 'light', viewport: { width: 1280, height: 860 }, ...options });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  const errors = watchErrors(page);
-  // A script running from an answer would most likely show itself with a dialog.
-  page.on('dialog', (d) => {
-    errors.push(`dialog: ${d.message()}`);
-    void d.dismiss();
-  });
-  return { context, page, errors };
-}
+const newPage = (options) => openPage(chrome, { viewport: { width: 1280, height: 860 }, ...options }, { dismissDialogs: true });
 
-async function signIn(page, username, password) {
-  await page.goto(`${plaza.url}/login`);
-  await page.getByTestId('field-username').fill(username);
-  await page.getByTestId('field-password').fill(password);
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL(`${plaza.url}/chat`);
-}
+const signIn = (page, username, password) => signInAs(page, plaza.url, username, password);
 
 const messages = (page) => page.getByTestId('chat-messages').getByTestId('message');
 const lastAnswer = (page) => page.locator('[data-testid="message"][data-role="assistant"]').last();

@@ -8,7 +8,7 @@ import { startFake } from '../fake_upstream/fake.mjs';
 import { Client } from '../lib/client.mjs';
 import { startPlaza } from '../lib/server.mjs';
 import { addChannel, adminClient, sql } from '../lib/site.mjs';
-import { launchBrowser, shot, watchErrors } from './helpers.mjs';
+import { launchBrowser, openPage, shot, signIn as signInAs } from './helpers.mjs';
 
 const model = 'gpt-4o-mini';
 const CREDIT = 1_000_000;
@@ -53,20 +53,9 @@ after(async () => {
   await fake?.stop();
 });
 
-async function newPage() {
-  const context = await chrome.browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  return { context, page, errors: watchErrors(page) };
-}
+const newPage = () => openPage(chrome);
 
-async function signIn(page, username) {
-  await page.goto(`${plaza.url}/login`);
-  await page.getByTestId('field-username').fill(username);
-  await page.getByTestId('field-password').fill(password);
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL(`${plaza.url}/chat`);
-}
+const signIn = (page, username) => signInAs(page, plaza.url, username, password);
 
 async function chatWith(page, slug) {
   await page.goto(`${plaza.url}/apps/${slug}`);

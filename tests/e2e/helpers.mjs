@@ -78,3 +78,40 @@ export function setupTokenOf(site) {
   const m = typeof site.log === 'function' ? /\/setup\?token=([A-Za-z0-9_%-]+)/.exec(site.log()) : null;
   return m ? decodeURIComponent(m[1]) : null;
 }
+
+/**
+ * A page in a fresh context (English, light, desktop size unless `options` say otherwise) and the
+ * errors it logs. `timeout` is each action's default timeout; with `dismissDialogs` a dialog is
+ * dismissed and counted as an error (a script injected through content would most likely show one).
+ */
+export async function openPage(chrome, options = {}, { timeout = 15_000, dismissDialogs = false } = {}) {
+  const context = await chrome.browser.newContext({ locale: 'en-US', colorScheme: 'light', viewport: { width: 1280, height: 900 }, ...options });
+  const page = await context.newPage();
+  page.setDefaultTimeout(timeout);
+  const errors = watchErrors(page);
+  if (dismissDialogs)
+    page.on('dialog', (d) => {
+      errors.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+  return { context, page, errors };
+}
+
+/** Registers `username` through the form; the site lands on the chat. */
+export async function signUp(page, baseUrl, username, password) {
+  await page.goto(`${baseUrl}/register`);
+  await page.getByTestId('field-username').fill(username);
+  await page.getByTestId('field-password').fill(password);
+  await page.getByTestId('field-confirm').fill(password);
+  await page.getByTestId('register-submit').click();
+  await page.waitForURL(`${baseUrl}/chat`);
+}
+
+/** Signs `username` in through the form; the site lands on the chat. */
+export async function signIn(page, baseUrl, username, password) {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByTestId('field-username').fill(username);
+  await page.getByTestId('field-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.waitForURL(`${baseUrl}/chat`);
+}
