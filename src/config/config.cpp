@@ -147,6 +147,8 @@ const std::vector<Setting>& settings() {
            int_setting(&Config::relay_max_attempts, 1, 20)),
       make("channel_refresh_ms", "how often each instance reloads channels from the database",
            int_setting(&Config::channel_refresh_ms, 100, 600'000)),
+      make("api_key_cache_ms", "how long an instance trusts an API key it has read (0: read it on every request)",
+           int_setting(&Config::api_key_cache_ms, 0, 600'000)),
       make("probe_interval_seconds", "how often automatically disabled channel keys are probed",
            int_setting(&Config::probe_interval_seconds, 1, 86'400)),
       make("billing", "charge requests for their models (turn off only to measure billing's cost)",

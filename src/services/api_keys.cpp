@@ -54,19 +54,62 @@ awaitable<void> ApiKeys::revoke(int64_t user_id, int64_t key_id) {
     return revoked;
   });
   if (!done) throw Error(ErrorCode::not_found, "no such active key");
+  forget_if([key_id](const Cached& c) { return c.owner.key.id == key_id; });
+}
+
+template <class Pred>
+void ApiKeys::forget_if(Pred pred) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(cache_, [&](const auto& entry) { return pred(entry.second); });
+}
+
+void ApiKeys::forget_user(int64_t user_id) {
+  forget_if([user_id](const Cached& c) { return c.owner.user.id == user_id; });
+}
+
+std::optional<ApiKeys::Cached> ApiKeys::cached(const std::string& hash, int64_t now_ms) {
+  if (options_.cache_ms <= 0) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  auto it = cache_.find(hash);
+  if (it == cache_.end()) return std::nullopt;
+  if (now_ms - it->second.loaded_ms >= options_.cache_ms || now_ms < it->second.loaded_ms) {
+    cache_.erase(it);
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+void ApiKeys::keep(const std::string& hash, const store::api_keys::KeyOwner& owner, int64_t loaded_ms) {
+  if (options_.cache_ms <= 0) return;
+  std::lock_guard lock(mutex_);
+  if (cache_.size() >= options_.cache_entries && !cache_.contains(hash)) cache_.clear();
+  cache_.insert_or_assign(hash, Cached{owner, loaded_ms});
 }
 
 awaitable<std::optional<store::api_keys::KeyOwner>> ApiKeys::authenticate(std::string secret) {
   if (secret.size() != 3 + kKeySecretChars || !secret.starts_with("sk-")) co_return std::nullopt;
   auto hash = crypto::sha256_hex(secret);
-  auto found = co_await store::read(db_, [&](store::Conn& c) { return store::api_keys::find_by_hash(c, hash); });
-  int64_t now = clock_.now_s();
+  int64_t now_ms = clock_.now_ms();
+  int64_t loaded_ms = now_ms;
+  std::optional<store::api_keys::KeyOwner> found;
+  bool keep_it = false;
+  if (auto hit = cached(hash, now_ms)) {
+    found = std::move(hit->owner);
+    loaded_ms = hit->loaded_ms;
+  } else {
+    found = co_await store::read(db_, [&](store::Conn& c) { return store::api_keys::find_by_hash(c, hash); });
+    keep_it = true;
+  }
+  int64_t now = now_ms / 1000;
   if (!found || found->key.revoked_at || (found->key.expires_at && *found->key.expires_at <= now) || found->user.banned)
     co_return std::nullopt;
   if (!found->key.last_used_at || *found->key.last_used_at + kTouchEverySeconds <= now) {
     int64_t id = found->key.id;
     co_await store::write(db_, [&](store::Conn& c) { store::api_keys::touch(c, id, now); });
+    found->key.last_used_at = now;
+    keep_it = true;  // keep the touch, or every request would write until the entry expires
   }
+  if (keep_it) keep(hash, *found, loaded_ms);
   co_return found;
 }
 

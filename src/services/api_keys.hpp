@@ -3,8 +3,10 @@
 // secret has 285 bits of entropy, so a fast hash is enough, unlike passwords).
 #include <boost/asio/awaitable.hpp>
 
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -25,9 +27,18 @@ struct CreatedKey {
   std::string secret;
 };
 
+// Every /v1 request authenticates its key: a found key and its owner are kept for `cache_ms`, so a
+// request costs no database trip. A revocation, ban or group change made on this instance applies at
+// once (`forget_user`); one made on another instance within `cache_ms`.
+struct ApiKeysOptions {
+  int64_t cache_ms = 5000;           // 0: every request reads the key
+  std::size_t cache_entries = 100'000;  // beyond this the cache starts over (unknown keys are never kept)
+};
+
 class ApiKeys {
  public:
-  ApiKeys(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+  ApiKeys(store::Database& db, const Clock& clock, ApiKeysOptions options = {})
+      : db_(db), clock_(clock), options_(options) {}
 
   awaitable<CreatedKey> create(int64_t user_id, std::string name, std::optional<int64_t> expires_at,
                                std::vector<std::string> models, std::optional<int64_t> spend_limit = std::nullopt);
@@ -35,12 +46,26 @@ class ApiKeys {
   awaitable<void> revoke(int64_t user_id, int64_t key_id);
   // The key and its owner for a bearer secret; nothing when unknown, revoked, expired or banned.
   awaitable<std::optional<store::api_keys::KeyOwner>> authenticate(std::string secret);
+  // Drops the cached keys of a user whose standing changed (ban, group, role).
+  void forget_user(int64_t user_id);
 
   static std::string masked(const store::ApiKey& key);
 
  private:
+  struct Cached {
+    store::api_keys::KeyOwner owner;
+    int64_t loaded_ms = 0;
+  };
+  std::optional<Cached> cached(const std::string& hash, int64_t now_ms);
+  void keep(const std::string& hash, const store::api_keys::KeyOwner& owner, int64_t loaded_ms);
+  template <class Pred>
+  void forget_if(Pred pred);
+
   store::Database& db_;
   const Clock& clock_;
+  ApiKeysOptions options_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Cached> cache_;  // by the secret's hash
 };
 
 }  // namespace plaza::services

@@ -114,6 +114,35 @@ TEST_P(ApiKeysTest, BannedOwnersKeysAreRefused) {
   EXPECT_TRUE(accepted(k.secret)) << "keys work again after the ban is lifted";
 }
 
+TEST_P(ApiKeysTest, AKnownKeyIsTrustedForTheCacheTimeThenReadAgain) {
+  CreatedKey k = create(alice_.id);
+  ASSERT_TRUE(accepted(k.secret));
+  set_banned(alice_.id, true);  // as another instance would: nothing tells this one
+  EXPECT_TRUE(accepted(k.secret)) << "within api_key_cache_ms the key is not read again";
+  clock_.advance_ms(ApiKeysOptions{}.cache_ms);
+  EXPECT_FALSE(accepted(k.secret)) << "after api_key_cache_ms the ban applies";
+}
+
+TEST_P(ApiKeysTest, ABanOnThisInstanceAppliesAtOnce) {
+  CreatedKey k = create(alice_.id);
+  CreatedKey bobs = create(bob_.id);
+  ASSERT_TRUE(accepted(k.secret));
+  ASSERT_TRUE(accepted(bobs.secret));
+  set_banned(alice_.id, true);
+  set_banned(bob_.id, true);
+  keys_->forget_user(alice_.id);
+  EXPECT_FALSE(accepted(k.secret));
+  EXPECT_TRUE(accepted(bobs.secret)) << "only the named user's keys are read again";
+}
+
+TEST_P(ApiKeysTest, WithoutACacheEveryRequestReadsTheKey) {
+  ApiKeys uncached(db(), clock_, ApiKeysOptions{0});
+  CreatedKey k = create(alice_.id);
+  ASSERT_TRUE(run_sync(uncached.authenticate(k.secret)).has_value());
+  set_banned(alice_.id, true);
+  EXPECT_FALSE(run_sync(uncached.authenticate(k.secret)).has_value());
+}
+
 TEST_P(ApiKeysTest, AuthenticateRecordsUseAtMostOncePerMinute) {
   CreatedKey k = create(alice_.id);
   int64_t first = clock_.now_s();

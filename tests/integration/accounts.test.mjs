@@ -117,6 +117,8 @@ for (const backend of backends) {
       const user = await eve.register('eve', 'password-1');
       const { secret } = (await eve.post('/api/keys', { name: 'k' })).data;
       assert.equal((await eve.get('/api/admin/users')).status, 403);
+      // The key is used once first, so the instance has it cached: the ban must still apply at once.
+      assert.equal((await fetch(`${plaza.url}/api/me`, { headers: { authorization: `Bearer ${secret}` } })).status, 200);
 
       const found = await admin.get('/api/admin/users?q=ev');
       assert.ok(found.data.users.some((u) => u.username === 'eve'));
