@@ -3,6 +3,8 @@
 
 #include <boost/json.hpp>
 
+#include <memory>
+
 #include "api/app_chat.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
@@ -82,37 +84,61 @@ awaitable<http::Response> v1_models(Ctx& ctx) {
   co_return json_response(200, bj::object{{"object", "list"}, {"data", std::move(data)}});
 }
 
+namespace {
+
+// The app behind `app/<slug>`, with the request rewritten for it. On the heap and in a coroutine of
+// its own: a held stream's frames then carry a pointer instead of the app's whole content.
+awaitable<std::unique_ptr<services::AppChat>> open_app(Ctx& ctx, bj::object& request, relay::Caller& caller,
+                                                       const std::string& requested) {
+  if (!caller.allowed_models.empty() &&
+      std::find(caller.allowed_models.begin(), caller.allowed_models.end(), requested) == caller.allowed_models.end())
+    throw Error(ErrorCode::forbidden, "this API key may not use the model '" + requested + "'", "model");
+  auto app = std::make_unique<services::AppChat>(co_await ctx.site.apps.for_chat(ctx.me(), requested.substr(4)));
+  std::string model = app_model(app->content, json::optional_string(request, "app_model").value_or(""));
+  request.erase("app_model");
+  apply_app(request, app->content, model);
+  mark_app(caller, *app);
+  caller.allowed_models.clear();  // the key was checked against the app's name
+  co_return app;
+}
+
+awaitable<http::Response> complete_whole(Ctx& ctx, relay::Caller caller, bj::object request, std::string rid,
+                                         const services::AppChat* app) {
+  relay::Outcome outcome;
+  auto answer = co_await ctx.site.relay.complete(std::move(caller), std::move(request), std::move(rid), outcome);
+  if (app) cut_if_leaking(answer, app->content, app->settings);
+  co_return json_response(200, answer);
+}
+
+// Thousands of streams may be held open at once: this path keeps its frames small.
+awaitable<void> complete_streamed(Ctx& ctx, relay::Caller caller, bj::object request, std::string rid,
+                                  const services::AppChat* app) {
+  relay::Outcome outcome;
+  V1StreamOutput v1_output(*ctx.req.stream);
+  if (!app) {
+    co_await ctx.site.relay.stream(std::move(caller), std::move(request), std::move(rid), v1_output,
+                                   *ctx.req.stream, outcome);
+    co_return;
+  }
+  LeakGuardOutput output(v1_output, app->content, app->settings);
+  co_await ctx.site.relay.stream(std::move(caller), std::move(request), std::move(rid), output, *ctx.req.stream,
+                                 outcome);
+}
+
+}  // namespace
+
 awaitable<http::Response> v1_chat_completions(Ctx& ctx) {
   auto request = body_object(ctx);
   bool stream = false;
   if (auto s = request.if_contains("stream"); s && s->is_bool()) stream = s->as_bool();
   relay::Caller caller = caller_of(ctx, "api");
   // `app/<slug>` chats with an app: its preset is put around the messages, its model used.
-  std::optional<services::AppChat> app;
-  std::string requested = json::optional_string(request, "model").value_or("");
-  if (requested.starts_with("app/")) {
-    if (!caller.allowed_models.empty() &&
-        std::find(caller.allowed_models.begin(), caller.allowed_models.end(), requested) == caller.allowed_models.end())
-      throw Error(ErrorCode::forbidden, "this API key may not use the model '" + requested + "'", "model");
-    std::string slug = requested.substr(4);
-    app = co_await ctx.site.apps.for_chat(ctx.me(), slug);
-    std::string model = app_model(app->content, json::optional_string(request, "app_model").value_or(""));
-    request.erase("app_model");
-    apply_app(request, app->content, model);
-    mark_app(caller, *app);
-    caller.allowed_models.clear();  // the key was checked against the app's name
-  }
-  relay::Outcome outcome;
+  std::unique_ptr<services::AppChat> app;
+  if (std::string requested = json::optional_string(request, "model").value_or(""); requested.starts_with("app/"))
+    app = co_await open_app(ctx, request, caller, requested);
   std::string rid = billing_request_id(ctx);
-  if (!stream) {
-    auto answer = co_await ctx.site.relay.complete(caller, std::move(request), rid, outcome);
-    if (app) cut_if_leaking(answer, app->content, app->settings);
-    co_return json_response(200, answer);
-  }
-  V1StreamOutput v1_output(*ctx.req.stream);
-  services::AppChat no_app;
-  LeakGuardOutput output(v1_output, app ? app->content : no_app.content, app ? app->settings : no_app.settings);
-  co_await ctx.site.relay.stream(caller, std::move(request), rid, output, *ctx.req.stream, outcome);
+  if (!stream) co_return co_await complete_whole(ctx, std::move(caller), std::move(request), std::move(rid), app.get());
+  co_await complete_streamed(ctx, std::move(caller), std::move(request), std::move(rid), app.get());
   co_return http::Response::streamed();
 }
 

@@ -7,6 +7,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -196,8 +197,11 @@ class PooledResponse final : public UpstreamResponse {
   asio::awaitable<std::optional<std::string>> read_some() override {
     if (!usable_) throw UpstreamFailure(UpstreamFailure::Kind::closed, "upstream request cancelled");
     while (!parser_->is_done()) {
-      std::string piece(kReadPiece, '\0');
-      parser_->get().body().data = piece.data();
+      // While nothing is buffered the read waits with no body memory at all (the parser stops with
+      // need_buffer once bytes arrive); then a piece as large as what came, at most kReadPiece. A
+      // stalled stream holds only the connection's small read buffer.
+      std::string piece(std::min(kReadPiece, conn_->buffer.size()), '\0');
+      parser_->get().body().data = piece.empty() ? nullptr : piece.data();
       parser_->get().body().size = piece.size();
       conn_->tcp().expires_after(timeouts_.idle);
       auto [ec, n] = co_await conn_->visit([&](auto& s) {
