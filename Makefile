@@ -31,7 +31,7 @@ test: debug web
 
 bench: build
 	@PLAZA_BENCH=1 bash scripts/bootstrap.sh
-	@cmake --build $(BUILD_RELEASE) -j $(JOBS) --target plaza-fake-upstream
+	@cmake --build $(BUILD_RELEASE) -j $(JOBS) --target plaza-fake-upstream plaza-loadgen
 	@bash bench/run.sh
 
 fmt:

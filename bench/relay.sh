@@ -67,7 +67,9 @@ echo
 echo "| path                               |      req/s |      p50 |      p99 | non-2xx |"
 echo "|------------------------------------|-----------:|---------:|---------:|-------:|"
 measure "non-streamed, direct to upstream" "$fake" "$plain" ""
-measure "non-streamed, through Plaza" "$plaza" "$plain" "Bearer $key"
+plaza_row=$(measure "non-streamed, through Plaza" "$plaza" "$plain" "Bearer $key")
+echo "$plaza_row"
+plaza_max=$(awk -F'|' '{gsub(/ /, "", $3); print int($3)}' <<<"$plaza_row")
 if [[ -n $portkey ]]; then
   measure "non-streamed, through Portkey" "$portkey" "$plain" "Bearer sk-upstream" "$fake/v1"
   echo "| Portkey RSS after its run          | $(( $(rss_kb "$portkey_pid") / 1024 )) MB | | | |"
@@ -76,6 +78,22 @@ measure "streamed (21 events), direct" "$fake" "$streamed" ""
 measure "streamed (21 events), through Plaza" "$plaza" "$streamed" "Bearer $key"
 if [[ -n $portkey ]]; then
   measure "streamed, through Portkey" "$portkey" "$streamed" "Bearer sk-upstream" "$fake/v1"
+fi
+
+# Added latency at a fixed rate, half of Plaza's maximum above: an open loop (plaza-loadgen), so a
+# queue in Plaza shows in its percentiles; the same rate straight to the upstream is the baseline.
+LOADGEN=build/plaza-loadgen
+if [[ -x $LOADGEN && ${plaza_max:-0} -gt 0 ]]; then
+  rate=$((plaza_max / 2))
+  fixed() { $LOADGEN --url "$1/v1/chat/completions" --rate "$rate" --seconds "${DURATION%s}" --warmup 2 --body "$plain" ${2:+--header "Authorization: $2"}; }
+  direct_line=$(fixed "$fake" "") || true
+  plaza_line=$(fixed "$plaza" "Bearer $key") || true
+  p99() { grep -o 'p99_ms=[0-9.]*' <<<"$1" | cut -d= -f2; }
+  p50() { grep -o 'p50_ms=[0-9.]*' <<<"$1" | cut -d= -f2; }
+  echo
+  echo "Fixed rate $rate req/s (half of Plaza's maximum), latency from each request's due time:"
+  echo "direct p50 $(p50 "$direct_line") ms, p99 $(p99 "$direct_line") ms; through Plaza p50 $(p50 "$plaza_line") ms, p99 $(p99 "$plaza_line") ms;" \
+    "added p99 $(awk -v a="$(p99 "$plaza_line")" -v b="$(p99 "$direct_line")" 'BEGIN {printf "%.2f", a - b}') ms"
 fi
 
 # Held streams: the upstream stalls after the first event; memory per open stream in Plaza.

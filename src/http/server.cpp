@@ -24,6 +24,7 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kRequestRead = 4 * 1024;
 
 namespace {
 
@@ -339,6 +340,9 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
     // connection may idle longer between requests, then its head has the same limit.
     stream.expires_after(first ? s->options.header_timeout
                                : std::chrono::duration_cast<std::chrono::milliseconds>(s->options.idle_timeout));
+    // A whole API request's head (and usually its body) in one read, where Beast's first read is
+    // 512 bytes; the room is given back below before the request runs.
+    buffer.reserve(kRequestRead);
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
     if (ec == bhttp::error::header_limit) {
       co_await write_response(stream, *s, error_response(431, "invalid_request", "request headers are too large"), 11,
@@ -390,6 +394,8 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
       }
     }
 
+    // Idle keep-alive connections and held streams keep no read buffer (a pipelined request stays).
+    if (buffer.size() == 0) buffer.shrink_to_fit();
     unsigned version = head.version();
     Request req = to_request(parser.release(), peer);
     if (s->options.trust_proxy) {

@@ -27,6 +27,9 @@ constexpr std::size_t kMaxIdlePerHost = 64;
 constexpr auto kMaxIdleAge = std::chrono::seconds(30);
 // Model APIs send small events; a small piece keeps the memory of thousands of held streams low.
 constexpr std::size_t kReadPiece = 4 * 1024;
+// Room for a whole head (OpenAI's alone is about 1 KB) and a short answer in one read; Beast's
+// default first read is 512 bytes, which took two reads for the smallest answer.
+constexpr std::size_t kHeadRead = 4 * 1024;
 
 struct Target {
   bool tls = false;
@@ -180,6 +183,7 @@ class PooledResponse final : public UpstreamResponse {
       for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       headers_.emplace_back(std::move(name), std::string(f.value()));
     }
+    events_ = header("content-type").starts_with("text/event-stream");
   }
 
   ~PooledResponse() override {
@@ -197,6 +201,9 @@ class PooledResponse final : public UpstreamResponse {
   asio::awaitable<std::optional<std::string>> read_some() override {
     if (!usable_) throw UpstreamFailure(UpstreamFailure::Kind::closed, "upstream request cancelled");
     while (!parser_->is_done()) {
+      // A stream may wait a long time for its next event: not with the head's large read buffer
+      // (what is left in it is at most a chunk's trailing line break).
+      if (events_ && conn_->buffer.capacity() >= kHeadRead && conn_->buffer.size() <= 64) conn_->buffer.shrink_to_fit();
       // While nothing is buffered the read waits with no body memory at all (the parser stops with
       // need_buffer once bytes arrive); then a piece as large as what came, at most kReadPiece. A
       // stalled stream holds only the connection's small read buffer.
@@ -238,6 +245,7 @@ class PooledResponse final : public UpstreamResponse {
   UpstreamTimeouts timeouts_;
   Headers headers_;
   bool usable_ = true;  // false once cancelled or broken: never read again, never pooled
+  bool events_ = false;  // a server-sent event stream
 };
 
 }  // namespace
@@ -303,6 +311,7 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(Upstream
     parser->body_limit(boost::none);
     parser->header_limit(64 * 1024);
     conn->tcp().expires_after(request.timeouts.first_byte);
+    conn->buffer.reserve(kHeadRead);
     auto [rec, rn] = co_await conn->visit([&](auto& s) {
       return bhttp::async_read_header(s, conn->buffer, *parser, asio::as_tuple(asio::use_awaitable));
     });

@@ -169,7 +169,7 @@ awaitable<void> Relay::release(const billing::Reservation& reservation) {
 
 awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& reservation, const std::string& model,
                               const Outcome& o, int attempts, std::chrono::steady_clock::time_point started,
-                              std::optional<int64_t> ttft_ms) {
+                              std::optional<int64_t> ttft_ms, bool may_lag) {
   store::UsageEvent e;
   e.request_id = reservation.request_id;
   e.created_at = clock_.now_s();
@@ -192,6 +192,18 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
   e.app_id = caller.app_id;
   e.app_owner_id = caller.app_owner_id;
   e.app_kind = caller.app_kind;
+  if (may_lag) {
+    std::function<void(store::Conn&)> write = [e](store::Conn& c) { store::usage::insert(c, e); };
+    if (meter_) write = [r = reservation, e](store::Conn& c) mutable { billing::settle(c, r, e); };
+    writer_.submit_lazy(e.user_id, std::move(write), [id = e.request_id](std::exception_ptr error) {
+      try {
+        if (error) std::rethrow_exception(error);
+      } catch (const std::exception& ex) {
+        spdlog::error("request {}: usage event not written: {}", id, ex.what());
+      }
+    });
+    co_return;
+  }
   // A settlement that fails (a lost database connection, a PostgreSQL deadlock) is tried again: if
   // it never lands, the holds are voided by the reaper and the answer was free.
   for (int attempt = 1; attempt <= 3; ++attempt) {
@@ -235,7 +247,10 @@ awaitable<bj::object> Relay::complete(Caller caller, bj::object request, std::st
                                    {"completion_tokens", outcome.completion_tokens},
                                    {"total_tokens", outcome.prompt_tokens + outcome.completion_tokens}};
     }
-    co_await record(caller, reservation, model, outcome, attempts, started, std::nullopt);
+    // A call that held nothing and used no app moved no money: its usage row need not be in before
+    // the answer leaves (an app's must: its stats and the user's right to rate it read it).
+    bool may_lag = !reservation.holds && !caller.app_id;
+    co_await record(caller, reservation, model, outcome, attempts, started, std::nullopt, may_lag);
     co_return answer;
   } catch (const Error& e) {
     failure = e;

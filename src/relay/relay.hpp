@@ -107,10 +107,11 @@ class Relay {
                                           const std::string& model, const bj::object& request);
   // A request refused before any upstream call: its holds are voided and no usage event is written.
   awaitable<void> release(const billing::Reservation& reservation);
-  // Settles the charge and writes the usage event, in one transaction.
+  // Settles the charge and writes the usage event, in one transaction. `may_lag`: nobody needs the
+  // row before the answer (see lags_behind), so it is queued and not waited for.
   awaitable<void> record(const Caller& caller, const billing::Reservation& reservation, const std::string& model,
                          const Outcome& outcome, int attempts, std::chrono::steady_clock::time_point started,
-                         std::optional<int64_t> ttft_ms);
+                         std::optional<int64_t> ttft_ms, bool may_lag = false);
   awaitable<void> disable_key(const Candidate& c, const std::string& reason);
 
   store::Database& db_;

@@ -4,7 +4,8 @@
 
 namespace plaza::store {
 
-GroupWriter::GroupWriter(Database& db, std::size_t max_batch, std::size_t lanes) : db_(db), max_batch_(max_batch) {
+GroupWriter::GroupWriter(Database& db, std::size_t max_batch, std::size_t lanes, std::chrono::milliseconds linger)
+    : db_(db), max_batch_(max_batch), linger_(linger) {
   if (lanes == 0) lanes = db.dialect() == Dialect::sqlite ? 1 : 4;
   for (std::size_t i = 0; i < lanes; ++i) lanes_.push_back(std::make_unique<Lane>());
   for (auto& lane : lanes_) lane->thread = std::thread([this, l = lane.get()] { run(*l); });
@@ -16,16 +17,29 @@ GroupWriter::~GroupWriter() {
 
 void GroupWriter::submit(int64_t lane_key, std::function<void(Conn&)> write,
                          std::function<void(std::exception_ptr)> done) {
+  enqueue(lane_key, Item{std::move(write), std::move(done), nullptr, true});
+}
+
+void GroupWriter::submit_lazy(int64_t lane_key, std::function<void(Conn&)> write,
+                              std::function<void(std::exception_ptr)> done) {
+  enqueue(lane_key, Item{std::move(write), std::move(done), nullptr, false});
+}
+
+void GroupWriter::enqueue(int64_t lane_key, Item item) {
   auto& lane = *lanes_[static_cast<uint64_t>(lane_key) % lanes_.size()];
   {
     std::lock_guard lock(lane.mutex);
     if (!lane.stopping) {
-      lane.queue.push_back({std::move(write), std::move(done), nullptr});
-      lane.cv.notify_one();
+      bool was_empty = lane.queue.empty();
+      if (was_empty) lane.lazy_since = std::chrono::steady_clock::now();
+      if (item.waited_for) ++lane.waited_for;
+      bool wake = item.waited_for || was_empty || lane.queue.size() + 1 >= max_batch_;
+      lane.queue.push_back(std::move(item));
+      if (wake) lane.cv.notify_one();
       return;
     }
   }
-  done(std::make_exception_ptr(std::runtime_error("the database writer has stopped")));
+  item.done(std::make_exception_ptr(std::runtime_error("the database writer has stopped")));
 }
 
 void GroupWriter::stop() {
@@ -43,9 +57,18 @@ void GroupWriter::run(Lane& lane) {
     std::vector<Item> batch;
     {
       std::unique_lock lock(lane.mutex);
-      lane.cv.wait(lock, [&] { return lane.stopping || !lane.queue.empty(); });
+      for (;;) {
+        if (lane.stopping || lane.waited_for > 0 || lane.queue.size() >= max_batch_) break;
+        if (lane.queue.empty()) {
+          lane.cv.wait(lock);
+          continue;
+        }
+        // Only lazy writes are queued: they wait for company, at most linger_ from the first.
+        if (lane.cv.wait_until(lock, lane.lazy_since + linger_) == std::cv_status::timeout) break;
+      }
       if (lane.queue.empty()) return;  // stopping, and everything queued is written
       while (!lane.queue.empty() && batch.size() < max_batch_) {
+        if (lane.queue.front().waited_for) --lane.waited_for;
         batch.push_back(std::move(lane.queue.front()));
         lane.queue.pop_front();
       }
@@ -57,7 +80,12 @@ void GroupWriter::run(Lane& lane) {
         // opens, and COMMIT releases the last.
         bool open = false;
         for (auto& item : batch) {
-          c.exec_script(open ? "RELEASE SAVEPOINT group_write; SAVEPOINT group_write" : "SAVEPOINT group_write");
+          if (c.dialect() == Dialect::postgres) {
+            c.exec_script(open ? "RELEASE SAVEPOINT group_write; SAVEPOINT group_write" : "SAVEPOINT group_write");
+          } else {  // no round trips to save on SQLite: prepared once, unlike a script
+            if (open) c.exec("RELEASE SAVEPOINT group_write");
+            c.exec("SAVEPOINT group_write");
+          }
           open = true;
           auto deltas = c.deferred_balance_deltas;  // a failed write takes its deferred deltas with it
           try {

@@ -6,6 +6,11 @@
 // Writes carry a lane key (the user they concern): one lane per writer thread, and a key always maps
 // to the same lane, so one user's writes stay in order and never contend with each other across
 // writers. SQLite has one writer anyway (one lane); PostgreSQL runs several lanes in parallel.
+//
+// A write nobody waits for (the usage event of a call that moved no money) is queued lazily: it
+// waits up to `linger` for company, so at a moderate rate the writer wakes and commits once per
+// many requests instead of once per request. A waited-for write takes the queued lazy ones along.
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -23,7 +28,8 @@ namespace plaza::store {
 class GroupWriter {
  public:
   // lanes 0: one for SQLite, four for PostgreSQL.
-  explicit GroupWriter(Database& db, std::size_t max_batch = 256, std::size_t lanes = 0);
+  explicit GroupWriter(Database& db, std::size_t max_batch = 256, std::size_t lanes = 0,
+                       std::chrono::milliseconds linger = std::chrono::milliseconds(10));
   ~GroupWriter();
   GroupWriter(const GroupWriter&) = delete;
   GroupWriter& operator=(const GroupWriter&) = delete;
@@ -33,6 +39,8 @@ class GroupWriter {
   void submit(std::function<void(Conn&)> write, std::function<void(std::exception_ptr)> done) {
     submit(0, std::move(write), std::move(done));
   }
+  // Queues a write nobody waits for; `done` is still called on a writer thread (to log a failure).
+  void submit_lazy(int64_t lane_key, std::function<void(Conn&)> write, std::function<void(std::exception_ptr)> done);
   // Finishes what is queued and stops the threads; later submissions fail at once.
   void stop();
 
@@ -41,18 +49,23 @@ class GroupWriter {
     std::function<void(Conn&)> write;
     std::function<void(std::exception_ptr)> done;
     std::exception_ptr error;
+    bool waited_for = true;
   };
   struct Lane {
     std::mutex mutex;
     std::condition_variable cv;
     std::deque<Item> queue;
+    std::size_t waited_for = 0;  // queued writes someone waits for: the batch goes at once
+    std::chrono::steady_clock::time_point lazy_since;  // when the queue last went from empty to not
     bool stopping = false;
     std::thread thread;
   };
   void run(Lane& lane);
+  void enqueue(int64_t lane_key, Item item);
 
   Database& db_;
   std::size_t max_batch_;
+  std::chrono::milliseconds linger_;
   std::vector<std::unique_ptr<Lane>> lanes_;
 };
 

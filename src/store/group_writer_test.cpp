@@ -60,6 +60,42 @@ TEST_P(GroupWriterTest, StopFinishesWhatIsQueuedAndRefusesLaterWrites) {
   EXPECT_NE(late, nullptr);
 }
 
+TEST_P(GroupWriterTest, LazyWritesGoOnTheirOwnAfterTheLinger) {
+  GroupWriter writer(db(), 256, 0, std::chrono::milliseconds(5));
+  std::vector<std::promise<std::exception_ptr>> done(3);
+  for (int i = 0; i < 3; ++i)
+    writer.submit_lazy(
+        0, [i](Conn& c) { settings::put(c, "lazy" + std::to_string(i), "x", 1); },
+        [&done, i](std::exception_ptr e) { done[i].set_value(e); });
+  for (auto& d : done) {
+    auto f = d.get_future();
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready) << "a lazy write is never stranded";
+    EXPECT_EQ(f.get(), nullptr);
+  }
+  db().read_sync([](Conn& c) { EXPECT_TRUE(settings::get(c, "lazy2")); });
+}
+
+TEST_P(GroupWriterTest, AWaitedWriteTakesTheQueuedLazyOnesAlong) {
+  // A linger no test would wait out: the lazy writes can only go with the waited one (or at stop).
+  GroupWriter writer(db(), 256, 1, std::chrono::hours(1));
+  std::atomic<int> lazy_done{0};
+  for (int i = 0; i < 5; ++i)
+    writer.submit_lazy(
+        0, [i](Conn& c) { settings::put(c, "along" + std::to_string(i), "x", 1); },
+        [&lazy_done](std::exception_ptr e) { lazy_done += e ? 0 : 1; });
+  std::promise<std::exception_ptr> waited;
+  writer.submit(0, [](Conn& c) { settings::put(c, "waited", "x", 1); },
+                [&waited](std::exception_ptr e) { waited.set_value(e); });
+  auto f = waited.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(f.get(), nullptr);
+  EXPECT_EQ(lazy_done.load(), 5) << "queued before it, committed with it";
+
+  writer.submit_lazy(0, [](Conn& c) { settings::put(c, "at-stop", "x", 1); }, [](std::exception_ptr) {});
+  writer.stop();
+  db().read_sync([](Conn& c) { EXPECT_TRUE(settings::get(c, "at-stop")) << "stop writes what is queued"; });
+}
+
 TEST_P(GroupWriterTest, OneKeysWritesStayInOrderAcrossLanes) {
   constexpr int kKeys = 8, kEach = 40;
   std::vector<std::string> seen(kKeys);

@@ -1,10 +1,11 @@
-// SQLite backend: WAL, one writer connection (SQLite allows one writer at a time anyway) and a pool
-// of read-only connections that read concurrently with it.
+// SQLite backend: WAL, one writer connection (SQLite allows one writer at a time anyway), a pool
+// of read-only connections that read concurrently with it, and a checkpointer thread.
 #include <sqlite3.h>
 
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "store/database.hpp"
@@ -51,6 +52,7 @@ class SqliteConn final : public Conn {
   }
 
   Dialect dialect() const override { return Dialect::sqlite; }
+  sqlite3* handle() { return db_; }
 
   Result query(std::string_view sql, const std::vector<Value>& params) override {
     sqlite3_stmt* stmt = prepare(sql);
@@ -146,9 +148,20 @@ class SqliteDatabase final : public Database {
     writer_ = std::make_unique<SqliteConn>(path, false);
     for (int i = 0; i < readers; ++i) idle_readers_.push_back(std::make_unique<SqliteConn>(path, true));
     size_ = readers + 1;
+    checkpoint_conn_ = std::make_unique<SqliteConn>(path, false);
+    sqlite3_wal_hook(writer_->handle(), &SqliteDatabase::on_commit, this);  // replaces the automatic checkpoint
+    checkpointer_ = std::thread([this] { run_checkpoints(); });
   }
 
-  ~SqliteDatabase() override { stop_pool(); }  // pool threads may still hold connections
+  ~SqliteDatabase() override {
+    stop_pool();  // pool threads may still hold connections
+    {
+      std::lock_guard lock(checkpoint_mutex_);
+      stopping_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    checkpointer_.join();
+  }
 
   Dialect dialect() const override { return Dialect::sqlite; }
 
@@ -199,6 +212,50 @@ class SqliteDatabase final : public Database {
   int size_ = 0;
   int in_use_ = 0;
   uint64_t waits_ = 0;
+
+  // Checkpoints (copying the WAL back into the database file, with its fsyncs) would otherwise run
+  // inside whichever commit crosses the threshold, stalling every write queued behind it: they run
+  // on a thread and connection of their own instead, concurrently with the writer (PASSIVE).
+  static constexpr int kCheckpointPages = 1000;       // SQLite's own default threshold
+  static constexpr int kWriterCheckpointPages = 10000;  // far behind (40 MB): the writer helps, bounding the WAL
+  static int on_commit(void* self, sqlite3* db, const char*, int wal_pages) {
+    auto* me = static_cast<SqliteDatabase*>(self);
+    if (wal_pages >= kWriterCheckpointPages) {
+      sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (wal_pages >= kCheckpointPages) {
+      {
+        std::lock_guard lock(me->checkpoint_mutex_);
+        me->checkpoint_due_ = true;
+      }
+      me->checkpoint_cv_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+  void run_checkpoints() {
+    std::unique_lock lock(checkpoint_mutex_);
+    for (;;) {
+      checkpoint_cv_.wait(lock, [&] { return checkpoint_due_ || stopping_; });
+      if (stopping_) return;
+      checkpoint_due_ = false;
+      lock.unlock();
+      // The writer appends while a checkpoint copies; going again for what it added until the copy
+      // catches up lets the next write start the WAL over from its beginning.
+      for (int pass = 0; pass < 20; ++pass) {
+        int log = 0, copied = 0;
+        if (sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) !=
+                SQLITE_OK ||
+            copied >= log)
+          break;
+      }
+      lock.lock();
+    }
+  }
+  std::unique_ptr<SqliteConn> checkpoint_conn_;
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_due_ = false;
+  bool stopping_ = false;
+  std::thread checkpointer_;
 };
 
 }  // namespace
