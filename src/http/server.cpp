@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <atomic>
 #include <iostream>
 #include <mutex>
@@ -16,6 +17,7 @@
 
 #include "core/error.hpp"
 #include "http/stream.hpp"
+#include "http/wire.hpp"
 
 namespace plaza::http {
 
@@ -171,15 +173,14 @@ Request to_request(bhttp::request<bhttp::string_body>&& in, std::string client_i
   return r;
 }
 
-void add_security_headers(bhttp::response<bhttp::string_body>& res) {
-  res.set(bhttp::field::server, "plaza");
-  res.set("X-Content-Type-Options", "nosniff");
-  res.set("Referrer-Policy", "same-origin");
-  res.set("X-Frame-Options", "DENY");
-  res.set("Content-Security-Policy",
-          "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-          "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'");
-}
+// Every whole response carries these (streamed ones a subset, see BeastResponseStream::start).
+constexpr std::string_view kSecurityHeaders =
+    "Server: plaza\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "Referrer-Policy: same-origin\r\n"
+    "X-Frame-Options: DENY\r\n"
+    "Content-Security-Policy: default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'\r\n";
 
 Response error_response(int status, std::string_view code, std::string_view message) {
   return Response::json(status, fmt::format(R"({{"error":{{"code":"{}","message":"{}"}}}})", code, message));
@@ -199,16 +200,13 @@ asio::awaitable<Response> call_handler(const Route& route, Request& req) {
 // Writes a response with the caller's keep-alive decision; false when the write failed.
 asio::awaitable<bool> write_response(beast::tcp_stream& stream, Impl& s, Response r, unsigned version, bool keep_alive,
                                      bool head, const std::string& request_id) {
-  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
-  add_security_headers(res);
-  for (auto& [name, value] : r.headers) res.insert(name, value);
-  if (!request_id.empty()) res.set("X-Request-Id", request_id);
-  res.body() = std::move(r.body);
-  res.prepare_payload();
-  if (head) res.body().clear();  // HEAD: the length of the GET body, no body
-  res.keep_alive(keep_alive);
+  if (!request_id.empty()) r.headers.emplace_back("X-Request-Id", request_id);
+  bool bodiless = head || r.status < 200 || r.status == 204 || r.status == 304;  // HEAD: the GET's length, no body
+  std::string head_text =
+      format_response_head(ResponseHead{r.status, version, keep_alive, r.body.size()}, kSecurityHeaders, r.headers);
+  std::array<asio::const_buffer, 2> message{asio::buffer(head_text), asio::buffer(r.body.data(), bodiless ? 0 : r.body.size())};
   stream.expires_after(s.options.write_timeout);
-  auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
+  auto [ec, n] = co_await asio::async_write(stream, message, kTuple);
   co_return !ec;
 }
 

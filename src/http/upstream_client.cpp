@@ -8,10 +8,13 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+
+#include "http/wire.hpp"
 
 namespace plaza::http {
 
@@ -286,13 +289,22 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(Upstream
   }
   // Through a proxy, a plain request names the whole URL; a tunnelled (TLS) one does not.
   std::string target = proxy && !t.tls ? "http://" + t.host + ":" + t.port + t.path : t.path;
-  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), target, 11};
-  req.set(bhttp::field::host, t.host);
-  req.set(bhttp::field::user_agent, "plaza");
-  for (const auto& [name, value] : request.headers) req.set(name, value);
-  req.body() = std::move(request.body);
-  req.prepare_payload();
-  req.keep_alive(true);
+  // The head in one string, sent with the body in one write (see http/wire.hpp). The request's own
+  // headers take the place of the defaults they name.
+  auto named = [&](std::string_view field) {
+    return std::any_of(request.headers.begin(), request.headers.end(),
+                       [&](const auto& h) { return beast::iequals(h.first, field); });
+  };
+  std::string head = request.method + " " + target + " HTTP/1.1\r\n";
+  if (!named("host")) append_field(head, "Host", t.host);
+  if (!named("user-agent")) append_field(head, "User-Agent", "plaza");
+  for (const auto& [name, value] : request.headers)
+    if (!beast::iequals(name, "content-length") && !beast::iequals(name, "transfer-encoding"))
+      append_field(head, name, value);
+  bool has_body = !request.body.empty() || (request.method != "GET" && request.method != "HEAD");
+  if (has_body) append_field(head, "Content-Length", std::to_string(request.body.size()));
+  head += "\r\n";
+  std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(request.body)};
 
   // A pooled connection may have been closed by the upstream while idle: if it fails before any
   // byte of a response arrives, try once more on a fresh connection.
@@ -302,7 +314,7 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(Upstream
     if (!conn) conn = co_await connect(*impl_, t, proxy, request.timeouts);
     conn->tcp().expires_after(request.timeouts.first_byte);
     auto [wec, wn] =
-        co_await conn->visit([&](auto& s) { return bhttp::async_write(s, req, asio::as_tuple(asio::use_awaitable)); });
+        co_await conn->visit([&](auto& s) { return asio::async_write(s, message, asio::as_tuple(asio::use_awaitable)); });
     if (wec) {
       if (reused) continue;
       fail_io(wec, "sending the request");
