@@ -447,14 +447,17 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
 
 asio::awaitable<void> accept_loop(Impl* s) {
   for (;;) {
-    auto [ec, socket] = co_await s->acceptor.async_accept(asio::make_strand(s->ioc), kTuple);
+    // A connection's coroutines run on a strand, unless one thread runs everything anyway: then
+    // the strand would only add a queue and a lock to every step.
+    asio::any_io_executor ex =
+        s->threads == 1 ? asio::any_io_executor(s->ioc.get_executor()) : asio::any_io_executor(asio::make_strand(s->ioc));
+    auto [ec, socket] = co_await s->acceptor.async_accept(ex, kTuple);
     if (ec) {
       if (s->stopping || ec == asio::error::operation_aborted) co_return;
       spdlog::warn("accept failed: {}", ec.message());
       continue;  // e.g. EMFILE: keep serving the connections we have
     }
     socket.set_option(tcp::no_delay(true));
-    auto ex = socket.get_executor();
     asio::co_spawn(ex, run_session(s, std::move(socket)), asio::detached);
   }
 }
