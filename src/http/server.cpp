@@ -9,6 +9,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstdio>
 #include <iostream>
 #include <mutex>
 #include <random>
@@ -259,9 +260,13 @@ class BeastResponseStream final : public ResponseStream {
   asio::awaitable<bool> write(std::string data) override {
     if (!ok_ || data.empty()) co_return ok_;
     stream_.expires_after(s_.options.write_timeout);
-    auto [ec, n] =
-        co_await asio::async_write(stream_, bhttp::make_chunk(asio::buffer(data)), asio::as_tuple(asio::use_awaitable));
-    bytes_ += data.size();
+    // The chunk's framing around the data, in place: one buffer, one write.
+    char size_line[20];
+    int size_len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
+    data.insert(0, size_line, static_cast<std::size_t>(size_len));
+    data += "\r\n";
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(data), asio::as_tuple(asio::use_awaitable));
+    bytes_ += data.size() - static_cast<std::size_t>(size_len) - 2;
     ok_ = !ec;
     co_return ok_;
   }
@@ -275,18 +280,26 @@ class BeastResponseStream final : public ResponseStream {
     co_return ok_;
   }
 
-  asio::awaitable<void> client_closed() override {
-    auto& socket = stream_.socket();
-    for (;;) {
-      // Also completes (operation_aborted) when the work it runs alongside finishes first.
-      auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
-      beast::error_code aec;
-      if (ec || socket.available(aec) == 0 || aec) co_return;  // EOF or error: the client is gone
-      // A pipelined request is waiting; the client is still there. Check again a little later.
-      asio::steady_timer t(socket.get_executor(), std::chrono::milliseconds(100));
-      auto [tec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-      if (tec) co_return;
-    }
+  void watch_close(asio::cancellation_slot stop, std::weak_ptr<void> owner, std::function<void()> gone) override {
+    stream_.socket().async_wait(
+        tcp::socket::wait_read,
+        asio::bind_cancellation_slot(stop, [this, stop, owner, gone = std::move(gone)](beast::error_code ec) mutable {
+          if (ec == asio::error::operation_aborted) return;  // stopped
+          if (owner.expired()) return;  // the watcher has gone (and this stream may have too)
+          auto& socket = stream_.socket();
+          beast::error_code aec;
+          if (ec || socket.available(aec) == 0 || aec) {  // EOF or error: the client is gone
+            gone();
+            return;
+          }
+          // A pipelined request is waiting; the client is still there. Look again a little later.
+          auto timer = std::make_shared<asio::steady_timer>(socket.get_executor(), std::chrono::milliseconds(100));
+          timer->async_wait(asio::bind_cancellation_slot(
+              stop, [this, stop, owner, timer, gone = std::move(gone)](beast::error_code tec) mutable {
+                if (tec || owner.expired()) return;
+                watch_close(stop, std::move(owner), std::move(gone));
+              }));
+        }));
   }
 
   void abort() override {

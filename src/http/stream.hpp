@@ -3,7 +3,10 @@
 // transfer encoding and each write is one chunk, finished before the next starts — the natural
 // backpressure of the relay.
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "http/request.hpp"
@@ -17,9 +20,12 @@ class ResponseStream {
   virtual boost::asio::awaitable<bool> start(int status, Headers headers) = 0;
   virtual boost::asio::awaitable<bool> write(std::string data) = 0;
   virtual boost::asio::awaitable<bool> finish() = 0;
-  // Completes when the client closes its side of the connection; run it alongside the work whose
-  // result the client is waiting for, so that work can be cancelled the moment nobody waits.
-  virtual boost::asio::awaitable<void> client_closed() = 0;
+  // Calls `gone` (on the stream's executor) once the client has closed its side of the connection,
+  // so the work whose result it waited for can be cancelled the moment nobody waits. The watch ends
+  // when `stop` is emitted, or silently once `owner` has expired. A callback rather than a
+  // coroutine: thousands of held streams keep no frame for it.
+  virtual void watch_close(boost::asio::cancellation_slot stop, std::weak_ptr<void> owner,
+                           std::function<void()> gone) = 0;
   // Resets the connection without finishing the response (fault injection in the fake upstream).
   virtual void abort() = 0;
   virtual bool started() const = 0;

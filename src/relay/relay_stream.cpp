@@ -7,7 +7,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/experimental/channel.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -22,7 +22,6 @@
 namespace plaza::relay {
 
 namespace asio = boost::asio;
-using namespace asio::experimental::awaitable_operators;
 using PieceChannel = asio::experimental::channel<void(boost::system::error_code, std::string)>;
 
 namespace {
@@ -33,6 +32,18 @@ struct PumpState {
   std::unique_ptr<http::UpstreamResponse> response;
   PieceChannel channel;
   bool timed_out = false;
+};
+
+// What may wake the relay loop while it waits for the next piece: the heartbeat timer and the
+// client's departure, which cancel the wait through `wake`. Shared with their callbacks, which may
+// run after the loop has moved on; a plain callback and a cancellation signal keep a held stream
+// far smaller than a coroutine per waiting party would.
+struct Waiting {
+  asio::cancellation_signal wake;        // cancels the loop's wait for a piece
+  asio::cancellation_signal stop_watch;  // ends the watch on the client
+  uint64_t round = 0;                    // the wait a heartbeat timer was set for
+  bool heartbeat_due = false;
+  bool client_gone = false;
 };
 
 // Reads the upstream body piece by piece; an empty piece marks its end, an error code a failure.
@@ -140,6 +151,11 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
   std::optional<Error> broken;
   bool began = false;  // the response head went to the client: no more failover
   bool client_gone = false;
+  auto waiting = std::make_shared<Waiting>();
+  downstream.watch_close(waiting->stop_watch.slot(), waiting, [w = waiting.get()] {
+    w->client_gone = true;  // the watch ends with `waiting` (see watch_close): w is alive here
+    w->wake.emit(asio::cancellation_type::terminal);
+  });
 
   // Each pass opens the next channel. A pass that fails before anything reached the client
   // (closed, reset, malformed or silent before its first event) falls through to the next one.
@@ -156,6 +172,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
       outcome.status = "error";
       outcome.error_code = std::string(to_string(refused->code()));
       outcome.error_message = refused->what();
+      waiting->stop_watch.emit(asio::cancellation_type::terminal);
       if (attempts > 0)
         co_await record(caller, reservation, model, outcome, attempts, started, std::nullopt);
       else
@@ -176,10 +193,28 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     bool upstream_done = false;
     broken.reset();
     while (!upstream_done && !client_gone && !broken) {
+      if (waiting->client_gone) {  // it left while the loop was writing: no wake-up will come
+        client_gone = true;
+        break;
+      }
+      uint64_t round = ++waiting->round;
+      waiting->heartbeat_due = false;
       heartbeat.expires_after(options_.heartbeat);
-      auto next = co_await (state->channel.async_receive(asio::as_tuple(asio::use_awaitable)) ||
-                            heartbeat.async_wait(asio::as_tuple(asio::use_awaitable)) || downstream.client_closed());
-      if (next.index() == 1) {
+      heartbeat.async_wait([weak = std::weak_ptr<Waiting>(waiting), round](boost::system::error_code ec) {
+        auto w = weak.lock();
+        if (ec || !w || w->round != round) return;  // cancelled, or late for a wait that is over
+        w->heartbeat_due = true;
+        w->wake.emit(asio::cancellation_type::terminal);
+      });
+      auto [ec, piece] = co_await state->channel.async_receive(
+          asio::bind_cancellation_slot(waiting->wake.slot(), asio::as_tuple(asio::use_awaitable)));
+      ++waiting->round;
+      heartbeat.cancel();
+      if (waiting->client_gone) {
+        client_gone = true;
+        break;
+      }
+      if (ec == asio::experimental::error::channel_cancelled && waiting->heartbeat_due) {
         // A long silence before the first event: commit to this upstream so heartbeats can flow.
         if (!began) {
           began = true;
@@ -189,11 +224,6 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
         client_gone = !(co_await output.heartbeat());
         continue;
       }
-      if (next.index() == 2) {
-        client_gone = true;
-        break;
-      }
-      auto [ec, piece] = std::get<0>(std::move(next));
       if (ec) {
         broken = state->timed_out ? Error(ErrorCode::upstream_timeout, "the upstream went silent mid-answer")
                                   : Error(ErrorCode::upstream_error, "the upstream broke off its answer");
@@ -247,6 +277,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     break;
   }
 
+  waiting->stop_watch.emit(asio::cancellation_type::terminal);
   if (!outcome.reported) {
     outcome.prompt_tokens = count_prompt_tokens(model, request);
     outcome.completion_tokens = count_tokens_(model, outcome.text);

@@ -1,7 +1,7 @@
 #include "handlers.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -126,17 +126,24 @@ Plan make_plan(const Scenario& sc, std::size_t pieces) {
   return p;
 }
 
-asio::awaitable<void> sleep_for(milliseconds d) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, d);
-  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-}
+constexpr milliseconds kUntilGone = std::chrono::hours(24);  // a stall: held until the client leaves
 
 // True when the time passed; false when the client went away first.
 asio::awaitable<bool> wait_or_gone(http::ResponseStream* out, milliseconds d) {
-  using namespace asio::experimental::awaitable_operators;
   if (d.count() <= 0) co_return true;
-  auto r = co_await (sleep_for(d) || out->client_closed());
-  co_return r.index() == 0;
+  struct Watch {
+    asio::cancellation_signal wake, stop;
+    bool gone = false;
+  };
+  auto w = std::make_shared<Watch>();
+  out->watch_close(w->stop.slot(), w, [p = w.get()] {
+    p->gone = true;
+    p->wake.emit(asio::cancellation_type::terminal);
+  });
+  asio::steady_timer timer(co_await asio::this_coro::executor, d);
+  co_await timer.async_wait(asio::bind_cancellation_slot(w->wake.slot(), asio::as_tuple(asio::use_awaitable)));
+  w->stop.emit(asio::cancellation_type::terminal);
+  co_return !w->gone;
 }
 
 asio::awaitable<Response> send_stream(Request* req, FakeState* st, const Dialect* d, Answer a, Plan p) {
@@ -166,7 +173,7 @@ asio::awaitable<Response> send_stream(Request* req, FakeState* st, const Dialect
         co_return aborted();
       }
       if (p.kind == Kind::stall) {
-        co_await out->client_closed();
+        co_await wait_or_gone(out, kUntilGone);
         ++stats.streams_client_closed;
         co_return Response::streamed();
       }
@@ -204,7 +211,7 @@ asio::awaitable<Response> send_body(Request* req, FakeState* st, const Dialect* 
       co_return Response::streamed();
     case Kind::stall:
       if (!co_await out->start(200, json) || !co_await out->write(body.substr(0, body.size() / 2))) co_return gone();
-      co_await out->client_closed();
+      co_await wait_or_gone(out, kUntilGone);
       ++stats.responses_client_closed;
       co_return Response::streamed();
     case Kind::malformed_sse:
