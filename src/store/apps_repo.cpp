@@ -300,20 +300,34 @@ Page search(Conn& c, const Filter& f) {
     return "$" + std::to_string(params.size());
   };
   std::string q = ascii_lower(f.q);
+  bool filtered = !f.tag.empty() || !f.category.empty() || f.owner_id;
+  std::optional<int64_t> known_total;
   if (!q.empty()) {
+    bool indexed = false;
     if (c.dialect() == Dialect::sqlite && utf8_length(q) >= 3) {
       // The trigram index answers substrings of three characters or more; shorter ones (two
       // Chinese characters are a common query) fall back to a scan.
       std::string phrase = "\"";
       for (char ch : q) phrase += ch == '"' ? std::string("\"\"") : std::string(1, ch);
       phrase += "\"";
-      // Materialized once for the page and its count (the phrase match is the expensive part).
-      with = "WITH hits(id) AS MATERIALIZED (SELECT rowid FROM apps_search WHERE apps_search MATCH " + param(phrase) +
-             ") ";
-      where += " AND a.id IN (SELECT id FROM hits)";
-    } else {
-      where += " AND a.search_text LIKE " + param(like_pattern(q)) + " ESCAPE '\\'";
+      // How common is it? The index yields matches in id order and stops at the limit, so the
+      // first kMaxTotal cost little. A rare phrase's matches are few: collected once (for the
+      // page and its count) and sorted. A common one's would be many thousands to sort for one
+      // page: then the page walks the sort order instead and stops at its last app, which takes
+      // a few hundred rows when one in a few matches.
+      int64_t matches = c.query_one("SELECT COUNT(*) FROM (SELECT 1 FROM apps_search WHERE apps_search MATCH $1 LIMIT $2)",
+                                    {phrase, kMaxTotal})
+                            ->i64(0);
+      if (matches < kMaxTotal) {
+        with = "WITH hits(id) AS MATERIALIZED (SELECT rowid FROM apps_search WHERE apps_search MATCH " + param(phrase) +
+               ") ";
+        where += " AND a.id IN (SELECT id FROM hits)";
+        indexed = true;
+      } else if (!filtered) {
+        known_total = kMaxTotal;
+      }
     }
+    if (!indexed) where += " AND a.search_text LIKE " + param(like_pattern(q)) + " ESCAPE '\\'";
   }
   if (!f.tag.empty()) where += " AND a.id IN (SELECT app_id FROM app_tags WHERE tag = " + param(f.tag) + ")";
   if (!f.category.empty()) where += " AND a.category = " + param(f.category);
@@ -334,7 +348,8 @@ Page search(Conn& c, const Filter& f) {
   // Counted up to kMaxTotal: an exact count of a common word's matches costs more than the page. The
   // count rides on the page's statement (an uncorrelated subquery runs once), so a search runs once.
   const std::string counted =
-      "(SELECT COUNT(*) FROM (SELECT 1 FROM apps a" + where + " LIMIT " + std::to_string(kMaxTotal) + ") counted)";
+      known_total ? std::to_string(*known_total)
+                  : "(SELECT COUNT(*) FROM (SELECT 1 FROM apps a" + where + " LIMIT " + std::to_string(kMaxTotal) + ") counted)";
   const auto filter_params = params;
   std::string limit = param(f.limit), offset = param(f.offset);
   for (const auto& r : c.query(with + "SELECT a.id, " + counted + " FROM apps a" + where + " ORDER BY " + order +
