@@ -123,6 +123,7 @@ asio::awaitable<void> connection(Load& load, DueChannel& due) {
     auto [cec] = co_await socket.async_connect(load.endpoint, tuple);
     if (cec) {
       std::cerr << "plaza-loadgen: connect: " << cec.message() << "\n";
+      ++load.results.failed;  // and this connection is lost to the run: the run fails (exit 1)
       co_return;
     }
     socket.set_option(tcp::no_delay(true));
@@ -178,5 +179,5 @@ int main(int argc, char** argv) {
               load.options.rate, static_cast<long long>(load.results.sent), lat.size(),
               static_cast<long long>(load.results.failed), percentile_ms(lat, 0.50), percentile_ms(lat, 0.90),
               percentile_ms(lat, 0.99), percentile_ms(lat, 0.999), lat.empty() ? 0.0 : lat.back() / 1000.0);
-  return load.results.failed > 0 ? 1 : 0;
+  return load.results.failed > 0 || lat.empty() ? 1 : 0;
 }

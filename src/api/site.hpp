@@ -28,6 +28,8 @@ namespace plaza::api {
 
 struct Site {
   Site(Config config, store::Database& db, const Clock& clock);
+  // The writer finishes its queue while everything its callbacks reach (the relay) still exists.
+  ~Site() { group_writer.stop(); }
 
   Config config;
   store::Database& db;

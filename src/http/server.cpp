@@ -247,16 +247,11 @@ class BeastResponseStream final : public ResponseStream {
     // pipelined request stays).
     if (read_buffer_.size() == 0) read_buffer_.shrink_to_fit();
     status_ = status;
-    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(status), version_};
-    res.set(bhttp::field::server, "plaza");
-    res.set("X-Content-Type-Options", "nosniff");
-    res.set("X-Request-Id", request_id_);
-    for (auto& [name, value] : headers) res.insert(name, value);
-    res.chunked(true);
-    res.keep_alive(!s_.stopping);
-    bhttp::response_serializer<bhttp::empty_body> sr{res};
+    headers.emplace_back("X-Request-Id", request_id_);
+    std::string head = format_response_head(ResponseHead{status, version_, !s_.stopping, 0, true},
+                                            "Server: plaza\r\nX-Content-Type-Options: nosniff\r\n", headers);
     stream_.expires_after(s_.options.write_timeout);
-    auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(head), asio::as_tuple(asio::use_awaitable));
     ok_ = !ec;
     co_return ok_;
   }
@@ -278,7 +273,9 @@ class BeastResponseStream final : public ResponseStream {
   asio::awaitable<bool> finish() override {
     if (!ok_) co_return false;
     stream_.expires_after(s_.options.write_timeout);
-    auto [ec, n] = co_await asio::async_write(stream_, bhttp::make_chunk_last(), asio::as_tuple(asio::use_awaitable));
+    static constexpr std::string_view kLastChunk = "0\r\n\r\n";
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(kLastChunk.data(), kLastChunk.size()),
+                                              asio::as_tuple(asio::use_awaitable));
     ok_ = !ec;
     finished_ = ok_;
     co_return ok_;

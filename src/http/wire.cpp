@@ -29,7 +29,12 @@ std::string format_response_head(const ResponseHead& head, std::string_view fixe
   out += fixed;
   for (const auto& [name, value] : headers) append_field(out, name, value);
   bool bodiless = head.status < 200 || head.status == 204 || head.status == 304;
-  if (!bodiless) append_field(out, "Content-Length", std::to_string(head.content_length));
+  if (bodiless) {
+  } else if (head.chunked) {
+    out += "Transfer-Encoding: chunked\r\n";
+  } else {
+    append_field(out, "Content-Length", std::to_string(head.content_length));
+  }
   if (head.version >= 11 && !head.keep_alive) out += "Connection: close\r\n";
   if (head.version == 10 && head.keep_alive) out += "Connection: keep-alive\r\n";
   out += "\r\n";

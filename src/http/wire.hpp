@@ -19,8 +19,9 @@ struct ResponseHead {
   unsigned version = 11;  // 10 or 11
   bool keep_alive = true;
   std::size_t content_length = 0;
+  bool chunked = false;  // a streamed body: Transfer-Encoding: chunked instead of a length
 };
-// Status line, `fixed` (preformatted lines), `headers`, Content-Length (none for 1xx, 204 and
+// Status line, `fixed` (preformatted lines), `headers`, the body's framing (none for 1xx, 204 and
 // 304, which carry no body) and the Connection field the version needs; ends with the empty line.
 std::string format_response_head(const ResponseHead& head, std::string_view fixed, const Headers& headers);
 

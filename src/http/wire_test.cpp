@@ -23,6 +23,12 @@ TEST(Wire, ResponseHeadCarriesStatusFieldsLengthAndConnection) {
   EXPECT_EQ(format_response_head({200, 10, false, 2}, "", {}), "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n");
 }
 
+TEST(Wire, AStreamedBodyIsChunked) {
+  ResponseHead head{200, 11, true, 0, true};
+  EXPECT_EQ(format_response_head(head, "", {{"Content-Type", "text/event-stream"}}),
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
+}
+
 TEST(Wire, BodilessStatusesHaveNoLength) {
   EXPECT_EQ(format_response_head({204, 11, true, 0}, "", {}), "HTTP/1.1 204 No Content\r\n\r\n");
   EXPECT_EQ(format_response_head({304, 11, true, 5}, "", {}), "HTTP/1.1 304 Not Modified\r\n\r\n");

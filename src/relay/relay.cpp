@@ -195,13 +195,7 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
   if (may_lag) {
     std::function<void(store::Conn&)> write = [e](store::Conn& c) { store::usage::insert(c, e); };
     if (meter_) write = [r = reservation, e](store::Conn& c) mutable { billing::settle(c, r, e); };
-    writer_.submit_lazy(e.user_id, std::move(write), [id = e.request_id](std::exception_ptr error) {
-      try {
-        if (error) std::rethrow_exception(error);
-      } catch (const std::exception& ex) {
-        spdlog::error("request {}: usage event not written: {}", id, ex.what());
-      }
-    });
+    submit_lazily(e.user_id, e.request_id, std::move(write), 1);
     co_return;
   }
   // A settlement that fails (a lost database connection, a PostgreSQL deadlock) is tried again: if
@@ -219,6 +213,22 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
     }
     if (written) break;
   }
+}
+
+// A failed batch (a lost connection, a PostgreSQL deadlock) takes its lazy writes with it: each
+// is queued again, up to three tries, like the settlements that are waited for.
+void Relay::submit_lazily(int64_t lane, std::string request_id, std::function<void(store::Conn&)> write, int attempt) {
+  auto again = write;
+  writer_.submit_lazy(lane, std::move(write),
+                      [this, lane, id = std::move(request_id), again = std::move(again), attempt](std::exception_ptr error) {
+                        if (!error) return;
+                        try {
+                          std::rethrow_exception(error);
+                        } catch (const std::exception& ex) {
+                          spdlog::error("request {}: usage event attempt {} failed: {}", id, attempt, ex.what());
+                        }
+                        if (attempt < 3) submit_lazily(lane, id, again, attempt + 1);
+                      });
 }
 
 awaitable<bj::object> Relay::complete(Caller caller, bj::object request, std::string request_id, Outcome& outcome) {
@@ -247,9 +257,12 @@ awaitable<bj::object> Relay::complete(Caller caller, bj::object request, std::st
                                    {"completion_tokens", outcome.completion_tokens},
                                    {"total_tokens", outcome.prompt_tokens + outcome.completion_tokens}};
     }
-    // A call that held nothing and used no app moved no money: its usage row need not be in before
-    // the answer leaves (an app's must: its stats and the user's right to rate it read it).
-    bool may_lag = !reservation.holds && !caller.app_id;
+    // A call that is free (or billing is off) and used no app moves no money: its usage row need not
+    // be in before the answer leaves (an app's must: its stats and the user's right to rate it read
+    // it). Whatever might be owed (a price, a hold, a fair-use count) is settled and waited for.
+    bool owes_nothing = !meter_ || (!reservation.holds && reservation.price.mode == money::PriceMode::free &&
+                                    !reservation.app);
+    bool may_lag = owes_nothing && !caller.app_id;
     co_await record(caller, reservation, model, outcome, attempts, started, std::nullopt, may_lag);
     co_return answer;
   } catch (const Error& e) {

@@ -107,12 +107,13 @@ class Relay {
                                           const std::string& model, const bj::object& request);
   // A request refused before any upstream call: its holds are voided and no usage event is written.
   awaitable<void> release(const billing::Reservation& reservation);
-  // Settles the charge and writes the usage event, in one transaction. `may_lag`: nobody needs the
-  // row before the answer (see lags_behind), so it is queued and not waited for.
+  // Settles the charge and writes the usage event, in one transaction. `may_lag`: the call owes
+  // nothing and nobody needs its row before the answer (see Relay::complete), so it is queued.
   awaitable<void> record(const Caller& caller, const billing::Reservation& reservation, const std::string& model,
                          const Outcome& outcome, int attempts, std::chrono::steady_clock::time_point started,
                          std::optional<int64_t> ttft_ms, bool may_lag = false);
   awaitable<void> disable_key(const Candidate& c, const std::string& reason);
+  void submit_lazily(int64_t lane, std::string request_id, std::function<void(store::Conn&)> write, int attempt);
 
   store::Database& db_;
   store::GroupWriter& writer_;

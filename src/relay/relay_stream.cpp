@@ -208,6 +208,9 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
       });
       auto [ec, piece] = co_await state->channel.async_receive(
           asio::bind_cancellation_slot(waiting->wake.slot(), asio::as_tuple(asio::use_awaitable)));
+      // The receive is over, but its cancellation handler (which points at this pass's channel)
+      // stays in the slot until cleared: a later wake-up must find nothing to cancel.
+      waiting->wake.slot().clear();
       ++waiting->round;
       heartbeat.cancel();
       if (waiting->client_gone) {
@@ -263,6 +266,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
       }
     }
     heartbeat.cancel();
+    client_gone = client_gone || waiting->client_gone;  // it may have left during the last writes
     // Stop the pump: closing the connection fails its read; cancelling the channel fails a send it
     // is blocked in (close() alone leaves a blocked sender waiting forever).
     state->response->cancel();

@@ -60,7 +60,13 @@ awaitable<void> ApiKeys::revoke(int64_t user_id, int64_t key_id) {
 template <class Pred>
 void ApiKeys::forget_if(Pred pred) {
   std::lock_guard lock(mutex_);
+  ++generation_;
   std::erase_if(cache_, [&](const auto& entry) { return pred(entry.second); });
+}
+
+uint64_t ApiKeys::generation() {
+  std::lock_guard lock(mutex_);
+  return generation_;
 }
 
 void ApiKeys::forget_user(int64_t user_id) {
@@ -79,9 +85,11 @@ std::optional<ApiKeys::Cached> ApiKeys::cached(const std::string& hash, int64_t 
   return it->second;
 }
 
-void ApiKeys::keep(const std::string& hash, const store::api_keys::KeyOwner& owner, int64_t loaded_ms) {
+void ApiKeys::keep(const std::string& hash, const store::api_keys::KeyOwner& owner, int64_t loaded_ms,
+                   uint64_t generation) {
   if (options_.cache_ms <= 0) return;
   std::lock_guard lock(mutex_);
+  if (generation != generation_) return;  // a forget happened meanwhile: read again next time
   if (cache_.size() >= options_.cache_entries && !cache_.contains(hash)) cache_.clear();
   cache_.insert_or_assign(hash, Cached{owner, loaded_ms});
 }
@@ -91,6 +99,7 @@ awaitable<std::optional<store::api_keys::KeyOwner>> ApiKeys::authenticate(std::s
   auto hash = crypto::sha256_hex(secret);
   int64_t now_ms = clock_.now_ms();
   int64_t loaded_ms = now_ms;
+  uint64_t generation = this->generation();
   std::optional<store::api_keys::KeyOwner> found;
   bool keep_it = false;
   if (auto hit = cached(hash, now_ms)) {
@@ -109,7 +118,7 @@ awaitable<std::optional<store::api_keys::KeyOwner>> ApiKeys::authenticate(std::s
     found->key.last_used_at = now;
     keep_it = true;  // keep the touch, or every request would write until the entry expires
   }
-  if (keep_it) keep(hash, *found, loaded_ms);
+  if (keep_it) keep(hash, *found, loaded_ms, generation);
   co_return found;
 }
 

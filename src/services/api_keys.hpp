@@ -57,7 +57,10 @@ class ApiKeys {
     int64_t loaded_ms = 0;
   };
   std::optional<Cached> cached(const std::string& hash, int64_t now_ms);
-  void keep(const std::string& hash, const store::api_keys::KeyOwner& owner, int64_t loaded_ms);
+  // Keeps what was read, unless something was forgotten since `generation` (read before the
+  // database was): a revocation racing the read must not be undone by it.
+  void keep(const std::string& hash, const store::api_keys::KeyOwner& owner, int64_t loaded_ms, uint64_t generation);
+  uint64_t generation();
   template <class Pred>
   void forget_if(Pred pred);
 
@@ -66,6 +69,7 @@ class ApiKeys {
   ApiKeysOptions options_;
   std::mutex mutex_;
   std::unordered_map<std::string, Cached> cache_;  // by the secret's hash
+  uint64_t generation_ = 0;                         // bumped by every forget
 };
 
 }  // namespace plaza::services

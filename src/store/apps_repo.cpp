@@ -359,7 +359,8 @@ Page search(Conn& c, const Filter& f) {
     page.ids.push_back(r.i64(0));
     page.total = r.i64(1);
   }
-  if (page.ids.empty() && f.offset > 0)  // past the last page: the total still says how many there are
+  if (known_total) page.total = *known_total;
+  if (page.ids.empty() && f.offset > 0 && !known_total)  // past the last page: the total still says how many
     page.total = c.query_one(with + "SELECT " + counted, filter_params)->i64(0);
   return page;
 }

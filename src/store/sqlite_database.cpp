@@ -240,12 +240,16 @@ class SqliteDatabase final : public Database {
       lock.unlock();
       // The writer appends while a checkpoint copies; going again for what it added until the copy
       // catches up lets the next write start the WAL over from its beginning.
+      // A reader still on an old snapshot stops the copy short of the end: then nothing advances,
+      // and the next commit past the threshold tries again.
+      int before = -1;
       for (int pass = 0; pass < 20; ++pass) {
         int log = 0, copied = 0;
         if (sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) !=
                 SQLITE_OK ||
-            copied >= log)
+            copied >= log || copied == before)
           break;
+        before = copied;
       }
       lock.lock();
     }

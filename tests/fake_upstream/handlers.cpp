@@ -142,6 +142,7 @@ asio::awaitable<bool> wait_or_gone(http::ResponseStream* out, milliseconds d) {
   });
   asio::steady_timer timer(co_await asio::this_coro::executor, d);
   co_await timer.async_wait(asio::bind_cancellation_slot(w->wake.slot(), asio::as_tuple(asio::use_awaitable)));
+  w->wake.slot().clear();  // the wait is over: a late departure must find nothing to cancel
   w->stop.emit(asio::cancellation_type::terminal);
   co_return !w->gone;
 }
