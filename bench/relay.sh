@@ -78,6 +78,7 @@ measure "streamed (21 events), direct" "$fake" "$streamed" ""
 measure "streamed (21 events), through Plaza" "$plaza" "$streamed" "Bearer $key"
 if [[ -n $portkey ]]; then
   measure "streamed, through Portkey" "$portkey" "$streamed" "Bearer sk-upstream" "$fake/v1"
+  kill "$portkey_pid" 2>/dev/null || true  # done with it: nothing else shares the cores from here on
 fi
 
 # Added latency at a fixed rate, half of Plaza's maximum above: an open loop (plaza-loadgen), so a
