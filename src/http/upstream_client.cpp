@@ -203,16 +203,39 @@ class PooledResponse final : public UpstreamResponse {
 
   asio::awaitable<std::optional<std::string>> read_some() override {
     if (!usable_) throw UpstreamFailure(UpstreamFailure::Kind::closed, "upstream request cancelled");
+    auto& body = parser_->get().body();
     while (!parser_->is_done()) {
       // A stream may wait a long time for its next event: not with the head's large read buffer
       // (what is left in it is at most a chunk's trailing line break).
       if (events_ && conn_->buffer.capacity() >= kHeadRead && conn_->buffer.size() <= 64) conn_->buffer.shrink_to_fit();
-      // While nothing is buffered the read waits with no body memory at all (the parser stops with
-      // need_buffer once bytes arrive); then a piece as large as what came, at most kReadPiece. A
-      // stalled stream holds only the connection's small read buffer.
-      std::string piece(std::min(kReadPiece, conn_->buffer.size()), '\0');
-      parser_->get().body().data = piece.empty() ? nullptr : piece.data();
-      parser_->get().body().size = piece.size();
+      if (conn_->buffer.size() > 0) {
+        // What is buffered (a short answer comes whole with its head; an event with the read that
+        // found it) is parsed here, into a piece as large as what came (at most kReadPiece): an
+        // asynchronous read would only go round the event loop to do the same.
+        std::string piece(std::min(kReadPiece, conn_->buffer.size()), '\0');
+        body.data = piece.data();
+        body.size = piece.size();
+        beast::error_code ec;
+        std::size_t used = parser_->put(conn_->buffer.data(), ec);
+        conn_->buffer.consume(used);
+        std::size_t got = piece.size() - body.size;
+        body.data = nullptr;
+        body.size = 0;
+        if (ec && ec != bhttp::error::need_buffer && ec != bhttp::error::need_more) {
+          usable_ = false;
+          fail_io(ec, "streaming the body");
+        }
+        if (got > 0) {
+          piece.resize(got);
+          co_return piece;
+        }
+        if (used > 0 && ec != bhttp::error::need_more) continue;  // framing only: parse on
+      }
+      // Nothing (more) to parse yet: the read waits with no body memory at all (the parser stops with
+      // need_buffer once bytes arrive, and the loop parses them above). A stalled stream holds only
+      // the connection's small read buffer.
+      body.data = nullptr;
+      body.size = 0;
       conn_->tcp().expires_after(timeouts_.idle);
       auto [ec, n] = co_await conn_->visit([&](auto& s) {
         return bhttp::async_read_some(s, conn_->buffer, *parser_, asio::as_tuple(asio::use_awaitable));
@@ -221,11 +244,6 @@ class PooledResponse final : public UpstreamResponse {
       if (ec) {
         usable_ = false;
         fail_io(ec, "streaming the body");
-      }
-      std::size_t got = piece.size() - parser_->get().body().size;
-      if (got > 0) {
-        piece.resize(got);
-        co_return piece;
       }
     }
     co_return std::nullopt;
