@@ -65,9 +65,9 @@ std::string add_days(const std::string& day, int days) {
   const int64_t dd = doy - (153 * mp + 2) / 5 + 1;
   const int64_t mm = mp + (mp < 10 ? 3 : -9);
   const int64_t yy = yoe + era * 400 + (mm <= 2);
-  char buf[48];  // room for any int64 year, so the compiler can see nothing is cut
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(yy), static_cast<long long>(mm),
-                static_cast<long long>(dd));
+  char buf[32];  // any int64 year; month and day are 1..12 and 1..31
+  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02d", static_cast<long long>(yy), static_cast<int>(mm),
+                static_cast<int>(dd));
   return buf;
 }
 
