@@ -32,10 +32,10 @@ namespace {
 
 struct Options {
   std::string url;
-  double rate = 1000;          // requests per second
-  double seconds = 10;         // measured time
-  double warmup_seconds = 2;   // sent at the same rate first, not measured
-  int connections = 64;        // keep-alive connections the due requests are spread over
+  double rate = 1000;         // requests per second
+  double seconds = 10;        // measured time
+  double warmup_seconds = 2;  // sent at the same rate first, not measured
+  int connections = 64;       // keep-alive connections the due requests are spread over
   std::string body;
   std::vector<std::string> headers;
 };
@@ -69,14 +69,22 @@ Options parse_args(int argc, char** argv) {
       if (i + 1 >= argc) usage(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--url") o.url = value();
-    else if (a == "--rate") o.rate = std::stod(value());
-    else if (a == "--seconds") o.seconds = std::stod(value());
-    else if (a == "--warmup") o.warmup_seconds = std::stod(value());
-    else if (a == "--connections") o.connections = std::stoi(value());
-    else if (a == "--body") o.body = value();
-    else if (a == "--header") o.headers.push_back(value());
-    else usage("unknown argument " + a);
+    if (a == "--url")
+      o.url = value();
+    else if (a == "--rate")
+      o.rate = std::stod(value());
+    else if (a == "--seconds")
+      o.seconds = std::stod(value());
+    else if (a == "--warmup")
+      o.warmup_seconds = std::stod(value());
+    else if (a == "--connections")
+      o.connections = std::stoi(value());
+    else if (a == "--body")
+      o.body = value();
+    else if (a == "--header")
+      o.headers.push_back(value());
+    else
+      usage("unknown argument " + a);
   }
   if (o.url.empty()) usage("--url is required");
   if (o.rate <= 0 || o.seconds <= 0 || o.warmup_seconds < 0 || o.connections <= 0) usage("bad numbers");
@@ -86,7 +94,8 @@ Options parse_args(int argc, char** argv) {
 std::string format_request(const Options& o, const std::string& host, const std::string& target) {
   std::string r = (o.body.empty() ? "GET " : "POST ") + target + " HTTP/1.1\r\nHost: " + host + "\r\n";
   for (const auto& h : o.headers) r += h + "\r\n";
-  if (!o.body.empty()) r += "Content-Type: application/json\r\nContent-Length: " + std::to_string(o.body.size()) + "\r\n";
+  if (!o.body.empty())
+    r += "Content-Type: application/json\r\nContent-Length: " + std::to_string(o.body.size()) + "\r\n";
   return r + "\r\n" + o.body;
 }
 
@@ -97,8 +106,8 @@ asio::awaitable<void> schedule(Load& load, DueChannel& due) {
   auto interval = std::chrono::duration<double>(1.0 / load.options.rate);
   auto total = static_cast<int64_t>(load.options.rate * (load.options.warmup_seconds + load.options.seconds));
   auto start = Clock::now();
-  load.measure_from = start + std::chrono::duration_cast<Clock::duration>(
-                                  std::chrono::duration<double>(load.options.warmup_seconds));
+  load.measure_from =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(load.options.warmup_seconds));
   for (int64_t i = 0; i < total;) {
     auto now = Clock::now();
     for (; i < total; ++i) {
@@ -167,7 +176,8 @@ int main(int argc, char** argv) {
   asio::io_context ioc(1);
   tcp::resolver resolver(ioc);
   load.endpoint = *resolver.resolve(host, port).begin();
-  auto capacity = static_cast<std::size_t>(load.options.rate * (load.options.warmup_seconds + load.options.seconds)) + 1;
+  auto capacity =
+      static_cast<std::size_t>(load.options.rate * (load.options.warmup_seconds + load.options.seconds)) + 1;
   DueChannel due(ioc, capacity);
   for (int i = 0; i < load.options.connections; ++i) asio::co_spawn(ioc, connection(load, due), asio::detached);
   asio::co_spawn(ioc, schedule(load, due), asio::detached);
@@ -175,9 +185,10 @@ int main(int argc, char** argv) {
 
   auto& lat = load.results.latency_us;
   std::sort(lat.begin(), lat.end());
-  std::printf("rate=%.0f sent=%lld measured=%zu failed=%lld p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f\n",
-              load.options.rate, static_cast<long long>(load.results.sent), lat.size(),
-              static_cast<long long>(load.results.failed), percentile_ms(lat, 0.50), percentile_ms(lat, 0.90),
-              percentile_ms(lat, 0.99), percentile_ms(lat, 0.999), lat.empty() ? 0.0 : lat.back() / 1000.0);
+  std::printf(
+      "rate=%.0f sent=%lld measured=%zu failed=%lld p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f\n",
+      load.options.rate, static_cast<long long>(load.results.sent), lat.size(),
+      static_cast<long long>(load.results.failed), percentile_ms(lat, 0.50), percentile_ms(lat, 0.90),
+      percentile_ms(lat, 0.99), percentile_ms(lat, 0.999), lat.empty() ? 0.0 : lat.back() / 1000.0);
   return load.results.failed > 0 || lat.empty() ? 1 : 0;
 }

@@ -2,6 +2,7 @@
 // Everything a request handler may use, built once at start-up.
 #include <memory>
 
+#include "billing/meter.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/tokenizer.hpp"
@@ -11,7 +12,6 @@
 #include "http/router.hpp"
 #include "http/static_files.hpp"
 #include "http/upstream_client.hpp"
-#include "billing/meter.hpp"
 #include "relay/channel_directory.hpp"
 #include "relay/relay.hpp"
 #include "services/accounts.hpp"

@@ -116,8 +116,8 @@ awaitable<void> complete_streamed(Ctx& ctx, relay::Caller caller, bj::object req
   relay::Outcome outcome;
   V1StreamOutput v1_output(*ctx.req.stream);
   if (!app) {
-    co_await ctx.site.relay.stream(std::move(caller), std::move(request), std::move(rid), v1_output,
-                                   *ctx.req.stream, outcome);
+    co_await ctx.site.relay.stream(std::move(caller), std::move(request), std::move(rid), v1_output, *ctx.req.stream,
+                                   outcome);
     co_return;
   }
   LeakGuardOutput output(v1_output, app->content, app->settings);

@@ -48,7 +48,7 @@ struct Config {
   int reaper_interval_seconds = 60;  // how often expired holds are voided and subscriptions renewed
   int64_t signup_gift = 0;           // gift µc each new account starts with
   int app_stats_interval_seconds = 300;
-  std::string currency = "CNY";       // the money users pay in, for display next to credits
+  std::string currency = "CNY";            // the money users pay in, for display next to credits
   int64_t credits_per_currency_unit = 10;  // e.g. 10 credits = 1 CNY
   // Creator revenue (DESIGN, creator earnings); shares in parts per million.
   int64_t creator_share_ppm = 700'000;      // of surcharges and unlocks paid from paid credits

@@ -205,7 +205,8 @@ asio::awaitable<bool> write_response(beast::tcp_stream& stream, Impl& s, Respons
   bool bodiless = head || r.status < 200 || r.status == 204 || r.status == 304;  // HEAD: the GET's length, no body
   std::string head_text =
       format_response_head(ResponseHead{r.status, version, keep_alive, r.body.size()}, kSecurityHeaders, r.headers);
-  std::array<asio::const_buffer, 2> message{asio::buffer(head_text), asio::buffer(r.body.data(), bodiless ? 0 : r.body.size())};
+  std::array<asio::const_buffer, 2> message{asio::buffer(head_text),
+                                            asio::buffer(r.body.data(), bodiless ? 0 : r.body.size())};
   stream.expires_after(s.options.write_timeout);
   auto [ec, n] = co_await asio::async_write(stream, message, kTuple);
   co_return !ec;
@@ -286,7 +287,7 @@ class BeastResponseStream final : public ResponseStream {
         tcp::socket::wait_read,
         asio::bind_cancellation_slot(stop, [this, stop, owner, gone = std::move(gone)](beast::error_code ec) mutable {
           if (ec == asio::error::operation_aborted) return;  // stopped
-          if (owner.expired()) return;  // the watcher has gone (and this stream may have too)
+          if (owner.expired()) return;                       // the watcher has gone (and this stream may have too)
           auto& socket = stream_.socket();
           beast::error_code aec;
           if (ec || socket.available(aec) == 0 || aec) {  // EOF or error: the client is gone
@@ -462,8 +463,8 @@ asio::awaitable<void> accept_loop(Impl* s) {
   for (;;) {
     // A connection's coroutines run on a strand, unless one thread runs everything anyway: then
     // the strand would only add a queue and a lock to every step.
-    asio::any_io_executor ex =
-        s->threads == 1 ? asio::any_io_executor(s->ioc.get_executor()) : asio::any_io_executor(asio::make_strand(s->ioc));
+    asio::any_io_executor ex = s->threads == 1 ? asio::any_io_executor(s->ioc.get_executor())
+                                               : asio::any_io_executor(asio::make_strand(s->ioc));
     auto [ec, socket] = co_await s->acceptor.async_accept(ex, kTuple);
     if (ec) {
       if (s->stopping || ec == asio::error::operation_aborted) co_return;

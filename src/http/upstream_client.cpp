@@ -265,7 +265,7 @@ class PooledResponse final : public UpstreamResponse {
   std::unique_ptr<bhttp::response_parser<bhttp::buffer_body>> parser_;
   UpstreamTimeouts timeouts_;
   Headers headers_;
-  bool usable_ = true;  // false once cancelled or broken: never read again, never pooled
+  bool usable_ = true;   // false once cancelled or broken: never read again, never pooled
   bool events_ = false;  // a server-sent event stream
 };
 
@@ -314,7 +314,12 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(Upstream
                        [&](const auto& h) { return beast::iequals(h.first, field); });
   };
   std::string head = request.method + " " + target + " HTTP/1.1\r\n";
-  if (!named("host")) append_field(head, "Host", t.host);
+  if (!named("host")) {
+    // host[:port], the port only when it is not the scheme's; an IPv6 literal in brackets.
+    std::string host = t.host.find(':') != std::string::npos ? "[" + t.host + "]" : t.host;
+    if (t.port != (t.tls ? "443" : "80")) host += ":" + t.port;
+    append_field(head, "Host", host);
+  }
   if (!named("user-agent")) append_field(head, "User-Agent", "plaza");
   for (const auto& [name, value] : request.headers)
     if (!beast::iequals(name, "content-length") && !beast::iequals(name, "transfer-encoding"))
@@ -331,8 +336,8 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(Upstream
     bool reused = conn != nullptr;
     if (!conn) conn = co_await connect(*impl_, t, proxy, request.timeouts);
     conn->tcp().expires_after(request.timeouts.first_byte);
-    auto [wec, wn] =
-        co_await conn->visit([&](auto& s) { return asio::async_write(s, message, asio::as_tuple(asio::use_awaitable)); });
+    auto [wec, wn] = co_await conn->visit(
+        [&](auto& s) { return asio::async_write(s, message, asio::as_tuple(asio::use_awaitable)); });
     if (wec) {
       if (reused) continue;
       fail_io(wec, "sending the request");

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
-
 #include "relay/anthropic.hpp"
 #include "relay/upstream_format.hpp"
 #include "store/async.hpp"
@@ -155,7 +154,8 @@ awaitable<billing::Reservation> Relay::reserve(const Caller& caller, const std::
   }
   // n answers cost n times the output.
   if (auto n = request.if_contains("n"); n && n->is_int64()) r.choices = std::clamp<int64_t>(n->as_int64(), 1, 128);
-  co_return co_await meter_->reserve(std::move(r), [this, &model, &request] { return count_prompt_tokens(model, request); });
+  co_return co_await meter_->reserve(std::move(r),
+                                     [this, &model, &request] { return count_prompt_tokens(model, request); });
 }
 
 awaitable<void> Relay::release(const billing::Reservation& reservation) {
@@ -219,16 +219,17 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
 // is queued again, up to three tries, like the settlements that are waited for.
 void Relay::submit_lazily(int64_t lane, std::string request_id, std::function<void(store::Conn&)> write, int attempt) {
   auto again = write;
-  writer_.submit_lazy(lane, std::move(write),
-                      [this, lane, id = std::move(request_id), again = std::move(again), attempt](std::exception_ptr error) {
-                        if (!error) return;
-                        try {
-                          std::rethrow_exception(error);
-                        } catch (const std::exception& ex) {
-                          spdlog::error("request {}: usage event attempt {} failed: {}", id, attempt, ex.what());
-                        }
-                        if (attempt < 3) submit_lazily(lane, id, again, attempt + 1);
-                      });
+  writer_.submit_lazy(
+      lane, std::move(write),
+      [this, lane, id = std::move(request_id), again = std::move(again), attempt](std::exception_ptr error) {
+        if (!error) return;
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& ex) {
+          spdlog::error("request {}: usage event attempt {} failed: {}", id, attempt, ex.what());
+        }
+        if (attempt < 3) submit_lazily(lane, id, again, attempt + 1);
+      });
 }
 
 awaitable<bj::object> Relay::complete(Caller caller, bj::object request, std::string request_id, Outcome& outcome) {
@@ -260,8 +261,8 @@ awaitable<bj::object> Relay::complete(Caller caller, bj::object request, std::st
     // A call that is free (or billing is off) and used no app moves no money: its usage row need not
     // be in before the answer leaves (an app's must: its stats and the user's right to rate it read
     // it). Whatever might be owed (a price, a hold, a fair-use count) is settled and waited for.
-    bool owes_nothing = !meter_ || (!reservation.holds && reservation.price.mode == money::PriceMode::free &&
-                                    !reservation.app);
+    bool owes_nothing =
+        !meter_ || (!reservation.holds && reservation.price.mode == money::PriceMode::free && !reservation.app);
     bool may_lag = owes_nothing && !caller.app_id;
     co_await record(caller, reservation, model, outcome, attempts, started, std::nullopt, may_lag);
     co_return answer;

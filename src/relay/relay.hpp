@@ -39,7 +39,7 @@ struct Caller {
   std::optional<int64_t> app_owner_id;
   std::string app_kind;
   money::Surcharge app_surcharge;  // the app's price on top of the model (creator revenue)
-  std::string public_model;  // what the caller asked for ("app/<slug>"), when it differs from the model
+  std::string public_model;        // what the caller asked for ("app/<slug>"), when it differs from the model
 };
 
 struct RelayOptions {
@@ -103,8 +103,8 @@ class Relay {
   awaitable<Opened> open(const Caller& caller, const bj::object& request, bool stream, int& attempts,
                          std::vector<int64_t>& tried);
   // Sets the request's maximum cost aside (billing); throws insufficient_balance before any upstream call.
-  awaitable<billing::Reservation> reserve(const Caller& caller, const std::string& request_id,
-                                          const std::string& model, const bj::object& request);
+  awaitable<billing::Reservation> reserve(const Caller& caller, const std::string& request_id, const std::string& model,
+                                          const bj::object& request);
   // A request refused before any upstream call: its holds are voided and no usage event is written.
   awaitable<void> release(const billing::Reservation& reservation);
   // Settles the charge and writes the usage event, in one transaction. `may_lag`: the call owes

@@ -5,9 +5,9 @@
 // timer (SSE comments keep proxies from closing a silent stream).
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/experimental/channel.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -192,78 +192,88 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     std::vector<bj::object> chunks;
     bool upstream_done = false;
     broken.reset();
-    while (!upstream_done && !client_gone && !broken) {
-      if (waiting->client_gone) {  // it left while the loop was writing: no wake-up will come
-        client_gone = true;
-        break;
-      }
-      uint64_t round = ++waiting->round;
-      waiting->heartbeat_due = false;
-      heartbeat.expires_after(options_.heartbeat);
-      heartbeat.async_wait([weak = std::weak_ptr<Waiting>(waiting), round](boost::system::error_code ec) {
-        auto w = weak.lock();
-        if (ec || !w || w->round != round) return;  // cancelled, or late for a wait that is over
-        w->heartbeat_due = true;
-        w->wake.emit(asio::cancellation_type::terminal);
-      });
-      auto [ec, piece] = co_await state->channel.async_receive(
-          asio::bind_cancellation_slot(waiting->wake.slot(), asio::as_tuple(asio::use_awaitable)));
-      // The receive is over, but its cancellation handler (which points at this pass's channel)
-      // stays in the slot until cleared: a later wake-up must find nothing to cancel.
-      waiting->wake.slot().clear();
-      ++waiting->round;
-      heartbeat.cancel();
-      if (waiting->client_gone) {
-        client_gone = true;
-        break;
-      }
-      if (ec == asio::experimental::error::channel_cancelled && waiting->heartbeat_due) {
-        // A long silence before the first event: commit to this upstream so heartbeats can flow.
-        if (!began) {
-          began = true;
-          client_gone = !(co_await output.begin());
-          if (client_gone) break;
+    try {
+      while (!upstream_done && !client_gone && !broken) {
+        if (waiting->client_gone) {  // it left while the loop was writing: no wake-up will come
+          client_gone = true;
+          break;
         }
-        client_gone = !(co_await output.heartbeat());
-        continue;
-      }
-      if (ec) {
-        broken = state->timed_out ? Error(ErrorCode::upstream_timeout, "the upstream went silent mid-answer")
-                                  : Error(ErrorCode::upstream_error, "the upstream broke off its answer");
-        break;
-      }
-      if (piece.empty()) upstream_done = true;  // the body ended; a missing [DONE] is tolerated
-      parser.feed(piece);
-      try {
-        while (auto ev = parser.next()) {
-          chunks.clear();
-          if (!source.on_event(*ev, chunks, outcome)) {
-            broken = Error(ErrorCode::upstream_error, "the upstream sent a malformed or failed stream");
-            break;
-          }
-          if (!chunks.empty() && !began) {
+        uint64_t round = ++waiting->round;
+        waiting->heartbeat_due = false;
+        heartbeat.expires_after(options_.heartbeat);
+        heartbeat.async_wait([weak = std::weak_ptr<Waiting>(waiting), round](boost::system::error_code ec) {
+          auto w = weak.lock();
+          if (ec || !w || w->round != round) return;  // cancelled, or late for a wait that is over
+          w->heartbeat_due = true;
+          w->wake.emit(asio::cancellation_type::terminal);
+        });
+        auto [ec, piece] = co_await state->channel.async_receive(
+            asio::bind_cancellation_slot(waiting->wake.slot(), asio::as_tuple(asio::use_awaitable)));
+        // The receive is over, but its cancellation handler (which points at this pass's channel)
+        // stays in the slot until cleared: a later wake-up must find nothing to cancel.
+        waiting->wake.slot().clear();
+        ++waiting->round;
+        heartbeat.cancel();
+        if (waiting->client_gone) {
+          client_gone = true;
+          break;
+        }
+        if (ec == asio::experimental::error::channel_cancelled && waiting->heartbeat_due) {
+          // A long silence before the first event: commit to this upstream so heartbeats can flow.
+          if (!began) {
             began = true;
             client_gone = !(co_await output.begin());
             if (client_gone) break;
           }
-          for (auto& chunk : chunks) {
-            if (!ttft_ms && !delta_text(chunk).empty())
-              ttft_ms =
-                  std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
-                      .count();
-            if (!(co_await output.chunk(chunk))) {
-              client_gone = true;
+          client_gone = !(co_await output.heartbeat());
+          continue;
+        }
+        if (ec) {
+          broken = state->timed_out ? Error(ErrorCode::upstream_timeout, "the upstream went silent mid-answer")
+                                    : Error(ErrorCode::upstream_error, "the upstream broke off its answer");
+          break;
+        }
+        if (piece.empty()) upstream_done = true;  // the body ended; a missing [DONE] is tolerated
+        parser.feed(piece);
+        try {
+          while (auto ev = parser.next()) {
+            chunks.clear();
+            if (!source.on_event(*ev, chunks, outcome)) {
+              broken = Error(ErrorCode::upstream_error, "the upstream sent a malformed or failed stream");
               break;
             }
+            if (!chunks.empty() && !began) {
+              began = true;
+              client_gone = !(co_await output.begin());
+              if (client_gone) break;
+            }
+            for (auto& chunk : chunks) {
+              if (!ttft_ms && !delta_text(chunk).empty())
+                ttft_ms =
+                    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+                        .count();
+              if (!(co_await output.chunk(chunk))) {
+                client_gone = true;
+                break;
+              }
+            }
+            if (client_gone) break;
+            if (source.done()) upstream_done = true;
           }
-          if (client_gone) break;
-          if (source.done()) upstream_done = true;
+        } catch (const std::length_error&) {
+          broken = Error(ErrorCode::upstream_error, "the upstream sent an oversized event");
+        } catch (const std::exception&) {
+          broken = Error(ErrorCode::upstream_error, "the upstream sent an event that could not be read");
         }
-      } catch (const std::length_error&) {
-        broken = Error(ErrorCode::upstream_error, "the upstream sent an oversized event");
-      } catch (const std::exception&) {
-        broken = Error(ErrorCode::upstream_error, "the upstream sent an event that could not be read");
       }
+    } catch (...) {
+      // Whatever went wrong on the way out (a database error saving a web chat's message), the
+      // pump must not stay blocked on a channel nobody reads, holding the upstream connection.
+      state->response->cancel();
+      state->channel.cancel();
+      state->channel.close();
+      waiting->stop_watch.emit(asio::cancellation_type::terminal);
+      throw;
     }
     heartbeat.cancel();
     client_gone = client_gone || waiting->client_gone;  // it may have left during the last writes

@@ -31,7 +31,8 @@ awaitable<CreatedKey> ApiKeys::create(int64_t user_id, std::string name, std::op
   std::string body = crypto::random_base62(kKeySecretChars);
   std::string secret = "sk-" + body;
   store::api_keys::NewKey k{
-      user_id, name, crypto::sha256_hex(secret), body.substr(0, 4), body.substr(body.size() - 4), models, expires_at, spend_limit};
+      user_id,    name,       crypto::sha256_hex(secret), body.substr(0, 4), body.substr(body.size() - 4), models,
+      expires_at, spend_limit};
   auto key = co_await store::write(db_, [&](store::Conn& c) {
     auto count = c.query_one("SELECT COUNT(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL", {user_id});
     if (count->i64(0) >= static_cast<int64_t>(kMaxKeysPerUser))

@@ -31,7 +31,7 @@ struct CreatedKey {
 // request costs no database trip. A revocation, ban or group change made on this instance applies at
 // once (`forget_user`); one made on another instance within `cache_ms`.
 struct ApiKeysOptions {
-  int64_t cache_ms = 5000;           // 0: every request reads the key
+  int64_t cache_ms = 5000;              // 0: every request reads the key
   std::size_t cache_entries = 100'000;  // beyond this the cache starts over (unknown keys are never kept)
 };
 
@@ -69,7 +69,7 @@ class ApiKeys {
   ApiKeysOptions options_;
   std::mutex mutex_;
   std::unordered_map<std::string, Cached> cache_;  // by the secret's hash
-  uint64_t generation_ = 0;                         // bumped by every forget
+  uint64_t generation_ = 0;                        // bumped by every forget
 };
 
 }  // namespace plaza::services

@@ -61,8 +61,9 @@ constexpr const char* kVersionColumns =
     "reviewed_by, created_at";
 
 AppVersion to_version(const Row& r) {
-  return AppVersion{r.i64(0),     r.i64(1),     r.i64(2),     parse_content(r.str(3)), r.str(4), r.str(5),
-                    r.str(6),     r.opt_i64(7), r.opt_i64(8), r.opt_i64(9),            r.i64(10)};
+  return AppVersion{r.i64(0),     r.i64(1),     r.i64(2), parse_content(r.str(3)),
+                    r.str(4),     r.str(5),     r.str(6), r.opt_i64(7),
+                    r.opt_i64(8), r.opt_i64(9), r.i64(10)};
 }
 
 std::string like_pattern(const std::string& q) {
@@ -141,7 +142,8 @@ AppContent parse_content(const std::string& json) {
   c.system_prompt = string_of(o, "system_prompt");
   if (auto p = o.if_contains("prefix_messages"); p && p->is_array())
     for (const auto& m : p->as_array())
-      if (m.is_object()) c.prefix_messages.push_back({string_of(m.as_object(), "role"), string_of(m.as_object(), "content")});
+      if (m.is_object())
+        c.prefix_messages.push_back({string_of(m.as_object(), "role"), string_of(m.as_object(), "content")});
   c.suffix = string_of(o, "suffix");
   return c;
 }
@@ -183,10 +185,10 @@ std::vector<AppVersion> versions(Conn& c, const std::vector<int64_t>& ids) {
 std::vector<int64_t> favorites_among(Conn& c, int64_t user_id, const std::vector<int64_t>& app_ids) {
   std::vector<int64_t> out;
   if (app_ids.empty()) return out;
-  for (const auto& r : c.query("SELECT app_id FROM app_favorites WHERE user_id = $1 AND app_id IN (" +
-                                   id_list(app_ids) + ")",
-                               {user_id})
-                           .rows)
+  for (const auto& r :
+       c.query("SELECT app_id FROM app_favorites WHERE user_id = $1 AND app_id IN (" + id_list(app_ids) + ")",
+               {user_id})
+           .rows)
     out.push_back(r.i64(0));
   return out;
 }
@@ -194,10 +196,10 @@ std::vector<int64_t> favorites_among(Conn& c, int64_t user_id, const std::vector
 std::vector<std::pair<int64_t, int64_t>> ratings_among(Conn& c, int64_t user_id, const std::vector<int64_t>& app_ids) {
   std::vector<std::pair<int64_t, int64_t>> out;
   if (app_ids.empty()) return out;
-  for (const auto& r : c.query("SELECT app_id, stars FROM app_ratings WHERE user_id = $1 AND app_id IN (" +
-                                   id_list(app_ids) + ")",
-                               {user_id})
-                           .rows)
+  for (const auto& r :
+       c.query("SELECT app_id, stars FROM app_ratings WHERE user_id = $1 AND app_id IN (" + id_list(app_ids) + ")",
+               {user_id})
+           .rows)
     out.emplace_back(r.i64(0), r.i64(1));
   return out;
 }
@@ -210,9 +212,8 @@ std::optional<App> find_by_id(Conn& c, int64_t id) {
 
 std::vector<App> by_owner(Conn& c, int64_t owner_id) {
   std::vector<App> out;
-  for (const auto& r : c.query(std::string("SELECT ") + kAppColumns + " WHERE a.owner_id = $1 ORDER BY a.id DESC",
-                               {owner_id})
-                           .rows)
+  for (const auto& r :
+       c.query(std::string("SELECT ") + kAppColumns + " WHERE a.owner_id = $1 ORDER BY a.id DESC", {owner_id}).rows)
     out.push_back(to_app(r));
   return out;
 }
@@ -244,30 +245,34 @@ int64_t add_version(Conn& c, int64_t app_id, const AppContent& content, int64_t 
 }
 
 void update_content(Conn& c, int64_t version_id, const AppContent& content) {
-  c.exec("UPDATE app_versions SET content = $2, review_status = 'draft', review_reason = '', moderation_flags = '[]', "
-         "submitted_at = NULL WHERE id = $1",
-         {version_id, content_json(content)});
+  c.exec(
+      "UPDATE app_versions SET content = $2, review_status = 'draft', review_reason = '', moderation_flags = '[]', "
+      "submitted_at = NULL WHERE id = $1",
+      {version_id, content_json(content)});
 }
 
 void set_review(Conn& c, int64_t version_id, const std::string& status, const std::string& reason,
                 const std::string& flags_json, std::optional<int64_t> reviewer, int64_t now) {
-  c.exec("UPDATE app_versions SET review_status = $2, review_reason = $3, moderation_flags = $4, reviewed_by = $5, "
-         "reviewed_at = $6 WHERE id = $1",
-         {version_id, status, reason, flags_json, nullable(reviewer), now});
+  c.exec(
+      "UPDATE app_versions SET review_status = $2, review_reason = $3, moderation_flags = $4, reviewed_by = $5, "
+      "reviewed_at = $6 WHERE id = $1",
+      {version_id, status, reason, flags_json, nullable(reviewer), now});
 }
 
 void mark_submitted(Conn& c, int64_t version_id, const std::string& flags_json, int64_t now) {
-  c.exec("UPDATE app_versions SET review_status = 'pending', review_reason = '', moderation_flags = $2, "
-         "submitted_at = $3 WHERE id = $1",
-         {version_id, flags_json, now});
+  c.exec(
+      "UPDATE app_versions SET review_status = 'pending', review_reason = '', moderation_flags = $2, "
+      "submitted_at = $3 WHERE id = $1",
+      {version_id, flags_json, now});
 }
 
 std::vector<AppVersion> pending(Conn& c, int64_t limit) {
   std::vector<AppVersion> out;
-  for (const auto& r : c.query(std::string("SELECT ") + kVersionColumns +
-                                   " FROM app_versions WHERE review_status = 'pending' ORDER BY submitted_at, id LIMIT $1",
-                               {limit})
-                           .rows)
+  for (const auto& r :
+       c.query(std::string("SELECT ") + kVersionColumns +
+                   " FROM app_versions WHERE review_status = 'pending' ORDER BY submitted_at, id LIMIT $1",
+               {limit})
+           .rows)
     out.push_back(to_version(r));
   return out;
 }
@@ -315,9 +320,10 @@ Page search(Conn& c, const Filter& f) {
       // page and its count) and sorted. A common one's would be many thousands to sort for one
       // page: then the page walks the sort order instead and stops at its last app, which takes
       // a few hundred rows when one in a few matches.
-      int64_t matches = c.query_one("SELECT COUNT(*) FROM (SELECT 1 FROM apps_search WHERE apps_search MATCH $1 LIMIT $2)",
-                                    {phrase, kMaxTotal})
-                            ->i64(0);
+      int64_t matches =
+          c.query_one("SELECT COUNT(*) FROM (SELECT 1 FROM apps_search WHERE apps_search MATCH $1 LIMIT $2)",
+                      {phrase, kMaxTotal})
+              ->i64(0);
       if (matches < kMaxTotal) {
         with = "WITH hits(id) AS MATERIALIZED (SELECT rowid FROM apps_search WHERE apps_search MATCH " + param(phrase) +
                ") ";
@@ -347,9 +353,9 @@ Page search(Conn& c, const Filter& f) {
   }
   // Counted up to kMaxTotal: an exact count of a common word's matches costs more than the page. The
   // count rides on the page's statement (an uncorrelated subquery runs once), so a search runs once.
-  const std::string counted =
-      known_total ? std::to_string(*known_total)
-                  : "(SELECT COUNT(*) FROM (SELECT 1 FROM apps a" + where + " LIMIT " + std::to_string(kMaxTotal) + ") counted)";
+  const std::string counted = known_total ? std::to_string(*known_total)
+                                          : "(SELECT COUNT(*) FROM (SELECT 1 FROM apps a" + where + " LIMIT " +
+                                                std::to_string(kMaxTotal) + ") counted)";
   const auto filter_params = params;
   std::string limit = param(f.limit), offset = param(f.offset);
   for (const auto& r : c.query(with + "SELECT a.id, " + counted + " FROM apps a" + where + " ORDER BY " + order +
@@ -387,8 +393,7 @@ bool set_favorite(Conn& c, int64_t app_id, int64_t user_id, bool on, int64_t now
       on ? c.exec("INSERT INTO app_favorites (app_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                   {app_id, user_id, now})
          : c.exec("DELETE FROM app_favorites WHERE app_id = $1 AND user_id = $2", {app_id, user_id});
-  if (changed)
-    c.exec("UPDATE apps SET favorites = favorites + $2 WHERE id = $1", {app_id, int64_t{on ? 1 : -1}});
+  if (changed) c.exec("UPDATE apps SET favorites = favorites + $2 WHERE id = $1", {app_id, int64_t{on ? 1 : -1}});
   return changed > 0;
 }
 
@@ -415,9 +420,10 @@ void rate(Conn& c, int64_t app_id, int64_t user_id, int64_t stars, int64_t now) 
   // The app's place in "top rated" moves now; the prior (the site's mean) is refreshed by the job.
   auto prior = c.query_one("SELECT value FROM settings WHERE key = 'apps.rating_prior'");
   int64_t prior_mean = prior ? std::stoll(prior->str(0)) : 3 * kScoreScale;
-  c.exec("UPDATE apps SET rating_score = (rating_sum * CAST($2 AS BIGINT) + CAST($3 AS BIGINT) * CAST($4 AS BIGINT)) / "
-         "(rating_count + CAST($3 AS BIGINT)) WHERE id = $1",
-         {app_id, kScoreScale, kPriorRatings, prior_mean});
+  c.exec(
+      "UPDATE apps SET rating_score = (rating_sum * CAST($2 AS BIGINT) + CAST($3 AS BIGINT) * CAST($4 AS BIGINT)) / "
+      "(rating_count + CAST($3 AS BIGINT)) WHERE id = $1",
+      {app_id, kScoreScale, kPriorRatings, prior_mean});
 }
 
 std::optional<int64_t> rating_of(Conn& c, int64_t app_id, int64_t user_id) {
@@ -427,17 +433,19 @@ std::optional<int64_t> rating_of(Conn& c, int64_t app_id, int64_t user_id) {
 }
 
 bool has_used(Conn& c, int64_t app_id, int64_t user_id) {
-  return c.query_one("SELECT 1 FROM usage_events WHERE app_id = $1 AND user_id = $2 AND status = 'ok' LIMIT 1",
-                     {app_id, user_id})
+  return c
+      .query_one("SELECT 1 FROM usage_events WHERE app_id = $1 AND user_id = $2 AND status = 'ok' LIMIT 1",
+                 {app_id, user_id})
       .has_value();
 }
 
 std::vector<Board> stored_leaderboard(Conn& c, const std::string& period) {
   std::vector<Board> out;
   for (const auto& r :
-       c.query("SELECT b.app_id, b.users, b.uses FROM app_leaderboards b JOIN apps a ON a.id = b.app_id AND a.listed = 1 "
-               "WHERE b.period = $1 ORDER BY b.rank",
-               {period})
+       c.query(
+            "SELECT b.app_id, b.users, b.uses FROM app_leaderboards b JOIN apps a ON a.id = b.app_id AND a.listed = 1 "
+            "WHERE b.period = $1 ORDER BY b.rank",
+            {period})
            .rows)
     out.push_back({r.i64(0), r.i64(1), r.i64(2)});
   return out;
@@ -465,8 +473,7 @@ std::vector<Board> leaderboard(Conn& c, const std::string& from_day, int64_t lim
 }
 
 int64_t distinct_users(Conn& c, int64_t app_id) {
-  return c
-      .query_one("SELECT COUNT(DISTINCT user_id) FROM usage_events WHERE app_id = $1 AND status = 'ok'", {app_id})
+  return c.query_one("SELECT COUNT(DISTINCT user_id) FROM usage_events WHERE app_id = $1 AND status = 'ok'", {app_id})
       ->i64(0);
 }
 
@@ -488,20 +495,23 @@ void refresh_trending(Conn& c, const std::vector<std::string>& last_days) {
   }
   c.exec("UPDATE apps SET trending = 0 WHERE trending <> 0");
   for (const auto& [id, s] : score) c.exec("UPDATE apps SET trending = $2 WHERE id = $1", {id, std::llround(s)});
-  c.exec("UPDATE apps SET uses = (SELECT COUNT(*) FROM usage_events e WHERE e.app_id = apps.id AND e.status = 'ok'), "
-         "users = (SELECT COUNT(DISTINCT e.user_id) FROM usage_events e WHERE e.app_id = apps.id AND e.status = 'ok')");
+  c.exec(
+      "UPDATE apps SET uses = (SELECT COUNT(*) FROM usage_events e WHERE e.app_id = apps.id AND e.status = 'ok'), "
+      "users = (SELECT COUNT(DISTINCT e.user_id) FROM usage_events e WHERE e.app_id = apps.id AND e.status = 'ok')");
   // Bayesian average for "top rated": every app starts with kPriorRatings ratings at the site's
   // mean, so one 5-star rating does not outrank a hundred 4.8s. Integers, scaled by kScoreScale.
   auto m = c.query_one("SELECT SUM(rating_sum), SUM(rating_count) FROM apps WHERE listed = 1");
   int64_t prior_mean = 3 * kScoreScale;
   if (m && !m->is_null(1) && m->i64(1) > 0) prior_mean = m->i64(0) * kScoreScale / m->i64(1);
-  c.exec("INSERT INTO settings (key, value, updated_at) VALUES ('apps.rating_prior', $1, 0) "
-         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-         {std::to_string(prior_mean)});
+  c.exec(
+      "INSERT INTO settings (key, value, updated_at) VALUES ('apps.rating_prior', $1, 0) "
+      "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      {std::to_string(prior_mean)});
   // CASTs: PostgreSQL cannot type "$2 * $3" from two untyped parameters.
-  c.exec("UPDATE apps SET rating_score = (rating_sum * CAST($1 AS BIGINT) + CAST($2 AS BIGINT) * CAST($3 AS BIGINT)) / "
-         "(rating_count + CAST($2 AS BIGINT))",
-         {kScoreScale, kPriorRatings, prior_mean});
+  c.exec(
+      "UPDATE apps SET rating_score = (rating_sum * CAST($1 AS BIGINT) + CAST($2 AS BIGINT) * CAST($3 AS BIGINT)) / "
+      "(rating_count + CAST($2 AS BIGINT))",
+      {kScoreScale, kPriorRatings, prior_mean});
 }
 
 std::vector<std::string> words(Conn& c) {

@@ -35,8 +35,7 @@ class AppSearchTest : public test::BackendTest {
   }
 
   // The same question asked plainly: every match, sorted.
-  std::vector<int64_t> expected(const std::string& words, const std::string& category, int64_t offset,
-                                int64_t limit) {
+  std::vector<int64_t> expected(const std::string& words, const std::string& category, int64_t offset, int64_t limit) {
     return db().read_sync([&](Conn& c) {
       std::vector<int64_t> ids;
       for (const auto& r : c.query("SELECT id FROM apps WHERE listed = 1 AND search_text LIKE $1 AND "

@@ -55,7 +55,7 @@ class GroupWriter {
     std::mutex mutex;
     std::condition_variable cv;
     std::deque<Item> queue;
-    std::size_t waited_for = 0;  // queued writes someone waits for: the batch goes at once
+    std::size_t waited_for = 0;                        // queued writes someone waits for: the batch goes at once
     std::chrono::steady_clock::time_point lazy_since;  // when the queue last went from empty to not
     bool stopping = false;
     std::thread thread;

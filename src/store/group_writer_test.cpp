@@ -84,14 +84,15 @@ TEST_P(GroupWriterTest, AWaitedWriteTakesTheQueuedLazyOnesAlong) {
         0, [i](Conn& c) { settings::put(c, "along" + std::to_string(i), "x", 1); },
         [&lazy_done](std::exception_ptr e) { lazy_done += e ? 0 : 1; });
   std::promise<std::exception_ptr> waited;
-  writer.submit(0, [](Conn& c) { settings::put(c, "waited", "x", 1); },
-                [&waited](std::exception_ptr e) { waited.set_value(e); });
+  writer.submit(
+      0, [](Conn& c) { settings::put(c, "waited", "x", 1); }, [&waited](std::exception_ptr e) { waited.set_value(e); });
   auto f = waited.get_future();
   ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   EXPECT_EQ(f.get(), nullptr);
   EXPECT_EQ(lazy_done.load(), 5) << "queued before it, committed with it";
 
-  writer.submit_lazy(0, [](Conn& c) { settings::put(c, "at-stop", "x", 1); }, [](std::exception_ptr) {});
+  writer.submit_lazy(
+      0, [](Conn& c) { settings::put(c, "at-stop", "x", 1); }, [](std::exception_ptr) {});
   writer.stop();
   db().read_sync([](Conn& c) { EXPECT_TRUE(settings::get(c, "at-stop")) << "stop writes what is queued"; });
 }
@@ -131,7 +132,8 @@ TEST_P(GroupWriterTest, AFailedWriteTakesItsDeferredBalanceDeltasWithIt) {
         done);
     both.get_future().get();
   }
-  auto balance = db().read_sync([](Conn& c) { return c.query_one("SELECT balance FROM ledger_accounts WHERE id = 1")->i64(0); });
+  auto balance =
+      db().read_sync([](Conn& c) { return c.query_one("SELECT balance FROM ledger_accounts WHERE id = 1")->i64(0); });
   EXPECT_EQ(balance, 5);
 }
 

@@ -216,7 +216,7 @@ class SqliteDatabase final : public Database {
   // Checkpoints (copying the WAL back into the database file, with its fsyncs) would otherwise run
   // inside whichever commit crosses the threshold, stalling every write queued behind it: they run
   // on a thread and connection of their own instead, concurrently with the writer (PASSIVE).
-  static constexpr int kCheckpointPages = 1000;       // SQLite's own default threshold
+  static constexpr int kCheckpointPages = 1000;         // SQLite's own default threshold
   static constexpr int kWriterCheckpointPages = 10000;  // far behind (40 MB): the writer helps, bounding the WAL
   static int on_commit(void* self, sqlite3* db, const char*, int wal_pages) {
     auto* me = static_cast<SqliteDatabase*>(self);

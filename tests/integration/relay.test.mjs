@@ -111,6 +111,8 @@ for (const backend of backends) {
       assert.equal(sent.temperature, 0.2);
       assert.equal(sent.tools[0].function.name, 'f', 'fields pass through');
       assert.equal(received.headers.authorization, `Bearer ${UPSTREAM_KEY_A}`);
+      assert.equal(received.headers.host, new URL(fakeA.url).host, 'Host names the port when it is not 80');
+      assert.equal(received.headers['content-length'], String(Buffer.byteLength(received.body)));
     });
 
     it('streams event by event, asks the upstream for usage and hides it unless asked', async () => {
