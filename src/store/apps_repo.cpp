@@ -309,24 +309,35 @@ Page search(Conn& c, const Filter& f) {
   std::optional<int64_t> known_total;
   if (!q.empty()) {
     bool indexed = false;
-    if (c.dialect() == Dialect::sqlite && utf8_length(q) >= 3) {
-      // The trigram index answers substrings of three characters or more; shorter ones (two
-      // Chinese characters are a common query) fall back to a scan.
-      std::string phrase = "\"";
-      for (char ch : q) phrase += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-      phrase += "\"";
-      // How common is it? The index yields matches in id order and stops at the limit, so the
-      // first kMaxTotal cost little. A rare phrase's matches are few: collected once (for the
-      // page and its count) and sorted. A common one's would be many thousands to sort for one
-      // page: then the page walks the sort order instead and stops at its last app, which takes
-      // a few hundred rows when one in a few matches.
-      int64_t matches =
-          c.query_one("SELECT COUNT(*) FROM (SELECT 1 FROM apps_search WHERE apps_search MATCH $1 LIMIT $2)",
-                      {phrase, kMaxTotal})
-              ->i64(0);
+    if (c.dialect() == Dialect::sqlite) {
+      // The search table holds the listed apps' text only. Its trigram index answers substrings of
+      // three characters or more; a shorter one (two Chinese characters are a common query) is
+      // looked for by scanning it, which reads far less than the apps themselves.
+      std::string match;
+      Value pattern;
+      if (utf8_length(q) >= 3) {
+        std::string phrase = "\"";
+        for (char ch : q) phrase += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+        phrase += "\"";
+        match = "apps_search MATCH ";
+        pattern = std::move(phrase);
+      } else {
+        match = "search_text LIKE ";
+        pattern = like_pattern(q);
+      }
+      std::string escape = utf8_length(q) >= 3 ? "" : " ESCAPE '\\'";
+      // How common is it? Matches come in id order and the count stops at the limit, so the first
+      // kMaxTotal cost little. A rare word's matches are few: collected once (for the page and its
+      // count) and sorted. A common one's would be many thousands to sort for one page: then the
+      // page walks the sort order instead and stops at its last app, which takes a few hundred
+      // rows when one in a few matches.
+      int64_t matches = c.query_one("SELECT COUNT(*) FROM (SELECT 1 FROM apps_search WHERE " + match + "$1" + escape +
+                                        " LIMIT $2)",
+                                    {pattern, kMaxTotal})
+                            ->i64(0);
       if (matches < kMaxTotal) {
-        with = "WITH hits(id) AS MATERIALIZED (SELECT rowid FROM apps_search WHERE apps_search MATCH " + param(phrase) +
-               ") ";
+        with = "WITH hits(id) AS MATERIALIZED (SELECT rowid FROM apps_search WHERE " + match + param(pattern) +
+               escape + ") ";
         where += " AND a.id IN (SELECT id FROM hits)";
         indexed = true;
       } else if (!filtered) {

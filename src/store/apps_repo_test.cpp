@@ -20,9 +20,9 @@ class AppSearchTest : public test::BackendTest {
     db().write_sync([](Conn& c) {
       auto owner = users::create(c, {"maker", {}, "h"}, 1);
       for (int i = 1; i <= kApps; ++i) {
-        std::string text = i % 3 ? "a helper with a common phrase, number " + std::to_string(i)
+        std::string text = i % 3 ? "a helper with a common phrase, 翻译, number " + std::to_string(i)
                                  : "something else " + std::to_string(i);
-        if (i == 3 || i == 300 || i == 1200) text += ", a rare thing";
+        if (i == 3 || i == 300 || i == 1200) text += ", a rare thing, 绘画";
         auto row = c.query_one(
             "INSERT INTO apps (slug, owner_id, status, listed, search_text, category, trending, created_at, "
             "updated_at, published_at) VALUES ($1, $2, 'published', 1, $3, $4, $5, 1, 1, $6) RETURNING id",
@@ -75,6 +75,20 @@ TEST_P(AppSearchTest, ACommonPhrasePagesInSortOrderWithTheCappedCount) {
     EXPECT_EQ(page.ids, expected("common phrase", "", offset, 24)) << "offset " << offset;
     EXPECT_EQ(page.total, 1000);
   }
+}
+
+TEST_P(AppSearchTest, TwoChineseCharactersAreFoundRareOrCommon) {
+  auto rare = search("绘画", "", 0);
+  EXPECT_EQ(rare.ids, expected("绘画", "", 0, 24));
+  EXPECT_EQ(rare.total, 3);
+  for (int64_t offset : {0, 976}) {
+    auto page = search("翻译", "", offset);
+    EXPECT_EQ(page.ids, expected("翻译", "", offset, 24)) << "offset " << offset;
+    EXPECT_EQ(page.total, 1000);
+  }
+  auto filtered = search("翻译", "even", 0);
+  EXPECT_EQ(filtered.ids, expected("翻译", "even", 0, 24));
+  EXPECT_EQ(filtered.total, matches("翻译", "even"));
 }
 
 TEST_P(AppSearchTest, ACommonPhraseWithAFilterCountsWhatTheFilterLeaves) {
