@@ -29,8 +29,7 @@ bj::object payout_json(const earn::Payout& p, bool with_user) {
 
 awaitable<bj::object> earnings_json(Ctx& ctx) {
   auto days = static_cast<int>(query_int(ctx, "days", 30, 1, 366));
-  auto s = co_await ctx.site.earnings.summary(ctx.me(), days);
-  auto payouts = co_await ctx.site.earnings.my_payouts(ctx.me());
+  auto [s, payouts] = co_await ctx.site.earnings.page(ctx.me(), days);
   const auto& o = ctx.site.earnings.options();
   bj::array dj, aj, pj;
   for (const auto& d : s.days)
@@ -66,7 +65,8 @@ int64_t required_amount(const bj::object& body) {
 }
 
 services::FreezeRequest freeze_request(const bj::object& body) {
-  return {json::require_string(body, "scope"), json::require_string(body, "name"), json::require_string(body, "reason")};
+  return {json::require_string(body, "scope"), json::require_string(body, "name"),
+          json::require_string(body, "reason")};
 }
 
 bj::object freeze_json(const earn::Freeze& f) {

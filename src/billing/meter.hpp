@@ -26,7 +26,7 @@ using boost::asio::awaitable;
 struct Options {
   std::vector<money::Source> order = {money::Source::subscription, money::Source::count_pack, money::Source::paid,
                                       money::Source::gift};
-  int64_t hold_ttl_s = 1800;  // longer than any request may run; the reaper voids holds past it
+  int64_t hold_ttl_s = 1800;            // longer than any request may run; the reaper voids holds past it
   int64_t creator_share_ppm = 700'000;  // of surcharges paid from paid credits (the direct stream)
 };
 
@@ -60,13 +60,17 @@ struct Reservation {
   money::Price price;
   int64_t multiplier_ppm = money::kPpmOne;
   bool web_free_call = false;  // free on the web within the fair-use cap: nothing is owed
-  int64_t max_cost = 0;       // of the model
-  int64_t max_surcharge = 0;  // of the app, on top
+  int64_t max_cost = 0;        // of the model
+  int64_t max_surcharge = 0;   // of the app, on top
   std::optional<AppCharge> app;
   int64_t creator_share_ppm = 0;
-  int64_t plan_daily_value = 0;  // of the subscription whose allowance funds the call
-  bool holds = false;            // anything was set aside
+  int64_t plan_daily_value = 0;           // of the subscription whose allowance funds the call
+  bool holds = false;                     // anything was set aside
   std::vector<store::ledger::Hold> held;  // in deduction order, with their ids
+
+  // Nothing can be owed whatever the call uses: a free model, no surcharge, nothing held. Its
+  // settlement only writes the usage event.
+  bool owes_nothing() const { return !holds && !app && price.mode == money::PriceMode::free; }
 };
 
 // Places the holds in one transaction. Throws Error(insufficient_balance) when the sources cannot

@@ -182,6 +182,8 @@ constexpr std::string_view kSecurityHeaders =
     "X-Frame-Options: DENY\r\n"
     "Content-Security-Policy: default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
     "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'\r\n";
+// A streamed response (server-sent events) carries the first two of them.
+constexpr std::string_view kStreamHeaders = kSecurityHeaders.substr(0, kSecurityHeaders.find("Referrer-Policy"));
 
 Response error_response(int status, std::string_view code, std::string_view message) {
   return Response::json(status, fmt::format(R"({{"error":{{"code":"{}","message":"{}"}}}})", code, message));
@@ -249,8 +251,8 @@ class BeastResponseStream final : public ResponseStream {
     if (read_buffer_.size() == 0) read_buffer_.shrink_to_fit();
     status_ = status;
     headers.emplace_back("X-Request-Id", request_id_);
-    std::string head = format_response_head(ResponseHead{status, version_, !s_.stopping, 0, true},
-                                            "Server: plaza\r\nX-Content-Type-Options: nosniff\r\n", headers);
+    std::string head =
+        format_response_head(ResponseHead{status, version_, !s_.stopping, 0, true}, kStreamHeaders, headers);
     stream_.expires_after(s_.options.write_timeout);
     auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(head), asio::as_tuple(asio::use_awaitable));
     ok_ = !ec;

@@ -261,9 +261,7 @@ awaitable<bj::object> Relay::complete(Caller caller, bj::object request, std::st
     // A call that is free (or billing is off) and used no app moves no money: its usage row need not
     // be in before the answer leaves (an app's must: its stats and the user's right to rate it read
     // it). Whatever might be owed (a price, a hold, a fair-use count) is settled and waited for.
-    bool owes_nothing =
-        !meter_ || (!reservation.holds && reservation.price.mode == money::PriceMode::free && !reservation.app);
-    bool may_lag = owes_nothing && !caller.app_id;
+    bool may_lag = (!meter_ || reservation.owes_nothing()) && !caller.app_id;
     co_await record(caller, reservation, model, outcome, attempts, started, std::nullopt, may_lag);
     co_return answer;
   } catch (const Error& e) {

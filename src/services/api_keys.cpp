@@ -65,25 +65,19 @@ void ApiKeys::forget_if(Pred pred) {
   std::erase_if(cache_, [&](const auto& entry) { return pred(entry.second); });
 }
 
-uint64_t ApiKeys::generation() {
-  std::lock_guard lock(mutex_);
-  return generation_;
-}
-
 void ApiKeys::forget_user(int64_t user_id) {
   forget_if([user_id](const Cached& c) { return c.owner.user.id == user_id; });
 }
 
-std::optional<ApiKeys::Cached> ApiKeys::cached(const std::string& hash, int64_t now_ms) {
-  if (options_.cache_ms <= 0) return std::nullopt;
+std::pair<std::optional<ApiKeys::Cached>, uint64_t> ApiKeys::cached(const std::string& hash, int64_t now_ms) {
   std::lock_guard lock(mutex_);
   auto it = cache_.find(hash);
-  if (it == cache_.end()) return std::nullopt;
+  if (it == cache_.end()) return {std::nullopt, generation_};
   if (now_ms - it->second.loaded_ms >= options_.cache_ms || now_ms < it->second.loaded_ms) {
     cache_.erase(it);
-    return std::nullopt;
+    return {std::nullopt, generation_};
   }
-  return it->second;
+  return {it->second, generation_};
 }
 
 void ApiKeys::keep(const std::string& hash, const store::api_keys::KeyOwner& owner, int64_t loaded_ms,
@@ -100,10 +94,10 @@ awaitable<std::optional<store::api_keys::KeyOwner>> ApiKeys::authenticate(std::s
   auto hash = crypto::sha256_hex(secret);
   int64_t now_ms = clock_.now_ms();
   int64_t loaded_ms = now_ms;
-  uint64_t generation = this->generation();
+  auto [hit, generation] = cached(hash, now_ms);
   std::optional<store::api_keys::KeyOwner> found;
   bool keep_it = false;
-  if (auto hit = cached(hash, now_ms)) {
+  if (hit) {
     found = std::move(hit->owner);
     loaded_ms = hit->loaded_ms;
   } else {

@@ -56,11 +56,11 @@ class ApiKeys {
     store::api_keys::KeyOwner owner;
     int64_t loaded_ms = 0;
   };
-  std::optional<Cached> cached(const std::string& hash, int64_t now_ms);
+  // The fresh entry for `hash`, if any, and the generation to hand to keep() after a read.
+  std::pair<std::optional<Cached>, uint64_t> cached(const std::string& hash, int64_t now_ms);
   // Keeps what was read, unless something was forgotten since `generation` (read before the
   // database was): a revocation racing the read must not be undone by it.
   void keep(const std::string& hash, const store::api_keys::KeyOwner& owner, int64_t loaded_ms, uint64_t generation);
-  uint64_t generation();
   template <class Pred>
   void forget_if(Pred pred);
 

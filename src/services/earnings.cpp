@@ -186,7 +186,8 @@ int64_t resolve(store::Conn& c, const FreezeRequest& r) {
 }
 
 void check_reason(const std::string& reason) {
-  if (reason.empty() || reason.size() > 500) throw Error(ErrorCode::invalid_request, "give a reason (up to 500 characters)", "reason");
+  if (reason.empty() || reason.size() > 500)
+    throw Error(ErrorCode::invalid_request, "give a reason (up to 500 characters)", "reason");
 }
 
 void check_amount(int64_t amount) {
@@ -195,19 +196,18 @@ void check_amount(int64_t amount) {
 
 }  // namespace
 
-awaitable<earn::Summary> Earnings::summary(store::User me, int days) {
+awaitable<Earnings::Page> Earnings::page(store::User me, int days) {
   std::string from = add_days(local_day(clock_.now_s()), -std::clamp(days, 1, 366) + 1);
-  co_return co_await store::read(db_, [&](store::Conn& c) { return earn::summary(c, me.id, from); });
-}
-
-awaitable<std::vector<earn::Payout>> Earnings::my_payouts(store::User me) {
-  co_return co_await store::read(db_, [&](store::Conn& c) { return earn::payouts(c, me.id, "", 50); });
+  co_return co_await store::read(db_, [&](store::Conn& c) {
+    return Page{earn::summary(c, me.id, from), earn::payouts(c, me.id, "", 50)};
+  });
 }
 
 awaitable<void> Earnings::convert(store::User me, int64_t amount, std::string request_key) {
   check_amount(amount);
   int64_t now = clock_.now_s();
-  std::string key = "convert:" + std::to_string(me.id) + ":" + (request_key.empty() ? crypto::random_token() : request_key);
+  std::string key =
+      "convert:" + std::to_string(me.id) + ":" + (request_key.empty() ? crypto::random_token() : request_key);
   co_await store::write(db_, [&](store::Conn& c) { earn::convert(c, me.id, amount, key, now); });
 }
 
@@ -224,7 +224,8 @@ awaitable<earn::Payout> Earnings::request_payout(store::User me, int64_t amount,
 }
 
 awaitable<std::vector<earn::RunSummary>> Earnings::runs(int64_t limit) {
-  co_return co_await store::read(db_, [&](store::Conn& c) { return earn::runs(c, std::clamp<int64_t>(limit, 1, 400)); });
+  co_return co_await store::read(db_,
+                                 [&](store::Conn& c) { return earn::runs(c, std::clamp<int64_t>(limit, 1, 400)); });
 }
 
 awaitable<earn::Run> Earnings::start_run(store::User admin, std::string day) {
@@ -294,7 +295,8 @@ awaitable<earn::Payout> Earnings::decide_payout(store::User admin, int64_t id, b
   co_return co_await store::write(db_, [&](store::Conn& c) {
     auto p = earn::decide_payout(c, id, paid, text, admin.id, now);
     if (!p) throw Error(ErrorCode::conflict, "this payout was decided already");
-    store::audit::record(c, admin.id, paid ? "payout.paid" : "payout.reject", "payout:" + std::to_string(id), text, now);
+    store::audit::record(c, admin.id, paid ? "payout.paid" : "payout.reject", "payout:" + std::to_string(id), text,
+                         now);
     return *p;
   });
 }

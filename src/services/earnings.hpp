@@ -31,7 +31,7 @@ struct EarningsOptions {
   int settlement_hour = 4;
   int64_t batch_users = 5000;
   int64_t lease_s = 120;
-  std::string instance;  // who holds a lease: host, process and a random part
+  std::string instance;                                      // who holds a lease: host, process and a random part
   std::vector<std::string> credit_order = {"paid", "gift"};  // for unlocks: the order's credit sources
 };
 
@@ -91,8 +91,13 @@ class Earnings {
   Earnings(store::Database& db, const Clock& clock, Settlement& settlement)
       : db_(db), clock_(clock), settlement_(settlement) {}
 
-  awaitable<store::earnings::Summary> summary(store::User me, int days);
-  awaitable<std::vector<store::earnings::Payout>> my_payouts(store::User me);
+  // A creator's page: balances, the last `days` by stream and app, and their latest payouts — one
+  // trip to the database pool.
+  struct Page {
+    store::earnings::Summary summary;
+    std::vector<store::earnings::Payout> payouts;
+  };
+  awaitable<Page> page(store::User me, int days);
   awaitable<void> convert(store::User me, int64_t amount, std::string request_key);
   awaitable<store::earnings::Payout> request_payout(store::User me, int64_t amount, std::string destination);
 

@@ -101,9 +101,10 @@ LeaseResult take_lease(Conn& c, const std::string& day, const std::string& owner
 std::optional<int64_t> next_user(Conn& c, const std::string& day, int64_t from) {
   // Ordered like usage_events_earning (day, user_id), so both backends read it from that index
   // (MIN() lets PostgreSQL walk another index by user id and filter days).
-  auto row = c.query_one("SELECT user_id FROM usage_events WHERE day = $1 AND user_id >= $2 AND app_kind = 'user' "
-                         "ORDER BY day, user_id LIMIT 1",
-                         {day, from});
+  auto row = c.query_one(
+      "SELECT user_id FROM usage_events WHERE day = $1 AND user_id >= $2 AND app_kind = 'user' "
+      "ORDER BY day, user_id LIMIT 1",
+      {day, from});
   if (!row) return std::nullopt;
   return row->i64(0);
 }
@@ -126,9 +127,11 @@ BatchResult settle_batch(Conn& c, const std::string& day, const std::string& own
   // (pool/total)*calls + (pool%total)*calls/total is floor(pool*calls/total) without overflow.
   c.exec(
       "INSERT INTO earnings (day, user_id, app_id, stream, owner_id, amount, basis, calls, batch, created_at) "
-      "SELECT day, user_id, app_id, 'subscription', owner_id, (pool / total) * calls + ((pool % total) * calls) / total, "
+      "SELECT day, user_id, app_id, 'subscription', owner_id, (pool / total) * calls + ((pool % total) * calls) / "
+      "total, "
       "pool, calls, $4, $6 FROM ("
-      "  SELECT day, user_id, app_id, owner_id, calls, CAST(SUM(calls) OVER (PARTITION BY user_id) AS BIGINT) AS total, "
+      "  SELECT day, user_id, app_id, owner_id, calls, CAST(SUM(calls) OVER (PARTITION BY user_id) AS BIGINT) AS "
+      "total, "
       "    (MAX(dv) OVER (PARTITION BY user_id) / 1000000) * CAST($5 AS BIGINT) "
       "      + ((MAX(dv) OVER (PARTITION BY user_id) % 1000000) * CAST($5 AS BIGINT)) / 1000000 AS pool "
       "  FROM (SELECT day, user_id, app_id, app_owner_id AS owner_id, COUNT(*) AS calls, MAX(plan_daily_value) AS dv "
@@ -143,7 +146,8 @@ BatchResult settle_batch(Conn& c, const std::string& day, const std::string& own
       "INSERT INTO earnings (day, user_id, app_id, stream, owner_id, amount, basis, calls, batch, created_at) "
       "SELECT day, user_id, app_id, 'pack', owner_id, (s / 1000000) * CAST($5 AS BIGINT) "
       "  + ((s % 1000000) * CAST($5 AS BIGINT)) / 1000000, s, calls, $4, $6 "
-      "FROM (SELECT day, user_id, app_id, app_owner_id AS owner_id, CAST(SUM(paid_uc) AS BIGINT) AS s, COUNT(*) AS calls "
+      "FROM (SELECT day, user_id, app_id, app_owner_id AS owner_id, CAST(SUM(paid_uc) AS BIGINT) AS s, COUNT(*) AS "
+      "calls "
       "      FROM usage_events WHERE day = $1 AND user_id >= $2 AND user_id < $3 AND app_kind = 'user' "
       "      AND app_owner_id <> user_id AND paid_uc > 0 GROUP BY day, user_id, app_id, app_owner_id) g "
       "WHERE (s / 1000000) * CAST($5 AS BIGINT) + ((s % 1000000) * CAST($5 AS BIGINT)) / 1000000 > 0 "
@@ -161,31 +165,37 @@ BatchResult settle_batch(Conn& c, const std::string& day, const std::string& own
   c.exec("INSERT INTO ledger_accounts (kind, user_id) SELECT DISTINCT 'earnings_pending', owner_id " + mine +
              " ON CONFLICT (kind, user_id) DO NOTHING",
          {day, lo, hi, batch});
-  c.exec("INSERT INTO ledger_transfers (idempotency_key, debit_account, credit_account, amount, kind, user_id, "
-         "request_id, memo, created_at) SELECT 'pool:' || $4 || ':' || CAST(e.owner_id AS TEXT), $5, a.id, "
-         "CAST(SUM(e.amount) AS BIGINT), 'earnings', e.owner_id, '', $6, $7 FROM earnings e JOIN ledger_accounts a "
-         "ON a.kind = 'earnings_pending' AND a.user_id = e.owner_id WHERE e.day = $1 AND e.user_id >= $2 AND "
-         "e.user_id < $3 AND e.batch = $4 GROUP BY e.owner_id, a.id",
-         {day, lo, hi, batch, revenue(), "pools " + day, now});
-  c.exec("UPDATE ledger_accounts SET balance = balance + s.total FROM (SELECT owner_id, CAST(SUM(amount) AS BIGINT) "
-         "AS total " + mine + " GROUP BY owner_id) s WHERE ledger_accounts.kind = 'earnings_pending' AND "
-         "ledger_accounts.user_id = s.owner_id",
-         {day, lo, hi, batch});
+  c.exec(
+      "INSERT INTO ledger_transfers (idempotency_key, debit_account, credit_account, amount, kind, user_id, "
+      "request_id, memo, created_at) SELECT 'pool:' || $4 || ':' || CAST(e.owner_id AS TEXT), $5, a.id, "
+      "CAST(SUM(e.amount) AS BIGINT), 'earnings', e.owner_id, '', $6, $7 FROM earnings e JOIN ledger_accounts a "
+      "ON a.kind = 'earnings_pending' AND a.user_id = e.owner_id WHERE e.day = $1 AND e.user_id >= $2 AND "
+      "e.user_id < $3 AND e.batch = $4 GROUP BY e.owner_id, a.id",
+      {day, lo, hi, batch, revenue(), "pools " + day, now});
+  c.exec(
+      "UPDATE ledger_accounts SET balance = balance + s.total FROM (SELECT owner_id, CAST(SUM(amount) AS BIGINT) "
+      "AS total " +
+          mine +
+          " GROUP BY owner_id) s WHERE ledger_accounts.kind = 'earnings_pending' AND "
+          "ledger_accounts.user_id = s.owner_id",
+      {day, lo, hi, batch});
   c.deferred_balance_deltas[revenue()] -= result.amount;
   return result;
 }
 
 bool finish(Conn& c, const std::string& day, const std::string& owner, int64_t now) {
-  return c.exec("UPDATE settlement_runs SET status = 'done', finished_at = $3, lease_owner = '', lease_until = 0, "
-                "updated_at = $3 WHERE day = $1 AND lease_owner = $2 AND status = 'running'",
-                {day, owner, now}) == 1;
+  return c.exec(
+             "UPDATE settlement_runs SET status = 'done', finished_at = $3, lease_owner = '', lease_until = 0, "
+             "updated_at = $3 WHERE day = $1 AND lease_owner = $2 AND status = 'running'",
+             {day, owner, now}) == 1;
 }
 
 std::vector<RunSummary> runs(Conn& c, int64_t limit) {
   std::vector<RunSummary> out;
   std::map<std::string, std::size_t> index;
   for (const auto& r :
-       c.query(std::string("SELECT ") + kRunColumns + " FROM settlement_runs ORDER BY day DESC LIMIT $1", {limit}).rows) {
+       c.query(std::string("SELECT ") + kRunColumns + " FROM settlement_runs ORDER BY day DESC LIMIT $1", {limit})
+           .rows) {
     index[r.str(0)] = out.size();
     out.push_back(RunSummary{to_run(r)});
   }
@@ -207,7 +217,8 @@ std::vector<RunSummary> runs(Conn& c, int64_t limit) {
 std::vector<std::string> stalled_days(Conn& c, int64_t now) {
   std::vector<std::string> out;
   for (const auto& r :
-       c.query("SELECT day FROM settlement_runs WHERE status = 'running' AND lease_until < $1 ORDER BY day", {now}).rows)
+       c.query("SELECT day FROM settlement_runs WHERE status = 'running' AND lease_until < $1 ORDER BY day", {now})
+           .rows)
     out.push_back(r.str(0));
   return out;
 }
@@ -233,8 +244,9 @@ int64_t clear_batch(Conn& c, const std::string& cutoff_day, int64_t now, int64_t
     per_owner[r.i64(1)] += r.i64(2);
   }
   const std::string first = std::to_string(ids.front());
-  transfer_per_owner(c, per_owner, ledger::kEarningsPending, ledger::kEarningsAvailable, "clearing", "cleared",
-                     [&](int64_t o) { return "clear:" + first + ":" + std::to_string(o); }, now);
+  transfer_per_owner(
+      c, per_owner, ledger::kEarningsPending, ledger::kEarningsAvailable, "clearing", "cleared",
+      [&](int64_t o) { return "clear:" + first + ":" + std::to_string(o); }, now);
   c.exec("UPDATE earnings SET status = 'available', settled_at = $1 WHERE status = 'pending' AND id IN (" +
              id_list(ids) + ")",
          {now});
@@ -244,27 +256,29 @@ int64_t clear_batch(Conn& c, const std::string& cutoff_day, int64_t now, int64_t
 int64_t freeze(Conn& c, const std::string& scope, int64_t ref_id, const std::string& reason, int64_t actor,
                int64_t now) {
   return c
-      .query_one("INSERT INTO earnings_freezes (scope, ref_id, reason, created_by, created_at) VALUES ($1, $2, $3, "
-                 "$4, $5) RETURNING id",
-                 {scope, ref_id, reason, actor, now})
+      .query_one(
+          "INSERT INTO earnings_freezes (scope, ref_id, reason, created_by, created_at) VALUES ($1, $2, $3, "
+          "$4, $5) RETURNING id",
+          {scope, ref_id, reason, actor, now})
       ->i64(0);
 }
 
 bool lift(Conn& c, int64_t freeze_id, int64_t now) {
-  return c.exec("UPDATE earnings_freezes SET lifted_at = $2 WHERE id = $1 AND lifted_at IS NULL", {freeze_id, now}) == 1;
+  return c.exec("UPDATE earnings_freezes SET lifted_at = $2 WHERE id = $1 AND lifted_at IS NULL", {freeze_id, now}) ==
+         1;
 }
 
 std::vector<Freeze> active_freezes(Conn& c) {
   std::vector<Freeze> out;
-  for (const auto& r : c.query(
-                            "SELECT f.id, f.scope, f.ref_id, COALESCE(a.slug, u.username, ''), f.reason, "
-                            "(SELECT COALESCE(SUM(e.amount), 0) FROM earnings e WHERE e.status = 'pending' AND "
-                            "((f.scope = 'app' AND e.app_id = f.ref_id) OR (f.scope = 'creator' AND e.owner_id = f.ref_id))), "
-                            "f.created_by, f.created_at FROM earnings_freezes f "
-                            "LEFT JOIN apps a ON f.scope = 'app' AND a.id = f.ref_id "
-                            "LEFT JOIN users u ON f.scope = 'creator' AND u.id = f.ref_id "
-                            "WHERE f.lifted_at IS NULL ORDER BY f.id DESC")
-                           .rows)
+  for (const auto& r :
+       c.query("SELECT f.id, f.scope, f.ref_id, COALESCE(a.slug, u.username, ''), f.reason, "
+               "(SELECT COALESCE(SUM(e.amount), 0) FROM earnings e WHERE e.status = 'pending' AND "
+               "((f.scope = 'app' AND e.app_id = f.ref_id) OR (f.scope = 'creator' AND e.owner_id = f.ref_id))), "
+               "f.created_by, f.created_at FROM earnings_freezes f "
+               "LEFT JOIN apps a ON f.scope = 'app' AND a.id = f.ref_id "
+               "LEFT JOIN users u ON f.scope = 'creator' AND u.id = f.ref_id "
+               "WHERE f.lifted_at IS NULL ORDER BY f.id DESC")
+           .rows)
     out.push_back(Freeze{r.i64(0), r.str(1), r.i64(2), r.str(3), r.str(4), r.i64(5), r.i64(6), r.i64(7)});
   return out;
 }
@@ -273,8 +287,8 @@ Reversal reverse(Conn& c, const std::string& scope, int64_t ref_id, const std::s
   const char* column = scope == "app" ? "app_id" : "owner_id";
   Reversal total;
   for (;;) {
-    auto rows = c.query(std::string("SELECT id, owner_id, amount FROM earnings WHERE status = 'pending' AND ") + column +
-                            " = $1 ORDER BY id LIMIT 1000",
+    auto rows = c.query(std::string("SELECT id, owner_id, amount FROM earnings WHERE status = 'pending' AND ") +
+                            column + " = $1 ORDER BY id LIMIT 1000",
                         {ref_id});
     if (rows.rows.empty()) break;
     std::vector<int64_t> ids;
@@ -285,8 +299,9 @@ Reversal reverse(Conn& c, const std::string& scope, int64_t ref_id, const std::s
       total.amount += r.i64(2);
     }
     const std::string first = std::to_string(ids.front());
-    transfer_per_owner(c, per_owner, ledger::kEarningsPending, ledger::kRevenue, "reversal", reason,
-                       [&](int64_t o) { return "reverse:" + first + ":" + std::to_string(o); }, now);
+    transfer_per_owner(
+        c, per_owner, ledger::kEarningsPending, ledger::kRevenue, "reversal", reason,
+        [&](int64_t o) { return "reverse:" + first + ":" + std::to_string(o); }, now);
     c.exec("UPDATE earnings SET status = 'reversed', reason = $1, settled_at = $2 WHERE id IN (" + id_list(ids) + ")",
            {reason, now});
     total.rows += static_cast<int64_t>(ids.size());
@@ -317,16 +332,18 @@ Summary summary(Conn& c, int64_t owner_id, const std::string& from_day) {
                          {owner_id})
                  ->i64(0);
   for (const auto& r :
-       c.query("SELECT status, COALESCE(SUM(amount), 0) FROM payouts WHERE user_id = $1 GROUP BY status", {owner_id}).rows) {
+       c.query("SELECT status, COALESCE(SUM(amount), 0) FROM payouts WHERE user_id = $1 GROUP BY status", {owner_id})
+           .rows) {
     if (r.str(0) == "requested") s.requested = r.i64(1);
     if (r.str(0) == "paid") s.paid_out = r.i64(1);
   }
   std::map<std::string, Summary::Day> days;
   std::map<int64_t, Summary::App> apps;
-  for (const auto& r : c.query("SELECT day, app_id, stream, SUM(amount) FROM earnings WHERE owner_id = $1 AND day >= $2 "
-                               "AND status <> 'reversed' GROUP BY day, app_id, stream",
-                               {owner_id, from_day})
-                           .rows) {
+  for (const auto& r :
+       c.query("SELECT day, app_id, stream, SUM(amount) FROM earnings WHERE owner_id = $1 AND day >= $2 "
+               "AND status <> 'reversed' GROUP BY day, app_id, stream",
+               {owner_id, from_day})
+           .rows) {
     auto& d = days[r.str(0)];
     d.day = r.str(0);
     auto& a = apps[r.i64(1)];
@@ -365,24 +382,34 @@ Summary summary(Conn& c, int64_t owner_id, const std::string& from_day) {
   return s;
 }
 
-void convert(Conn& c, int64_t user_id, int64_t amount, const std::string& key, int64_t now) {
+namespace {
+// Moves `amount` out of the creator's available earnings; false when the key was used already.
+bool take_available(Conn& c, int64_t user_id, int64_t amount, int64_t credit, const std::string& key, const char* kind,
+                    const char* memo, int64_t now) {
   if (amount <= 0) throw Error(ErrorCode::invalid_request, "the amount is above zero", "amount");
   ledger::Transfer t;
   t.key = key;
   t.debit = ledger::account(c, ledger::kEarningsAvailable, user_id);
-  t.credit = ledger::account(c, ledger::kPaid, user_id);
+  t.credit = credit;
   t.amount = amount;
-  t.kind = "convert";
+  t.kind = kind;
   t.user_id = user_id;
-  t.memo = "earnings into credits";
+  t.memo = memo;
   t.at = now;
   try {
-    if (!ledger::transfer(c, t)) throw Error(ErrorCode::conflict, "this conversion was made already");
+    return ledger::transfer(c, t);
   } catch (const Error& e) {
     if (e.code() == ErrorCode::insufficient_balance)
       throw Error(ErrorCode::insufficient_balance, "not that much is available", "amount");
     throw;
   }
+}
+}  // namespace
+
+void convert(Conn& c, int64_t user_id, int64_t amount, const std::string& key, int64_t now) {
+  if (!take_available(c, user_id, amount, ledger::account(c, ledger::kPaid, user_id), key, "convert",
+                      "earnings into credits", now))
+    throw Error(ErrorCode::conflict, "this conversion was made already");
 }
 
 namespace {
@@ -401,26 +428,13 @@ std::optional<Payout> payout(Conn& c, int64_t id) {
 
 Payout request_payout(Conn& c, int64_t user_id, int64_t amount, const std::string& destination, int64_t now) {
   if (amount <= 0) throw Error(ErrorCode::invalid_request, "the amount is above zero", "amount");
-  int64_t id = c.query_one("INSERT INTO payouts (user_id, amount, destination, created_at) VALUES ($1, $2, $3, $4) "
-                           "RETURNING id",
-                           {user_id, amount, destination, now})
+  int64_t id = c.query_one(
+                    "INSERT INTO payouts (user_id, amount, destination, created_at) VALUES ($1, $2, $3, $4) "
+                    "RETURNING id",
+                    {user_id, amount, destination, now})
                    ->i64(0);
-  ledger::Transfer t;
-  t.key = "payout:" + std::to_string(id);
-  t.debit = ledger::account(c, ledger::kEarningsAvailable, user_id);
-  t.credit = ledger::platform_account(ledger::kPayouts);
-  t.amount = amount;
-  t.kind = "payout";
-  t.user_id = user_id;
-  t.memo = "payout requested";
-  t.at = now;
-  try {
-    ledger::transfer(c, t);
-  } catch (const Error& e) {
-    if (e.code() == ErrorCode::insufficient_balance)
-      throw Error(ErrorCode::insufficient_balance, "not that much is available", "amount");
-    throw;
-  }
+  take_available(c, user_id, amount, ledger::platform_account(ledger::kPayouts), "payout:" + std::to_string(id),
+                 "payout", "payout requested", now);
   return *payout(c, id);
 }
 
