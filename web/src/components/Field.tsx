@@ -209,3 +209,14 @@ export function FormActions({
     </div>
   );
 }
+
+/** A form's one submit button at its end, showing `busyLabel` while the form is being sent. */
+export function SubmitActions({ testId, busy, label, busyLabel }: { testId: string; busy: boolean; label: ReactNode; busyLabel: ReactNode }) {
+  return (
+    <div className="actions-end">
+      <button type="submit" className="button primary" disabled={busy} data-testid={testId}>
+        {busy ? busyLabel : label}
+      </button>
+    </div>
+  );
+}

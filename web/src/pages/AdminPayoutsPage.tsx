@@ -16,47 +16,72 @@ import { useLoader } from '../lib/useLoader';
 
 type Decide = (p: AdminPayout, how: 'paid' | 'reject', text: string) => Promise<boolean>;
 
+/** One text box and its button: the transfer's reference, or the reason for rejecting. */
+function DecideForm({
+  label,
+  ariaLabel,
+  maxLength,
+  testId,
+  button,
+  busy,
+  onSend,
+}: {
+  label: string;
+  ariaLabel: string;
+  maxLength: number;
+  testId: string;
+  button: { kind: 'primary' | 'danger-ghost'; testId: string; label: string };
+  busy: boolean;
+  onSend: (text: string) => void;
+}) {
+  const [text, setText] = useState('');
+  const send = (e: FormEvent) => {
+    e.preventDefault();
+    onSend(text.trim());
+  };
+  return (
+    <form className="inline-form" onSubmit={send} noValidate>
+      <input
+        className="small-input wide"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        placeholder={label}
+        aria-label={ariaLabel}
+        maxLength={maxLength}
+        autoComplete="off"
+        data-testid={testId}
+      />
+      <button type="submit" className={`button ${button.kind} small`} disabled={busy} data-testid={button.testId}>
+        {button.label}
+      </button>
+    </form>
+  );
+}
+
 /** Mark paid (with the transfer's reference) or reject (with a reason the creator sees). */
 function DecideForms({ payout, busy, onDecide }: { payout: AdminPayout; busy: boolean; onDecide: Decide }) {
   const { t } = useI18n();
-  const [reference, setReference] = useState('');
-  const [reason, setReason] = useState('');
-  const send = (how: 'paid' | 'reject', text: string) => (e: FormEvent) => {
-    e.preventDefault();
-    void onDecide(payout, how, text.trim());
-  };
+  const id = String(payout.id);
   return (
     <div className="payout-actions">
-      <form className="inline-form" onSubmit={send('paid', reference)} noValidate>
-        <input
-          className="small-input wide"
-          value={reference}
-          onChange={(e) => setReference(e.target.value)}
-          placeholder={t('payouts.reference')}
-          aria-label={t('payouts.referenceFor', { id: String(payout.id) })}
-          maxLength={200}
-          autoComplete="off"
-          data-testid="payout-reference"
-        />
-        <button type="submit" className="button primary small" disabled={busy} data-testid="payout-mark-paid">
-          {t('payouts.markPaid')}
-        </button>
-      </form>
-      <form className="inline-form" onSubmit={send('reject', reason)} noValidate>
-        <input
-          className="small-input wide"
-          value={reason}
-          onChange={(e) => setReason(e.target.value)}
-          placeholder={t('payouts.rejectReason')}
-          aria-label={t('payouts.rejectReasonFor', { id: String(payout.id) })}
-          maxLength={500}
-          autoComplete="off"
-          data-testid="payout-reject-reason"
-        />
-        <button type="submit" className="button danger-ghost small" disabled={busy} data-testid="payout-reject">
-          {t('payouts.reject')}
-        </button>
-      </form>
+      <DecideForm
+        label={t('payouts.reference')}
+        ariaLabel={t('payouts.referenceFor', { id })}
+        maxLength={200}
+        testId="payout-reference"
+        button={{ kind: 'primary', testId: 'payout-mark-paid', label: t('payouts.markPaid') }}
+        busy={busy}
+        onSend={(text) => void onDecide(payout, 'paid', text)}
+      />
+      <DecideForm
+        label={t('payouts.rejectReason')}
+        ariaLabel={t('payouts.rejectReasonFor', { id })}
+        maxLength={500}
+        testId="payout-reject-reason"
+        button={{ kind: 'danger-ghost', testId: 'payout-reject', label: t('payouts.reject') }}
+        busy={busy}
+        onSend={(text) => void onDecide(payout, 'reject', text)}
+      />
     </div>
   );
 }

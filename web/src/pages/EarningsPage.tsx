@@ -1,7 +1,7 @@
 // Earnings: what a creator's apps earned (pending until it clears, then available), per day by
 // stream and per app, converting earnings into paid credits, asking for payouts and their history.
 import { useCallback, useMemo, useState } from 'react';
-import { Credits } from '../components/billing/Credits';
+import { Credits, CreditsStat } from '../components/billing/Credits';
 import { LoadState } from '../components/billing/LoadState';
 import { EarningsChart, streamLabel } from '../components/earnings/EarningsChart';
 import { PayoutStatusBadge } from '../components/earnings/PayoutStatusBadge';
@@ -18,13 +18,9 @@ const spans = [7, 30, 90] as const;
 
 function Stat({ label, uc, testId, note }: { label: string; uc: number; testId: string; note?: string }) {
   return (
-    <div className="stat" data-testid={`${testId}-card`}>
-      <span className="stat-label">{label}</span>
-      <span className="stat-value">
-        <Credits uc={uc} testId={testId} />
-      </span>
+    <CreditsStat label={label} uc={uc} testId={testId}>
       {note && <span className="muted small">{note}</span>}
-    </div>
+    </CreditsStat>
   );
 }
 

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { formatCredits, formatSignedCredits } from '../../lib/money';
 
 /**
@@ -10,5 +11,18 @@ export function Credits({ uc, signed, testId }: { uc: number; signed?: boolean; 
     <span className={`credits${tone}`} data-uc={uc} data-testid={testId}>
       {signed ? formatSignedCredits(uc) : formatCredits(uc)}
     </span>
+  );
+}
+
+/** A labelled amount in a balance grid (test ids TESTID-card and TESTID); notes under it are its children. */
+export function CreditsStat({ label, uc, testId, children }: { label: string; uc: number; testId: string; children?: ReactNode }) {
+  return (
+    <div className="stat" data-testid={`${testId}-card`}>
+      <span className="stat-label">{label}</span>
+      <span className="stat-value">
+        <Credits uc={uc} testId={testId} />
+      </span>
+      {children}
+    </div>
   );
 }

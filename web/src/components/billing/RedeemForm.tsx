@@ -6,7 +6,7 @@ import { describeError } from '../../lib/errors';
 import { formatCredits } from '../../lib/money';
 import { useForm, type Validator } from '../../lib/useForm';
 import { useSubmit } from '../../lib/useSubmit';
-import { Alert, bindField, Field } from '../Field';
+import { Alert, bindField, Field, SubmitActions } from '../Field';
 
 type V = { code: string };
 const validators: Record<keyof V, Validator<V>> = {
@@ -79,11 +79,7 @@ export function RedeemForm({ onRedeemed }: { onRedeemed: (wallet: Wallet) => voi
           {done}
         </Alert>
       )}
-      <div className="actions-end">
-        <button type="submit" className="button primary" disabled={busy} data-testid="redeem-submit">
-          {busy ? t('wallet.redeeming') : t('wallet.redeem')}
-        </button>
-      </div>
+      <SubmitActions testId="redeem-submit" busy={busy} label={t('wallet.redeem')} busyLabel={t('wallet.redeeming')} />
     </form>
   );
 }

@@ -4,7 +4,7 @@ import type { ReactNode } from 'react';
 import { langTags, useI18n, type MessageKey } from '../../i18n';
 import type { Subscription, Wallet, WalletCurrency, WalletPack } from '../../lib/billing';
 import { currencyValue } from '../../lib/money';
-import { Credits } from './Credits';
+import { Credits, CreditsStat } from './Credits';
 
 const deductionLabels: Record<string, MessageKey> = {
   subscription: 'wallet.fromSubscription',
@@ -50,18 +50,14 @@ function Balance({
 }) {
   const { tn } = useI18n();
   return (
-    <div className="stat" data-testid={`${testId}-card`}>
-      <span className="stat-label">{label}</span>
-      <span className="stat-value">
-        <Credits uc={uc} testId={testId} />
-      </span>
+    <CreditsStat label={label} uc={uc} testId={testId}>
       <CurrencyEquivalent uc={uc} currency={currency} testId={`${testId}-currency`} />
       {held !== 0 && (
         <span className="muted small" data-testid={`${testId}-held`}>
           {tn('wallet.held', { amount: <Credits uc={held} /> })}
         </span>
       )}
-    </div>
+    </CreditsStat>
   );
 }
 

@@ -7,7 +7,7 @@ import { describeError } from '../../lib/errors';
 import { formatCredits, parseCredits } from '../../lib/money';
 import { useForm, type Validator } from '../../lib/useForm';
 import { useSubmit } from '../../lib/useSubmit';
-import { Alert, bindField, Field, TextAreaField } from '../Field';
+import { Alert, bindField, Field, SubmitActions, TextAreaField } from '../Field';
 import { Credits } from '../billing/Credits';
 
 interface Props {
@@ -60,11 +60,7 @@ export function ConvertForm({ available, onDone, onStart }: Props) {
           {error}
         </Alert>
       )}
-      <div className="actions-end">
-        <button type="submit" className="button primary" disabled={busy} data-testid="convert-submit">
-          {busy ? t('earnings.converting') : t('earnings.convert')}
-        </button>
-      </div>
+      <SubmitActions testId="convert-submit" busy={busy} label={t('earnings.convert')} busyLabel={t('earnings.converting')} />
     </form>
   );
 }
@@ -120,11 +116,7 @@ export function PayoutForm({ available, onDone, onStart }: Props) {
           {error}
         </Alert>
       )}
-      <div className="actions-end">
-        <button type="submit" className="button primary" disabled={busy} data-testid="payout-submit">
-          {busy ? t('earnings.requesting') : t('earnings.requestPayout')}
-        </button>
-      </div>
+      <SubmitActions testId="payout-submit" busy={busy} label={t('earnings.requestPayout')} busyLabel={t('earnings.requesting')} />
     </form>
   );
 }
