@@ -3,7 +3,9 @@
 #include <boost/json.hpp>
 
 #include <map>
+#include <mutex>
 #include <set>
+#include <unordered_map>
 
 #include "core/calendar.hpp"
 #include "core/error.hpp"
@@ -62,14 +64,13 @@ std::optional<AppContent> live_of(store::Conn& c, const App& a) {
 
 // Every text field a submission carries, for moderation.
 std::vector<std::pair<std::string, std::string>> text_fields(const AppContent& c) {
-  std::vector<std::pair<std::string, std::string>> out{
-      {"title", c.title},
-      {"description", c.description},
-      {"instructions", c.instructions},
-      {"opening_message", c.opening_message},
-      {"category", c.category},
-      {"system_prompt", c.system_prompt},
-      {"suffix", c.suffix}};
+  std::vector<std::pair<std::string, std::string>> out{{"title", c.title},
+                                                       {"description", c.description},
+                                                       {"instructions", c.instructions},
+                                                       {"opening_message", c.opening_message},
+                                                       {"category", c.category},
+                                                       {"system_prompt", c.system_prompt},
+                                                       {"suffix", c.suffix}};
   for (const auto& t : c.tags) out.emplace_back("tags", t);
   for (const auto& q : c.suggested_questions) out.emplace_back("suggested_questions", q);
   for (const auto& m : c.prefix_messages) out.emplace_back("prefix_messages", m.content);
@@ -153,7 +154,8 @@ void check_pricing(const AppContent& c) {
   } else if (c.price_mode == "per_message") {
     if (c.price < 1 || c.price > 100 * kCredit)
       throw Error(ErrorCode::invalid_request, "a surcharge per message is above 0 and at most 100 credits", "pricing");
-    if (c.surcharge_ppm != 0) throw Error(ErrorCode::invalid_request, "a per-message price has no percentage", "pricing");
+    if (c.surcharge_ppm != 0)
+      throw Error(ErrorCode::invalid_request, "a per-message price has no percentage", "pricing");
   } else if (c.price_mode == "per_token") {
     if (c.surcharge_ppm < 1 || c.surcharge_ppm > 10'000'000)
       throw Error(ErrorCode::invalid_request, "a per-token surcharge is above 0% and at most 1000% of the model cost",
@@ -185,11 +187,13 @@ void check_content(const AppContent& c) {
   text(c.suffix, 8000, "suffix");
   if (c.tags.size() > 10) throw Error(ErrorCode::invalid_request, "at most 10 tags", "tags");
   for (const auto& t : c.tags) text(t, 30, "tags", true);
-  if (c.suggested_questions.size() > 8) throw Error(ErrorCode::invalid_request, "at most 8 suggested questions", "suggested_questions");
+  if (c.suggested_questions.size() > 8)
+    throw Error(ErrorCode::invalid_request, "at most 8 suggested questions", "suggested_questions");
   for (const auto& q : c.suggested_questions) text(q, 300, "suggested_questions", true);
   if (c.allowed_models.size() > 20) throw Error(ErrorCode::invalid_request, "at most 20 models", "allowed_models");
   for (const auto& m : c.allowed_models) text(m, 200, "allowed_models", true);
-  if (c.prefix_messages.size() > 20) throw Error(ErrorCode::invalid_request, "at most 20 prefix messages", "prefix_messages");
+  if (c.prefix_messages.size() > 20)
+    throw Error(ErrorCode::invalid_request, "at most 20 prefix messages", "prefix_messages");
   for (const auto& m : c.prefix_messages) {
     if (m.role != "user" && m.role != "assistant")
       throw Error(ErrorCode::invalid_request, "prefix messages are from the user or the assistant", "prefix_messages");
@@ -211,20 +215,21 @@ namespace {
 // The views of `apps` (in their order) with a few queries for all of them: their live versions, and
 // the viewer's favorites and ratings among them. Drafts (owner and staff only) and the gates of
 // priced apps are read per app.
+// `live` holds the live versions' contents already read, by version id.
 std::vector<AppView> build_views(store::Conn& c, std::vector<App> apps, const std::optional<store::User>& viewer,
-                                 int64_t now) {
+                                 int64_t now, std::map<int64_t, AppContent> live = {}) {
   std::vector<int64_t> ids, live_ids;
   for (const auto& a : apps) {
     ids.push_back(a.id);
-    if (a.live_version_id) live_ids.push_back(*a.live_version_id);
+    if (a.live_version_id && !live.count(*a.live_version_id)) live_ids.push_back(*a.live_version_id);
   }
-  std::map<int64_t, AppContent> live;
   for (auto& v : store::apps::versions(c, live_ids)) live.emplace(v.id, std::move(v.content));
   std::set<int64_t> favorites;
   std::map<int64_t, int64_t> ratings;
   if (viewer) {
-    for (auto id : store::apps::favorites_among(c, viewer->id, ids)) favorites.insert(id);
-    for (auto [id, stars] : store::apps::ratings_among(c, viewer->id, ids)) ratings[id] = stars;
+    auto marks = store::apps::marks_among(c, viewer->id, ids);
+    favorites.insert(marks.favorites.begin(), marks.favorites.end());
+    ratings.insert(marks.ratings.begin(), marks.ratings.end());
   }
   std::vector<AppView> out;
   for (auto& app : apps) {
@@ -254,11 +259,15 @@ AppView Apps::view_of(store::Conn& c, const App& app, const std::optional<store:
 std::vector<AppView> Apps::views_of(store::Conn& c, const std::vector<int64_t>& ids,
                                     const std::optional<store::User>& viewer, int64_t now) {
   std::map<int64_t, App> found;
-  for (auto& a : store::apps::find_by_ids(c, ids)) found.emplace(a.id, std::move(a));
+  std::map<int64_t, AppContent> live;
+  for (auto& [a, content] : store::apps::find_with_live(c, ids)) {
+    if (content) live.emplace(*a.live_version_id, std::move(*content));
+    found.emplace(a.id, std::move(a));
+  }
   std::vector<App> apps;
   for (int64_t id : ids)
     if (auto it = found.find(id); it != found.end()) apps.push_back(it->second);
-  return build_views(c, std::move(apps), viewer, now);
+  return build_views(c, std::move(apps), viewer, now, std::move(live));
 }
 
 awaitable<AppView> Apps::create(store::User me, std::string slug, AppContent content) {
@@ -382,12 +391,44 @@ awaitable<AppView> Apps::get(std::optional<store::User> viewer, std::string slug
   });
 }
 
+// Whether search words are common (match at least the capped count), remembered for a minute: for
+// a common word, finding out is much of what its search costs (a scan, for two characters), and the
+// answer changes slowly. It only picks how a page is read: a word that became rare is still paged
+// right (its total says "at least the cap" until forgotten), one that became common is found out.
+struct Apps::CommonWords {
+  static constexpr int64_t kKeepSeconds = 60;
+  static constexpr std::size_t kMaxWords = 10'000;
+  std::mutex mutex;
+  std::unordered_map<std::string, std::pair<bool, int64_t>> words;  // word -> (common, learnt at)
+
+  std::optional<bool> find(const std::string& word, int64_t now) {
+    std::lock_guard lock(mutex);
+    auto it = words.find(word);
+    if (it == words.end() || now - it->second.second >= kKeepSeconds) return std::nullopt;
+    return it->second.first;
+  }
+  void remember(const std::string& word, bool common, int64_t now) {
+    std::lock_guard lock(mutex);
+    if (words.size() >= kMaxWords) words.clear();  // a bound, not an eviction policy: a minute refills it
+    words[word] = {common, now};
+  }
+};
+
+Apps::Apps(store::Database& db, const Clock& clock, http::UpstreamClient& upstream, const crypto::SecretBox& box)
+    : db_(db), clock_(clock), upstream_(upstream), box_(box), common_words_(std::make_unique<CommonWords>()) {}
+
+Apps::~Apps() = default;
+
 awaitable<std::pair<std::vector<AppView>, int64_t>> Apps::search(std::optional<store::User> viewer,
                                                                  store::apps::Filter filter) {
-  co_return co_await store::read(db_, [&](store::Conn& c) {
+  int64_t now = clock_.now_s();
+  if (!filter.q.empty()) filter.common_word = common_words_->find(filter.q, now);
+  auto [views, page] = co_await store::read(db_, [&](store::Conn& c) {
     auto page = store::apps::search(c, filter);
-    return std::make_pair(views_of(c, page.ids, viewer, clock_.now_s()), page.total);
+    return std::make_pair(views_of(c, page.ids, viewer, now), page);
   });
+  if (page.common_word && !filter.common_word) common_words_->remember(filter.q, *page.common_word, now);
+  co_return std::make_pair(std::move(views), page.total);
 }
 
 std::string period_start(const std::string& period, int64_t now) {
@@ -467,7 +508,8 @@ awaitable<AppView> Apps::approve(store::User admin, std::string slug) {
   co_return co_await store::write(db_, [&](store::Conn& c) {
     auto app = require_app(c, slug);
     auto draft = app.draft_version_id ? store::apps::version(c, *app.draft_version_id) : std::nullopt;
-    if (!draft || draft->review_status != "pending") throw Error(ErrorCode::conflict, "nothing of this app is in review");
+    if (!draft || draft->review_status != "pending")
+      throw Error(ErrorCode::conflict, "nothing of this app is in review");
     store::apps::set_review(c, draft->id, "approved", "", draft->moderation_flags, admin.id, now);
     publish(c, app, draft->id, now);
     store::audit::record(c, admin.id, "app.approve", "app:" + slug, "version " + std::to_string(draft->number), now);
@@ -482,7 +524,8 @@ awaitable<AppView> Apps::reject(store::User admin, std::string slug, std::string
   co_return co_await store::write(db_, [&](store::Conn& c) {
     auto app = require_app(c, slug);
     auto draft = app.draft_version_id ? store::apps::version(c, *app.draft_version_id) : std::nullopt;
-    if (!draft || draft->review_status != "pending") throw Error(ErrorCode::conflict, "nothing of this app is in review");
+    if (!draft || draft->review_status != "pending")
+      throw Error(ErrorCode::conflict, "nothing of this app is in review");
     store::apps::set_review(c, draft->id, "rejected", reason, draft->moderation_flags, admin.id, now);
     store::audit::record(c, admin.id, "app.reject", "app:" + slug, reason, now);
     return view_of(c, app, admin, clock_.now_s());
@@ -513,7 +556,8 @@ awaitable<void> Apps::set_words(store::User admin, std::vector<std::string> list
   if (list.size() > 100'000) throw Error(ErrorCode::invalid_request, "at most 100,000 words", "words");
   std::vector<std::string> clean;
   for (auto& w : list) {
-    if (w.size() > 100 || !is_valid_utf8(w)) throw Error(ErrorCode::invalid_request, "a word is too long or not text", "words");
+    if (w.size() > 100 || !is_valid_utf8(w))
+      throw Error(ErrorCode::invalid_request, "a word is too long or not text", "words");
     if (!moderation::normalize(w).empty()) clean.push_back(std::move(w));
   }
   int64_t now = clock_.now_s();
@@ -548,7 +592,8 @@ awaitable<void> Apps::set_provider(store::User admin, ProviderConfig config) {
     if (config.api_key.empty() && same_place) config.api_key = stored.api_key;
     if (config.secret_key.empty() && same_place) config.secret_key = stored.secret_key;
     save_provider(c, box_, config, now);
-    store::audit::record(c, admin.id, "moderation.provider", "settings", config.kind.empty() ? "none" : config.kind, now);
+    store::audit::record(c, admin.id, "moderation.provider", "settings", config.kind.empty() ? "none" : config.kind,
+                         now);
   });
 }
 
@@ -584,10 +629,11 @@ AppChat chat_of(store::Conn& c, const App& app, const store::User& me, int64_t n
   bool unlocked = false;
   auto gate = gate_of(c, app, *live, me, now, unlocked);
   if (gate == "unlock") throw Error(ErrorCode::forbidden, "unlock this app first");
-  if (gate == "paying") throw Error(ErrorCode::forbidden, "this app is for paying users (a subscription or paid credits)");
+  if (gate == "paying")
+    throw Error(ErrorCode::forbidden, "this app is for paying users (a subscription or paid credits)");
   if (gate == "plan_level")
-    throw Error(ErrorCode::forbidden, "this app needs a plan of level " + std::to_string(live->min_plan_level) +
-                                          " or higher");
+    throw Error(ErrorCode::forbidden,
+                "this app needs a plan of level " + std::to_string(live->min_plan_level) + " or higher");
   return {app, *live, load_settings(c)};
 }
 }  // namespace
@@ -658,15 +704,27 @@ void Apps::seed_system_apps(store::Conn& c, int64_t now) {
     const char* prompt;
   };
   const Seed seeds[] = {
-      {"writing-coach", "写作教练 Writing Coach", "✍️", "writing", {"写作", "writing"},
+      {"writing-coach",
+       "写作教练 Writing Coach",
+       "✍️",
+       "writing",
+       {"写作", "writing"},
        "Improves your drafts: clearer sentences, better structure, the same voice. 润色你的文章。",
        "You are a patient writing coach. Improve the user's text for clarity and structure while keeping their voice; "
        "explain the most important changes briefly. Answer in the language the user writes in."},
-      {"code-explainer", "代码讲解 Code Explainer", "🧑‍💻", "programming", {"代码", "code"},
+      {"code-explainer",
+       "代码讲解 Code Explainer",
+       "🧑‍💻",
+       "programming",
+       {"代码", "code"},
        "Explains code step by step and points out bugs. 逐行讲解代码。",
        "You are a senior engineer who explains code to a colleague: what it does, step by step, and what could go "
        "wrong. Be concrete and brief. Answer in the language the user writes in."},
-      {"daily-planner", "日程规划 Daily Planner", "🗓️", "productivity", {"效率", "planning"},
+      {"daily-planner",
+       "日程规划 Daily Planner",
+       "🗓️",
+       "productivity",
+       {"效率", "planning"},
        "Turns a to-do list into a realistic plan for the day. 把待办变成今天的计划。",
        "You turn the user's tasks into a realistic schedule for one day, with breaks, the hardest task first, and a "
        "short list of what to drop if time runs out. Answer in the language the user writes in."},

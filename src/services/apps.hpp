@@ -5,6 +5,7 @@
 // discovery, favorites, ratings, and what a chat with an app is built from.
 #include <boost/asio/awaitable.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,9 +25,9 @@ using boost::asio::awaitable;
 
 struct AppView {
   store::App app;
-  std::optional<store::AppContent> live;    // the published version
-  std::optional<store::AppVersion> draft;   // owner and admins only
-  bool can_see_preset = false;              // of what is shown
+  std::optional<store::AppContent> live;   // the published version
+  std::optional<store::AppVersion> draft;  // owner and admins only
+  bool can_see_preset = false;             // of what is shown
   bool favorited = false;
   std::optional<int64_t> my_rating;
   int64_t users = 0;
@@ -34,7 +35,6 @@ struct AppView {
   std::string blocked;    // what stops the viewer from chatting: "", "unlock", "paying" or "plan_level"
   const store::AppContent* shown() const { return live ? &*live : draft ? &draft->content : nullptr; }
 };
-
 
 struct AppSettings {
   bool auto_approve = false;
@@ -57,8 +57,8 @@ struct ReviewItem {
 
 class Apps {
  public:
-  Apps(store::Database& db, const Clock& clock, http::UpstreamClient& upstream, const crypto::SecretBox& box)
-      : db_(db), clock_(clock), upstream_(upstream), box_(box) {}
+  Apps(store::Database& db, const Clock& clock, http::UpstreamClient& upstream, const crypto::SecretBox& box);
+  ~Apps();
 
   awaitable<AppView> create(store::User me, std::string slug, store::AppContent content);
   // `patch` is applied by the handler onto the current draft (or the live version) first.
@@ -120,6 +120,8 @@ class Apps {
   const Clock& clock_;
   http::UpstreamClient& upstream_;
   const crypto::SecretBox& box_;
+  struct CommonWords;
+  std::unique_ptr<CommonWords> common_words_;  // what searches found out about their words
 };
 
 // The first day of a leaderboard period, in the operator's timezone; throws on an unknown period.

@@ -2,7 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 
 #include "core/json.hpp"
@@ -28,10 +30,11 @@ std::string string_of(const bj::object& o, std::string_view key, std::string fal
   return fallback;
 }
 
-constexpr const char* kAppColumns =
+const std::string kAppFields =
     "a.id, a.slug, a.owner_id, u.username, a.kind, a.status, a.takedown_reason, a.live_version_id, "
     "a.draft_version_id, a.uses, a.favorites, a.rating_sum, a.rating_count, a.trending, a.created_at, a.updated_at, "
-    "a.published_at, a.users FROM apps a JOIN users u ON u.id = a.owner_id";
+    "a.published_at, a.users";
+const std::string kAppColumns = kAppFields + " FROM apps a JOIN users u ON u.id = a.owner_id";
 
 App to_app(const Row& r) {
   App a;
@@ -168,8 +171,27 @@ std::optional<App> find(Conn& c, const std::string& slug) {
 std::vector<App> find_by_ids(Conn& c, const std::vector<int64_t>& ids) {
   std::vector<App> out;
   if (ids.empty()) return out;
-  for (const auto& r : c.query(std::string("SELECT ") + kAppColumns + " WHERE a.id IN (" + id_list(ids) + ")").rows)
+  for (const auto& r : c.query(std::string("SELECT ") + kAppColumns + " WHERE " + among(c.dialect(), "a.id", "$1"),
+                               {id_array(c.dialect(), ids)})
+                           .rows)
     out.push_back(to_app(r));
+  return out;
+}
+
+std::vector<std::pair<App, std::optional<AppContent>>> find_with_live(Conn& c, const std::vector<int64_t>& ids) {
+  std::vector<std::pair<App, std::optional<AppContent>>> out;
+  if (ids.empty()) return out;
+  for (const auto& r :
+       c.query("SELECT " + kAppFields +
+                   ", v.content FROM apps a JOIN users u ON u.id = a.owner_id LEFT JOIN app_versions v ON v.id = "
+                   "a.live_version_id WHERE " +
+                   among(c.dialect(), "a.id", "$1"),
+               {id_array(c.dialect(), ids)})
+           .rows) {
+    constexpr std::size_t kContent = 18;  // after the app's fields
+    out.emplace_back(to_app(r),
+                     r.is_null(kContent) ? std::nullopt : std::optional<AppContent>(parse_content(r.str(kContent))));
+  }
   return out;
 }
 
@@ -177,30 +199,27 @@ std::vector<AppVersion> versions(Conn& c, const std::vector<int64_t>& ids) {
   std::vector<AppVersion> out;
   if (ids.empty()) return out;
   for (const auto& r :
-       c.query(std::string("SELECT ") + kVersionColumns + " FROM app_versions WHERE id IN (" + id_list(ids) + ")").rows)
+       c.query(std::string("SELECT ") + kVersionColumns + " FROM app_versions WHERE " + among(c.dialect(), "id", "$1"),
+               {id_array(c.dialect(), ids)})
+           .rows)
     out.push_back(to_version(r));
   return out;
 }
 
-std::vector<int64_t> favorites_among(Conn& c, int64_t user_id, const std::vector<int64_t>& app_ids) {
-  std::vector<int64_t> out;
+ViewerMarks marks_among(Conn& c, int64_t user_id, const std::vector<int64_t>& app_ids) {
+  ViewerMarks out;
   if (app_ids.empty()) return out;
+  const std::string app_in_list = among(c.dialect(), "app_id", "$2");
   for (const auto& r :
-       c.query("SELECT app_id FROM app_favorites WHERE user_id = $1 AND app_id IN (" + id_list(app_ids) + ")",
-               {user_id})
-           .rows)
-    out.push_back(r.i64(0));
-  return out;
-}
-
-std::vector<std::pair<int64_t, int64_t>> ratings_among(Conn& c, int64_t user_id, const std::vector<int64_t>& app_ids) {
-  std::vector<std::pair<int64_t, int64_t>> out;
-  if (app_ids.empty()) return out;
-  for (const auto& r :
-       c.query("SELECT app_id, stars FROM app_ratings WHERE user_id = $1 AND app_id IN (" + id_list(app_ids) + ")",
-               {user_id})
-           .rows)
-    out.emplace_back(r.i64(0), r.i64(1));
+       c.query("SELECT app_id, 0 FROM app_favorites WHERE user_id = $1 AND " + app_in_list +
+                   " UNION ALL SELECT app_id, stars FROM app_ratings WHERE user_id = $1 AND " + app_in_list,
+               {user_id, id_array(c.dialect(), app_ids)})
+           .rows) {
+    if (r.i64(1) == 0)  // stars are 1 to 5: 0 marks a favorite
+      out.favorites.push_back(r.i64(0));
+    else
+      out.ratings.emplace_back(r.i64(0), r.i64(1));
+  }
   return out;
 }
 
@@ -293,8 +312,40 @@ void reindex(Conn& c, const App& app, const std::optional<AppContent>& live) {
   if (c.dialect() == Dialect::sqlite) {
     c.exec("DELETE FROM apps_search WHERE rowid = $1", {app.id});
     if (listed) c.exec("INSERT INTO apps_search (rowid, search_text) VALUES ($1, $2)", {app.id, text});
+  } else {
+    c.exec("DELETE FROM apps_search WHERE id = $1", {app.id});
+    if (listed) c.exec("INSERT INTO apps_search (id, search_text) VALUES ($1, $2)", {app.id, text});
   }
 }
+
+namespace {
+
+// Which rows of the search table (the listed apps' text) hold q, as a condition on a parameter.
+struct TextMatch {
+  std::string key;        // the search table's app id column
+  std::string condition;  // with "@" where the parameter goes
+  Value pattern;
+};
+
+TextMatch text_match(Dialect d, const std::string& q) {
+  bool trigrams = utf8_length(q) >= 3;  // both indexes cut text into trigrams: shorter words are scanned for
+  if (d == Dialect::sqlite) {
+    if (!trigrams) return {"rowid", "search_text LIKE @ ESCAPE '\\'", like_pattern(q)};
+    std::string phrase = "\"";
+    for (char ch : q) phrase += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    return {"rowid", "apps_search MATCH @", phrase + "\""};
+  }
+  // pg_trgm answers LIKE from its index, and the plan (made for each search) scans instead for a
+  // shorter word.
+  return {"id", "search_text LIKE @ ESCAPE '\\'", like_pattern(q)};
+}
+
+std::string with_parameter(const std::string& condition, const std::string& placeholder) {
+  auto at = condition.find('@');
+  return condition.substr(0, at) + placeholder + condition.substr(at + 1);
+}
+
+}  // namespace
 
 Page search(Conn& c, const Filter& f) {
   std::string with;
@@ -306,78 +357,79 @@ Page search(Conn& c, const Filter& f) {
   };
   std::string q = ascii_lower(f.q);
   bool filtered = !f.tag.empty() || !f.category.empty() || f.owner_id;
-  std::optional<int64_t> known_total;
+  bool common_word = false;
   if (!q.empty()) {
-    bool indexed = false;
-    if (c.dialect() == Dialect::sqlite) {
-      // The search table holds the listed apps' text only. Its trigram index answers substrings of
-      // three characters or more; a shorter one (two Chinese characters are a common query) is
-      // looked for by scanning it, which reads far less than the apps themselves.
-      std::string match;
-      Value pattern;
-      if (utf8_length(q) >= 3) {
-        std::string phrase = "\"";
-        for (char ch : q) phrase += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-        phrase += "\"";
-        match = "apps_search MATCH ";
-        pattern = std::move(phrase);
-      } else {
-        match = "search_text LIKE ";
-        pattern = like_pattern(q);
-      }
-      std::string escape = utf8_length(q) >= 3 ? "" : " ESCAPE '\\'";
-      // How common is it? Matches come in id order and the count stops at the limit, so the first
-      // kMaxTotal cost little. A rare word's matches are few: collected once (for the page and its
-      // count) and sorted. A common one's would be many thousands to sort for one page: then the
-      // page walks the sort order instead and stops at its last app, which takes a few hundred
-      // rows when one in a few matches.
-      int64_t matches = c.query_one("SELECT COUNT(*) FROM (SELECT 1 FROM apps_search WHERE " + match + "$1" + escape +
-                                        " LIMIT $2)",
-                                    {pattern, kMaxTotal})
-                            ->i64(0);
-      if (matches < kMaxTotal) {
-        with = "WITH hits(id) AS MATERIALIZED (SELECT rowid FROM apps_search WHERE " + match + param(pattern) +
-               escape + ") ";
-        where += " AND a.id IN (SELECT id FROM hits)";
-        indexed = true;
-      } else if (!filtered) {
-        known_total = kMaxTotal;
-      }
+    // How common is it? The search table yields matches in id order and the count stops at the cap,
+    // so finding out costs little. A rare word's matches are collected (below); a common one's would
+    // be thousands to sort for one page, so its page walks the sort order and stops at its last app.
+    TextMatch m = text_match(c.dialect(), q);
+    if (f.common_word) {
+      common_word = *f.common_word;
+    } else {
+      int64_t matches = c.query_with_fresh_plan("SELECT COUNT(*) FROM (SELECT 1 FROM apps_search WHERE " +
+                                                    with_parameter(m.condition, "$1") + " LIMIT $2) probe",
+                                                {m.pattern, kMaxTotal})
+                            .rows.at(0)
+                            .i64(0);
+      common_word = matches >= kMaxTotal;
     }
-    if (!indexed) where += " AND a.search_text LIKE " + param(like_pattern(q)) + " ESCAPE '\\'";
+    if (common_word) {
+      where += " AND a.search_text LIKE " + param(like_pattern(q)) + " ESCAPE '\\'";
+    } else {
+      with = "WITH hits(id) AS MATERIALIZED (SELECT " + m.key + " FROM apps_search WHERE " +
+             with_parameter(m.condition, param(m.pattern)) + ") ";
+      where += " AND a.id IN (SELECT id FROM hits)";
+    }
   }
   if (!f.tag.empty()) where += " AND a.id IN (SELECT app_id FROM app_tags WHERE tag = " + param(f.tag) + ")";
   if (!f.category.empty()) where += " AND a.category = " + param(f.category);
   if (f.owner_id) where += " AND a.owner_id = " + param(*f.owner_id);
 
-  Page page;
   // Each order matches an index (listed, key, id), read backwards.
-  std::string order;
-  if (f.sort == "most_used") {
-    order = "a.uses DESC, a.id DESC";
-  } else if (f.sort == "newest") {
-    order = "a.published_at DESC, a.id DESC";
-  } else if (f.sort == "top_rated") {
-    order = "a.rating_score DESC, a.id DESC";
-  } else {
-    order = "a.trending DESC, a.id DESC";
+  std::string key = "a.trending";
+  if (f.sort == "most_used") key = "a.uses";
+  if (f.sort == "newest") key = "a.published_at";
+  if (f.sort == "top_rated") key = "a.rating_score";
+
+  Page page;
+  if (!q.empty()) page.common_word = common_word;
+  if ((!q.empty() && !common_word) || filtered) {
+    // Few matches, probably: collect them all (up to one past the cap) in any order and sort them
+    // here, so one statement gives both the page and its count.
+    auto rows = c.query_with_fresh_plan(with + "SELECT a.id, COALESCE(" + key + ", 0) FROM apps a" + where + " LIMIT " +
+                                            std::to_string(kMaxTotal + 1),
+                                        params)
+                    .rows;
+    if (static_cast<int64_t>(rows.size()) <= kMaxTotal) {
+      std::vector<std::pair<int64_t, int64_t>> matches;  // (key, id), the page's order is both descending
+      matches.reserve(rows.size());
+      for (const auto& r : rows) matches.emplace_back(r.i64(1), r.i64(0));
+      std::sort(matches.begin(), matches.end(), std::greater<>());
+      page.total = static_cast<int64_t>(matches.size());
+      for (auto i = std::max<int64_t>(f.offset, 0); i < page.total && i < f.offset + f.limit; ++i)
+        page.ids.push_back(matches[static_cast<std::size_t>(i)].second);
+      return page;
+    }
   }
-  // Counted up to kMaxTotal: an exact count of a common word's matches costs more than the page. The
-  // count rides on the page's statement (an uncorrelated subquery runs once), so a search runs once.
-  const std::string counted = known_total ? std::to_string(*known_total)
-                                          : "(SELECT COUNT(*) FROM (SELECT 1 FROM apps a" + where + " LIMIT " +
-                                                std::to_string(kMaxTotal) + ") counted)";
+  // Many matches: the page walks the sort order's index. Counted up to the cap: an exact count of a
+  // common word's matches costs more than the page. With nothing to narrow the list, the count rides
+  // on the page's statement (an uncorrelated subquery runs once).
+  bool narrowed = !q.empty() || filtered;
+  const std::string counted = narrowed ? std::to_string(kMaxTotal)
+                                       : "(SELECT COUNT(*) FROM (SELECT 1 FROM apps a" + where + " LIMIT " +
+                                             std::to_string(kMaxTotal) + ") counted)";
   const auto filter_params = params;
   std::string limit = param(f.limit), offset = param(f.offset);
-  for (const auto& r : c.query(with + "SELECT a.id, " + counted + " FROM apps a" + where + " ORDER BY " + order +
-                                   " LIMIT " + limit + " OFFSET " + offset,
+  for (const auto& r :
+       c.query_with_fresh_plan(with + "SELECT a.id, " + counted + " FROM apps a" + where + " ORDER BY " + key +
+                                   " DESC, a.id DESC LIMIT " + limit + " OFFSET " + offset,
                                params)
-                           .rows) {
+           .rows) {
     page.ids.push_back(r.i64(0));
     page.total = r.i64(1);
   }
-  if (known_total) page.total = *known_total;
-  if (page.ids.empty() && f.offset > 0 && !known_total)  // past the last page: the total still says how many
+  if (narrowed) page.total = kMaxTotal;
+  if (page.ids.empty() && f.offset > 0 && !narrowed)  // past the last page: the total still says how many
     page.total = c.query_one(with + "SELECT " + counted, filter_params)->i64(0);
   return page;
 }
@@ -504,11 +556,21 @@ void refresh_trending(Conn& c, const std::vector<std::string>& last_days) {
                              .rows)
       score[r.i64(0)] += weight[r.str(1)] * static_cast<double>(r.i64(2));
   }
-  c.exec("UPDATE apps SET trending = 0 WHERE trending <> 0");
-  for (const auto& [id, s] : score) c.exec("UPDATE apps SET trending = $2 WHERE id = $1", {id, std::llround(s)});
+  // Only the rows whose numbers changed are written: on PostgreSQL each write is a new row version
+  // and index entries, so rewriting every app each time bloated the table the square reads.
+  std::map<int64_t, int64_t> trending;
+  for (const auto& [id, s] : score) trending[id] = std::llround(s);
+  for (const auto& r : c.query("SELECT id FROM apps WHERE trending <> 0").rows)
+    trending.try_emplace(r.i64(0), 0);  // no longer trending
+  for (const auto& [id, value] : trending)
+    c.exec("UPDATE apps SET trending = $2 WHERE id = $1 AND trending <> $2", {id, value});
   c.exec(
-      "UPDATE apps SET uses = (SELECT COUNT(*) FROM usage_events e WHERE e.app_id = apps.id AND e.status = 'ok'), "
-      "users = (SELECT COUNT(DISTINCT e.user_id) FROM usage_events e WHERE e.app_id = apps.id AND e.status = 'ok')");
+      "UPDATE apps SET uses = s.uses, users = s.users FROM (SELECT app_id, COUNT(*) AS uses, COUNT(DISTINCT user_id) "
+      "AS users FROM usage_events WHERE app_id IS NOT NULL AND status = 'ok' GROUP BY app_id) s "
+      "WHERE apps.id = s.app_id AND (apps.uses <> s.uses OR apps.users <> s.users)");
+  c.exec(
+      "UPDATE apps SET uses = 0, users = 0 WHERE (uses <> 0 OR users <> 0) AND NOT EXISTS (SELECT 1 FROM "
+      "usage_events e WHERE e.app_id = apps.id AND e.status = 'ok')");
   // Bayesian average for "top rated": every app starts with kPriorRatings ratings at the site's
   // mean, so one 5-star rating does not outrank a hundred 4.8s. Integers, scaled by kScoreScale.
   auto m = c.query_one("SELECT SUM(rating_sum), SUM(rating_count) FROM apps WHERE listed = 1");
@@ -521,7 +583,8 @@ void refresh_trending(Conn& c, const std::vector<std::string>& last_days) {
   // CASTs: PostgreSQL cannot type "$2 * $3" from two untyped parameters.
   c.exec(
       "UPDATE apps SET rating_score = (rating_sum * CAST($1 AS BIGINT) + CAST($2 AS BIGINT) * CAST($3 AS BIGINT)) / "
-      "(rating_count + CAST($2 AS BIGINT))",
+      "(rating_count + CAST($2 AS BIGINT)) WHERE rating_score <> (rating_sum * CAST($1 AS BIGINT) + CAST($2 AS "
+      "BIGINT) * CAST($3 AS BIGINT)) / (rating_count + CAST($2 AS BIGINT))",
       {kScoreScale, kPriorRatings, prior_mean});
 }
 

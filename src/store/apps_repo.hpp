@@ -20,9 +20,14 @@ std::optional<App> find_by_id(Conn& c, int64_t id);
 // A page's worth at once (a query each, not one per app): apps by id, versions by id, and which of
 // the apps the user favorited and how they rated them.
 std::vector<App> find_by_ids(Conn& c, const std::vector<int64_t>& ids);
+// Apps by id with their live version's content, in one statement (the square's pages).
+std::vector<std::pair<App, std::optional<AppContent>>> find_with_live(Conn& c, const std::vector<int64_t>& ids);
 std::vector<AppVersion> versions(Conn& c, const std::vector<int64_t>& ids);
-std::vector<int64_t> favorites_among(Conn& c, int64_t user_id, const std::vector<int64_t>& app_ids);
-std::vector<std::pair<int64_t, int64_t>> ratings_among(Conn& c, int64_t user_id, const std::vector<int64_t>& app_ids);
+struct ViewerMarks {
+  std::vector<int64_t> favorites;
+  std::vector<std::pair<int64_t, int64_t>> ratings;  // (app, stars)
+};
+ViewerMarks marks_among(Conn& c, int64_t user_id, const std::vector<int64_t>& app_ids);
 std::vector<App> by_owner(Conn& c, int64_t owner_id);
 // Writes the app's mutable columns (status, versions, reason, timestamps).
 void save(Conn& c, const App& app);
@@ -48,10 +53,14 @@ struct Filter {
   std::string sort = "trending";  // trending | most_used | newest | top_rated
   int64_t offset = 0;
   int64_t limit = 24;
+  // Whether q matches at least the capped count, when an earlier search found out (saves finding
+  // out again; either answer gives the same pages).
+  std::optional<bool> common_word;
 };
 struct Page {
   std::vector<int64_t> ids;
   int64_t total = 0;
+  std::optional<bool> common_word;  // for a search with q: whether q was taken as common
 };
 Page search(Conn& c, const Filter& f);
 struct Count {

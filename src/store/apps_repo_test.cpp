@@ -1,9 +1,11 @@
 // The square's search on both backends, against the same query written plainly: a rare phrase
-// (its matches collected and sorted) and a common one (SQLite walks the sort order instead once the
+// (its matches collected and sorted) and a common one (the page walks the sort order instead once the
 // phrase matches the capped count), with and without a filter, first and late pages.
 #include "store/apps_repo.hpp"
 
 #include <gtest/gtest.h>
+
+#include <tuple>
 
 #include "store/users_repo.hpp"
 #include "support/test_database.hpp"
@@ -28,8 +30,9 @@ class AppSearchTest : public test::BackendTest {
             "updated_at, published_at) VALUES ($1, $2, 'published', 1, $3, $4, $5, 1, 1, $6) RETURNING id",
             {"app-" + std::to_string(i), owner.id, text, std::string(i % 2 ? "odd" : "even"),
              int64_t{(i * 7919) % 1000}, int64_t{i}});
-        if (c.dialect() == Dialect::sqlite)
-          c.exec("INSERT INTO apps_search (rowid, search_text) VALUES ($1, $2)", {row->i64(0), text});
+        c.exec(c.dialect() == Dialect::sqlite ? "INSERT INTO apps_search (rowid, search_text) VALUES ($1, $2)"
+                                              : "INSERT INTO apps_search (id, search_text) VALUES ($1, $2)",
+               {row->i64(0), text});
       }
     });
   }
@@ -49,12 +52,15 @@ class AppSearchTest : public test::BackendTest {
   int64_t matches(const std::string& words, const std::string& category) {
     return static_cast<int64_t>(expected(words, category, 0, kApps).size());
   }
-  apps::Page search(const std::string& q, const std::string& category, int64_t offset) {
+  apps::Page search(const std::string& q, const std::string& category, int64_t offset,
+                    const std::string& sort = "trending", std::optional<int64_t> owner = std::nullopt) {
     return db().read_sync([&](Conn& c) {
       apps::Filter f;
       f.q = q;
       f.category = category;
       f.offset = offset;
+      f.sort = sort;
+      f.owner_id = owner;
       return apps::search(c, f);
     });
   }
@@ -96,6 +102,87 @@ TEST_P(AppSearchTest, ACommonPhraseWithAFilterCountsWhatTheFilterLeaves) {
   EXPECT_EQ(page.ids, expected("common phrase", "odd", 0, 24));
   EXPECT_EQ(page.total, matches("common phrase", "odd"));
   EXPECT_LT(page.total, 1000);
+}
+
+TEST_P(AppSearchTest, AVerdictFromAnEarlierSearchPicksTheWayNotThePages) {
+  EXPECT_EQ(search("common phrase", "", 0).common_word, true);
+  EXPECT_EQ(search("rare thing", "", 0).common_word, false);
+  EXPECT_EQ(search("", "odd", 0).common_word, std::nullopt);
+  auto with_verdict = [&](const std::string& q, bool common, int64_t offset) {
+    return db().read_sync([&](Conn& c) {
+      apps::Filter f;
+      f.q = q;
+      f.offset = offset;
+      f.common_word = common;
+      return apps::search(c, f);
+    });
+  };
+  for (int64_t offset : {0, 980}) {  // taken as rare: its matches collected; past the cap, walked
+    auto page = with_verdict("common phrase", false, offset);
+    EXPECT_EQ(page.ids, expected("common phrase", "", offset, 24)) << offset;
+    EXPECT_EQ(page.total, 1000);
+  }
+  auto rare = with_verdict("rare thing", true, 0);  // taken as common: walked
+  EXPECT_EQ(rare.ids, expected("rare thing", "", 0, 24));
+}
+
+TEST_P(AppSearchTest, AFilterAloneIsSortedInEitherOrderAndCounted) {
+  // 750 in a category: collected and sorted in memory. All 1,500 of one owner: past the cap, walked.
+  auto plain = [&](const std::string& where, const std::string& order, int64_t offset) {
+    return db().read_sync([&](Conn& c) {
+      std::vector<int64_t> ids;
+      for (const auto& r : c.query("SELECT id FROM apps WHERE listed = 1 AND " + where + " ORDER BY " + order +
+                                       " DESC, id DESC LIMIT 24 OFFSET $1",
+                                   {offset})
+                               .rows)
+        ids.push_back(r.i64(0));
+      return ids;
+    });
+  };
+  int64_t owner = db().read_sync([](Conn& c) { return c.query_one("SELECT MIN(owner_id) FROM apps")->i64(0); });
+  for (int64_t offset : {0, 24, 740}) {
+    auto by_trend = search("", "odd", offset);
+    EXPECT_EQ(by_trend.ids, plain("category = 'odd'", "trending", offset)) << offset;
+    EXPECT_EQ(by_trend.total, 750);
+    auto newest = search("", "odd", offset, "newest");
+    EXPECT_EQ(newest.ids, plain("category = 'odd'", "published_at", offset)) << offset;
+    auto owned = search("", "", offset, "newest", owner);
+    EXPECT_EQ(owned.ids, plain("owner_id = " + std::to_string(owner), "published_at", offset)) << offset;
+    EXPECT_EQ(owned.total, 1000) << "counted up to the cap";
+  }
+  EXPECT_TRUE(search("", "odd", 750).ids.empty());
+  EXPECT_EQ(search("", "odd", 750).total, 750) << "past the last page the total still says how many";
+}
+
+TEST_P(AppSearchTest, StatsFollowTheUsageEventsAndFallBackWhenTheyAge) {
+  auto stats = [&](int64_t id) {
+    return db().read_sync([&](Conn& c) {
+      auto r = c.query_one("SELECT trending, uses, users FROM apps WHERE id = $1", {id});
+      return std::vector<int64_t>{r->i64(0), r->i64(1), r->i64(2)};
+    });
+  };
+  auto [first, second] = db().write_sync([](Conn& c) {
+    auto ids = c.query("SELECT id FROM apps ORDER BY id LIMIT 2").rows;
+    int n = 0;
+    for (const auto& [app, user, day] :
+         std::vector<std::tuple<int64_t, int64_t, std::string>>{{ids[0].i64(0), 1, "2026-11-27"},
+                                                                {ids[0].i64(0), 1, "2026-11-27"},
+                                                                {ids[0].i64(0), 2, "2026-11-26"},
+                                                                {ids[1].i64(0), 1, "2026-11-20"}})
+      c.exec(
+          "INSERT INTO usage_events (request_id, created_at, day, user_id, surface, model, status, app_id) "
+          "VALUES ($1, 1, $2, $3, 'web', 'm', 'ok', $4)",
+          {"r" + std::to_string(++n), day, user, app});
+    return std::pair{ids[0].i64(0), ids[1].i64(0)};
+  });
+  db().write_sync([](Conn& c) { apps::refresh_trending(c, {"2026-11-27", "2026-11-26"}); });
+  EXPECT_EQ(stats(first), (std::vector<int64_t>{1000 + 500, 3, 2})) << "one user each day, the older day half";
+  EXPECT_EQ(stats(second), (std::vector<int64_t>{0, 1, 1})) << "used, but not lately";
+  db().write_sync([](Conn& c) { apps::refresh_trending(c, {"2026-11-29", "2026-11-28"}); });
+  EXPECT_EQ(stats(first), (std::vector<int64_t>{0, 3, 2})) << "no longer trending";
+  db().write_sync([](Conn& c) { c.exec("DELETE FROM usage_events"); });
+  db().write_sync([](Conn& c) { apps::refresh_trending(c, {"2026-11-29"}); });
+  EXPECT_EQ(stats(first), (std::vector<int64_t>{0, 0, 0}));
 }
 
 }  // namespace

@@ -31,6 +31,22 @@ std::optional<std::string> Row::opt_str(std::size_t i) const {
   return str(i);
 }
 
+std::string among(Dialect d, std::string_view column, std::string_view placeholder) {
+  std::string c(column), p(placeholder);
+  if (d == Dialect::postgres) return c + " = ANY(CAST(" + p + " AS BIGINT[]))";
+  return c + " IN (SELECT value FROM json_each(" + p + "))";
+}
+
+Value id_array(Dialect d, const std::vector<int64_t>& ids) {
+  std::string out(1, d == Dialect::postgres ? '{' : '[');
+  for (auto id : ids) {
+    if (out.size() > 1) out += ',';
+    out += std::to_string(id);
+  }
+  out += d == Dialect::postgres ? '}' : ']';
+  return out;
+}
+
 std::optional<Row> Conn::query_one(std::string_view sql, const std::vector<Value>& params) {
   auto r = query(sql, params);
   if (r.rows.empty()) return std::nullopt;

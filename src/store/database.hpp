@@ -19,15 +19,12 @@ enum class Dialect { sqlite, postgres };
 
 using Value = std::variant<std::monostate, int64_t, double, std::string>;
 inline const Value kNull{};
-// Integer ids written into an IN (...) list: numbers only, never text from outside.
-inline std::string id_list(const std::vector<int64_t>& ids) {
-  std::string out;
-  for (auto id : ids) {
-    if (!out.empty()) out += ',';
-    out += std::to_string(id);
-  }
-  return out;
-}
+// A list of integer ids as one parameter (made by id_array): `column` is one of them. The statement's
+// text is the same for every list, so one prepared statement serves them all; a list written into the
+// text would make a new statement per list, prepared and kept by every connection.
+//   c.query("SELECT ... WHERE " + among(c.dialect(), "a.id", "$2"), {user, id_array(c.dialect(), ids)})
+std::string among(Dialect d, std::string_view column, std::string_view placeholder);
+Value id_array(Dialect d, const std::vector<int64_t>& ids);
 
 // An optional integer as a parameter: the value, or NULL.
 inline Value nullable(const std::optional<int64_t>& v) {
@@ -74,6 +71,12 @@ class Conn {
   std::map<int64_t, int64_t> deferred_balance_deltas;
   virtual Dialect dialect() const = 0;
   virtual Result query(std::string_view sql, const std::vector<Value>& params) = 0;
+  // For a statement whose best plan depends on its parameters (a search word that matches three
+  // apps or thirty thousand): planned for these values each time. PostgreSQL would otherwise switch
+  // a prepared statement to one generic plan after a few runs; SQLite plans the same either way.
+  virtual Result query_with_fresh_plan(std::string_view sql, const std::vector<Value>& params) {
+    return query(sql, params);
+  }
   // Several statements without parameters (migrations).
   virtual void exec_script(std::string_view sql) = 0;
 

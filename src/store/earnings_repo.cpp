@@ -247,9 +247,9 @@ int64_t clear_batch(Conn& c, const std::string& cutoff_day, int64_t now, int64_t
   transfer_per_owner(
       c, per_owner, ledger::kEarningsPending, ledger::kEarningsAvailable, "clearing", "cleared",
       [&](int64_t o) { return "clear:" + first + ":" + std::to_string(o); }, now);
-  c.exec("UPDATE earnings SET status = 'available', settled_at = $1 WHERE status = 'pending' AND id IN (" +
-             id_list(ids) + ")",
-         {now});
+  c.exec("UPDATE earnings SET status = 'available', settled_at = $1 WHERE status = 'pending' AND " +
+             among(c.dialect(), "id", "$2"),
+         {now, id_array(c.dialect(), ids)});
   return static_cast<int64_t>(ids.size());
 }
 
@@ -302,8 +302,9 @@ Reversal reverse(Conn& c, const std::string& scope, int64_t ref_id, const std::s
     transfer_per_owner(
         c, per_owner, ledger::kEarningsPending, ledger::kRevenue, "reversal", reason,
         [&](int64_t o) { return "reverse:" + first + ":" + std::to_string(o); }, now);
-    c.exec("UPDATE earnings SET status = 'reversed', reason = $1, settled_at = $2 WHERE id IN (" + id_list(ids) + ")",
-           {reason, now});
+    c.exec("UPDATE earnings SET status = 'reversed', reason = $1, settled_at = $2 WHERE " +
+               among(c.dialect(), "id", "$3"),
+           {reason, now, id_array(c.dialect(), ids)});
     total.rows += static_cast<int64_t>(ids.size());
   }
   return total;

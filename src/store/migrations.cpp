@@ -201,7 +201,8 @@ const std::vector<Migration>& migrations() {
   static const std::vector<Migration> kAll = {both(1, "foundation", kFoundation), both(2, "relay", kRelay),
                                                both(3, "billing", schema::kBilling),
                                                both(4, "apps", schema::kApps),
-                                               both(5, "earnings", schema::kEarnings)};
+                                               both(5, "earnings", schema::kEarnings),
+                                               both(6, "search", schema::kSearch)};
   return kAll;
 }
 

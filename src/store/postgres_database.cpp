@@ -34,22 +34,18 @@ class PgConn final : public Conn {
 
   Result query(std::string_view sql, const std::vector<Value>& params) override {
     const std::string& name = prepare(sql);
-    std::vector<std::string> text(params.size());
-    std::vector<const char*> values(params.size());
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      const Value& v = params[i];
-      if (auto p = std::get_if<int64_t>(&v))
-        text[i] = std::to_string(*p);
-      else if (auto p = std::get_if<double>(&v)) {
-        char b[32];
-        text[i].assign(b, std::to_chars(b, b + 32, *p).ptr);
-      } else if (auto p = std::get_if<std::string>(&v))
-        text[i] = *p;
-      values[i] = std::holds_alternative<std::monostate>(v) ? nullptr : text[i].c_str();
-    }
-    PGresult* res =
-        PQexecPrepared(conn_, name.c_str(), static_cast<int>(params.size()), values.data(), nullptr, nullptr, 0);
-    return take(res, sql);
+    Texts texts(params);
+    return take(
+        PQexecPrepared(conn_, name.c_str(), static_cast<int>(params.size()), texts.values.data(), nullptr, nullptr, 0),
+        sql);
+  }
+
+  Result query_with_fresh_plan(std::string_view sql, const std::vector<Value>& params) override {
+    Texts texts(params);
+    std::string text(sql);
+    return take(PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, texts.values.data(),
+                             nullptr, nullptr, 0),
+                sql);
   }
 
   void exec_script(std::string_view sql) override {
@@ -58,9 +54,32 @@ class PgConn final : public Conn {
   }
 
  private:
+  // Parameters in libpq's text format (NULL as a null pointer).
+  struct Texts {
+    explicit Texts(const std::vector<Value>& params) : text(params.size()), values(params.size()) {
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        const Value& v = params[i];
+        if (auto p = std::get_if<int64_t>(&v))
+          text[i] = std::to_string(*p);
+        else if (auto p = std::get_if<double>(&v)) {
+          char b[32];
+          text[i].assign(b, std::to_chars(b, b + 32, *p).ptr);
+        } else if (auto p = std::get_if<std::string>(&v))
+          text[i] = *p;
+        values[i] = std::holds_alternative<std::monostate>(v) ? nullptr : text[i].c_str();
+      }
+    }
+    std::vector<std::string> text;
+    std::vector<const char*> values;
+  };
+
   const std::string& prepare(std::string_view sql) {
     auto it = statements_.find(std::string(sql));
     if (it != statements_.end()) return it->second;
+    if (statements_.size() >= kMaxStatements) {  // a bound, should some caller build texts without end
+      take(PQexec(conn_, "DEALLOCATE ALL"), "DEALLOCATE ALL");
+      statements_.clear();
+    }
     std::string name = "s" + std::to_string(statements_.size());
     std::string text(sql);
     take(PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr), sql);
@@ -115,6 +134,7 @@ class PgConn final : public Conn {
     }
   }
 
+  static constexpr std::size_t kMaxStatements = 1000;  // Plaza has a few hundred statements
   PGconn* conn_;
   std::unordered_map<std::string, std::string> statements_;
 };

@@ -4,4 +4,5 @@ namespace plaza::store::schema {
 extern const char* const kBilling;  // v3
 extern const char* const kApps;     // v4
 extern const char* const kEarnings;  // v5
+extern const char* const kSearch;    // v6
 }

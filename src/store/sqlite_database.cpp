@@ -93,6 +93,10 @@ class SqliteConn final : public Conn {
   sqlite3_stmt* prepare(std::string_view sql) {
     auto it = statements_.find(std::string(sql));
     if (it != statements_.end()) return it->second;
+    if (statements_.size() >= kMaxStatements) {  // a bound, should some caller build texts without end
+      for (auto& [text, stmt] : statements_) sqlite3_finalize(stmt);
+      statements_.clear();
+    }
     std::string text = to_sqlite_placeholders(sql);
     sqlite3_stmt* stmt = nullptr;
     int rc =
@@ -137,6 +141,7 @@ class SqliteConn final : public Conn {
   }
 
   sqlite3* db_ = nullptr;
+  static constexpr std::size_t kMaxStatements = 1000;  // Plaza has a few hundred statements
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
 };
 

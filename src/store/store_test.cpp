@@ -183,6 +183,37 @@ TEST_P(DatabaseTest, SqlLookingTextIsStoredVerbatim) {
   EXPECT_EQ(count_users(db()), 1) << "the users table is still there";
 }
 
+TEST_P(DatabaseTest, AnIdListIsOneParameter) {
+  auto ids = db().write_sync([](Conn& c) {
+    std::vector<int64_t> out;
+    for (const char* name : {"ann", "bob", "cat", "dan"}) out.push_back(users::create(c, {name, {}, "h"}, 1).id);
+    return out;
+  });
+  auto among_ids = [&](const std::vector<int64_t>& list) {
+    return db().read_sync([&](Conn& c) {
+      std::vector<std::string> names;
+      for (const auto& r : c.query("SELECT username FROM users WHERE " + among(c.dialect(), "id", "$1") +
+                                       " AND username <> $2 ORDER BY username",
+                                   {id_array(c.dialect(), list), std::string("dan")})
+                               .rows)
+        names.push_back(r.str(0));
+      return names;
+    });
+  };
+  EXPECT_EQ(among_ids({ids[2], ids[0], ids[3], 999'999}), (std::vector<std::string>{"ann", "cat"}));
+  EXPECT_EQ(among_ids({ids[1]}), std::vector<std::string>{"bob"});
+  EXPECT_TRUE(among_ids({}).empty());
+}
+
+TEST_P(DatabaseTest, StatementsBeyondTheCacheBoundStillRun) {
+  // Each text is prepared and kept per connection up to a bound; past it the cache starts again.
+  db().read_sync([](Conn& c) {
+    for (int64_t i = 0; i < 1100; ++i)
+      ASSERT_EQ(c.query_one("SELECT " + std::to_string(i) + " + CAST($1 AS BIGINT)", {int64_t{1}})->i64(0), i + 1);
+    EXPECT_EQ(c.query_one("SELECT 5 + CAST($1 AS BIGINT)", {int64_t{2}})->i64(0), 7) << "an early text again";
+  });
+}
+
 TEST_P(DatabaseTest, ReadersSeeCommittedWrites) {
   for (int i = 0; i < 10; ++i) {
     db().write_sync([&](Conn& c) { settings::put(c, "n", std::to_string(i), i); });
