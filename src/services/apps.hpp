@@ -120,8 +120,8 @@ class Apps {
   const Clock& clock_;
   http::UpstreamClient& upstream_;
   const crypto::SecretBox& box_;
-  struct CommonWords;
-  std::unique_ptr<CommonWords> common_words_;  // what searches found out about their words
+  struct ManyMatches;
+  std::unique_ptr<ManyMatches> many_matches_;  // what searches found out about their match counts
 };
 
 // The first day of a leaderboard period, in the operator's timezone; throws on an unknown period.

@@ -309,12 +309,9 @@ void reindex(Conn& c, const App& app, const std::optional<AppContent>& live) {
   if (listed)
     for (const auto& t : live->tags)
       c.exec("INSERT INTO app_tags (app_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING", {app.id, t});
-  if (c.dialect() == Dialect::sqlite) {
+  if (c.dialect() == Dialect::sqlite) {  // on PostgreSQL a trigger does this
     c.exec("DELETE FROM apps_search WHERE rowid = $1", {app.id});
     if (listed) c.exec("INSERT INTO apps_search (rowid, search_text) VALUES ($1, $2)", {app.id, text});
-  } else {
-    c.exec("DELETE FROM apps_search WHERE id = $1", {app.id});
-    if (listed) c.exec("INSERT INTO apps_search (id, search_text) VALUES ($1, $2)", {app.id, text});
   }
 }
 
@@ -348,42 +345,51 @@ std::string with_parameter(const std::string& condition, const std::string& plac
 }  // namespace
 
 Page search(Conn& c, const Filter& f) {
-  std::string with;
-  std::string where = " WHERE a.listed = 1";
-  std::vector<Value> params;
-  auto param = [&](Value v) {
-    params.push_back(std::move(v));
-    return "$" + std::to_string(params.size());
-  };
-  std::string q = ascii_lower(f.q);
-  bool filtered = !f.tag.empty() || !f.category.empty() || f.owner_id;
+  const std::string q = ascii_lower(f.q);
+  const int64_t offset = std::max<int64_t>(f.offset, 0), limit = std::clamp<int64_t>(f.limit, 0, 100);
+  const bool filtered = !f.tag.empty() || !f.category.empty() || f.owner_id;
+  const bool narrowed = !q.empty() || filtered;
   bool common_word = false;
   if (!q.empty()) {
-    // How common is it? The search table yields matches in id order and the count stops at the cap,
-    // so finding out costs little. A rare word's matches are collected (below); a common one's would
-    // be thousands to sort for one page, so its page walks the sort order and stops at its last app.
-    TextMatch m = text_match(c.dialect(), q);
-    if (f.common_word) {
-      common_word = *f.common_word;
+    if (f.many_matches && (*f.many_matches || !filtered)) {  // the word matches at least what the search did
+      common_word = *f.many_matches;
     } else {
-      int64_t matches = c.query_with_fresh_plan("SELECT COUNT(*) FROM (SELECT 1 FROM apps_search WHERE " +
-                                                    with_parameter(m.condition, "$1") + " LIMIT $2) probe",
-                                                {m.pattern, kMaxTotal})
-                            .rows.at(0)
-                            .i64(0);
-      common_word = matches >= kMaxTotal;
-    }
-    if (common_word) {
-      where += " AND a.search_text LIKE " + param(like_pattern(q)) + " ESCAPE '\\'";
-    } else {
-      with = "WITH hits(id) AS MATERIALIZED (SELECT " + m.key + " FROM apps_search WHERE " +
-             with_parameter(m.condition, param(m.pattern)) + ") ";
-      where += " AND a.id IN (SELECT id FROM hits)";
+      // How common is it? The search table yields matches in id order and the count stops at the
+      // cap, so finding out costs little. A rare word's matches are collected (below); a common
+      // one's would be thousands to sort for one page, so its page walks the sort order instead.
+      TextMatch m = text_match(c.dialect(), q);
+      common_word = c.query_with_fresh_plan("SELECT COUNT(*) FROM (SELECT 1 FROM apps_search WHERE " +
+                                                with_parameter(m.condition, "$1") + " LIMIT $2) probe",
+                                            {m.pattern, kMaxTotal})
+                        .rows.at(0)
+                        .i64(0) >= kMaxTotal;
     }
   }
-  if (!f.tag.empty()) where += " AND a.id IN (SELECT app_id FROM app_tags WHERE tag = " + param(f.tag) + ")";
-  if (!f.category.empty()) where += " AND a.category = " + param(f.category);
-  if (f.owner_id) where += " AND a.owner_id = " + param(*f.owner_id);
+  // The matches, as a WITH and a WHERE: the word by its rows in the search table (a rare word) or by
+  // LIKE on the apps (a common one, checked on each app the walk reads).
+  struct Matches {
+    std::string with, where = " WHERE a.listed = 1";
+    std::vector<Value> params;
+    std::string param(Value v) {
+      params.push_back(std::move(v));
+      return "$" + std::to_string(params.size());
+    }
+  };
+  auto matches = [&](bool word_by_like) {
+    Matches m;
+    if (!q.empty() && word_by_like) {
+      m.where += " AND a.search_text LIKE " + m.param(like_pattern(q)) + " ESCAPE '\\'";
+    } else if (!q.empty()) {
+      TextMatch t = text_match(c.dialect(), q);
+      m.with = "WITH hits(id) AS MATERIALIZED (SELECT " + t.key + " FROM apps_search WHERE " +
+               with_parameter(t.condition, m.param(t.pattern)) + ") ";
+      m.where += " AND a.id IN (SELECT id FROM hits)";
+    }
+    if (!f.tag.empty()) m.where += " AND a.id IN (SELECT app_id FROM app_tags WHERE tag = " + m.param(f.tag) + ")";
+    if (!f.category.empty()) m.where += " AND a.category = " + m.param(f.category);
+    if (f.owner_id) m.where += " AND a.owner_id = " + m.param(*f.owner_id);
+    return m;
+  };
 
   // Each order matches an index (listed, key, id), read backwards.
   std::string key = "a.trending";
@@ -392,45 +398,47 @@ Page search(Conn& c, const Filter& f) {
   if (f.sort == "top_rated") key = "a.rating_score";
 
   Page page;
-  if (!q.empty()) page.common_word = common_word;
-  if ((!q.empty() && !common_word) || filtered) {
+  if (f.many_matches != true && ((!q.empty() && !common_word) || filtered)) {
     // Few matches, probably: collect them all (up to one past the cap) in any order and sort them
     // here, so one statement gives both the page and its count.
-    auto rows = c.query_with_fresh_plan(with + "SELECT a.id, COALESCE(" + key + ", 0) FROM apps a" + where + " LIMIT " +
-                                            std::to_string(kMaxTotal + 1),
-                                        params)
+    Matches m = matches(common_word);
+    auto rows = c.query_with_fresh_plan(m.with + "SELECT a.id, COALESCE(" + key + ", 0) FROM apps a" + m.where +
+                                            " LIMIT " + std::to_string(kMaxTotal + 1),
+                                        m.params)
                     .rows;
     if (static_cast<int64_t>(rows.size()) <= kMaxTotal) {
-      std::vector<std::pair<int64_t, int64_t>> matches;  // (key, id), the page's order is both descending
-      matches.reserve(rows.size());
-      for (const auto& r : rows) matches.emplace_back(r.i64(1), r.i64(0));
-      std::sort(matches.begin(), matches.end(), std::greater<>());
-      page.total = static_cast<int64_t>(matches.size());
-      for (auto i = std::max<int64_t>(f.offset, 0); i < page.total && i < f.offset + f.limit; ++i)
-        page.ids.push_back(matches[static_cast<std::size_t>(i)].second);
+      std::vector<std::pair<int64_t, int64_t>> found;  // (key, id): the page's order is both descending
+      found.reserve(rows.size());
+      for (const auto& r : rows) found.emplace_back(r.i64(1), r.i64(0));
+      std::sort(found.begin(), found.end(), std::greater<>());
+      page.total = static_cast<int64_t>(found.size());
+      page.many_matches = page.total >= kMaxTotal;
+      for (auto i = offset; i < page.total && i < offset + limit; ++i)
+        page.ids.push_back(found[static_cast<std::size_t>(i)].second);
       return page;
     }
   }
-  // Many matches: the page walks the sort order's index. Counted up to the cap: an exact count of a
-  // common word's matches costs more than the page. With nothing to narrow the list, the count rides
-  // on the page's statement (an uncorrelated subquery runs once).
-  bool narrowed = !q.empty() || filtered;
+  // Many matches: the page walks the sort order's index (a word by LIKE: its matches are many). Counted
+  // up to the cap: an exact count of a common word's matches costs more than the page. With nothing
+  // to narrow the list, the count rides on the page's statement (an uncorrelated subquery runs once).
+  Matches m = matches(true);
   const std::string counted = narrowed ? std::to_string(kMaxTotal)
-                                       : "(SELECT COUNT(*) FROM (SELECT 1 FROM apps a" + where + " LIMIT " +
+                                       : "(SELECT COUNT(*) FROM (SELECT 1 FROM apps a" + m.where + " LIMIT " +
                                              std::to_string(kMaxTotal) + ") counted)";
-  const auto filter_params = params;
-  std::string limit = param(f.limit), offset = param(f.offset);
-  for (const auto& r :
-       c.query_with_fresh_plan(with + "SELECT a.id, " + counted + " FROM apps a" + where + " ORDER BY " + key +
-                                   " DESC, a.id DESC LIMIT " + limit + " OFFSET " + offset,
-                               params)
-           .rows) {
+  const auto count_params = m.params;
+  const std::string walk = m.with + "SELECT a.id, " + counted + " FROM apps a" + m.where + " ORDER BY " + key +
+                           " DESC, a.id DESC LIMIT " + m.param(limit) + " OFFSET " + m.param(offset);
+  // Unnarrowed, the plan does not depend on the values: prepared once.
+  for (const auto& r : (narrowed ? c.query_with_fresh_plan(walk, m.params) : c.query(walk, m.params)).rows) {
     page.ids.push_back(r.i64(0));
     page.total = r.i64(1);
   }
-  if (narrowed) page.total = kMaxTotal;
-  if (page.ids.empty() && f.offset > 0 && !narrowed)  // past the last page: the total still says how many
-    page.total = c.query_one(with + "SELECT " + counted, filter_params)->i64(0);
+  if (narrowed) {
+    page.total = kMaxTotal;
+    page.many_matches = true;
+  } else if (page.ids.empty() && offset > 0) {  // past the last page: the total still says how many
+    page.total = c.query_one("SELECT " + counted, count_params)->i64(0);
+  }
   return page;
 }
 

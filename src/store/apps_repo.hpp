@@ -53,14 +53,15 @@ struct Filter {
   std::string sort = "trending";  // trending | most_used | newest | top_rated
   int64_t offset = 0;
   int64_t limit = 24;
-  // Whether q matches at least the capped count, when an earlier search found out (saves finding
-  // out again; either answer gives the same pages).
-  std::optional<bool> common_word;
+  // Whether the same search (q and filters) had at least the capped count of matches, when an
+  // earlier one found out: saves finding out again. Either answer gives the same pages; "yes" makes
+  // the total the cap.
+  std::optional<bool> many_matches;
 };
 struct Page {
   std::vector<int64_t> ids;
   int64_t total = 0;
-  std::optional<bool> common_word;  // for a search with q: whether q was taken as common
+  std::optional<bool> many_matches;  // for a search with q or a filter: whether it had the capped count
 };
 Page search(Conn& c, const Filter& f);
 struct Count {

@@ -30,9 +30,8 @@ class AppSearchTest : public test::BackendTest {
             "updated_at, published_at) VALUES ($1, $2, 'published', 1, $3, $4, $5, 1, 1, $6) RETURNING id",
             {"app-" + std::to_string(i), owner.id, text, std::string(i % 2 ? "odd" : "even"),
              int64_t{(i * 7919) % 1000}, int64_t{i}});
-        c.exec(c.dialect() == Dialect::sqlite ? "INSERT INTO apps_search (rowid, search_text) VALUES ($1, $2)"
-                                              : "INSERT INTO apps_search (id, search_text) VALUES ($1, $2)",
-               {row->i64(0), text});
+        if (c.dialect() == Dialect::sqlite)  // on PostgreSQL a trigger does this
+          c.exec("INSERT INTO apps_search (rowid, search_text) VALUES ($1, $2)", {row->i64(0), text});
       }
     });
   }
@@ -105,25 +104,66 @@ TEST_P(AppSearchTest, ACommonPhraseWithAFilterCountsWhatTheFilterLeaves) {
 }
 
 TEST_P(AppSearchTest, AVerdictFromAnEarlierSearchPicksTheWayNotThePages) {
-  EXPECT_EQ(search("common phrase", "", 0).common_word, true);
-  EXPECT_EQ(search("rare thing", "", 0).common_word, false);
-  EXPECT_EQ(search("", "odd", 0).common_word, std::nullopt);
-  auto with_verdict = [&](const std::string& q, bool common, int64_t offset) {
+  int64_t owner = db().read_sync([](Conn& c) { return c.query_one("SELECT MIN(owner_id) FROM apps")->i64(0); });
+  EXPECT_EQ(search("common phrase", "", 0).many_matches, true);
+  EXPECT_EQ(search("rare thing", "", 0).many_matches, false);
+  EXPECT_EQ(search("", "odd", 0).many_matches, false);
+  EXPECT_EQ(search("", "", 0, "newest", owner).many_matches, true);
+  EXPECT_EQ(search("", "", 0).many_matches, std::nullopt) << "nothing narrows the list";
+  auto with_verdict = [&](const std::string& q, const std::string& category, bool many, int64_t offset) {
     return db().read_sync([&](Conn& c) {
       apps::Filter f;
       f.q = q;
+      f.category = category;
       f.offset = offset;
-      f.common_word = common;
+      f.many_matches = many;
       return apps::search(c, f);
     });
   };
-  for (int64_t offset : {0, 980}) {  // taken as rare: its matches collected; past the cap, walked
-    auto page = with_verdict("common phrase", false, offset);
+  for (int64_t offset : {0, 980}) {  // taken as few: collected (exactly the cap)
+    auto page = with_verdict("common phrase", "", false, offset);
     EXPECT_EQ(page.ids, expected("common phrase", "", offset, 24)) << offset;
     EXPECT_EQ(page.total, 1000);
+    EXPECT_EQ(page.many_matches, true) << "found out";
   }
-  auto rare = with_verdict("rare thing", true, 0);  // taken as common: walked
+  ASSERT_EQ(matches("e", ""), kApps) << "in every app's text";
+  for (int64_t offset : {0, 1300}) {  // taken as few: collected past the cap, then walked
+    auto page = with_verdict("e", "", false, offset);
+    EXPECT_EQ(page.ids, expected("e", "", offset, 24)) << offset;
+    EXPECT_EQ(page.total, 1000);
+    EXPECT_EQ(page.many_matches, true) << "found out";
+  }
+  auto rare = with_verdict("rare thing", "", true, 0);  // taken as many: walked
   EXPECT_EQ(rare.ids, expected("rare thing", "", 0, 24));
+  EXPECT_EQ(rare.total, 1000) << "a stale verdict says the cap until forgotten";
+  for (int64_t offset : {0, 740}) {
+    auto filtered = with_verdict("", "odd", true, offset);
+    EXPECT_EQ(filtered.ids, expected("", "odd", offset, 24)) << offset;
+    EXPECT_EQ(filtered.total, 1000) << "taken as many: the cap";
+    auto both = with_verdict("翻译", "even", true, offset);
+    EXPECT_EQ(both.ids, expected("翻译", "even", offset, 24)) << offset;
+  }
+}
+
+TEST_P(AppSearchTest, NonAsciiCapitalsAreMatchedTheSameWhicheverWayAPageIsRead) {
+  db().write_sync([](Conn& c) {
+    auto owner = c.query_one("SELECT MIN(owner_id) FROM apps")->i64(0);
+    for (const char* text : {"über alles", "Über alles"}) {
+      auto row = c.query_one(
+          "INSERT INTO apps (slug, owner_id, status, listed, search_text, created_at, updated_at, published_at) "
+          "VALUES ($1, $2, 'published', 1, $3, 1, 1, 1) RETURNING id",
+          {std::string("u-") + text, owner, std::string(text)});
+      if (c.dialect() == Dialect::sqlite)
+        c.exec("INSERT INTO apps_search (rowid, search_text) VALUES ($1, $2)", {row->i64(0), std::string(text)});
+    }
+  });
+  auto rare = search("über", "", 0);
+  EXPECT_EQ(rare.ids, expected("über", "", 0, 24));
+  EXPECT_EQ(rare.ids.size(), 1u);
+  apps::Filter f;
+  f.q = "über";
+  f.many_matches = true;
+  EXPECT_EQ(db().read_sync([&](Conn& c) { return apps::search(c, f); }).ids, rare.ids);
 }
 
 TEST_P(AppSearchTest, AFilterAloneIsSortedInEitherOrderAndCounted) {
