@@ -385,7 +385,14 @@ Page search(Conn& c, const Filter& f) {
                with_parameter(t.condition, m.param(t.pattern)) + ") ";
       m.where += " AND a.id IN (SELECT id FROM hits)";
     }
-    if (!f.tag.empty()) m.where += " AND a.id IN (SELECT app_id FROM app_tags WHERE tag = " + m.param(f.tag) + ")";
+    if (!f.tag.empty()) {
+      std::string tagged = "a.id IN (SELECT app_id FROM app_tags WHERE tag = " + m.param(f.tag) + ")";
+      // For a walk PostgreSQL should check each app it reads against the tag's apps (hashed once), but
+      // it rewrites a plain IN into a join and, taking the tag and the category for independent,
+      // expects few matches and joins them all. It leaves an IN under an OR alone.
+      if (word_by_like && c.dialect() == Dialect::postgres) tagged = "(" + tagged + " OR false)";
+      m.where += " AND " + tagged;
+    }
     if (!f.category.empty()) m.where += " AND a.category = " + m.param(f.category);
     if (f.owner_id) m.where += " AND a.owner_id = " + m.param(*f.owner_id);
     return m;
