@@ -89,12 +89,15 @@ if [[ -x $LOADGEN && ${plaza_max:-0} -gt 0 ]]; then
   fixed() { $LOADGEN --url "$1/v1/chat/completions" --rate "$rate" --seconds "${DURATION%s}" --warmup 2 --body "$plain" ${2:+--header "Authorization: $2"}; }
   direct_line=$(fixed "$fake" "") || true
   plaza_line=$(fixed "$plaza" "Bearer $key") || true
-  p99() { grep -o 'p99_ms=[0-9.]*' <<<"$1" | cut -d= -f2; }
-  p50() { grep -o 'p50_ms=[0-9.]*' <<<"$1" | cut -d= -f2; }
+  pct() { grep -o "$1_ms=[0-9.]*" <<<"$2" | cut -d= -f2; }  # pct p50|p99 LINE
   echo
   echo "Fixed rate $rate req/s (half of Plaza's maximum), latency from each request's due time:"
-  echo "direct p50 $(p50 "$direct_line") ms, p99 $(p99 "$direct_line") ms; through Plaza p50 $(p50 "$plaza_line") ms, p99 $(p99 "$plaza_line") ms;" \
-    "added p99 $(awk -v a="$(p99 "$plaza_line")" -v b="$(p99 "$direct_line")" 'BEGIN {printf "%.2f", a - b}') ms"
+  if [[ -z $(pct p99 "$direct_line") || -z $(pct p99 "$plaza_line") ]]; then
+    echo "the fixed-rate run failed: direct '$direct_line', through Plaza '$plaza_line'"
+  else
+    echo "direct p50 $(pct p50 "$direct_line") ms, p99 $(pct p99 "$direct_line") ms; through Plaza p50 $(pct p50 "$plaza_line") ms, p99 $(pct p99 "$plaza_line") ms;" \
+      "added p99 $(awk -v a="$(pct p99 "$plaza_line")" -v b="$(pct p99 "$direct_line")" 'BEGIN {printf "%.2f", a - b}') ms"
+  fi
 fi
 
 # Held streams: the upstream stalls after the first event; memory per open stream in Plaza.

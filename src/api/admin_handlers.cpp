@@ -35,7 +35,6 @@ awaitable<http::Response> admin_update_user(Ctx& ctx) {
   services::UserChanges changes{json::optional_string(body, "role"), json::optional_string(body, "group"),
                                 json::optional_bool(body, "banned")};
   auto user = co_await ctx.site.accounts.update_user(ctx.me().id, id_param(ctx, "id"), changes);
-  ctx.site.keys.forget_user(user.id);  // a ban or a new group applies to the user's keys at once
   co_return json_response(200, bj::object{{"user", user_json(user)}});
 }
 

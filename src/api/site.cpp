@@ -17,10 +17,10 @@ Site::Site(Config cfg, store::Database& database, const Clock& clk)
       db(database),
       clock(clk),
       login_throttle(clock, config.login_failures_before_backoff),
-      accounts(
-          db, clock, login_throttle,
-          services::AccountsOptions{password_cost(config.password_cost), int64_t{config.session_ttl_hours} * 3600}),
       keys(db, clock, services::ApiKeysOptions{config.api_key_cache_ms}),
+      accounts(db, clock, login_throttle,
+               services::AccountsOptions{password_cost(config.password_cost), int64_t{config.session_ttl_hours} * 3600},
+               &keys),
       // Bursts of a quarter of the per-minute budget: a page load fires several requests at once.
       api_limiter(config.api_rate_per_minute, std::max(10.0, config.api_rate_per_minute / 4.0)),
       static_files(config.web_dir),

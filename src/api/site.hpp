@@ -35,8 +35,8 @@ struct Site {
   store::Database& db;
   const Clock& clock;
   services::LoginThrottle login_throttle;
-  services::Accounts accounts;
   services::ApiKeys keys;
+  services::Accounts accounts;
   http::RateLimiter api_limiter;
   http::StaticFiles static_files;
   crypto::SecretBox secret_box;

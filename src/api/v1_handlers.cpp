@@ -115,12 +115,9 @@ awaitable<void> complete_streamed(Ctx& ctx, relay::Caller caller, bj::object req
                                   const services::AppChat* app) {
   relay::Outcome outcome;
   V1StreamOutput v1_output(*ctx.req.stream);
-  if (!app) {
-    co_await ctx.site.relay.stream(std::move(caller), std::move(request), std::move(rid), v1_output, *ctx.req.stream,
-                                   outcome);
-    co_return;
-  }
-  LeakGuardOutput output(v1_output, app->content, app->settings);
+  std::unique_ptr<LeakGuardOutput> guarded;  // an app's answers pass its leak guard (on the heap: most have none)
+  if (app) guarded = std::make_unique<LeakGuardOutput>(v1_output, app->content, app->settings);
+  relay::ChatOutput& output = guarded ? static_cast<relay::ChatOutput&>(*guarded) : v1_output;
   co_await ctx.site.relay.stream(std::move(caller), std::move(request), std::move(rid), output, *ctx.req.stream,
                                  outcome);
 }

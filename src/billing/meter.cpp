@@ -42,12 +42,16 @@ void place(store::Conn& c, const ChargeRequest& r, Reservation& res, int64_t exp
 
 // Gives back what a hold took, after end_hold() moved it out of pending (so it happens once).
 void undo(store::Conn& c, const ledger::Hold& h) {
-  if (h.source == kAllowance) store::counters::give_back(c, kAllowance, h.ref_id, h.day, h.model);
-  else if (h.source == kWebFree) store::counters::give_back(c, kWebFree, h.ref_id, h.day, h.model);
-  else if (h.source == kCountPack) store::packs::give_back_call(c, h.ref_id);
+  if (h.source == kAllowance)
+    store::counters::give_back(c, kAllowance, h.ref_id, h.day, h.model);
+  else if (h.source == kWebFree)
+    store::counters::give_back(c, kWebFree, h.ref_id, h.day, h.model);
+  else if (h.source == kCountPack)
+    store::packs::give_back_call(c, h.ref_id);
   else if (h.source == kKeyLimit)
     c.exec("UPDATE api_keys SET spent_held = spent_held - $2 WHERE id = $1", {h.ref_id, h.amount});
-  else ledger::release(c, h.ref_id, h.amount);  // paid, gift
+  else
+    ledger::release(c, h.ref_id, h.amount);  // paid, gift
 }
 
 std::string insufficient_message(int64_t max_cost) {
@@ -218,10 +222,9 @@ struct Taker {
       released = released || fresh;
     }
     if (fresh && extra > 0) {
-      fresh = ledger::transfer(c,
-                               charge_transfer(e, account, paid, extra, "surcharge:" + e.request_id + ":" + suffix,
-                                               "surcharge"),
-                               released ? 0 : release_held);
+      fresh = ledger::transfer(
+          c, charge_transfer(e, account, paid, extra, "surcharge:" + e.request_id + ":" + suffix, "surcharge"),
+          released ? 0 : release_held);
       released = released || fresh;
     }
     if (!released) ledger::release(c, account, release_held);
@@ -400,10 +403,6 @@ awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> 
   co_await store::group_write(writer_, r.user_id,
                               [&](store::Conn& c) { res = billing::reserve(c, options_, r, price, multiplier); });
   co_return res;
-}
-
-awaitable<void> Meter::settle(Reservation r, store::UsageEvent& e) {
-  co_await store::group_write(writer_, e.user_id, [&](store::Conn& c) { billing::settle(c, r, e); });
 }
 
 awaitable<void> Meter::release(Reservation r) {

@@ -92,7 +92,6 @@ class Meter {
 
   // `count_prompt` runs only when the price depends on tokens.
   awaitable<Reservation> reserve(ChargeRequest r, std::function<int64_t()> count_prompt);
-  awaitable<void> settle(Reservation r, store::UsageEvent& e);
   awaitable<void> release(Reservation r);  // the request was refused before any upstream call
   PriceBook& prices() { return prices_; }
   const Options& options() const { return options_; }

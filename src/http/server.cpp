@@ -174,16 +174,17 @@ Request to_request(bhttp::request<bhttp::string_body>&& in, std::string client_i
   return r;
 }
 
-// Every whole response carries these (streamed ones a subset, see BeastResponseStream::start).
-constexpr std::string_view kSecurityHeaders =
+// A streamed response (server-sent events, never rendered as a page) carries these,
+constexpr std::string_view kStreamHeaders =
     "Server: plaza\r\n"
-    "X-Content-Type-Options: nosniff\r\n"
+    "X-Content-Type-Options: nosniff\r\n";
+// every whole response these too.
+const std::string kSecurityHeaders =
+    std::string(kStreamHeaders) +
     "Referrer-Policy: same-origin\r\n"
     "X-Frame-Options: DENY\r\n"
     "Content-Security-Policy: default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
     "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'\r\n";
-// A streamed response (server-sent events) carries the first two of them.
-constexpr std::string_view kStreamHeaders = kSecurityHeaders.substr(0, kSecurityHeaders.find("Referrer-Policy"));
 
 Response error_response(int status, std::string_view code, std::string_view message) {
   return Response::json(status, fmt::format(R"({{"error":{{"code":"{}","message":"{}"}}}})", code, message));
@@ -204,7 +205,7 @@ asio::awaitable<Response> call_handler(const Route& route, Request& req) {
 asio::awaitable<bool> write_response(beast::tcp_stream& stream, Impl& s, Response r, unsigned version, bool keep_alive,
                                      bool head, const std::string& request_id) {
   if (!request_id.empty()) r.headers.emplace_back("X-Request-Id", request_id);
-  bool bodiless = head || r.status < 200 || r.status == 204 || r.status == 304;  // HEAD: the GET's length, no body
+  bool bodiless = head || bodiless_status(r.status);  // HEAD: the GET's length, no body
   std::string head_text =
       format_response_head(ResponseHead{r.status, version, keep_alive, r.body.size()}, kSecurityHeaders, r.headers);
   std::array<asio::const_buffer, 2> message{asio::buffer(head_text),
@@ -262,13 +263,13 @@ class BeastResponseStream final : public ResponseStream {
   asio::awaitable<bool> write(std::string data) override {
     if (!ok_ || data.empty()) co_return ok_;
     stream_.expires_after(s_.options.write_timeout);
-    // The chunk's framing around the data, in place: one buffer, one write.
+    // The chunk's framing around the data: three buffers, one write.
     char size_line[20];
     int size_len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
-    data.insert(0, size_line, static_cast<std::size_t>(size_len));
-    data += "\r\n";
-    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(data), asio::as_tuple(asio::use_awaitable));
-    bytes_ += data.size() - static_cast<std::size_t>(size_len) - 2;
+    std::array<asio::const_buffer, 3> chunk{asio::buffer(size_line, static_cast<std::size_t>(size_len)),
+                                            asio::buffer(data), asio::buffer("\r\n", 2)};
+    auto [ec, n] = co_await asio::async_write(stream_, chunk, asio::as_tuple(asio::use_awaitable));
+    bytes_ += data.size();
     ok_ = !ec;
     co_return ok_;
   }

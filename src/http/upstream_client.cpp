@@ -39,7 +39,14 @@ struct Target {
   std::string host;
   std::string port;
   std::string path;  // with query
-  std::string key() const { return (tls ? "https://" : "http://") + host + ":" + port; }
+  std::string key() const { return (tls ? "https://" : "http://") + authority(); }
+  // host:port as a request line or a Host field names it: an IPv6 literal in brackets, the port left
+  // out on request when it is the scheme's.
+  std::string authority(bool omit_default_port = false) const {
+    std::string a = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    if (!omit_default_port || port != (tls ? "443" : "80")) a += ":" + port;
+    return a;
+  }
 };
 
 Target parse_target(const std::string& url) {
@@ -123,8 +130,8 @@ namespace {
 
 // Asks the proxy for a tunnel to the upstream; throws unless it answers 2xx.
 asio::awaitable<void> open_tunnel(beast::tcp_stream& stream, const Target& t, const UpstreamTimeouts& timeouts) {
-  bhttp::request<bhttp::empty_body> req{bhttp::verb::connect, t.host + ":" + t.port, 11};
-  req.set(bhttp::field::host, t.host + ":" + t.port);
+  bhttp::request<bhttp::empty_body> req{bhttp::verb::connect, t.authority(), 11};
+  req.set(bhttp::field::host, t.authority());
   stream.expires_after(timeouts.connect);
   auto [wec, wn] = co_await bhttp::async_write(stream, req, asio::as_tuple(asio::use_awaitable));
   if (wec) throw UpstreamFailure(UpstreamFailure::Kind::connect, "the proxy closed the connection");
@@ -306,7 +313,7 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(Upstream
     if (proxy->tls) throw UpstreamFailure(UpstreamFailure::Kind::protocol, "the proxy must be an http:// URL");
   }
   // Through a proxy, a plain request names the whole URL; a tunnelled (TLS) one does not.
-  std::string target = proxy && !t.tls ? "http://" + t.host + ":" + t.port + t.path : t.path;
+  std::string target = proxy && !t.tls ? "http://" + t.authority() + t.path : t.path;
   // The head in one string, sent with the body in one write (see http/wire.hpp). The request's own
   // headers take the place of the defaults they name.
   auto named = [&](std::string_view field) {
@@ -314,12 +321,7 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(Upstream
                        [&](const auto& h) { return beast::iequals(h.first, field); });
   };
   std::string head = request.method + " " + target + " HTTP/1.1\r\n";
-  if (!named("host")) {
-    // host[:port], the port only when it is not the scheme's; an IPv6 literal in brackets.
-    std::string host = t.host.find(':') != std::string::npos ? "[" + t.host + "]" : t.host;
-    if (t.port != (t.tls ? "443" : "80")) host += ":" + t.port;
-    append_field(head, "Host", host);
-  }
+  if (!named("host")) append_field(head, "Host", t.authority(/*omit_default_port=*/true));
   if (!named("user-agent")) append_field(head, "User-Agent", "plaza");
   for (const auto& [name, value] : request.headers)
     if (!beast::iequals(name, "content-length") && !beast::iequals(name, "transfer-encoding"))

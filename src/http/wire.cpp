@@ -28,8 +28,7 @@ std::string format_response_head(const ResponseHead& head, std::string_view fixe
   out += "\r\n";
   out += fixed;
   for (const auto& [name, value] : headers) append_field(out, name, value);
-  bool bodiless = head.status < 200 || head.status == 204 || head.status == 304;
-  if (bodiless) {
+  if (bodiless_status(head.status)) {
   } else if (head.chunked) {
     out += "Transfer-Encoding: chunked\r\n";
   } else {

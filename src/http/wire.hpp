@@ -14,6 +14,11 @@ namespace plaza::http {
 // (response splitting), whatever a handler or a channel's configuration put in it.
 void append_field(std::string& out, std::string_view name, std::string_view value);
 
+// 1xx, 204 and 304 answers carry no body (RFC 9110 6.4.1).
+inline bool bodiless_status(int status) {
+  return status < 200 || status == 204 || status == 304;
+}
+
 struct ResponseHead {
   int status = 200;
   unsigned version = 11;  // 10 or 11

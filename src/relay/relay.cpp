@@ -192,9 +192,11 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
   e.app_id = caller.app_id;
   e.app_owner_id = caller.app_owner_id;
   e.app_kind = caller.app_kind;
+  // The event goes in with its settlement (billing on) or alone; a copy of each, so a retry starts
+  // from the same event.
+  std::function<void(store::Conn&)> write = [e](store::Conn& c) { store::usage::insert(c, e); };
+  if (meter_) write = [r = reservation, e](store::Conn& c) mutable { billing::settle(c, r, e); };
   if (may_lag) {
-    std::function<void(store::Conn&)> write = [e](store::Conn& c) { store::usage::insert(c, e); };
-    if (meter_) write = [r = reservation, e](store::Conn& c) mutable { billing::settle(c, r, e); };
     submit_lazily(e.user_id, e.request_id, std::move(write), 1);
     co_return;
   }
@@ -203,10 +205,7 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
   for (int attempt = 1; attempt <= 3; ++attempt) {
     bool written = false;
     try {
-      if (meter_)
-        co_await meter_->settle(reservation, e);
-      else
-        co_await store::group_write(writer_, e.user_id, [&](store::Conn& c) { store::usage::insert(c, e); });
+      co_await store::group_write(writer_, e.user_id, write);
       written = true;
     } catch (const std::exception& ex) {
       spdlog::error("request {}: settlement attempt {} failed: {}", reservation.request_id, attempt, ex.what());

@@ -29,6 +29,13 @@ namespace {
 struct PumpState {
   PumpState(asio::any_io_executor ex, std::unique_ptr<http::UpstreamResponse> r)
       : response(std::move(r)), channel(ex, 0) {}
+  // Closing the connection fails the pump's read; cancelling the channel fails a send it is blocked
+  // in (close() alone leaves a blocked sender waiting forever).
+  void stop() {
+    response->cancel();
+    channel.cancel();
+    channel.close();
+  }
   std::unique_ptr<http::UpstreamResponse> response;
   PieceChannel channel;
   bool timed_out = false;
@@ -150,8 +157,8 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
   std::optional<int64_t> ttft_ms;
   std::optional<Error> broken;
   bool began = false;  // the response head went to the client: no more failover
-  bool client_gone = false;
   auto waiting = std::make_shared<Waiting>();
+  bool& client_gone = waiting->client_gone;  // a write to it failed, or the watch saw it leave
   downstream.watch_close(waiting->stop_watch.slot(), waiting, [w = waiting.get()] {
     w->client_gone = true;  // the watch ends with `waiting` (see watch_close): w is alive here
     w->wake.emit(asio::cancellation_type::terminal);
@@ -193,11 +200,9 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     bool upstream_done = false;
     broken.reset();
     try {
+      // The flag is read before each wait: a client that left while the loop was writing sends no
+      // wake-up that a wait could see.
       while (!upstream_done && !client_gone && !broken) {
-        if (waiting->client_gone) {  // it left while the loop was writing: no wake-up will come
-          client_gone = true;
-          break;
-        }
         uint64_t round = ++waiting->round;
         waiting->heartbeat_due = false;
         heartbeat.expires_after(options_.heartbeat);
@@ -214,18 +219,15 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
         waiting->wake.slot().clear();
         ++waiting->round;
         heartbeat.cancel();
-        if (waiting->client_gone) {
-          client_gone = true;
-          break;
-        }
+        if (client_gone) break;
         if (ec == asio::experimental::error::channel_cancelled && waiting->heartbeat_due) {
           // A long silence before the first event: commit to this upstream so heartbeats can flow.
           if (!began) {
             began = true;
-            client_gone = !(co_await output.begin());
+            if (!(co_await output.begin())) client_gone = true;
             if (client_gone) break;
           }
-          client_gone = !(co_await output.heartbeat());
+          if (!(co_await output.heartbeat())) client_gone = true;
           continue;
         }
         if (ec) {
@@ -244,7 +246,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
             }
             if (!chunks.empty() && !began) {
               began = true;
-              client_gone = !(co_await output.begin());
+              if (!(co_await output.begin())) client_gone = true;
               if (client_gone) break;
             }
             for (auto& chunk : chunks) {
@@ -269,19 +271,12 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     } catch (...) {
       // Whatever went wrong on the way out (a database error saving a web chat's message), the
       // pump must not stay blocked on a channel nobody reads, holding the upstream connection.
-      state->response->cancel();
-      state->channel.cancel();
-      state->channel.close();
+      state->stop();
       waiting->stop_watch.emit(asio::cancellation_type::terminal);
       throw;
     }
     heartbeat.cancel();
-    client_gone = client_gone || waiting->client_gone;  // it may have left during the last writes
-    // Stop the pump: closing the connection fails its read; cancelling the channel fails a send it
-    // is blocked in (close() alone leaves a blocked sender waiting forever).
-    state->response->cancel();
-    state->channel.cancel();
-    state->channel.close();
+    state->stop();
 
     if (broken && !began && !client_gone) {
       channels_.record_failure(opened->candidate.channel->id);
@@ -314,7 +309,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
   if (broken) {
     co_await output.fail(*broken);
   } else {
-    if (!began) client_gone = !(co_await output.begin());  // an empty answer still gets a head
+    if (!began) co_await output.begin();  // an empty answer still gets a head
     co_await output.end(outcome);
   }
 }

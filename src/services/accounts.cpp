@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/validation.hpp"
+#include "services/api_keys.hpp"
 #include "store/async.hpp"
 #include "store/sessions_repo.hpp"
 #include "store/settings_repo.hpp"
@@ -28,8 +29,9 @@ std::optional<std::string> normalize_email(std::optional<std::string> email) {
 
 }  // namespace
 
-Accounts::Accounts(store::Database& db, const Clock& clock, LoginThrottle& throttle, AccountsOptions options)
-    : db_(db), clock_(clock), throttle_(throttle), options_(options) {
+Accounts::Accounts(store::Database& db, const Clock& clock, LoginThrottle& throttle, AccountsOptions options,
+                   ApiKeys* keys)
+    : db_(db), clock_(clock), throttle_(throttle), keys_(keys), options_(options) {
   dummy_hash_ = hash("plaza-dummy-password");
 }
 
@@ -197,7 +199,7 @@ awaitable<store::User> Accounts::update_user(int64_t actor_id, int64_t user_id, 
     if (auto err = check_group(*ch.group)) throw Error(ErrorCode::invalid_request, *err, "group");
   if (actor_id == user_id && ((ch.role && *ch.role != "admin") || (ch.banned && *ch.banned)))
     throw Error(ErrorCode::invalid_request, "you cannot demote or ban yourself");
-  co_return co_await store::write(db_, [&](store::Conn& c) {
+  auto user = co_await store::write(db_, [&](store::Conn& c) {
     auto before = store::users::find(c, user_id);
     if (!before) throw Error(ErrorCode::not_found, "no such user");
     int64_t now = clock_.now_s();
@@ -218,6 +220,8 @@ awaitable<store::User> Accounts::update_user(int64_t actor_id, int64_t user_id, 
     }
     return *store::users::find(c, user_id);
   });
+  if (keys_) keys_->forget_user(user_id);  // a ban or a new group applies to the user's keys at once
+  co_return user;
 }
 
 }  // namespace plaza::services

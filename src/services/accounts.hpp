@@ -14,6 +14,8 @@
 
 namespace plaza::services {
 
+class ApiKeys;
+
 using boost::asio::awaitable;
 
 struct AccountsOptions {
@@ -41,7 +43,9 @@ struct UserChanges {
 
 class Accounts {
  public:
-  Accounts(store::Database& db, const Clock& clock, LoginThrottle& throttle, AccountsOptions options);
+  // `keys` (when there is one) forgets a user's cached keys when a ban or a group change is written.
+  Accounts(store::Database& db, const Clock& clock, LoginThrottle& throttle, AccountsOptions options,
+           ApiKeys* keys = nullptr);
 
   awaitable<SignedIn> register_user(std::string username, std::string password, std::optional<std::string> email,
                                     ClientInfo client);
@@ -75,6 +79,7 @@ class Accounts {
   store::Database& db_;
   const Clock& clock_;
   LoginThrottle& throttle_;
+  ApiKeys* keys_;
   AccountsOptions options_;
   std::string dummy_hash_;  // verified against when the username is unknown, so timing tells nothing
 };

@@ -157,6 +157,23 @@ TEST_P(ApiKeysTest, AuthenticateRecordsUseAtMostOncePerMinute) {
   EXPECT_EQ(last_used(), first + 60);
 }
 
+TEST_P(ApiKeysTest, ACachedKeyKeepsItsLastTouch) {
+  // A cache that outlives the touch interval: the touch is written through to the cached entry, or
+  // every request after the first minute would write again.
+  ApiKeys cached(db(), clock_, ApiKeysOptions{600'000});
+  CreatedKey k = create(alice_.id);
+  auto use = [&] { ASSERT_TRUE(run_sync(cached.authenticate(k.secret)).has_value()); };
+  auto last_used = [&] { return run_sync(cached.list(alice_.id)).at(0).last_used_at; };
+  int64_t first = clock_.now_s();
+  use();
+  clock_.advance_ms(61'000);
+  use();
+  EXPECT_EQ(last_used(), first + 61) << "a minute on, from the cache";
+  clock_.advance_ms(29'000);
+  use();
+  EXPECT_EQ(last_used(), first + 61) << "the cached entry knows of the touch";
+}
+
 TEST_P(ApiKeysTest, ListShowsTheMaskedFormOnly) {
   CreatedKey k = create(alice_.id);
   create(bob_.id);

@@ -3,15 +3,14 @@
 #include <boost/json.hpp>
 
 #include <map>
-#include <mutex>
 #include <set>
-#include <unordered_map>
 
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "core/moderation.hpp"
 #include "core/money.hpp"
 #include "core/validation.hpp"
+#include "services/search_verdicts.hpp"
 #include "store/async.hpp"
 #include "store/billing_repo.hpp"
 #include "store/earnings_repo.hpp"
@@ -391,52 +390,21 @@ awaitable<AppView> Apps::get(std::optional<store::User> viewer, std::string slug
   });
 }
 
-// Whether searches (their words and filters) have at least the capped count of matches, remembered
-// for a minute: for such a search, finding out is much of what it costs (a scan, for a two-character
-// word; a join, for a tag and a category), and the answer changes slowly. It only picks how a page is
-// read: a search that fell below the cap is still paged right (its total says the cap until
-// forgotten), one that grew past it is found out.
-struct Apps::ManyMatches {
-  static constexpr int64_t kKeepSeconds = 60;
-  static constexpr std::size_t kMaxSearches = 10'000;
-  std::mutex mutex;
-  std::unordered_map<std::string, std::pair<bool, int64_t>> searches;  // key -> (many, learnt at)
-
-  static std::string key(const store::apps::Filter& f) {
-    return ascii_lower(f.q) + '\x1f' + f.tag + '\x1f' + f.category + '\x1f' +
-           (f.owner_id ? std::to_string(*f.owner_id) : std::string());
-  }
-  std::optional<bool> find(const std::string& key, int64_t now) {
-    std::lock_guard lock(mutex);
-    auto it = searches.find(key);
-    if (it == searches.end()) return std::nullopt;
-    int64_t age = now - it->second.second;
-    if (age < 0 || age >= kKeepSeconds) return std::nullopt;  // a clock set back forgets too
-    return it->second.first;
-  }
-  void remember(const std::string& key, bool many, int64_t now) {
-    std::lock_guard lock(mutex);
-    if (searches.size() >= kMaxSearches) searches.clear();  // a bound, not an eviction policy: a minute refills it
-    searches[key] = {many, now};
-  }
-};
-
 Apps::Apps(store::Database& db, const Clock& clock, http::UpstreamClient& upstream, const crypto::SecretBox& box)
-    : db_(db), clock_(clock), upstream_(upstream), box_(box), many_matches_(std::make_unique<ManyMatches>()) {}
+    : db_(db), clock_(clock), upstream_(upstream), box_(box), verdicts_(std::make_unique<SearchVerdicts>()) {}
 
 Apps::~Apps() = default;
 
 awaitable<std::pair<std::vector<AppView>, int64_t>> Apps::search(std::optional<store::User> viewer,
                                                                  store::apps::Filter filter) {
   int64_t now = clock_.now_s();
-  const std::string key = ManyMatches::key(filter);
-  filter.many_matches = many_matches_->find(key, now);
+  const std::string key = SearchVerdicts::key(filter);
+  filter.many_matches = verdicts_->find(key, now);
   auto [views, page] = co_await store::read(db_, [&](store::Conn& c) {
     auto page = store::apps::search(c, filter);
     return std::make_pair(views_of(c, page.ids, viewer, now), page);
   });
-  if (page.many_matches && page.many_matches != filter.many_matches)
-    many_matches_->remember(key, *page.many_matches, now);
+  if (page.many_matches && page.many_matches != filter.many_matches) verdicts_->remember(key, *page.many_matches, now);
   co_return std::make_pair(std::move(views), page.total);
 }
 

@@ -21,6 +21,8 @@
 
 namespace plaza::services {
 
+class SearchVerdicts;
+
 using boost::asio::awaitable;
 
 struct AppView {
@@ -120,8 +122,7 @@ class Apps {
   const Clock& clock_;
   http::UpstreamClient& upstream_;
   const crypto::SecretBox& box_;
-  struct ManyMatches;
-  std::unique_ptr<ManyMatches> many_matches_;  // what searches found out about their match counts
+  std::unique_ptr<SearchVerdicts> verdicts_;  // what searches found out about their match counts
 };
 
 // The first day of a leaderboard period, in the operator's timezone; throws on an unknown period.

@@ -168,16 +168,6 @@ std::optional<App> find(Conn& c, const std::string& slug) {
   return to_app(*row);
 }
 
-std::vector<App> find_by_ids(Conn& c, const std::vector<int64_t>& ids) {
-  std::vector<App> out;
-  if (ids.empty()) return out;
-  for (const auto& r : c.query(std::string("SELECT ") + kAppColumns + " WHERE " + among(c.dialect(), "a.id", "$1"),
-                               {id_array(c.dialect(), ids)})
-                           .rows)
-    out.push_back(to_app(r));
-  return out;
-}
-
 std::vector<std::pair<App, std::optional<AppContent>>> find_with_live(Conn& c, const std::vector<int64_t>& ids) {
   std::vector<std::pair<App, std::optional<AppContent>>> out;
   if (ids.empty()) return out;
@@ -349,6 +339,7 @@ Page search(Conn& c, const Filter& f) {
   const int64_t offset = std::max<int64_t>(f.offset, 0), limit = std::clamp<int64_t>(f.limit, 0, 100);
   const bool filtered = !f.tag.empty() || !f.category.empty() || f.owner_id;
   const bool narrowed = !q.empty() || filtered;
+  const TextMatch text = text_match(c.dialect(), q);
   bool common_word = false;
   if (!q.empty()) {
     if (f.many_matches && (*f.many_matches || !filtered)) {  // the word matches at least what the search did
@@ -357,10 +348,9 @@ Page search(Conn& c, const Filter& f) {
       // How common is it? The search table yields matches in id order and the count stops at the
       // cap, so finding out costs little. A rare word's matches are collected (below); a common
       // one's would be thousands to sort for one page, so its page walks the sort order instead.
-      TextMatch m = text_match(c.dialect(), q);
       common_word = c.query_with_fresh_plan("SELECT COUNT(*) FROM (SELECT 1 FROM apps_search WHERE " +
-                                                with_parameter(m.condition, "$1") + " LIMIT $2) probe",
-                                            {m.pattern, kMaxTotal})
+                                                with_parameter(text.condition, "$1") + " LIMIT $2) probe",
+                                            {text.pattern, kMaxTotal})
                         .rows.at(0)
                         .i64(0) >= kMaxTotal;
     }
@@ -380,9 +370,8 @@ Page search(Conn& c, const Filter& f) {
     if (!q.empty() && word_by_like) {
       m.where += " AND a.search_text LIKE " + m.param(like_pattern(q)) + " ESCAPE '\\'";
     } else if (!q.empty()) {
-      TextMatch t = text_match(c.dialect(), q);
-      m.with = "WITH hits(id) AS MATERIALIZED (SELECT " + t.key + " FROM apps_search WHERE " +
-               with_parameter(t.condition, m.param(t.pattern)) + ") ";
+      m.with = "WITH hits(id) AS MATERIALIZED (SELECT " + text.key + " FROM apps_search WHERE " +
+               with_parameter(text.condition, m.param(text.pattern)) + ") ";
       m.where += " AND a.id IN (SELECT id FROM hits)";
     }
     if (!f.tag.empty()) {

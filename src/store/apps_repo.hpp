@@ -17,10 +17,8 @@ App create(Conn& c, const std::string& slug, int64_t owner_id, const std::string
            int64_t now);
 std::optional<App> find(Conn& c, const std::string& slug);
 std::optional<App> find_by_id(Conn& c, int64_t id);
-// A page's worth at once (a query each, not one per app): apps by id, versions by id, and which of
-// the apps the user favorited and how they rated them.
-std::vector<App> find_by_ids(Conn& c, const std::vector<int64_t>& ids);
-// Apps by id with their live version's content, in one statement (the square's pages).
+// A page's worth at once (a statement each, not one per app): apps by id with their live version's
+// content, versions by id, and which of the apps the user favorited and how they rated them.
 std::vector<std::pair<App, std::optional<AppContent>>> find_with_live(Conn& c, const std::vector<int64_t>& ids);
 std::vector<AppVersion> versions(Conn& c, const std::vector<int64_t>& ids);
 struct ViewerMarks {

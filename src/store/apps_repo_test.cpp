@@ -51,17 +51,20 @@ class AppSearchTest : public test::BackendTest {
   int64_t matches(const std::string& words, const std::string& category) {
     return static_cast<int64_t>(expected(words, category, 0, kApps).size());
   }
+  apps::Page search(const apps::Filter& f) {
+    return db().read_sync([&](Conn& c) { return apps::search(c, f); });
+  }
   apps::Page search(const std::string& q, const std::string& category, int64_t offset,
-                    const std::string& sort = "trending", std::optional<int64_t> owner = std::nullopt) {
-    return db().read_sync([&](Conn& c) {
-      apps::Filter f;
-      f.q = q;
-      f.category = category;
-      f.offset = offset;
-      f.sort = sort;
-      f.owner_id = owner;
-      return apps::search(c, f);
-    });
+                    const std::string& sort = "trending", std::optional<int64_t> owner = std::nullopt,
+                    std::optional<bool> many_matches = std::nullopt) {
+    apps::Filter f;
+    f.q = q;
+    f.category = category;
+    f.offset = offset;
+    f.sort = sort;
+    f.owner_id = owner;
+    f.many_matches = many_matches;
+    return search(f);
   }
 };
 PLAZA_INSTANTIATE_FOR_BACKENDS(AppSearchTest);
@@ -111,14 +114,7 @@ TEST_P(AppSearchTest, AVerdictFromAnEarlierSearchPicksTheWayNotThePages) {
   EXPECT_EQ(search("", "", 0, "newest", owner).many_matches, true);
   EXPECT_EQ(search("", "", 0).many_matches, std::nullopt) << "nothing narrows the list";
   auto with_verdict = [&](const std::string& q, const std::string& category, bool many, int64_t offset) {
-    return db().read_sync([&](Conn& c) {
-      apps::Filter f;
-      f.q = q;
-      f.category = category;
-      f.offset = offset;
-      f.many_matches = many;
-      return apps::search(c, f);
-    });
+    return search(q, category, offset, "trending", std::nullopt, many);
   };
   for (int64_t offset : {0, 980}) {  // taken as few: collected (exactly the cap)
     auto page = with_verdict("common phrase", "", false, offset);
@@ -160,10 +156,7 @@ TEST_P(AppSearchTest, NonAsciiCapitalsAreMatchedTheSameWhicheverWayAPageIsRead) 
   auto rare = search("über", "", 0);
   EXPECT_EQ(rare.ids, expected("über", "", 0, 24));
   EXPECT_EQ(rare.ids.size(), 1u);
-  apps::Filter f;
-  f.q = "über";
-  f.many_matches = true;
-  EXPECT_EQ(db().read_sync([&](Conn& c) { return apps::search(c, f); }).ids, rare.ids);
+  EXPECT_EQ(search("über", "", 0, "trending", std::nullopt, /*many_matches=*/true).ids, rare.ids);
 }
 
 TEST_P(AppSearchTest, AFilterAloneIsSortedInEitherOrderAndCounted) {

@@ -302,9 +302,9 @@ Reversal reverse(Conn& c, const std::string& scope, int64_t ref_id, const std::s
     transfer_per_owner(
         c, per_owner, ledger::kEarningsPending, ledger::kRevenue, "reversal", reason,
         [&](int64_t o) { return "reverse:" + first + ":" + std::to_string(o); }, now);
-    c.exec("UPDATE earnings SET status = 'reversed', reason = $1, settled_at = $2 WHERE " +
-               among(c.dialect(), "id", "$3"),
-           {reason, now, id_array(c.dialect(), ids)});
+    c.exec(
+        "UPDATE earnings SET status = 'reversed', reason = $1, settled_at = $2 WHERE " + among(c.dialect(), "id", "$3"),
+        {reason, now, id_array(c.dialect(), ids)});
     total.rows += static_cast<int64_t>(ids.size());
   }
   return total;
@@ -367,17 +367,12 @@ Summary summary(Conn& c, int64_t owner_id, const std::string& from_day) {
     a.paying_users = r.i64(2);
   }
   // Slugs and titles (from the live versions) for the whole list at once.
-  std::vector<int64_t> ids, live_ids;
+  std::vector<int64_t> ids;
   for (const auto& [id, a] : apps) ids.push_back(id);
-  std::map<int64_t, int64_t> app_of_version;
-  for (const auto& app : store::apps::find_by_ids(c, ids)) {
+  for (const auto& [app, live] : store::apps::find_with_live(c, ids)) {
     apps[app.id].slug = app.slug;
-    if (app.live_version_id) {
-      live_ids.push_back(*app.live_version_id);
-      app_of_version[*app.live_version_id] = app.id;
-    }
+    if (live) apps[app.id].title = live->title;
   }
-  for (const auto& v : store::apps::versions(c, live_ids)) apps[app_of_version[v.id]].title = v.content.title;
   for (auto& [id, a] : apps) s.apps.push_back(a);
   for (auto& [day, d] : days) s.days.push_back(d);
   return s;
@@ -428,7 +423,7 @@ std::optional<Payout> payout(Conn& c, int64_t id) {
 }  // namespace
 
 Payout request_payout(Conn& c, int64_t user_id, int64_t amount, const std::string& destination, int64_t now) {
-  if (amount <= 0) throw Error(ErrorCode::invalid_request, "the amount is above zero", "amount");
+  // take_available refuses an amount of zero or less (the transaction, the row with it, rolls back).
   int64_t id = c.query_one(
                     "INSERT INTO payouts (user_id, amount, destination, created_at) VALUES ($1, $2, $3, $4) "
                     "RETURNING id",

@@ -64,10 +64,12 @@ bool transfer(Conn& c, const Transfer& t, int64_t release_held) {
       c.deferred_balance_deltas[account] += delta;
       return true;
     }
-    if (delta > 0) return c.exec("UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1", {account, delta}) == 1;
-    return c.exec("UPDATE ledger_accounts SET balance = balance + $2, held = held - $3 "
-                  "WHERE id = $1 AND held >= $3 AND balance + $2 >= held - $3",
-                  {account, delta, release}) == 1;
+    if (delta > 0)
+      return c.exec("UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1", {account, delta}) == 1;
+    return c.exec(
+               "UPDATE ledger_accounts SET balance = balance + $2, held = held - $3 "
+               "WHERE id = $1 AND held >= $3 AND balance + $2 >= held - $3",
+               {account, delta, release}) == 1;
   };
   if (!apply(t.debit, -t.amount, release_held)) throw Error(ErrorCode::insufficient_balance, "not enough credits");
   apply(t.credit, t.amount, 0);
@@ -104,8 +106,8 @@ int64_t insert_hold(Conn& c, const Hold& h) {
 }
 
 std::vector<Hold> holds_of(Conn& c, const std::string& request_id) {
-  auto rows = c.query(std::string("SELECT ") + kHoldColumns + " FROM holds WHERE request_id = $1 ORDER BY id",
-                      {request_id});
+  auto rows =
+      c.query(std::string("SELECT ") + kHoldColumns + " FROM holds WHERE request_id = $1 ORDER BY id", {request_id});
   std::vector<Hold> out;
   for (const auto& r : rows.rows) out.push_back(to_hold(r));
   return out;
@@ -126,13 +128,15 @@ std::vector<std::string> expired_requests(Conn& c, int64_t now, int64_t limit) {
 }
 
 std::vector<TransferRow> transfers_of_user(Conn& c, int64_t user_id, int64_t limit, std::optional<int64_t> before) {
+  // The wallet's side: credits (paid, gift) only; a creator's earnings accounts have their own page.
+  auto wallet = [](std::string_view kind) { return kind == kPaid || kind == kGift; };
   auto rows = c.query(
       "SELECT t.id, t.created_at, t.kind, t.amount, t.memo, t.request_id, d.user_id, d.kind, cr.user_id, cr.kind "
       "FROM ledger_transfers t JOIN ledger_accounts d ON d.id = t.debit_account "
       "JOIN ledger_accounts cr ON cr.id = t.credit_account "
-      "WHERE t.user_id = $1 AND t.id < $2 AND ((d.user_id = $1 AND d.kind IN ('paid', 'gift')) OR "
-      "(cr.user_id = $1 AND cr.kind IN ('paid', 'gift'))) ORDER BY t.id DESC LIMIT $3",
-      {user_id, before.value_or(INT64_MAX), limit});
+      "WHERE t.user_id = $1 AND t.id < $2 AND ((d.user_id = $1 AND d.kind IN ($4, $5)) OR "
+      "(cr.user_id = $1 AND cr.kind IN ($4, $5))) ORDER BY t.id DESC LIMIT $3",
+      {user_id, before.value_or(INT64_MAX), limit, std::string(kPaid), std::string(kGift)});
   std::vector<TransferRow> out;
   for (const auto& r : rows.rows) {
     TransferRow t;
@@ -141,8 +145,7 @@ std::vector<TransferRow> transfers_of_user(Conn& c, int64_t user_id, int64_t lim
     t.kind = r.str(2);
     t.memo = r.str(4);
     t.request_id = r.str(5);
-    // The wallet's side: credits (paid, gift) only; a creator's earnings accounts have their own page.
-    bool into_user = r.i64(8) == user_id && (r.str(9) == "paid" || r.str(9) == "gift");
+    bool into_user = r.i64(8) == user_id && wallet(r.str(9));
     t.amount = into_user ? r.i64(3) : -r.i64(3);
     t.source = into_user ? r.str(9) : r.str(7);
     out.push_back(std::move(t));

@@ -189,8 +189,8 @@ TEST_P(DatabaseTest, AnIdListIsOneParameter) {
     for (const char* name : {"ann", "bob", "cat", "dan"}) out.push_back(users::create(c, {name, {}, "h"}, 1).id);
     return out;
   });
-  auto among_ids = [&](const std::vector<int64_t>& list) {
-    return db().read_sync([&](Conn& c) {
+  db().read_sync([&](Conn& c) {
+    auto among_ids = [&](const std::vector<int64_t>& list) {
       std::vector<std::string> names;
       for (const auto& r : c.query("SELECT username FROM users WHERE " + among(c.dialect(), "id", "$1") +
                                        " AND username <> $2 ORDER BY username",
@@ -198,19 +198,29 @@ TEST_P(DatabaseTest, AnIdListIsOneParameter) {
                                .rows)
         names.push_back(r.str(0));
       return names;
-    });
-  };
-  EXPECT_EQ(among_ids({ids[2], ids[0], ids[3], 999'999}), (std::vector<std::string>{"ann", "cat"}));
-  EXPECT_EQ(among_ids({ids[1]}), std::vector<std::string>{"bob"});
-  EXPECT_TRUE(among_ids({}).empty());
+    };
+    // What this connection has prepared: PostgreSQL shows it (SQLite keeps no such table).
+    auto prepared = [&] {
+      return c.dialect() == Dialect::postgres ? c.query_one("SELECT COUNT(*) FROM pg_prepared_statements")->i64(0)
+                                              : int64_t{0};
+    };
+    EXPECT_EQ(among_ids({ids[2], ids[0], ids[3], 999'999}), (std::vector<std::string>{"ann", "cat"}));
+    const int64_t before = prepared();
+    EXPECT_EQ(among_ids({ids[1]}), std::vector<std::string>{"bob"});
+    EXPECT_TRUE(among_ids({}).empty());
+    EXPECT_EQ(prepared(), before) << "one statement whatever the list (a list in the text makes one per list)";
+  });
 }
 
 TEST_P(DatabaseTest, StatementsBeyondTheCacheBoundStillRun) {
   // Each text is prepared and kept per connection up to a bound; past it the cache starts again.
-  db().read_sync([](Conn& c) {
+  // PostgreSQL shows what a connection keeps; SQLite's statements are only seen to keep running.
+  db().read_sync([&](Conn& c) {
     for (int64_t i = 0; i < 1100; ++i)
       ASSERT_EQ(c.query_one("SELECT " + std::to_string(i) + " + CAST($1 AS BIGINT)", {int64_t{1}})->i64(0), i + 1);
     EXPECT_EQ(c.query_one("SELECT 5 + CAST($1 AS BIGINT)", {int64_t{2}})->i64(0), 7) << "an early text again";
+    if (c.dialect() == Dialect::postgres)
+      EXPECT_LE(c.query_one("SELECT COUNT(*) FROM pg_prepared_statements")->i64(0), 1000);
   });
 }
 

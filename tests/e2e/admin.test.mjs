@@ -1,7 +1,7 @@
 // First-admin setup through the link the server prints, then user management.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchBrowser, setupTokenOf, shot, startSite, uniqueName, watchErrors } from './helpers.mjs';
+import { launchBrowser, openPage, setupTokenOf, shot, startSite, uniqueName } from './helpers.mjs';
 
 const password = 'admin password 1';
 let site;
@@ -17,12 +17,8 @@ after(async () => {
   await site?.stop();
 });
 
-async function newPage(options = {}) {
-  const context = await chrome.browser.newContext({ locale: 'en-US', ...options });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  return { context, page, errors: watchErrors(page) };
-}
+// Playwright's default viewport (the screenshots' size) unless a test asks for another.
+const newPage = (options = {}) => openPage(chrome, { viewport: { width: 1280, height: 720 }, ...options }, { timeout: 10_000 });
 
 test('first admin sets up the site and manages users', { timeout: 120_000 }, async (t) => {
   const token = setupTokenOf(site);

@@ -2,7 +2,7 @@
 // language and theme, and uses the navigation on a phone-sized screen.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, shot, startSite, uniqueName, watchErrors } from './helpers.mjs';
+import { launchBrowser, openPage, shot, signUp, startSite, uniqueName } from './helpers.mjs';
 
 const password = 'correct horse 42';
 let site;
@@ -18,22 +18,8 @@ after(async () => {
   await site?.stop();
 });
 
-async function newPage(options = {}) {
-  const context = await chrome.browser.newContext({ locale: 'en-US', colorScheme: 'light', ...options });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  const errors = watchErrors(page);
-  return { context, page, errors };
-}
-
-async function signUp(page, username) {
-  await page.goto(`${site.url}/register`);
-  await page.getByTestId('field-username').fill(username);
-  await page.getByTestId('field-password').fill(password);
-  await page.getByTestId('field-confirm').fill(password);
-  await page.getByTestId('register-submit').click();
-  await page.waitForURL(`${site.url}/chat`);
-}
+// Playwright's default viewport (the screenshots' size) unless a test asks for another.
+const newPage = (options = {}) => openPage(chrome, { viewport: { width: 1280, height: 720 }, ...options }, { timeout: 10_000 });
 
 describe('web', { timeout: 120_000 }, () => {
   test('sign up, sign in, API key lifecycle, language and theme', async () => {
@@ -209,7 +195,7 @@ describe('web', { timeout: 120_000 }, () => {
   test('navigation works on a phone-sized screen', async () => {
     const { context, page, errors } = await newPage({ viewport: { width: 375, height: 700 }, isMobile: true, hasTouch: true });
     const username = uniqueName('phone');
-    await signUp(page, username);
+    await signUp(page, site.url, username, password);
 
     const noSideScroll = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
     assert.ok(await noSideScroll(), 'chat page fits 375px');

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ConfirmDialog, useConfirm } from '../components/ConfirmDialog';
 import { SmallButton, TableHead } from '../components/Table';
-import { Alert, bindField, Field } from '../components/Field';
+import { Alert, bindField, Field, SubmitActions } from '../components/Field';
 import { CopyIcon } from '../components/Icons';
 import { useI18n, useTitle } from '../i18n';
 import { api, ApiError, type ApiKey } from '../lib/api';
@@ -214,11 +214,7 @@ export function KeysPage() {
             />
           </div>
           {createError && <Alert kind="error" testId="form-error">{createError}</Alert>}
-          <div className="actions-end">
-            <button type="submit" className="button primary" disabled={busy} data-testid="key-create">
-              {busy ? t('keys.creating') : t('keys.create')}
-            </button>
-          </div>
+          <SubmitActions testId="key-create" busy={busy} label={t('keys.create')} busyLabel={t('keys.creating')} />
         </form>
       </div>
 
