@@ -12,6 +12,17 @@ crypto::PasswordCost password_cost(const std::string& name) {
   return crypto::PasswordCost::interactive;
 }
 
+namespace {
+billing::Options billing_options(const Config& config) {
+  billing::Options o;
+  o.order = money::parse_deduction_order(config.deduction_order);
+  o.hold_ttl_s = config.hold_ttl_seconds;
+  o.creator_share_ppm = config.creator_share_ppm;
+  o.lease_s = config.lease_seconds;
+  return o;
+}
+}  // namespace
+
 Site::Site(Config cfg, store::Database& database, const Clock& clk)
     : config(std::move(cfg)),
       db(database),
@@ -28,8 +39,7 @@ Site::Site(Config cfg, store::Database& database, const Clock& clk)
       group_writer(db),
       channels(db, secret_box, clock, config.channel_refresh_ms),
       meter(db, group_writer, clock,
-            billing::Options{money::parse_deduction_order(config.deduction_order), config.hold_ttl_seconds,
-                             config.creator_share_ppm},
+            billing_options(config),
             std::chrono::milliseconds(config.channel_refresh_ms)),
       relay(
           db, group_writer, upstream, channels, clock,

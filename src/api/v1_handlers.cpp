@@ -63,6 +63,7 @@ relay::Caller caller_of(const Ctx& ctx, std::string surface) {
   c.user_id = ctx.me().id;
   c.group = ctx.me().group;
   c.surface = std::move(surface);
+  c.request_id_from_client = ctx.req.request_id_from_client;
   if (ctx.key) {
     c.key_id = ctx.key->id;
     c.key_limited = ctx.key->spend_limit.has_value();

@@ -56,6 +56,12 @@ boost::asio::awaitable<void> reap_and_renew(api::Site* site) {
   if (renewed) spdlog::info("subscriptions renewed: {}", renewed);
 }
 
+// Leases on users' credits that are done (old, idle) give back what they hold.
+boost::asio::awaitable<void> sweep_leases(api::Site* site) {
+  site->meter.sweep_leases();
+  co_return;
+}
+
 // Settles yesterday's creator earnings once the hour has come, resumes runs of crashed instances
 // and clears what is due, on the settlement's own thread (a day may take a while).
 boost::asio::awaitable<void> settlement_tick(api::Site* site) {
@@ -119,6 +125,7 @@ int serve(const Config& config) {
                   [&site]() { return probe_channels(&site); });
   scheduler.every("hold-reaper", std::chrono::seconds(config.reaper_interval_seconds),
                   [&site]() { return reap_and_renew(&site); });
+  scheduler.every("lease-sweep", std::chrono::seconds(1), [&site]() { return sweep_leases(&site); });
   scheduler.every("app-stats", std::chrono::seconds(config.app_stats_interval_seconds),
                   [&site]() { return refresh_app_stats(&site); });
   scheduler.every("settlement", std::chrono::seconds(config.settlement_interval_seconds),
@@ -127,6 +134,7 @@ int serve(const Config& config) {
   server.on_shutdown([&scheduler] { scheduler.stop(); });
   server.run();
   site.upstream.close_idle();  // its sockets belong to the server's io_context
+  site.meter.sweep_leases(true);  // every call is over: the leases' holds are voided before the writer stops
   // Threads that complete work onto the server's io_context must be gone before it is: a pool
   // thread may still hold a copy of a connection's strand for a moment after handing back a result.
   site.group_writer.stop();

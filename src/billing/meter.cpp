@@ -1,5 +1,10 @@
 #include "billing/meter.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <random>
+
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "store/async.hpp"
@@ -68,8 +73,9 @@ std::optional<money::Surcharge> surcharge_for(const ChargeRequest& r) {
 }
 }  // namespace
 
-Reservation reserve(store::Conn& c, const Options& options, const ChargeRequest& r, const money::Price& price,
-                    int64_t multiplier_ppm) {
+namespace {
+// A reservation of nothing yet: what settle() needs to know of the request and its price.
+Reservation plan(const Options& options, const ChargeRequest& r, const money::Price& price, int64_t multiplier_ppm) {
   Reservation res;
   res.request_id = r.request_id;
   res.user_id = r.user_id;
@@ -77,8 +83,26 @@ Reservation reserve(store::Conn& c, const Options& options, const ChargeRequest&
   res.multiplier_ppm = multiplier_ppm;
   res.app = r.app;
   res.creator_share_ppm = options.creator_share_ppm;
+  if (!surcharge_for(r)) res.app.reset();
+  return res;
+}
+
+// The model's and the surcharge's worst case. Throws insufficient_balance past any balance.
+void set_max_costs(Reservation& res, const ChargeRequest& r, bool model_covered) {
+  try {
+    if (!model_covered)
+      res.max_cost = money::max_cost(res.price, r.prompt_tokens, r.max_tokens, res.multiplier_ppm, r.choices);
+    if (res.app) res.max_surcharge = money::surcharge(res.app->surcharge, res.max_cost);
+  } catch (const std::overflow_error&) {
+    throw Error(ErrorCode::insufficient_balance, "this request may cost more than any balance; lower max_tokens");
+  }
+}
+}  // namespace
+
+Reservation reserve(store::Conn& c, const Options& options, const ChargeRequest& r, const money::Price& price,
+                    int64_t multiplier_ppm) {
+  Reservation res = plan(options, r, price, multiplier_ppm);
   auto surcharge = surcharge_for(r);
-  if (!surcharge) res.app.reset();
   if (price.mode == money::PriceMode::free && !(surcharge && surcharge->per_call > 0)) return res;
   // One query for everything the plan needs; the writes below are conditional, so a concurrent
   // request that took the same funds since makes them fail rather than overdraw.
@@ -101,12 +125,7 @@ Reservation reserve(store::Conn& c, const Options& options, const ChargeRequest&
     }
     // Past the fair-use cap the call is paid for, as on the API.
   }
-  try {
-    if (!model_covered) res.max_cost = money::max_cost(price, r.prompt_tokens, r.max_tokens, multiplier_ppm, r.choices);
-    if (surcharge) res.max_surcharge = money::surcharge(*surcharge, res.max_cost);
-  } catch (const std::overflow_error&) {
-    throw Error(ErrorCode::insufficient_balance, "this request may cost more than any balance; lower max_tokens");
-  }
+  set_max_costs(res, r, model_covered);
   if (res.max_cost == 0) model_covered = true;
   if (model_covered && res.max_surcharge == 0) return res;
   const int64_t most = res.max_cost + res.max_surcharge;
@@ -240,6 +259,27 @@ struct Taker {
 
 }  // namespace
 
+Owed owed(const Reservation& r, const store::UsageEvent& e) {
+  Owed o;
+  o.delivered = e.status == "ok" || e.completion_tokens > 0;
+  if (o.delivered && !r.web_free_call) {
+    try {
+      o.cost = money::list_cost(r.price, money::Tokens{e.prompt_tokens, e.completion_tokens, e.cached_tokens},
+                                r.multiplier_ppm);
+    } catch (const std::overflow_error&) {
+      o.cost = INT64_MAX / 4;  // absurd token counts: charge what the balance has (settle)
+    }
+  }
+  if (o.delivered && r.app) {
+    try {
+      o.surcharge = money::surcharge(r.app->surcharge, o.cost);
+    } catch (const std::overflow_error&) {
+      o.surcharge = INT64_MAX / 4;
+    }
+  }
+  return o;
+}
+
 void settle(store::Conn& c, const Reservation& r, store::UsageEvent& e) {
   // Settling twice changes nothing: each hold ends once (end_hold is conditional), each transfer has
   // its idempotency key, and the usage event is unique on the request id.
@@ -247,27 +287,10 @@ void settle(store::Conn& c, const Reservation& r, store::UsageEvent& e) {
   e.surcharge = e.surcharge_paid_uc = e.surcharge_gift_uc = e.creator_uc = 0;
   e.subscription_id.reset();
   e.user_pack_id.reset();
-  const bool delivered = e.status == "ok" || e.completion_tokens > 0;
+  const auto [cost, surcharge, delivered] = billing::owed(r, e);
   const bool owed = delivered && !r.web_free_call;
-  int64_t cost = 0;
-  if (owed) {
-    try {
-      cost = money::list_cost(r.price, money::Tokens{e.prompt_tokens, e.completion_tokens, e.cached_tokens},
-                              r.multiplier_ppm);
-    } catch (const std::overflow_error&) {
-      cost = INT64_MAX / 4;  // absurd token counts: charge what the balance has (below)
-    }
-  }
   e.cost = cost;
   e.priced = cost > 0;
-  int64_t surcharge = 0;
-  if (delivered && r.app) {
-    try {
-      surcharge = money::surcharge(r.app->surcharge, cost);
-    } catch (const std::overflow_error&) {
-      surcharge = INT64_MAX / 4;
-    }
-  }
 
   std::vector<const ledger::Hold*> credit_holds;
   const ledger::Hold* key_hold = nullptr;
@@ -321,6 +344,16 @@ void settle(store::Conn& c, const Reservation& r, store::UsageEvent& e) {
     }
     taker.take(h.ref_id, h.source == "paid", part, h.source, h.amount);
   }
+  // A lease's part is posted to its hold, which keeps the rest for other calls. A lease the reaper
+  // voided (or one whose opening never committed) covers nothing: the rest below pays.
+  if (r.lease) {
+    const auto& l = *r.lease;
+    int64_t part = std::min(due, l.amount);
+    if (part > 0 && ledger::post_to_hold(c, l.hold_id, part)) {
+      covered += part;
+      taker.take(l.account_id, l.paid, part, l.paid ? "paid" : "gift", part);
+    }
+  }
 
   // More was used than the holds covered (an upstream that ignored max_tokens, a tokenizer estimate
   // below the upstream's count, or holds the reaper voided during a very long stream): the rest is
@@ -367,7 +400,10 @@ void settle(store::Conn& c, const Reservation& r, store::UsageEvent& e) {
 void void_holds(store::Conn& c, const std::string& request_id) {
   for (const auto& h : ledger::holds_of(c, request_id)) {
     if (h.status != "pending") continue;
-    if (ledger::end_hold(c, h.id, "voided", 0)) undo(c, h);
+    if (h.source == "paid" || h.source == "gift")
+      ledger::void_credit_hold(c, h.id, h.ref_id);  // a lease's hold keeps what calls posted to it
+    else if (ledger::end_hold(c, h.id, "voided", 0))
+      undo(c, h);
   }
 }
 
@@ -377,9 +413,61 @@ int reap_expired(store::Conn& c, int64_t now, int64_t limit) {
   return static_cast<int>(requests.size());
 }
 
+std::optional<Lease> open_lease(store::Conn& c, const Options& options, int64_t user_id, int64_t most, int64_t now,
+                                const std::string& lease_id) {
+  auto funds = store::funding::load(c, user_id, now, "");
+  for (auto source : options.order) {
+    // Whatever comes before the first credit source in the order would pay first: no lease then.
+    if (source == money::Source::subscription) {
+      if (funds.subscription_id) return std::nullopt;
+      continue;
+    }
+    if (source == money::Source::count_pack) {
+      if (funds.has_packs) return std::nullopt;
+      continue;
+    }
+    const bool paid = source == money::Source::paid;
+    auto account = paid ? funds.paid_account : funds.gift_account;
+    int64_t available = paid ? funds.paid_available : funds.gift_available;
+    if (!account || available < most) return std::nullopt;
+    int64_t calls = std::max<int64_t>(options.lease_calls, 1);
+    int64_t want = most > INT64_MAX / calls ? INT64_MAX : most * calls;
+    int64_t amount = std::min(available, std::max(want, options.lease_min_uc));
+    if (!ledger::reserve(c, *account, amount)) return std::nullopt;
+    ledger::Hold h;
+    h.request_id = lease_id;
+    h.user_id = user_id;
+    h.source = std::string(money::to_string(source));
+    h.ref_id = *account;
+    h.amount = amount;
+    h.created_at = now;
+    // A call may take from the lease until lease_s and then run as long as any request.
+    h.expires_at = now + options.lease_s + options.hold_ttl_s;
+    return Lease{ledger::insert_hold(c, h), *account, paid, amount, now};
+  }
+  return std::nullopt;
+}
+
+namespace {
+std::string random_instance_name() {
+  std::random_device rd;
+  uint64_t v = (uint64_t{rd()} << 32) ^ rd();
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+}  // namespace
+
 Meter::Meter(store::Database& db, store::GroupWriter& writer, const Clock& clock, Options options,
              std::chrono::milliseconds price_refresh)
-    : db_(db), writer_(writer), clock_(clock), options_(std::move(options)), prices_(price_refresh) {}
+    : db_(db),
+      writer_(writer),
+      clock_(clock),
+      options_(std::move(options)),
+      prices_(price_refresh),
+      instance_(std::string(ledger::kLeasePrefix) + random_instance_name()) {
+  if (options_.lease_s > 0) leases_ = std::make_unique<Leases>(options_.lease_s, options_.lease_idle_s);
+}
 
 awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> count_prompt) {
   if (prices_.stale()) co_await store::read(db_, [this](store::Conn& c) { prices_.reload(c); });
@@ -400,12 +488,81 @@ awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> 
   }
   if (price.mode == money::PriceMode::per_token && count_prompt) r.prompt_tokens = count_prompt();
   r.now = clock_.now_s();
+  // A short call that only credits pay for is set aside from this instance's lease on them.
+  if (leases_ && r.leasable && !(r.surface == "web" && price.web_free)) {
+    Reservation planned = plan(options_, r, price, multiplier);
+    set_max_costs(planned, r, price.mode == money::PriceMode::free);
+    const int64_t most = planned.max_cost > INT64_MAX - planned.max_surcharge
+                             ? INT64_MAX
+                             : planned.max_cost + planned.max_surcharge;
+    std::optional<LeaseTicket> ticket;
+    if (most > 0) ticket = leases_->take(r.user_id, most, r.now);
+    if (most > 0 && !ticket && !leases_->declined(r.user_id, r.now)) {
+      const int64_t user = r.user_id, now = r.now;
+      bool opened = false;
+      try {
+        co_await store::group_write(writer_, user, [&](store::Conn& c) { ticket = lease_for(c, user, most, now); });
+        opened = true;
+      } catch (const std::exception& ex) {
+        spdlog::error("request {}: no lease on credits: {}", r.request_id, ex.what());
+      }
+      if (!opened) {
+        // The write did not commit: a lease it opened names no hold.
+        if (ticket) leases_->finish(user, *ticket, 0);
+        ticket.reset();
+        leases_->forget(user);
+      }
+    }
+    if (ticket) {
+      planned.lease = ticket;
+      co_return planned;
+    }
+  }
   co_await store::group_write(writer_, r.user_id,
                               [&](store::Conn& c) { res = billing::reserve(c, options_, r, price, multiplier); });
   co_return res;
 }
 
+std::optional<LeaseTicket> Meter::lease_for(store::Conn& c, int64_t user_id, int64_t most, int64_t now) {
+  if (auto ticket = leases_->take(user_id, most, now)) return ticket;
+  // The open lease is too small or too old: it keeps what its calls in flight need, the rest goes
+  // back to the account before the new one takes its share.
+  if (auto old = leases_->retire(user_id)) ledger::shrink_hold(c, old->hold_id, old->account_id, old->room);
+  auto lease = open_lease(c, options_, user_id, most, now, instance_ + ":" + std::to_string(++lease_seq_));
+  if (!lease) {
+    leases_->decline(user_id, now + options_.lease_s);
+    return std::nullopt;
+  }
+  leases_->open(user_id, *lease);
+  return leases_->take(user_id, most, now);
+}
+
+void Meter::finish(const Reservation& r, const store::UsageEvent& e) {
+  if (!r.lease || !leases_) return;
+  auto o = owed(r, e);
+  int64_t due = o.cost > INT64_MAX - o.surcharge ? INT64_MAX : o.cost + o.surcharge;
+  leases_->finish(r.user_id, *r.lease, std::min(due, r.lease->amount));
+}
+
+void Meter::forget(int64_t user_id) {
+  if (leases_) leases_->forget(user_id);
+}
+
+std::size_t Meter::sweep_leases(bool all) {
+  if (!leases_) return 0;
+  auto done = leases_->drain(clock_.now_s(), all);
+  // In the user's lane, after the settlements queued before: the lease's hold has its posts first.
+  for (const auto& d : done)
+    writer_.submit(
+        d.user_id, [d](store::Conn& c) { ledger::void_credit_hold(c, d.hold_id, d.account_id); },
+        [hold = d.hold_id](std::exception_ptr error) {
+          if (error) spdlog::error("lease hold {} not voided now (the reaper voids it when it expires)", hold);
+        });
+  return done.size();
+}
+
 awaitable<void> Meter::release(Reservation r) {
+  if (r.lease && leases_) leases_->finish(r.user_id, *r.lease, 0);
   if (!r.holds) co_return;
   std::string id = r.request_id;
   // Captured by reference: g++ 12 destroys a by-value capture of a temporary in a co_await twice.

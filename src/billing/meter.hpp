@@ -6,11 +6,14 @@
 // runs them from coroutines (settlement through the group writer).
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "billing/leases.hpp"
 #include "billing/price_book.hpp"
 #include "core/clock.hpp"
 #include "core/money.hpp"
@@ -28,6 +31,13 @@ struct Options {
                                       money::Source::gift};
   int64_t hold_ttl_s = 1800;            // longer than any request may run; the reaper voids holds past it
   int64_t creator_share_ppm = 700'000;  // of surcharges paid from paid credits (the direct stream)
+  // Leases (leases.hpp): how long one takes calls (0: no leases), after how long without a call it
+  // is given back, and its size: enough for `lease_calls` calls at their worst case, at least
+  // `lease_min_uc`, at most what the user has.
+  int64_t lease_s = 10;
+  int64_t lease_idle_s = 2;
+  int64_t lease_calls = 16;
+  int64_t lease_min_uc = 100'000;
 };
 
 // A chat with an app: who earns from it and what it adds to the model's cost.
@@ -49,6 +59,9 @@ struct ChargeRequest {
   int64_t prompt_tokens = 0;
   std::optional<int64_t> max_tokens;
   int64_t choices = 1;  // n: answers asked for
+  // May be funded from a lease (Meter::reserve): a short call (not a stream) with a request id the
+  // server made (a client's own id is checked against earlier use) and no key spending limit.
+  bool leasable = false;
   int64_t now = 0;
   std::optional<AppCharge> app;  // surcharged when it has a surcharge and the user is not its owner
 };
@@ -67,11 +80,20 @@ struct Reservation {
   int64_t plan_daily_value = 0;           // of the subscription whose allowance funds the call
   bool holds = false;                     // anything was set aside
   std::vector<store::ledger::Hold> held;  // in deduction order, with their ids
+  std::optional<LeaseTicket> lease;       // instead of holds: the maximum cost set aside from a lease
 
   // Nothing can be owed whatever the call uses: a free model, no surcharge, nothing held. Its
   // settlement only writes the usage event.
-  bool owes_nothing() const { return !holds && !app && price.mode == money::PriceMode::free; }
+  bool owes_nothing() const { return !holds && !lease && !app && price.mode == money::PriceMode::free; }
 };
+
+// What a finished call owes, from its usage event's tokens and status (settle() charges it).
+struct Owed {
+  int64_t cost = 0;       // the model's
+  int64_t surcharge = 0;  // the app's
+  bool delivered = false;
+};
+Owed owed(const Reservation& r, const store::UsageEvent& e);
 
 // Places the holds in one transaction. Throws Error(insufficient_balance) when the sources cannot
 // cover the maximum cost (nothing is kept), Error(conflict) when the request id was used before.
@@ -84,6 +106,11 @@ void settle(store::Conn& c, const Reservation& r, store::UsageEvent& e);
 void void_holds(store::Conn& c, const std::string& request_id);
 // Voids the holds of requests whose holds expired (a crashed instance's). Returns how many requests.
 int reap_expired(store::Conn& c, int64_t now, int64_t limit);
+// Opens a lease on the user's credits for calls of up to `most` µc: a pending hold named
+// `lease_id` on the first credit source in the order, when nothing before it in the order (a
+// subscription, a count pack) can pay and it has `most` available. Nothing otherwise.
+std::optional<Lease> open_lease(store::Conn& c, const Options& options, int64_t user_id, int64_t most, int64_t now,
+                                const std::string& lease_id);
 
 class Meter {
  public:
@@ -93,15 +120,31 @@ class Meter {
   // `count_prompt` runs only when the price depends on tokens.
   awaitable<Reservation> reserve(ChargeRequest r, std::function<int64_t()> count_prompt);
   awaitable<void> release(Reservation r);  // the request was refused before any upstream call
+  // The call is over and `e` is its usage event: what it owes is posted to its lease, in memory
+  // (settle() writes it). Call it once for a reservation with a lease, before its settlement.
+  void finish(const Reservation& r, const store::UsageEvent& e);
+  // Something changed what pays for the user's calls (a purchase, a grant, a new deduction order).
+  void forget(int64_t user_id);
+  // Voids the holds of leases that are done (old, idle, retired) on the writer; `all` when shutting
+  // down. Returns how many.
+  std::size_t sweep_leases(bool all = false);
+  std::size_t leases_open() const { return leases_ ? leases_->size() : 0; }
   PriceBook& prices() { return prices_; }
   const Options& options() const { return options_; }
 
  private:
+  // On the writer thread, in the user's lane: the lease a queued write opened just before, or a new
+  // one (the old one retired and its room given back). Nothing when the user cannot have one.
+  std::optional<LeaseTicket> lease_for(store::Conn& c, int64_t user_id, int64_t most, int64_t now);
+
   store::Database& db_;
   store::GroupWriter& writer_;
   const Clock& clock_;
   Options options_;
   PriceBook prices_;
+  std::unique_ptr<Leases> leases_;  // null: no leases (lease_s 0)
+  std::string instance_;            // names this instance's leases
+  std::atomic<int64_t> lease_seq_{0};
 };
 
 }  // namespace plaza::billing

@@ -2,137 +2,13 @@
 // voiding, idempotent settlement, web_free, allowances, packs, key limits and the reaper.
 #include "billing/meter.hpp"
 
-#include <gtest/gtest.h>
-
-#include "core/calendar.hpp"
-#include "core/error.hpp"
-#include "store/billing_repo.hpp"
-#include "store/ledger_repo.hpp"
-#include "store/relay_repo.hpp"
-#include "store/users_repo.hpp"
-#include "support/test_database.hpp"
+#include "billing/meter_fixture.hpp"
 
 namespace plaza::billing {
 namespace {
 
-namespace ledger = store::ledger;
+using namespace test_support;
 
-constexpr int64_t kNow = 1'700'000'000;
-
-money::Price per_call(int64_t uc) {
-  money::Price p;
-  p.mode = money::PriceMode::per_call;
-  p.per_call = uc;
-  return p;
-}
-
-money::Price per_token(int64_t in, int64_t out) {
-  money::Price p;
-  p.mode = money::PriceMode::per_token;
-  p.input_per_m = in;
-  p.output_per_m = out;
-  return p;
-}
-
-class MeterTest : public test::BackendTest {
- protected:
-  void SetUp() override {
-    BackendTest::SetUp();
-    user_ = db().write_sync([](store::Conn& c) {
-      return store::users::create(c, {"alice", std::nullopt, "x", "user"}, kNow).id;
-    });
-  }
-
-  void fund(std::string_view kind, int64_t amount) {
-    db().write_sync([&](store::Conn& c) {
-      ledger::Transfer t;
-      t.key = "fund:" + std::to_string(++funded_);
-      t.debit = ledger::account(c, kind == ledger::kPaid ? ledger::kSales : ledger::kPromotions, 0);
-      t.credit = ledger::account(c, kind, user_);
-      t.amount = amount;
-      t.kind = "grant";
-      t.user_id = user_;
-      t.at = kNow;
-      ledger::transfer(c, t);
-    });
-  }
-
-  ledger::Balance balance(std::string_view kind) {
-    return db().read_sync([&](store::Conn& c) { return ledger::balance(c, kind, user_); });
-  }
-
-  ChargeRequest request(const std::string& id, std::string surface = "api") {
-    ChargeRequest r;
-    r.user_id = user_;
-    r.surface = std::move(surface);
-    r.model = "m";
-    r.request_id = id;
-    r.prompt_tokens = 10;
-    r.max_tokens = 100;
-    r.now = kNow;
-    return r;
-  }
-
-  Reservation reserve(const ChargeRequest& r, const money::Price& price, Options options = {}) {
-    return db().write_sync([&](store::Conn& c) { return billing::reserve(c, options, r, price, money::kPpmOne); });
-  }
-
-  std::optional<ErrorCode> refused(const ChargeRequest& r, const money::Price& price, Options options = {}) {
-    try {
-      reserve(r, price, options);
-    } catch (const Error& e) {
-      return e.code();
-    }
-    return std::nullopt;
-  }
-
-  store::UsageEvent settle(const Reservation& res, std::string status, int64_t prompt, int64_t completion,
-                           std::string surface = "api", std::optional<int64_t> key = std::nullopt) {
-    store::UsageEvent e;
-    e.api_key_id = key;
-    e.request_id = res.request_id;
-    e.created_at = kNow;
-    e.day = local_day(kNow);
-    e.user_id = user_;
-    e.surface = std::move(surface);
-    e.model = "m";
-    e.status = std::move(status);
-    e.prompt_tokens = prompt;
-    e.completion_tokens = completion;
-    db().write_sync([&](store::Conn& c) { billing::settle(c, res, e); });
-    return e;
-  }
-
-  void expect_reconciled() {
-    db().read_sync([&](store::Conn& c) {
-      auto drift = ledger::drift(c);
-      EXPECT_TRUE(drift.empty()) << "account " << drift.front().account_id << " drifted";
-      EXPECT_EQ(ledger::balance_sum(c), 0);
-    });
-  }
-
-  // A level-2 plan of 30 credits for 30 days (daily value 1 credit) with `calls` of model m a day.
-  int64_t subscribe_to_pro(int64_t calls) {
-    return db().write_sync([&](store::Conn& c) {
-      store::Plan plan{0, "Pro", 2, 30, 30'000'000, {{"m", calls}}, true};
-      plan.id = store::plans::create(c, plan, kNow);
-      store::Subscription s;
-      s.user_id = user_;
-      s.plan_id = plan.id;
-      s.level = 2;
-      s.price = plan.price;
-      s.period_days = 30;
-      s.daily_value = plan.daily_value();
-      s.allowances = plan.allowances;
-      s.started_at = kNow - 10;
-      s.ends_at = kNow + 30 * 86'400;
-      return store::subscriptions::create(c, s, kNow);
-    });
-  }
-
-  int64_t user_ = 0;
-  int funded_ = 0;
-};
 PLAZA_INSTANTIATE_FOR_BACKENDS(MeterTest);
 
 TEST_P(MeterTest, SplitsAChargeOverPaidThenGiftAndRecordsEachPart) {

@@ -167,6 +167,10 @@ const std::vector<Setting>& settings() {
            int_setting(&Config::hold_ttl_seconds, 1, 7 * 86'400)),
       make("reaper_interval_seconds", "how often expired holds are voided and due subscriptions renewed",
            int_setting(&Config::reaper_interval_seconds, 1, 86'400)),
+      make("lease_seconds",
+           "how long an instance's lease on a user's credits funds non-streamed API calls without a hold each (0: "
+           "every call places its own hold)",
+           int_setting(&Config::lease_seconds, 0, 3600)),
       make("signup_gift", "gift credits (in µc) every new account starts with",
            int_setting(&Config::signup_gift, int64_t{0}, int64_t{1} << 50)),
       make("app_stats_interval_seconds", "how often the app square's uses and trending scores are recomputed",

@@ -128,7 +128,7 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
 }
 
 awaitable<billing::Reservation> Relay::reserve(const Caller& caller, const std::string& request_id,
-                                               const std::string& model, const bj::object& request) {
+                                               const std::string& model, const bj::object& request, bool short_call) {
   billing::Reservation none;
   none.request_id = request_id;
   none.user_id = caller.user_id;
@@ -141,6 +141,7 @@ awaitable<billing::Reservation> Relay::reserve(const Caller& caller, const std::
   r.surface = caller.surface;
   r.model = model;
   r.request_id = request_id;
+  r.leasable = short_call && !caller.request_id_from_client && !caller.key_limited;
   if (caller.app_id && caller.app_owner_id)
     r.app = billing::AppCharge{*caller.app_id, *caller.app_owner_id, caller.app_kind == "user", caller.app_surcharge};
   static constexpr const char* kMaxFields[] = {"max_completion_tokens", "max_tokens"};
@@ -195,7 +196,10 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
   // The event goes in with its settlement (billing on) or alone; a copy of each, so a retry starts
   // from the same event.
   std::function<void(store::Conn&)> write = [e](store::Conn& c) { store::usage::insert(c, e); };
-  if (meter_) write = [r = reservation, e](store::Conn& c) mutable { billing::settle(c, r, e); };
+  if (meter_) {
+    meter_->finish(reservation, e);  // a lease's memory knows what it was paid before the write lands
+    write = [r = reservation, e](store::Conn& c) mutable { billing::settle(c, r, e); };
+  }
   if (may_lag) {
     submit_lazily(e.user_id, e.request_id, std::move(write), 1);
     co_return;
@@ -234,7 +238,7 @@ void Relay::submit_lazily(int64_t lane, std::string request_id, std::function<vo
 awaitable<bj::object> Relay::complete(Caller caller, bj::object request, std::string request_id, Outcome& outcome) {
   auto started = std::chrono::steady_clock::now();
   std::string model = requested_model(request);
-  auto reservation = co_await reserve(caller, request_id, model, request);
+  auto reservation = co_await reserve(caller, request_id, model, request, true);
   int attempts = 0;
   std::optional<Error> failure;
   try {
@@ -259,8 +263,10 @@ awaitable<bj::object> Relay::complete(Caller caller, bj::object request, std::st
     }
     // A call that is free (or billing is off) and used no app moves no money: its usage row need not
     // be in before the answer leaves (an app's must: its stats and the user's right to rate it read
-    // it). Whatever might be owed (a price, a hold, a fair-use count) is settled and waited for.
-    bool may_lag = (!meter_ || reservation.owes_nothing()) && !caller.app_id;
+    // it). Nor need a call's that a lease funds: the lease's hold keeps its cost until the
+    // settlement posts it, and the lease's memory already counts it. Whatever else might be owed
+    // (a price, a hold, a fair-use count) is settled and waited for.
+    bool may_lag = (!meter_ || reservation.owes_nothing() || reservation.lease) && !caller.app_id;
     co_await record(caller, reservation, model, outcome, attempts, started, std::nullopt, may_lag);
     co_return answer;
   } catch (const Error& e) {

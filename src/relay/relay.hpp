@@ -31,6 +31,7 @@ struct Caller {
   int64_t user_id = 0;
   std::optional<int64_t> key_id;
   bool key_limited = false;  // the key carries a spending limit
+  bool request_id_from_client = false;  // the client named the request (X-Request-Id): checked for reuse
   std::string group = "default";
   std::string surface = "api";              // web | api
   std::vector<std::string> allowed_models;  // the API key's allowlist; empty: all
@@ -103,8 +104,9 @@ class Relay {
   awaitable<Opened> open(const Caller& caller, const bj::object& request, bool stream, int& attempts,
                          std::vector<int64_t>& tried);
   // Sets the request's maximum cost aside (billing); throws insufficient_balance before any upstream call.
+  // `short_call`: not a stream (a lease may fund it, see billing/leases.hpp).
   awaitable<billing::Reservation> reserve(const Caller& caller, const std::string& request_id, const std::string& model,
-                                          const bj::object& request);
+                                          const bj::object& request, bool short_call);
   // A request refused before any upstream call: its holds are voided and no usage event is written.
   awaitable<void> release(const billing::Reservation& reservation);
   // Settles the charge and writes the usage event, in one transaction. `may_lag`: the call owes

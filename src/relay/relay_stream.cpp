@@ -150,7 +150,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
                               http::ResponseStream& downstream, Outcome& outcome) {
   auto started = std::chrono::steady_clock::now();
   std::string model = requested_model(request);
-  auto reservation = co_await reserve(caller, request_id, model, request);
+  auto reservation = co_await reserve(caller, request_id, model, request, false);
   auto ex = co_await asio::this_coro::executor;
   int attempts = 0;
   std::vector<int64_t> tried;

@@ -118,6 +118,35 @@ bool end_hold(Conn& c, int64_t hold_id, std::string_view status, int64_t posted)
                 {hold_id, std::string(status), posted}) == 1;
 }
 
+bool post_to_hold(Conn& c, int64_t hold_id, int64_t amount) {
+  return c.exec("UPDATE holds SET posted = posted + $2 WHERE id = $1 AND status = 'pending' AND posted + $2 <= amount",
+                {hold_id, amount}) == 1;
+}
+
+void shrink_hold(Conn& c, int64_t hold_id, int64_t account_id, int64_t amount) {
+  if (amount <= 0) return;
+  if (c.exec("UPDATE holds SET amount = amount - $2 WHERE id = $1 AND status = 'pending' AND amount - $2 >= posted",
+             {hold_id, amount}) == 1)
+    release(c, account_id, amount);
+}
+
+bool void_credit_hold(Conn& c, int64_t hold_id, int64_t account_id) {
+  // RETURNING reads the posted amount under the row's lock: a posting that commits first counts.
+  auto row = c.query_one(
+      "UPDATE holds SET status = 'voided' WHERE id = $1 AND status = 'pending' RETURNING amount - posted", {hold_id});
+  if (!row) return false;
+  release(c, account_id, row->i64(0));
+  return true;
+}
+
+int64_t leased(Conn& c, int64_t account_id) {
+  return c
+      .query_one("SELECT COALESCE(SUM(amount - posted), 0) FROM holds WHERE status = 'pending' AND ref_id = $1 "
+                 "AND source IN ('paid', 'gift') AND request_id LIKE 'lease:%'",
+                 {account_id})
+      ->i64(0);
+}
+
 std::vector<std::string> expired_requests(Conn& c, int64_t now, int64_t limit) {
   auto rows = c.query(
       "SELECT DISTINCT request_id FROM holds WHERE status = 'pending' AND expires_at < $1 ORDER BY request_id LIMIT $2",
@@ -160,7 +189,7 @@ std::vector<Drift> drift(Conn& c) {
     computed[r.i64(0)] += r.i64(1);
   for (const auto& r : c.query("SELECT debit_account, SUM(amount) FROM ledger_transfers GROUP BY debit_account").rows)
     computed[r.i64(0)] -= r.i64(1);
-  for (const auto& r : c.query("SELECT ref_id, SUM(amount) FROM holds WHERE status = 'pending' AND source IN "
+  for (const auto& r : c.query("SELECT ref_id, SUM(amount - posted) FROM holds WHERE status = 'pending' AND source IN "
                                "('paid', 'gift') GROUP BY ref_id")
                            .rows)
     held[r.i64(0)] += r.i64(1);

@@ -89,6 +89,18 @@ std::vector<Hold> holds_of(Conn& c, const std::string& request_id);
 bool end_hold(Conn& c, int64_t hold_id, std::string_view status, int64_t posted);
 std::vector<std::string> expired_requests(Conn& c, int64_t now, int64_t limit);
 
+// Holds that many calls post to (an instance's lease on a user's credits, billing/leases.hpp); a
+// credit hold's posted amount is its own, the rest (amount − posted) is what it still holds.
+// Adds `amount` to a pending hold's posted amount. False when it is no longer pending or lacks room.
+bool post_to_hold(Conn& c, int64_t hold_id, int64_t amount);
+// Gives `amount` of a pending credit hold's unposted room back to its account.
+void shrink_hold(Conn& c, int64_t hold_id, int64_t account_id, int64_t amount);
+// Voids a pending credit hold and releases what it still holds. False when it was not pending.
+bool void_credit_hold(Conn& c, int64_t hold_id, int64_t account_id);
+// What the account's leases still hold (the wallet shows held funds without them).
+int64_t leased(Conn& c, int64_t account_id);
+inline constexpr std::string_view kLeasePrefix = "lease:";  // a lease's hold's request id starts so
+
 struct TransferRow {
   int64_t id = 0;
   int64_t created_at = 0;

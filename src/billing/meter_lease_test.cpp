@@ -1,0 +1,201 @@
+// Leases on both backends, through the Meter as the relay uses it: many short calls funded by one
+// hold, never more than the balance, the order's earlier sources respected, a lease too small
+// replaced, voided when done, and a crashed instance's lease voided by the reaper.
+#include <memory>
+
+#include "billing/meter.hpp"
+#include "billing/meter_fixture.hpp"
+#include "core/clock.hpp"
+#include "store/group_writer.hpp"
+#include "support/run_sync.hpp"
+
+namespace plaza::billing {
+namespace {
+
+using namespace test_support;
+
+class MeterLeaseTest : public MeterTest {
+ protected:
+  void SetUp() override {
+    MeterTest::SetUp();
+    writer_ = std::make_unique<store::GroupWriter>(db());
+  }
+  void TearDown() override {
+    meter_.reset();
+    writer_.reset();
+    MeterTest::TearDown();
+  }
+
+  // The price of model m, and a meter whose leases hold `calls` calls' worst case (no minimum).
+  void start(const money::Price& price, int64_t calls = 4) {
+    db().write_sync([&](store::Conn& c) { store::prices::put(c, "m", price, kNow); });
+    Options o;
+    o.lease_calls = calls;
+    o.lease_min_uc = 0;
+    o.hold_ttl_s = 100;
+    meter_ = std::make_unique<Meter>(db(), *writer_, clock_, o, std::chrono::milliseconds(0));
+  }
+
+  ChargeRequest call(const std::string& id, int64_t max_tokens = 100) {
+    auto r = request(id);
+    r.max_tokens = max_tokens;
+    r.leasable = true;
+    return r;
+  }
+  Reservation reserve_call(ChargeRequest r) { return test::run_sync(meter_->reserve(std::move(r), nullptr)); }
+  std::optional<ErrorCode> refused(ChargeRequest r) {
+    auto e = test::error_of(meter_->reserve(std::move(r), nullptr));
+    return e ? std::optional(e->code()) : std::nullopt;
+  }
+
+  // As the relay records a call: the lease's memory first, then the settlement.
+  store::UsageEvent finish(const Reservation& res, int64_t completion = 5) {
+    store::UsageEvent e;
+    e.request_id = res.request_id;
+    e.created_at = kNow;
+    e.day = local_day(kNow);
+    e.user_id = user_;
+    e.surface = "api";
+    e.model = "m";
+    e.status = "ok";
+    e.prompt_tokens = 10;
+    e.completion_tokens = completion;
+    meter_->finish(res, e);
+    db().write_sync([&](store::Conn& c) { billing::settle(c, res, e); });
+    return e;
+  }
+
+  std::vector<ledger::Hold> holds() {
+    return db().read_sync([](store::Conn& c) {
+      std::vector<ledger::Hold> out;
+      for (const auto& r : c.query("SELECT request_id FROM holds ORDER BY id").rows)
+        for (auto& h : ledger::holds_of(c, r.str(0))) out.push_back(h);
+      return out;
+    });
+  }
+
+  ManualClock clock_{kNow * 1000};
+  std::unique_ptr<store::GroupWriter> writer_;
+  std::unique_ptr<Meter> meter_;
+};
+PLAZA_INSTANTIATE_FOR_BACKENDS(MeterLeaseTest);
+
+TEST_P(MeterLeaseTest, ManyCallsShareOneHoldAndTheLeaseGivesBackItsRestWhenDone) {
+  fund(ledger::kPaid, 1'000'000);
+  start(per_call(1000));
+  std::vector<Reservation> calls;
+  for (int i = 0; i < 3; ++i) calls.push_back(reserve_call(call("c" + std::to_string(i))));
+  for (const auto& res : calls) {
+    ASSERT_TRUE(res.lease);
+    EXPECT_FALSE(res.holds);
+    EXPECT_EQ(res.lease->hold_id, calls[0].lease->hold_id);
+    EXPECT_EQ(res.lease->amount, 1000);
+  }
+  auto h = holds();
+  ASSERT_EQ(h.size(), 1u) << "one hold for three calls";
+  EXPECT_EQ(h[0].amount, 4000) << "four calls' worst case";
+  EXPECT_TRUE(h[0].request_id.starts_with(ledger::kLeasePrefix));
+  EXPECT_EQ(balance(ledger::kPaid).held, 4000);
+
+  for (const auto& res : calls) EXPECT_EQ(finish(res).paid_uc, 1000);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 997'000);
+  EXPECT_EQ(balance(ledger::kPaid).held, 1000) << "the lease still holds its unposted 1000";
+  expect_reconciled();
+  auto wallet_held = db().read_sync([&](store::Conn& c) {
+    return ledger::balance(c, ledger::kPaid, user_).held - ledger::leased(c, ledger::account(c, ledger::kPaid, user_));
+  });
+  EXPECT_EQ(wallet_held, 0) << "what a lease holds for later calls is not shown as held";
+
+  EXPECT_EQ(meter_->sweep_leases(), 0u) << "in use and young";
+  EXPECT_EQ(meter_->sweep_leases(true), 1u);
+  writer_->stop();
+  EXPECT_EQ(balance(ledger::kPaid).held, 0);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 997'000);
+  h = holds();
+  EXPECT_EQ(h[0].status, "voided");
+  EXPECT_EQ(h[0].posted, 3000);
+  expect_reconciled();
+}
+
+TEST_P(MeterLeaseTest, CallsFromALeaseNeverTakeMoreThanTheBalance) {
+  fund(ledger::kPaid, 2500);
+  start(per_call(1000));
+  auto a = reserve_call(call("a"));
+  auto b = reserve_call(call("b"));
+  ASSERT_TRUE(a.lease && b.lease);
+  EXPECT_EQ(holds().at(0).amount, 2500) << "the lease takes what there is, not four calls' worth";
+  EXPECT_EQ(refused(call("c")), ErrorCode::insufficient_balance);
+  finish(a);
+  // The call refused above retired the lease; its unused room (500) went back to the account.
+  EXPECT_EQ(refused(call("d")), ErrorCode::insufficient_balance) << "500 left, with b's 1000 still in flight";
+  finish(b);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 500);
+  expect_reconciled();
+}
+
+TEST_P(MeterLeaseTest, ASubscriptionOrAPackThatPaysFirstMeansNoLease) {
+  fund(ledger::kPaid, 1'000'000);
+  subscribe_to_pro(5);
+  start(per_call(1000));
+  auto res = reserve_call(call("s1"));
+  EXPECT_FALSE(res.lease);
+  ASSERT_EQ(res.held.size(), 1u);
+  EXPECT_EQ(res.held[0].source, "allowance");
+  EXPECT_EQ(finish(res).allowance_uc, 1000);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 1'000'000);
+}
+
+TEST_P(MeterLeaseTest, ATooSmallLeaseIsReplacedAndKeepsOnlyWhatItsCallsInFlightNeed) {
+  fund(ledger::kPaid, 1'000'000);
+  money::Price price = per_token(0, 1'000'000);  // 1 µc per output token: max_tokens is the worst case
+  start(price, 2);
+  auto a = reserve_call(call("a", 100));  // lease 1: 200
+  auto b = reserve_call(call("b", 300));  // too big: lease 1 keeps a's 100, lease 2 holds 600
+  ASSERT_TRUE(a.lease && b.lease);
+  EXPECT_NE(a.lease->hold_id, b.lease->hold_id);
+  auto h = holds();
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0].amount, 100) << "the first lease gave back the 100 no call had";
+  EXPECT_EQ(h[1].amount, 600);
+  EXPECT_EQ(balance(ledger::kPaid).held, 700);
+  finish(a, 40);
+  finish(b, 250);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 1'000'000 - 290);
+  expect_reconciled();
+  meter_->sweep_leases(true);
+  writer_->stop();
+  EXPECT_EQ(balance(ledger::kPaid).held, 0);
+  expect_reconciled();
+}
+
+TEST_P(MeterLeaseTest, TheReaperVoidsACrashedInstancesLeaseAndALateSettlementStillPays) {
+  fund(ledger::kPaid, 10'000);
+  start(per_call(1000));
+  auto a = reserve_call(call("a"));
+  auto late = reserve_call(call("late"));
+  finish(a);
+  // The instance is gone: nobody sweeps; the lease expires and the reaper voids what it holds.
+  int64_t expired = holds().at(0).expires_at + 1;
+  EXPECT_EQ(db().write_sync([&](store::Conn& c) { return reap_expired(c, expired, 100); }), 1);
+  EXPECT_EQ(balance(ledger::kPaid).held, 0);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 9000) << "what was posted stays posted";
+  // A settlement that lands after the void pays from what is available, as for any voided hold.
+  EXPECT_EQ(finish(late).paid_uc, 1000);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 8000);
+  expect_reconciled();
+}
+
+TEST_P(MeterLeaseTest, ARefusedCallFreesItsPartOfTheLease) {
+  fund(ledger::kPaid, 2000);
+  start(per_call(1000));
+  auto a = reserve_call(call("a"));
+  auto b = reserve_call(call("b"));
+  EXPECT_EQ(refused(call("c")), ErrorCode::insufficient_balance);
+  test::run_sync(meter_->release(b));  // no upstream took it
+  finish(a);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 1000);
+  expect_reconciled();
+}
+
+}  // namespace
+}  // namespace plaza::billing
