@@ -230,20 +230,25 @@ struct Taker {
 
   // Takes `amount` (≤ what is left) from `account`, releasing `release_held` of its held amount
   // once. False when an earlier settlement made these transfers (nothing changed then).
-  bool take(int64_t account, bool paid, int64_t amount, const std::string& suffix, int64_t release_held) {
+  // `from_lease`: the amount was posted to a lease's hold, so the debit needs no check.
+  bool take(int64_t account, bool paid, int64_t amount, const std::string& suffix, int64_t release_held,
+            bool from_lease = false) {
     int64_t model = std::min(amount, model_left);
     int64_t extra = std::min(amount - model, surcharge_left);
     bool released = release_held == 0;
     bool fresh = true;
+    auto move = [&](const ledger::Transfer& t, int64_t release) {
+      if (!from_lease) return ledger::transfer(c, t, release);
+      ledger::charge_from_lease(c, t);  // once per call: settle() refuses a second usage event
+      return true;
+    };
     if (model > 0) {
-      fresh = ledger::transfer(c, charge_transfer(e, account, paid, model, "charge:" + e.request_id + ":" + suffix),
-                               release_held);
+      fresh = move(charge_transfer(e, account, paid, model, "charge:" + e.request_id + ":" + suffix), release_held);
       released = released || fresh;
     }
     if (fresh && extra > 0) {
-      fresh = ledger::transfer(
-          c, charge_transfer(e, account, paid, extra, "surcharge:" + e.request_id + ":" + suffix, "surcharge"),
-          released ? 0 : release_held);
+      fresh = move(charge_transfer(e, account, paid, extra, "surcharge:" + e.request_id + ":" + suffix, "surcharge"),
+                   released ? 0 : release_held);
       released = released || fresh;
     }
     if (!released) ledger::release(c, account, release_held);
@@ -349,9 +354,9 @@ void settle(store::Conn& c, const Reservation& r, store::UsageEvent& e) {
   if (r.lease) {
     const auto& l = *r.lease;
     int64_t part = std::min(due, l.amount);
-    if (part > 0 && ledger::post_to_hold(c, l.hold_id, part)) {
+    if (part > 0 && ledger::post_to_lease(c, l.hold_id, part)) {
       covered += part;
-      taker.take(l.account_id, l.paid, part, l.paid ? "paid" : "gift", part);
+      taker.take(l.account_id, l.paid, part, l.paid ? "paid" : "gift", part, true);
     }
   }
 
@@ -392,9 +397,11 @@ void settle(store::Conn& c, const Reservation& r, store::UsageEvent& e) {
       c.exec("UPDATE api_keys SET spent = spent + $2, spent_held = spent_held - $3 WHERE id = $1",
              {key_hold->ref_id, charged, key_hold->amount});
   } else if (e.api_key_id && charged > 0) {
-    c.exec("UPDATE api_keys SET spent = spent + $2 WHERE id = $1", {*e.api_key_id, charged});
+    c.deferred.key_spent[*e.api_key_id] += charged;  // the key's calls add to one row: once per batch
   }
-  store::usage::insert(c, e);
+  // A lease's charges carry no key of the call's own: a second settlement of it must not charge.
+  if (!store::usage::insert(c, e) && r.lease)
+    throw std::runtime_error("request " + e.request_id + " was settled before");
 }
 
 void void_holds(store::Conn& c, const std::string& request_id) {

@@ -50,6 +50,12 @@ class MeterLeaseTest : public MeterTest {
 
   // As the relay records a call: the lease's memory first, then the settlement.
   store::UsageEvent finish(const Reservation& res, int64_t completion = 5) {
+    auto e = event_for(res, completion);
+    meter_->finish(res, e);
+    db().write_sync([&](store::Conn& c) { billing::settle(c, res, e); });
+    return e;
+  }
+  store::UsageEvent event_for(const Reservation& res, int64_t completion = 5) {
     store::UsageEvent e;
     e.request_id = res.request_id;
     e.created_at = kNow;
@@ -60,8 +66,6 @@ class MeterLeaseTest : public MeterTest {
     e.status = "ok";
     e.prompt_tokens = 10;
     e.completion_tokens = completion;
-    meter_->finish(res, e);
-    db().write_sync([&](store::Conn& c) { billing::settle(c, res, e); });
     return e;
   }
 
@@ -182,6 +186,54 @@ TEST_P(MeterLeaseTest, TheReaperVoidsACrashedInstancesLeaseAndALateSettlementSti
   // A settlement that lands after the void pays from what is available, as for any voided hold.
   EXPECT_EQ(finish(late).paid_uc, 1000);
   EXPECT_EQ(balance(ledger::kPaid).balance, 8000);
+  expect_reconciled();
+}
+
+TEST_P(MeterLeaseTest, OneBatchsPostsAreWrittenOnceAndAVoidInTheSameBatchCountsThem) {
+  fund(ledger::kPaid, 1'000'000);
+  start(per_call(1000), 8);
+  std::vector<Reservation> calls;
+  for (int i = 0; i < 5; ++i) calls.push_back(reserve_call(call("b" + std::to_string(i))));
+  const int64_t hold = calls[0].lease->hold_id;
+  db().write_sync([&](store::Conn& c) {
+    for (int i = 0; i < 3; ++i) {
+      auto e = event_for(calls[i]);
+      billing::settle(c, calls[i], e);
+    }
+    EXPECT_EQ(c.query_one("SELECT posted FROM holds WHERE id = $1", {hold})->i64(0), 0) << "written at commit";
+    // A void in the same transaction sees the posts before it: 8000 − 3000 is released, not 8000.
+    EXPECT_TRUE(ledger::void_credit_hold(c, hold, calls[0].lease->account_id));
+    auto late = event_for(calls[3]);
+    billing::settle(c, calls[3], late);  // after the void: paid from the available balance
+  });
+  EXPECT_EQ(balance(ledger::kPaid).balance, 1'000'000 - 4000);
+  EXPECT_EQ(balance(ledger::kPaid).held, 0);
+  auto h = holds();
+  EXPECT_EQ(h.at(0).status, "voided");
+  EXPECT_EQ(h.at(0).posted, 3000);
+  expect_reconciled();
+  // The three calls the lease paid are one transfer, named after the first; the late one its own.
+  auto charges = db().read_sync([&](store::Conn& c) { return ledger::transfers_of_user(c, user_, 10, std::nullopt); });
+  ASSERT_GE(charges.size(), 2u);
+  EXPECT_EQ(charges[0].amount, -3000) << "written at commit, after the late call's";
+  EXPECT_EQ(charges[0].memo, "m ×3");
+  EXPECT_EQ(charges[0].request_id, calls[0].request_id);
+  EXPECT_EQ(charges[1].amount, -1000);
+  EXPECT_EQ(charges[1].request_id, calls[3].request_id);
+  // Each call's part is on its own usage event.
+  auto first = db().read_sync([&](store::Conn& c) { return store::usage::find(c, calls[1].request_id); });
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->paid_uc, 1000);
+}
+
+TEST_P(MeterLeaseTest, ACallFromALeaseIsChargedOnceHoweverOftenItIsSettled) {
+  fund(ledger::kPaid, 1'000'000);
+  start(per_call(1000));
+  auto res = reserve_call(call("once"));
+  finish(res);
+  auto e = event_for(res);
+  EXPECT_ANY_THROW(db().write_sync([&](store::Conn& c) { billing::settle(c, res, e); }));
+  EXPECT_EQ(balance(ledger::kPaid).balance, 999'000);
   expect_reconciled();
 }
 

@@ -200,7 +200,7 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
     meter_->finish(reservation, e);  // a lease's memory knows what it was paid before the write lands
     write = [r = reservation, e](store::Conn& c) mutable { billing::settle(c, r, e); };
   }
-  if (may_lag) {
+  if (may_lag && !writer_.behind(e.user_id)) {
     submit_lazily(e.user_id, e.request_id, std::move(write), 1);
     co_return;
   }

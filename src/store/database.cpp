@@ -1,5 +1,7 @@
 #include "store/database.hpp"
 
+#include "store/ledger_repo.hpp"
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -54,10 +56,8 @@ std::optional<Row> Conn::query_one(std::string_view sql, const std::vector<Value
 }
 
 void Database::commit(Conn& c) {
-  // std::map iterates in id order: every transaction locks these rows in the same order.
-  for (const auto& [id, delta] : c.deferred_balance_deltas)
-    if (delta != 0) c.exec("UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1", {id, delta});
-  c.deferred_balance_deltas.clear();
+  ledger::write_deferred(c);
+  c.deferred.clear();
   c.exec("COMMIT");
 }
 

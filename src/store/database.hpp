@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <tuple>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -65,10 +66,34 @@ class DatabaseError : public std::runtime_error {
 class Conn {
  public:
   virtual ~Conn() = default;
-  // Amounts to add to ledger account balances when the transaction commits (store/ledger_repo):
-  // the platform's few accounts take part in nearly every transfer, so their rows are written once
-  // per transaction, last and in id order, instead of being locked by each transfer in turn.
-  std::map<int64_t, int64_t> deferred_balance_deltas;
+  // Additions to counters, written when the transaction commits (ledger::write_deferred), once per
+  // row and in a fixed order (holds, API keys, then ledger accounts in id order), instead of by each
+  // write in turn: rows that
+  // many writes of a batch add to. The platform's few accounts take part in nearly every transfer;
+  // a lease's hold, its user's account and the caller's key in every call the lease funds
+  // (store/ledger_repo, billing/meter). Only for changes that need no check when written.
+  struct Deferred {
+    struct AccountDelta {
+      int64_t balance = 0;
+      int64_t held = 0;
+    };
+    std::map<int64_t, AccountDelta> accounts;  // ledger account → deltas
+    // Charges posted from leases (billing/leases.hpp): the calls of a batch that one user's lease
+    // pays for become one transfer per debit, credit and kind, named after the first call.
+    struct Charge {
+      std::string key, kind, request_id, memo;
+      int64_t user_id = 0, at = 0, amount = 0, calls = 0;
+      bool models_differ = false;
+    };
+    std::map<std::tuple<int64_t, int64_t, std::string>, Charge> charges;
+    std::map<int64_t, int64_t> hold_posts;     // hold → posted delta
+    std::map<int64_t, int64_t> key_spent;      // API key → spent delta
+    // A lease's hold's room left in this transaction: read (and on PostgreSQL locked) once, then
+    // counted down by each post (ledger::post_to_lease).
+    std::map<int64_t, int64_t> hold_rooms;
+    void clear() { *this = Deferred{}; }
+  };
+  Deferred deferred;
   virtual Dialect dialect() const = 0;
   virtual Result query(std::string_view sql, const std::vector<Value>& params) = 0;
   // For a statement whose best plan depends on its parameters (a search word that matches three
@@ -130,7 +155,7 @@ class Database {
   template <class F>
   auto in_transaction(Conn& c, F&& f) -> decltype(f(c)) {
     c.exec(begin_sql());
-    c.deferred_balance_deltas.clear();
+    c.deferred.clear();
     try {
       if constexpr (std::is_void_v<decltype(f(c))>) {
         f(c);
@@ -141,7 +166,7 @@ class Database {
         return result;
       }
     } catch (...) {
-      c.deferred_balance_deltas.clear();
+      c.deferred.clear();
       try {
         c.exec("ROLLBACK");
       } catch (...) {

@@ -25,6 +25,12 @@ void GroupWriter::submit_lazy(int64_t lane_key, std::function<void(Conn&)> write
   enqueue(lane_key, Item{std::move(write), std::move(done), nullptr, false});
 }
 
+bool GroupWriter::behind(int64_t lane_key) {
+  auto& lane = *lanes_[static_cast<uint64_t>(lane_key) % lanes_.size()];
+  std::lock_guard lock(lane.mutex);
+  return lane.queue.size() > 2 * max_batch_;
+}
+
 void GroupWriter::enqueue(int64_t lane_key, Item item) {
   auto& lane = *lanes_[static_cast<uint64_t>(lane_key) % lanes_.size()];
   {
@@ -87,12 +93,12 @@ void GroupWriter::run(Lane& lane) {
             c.exec("SAVEPOINT group_write");
           }
           open = true;
-          auto deltas = c.deferred_balance_deltas;  // a failed write takes its deferred deltas with it
+          auto deferred = c.deferred;  // a failed write takes its deferred changes with it
           try {
             item.write(c);
           } catch (...) {
             item.error = std::current_exception();
-            c.deferred_balance_deltas = std::move(deltas);
+            c.deferred = std::move(deferred);
             c.exec("ROLLBACK TO SAVEPOINT group_write");
           }
         }

@@ -41,6 +41,9 @@ class GroupWriter {
   }
   // Queues a write nobody waits for; `done` is still called on a writer thread (to log a failure).
   void submit_lazy(int64_t lane_key, std::function<void(Conn&)> write, std::function<void(std::exception_ptr)> done);
+  // The key's lane has more than two batches queued: its writer is behind, and a caller that could
+  // queue lazily waits instead, so that the backlog (and what a crash loses) stays bounded.
+  bool behind(int64_t lane_key);
   // Finishes what is queued and stops the threads; later submissions fail at once.
   void stop();
 

@@ -47,21 +47,75 @@ std::optional<Found> find(Conn& c, std::string_view kind, int64_t user_id) {
   return Found{row->i64(0), Balance{row->i64(1), row->i64(2)}};
 }
 
+namespace {
+bool insert_transfer(Conn& c, const Transfer& t) {
+  return c.exec("INSERT INTO ledger_transfers (idempotency_key, debit_account, credit_account, amount, kind, user_id, "
+                "request_id, memo, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                "ON CONFLICT (idempotency_key) DO NOTHING",
+                {t.key, t.debit, t.credit, t.amount, t.kind, t.user_id, t.request_id, t.memo, t.at}) > 0;
+}
+}  // namespace
+
+void charge_from_lease(Conn& c, const Transfer& t) {
+  if (t.amount <= 0) return;
+  auto& charge = c.deferred.charges[{t.debit, t.credit, t.kind}];
+  if (charge.calls == 0) {
+    charge.key = t.key;
+    charge.kind = t.kind;
+    charge.request_id = t.request_id;
+    charge.memo = t.memo;
+    charge.user_id = t.user_id;
+    charge.at = t.at;
+  } else if (charge.memo != t.memo) {
+    charge.models_differ = true;
+  }
+  charge.amount += t.amount;
+  ++charge.calls;
+  auto& debit = c.deferred.accounts[t.debit];
+  debit.balance -= t.amount;
+  debit.held -= t.amount;  // the funds were the lease's
+  c.deferred.accounts[t.credit].balance += t.amount;
+}
+
+void write_deferred(Conn& c) {
+  const auto& d = c.deferred;
+  for (const auto& [accounts, charge] : d.charges) {
+    Transfer t;
+    t.key = charge.key;
+    t.debit = std::get<0>(accounts);
+    t.credit = std::get<1>(accounts);
+    t.amount = charge.amount;
+    t.kind = charge.kind;
+    t.user_id = charge.user_id;
+    t.request_id = charge.request_id;
+    t.at = charge.at;
+    t.memo = charge.calls == 1    ? charge.memo
+             : charge.models_differ ? std::to_string(charge.calls) + " calls"
+                                    : charge.memo + " ×" + std::to_string(charge.calls);
+    // Named after a call whose settlement had not committed (its usage event is written with it).
+    if (!insert_transfer(c, t)) throw DatabaseError("a lease charge named " + t.key + " was written before");
+  }
+  // std::map iterates in id order: every transaction locks these rows in the same order.
+  for (const auto& [id, delta] : d.hold_posts)
+    if (delta != 0) c.exec("UPDATE holds SET posted = posted + $2 WHERE id = $1", {id, delta});
+  for (const auto& [id, delta] : d.key_spent)
+    if (delta != 0) c.exec("UPDATE api_keys SET spent = spent + $2 WHERE id = $1", {id, delta});
+  for (const auto& [id, delta] : d.accounts)
+    if (delta.balance != 0 || delta.held != 0)
+      c.exec("UPDATE ledger_accounts SET balance = balance + $2, held = held + $3 WHERE id = $1",
+             {id, delta.balance, delta.held});
+}
+
 bool transfer(Conn& c, const Transfer& t, int64_t release_held) {
   if (t.amount <= 0) throw Error(ErrorCode::invalid_request, "a transfer moves a positive amount");
   if (t.debit == t.credit) throw Error(ErrorCode::invalid_request, "a transfer needs two different accounts");
-  auto inserted = c.exec(
-      "INSERT INTO ledger_transfers (idempotency_key, debit_account, credit_account, amount, kind, user_id, "
-      "request_id, memo, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-      "ON CONFLICT (idempotency_key) DO NOTHING",
-      {t.key, t.debit, t.credit, t.amount, t.kind, t.user_id, t.request_id, t.memo, t.at});
-  if (inserted == 0) return false;
-  // The platform's side is deferred to the commit (Conn::deferred_balance_deltas); the user's side
-  // is written now, conditionally: the row only changes when the funds are there, so two concurrent
-  // debits can never both pass a check made before either wrote.
+  if (!insert_transfer(c, t)) return false;
+  // The platform's side is deferred to the commit (Conn::deferred); the user's side is written now,
+  // conditionally: the row only changes when the funds are there, so two concurrent debits can
+  // never both pass a check made before either wrote.
   auto apply = [&](int64_t account, int64_t delta, int64_t release) {
     if (is_platform(account) || (delta > 0 && t.defer_credit && account == t.credit)) {
-      c.deferred_balance_deltas[account] += delta;
+      c.deferred.accounts[account].balance += delta;
       return true;
     }
     if (delta > 0)
@@ -118,19 +172,44 @@ bool end_hold(Conn& c, int64_t hold_id, std::string_view status, int64_t posted)
                 {hold_id, std::string(status), posted}) == 1;
 }
 
-bool post_to_hold(Conn& c, int64_t hold_id, int64_t amount) {
-  return c.exec("UPDATE holds SET posted = posted + $2 WHERE id = $1 AND status = 'pending' AND posted + $2 <= amount",
-                {hold_id, amount}) == 1;
+bool post_to_lease(Conn& c, int64_t hold_id, int64_t amount) {
+  auto room = c.deferred.hold_rooms.find(hold_id);
+  if (room == c.deferred.hold_rooms.end()) {
+    // Locked until the commit: the reaper cannot void it between this check and the posts.
+    auto row = c.query_one(c.dialect() == Dialect::postgres
+                               ? "SELECT amount - posted FROM holds WHERE id = $1 AND status = 'pending' FOR UPDATE"
+                               : "SELECT amount - posted FROM holds WHERE id = $1 AND status = 'pending'",
+                           {hold_id});
+    room = c.deferred.hold_rooms.emplace(hold_id, row ? row->i64(0) : -1).first;
+  }
+  if (amount <= 0 || room->second < amount) return false;
+  room->second -= amount;
+  c.deferred.hold_posts[hold_id] += amount;
+  return true;
 }
+
+namespace {
+// Writes what this transaction posted to the hold so far, so that a statement that reads its
+// posted amount sees them; its room is read again by the next post.
+void flush_posts(Conn& c, int64_t hold_id) {
+  c.deferred.hold_rooms.erase(hold_id);
+  auto posted = c.deferred.hold_posts.find(hold_id);
+  if (posted == c.deferred.hold_posts.end()) return;
+  c.exec("UPDATE holds SET posted = posted + $2 WHERE id = $1", {hold_id, posted->second});
+  c.deferred.hold_posts.erase(posted);
+}
+}  // namespace
 
 void shrink_hold(Conn& c, int64_t hold_id, int64_t account_id, int64_t amount) {
   if (amount <= 0) return;
+  flush_posts(c, hold_id);
   if (c.exec("UPDATE holds SET amount = amount - $2 WHERE id = $1 AND status = 'pending' AND amount - $2 >= posted",
              {hold_id, amount}) == 1)
     release(c, account_id, amount);
 }
 
 bool void_credit_hold(Conn& c, int64_t hold_id, int64_t account_id) {
+  flush_posts(c, hold_id);
   // RETURNING reads the posted amount under the row's lock: a posting that commits first counts.
   auto row = c.query_one(
       "UPDATE holds SET status = 'voided' WHERE id = $1 AND status = 'pending' RETURNING amount - posted", {hold_id});

@@ -63,6 +63,13 @@ struct Transfer {
 // used before. Throws Error(insufficient_balance) when a user account lacks the available funds.
 bool transfer(Conn& c, const Transfer& t, int64_t release_held = 0);
 
+// A charge posted to a lease's hold (post_to_lease checked the funds, and releases them here):
+// summed with the batch's other charges of the same accounts and kind into one transfer at commit.
+void charge_from_lease(Conn& c, const Transfer& t);
+// Writes what the transaction deferred (Conn::Deferred): the leases' charges, then the counters.
+// Called by Database::commit.
+void write_deferred(Conn& c);
+
 // Sets aside `amount` of a user account's available balance. False when it is not there.
 bool reserve(Conn& c, int64_t account_id, int64_t amount);
 void release(Conn& c, int64_t account_id, int64_t amount);
@@ -91,8 +98,10 @@ std::vector<std::string> expired_requests(Conn& c, int64_t now, int64_t limit);
 
 // Holds that many calls post to (an instance's lease on a user's credits, billing/leases.hpp); a
 // credit hold's posted amount is its own, the rest (amount − posted) is what it still holds.
-// Adds `amount` to a pending hold's posted amount. False when it is no longer pending or lacks room.
-bool post_to_hold(Conn& c, int64_t hold_id, int64_t amount);
+// Adds `amount` to a pending hold's posted amount; false when it is no longer pending or lacks the
+// room. Checked against the room read once per transaction, written at commit (with
+// charge_from_lease): many calls of one batch post to the same lease.
+bool post_to_lease(Conn& c, int64_t hold_id, int64_t amount);
 // Gives `amount` of a pending credit hold's unposted room back to its account.
 void shrink_hold(Conn& c, int64_t hold_id, int64_t account_id, int64_t amount);
 // Voids a pending credit hold and releases what it still holds. False when it was not pending.
