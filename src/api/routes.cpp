@@ -183,6 +183,12 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
            "plaza_db_pool_waits_total " +
            std::to_string(s.waits) + "\n";
   });
+  m->add_source([meter = &site.meter] {
+    return "# HELP plaza_credit_leases Leases this instance holds on users' credits (open or being given back).\n"
+           "# TYPE plaza_credit_leases gauge\n"
+           "plaza_credit_leases " +
+           std::to_string(meter->leases_open()) + "\n";
+  });
   return m;
 }
 

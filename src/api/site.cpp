@@ -47,7 +47,7 @@ Site::Site(Config cfg, store::Database& database, const Clock& clk)
           relay::RelayOptions{config.relay_max_attempts, std::chrono::seconds(config.stream_heartbeat_seconds)},
           config.billing ? &meter : nullptr),
       channel_admin(db, secret_box, clock, upstream, channels),
-      wallet(db, clock),
+      wallet(db, clock, &meter),
       billing_admin(db, clock, meter.prices()),
       apps(db, clock, upstream, secret_box),
       settlement(db, clock, services::earnings_options(config)),

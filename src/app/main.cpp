@@ -174,6 +174,8 @@ int check_ledger(store::Database& db) {
                 << m.rows << "\n";
       ++problems;
     }
+    auto pending = store::ledger::pending_holds(c);
+    std::cout << "holds pending: " << pending.all << " (leases on credits: " << pending.leases << ")\n";
     std::cout << "holds past their expiry: " << overdue.size() << (overdue.empty() ? "" : " (the reaper voids them)")
               << "\n";
     for (const auto& h : overdue)

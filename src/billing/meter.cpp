@@ -525,8 +525,22 @@ awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> 
       co_return planned;
     }
   }
-  co_await store::group_write(writer_, r.user_id,
-                              [&](store::Conn& c) { res = billing::reserve(c, options_, r, price, multiplier); });
+  bool short_of_funds = false;
+  try {
+    co_await store::group_write(writer_, r.user_id,
+                                [&](store::Conn& c) { res = billing::reserve(c, options_, r, price, multiplier); });
+    co_return res;
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::insufficient_balance || !leases_ || !leases_->has_room(r.user_id)) throw;
+    short_of_funds = true;
+  }
+  // This instance's lease holds what the call needs (a stream after short calls, a client's own
+  // request id): the lease gives back its room, in the same transaction as the holds.
+  if (short_of_funds)
+    co_await store::group_write(writer_, r.user_id, [&](store::Conn& c) {
+      if (auto old = leases_->retire(r.user_id)) ledger::shrink_hold(c, old->hold_id, old->account_id, old->room);
+      res = billing::reserve(c, options_, r, price, multiplier);
+    });
   co_return res;
 }
 
@@ -551,8 +565,11 @@ void Meter::finish(const Reservation& r, const store::UsageEvent& e) {
   leases_->finish(r.user_id, *r.lease, std::min(due, r.lease->amount));
 }
 
-void Meter::forget(int64_t user_id) {
-  if (leases_) leases_->forget(user_id);
+awaitable<void> Meter::give_back(int64_t user_id) {
+  if (!leases_) co_return;
+  for (const auto& d : leases_->release_user(user_id))
+    co_await store::group_write(writer_, user_id,
+                                [&d](store::Conn& c) { ledger::void_credit_hold(c, d.hold_id, d.account_id); });
 }
 
 std::size_t Meter::sweep_leases(bool all) {

@@ -123,8 +123,11 @@ class Meter {
   // The call is over and `e` is its usage event: what it owes is posted to its lease, in memory
   // (settle() writes it). Call it once for a reservation with a lease, before its settlement.
   void finish(const Reservation& r, const store::UsageEvent& e);
-  // Something changed what pays for the user's calls (a purchase, a grant, a new deduction order).
-  void forget(int64_t user_id);
+  // Something changes what pays for the user's calls (a purchase, a code, a grant): the user's
+  // leases take no more calls, and those with none in flight give back what they hold before
+  // this returns (the purchase can then spend it). A lease on another instance gives it back
+  // when it has been idle for lease_idle_s.
+  awaitable<void> give_back(int64_t user_id);
   // Voids the holds of leases that are done (old, idle, retired) on the writer; `all` when shutting
   // down. Returns how many.
   std::size_t sweep_leases(bool all = false);

@@ -237,6 +237,23 @@ TEST_P(MeterLeaseTest, ACallFromALeaseIsChargedOnceHoweverOftenItIsSettled) {
   expect_reconciled();
 }
 
+TEST_P(MeterLeaseTest, ACallThatNeedsAHoldOfItsOwnGetsTheLeasesRoom) {
+  fund(ledger::kPaid, 2500);
+  start(per_call(1000));
+  auto a = reserve_call(call("a"));  // the lease takes all 2500
+  auto stream = call("stream");
+  stream.leasable = false;  // a stream holds on its own
+  auto held = reserve_call(stream);
+  EXPECT_FALSE(held.lease);
+  ASSERT_EQ(held.held.size(), 1u);
+  EXPECT_EQ(held.held[0].amount, 1000);
+  EXPECT_EQ(holds().at(0).amount, 1000) << "the lease kept what a's call needs";
+  finish(a);
+  finish(held);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 500);
+  expect_reconciled();
+}
+
 TEST_P(MeterLeaseTest, ARefusedCallFreesItsPartOfTheLease) {
   fund(ledger::kPaid, 2000);
   start(per_call(1000));

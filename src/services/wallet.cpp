@@ -1,5 +1,7 @@
 #include "services/wallet.hpp"
 
+#include "billing/meter.hpp"
+
 #include <sodium.h>
 
 #include "core/calendar.hpp"
@@ -119,6 +121,7 @@ awaitable<std::vector<ledger::TransferRow>> Wallet::transactions(int64_t user_id
 }
 
 awaitable<void> Wallet::subscribe(int64_t user_id, int64_t plan_id, std::string op_id) {
+  co_await give_back(user_id);
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
     lock_user(c, user_id);
@@ -148,6 +151,7 @@ awaitable<void> Wallet::subscribe(int64_t user_id, int64_t plan_id, std::string 
 }
 
 awaitable<void> Wallet::renew(int64_t user_id, std::string op_id) {
+  co_await give_back(user_id);
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
     lock_user(c, user_id);
@@ -203,6 +207,7 @@ int Wallet::renew_due(store::Conn& c, int64_t now) {
 }
 
 awaitable<void> Wallet::buy_pack(int64_t user_id, int64_t pack_id, std::string op_id) {
+  co_await give_back(user_id);
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
     lock_user(c, user_id);
@@ -227,10 +232,15 @@ awaitable<void> Wallet::buy_pack(int64_t user_id, int64_t pack_id, std::string o
   });
 }
 
+awaitable<void> Wallet::give_back(int64_t user_id) {
+  if (meter_) co_await meter_->give_back(user_id);
+}
+
 awaitable<Redeemed> Wallet::redeem(int64_t user_id, std::string code) {
   int64_t now = clock_.now_s();
   std::string normalized = normalize_code(code);
   if (normalized.empty() || normalized.size() > 64) throw Error(ErrorCode::invalid_request, "enter a code", "code");
+  co_await give_back(user_id);
   co_return co_await store::write(db_, [&](store::Conn& c) {
     lock_user(c, user_id);
     auto batch_id = store::redeem::claim(c, normalized, user_id, now);
@@ -289,6 +299,7 @@ awaitable<void> Wallet::grant(int64_t admin_id, int64_t user_id, std::string sou
     throw Error(ErrorCode::invalid_request, "the amount must be non-zero and at most 10^9 credits", "amount");
   if (reason.empty() || reason.size() > 500)
     throw Error(ErrorCode::invalid_request, "give a reason (up to 500 characters)", "reason");
+  co_await give_back(user_id);
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
     if (!c.query_one("SELECT 1 FROM users WHERE id = $1", {user_id}))

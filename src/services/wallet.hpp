@@ -15,6 +15,10 @@
 #include "store/database.hpp"
 #include "store/ledger_repo.hpp"
 
+namespace plaza::billing {
+class Meter;
+}
+
 namespace plaza::services {
 
 using boost::asio::awaitable;
@@ -41,7 +45,9 @@ struct Redeemed {
 
 class Wallet {
  public:
-  Wallet(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+  // `meter`: its leases on a user's credits give them back before a purchase (billing/leases.hpp).
+  Wallet(store::Database& db, const Clock& clock, billing::Meter* meter = nullptr)
+      : db_(db), clock_(clock), meter_(meter) {}
 
   awaitable<WalletView> view(int64_t user_id);
   awaitable<std::vector<store::ledger::TransferRow>> transactions(int64_t user_id, int64_t limit,
@@ -62,8 +68,11 @@ class Wallet {
   static WalletView view_in(store::Conn& c, int64_t user_id, int64_t now);
 
  private:
+  awaitable<void> give_back(int64_t user_id);
+
   store::Database& db_;
   const Clock& clock_;
+  billing::Meter* meter_;
 };
 
 // "ABCD-EFGH-..." as printed, in any case and with spaces: the stored form.

@@ -293,4 +293,11 @@ std::vector<Hold> overdue_holds(Conn& c, int64_t now) {
   return out;
 }
 
+PendingHolds pending_holds(Conn& c) {
+  auto row = c.query_one(
+      "SELECT COUNT(*), COALESCE(SUM(CASE WHEN request_id LIKE 'lease:%' THEN 1 ELSE 0 END), 0) FROM holds "
+      "WHERE status = 'pending'");
+  return PendingHolds{row->i64(0), row->i64(1)};
+}
+
 }  // namespace plaza::store::ledger

@@ -136,5 +136,10 @@ struct Drift {
 std::vector<Drift> drift(Conn& c);
 int64_t balance_sum(Conn& c);
 std::vector<Hold> overdue_holds(Conn& c, int64_t now);
+struct PendingHolds {
+  int64_t all = 0;
+  int64_t leases = 0;
+};
+PendingHolds pending_holds(Conn& c);
 
 }  // namespace plaza::store::ledger

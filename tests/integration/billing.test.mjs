@@ -166,6 +166,44 @@ for (const backend of backends) {
       assert.equal(byKey.status, 401);
     });
 
+    it('funds short API calls from one lease on the credits, given back before a purchase and when idle', async () => {
+      const { user, key } = await userWithKey(plaza, 'leaser');
+      const userId = (await me(user)).id;
+      await grant(admin, userId, 'paid', 100_000);
+      const body = { model: 'per-call', messages: [{ role: 'user', content: 'hi' }] };
+      for (let i = 0; i < 3; i++) assert.equal((await chat(plaza, key, body)).status, 200);
+      const leases = () => sql(plaza, `SELECT status, amount, posted FROM holds WHERE user_id = ${userId} AND request_id LIKE 'lease:%'`);
+      assert.equal(leases().length, 1, 'three calls, one hold');
+      assert.equal(sql(plaza, `SELECT COUNT(*) FROM holds WHERE user_id = ${userId} AND request_id NOT LIKE 'lease:%'`)[0][0], '0');
+      // The settlements land just after the answers; the lease's funds are not shown as held.
+      const wallet = await waitFor(async () => {
+        const w = (await user.get('/api/wallet')).data;
+        return w.paid === 97_000 ? w : null;
+      }, 'the three calls to be settled');
+      assert.equal(wallet.paid_held, 0);
+      // The lease holds all the user has left; a purchase gets it back first.
+      const plan = await admin.post('/api/admin/plans', { name: `All in ${backend}`, level: 1, period_days: 30, price: 97_000, allowances: [] });
+      assert.equal(plan.status, 201, plan.text);
+      const sub = await user.post('/api/wallet/subscribe', { plan_id: plan.data.id });
+      assert.equal(sub.status, 200, sub.text);
+      assert.equal(sub.data.paid, 0);
+      assert.deepEqual(leases()[0], ['voided', '100000', '3000'], 'the lease kept what the calls posted and gave back the rest');
+      assert.match(doctor(plaza), /zero drift/);
+
+      // A lease nobody uses is given back by itself.
+      const other = await userWithKey(plaza, 'idle-leaser');
+      const otherId = (await me(other.user)).id;
+      await grant(admin, otherId, 'paid', 50_000);
+      assert.equal((await chat(plaza, other.key, body)).status, 200);
+      await waitFor(() => sql(plaza, `SELECT status FROM holds WHERE user_id = ${otherId} AND request_id LIKE 'lease:%'`)[0]?.[0] === 'voided',
+        'the idle lease to be given back');
+      const w = await waitFor(async () => {
+        const v = (await other.user.get('/api/wallet')).data;
+        return v.paid === 49_000 ? v : null;
+      }, 'the call to be settled');
+      assert.equal(w.paid_held, 0);
+    });
+
     it('funds calls from the subscription allowance first, then paid credits, and upgrades pro rata', async () => {
       const basic = await admin.post('/api/admin/plans', { name: 'Basic', level: 1, period_days: 30, price: 30 * CREDIT, allowances: [{ model: 'per-call', per_day: 1 }] });
       assert.equal(basic.status, 201, basic.text);
@@ -245,7 +283,7 @@ for (const backend of backends) {
 describe('a crash during held streams', () => {
   it('loses no money: after SIGKILL and a restart the reaper voids every hold and doctor finds no drift', async () => {
     const fake = await startFake();
-    const settings = { 'api-rate-per-minute': 1000000, 'hold-ttl-seconds': 2, 'reaper-interval-seconds': 86400 };
+    const settings = { 'api-rate-per-minute': 1000000, 'hold-ttl-seconds': 2, 'reaper-interval-seconds': 86400, 'lease-seconds': 1 };
     let plaza = await startPlaza({ backend: 'sqlite', settings });
     try {
       const admin = await adminClient(plaza);
@@ -253,6 +291,10 @@ describe('a crash during held streams', () => {
       await admin.put('/api/admin/prices/per-call', { mode: 'per_call', per_call: 1000 });
       const { user, key } = await userWithKey(plaza, 'victim');
       await grant(admin, (await me(user)).id, 'paid', 10_000);
+      // Two short calls first: they draw on a lease, which the crash leaves pending too.
+      for (let i = 0; i < 2; i++)
+        assert.equal((await chat(plaza, key, { model: 'per-call', messages: [{ role: 'user', content: 'x' }] })).status, 200);
+      await waitFor(async () => (await user.get('/api/wallet')).data.paid === 8000, 'the short calls to be settled');
       const readers = [];
       for (let i = 0; i < 3; i++) {
         const res = await chat(plaza, key, { model: 'per-call', stream: true, messages: [{ role: 'user', content: 'x [[fake:stall after=1]]' }] });
@@ -268,12 +310,14 @@ describe('a crash during held streams', () => {
       assert.equal((await relogged.post('/api/auth/login', { username: 'victim', password: 'password-1' })).status, 200);
       const wallet = await waitFor(async () => {
         const w = (await relogged.get('/api/wallet')).data;
-        return w.paid_held === 0 ? w : null;
-      }, 'the reaper to void the expired holds');
-      assert.equal(wallet.paid, 10_000, 'nothing was charged for streams nobody settled');
+        const pending = sql(plaza, "SELECT COUNT(*) FROM holds WHERE status = 'pending'")[0][0];
+        return w.paid_held === 0 && pending === '0' ? w : null;
+      }, 'the reaper to void the expired holds and the lease');
+      assert.equal(wallet.paid, 8000, 'the short calls were charged; nothing for streams nobody settled');
       const report = doctor(plaza);
       assert.match(report, /zero drift/);
       assert.match(report, /holds past their expiry: 0/);
+      assert.match(report, /holds pending: 0 \(leases on credits: 0\)/);
     } finally {
       await plaza.stop();
       await fake.stop();
