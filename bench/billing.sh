@@ -117,7 +117,7 @@ compare() {
   local a b
   a=$(sort -n "$work/$off.runs" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   b=$(sort -n "$work/$on.runs" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  echo "| $2: billing adds $(echo "scale=1; ($a / $b - 1) * 100" | bc)% to the cost of a request | | | | | | |"
+  echo "| $2: billing adds $(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.1f", (a / b - 1) * 100}')% to the cost of a request | | | | | | |"
 }
 
 echo "Billing benchmark, $(date -u +%Y-%m-%d), $(nproc) cores; wrk -t1 -c$CONNECTIONS -d$DURATION, $ROUNDS alternating runs each; plaza --io-threads 1, fake upstream --threads 1"

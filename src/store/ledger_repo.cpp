@@ -95,15 +95,18 @@ void write_deferred(Conn& c) {
     // Named after a call whose settlement had not committed (its usage event is written with it).
     if (!insert_transfer(c, t)) throw DatabaseError("a lease charge named " + t.key + " was written before");
   }
-  // std::map iterates in id order: every transaction locks these rows in the same order.
+  // std::map iterates in id order, and users' accounts come before the platform's (as when a
+  // transfer writes the user's side at once and the platform's at commit): every transaction locks
+  // these rows in the same order.
   for (const auto& [id, delta] : d.hold_posts)
     if (delta != 0) c.exec("UPDATE holds SET posted = posted + $2 WHERE id = $1", {id, delta});
   for (const auto& [id, delta] : d.key_spent)
     if (delta != 0) c.exec("UPDATE api_keys SET spent = spent + $2 WHERE id = $1", {id, delta});
-  for (const auto& [id, delta] : d.accounts)
-    if (delta.balance != 0 || delta.held != 0)
-      c.exec("UPDATE ledger_accounts SET balance = balance + $2, held = held + $3 WHERE id = $1",
-             {id, delta.balance, delta.held});
+  for (bool platform : {false, true})
+    for (const auto& [id, delta] : d.accounts)
+      if (is_platform(id) == platform && (delta.balance != 0 || delta.held != 0))
+        c.exec("UPDATE ledger_accounts SET balance = balance + $2, held = held + $3 WHERE id = $1",
+               {id, delta.balance, delta.held});
 }
 
 bool transfer(Conn& c, const Transfer& t, int64_t release_held) {
