@@ -397,7 +397,7 @@ void settle(store::Conn& c, const Reservation& r, store::UsageEvent& e) {
       c.exec("UPDATE api_keys SET spent = spent + $2, spent_held = spent_held - $3 WHERE id = $1",
              {key_hold->ref_id, charged, key_hold->amount});
   } else if (e.api_key_id && charged > 0) {
-    c.deferred.key_spent[*e.api_key_id] += charged;  // the key's calls add to one row: once per batch
+    c.deferred.touch(c.deferred.key_spent, *e.api_key_id) += charged;  // the key's calls add to one row: once per batch
   }
   // A lease's charges carry no key of the call's own: a second settlement of it must not charge.
   if (!store::usage::insert(c, e) && r.lease)

@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <tuple>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -13,6 +12,8 @@
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include "store/deferred.hpp"
 
 namespace plaza::store {
 
@@ -66,33 +67,8 @@ class DatabaseError : public std::runtime_error {
 class Conn {
  public:
   virtual ~Conn() = default;
-  // Additions to counters, written when the transaction commits (ledger::write_deferred), once per
-  // row and in a fixed order (holds, API keys, then ledger accounts in id order), instead of by each
-  // write in turn: rows that
-  // many writes of a batch add to. The platform's few accounts take part in nearly every transfer;
-  // a lease's hold, its user's account and the caller's key in every call the lease funds
-  // (store/ledger_repo, billing/meter). Only for changes that need no check when written.
-  struct Deferred {
-    struct AccountDelta {
-      int64_t balance = 0;
-      int64_t held = 0;
-    };
-    std::map<int64_t, AccountDelta> accounts;  // ledger account → deltas
-    // Charges posted from leases (billing/leases.hpp): the calls of a batch that one user's lease
-    // pays for become one transfer per debit, credit and kind, named after the first call.
-    struct Charge {
-      std::string key, kind, request_id, memo;
-      int64_t user_id = 0, at = 0, amount = 0, calls = 0;
-      bool models_differ = false;
-    };
-    std::map<std::tuple<int64_t, int64_t, std::string>, Charge> charges;
-    std::map<int64_t, int64_t> hold_posts;     // hold → posted delta
-    std::map<int64_t, int64_t> key_spent;      // API key → spent delta
-    // A lease's hold's room left in this transaction: read (and on PostgreSQL locked) once, then
-    // counted down by each post (ledger::post_to_lease).
-    std::map<int64_t, int64_t> hold_rooms;
-    void clear() { *this = Deferred{}; }
-  };
+  // Additions written when the transaction commits (store/deferred.hpp). Not copyable: the undo
+  // log refers to its maps.
   Deferred deferred;
   virtual Dialect dialect() const = 0;
   virtual Result query(std::string_view sql, const std::vector<Value>& params) = 0;

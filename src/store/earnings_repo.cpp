@@ -179,7 +179,7 @@ BatchResult settle_batch(Conn& c, const std::string& day, const std::string& own
           " GROUP BY owner_id) s WHERE ledger_accounts.kind = 'earnings_pending' AND "
           "ledger_accounts.user_id = s.owner_id",
       {day, lo, hi, batch});
-  c.deferred.accounts[revenue()].balance -= result.amount;
+  c.deferred.touch(c.deferred.accounts, revenue()).balance -= result.amount;
   return result;
 }
 

@@ -93,12 +93,12 @@ void GroupWriter::run(Lane& lane) {
             c.exec("SAVEPOINT group_write");
           }
           open = true;
-          auto deferred = c.deferred;  // a failed write takes its deferred changes with it
+          c.deferred.begin_write();  // a failed write takes its deferred changes with it
           try {
             item.write(c);
           } catch (...) {
             item.error = std::current_exception();
-            c.deferred = std::move(deferred);
+            c.deferred.undo_write();
             c.exec("ROLLBACK TO SAVEPOINT group_write");
           }
         }

@@ -123,10 +123,10 @@ TEST_P(GroupWriterTest, AFailedWriteTakesItsDeferredBalanceDeltasWithIt) {
     auto done = [&](std::exception_ptr) {
       if (--left == 0) both.set_value();
     };
-    writer.submit([](Conn& c) { c.deferred.accounts[1].balance += 5; }, done);
+    writer.submit([](Conn& c) { c.deferred.touch(c.deferred.accounts, 1).balance += 5; }, done);
     writer.submit(
         [](Conn& c) {
-          c.deferred.accounts[1].balance += 7;
+          c.deferred.touch(c.deferred.accounts, 1).balance += 7;
           throw std::runtime_error("fails");
         },
         done);

@@ -58,7 +58,8 @@ bool insert_transfer(Conn& c, const Transfer& t) {
 
 void charge_from_lease(Conn& c, const Transfer& t) {
   if (t.amount <= 0) return;
-  auto& charge = c.deferred.charges[{t.debit, t.credit, t.kind}];
+  auto& d = c.deferred;
+  auto& charge = d.touch(d.charges, {t.debit, t.credit, t.kind});
   if (charge.calls == 0) {
     charge.key = t.key;
     charge.kind = t.kind;
@@ -71,10 +72,10 @@ void charge_from_lease(Conn& c, const Transfer& t) {
   }
   charge.amount += t.amount;
   ++charge.calls;
-  auto& debit = c.deferred.accounts[t.debit];
+  auto& debit = d.touch(d.accounts, t.debit);
   debit.balance -= t.amount;
   debit.held -= t.amount;  // the funds were the lease's
-  c.deferred.accounts[t.credit].balance += t.amount;
+  d.touch(d.accounts, t.credit).balance += t.amount;
 }
 
 void write_deferred(Conn& c) {
@@ -118,7 +119,7 @@ bool transfer(Conn& c, const Transfer& t, int64_t release_held) {
   // never both pass a check made before either wrote.
   auto apply = [&](int64_t account, int64_t delta, int64_t release) {
     if (is_platform(account) || (delta > 0 && t.defer_credit && account == t.credit)) {
-      c.deferred.accounts[account].balance += delta;
+      c.deferred.touch(c.deferred.accounts, account).balance += delta;
       return true;
     }
     if (delta > 0)
@@ -176,18 +177,18 @@ bool end_hold(Conn& c, int64_t hold_id, std::string_view status, int64_t posted)
 }
 
 bool post_to_lease(Conn& c, int64_t hold_id, int64_t amount) {
-  auto room = c.deferred.hold_rooms.find(hold_id);
-  if (room == c.deferred.hold_rooms.end()) {
+  auto& d = c.deferred;
+  if (!d.hold_rooms.contains(hold_id)) {
     // Locked until the commit: the reaper cannot void it between this check and the posts.
     auto row = c.query_one(c.dialect() == Dialect::postgres
                                ? "SELECT amount - posted FROM holds WHERE id = $1 AND status = 'pending' FOR UPDATE"
                                : "SELECT amount - posted FROM holds WHERE id = $1 AND status = 'pending'",
                            {hold_id});
-    room = c.deferred.hold_rooms.emplace(hold_id, row ? row->i64(0) : -1).first;
+    d.touch(d.hold_rooms, hold_id) = row ? row->i64(0) : -1;
   }
-  if (amount <= 0 || room->second < amount) return false;
-  room->second -= amount;
-  c.deferred.hold_posts[hold_id] += amount;
+  if (amount <= 0 || d.hold_rooms[hold_id] < amount) return false;
+  d.touch(d.hold_rooms, hold_id) -= amount;
+  d.touch(d.hold_posts, hold_id) += amount;
   return true;
 }
 
@@ -195,11 +196,12 @@ namespace {
 // Writes what this transaction posted to the hold so far, so that a statement that reads its
 // posted amount sees them; its room is read again by the next post.
 void flush_posts(Conn& c, int64_t hold_id) {
-  c.deferred.hold_rooms.erase(hold_id);
-  auto posted = c.deferred.hold_posts.find(hold_id);
-  if (posted == c.deferred.hold_posts.end()) return;
+  auto& d = c.deferred;
+  d.forget(d.hold_rooms, hold_id);
+  auto posted = d.hold_posts.find(hold_id);
+  if (posted == d.hold_posts.end()) return;
   c.exec("UPDATE holds SET posted = posted + $2 WHERE id = $1", {hold_id, posted->second});
-  c.deferred.hold_posts.erase(posted);
+  d.forget(d.hold_posts, hold_id);
 }
 }  // namespace
 
