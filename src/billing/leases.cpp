@@ -98,27 +98,17 @@ std::vector<Leases::Done> Leases::drain(int64_t now, bool all) {
   return out;
 }
 
-std::vector<Leases::Done> Leases::release_user(int64_t user_id) {
+std::vector<Leases::Done> Leases::drained(int64_t user_id) {
   std::lock_guard lock(mutex_);
   std::vector<Done> out;
   auto it = users_.find(user_id);
   if (it == users_.end()) return out;
-  User& u = it->second;
-  retire_locked(u);
-  u.declined_until = 0;
-  std::erase_if(u.retired, [&](const State& s) {
+  std::erase_if(it->second.retired, [&](const State& s) {
     if (s.in_flight > 0) return false;
     out.push_back(Done{user_id, s.lease.hold_id, s.lease.account_id});
     return true;
   });
-  if (u.retired.empty()) users_.erase(it);
   return out;
-}
-
-bool Leases::has_room(int64_t user_id) const {
-  std::lock_guard lock(mutex_);
-  auto it = users_.find(user_id);
-  return it != users_.end() && it->second.open && it->second.open->room() > 0;
 }
 
 std::size_t Leases::size() const {

@@ -71,11 +71,10 @@ class Leases {
     int64_t account_id = 0;
   };
   std::vector<Done> drain(int64_t now, bool all = false);
-  // forget(), and the user's leases with no call in flight, to void now (a purchase is next).
-  std::vector<Done> release_user(int64_t user_id);
+  // The user's retired leases with no call in flight, to void now (removed from memory).
+  std::vector<Done> drained(int64_t user_id);
 
-  bool has_room(int64_t user_id) const;  // the user's open lease has room no call set aside
-  std::size_t size() const;              // leases open or waiting to be voided
+  std::size_t size() const;  // leases open or waiting to be voided
 
  private:
   struct State {

@@ -354,7 +354,7 @@ void settle(store::Conn& c, const Reservation& r, store::UsageEvent& e) {
   if (r.lease) {
     const auto& l = *r.lease;
     int64_t part = std::min(due, l.amount);
-    if (part > 0 && ledger::post_to_lease(c, l.hold_id, part)) {
+    if (part > 0 && ledger::post_to_lease(c, l.hold_id, l.account_id, part)) {
       covered += part;
       taker.take(l.account_id, l.paid, part, l.paid ? "paid" : "gift", part, true);
     }
@@ -439,7 +439,9 @@ std::optional<Lease> open_lease(store::Conn& c, const Options& options, int64_t 
     if (!account || available < most) return std::nullopt;
     int64_t calls = std::max<int64_t>(options.lease_calls, 1);
     int64_t want = most > INT64_MAX / calls ? INT64_MAX : most * calls;
-    int64_t amount = std::min(available, std::max(want, options.lease_min_uc));
+    // At most half of what is there beyond this call: the rest stays with other instances,
+    // purchases and calls that hold on their own.
+    int64_t amount = std::max(most, std::min(std::max(want, options.lease_min_uc), available / 2));
     if (!ledger::reserve(c, *account, amount)) return std::nullopt;
     ledger::Hold h;
     h.request_id = lease_id;
@@ -448,8 +450,9 @@ std::optional<Lease> open_lease(store::Conn& c, const Options& options, int64_t 
     h.ref_id = *account;
     h.amount = amount;
     h.created_at = now;
-    // A call may take from the lease until lease_s and then run as long as any request.
-    h.expires_at = now + options.lease_s + options.hold_ttl_s;
+    // A call may take from the lease until lease_s and then run as long as a non-streamed call
+    // may: after a crash the reaper gives the rest back that much later, not after hold_ttl_s.
+    h.expires_at = now + options.lease_s + std::min(options.hold_ttl_s, options.lease_grace_s);
     return Lease{ledger::insert_hold(c, h), *account, paid, amount, now};
   }
   return std::nullopt;
@@ -525,30 +528,26 @@ awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> 
       co_return planned;
     }
   }
-  bool short_of_funds = false;
-  try {
-    co_await store::group_write(writer_, r.user_id,
-                                [&](store::Conn& c) { res = billing::reserve(c, options_, r, price, multiplier); });
-    co_return res;
-  } catch (const Error& e) {
-    if (e.code() != ErrorCode::insufficient_balance || !leases_ || !leases_->has_room(r.user_id)) throw;
-    short_of_funds = true;
-  }
-  // This instance's lease holds what the call needs (a stream after short calls, a client's own
-  // request id): the lease gives back its room, in the same transaction as the holds.
-  if (short_of_funds)
-    co_await store::group_write(writer_, r.user_id, [&](store::Conn& c) {
-      if (auto old = leases_->retire(r.user_id)) ledger::shrink_hold(c, old->hold_id, old->account_id, old->room);
-      res = billing::reserve(c, options_, r, price, multiplier);
-    });
+  // A call with holds of its own (a stream, a client's request id, a key with a limit, or credits
+  // split across sources): this instance's lease on the user's credits first gives back its room in
+  // the same transaction, so the deduction order sees all the user has.
+  co_await store::group_write(writer_, r.user_id, [&](store::Conn& c) {
+    give_back_room(c, r.user_id);
+    res = billing::reserve(c, options_, r, price, multiplier);
+  });
   co_return res;
+}
+
+void Meter::give_back_room(store::Conn& c, int64_t user_id) {
+  if (!leases_) return;
+  if (auto old = leases_->retire(user_id)) ledger::shrink_hold(c, old->hold_id, old->account_id, old->room);
 }
 
 std::optional<LeaseTicket> Meter::lease_for(store::Conn& c, int64_t user_id, int64_t most, int64_t now) {
   if (auto ticket = leases_->take(user_id, most, now)) return ticket;
   // The open lease is too small or too old: it keeps what its calls in flight need, the rest goes
   // back to the account before the new one takes its share.
-  if (auto old = leases_->retire(user_id)) ledger::shrink_hold(c, old->hold_id, old->account_id, old->room);
+  give_back_room(c, user_id);
   auto lease = open_lease(c, options_, user_id, most, now, instance_ + ":" + std::to_string(++lease_seq_));
   if (!lease) {
     leases_->decline(user_id, now + options_.lease_s);
@@ -565,11 +564,17 @@ void Meter::finish(const Reservation& r, const store::UsageEvent& e) {
   leases_->finish(r.user_id, *r.lease, std::min(due, r.lease->amount));
 }
 
-awaitable<void> Meter::give_back(int64_t user_id) {
-  if (!leases_) co_return;
-  for (const auto& d : leases_->release_user(user_id))
-    co_await store::group_write(writer_, user_id,
-                                [&d](store::Conn& c) { ledger::void_credit_hold(c, d.hold_id, d.account_id); });
+awaitable<LeasePause> Meter::give_back(int64_t user_id) {
+  if (!leases_) co_return LeasePause{};
+  // No new lease until the purchase after this has committed (it runs on the database pool); the
+  // time bound only matters if the pause is never ended.
+  leases_->decline(user_id, clock_.now_s() + options_.lease_s);
+  LeasePause pause(leases_.get(), user_id);
+  co_await store::group_write(writer_, user_id, [&](store::Conn& c) {
+    give_back_room(c, user_id);  // an open lease with calls in flight keeps only what they need
+    for (const auto& d : leases_->drained(user_id)) ledger::void_credit_hold(c, d.hold_id, d.account_id);
+  });
+  co_return pause;
 }
 
 std::size_t Meter::sweep_leases(bool all) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "billing/leases.hpp"
@@ -38,6 +39,7 @@ struct Options {
   int64_t lease_idle_s = 2;
   int64_t lease_calls = 16;
   int64_t lease_min_uc = 100'000;
+  int64_t lease_grace_s = 600;  // longer than a non-streamed call may run: a lease's hold outlives its use by this
 };
 
 // A chat with an app: who earns from it and what it adds to the model's cost.
@@ -87,6 +89,22 @@ struct Reservation {
   bool owes_nothing() const { return !holds && !lease && !app && price.mode == money::PriceMode::free; }
 };
 
+// While it lives, no lease opens for the user (Meter::give_back).
+class LeasePause {
+ public:
+  LeasePause() = default;
+  LeasePause(Leases* leases, int64_t user_id) : leases_(leases), user_id_(user_id) {}
+  LeasePause(LeasePause&& o) noexcept : leases_(std::exchange(o.leases_, nullptr)), user_id_(o.user_id_) {}
+  LeasePause& operator=(LeasePause&&) = delete;
+  ~LeasePause() {
+    if (leases_) leases_->decline(user_id_, 0);
+  }
+
+ private:
+  Leases* leases_ = nullptr;
+  int64_t user_id_ = 0;
+};
+
 // What a finished call owes, from its usage event's tokens and status (settle() charges it).
 struct Owed {
   int64_t cost = 0;       // the model's
@@ -124,10 +142,11 @@ class Meter {
   // (settle() writes it). Call it once for a reservation with a lease, before its settlement.
   void finish(const Reservation& r, const store::UsageEvent& e);
   // Something changes what pays for the user's calls (a purchase, a code, a grant): the user's
-  // leases take no more calls, and those with none in flight give back what they hold before
-  // this returns (the purchase can then spend it). A lease on another instance gives it back
-  // when it has been idle for lease_idle_s.
-  awaitable<void> give_back(int64_t user_id);
+  // leases here take no more calls and give back all that no call in flight needs before this
+  // returns (the purchase can then spend it), and none opens until the returned pause ends (the
+  // purchase is written). A lease on another instance gives it back when it has been idle for
+  // lease_idle_s.
+  awaitable<LeasePause> give_back(int64_t user_id);
   // Voids the holds of leases that are done (old, idle, retired) on the writer; `all` when shutting
   // down. Returns how many.
   std::size_t sweep_leases(bool all = false);
@@ -139,6 +158,8 @@ class Meter {
   // On the writer thread, in the user's lane: the lease a queued write opened just before, or a new
   // one (the old one retired and its room given back). Nothing when the user cannot have one.
   std::optional<LeaseTicket> lease_for(store::Conn& c, int64_t user_id, int64_t most, int64_t now);
+  // The user's open lease here takes no more calls and gives back its room, in c's transaction.
+  void give_back_room(store::Conn& c, int64_t user_id);
 
   store::Database& db_;
   store::GroupWriter& writer_;

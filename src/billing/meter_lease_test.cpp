@@ -125,12 +125,14 @@ TEST_P(MeterLeaseTest, CallsFromALeaseNeverTakeMoreThanTheBalance) {
   fund(ledger::kPaid, 2500);
   start(per_call(1000));
   auto a = reserve_call(call("a"));
-  auto b = reserve_call(call("b"));
-  ASSERT_TRUE(a.lease && b.lease);
-  EXPECT_EQ(holds().at(0).amount, 2500) << "the lease takes what there is, not four calls' worth";
+  ASSERT_TRUE(a.lease);
+  EXPECT_EQ(holds().at(0).amount, 1250) << "half of what there is, not four calls' worth";
+  auto b = reserve_call(call("b"));  // a second lease: 1000 of the 1500 left (at least the call)
+  ASSERT_TRUE(b.lease);
+  EXPECT_NE(a.lease->hold_id, b.lease->hold_id);
+  EXPECT_EQ(holds().at(0).amount, 1000) << "the first lease gave back what a's call does not need";
   EXPECT_EQ(refused(call("c")), ErrorCode::insufficient_balance);
   finish(a);
-  // The call refused above retired the lease; its unused room (500) went back to the account.
   EXPECT_EQ(refused(call("d")), ErrorCode::insufficient_balance) << "500 left, with b's 1000 still in flight";
   finish(b);
   EXPECT_EQ(balance(ledger::kPaid).balance, 500);
@@ -251,6 +253,25 @@ TEST_P(MeterLeaseTest, ACallThatNeedsAHoldOfItsOwnGetsTheLeasesRoom) {
   finish(a);
   finish(held);
   EXPECT_EQ(balance(ledger::kPaid).balance, 500);
+  expect_reconciled();
+}
+
+TEST_P(MeterLeaseTest, TheDeductionOrderSeesTheLeasesRoomAsTheUsers) {
+  fund(ledger::kPaid, 4000);
+  fund(ledger::kGift, 10'000);
+  start(per_token(0, 1'000'000));  // 1 µc per output token
+  auto a = reserve_call(call("a", 100));  // a lease of 400 paid, 300 of it unused
+  ASSERT_TRUE(a.lease);
+  auto stream = call("stream", 3800);
+  stream.leasable = false;
+  auto held = reserve_call(stream);
+  // 3,900 paid credits are the user's beyond a's call: the stream is paid from them, not from gift.
+  ASSERT_EQ(held.held.size(), 1u);
+  EXPECT_EQ(held.held[0].source, "paid");
+  EXPECT_EQ(held.held[0].amount, 3800);
+  EXPECT_EQ(balance(ledger::kGift).held, 0);
+  finish(a);
+  finish(held);
   expect_reconciled();
 }
 

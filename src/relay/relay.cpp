@@ -196,12 +196,12 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
   // The event goes in with its settlement (billing on) or alone; a copy of each, so a retry starts
   // from the same event.
   std::function<void(store::Conn&)> write = [e](store::Conn& c) { store::usage::insert(c, e); };
-  if (meter_) {
-    meter_->finish(reservation, e);  // a lease's memory knows what it was paid before the write lands
-    write = [r = reservation, e](store::Conn& c) mutable { billing::settle(c, r, e); };
-  }
+  if (meter_) write = [r = reservation, e](store::Conn& c) mutable { billing::settle(c, r, e); };
+  // A lease's memory learns what the call used once its settlement is queued: the lease cannot be
+  // voided (that write is queued after) before the settlement that posts to it.
   if (may_lag && !writer_.behind(e.user_id)) {
     submit_lazily(e.user_id, e.request_id, std::move(write), 1);
+    if (meter_) meter_->finish(reservation, e);
     co_return;
   }
   // A settlement that fails (a lost database connection, a PostgreSQL deadlock) is tried again: if
@@ -216,6 +216,7 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
     }
     if (written) break;
   }
+  if (meter_) meter_->finish(reservation, e);
 }
 
 // A failed batch (a lost connection, a PostgreSQL deadlock) takes its lazy writes with it: each

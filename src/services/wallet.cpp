@@ -74,6 +74,13 @@ void lock_user(store::Conn& c, int64_t user_id) {
   if (c.dialect() == store::Dialect::postgres) c.exec("SELECT id FROM users WHERE id = $1 FOR UPDATE", {user_id});
 }
 
+// A purchase, a code or a grant is next: the user's leases on credits give back what they hold
+// and open no new one until the returned pause ends.
+awaitable<billing::LeasePause> pause_leases(billing::Meter* meter, int64_t user_id) {
+  if (!meter) co_return billing::LeasePause{};
+  co_return co_await meter->give_back(user_id);
+}
+
 store::Plan enabled_plan(store::Conn& c, int64_t plan_id) {
   auto plan = store::plans::find(c, plan_id);
   if (!plan || !plan->enabled) throw Error(ErrorCode::not_found, "no such plan", "plan_id");
@@ -121,7 +128,7 @@ awaitable<std::vector<ledger::TransferRow>> Wallet::transactions(int64_t user_id
 }
 
 awaitable<void> Wallet::subscribe(int64_t user_id, int64_t plan_id, std::string op_id) {
-  co_await give_back(user_id);
+  auto paused = co_await pause_leases(meter_, user_id);
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
     lock_user(c, user_id);
@@ -151,7 +158,7 @@ awaitable<void> Wallet::subscribe(int64_t user_id, int64_t plan_id, std::string 
 }
 
 awaitable<void> Wallet::renew(int64_t user_id, std::string op_id) {
-  co_await give_back(user_id);
+  auto paused = co_await pause_leases(meter_, user_id);
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
     lock_user(c, user_id);
@@ -207,7 +214,7 @@ int Wallet::renew_due(store::Conn& c, int64_t now) {
 }
 
 awaitable<void> Wallet::buy_pack(int64_t user_id, int64_t pack_id, std::string op_id) {
-  co_await give_back(user_id);
+  auto paused = co_await pause_leases(meter_, user_id);
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
     lock_user(c, user_id);
@@ -232,15 +239,11 @@ awaitable<void> Wallet::buy_pack(int64_t user_id, int64_t pack_id, std::string o
   });
 }
 
-awaitable<void> Wallet::give_back(int64_t user_id) {
-  if (meter_) co_await meter_->give_back(user_id);
-}
-
 awaitable<Redeemed> Wallet::redeem(int64_t user_id, std::string code) {
   int64_t now = clock_.now_s();
   std::string normalized = normalize_code(code);
   if (normalized.empty() || normalized.size() > 64) throw Error(ErrorCode::invalid_request, "enter a code", "code");
-  co_await give_back(user_id);
+  auto paused = co_await pause_leases(meter_, user_id);
   co_return co_await store::write(db_, [&](store::Conn& c) {
     lock_user(c, user_id);
     auto batch_id = store::redeem::claim(c, normalized, user_id, now);
@@ -299,7 +302,7 @@ awaitable<void> Wallet::grant(int64_t admin_id, int64_t user_id, std::string sou
     throw Error(ErrorCode::invalid_request, "the amount must be non-zero and at most 10^9 credits", "amount");
   if (reason.empty() || reason.size() > 500)
     throw Error(ErrorCode::invalid_request, "give a reason (up to 500 characters)", "reason");
-  co_await give_back(user_id);
+  auto paused = co_await pause_leases(meter_, user_id);
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
     if (!c.query_one("SELECT 1 FROM users WHERE id = $1", {user_id}))

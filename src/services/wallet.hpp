@@ -68,8 +68,6 @@ class Wallet {
   static WalletView view_in(store::Conn& c, int64_t user_id, int64_t now);
 
  private:
-  awaitable<void> give_back(int64_t user_id);
-
   store::Database& db_;
   const Clock& clock_;
   billing::Meter* meter_;

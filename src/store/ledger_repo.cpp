@@ -176,14 +176,15 @@ bool end_hold(Conn& c, int64_t hold_id, std::string_view status, int64_t posted)
                 {hold_id, std::string(status), posted}) == 1;
 }
 
-bool post_to_lease(Conn& c, int64_t hold_id, int64_t amount) {
+bool post_to_lease(Conn& c, int64_t hold_id, int64_t account_id, int64_t amount) {
   auto& d = c.deferred;
   if (!d.hold_rooms.contains(hold_id)) {
     // Locked until the commit: the reaper cannot void it between this check and the posts.
     auto row = c.query_one(c.dialect() == Dialect::postgres
-                               ? "SELECT amount - posted FROM holds WHERE id = $1 AND status = 'pending' FOR UPDATE"
-                               : "SELECT amount - posted FROM holds WHERE id = $1 AND status = 'pending'",
-                           {hold_id});
+                               ? "SELECT amount - posted FROM holds WHERE id = $1 AND ref_id = $2 AND status = 'pending' "
+                                 "FOR UPDATE"
+                               : "SELECT amount - posted FROM holds WHERE id = $1 AND ref_id = $2 AND status = 'pending'",
+                           {hold_id, account_id});
     d.touch(d.hold_rooms, hold_id) = row ? row->i64(0) : -1;
   }
   if (amount <= 0 || d.hold_rooms[hold_id] < amount) return false;
@@ -208,8 +209,9 @@ void flush_posts(Conn& c, int64_t hold_id) {
 void shrink_hold(Conn& c, int64_t hold_id, int64_t account_id, int64_t amount) {
   if (amount <= 0) return;
   flush_posts(c, hold_id);
-  if (c.exec("UPDATE holds SET amount = amount - $2 WHERE id = $1 AND status = 'pending' AND amount - $2 >= posted",
-             {hold_id, amount}) == 1)
+  if (c.exec("UPDATE holds SET amount = amount - $2 WHERE id = $1 AND ref_id = $3 AND status = 'pending' AND "
+             "amount - $2 >= posted",
+             {hold_id, amount, account_id}) == 1)
     release(c, account_id, amount);
 }
 
@@ -217,7 +219,8 @@ bool void_credit_hold(Conn& c, int64_t hold_id, int64_t account_id) {
   flush_posts(c, hold_id);
   // RETURNING reads the posted amount under the row's lock: a posting that commits first counts.
   auto row = c.query_one(
-      "UPDATE holds SET status = 'voided' WHERE id = $1 AND status = 'pending' RETURNING amount - posted", {hold_id});
+      "UPDATE holds SET status = 'voided' WHERE id = $1 AND ref_id = $2 AND status = 'pending' RETURNING amount - posted",
+      {hold_id, account_id});
   if (!row) return false;
   release(c, account_id, row->i64(0));
   return true;

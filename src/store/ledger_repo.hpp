@@ -97,11 +97,13 @@ bool end_hold(Conn& c, int64_t hold_id, std::string_view status, int64_t posted)
 std::vector<std::string> expired_requests(Conn& c, int64_t now, int64_t limit);
 
 // Holds that many calls post to (an instance's lease on a user's credits, billing/leases.hpp); a
-// credit hold's posted amount is its own, the rest (amount − posted) is what it still holds.
+// credit hold's posted amount is its own, the rest (amount − posted) is what it still holds. Each
+// names the hold's account too: a lease whose opening never committed may name an id that SQLite
+// gives to another hold later.
 // Adds `amount` to a pending hold's posted amount; false when it is no longer pending or lacks the
 // room. Checked against the room read once per transaction, written at commit (with
 // charge_from_lease): many calls of one batch post to the same lease.
-bool post_to_lease(Conn& c, int64_t hold_id, int64_t amount);
+bool post_to_lease(Conn& c, int64_t hold_id, int64_t account_id, int64_t amount);
 // Gives `amount` of a pending credit hold's unposted room back to its account.
 void shrink_hold(Conn& c, int64_t hold_id, int64_t account_id, int64_t amount);
 // Voids a pending credit hold and releases what it still holds. False when it was not pending.
