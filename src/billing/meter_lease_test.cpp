@@ -7,6 +7,8 @@
 #include "billing/meter_fixture.hpp"
 #include "core/clock.hpp"
 #include "store/group_writer.hpp"
+#include "store/api_keys_repo.hpp"
+#include "store/users_repo.hpp"
 #include "support/run_sync.hpp"
 
 namespace plaza::billing {
@@ -226,6 +228,57 @@ TEST_P(MeterLeaseTest, OneBatchsPostsAreWrittenOnceAndAVoidInTheSameBatchCountsT
   auto first = db().read_sync([&](store::Conn& c) { return store::usage::find(c, calls[1].request_id); });
   ASSERT_TRUE(first);
   EXPECT_EQ(first->paid_uc, 1000);
+}
+
+TEST_P(MeterLeaseTest, OneBatchWritesSeveralUsersLeasesAndKeys) {
+  fund(ledger::kPaid, 1'000'000);
+  const int64_t bob = db().write_sync([&](store::Conn& c) {
+    int64_t id = store::users::create(c, {"bob", std::nullopt, "x", "user"}, kNow).id;
+    ledger::Transfer t;
+    t.key = "fund:bob";
+    t.debit = ledger::account(c, ledger::kSales, 0);
+    t.credit = ledger::account(c, ledger::kPaid, id);
+    t.amount = 1'000'000;
+    t.kind = "grant";
+    t.user_id = id;
+    t.at = kNow;
+    ledger::transfer(c, t);
+    return id;
+  });
+  const std::vector<int64_t> keys = db().write_sync([&](store::Conn& c) {
+    std::vector<int64_t> out;
+    for (int64_t user : {user_, bob}) {
+      store::api_keys::NewKey k;
+      k.user_id = user;
+      k.name = "k";
+      k.secret_hash = "hash" + std::to_string(user);
+      out.push_back(store::api_keys::create(c, k, kNow).id);
+    }
+    return out;
+  });
+  start(per_call(1000));
+  auto mine = call("mine");
+  auto theirs = call("theirs");
+  theirs.user_id = bob;
+  auto a = reserve_call(mine), b = reserve_call(theirs);
+  ASSERT_TRUE(a.lease && b.lease);
+  db().write_sync([&](store::Conn& c) {
+    auto e = event_for(a);
+    e.api_key_id = keys[0];
+    billing::settle(c, a, e);
+    auto f = event_for(b);
+    f.user_id = bob;
+    f.api_key_id = keys[1];
+    billing::settle(c, b, f);
+  });
+  auto posted = db().read_sync([](store::Conn& c) {
+    std::vector<int64_t> out;
+    for (const auto& r : c.query("SELECT posted FROM holds ORDER BY id").rows) out.push_back(r.i64(0));
+    for (const auto& r : c.query("SELECT spent FROM api_keys ORDER BY id").rows) out.push_back(r.i64(0));
+    return out;
+  });
+  EXPECT_EQ(posted, (std::vector<int64_t>{1000, 1000, 1000, 1000})) << "both leases' posts and both keys' spending";
+  expect_reconciled();
 }
 
 TEST_P(MeterLeaseTest, ACallFromALeaseIsChargedOnceHoweverOftenItIsSettled) {
