@@ -38,9 +38,7 @@ Site::Site(Config cfg, store::Database& database, const Clock& clk)
       secret_box(crypto::SecretBox::load_site_key(config.secret_key, config.data_dir)),
       group_writer(db),
       channels(db, secret_box, clock, config.channel_refresh_ms),
-      meter(db, group_writer, clock,
-            billing_options(config),
-            std::chrono::milliseconds(config.channel_refresh_ms)),
+      meter(db, group_writer, clock, billing_options(config), std::chrono::milliseconds(config.channel_refresh_ms)),
       relay(
           db, group_writer, upstream, channels, clock,
           [this](std::string_view model, std::string_view text) { return count_tokens(model, text); },

@@ -502,9 +502,8 @@ awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> 
   if (leases_ && r.leasable && !(r.surface == "web" && price.web_free)) {
     Reservation planned = plan(options_, r, price, multiplier);
     set_max_costs(planned, r, price.mode == money::PriceMode::free);
-    const int64_t most = planned.max_cost > INT64_MAX - planned.max_surcharge
-                             ? INT64_MAX
-                             : planned.max_cost + planned.max_surcharge;
+    const int64_t most =
+        planned.max_cost > INT64_MAX - planned.max_surcharge ? INT64_MAX : planned.max_cost + planned.max_surcharge;
     std::optional<LeaseTicket> ticket;
     if (most > 0) ticket = leases_->take(r.user_id, most, r.now);
     if (most > 0 && !ticket && !leases_->declined(r.user_id, r.now)) {

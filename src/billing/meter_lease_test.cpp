@@ -6,8 +6,8 @@
 #include "billing/meter.hpp"
 #include "billing/meter_fixture.hpp"
 #include "core/clock.hpp"
-#include "store/group_writer.hpp"
 #include "store/api_keys_repo.hpp"
+#include "store/group_writer.hpp"
 #include "store/users_repo.hpp"
 #include "support/run_sync.hpp"
 
@@ -312,7 +312,7 @@ TEST_P(MeterLeaseTest, ACallThatNeedsAHoldOfItsOwnGetsTheLeasesRoom) {
 TEST_P(MeterLeaseTest, TheDeductionOrderSeesTheLeasesRoomAsTheUsers) {
   fund(ledger::kPaid, 4000);
   fund(ledger::kGift, 10'000);
-  start(per_token(0, 1'000'000));  // 1 µc per output token
+  start(per_token(0, 1'000'000));         // 1 µc per output token
   auto a = reserve_call(call("a", 100));  // a lease of 400 paid, 300 of it unused
   ASSERT_TRUE(a.lease);
   auto stream = call("stream", 3800);

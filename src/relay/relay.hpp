@@ -30,7 +30,7 @@ namespace bj = boost::json;
 struct Caller {
   int64_t user_id = 0;
   std::optional<int64_t> key_id;
-  bool key_limited = false;  // the key carries a spending limit
+  bool key_limited = false;             // the key carries a spending limit
   bool request_id_from_client = false;  // the client named the request (X-Request-Id): checked for reuse
   std::string group = "default";
   std::string surface = "api";              // web | api

@@ -49,10 +49,11 @@ std::optional<Found> find(Conn& c, std::string_view kind, int64_t user_id) {
 
 namespace {
 bool insert_transfer(Conn& c, const Transfer& t) {
-  return c.exec("INSERT INTO ledger_transfers (idempotency_key, debit_account, credit_account, amount, kind, user_id, "
-                "request_id, memo, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-                "ON CONFLICT (idempotency_key) DO NOTHING",
-                {t.key, t.debit, t.credit, t.amount, t.kind, t.user_id, t.request_id, t.memo, t.at}) > 0;
+  return c.exec(
+             "INSERT INTO ledger_transfers (idempotency_key, debit_account, credit_account, amount, kind, user_id, "
+             "request_id, memo, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+             "ON CONFLICT (idempotency_key) DO NOTHING",
+             {t.key, t.debit, t.credit, t.amount, t.kind, t.user_id, t.request_id, t.memo, t.at}) > 0;
 }
 }  // namespace
 
@@ -82,7 +83,8 @@ namespace {
 // Adds each delta to its row's column. On PostgreSQL one statement for all rows (a round trip
 // each would cost more than the rest of the batch's settlements); these rows (a user's lease
 // holds and keys) are only written from that user's writer lane, so their lock order is free.
-void add_to_rows(Conn& c, const std::string& table, const std::string& column, const std::map<int64_t, int64_t>& deltas) {
+void add_to_rows(Conn& c, const std::string& table, const std::string& column,
+                 const std::map<int64_t, int64_t>& deltas) {
   std::vector<int64_t> ids, amounts;
   for (const auto& [id, delta] : deltas)
     if (delta != 0) {
@@ -113,7 +115,7 @@ void write_deferred(Conn& c) {
     t.user_id = charge.user_id;
     t.request_id = charge.request_id;
     t.at = charge.at;
-    t.memo = charge.calls == 1    ? charge.memo
+    t.memo = charge.calls == 1      ? charge.memo
              : charge.models_differ ? std::to_string(charge.calls) + " calls"
                                     : charge.memo + " ×" + std::to_string(charge.calls);
     // Named after a call whose settlement had not committed (its usage event is written with it).
@@ -201,11 +203,12 @@ bool post_to_lease(Conn& c, int64_t hold_id, int64_t account_id, int64_t amount)
   auto& d = c.deferred;
   if (!d.hold_rooms.contains(hold_id)) {
     // Locked until the commit: the reaper cannot void it between this check and the posts.
-    auto row = c.query_one(c.dialect() == Dialect::postgres
-                               ? "SELECT amount - posted FROM holds WHERE id = $1 AND ref_id = $2 AND status = 'pending' "
-                                 "FOR UPDATE"
-                               : "SELECT amount - posted FROM holds WHERE id = $1 AND ref_id = $2 AND status = 'pending'",
-                           {hold_id, account_id});
+    auto row =
+        c.query_one(c.dialect() == Dialect::postgres
+                        ? "SELECT amount - posted FROM holds WHERE id = $1 AND ref_id = $2 AND status = 'pending' "
+                          "FOR UPDATE"
+                        : "SELECT amount - posted FROM holds WHERE id = $1 AND ref_id = $2 AND status = 'pending'",
+                    {hold_id, account_id});
     d.touch(d.hold_rooms, hold_id) = row ? row->i64(0) : -1;
   }
   if (amount <= 0 || d.hold_rooms[hold_id] < amount) return false;
@@ -240,7 +243,8 @@ bool void_credit_hold(Conn& c, int64_t hold_id, int64_t account_id) {
   flush_posts(c, hold_id);
   // RETURNING reads the posted amount under the row's lock: a posting that commits first counts.
   auto row = c.query_one(
-      "UPDATE holds SET status = 'voided' WHERE id = $1 AND ref_id = $2 AND status = 'pending' RETURNING amount - posted",
+      "UPDATE holds SET status = 'voided' WHERE id = $1 AND ref_id = $2 AND status = 'pending' RETURNING amount - "
+      "posted",
       {hold_id, account_id});
   if (!row) return false;
   release(c, account_id, row->i64(0));
@@ -249,9 +253,10 @@ bool void_credit_hold(Conn& c, int64_t hold_id, int64_t account_id) {
 
 int64_t leased(Conn& c, int64_t account_id) {
   return c
-      .query_one("SELECT COALESCE(SUM(amount - posted), 0) FROM holds WHERE status = 'pending' AND ref_id = $1 "
-                 "AND source IN ('paid', 'gift') AND request_id LIKE 'lease:%'",
-                 {account_id})
+      .query_one(
+          "SELECT COALESCE(SUM(amount - posted), 0) FROM holds WHERE status = 'pending' AND ref_id = $1 "
+          "AND source IN ('paid', 'gift') AND request_id LIKE 'lease:%'",
+          {account_id})
       ->i64(0);
 }
 
