@@ -59,8 +59,8 @@ class Leases {
   // attempt to open one until `until`.
   void decline(int64_t user_id, int64_t until);
   bool declined(int64_t user_id, int64_t now) const;
-  // Something changed what pays for the user's calls (a purchase, a grant): no more calls from the
-  // open lease, and the next call decides again.
+  // The open lease takes no more calls (its opening did not commit), and the next call decides
+  // again.
   void forget(int64_t user_id);
 
   // Leases whose holds are to be voided now: retired ones with no call in flight. Open ones that

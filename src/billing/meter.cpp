@@ -483,13 +483,9 @@ awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> 
   if (prices_.stale()) co_await store::read(db_, [this](store::Conn& c) { prices_.reload(c); });
   money::Price price = prices_.price(r.model);
   int64_t multiplier = prices_.multiplier(r.group);
-  Reservation res;
-  res.request_id = r.request_id;
-  res.user_id = r.user_id;
-  res.price = price;
-  res.multiplier_ppm = multiplier;
+  Reservation res = plan(options_, r, price, multiplier);
   // No trip to the database when nothing can be owed (apps with a surcharge always go).
-  if (!surcharge_for(r)) {
+  if (!res.app) {
     if (price.mode == money::PriceMode::free) co_return res;
     if (r.surface == "web" && price.web_free && price.web_free_daily_cap <= 0) {
       res.web_free_call = true;
@@ -500,32 +496,10 @@ awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> 
   r.now = clock_.now_s();
   // A short call that only credits pay for is set aside from this instance's lease on them.
   if (leases_ && r.leasable && !(r.surface == "web" && price.web_free)) {
-    Reservation planned = plan(options_, r, price, multiplier);
-    set_max_costs(planned, r, price.mode == money::PriceMode::free);
-    const int64_t most =
-        planned.max_cost > INT64_MAX - planned.max_surcharge ? INT64_MAX : planned.max_cost + planned.max_surcharge;
-    std::optional<LeaseTicket> ticket;
-    if (most > 0) ticket = leases_->take(r.user_id, most, r.now);
-    if (most > 0 && !ticket && !leases_->declined(r.user_id, r.now)) {
-      const int64_t user = r.user_id, now = r.now;
-      bool opened = false;
-      try {
-        co_await store::group_write(writer_, user, [&](store::Conn& c) { ticket = lease_for(c, user, most, now); });
-        opened = true;
-      } catch (const std::exception& ex) {
-        spdlog::error("request {}: no lease on credits: {}", r.request_id, ex.what());
-      }
-      if (!opened) {
-        // The write did not commit: a lease it opened names no hold.
-        if (ticket) leases_->finish(user, *ticket, 0);
-        ticket.reset();
-        leases_->forget(user);
-      }
-    }
-    if (ticket) {
-      planned.lease = ticket;
-      co_return planned;
-    }
+    set_max_costs(res, r, price.mode == money::PriceMode::free);
+    const int64_t most = res.max_cost > INT64_MAX - res.max_surcharge ? INT64_MAX : res.max_cost + res.max_surcharge;
+    if (most > 0) res.lease = co_await lease_ticket(r.user_id, most, r.now, r.request_id);
+    if (res.lease) co_return res;
   }
   // A call with holds of its own (a stream, a client's request id, a key with a limit, or credits
   // split across sources): this instance's lease on the user's credits first gives back its room in
@@ -535,6 +509,26 @@ awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> 
     res = billing::reserve(c, options_, r, price, multiplier);
   });
   co_return res;
+}
+
+awaitable<std::optional<LeaseTicket>> Meter::lease_ticket(int64_t user_id, int64_t most, int64_t now,
+                                                          std::string request_id) {
+  std::optional<LeaseTicket> ticket = leases_->take(user_id, most, now);
+  if (ticket || leases_->declined(user_id, now)) co_return ticket;
+  bool opened = false;
+  try {
+    co_await store::group_write(writer_, user_id, [&](store::Conn& c) { ticket = lease_for(c, user_id, most, now); });
+    opened = true;
+  } catch (const std::exception& ex) {
+    spdlog::error("request {}: no lease on credits: {}", request_id, ex.what());
+  }
+  if (!opened) {
+    // The write did not commit: a lease it opened names no hold.
+    if (ticket) leases_->finish(user_id, *ticket, 0);
+    ticket.reset();
+    leases_->forget(user_id);
+  }
+  co_return ticket;
 }
 
 void Meter::give_back_room(store::Conn& c, int64_t user_id) {

@@ -155,6 +155,10 @@ class Meter {
   const Options& options() const { return options_; }
 
  private:
+  // A call's share of the user's lease here: from memory, else from a lease opened (or renewed) by
+  // a write in the user's lane. Nothing when the user cannot have one now.
+  awaitable<std::optional<LeaseTicket>> lease_ticket(int64_t user_id, int64_t most, int64_t now,
+                                                     std::string request_id);
   // On the writer thread, in the user's lane: the lease a queued write opened just before, or a new
   // one (the old one retired and its room given back). Nothing when the user cannot have one.
   std::optional<LeaseTicket> lease_for(store::Conn& c, int64_t user_id, int64_t most, int64_t now);

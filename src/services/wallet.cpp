@@ -91,18 +91,16 @@ store::Plan enabled_plan(store::Conn& c, int64_t plan_id) {
 
 WalletView Wallet::view_in(store::Conn& c, int64_t user_id, int64_t now) {
   WalletView v;
-  auto paid = ledger::balance(c, ledger::kPaid, user_id);
-  auto gift = ledger::balance(c, ledger::kGift, user_id);
-  v.paid = paid.balance;
-  v.paid_held = paid.held;
-  v.gift = gift.balance;
-  v.gift_held = gift.held;
-  // What an instance's lease holds for the user's next API calls is not spent nor in use: it is
-  // not shown as held (the calls in flight on it are, for a moment, not shown either).
-  if (v.paid_held > 0)
-    if (auto a = ledger::find(c, ledger::kPaid, user_id)) v.paid_held -= ledger::leased(c, a->id);
-  if (v.gift_held > 0)
-    if (auto a = ledger::find(c, ledger::kGift, user_id)) v.gift_held -= ledger::leased(c, a->id);
+  for (auto kind : {ledger::kPaid, ledger::kGift}) {
+    auto account = ledger::find(c, kind, user_id);
+    if (!account) continue;
+    bool paid = kind == ledger::kPaid;
+    (paid ? v.paid : v.gift) = account->balance.balance;
+    // What an instance's lease holds for the user's next API calls is not spent nor in use: it is
+    // not shown as held (the calls in flight on it are, for a moment, not shown either).
+    int64_t held = account->balance.held;
+    (paid ? v.paid_held : v.gift_held) = held > 0 ? held - ledger::leased(c, account->id) : 0;
+  }
   v.subscription = store::subscriptions::active(c, user_id, now);
   v.paying = v.subscription.has_value() || v.paid > 0;
   if (v.subscription) {

@@ -47,6 +47,23 @@ TEST_P(GroupWriterTest, CommitsEveryWriteAndIsolatesTheFailingOne) {
   });
 }
 
+TEST_P(GroupWriterTest, ALaneIsBehindWhenMoreThanTwoBatchesAreQueued) {
+  GroupWriter writer(db(), 2, 1);
+  std::promise<void> started, release;
+  auto go = release.get_future().share();
+  // The writer holds its first batch until told: what is queued meanwhile waits.
+  writer.submit([&started, go](Conn&) { started.set_value(), go.wait(); }, [](std::exception_ptr) {});
+  started.get_future().get();
+  auto noop = [](Conn&) {};
+  for (int i = 0; i < 4; ++i) writer.submit_lazy(7, noop, [](std::exception_ptr) {});
+  EXPECT_FALSE(writer.behind(7)) << "two batches of two are not more than two";
+  writer.submit_lazy(7, noop, [](std::exception_ptr) {});
+  EXPECT_TRUE(writer.behind(7));
+  release.set_value();
+  writer.stop();
+  EXPECT_FALSE(writer.behind(7));
+}
+
 TEST_P(GroupWriterTest, StopFinishesWhatIsQueuedAndRefusesLaterWrites) {
   GroupWriter writer(db());
   std::atomic<int> ok{0};
