@@ -149,7 +149,8 @@ int serve(const Config& config) {
 int check_ledger(store::Database& db) {
   int problems = 0;
   int64_t now = SystemClock().now_s();
-  db.read_sync([&](store::Conn& c) {
+  // One snapshot: balances, transfers and holds added up while a server goes on writing agree.
+  db.snapshot_sync([&](store::Conn& c) {
     auto drift = store::ledger::drift(c);
     int64_t sum = store::ledger::balance_sum(c);
     auto overdue = store::ledger::overdue_holds(c, now);

@@ -111,6 +111,32 @@ class Database {
     return f(*lease);
   }
 
+  // Runs f on a reader connection inside one read-only transaction, so that every statement sees
+  // the same committed state (a check that adds up several tables while writers go on: doctor).
+  template <class F>
+  auto snapshot_sync(F&& f) -> decltype(f(std::declval<Conn&>())) {
+    auto lease = acquire(false);
+    Conn& c = *lease;
+    c.exec(c.dialect() == Dialect::postgres ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
+    try {
+      if constexpr (std::is_void_v<decltype(f(c))>) {
+        f(c);
+        c.exec("COMMIT");
+      } else {
+        auto result = f(c);
+        c.exec("COMMIT");
+        return result;
+      }
+    } catch (...) {
+      try {
+        c.exec("ROLLBACK");
+      } catch (...) {
+        // The connection is broken; the pool replaces it on release.
+      }
+      throw;
+    }
+  }
+
   // Runs work on the database thread pool (used by store/async.hpp).
   void post(std::function<void()> work);
   void stop_pool();

@@ -89,6 +89,19 @@ TEST_P(DatabaseTest, WriteCommitsAndReturnsTheResult) {
   EXPECT_EQ(found->username, "alice");
 }
 
+TEST_P(DatabaseTest, ASnapshotDoesNotSeeWritesCommittedDuringIt) {
+  auto count = [](Conn& c) { return c.query_one("SELECT COUNT(*) FROM settings")->i64(0); };
+  int64_t before = db().read_sync(count);
+  auto [first, second] = db().snapshot_sync([&](Conn& c) {
+    int64_t a = count(c);
+    db().write_sync([](Conn& w) { settings::put(w, "during-snapshot", "x", 1); });
+    return std::make_pair(a, count(c));
+  });
+  EXPECT_EQ(first, before);
+  EXPECT_EQ(second, before) << "the snapshot's second read sees what its first saw";
+  EXPECT_EQ(db().read_sync(count), before + 1);
+}
+
 TEST_P(DatabaseTest, WriteRollsBackWhenTheFunctionThrows) {
   auto change_then_throw = [](Conn& c) {
     users::create(c, {"alice", {}, "h"}, 10);
