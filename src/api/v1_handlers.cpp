@@ -106,9 +106,11 @@ awaitable<std::unique_ptr<services::AppChat>> open_app(Ctx& ctx, bj::object& req
 awaitable<http::Response> complete_whole(Ctx& ctx, relay::Caller caller, bj::object request, std::string rid,
                                          const services::AppChat* app) {
   relay::Outcome outcome;
-  auto answer = co_await ctx.site.relay.complete(std::move(caller), std::move(request), std::move(rid), outcome);
-  if (app) cut_if_leaking(answer, app->content, app->settings);
-  co_return json_response(200, answer);
+  relay::Relay::AnswerEdit guard;  // an app's answers pass its leak guard
+  if (app) guard = [app](bj::object& answer) { cut_if_leaking(answer, app->content, app->settings); };
+  auto answer = co_await ctx.site.relay.complete(std::move(caller), std::move(request), std::move(rid), outcome,
+                                                 app ? &guard : nullptr);
+  co_return http::Response::json(200, std::move(answer));
 }
 
 // Thousands of streams may be held open at once: this path keeps its frames small.

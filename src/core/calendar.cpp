@@ -8,12 +8,18 @@
 namespace plaza {
 
 std::string local_day(int64_t unix_s) {
+  // Every request's usage event asks, thousands a second: the last answer is kept per thread.
+  thread_local int64_t last_s = -1;
+  thread_local std::string last_day;
+  if (unix_s == last_s) return last_day;
   std::time_t t = static_cast<std::time_t>(unix_s);
   std::tm tm{};
   localtime_r(&t, &tm);
   char buf[16];
   std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
+  last_s = unix_s;
+  last_day = buf;
+  return last_day;
 }
 
 int local_hour(int64_t unix_s) {

@@ -1,6 +1,8 @@
 #include "core/json.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serializer.hpp>
 
 #include "core/error.hpp"
 #include "core/validation.hpp"
@@ -13,12 +15,26 @@ namespace {
 }
 }  // namespace
 
+bj::storage_ptr arena() {
+  return bj::make_shared_resource<bj::monotonic_resource>();
+}
+
+void append_serialized(std::string& out, const bj::value& v) {
+  bj::serializer sr;
+  sr.reset(&v);
+  char buf[4096];
+  while (!sr.done()) {
+    auto piece = sr.read(buf, sizeof buf);
+    out.append(piece.data(), piece.size());
+  }
+}
+
 bj::object parse_object(std::string_view body) {
   if (!is_valid_utf8(body)) throw Error(ErrorCode::invalid_request, "request body is not valid UTF-8");
   boost::system::error_code ec;
   bj::parse_options opts;
   opts.max_depth = 32;
-  bj::value v = bj::parse(body, ec, {}, opts);
+  bj::value v = bj::parse(body, ec, arena(), opts);
   if (ec) throw Error(ErrorCode::invalid_request, "request body is not valid JSON: " + ec.message());
   if (!v.is_object()) throw Error(ErrorCode::invalid_request, "request body must be a JSON object");
   return std::move(v.as_object());

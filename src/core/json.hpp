@@ -13,8 +13,15 @@ namespace plaza::json {
 
 namespace bj = boost::json;
 
-// Parses a request body that must be a JSON object (and valid UTF-8).
+// Storage for a document that is read, edited a little and dropped with the request: one arena
+// instead of an allocation per key and string. Whatever lives in it keeps it alive.
+bj::storage_ptr arena();
+
+// Parses a request body that must be a JSON object (and valid UTF-8), into an arena.
 bj::object parse_object(std::string_view body);
+
+// Appends v's JSON text to out, without a string of its own.
+void append_serialized(std::string& out, const bj::value& v);
 
 std::string require_string(const bj::object& o, std::string_view key);
 std::optional<std::string> optional_string(const bj::object& o, std::string_view key);

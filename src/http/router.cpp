@@ -5,6 +5,7 @@ namespace plaza::http {
 namespace {
 std::vector<std::string_view> split_path(std::string_view path) {
   std::vector<std::string_view> out;
+  out.reserve(8);  // one allocation for the paths we route
   std::size_t start = 1;
   while (start <= path.size()) {
     auto slash = path.find('/', start);

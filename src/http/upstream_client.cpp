@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <deque>
+#include <memory_resource>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -183,16 +184,24 @@ asio::awaitable<std::unique_ptr<Connection>> connect(UpstreamClient::Impl& impl,
   co_return c;
 }
 
+// A response's parser with its fields in an arena of its own (a base, so that it is built first):
+// one allocation for the whole head instead of one per field.
+struct HeadArena {
+  std::pmr::monotonic_buffer_resource arena{1024};
+};
+using ArenaParser = bhttp::parser<false, bhttp::buffer_body, std::pmr::polymorphic_allocator<char>>;
+class ResponseParser : private HeadArena, public ArenaParser {
+ public:
+  ResponseParser()
+      : ArenaParser(std::piecewise_construct, std::make_tuple(),
+                    std::make_tuple(std::pmr::polymorphic_allocator<char>(&arena))) {}
+};
+
 class PooledResponse final : public UpstreamResponse {
  public:
   PooledResponse(std::shared_ptr<UpstreamClient::Impl> impl, std::unique_ptr<Connection> conn,
-                 std::unique_ptr<bhttp::response_parser<bhttp::buffer_body>> parser, UpstreamTimeouts timeouts)
+                 std::unique_ptr<ResponseParser> parser, UpstreamTimeouts timeouts)
       : impl_(std::move(impl)), conn_(std::move(conn)), parser_(std::move(parser)), timeouts_(timeouts) {
-    for (const auto& f : parser_->get()) {
-      std::string name(f.name_string());
-      for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      headers_.emplace_back(std::move(name), std::string(f.value()));
-    }
     events_ = header("content-type").starts_with("text/event-stream");
   }
 
@@ -202,10 +211,10 @@ class PooledResponse final : public UpstreamResponse {
 
   int status() const override { return static_cast<int>(parser_->get().result_int()); }
 
-  std::string_view header(std::string_view lower_name) const override {
-    for (const auto& [n, v] : headers_)
-      if (n == lower_name) return v;
-    return {};
+  std::string_view header(std::string_view name) const override {
+    const auto& fields = parser_->get();
+    auto it = fields.find(name);  // names compare without case
+    return it == fields.end() ? std::string_view() : std::string_view(it->value());
   }
 
   asio::awaitable<std::optional<std::string>> read_some() override {
@@ -269,9 +278,8 @@ class PooledResponse final : public UpstreamResponse {
  private:
   std::shared_ptr<UpstreamClient::Impl> impl_;
   std::unique_ptr<Connection> conn_;
-  std::unique_ptr<bhttp::response_parser<bhttp::buffer_body>> parser_;
+  std::unique_ptr<ResponseParser> parser_;
   UpstreamTimeouts timeouts_;
-  Headers headers_;
   bool usable_ = true;   // false once cancelled or broken: never read again, never pooled
   bool events_ = false;  // a server-sent event stream
 };
@@ -281,7 +289,10 @@ class PooledResponse final : public UpstreamResponse {
 asio::awaitable<std::string> UpstreamResponse::read_all(std::size_t limit) {
   std::string body;
   while (auto piece = co_await read_some()) {
-    body += *piece;
+    if (body.empty())
+      body = std::move(*piece);  // a short answer is one piece
+    else
+      body += *piece;
     if (body.size() > limit) {
       cancel();
       throw UpstreamFailure(UpstreamFailure::Kind::protocol, "upstream response is too large");
@@ -305,22 +316,49 @@ void UpstreamClient::close_idle() {
   impl_->idle.clear();
 }
 
-asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(UpstreamRequest request) {
-  Target t = parse_target(request.url);
+namespace {
+
+// What a request's URL and proxy come to: where to connect, the pool's key and the request line's
+// target. A relay sends to the same few URLs (one per channel) again and again.
+struct Route {
+  Target target;
   std::optional<Target> proxy;
-  if (!request.proxy.empty()) {
-    proxy = parse_target(request.proxy);
-    if (proxy->tls) throw UpstreamFailure(UpstreamFailure::Kind::protocol, "the proxy must be an http:// URL");
+  std::string pool_key;
+  std::string request_target;
+};
+
+std::shared_ptr<const Route> route_for(const std::string& url, const std::string& proxy_url) {
+  thread_local std::unordered_map<std::string, std::shared_ptr<const Route>> cache;
+  std::string cache_key = url + '\n' + proxy_url;
+  if (auto it = cache.find(cache_key); it != cache.end()) return it->second;
+  auto r = std::make_shared<Route>();
+  r->target = parse_target(url);
+  if (!proxy_url.empty()) {
+    r->proxy = parse_target(proxy_url);
+    if (r->proxy->tls) throw UpstreamFailure(UpstreamFailure::Kind::protocol, "the proxy must be an http:// URL");
   }
+  r->pool_key = r->target.key() + (r->proxy ? "|" + r->proxy->key() : "");
   // Through a proxy, a plain request names the whole URL; a tunnelled (TLS) one does not.
-  std::string target = proxy && !t.tls ? "http://" + t.authority() + t.path : t.path;
+  r->request_target = r->proxy && !r->target.tls ? "http://" + r->target.authority() + r->target.path : r->target.path;
+  if (cache.size() >= 256) cache.clear();  // URLs of channels since deleted or edited
+  cache.emplace(std::move(cache_key), r);
+  return r;
+}
+
+}  // namespace
+
+asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(UpstreamRequest request) {
+  auto route = route_for(request.url, request.proxy);
+  const Target& t = route->target;
   // The head in one string, sent with the body in one write (see http/wire.hpp). The request's own
   // headers take the place of the defaults they name.
   auto named = [&](std::string_view field) {
     return std::any_of(request.headers.begin(), request.headers.end(),
                        [&](const auto& h) { return beast::iequals(h.first, field); });
   };
-  std::string head = request.method + " " + target + " HTTP/1.1\r\n";
+  std::string head;
+  head.reserve(256 + request.headers.size() * 64);
+  head.append(request.method).append(" ").append(route->request_target).append(" HTTP/1.1\r\n");
   if (!named("host")) append_field(head, "Host", t.authority(/*omit_default_port=*/true));
   if (!named("user-agent")) append_field(head, "User-Agent", "plaza");
   for (const auto& [name, value] : request.headers)
@@ -334,9 +372,9 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(Upstream
   // A pooled connection may have been closed by the upstream while idle: if it fails before any
   // byte of a response arrives, try once more on a fresh connection.
   for (int attempt = 0;; ++attempt) {
-    auto conn = attempt == 0 ? impl_->take(t.key() + (proxy ? "|" + proxy->key() : "")) : nullptr;
+    auto conn = attempt == 0 ? impl_->take(route->pool_key) : nullptr;
     bool reused = conn != nullptr;
-    if (!conn) conn = co_await connect(*impl_, t, proxy, request.timeouts);
+    if (!conn) conn = co_await connect(*impl_, t, route->proxy, request.timeouts);
     conn->tcp().expires_after(request.timeouts.first_byte);
     auto [wec, wn] = co_await conn->visit(
         [&](auto& s) { return asio::async_write(s, message, asio::as_tuple(asio::use_awaitable)); });
@@ -344,7 +382,7 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(Upstream
       if (reused) continue;
       fail_io(wec, "sending the request");
     }
-    auto parser = std::make_unique<bhttp::response_parser<bhttp::buffer_body>>();
+    auto parser = std::make_unique<ResponseParser>();
     parser->body_limit(boost::none);
     parser->header_limit(64 * 1024);
     conn->tcp().expires_after(request.timeouts.first_byte);

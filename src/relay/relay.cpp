@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
+#include "relay/answer_scan.hpp"
 #include "relay/anthropic.hpp"
 #include "relay/upstream_format.hpp"
 #include "store/async.hpp"
@@ -193,10 +194,19 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
   e.app_id = caller.app_id;
   e.app_owner_id = caller.app_owner_id;
   e.app_kind = caller.app_kind;
-  // The event goes in with its settlement (billing on) or alone; a copy of each, so a retry starts
-  // from the same event.
-  std::function<void(store::Conn&)> write = [e](store::Conn& c) { store::usage::insert(c, e); };
-  if (meter_) write = [r = reservation, e](store::Conn& c) mutable { billing::settle(c, r, e); };
+  // The event goes in with its settlement (billing on) or alone. The write owns one copy of each
+  // (settle resets what it fills in, so a retry starts from the same event); copies of the write
+  // share it.
+  struct Settlement {
+    billing::Reservation reservation;
+    store::UsageEvent event;
+  };
+  auto owned = std::make_shared<Settlement>(Settlement{meter_ ? reservation : billing::Reservation{}, e});
+  std::function<void(store::Conn&)> write;
+  if (meter_)
+    write = [owned](store::Conn& c) { billing::settle(c, owned->reservation, owned->event); };
+  else
+    write = [owned](store::Conn& c) { store::usage::insert(c, owned->event); };
   // A lease's memory learns what the call used once its settlement is queued: the lease cannot be
   // voided (that write is queued after) before the settlement that posts to it.
   if (may_lag && !writer_.behind(e.user_id)) {
@@ -236,7 +246,8 @@ void Relay::submit_lazily(int64_t lane, std::string request_id, std::function<vo
       });
 }
 
-awaitable<bj::object> Relay::complete(Caller caller, bj::object request, std::string request_id, Outcome& outcome) {
+awaitable<std::string> Relay::complete(Caller caller, bj::object request, std::string request_id, Outcome& outcome,
+                                       const AnswerEdit* edit) {
   auto started = std::chrono::steady_clock::now();
   std::string model = requested_model(request);
   auto reservation = co_await reserve(caller, request_id, model, request, true);
@@ -254,13 +265,28 @@ awaitable<bj::object> Relay::complete(Caller caller, bj::object request, std::st
           f.kind() == http::UpstreamFailure::Kind::timeout ? ErrorCode::upstream_timeout : ErrorCode::upstream_error,
           "the upstream broke off its answer");
     }
-    bj::object answer = to_openai_completion(opened.candidate, body, model, clock_.now_s(), outcome);
-    if (!outcome.reported) {
-      outcome.prompt_tokens = count_prompt_tokens(model, request);
-      outcome.completion_tokens = count_tokens_(model, outcome.text);
-      answer["usage"] = bj::object{{"prompt_tokens", outcome.prompt_tokens},
-                                   {"completion_tokens", outcome.completion_tokens},
-                                   {"total_tokens", outcome.prompt_tokens + outcome.completion_tokens}};
+    // An OpenAI answer that reports its usage goes through as it came but for the model name; any
+    // other (converted, counted here, or edited) is read into a document and written anew.
+    std::string answer;
+    std::optional<ScannedAnswer> scanned;
+    if (!edit && opened.candidate.channel->type != "anthropic") scanned = scan_answer(body);
+    if (scanned && scanned->usage) {
+      outcome.prompt_tokens = scanned->prompt_tokens;
+      outcome.completion_tokens = scanned->completion_tokens;
+      outcome.cached_tokens = scanned->cached_tokens;
+      outcome.reported = true;
+      answer = with_model(body, *scanned, model);
+    } else {
+      bj::object doc = to_openai_completion(opened.candidate, body, model, clock_.now_s(), outcome);
+      if (!outcome.reported) {
+        outcome.prompt_tokens = count_prompt_tokens(model, request);
+        outcome.completion_tokens = count_tokens_(model, outcome.text);
+        doc["usage"] = bj::object{{"prompt_tokens", outcome.prompt_tokens},
+                                  {"completion_tokens", outcome.completion_tokens},
+                                  {"total_tokens", outcome.prompt_tokens + outcome.completion_tokens}};
+      }
+      if (edit) (*edit)(doc);
+      answer = bj::serialize(doc);
     }
     // A call that is free (or billing is off) and used no app moves no money: its usage row need not
     // be in before the answer leaves (an app's must: its stats and the user's right to rate it read

@@ -79,12 +79,16 @@ class ChatOutput {
 class Relay {
  public:
   using TokenCounter = std::function<int64_t(std::string_view model, std::string_view text)>;
+  // Changes a whole answer before it goes to the client (an app's leak guard).
+  using AnswerEdit = std::function<void(bj::object& answer)>;
 
   Relay(store::Database& db, store::GroupWriter& writer, http::UpstreamClient& client, ChannelDirectory& channels,
         const Clock& clock, TokenCounter count_tokens, RelayOptions options, billing::Meter* meter = nullptr);
 
-  // Throws plaza::Error before any upstream call when the request is invalid or the model unknown.
-  awaitable<bj::object> complete(Caller caller, bj::object request, std::string request_id, Outcome& outcome);
+  // The answer as JSON text for the client (`edit`, when given, changes it first). Throws
+  // plaza::Error before any upstream call when the request is invalid or the model unknown.
+  awaitable<std::string> complete(Caller caller, bj::object request, std::string request_id, Outcome& outcome,
+                                  const AnswerEdit* edit = nullptr);
   // Errors before begin() are thrown (the caller answers them normally); later ones go to output.fail().
   awaitable<void> stream(Caller caller, bj::object request, std::string request_id, ChatOutput& output,
                          http::ResponseStream& downstream, Outcome& outcome);

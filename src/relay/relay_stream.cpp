@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include "core/json.hpp"
 #include "core/sse.hpp"
 #include "relay/anthropic.hpp"
 #include "relay/relay.hpp"
@@ -104,7 +105,7 @@ class ChunkSource {
       return true;
     }
     boost::system::error_code ec;
-    auto v = bj::parse(ev.data, ec);
+    auto v = bj::parse(ev.data, ec, json::arena());
     if (ec || !v.is_object()) return false;
     auto& chunk = v.as_object();
     if (chunk.if_contains("error")) return false;

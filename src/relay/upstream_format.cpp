@@ -3,16 +3,18 @@
 #include <boost/json.hpp>
 
 #include "core/error.hpp"
+#include "core/json.hpp"
 #include "relay/anthropic.hpp"
 
 namespace plaza::relay {
 
 namespace {
 
-std::string join_url(const std::string& base, std::string_view path) {
-  std::string out = base;
-  while (!out.empty() && out.back() == '/') out.pop_back();
-  return out + std::string(path);
+std::string join_url(std::string_view base, std::string_view path) {
+  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+  std::string out;
+  out.reserve(base.size() + path.size());
+  return out.append(base).append(path);
 }
 
 void append_content_text(const bj::value& content, std::string& out) {
@@ -84,19 +86,33 @@ http::UpstreamRequest build_upstream_request(const Candidate& c, const bj::objec
   }
   up.url = join_url(c.channel->base_url, "/chat/completions");
   up.headers.emplace_back("Authorization", "Bearer " + c.key);
-  bj::object body = request;
-  body["model"] = c.upstream_model;
+  // The client's request as it came, with the upstream's model name, written member by member: a
+  // copy of the whole request to edit would cost an allocation per key and string in it.
+  std::string& out = up.body;
+  out.reserve(512);
+  out += '{';
+  auto member = [&](std::string_view key) {
+    if (out.size() > 1) out += ',';
+    json::append_serialized(out, bj::string_view(key.data(), key.size()));
+    out += ':';
+  };
+  member("model");
+  json::append_serialized(out, bj::string_view(c.upstream_model));
+  for (const auto& [key, value] : request) {
+    if (key == "model" || key == "stream_options") continue;
+    member(key);
+    json::append_serialized(out, value);
+  }
   if (stream) {
     // Ask for usage so the stream is billed on the upstream's count; the client only sees the
     // usage chunk when it asked for it itself.
     bj::object opts;
-    if (auto o = body.if_contains("stream_options"); o && o->is_object()) opts = o->as_object();
+    if (auto o = request.if_contains("stream_options"); o && o->is_object()) opts = o->as_object();
     opts["include_usage"] = true;
-    body["stream_options"] = std::move(opts);
-  } else {
-    body.erase("stream_options");
+    member("stream_options");
+    json::append_serialized(out, opts);
   }
-  up.body = bj::serialize(body);
+  out += '}';
   return up;
 }
 
@@ -174,7 +190,7 @@ std::string_view delta_text(const bj::object& chunk) {
 bj::object to_openai_completion(const Candidate& c, std::string_view body, const std::string& public_model, int64_t now,
                                 Outcome& outcome) {
   boost::system::error_code ec;
-  auto v = bj::parse(body, ec);
+  auto v = bj::parse(body, ec, json::arena());
   if (ec || !v.is_object()) throw Error(ErrorCode::upstream_error, "the upstream answered with invalid JSON");
   if (c.channel->type == "anthropic") {
     anthropic::Usage usage;

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "core/background_thread.hpp"
+
 namespace plaza::store {
 
 GroupWriter::GroupWriter(Database& db, std::size_t max_batch, std::size_t lanes, std::chrono::milliseconds linger)
@@ -59,6 +61,7 @@ void GroupWriter::stop() {
 }
 
 void GroupWriter::run(Lane& lane) {
+  lower_this_thread_priority();
   for (;;) {
     std::vector<Item> batch;
     {

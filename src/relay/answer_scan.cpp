@@ -1,0 +1,197 @@
+#include "relay/answer_scan.hpp"
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/string_view.hpp>
+
+#include <cstring>
+
+namespace plaza::relay {
+
+namespace {
+
+namespace bj = boost::json;
+using ec_t = boost::system::error_code;
+
+// Validates the whole text and picks the usage counts out of it. Keys are compared as they arrive
+// (a key split into parts only happens with escapes, and no key we read has any).
+class UsageHandler {
+ public:
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+
+  ScannedAnswer& out;
+  bool top_is_object = false;
+
+  explicit UsageHandler(ScannedAnswer& o) : out(o) {}
+
+  bool on_document_begin(ec_t&) { return true; }
+  bool on_document_end(ec_t&) { return true; }
+  bool on_object_begin(ec_t& ec) {
+    if (depth_ == 0) top_is_object = true;
+    if (depth_ == 1 && key_[1] == Key::usage) out.usage = true;
+    return enter(ec);
+  }
+  bool on_object_end(std::size_t, ec_t&) { return leave(); }
+  bool on_array_begin(ec_t& ec) { return enter(ec); }
+  bool on_array_end(std::size_t, ec_t&) { return leave(); }
+  bool on_key_part(bj::string_view, std::size_t, ec_t&) {
+    set_key(Key::other);
+    split_key_ = true;
+    return true;
+  }
+  bool on_key(bj::string_view s, std::size_t, ec_t&) {
+    if (split_key_) {
+      split_key_ = false;
+      set_key(Key::other);
+      return true;
+    }
+    set_key(s == "usage"                   ? Key::usage
+            : s == "prompt_tokens"         ? Key::prompt
+            : s == "completion_tokens"     ? Key::completion
+            : s == "prompt_tokens_details" ? Key::details
+            : s == "cached_tokens"         ? Key::cached
+                                           : Key::other);
+    return true;
+  }
+  bool on_string_part(bj::string_view, std::size_t, ec_t&) { return true; }
+  bool on_string(bj::string_view, std::size_t, ec_t&) { return true; }
+  bool on_number_part(bj::string_view, ec_t&) { return true; }
+  bool on_int64(int64_t v, bj::string_view, ec_t&) {
+    count(v);
+    return true;
+  }
+  bool on_uint64(uint64_t v, bj::string_view, ec_t&) {
+    count(static_cast<int64_t>(v));
+    return true;
+  }
+  bool on_double(double, bj::string_view, ec_t&) { return true; }
+  bool on_bool(bool, ec_t&) { return true; }
+  bool on_null(ec_t&) { return true; }
+  bool on_comment_part(bj::string_view, ec_t&) { return true; }
+  bool on_comment(bj::string_view, ec_t&) { return true; }
+
+ private:
+  enum class Key : unsigned char { other, usage, prompt, completion, details, cached };
+  static constexpr int kMaxDepth = 64;
+
+  bool enter(ec_t& ec) {
+    if (depth_ >= kMaxDepth) {  // the parser stops at its max_depth (64) first
+      ec = bj::error::too_deep;
+      return false;
+    }
+    ++depth_;
+    key_[depth_] = Key::other;
+    return true;
+  }
+  bool leave() {
+    --depth_;
+    return true;
+  }
+  void set_key(Key k) { key_[depth_] = k; }
+  // usage.prompt_tokens, usage.completion_tokens, usage.prompt_tokens_details.cached_tokens.
+  void count(int64_t v) {
+    if (depth_ == 2 && key_[1] == Key::usage) {
+      if (key_[2] == Key::prompt) out.prompt_tokens = v;
+      if (key_[2] == Key::completion) out.completion_tokens = v;
+    } else if (depth_ == 3 && key_[1] == Key::usage && key_[2] == Key::details && key_[3] == Key::cached) {
+      out.cached_tokens = v;
+    }
+  }
+
+  int depth_ = 0;
+  bool split_key_ = false;
+  Key key_[kMaxDepth + 1] = {};
+};
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+// Over valid JSON only (the handler above checked it): the index just past the value at i.
+std::size_t skip_string(std::string_view s, std::size_t i) {
+  for (++i; s[i] != '"'; ++i)
+    if (s[i] == '\\') ++i;
+  return i + 1;
+}
+
+std::size_t skip_value(std::string_view s, std::size_t i) {
+  if (s[i] == '"') return skip_string(s, i);
+  if (s[i] == '{' || s[i] == '[') {
+    int depth = 0;
+    while (true) {
+      char c = s[i];
+      if (c == '"') {
+        i = skip_string(s, i);
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      if (c == '}' || c == ']') {
+        if (--depth == 0) return i + 1;
+      }
+      ++i;
+    }
+  }
+  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && !is_space(s[i])) ++i;
+  return i;
+}
+
+std::size_t skip_space(std::string_view s, std::size_t i) {
+  while (i < s.size() && is_space(s[i])) ++i;
+  return i;
+}
+
+}  // namespace
+
+std::optional<ScannedAnswer> scan_answer(std::string_view body) {
+  ScannedAnswer out;
+  bj::parse_options options;
+  options.max_depth = 64;
+  bj::basic_parser<UsageHandler> parser(options, out);
+  ec_t ec;
+  std::size_t used = parser.write_some(false, body.data(), body.size(), ec);
+  if (ec || used != body.size() || !parser.done() || !parser.handler().top_is_object) return std::nullopt;
+
+  // The top-level members, for where "model" is.
+  std::size_t i = skip_space(body, 0) + 1;  // past '{'
+  bool seen_model = false;
+  for (;;) {
+    i = skip_space(body, i);
+    if (body[i] == '}') break;
+    std::size_t key_end = skip_string(body, i);
+    std::string_view key = body.substr(i + 1, key_end - i - 2);
+    if (key.find('\\') != std::string_view::npos) return std::nullopt;  // might spell "model"
+    i = skip_space(body, key_end) + 1;                                  // past ':'
+    i = skip_space(body, i);
+    std::size_t value_end = skip_value(body, i);
+    if (key == "model") {
+      if (seen_model) return std::nullopt;
+      seen_model = true;
+      out.model_begin = i;
+      out.model_end = value_end;
+    }
+    i = skip_space(body, value_end);
+    if (body[i] == ',') ++i;
+  }
+  return out;
+}
+
+std::string with_model(std::string_view body, const ScannedAnswer& scanned, std::string_view model) {
+  std::string quoted = bj::serialize(bj::string_view(model.data(), model.size()));
+  std::string out;
+  out.reserve(body.size() + quoted.size() + 10);
+  if (scanned.model_end > 0) {
+    out.append(body.substr(0, scanned.model_begin)).append(quoted).append(body.substr(scanned.model_end));
+    return out;
+  }
+  std::size_t open = skip_space(body, 0) + 1;
+  bool empty = body[skip_space(body, open)] == '}';
+  out.append(body.substr(0, open)).append("\"model\":").append(quoted);
+  if (!empty) out += ',';
+  out.append(body.substr(open));
+  return out;
+}
+
+}  // namespace plaza::relay

@@ -1,0 +1,32 @@
+#pragma once
+// An upstream's OpenAI-shaped answer read without building a document: the relay passes a whole
+// answer through with only its top-level "model" changed, and needs nothing else from it but the
+// usage. A document per answer (an allocation per key and string, then writing it all out again)
+// cost more than anything else the relay did in user space.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace plaza::relay {
+
+struct ScannedAnswer {
+  // The top-level "model" value's bytes, [model_begin, model_end); both 0 when there is none.
+  std::size_t model_begin = 0;
+  std::size_t model_end = 0;
+  bool usage = false;  // a "usage" object: the counts below are the upstream's
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t cached_tokens = 0;
+};
+
+// Checks that `body` is one JSON object (valid UTF-8, depth at most 64) and reads it; nothing when it
+// is not, or when it is one this reading does not handle (a top-level key written with escapes, a
+// second "model"): the caller then builds a document.
+std::optional<ScannedAnswer> scan_answer(std::string_view body);
+
+// The body with its top-level "model" set to `model` (added when there was none).
+std::string with_model(std::string_view body, const ScannedAnswer& scanned, std::string_view model);
+
+}  // namespace plaza::relay

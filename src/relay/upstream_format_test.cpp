@@ -1,0 +1,96 @@
+#include "relay/upstream_format.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "core/json.hpp"
+
+namespace plaza::relay {
+namespace {
+
+namespace bj = boost::json;
+
+Candidate openai_candidate(std::string base_url) {
+  auto ch = std::make_shared<store::Channel>();
+  ch->id = 7;
+  ch->type = "openai";
+  ch->base_url = std::move(base_url);
+  Candidate c;
+  c.channel = ch;
+  c.upstream_model = "gpt-upstream";
+  c.key = "sk-upstream-secret";
+  return c;
+}
+
+bj::object sent_body(const http::UpstreamRequest& up) {
+  return bj::parse(up.body).as_object();
+}
+
+constexpr std::string_view kRequest = R"({
+  "model": "public-name",
+  "messages": [{"role": "user", "content": [{"type": "text", "text": "héllo \"x\""},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}],
+  "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}],
+  "temperature": 0.25, "n": 2, "stream": false, "stream_options": {"include_usage": false}
+})";
+
+TEST(UpstreamRequest, PassesEveryFieldThroughWithTheUpstreamModelName) {
+  auto request = json::parse_object(kRequest);
+  auto up = build_upstream_request(openai_candidate("http://up.example/v1/"), request, false);
+  EXPECT_EQ(up.url, "http://up.example/v1/chat/completions");
+  auto body = sent_body(up);
+  EXPECT_EQ(body.at("model"), "gpt-upstream");
+  EXPECT_FALSE(body.contains("stream_options"));  // not streamed: nothing to ask for
+  auto expected = bj::parse(kRequest).as_object();
+  expected.erase("model");
+  expected.erase("stream_options");
+  body.erase("model");
+  EXPECT_EQ(body, expected);
+}
+
+TEST(UpstreamRequest, AStreamAsksForUsageAndKeepsTheClientsStreamOptions) {
+  auto request = json::parse_object(
+      R"({"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}],
+          "stream_options":{"include_usage":false,"extra":1}})");
+  auto body = sent_body(build_upstream_request(openai_candidate("http://up.example/v1"), request, true));
+  EXPECT_EQ(body.at("stream_options"), bj::parse(R"({"include_usage":true,"extra":1})"));
+  EXPECT_EQ(body.at("stream"), true);
+  EXPECT_EQ(body.size(), 4u);
+
+  auto without = json::parse_object(R"({"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]})");
+  body = sent_body(build_upstream_request(openai_candidate("http://up.example/v1"), without, true));
+  EXPECT_EQ(body.at("stream_options"), bj::parse(R"({"include_usage":true})"));
+}
+
+TEST(UpstreamRequest, TheKeyGoesInTheAuthorizationHeaderOnly) {
+  auto request = json::parse_object(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})");
+  auto up = build_upstream_request(openai_candidate("http://up.example/v1"), request, false);
+  EXPECT_EQ(up.body.find("sk-upstream-secret"), std::string::npos);
+  bool found = false;
+  for (const auto& [name, value] : up.headers)
+    if (name == "Authorization") found = value == "Bearer sk-upstream-secret";
+  EXPECT_TRUE(found);
+}
+
+TEST(UpstreamAnswer, ReplacesTheModelAndReadsUsageAndText) {
+  Outcome outcome;
+  auto answer = to_openai_completion(
+      openai_candidate("http://up.example/v1"),
+      R"({"id":"x","model":"gpt-upstream","choices":[{"index":0,"message":{"role":"assistant","content":"hey"}}],
+          "usage":{"prompt_tokens":3,"completion_tokens":5,"prompt_tokens_details":{"cached_tokens":2}}})",
+      "public-name", 0, outcome);
+  // The answer outlives the text it was parsed from, and can be edited and copied.
+  answer["extra"] = bj::array{1, 2};
+  bj::object copy = answer;
+  EXPECT_EQ(copy.at("model"), "public-name");
+  EXPECT_EQ(copy.at("extra"), bj::parse("[1,2]"));
+  EXPECT_TRUE(outcome.reported);
+  EXPECT_EQ(outcome.prompt_tokens, 3);
+  EXPECT_EQ(outcome.completion_tokens, 5);
+  EXPECT_EQ(outcome.cached_tokens, 2);
+  EXPECT_EQ(outcome.text, "hey");
+}
+
+}  // namespace
+}  // namespace plaza::relay
