@@ -36,7 +36,18 @@ bool PriceBook::stale() const {
   return at == 0 || steady_ms() - at >= refresh_.count();
 }
 
+bool PriceBook::claim_reload() {
+  if (loaded_at_ms_.load() == 0) return true;
+  if (!stale()) return false;
+  bool expected = false;
+  return reloading_.compare_exchange_strong(expected, true);
+}
+
 void PriceBook::reload(store::Conn& c) {
+  struct Done {  // the claim ends with the reload, whether it worked or threw
+    std::atomic<bool>& flag;
+    ~Done() { flag.store(false); }
+  } done{reloading_};
   auto next = std::make_shared<Snapshot>();
   for (auto& row : store::prices::list(c)) next->prices.emplace(row.model, row.price);
   for (auto& g : store::groups::list(c)) next->multipliers.emplace(g.name, g.multiplier_ppm);

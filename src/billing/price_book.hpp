@@ -21,6 +21,9 @@ class PriceBook {
   money::Price price(const std::string& model) const;  // unpriced models are free
   int64_t multiplier(const std::string& group) const;  // unknown groups pay 1.0
   bool stale() const;
+  // True when this caller should reload now: nothing is loaded, or what is has gone stale and no
+  // other caller is reloading it (the others price with what is loaded meanwhile).
+  bool claim_reload();
   void invalidate() { loaded_at_ms_.store(0); }
   void reload(store::Conn& c);  // blocking: on the database pool
 
@@ -33,6 +36,7 @@ class PriceBook {
   mutable std::mutex mutex_;
   std::shared_ptr<const Snapshot> snapshot_ = std::make_shared<Snapshot>();
   std::atomic<int64_t> loaded_at_ms_{0};
+  std::atomic<bool> reloading_{false};  // a claimed reload of a loaded book is running
 };
 
 }  // namespace plaza::billing

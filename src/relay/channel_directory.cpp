@@ -19,12 +19,27 @@ bool ChannelDirectory::stale() const {
   return loaded_at_ms_ < 0 || clock_.now_ms() - loaded_at_ms_ >= refresh_ms_;
 }
 
+bool ChannelDirectory::claim_reload() {
+  std::lock_guard lock(mutex_);
+  if (loaded_at_ms_ < 0) return true;
+  if (reloading_ || clock_.now_ms() - loaded_at_ms_ < refresh_ms_) return false;
+  reloading_ = true;
+  return true;
+}
+
 void ChannelDirectory::invalidate() {
   std::lock_guard lock(mutex_);
   loaded_at_ms_ = -1;
 }
 
 void ChannelDirectory::reload() {
+  struct Done {  // the claim ends with the reload, whether it worked or threw
+    ChannelDirectory& d;
+    ~Done() {
+      std::lock_guard lock(d.mutex_);
+      d.reloading_ = false;
+    }
+  } done{*this};
   auto channels = db_.read_sync([](store::Conn& c) { return store::channels::list(c); });
   auto catalogue = db_.read_sync([](store::Conn& c) { return store::models::list(c); });
   std::vector<std::string> disabled;

@@ -52,6 +52,11 @@ class ChannelDirectory {
   void reload();
   void invalidate();  // the next request reloads
   bool stale() const;
+  // True when this caller should reload now: nothing is loaded (first use, or invalidated by an
+  // admin change), or what is has gone stale and no other caller is reloading it. The others go
+  // on with what is loaded meanwhile: thousands of requests a second would otherwise each start a
+  // reload of their own in the moment one takes.
+  bool claim_reload();
 
  private:
   struct Breaker {
@@ -72,6 +77,7 @@ class ChannelDirectory {
   std::vector<Entry> entries_;
   std::vector<std::string> disabled_models_;
   int64_t loaded_at_ms_ = -1;
+  bool reloading_ = false;  // a claimed reload of a loaded snapshot is running
   std::map<int64_t, Breaker> breakers_;
   std::map<int64_t, uint64_t> next_key_;  // round robin over a channel's keys
   std::mt19937_64 rng_{std::random_device{}()};

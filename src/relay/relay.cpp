@@ -27,7 +27,7 @@ int64_t Relay::count_prompt_tokens(const std::string& model, const bj::object& r
 }
 
 awaitable<void> Relay::refresh_if_stale() {
-  if (channels_.stale()) co_await store::run_on_pool(db_, [this] { channels_.reload(); });
+  if (channels_.claim_reload()) co_await store::run_on_pool(db_, [this] { channels_.reload(); });
 }
 
 awaitable<std::vector<std::string>> Relay::models(Caller caller) {

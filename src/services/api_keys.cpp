@@ -10,7 +10,8 @@ namespace plaza::services {
 
 namespace {
 constexpr int64_t kTouchEverySeconds = 60;  // last_used_at is a hint; a write per request would cost too much
-}
+constexpr int64_t kRereadTimeoutMs = 1000;  // a read again that has not come back by then is tried by another caller
+}  // namespace
 
 std::string ApiKeys::masked(const store::ApiKey& key) {
   return "sk-" + key.secret_start + "…" + key.secret_end;
@@ -73,11 +74,22 @@ std::pair<std::optional<ApiKeys::Cached>, uint64_t> ApiKeys::cached(const std::s
   std::lock_guard lock(mutex_);
   auto it = cache_.find(hash);
   if (it == cache_.end()) return {std::nullopt, generation_};
-  if (now_ms - it->second.loaded_ms >= options_.cache_ms || now_ms < it->second.loaded_ms) {
+  auto& entry = it->second;
+  int64_t age = now_ms - entry.loaded_ms;
+  if (age < 0 || age >= 2 * options_.cache_ms) {  // a clock that went back, or long unused
     cache_.erase(it);
     return {std::nullopt, generation_};
   }
-  return {it->second, generation_};
+  if (age < options_.cache_ms) return {entry, generation_};
+  bool being_read = entry.reading_since_ms > 0 && now_ms - entry.reading_since_ms < kRereadTimeoutMs;
+  if (being_read) return {entry, generation_};
+  entry.reading_since_ms = now_ms;  // this caller reads it (keep() replaces the entry)
+  return {std::nullopt, generation_};
+}
+
+void ApiKeys::drop(const std::string& hash) {
+  std::lock_guard lock(mutex_);
+  cache_.erase(hash);
 }
 
 void ApiKeys::keep(const std::string& hash, const store::api_keys::KeyOwner& owner, int64_t loaded_ms,
@@ -105,8 +117,11 @@ awaitable<std::optional<store::api_keys::KeyOwner>> ApiKeys::authenticate(std::s
     keep_it = true;
   }
   int64_t now = now_ms / 1000;
-  if (!found || found->key.revoked_at || (found->key.expires_at && *found->key.expires_at <= now) || found->user.banned)
+  if (!found || found->key.revoked_at || (found->key.expires_at && *found->key.expires_at <= now) ||
+      found->user.banned) {
+    drop(hash);  // nobody goes on with the entry as it was
     co_return std::nullopt;
+  }
   if (!found->key.last_used_at || *found->key.last_used_at + kTouchEverySeconds <= now) {
     int64_t id = found->key.id;
     co_await store::write(db_, [&](store::Conn& c) { store::api_keys::touch(c, id, now); });

@@ -55,9 +55,13 @@ class ApiKeys {
   struct Cached {
     store::api_keys::KeyOwner owner;
     int64_t loaded_ms = 0;
+    int64_t reading_since_ms = 0;  // a caller is reading the key again since (0: nobody)
   };
-  // The fresh entry for `hash`, if any, and the generation to hand to keep() after a read.
+  // The entry for `hash` to use, if any, and the generation to hand to keep() after a read. An
+  // entry past cache_ms is read again by one caller; the others meanwhile go on with it (for at most
+  // a second more cache period), or every request in that moment would read the key itself.
   std::pair<std::optional<Cached>, uint64_t> cached(const std::string& hash, int64_t now_ms);
+  void drop(const std::string& hash);
   // Keeps what was read, unless something was forgotten since `generation` (read before the
   // database was): a revocation racing the read must not be undone by it.
   void keep(const std::string& hash, const store::api_keys::KeyOwner& owner, int64_t loaded_ms, uint64_t generation);

@@ -123,6 +123,35 @@ TEST_P(ApiKeysTest, AKnownKeyIsTrustedForTheCacheTimeThenReadAgain) {
   EXPECT_FALSE(accepted(k.secret)) << "after api_key_cache_ms the ban applies";
 }
 
+TEST_P(ApiKeysTest, AStaleKeyIsReadAgainByOneRequestWhileTheOthersGoOn) {
+  CreatedKey k = create(alice_.id);
+  ASSERT_TRUE(accepted(k.secret));
+  set_banned(alice_.id, true);
+  clock_.advance_ms(ApiKeysOptions{}.cache_ms);
+  // Two requests at once: the first reads the key again, the second meanwhile goes on with the
+  // entry as it was instead of reading it too.
+  boost::asio::io_context io;
+  auto first = boost::asio::co_spawn(io, keys_->authenticate(k.secret), boost::asio::use_future);
+  auto second = boost::asio::co_spawn(io, keys_->authenticate(k.secret), boost::asio::use_future);
+  io.run();
+  EXPECT_FALSE(first.get().has_value());
+  EXPECT_TRUE(second.get().has_value());
+  EXPECT_FALSE(accepted(k.secret)) << "once read again, the ban applies to every request";
+}
+
+TEST_P(ApiKeysTest, AnEntryUnusedForTwoCachePeriodsIsNeverUsed) {
+  CreatedKey k = create(alice_.id);
+  ASSERT_TRUE(accepted(k.secret));
+  set_banned(alice_.id, true);
+  clock_.advance_ms(2 * ApiKeysOptions{}.cache_ms);
+  boost::asio::io_context io;
+  auto first = boost::asio::co_spawn(io, keys_->authenticate(k.secret), boost::asio::use_future);
+  auto second = boost::asio::co_spawn(io, keys_->authenticate(k.secret), boost::asio::use_future);
+  io.run();
+  EXPECT_FALSE(first.get().has_value());
+  EXPECT_FALSE(second.get().has_value()) << "too old to go on with while the key is read";
+}
+
 TEST_P(ApiKeysTest, ABanOnThisInstanceAppliesAtOnce) {
   CreatedKey k = create(alice_.id);
   CreatedKey bobs = create(bob_.id);

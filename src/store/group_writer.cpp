@@ -6,6 +6,10 @@
 
 namespace plaza::store {
 
+namespace {
+constexpr std::size_t kWritesBetweenYields = 16;  // about 0.2 ms of SQLite inserts
+}  // namespace
+
 GroupWriter::GroupWriter(Database& db, std::size_t max_batch, std::size_t lanes, std::chrono::milliseconds linger)
     : db_(db), max_batch_(max_batch), linger_(linger) {
   if (lanes == 0) lanes = db.dialect() == Dialect::sqlite ? 1 : 4;
@@ -88,7 +92,14 @@ void GroupWriter::run(Lane& lane) {
         // One round trip per write: the previous write's savepoint is released as the next one's
         // opens, and COMMIT releases the last.
         bool open = false;
+        std::size_t since_yield = 0;
         for (auto& item : batch) {
+          // A batch of a few hundred writes is a millisecond or more of CPU: a thread that answers
+          // requests and wakes on this core meanwhile should not wait for all of it.
+          if (++since_yield == kWritesBetweenYields) {
+            since_yield = 0;
+            std::this_thread::yield();
+          }
           if (c.dialect() == Dialect::postgres) {
             c.exec_script(open ? "RELEASE SAVEPOINT group_write; SAVEPOINT group_write" : "SAVEPOINT group_write");
           } else {  // no round trips to save on SQLite: prepared once, unlike a script
