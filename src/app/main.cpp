@@ -133,10 +133,10 @@ int serve(const Config& config) {
   scheduler.start(server.executor());
   server.on_shutdown([&scheduler] { scheduler.stop(); });
   server.run();
-  site.upstream.close_idle();  // its sockets belong to the server's io_context
+  site.upstream.close_idle();     // its sockets belong to the server's event loops
   site.meter.sweep_leases(true);  // every call is over: the leases' holds are voided before the writer stops
-  // Threads that complete work onto the server's io_context must be gone before it is: a pool
-  // thread may still hold a copy of a connection's strand for a moment after handing back a result.
+  // Threads that complete work onto the server's event loops must be gone before they are: a pool
+  // thread may still hold a copy of a connection's executor for a moment after handing back a result.
   site.group_writer.stop();
   site.settlement.stop();
   db->stop_pool();
@@ -154,13 +154,13 @@ int check_ledger(store::Database& db) {
     auto drift = store::ledger::drift(c);
     int64_t sum = store::ledger::balance_sum(c);
     auto overdue = store::ledger::overdue_holds(c, now);
-    std::cout << "ledger: " << (drift.empty() && sum == 0 ? "balances reconcile with the transfers (zero drift)"
-                                                          : "DRIFT FOUND")
+    std::cout << "ledger: "
+              << (drift.empty() && sum == 0 ? "balances reconcile with the transfers (zero drift)" : "DRIFT FOUND")
               << "\n";
     for (const auto& d : drift) {
-      std::cout << "  account " << d.account_id << " (" << d.kind << ", user " << d.user_id
-                << "): balance " << d.stored_balance << " but transfers say " << d.computed_balance << "; held "
-                << d.stored_held << " but pending holds say " << d.computed_held << "\n";
+      std::cout << "  account " << d.account_id << " (" << d.kind << ", user " << d.user_id << "): balance "
+                << d.stored_balance << " but transfers say " << d.computed_balance << "; held " << d.stored_held
+                << " but pending holds say " << d.computed_held << "\n";
       ++problems;
     }
     if (sum != 0) {

@@ -31,10 +31,10 @@ constexpr std::size_t kRequestRead = 4 * 1024;
 
 namespace {
 
-// Per-connection handle the drain uses to close idle connections on their own strand.
+// Per-connection handle the drain uses to close idle connections on their own event loop.
 struct ConnHandle {
-  asio::any_io_executor strand;
-  beast::tcp_stream* stream = nullptr;  // valid while the session runs; touched only on the strand
+  asio::any_io_executor loop;
+  beast::tcp_stream* stream = nullptr;  // valid while the session runs; touched only on its loop
   bool busy = false;
 };
 
@@ -67,16 +67,28 @@ bool valid_request_id(std::string_view id) {
 
 }  // namespace
 
+namespace {
+// Each loop is run by one thread (concurrency hint 1); other threads still post to it (the
+// database pool and the group writer hand results back).
+std::vector<std::unique_ptr<asio::io_context>> make_loops(int n) {
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  for (int i = 0; i < n; ++i) loops.push_back(std::make_unique<asio::io_context>(1));
+  return loops;
+}
+}  // namespace
+
 struct Server::Impl {
   Impl(ServerOptions o, const Router& r, Metrics& m)
       : options(std::move(o)),
         router(r),
         metrics(m),
-        threads(options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency())),
-        ioc(threads),
-        acceptor(asio::make_strand(ioc)),
-        grace_timer(ioc),
-        signals(ioc, SIGINT, SIGTERM) {
+        loops(make_loops(options.threads > 0 ? options.threads
+                                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())))),
+        acceptor(*loops[0]),
+        grace_timer(*loops[0]),
+        signals(*loops[0], SIGINT, SIGTERM) {
+    // Loops other than the first have no work of their own until a connection comes.
+    for (std::size_t i = 1; i < loops.size(); ++i) keep_running.emplace_back(loops[i]->get_executor());
     std::random_device rd;
     id_prefix = fmt::format("{:08x}", rd());
   }
@@ -84,8 +96,12 @@ struct Server::Impl {
   ServerOptions options;
   const Router& router;
   Metrics& metrics;
-  int threads;
-  asio::io_context ioc;
+  // One event loop per I/O thread, and each connection on one loop for its whole life: no strands,
+  // no lock that every step of every connection takes, and the upstream connections a loop opens
+  // are reused on that loop (see UpstreamClient).
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;  // until shutdown ends
+  std::size_t next_loop = 0;  // the accept loop's round robin
   tcp::acceptor acceptor;
   asio::steady_timer grace_timer;
   asio::signal_set signals;
@@ -117,7 +133,7 @@ struct Server::Impl {
       for (auto& [id, h] : conns) all.push_back(h);
     }
     for (auto& h : all) {
-      asio::post(h->strand, [h] {
+      asio::post(h->loop, [h] {
         if (h->stream && !h->busy) h->stream->socket().close();
       });
     }
@@ -125,7 +141,7 @@ struct Server::Impl {
     grace_timer.async_wait([this](beast::error_code ec) {
       if (ec) return;  // everything finished in time
       spdlog::warn("grace period over: closing the remaining connections");
-      ioc.stop();
+      for (auto& loop : loops) loop->stop();
     });
     maybe_finish();
   }
@@ -133,11 +149,14 @@ struct Server::Impl {
   void maybe_finish() {
     if (!stopping) return;
     std::lock_guard lock(conns_mutex);
-    if (conns.empty()) grace_timer.cancel();
+    if (!conns.empty()) return;
+    // grace_timer belongs to the first loop: cancelled there, as this may run on any.
+    asio::post(*loops[0], [this] { grace_timer.cancel(); });
+    keep_running.clear();  // the other loops end once their last work is done
   }
 
-  std::shared_ptr<ConnHandle> register_conn(asio::any_io_executor strand, uint64_t& id) {
-    auto h = std::make_shared<ConnHandle>(ConnHandle{std::move(strand)});
+  std::shared_ptr<ConnHandle> register_conn(asio::any_io_executor loop, uint64_t& id) {
+    auto h = std::make_shared<ConnHandle>(ConnHandle{std::move(loop)});
     std::lock_guard lock(conns_mutex);
     id = ++next_conn_id;
     conns.emplace(id, h);
@@ -237,7 +256,7 @@ void access_log(const Impl& s, const Request& req, int status, double seconds, s
       json_escape(req.header("user-agent").substr(0, 200)));
 }
 
-// Chunked responses written by streaming handlers, on the connection's strand.
+// Chunked responses written by streaming handlers, on the connection's loop.
 class BeastResponseStream final : public ResponseStream {
  public:
   BeastResponseStream(beast::tcp_stream& stream, beast::flat_buffer& read_buffer, Impl& s, unsigned version,
@@ -464,10 +483,8 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
 
 asio::awaitable<void> accept_loop(Impl* s) {
   for (;;) {
-    // A connection's coroutines run on a strand, unless one thread runs everything anyway: then
-    // the strand would only add a queue and a lock to every step.
-    asio::any_io_executor ex = s->threads == 1 ? asio::any_io_executor(s->ioc.get_executor())
-                                               : asio::any_io_executor(asio::make_strand(s->ioc));
+    // Connections are dealt to the loops in turn; each stays on its loop.
+    asio::any_io_executor ex = s->loops[s->next_loop++ % s->loops.size()]->get_executor();
     auto [ec, socket] = co_await s->acceptor.async_accept(ex, kTuple);
     if (ec) {
       if (s->stopping || ec == asio::error::operation_aborted) co_return;
@@ -503,8 +520,8 @@ void Server::run() {
   });
   asio::co_spawn(s.acceptor.get_executor(), accept_loop(&s), asio::detached);
   std::vector<std::thread> workers;
-  for (int i = 1; i < s.threads; ++i) workers.emplace_back([&s] { s.ioc.run(); });
-  s.ioc.run();
+  for (std::size_t i = 1; i < s.loops.size(); ++i) workers.emplace_back([&s, i] { s.loops[i]->run(); });
+  s.loops[0]->run();
   for (auto& t : workers) t.join();
 }
 
@@ -513,11 +530,11 @@ void Server::on_shutdown(std::function<void()> hook) {
 }
 
 asio::any_io_executor Server::executor() {
-  return impl_->ioc.get_executor();
+  return impl_->loops[0]->get_executor();
 }
 
 void Server::stop() {
-  asio::post(impl_->ioc, [s = impl_.get()] { s->begin_shutdown(); });
+  asio::post(*impl_->loops[0], [s = impl_.get()] { s->begin_shutdown(); });
 }
 
 }  // namespace plaza::http

@@ -1,6 +1,7 @@
 #pragma once
-// The HTTP/1.1 server: Beast over Asio coroutines, one I/O thread per core, one strand per
-// connection, keep-alive, header and body limits, re-armed timeouts and graceful shutdown.
+// The HTTP/1.1 server: Beast over Asio coroutines, one event loop per I/O thread (one per core)
+// with each connection on one loop for its life, keep-alive, header and body limits, re-armed
+// timeouts and graceful shutdown.
 #include <boost/asio/any_io_executor.hpp>
 
 #include <chrono>

@@ -71,6 +71,7 @@ Target parse_target(const std::string& url) {
 // One connection, plain or TLS.
 struct Connection {
   std::string key;
+  const void* loop = nullptr;  // the event loop (execution context) its socket belongs to
   std::unique_ptr<beast::tcp_stream> plain;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
@@ -90,7 +91,10 @@ struct Connection {
 struct UpstreamClient::Impl {
   ssl::context tls_context{ssl::context::tls_client};
   mutable std::mutex mutex;
-  std::unordered_map<std::string, std::deque<std::unique_ptr<Connection>>> idle;
+  // Idle connections by event loop, then by upstream: a socket is used only on the loop it belongs
+  // to (its completions run there), so each loop has its own share of the pool.
+  using Idle = std::unordered_map<std::string, std::deque<std::unique_ptr<Connection>>>;
+  std::unordered_map<const void*, Idle> idle;
 
   Impl() {
     tls_context.set_default_verify_paths();
@@ -99,10 +103,12 @@ struct UpstreamClient::Impl {
                             ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
   }
 
-  std::unique_ptr<Connection> take(const std::string& key) {
+  std::unique_ptr<Connection> take(const void* loop, const std::string& key) {
     std::lock_guard lock(mutex);
-    auto it = idle.find(key);
-    if (it == idle.end()) return nullptr;
+    auto on_loop = idle.find(loop);
+    if (on_loop == idle.end()) return nullptr;
+    auto it = on_loop->second.find(key);
+    if (it == on_loop->second.end()) return nullptr;
     auto now = std::chrono::steady_clock::now();
     while (!it->second.empty()) {
       auto c = std::move(it->second.back());
@@ -115,7 +121,7 @@ struct UpstreamClient::Impl {
   void give_back(std::unique_ptr<Connection> c) {
     c->idle_since = std::chrono::steady_clock::now();
     std::lock_guard lock(mutex);
-    auto& q = idle[c->key];
+    auto& q = idle[c->loop][c->key];
     if (q.size() < kMaxIdlePerHost) q.push_back(std::move(c));
   }
 };
@@ -152,6 +158,7 @@ asio::awaitable<std::unique_ptr<Connection>> connect(UpstreamClient::Impl& impl,
   auto ex = co_await asio::this_coro::executor;
   auto c = std::make_unique<Connection>();
   c->key = t.key() + (proxy ? "|" + proxy->key() : "");
+  c->loop = &asio::query(ex, asio::execution::context);
   const Target& first_hop = proxy ? *proxy : t;
   tcp::resolver resolver(ex);
   auto [rec, endpoints] =
@@ -307,7 +314,8 @@ UpstreamClient::~UpstreamClient() = default;
 std::size_t UpstreamClient::idle_connections() const {
   std::lock_guard lock(impl_->mutex);
   std::size_t n = 0;
-  for (const auto& [k, q] : impl_->idle) n += q.size();
+  for (const auto& [loop, by_key] : impl_->idle)
+    for (const auto& [k, q] : by_key) n += q.size();
   return n;
 }
 
@@ -349,6 +357,7 @@ std::shared_ptr<const Route> route_for(const std::string& url, const std::string
 
 asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(UpstreamRequest request) {
   auto route = route_for(request.url, request.proxy);
+  const void* loop = &asio::query(co_await asio::this_coro::executor, asio::execution::context);
   const Target& t = route->target;
   // The head in one string, sent with the body in one write (see http/wire.hpp). The request's own
   // headers take the place of the defaults they name.
@@ -372,7 +381,7 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(Upstream
   // A pooled connection may have been closed by the upstream while idle: if it fails before any
   // byte of a response arrives, try once more on a fresh connection.
   for (int attempt = 0;; ++attempt) {
-    auto conn = attempt == 0 ? impl_->take(route->pool_key) : nullptr;
+    auto conn = attempt == 0 ? impl_->take(loop, route->pool_key) : nullptr;
     bool reused = conn != nullptr;
     if (!conn) conn = co_await connect(*impl_, t, route->proxy, request.timeouts);
     conn->tcp().expires_after(request.timeouts.first_byte);
