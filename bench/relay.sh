@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 BIN=build/plaza
 FAKE=build/plaza-fake-upstream
 DURATION=${DURATION:-8s}
+WARMUP=${WARMUP:-2s}  # unreported load before each measured run: pools filled, heaps grown
+ROUNDS=${ROUNDS:-3}   # direct and through Plaza measured in turns, medians reported (runs spread ±10% here)
 CONNECTIONS=${CONNECTIONS:-32}
 HELD=${HELD:-10000}
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -49,26 +51,46 @@ fi
 plain='{"model":"bench","messages":[{"role":"user","content":"hello"}]}'
 streamed='{"model":"bench","stream":true,"messages":[{"role":"user","content":"hello"}]}'
 
-measure() {  # measure NAME URL BODY AUTH [PORTKEY_HOST]
-  local out
-  out=$(BODY=$3 AUTH=$4 PORTKEY_PROVIDER=${5:+openai} PORTKEY_HOST=${5:-} \
-    wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/post.lua "$2/v1/chat/completions")
+run_wrk() {  # run_wrk URL BODY AUTH [PORTKEY_HOST] -> wrk's report; a warm-up run first
+  local env=(BODY="$2" AUTH="$3" PORTKEY_PROVIDER="${4:+openai}" PORTKEY_HOST="${4:-}")
+  env "${env[@]}" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" -s bench/post.lua "$1/v1/chat/completions" >/dev/null
+  env "${env[@]}" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/post.lua "$1/v1/chat/completions"
+}
+
+row() {  # row NAME WRK_REPORT [ROUNDS_NOTE]
   local rps p50 p99 errors
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$out"); p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  errors=$(awk '/Non-2xx/ {print $NF}' <<<"$out"); errors=${errors:-0}
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$2")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$2"); p99=$(awk '$1=="99%" {print $2}' <<<"$2")
+  errors=$(awk '/Non-2xx/ {print $NF}' <<<"$2"); errors=${errors:-0}
   printf '| %-34s | %10s | %8s | %8s | %6s |\n' "$1" "$rps" "$p50" "$p99" "$errors"
+}
+
+measure() {  # measure NAME URL BODY AUTH [PORTKEY_HOST]
+  row "$1" "$(run_wrk "$2" "$3" "$4" "${5:-}")"
+}
+
+median_report() {  # median_report REPORT... -> the report with the median req/s
+  local i best=""
+  for i in "$@"; do echo "$(awk '/Requests\/sec/ {print $2}' <<<"$i")"; done | sort -n | sed -n "$(( ($# + 1) / 2 ))p" |
+    { read -r m; for i in "$@"; do if [[ $(awk '/Requests\/sec/ {print $2}' <<<"$i") == "$m" ]]; then echo "$i"; break; fi; done; }
 }
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
-echo "Relay benchmark, $(date -u +%Y-%m-%d), $(nproc) cores; wrk -t1 -c$CONNECTIONS -d$DURATION; plaza --io-threads 1, fake upstream --threads 1"
+echo "Relay benchmark, $(date -u +%Y-%m-%d), $(nproc) cores; wrk -t1 -c$CONNECTIONS -d$DURATION after $WARMUP of warm-up; plaza --io-threads 1, fake upstream --threads 1"
 echo
 echo "| path                               |      req/s |      p50 |      p99 | non-2xx |"
 echo "|------------------------------------|-----------:|---------:|---------:|-------:|"
-measure "non-streamed, direct to upstream" "$fake" "$plain" ""
-plaza_row=$(measure "non-streamed, through Plaza" "$plaza" "$plain" "Bearer $key")
+direct_runs=(); plaza_runs=()
+for _ in $(seq "$ROUNDS"); do
+  direct_runs+=("$(run_wrk "$fake" "$plain" "")")
+  plaza_runs+=("$(run_wrk "$plaza" "$plain" "Bearer $key")")
+done
+rps_list() { for r in "$@"; do awk '/Requests\/sec/ {printf "%d ", $2}' <<<"$r"; done; }
+row "non-streamed, direct to upstream" "$(median_report "${direct_runs[@]}")"
+plaza_row=$(row "non-streamed, through Plaza" "$(median_report "${plaza_runs[@]}")")
 echo "$plaza_row"
+runs_note="non-streamed runs (req/s, in turns): direct $(rps_list "${direct_runs[@]}")· through Plaza $(rps_list "${plaza_runs[@]}")"
 plaza_max=$(awk -F'|' '{gsub(/ /, "", $3); print int($3)}' <<<"$plaza_row")
 if [[ -n $portkey ]]; then
   measure "non-streamed, through Portkey" "$portkey" "$plain" "Bearer sk-upstream" "$fake/v1"
@@ -80,6 +102,8 @@ if [[ -n $portkey ]]; then
   measure "streamed, through Portkey" "$portkey" "$streamed" "Bearer sk-upstream" "$fake/v1"
   kill "$portkey_pid" 2>/dev/null || true  # done with it: nothing else shares the cores from here on
 fi
+echo
+echo "Medians of $ROUNDS; $runs_note"
 
 # Added latency at a fixed rate, half of Plaza's maximum above: an open loop (plaza-loadgen), so a
 # queue in Plaza shows in its percentiles; the same rate straight to the upstream is the baseline.
@@ -87,16 +111,24 @@ LOADGEN=build/plaza-loadgen
 if [[ -x $LOADGEN && ${plaza_max:-0} -gt 0 ]]; then
   rate=$((plaza_max / 2))
   fixed() { $LOADGEN --url "$1/v1/chat/completions" --rate "$rate" --seconds "${DURATION%s}" --warmup 2 --body "$plain" ${2:+--header "Authorization: $2"}; }
-  direct_line=$(fixed "$fake" "") || true
-  plaza_line=$(fixed "$plaza" "Bearer $key") || true
   pct() { grep -o "$1_ms=[0-9.]*" <<<"$2" | cut -d= -f2; }  # pct p50|p99 LINE
+  median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]}'; }
+  direct_p99=""; plaza_p99=""; direct_p50=""; plaza_p50=""; failed=""
+  for _ in $(seq "$ROUNDS"); do  # in turns, like the runs above: one run's p99 is one bad moment
+    direct_line=$(fixed "$fake" "") || true
+    plaza_line=$(fixed "$plaza" "Bearer $key") || true
+    [[ -z $(pct p99 "$direct_line") || -z $(pct p99 "$plaza_line") ]] && failed="direct '$direct_line', through Plaza '$plaza_line'"
+    direct_p99+=" $(pct p99 "$direct_line")"; plaza_p99+=" $(pct p99 "$plaza_line")"
+    direct_p50+=" $(pct p50 "$direct_line")"; plaza_p50+=" $(pct p50 "$plaza_line")"
+  done
   echo
-  echo "Fixed rate $rate req/s (half of Plaza's maximum), latency from each request's due time:"
-  if [[ -z $(pct p99 "$direct_line") || -z $(pct p99 "$plaza_line") ]]; then
-    echo "the fixed-rate run failed: direct '$direct_line', through Plaza '$plaza_line'"
+  echo "Fixed rate $rate req/s (half of Plaza's maximum), latency from each request's due time, median of $ROUNDS runs in turns:"
+  if [[ -n $failed ]]; then
+    echo "a fixed-rate run failed: $failed"
   else
-    echo "direct p50 $(pct p50 "$direct_line") ms, p99 $(pct p99 "$direct_line") ms; through Plaza p50 $(pct p50 "$plaza_line") ms, p99 $(pct p99 "$plaza_line") ms;" \
-      "added p99 $(awk -v a="$(pct p99 "$plaza_line")" -v b="$(pct p99 "$direct_line")" 'BEGIN {printf "%.2f", a - b}') ms"
+    dp99=$(median <<<"$direct_p99"); pp99=$(median <<<"$plaza_p99")
+    echo "direct p50 $(median <<<"$direct_p50") ms, p99 $dp99 ms; through Plaza p50 $(median <<<"$plaza_p50") ms, p99 $pp99 ms;" \
+      "added p99 $(awk -v a="$pp99" -v b="$dp99" 'BEGIN {printf "%.2f", a - b}') ms (p99 per run: direct$direct_p99; Plaza$plaza_p99)"
   fi
 fi
 

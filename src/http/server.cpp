@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include "core/error.hpp"
+#include "http/arena_parser.hpp"
 #include "http/stream.hpp"
 #include "http/wire.hpp"
 
@@ -175,7 +176,9 @@ namespace {
 
 using Impl = Server::Impl;
 
-Request to_request(bhttp::request<bhttp::string_body>&& in, std::string client_ip) {
+using RequestParser = ArenaParser<true, bhttp::string_body>;
+
+Request to_request(bhttp::request<bhttp::string_body, ArenaFields>&& in, std::string client_ip) {
   Request r;
   r.method = std::string(in.method_string());
   std::string_view target = in.target();
@@ -369,7 +372,8 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
   for (;;) {
     handle->busy = false;
     if (s->stopping) break;
-    bhttp::request_parser<bhttp::string_body> parser;
+    auto parser_owner = std::make_unique<RequestParser>();
+    RequestParser::Parser& parser = *parser_owner;
     parser.header_limit(static_cast<std::uint32_t>(s->options.max_header_bytes));
     parser.body_limit(boost::none);  // set from the route once the head has been read
     // The first request's head must arrive within header_timeout (slowloris); a kept-alive
@@ -432,6 +436,7 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
 
     unsigned version = head.version();
     Request req = to_request(parser.release(), peer);
+    parser_owner.reset();  // the head is copied out: a held stream keeps none of it
     if (s->options.trust_proxy) {
       auto xff = req.header("x-forwarded-for");
       if (!xff.empty()) req.client_ip = std::string(xff.substr(0, xff.find(',')));

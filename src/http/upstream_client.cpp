@@ -10,11 +10,11 @@
 #include <algorithm>
 #include <array>
 #include <deque>
-#include <memory_resource>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
 
+#include "http/arena_parser.hpp"
 #include "http/wire.hpp"
 
 namespace plaza::http {
@@ -191,18 +191,7 @@ asio::awaitable<std::unique_ptr<Connection>> connect(UpstreamClient::Impl& impl,
   co_return c;
 }
 
-// A response's parser with its fields in an arena of its own (a base, so that it is built first):
-// one allocation for the whole head instead of one per field.
-struct HeadArena {
-  std::pmr::monotonic_buffer_resource arena{1024};
-};
-using ArenaParser = bhttp::parser<false, bhttp::buffer_body, std::pmr::polymorphic_allocator<char>>;
-class ResponseParser : private HeadArena, public ArenaParser {
- public:
-  ResponseParser()
-      : ArenaParser(std::piecewise_construct, std::make_tuple(),
-                    std::make_tuple(std::pmr::polymorphic_allocator<char>(&arena))) {}
-};
+using ResponseParser = ArenaParser<false, bhttp::buffer_body>;
 
 class PooledResponse final : public UpstreamResponse {
  public:

@@ -26,12 +26,12 @@ int64_t Relay::count_prompt_tokens(const std::string& model, const bj::object& r
   return count_tokens_(model, prompt_text(request)) + message_overhead(request);
 }
 
-awaitable<void> Relay::refresh_if_stale() {
-  if (channels_.claim_reload()) co_await store::run_on_pool(db_, [this] { channels_.reload(); });
+awaitable<void> Relay::reload_channels() {
+  co_await store::run_on_pool(db_, [this] { channels_.reload(); });
 }
 
 awaitable<std::vector<std::string>> Relay::models(Caller caller) {
-  co_await refresh_if_stale();
+  if (channels_.claim_reload()) co_await reload_channels();  // a coroutine frame only when it reloads
   auto served = channels_.models_for_group(caller.group);
   std::vector<std::string> out;
   for (const auto& id : served) {
@@ -63,7 +63,7 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
   if (!caller.allowed_models.empty() &&
       std::find(caller.allowed_models.begin(), caller.allowed_models.end(), model) == caller.allowed_models.end())
     throw Error(ErrorCode::forbidden, "this API key may not use the model '" + model + "'", "model");
-  co_await refresh_if_stale();
+  if (channels_.claim_reload()) co_await reload_channels();
   if (channels_.model_disabled(model))
     throw Error(ErrorCode::not_found, "the model '" + model + "' is not available", "model");
   auto candidates = channels_.candidates(model, caller.group);

@@ -103,7 +103,7 @@ class Relay {
   };
 
  private:
-  awaitable<void> refresh_if_stale();
+  awaitable<void> reload_channels();
   // Tries channels in order, skipping `tried` (and adding to it), until one answers 2xx.
   awaitable<Opened> open(const Caller& caller, const bj::object& request, bool stream, int& attempts,
                          std::vector<int64_t>& tried);

@@ -75,6 +75,7 @@ http::UpstreamRequest build_upstream_request(const Candidate& c, const bj::objec
   up.timeouts.first_byte = std::chrono::milliseconds(c.channel->first_byte_timeout_ms);
   up.timeouts.idle = std::chrono::milliseconds(c.channel->idle_timeout_ms);
   up.proxy = c.channel->proxy;
+  up.headers.reserve(4);
   up.headers.emplace_back("Content-Type", "application/json");
   if (stream) up.headers.emplace_back("Accept", "text/event-stream");
   if (c.channel->type == "anthropic") {
