@@ -1,8 +1,7 @@
 #include "store/group_writer.hpp"
 
 #include <stdexcept>
-
-#include "core/background_thread.hpp"
+#include <thread>
 
 namespace plaza::store {
 
@@ -65,7 +64,6 @@ void GroupWriter::stop() {
 }
 
 void GroupWriter::run(Lane& lane) {
-  lower_this_thread_priority();
   for (;;) {
     std::vector<Item> batch;
     {

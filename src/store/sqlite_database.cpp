@@ -8,7 +8,6 @@
 #include <thread>
 #include <unordered_map>
 
-#include "core/background_thread.hpp"
 #include "store/database.hpp"
 
 namespace plaza::store {
@@ -238,7 +237,6 @@ class SqliteDatabase final : public Database {
     return SQLITE_OK;
   }
   void run_checkpoints() {
-    lower_this_thread_priority();
     std::unique_lock lock(checkpoint_mutex_);
     for (;;) {
       checkpoint_cv_.wait(lock, [&] { return checkpoint_due_ || stopping_; });
