@@ -43,11 +43,11 @@ bool PriceBook::claim_reload() {
   return reloading_.compare_exchange_strong(expected, true);
 }
 
+void PriceBook::end_reload() {
+  reloading_.store(false);
+}
+
 void PriceBook::reload(store::Conn& c) {
-  struct Done {  // the claim ends with the reload, whether it worked or threw
-    std::atomic<bool>& flag;
-    ~Done() { flag.store(false); }
-  } done{reloading_};
   auto next = std::make_shared<Snapshot>();
   for (auto& row : store::prices::list(c)) next->prices.emplace(row.model, row.price);
   for (auto& g : store::groups::list(c)) next->multipliers.emplace(g.name, g.multiplier_ppm);

@@ -24,6 +24,8 @@ class PriceBook {
   // True when this caller should reload now: nothing is loaded, or what is has gone stale and no
   // other caller is reloading it (the others price with what is loaded meanwhile).
   bool claim_reload();
+  // Ends a claim, whether the reload ran, failed or never started (the pool may refuse it).
+  void end_reload();
   void invalidate() { loaded_at_ms_.store(0); }
   void reload(store::Conn& c);  // blocking: on the database pool
 

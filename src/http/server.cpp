@@ -496,6 +496,11 @@ asio::awaitable<void> accept_loop(Impl* s) {
       spdlog::warn("accept failed: {}", ec.message());
       continue;  // e.g. EMFILE: keep serving the connections we have
     }
+    if (s->stopping) {  // accepted as the drain began: its loop may have finished already
+      beast::error_code cec;
+      socket.close(cec);
+      co_return;
+    }
     socket.set_option(tcp::no_delay(true));
     asio::co_spawn(ex, run_session(s, std::move(socket)), asio::detached);
   }

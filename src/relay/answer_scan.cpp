@@ -24,6 +24,9 @@ class UsageHandler {
 
   ScannedAnswer& out;
   bool top_is_object = false;
+  // Usage this reading would take differently from a document (which keeps the last of repeated
+  // keys and reads escaped ones): a second top-level "usage", or an escaped key inside it.
+  bool unsure = false;
 
   explicit UsageHandler(ScannedAnswer& o) : out(o) {}
 
@@ -46,7 +49,12 @@ class UsageHandler {
     if (split_key_) {
       split_key_ = false;
       set_key(Key::other);
+      if (depth_ >= 2 && key_[1] == Key::usage) unsure = true;
       return true;
+    }
+    if (depth_ == 1 && s == "usage") {
+      if (seen_usage_) unsure = true;
+      seen_usage_ = true;
     }
     set_key(s == "usage"                   ? Key::usage
             : s == "prompt_tokens"         ? Key::prompt
@@ -103,6 +111,7 @@ class UsageHandler {
 
   int depth_ = 0;
   bool split_key_ = false;
+  bool seen_usage_ = false;
   Key key_[kMaxDepth + 1] = {};
 };
 
@@ -152,7 +161,8 @@ std::optional<ScannedAnswer> scan_answer(std::string_view body) {
   bj::basic_parser<UsageHandler> parser(options, out);
   ec_t ec;
   std::size_t used = parser.write_some(false, body.data(), body.size(), ec);
-  if (ec || used != body.size() || !parser.done() || !parser.handler().top_is_object) return std::nullopt;
+  const auto& read = parser.handler();
+  if (ec || used != body.size() || !parser.done() || !read.top_is_object || read.unsure) return std::nullopt;
 
   // The top-level members, for where "model" is.
   std::size_t i = skip_space(body, 0) + 1;  // past '{'

@@ -85,6 +85,10 @@ TEST(AnswerScan, RefusesWhatIsNotOneJsonObject) {
 TEST(AnswerScan, LeavesAnswersItCannotPlaceTheModelInToTheDocumentPath) {
   EXPECT_FALSE(scan_answer(R"({"model":"a","model":"b"})"));  // which one would a client read?
   EXPECT_FALSE(scan_answer(R"({"mod\u0065l":"a"})"));         // a key spelled with escapes
+  // Usage a document would read differently: it keeps the last of repeated keys, and reads escapes.
+  EXPECT_FALSE(scan_answer(R"({"usage":{"prompt_tokens":1},"usage":null})"));
+  EXPECT_FALSE(scan_answer(R"({"usage":{"prompt\u005ftokens":3}})"));
+  EXPECT_TRUE(scan_answer(R"({"a":{"usage":1},"usage":{"prompt_tokens":1}})"));  // a nested "usage" is no repeat
 }
 
 }  // namespace

@@ -32,14 +32,12 @@ void ChannelDirectory::invalidate() {
   loaded_at_ms_ = -1;
 }
 
+void ChannelDirectory::end_reload() {
+  std::lock_guard lock(mutex_);
+  reloading_ = false;
+}
+
 void ChannelDirectory::reload() {
-  struct Done {  // the claim ends with the reload, whether it worked or threw
-    ChannelDirectory& d;
-    ~Done() {
-      std::lock_guard lock(d.mutex_);
-      d.reloading_ = false;
-    }
-  } done{*this};
   auto channels = db_.read_sync([](store::Conn& c) { return store::channels::list(c); });
   auto catalogue = db_.read_sync([](store::Conn& c) { return store::models::list(c); });
   std::vector<std::string> disabled;

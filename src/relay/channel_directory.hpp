@@ -57,6 +57,8 @@ class ChannelDirectory {
   // on with what is loaded meanwhile: thousands of requests a second would otherwise each start a
   // reload of their own in the moment one takes.
   bool claim_reload();
+  // Ends a claim, whether the reload ran, failed or never started (the pool may refuse it).
+  void end_reload();
 
  private:
   struct Breaker {

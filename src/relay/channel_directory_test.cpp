@@ -25,9 +25,12 @@ TEST_P(ChannelDirectoryTest, OneCallerReloadsAStaleDirectoryWhileTheOthersGoOn) 
   EXPECT_TRUE(channels.claim_reload());
   EXPECT_FALSE(channels.claim_reload()) << "one reload at a time; the others use what is loaded";
   channels.reload();
+  channels.end_reload();
   EXPECT_FALSE(channels.claim_reload());
   clock_.advance_ms(5000);
   EXPECT_TRUE(channels.claim_reload()) << "the claim ended with the reload";
+  channels.end_reload();  // a reload that never ran (the pool refused it) ends its claim too
+  EXPECT_TRUE(channels.claim_reload());
   channels.invalidate();
   EXPECT_TRUE(channels.claim_reload()) << "an admin change: the next request reloads";
 }

@@ -27,6 +27,10 @@ int64_t Relay::count_prompt_tokens(const std::string& model, const bj::object& r
 }
 
 awaitable<void> Relay::reload_channels() {
+  struct EndClaim {  // called with a claim: it ends here, whatever happens
+    ChannelDirectory& channels;
+    ~EndClaim() { channels.end_reload(); }
+  } end{channels_};
   co_await store::run_on_pool(db_, [this] { channels_.reload(); });
 }
 

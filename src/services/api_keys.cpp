@@ -89,7 +89,9 @@ std::pair<std::optional<ApiKeys::Cached>, uint64_t> ApiKeys::cached(const std::s
 
 void ApiKeys::drop(const std::string& hash) {
   std::lock_guard lock(mutex_);
-  cache_.erase(hash);
+  // A request that read the key before it was dropped must not put it back. Only a real drop counts:
+  // unknown keys (anyone can send them) would otherwise make every read's keep() come to nothing.
+  if (cache_.erase(hash) > 0) ++generation_;
 }
 
 void ApiKeys::keep(const std::string& hash, const store::api_keys::KeyOwner& owner, int64_t loaded_ms,
@@ -97,8 +99,18 @@ void ApiKeys::keep(const std::string& hash, const store::api_keys::KeyOwner& own
   if (options_.cache_ms <= 0) return;
   std::lock_guard lock(mutex_);
   if (generation != generation_) return;  // a forget happened meanwhile: read again next time
-  if (cache_.size() >= options_.cache_entries && !cache_.contains(hash)) cache_.clear();
-  cache_.insert_or_assign(hash, Cached{owner, loaded_ms});
+  if (auto it = cache_.find(hash); it != cache_.end()) {
+    // A request that went on with an entry being read again keeps its touch, but neither puts the
+    // older read back over the newer one nor ends the read in flight.
+    if (it->second.loaded_ms > loaded_ms) return;
+    if (it->second.loaded_ms == loaded_ms)
+      it->second.owner = owner;  // the same read, touched
+    else
+      it->second = Cached{owner, loaded_ms};  // a newer read
+    return;
+  }
+  if (cache_.size() >= options_.cache_entries) cache_.clear();
+  cache_.emplace(hash, Cached{owner, loaded_ms});
 }
 
 awaitable<std::optional<store::api_keys::KeyOwner>> ApiKeys::authenticate(std::string secret) {

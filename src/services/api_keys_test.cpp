@@ -139,6 +139,30 @@ TEST_P(ApiKeysTest, AStaleKeyIsReadAgainByOneRequestWhileTheOthersGoOn) {
   EXPECT_FALSE(accepted(k.secret)) << "once read again, the ban applies to every request";
 }
 
+TEST_P(ApiKeysTest, ARequestThatWentOnWithTheOldEntryDoesNotPutItBack) {
+  // A cache longer than the touch interval: the request that goes on with the old entry also
+  // writes a touch, and keeps what it used afterwards.
+  ApiKeys keys(db(), clock_, ApiKeysOptions{100'000});
+  CreatedKey k = create(alice_.id);
+  ASSERT_TRUE(run_sync(keys.authenticate(k.secret)).has_value());
+  set_banned(alice_.id, true);
+  clock_.advance_ms(100'000);
+  boost::asio::io_context io;
+  auto rereads = boost::asio::co_spawn(io, keys.authenticate(k.secret), boost::asio::use_future);
+  auto goes_on = boost::asio::co_spawn(io, keys.authenticate(k.secret), boost::asio::use_future);
+  io.run();
+  EXPECT_FALSE(rereads.get().has_value());
+  EXPECT_TRUE(goes_on.get().has_value());
+  // The ban was read: two more requests at once both see it (an entry put back would let the
+  // second go on with it again while the first reads).
+  io.restart();
+  auto third = boost::asio::co_spawn(io, keys.authenticate(k.secret), boost::asio::use_future);
+  auto fourth = boost::asio::co_spawn(io, keys.authenticate(k.secret), boost::asio::use_future);
+  io.run();
+  EXPECT_FALSE(third.get().has_value());
+  EXPECT_FALSE(fourth.get().has_value());
+}
+
 TEST_P(ApiKeysTest, AnEntryUnusedForTwoCachePeriodsIsNeverUsed) {
   CreatedKey k = create(alice_.id);
   ASSERT_TRUE(accepted(k.secret));
