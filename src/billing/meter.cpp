@@ -480,13 +480,7 @@ Meter::Meter(store::Database& db, store::GroupWriter& writer, const Clock& clock
 }
 
 awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> count_prompt) {
-  if (prices_.claim_reload()) {
-    struct EndClaim {
-      PriceBook& prices;
-      ~EndClaim() { prices.end_reload(); }
-    } end{prices_};
-    co_await store::read(db_, [this](store::Conn& c) { prices_.reload(c); });
-  }
+  if (auto claim = prices_.claim_reload()) co_await store::read(db_, [this](store::Conn& c) { prices_.reload(c); });
   money::Price price = prices_.price(r.model);
   int64_t multiplier = prices_.multiplier(r.group);
   Reservation res = plan(options_, r, price, multiplier);

@@ -31,20 +31,9 @@ int64_t PriceBook::multiplier(const std::string& group) const {
   return it == s->multipliers.end() ? money::kPpmOne : it->second;
 }
 
-bool PriceBook::stale() const {
+std::optional<ReloadClaim::Held> PriceBook::claim_reload() {
   auto at = loaded_at_ms_.load();
-  return at == 0 || steady_ms() - at >= refresh_.count();
-}
-
-bool PriceBook::claim_reload() {
-  if (loaded_at_ms_.load() == 0) return true;
-  if (!stale()) return false;
-  bool expected = false;
-  return reloading_.compare_exchange_strong(expected, true);
-}
-
-void PriceBook::end_reload() {
-  reloading_.store(false);
+  return reload_claim_.take(at != 0, steady_ms() - at >= refresh_.count());
 }
 
 void PriceBook::reload(store::Conn& c) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/money.hpp"
+#include "core/reload_claim.hpp"
 #include "store/database.hpp"
 
 namespace plaza::billing {
@@ -20,12 +21,9 @@ class PriceBook {
 
   money::Price price(const std::string& model) const;  // unpriced models are free
   int64_t multiplier(const std::string& group) const;  // unknown groups pay 1.0
-  bool stale() const;
-  // True when this caller should reload now: nothing is loaded, or what is has gone stale and no
-  // other caller is reloading it (the others price with what is loaded meanwhile).
-  bool claim_reload();
-  // Ends a claim, whether the reload ran, failed or never started (the pool may refuse it).
-  void end_reload();
+  // Held by the one caller that should reload now (see core/reload_claim.hpp): nothing is loaded,
+  // or what is has gone stale; the others price with what is loaded meanwhile.
+  std::optional<ReloadClaim::Held> claim_reload();
   void invalidate() { loaded_at_ms_.store(0); }
   void reload(store::Conn& c);  // blocking: on the database pool
 
@@ -38,7 +36,7 @@ class PriceBook {
   mutable std::mutex mutex_;
   std::shared_ptr<const Snapshot> snapshot_ = std::make_shared<Snapshot>();
   std::atomic<int64_t> loaded_at_ms_{0};
-  std::atomic<bool> reloading_{false};  // a claimed reload of a loaded book is running
+  ReloadClaim reload_claim_;
 };
 
 }  // namespace plaza::billing

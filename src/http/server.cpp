@@ -66,9 +66,6 @@ bool valid_request_id(std::string_view id) {
   return true;
 }
 
-}  // namespace
-
-namespace {
 // Each loop is run by one thread (concurrency hint 1); other threads still post to it (the
 // database pool and the group writer hand results back).
 std::vector<std::unique_ptr<asio::io_context>> make_loops(int n) {

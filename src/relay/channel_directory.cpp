@@ -14,27 +14,14 @@ ChannelDirectory::ChannelDirectory(store::Database& db, const crypto::SecretBox&
                                    int64_t refresh_ms, BreakerOptions breaker)
     : db_(db), box_(box), clock_(clock), refresh_ms_(refresh_ms), breaker_options_(breaker) {}
 
-bool ChannelDirectory::stale() const {
+std::optional<ReloadClaim::Held> ChannelDirectory::claim_reload() {
   std::lock_guard lock(mutex_);
-  return loaded_at_ms_ < 0 || clock_.now_ms() - loaded_at_ms_ >= refresh_ms_;
-}
-
-bool ChannelDirectory::claim_reload() {
-  std::lock_guard lock(mutex_);
-  if (loaded_at_ms_ < 0) return true;
-  if (reloading_ || clock_.now_ms() - loaded_at_ms_ < refresh_ms_) return false;
-  reloading_ = true;
-  return true;
+  return reload_claim_.take(loaded_at_ms_ >= 0, clock_.now_ms() - loaded_at_ms_ >= refresh_ms_);
 }
 
 void ChannelDirectory::invalidate() {
   std::lock_guard lock(mutex_);
   loaded_at_ms_ = -1;
-}
-
-void ChannelDirectory::end_reload() {
-  std::lock_guard lock(mutex_);
-  reloading_ = false;
 }
 
 void ChannelDirectory::reload() {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/reload_claim.hpp"
 #include "crypto/secretbox.hpp"
 #include "store/database.hpp"
 #include "store/relay_records.hpp"
@@ -51,14 +52,9 @@ class ChannelDirectory {
   // Reload from the database (after an admin change, or when stale). Blocking: call on the db pool.
   void reload();
   void invalidate();  // the next request reloads
-  bool stale() const;
-  // True when this caller should reload now: nothing is loaded (first use, or invalidated by an
-  // admin change), or what is has gone stale and no other caller is reloading it. The others go
-  // on with what is loaded meanwhile: thousands of requests a second would otherwise each start a
-  // reload of their own in the moment one takes.
-  bool claim_reload();
-  // Ends a claim, whether the reload ran, failed or never started (the pool may refuse it).
-  void end_reload();
+  // Held by the one caller that should reload now (see core/reload_claim.hpp): nothing is loaded
+  // (first use, or invalidated by an admin change), or what is has gone stale.
+  std::optional<ReloadClaim::Held> claim_reload();
 
  private:
   struct Breaker {
@@ -79,7 +75,7 @@ class ChannelDirectory {
   std::vector<Entry> entries_;
   std::vector<std::string> disabled_models_;
   int64_t loaded_at_ms_ = -1;
-  bool reloading_ = false;  // a claimed reload of a loaded snapshot is running
+  ReloadClaim reload_claim_;
   std::map<int64_t, Breaker> breakers_;
   std::map<int64_t, uint64_t> next_key_;  // round robin over a channel's keys
   std::mt19937_64 rng_{std::random_device{}()};

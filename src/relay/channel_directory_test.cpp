@@ -22,14 +22,16 @@ TEST_P(ChannelDirectoryTest, OneCallerReloadsAStaleDirectoryWhileTheOthersGoOn) 
   channels.reload();
   EXPECT_FALSE(channels.claim_reload()) << "fresh";
   clock_.advance_ms(5000);
-  EXPECT_TRUE(channels.claim_reload());
+  auto reloading = channels.claim_reload();
+  EXPECT_TRUE(reloading);
   EXPECT_FALSE(channels.claim_reload()) << "one reload at a time; the others use what is loaded";
   channels.reload();
-  channels.end_reload();
+  reloading.reset();
   EXPECT_FALSE(channels.claim_reload());
   clock_.advance_ms(5000);
-  EXPECT_TRUE(channels.claim_reload()) << "the claim ended with the reload";
-  channels.end_reload();  // a reload that never ran (the pool refused it) ends its claim too
+  auto never_ran = channels.claim_reload();
+  EXPECT_TRUE(never_ran) << "the claim ended with its holder";
+  never_ran.reset();  // a reload that never ran (the pool refused it) ends its claim too
   EXPECT_TRUE(channels.claim_reload());
   channels.invalidate();
   EXPECT_TRUE(channels.claim_reload()) << "an admin change: the next request reloads";

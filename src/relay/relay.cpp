@@ -27,15 +27,11 @@ int64_t Relay::count_prompt_tokens(const std::string& model, const bj::object& r
 }
 
 awaitable<void> Relay::reload_channels() {
-  struct EndClaim {  // called with a claim: it ends here, whatever happens
-    ChannelDirectory& channels;
-    ~EndClaim() { channels.end_reload(); }
-  } end{channels_};
   co_await store::run_on_pool(db_, [this] { channels_.reload(); });
 }
 
 awaitable<std::vector<std::string>> Relay::models(Caller caller) {
-  if (channels_.claim_reload()) co_await reload_channels();  // a coroutine frame only when it reloads
+  if (auto claim = channels_.claim_reload()) co_await reload_channels();  // a coroutine frame only then
   auto served = channels_.models_for_group(caller.group);
   std::vector<std::string> out;
   for (const auto& id : served) {
@@ -67,7 +63,7 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
   if (!caller.allowed_models.empty() &&
       std::find(caller.allowed_models.begin(), caller.allowed_models.end(), model) == caller.allowed_models.end())
     throw Error(ErrorCode::forbidden, "this API key may not use the model '" + model + "'", "model");
-  if (channels_.claim_reload()) co_await reload_channels();
+  if (auto claim = channels_.claim_reload()) co_await reload_channels();
   if (channels_.model_disabled(model))
     throw Error(ErrorCode::not_found, "the model '" + model + "' is not available", "model");
   auto candidates = channels_.candidates(model, caller.group);
