@@ -63,6 +63,83 @@ void GroupWriter::stop() {
     if (lane->thread.joinable()) lane->thread.join();
 }
 
+namespace {
+
+// One savepoint open at a time: the previous one is released as the next opens, and COMMIT
+// releases the last. A failed step rolls back to its savepoint, taking its deferred changes along.
+class Savepoints {
+ public:
+  explicit Savepoints(Conn& c) : c_(c) {}
+  void open() {
+    if (c_.dialect() == Dialect::postgres) {  // one round trip for both
+      c_.exec_script(open_ ? "RELEASE SAVEPOINT group_write; SAVEPOINT group_write" : "SAVEPOINT group_write");
+    } else {  // no round trips to save on SQLite: prepared once, unlike a script
+      if (open_) c_.exec("RELEASE SAVEPOINT group_write");
+      c_.exec("SAVEPOINT group_write");
+    }
+    open_ = true;
+    c_.deferred.begin_write();
+  }
+  void roll_back() {
+    c_.deferred.undo_write();
+    c_.exec("ROLLBACK TO SAVEPOINT group_write");
+  }
+
+ private:
+  Conn& c_;
+  bool open_ = false;
+};
+
+}  // namespace
+
+// A savepoint per write costs: SQLite copies every page a write changes into its statement journal
+// (a temporary file) once per savepoint, and PostgreSQL takes a round trip. A run of lazy writes
+// (which may run again: they change only the database and Conn::deferred) shares one savepoint;
+// if one of them fails, the run is rolled back and each of its writes goes again alone, so that
+// only the failing one fails. Other writes keep one savepoint each: they may have done more than
+// their transaction could undo.
+void GroupWriter::write_batch(Conn& c, std::vector<Item>& batch) {
+  Savepoints savepoints(c);
+  std::size_t since_yield = 0;
+  auto pace = [&] {
+    // A batch of a few hundred writes is a millisecond or more of CPU: a thread that answers
+    // requests and wakes on this core meanwhile should not wait for all of it.
+    if (++since_yield == kWritesBetweenYields) {
+      since_yield = 0;
+      std::this_thread::yield();
+    }
+  };
+  for (std::size_t first = 0; first < batch.size();) {
+    std::size_t end = first + 1;
+    if (!batch[first].waited_for)
+      while (end < batch.size() && !batch[end].waited_for) ++end;
+    if (end - first > 1) {
+      savepoints.open();
+      try {
+        for (std::size_t i = first; i < end; ++i) {
+          pace();
+          batch[i].write(c);
+        }
+        first = end;
+        continue;
+      } catch (...) {
+        savepoints.roll_back();  // and below, each write of the run alone
+      }
+    }
+    for (std::size_t i = first; i < end; ++i) {
+      pace();
+      savepoints.open();
+      try {
+        batch[i].write(c);
+      } catch (...) {
+        batch[i].error = std::current_exception();
+        savepoints.roll_back();
+      }
+    }
+    first = end;
+  }
+}
+
 void GroupWriter::run(Lane& lane) {
   for (;;) {
     std::vector<Item> batch;
@@ -86,35 +163,7 @@ void GroupWriter::run(Lane& lane) {
     }
     std::exception_ptr batch_error;
     try {
-      db_.write_sync([&](Conn& c) {
-        // One round trip per write: the previous write's savepoint is released as the next one's
-        // opens, and COMMIT releases the last.
-        bool open = false;
-        std::size_t since_yield = 0;
-        for (auto& item : batch) {
-          // A batch of a few hundred writes is a millisecond or more of CPU: a thread that answers
-          // requests and wakes on this core meanwhile should not wait for all of it.
-          if (++since_yield == kWritesBetweenYields) {
-            since_yield = 0;
-            std::this_thread::yield();
-          }
-          if (c.dialect() == Dialect::postgres) {
-            c.exec_script(open ? "RELEASE SAVEPOINT group_write; SAVEPOINT group_write" : "SAVEPOINT group_write");
-          } else {  // no round trips to save on SQLite: prepared once, unlike a script
-            if (open) c.exec("RELEASE SAVEPOINT group_write");
-            c.exec("SAVEPOINT group_write");
-          }
-          open = true;
-          c.deferred.begin_write();  // a failed write takes its deferred changes with it
-          try {
-            item.write(c);
-          } catch (...) {
-            item.error = std::current_exception();
-            c.deferred.undo_write();
-            c.exec("ROLLBACK TO SAVEPOINT group_write");
-          }
-        }
-      });
+      db_.write_sync([&](Conn& c) { write_batch(c, batch); });
     } catch (...) {
       batch_error = std::current_exception();  // the commit failed: nothing of the batch is written
     }

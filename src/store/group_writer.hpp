@@ -1,7 +1,8 @@
 #pragma once
 // Group commit: small writes that would each cost a trip to the database pool and a commit of their
 // own (usage events, holds and settlements) are queued and run by a writer thread, many to a
-// transaction. Each write runs inside its own savepoint, so one failing write fails alone.
+// transaction. One failing write fails alone: each write runs inside a savepoint of its own, or a run
+// of lazy writes inside one savepoint, and if one of them fails, they all go again one by one.
 //
 // Writes carry a lane key (the user they concern): one lane per writer thread, and a key always maps
 // to the same lane, so one user's writes stay in order and never contend with each other across
@@ -40,6 +41,8 @@ class GroupWriter {
     submit(0, std::move(write), std::move(done));
   }
   // Queues a write nobody waits for; `done` is still called on a writer thread (to log a failure).
+  // It may run more than once before it commits, so it must change nothing but the database and
+  // Conn::deferred.
   void submit_lazy(int64_t lane_key, std::function<void(Conn&)> write, std::function<void(std::exception_ptr)> done);
   // The key's lane has more than two batches queued: its writer is behind, and a caller that could
   // queue lazily waits instead, so that the backlog (and what a crash loses) stays bounded.
@@ -64,6 +67,7 @@ class GroupWriter {
     std::thread thread;
   };
   void run(Lane& lane);
+  void write_batch(Conn& c, std::vector<Item>& batch);
   void enqueue(int64_t lane_key, Item item);
 
   Database& db_;

@@ -154,5 +154,32 @@ TEST_P(GroupWriterTest, AFailedWriteTakesItsDeferredBalanceDeltasWithIt) {
   EXPECT_EQ(balance, 5);
 }
 
+TEST_P(GroupWriterTest, AFailingLazyWriteFailsAloneAndItsRunIsWrittenOnce) {
+  // Lazy writes share a savepoint; one of them failing sends the others of its run round again.
+  // Each adds 1 to a deferred balance: applied once per committed write, never for a rolled-back try.
+  GroupWriter writer(db(), 256, 1, std::chrono::hours(1));
+  constexpr int kLazy = 6, kFailing = 3;
+  std::vector<std::promise<std::exception_ptr>> done(kLazy);
+  for (int i = 0; i < kLazy; ++i)
+    writer.submit_lazy(
+        0,
+        [i](Conn& c) {
+          settings::put(c, "run" + std::to_string(i), "x", 1);
+          c.deferred.touch(c.deferred.accounts, 1).balance += 1;
+          if (i == kFailing) throw std::runtime_error("lazy write fails");
+        },
+        [&done, i](std::exception_ptr e) { done[i].set_value(e); });
+  std::promise<std::exception_ptr> waited;
+  writer.submit(
+      0, [](Conn& c) { c.deferred.touch(c.deferred.accounts, 1).balance += 100; },
+      [&waited](std::exception_ptr e) { waited.set_value(e); });
+  ASSERT_EQ(waited.get_future().get(), nullptr);
+  for (int i = 0; i < kLazy; ++i) EXPECT_EQ(done[i].get_future().get() != nullptr, i == kFailing) << "write " << i;
+  db().read_sync([&](Conn& c) {
+    for (int i = 0; i < kLazy; ++i) EXPECT_EQ(settings::get(c, "run" + std::to_string(i)).has_value(), i != kFailing);
+    EXPECT_EQ(c.query_one("SELECT balance FROM ledger_accounts WHERE id = 1")->i64(0), 100 + kLazy - 1);
+  });
+}
+
 }  // namespace
 }  // namespace plaza::store
