@@ -49,9 +49,8 @@ boost::asio::awaitable<void> probe_channels(api::Site* site) {
 // themselves are renewed here too. Both are idempotent, so every instance may run them.
 boost::asio::awaitable<void> reap_and_renew(api::Site* site) {
   int64_t now = site->clock.now_s();
-  auto [reaped, renewed] = co_await store::write(site->db, [site, now](store::Conn& c) {
-    return std::make_pair(billing::reap_expired(c, now, 1000), site->wallet.renew_due(c, now));
-  });
+  int reaped = co_await store::write(site->db, [&](store::Conn& c) { return billing::reap_expired(c, now, 1000); });
+  int renewed = co_await site->wallet.renew_due(now);
   if (reaped) spdlog::warn("hold reaper: voided the holds of {} request(s) that never settled", reaped);
   if (renewed) spdlog::info("subscriptions renewed: {}", renewed);
 }

@@ -153,6 +153,43 @@ TEST_P(MeterLeaseTest, ASubscriptionOrAPackThatPaysFirstMeansNoLease) {
   EXPECT_EQ(balance(ledger::kPaid).balance, 1'000'000);
 }
 
+TEST_P(MeterLeaseTest, ARenewalDueGetsBackWhatTheLeaseHolds) {
+  // A plan of 30,000 that renews itself ended a minute ago and the job has not run yet (the site
+  // was down): calls meanwhile are paid from credits, through a lease. Exactly 30,000 is left once
+  // one has paid; the lease's room for further calls must not make the renewal fail.
+  fund(ledger::kPaid, 31'000);
+  int64_t subscription = db().write_sync([&](store::Conn& c) {
+    store::Plan plan{0, "Renewing", 1, 30, 30'000, {}, true};
+    plan.id = store::plans::create(c, plan, kNow);
+    store::Subscription s;
+    s.user_id = user_;
+    s.plan_id = plan.id;
+    s.level = 1;
+    s.price = plan.price;
+    s.period_days = 30;
+    s.daily_value = plan.daily_value();
+    s.started_at = kNow - 30 * 86'400 - 60;
+    s.ends_at = kNow - 60;
+    return store::subscriptions::create(c, s, kNow);
+  });
+  start(per_call(1000));
+  finish(reserve_call(call("before-renewal")));
+  ASSERT_EQ(balance(ledger::kPaid).balance, 30'000);
+  ASSERT_EQ(balance(ledger::kPaid).held, 3000) << "the lease keeps room for three more calls";
+
+  services::Wallet wallet(db(), clock_, meter_.get());
+  EXPECT_EQ(test::run_sync(wallet.renew_due(kNow)), 1);
+  auto renewed = db().read_sync([&](store::Conn& c) { return store::subscriptions::active(c, user_, kNow); });
+  ASSERT_TRUE(renewed);
+  EXPECT_EQ(renewed->id, subscription);
+  EXPECT_EQ(renewed->ends_at, kNow + 30 * 86'400) << "the missed minute is not charged";
+  EXPECT_TRUE(renewed->auto_renew);
+  EXPECT_EQ(balance(ledger::kPaid).balance, 0);
+  EXPECT_EQ(balance(ledger::kPaid).held, 0);
+  EXPECT_EQ(holds().at(0).status, "voided");
+  expect_reconciled();
+}
+
 TEST_P(MeterLeaseTest, ATooSmallLeaseIsReplacedAndKeepsOnlyWhatItsCallsInFlightNeed) {
   fund(ledger::kPaid, 1'000'000);
   money::Price price = per_token(0, 1'000'000);  // 1 µc per output token: max_tokens is the worst case

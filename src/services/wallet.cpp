@@ -1,9 +1,10 @@
 #include "services/wallet.hpp"
 
-#include "billing/meter.hpp"
-
 #include <sodium.h>
 
+#include <set>
+
+#include "billing/meter.hpp"
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "store/async.hpp"
@@ -81,6 +82,10 @@ awaitable<billing::LeasePause> pause_leases(billing::Meter* meter, int64_t user_
   co_return co_await meter->give_back(user_id);
 }
 
+// An hour ahead, so a subscription that renews never lapses between two runs of the job.
+constexpr int64_t kRenewAhead = 3600;
+constexpr int64_t kRenewBatch = 500;
+
 store::Plan enabled_plan(store::Conn& c, int64_t plan_id) {
   auto plan = store::plans::find(c, plan_id);
   if (!plan || !plan->enabled) throw Error(ErrorCode::not_found, "no such plan", "plan_id");
@@ -121,8 +126,8 @@ awaitable<WalletView> Wallet::view(int64_t user_id) {
 
 awaitable<std::vector<ledger::TransferRow>> Wallet::transactions(int64_t user_id, int64_t limit,
                                                                  std::optional<int64_t> before) {
-  co_return co_await store::read(
-      db_, [&](store::Conn& c) { return ledger::transfers_of_user(c, user_id, limit, before); });
+  co_return co_await store::read(db_,
+                                 [&](store::Conn& c) { return ledger::transfers_of_user(c, user_id, limit, before); });
 }
 
 awaitable<void> Wallet::subscribe(int64_t user_id, int64_t plan_id, std::string op_id) {
@@ -179,10 +184,22 @@ awaitable<void> Wallet::cancel(int64_t user_id) {
   });
 }
 
+awaitable<int> Wallet::renew_due(int64_t now) {
+  std::vector<billing::LeasePause> paused;  // until the renewals have committed
+  if (meter_) {
+    auto due = co_await store::read(
+        db_, [&](store::Conn& c) { return store::subscriptions::due_for_renewal(c, now + kRenewAhead, kRenewBatch); });
+    std::set<int64_t> paying;
+    for (const auto& s : due)
+      if (s.price > 0) paying.insert(s.user_id);
+    for (int64_t user_id : paying) paused.push_back(co_await pause_leases(meter_, user_id));
+  }
+  co_return co_await store::write(db_, [&](store::Conn& c) { return renew_due(c, now); });
+}
+
 int Wallet::renew_due(store::Conn& c, int64_t now) {
   int renewed = 0;
-  // An hour ahead, so a subscription that renews never lapses between two runs of the job.
-  for (const auto& s : store::subscriptions::due_for_renewal(c, now + 3600, 500)) {
+  for (const auto& s : store::subscriptions::due_for_renewal(c, now + kRenewAhead, kRenewBatch)) {
     lock_user(c, s.user_id);
     auto current = store::subscriptions::active(c, s.user_id, now);
     if (current && current->id != s.id) {
@@ -292,8 +309,8 @@ awaitable<Redeemed> Wallet::redeem(int64_t user_id, std::string code) {
   });
 }
 
-awaitable<void> Wallet::grant(int64_t admin_id, int64_t user_id, std::string source, int64_t amount,
-                              std::string reason, std::string op_id) {
+awaitable<void> Wallet::grant(int64_t admin_id, int64_t user_id, std::string source, int64_t amount, std::string reason,
+                              std::string op_id) {
   if (source != ledger::kPaid && source != ledger::kGift)
     throw Error(ErrorCode::invalid_request, "source must be paid or gift", "source");
   if (amount == 0 || amount < -kMaxGrant || amount > kMaxGrant)
@@ -303,8 +320,7 @@ awaitable<void> Wallet::grant(int64_t admin_id, int64_t user_id, std::string sou
   auto paused = co_await pause_leases(meter_, user_id);
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
-    if (!c.query_one("SELECT 1 FROM users WHERE id = $1", {user_id}))
-      throw Error(ErrorCode::not_found, "no such user");
+    if (!c.query_one("SELECT 1 FROM users WHERE id = $1", {user_id})) throw Error(ErrorCode::not_found, "no such user");
     std::string key = "grant:" + std::to_string(user_id) + ":" + op_id;
     if (amount > 0) {
       if (!credit_user(c, user_id, source, amount, key, "grant", reason, now)) return;
@@ -320,7 +336,8 @@ awaitable<void> Wallet::grant(int64_t admin_id, int64_t user_id, std::string sou
       t.at = now;
       if (!ledger::transfer(c, t)) return;
     }
-    store::audit::record(c, admin_id, amount > 0 ? "credits.grant" : "credits.deduct", "user:" + std::to_string(user_id),
+    store::audit::record(c, admin_id, amount > 0 ? "credits.grant" : "credits.deduct",
+                         "user:" + std::to_string(user_id),
                          source + " " + money::format_credits(amount) + ": " + reason, now);
   });
 }

@@ -56,14 +56,18 @@ class Wallet {
   awaitable<void> subscribe(int64_t user_id, int64_t plan_id, std::string op_id);
   awaitable<void> renew(int64_t user_id, std::string op_id);
   awaitable<void> cancel(int64_t user_id);
+  // Renews the subscriptions that end within the hour and renew themselves (a job every instance
+  // runs). Like a purchase, it first has the leases on those users' credits give back what they
+  // hold: otherwise credits set aside for API calls could make a renewal fail. Returns how many.
+  awaitable<int> renew_due(int64_t now);
+  // The renewals alone, from paid credits, in the caller's transaction; leases keep what they hold.
+  int renew_due(store::Conn& c, int64_t now);
   awaitable<void> buy_pack(int64_t user_id, int64_t pack_id, std::string op_id);
   awaitable<Redeemed> redeem(int64_t user_id, std::string code);
   // Admin: a signed amount into (or out of) the user's paid or gift account, with a reason; audited.
   awaitable<void> grant(int64_t admin_id, int64_t user_id, std::string source, int64_t amount, std::string reason,
                         std::string op_id);
   awaitable<void> signup_gift(int64_t user_id, int64_t amount);
-  // Renews subscriptions that ended and renew themselves, from paid credits. Blocking (the job's pool).
-  int renew_due(store::Conn& c, int64_t now);
 
   static WalletView view_in(store::Conn& c, int64_t user_id, int64_t now);
 
