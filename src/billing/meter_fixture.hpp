@@ -3,6 +3,8 @@
 // in a transaction, and the ledger's reconciliation.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "billing/meter.hpp"
 #include "core/calendar.hpp"
 #include "core/error.hpp"
@@ -112,19 +114,23 @@ class MeterTest : public test::BackendTest {
 
   // A level-2 plan of 30 credits for 30 days (daily value 1 credit) with `calls` of model m a day.
   int64_t subscribe_to_pro(int64_t calls) {
+    return subscribe(store::Plan{0, "Pro", 2, 30, 30'000'000, {{"m", calls}}, true}, kNow + 30 * 86'400);
+  }
+
+  // The plan, created, and the user's subscription to it for its period up to `ends_at`.
+  int64_t subscribe(store::Plan plan, int64_t ends_at) {
     return db().write_sync([&](store::Conn& c) {
-      store::Plan plan{0, "Pro", 2, 30, 30'000'000, {{"m", calls}}, true};
       plan.id = store::plans::create(c, plan, kNow);
       store::Subscription s;
       s.user_id = user_;
       s.plan_id = plan.id;
-      s.level = 2;
+      s.level = plan.level;
       s.price = plan.price;
-      s.period_days = 30;
+      s.period_days = plan.period_days;
       s.daily_value = plan.daily_value();
       s.allowances = plan.allowances;
-      s.started_at = kNow - 10;
-      s.ends_at = kNow + 30 * 86'400;
+      s.started_at = std::min(kNow - 10, ends_at - plan.period_days * 86'400);
+      s.ends_at = ends_at;
       return store::subscriptions::create(c, s, kNow);
     });
   }

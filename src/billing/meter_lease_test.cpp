@@ -158,20 +158,7 @@ TEST_P(MeterLeaseTest, ARenewalDueGetsBackWhatTheLeaseHolds) {
   // was down): calls meanwhile are paid from credits, through a lease. Exactly 30,000 is left once
   // one has paid; the lease's room for further calls must not make the renewal fail.
   fund(ledger::kPaid, 31'000);
-  int64_t subscription = db().write_sync([&](store::Conn& c) {
-    store::Plan plan{0, "Renewing", 1, 30, 30'000, {}, true};
-    plan.id = store::plans::create(c, plan, kNow);
-    store::Subscription s;
-    s.user_id = user_;
-    s.plan_id = plan.id;
-    s.level = 1;
-    s.price = plan.price;
-    s.period_days = 30;
-    s.daily_value = plan.daily_value();
-    s.started_at = kNow - 30 * 86'400 - 60;
-    s.ends_at = kNow - 60;
-    return store::subscriptions::create(c, s, kNow);
-  });
+  int64_t subscription = subscribe(store::Plan{0, "Renewing", 1, 30, 30'000, {}, true}, kNow - 60);
   start(per_call(1000));
   finish(reserve_call(call("before-renewal")));
   ASSERT_EQ(balance(ledger::kPaid).balance, 30'000);
