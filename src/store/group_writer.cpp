@@ -93,7 +93,7 @@ class Savepoints {
 }  // namespace
 
 // A savepoint per write costs: SQLite copies every page a write changes into its statement journal
-// (a temporary file) once per savepoint, and PostgreSQL takes a round trip. A run of lazy writes
+// once per savepoint, and PostgreSQL takes a round trip. A run of lazy writes
 // (which may run again: they change only the database and Conn::deferred) shares one savepoint;
 // if one of them fails, the run is rolled back and each of its writes goes again alone, so that
 // only the failing one fails. Other writes keep one savepoint each: they may have done more than

@@ -31,19 +31,9 @@ std::string to_sqlite_placeholders(std::string_view sql) {
   return out;
 }
 
-// A savepoint keeps the pages its statements change in a statement journal, which SQLite moves to
-// a temporary file past 64 KiB: the group writer's run of lazy writes often passes that (a file
-// created, written and deleted per batch). Up to 4 MiB it stays in memory. Global, so it is set
-// before the first connection opens.
-void keep_statement_journals_in_memory() {
-  static std::once_flag once;
-  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 4 << 20); });
-}
-
 class SqliteConn final : public Conn {
  public:
   SqliteConn(const std::string& path, bool read_only) {
-    keep_statement_journals_in_memory();
     int flags = SQLITE_OPEN_NOMUTEX | (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";

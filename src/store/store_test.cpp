@@ -237,6 +237,25 @@ TEST_P(DatabaseTest, StatementsBeyondTheCacheBoundStillRun) {
   });
 }
 
+TEST_P(DatabaseTest, AStatementThatChangesManyPagesInsideATransactionCommits) {
+  // Inside a transaction a statement keeps the pages it changes in a statement journal (SQLite),
+  // which grows past any in-memory bound here: tens of megabytes of rows, then all of them updated.
+  static constexpr int64_t kRows = 5000;  // 2 KB each: 10 MB
+  db().write_sync([](Conn& c) {
+    c.exec("CREATE TABLE wide (id INTEGER PRIMARY KEY, body TEXT NOT NULL, n BIGINT NOT NULL)");
+    c.exec(
+        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $1) "
+        "INSERT INTO wide (id, body, n) SELECT i, CAST($2 AS TEXT), 0 FROM s",
+        {kRows, std::string(2000, 'x')});
+  });
+  db().write_sync([](Conn& c) {
+    c.exec("SAVEPOINT first");  // a statement journal is kept for statements inside a savepoint
+    c.exec("UPDATE wide SET n = n + 1, body = body || 'y'");
+    c.exec("RELEASE SAVEPOINT first");
+  });
+  EXPECT_EQ(db().read_sync([](Conn& c) { return c.query_one("SELECT SUM(n) FROM wide")->i64(0); }), kRows);
+}
+
 TEST_P(DatabaseTest, ReadersSeeCommittedWrites) {
   for (int i = 0; i < 10; ++i) {
     db().write_sync([&](Conn& c) { settings::put(c, "n", std::to_string(i), i); });
