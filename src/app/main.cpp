@@ -71,7 +71,7 @@ boost::asio::awaitable<void> settlement_tick(api::Site* site) {
 // Uses and trending scores of the square, recomputed from the usage events.
 boost::asio::awaitable<void> refresh_app_stats(api::Site* site) {
   int64_t now = site->clock.now_s();
-  co_await store::write(site->db, [site, now](store::Conn& c) { site->apps.refresh_stats(c, now); });
+  co_await site->apps.refresh_stats(now);
 }
 
 int serve(const Config& config) {

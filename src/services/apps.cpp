@@ -1,7 +1,9 @@
 #include "services/apps.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -722,12 +724,41 @@ void Apps::seed_system_apps(store::Conn& c, int64_t now) {
   }
 }
 
-void Apps::refresh_stats(store::Conn& c, int64_t now) {
+namespace {
+
+struct SquareStats {
+  store::apps::UsageStats usage;
+  std::vector<std::pair<std::string, std::vector<store::apps::Board>>> leaderboards;  // by period
+};
+
+SquareStats read_square_stats(store::Conn& c, int64_t now) {
   std::vector<std::string> days;
   for (int i = 0; i < 7; ++i) days.push_back(local_day(now - i * 86'400));
-  store::apps::refresh_trending(c, days);
+  SquareStats out{store::apps::read_usage_stats(c, days), {}};
   for (const char* period : {"day", "week", "month", "all"})
-    store::apps::store_leaderboard(c, period, store::apps::leaderboard(c, period_start(period, now), 50));
+    out.leaderboards.emplace_back(period, store::apps::leaderboard(c, period_start(period, now), 50));
+  return out;
+}
+
+void write_square_stats(store::Conn& c, const SquareStats& stats) {
+  store::apps::write_usage_stats(c, stats.usage);
+  for (const auto& [period, rows] : stats.leaderboards) store::apps::store_leaderboard(c, period, rows);
+}
+
+}  // namespace
+
+awaitable<void> Apps::refresh_stats(int64_t now) {
+  auto started = std::chrono::steady_clock::now();
+  auto stats = co_await store::read(db_, [&](store::Conn& c) { return read_square_stats(c, now); });
+  auto read = std::chrono::steady_clock::now();
+  co_await store::write(db_, [&](store::Conn& c) { write_square_stats(c, stats); });
+  auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  spdlog::debug("app stats: {} apps used, read in {} ms, written in {} ms", stats.usage.uses_users.size(),
+                ms(read - started), ms(std::chrono::steady_clock::now() - read));
+}
+
+void Apps::refresh_stats(store::Conn& c, int64_t now) {
+  write_square_stats(c, read_square_stats(c, now));
 }
 
 }  // namespace plaza::services

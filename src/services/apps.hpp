@@ -108,8 +108,13 @@ class Apps {
   // A fresh site's square is not empty: a few system apps (owned by the built-in user "plaza", who
   // cannot sign in), created once. Blocking: at start-up.
   static void seed_system_apps(store::Conn& c, int64_t now);
-  // Recomputes uses and trending (a periodic job). Blocking: on the database pool.
-  void refresh_stats(store::Conn& c, int64_t now);
+  // Recomputes uses, trending and the leaderboards (a periodic job). The usage events are read on a
+  // reader, outside any write transaction (on SQLite a transaction holds the one write lock: on a
+  // busy site's millions of events the reads took seconds, and every other write waited); then
+  // what changed is written in a short one.
+  awaitable<void> refresh_stats(int64_t now);
+  // The same in the caller's transaction. Blocking: at start-up.
+  static void refresh_stats(store::Conn& c, int64_t now);
 
   static AppView view_of(store::Conn& c, const store::App& app, const std::optional<store::User>& viewer, int64_t now);
   // The views of a page of apps, in the order of `ids` (missing ones skipped), with a few queries

@@ -544,9 +544,8 @@ int64_t distinct_users(Conn& c, int64_t app_id) {
       ->i64(0);
 }
 
-void refresh_trending(Conn& c, const std::vector<std::string>& last_days) {
-  // Unique users per day, the newest day weighing most and each older day half as much as the next.
-  std::map<int64_t, double> score;
+UsageStats read_usage_stats(Conn& c, const std::vector<std::string>& last_days) {
+  UsageStats out;
   if (!last_days.empty()) {
     std::map<std::string, double> weight;
     double w = 1000.0;
@@ -554,27 +553,39 @@ void refresh_trending(Conn& c, const std::vector<std::string>& last_days) {
       weight[d] = w;
       w /= 2;
     }
+    std::map<int64_t, double> score;
     for (const auto& r : c.query("SELECT app_id, day, COUNT(DISTINCT user_id) FROM usage_events WHERE app_id IS NOT "
                                  "NULL AND status = 'ok' AND day >= $1 GROUP BY app_id, day",
                                  {last_days.back()})
                              .rows)
       score[r.i64(0)] += weight[r.str(1)] * static_cast<double>(r.i64(2));
+    for (const auto& [id, s] : score) out.trending[id] = std::llround(s);
   }
+  for (const auto& r : c.query("SELECT app_id, COUNT(*), COUNT(DISTINCT user_id) FROM usage_events WHERE app_id IS "
+                               "NOT NULL AND status = 'ok' GROUP BY app_id")
+                           .rows)
+    out.uses_users[r.i64(0)] = {r.i64(1), r.i64(2)};
+  return out;
+}
+
+void refresh_trending(Conn& c, const std::vector<std::string>& last_days) {
+  write_usage_stats(c, read_usage_stats(c, last_days));
+}
+
+void write_usage_stats(Conn& c, const UsageStats& stats) {
   // Only the rows whose numbers changed are written: on PostgreSQL each write is a new row version
   // and index entries, so rewriting every app each time bloated the table the square reads.
-  std::map<int64_t, int64_t> trending;
-  for (const auto& [id, s] : score) trending[id] = std::llround(s);
+  std::map<int64_t, int64_t> trending = stats.trending;
   for (const auto& r : c.query("SELECT id FROM apps WHERE trending <> 0").rows)
     trending.try_emplace(r.i64(0), 0);  // no longer trending
   for (const auto& [id, value] : trending)
     c.exec("UPDATE apps SET trending = $2 WHERE id = $1 AND trending <> $2", {id, value});
-  c.exec(
-      "UPDATE apps SET uses = s.uses, users = s.users FROM (SELECT app_id, COUNT(*) AS uses, COUNT(DISTINCT user_id) "
-      "AS users FROM usage_events WHERE app_id IS NOT NULL AND status = 'ok' GROUP BY app_id) s "
-      "WHERE apps.id = s.app_id AND (apps.uses <> s.uses OR apps.users <> s.users)");
-  c.exec(
-      "UPDATE apps SET uses = 0, users = 0 WHERE (uses <> 0 OR users <> 0) AND NOT EXISTS (SELECT 1 FROM "
-      "usage_events e WHERE e.app_id = apps.id AND e.status = 'ok')");
+  std::map<int64_t, std::pair<int64_t, int64_t>> uses_users = stats.uses_users;
+  for (const auto& r : c.query("SELECT id FROM apps WHERE uses <> 0 OR users <> 0").rows)
+    uses_users.try_emplace(r.i64(0), std::pair<int64_t, int64_t>{0, 0});  // no calls left
+  for (const auto& [id, counts] : uses_users)
+    c.exec("UPDATE apps SET uses = $2, users = $3 WHERE id = $1 AND (uses <> $2 OR users <> $3)",
+           {id, counts.first, counts.second});
   // Bayesian average for "top rated": every app starts with kPriorRatings ratings at the site's
   // mean, so one 5-star rating does not outrank a hundred 4.8s. Integers, scaled by kScoreScale.
   auto m = c.query_one("SELECT SUM(rating_sum), SUM(rating_count) FROM apps WHERE listed = 1");

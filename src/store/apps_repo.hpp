@@ -1,5 +1,6 @@
 #pragma once
 // Apps, their versions, the search index, favorites, ratings and the moderation word list.
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -86,7 +87,17 @@ std::vector<Board> leaderboard(Conn& c, const std::string& from_day, int64_t lim
 std::vector<Board> stored_leaderboard(Conn& c, const std::string& period);
 void store_leaderboard(Conn& c, const std::string& period, const std::vector<Board>& rows);
 int64_t distinct_users(Conn& c, int64_t app_id);
-// Recomputes every listed app's trending score from the last days' usage (decayed by age).
+// What the stats job reads from the usage events. Reading is the heavy part (every app call ever,
+// for the all-time uses): it runs on a reader, outside the short transaction that writes the result.
+struct UsageStats {
+  std::map<int64_t, int64_t> trending;                        // app → score, for apps used lately
+  std::map<int64_t, std::pair<int64_t, int64_t>> uses_users;  // app → all-time uses and distinct users
+};
+// Trending scores from the last days' unique users (newest first, each older day weighing half).
+UsageStats read_usage_stats(Conn& c, const std::vector<std::string>& last_days);
+// Writes what changed (apps no longer in the stats go back to zero) and the "top rated" scores.
+void write_usage_stats(Conn& c, const UsageStats& stats);
+// Both in the caller's transaction.
 void refresh_trending(Conn& c, const std::vector<std::string>& last_days);
 void count_use(Conn& c, int64_t app_id);
 

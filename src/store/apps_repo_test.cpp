@@ -208,7 +208,9 @@ TEST_P(AppSearchTest, StatsFollowTheUsageEventsAndFallBackWhenTheyAge) {
           {"r" + std::to_string(++n), day, user, app});
     return std::pair{ids[0].i64(0), ids[1].i64(0)};
   });
-  db().write_sync([](Conn& c) { apps::refresh_trending(c, {"2026-11-27", "2026-11-26"}); });
+  // As the job runs it: read on a reader connection, then the changes written.
+  auto read = db().read_sync([](Conn& c) { return apps::read_usage_stats(c, {"2026-11-27", "2026-11-26"}); });
+  db().write_sync([&](Conn& c) { apps::write_usage_stats(c, read); });
   EXPECT_EQ(stats(first), (std::vector<int64_t>{1000 + 500, 3, 2})) << "one user each day, the older day half";
   EXPECT_EQ(stats(second), (std::vector<int64_t>{0, 1, 1})) << "used, but not lately";
   db().write_sync([](Conn& c) { apps::refresh_trending(c, {"2026-11-29", "2026-11-28"}); });
