@@ -198,11 +198,13 @@ int current_version(Conn& c) {
 }  // namespace
 
 const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> kAll = {both(1, "foundation", kFoundation), both(2, "relay", kRelay),
-                                               both(3, "billing", schema::kBilling),
-                                               both(4, "apps", schema::kApps),
-                                               both(5, "earnings", schema::kEarnings),
-                                               both(6, "search", schema::kSearch)};
+  static const std::vector<Migration> kAll = {both(1, "foundation", kFoundation),
+                                              both(2, "relay", kRelay),
+                                              both(3, "billing", schema::kBilling),
+                                              both(4, "apps", schema::kApps),
+                                              both(5, "earnings", schema::kEarnings),
+                                              both(6, "search", schema::kSearch),
+                                              both(7, "usage-indexes", schema::kUsageIndexes)};
   return kAll;
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // The SQL of each migration after the first two, one file per version (migrations.cpp runs them).
 namespace plaza::store::schema {
-extern const char* const kBilling;  // v3
-extern const char* const kApps;     // v4
-extern const char* const kEarnings;  // v5
-extern const char* const kSearch;    // v6
-}
+extern const char* const kBilling;       // v3
+extern const char* const kApps;          // v4
+extern const char* const kEarnings;      // v5
+extern const char* const kSearch;        // v6
+extern const char* const kUsageIndexes;  // v7
+}  // namespace plaza::store::schema
