@@ -219,10 +219,11 @@ int schema_version(Database& db) {
   });
 }
 
-int migrate(Database& db) {
+int migrate(Database& db, int up_to) {
   int applied = 0;
   // Every pass re-reads the version under the lock, so instances migrating together apply each step once.
   for (const auto& m : migrations()) {
+    if (m.version > up_to) break;
     bool did = db.write_sync([&](Conn& c) {
       // Instances starting together over PostgreSQL take turns; SQLite's BEGIN IMMEDIATE already does.
       if (c.dialect() == Dialect::postgres) c.exec("SELECT pg_advisory_xact_lock(7263001)");

@@ -20,8 +20,8 @@ int latest_schema_version();
 
 // The version recorded in the database (0 for an empty database).
 int schema_version(Database& db);
-// Applies what is missing; returns the number of migrations applied. Throws DatabaseError when the
-// database is newer than this binary.
-int migrate(Database& db);
+// Applies what is missing, up to `up_to` (tests upgrade from an older version); returns the number
+// of migrations applied. Throws DatabaseError when the database is newer than this binary.
+int migrate(Database& db, int up_to = latest_schema_version());
 
 }  // namespace plaza::store

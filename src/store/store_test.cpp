@@ -24,6 +24,13 @@ PLAZA_INSTANTIATE_FOR_BACKENDS(MigrationTest);
 class DatabaseTest : public BackendTest {};
 PLAZA_INSTANTIATE_FOR_BACKENDS(DatabaseTest);
 
+// How the database describes the index (its CREATE INDEX statement).
+std::string index_definition(Conn& c, const std::string& name) {
+  return c.dialect() == Dialect::postgres
+             ? c.query_one("SELECT indexdef FROM pg_indexes WHERE indexname = $1", {name})->str(0)
+             : c.query_one("SELECT sql FROM sqlite_schema WHERE name = $1", {name})->str(0);
+}
+
 int64_t count_users(Database& db) {
   return db.read_sync([](Conn& c) { return c.query_one("SELECT COUNT(*) FROM users")->i64(0); });
 }
@@ -50,6 +57,25 @@ TEST_P(MigrationTest, AppliesEverythingOnceThenNothing) {
   database().reopen();
   EXPECT_EQ(migrate(db()), 0) << "the version is kept in the database";
   EXPECT_EQ(schema_version(db()), latest_schema_version());
+}
+
+TEST_P(MigrationTest, UpgradingFromVersion6KeepsTheUsageEventsAndNarrowsTheAppIndex) {
+  ASSERT_EQ(migrate(db(), 6), 6);
+  db().write_sync([](Conn& c) {
+    int64_t user = users::create(c, {"old", {}, "h"}, 1).id;
+    for (int i = 0; i < 6; ++i)
+      c.exec(
+          "INSERT INTO usage_events (request_id, created_at, day, user_id, surface, model, status, app_id) "
+          "VALUES ($1, 1, '2026-11-28', $2, 'api', 'm', 'ok', $3)",
+          {"r" + std::to_string(i), user, i % 2 ? Value(int64_t{42}) : Value(std::monostate{})});
+  });
+  EXPECT_EQ(migrate(db()), latest_schema_version() - 6);
+  EXPECT_EQ(schema_version(db()), latest_schema_version());
+  db().read_sync([](Conn& c) {
+    EXPECT_EQ(c.query_one("SELECT COUNT(*) FROM usage_events")->i64(0), 6);
+    EXPECT_EQ(c.query_one("SELECT COUNT(*) FROM usage_events WHERE app_id = $1", {int64_t{42}})->i64(0), 3);
+    EXPECT_NE(index_definition(c, "usage_events_app_day").find("IS NOT NULL"), std::string::npos);
+  });
 }
 
 TEST_P(MigrationTest, RefusesADatabaseNewerThanTheBinary) {
@@ -277,11 +303,7 @@ TEST_P(DatabaseTest, AnAppsUsageIsFoundThroughTheAppIndexThatModelCallsStayOutOf
     return out;
   });
   EXPECT_NE(plan.find("usage_events_app_day"), std::string::npos) << plan;
-  auto partial = db().read_sync([](Conn& c) {
-    return c.dialect() == Dialect::postgres
-               ? c.query_one("SELECT indexdef FROM pg_indexes WHERE indexname = 'usage_events_app_day'")->str(0)
-               : c.query_one("SELECT sql FROM sqlite_schema WHERE name = 'usage_events_app_day'")->str(0);
-  });
+  auto partial = db().read_sync([](Conn& c) { return index_definition(c, "usage_events_app_day"); });
   EXPECT_NE(partial.find("IS NOT NULL"), std::string::npos) << partial;
 }
 
