@@ -8,6 +8,7 @@ FAKE=build/plaza-fake-upstream
 DURATION=${DURATION:-8s}
 WARMUP=${WARMUP:-2s}  # unreported load before each measured run: pools filled, heaps grown
 ROUNDS=${ROUNDS:-3}   # direct and through Plaza measured in turns, medians reported (runs spread ±10% here)
+FIXED_ROUNDS=${FIXED_ROUNDS:-5}  # the fixed-rate runs, in turns too: one run's p99 is often one stall of the machine
 CONNECTIONS=${CONNECTIONS:-32}
 HELD=${HELD:-10000}
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -114,7 +115,7 @@ if [[ -x $LOADGEN && ${plaza_max:-0} -gt 0 ]]; then
   pct() { grep -o "$1_ms=[0-9.]*" <<<"$2" | cut -d= -f2; }  # pct p50|p99 LINE
   median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]}'; }
   direct_p99=""; plaza_p99=""; direct_p50=""; plaza_p50=""; failed=""
-  for _ in $(seq "$ROUNDS"); do  # in turns, like the runs above: one run's p99 is one bad moment
+  for _ in $(seq "$FIXED_ROUNDS"); do  # in turns, like the runs above
     direct_line=$(fixed "$fake" "") || true
     plaza_line=$(fixed "$plaza" "Bearer $key") || true
     [[ -z $(pct p99 "$direct_line") || -z $(pct p99 "$plaza_line") ]] && failed="direct '$direct_line', through Plaza '$plaza_line'"
@@ -122,7 +123,7 @@ if [[ -x $LOADGEN && ${plaza_max:-0} -gt 0 ]]; then
     direct_p50+=" $(pct p50 "$direct_line")"; plaza_p50+=" $(pct p50 "$plaza_line")"
   done
   echo
-  echo "Fixed rate $rate req/s (half of Plaza's maximum), latency from each request's due time, median of $ROUNDS runs in turns:"
+  echo "Fixed rate $rate req/s (half of Plaza's maximum), latency from each request's due time, median of $FIXED_ROUNDS runs in turns:"
   if [[ -n $failed ]]; then
     echo "a fixed-rate run failed: $failed"
   else

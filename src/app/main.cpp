@@ -50,8 +50,8 @@ boost::asio::awaitable<void> probe_channels(api::Site* site) {
 boost::asio::awaitable<void> reap_and_renew(api::Site* site) {
   int64_t now = site->clock.now_s();
   int reaped = co_await store::write(site->db, [&](store::Conn& c) { return billing::reap_expired(c, now, 1000); });
-  int renewed = co_await site->wallet.renew_due(now);
   if (reaped) spdlog::warn("hold reaper: voided the holds of {} request(s) that never settled", reaped);
+  int renewed = co_await site->wallet.renew_due(now);
   if (renewed) spdlog::info("subscriptions renewed: {}", renewed);
 }
 

@@ -185,21 +185,30 @@ awaitable<void> Wallet::cancel(int64_t user_id) {
 }
 
 awaitable<int> Wallet::renew_due(int64_t now) {
-  std::vector<billing::LeasePause> paused;  // until the renewals have committed
-  if (meter_) {
-    auto due = co_await store::read(
-        db_, [&](store::Conn& c) { return store::subscriptions::due_for_renewal(c, now + kRenewAhead, kRenewBatch); });
-    std::set<int64_t> paying;
-    for (const auto& s : due)
-      if (s.price > 0) paying.insert(s.user_id);
-    for (int64_t user_id : paying) paused.push_back(co_await pause_leases(meter_, user_id));
+  if (!meter_) co_return co_await store::write(db_, [&](store::Conn& c) { return renew_due(c, now); });
+  auto due = co_await store::read(
+      db_, [&](store::Conn& c) { return store::subscriptions::due_for_renewal(c, now + kRenewAhead, kRenewBatch); });
+  std::set<int64_t> users;
+  for (const auto& s : due) users.insert(s.user_id);
+  int renewed = 0;
+  for (int64_t user_id : users) {
+    // One user at a time: the leases give back what they hold right before the user's renewal
+    // (a pause ends by itself after a while; one for all the users could end before the last).
+    auto paused = co_await pause_leases(meter_, user_id);
+    renewed += co_await store::write(db_, [&](store::Conn& c) {
+      return renew_each(c, store::subscriptions::due_for_renewal(c, now + kRenewAhead, kRenewBatch, user_id), now);
+    });
   }
-  co_return co_await store::write(db_, [&](store::Conn& c) { return renew_due(c, now); });
+  co_return renewed;
 }
 
 int Wallet::renew_due(store::Conn& c, int64_t now) {
+  return renew_each(c, store::subscriptions::due_for_renewal(c, now + kRenewAhead, kRenewBatch), now);
+}
+
+int Wallet::renew_each(store::Conn& c, const std::vector<store::Subscription>& due, int64_t now) {
   int renewed = 0;
-  for (const auto& s : store::subscriptions::due_for_renewal(c, now + kRenewAhead, kRenewBatch)) {
+  for (const auto& s : due) {
     lock_user(c, s.user_id);
     auto current = store::subscriptions::active(c, s.user_id, now);
     if (current && current->id != s.id) {
@@ -219,10 +228,12 @@ int Wallet::renew_due(store::Conn& c, int64_t now) {
       c.exec("RELEASE SAVEPOINT renew");
       ++renewed;
     } catch (const Error&) {
-      // Not enough paid credits: it runs out, and stops trying.
       c.exec("ROLLBACK TO SAVEPOINT renew");
       c.exec("RELEASE SAVEPOINT renew");
-      store::subscriptions::set_auto_renew(c, s.id, false);
+      // Not enough paid credits. Before the end the next run tries again: what calls in flight or
+      // another instance's lease hold comes back within seconds, and the user may buy credits.
+      // Once it has ended, it runs out and stops trying.
+      if (s.ends_at <= now) store::subscriptions::set_auto_renew(c, s.id, false);
     }
   }
   return renewed;

@@ -72,6 +72,9 @@ class Wallet {
   static WalletView view_in(store::Conn& c, int64_t user_id, int64_t now);
 
  private:
+  // Renews the subscriptions of `due`, in the caller's transaction; returns how many.
+  int renew_each(store::Conn& c, const std::vector<store::Subscription>& due, int64_t now);
+
   store::Database& db_;
   const Clock& clock_;
   billing::Meter* meter_;

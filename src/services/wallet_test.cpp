@@ -122,6 +122,21 @@ TEST_P(WalletTest, RenewsWhenDueOnceAndStopsWhenFundsRunOut) {
   expect_reconciled();
 }
 
+TEST_P(WalletTest, ARenewalShortOfCreditsTriesAgainUntilTheEnd) {
+  auto basic = plan("Basic", 1, 30 * kCredit);
+  grant("paid", 40 * kCredit);
+  run_sync(wallet_->subscribe(user_, basic.id, "s1"));
+  clock_.advance_ms((30 * kDay - 1800) * 1000);  // half an hour before the end, 10 credits left
+  int64_t now = clock_.now_s();
+  EXPECT_EQ(db().write_sync([&](store::Conn& c) { return wallet_->renew_due(c, now); }), 0);
+  ASSERT_TRUE(view().subscription);
+  EXPECT_TRUE(view().subscription->auto_renew) << "it has not ended: the next run tries again";
+  grant("paid", 25 * kCredit);
+  EXPECT_EQ(db().write_sync([&](store::Conn& c) { return wallet_->renew_due(c, now + 60); }), 1);
+  EXPECT_EQ(view().paid, 5 * kCredit);
+  expect_reconciled();
+}
+
 TEST_P(WalletTest, CancellingStopsRenewalAtTheEnd) {
   auto basic = plan("Basic", 1, 30 * kCredit);
   grant("paid", 100 * kCredit);

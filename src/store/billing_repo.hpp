@@ -43,8 +43,9 @@ int64_t create(Conn& c, const Subscription& s, int64_t now);
 void extend(Conn& c, int64_t id, int64_t ends_at);
 void set_auto_renew(Conn& c, int64_t id, bool on);
 void replace(Conn& c, int64_t id, int64_t ended_at);  // an upgrade ends the old one now
-// Subscriptions ending before `until` that renew themselves.
-std::vector<Subscription> due_for_renewal(Conn& c, int64_t until, int64_t limit);
+// Subscriptions ending before `until` that renew themselves (of one user, or of everyone).
+std::vector<Subscription> due_for_renewal(Conn& c, int64_t until, int64_t limit,
+                                          std::optional<int64_t> user_id = std::nullopt);
 }  // namespace subscriptions
 
 namespace counters {
