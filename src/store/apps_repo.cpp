@@ -572,20 +572,58 @@ void refresh_trending(Conn& c, const std::vector<std::string>& last_days) {
   write_usage_stats(c, read_usage_stats(c, last_days));
 }
 
+namespace {
+// Sets apps' counters to the given values where they differ (unchanged rows are not written: on
+// PostgreSQL each write is a new row version and index entries, so rewriting every app each time
+// bloated the table the square reads). One statement on PostgreSQL, where a statement per app
+// would be a round trip per app; one per app on SQLite, which has no round trips to save.
+void set_counters(Conn& c, const std::vector<std::string>& columns,
+                  const std::map<int64_t, std::vector<int64_t>>& rows) {
+  if (rows.empty()) return;
+  std::string set, differs, unnest = "CAST($1 AS BIGINT[])", names = "id";
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    const auto& col = columns[i];
+    std::string param = "$" + std::to_string(i + 2);
+    bool pg = c.dialect() == Dialect::postgres;
+    std::string value = pg ? "d." + col : param;
+    set += (i ? ", " : "") + col + " = " + value;
+    differs += (i ? " OR " : "") + std::string(pg ? "t." : "") + col + " <> " + value;
+    unnest += ", CAST(" + param + " AS BIGINT[])";
+    names += ", " + col;
+  }
+  if (c.dialect() == Dialect::postgres) {
+    std::vector<std::vector<int64_t>> arrays(columns.size() + 1);
+    for (const auto& [id, values] : rows) {
+      arrays[0].push_back(id);
+      for (std::size_t i = 0; i < columns.size(); ++i) arrays[i + 1].push_back(values[i]);
+    }
+    std::vector<Value> params;
+    for (const auto& a : arrays) params.push_back(id_array(c.dialect(), a));
+    c.exec("UPDATE apps t SET " + set + " FROM unnest(" + unnest + ") AS d(" + names + ") WHERE t.id = d.id AND (" +
+               differs + ")",
+           params);
+    return;
+  }
+  std::string sql = "UPDATE apps SET " + set + " WHERE id = $1 AND (" + differs + ")";
+  for (const auto& [id, values] : rows) {
+    std::vector<Value> params{id};
+    params.insert(params.end(), values.begin(), values.end());
+    c.exec(sql, params);
+  }
+}
+}  // namespace
+
 void write_usage_stats(Conn& c, const UsageStats& stats) {
-  // Only the rows whose numbers changed are written: on PostgreSQL each write is a new row version
-  // and index entries, so rewriting every app each time bloated the table the square reads.
-  std::map<int64_t, int64_t> trending = stats.trending;
+  std::map<int64_t, std::vector<int64_t>> trending;
+  for (const auto& [id, score] : stats.trending) trending[id] = {score};
   for (const auto& r : c.query("SELECT id FROM apps WHERE trending <> 0").rows)
-    trending.try_emplace(r.i64(0), 0);  // no longer trending
-  for (const auto& [id, value] : trending)
-    c.exec("UPDATE apps SET trending = $2 WHERE id = $1 AND trending <> $2", {id, value});
-  std::map<int64_t, std::pair<int64_t, int64_t>> uses_users = stats.uses_users;
+    trending.try_emplace(r.i64(0), std::vector<int64_t>{0});  // no longer trending
+  set_counters(c, {"trending"}, trending);
+  std::map<int64_t, std::vector<int64_t>> uses_users;
+  for (const auto& [id, counts] : stats.uses_users) uses_users[id] = {counts.first, counts.second};
   for (const auto& r : c.query("SELECT id FROM apps WHERE uses <> 0 OR users <> 0").rows)
-    uses_users.try_emplace(r.i64(0), std::pair<int64_t, int64_t>{0, 0});  // no calls left
-  for (const auto& [id, counts] : uses_users)
-    c.exec("UPDATE apps SET uses = $2, users = $3 WHERE id = $1 AND (uses <> $2 OR users <> $3)",
-           {id, counts.first, counts.second});
+    uses_users.try_emplace(r.i64(0), std::vector<int64_t>{0, 0});  // no calls left
+  set_counters(c, {"uses", "users"}, uses_users);
   // Bayesian average for "top rated": every app starts with kPriorRatings ratings at the site's
   // mean, so one 5-star rating does not outrank a hundred 4.8s. Integers, scaled by kScoreScale.
   auto m = c.query_one("SELECT SUM(rating_sum), SUM(rating_count) FROM apps WHERE listed = 1");
