@@ -6,10 +6,10 @@
 // the lease funds (store/ledger_repo, billing/meter). Only for changes that need no check when
 // written.
 //
-// A group-commit batch runs many writes in one transaction, each in a savepoint; a write that fails
-// takes its changes with it. So every change goes through touch() or forget(), which log how to undo
-// it: undoing the failed write's log is cheap, where copying the whole state before each write cost
-// the batch time quadratic in its size.
+// A group-commit batch runs many writes in one transaction, each in a savepoint (or a run of lazy
+// writes in one); a savepoint rolled back takes its changes with it. So every change goes through
+// touch() or forget(), which log how to undo it: undoing the log since the savepoint is cheap, where
+// copying the whole state before each write cost the batch time quadratic in its size.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -64,9 +64,9 @@ struct Deferred {
     map.erase(it);
   }
 
-  // A write begins: what it changes from now on can be undone.
+  // A savepoint opens: what is changed from now on can be undone.
   void begin_write() { undo_.clear(); }
-  // The write failed: its changes are undone.
+  // The savepoint was rolled back: the changes since it opened are undone.
   void undo_write() {
     for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) (*it)();
     undo_.clear();

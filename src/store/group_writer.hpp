@@ -41,8 +41,9 @@ class GroupWriter {
     submit(0, std::move(write), std::move(done));
   }
   // Queues a write nobody waits for; `done` is still called on a writer thread (to log a failure).
-  // It may run more than once before it commits, so it must change nothing but the database and
-  // Conn::deferred.
+  // It may run more than once before it commits, so running it again must start from scratch: it
+  // changes nothing that a rolled-back savepoint would not undo (the database, Conn::deferred) but
+  // what it resets itself.
   void submit_lazy(int64_t lane_key, std::function<void(Conn&)> write, std::function<void(std::exception_ptr)> done);
   // The key's lane has more than two batches queued: its writer is behind, and a caller that could
   // queue lazily waits instead, so that the backlog (and what a crash loses) stays bounded.

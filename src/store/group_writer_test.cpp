@@ -181,5 +181,29 @@ TEST_P(GroupWriterTest, AFailingLazyWriteFailsAloneAndItsRunIsWrittenOnce) {
   });
 }
 
+TEST_P(GroupWriterTest, ALazyWriteWhoseStatementFailsFailsAloneAndTheTransactionGoesOn) {
+  // A failing statement, unlike a C++ throw, aborts a PostgreSQL transaction until the rollback to
+  // the savepoint: the run's other writes must still commit.
+  GroupWriter writer(db(), 256, 1, std::chrono::hours(1));
+  std::vector<std::promise<std::exception_ptr>> done(4);
+  for (int i = 0; i < 4; ++i)
+    writer.submit_lazy(
+        0,
+        [i](Conn& c) {
+          if (i == 2) c.exec("SELECT * FROM no_such_table");
+          settings::put(c, "stmt" + std::to_string(i), "x", 1);
+        },
+        [&done, i](std::exception_ptr e) { done[i].set_value(e); });
+  std::promise<std::exception_ptr> waited;
+  writer.submit(
+      0, [](Conn& c) { settings::put(c, "stmt-waited", "x", 1); },
+      [&waited](std::exception_ptr e) { waited.set_value(e); });
+  ASSERT_EQ(waited.get_future().get(), nullptr);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(done[i].get_future().get() != nullptr, i == 2) << "write " << i;
+  db().read_sync([](Conn& c) {
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(settings::get(c, "stmt" + std::to_string(i)).has_value(), i != 2);
+  });
+}
+
 }  // namespace
 }  // namespace plaza::store
