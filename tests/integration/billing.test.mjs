@@ -204,6 +204,52 @@ for (const backend of backends) {
       assert.equal(w.paid_held, 0);
     });
 
+    it('renews a lapsed subscription while its API calls run from a lease: the lease gives back first', async () => {
+      // Its own instance, whose renewal job runs every second.
+      const renewing = await startPlaza({ backend, settings: { 'api-rate-per-minute': 1000000, 'reaper-interval-seconds': 1 } });
+      try {
+        const boss = await adminClient(renewing);
+        await addChannel(boss, { base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['per-call'] });
+        assert.equal((await boss.put('/api/admin/prices/per-call', { mode: 'per_call', per_call: 1000 })).status, 200);
+        const plan = await boss.post('/api/admin/plans', { name: 'Lapsing', level: 1, period_days: 30, price: 30_000, allowances: [] });
+        assert.equal(plan.status, 201, plan.text);
+        const { user, key } = await userWithKey(renewing, 'lapsing');
+        const userId = (await me(user)).id;
+        await grant(boss, userId, 'paid', 75_000);
+        assert.equal((await user.post('/api/wallet/subscribe', { plan_id: plan.data.id })).status, 200);
+        // 45,000 left. The renewal job did not run before the end (the site was down, say): it ended a
+        // minute ago, and calls are paid from credits again, through a lease of 16 calls' worth. Of
+        // the 45,000 the lease holds 16,000 less what its calls used: a renewal that left the lease
+        // alone would find 29,000 for a price of 30,000, fail, and switch renewal off.
+        const now = Math.floor(Date.now() / 1000);
+        const busy = renewing.backend === 'sqlite' ? 'PRAGMA busy_timeout = 5000; ' : '';
+        sql(renewing, `${busy}UPDATE subscriptions SET started_at = ${now - 30 * 86400 - 60}, ends_at = ${now - 60} WHERE user_id = ${userId}`);
+        const body = { model: 'per-call', messages: [{ role: 'user', content: 'hi' }] };
+        const endsAt = () => +sql(renewing, `SELECT ends_at FROM subscriptions WHERE user_id = ${userId}`)[0][0];
+        // A call every quarter second keeps the lease in use (idle, it goes back after 2 seconds).
+        let calls = 0, last = 0;
+        await waitFor(async () => {
+          if (Date.now() - last >= 250) {
+            last = Date.now();
+            assert.equal((await chat(renewing, key, body)).status, 200);
+            calls++;
+          }
+          return endsAt() > now ? true : null;
+        }, 'the subscription to be renewed');
+        const sub = sql(renewing, `SELECT auto_renew, ends_at FROM subscriptions WHERE user_id = ${userId}`)[0];
+        assert.equal(sub[0], '1', 'it still renews itself');
+        assert.ok(+sub[1] >= now + 30 * 86400 - 5, 'a new period from now');
+        const wallet = await waitFor(async () => {
+          const w = (await user.get('/api/wallet')).data;
+          return w.paid === 45_000 - 30_000 - calls * 1000 ? w : null;
+        }, 'every call to be settled');
+        assert.equal(wallet.subscription.plan_name, 'Lapsing');
+        assert.match(doctor(renewing), /zero drift/);
+      } finally {
+        await renewing.stop();
+      }
+    });
+
     it('funds calls from the subscription allowance first, then paid credits, and upgrades pro rata', async () => {
       const basic = await admin.post('/api/admin/plans', { name: 'Basic', level: 1, period_days: 30, price: 30 * CREDIT, allowances: [{ model: 'per-call', per_day: 1 }] });
       assert.equal(basic.status, 201, basic.text);
