@@ -2,7 +2,8 @@
 
 #include <sodium.h>
 
-#include <set>
+#include <map>
+#include <optional>
 
 #include "billing/meter.hpp"
 #include "core/calendar.hpp"
@@ -188,13 +189,14 @@ awaitable<int> Wallet::renew_due(int64_t now) {
   if (!meter_) co_return co_await store::write(db_, [&](store::Conn& c) { return renew_due(c, now); });
   auto due = co_await store::read(
       db_, [&](store::Conn& c) { return store::subscriptions::due_for_renewal(c, now + kRenewAhead, kRenewBatch); });
-  std::set<int64_t> users;
-  for (const auto& s : due) users.insert(s.user_id);
+  std::map<int64_t, bool> users;  // → whether a renewal of theirs costs credits
+  for (const auto& s : due) users[s.user_id] = users[s.user_id] || s.price > 0;
   int renewed = 0;
-  for (int64_t user_id : users) {
+  for (const auto& [user_id, paying] : users) {
     // One user at a time: the leases give back what they hold right before the user's renewal
     // (a pause ends by itself after a while; one for all the users could end before the last).
-    auto paused = co_await pause_leases(meter_, user_id);
+    std::optional<billing::LeasePause> paused;
+    if (paying) paused.emplace(co_await pause_leases(meter_, user_id));
     renewed += co_await store::write(db_, [&](store::Conn& c) {
       return renew_each(c, store::subscriptions::due_for_renewal(c, now + kRenewAhead, kRenewBatch, user_id), now);
     });

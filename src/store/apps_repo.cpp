@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <tuple>
 
 #include "core/json.hpp"
 #include "core/validation.hpp"
@@ -572,58 +573,40 @@ void refresh_trending(Conn& c, const std::vector<std::string>& last_days) {
   write_usage_stats(c, read_usage_stats(c, last_days));
 }
 
-namespace {
-// Sets apps' counters to the given values where they differ (unchanged rows are not written: on
-// PostgreSQL each write is a new row version and index entries, so rewriting every app each time
-// bloated the table the square reads). One statement on PostgreSQL, where a statement per app
-// would be a round trip per app; one per app on SQLite, which has no round trips to save.
-void set_counters(Conn& c, const std::vector<std::string>& columns,
-                  const std::map<int64_t, std::vector<int64_t>>& rows) {
-  if (rows.empty()) return;
-  std::string set, differs, unnest = "CAST($1 AS BIGINT[])", names = "id";
-  for (std::size_t i = 0; i < columns.size(); ++i) {
-    const auto& col = columns[i];
-    std::string param = "$" + std::to_string(i + 2);
-    bool pg = c.dialect() == Dialect::postgres;
-    std::string value = pg ? "d." + col : param;
-    set += (i ? ", " : "") + col + " = " + value;
-    differs += (i ? " OR " : "") + std::string(pg ? "t." : "") + col + " <> " + value;
-    unnest += ", CAST(" + param + " AS BIGINT[])";
-    names += ", " + col;
-  }
-  if (c.dialect() == Dialect::postgres) {
-    std::vector<std::vector<int64_t>> arrays(columns.size() + 1);
-    for (const auto& [id, values] : rows) {
-      arrays[0].push_back(id);
-      for (std::size_t i = 0; i < columns.size(); ++i) arrays[i + 1].push_back(values[i]);
-    }
-    std::vector<Value> params;
-    for (const auto& a : arrays) params.push_back(id_array(c.dialect(), a));
-    c.exec("UPDATE apps t SET " + set + " FROM unnest(" + unnest + ") AS d(" + names + ") WHERE t.id = d.id AND (" +
-               differs + ")",
-           params);
-    return;
-  }
-  std::string sql = "UPDATE apps SET " + set + " WHERE id = $1 AND (" + differs + ")";
-  for (const auto& [id, values] : rows) {
-    std::vector<Value> params{id};
-    params.insert(params.end(), values.begin(), values.end());
-    c.exec(sql, params);
-  }
-}
-}  // namespace
-
 void write_usage_stats(Conn& c, const UsageStats& stats) {
-  std::map<int64_t, std::vector<int64_t>> trending;
-  for (const auto& [id, score] : stats.trending) trending[id] = {score};
-  for (const auto& r : c.query("SELECT id FROM apps WHERE trending <> 0").rows)
-    trending.try_emplace(r.i64(0), std::vector<int64_t>{0});  // no longer trending
-  set_counters(c, {"trending"}, trending);
-  std::map<int64_t, std::vector<int64_t>> uses_users;
-  for (const auto& [id, counts] : stats.uses_users) uses_users[id] = {counts.first, counts.second};
-  for (const auto& r : c.query("SELECT id FROM apps WHERE uses <> 0 OR users <> 0").rows)
-    uses_users.try_emplace(r.i64(0), std::vector<int64_t>{0, 0});  // no calls left
-  set_counters(c, {"uses", "users"}, uses_users);
+  // Every app with numbers now or before, with what it should show (none left: zero).
+  struct Counters {
+    int64_t trending = 0, uses = 0, users = 0;
+  };
+  std::map<int64_t, Counters> apps;
+  for (const auto& r : c.query("SELECT id FROM apps WHERE trending <> 0 OR uses <> 0 OR users <> 0").rows)
+    apps[r.i64(0)];
+  for (const auto& [id, score] : stats.trending) apps[id].trending = score;
+  for (const auto& [id, counts] : stats.uses_users) std::tie(apps[id].uses, apps[id].users) = counts;
+  // Only the rows whose numbers changed are written: on PostgreSQL each write is a new row version
+  // and index entries, so rewriting every app each time bloated the table the square reads. One
+  // statement there (a statement per app would be a round trip each); one per app on SQLite.
+  if (c.dialect() == Dialect::postgres && !apps.empty()) {
+    std::vector<int64_t> ids, trending, uses, users;
+    for (const auto& [id, n] : apps) {
+      ids.push_back(id);
+      trending.push_back(n.trending);
+      uses.push_back(n.uses);
+      users.push_back(n.users);
+    }
+    c.exec(
+        "UPDATE apps t SET trending = d.trending, uses = d.uses, users = d.users FROM unnest(CAST($1 AS BIGINT[]), "
+        "CAST($2 AS BIGINT[]), CAST($3 AS BIGINT[]), CAST($4 AS BIGINT[])) AS d(id, trending, uses, users) "
+        "WHERE t.id = d.id AND (t.trending <> d.trending OR t.uses <> d.uses OR t.users <> d.users)",
+        {id_array(c.dialect(), ids), id_array(c.dialect(), trending), id_array(c.dialect(), uses),
+         id_array(c.dialect(), users)});
+  } else if (c.dialect() == Dialect::sqlite) {
+    for (const auto& [id, n] : apps)
+      c.exec(
+          "UPDATE apps SET trending = $2, uses = $3, users = $4 WHERE id = $1 AND (trending <> $2 OR uses <> $3 OR "
+          "users <> $4)",
+          {id, n.trending, n.uses, n.users});
+  }
   // Bayesian average for "top rated": every app starts with kPriorRatings ratings at the site's
   // mean, so one 5-star rating does not outrank a hundred 4.8s. Integers, scaled by kScoreScale.
   auto m = c.query_one("SELECT SUM(rating_sum), SUM(rating_count) FROM apps WHERE listed = 1");

@@ -125,8 +125,8 @@ bool update(Conn& c, const Plan& p, int64_t now) {
   return c.exec(
              "UPDATE plans SET name = $2, level = $3, period_days = $4, price = $5, allowances = $6, enabled = $7, "
              "updated_at = $8 WHERE id = $1",
-             {p.id, p.name, p.level, p.period_days, p.price, allowances_json(p.allowances), int64_t{p.enabled}, now}) >
-         0;
+             {p.id, p.name, p.level, p.period_days, p.price, allowances_json(p.allowances), int64_t{p.enabled},
+              now}) > 0;
 }
 
 }  // namespace plans
@@ -138,9 +138,8 @@ constexpr const char* kColumns =
     "s.id, s.user_id, s.plan_id, p.name, s.level, s.price, s.period_days, s.daily_value, s.allowances, s.started_at, "
     "s.ends_at, s.auto_renew FROM subscriptions s JOIN plans p ON p.id = s.plan_id";
 Subscription to_subscription(const store::Row& r) {
-  return Subscription{
-      r.i64(0), r.i64(1),  r.i64(2),     r.str(3), r.i64(4), r.i64(5), r.i64(6), r.i64(7), parse_allowances(r.str(8)),
-      r.i64(9), r.i64(10), r.boolean(11)};
+  return Subscription{r.i64(0), r.i64(1), r.i64(2), r.str(3), r.i64(4), r.i64(5), r.i64(6),
+                      r.i64(7), parse_allowances(r.str(8)), r.i64(9), r.i64(10), r.boolean(11)};
 }
 }  // namespace
 
@@ -211,9 +210,9 @@ void give_back(Conn& c, const std::string& scope, int64_t owner, const std::stri
 }
 
 int64_t used(Conn& c, const std::string& scope, int64_t owner, const std::string& day, const std::string& model) {
-  auto row =
-      c.query_one("SELECT used FROM daily_counters WHERE scope = $1 AND owner_id = $2 AND day = $3 AND model = $4",
-                  {scope, owner, day, model});
+  auto row = c.query_one(
+      "SELECT used FROM daily_counters WHERE scope = $1 AND owner_id = $2 AND day = $3 AND model = $4",
+      {scope, owner, day, model});
   return row ? row->i64(0) : 0;
 }
 
@@ -224,13 +223,12 @@ namespace packs {
 namespace {
 constexpr const char* kColumns = "id, name, kind, price, calls, credits, models, valid_days, enabled";
 Pack to_pack(const store::Row& r) {
-  return Pack{r.i64(0), r.str(1),    r.str(2), r.i64(3), r.i64(4), r.i64(5), from_json_array(r.str(6)),
-              r.i64(7), r.boolean(8)};
+  return Pack{r.i64(0), r.str(1), r.str(2), r.i64(3), r.i64(4), r.i64(5), from_json_array(r.str(6)), r.i64(7),
+              r.boolean(8)};
 }
-constexpr const char* kUserColumns =
-    "id, user_id, pack_id, name, models, total, remaining, price, expires_at, created_at";
+constexpr const char* kUserColumns = "id, user_id, pack_id, name, models, total, remaining, price, expires_at, created_at";
 UserPack to_user_pack(const store::Row& r) {
-  return UserPack{r.i64(0), r.i64(1), r.i64(2), r.str(3),     from_json_array(r.str(4)),
+  return UserPack{r.i64(0), r.i64(1), r.i64(2), r.str(3), from_json_array(r.str(4)),
                   r.i64(5), r.i64(6), r.i64(7), r.opt_i64(8), r.i64(9)};
 }
 }  // namespace
@@ -260,8 +258,7 @@ int64_t create(Conn& c, const Pack& p, int64_t now) {
 
 bool update(Conn& c, const Pack& p, int64_t now) {
   return c.exec(
-             "UPDATE packs SET name = $2, kind = $3, price = $4, calls = $5, credits = $6, models = $7, valid_days = "
-             "$8, "
+             "UPDATE packs SET name = $2, kind = $3, price = $4, calls = $5, credits = $6, models = $7, valid_days = $8, "
              "enabled = $9, updated_at = $10 WHERE id = $1",
              {p.id, p.name, p.kind, p.price, p.calls, p.credits, to_json_array(p.models), p.valid_days,
               int64_t{p.enabled}, now}) > 0;
@@ -272,8 +269,7 @@ int64_t grant(Conn& c, const UserPack& p) {
       .query_one(
           "INSERT INTO user_packs (user_id, pack_id, name, models, total, remaining, price, expires_at, created_at) "
           "VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8) RETURNING id",
-          {p.user_id, p.pack_id, p.name, to_json_array(p.models), p.total, p.price, nullable(p.expires_at),
-           p.created_at})
+          {p.user_id, p.pack_id, p.name, to_json_array(p.models), p.total, p.price, nullable(p.expires_at), p.created_at})
       ->i64(0);
 }
 
@@ -307,11 +303,10 @@ namespace funding {
 
 bool is_paying(Conn& c, int64_t user_id, int64_t now) {
   return c
-      .query_one(
-          "SELECT CASE WHEN EXISTS (SELECT 1 FROM subscriptions WHERE user_id = $1 AND status = 'active' "
-          "AND started_at <= $2 AND ends_at > $2) OR EXISTS (SELECT 1 FROM ledger_accounts WHERE kind = "
-          "'paid' AND user_id = $1 AND balance > 0) THEN 1 ELSE 0 END",
-          {user_id, now})
+      .query_one("SELECT CASE WHEN EXISTS (SELECT 1 FROM subscriptions WHERE user_id = $1 AND status = 'active' "
+                 "AND started_at <= $2 AND ends_at > $2) OR EXISTS (SELECT 1 FROM ledger_accounts WHERE kind = "
+                 "'paid' AND user_id = $1 AND balance > 0) THEN 1 ELSE 0 END",
+                 {user_id, now})
       ->boolean(0);
 }
 
@@ -323,8 +318,7 @@ Snapshot load(Conn& c, int64_t user_id, int64_t now, const std::string& request_
       "ORDER BY level DESC, id DESC LIMIT 1) s "
       "UNION ALL SELECT 'packs', COUNT(*), 0, '' FROM user_packs WHERE user_id = $1 AND remaining > 0 "
       "AND (expires_at IS NULL OR expires_at > $2) "
-      "UNION ALL SELECT kind, id, balance - held, '' FROM ledger_accounts WHERE user_id = $1 AND kind IN ('paid', "
-      "'gift')",
+      "UNION ALL SELECT kind, id, balance - held, '' FROM ledger_accounts WHERE user_id = $1 AND kind IN ('paid', 'gift')",
       {user_id, now, request_id});
   Snapshot s;
   for (const auto& r : rows.rows) {
@@ -358,8 +352,8 @@ constexpr const char* kColumns =
     "(SELECT COUNT(*) FROM redeem_codes r WHERE r.batch_id = b.id AND r.redeemed_by IS NOT NULL), b.expires_at, "
     "b.disabled, b.created_at FROM redeem_batches b";
 RedeemBatch to_batch(const store::Row& r) {
-  return RedeemBatch{r.i64(0), r.str(1), r.str(2),     r.i64(3),     r.opt_i64(4), r.opt_i64(5),
-                     r.i64(6), r.i64(7), r.opt_i64(8), r.boolean(9), r.i64(10)};
+  return RedeemBatch{r.i64(0), r.str(1),     r.str(2),     r.i64(3),      r.opt_i64(4), r.opt_i64(5),
+                     r.i64(6), r.i64(7),     r.opt_i64(8), r.boolean(9), r.i64(10)};
 }
 }  // namespace
 
@@ -368,8 +362,8 @@ int64_t create_batch(Conn& c, const RedeemBatch& b, int64_t created_by, const st
   int64_t id = c.query_one(
                     "INSERT INTO redeem_batches (name, kind, amount, pack_id, plan_id, count, expires_at, disabled, "
                     "created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9) RETURNING id",
-                    {b.name, b.kind, b.amount, nullable(b.pack_id), nullable(b.plan_id),
-                     static_cast<int64_t>(codes.size()), nullable(b.expires_at), created_by, now})
+                    {b.name, b.kind, b.amount, nullable(b.pack_id), nullable(b.plan_id), static_cast<int64_t>(codes.size()),
+                     nullable(b.expires_at), created_by, now})
                    ->i64(0);
   for (const auto& code : codes) c.exec("INSERT INTO redeem_codes (code, batch_id) VALUES ($1, $2)", {code, id});
   return id;
@@ -393,8 +387,8 @@ bool disable(Conn& c, int64_t id) {
 }
 
 std::vector<CodeRow> codes(Conn& c, int64_t batch_id) {
-  auto rows =
-      c.query("SELECT code, redeemed_by, redeemed_at FROM redeem_codes WHERE batch_id = $1 ORDER BY code", {batch_id});
+  auto rows = c.query("SELECT code, redeemed_by, redeemed_at FROM redeem_codes WHERE batch_id = $1 ORDER BY code",
+                      {batch_id});
   std::vector<CodeRow> out;
   for (const auto& r : rows.rows) out.push_back({r.str(0), r.opt_i64(1), r.opt_i64(2)});
   return out;
