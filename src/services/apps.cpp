@@ -414,7 +414,7 @@ std::string period_start(const std::string& period, int64_t now) {
   if (period == "day") return local_day(now);
   if (period == "week") return local_day(now - 6 * 86'400);
   if (period == "month") return local_day(now - 29 * 86'400);
-  if (period == "all") return "0000-00-00";
+  if (period == "all") return std::string(store::apps::kAllTime);
   throw Error(ErrorCode::invalid_request, "period is day, week, month or all", "period");
 }
 

@@ -502,8 +502,7 @@ std::optional<int64_t> rating_of(Conn& c, int64_t app_id, int64_t user_id) {
 
 bool has_used(Conn& c, int64_t app_id, int64_t user_id) {
   return c
-      .query_one("SELECT 1 FROM usage_events WHERE app_id = $1 AND user_id = $2 AND status = 'ok' LIMIT 1",
-                 {app_id, user_id})
+      .query_one("SELECT 1 FROM app_users WHERE app_id = $1 AND user_id = $2", {app_id, user_id})
       .has_value();
 }
 
@@ -529,20 +528,26 @@ void store_leaderboard(Conn& c, const std::string& period, const std::vector<Boa
 
 std::vector<Board> leaderboard(Conn& c, const std::string& from_day, int64_t limit) {
   std::vector<Board> out;
-  for (const auto& r : c.query("SELECT e.app_id, COUNT(DISTINCT e.user_id), COUNT(*) FROM usage_events e "
-                               "JOIN apps a ON a.id = e.app_id AND a.listed = 1 "
-                               "WHERE e.app_id IS NOT NULL AND e.status = 'ok' AND e.day >= $1 "
-                               "GROUP BY e.app_id ORDER BY COUNT(DISTINCT e.user_id) DESC, COUNT(*) DESC, e.app_id "
-                               "LIMIT $2",
-                               {from_day, limit})
-                           .rows)
-    out.push_back({r.i64(0), r.i64(1), r.i64(2)});
+  // Of all time from the pairs of app and user, of a period from their days. CASTs: PostgreSQL's
+  // SUM of BIGINTs is a NUMERIC.
+  const char* order = " ORDER BY users DESC, uses DESC, 1";
+  auto rows = from_day <= kAllTime
+                  ? c.query(std::string("SELECT u.app_id, COUNT(*) AS users, CAST(SUM(u.calls) AS BIGINT) AS uses "
+                                        "FROM app_users u JOIN apps a ON a.id = u.app_id AND a.listed = 1 "
+                                        "GROUP BY u.app_id") +
+                                order + " LIMIT $1",
+                            {limit})
+                  : c.query(std::string("SELECT d.app_id, COUNT(DISTINCT d.user_id) AS users, CAST(SUM(d.calls) AS "
+                                        "BIGINT) AS uses FROM app_user_days d JOIN apps a ON a.id = d.app_id AND "
+                                        "a.listed = 1 WHERE d.day >= $1 GROUP BY d.app_id") +
+                                order + " LIMIT $2",
+                            {from_day, limit});
+  for (const auto& r : rows.rows) out.push_back({r.i64(0), r.i64(1), r.i64(2)});
   return out;
 }
 
 int64_t distinct_users(Conn& c, int64_t app_id) {
-  return c.query_one("SELECT COUNT(DISTINCT user_id) FROM usage_events WHERE app_id = $1 AND status = 'ok'", {app_id})
-      ->i64(0);
+  return c.query_one("SELECT COUNT(*) FROM app_users WHERE app_id = $1", {app_id})->i64(0);
 }
 
 UsageStats read_usage_stats(Conn& c, const std::vector<std::string>& last_days) {
@@ -555,15 +560,13 @@ UsageStats read_usage_stats(Conn& c, const std::vector<std::string>& last_days) 
       w /= 2;
     }
     std::map<int64_t, double> score;
-    for (const auto& r : c.query("SELECT app_id, day, COUNT(DISTINCT user_id) FROM usage_events WHERE app_id IS NOT "
-                                 "NULL AND status = 'ok' AND day >= $1 GROUP BY app_id, day",
+    for (const auto& r : c.query("SELECT app_id, day, COUNT(*) FROM app_user_days WHERE day >= $1 GROUP BY app_id, day",
                                  {last_days.back()})
                              .rows)
       score[r.i64(0)] += weight[r.str(1)] * static_cast<double>(r.i64(2));
     for (const auto& [id, s] : score) out.trending[id] = std::llround(s);
   }
-  for (const auto& r : c.query("SELECT app_id, COUNT(*), COUNT(DISTINCT user_id) FROM usage_events WHERE app_id IS "
-                               "NOT NULL AND status = 'ok' GROUP BY app_id")
+  for (const auto& r : c.query("SELECT app_id, CAST(SUM(calls) AS BIGINT), COUNT(*) FROM app_users GROUP BY app_id")
                            .rows)
     out.uses_users[r.i64(0)] = {r.i64(1), r.i64(2)};
   return out;

@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/app_records.hpp"
@@ -76,7 +77,10 @@ std::vector<int64_t> favorites_of(Conn& c, int64_t user_id);
 void rate(Conn& c, int64_t app_id, int64_t user_id, int64_t stars, int64_t now);
 std::optional<int64_t> rating_of(Conn& c, int64_t app_id, int64_t user_id);
 bool has_used(Conn& c, int64_t app_id, int64_t user_id);
-// Distinct users and calls per app since `from_day` (all time when empty), most users first.
+// The apps' successful calls are rolled up per app, user and day as they are written (migration 8):
+// the numbers below read those, not the usage events.
+// Distinct users and calls per listed app since `from_day` (all time from kAllTime), most users first.
+inline constexpr std::string_view kAllTime = "0000-00-00";
 struct Board {
   int64_t app_id = 0;
   int64_t users = 0;
@@ -87,8 +91,8 @@ std::vector<Board> leaderboard(Conn& c, const std::string& from_day, int64_t lim
 std::vector<Board> stored_leaderboard(Conn& c, const std::string& period);
 void store_leaderboard(Conn& c, const std::string& period, const std::vector<Board>& rows);
 int64_t distinct_users(Conn& c, int64_t app_id);
-// What the stats job reads from the usage events. Reading is the heavy part (every app call ever,
-// for the all-time uses): it runs on a reader, outside the short transaction that writes the result.
+// What the stats job reads. Reading is the heavy part (a row per app and user for the all-time
+// numbers): it runs on a reader, outside the short transaction that writes the result.
 struct UsageStats {
   std::map<int64_t, int64_t> trending;                        // app → score, for apps used lately
   std::map<int64_t, std::pair<int64_t, int64_t>> uses_users;  // app → all-time uses and distinct users
@@ -99,7 +103,6 @@ UsageStats read_usage_stats(Conn& c, const std::vector<std::string>& last_days);
 void write_usage_stats(Conn& c, const UsageStats& stats);
 // Both in the caller's transaction.
 void refresh_trending(Conn& c, const std::vector<std::string>& last_days);
-void count_use(Conn& c, int64_t app_id);
 
 std::vector<std::string> words(Conn& c);
 void replace_words(Conn& c, const std::vector<std::string>& words);

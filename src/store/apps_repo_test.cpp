@@ -7,6 +7,7 @@
 
 #include <tuple>
 
+#include "store/relay_repo.hpp"
 #include "store/users_repo.hpp"
 #include "support/test_database.hpp"
 
@@ -215,9 +216,62 @@ TEST_P(AppSearchTest, StatsFollowTheUsageEventsAndFallBackWhenTheyAge) {
   EXPECT_EQ(stats(second), (std::vector<int64_t>{0, 1, 1})) << "used, but not lately";
   db().write_sync([](Conn& c) { apps::refresh_trending(c, {"2026-11-29", "2026-11-28"}); });
   EXPECT_EQ(stats(first), (std::vector<int64_t>{0, 3, 2})) << "no longer trending";
-  db().write_sync([](Conn& c) { c.exec("DELETE FROM usage_events"); });
+  db().write_sync([](Conn& c) { c.exec_script("DELETE FROM app_user_days; DELETE FROM app_users"); });
   db().write_sync([](Conn& c) { apps::refresh_trending(c, {"2026-11-29"}); });
-  EXPECT_EQ(stats(first), (std::vector<int64_t>{0, 0, 0}));
+  EXPECT_EQ(stats(first), (std::vector<int64_t>{0, 0, 0})) << "nothing counted any more";
+}
+
+// The square's numbers come from the roll-up that usage::insert's row keeps (a trigger): only
+// successful calls of an app, each once.
+TEST_P(AppSearchTest, OnlyAnAppsSuccessfulCallsCountEachOnce) {
+  auto [app, unlisted, alice, bob] = db().write_sync([](Conn& c) {
+    auto ids = c.query("SELECT id FROM apps ORDER BY id LIMIT 2").rows;
+    c.exec("UPDATE apps SET listed = 0 WHERE id = $1", {ids[1].i64(0)});
+    return std::tuple{ids[0].i64(0), ids[1].i64(0), users::create(c, {"alice", {}, "h"}, 1).id,
+                      users::create(c, {"bob", {}, "h"}, 1).id};
+  });
+  int n = 0;
+  auto call = [&](int64_t user, std::optional<int64_t> app_id, const std::string& day, const std::string& status,
+                  std::string request_id = "") {
+    UsageEvent e;
+    e.request_id = request_id.empty() ? "call-" + std::to_string(++n) : request_id;
+    e.created_at = 1;
+    e.day = day;
+    e.user_id = user;
+    e.surface = "api";
+    e.model = "m";
+    e.status = status;
+    e.app_id = app_id;
+    return db().write_sync([&](Conn& c) { return usage::insert(c, e); });
+  };
+  ASSERT_TRUE(call(alice, app, "2026-11-20", "ok", "once"));
+  EXPECT_FALSE(call(alice, app, "2026-11-20", "ok", "once")) << "a settlement retried";
+  call(alice, app, "2026-11-28", "ok");
+  call(bob, app, "2026-11-28", "error");
+  call(bob, app, "2026-11-28", "cancelled");
+  call(bob, std::nullopt, "2026-11-28", "ok");  // a model, not an app
+  call(bob, unlisted, "2026-11-28", "ok");
+  call(bob, unlisted, "2026-11-28", "ok");
+  db().read_sync([&](Conn& c) {
+    EXPECT_TRUE(apps::has_used(c, app, alice));
+    EXPECT_FALSE(apps::has_used(c, app, bob)) << "his calls failed";
+    EXPECT_TRUE(apps::has_used(c, unlisted, bob));
+    EXPECT_EQ(apps::distinct_users(c, app), 1);
+    auto boards = [](const std::vector<apps::Board>& rows) {
+      std::vector<std::vector<int64_t>> out;
+      for (const auto& b : rows) out.push_back({b.app_id, b.users, b.uses});
+      return out;
+    };
+    EXPECT_EQ(boards(apps::leaderboard(c, std::string(apps::kAllTime), 10)),
+              (std::vector<std::vector<int64_t>>{{app, 1, 2}}))
+        << "the unlisted app has no place";
+    EXPECT_EQ(boards(apps::leaderboard(c, "2026-11-21", 10)), (std::vector<std::vector<int64_t>>{{app, 1, 1}}));
+    EXPECT_TRUE(apps::leaderboard(c, "2026-11-29", 10).empty());
+    auto stats = apps::read_usage_stats(c, {"2026-11-28"});
+    EXPECT_EQ(stats.uses_users[app], (std::pair<int64_t, int64_t>{2, 1}));
+    EXPECT_EQ(stats.uses_users[unlisted], (std::pair<int64_t, int64_t>{2, 1}));
+    EXPECT_EQ(stats.trending[app], 1000);
+  });
 }
 
 }  // namespace

@@ -204,7 +204,8 @@ const std::vector<Migration>& migrations() {
                                               both(4, "apps", schema::kApps),
                                               both(5, "earnings", schema::kEarnings),
                                               both(6, "search", schema::kSearch),
-                                              both(7, "usage-indexes", schema::kUsageIndexes)};
+                                              both(7, "usage-indexes", schema::kUsageIndexes),
+                                              both(8, "app-usage", schema::kAppUsage)};
   return kAll;
 }
 

@@ -6,4 +6,5 @@ extern const char* const kApps;          // v4
 extern const char* const kEarnings;      // v5
 extern const char* const kSearch;        // v6
 extern const char* const kUsageIndexes;  // v7
+extern const char* const kAppUsage;      // v8
 }  // namespace plaza::store::schema

@@ -3,6 +3,7 @@
 
 #include <limits>
 #include <thread>
+#include <tuple>
 
 #include "store/database.hpp"
 #include "store/migrations.hpp"
@@ -76,6 +77,54 @@ TEST_P(MigrationTest, UpgradingFromVersion6KeepsTheUsageEventsAndNarrowsTheAppIn
     EXPECT_EQ(c.query_one("SELECT COUNT(*) FROM usage_events WHERE app_id = $1", {int64_t{42}})->i64(0), 3);
     EXPECT_NE(index_definition(c, "usage_events_app_day").find("IS NOT NULL"), std::string::npos);
   });
+}
+
+TEST_P(MigrationTest, UpgradingFromVersion7RollsUpTheAppCallsAlreadyMade) {
+  ASSERT_EQ(migrate(db(), 7), 7);
+  auto [alice, bob] = db().write_sync([](Conn& c) {
+    int64_t a = users::create(c, {"alice", {}, "h"}, 1).id, b = users::create(c, {"bob", {}, "h"}, 1).id;
+    // alice: two calls on one day and one the next, one failed; bob: one call. One model call.
+    int n = 0;
+    for (const auto& [user, day, status, app] : std::vector<std::tuple<int64_t, std::string, std::string, Value>>{
+             {a, "2026-11-27", "ok", int64_t{42}},
+             {a, "2026-11-27", "ok", int64_t{42}},
+             {a, "2026-11-28", "ok", int64_t{42}},
+             {a, "2026-11-28", "error", int64_t{42}},
+             {b, "2026-11-28", "ok", int64_t{42}},
+             {b, "2026-11-28", "ok", std::monostate{}}})
+      c.exec(
+          "INSERT INTO usage_events (request_id, created_at, day, user_id, surface, model, status, app_id) "
+          "VALUES ($1, 1, $2, $3, 'api', 'm', $4, $5)",
+          {"r" + std::to_string(++n), day, user, status, app});
+    return std::pair{a, b};
+  });
+  EXPECT_EQ(migrate(db()), latest_schema_version() - 7);
+  auto rows = [&](const std::string& sql) {  // the first column a text, the others integers
+    return db().read_sync([&](Conn& c) {
+      std::vector<std::string> out;
+      for (const auto& r : c.query(sql).rows) {
+        std::string line = r.str(0);
+        for (std::size_t i = 1; i < r.size(); ++i) line += " " + std::to_string(r.i64(i));
+        out.push_back(line);
+      }
+      return out;
+    });
+  };
+  auto id = [](int64_t v) { return std::to_string(v); };
+  EXPECT_EQ(rows("SELECT day, app_id, user_id, calls FROM app_user_days ORDER BY day, user_id"),
+            (std::vector<std::string>{"2026-11-27 42 " + id(alice) + " 2", "2026-11-28 42 " + id(alice) + " 1",
+                                      "2026-11-28 42 " + id(bob) + " 1"}));
+  EXPECT_EQ(rows("SELECT CAST(app_id AS TEXT), user_id, calls FROM app_users ORDER BY user_id"),
+            (std::vector<std::string>{"42 " + id(alice) + " 3", "42 " + id(bob) + " 1"}));
+  // And a call made after the upgrade, whatever writes it, is added.
+  db().write_sync([&](Conn& c) {
+    c.exec(
+        "INSERT INTO usage_events (request_id, created_at, day, user_id, surface, model, status, app_id) "
+        "VALUES ('after', 1, '2026-11-28', $1, 'web', 'm', 'ok', 42)",
+        {bob});
+  });
+  EXPECT_EQ(rows("SELECT CAST(app_id AS TEXT), user_id, calls FROM app_users ORDER BY user_id"),
+            (std::vector<std::string>{"42 " + id(alice) + " 3", "42 " + id(bob) + " 2"}));
 }
 
 TEST_P(MigrationTest, RefusesADatabaseNewerThanTheBinary) {
