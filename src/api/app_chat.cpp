@@ -133,6 +133,11 @@ awaitable<bool> LeakGuardOutput::chunk(bj::object& chunk) {
   co_return co_await inner_.chunk(chunk);
 }
 
+awaitable<bool> LeakGuardOutput::chunk_json(std::string json) {
+  if (guard_) co_return co_await ChatOutput::chunk_json(std::move(json));  // read, then chunk() watches it
+  co_return co_await inner_.chunk_json(std::move(json));
+}
+
 awaitable<bool> LeakGuardOutput::end(const relay::Outcome& outcome) {
   // A run that ends with the answer is only a word once the answer is over.
   if (guard_ && guard_->finish()) {

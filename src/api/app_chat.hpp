@@ -38,6 +38,9 @@ class LeakGuardOutput final : public relay::ChatOutput {
 
   awaitable<bool> begin() override { return inner_.begin(); }
   awaitable<bool> chunk(boost::json::object& chunk) override;
+  // Unwatched, an answer goes through as the inner output takes it.
+  bool passes_text() const override { return !guard_ && inner_.passes_text(); }
+  awaitable<bool> chunk_json(std::string json) override;
   awaitable<bool> heartbeat() override { return inner_.heartbeat(); }
   awaitable<void> fail(const Error& error) override { return inner_.fail(error); }
   awaitable<bool> end(const relay::Outcome& outcome) override;

@@ -25,6 +25,12 @@ class V1StreamOutput final : public relay::ChatOutput {
   awaitable<bool> chunk(bj::object& chunk) override {
     co_return co_await s_.write("data: " + bj::serialize(chunk) + "\n\n");
   }
+  bool passes_text() const override { return true; }
+  awaitable<bool> chunk_json(std::string json) override {
+    json.insert(0, "data: ");
+    json += "\n\n";
+    co_return co_await s_.write(std::move(json));
+  }
   awaitable<bool> heartbeat() override { return s_.write(std::string(": keep-alive\n\n")); }
   awaitable<void> fail(const Error& e) override {
     // The head (200) is gone already: the error travels as the last event, as OpenAI does.

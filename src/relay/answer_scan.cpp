@@ -1,10 +1,13 @@
 #include "relay/answer_scan.hpp"
 
 #include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string_view.hpp>
 
 #include <cstring>
+#include <utility>
+#include <vector>
 
 namespace plaza::relay {
 
@@ -152,9 +155,28 @@ std::size_t skip_space(std::string_view s, std::size_t i) {
   return i;
 }
 
-}  // namespace
+// Calls on_member(key, key_begin, value_begin, value_end) for each member of the object whose '{'
+// is at `open`, in valid JSON; false when a key has escapes (it might spell one we look for) or
+// on_member says to stop.
+template <class OnMember>
+bool walk_object(std::string_view s, std::size_t open, OnMember&& on_member) {
+  std::size_t i = open + 1;
+  for (;;) {
+    i = skip_space(s, i);
+    if (s[i] == '}') return true;
+    std::size_t key_begin = i, key_end = skip_string(s, i);
+    std::string_view key = s.substr(i + 1, key_end - i - 2);
+    if (key.find('\\') != std::string_view::npos) return false;
+    i = skip_space(s, skip_space(s, key_end) + 1);  // past ':'
+    std::size_t value_end = skip_value(s, i);
+    if (!on_member(key, key_begin, i, value_end)) return false;
+    i = skip_space(s, value_end);
+    if (s[i] == ',') ++i;
+  }
+}
 
-std::optional<ScannedAnswer> scan_answer(std::string_view body) {
+// Validates `body` as one JSON object and reads its usage; nothing when it is not one.
+std::optional<ScannedAnswer> read_object(std::string_view body) {
   ScannedAnswer out;
   bj::parse_options options;
   options.max_depth = 64;
@@ -163,28 +185,54 @@ std::optional<ScannedAnswer> scan_answer(std::string_view body) {
   std::size_t used = parser.write_some(false, body.data(), body.size(), ec);
   const auto& read = parser.handler();
   if (ec || used != body.size() || !parser.done() || !read.top_is_object || read.unsure) return std::nullopt;
+  return out;
+}
 
-  // The top-level members, for where "model" is.
-  std::size_t i = skip_space(body, 0) + 1;  // past '{'
+// A JSON string's value, from its quoted bytes in valid JSON.
+std::string string_value(std::string_view quoted) {
+  std::string_view inner = quoted.substr(1, quoted.size() - 2);
+  if (inner.find('\\') == std::string_view::npos) return std::string(inner);
+  return std::string(bj::parse(quoted).as_string());  // escapes: rare enough for a document
+}
+
+// The "choices" value at `begin`: whether it is an empty array, and the first choice's delta.content
+// as a document would find it. False when a repeated or escaped key leaves that to a document.
+bool read_first_choice(std::string_view data, std::size_t begin, ScannedChunk& out) {
+  if (data[begin] != '[') return true;
+  std::size_t i = skip_space(data, begin + 1);
+  if (data[i] == ']') out.no_choices = true;
+  if (data[i] != '{') return true;
+  bool seen_delta = false, seen_content = false;
+  auto on_content = [&](std::string_view key, std::size_t, std::size_t b, std::size_t e) {
+    if (key != "content") return true;
+    if (std::exchange(seen_content, true)) return false;
+    if (data[b] == '"') out.text = string_value(data.substr(b, e - b));
+    return true;
+  };
+  auto on_delta = [&](std::string_view key, std::size_t, std::size_t b, std::size_t) {
+    if (key != "delta") return true;
+    if (std::exchange(seen_delta, true)) return false;
+    return data[b] != '{' || walk_object(data, b, on_content);
+  };
+  return walk_object(data, i, on_delta);
+}
+
+}  // namespace
+
+std::optional<ScannedAnswer> scan_answer(std::string_view body) {
+  auto out = read_object(body);
+  if (!out) return std::nullopt;
   bool seen_model = false;
-  for (;;) {
-    i = skip_space(body, i);
-    if (body[i] == '}') break;
-    std::size_t key_end = skip_string(body, i);
-    std::string_view key = body.substr(i + 1, key_end - i - 2);
-    if (key.find('\\') != std::string_view::npos) return std::nullopt;  // might spell "model"
-    i = skip_space(body, key_end) + 1;                                  // past ':'
-    i = skip_space(body, i);
-    std::size_t value_end = skip_value(body, i);
-    if (key == "model") {
-      if (seen_model) return std::nullopt;
-      seen_model = true;
-      out.model_begin = i;
-      out.model_end = value_end;
-    }
-    i = skip_space(body, value_end);
-    if (body[i] == ',') ++i;
-  }
+  auto on_member = [&](std::string_view key, std::size_t, std::size_t begin, std::size_t end) {
+    if (key != "model") return true;
+    if (seen_model) return false;
+    seen_model = true;
+    out->model_begin = begin;
+    out->model_end = end;
+    return true;
+  };
+  bool plain = walk_object(body, skip_space(body, 0), on_member);
+  if (!plain) return std::nullopt;
   return out;
 }
 
@@ -201,6 +249,71 @@ std::string with_model(std::string_view body, const ScannedAnswer& scanned, std:
   out.append(body.substr(0, open)).append("\"model\":").append(quoted);
   if (!empty) out += ',';
   out.append(body.substr(open));
+  return out;
+}
+
+std::optional<ScannedChunk> scan_chunk(std::string_view data) {
+  auto top = read_object(data);
+  if (!top) return std::nullopt;
+  ScannedChunk out;
+  out.top = *top;
+  // A repeated member that matters is left to a document, which keeps the last.
+  bool seen_model = false, seen_usage = false, seen_choices = false;
+  auto on_member = [&](std::string_view key, std::size_t key_begin, std::size_t begin, std::size_t end) {
+    bool first = out.members++ == 0;
+    if (key == "model") {
+      if (std::exchange(seen_model, true)) return false;
+      out.top.model_begin = begin;
+      out.top.model_end = end;
+    } else if (key == "usage") {
+      if (std::exchange(seen_usage, true)) return false;
+      std::size_t next = skip_space(data, end);
+      if (data[next] == ',') {
+        out.usage_begin = key_begin;
+        out.usage_end = next + 1;
+      } else {  // the last member: the comma before it goes
+        out.usage_begin = first ? key_begin : data.rfind(',', key_begin);
+        out.usage_end = end;
+      }
+    } else if (key == "error") {
+      out.error = true;
+    } else if (key == "choices") {
+      if (std::exchange(seen_choices, true)) return false;
+      return read_first_choice(data, begin, out);
+    }
+    return true;
+  };
+  bool plain = walk_object(data, skip_space(data, 0), on_member);
+  if (!plain) return std::nullopt;
+  return out;
+}
+
+std::string rewrite_chunk(std::string_view data, const ScannedChunk& scanned, std::string_view model,
+                          bool drop_usage) {
+  struct Edit {
+    std::size_t begin, end;
+    std::string text;
+  };
+  std::vector<Edit> edits;
+  std::string quoted = bj::serialize(bj::string_view(model.data(), model.size()));
+  bool drop = drop_usage && scanned.usage_end > 0;
+  if (scanned.top.model_end > 0) {
+    edits.push_back({scanned.top.model_begin, scanned.top.model_end, std::move(quoted)});
+  } else {
+    std::size_t open = skip_space(data, 0) + 1;
+    bool others = scanned.members > (drop ? 1 : 0);
+    edits.push_back({open, open, "\"model\":" + quoted + (others ? "," : "")});
+  }
+  if (drop) edits.push_back({scanned.usage_begin, scanned.usage_end, ""});
+  if (edits.size() == 2 && edits[1].begin < edits[0].begin) std::swap(edits[0], edits[1]);
+  std::string out;
+  out.reserve(data.size() + model.size() + 16);
+  std::size_t at = 0;
+  for (const auto& e : edits) {
+    out.append(data.substr(at, e.begin - at)).append(e.text);
+    at = e.end;
+  }
+  out.append(data.substr(at));
   return out;
 }
 

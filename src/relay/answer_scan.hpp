@@ -29,4 +29,24 @@ std::optional<ScannedAnswer> scan_answer(std::string_view body);
 // The body with its top-level "model" set to `model` (added when there was none).
 std::string with_model(std::string_view body, const ScannedAnswer& scanned, std::string_view model);
 
+// One event of an OpenAI-shaped stream (a chat.completion.chunk), read the same way: a stream's
+// events passed through as text cost a fraction of a document each.
+struct ScannedChunk {
+  ScannedAnswer top;            // the model's bytes and the usage counts
+  std::size_t usage_begin = 0;  // the top-level "usage" member with a comma beside it, [begin, end); 0, 0: none
+  std::size_t usage_end = 0;
+  bool error = false;       // a top-level "error": the upstream failed mid-stream
+  bool no_choices = false;  // "choices" is an empty array: a usage-only chunk
+  std::string text;         // choices[0].delta.content, when it is a string
+  std::size_t members = 0;  // top-level
+};
+
+// Nothing when `data` is not one JSON object, or is one this reading leaves to a document (a key
+// written with escapes or repeated where it matters).
+std::optional<ScannedChunk> scan_chunk(std::string_view data);
+
+// The event with its top-level "model" set to `model` and, when `drop_usage`, no "usage" member.
+std::string rewrite_chunk(std::string_view data, const ScannedChunk& scanned, std::string_view model,
+                          bool drop_usage);
+
 }  // namespace plaza::relay

@@ -91,5 +91,99 @@ TEST(AnswerScan, LeavesAnswersItCannotPlaceTheModelInToTheDocumentPath) {
   EXPECT_TRUE(scan_answer(R"({"a":{"usage":1},"usage":{"prompt_tokens":1}})"));  // a nested "usage" is no repeat
 }
 
+// What the stream relay did with an event before the scan (and still does when the scan declines):
+// a document, its model replaced, usage taken, text collected, usage dropped for a client that did
+// not ask for it (a usage-only chunk altogether).
+struct ByDocument {
+  bool error = false;
+  bool dropped = false;
+  bool usage = false;
+  int64_t prompt_tokens = 0, completion_tokens = 0, cached_tokens = 0;
+  std::string text;
+  bj::value doc;
+};
+
+ByDocument by_document_chunk(std::string_view data, std::string_view model, bool wants_usage) {
+  ByDocument out;
+  auto v = bj::parse(data);
+  auto& o = v.as_object();
+  if (o.if_contains("error")) {
+    out.error = true;
+    return out;
+  }
+  o["model"] = model;
+  if (auto u = o.if_contains("usage"); u && u->is_object()) {
+    out.usage = true;
+    auto& uo = u->as_object();
+    if (auto p = uo.if_contains("prompt_tokens")) out.prompt_tokens = p->as_int64();
+    if (auto c = uo.if_contains("completion_tokens")) out.completion_tokens = c->as_int64();
+    if (auto d = uo.if_contains("prompt_tokens_details"))
+      if (auto c = d->as_object().if_contains("cached_tokens")) out.cached_tokens = c->as_int64();
+  }
+  if (auto c = o.if_contains("choices"); c && c->is_array() && !c->as_array().empty() && c->as_array()[0].is_object())
+    if (auto d = c->as_array()[0].as_object().if_contains("delta"); d && d->is_object())
+      if (auto t = d->as_object().if_contains("content"); t && t->is_string()) out.text = t->as_string();
+  auto c = o.if_contains("choices");
+  if (!wants_usage) {
+    if (c && c->is_array() && c->as_array().empty()) out.dropped = true;
+    o.erase("usage");
+  }
+  out.doc = v;
+  return out;
+}
+
+// The scan and the text rewrite give what the document gave, for a client with and without usage.
+void expect_as_document(std::string_view data) {
+  for (bool wants_usage : {true, false}) {
+    SCOPED_TRACE(std::string(data) + (wants_usage ? " (usage asked for)" : " (no usage asked for)"));
+    auto expected = by_document_chunk(data, "pub\"lic", wants_usage);
+    auto scanned = scan_chunk(data);
+    ASSERT_TRUE(scanned);
+    EXPECT_EQ(scanned->error, expected.error);
+    if (expected.error) continue;
+    EXPECT_EQ(scanned->top.usage, expected.usage);
+    EXPECT_EQ(scanned->top.prompt_tokens, expected.prompt_tokens);
+    EXPECT_EQ(scanned->top.completion_tokens, expected.completion_tokens);
+    EXPECT_EQ(scanned->top.cached_tokens, expected.cached_tokens);
+    EXPECT_EQ(scanned->text, expected.text);
+    EXPECT_EQ(!wants_usage && scanned->no_choices, expected.dropped);
+    if (expected.dropped) continue;
+    std::string out = rewrite_chunk(data, *scanned, "pub\"lic", !wants_usage);
+    boost::system::error_code ec;
+    auto parsed = bj::parse(out, ec);
+    ASSERT_FALSE(ec) << out;
+    EXPECT_EQ(parsed, expected.doc) << out;
+  }
+}
+
+TEST(ChunkScan, PassesOpenAIChunksThroughAsADocumentWould) {
+  for (std::string_view data : {
+           R"({"id":"c1","object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":0,)"
+           R"("delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null})",
+           R"({"id":"c1","model":"up","choices":[{"index":0,"delta":{"content":"Hi \"x\" \u00e9 \ud83d\ude00\n"}}]})",
+           R"({"id":"c1","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5,"total_tokens":8,)"
+           R"("prompt_tokens_details":{"cached_tokens":2}},"model":"up"})",
+           R"({"usage":null,"id":"first"})", R"({"id":"last","usage":null})", R"({"usage":{"prompt_tokens":1}})",
+           R"({"model":"up","usage":null})", R"({"usage":null,"model":"up"})", R"({})", R"({"model":"up"})",
+           "{ \"usage\" : null ,\n \"model\" : \"up\" , \"choices\" : [ ] }",
+           "{\"choices\":[{\"delta\":{\"content\":\"你好\"}},{\"delta\":{\"content\":\"second\"}}], \"usage\" : null }",
+           R"({"choices":[{"delta":{"content":null,"tool_calls":[{"function":{"arguments":"{\"a\":1}"}}]}}]})",
+           R"({"choices":[{"delta":{"content":["not","text"]}}],"x":{"usage":{"prompt_tokens":9}}})",
+           R"({"choices":{"0":{"delta":{"content":"not an array"}}}})", R"({"choices":[1,{"delta":{"content":"x"}}]})",
+           R"({"error":{"message":"overloaded"},"model":"up"})",
+       })
+    expect_as_document(data);
+}
+
+TEST(ChunkScan, LeavesWhatItCannotReadAsADocumentWouldToTheDocumentPath) {
+  for (std::string_view data :
+       {R"({"usage":null,"usage":{"prompt_tokens":1}})", R"({"model":"a","model":"b"})",
+        R"({"choices":[],"choices":[{"delta":{"content":"x"}}]})", R"({"us\u0061ge":null})",
+        R"({"choices":[{"delta":{"content":"a"},"delta":{"content":"b"}}]})",
+        R"({"choices":[{"delta":{"content":"a","content":"b"}}]})", R"({"choices":[{"d\u0065lta":{}}]})", "[]",
+        "{\"a\":1", "{\"a\":\"\xff\"}", "data"})
+    EXPECT_FALSE(scan_chunk(data)) << data;
+}
+
 }  // namespace
 }  // namespace plaza::relay

@@ -69,6 +69,11 @@ class ChatOutput {
   // Each returns false when the client is gone.
   virtual awaitable<bool> begin() = 0;                   // an upstream accepted the request: send the response head
   virtual awaitable<bool> chunk(bj::object& chunk) = 0;  // one chat.completion.chunk, model already public
+  // An output that writes chunks out as JSON text takes them so (an OpenAI upstream's events are then
+  // never read into documents): passes_text() says so, chunk_json() takes one. Otherwise chunk_json
+  // reads the text into a document for chunk().
+  virtual bool passes_text() const { return false; }
+  virtual awaitable<bool> chunk_json(std::string json);
   virtual awaitable<bool> heartbeat() = 0;
   virtual awaitable<void> fail(const Error& error) = 0;  // the stream broke after begin()
   virtual awaitable<bool> end(const Outcome& outcome) = 0;

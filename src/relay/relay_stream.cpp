@@ -16,6 +16,7 @@
 
 #include "core/json.hpp"
 #include "core/sse.hpp"
+#include "relay/answer_scan.hpp"
 #include "relay/anthropic.hpp"
 #include "relay/relay.hpp"
 #include "relay/upstream_format.hpp"
@@ -72,22 +73,30 @@ awaitable<void> pump(std::shared_ptr<PumpState> state) {
   }
 }
 
+// One chunk for the client: a document, or its JSON text for an output that passes text on.
+struct Chunk {
+  bj::object doc;
+  std::optional<std::string> json;
+  bool has_text = false;  // it carries answer text (the time to first token counts to it)
+};
+
 // Turns upstream events into OpenAI chunks, whatever the upstream type.
 class ChunkSource {
  public:
-  ChunkSource(const Candidate& c, std::string public_model, int64_t created, bool client_wants_usage)
+  ChunkSource(const Candidate& c, std::string public_model, int64_t created, bool client_wants_usage, bool as_text)
       : anthropic_(c.channel->type == "anthropic"),
         model_(std::move(public_model)),
         wants_usage_(client_wants_usage),
+        as_text_(as_text),
         converter_(model_, "chatcmpl-" + std::to_string(created), created, true) {}
 
   // Appends the chunks of one event; returns false when the upstream sent an error or garbage.
-  bool on_event(const SseEvent& ev, std::vector<bj::object>& out, Outcome& outcome) {
+  bool on_event(const SseEvent& ev, std::vector<Chunk>& out, Outcome& outcome) {
     if (anthropic_) {
       for (auto& text : converter_.on_event(ev.event, ev.data)) {
         auto v = bj::parse(text);
         if (!keep(v.as_object(), outcome)) continue;
-        out.push_back(std::move(v.as_object()));
+        add(out, std::move(v.as_object()));
       }
       if (converter_.error()) return false;
       auto u = converter_.usage();
@@ -104,6 +113,9 @@ class ChunkSource {
       done_ = true;
       return true;
     }
+    if (as_text_) {
+      if (auto scanned = scan_chunk(ev.data)) return pass_text(ev.data, *scanned, out, outcome);
+    }
     boost::system::error_code ec;
     auto v = bj::parse(ev.data, ec, json::arena());
     if (ec || !v.is_object()) return false;
@@ -111,13 +123,37 @@ class ChunkSource {
     if (chunk.if_contains("error")) return false;
     chunk["model"] = model_;
     if (!keep(chunk, outcome)) return true;
-    out.push_back(std::move(chunk));
+    add(out, std::move(chunk));
     return true;
   }
 
   bool done() const { return done_; }
 
  private:
+  void add(std::vector<Chunk>& out, bj::object chunk) {
+    bool has_text = !delta_text(chunk).empty();
+    if (as_text_) {
+      out.push_back({{}, bj::serialize(chunk), has_text});
+    } else {
+      out.push_back({std::move(chunk), std::nullopt, has_text});
+    }
+  }
+
+  // keep() and the model's rewrite, on the event's text.
+  bool pass_text(std::string_view data, ScannedChunk& scanned, std::vector<Chunk>& out, Outcome& outcome) {
+    if (scanned.error) return false;
+    if (scanned.top.usage) {
+      outcome.prompt_tokens = scanned.top.prompt_tokens;
+      outcome.completion_tokens = scanned.top.completion_tokens;
+      outcome.cached_tokens = scanned.top.cached_tokens;
+      outcome.reported = true;
+    }
+    outcome.text += scanned.text;
+    if (!wants_usage_ && scanned.no_choices) return true;
+    out.push_back({{}, rewrite_chunk(data, scanned, model_, !wants_usage_), !scanned.text.empty()});
+    return true;
+  }
+
   // Records usage and text; false for the usage-only chunk the client did not ask for.
   bool keep(bj::object& chunk, Outcome& outcome) {
     if (auto u = chunk.if_contains("usage"); u && u->is_object()) take_usage(chunk, outcome);
@@ -134,6 +170,7 @@ class ChunkSource {
   bool anthropic_;
   std::string model_;
   bool wants_usage_;
+  bool as_text_;
   anthropic::StreamConverter converter_;
   bool done_ = false;
 };
@@ -146,6 +183,11 @@ bool client_wants_usage(const bj::object& request) {
 }
 
 }  // namespace
+
+awaitable<bool> ChatOutput::chunk_json(std::string json) {
+  auto v = bj::parse(json);
+  co_return co_await chunk(v.as_object());
+}
 
 awaitable<void> Relay::stream(Caller caller, bj::object request, std::string request_id, ChatOutput& output,
                               http::ResponseStream& downstream, Outcome& outcome) {
@@ -194,10 +236,10 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
 
     auto state = std::make_shared<PumpState>(ex, std::move(opened->response));
     asio::co_spawn(ex, pump(state), asio::detached);
-    ChunkSource source(opened->candidate, model, clock_.now_s(), client_wants_usage(request));
+    ChunkSource source(opened->candidate, model, clock_.now_s(), client_wants_usage(request), output.passes_text());
     SseParser parser;
     asio::steady_timer heartbeat(ex);
-    std::vector<bj::object> chunks;
+    std::vector<Chunk> chunks;
     bool upstream_done = false;
     broken.reset();
     try {
@@ -251,11 +293,17 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
               if (client_gone) break;
             }
             for (auto& chunk : chunks) {
-              if (!ttft_ms && !delta_text(chunk).empty())
+              if (!ttft_ms && chunk.has_text)
                 ttft_ms =
                     std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
                         .count();
-              if (!(co_await output.chunk(chunk))) {
+              // Statements, not a ?: with a co_await in each branch (g++ 12 has been unreliable there).
+              bool delivered = false;
+              if (chunk.json)
+                delivered = co_await output.chunk_json(std::move(*chunk.json));
+              else
+                delivered = co_await output.chunk(chunk.doc);
+              if (!delivered) {
                 client_gone = true;
                 break;
               }

@@ -87,10 +87,12 @@ class OpenAi final : public Dialect {
     prefix += fmt::format(R"(,"object":"chat.completion.chunk","created":{},"model":)", a.created);
     append_json_string(prefix, a.model);
     prefix += R"(,"system_fingerprint":"fp_fake","choices":[)";
+    // Asked for usage, OpenAI writes "usage": null into every chunk before the usage-only one.
+    std::string_view no_usage = a.usage && a.stream_usage ? R"(,"usage":null)" : "";
     auto choice = [&](std::string_view delta, std::string_view finish) {
-      return fmt::format(R"({}{{"index":0,"delta":{},"logprobs":null,"finish_reason":{}}}]}})"
+      return fmt::format(R"({}{{"index":0,"delta":{},"logprobs":null,"finish_reason":{}}}]{}}})"
                          "\n\n",
-                         prefix, delta, finish);
+                         prefix, delta, finish, no_usage);
     };
 
     StreamEvents s;

@@ -132,13 +132,17 @@ for (const backend of backends) {
       assert.ok(chunks.length >= 5);
       assert.ok(chunks.every((c) => c.model === 'gpt-4o-mini'));
       assert.ok(chunks.every((c) => c.choices.length > 0), 'no usage-only chunk when not asked');
+      assert.ok(chunks.every((c) => !('usage' in c)), 'nor the upstream\'s "usage": null in the others');
       const last = (await fakeA.requests()).at(-1);
       assert.equal(JSON.parse(last.body).stream_options.include_usage, true);
 
       const withUsage = await chat(plaza, key, { model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] });
       const ev2 = await readEvents(withUsage);
-      const usageChunk = ev2.slice(0, -1).map((e) => JSON.parse(e.data)).find((c) => c.usage);
+      const chunks2 = ev2.slice(0, -1).map((e) => JSON.parse(e.data));
+      const usageChunk = chunks2.find((c) => c.usage);
       assert.ok(usageChunk.usage.completion_tokens > 0);
+      assert.deepEqual(usageChunk.choices, []);
+      assert.ok(chunks2.filter((c) => c !== usageChunk).every((c) => c.usage === null && c.model === 'gpt-4o-mini'), 'the others pass as they came');
     });
 
     it('fails over to the next channel on 5xx, 429 and refused connections before the first byte', async () => {
