@@ -7,7 +7,6 @@
 
 #include <cstring>
 #include <utility>
-#include <vector>
 
 namespace plaza::relay {
 
@@ -217,6 +216,41 @@ bool read_first_choice(std::string_view data, std::size_t begin, ScannedChunk& o
   return walk_object(data, i, on_delta);
 }
 
+// `data` with its top-level "model" set to `model` (added first when there is none, with a comma
+// when `others` members stay) and the bytes [cut_begin, cut_end) removed: a member elsewhere than
+// the model, or nothing when cut_end is 0.
+std::string rewritten(std::string_view data, const ScannedAnswer& top, std::string_view model, bool others,
+                      std::size_t cut_begin, std::size_t cut_end) {
+  std::string quoted = bj::serialize(bj::string_view(model.data(), model.size()));
+  std::size_t open = skip_space(data, 0) + 1;
+  std::size_t model_begin = top.model_end > 0 ? top.model_begin : open;
+  std::size_t model_end = top.model_end > 0 ? top.model_end : open;
+  std::string out;
+  out.reserve(data.size() + quoted.size() + 10);
+  auto put_model = [&] {
+    if (top.model_end > 0) {
+      out.append(quoted);
+    } else {
+      out.append("\"model\":").append(quoted);
+      if (others) out += ',';
+    }
+  };
+  if (cut_end == 0) {
+    out.append(data.substr(0, model_begin));
+    put_model();
+    out.append(data.substr(model_end));
+  } else if (cut_begin < model_begin) {
+    out.append(data.substr(0, cut_begin)).append(data.substr(cut_end, model_begin - cut_end));
+    put_model();
+    out.append(data.substr(model_end));
+  } else {
+    out.append(data.substr(0, model_begin));
+    put_model();
+    out.append(data.substr(model_end, cut_begin - model_end)).append(data.substr(cut_end));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<ScannedAnswer> scan_answer(std::string_view body) {
@@ -237,19 +271,8 @@ std::optional<ScannedAnswer> scan_answer(std::string_view body) {
 }
 
 std::string with_model(std::string_view body, const ScannedAnswer& scanned, std::string_view model) {
-  std::string quoted = bj::serialize(bj::string_view(model.data(), model.size()));
-  std::string out;
-  out.reserve(body.size() + quoted.size() + 10);
-  if (scanned.model_end > 0) {
-    out.append(body.substr(0, scanned.model_begin)).append(quoted).append(body.substr(scanned.model_end));
-    return out;
-  }
-  std::size_t open = skip_space(body, 0) + 1;
-  bool empty = body[skip_space(body, open)] == '}';
-  out.append(body.substr(0, open)).append("\"model\":").append(quoted);
-  if (!empty) out += ',';
-  out.append(body.substr(open));
-  return out;
+  bool others = body[skip_space(body, skip_space(body, 0) + 1)] != '}';
+  return rewritten(body, scanned, model, others, 0, 0);
 }
 
 std::optional<ScannedChunk> scan_chunk(std::string_view data) {
@@ -288,33 +311,10 @@ std::optional<ScannedChunk> scan_chunk(std::string_view data) {
   return out;
 }
 
-std::string rewrite_chunk(std::string_view data, const ScannedChunk& scanned, std::string_view model,
-                          bool drop_usage) {
-  struct Edit {
-    std::size_t begin, end;
-    std::string text;
-  };
-  std::vector<Edit> edits;
-  std::string quoted = bj::serialize(bj::string_view(model.data(), model.size()));
+std::string rewrite_chunk(std::string_view data, const ScannedChunk& scanned, std::string_view model, bool drop_usage) {
   bool drop = drop_usage && scanned.usage_end > 0;
-  if (scanned.top.model_end > 0) {
-    edits.push_back({scanned.top.model_begin, scanned.top.model_end, std::move(quoted)});
-  } else {
-    std::size_t open = skip_space(data, 0) + 1;
-    bool others = scanned.members > (drop ? 1 : 0);
-    edits.push_back({open, open, "\"model\":" + quoted + (others ? "," : "")});
-  }
-  if (drop) edits.push_back({scanned.usage_begin, scanned.usage_end, ""});
-  if (edits.size() == 2 && edits[1].begin < edits[0].begin) std::swap(edits[0], edits[1]);
-  std::string out;
-  out.reserve(data.size() + model.size() + 16);
-  std::size_t at = 0;
-  for (const auto& e : edits) {
-    out.append(data.substr(at, e.begin - at)).append(e.text);
-    at = e.end;
-  }
-  out.append(data.substr(at));
-  return out;
+  return rewritten(data, scanned.top, model, scanned.members > (drop ? 1 : 0), drop ? scanned.usage_begin : 0,
+                   drop ? scanned.usage_end : 0);
 }
 
 }  // namespace plaza::relay

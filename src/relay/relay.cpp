@@ -271,10 +271,7 @@ awaitable<std::string> Relay::complete(Caller caller, bj::object request, std::s
     std::optional<ScannedAnswer> scanned;
     if (!edit && opened.candidate.channel->type != "anthropic") scanned = scan_answer(body);
     if (scanned && scanned->usage) {
-      outcome.prompt_tokens = scanned->prompt_tokens;
-      outcome.completion_tokens = scanned->completion_tokens;
-      outcome.cached_tokens = scanned->cached_tokens;
-      outcome.reported = true;
+      take_usage(*scanned, outcome);
       answer = with_model(body, *scanned, model);
     } else {
       bj::object doc = to_openai_completion(opened.candidate, body, model, clock_.now_s(), outcome);

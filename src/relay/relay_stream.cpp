@@ -142,12 +142,7 @@ class ChunkSource {
   // keep() and the model's rewrite, on the event's text.
   bool pass_text(std::string_view data, ScannedChunk& scanned, std::vector<Chunk>& out, Outcome& outcome) {
     if (scanned.error) return false;
-    if (scanned.top.usage) {
-      outcome.prompt_tokens = scanned.top.prompt_tokens;
-      outcome.completion_tokens = scanned.top.completion_tokens;
-      outcome.cached_tokens = scanned.top.cached_tokens;
-      outcome.reported = true;
-    }
+    take_usage(scanned.top, outcome);
     outcome.text += scanned.text;
     if (!wants_usage_ && scanned.no_choices) return true;
     out.push_back({{}, rewrite_chunk(data, scanned, model_, !wants_usage_), !scanned.text.empty()});
@@ -297,7 +292,6 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
                 ttft_ms =
                     std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
                         .count();
-              // Statements, not a ?: with a co_await in each branch (g++ 12 has been unreliable there).
               bool delivered = false;
               if (chunk.json)
                 delivered = co_await output.chunk_json(std::move(*chunk.json));

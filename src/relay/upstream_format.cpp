@@ -176,6 +176,14 @@ void take_usage(const bj::object& o, Outcome& outcome) {
   outcome.reported = true;
 }
 
+void take_usage(const ScannedAnswer& scanned, Outcome& outcome) {
+  if (!scanned.usage) return;
+  outcome.prompt_tokens = scanned.prompt_tokens;
+  outcome.completion_tokens = scanned.completion_tokens;
+  outcome.cached_tokens = scanned.cached_tokens;
+  outcome.reported = true;
+}
+
 std::string_view delta_text(const bj::object& chunk) {
   auto choices = chunk.if_contains("choices");
   if (!choices || !choices->is_array() || choices->as_array().empty()) return {};

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "http/upstream_client.hpp"
+#include "relay/answer_scan.hpp"
 #include "relay/channel_directory.hpp"
 #include "relay/relay.hpp"
 
@@ -32,6 +33,8 @@ bj::object to_openai_completion(const Candidate& c, std::string_view body, const
                                 Outcome& outcome);
 // Reads usage from an OpenAI object's "usage" (non-null) into the outcome.
 void take_usage(const bj::object& o, Outcome& outcome);
+// The same from a scanned answer or chunk (answer_scan.hpp), when it has a usage object.
+void take_usage(const ScannedAnswer& scanned, Outcome& outcome);
 // The delta text of an OpenAI chunk (choices[0].delta.content), or "".
 std::string_view delta_text(const bj::object& chunk);
 

@@ -572,10 +572,6 @@ UsageStats read_usage_stats(Conn& c, const std::vector<std::string>& last_days) 
   return out;
 }
 
-void refresh_trending(Conn& c, const std::vector<std::string>& last_days) {
-  write_usage_stats(c, read_usage_stats(c, last_days));
-}
-
 void write_usage_stats(Conn& c, const UsageStats& stats) {
   // Every app with numbers now or before, with what it should show (none left: zero).
   struct Counters {

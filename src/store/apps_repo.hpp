@@ -101,8 +101,6 @@ struct UsageStats {
 UsageStats read_usage_stats(Conn& c, const std::vector<std::string>& last_days);
 // Writes what changed (apps no longer in the stats go back to zero) and the "top rated" scores.
 void write_usage_stats(Conn& c, const UsageStats& stats);
-// Both in the caller's transaction.
-void refresh_trending(Conn& c, const std::vector<std::string>& last_days);
 
 std::vector<std::string> words(Conn& c);
 void replace_words(Conn& c, const std::vector<std::string>& words);

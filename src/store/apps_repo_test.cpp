@@ -210,14 +210,17 @@ TEST_P(AppSearchTest, StatsFollowTheUsageEventsAndFallBackWhenTheyAge) {
     return std::pair{ids[0].i64(0), ids[1].i64(0)};
   });
   // As the job runs it: read on a reader connection, then the changes written.
-  auto read = db().read_sync([](Conn& c) { return apps::read_usage_stats(c, {"2026-11-27", "2026-11-26"}); });
-  db().write_sync([&](Conn& c) { apps::write_usage_stats(c, read); });
+  auto refresh = [&](const std::vector<std::string>& last_days) {
+    auto read = db().read_sync([&](Conn& c) { return apps::read_usage_stats(c, last_days); });
+    db().write_sync([&](Conn& c) { apps::write_usage_stats(c, read); });
+  };
+  refresh({"2026-11-27", "2026-11-26"});
   EXPECT_EQ(stats(first), (std::vector<int64_t>{1000 + 500, 3, 2})) << "one user each day, the older day half";
   EXPECT_EQ(stats(second), (std::vector<int64_t>{0, 1, 1})) << "used, but not lately";
-  db().write_sync([](Conn& c) { apps::refresh_trending(c, {"2026-11-29", "2026-11-28"}); });
+  refresh({"2026-11-29", "2026-11-28"});
   EXPECT_EQ(stats(first), (std::vector<int64_t>{0, 3, 2})) << "no longer trending";
   db().write_sync([](Conn& c) { c.exec_script("DELETE FROM app_user_days; DELETE FROM app_users"); });
-  db().write_sync([](Conn& c) { apps::refresh_trending(c, {"2026-11-29"}); });
+  refresh({"2026-11-29"});
   EXPECT_EQ(stats(first), (std::vector<int64_t>{0, 0, 0})) << "nothing counted any more";
 }
 

@@ -182,7 +182,8 @@ for (const backend of backends) {
       const meta = JSON.parse(events.find((e) => e.event === 'meta').data);
       const conv = await other.get(`/api/conversations/${meta.conversation_id}`);
       assert.equal(conv.data.conversation.app.slug, 'open-book');
-      // Streamed on /v1, an app with nothing hidden passes its upstream's events through as text.
+      // Streamed on /v1, an app with nothing hidden goes through unwatched (its output takes the
+      // upstream's events as text): whole chunks, the text in order, no usage member.
       const v1 = await fetch(`${plaza.url}/v1/chat/completions`, {
         method: 'POST', headers: { authorization: `Bearer ${otherKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'app/open-book', stream: true, messages: [{ role: 'user', content: 'V1Q [[fake:echo chunks=5]]' }] }),
