@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -129,16 +130,24 @@ class ConversationLock {
   bool held_ = false;
 };
 
+// Messages an edit or a regeneration replaces: ids in [from, before). They go only when the new
+// answer is saved, so a request no upstream takes leaves the conversation as it was.
+struct Replaced {
+  int64_t from = 0;
+  int64_t before = 0;
+};
+
 class WebChatOutput final : public relay::ChatOutput {
  public:
   WebChatOutput(http::ResponseStream& s, Site& site, int64_t conversation_id, int64_t user_message_id,
-                std::string model, std::string request_id)
+                std::string model, std::string request_id, std::optional<Replaced> replaced)
       : s_(s),
         site_(site),
         conversation_id_(conversation_id),
         user_message_id_(user_message_id),
         model_(std::move(model)),
-        request_id_(std::move(request_id)) {}
+        request_id_(std::move(request_id)),
+        replaced_(replaced) {}
 
   awaitable<bool> begin() override {
     if (!(co_await s_.start(200, sse_headers()))) co_return false;
@@ -164,14 +173,14 @@ class WebChatOutput final : public relay::ChatOutput {
   }
   awaitable<bool> end(const relay::Outcome& o) override {
     // Saved before `done`, so the client can rely on the message id it is given.
-    auto saved = co_await save(site_, conversation_id_, model_, request_id_, o);
+    auto saved = co_await save(site_, conversation_id_, model_, request_id_, o, replaced_);
     bj::object done{{"message", message_json(saved)}};
     if (!(co_await send(kDone, done))) co_return false;
     co_return co_await s_.finish();
   }
 
   static awaitable<store::Message> save(Site& site, int64_t conversation_id, std::string model, std::string request_id,
-                                        relay::Outcome o) {
+                                        relay::Outcome o, std::optional<Replaced> replaced) {
     store::Message m;
     m.conversation_id = conversation_id;
     m.role = "assistant";
@@ -183,6 +192,7 @@ class WebChatOutput final : public relay::ChatOutput {
     m.request_id = request_id;
     m.created_at = site.clock.now_s();
     co_return co_await store::write(site.db, [&](store::Conn& c) {
+      if (replaced) store::conversations::remove_range(c, conversation_id, replaced->from, replaced->before);
       store::conversations::touch(c, conversation_id, model, m.created_at);
       return store::conversations::add_message(c, m);
     });
@@ -202,6 +212,7 @@ class WebChatOutput final : public relay::ChatOutput {
   int64_t user_message_id_;
   std::string model_;
   std::string request_id_;
+  std::optional<Replaced> replaced_;
 };
 
 }  // namespace
@@ -339,7 +350,8 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
   struct Prepared {
     int64_t conversation_id;
     int64_t user_message_id;
-    std::vector<store::Message> history;
+    std::vector<store::Message> history;  // what the upstream is asked to answer
+    std::optional<Replaced> replaced;
   };
   auto prepared = co_await store::write(ctx.site.db, [&](store::Conn& c) {
     int64_t conv_id;
@@ -353,20 +365,21 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
                     .id;
     }
     auto history = store::conversations::messages(c, conv_id);
-    int64_t user_message_id = 0;
+    Prepared p{conv_id, 0, {}, std::nullopt};
     if (regenerate) {
-      // Drop the answers after the last user message; that message is asked again.
+      // The answers after the last user message are replaced; that message is asked again.
       auto last_user = std::find_if(history.rbegin(), history.rend(), [](const auto& m) { return m.role == "user"; });
       if (last_user == history.rend()) throw Error(ErrorCode::invalid_request, "there is no message to answer again");
-      user_message_id = last_user->id;
+      p.user_message_id = last_user->id;
       auto after = last_user.base();  // the first message after it
-      if (after != history.end()) store::conversations::truncate_from(c, conv_id, after->id);
+      if (after != history.end()) p.replaced = Replaced{after->id, std::numeric_limits<int64_t>::max()};
+      history.erase(after, history.end());
     } else {
+      auto kept_end = history.end();
       if (edit_id) {
-        auto it = std::find_if(history.begin(), history.end(), [&](const auto& m) { return m.id == *edit_id; });
-        if (it == history.end() || it->role != "user")
+        kept_end = std::find_if(history.begin(), history.end(), [&](const auto& m) { return m.id == *edit_id; });
+        if (kept_end == history.end() || kept_end->role != "user")
           throw Error(ErrorCode::not_found, "no such message to edit", "edit_message_id");
-        store::conversations::truncate_from(c, conv_id, *edit_id);
       }
       store::Message m;
       m.conversation_id = conv_id;
@@ -375,10 +388,16 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
       m.model = model;
       m.status = "ok";
       m.created_at = now;
-      user_message_id = store::conversations::add_message(c, m).id;
+      m.id = store::conversations::add_message(c, m).id;
+      p.user_message_id = m.id;
+      // The edited message and all after it are replaced by the new one and its answer.
+      if (edit_id) p.replaced = Replaced{*edit_id, m.id};
+      history.erase(kept_end, history.end());
+      history.push_back(std::move(m));
     }
     store::conversations::touch(c, conv_id, model, now);
-    return Prepared{conv_id, user_message_id, store::conversations::messages(c, conv_id)};
+    p.history = std::move(history);
+    return p;
   });
 
   bj::array messages;
@@ -395,7 +414,8 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
 
   relay::Outcome outcome;
   std::string rid = billing_request_id(ctx);
-  WebChatOutput web_output(*ctx.req.stream, ctx.site, prepared.conversation_id, prepared.user_message_id, model, rid);
+  WebChatOutput web_output(*ctx.req.stream, ctx.site, prepared.conversation_id, prepared.user_message_id, model, rid,
+                           prepared.replaced);
   services::AppChat no_app;
   LeakGuardOutput output(web_output, app ? app->content : no_app.content, app ? app->settings : no_app.settings);
   if (!lock) lock.emplace(prepared.conversation_id);  // new: nobody else knows its id yet
@@ -407,7 +427,8 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
     refused = e;
   }
   if (refused) {
-    // No upstream took the request: undo what this request stored, so the error changes nothing.
+    // No upstream took the request: undo what this request stored, so the error changes nothing (what
+    // an edit or a regeneration would replace is still there).
     int64_t conv = prepared.conversation_id, msg = prepared.user_message_id;
     bool created = !conversation_id, added = !regenerate;
     co_await store::write(ctx.site.db, [&](store::Conn& c) {
@@ -422,7 +443,7 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
   if (output.leaked()) outcome.text = output.delivered() + "\n\n[" + kLeakNotice + "]";
   // A stopped or broken answer is kept too, marked, so a reload shows what the user saw.
   if (outcome.status != "ok")
-    co_await WebChatOutput::save(ctx.site, prepared.conversation_id, model, rid, outcome);
+    co_await WebChatOutput::save(ctx.site, prepared.conversation_id, model, rid, outcome, prepared.replaced);
   co_return http::Response::streamed();
 }
 

@@ -35,8 +35,9 @@ http::Response error_json(const Error& e, bool openai, const std::string& reques
     std::string_view code = to_string(e.code());
     if (e.code() == ErrorCode::insufficient_balance) code = "insufficient_quota";
     err["message"] = message;
-    // OpenAI's types: quota errors are their own type, as SDKs and clients check it.
-    err["type"] = e.code() == ErrorCode::internal               ? "server_error"
+    // OpenAI's types: quota errors are their own type, and failures on the server's side (5xx, the
+    // upstream's included) are server errors, as SDKs and clients check it.
+    err["type"] = http_status(e.code()) >= 500                  ? "server_error"
                   : e.code() == ErrorCode::insufficient_balance ? "insufficient_quota"
                                                                 : "invalid_request_error";
     err["param"] = e.field().empty() ? bj::value(nullptr) : bj::value(e.field());

@@ -2,14 +2,57 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
 #include "crypto/secretbox.hpp"
+#include "store/relay_repo.hpp"
 #include "support/test_database.hpp"
 
 namespace plaza::relay {
 namespace {
 
+store::ChannelKey sealed_key(const crypto::SecretBox& box, const std::string& secret) {
+  store::ChannelKey k;
+  k.sealed = box.seal(secret);
+  k.hint = secret.size() > 4 ? secret.substr(secret.size() - 4) : secret;
+  return k;
+}
+
+// The channels in the order the directory would try them.
+std::vector<std::string> names(const std::vector<Candidate>& candidates) {
+  std::vector<std::string> out;
+  for (const auto& c : candidates) out.push_back(c.channel->name);
+  return out;
+}
+
 class ChannelDirectoryTest : public test::BackendTest {
  protected:
+  // An enabled OpenAI channel for every group, serving the public model "gpt" under the same name.
+  static store::Channel channel(const std::string& name) {
+    store::Channel ch;
+    ch.type = "openai";
+    ch.name = name;
+    ch.base_url = "http://" + name + ".example/v1";
+    ch.models = {store::ChannelModel{"gpt", ""}};
+    return ch;
+  }
+  // Stores the channel with a key sealed by the site key for each secret; returns its id.
+  int64_t add_channel(store::Channel ch, const std::vector<std::string>& secrets) {
+    for (const auto& s : secrets) ch.keys.push_back(sealed_key(box_, s));
+    return db().write_sync([&](store::Conn& c) { return store::channels::create(c, ch, clock_.now_s()); });
+  }
+  // The ids of a channel's keys, in the order they were added.
+  std::vector<int64_t> key_ids(int64_t channel_id) {
+    auto ch = db().read_sync([&](store::Conn& c) { return store::channels::find(c, channel_id); });
+    std::vector<int64_t> ids;
+    if (ch)
+      for (const auto& k : ch->keys) ids.push_back(k.id);
+    return ids;
+  }
+
   ManualClock clock_{test::kStartMs};
   crypto::SecretBox box_{std::string(32, 'k')};
 };
@@ -35,6 +78,267 @@ TEST_P(ChannelDirectoryTest, OneCallerReloadsAStaleDirectoryWhileTheOthersGoOn) 
   EXPECT_TRUE(channels.claim_reload());
   channels.invalidate();
   EXPECT_TRUE(channels.claim_reload()) << "an admin change: the next request reloads";
+}
+
+TEST_P(ChannelDirectoryTest, HigherPriorityChannelsComeFirstWhateverTheirWeight) {
+  auto low = channel("low");
+  low.weight = 100;  // a heavy weight orders channels within a priority, never across priorities
+  add_channel(low, {"sk-low"});
+  auto high_a = channel("high-a");
+  high_a.priority = 10;
+  add_channel(high_a, {"sk-high-a"});
+  auto mid = channel("mid");
+  mid.priority = 5;
+  add_channel(mid, {"sk-mid"});
+  auto high_b = channel("high-b");
+  high_b.priority = 10;
+  add_channel(high_b, {"sk-high-b"});
+  ChannelDirectory channels(db(), box_, clock_, 5000);
+  channels.reload();
+  for (int i = 0; i < 200; ++i) {
+    auto got = names(channels.candidates("gpt", "default"));
+    ASSERT_EQ(got.size(), 4u);
+    std::vector<std::string> highest{got[0], got[1]};
+    std::sort(highest.begin(), highest.end());
+    ASSERT_EQ(highest, (std::vector<std::string>{"high-a", "high-b"})) << "draw " << i;
+    ASSERT_EQ(got[2], "mid") << "draw " << i;
+    ASSERT_EQ(got[3], "low") << "draw " << i;
+  }
+}
+
+TEST_P(ChannelDirectoryTest, WithinAPriorityAChannelLeadsInProportionToItsWeight) {
+  auto light = channel("light");
+  light.weight = 1;
+  add_channel(light, {"sk-light"});
+  auto heavy = channel("heavy");  // added second: stored order alone would never put it first
+  heavy.weight = 3;
+  add_channel(heavy, {"sk-heavy"});
+  ChannelDirectory channels(db(), box_, clock_, 5000);
+  channels.reload();
+  // The directory draws from its own std::random_device-seeded generator (nothing to inject), so the
+  // share is checked within a band: weight 3 of 4 leads 3/4 of the time (a standard deviation is
+  // under 0.007 over 4000 draws); equal chances would give 1/2, inverted weights 1/4.
+  constexpr int kDraws = 4000;
+  int heavy_first = 0;
+  for (int i = 0; i < kDraws; ++i) {
+    auto got = names(channels.candidates("gpt", "default"));
+    ASSERT_EQ(got.size(), 2u);
+    if (got[0] == "heavy") ++heavy_first;
+  }
+  double share = static_cast<double>(heavy_first) / kDraws;
+  EXPECT_GT(share, 0.65) << "heavy led " << heavy_first << " of " << kDraws;
+  EXPECT_LT(share, 0.85) << "heavy led " << heavy_first << " of " << kDraws;
+}
+
+TEST_P(ChannelDirectoryTest, AChannelLimitedToAGroupServesAndListsItsModelsForThatGroupOnly) {
+  auto vip = channel("vip-only");
+  vip.models = {store::ChannelModel{"gpt", ""}, store::ChannelModel{"vip-model", ""}};
+  vip.groups = {"vip"};
+  add_channel(vip, {"sk-vip"});
+  add_channel(channel("everyone"), {"sk-everyone"});  // no groups: every group
+  ChannelDirectory channels(db(), box_, clock_, 5000);
+  channels.reload();
+  EXPECT_TRUE(channels.candidates("vip-model", "default").empty());
+  EXPECT_EQ(names(channels.candidates("vip-model", "vip")), (std::vector<std::string>{"vip-only"}));
+  EXPECT_EQ(names(channels.candidates("gpt", "default")), (std::vector<std::string>{"everyone"}));
+  auto for_vip = names(channels.candidates("gpt", "vip"));
+  std::sort(for_vip.begin(), for_vip.end());
+  EXPECT_EQ(for_vip, (std::vector<std::string>{"everyone", "vip-only"}));
+  EXPECT_EQ(channels.models_for_group("default"), (std::vector<std::string>{"gpt"}));
+  EXPECT_EQ(channels.models_for_group("vip"), (std::vector<std::string>{"gpt", "vip-model"}));
+}
+
+TEST_P(ChannelDirectoryTest, DisabledChannelsAndChannelsWithoutAUsableKeyAreNeverCandidates) {
+  add_channel(channel("usable"), {"sk-usable"});
+  // Each unusable channel also serves "stranded", which no usable channel does.
+  auto unusable = [](const std::string& name) {
+    auto ch = channel(name);
+    ch.models.push_back(store::ChannelModel{"stranded", ""});
+    return ch;
+  };
+  auto switched_off = unusable("switched-off");
+  switched_off.enabled = false;
+  add_channel(switched_off, {"sk-switched-off"});
+  int64_t auto_disabled = add_channel(unusable("auto-disabled"), {"sk-auto-disabled"});
+  add_channel(unusable("keyless"), {});
+  int64_t key_disabled = add_channel(unusable("key-disabled"), {"sk-key-disabled"});
+  auto foreign = unusable("foreign-key");  // sealed with another site key: it cannot be opened
+  foreign.keys.push_back(sealed_key(crypto::SecretBox(std::string(32, 'x')), "sk-foreign"));
+  add_channel(foreign, {});
+  auto disabled_keys = key_ids(key_disabled);
+  ASSERT_EQ(disabled_keys.size(), 1u);
+  db().write_sync([&](store::Conn& c) {
+    store::channels::set_auto_disabled(c, auto_disabled, true, "401 from the upstream", clock_.now_s());
+    store::channels::set_key_enabled(c, disabled_keys[0], false, "quota exhausted");
+  });
+  ChannelDirectory channels(db(), box_, clock_, 5000);
+  channels.reload();
+  for (int i = 0; i < 20; ++i)
+    ASSERT_EQ(names(channels.candidates("gpt", "default")), (std::vector<std::string>{"usable"})) << "draw " << i;
+  EXPECT_TRUE(channels.candidates("stranded", "default").empty());
+  EXPECT_EQ(channels.models_for_group("default"), (std::vector<std::string>{"gpt"}));
+}
+
+TEST_P(ChannelDirectoryTest, AChannelsKeysAreHandedOutInTurnInTheOrderTheyWereAdded) {
+  int64_t id = add_channel(channel("pool"), {"sk-first", "sk-second", "sk-third"});
+  auto keys = key_ids(id);
+  ASSERT_EQ(keys.size(), 3u);
+  ChannelDirectory channels(db(), box_, clock_, 5000);
+  channels.reload();
+  std::vector<std::string> handed;
+  std::vector<int64_t> handed_ids;
+  for (int i = 0; i < 6; ++i) {
+    auto got = channels.candidates("gpt", "default");
+    ASSERT_EQ(got.size(), 1u);
+    handed.push_back(got[0].key);
+    handed_ids.push_back(got[0].key_id);
+  }
+  EXPECT_EQ(handed,
+            (std::vector<std::string>{"sk-first", "sk-second", "sk-third", "sk-first", "sk-second", "sk-third"}))
+      << "the opened secrets, round robin";
+  EXPECT_EQ(handed_ids, (std::vector<int64_t>{keys[0], keys[1], keys[2], keys[0], keys[1], keys[2]}));
+}
+
+TEST_P(ChannelDirectoryTest, ADisabledKeyIsNeverHandedOut) {
+  int64_t id = add_channel(channel("pool"), {"sk-first", "sk-second", "sk-third"});
+  auto keys = key_ids(id);
+  ASSERT_EQ(keys.size(), 3u);
+  db().write_sync([&](store::Conn& c) { store::channels::set_key_enabled(c, keys[1], false, "quota exhausted"); });
+  ChannelDirectory channels(db(), box_, clock_, 5000);
+  channels.reload();
+  std::vector<std::string> handed;
+  for (int i = 0; i < 6; ++i) {
+    auto got = channels.candidates("gpt", "default");
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_NE(got[0].key_id, keys[1]);
+    handed.push_back(got[0].key);
+  }
+  EXPECT_EQ(handed, (std::vector<std::string>{"sk-first", "sk-third", "sk-first", "sk-third", "sk-first", "sk-third"}));
+}
+
+TEST_P(ChannelDirectoryTest, AfterEnoughFailuresAChannelGoesLastUntilItsCoolDownEnds) {
+  auto first = channel("primary");
+  first.priority = 10;
+  int64_t primary = add_channel(first, {"sk-primary"});
+  int64_t backup = add_channel(channel("backup"), {"sk-backup"});
+  ChannelDirectory channels(db(), box_, clock_, 5000, BreakerOptions{.failures_to_open = 3, .open_ms = 10'000});
+  channels.reload();
+  const std::vector<std::string> usual{"primary", "backup"};
+  const std::vector<std::string> primary_last{"backup", "primary"};
+  channels.record_failure(primary);
+  channels.record_failure(primary);
+  EXPECT_FALSE(channels.breaker_open(primary)) << "two failures are below the threshold of three";
+  EXPECT_EQ(names(channels.candidates("gpt", "default")), usual);
+  channels.record_failure(primary);
+  EXPECT_TRUE(channels.breaker_open(primary));
+  EXPECT_FALSE(channels.breaker_open(backup));
+  EXPECT_EQ(names(channels.candidates("gpt", "default")), primary_last) << "an open breaker puts it last, not out";
+  channels.reload();
+  EXPECT_EQ(names(channels.candidates("gpt", "default")), primary_last) << "a reload keeps the breakers";
+  clock_.advance_ms(9'999);
+  EXPECT_TRUE(channels.breaker_open(primary));
+  EXPECT_EQ(names(channels.candidates("gpt", "default")), primary_last);
+  clock_.advance_ms(1);
+  EXPECT_FALSE(channels.breaker_open(primary)) << "the cool-down is over";
+  EXPECT_EQ(names(channels.candidates("gpt", "default")), usual) << "tried first again";
+}
+
+TEST_P(ChannelDirectoryTest, OneFailureOfTheTrialAfterTheCoolDownReopensTheBreaker) {
+  int64_t id = add_channel(channel("flaky"), {"sk-flaky"});
+  ChannelDirectory channels(db(), box_, clock_, 5000, BreakerOptions{.failures_to_open = 3, .open_ms = 10'000});
+  channels.reload();
+  for (int i = 0; i < 3; ++i) channels.record_failure(id);
+  ASSERT_TRUE(channels.breaker_open(id));
+  clock_.advance_ms(10'000);
+  ASSERT_FALSE(channels.breaker_open(id));
+  channels.record_failure(id);
+  EXPECT_TRUE(channels.breaker_open(id)) << "not three more failures: the trial failed";
+  clock_.advance_ms(9'999);
+  EXPECT_TRUE(channels.breaker_open(id)) << "a full cool-down from the failed trial";
+  clock_.advance_ms(1);
+  EXPECT_FALSE(channels.breaker_open(id));
+}
+
+TEST_P(ChannelDirectoryTest, ASuccessClosesTheBreakerAndStartsTheFailureCountAgain) {
+  auto first = channel("primary");
+  first.priority = 10;
+  int64_t primary = add_channel(first, {"sk-primary"});
+  add_channel(channel("backup"), {"sk-backup"});
+  ChannelDirectory channels(db(), box_, clock_, 5000, BreakerOptions{.failures_to_open = 3, .open_ms = 10'000});
+  channels.reload();
+  channels.record_failure(primary);
+  channels.record_failure(primary);
+  channels.record_success(primary);
+  channels.record_failure(primary);
+  channels.record_failure(primary);
+  EXPECT_FALSE(channels.breaker_open(primary)) << "four failures, but never three in a row";
+  channels.record_failure(primary);
+  ASSERT_TRUE(channels.breaker_open(primary)) << "three in a row";
+  channels.record_success(primary);
+  EXPECT_FALSE(channels.breaker_open(primary)) << "closed at once, without waiting for the cool-down";
+  EXPECT_EQ(names(channels.candidates("gpt", "default")), (std::vector<std::string>{"primary", "backup"}));
+  channels.record_failure(primary);
+  channels.record_failure(primary);
+  EXPECT_FALSE(channels.breaker_open(primary)) << "the count starts again after a success";
+}
+
+TEST_P(ChannelDirectoryTest, ByDefaultFiveFailuresOpenTheBreakerForThirtySeconds) {
+  int64_t id = add_channel(channel("only"), {"sk-only"});
+  ChannelDirectory channels(db(), box_, clock_, 5000);
+  channels.reload();
+  for (int i = 0; i < 4; ++i) channels.record_failure(id);
+  EXPECT_FALSE(channels.breaker_open(id));
+  channels.record_failure(id);
+  EXPECT_TRUE(channels.breaker_open(id));
+  EXPECT_EQ(names(channels.candidates("gpt", "default")), (std::vector<std::string>{"only"}))
+      << "the only channel is still tried while its breaker is open";
+  clock_.advance_ms(29'999);
+  EXPECT_TRUE(channels.breaker_open(id));
+  clock_.advance_ms(1);
+  EXPECT_FALSE(channels.breaker_open(id));
+}
+
+TEST_P(ChannelDirectoryTest, ACandidateCarriesItsChannelsUpstreamNameForThePublicModel) {
+  auto renamed = channel("renamed");
+  renamed.priority = 10;
+  renamed.models = {store::ChannelModel{"gpt", "gpt-4o-2024-08-06"}};
+  add_channel(renamed, {"sk-renamed"});
+  auto direct = channel("direct");
+  direct.models = {store::ChannelModel{"gpt", ""}, store::ChannelModel{"mini", "gpt-4o-mini"}};
+  add_channel(direct, {"sk-direct"});
+  ChannelDirectory channels(db(), box_, clock_, 5000);
+  channels.reload();
+  auto got = channels.candidates("gpt", "default");
+  ASSERT_EQ(names(got), (std::vector<std::string>{"renamed", "direct"}));
+  EXPECT_EQ(got[0].upstream_model, "gpt-4o-2024-08-06");
+  EXPECT_EQ(got[1].upstream_model, "gpt") << "no upstream name: the public one";
+  auto mini = channels.candidates("mini", "default");
+  ASSERT_EQ(mini.size(), 1u);
+  EXPECT_EQ(mini[0].upstream_model, "gpt-4o-mini");
+  EXPECT_TRUE(channels.candidates("gpt-4o-mini", "default").empty()) << "users ask by the public name only";
+  EXPECT_EQ(channels.models_for_group("default"), (std::vector<std::string>{"gpt", "mini"}));
+}
+
+TEST_P(ChannelDirectoryTest, AModelTheCatalogueSwitchedOffIsReportedAndNotListed) {
+  auto both = channel("both");
+  both.models = {store::ChannelModel{"gpt", ""}, store::ChannelModel{"retired", ""}};
+  add_channel(both, {"sk-both"});
+  store::Model gpt;
+  gpt.id = "gpt";
+  gpt.display_name = "GPT";
+  store::Model retired;
+  retired.id = "retired";
+  retired.display_name = "Retired";
+  retired.enabled = false;
+  db().write_sync([&](store::Conn& c) {
+    store::models::upsert(c, gpt, clock_.now_s());
+    store::models::upsert(c, retired, clock_.now_s());
+  });
+  ChannelDirectory channels(db(), box_, clock_, 5000);
+  channels.reload();
+  EXPECT_TRUE(channels.model_disabled("retired"));
+  EXPECT_FALSE(channels.model_disabled("gpt"));
+  EXPECT_EQ(channels.models_for_group("default"), (std::vector<std::string>{"gpt"}));
 }
 
 }  // namespace

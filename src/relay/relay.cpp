@@ -99,6 +99,14 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
     }
     std::string message = scrub(upstream_error_message(c, body), c);
     spdlog::warn("channel {} answered {}: {}", c.channel->id, status, message);
+    // Out of credit (402, or a body that says so with any status): this key is no use until someone
+    // pays, but another channel may serve.
+    if (status == 402 || (status >= 400 && status < 500 && says_out_of_credit(body))) {
+      channels_.record_failure(c.channel->id);
+      co_await disable_key(c, "the upstream account is out of credit (" + std::to_string(status) + ")");
+      last = Error(ErrorCode::upstream_error, "the upstream refused the request");
+      continue;
+    }
     if (status == 401 || status == 403) {
       channels_.record_failure(c.channel->id);
       co_await disable_key(c, "the upstream refused the key (" + std::to_string(status) + ")");
@@ -107,8 +115,6 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
     }
     if (status == 429) {
       channels_.record_failure(c.channel->id);
-      if (body.find("insufficient_quota") != std::string::npos)
-        co_await disable_key(c, "the upstream quota is exhausted");
       last = Error(ErrorCode::rate_limited, "the upstream is rate limiting; try again shortly");
       if (auto ra = resp->header("retry-after"); !ra.empty()) last->retry_after = std::atoi(std::string(ra).c_str());
       continue;
@@ -118,11 +124,15 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
       last = Error(ErrorCode::upstream_error, "the upstream failed (" + std::to_string(status) + ")");
       continue;
     }
+    // 404: the channel does not serve what it is listed for (a wrong model mapping or base URL); another
+    // may. Not a failure of the channel as a whole: its other models may be fine.
+    if (status == 404) {
+      last = Error(ErrorCode::not_found, "the upstream does not serve the model '" + model + "'", "model");
+      continue;
+    }
     // Other 4xx: the request itself is at fault; another channel would say the same.
     channels_.record_success(c.channel->id);
-    throw Error(status == 404   ? ErrorCode::not_found
-                : status == 413 ? ErrorCode::payload_too_large
-                                : ErrorCode::invalid_request,
+    throw Error(status == 413 ? ErrorCode::payload_too_large : ErrorCode::invalid_request,
                 message.empty() ? "the upstream refused the request" : message);
   }
   throw last.value_or(Error(ErrorCode::upstream_error, "no upstream channel could serve the request"));

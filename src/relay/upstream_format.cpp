@@ -132,6 +132,21 @@ std::string upstream_error_message(const Candidate& c, std::string_view body) {
   return "";
 }
 
+bool says_out_of_credit(std::string_view body) {
+  boost::system::error_code ec;
+  auto v = bj::parse(body, ec);
+  if (ec || !v.is_object()) return false;
+  auto err = v.as_object().if_contains("error");
+  if (!err || !err->is_object()) return false;
+  for (const char* field : {"type", "code"}) {
+    auto f = err->as_object().if_contains(field);
+    if (!f || !f->is_string()) continue;
+    std::string_view s = f->as_string();
+    if (s == "insufficient_quota" || s == "insufficient_user_quota" || s == "billing_error") return true;
+  }
+  return false;
+}
+
 std::string scrub(std::string message, const Candidate& c) {
   auto erase_all = [&](const std::string& needle) {
     if (needle.size() < 4) return;

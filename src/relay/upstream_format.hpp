@@ -25,6 +25,10 @@ int64_t message_overhead(const bj::object& request);
 http::UpstreamRequest build_upstream_request(const Candidate& c, const bj::object& request, bool stream);
 // A short message from an upstream error body (OpenAI or Anthropic shape), or "".
 std::string upstream_error_message(const Candidate& c, std::string_view body);
+// The error body says the key's account is out of money or quota (OpenAI's `insufficient_quota`,
+// One API's and New API's `insufficient_user_quota`, Anthropic's `billing_error`), in its `type`
+// or `code`: the key is no use until someone pays, whatever the status says.
+bool says_out_of_credit(std::string_view body);
 // Removes the channel's key, URL and host from a message meant for a client.
 std::string scrub(std::string message, const Candidate& c);
 // The non-streamed answer as an OpenAI chat.completion with the public model name; fills the

@@ -328,6 +328,11 @@ int64_t truncate_from(Conn& c, int64_t conversation_id, int64_t message_id) {
   return c.exec("DELETE FROM messages WHERE conversation_id = $1 AND id >= $2", {conversation_id, message_id});
 }
 
+int64_t remove_range(Conn& c, int64_t conversation_id, int64_t from_id, int64_t before_id) {
+  return c.exec("DELETE FROM messages WHERE conversation_id = $1 AND id >= $2 AND id < $3",
+                {conversation_id, from_id, before_id});
+}
+
 }  // namespace conversations
 
 }  // namespace plaza::store

@@ -48,8 +48,10 @@ bool remove(Conn& c, int64_t user_id, int64_t id);
 int64_t remove_all(Conn& c, int64_t user_id);
 std::vector<Message> messages(Conn& c, int64_t conversation_id);
 Message add_message(Conn& c, const Message& m);
-// Deletes the message and everything after it (edit and resend, regenerate).
+// Deletes the message and everything after it.
 int64_t truncate_from(Conn& c, int64_t conversation_id, int64_t message_id);
+// Deletes the messages with ids in [from_id, before_id) (what an edit or a regeneration replaces).
+int64_t remove_range(Conn& c, int64_t conversation_id, int64_t from_id, int64_t before_id);
 }  // namespace conversations
 
 }  // namespace plaza::store

@@ -14,6 +14,8 @@ for (const backend of backends) {
       plaza = await startPlaza({ backend, settings: { 'api-rate-per-minute': 100000 } });
       const admin = await adminClient(plaza);
       await addChannel(admin, { base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['gpt-4o-mini'] });
+      // Nothing listens there: every request for this model is refused before any answer.
+      await addChannel(admin, { name: 'down', base_url: 'http://127.0.0.1:9/v1', keys: ['sk-down'], models: ['down-model'] });
       user = new Client(plaza.url);
       await user.register('chatter');
     });
@@ -57,6 +59,27 @@ for (const backend of backends) {
       assert.equal((await user.get('/api/conversations')).data.conversations.length, before);
     });
 
+    it('keeps the question and its answer when a regeneration or an edit finds no upstream', async () => {
+      const first = parseEvents((await send({ model: 'gpt-4o-mini', content: 'keep me' })).text);
+      const meta = JSON.parse(first.find((e) => e.event === 'meta').data);
+      const messages = async () => (await user.get(`/api/conversations/${meta.conversation_id}`)).data.messages
+        .map((m) => [m.id, m.role, m.content, m.status]);
+      const kept = await messages();
+      assert.equal(kept.length, 2);
+      const again = await send({ model: 'down-model', conversation_id: meta.conversation_id, regenerate: true });
+      assert.equal(again.status, 502);
+      assert.deepEqual(await messages(), kept, 'the answer is still there');
+      const edited = await send({ model: 'down-model', conversation_id: meta.conversation_id, edit_message_id: meta.user_message_id, content: 'a new question' });
+      assert.equal(edited.status, 502);
+      assert.deepEqual(await messages(), kept, 'the question and its answer are still there, and no new question');
+      // Once an upstream answers, the edit replaces them.
+      const ok = await send({ model: 'gpt-4o-mini', conversation_id: meta.conversation_id, edit_message_id: meta.user_message_id, content: 'a new question' });
+      assert.equal(ok.status, 200);
+      const replaced = await messages();
+      assert.deepEqual(replaced.map(([, role, content]) => [role, content]), [['user', 'a new question'], ['assistant', 'Hello from fake upstream.']]);
+      assert.ok(replaced[0][0] > kept[1][0], 'new messages, not the old ones edited');
+    });
+
     it('keeps a stopped answer marked as cancelled and refuses a second answer meanwhile', async () => {
       await fake.reset();
       const controller = new AbortController();
@@ -95,7 +118,7 @@ for (const backend of backends) {
       assert.equal((await user.delete('/api/conversations')).status, 204);
       assert.deepEqual((await user.get('/api/conversations')).data.conversations, []);
       const models = await user.get('/api/models');
-      assert.deepEqual(models.data.models.map((m) => m.id), ['gpt-4o-mini']);
+      assert.deepEqual(models.data.models.map((m) => m.id).sort(), ['down-model', 'gpt-4o-mini']);
     });
   });
 }

@@ -19,14 +19,15 @@ function chat(plaza, key, body, extraHeaders = {}) {
   });
 }
 
-// An upstream that answers every request with one status (OpenAI's error shape), counting hits.
-async function startFailing(status) {
+// An upstream that answers every request with one status (OpenAI's error shape unless `error` is
+// given), counting hits.
+async function startFailing(status, error = { message: `failing with ${status}`, type: 'server_error' }) {
   const server = http.createServer((req, res) => {
     server.hits += 1;
     req.resume();
     req.on('end', () => {
       res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '1' });
-      res.end(JSON.stringify({ error: { message: `failing with ${status}`, type: 'server_error' } }));
+      res.end(JSON.stringify({ error }));
     });
   });
   server.hits = 0;
@@ -170,6 +171,7 @@ for (const backend of backends) {
       assert.equal(res.status, 502);
       const body = await res.json();
       assert.equal(body.error.code, 'upstream_error');
+      assert.equal(body.error.type, 'server_error');
       assert.ok(!JSON.stringify(body).includes(only.url));
       assert.equal((await admin.delete(`/api/admin/channels/${onlyChannel.id}`)).status, 204);
       only.close();
@@ -240,6 +242,54 @@ for (const backend of backends) {
       const only = await chat(plaza, key, { model: 'only-bad', messages: [{ role: 'user', content: 'hi' }] });
       assert.equal(only.status, 404);
       assert.equal((await admin.delete(`/api/admin/channels/${bad.id}`)).status, 204);
+    });
+
+    it('disables a key whose account is out of credit, whatever the status, and serves from the next channel', async () => {
+      const answers = [
+        [402, { message: 'Insufficient credits', code: 402 }],
+        [429, { message: 'You exceeded your current quota', type: 'insufficient_quota', code: 'insufficient_quota' }],
+        [403, { message: '用户额度不足', type: 'new_api_error', code: 'insufficient_user_quota' }],
+        [400, { type: 'billing_error', message: 'Your credit balance is too low' }],
+      ];
+      for (const [status, error] of answers) {
+        const broke = await startFailing(status, error);
+        const ch = await addChannel(admin, { name: `broke-${status}`, base_url: `${broke.url}/v1`, keys: ['sk-broke-1', 'sk-broke-2'], models: ['gpt-4o-mini'], priority: 100 });
+        const res = await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+        assert.equal(res.status, 200, `${status} ${JSON.stringify(error)} moves on to the next channel`);
+        assert.equal(broke.hits, 1);
+        const listed = (await admin.get('/api/admin/channels')).data.channels.find((c) => c.id === ch.id);
+        assert.deepEqual(listed.keys.map((k) => k.enabled).sort(), [false, true], 'the key that was used is disabled');
+        assert.match(listed.keys.find((k) => !k.enabled).disabled_reason ?? '', /out of credit/);
+        assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
+        broke.close();
+      }
+      // A 400 that is about the request (not the account) is the client's: answered as such, no switch.
+      const strict = await startFailing(400, { message: 'max_tokens is too large', type: 'invalid_request_error' });
+      const ch = await addChannel(admin, { name: 'strict', base_url: `${strict.url}/v1`, keys: ['sk-strict'], models: ['gpt-4o-mini'], priority: 100 });
+      await fakeA.reset();
+      const res = await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(res.status, 400);
+      assert.equal((await res.json()).error.message, 'max_tokens is too large');
+      assert.equal((await fakeA.requests()).length, 0);
+      const listed = (await admin.get('/api/admin/channels')).data.channels.find((c) => c.id === ch.id);
+      assert.equal(listed.keys[0].enabled, true);
+      assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
+      strict.close();
+    });
+
+    it('moves on when a channel does not serve a model it is listed for (404)', async () => {
+      const lost = await startFailing(404, { message: 'The model `gpt-4o-mini` does not exist', type: 'invalid_request_error', code: 'model_not_found' });
+      const ch = await addChannel(admin, { name: 'lost', base_url: `${lost.url}/v1`, keys: ['sk-lost'], models: ['gpt-4o-mini', 'only-lost'], priority: 100 });
+      const res = await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(res.status, 200);
+      assert.equal(lost.hits, 1);
+      const listed = (await admin.get('/api/admin/channels')).data.channels.find((c) => c.id === ch.id);
+      assert.equal(listed.keys[0].enabled, true, 'a missing model is no reason to disable the key');
+      const only = await chat(plaza, key, { model: 'only-lost', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(only.status, 404);
+      assert.equal((await only.json()).error.code, 'not_found');
+      assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
+      lost.close();
     });
 
     it('probes an automatically disabled channel and enables it when the upstream accepts again', async () => {

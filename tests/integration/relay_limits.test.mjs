@@ -1,0 +1,263 @@
+// The relay's limits against fake upstreams: a channel's first-byte and idle timeouts, malformed
+// event streams before and after the first byte, the usage event's fields, and channel keys at rest.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync } from 'node:fs';
+import http from 'node:http';
+import { startPlaza } from '../lib/server.mjs';
+import { startFake } from '../fake_upstream/fake.mjs';
+import { adminClient, addChannel, userWithKey, readEvents, waitFor, sql } from '../lib/site.mjs';
+
+const ANSWER = 'Hello from fake upstream.';
+
+function chat(plaza, key, body) {
+  return fetch(`${plaza.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+const USAGE_COLUMNS = ['request_id', 'user_id', 'api_key_id', 'surface', 'model', 'channel_id', 'prompt_tokens',
+  'completion_tokens', 'tokens_reported', 'status', 'error_code', 'attempts', 'latency_ms', 'ttft_ms'];
+
+// The usage event of one request as {column: text} (NULL reads as ''), once it has been written.
+function usageEvent(plaza, requestId) {
+  assert.ok(requestId, 'the response names its request (x-request-id)');
+  return waitFor(() => {
+    const [row] = sql(plaza, `SELECT ${USAGE_COLUMNS.join(', ')} FROM usage_events WHERE request_id = '${requestId.replace(/'/g, "''")}'`);
+    return row && Object.fromEntries(USAGE_COLUMNS.map((c, i) => [c, row[i]]));
+  }, `the usage event of ${requestId}`);
+}
+
+// The text of a streamed answer's chunks (the events before [DONE] or an error event).
+function streamedText(events) {
+  return events.filter((e) => e.data !== '[DONE]').map((e) => JSON.parse(e.data))
+    .filter((c) => !c.error).map((c) => c.choices?.[0]?.delta?.content || '').join('');
+}
+
+// An upstream that accepts a stream (200, event stream) and whose first event is not JSON.
+async function startMalformedFirst() {
+  const server = http.createServer((req, res) => {
+    server.hits += 1;
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end('data: {"id":"chatcmpl-broken","object":"chat.completion.chunk","choices":[{"delta\n\n');
+    });
+  });
+  server.hits = 0;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  server.url = `http://127.0.0.1:${server.address().port}`;
+  return server;
+}
+
+describe('relay limits on sqlite', () => {
+  let plaza, fakeA, fakeB, admin, user, key, userId, keyId;
+  before(async () => {
+    fakeA = await startFake();
+    fakeB = await startFake();
+    plaza = await startPlaza({ settings: { 'stream-heartbeat-seconds': 30, 'channel-refresh-ms': 100, 'api-rate-per-minute': 100000 } });
+    admin = await adminClient(plaza);
+    ({ user, key } = await userWithKey(plaza));
+    userId = (await user.get('/api/me')).data.user.id;
+    keyId = (await user.get('/api/keys')).data.keys[0].id;
+    assert.ok(userId > 0 && keyId > 0);
+  });
+  after(async () => { await plaza?.stop(); await fakeA?.stop(); await fakeB?.stop(); });
+
+  it('fails over past a channel slower than its first-byte timeout, and answers 504 when it is the only one', async () => {
+    const slow = await addChannel(admin, { name: 'slow', base_url: `${fakeA.url}/v1`, keys: ['k-slow'], models: ['fb', 'fb-only'], priority: 10, first_byte_timeout_ms: 300 });
+    assert.equal(slow.first_byte_timeout_ms, 300, 'the admin API takes the timeout');
+    const good = await addChannel(admin, { name: 'good', base_url: `${fakeB.url}/v1`, keys: ['k-good'], models: ['fb'], priority: 0 });
+    await fakeA.reset();
+    await fakeB.reset();
+    const content = 'hi [[fake:delay delay_ms=1000]]';
+
+    for (const stream of [false, true]) {
+      const res = await chat(plaza, key, { model: 'fb', stream, messages: [{ role: 'user', content }] });
+      assert.equal(res.status, 200, `stream=${stream}`);
+      const text = stream ? streamedText(await readEvents(res)) : (await res.json()).choices[0].message.content;
+      assert.equal(text, ANSWER, 'the answer came from the healthy channel');
+      const ev = await usageEvent(plaza, res.headers.get('x-request-id'));
+      assert.equal(ev.status, 'ok');
+      assert.equal(Number(ev.channel_id), good.id);
+      assert.equal(ev.attempts, '2', 'the slow channel was tried first');
+    }
+    assert.equal((await fakeA.requests()).length, 2, 'the slow channel was asked each time');
+    assert.equal((await fakeB.requests()).length, 2, 'the healthy channel answered each time');
+
+    for (const stream of [false, true]) {
+      const res = await chat(plaza, key, { model: 'fb-only', stream, messages: [{ role: 'user', content }] });
+      assert.equal(res.status, 504, `stream=${stream}`);
+      const body = await res.json();
+      assert.deepEqual(Object.keys(body.error).sort(), ['code', 'message', 'param', 'type']);
+      assert.equal(body.error.code, 'upstream_timeout');
+      assert.equal(body.error.type, 'server_error', 'a failure on the server side, as OpenAI types a 5xx');
+      assert.equal(body.error.param, null);
+      assert.equal(body.error.message, 'the upstream did not answer in time');
+      assert.ok(!JSON.stringify(body).includes(fakeA.url) && !JSON.stringify(body).includes('k-slow'), 'no URL or key');
+      const ev = await usageEvent(plaza, res.headers.get('x-request-id'));
+      assert.equal(ev.status, 'error');
+      assert.equal(ev.error_code, 'upstream_timeout');
+      assert.equal(ev.attempts, '1');
+    }
+    // Plaza hung up on the delayed upstream before its delay was over: the fake saw each of the four
+    // requests (two plain, two streamed) leave while it was still waiting.
+    await fakeA.waitForStats((s) => s.responses_client_closed === 2 && s.streams_client_closed === 2 && s.streams_completed === 0);
+  });
+
+  it('ends a stream whose upstream goes silent past the idle timeout with an error event and a timeout usage event', async () => {
+    const stalling = await addChannel(admin, { name: 'stalls', base_url: `${fakeA.url}/v1`, keys: ['k-stall'], models: ['idle'], priority: 10, idle_timeout_ms: 500 });
+    await addChannel(admin, { name: 'idle-backup', base_url: `${fakeB.url}/v1`, keys: ['k-b'], models: ['idle'], priority: 0 });
+    await fakeA.reset();
+    await fakeB.reset();
+    const res = await chat(plaza, key, { model: 'idle', stream: true, messages: [{ role: 'user', content: 'hi [[fake:stall after=2]]' }] });
+    assert.equal(res.status, 200);
+    const events = await readEvents(res);
+    assert.ok(!events.some((e) => e.data === '[DONE]'), 'no [DONE] after a broken stream');
+    assert.ok(events.length >= 4, 'the role chunk and two pieces came before the error');
+    assert.ok(streamedText(events).length > 0, 'the first pieces reached the client');
+    assert.deepEqual(JSON.parse(events.at(-1).data), {
+      error: { message: 'the upstream went silent mid-answer', type: 'server_error', param: null, code: 'upstream_timeout' },
+    });
+    assert.equal((await fakeB.requests()).length, 0, 'no silent switch to the backup');
+    await fakeA.waitForStats((s) => s.streams_client_closed >= 1 && s.open_streams === 0);  // Plaza closed the upstream
+
+    const ev = await usageEvent(plaza, res.headers.get('x-request-id'));
+    assert.equal(ev.status, 'error');
+    assert.equal(ev.error_code, 'upstream_timeout');
+    assert.equal(Number(ev.channel_id), stalling.id);
+    assert.equal(ev.tokens_reported, '0', 'the usage chunk never came: counted');
+    assert.ok(Number(ev.completion_tokens) > 0, 'what was delivered is counted');
+    assert.ok(Number(ev.latency_ms) >= 500, 'it waited out the idle timeout');
+  });
+
+  it('fails over from a stream malformed before its first event, and ends one malformed after it with an error event', async () => {
+    // Before the first byte (the first event is not JSON): the next channel answers.
+    const broken = await startMalformedFirst();
+    try {
+      const first = await addChannel(admin, { name: 'malformed-first', base_url: `${broken.url}/v1`, keys: ['k-m1'], models: ['mal-first', 'mal-first-only'], priority: 10 });
+      const backup = await addChannel(admin, { name: 'mal-backup', base_url: `${fakeB.url}/v1`, keys: ['k-b'], models: ['mal-first', 'mal'], priority: 0 });
+      await fakeB.reset();
+      const res = await chat(plaza, key, { model: 'mal-first', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(res.status, 200);
+      const events = await readEvents(res);
+      assert.equal(events.at(-1).data, '[DONE]');
+      assert.equal(streamedText(events), ANSWER);
+      assert.equal(broken.hits, 1, 'the malformed channel was tried first');
+      assert.equal((await fakeB.requests()).length, 1);
+      const ev = await usageEvent(plaza, res.headers.get('x-request-id'));
+      assert.deepEqual([ev.status, Number(ev.channel_id), ev.attempts], ['ok', backup.id, '2']);
+
+      // With no other channel: a clean error, before any event.
+      const alone = await chat(plaza, key, { model: 'mal-first-only', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(alone.status, 502);
+      assert.match(alone.headers.get('content-type'), /application\/json/);
+      const body = await alone.json();
+      assert.equal(body.error.code, 'upstream_error');
+      assert.ok(!JSON.stringify(body).includes(broken.url) && !JSON.stringify(body).includes('k-m1'));
+      assert.equal(broken.hits, 2);
+      const evAlone = await usageEvent(plaza, alone.headers.get('x-request-id'));
+      assert.deepEqual([evAlone.status, evAlone.error_code, Number(evAlone.channel_id)], ['error', 'upstream_error', first.id]);
+    } finally {
+      broken.close();
+    }
+
+    // After the first byte (the fake's malformed event follows the role chunk and `after` pieces):
+    // an error event, no [DONE], and the backup is not asked.
+    const mal = await addChannel(admin, { name: 'malformed-later', base_url: `${fakeA.url}/v1`, keys: ['k-m2'], models: ['mal', 'mal-plain'], priority: 10 });
+    await fakeA.reset();
+    await fakeB.reset();
+    const res = await chat(plaza, key, { model: 'mal', stream: true, messages: [{ role: 'user', content: 'hi [[fake:malformed_sse after=2]]' }] });
+    assert.equal(res.status, 200);
+    const events = await readEvents(res);
+    assert.ok(!events.some((e) => e.data === '[DONE]'));
+    assert.ok(streamedText(events).length > 0, 'the pieces before the fault were delivered');
+    assert.deepEqual(JSON.parse(events.at(-1).data), {
+      error: { message: 'the upstream sent a malformed or failed stream', type: 'server_error', param: null, code: 'upstream_error' },
+    });
+    assert.equal((await fakeA.requests()).length, 1);
+    assert.equal((await fakeB.requests()).length, 0, 'no silent switch to the backup');
+    const ev = await usageEvent(plaza, res.headers.get('x-request-id'));
+    assert.deepEqual([ev.status, ev.error_code, Number(ev.channel_id)], ['error', 'upstream_error', mal.id]);
+
+    // A non-streamed answer cut in half (malformed JSON): a clean 502 in OpenAI's shape.
+    const plain = await chat(plaza, key, { model: 'mal-plain', messages: [{ role: 'user', content: 'hi [[fake:malformed_sse]]' }] });
+    assert.equal(plain.status, 502);
+    const body = await plain.json();
+    assert.equal(body.error.code, 'upstream_error');
+    assert.equal(body.error.message, 'the upstream answered with invalid JSON');  // upstream_format.cpp
+    assert.ok(!JSON.stringify(body).includes(fakeA.url));
+    const evPlain = await usageEvent(plaza, plain.headers.get('x-request-id'));
+    assert.deepEqual([evPlain.status, evPlain.error_code], ['error', 'upstream_error']);
+  });
+
+  it('writes the usage event of a plain and a streamed API call with every field', async () => {
+    const ch = await addChannel(admin, { name: 'usage', base_url: `${fakeA.url}/v1`, keys: ['k-u'], models: ['usage-model'], priority: 0 });
+
+    // Plain: 100 ms before the answer, so the latency has a floor to check.
+    const res = await chat(plaza, key, { model: 'usage-model', messages: [{ role: 'user', content: 'count these words [[fake:delay delay_ms=100]]' }] });
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    const ev = await usageEvent(plaza, res.headers.get('x-request-id'));
+    assert.equal(Number(ev.user_id), userId);
+    assert.equal(Number(ev.api_key_id), keyId);
+    assert.equal(ev.surface, 'api');
+    assert.equal(ev.model, 'usage-model');
+    assert.equal(Number(ev.channel_id), ch.id);
+    assert.ok(body.usage.prompt_tokens > 0 && body.usage.completion_tokens > 0);
+    assert.equal(Number(ev.prompt_tokens), body.usage.prompt_tokens, 'the upstream\'s prompt tokens');
+    assert.equal(Number(ev.completion_tokens), body.usage.completion_tokens, 'the upstream\'s completion tokens');
+    assert.equal(ev.tokens_reported, '1');
+    assert.equal(ev.status, 'ok');
+    assert.equal(ev.error_code, '');
+    assert.equal(ev.attempts, '1');
+    assert.ok(Number(ev.latency_ms) >= 100, `latency ${ev.latency_ms} covers the upstream's delay`);
+    assert.equal(ev.ttft_ms, '', 'no time to first token for a whole answer');
+
+    // Streamed: 100 ms before each event after the first, so the first text comes well before the end.
+    const s = await chat(plaza, key, { model: 'usage-model', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'count these words [[fake:slow delay_ms=100 chunks=3]]' }] });
+    assert.equal(s.status, 200);
+    const events = await readEvents(s);
+    assert.equal(events.at(-1).data, '[DONE]');
+    const usage = events.slice(0, -1).map((e) => JSON.parse(e.data)).find((c) => c.usage)?.usage;
+    assert.ok(usage && usage.prompt_tokens > 0 && usage.completion_tokens === 3, 'the usage chunk');
+    const sev = await usageEvent(plaza, s.headers.get('x-request-id'));
+    assert.equal(Number(sev.user_id), userId);
+    assert.equal(Number(sev.api_key_id), keyId);
+    assert.equal(sev.surface, 'api');
+    assert.equal(sev.model, 'usage-model');
+    assert.equal(Number(sev.channel_id), ch.id);
+    assert.equal(Number(sev.prompt_tokens), usage.prompt_tokens);
+    assert.equal(Number(sev.completion_tokens), usage.completion_tokens);
+    assert.equal(sev.tokens_reported, '1');
+    assert.equal(sev.status, 'ok');
+    assert.equal(sev.error_code, '');
+    assert.notEqual(sev.ttft_ms, '', 'a stream has a time to first token');
+    const ttft = Number(sev.ttft_ms);
+    const latency = Number(sev.latency_ms);
+    assert.ok(ttft >= 100, `ttft ${ttft} waited for the first piece`);
+    assert.ok(latency >= ttft + 100, `latency ${latency} is past the ttft ${ttft} by the later events`);
+  });
+
+  it('keeps channel keys encrypted in the database file', async () => {
+    const secret = 'sk-upstream-secret-XYZ-9f8e7d6c5b4a';
+    const name = 'at-rest-channel-Q7Q7Q7';
+    const guarded = await startFake({ requireKeys: [secret] });
+    try {
+      await addChannel(admin, { name, base_url: `${guarded.url}/v1`, keys: [secret], models: ['at-rest'] });
+      // The key is stored and usable: the upstream, which accepts only it, answers.
+      const res = await chat(plaza, key, { model: 'at-rest', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(res.status, 200);
+      assert.equal((await guarded.requests()).at(-1).headers.authorization, `Bearer ${secret}`);
+      const files = [`${plaza.dataDir}/plaza.db`, `${plaza.dataDir}/plaza.db-wal`].filter((f) => existsSync(f));
+      const bytes = Buffer.concat(files.map((f) => readFileSync(f)));
+      assert.ok(bytes.includes(Buffer.from(name)), 'the files read hold the channel (the check reads the right bytes)');
+      assert.ok(!bytes.includes(Buffer.from(secret)), 'the key is not in the database in plaintext');
+      assert.ok(!bytes.includes(Buffer.from('secret-XYZ-9f8e7d6c5b4a')), 'nor any long part of it');
+    } finally {
+      await guarded.stop();
+    }
+  });
+});
