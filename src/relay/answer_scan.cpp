@@ -195,17 +195,20 @@ std::string string_value(std::string_view quoted) {
 }
 
 // The "choices" value at `begin`: whether it is an empty array, and the first choice's delta.content
-// as a document would find it. False when a repeated or escaped key leaves that to a document.
+// and reasoning as a document would find them. False when a repeated or escaped key, a tool call or a
+// second choice leaves that to a document.
 bool read_first_choice(std::string_view data, std::size_t begin, ScannedChunk& out) {
   if (data[begin] != '[') return true;
   std::size_t i = skip_space(data, begin + 1);
   if (data[i] == ']') out.no_choices = true;
   if (data[i] != '{') return true;
-  bool seen_delta = false, seen_content = false;
+  bool seen_delta = false, seen_content = false, seen_reasoning = false;
   auto on_content = [&](std::string_view key, std::size_t, std::size_t b, std::size_t e) {
-    if (key != "content") return true;
-    if (std::exchange(seen_content, true)) return false;
-    if (data[b] == '"') out.text = string_value(data.substr(b, e - b));
+    if (key == "tool_calls" || key == "function_call") return data[b] == 'n';  // null, or a document's work
+    bool reasoning = key == "reasoning_content" || key == "reasoning";
+    if (key != "content" && !reasoning) return true;
+    if (std::exchange(reasoning ? seen_reasoning : seen_content, true)) return false;
+    if (data[b] == '"') (reasoning ? out.other : out.text) = string_value(data.substr(b, e - b));
     return true;
   };
   auto on_delta = [&](std::string_view key, std::size_t, std::size_t b, std::size_t) {

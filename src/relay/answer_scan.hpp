@@ -38,6 +38,7 @@ struct ScannedChunk {
   bool error = false;       // a top-level "error": the upstream failed mid-stream
   bool no_choices = false;  // "choices" is an empty array: a usage-only chunk
   std::string text;         // choices[0].delta.content, when it is a string
+  std::string other;        // choices[0].delta's reasoning text (reasoning_content, reasoning)
   std::size_t members = 0;  // top-level
 };
 

@@ -100,6 +100,7 @@ struct ByDocument {
   bool usage = false;
   int64_t prompt_tokens = 0, completion_tokens = 0, cached_tokens = 0;
   std::string text;
+  std::string reasoning;
   bj::value doc;
 };
 
@@ -122,7 +123,9 @@ ByDocument by_document_chunk(std::string_view data, std::string_view model, bool
   }
   if (auto c = o.if_contains("choices"); c && c->is_array() && !c->as_array().empty() && c->as_array()[0].is_object())
     if (auto d = c->as_array()[0].as_object().if_contains("delta"); d && d->is_object())
-      if (auto t = d->as_object().if_contains("content"); t && t->is_string()) out.text = t->as_string();
+      for (const char* key : {"content", "reasoning_content", "reasoning"})
+        if (auto t = d->as_object().if_contains(key); t && t->is_string())
+          (std::string_view(key) == "content" ? out.text : out.reasoning) = t->as_string();
   auto c = o.if_contains("choices");
   if (!wants_usage) {
     if (c && c->is_array() && c->as_array().empty()) out.dropped = true;
@@ -146,6 +149,7 @@ void expect_as_document(std::string_view data) {
     EXPECT_EQ(scanned->top.completion_tokens, expected.completion_tokens);
     EXPECT_EQ(scanned->top.cached_tokens, expected.cached_tokens);
     EXPECT_EQ(scanned->text, expected.text);
+    EXPECT_EQ(scanned->other, expected.reasoning);
     EXPECT_EQ(!wants_usage && scanned->no_choices, expected.dropped);
     if (expected.dropped) continue;
     std::string out = rewrite_chunk(data, *scanned, "pub\"lic", !wants_usage);
@@ -163,13 +167,21 @@ TEST(ChunkScan, PassesOpenAIChunksThroughAsADocumentWould) {
            R"({"id":"c1","model":"up","choices":[{"index":0,"delta":{"content":"Hi \"x\" \u00e9 \ud83d\ude00\n"}}]})",
            R"({"id":"c1","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5,"total_tokens":8,)"
            R"("prompt_tokens_details":{"cached_tokens":2}},"model":"up"})",
-           R"({"usage":null,"id":"first"})", R"({"id":"last","usage":null})", R"({"usage":{"prompt_tokens":1}})",
-           R"({"model":"up","usage":null})", R"({"usage":null,"model":"up"})", R"({})", R"({"model":"up"})",
+           R"({"usage":null,"id":"first"})",
+           R"({"id":"last","usage":null})",
+           R"({"usage":{"prompt_tokens":1}})",
+           R"({"model":"up","usage":null})",
+           R"({"usage":null,"model":"up"})",
+           R"({})",
+           R"({"model":"up"})",
            "{ \"usage\" : null ,\n \"model\" : \"up\" , \"choices\" : [ ] }",
            "{\"choices\":[{\"delta\":{\"content\":\"你好\"}},{\"delta\":{\"content\":\"second\"}}], \"usage\" : null }",
-           R"({"choices":[{"delta":{"content":null,"tool_calls":[{"function":{"arguments":"{\"a\":1}"}}]}}]})",
+           R"({"choices":[{"delta":{"content":null,"tool_calls":null}}]})",
+           R"({"choices":[{"delta":{"content":null,"reasoning_content":"Let me think \u2014 ok"}}]})",
+           R"({"choices":[{"delta":{"reasoning":"hmm","content":"x"}}]})",
            R"({"choices":[{"delta":{"content":["not","text"]}}],"x":{"usage":{"prompt_tokens":9}}})",
-           R"({"choices":{"0":{"delta":{"content":"not an array"}}}})", R"({"choices":[1,{"delta":{"content":"x"}}]})",
+           R"({"choices":{"0":{"delta":{"content":"not an array"}}}})",
+           R"({"choices":[1,{"delta":{"content":"x"}}]})",
            R"({"error":{"message":"overloaded"},"model":"up"})",
        })
     expect_as_document(data);
@@ -181,7 +193,10 @@ TEST(ChunkScan, LeavesWhatItCannotReadAsADocumentWouldToTheDocumentPath) {
         R"({"choices":[],"choices":[{"delta":{"content":"x"}}]})", R"({"us\u0061ge":null})",
         R"({"choices":[{"delta":{"content":"a"},"delta":{"content":"b"}}]})",
         R"({"choices":[{"delta":{"content":"a","content":"b"}}]})", R"({"choices":[{"d\u0065lta":{}}]})", "[]",
-        "{\"a\":1", "{\"a\":\"\xff\"}", "data"})
+        // A tool call's name and arguments are counted from a document.
+        R"({"choices":[{"delta":{"content":null,"tool_calls":[{"function":{"arguments":"{\"a\":1}"}}]}}]})",
+        R"({"choices":[{"delta":{"function_call":{"name":"f"}}}]})",
+        R"({"choices":[{"delta":{"reasoning":"a","reasoning_content":"b"}}]})", "{\"a\":1", "{\"a\":\"\xff\"}", "data"})
     EXPECT_FALSE(scan_chunk(data)) << data;
 }
 

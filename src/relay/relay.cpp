@@ -26,6 +26,11 @@ int64_t Relay::count_prompt_tokens(const std::string& model, const bj::object& r
   return count_tokens_(model, prompt_text(request)) + message_overhead(request);
 }
 
+int64_t Relay::count_output_tokens(const std::string& model, const Outcome& outcome) const {
+  int64_t n = count_tokens_(model, outcome.text);
+  return outcome.other_output.empty() ? n : n + count_tokens_(model, outcome.other_output);
+}
+
 awaitable<void> Relay::reload_channels() {
   co_await store::run_on_pool(db_, [this] { channels_.reload(); });
 }
@@ -287,7 +292,7 @@ awaitable<std::string> Relay::complete(Caller caller, bj::object request, std::s
       bj::object doc = to_openai_completion(opened.candidate, body, model, clock_.now_s(), outcome);
       if (!outcome.reported) {
         outcome.prompt_tokens = count_prompt_tokens(model, request);
-        outcome.completion_tokens = count_tokens_(model, outcome.text);
+        outcome.completion_tokens = count_output_tokens(model, outcome);
         doc["usage"] = bj::object{{"prompt_tokens", outcome.prompt_tokens},
                                   {"completion_tokens", outcome.completion_tokens},
                                   {"total_tokens", outcome.prompt_tokens + outcome.completion_tokens}};

@@ -52,6 +52,9 @@ struct RelayOptions {
 // What happened, for callers that keep a record (the web chat stores the answer).
 struct Outcome {
   std::string text;  // the assistant's text as delivered
+  // What else the model generated: reasoning, tool calls, choices after the first. Counted with
+  // `text` when the upstream reports no usage; never shown.
+  std::string other_output;
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
   int64_t cached_tokens = 0;
@@ -101,6 +104,8 @@ class Relay {
 
   ChannelDirectory& channels() { return channels_; }
   int64_t count_prompt_tokens(const std::string& model, const bj::object& request) const;
+  // The tokens of everything the answer generated (its text and other_output).
+  int64_t count_output_tokens(const std::string& model, const Outcome& outcome) const;
 
   struct Opened {  // an upstream that answered 2xx
     Candidate candidate;

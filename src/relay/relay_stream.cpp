@@ -144,6 +144,7 @@ class ChunkSource {
     if (scanned.error) return false;
     take_usage(scanned.top, outcome);
     outcome.text += scanned.text;
+    outcome.other_output += scanned.other;
     if (!wants_usage_ && scanned.no_choices) return true;
     out.push_back({{}, rewrite_chunk(data, scanned, model_, !wants_usage_), !scanned.text.empty()});
     return true;
@@ -153,6 +154,7 @@ class ChunkSource {
   bool keep(bj::object& chunk, Outcome& outcome) {
     if (auto u = chunk.if_contains("usage"); u && u->is_object()) take_usage(chunk, outcome);
     outcome.text += delta_text(chunk);
+    append_other_output(chunk, "delta", outcome.other_output);
     auto choices = chunk.if_contains("choices");
     bool usage_only = choices && choices->is_array() && choices->as_array().empty();
     if (!wants_usage_) {
@@ -226,12 +228,17 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     }
     outcome.channel_id = opened->candidate.channel->id;
     outcome.text.clear();
+    outcome.other_output.clear();
     outcome.reported = false;
     outcome.prompt_tokens = outcome.completion_tokens = outcome.cached_tokens = 0;  // a failed pass counts nothing
 
     auto state = std::make_shared<PumpState>(ex, std::move(opened->response));
     asio::co_spawn(ex, pump(state), asio::detached);
-    ChunkSource source(opened->candidate, model, clock_.now_s(), client_wants_usage(request), output.passes_text());
+    // Several choices go the document way: the scan reads only the first.
+    auto n = request.if_contains("n");
+    bool several = n && n->is_int64() && n->as_int64() > 1;
+    ChunkSource source(opened->candidate, model, clock_.now_s(), client_wants_usage(request),
+                       output.passes_text() && !several);
     SseParser parser;
     asio::steady_timer heartbeat(ex);
     std::vector<Chunk> chunks;
@@ -332,11 +339,11 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
   waiting->stop_watch.emit(asio::cancellation_type::terminal);
   if (!outcome.reported) {
     outcome.prompt_tokens = count_prompt_tokens(model, request);
-    outcome.completion_tokens = count_tokens_(model, outcome.text);
+    outcome.completion_tokens = count_output_tokens(model, outcome);
   } else if (client_gone || broken) {
     // A stream cut short may carry only the usage of its start (Anthropic's message_start reports 1
     // output token): what was delivered counts at least as much as the tokenizer says.
-    outcome.completion_tokens = std::max(outcome.completion_tokens, count_tokens_(model, outcome.text));
+    outcome.completion_tokens = std::max(outcome.completion_tokens, count_output_tokens(model, outcome));
   }
   if (client_gone) {
     outcome.status = "cancelled";

@@ -211,6 +211,34 @@ std::string_view delta_text(const bj::object& chunk) {
   return content->as_string();
 }
 
+void append_other_output(const bj::object& o, std::string_view part, std::string& out) {
+  auto choices = o.if_contains("choices");
+  if (!choices || !choices->is_array()) return;
+  auto add = [&out](const bj::object& from, std::string_view key) {
+    if (auto v = from.if_contains(key); v && v->is_string()) out.append(v->as_string());
+  };
+  bool first = true;
+  for (const auto& choice : choices->as_array()) {
+    auto m = choice.is_object() ? choice.as_object().if_contains(part) : nullptr;
+    if (!m || !m->is_object()) continue;
+    const auto& msg = m->as_object();
+    if (!std::exchange(first, false)) add(msg, "content");
+    add(msg, "reasoning_content");  // DeepSeek, vLLM
+    add(msg, "reasoning");          // OpenRouter, Ollama
+    if (auto f = msg.if_contains("function_call"); f && f->is_object()) {
+      add(f->as_object(), "name");
+      add(f->as_object(), "arguments");
+    }
+    if (auto calls = msg.if_contains("tool_calls"); calls && calls->is_array())
+      for (const auto& call : calls->as_array()) {
+        auto f = call.is_object() ? call.as_object().if_contains("function") : nullptr;
+        if (!f || !f->is_object()) continue;
+        add(f->as_object(), "name");
+        add(f->as_object(), "arguments");
+      }
+  }
+}
+
 bj::object to_openai_completion(const Candidate& c, std::string_view body, const std::string& public_model, int64_t now,
                                 Outcome& outcome) {
   boost::system::error_code ec;
@@ -226,6 +254,7 @@ bj::object to_openai_completion(const Candidate& c, std::string_view body, const
       if (msg && msg->is_object())
         if (auto t = msg->as_object().if_contains("content"); t && t->is_string()) outcome.text = t->as_string();
     }
+    append_other_output(out, "message", outcome.other_output);
     return out;
   }
   auto& out = v.as_object();
@@ -238,6 +267,7 @@ bj::object to_openai_completion(const Candidate& c, std::string_view body, const
         if (auto t = msg->as_object().if_contains("content"); t && t->is_string()) outcome.text = t->as_string();
     }
   }
+  append_other_output(out, "message", outcome.other_output);
   return std::move(out);
 }
 

@@ -41,5 +41,8 @@ void take_usage(const bj::object& o, Outcome& outcome);
 void take_usage(const ScannedAnswer& scanned, Outcome& outcome);
 // The delta text of an OpenAI chunk (choices[0].delta.content), or "".
 std::string_view delta_text(const bj::object& chunk);
+// Appends to `out` what an OpenAI answer (`part` "message") or chunk ("delta") generated besides the
+// first choice's content: reasoning, tool calls' names and arguments, further choices' content.
+void append_other_output(const bj::object& o, std::string_view part, std::string& out);
 
 }  // namespace plaza::relay

@@ -92,5 +92,31 @@ TEST(UpstreamAnswer, ReplacesTheModelAndReadsUsageAndText) {
   EXPECT_EQ(outcome.text, "hey");
 }
 
+TEST(UpstreamAnswer, KeepsWhatElseWasGeneratedForCountingApartFromTheText) {
+  Outcome outcome;
+  to_openai_completion(openai_candidate("http://up.example/v1"),
+                       R"({"choices":[{"message":{"content":"first","reasoning_content":"think ",
+                             "tool_calls":[{"function":{"name":"get_weather","arguments":"{\"city\":1}"}},
+                                           {"type":"function"}]}},
+                           {"message":{"content":"second","function_call":{"name":"f","arguments":"{}"}}},
+                           {"message":{"reasoning":"mull"}}, 7]})",
+                       "public-name", 0, outcome);
+  EXPECT_FALSE(outcome.reported);
+  EXPECT_EQ(outcome.text, "first");
+  EXPECT_EQ(outcome.other_output, "think get_weather{\"city\":1}secondf{}mull");
+}
+
+TEST(UpstreamAnswer, AChunksOtherOutputIsItsDeltas) {
+  std::string out;
+  append_other_output(bj::parse(R"({"choices":[{"delta":{"content":"shown","tool_calls":[{"index":0,
+                                    "function":{"arguments":"{\"a\""}}]}},{"delta":{"content":"2nd"}}]})")
+                          .as_object(),
+                      "delta", out);
+  EXPECT_EQ(out, "{\"a\"2nd");
+  append_other_output(bj::parse(R"({"choices":[]})").as_object(), "delta", out);
+  append_other_output(bj::parse(R"({"choices":"x"})").as_object(), "delta", out);
+  EXPECT_EQ(out, "{\"a\"2nd");
+}
+
 }  // namespace
 }  // namespace plaza::relay

@@ -24,7 +24,7 @@ struct Answer {
   std::string model;
   int64_t created = 0;
   int64_t prompt_tokens = 0;
-  bool usage = true;                // false: never report usage (the no_usage scenario)
+  bool usage = true;                // false: never report usage (the no_usage scenario, or usage=0)
   bool stream_usage = false;        // OpenAI: a final usage chunk with choices []
   bool tool_call = false;           // pieces are the arguments of a get_weather call, not text
   std::vector<std::string> pieces;  // content deltas in order; their count is completion_tokens

@@ -73,7 +73,8 @@ Answer make_answer(FakeState& st, const Dialect& d, const Conversation& c, const
   a.model = c.model;
   a.created = static_cast<int64_t>(std::time(nullptr));
   for (const auto& t : c.texts) a.prompt_tokens += count_words(t);
-  a.usage = sc.kind != Kind::no_usage;
+  // usage=0 drops the usage from any scenario (a tool call with no usage, say).
+  a.usage = sc.kind != Kind::no_usage && sc.int_param("usage", 1, 0, 1) == 1;
   a.stream_usage = c.include_usage;
   a.tool_call = sc.kind == Kind::tool_call;
   int64_t fallback = sc.kind == Kind::long_answer ? 1000 : a.tool_call ? 4 : static_cast<int64_t>(st.options.chunks);

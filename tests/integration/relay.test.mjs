@@ -7,6 +7,10 @@ import http from 'node:http';
 import { startPlaza, backends } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
 import { adminClient, addChannel, userWithKey, readEvents, waitFor } from '../lib/site.mjs';
+import { get_encoding } from 'tiktoken';
+
+const o200k = get_encoding('o200k_base');
+const tokens = (text) => o200k.encode(text).length;
 
 const UPSTREAM_KEY_A = 'sk-upstream-AAAA-secret-1111';
 const UPSTREAM_KEY_B = 'sk-upstream-BBBB-secret-2222';
@@ -377,9 +381,24 @@ for (const backend of backends) {
       assert.equal(surface, 'api');
       assert.equal(model, 'gpt-4o-mini');
       assert.equal(Number(channel), chA.id);
-      assert.ok(Number(prompt) > 0 && Number(completion) > 0);
+      assert.ok(Number(prompt) > 0);
+      assert.equal(Number(completion), tokens('Hello from fake upstream.'), 'what was delivered, by the o200k tokenizer');
       assert.equal(reported, '0', 'counted by the tokenizer');
       assert.equal(status, 'ok');
+    });
+
+    it('counts a tool call\'s name and arguments when the upstream reports no usage', async () => {
+      for (const stream of [false, true]) {
+        const res = await chat(plaza, key, { model: 'gpt-4o-mini', stream, tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }], messages: [{ role: 'user', content: 'weather? [[fake:tool_call usage=0]]' }] });
+        assert.equal(res.status, 200);
+        const text = await res.text();
+        assert.match(text, /get_weather/);
+        const id = res.headers.get('x-request-id');
+        const row = await waitFor(() => usageEvents(plaza).find((r) => r[0] === id), 'the usage event');
+        const [, , , , , completion, reported] = row;
+        assert.equal(reported, '0', `stream=${stream}: counted by the tokenizer`);
+        assert.equal(Number(completion), tokens('get_weather{"city":"Paris"}'), `stream=${stream}: the call's name and arguments`);
+      }
     });
   });
 }
