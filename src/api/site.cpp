@@ -50,14 +50,14 @@ Site::Site(Config cfg, store::Database& database, const Clock& clk)
       apps(db, clock, upstream, secret_box),
       settlement(db, clock, services::earnings_options(config)),
       earnings(db, clock, settlement) {
-  std::string dir = config.tokenizer_dir.empty() ? default_tokenizer_dir() : config.tokenizer_dir;
   try {
-    if (dir.empty()) throw std::runtime_error("no tokenizer folder found (set tokenizer_dir)");
-    o200k.emplace(load_tokenizer_file(dir + "/o200k_base.json"));
-    cl100k.emplace(load_tokenizer_file(dir + "/cl100k_base.json"));
+    auto encoders = load_encoders(config.tokenizer_dir);
+    o200k.emplace(std::move(encoders.o200k));
+    cl100k.emplace(std::move(encoders.cl100k));
   } catch (const std::exception& e) {
-    // Counting still works, approximately; usage the upstream reports is exact either way.
-    spdlog::warn("tokenizer not loaded ({}): token counts fall back to an estimate of 1 token per 4 bytes", e.what());
+    // Counting still works, approximately; usage the upstream reports is exact either way. `plaza
+    // doctor` reports it as a problem.
+    spdlog::error("tokenizer not loaded ({}): token counts fall back to an estimate of 1 token per 4 bytes", e.what());
   }
 }
 

@@ -12,6 +12,7 @@
 #include "config/config.hpp"
 #include "core/calendar.hpp"
 #include "core/error.hpp"
+#include "core/tokenizer.hpp"
 #include "crypto/crypto.hpp"
 #include "http/server.hpp"
 #include "jobs/scheduler.hpp"
@@ -209,6 +210,14 @@ int doctor(const Config& config) {
   }
   std::cout << "\n";
   if (version == latest) problems += check_ledger(*db);
+  try {
+    load_encoders(config.tokenizer_dir);
+    std::cout << "tokenizer: o200k_base and cl100k_base loaded\n";
+  } catch (const std::exception& e) {
+    // Prompts and answers without reported usage would be counted (and billed) by an estimate.
+    std::cout << "tokenizer: NOT loaded (" << e.what() << "): token counts are estimates (set tokenizer_dir)\n";
+    ++problems;
+  }
   if (!std::filesystem::exists(std::filesystem::path(config.web_dir) / "index.html"))
     std::cout << "web app: not built in " << config.web_dir << " (run `make run`)\n";
   std::cout << (problems ? "problems found: " + std::to_string(problems) : std::string("no problems found")) << "\n";

@@ -475,6 +475,12 @@ Tokenizer load_tokenizer_file(const std::string& path) {
   return Tokenizer(buffer.str());
 }
 
+Encoders load_encoders(const std::string& configured) {
+  std::string dir = configured.empty() ? default_tokenizer_dir() : configured;
+  if (dir.empty()) throw std::runtime_error("no tokenizer folder found (set tokenizer_dir)");
+  return Encoders{load_tokenizer_file(dir + "/o200k_base.json"), load_tokenizer_file(dir + "/cl100k_base.json")};
+}
+
 std::string default_tokenizer_dir() {
   namespace fs = std::filesystem;
   auto is_dir = [](const fs::path& p) {

@@ -53,4 +53,12 @@ Tokenizer load_tokenizer_file(const std::string& path);
 // ./tests/node_modules/tiktoken/encoders. Empty when none exists.
 std::string default_tokenizer_dir();
 
+// The two encoders the relay counts with, read from `dir` (default_tokenizer_dir() when empty).
+// Throws std::runtime_error saying what is missing.
+struct Encoders {
+  Tokenizer o200k;
+  Tokenizer cl100k;
+};
+Encoders load_encoders(const std::string& dir);
+
 }  // namespace plaza

@@ -1,6 +1,7 @@
 #include "relay/relay.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/this_coro.hpp>
 #include <boost/json.hpp>
 
 #include "relay/answer_scan.hpp"
@@ -74,6 +75,8 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
   auto candidates = channels_.candidates(model, caller.group);
   if (candidates.empty()) throw Error(ErrorCode::not_found, "the model '" + model + "' does not exist", "model");
 
+  // A cancelled wait (the client left a stream, see Relay::stream) is no failure of the channel.
+  auto cancellation = co_await boost::asio::this_coro::cancellation_state;
   std::optional<Error> last;
   for (const auto& c : candidates) {
     if (attempts >= options_.max_attempts) break;
@@ -85,6 +88,7 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
     try {
       resp = co_await client_.send(std::move(up));
     } catch (const http::UpstreamFailure& f) {
+      if (cancellation.cancelled() != boost::asio::cancellation_type::none) throw;
       channels_.record_failure(c.channel->id);
       spdlog::warn("channel {} failed: {}", c.channel->id, f.what());
       last = f.kind() == http::UpstreamFailure::Kind::timeout

@@ -209,11 +209,18 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
   for (;;) {
     std::optional<Error> refused;
     std::optional<Opened> opened;
+    // While an upstream has not answered, a client that leaves cancels the wait (and with it the
+    // upstream request): `wake` is what the watch on the client emits.
+    auto until_client_leaves = asio::bind_cancellation_slot(waiting->wake.slot(), asio::use_awaitable);
     try {
-      opened.emplace(co_await open(caller, request, true, attempts, tried));
+      opened.emplace(co_await asio::co_spawn(ex, open(caller, request, true, attempts, tried), until_client_leaves));
     } catch (const Error& e) {
       refused = e;
+    } catch (...) {
+      if (!client_gone) throw;  // else: the cancelled wait's own failure, of no interest
     }
+    waiting->wake.slot().clear();
+    if (client_gone) break;  // recorded as cancelled below; nothing more to send
     if (refused) {
       // Nothing was sent: the handler answers the error (or, after a failed pass, the last error).
       outcome.status = "error";

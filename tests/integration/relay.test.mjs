@@ -15,11 +15,12 @@ const tokens = (text) => o200k.encode(text).length;
 const UPSTREAM_KEY_A = 'sk-upstream-AAAA-secret-1111';
 const UPSTREAM_KEY_B = 'sk-upstream-BBBB-secret-2222';
 
-function chat(plaza, key, body, extraHeaders = {}) {
+function chat(plaza, key, body, extraHeaders = {}, signal = undefined) {
   return fetch(`${plaza.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...extraHeaders },
     body: JSON.stringify(body),
+    signal,
   });
 }
 
@@ -219,6 +220,21 @@ for (const backend of backends) {
       await fakeA.waitForStats((s) => s.open_streams >= 1);
       await reader.cancel();
       await fakeA.waitForStats((s) => s.streams_client_closed >= 1 && s.open_streams === 0);
+    });
+
+    it('cancels the upstream request when the client leaves before the upstream has answered', async () => {
+      await fakeA.reset();
+      await fakeB.reset();
+      const leaving = new AbortController();
+      const pending = chat(plaza, key, { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'x [[fake:delay delay_ms=30000]]' }] }, { 'x-request-id': 'leaves-early' }, leaving.signal);
+      await fakeA.waitForStats((s) => s.requests >= 1 && s.in_flight >= 1);
+      leaving.abort();
+      await assert.rejects(pending);
+      // Well before the 30 s delay ends: the upstream saw its client (Plaza) go.
+      await fakeA.waitForStats((s) => s.streams_client_closed >= 1 && s.in_flight === 0);
+      const row = await waitFor(() => usageEvents(plaza).find((r) => r[0].endsWith(':leaves-early')), 'the usage event');
+      assert.equal(row[7], 'cancelled');
+      assert.equal((await fakeB.requests()).length, 0, 'no other channel was asked');
     });
 
     it('sends heartbeats while the upstream is silent', async () => {

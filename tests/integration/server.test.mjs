@@ -147,6 +147,10 @@ describe('command line and configuration', () => {
     const after = run(['doctor', ...args]);
     assert.equal(after.status, 0, after.stdout);
     assert.match(after.stdout, /no problems found/);
+    assert.match(after.stdout, /tokenizer: o200k_base and cl100k_base loaded/);
+    const noTokenizer = run(['doctor', ...args, '--tokenizer-dir', dir]);  // a folder without the encoders
+    assert.equal(noTokenizer.status, 1, 'counting by estimate is a problem to report');
+    assert.match(noTokenizer.stdout, /tokenizer: NOT loaded .*o200k_base\.json/);
     execFileSync('sqlite3', [join(dir, 'plaza.db'), "INSERT INTO schema_migrations VALUES (999, 'future', 0)"]);
     const newer = run(['migrate', ...args]);
     assert.equal(newer.status, 1);
