@@ -2,6 +2,8 @@
 #include "api/channel_handlers.hpp"
 
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
 
 #include "api/key_handlers.hpp"
 #include "core/error.hpp"
@@ -16,6 +18,15 @@ namespace plaza::api {
 namespace bj = boost::json;
 
 namespace {
+
+// The proxy URL as the admin API shows it: its password, like the channel's keys, never comes back.
+std::string shown_proxy(const std::string& proxy) {
+  auto parsed = boost::urls::parse_uri(proxy);
+  if (!parsed || !parsed->has_password()) return proxy;
+  boost::urls::url shown(*parsed);
+  shown.set_password("****");
+  return std::string(shown.buffer());
+}
 
 bj::object channel_json(const store::Channel& ch) {
   bj::array models, groups, keys;
@@ -38,7 +49,7 @@ bj::object channel_json(const store::Channel& ch) {
                     {"connect_timeout_ms", ch.connect_timeout_ms},
                     {"first_byte_timeout_ms", ch.first_byte_timeout_ms},
                     {"idle_timeout_ms", ch.idle_timeout_ms},
-                    {"proxy", ch.proxy},
+                    {"proxy", shown_proxy(ch.proxy)},
                     {"keys", std::move(keys)},
                     {"created_at", ch.created_at},
                     {"updated_at", ch.updated_at}};
@@ -75,7 +86,8 @@ void apply(store::Channel& ch, const bj::object& body) {
   if (auto v = json::optional_int(body, "connect_timeout_ms")) ch.connect_timeout_ms = *v;
   if (auto v = json::optional_int(body, "first_byte_timeout_ms")) ch.first_byte_timeout_ms = *v;
   if (auto v = json::optional_int(body, "idle_timeout_ms")) ch.idle_timeout_ms = *v;
-  if (auto v = json::optional_string(body, "proxy")) ch.proxy = *v;
+  // The proxy as shown (its password hidden) sent back unchanged keeps the stored one.
+  if (auto v = json::optional_string(body, "proxy"); v && *v != shown_proxy(ch.proxy)) ch.proxy = *v;
 }
 
 bj::object model_json(const store::Model& m) {

@@ -46,6 +46,14 @@ std::string random_token() {
   return out;
 }
 
+std::string base64(std::string_view data) {
+  std::string out(sodium_base64_ENCODED_LEN(data.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
+  out.pop_back();  // the terminating NUL sodium writes
+  return out;
+}
+
 std::string sha256_hex(std::string_view data) {
   // libsodium's: OpenSSL 3's one-shot SHA256() looks its digest up by name on every call, which
   // cost more than the hash of an API key itself.

@@ -22,6 +22,8 @@ std::string random_base62(std::size_t n);
 std::string random_token();
 
 std::string sha256_hex(std::string_view data);
+// Standard base64 with padding (RFC 4648 section 4), as HTTP Basic credentials are written.
+std::string base64(std::string_view data);
 bool constant_time_equal(std::string_view a, std::string_view b);
 
 }  // namespace plaza::crypto

@@ -15,6 +15,15 @@ bool all_of(const std::string& s, const std::string& alphabet) {
 const std::string kBase62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const std::string kBase64Url = kBase62 + "-_";
 
+TEST(Base64, EncodesTheRfc4648Vectors) {
+  EXPECT_EQ(base64(""), "");
+  EXPECT_EQ(base64("f"), "Zg==");
+  EXPECT_EQ(base64("fo"), "Zm8=");
+  EXPECT_EQ(base64("foo"), "Zm9v");
+  EXPECT_EQ(base64("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64(std::string("\xfb\xff\0", 3)), "+/8A") << "the standard alphabet, not base64url";
+}
+
 TEST(PasswordHash, IsArgon2idAndVerifies) {
   std::string hash = hash_password("correct horse battery", PasswordCost::min);
   EXPECT_TRUE(hash.starts_with("$argon2id$")) << hash;

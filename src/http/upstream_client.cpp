@@ -14,6 +14,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "crypto/crypto.hpp"
 #include "http/arena_parser.hpp"
 #include "http/wire.hpp"
 
@@ -40,7 +41,13 @@ struct Target {
   std::string host;
   std::string port;
   std::string path;  // with query
-  std::string key() const { return (tls ? "https://" : "http://") + authority(); }
+  std::string authorization;  // a proxy's: the Proxy-Authorization value its URL's user and password make
+  // What pooled connections are kept under: a tunnel opened with other credentials is another one.
+  std::string key() const {
+    std::string k = (tls ? "https://" : "http://") + authority();
+    if (!authorization.empty()) k += "#" + crypto::sha256_hex(authorization).substr(0, 16);
+    return k;
+  }
   // host:port as a request line or a Host field names it: an IPv6 literal in brackets, the port left
   // out on request when it is the scheme's.
   std::string authority(bool omit_default_port = false) const {
@@ -136,9 +143,11 @@ namespace {
 }
 
 // Asks the proxy for a tunnel to the upstream; throws unless it answers 2xx.
-asio::awaitable<void> open_tunnel(beast::tcp_stream& stream, const Target& t, const UpstreamTimeouts& timeouts) {
+asio::awaitable<void> open_tunnel(beast::tcp_stream& stream, const Target& t, const Target& proxy,
+                                  const UpstreamTimeouts& timeouts) {
   bhttp::request<bhttp::empty_body> req{bhttp::verb::connect, t.authority(), 11};
   req.set(bhttp::field::host, t.authority());
+  if (!proxy.authorization.empty()) req.set(bhttp::field::proxy_authorization, proxy.authorization);
   stream.expires_after(timeouts.connect);
   auto [wec, wn] = co_await bhttp::async_write(stream, req, asio::as_tuple(asio::use_awaitable));
   if (wec) throw UpstreamFailure(UpstreamFailure::Kind::connect, "the proxy closed the connection");
@@ -166,7 +175,10 @@ asio::awaitable<std::unique_ptr<Connection>> connect(UpstreamClient::Impl& impl,
   if (rec) throw UpstreamFailure(UpstreamFailure::Kind::connect, "cannot resolve the upstream host");
   if (t.tls) {
     c->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ex, impl.tls_context);
-    if (!SSL_set_tlsext_host_name(c->tls->native_handle(), t.host.c_str()))
+    // SNI names hosts, never addresses (RFC 6066, section 3); the certificate is checked either way.
+    boost::system::error_code not_an_address;
+    asio::ip::make_address(t.host, not_an_address);
+    if (not_an_address && !SSL_set_tlsext_host_name(c->tls->native_handle(), t.host.c_str()))
       throw UpstreamFailure(UpstreamFailure::Kind::tls, "cannot set TLS server name");
     c->tls->set_verify_callback(ssl::host_name_verification(t.host));
   } else {
@@ -181,7 +193,7 @@ asio::awaitable<std::unique_ptr<Connection>> connect(UpstreamClient::Impl& impl,
     throw UpstreamFailure(UpstreamFailure::Kind::connect, "cannot connect to the upstream: " + cec.message());
   }
   tcp_stream.socket().set_option(tcp::no_delay(true));
-  if (proxy && t.tls) co_await open_tunnel(tcp_stream, t, timeouts);
+  if (proxy && t.tls) co_await open_tunnel(tcp_stream, t, *proxy, timeouts);
   if (c->tls) {
     tcp_stream.expires_after(timeouts.connect);
     auto [hec] = co_await c->tls->async_handshake(ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
@@ -333,6 +345,8 @@ std::shared_ptr<const Route> route_for(const std::string& url, const std::string
   if (!proxy_url.empty()) {
     r->proxy = parse_target(proxy_url);
     if (r->proxy->tls) throw UpstreamFailure(UpstreamFailure::Kind::protocol, "the proxy must be an http:// URL");
+    if (auto u = boost::urls::parse_uri(proxy_url); u && u->has_userinfo())
+      r->proxy->authorization = "Basic " + crypto::base64(u->user() + ":" + u->password());
   }
   r->pool_key = r->target.key() + (r->proxy ? "|" + r->proxy->key() : "");
   // Through a proxy, a plain request names the whole URL; a tunnelled (TLS) one does not.
@@ -359,6 +373,9 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(Upstream
   head.append(request.method).append(" ").append(route->request_target).append(" HTTP/1.1\r\n");
   if (!named("host")) append_field(head, "Host", t.authority(/*omit_default_port=*/true));
   if (!named("user-agent")) append_field(head, "User-Agent", "plaza");
+  // A plain request goes to the proxy itself (a tunnel's CONNECT carried the credentials instead).
+  if (route->proxy && !t.tls && !route->proxy->authorization.empty())
+    append_field(head, "Proxy-Authorization", route->proxy->authorization);
   for (const auto& [name, value] : request.headers)
     if (!beast::iequals(name, "content-length") && !beast::iequals(name, "transfer-encoding"))
       append_field(head, name, value);
