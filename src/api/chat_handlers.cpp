@@ -222,12 +222,16 @@ awaitable<http::Response> list_models(Ctx& ctx) {
   auto catalogue = co_await store::read(ctx.site.db, [](store::Conn& c) { return store::models::list(c); });
   bj::array out;
   for (const auto& id : ids) {
-    bj::object m{{"id", id}, {"name", id}, {"description", ""}, {"icon", ""}, {"context_length", 0}};
+    bj::object m{{"id", id},   {"name", id},          {"description", ""},
+                 {"icon", ""}, {"tags", bj::array()}, {"context_length", 0}};
     for (const auto& c : catalogue) {
       if (c.id != id) continue;
       m["name"] = c.display_name;
       m["description"] = c.description;
       m["icon"] = c.icon;
+      bj::array tags;
+      for (const auto& t : c.tags) tags.emplace_back(t);
+      m["tags"] = std::move(tags);
       m["context_length"] = c.context_length;
     }
     out.push_back(std::move(m));

@@ -169,7 +169,10 @@ std::vector<std::string> StreamConverter::on_event(std::string_view event_name, 
   if (type == "error") {
     error_ = error_message(data_json);
   } else if (type == "message_start") {
-    read_usage(object_at(object_at(data, "message"), "usage"));
+    const auto& message = object_at(data, "message");
+    // The chunks carry the answer's own id, as a whole answer does (else the one given, less unique).
+    if (auto id = string_or(message, "id"); !id.empty()) id_ = std::string(id);
+    read_usage(object_at(message, "usage"));
     emit(bj::object{});
   } else if (type == "content_block_start") {
     const auto& block = object_at(data, "content_block");

@@ -285,7 +285,7 @@ TEST(AnthropicStream, ConvertsARecordedSequenceWithTextToolCallAndUsage) {
          });
   ASSERT_EQ(chunks.size(), 8u);
   for (std::size_t i = 0; i + 1 < chunks.size(); ++i) {
-    EXPECT_EQ(chunks[i].at("id"), "chatcmpl-1");
+    EXPECT_EQ(chunks[i].at("id"), "msg_1") << "the message's own id";
     EXPECT_EQ(chunks[i].at("object"), "chat.completion.chunk");
     EXPECT_EQ(chunks[i].at("created"), 1700000000);
     EXPECT_EQ(chunks[i].at("model"), "claude-public");
@@ -301,7 +301,7 @@ TEST(AnthropicStream, ConvertsARecordedSequenceWithTextToolCallAndUsage) {
   EXPECT_EQ(delta_of(chunks[6]), val("{}"));
   EXPECT_EQ(chunks[6].at("choices").at(0).at("finish_reason"), "tool_calls");
   EXPECT_TRUE(chunks[5].at("choices").at(0).at("finish_reason").is_null());
-  EXPECT_EQ(chunks[7], val(R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,
+  EXPECT_EQ(chunks[7], val(R"({"id":"msg_1","object":"chat.completion.chunk","created":1700000000,
       "model":"claude-public","choices":[],
       "usage":{"prompt_tokens":28,"completion_tokens":42,"total_tokens":70,"prompt_tokens_details":{"cached_tokens":3}}})"));
 

@@ -22,15 +22,20 @@ std::optional<ReloadClaim::Held> ChannelDirectory::claim_reload() {
 void ChannelDirectory::invalidate() {
   std::lock_guard lock(mutex_);
   loaded_at_ms_ = -1;
+  ++generation_;
 }
 
-void ChannelDirectory::reload() {
+ChannelDirectory::Snapshot ChannelDirectory::read() {
+  Snapshot s;
+  {
+    std::lock_guard lock(mutex_);
+    s.ticket = ++tickets_;
+    s.generation = generation_;
+  }
   auto channels = db_.read_sync([](store::Conn& c) { return store::channels::list(c); });
   auto catalogue = db_.read_sync([](store::Conn& c) { return store::models::list(c); });
-  std::vector<std::string> disabled;
   for (const auto& m : catalogue)
-    if (!m.enabled) disabled.push_back(m.id);
-  std::vector<Entry> entries;
+    if (!m.enabled) s.disabled_models.push_back(m.id);
   for (auto& ch : channels) {
     Entry e;
     for (const auto& k : ch.keys) {
@@ -42,12 +47,26 @@ void ChannelDirectory::reload() {
       }
     }
     e.channel = std::make_shared<const store::Channel>(std::move(ch));
-    entries.push_back(std::move(e));
+    s.entries.push_back(std::move(e));
   }
+  return s;
+}
+
+void ChannelDirectory::install(Snapshot s) {
   std::lock_guard lock(mutex_);
-  entries_ = std::move(entries);
-  disabled_models_ = std::move(disabled);
-  loaded_at_ms_ = clock_.now_ms();
+  if (s.ticket < installed_ticket_) return;  // a reload that read later is in already
+  installed_ticket_ = s.ticket;
+  entries_ = std::move(s.entries);
+  disabled_models_ = std::move(s.disabled_models);
+  // An admin change made while this read ran may be missing from it: stay stale, so the next
+  // request reloads.
+  loaded_at_ms_ = s.generation == generation_ ? clock_.now_ms() : -1;
+  // Deleted channels' breakers and key counters go with them.
+  auto gone = [this](int64_t id) {
+    return std::none_of(entries_.begin(), entries_.end(), [id](const Entry& e) { return e.channel->id == id; });
+  };
+  std::erase_if(breakers_, [&](const auto& b) { return gone(b.first); });
+  std::erase_if(next_key_, [&](const auto& k) { return gone(k.first); });
 }
 
 std::vector<Candidate> ChannelDirectory::candidates(const std::string& model, const std::string& group) {
@@ -114,9 +133,13 @@ void ChannelDirectory::record_success(int64_t channel_id) {
 void ChannelDirectory::record_failure(int64_t channel_id) {
   std::lock_guard lock(mutex_);
   auto& b = breakers_[channel_id];
+  int64_t now = clock_.now_ms();
+  // While open, failures (of calls that began before it opened, or of tries as the last resort)
+  // do not push the end of the cool-down out.
+  if (b.open_until_ms > now) return;
   if (++b.consecutive_failures >= breaker_options_.failures_to_open) {
     // Open (or, after a failed half-open trial, re-open) the breaker.
-    b.open_until_ms = clock_.now_ms() + breaker_options_.open_ms;
+    b.open_until_ms = now + breaker_options_.open_ms;
     b.consecutive_failures = breaker_options_.failures_to_open - 1;
   }
 }

@@ -38,7 +38,8 @@ class ChannelDirectory {
                    BreakerOptions breaker = {});
 
   // Channels to try for `model` and `group`, in order: highest priority first, weighted random
-  // within a priority, channels with an open breaker last. Reloads when the snapshot is stale.
+  // within a priority, channels with an open breaker last. The caller reloads first when
+  // claim_reload() says so.
   std::vector<Candidate> candidates(const std::string& model, const std::string& group);
   // The public models a group can reach (enabled channels, enabled keys, not hidden by the catalogue).
   std::vector<std::string> models_for_group(const std::string& group);
@@ -50,8 +51,14 @@ class ChannelDirectory {
   bool breaker_open(int64_t channel_id);
 
   // Reload from the database (after an admin change, or when stale). Blocking: call on the db pool.
-  void reload();
+  void reload() { install(read()); }
   void invalidate();  // the next request reloads
+  // reload() in its two steps, so that a test can put an admin change between them. A snapshot read
+  // before an invalidate() is installed but leaves the directory stale (it may lack the change); one
+  // read before a snapshot already installed is dropped (reloads may overlap).
+  struct Snapshot;
+  Snapshot read();
+  void install(Snapshot snapshot);
   // Held by the one caller that should reload now (see core/reload_claim.hpp): nothing is loaded
   // (first use, or invalidated by an admin change), or what is has gone stale.
   std::optional<ReloadClaim::Held> claim_reload();
@@ -66,6 +73,15 @@ class ChannelDirectory {
     std::vector<std::pair<int64_t, std::string>> keys;  // enabled keys, opened
   };
 
+ public:
+  struct Snapshot {
+    uint64_t ticket = 0;      // reads are numbered as they start
+    uint64_t generation = 0;  // invalidate() calls before the read started
+    std::vector<Entry> entries;
+    std::vector<std::string> disabled_models;
+  };
+
+ private:
   store::Database& db_;
   const crypto::SecretBox& box_;
   const Clock& clock_;
@@ -75,6 +91,9 @@ class ChannelDirectory {
   std::vector<Entry> entries_;
   std::vector<std::string> disabled_models_;
   int64_t loaded_at_ms_ = -1;
+  uint64_t tickets_ = 0;           // the last read's number
+  uint64_t installed_ticket_ = 0;  // the installed snapshot's
+  uint64_t generation_ = 0;        // invalidate() calls
   ReloadClaim reload_claim_;
   std::map<int64_t, Breaker> breakers_;
   std::map<int64_t, uint64_t> next_key_;  // round robin over a channel's keys

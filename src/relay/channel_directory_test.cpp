@@ -259,6 +259,77 @@ TEST_P(ChannelDirectoryTest, OneFailureOfTheTrialAfterTheCoolDownReopensTheBreak
   EXPECT_FALSE(channels.breaker_open(id));
 }
 
+TEST_P(ChannelDirectoryTest, FailuresWhileTheBreakerIsOpenDoNotPushTheEndOfItsCoolDownOut) {
+  int64_t id = add_channel(channel("down"), {"sk-down"});
+  ChannelDirectory channels(db(), box_, clock_, 5000, BreakerOptions{.failures_to_open = 3, .open_ms = 10'000});
+  channels.reload();
+  for (int i = 0; i < 3; ++i) channels.record_failure(id);
+  ASSERT_TRUE(channels.breaker_open(id));
+  clock_.advance_ms(6'000);
+  for (int i = 0; i < 5; ++i) channels.record_failure(id);  // last-resort tries, calls begun before it opened
+  clock_.advance_ms(4'000);
+  EXPECT_FALSE(channels.breaker_open(id)) << "ten seconds after it opened, whatever failed meanwhile";
+}
+
+TEST_P(ChannelDirectoryTest, DisablingAChannelsLastEnabledKeyDisablesTheChannel) {
+  int64_t id = add_channel(channel("two-keys"), {"sk-one", "sk-two"});
+  auto keys = key_ids(id);
+  ASSERT_EQ(keys.size(), 2u);
+  auto disable = [&](int64_t key) {
+    return db().write_sync(
+        [&](store::Conn& c) { return store::channels::disable_key(c, id, key, "refused (401)", clock_.now_s()); });
+  };
+  ChannelDirectory channels(db(), box_, clock_, 60'000);
+  EXPECT_FALSE(disable(keys[0])) << "the other key still serves";
+  channels.reload();
+  auto left = channels.candidates("gpt", "default");
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].key_id, keys[1]);
+  EXPECT_TRUE(disable(keys[1]));
+  auto ch = db().read_sync([&](store::Conn& c) { return store::channels::find(c, id); });
+  ASSERT_TRUE(ch);
+  EXPECT_TRUE(ch->auto_disabled);
+  EXPECT_EQ(ch->disabled_reason, "refused (401)");
+  channels.reload();
+  EXPECT_TRUE(channels.candidates("gpt", "default").empty());
+}
+
+TEST_P(ChannelDirectoryTest, AnAdminChangeWhileAReloadReadsLeavesTheDirectoryStale) {
+  add_channel(channel("a"), {"sk-a"});
+  ChannelDirectory channels(db(), box_, clock_, 60'000);
+  channels.install(channels.read());
+  EXPECT_FALSE(channels.claim_reload()) << "fresh";
+  auto read_before_the_change = channels.read();
+  add_channel(channel("b"), {"sk-b"});
+  channels.invalidate();
+  channels.install(std::move(read_before_the_change));
+  EXPECT_EQ(names(channels.candidates("gpt", "default")), std::vector<std::string>{"a"});
+  EXPECT_TRUE(channels.claim_reload()) << "the read may lack the change: the next request reloads";
+  channels.reload();
+  EXPECT_EQ(channels.candidates("gpt", "default").size(), 2u);
+  EXPECT_FALSE(channels.claim_reload());
+}
+
+TEST_P(ChannelDirectoryTest, AnOlderReadNeverReplacesANewerOne) {
+  add_channel(channel("a"), {"sk-a"});
+  ChannelDirectory channels(db(), box_, clock_, 60'000);
+  auto older = channels.read();
+  int64_t b = add_channel(channel("b"), {"sk-b"});
+  auto newer = channels.read();
+  channels.install(std::move(newer));
+  channels.install(std::move(older));  // overlapping reloads finishing out of order
+  EXPECT_EQ(channels.candidates("gpt", "default").size(), 2u) << "b, which only the newer read saw, stays";
+  for (int i = 0; i < 5; ++i) channels.record_failure(b);
+  ASSERT_TRUE(channels.breaker_open(b));
+  db().write_sync([&](store::Conn& c) {
+    store::channels::remove(c, b);
+    return 0;
+  });
+  channels.reload();
+  EXPECT_EQ(names(channels.candidates("gpt", "default")), std::vector<std::string>{"a"});
+  EXPECT_FALSE(channels.breaker_open(b)) << "a deleted channel's breaker goes with it";
+}
+
 TEST_P(ChannelDirectoryTest, ASuccessClosesTheBreakerAndStartsTheFailureCountAgain) {
   auto first = channel("primary");
   first.priority = 10;

@@ -52,13 +52,9 @@ awaitable<std::vector<std::string>> Relay::models(Caller caller) {
 awaitable<void> Relay::disable_key(const Candidate& c, const std::string& reason) {
   int64_t channel_id = c.channel->id;
   int64_t key_id = c.key_id;
-  std::size_t enabled_keys = 0;
-  for (const auto& k : c.channel->keys)
-    if (k.enabled && k.id != key_id) ++enabled_keys;
   spdlog::warn("channel {} key {} disabled: {}", channel_id, key_id, reason);
   co_await store::write(db_, [&](store::Conn& conn) {
-    store::channels::set_key_enabled(conn, key_id, false, reason);
-    if (enabled_keys == 0) store::channels::set_auto_disabled(conn, channel_id, true, reason, clock_.now_s());
+    return store::channels::disable_key(conn, channel_id, key_id, reason, clock_.now_s());
   });
   channels_.invalidate();
 }
@@ -274,26 +270,41 @@ awaitable<std::string> Relay::complete(Caller caller, bj::object request, std::s
   std::optional<Error> failure;
   try {
     std::vector<int64_t> tried;
-    auto opened = co_await open(caller, request, false, attempts, tried);
-    outcome.channel_id = opened.candidate.channel->id;
+    std::optional<Opened> opened;
     std::string body;
-    try {
-      body = co_await opened.response->read_all(options_.max_response_bytes);
-    } catch (const http::UpstreamFailure& f) {
-      throw Error(
-          f.kind() == http::UpstreamFailure::Kind::timeout ? ErrorCode::upstream_timeout : ErrorCode::upstream_error,
-          "the upstream broke off its answer");
+    // An answer that breaks off or times out is failed over like a refusal: the client has seen
+    // nothing of it. When no channel is left, that failure is the one answered.
+    std::optional<Error> broken;
+    for (;;) {
+      int attempts_before = attempts;
+      try {
+        opened.emplace(co_await open(caller, request, false, attempts, tried));
+      } catch (const Error&) {
+        if (broken && attempts == attempts_before) throw *broken;
+        throw;
+      }
+      try {
+        body = co_await opened->response->read_all(options_.max_response_bytes);
+        break;
+      } catch (const http::UpstreamFailure& f) {
+        broken = Error(
+            f.kind() == http::UpstreamFailure::Kind::timeout ? ErrorCode::upstream_timeout : ErrorCode::upstream_error,
+            "the upstream broke off its answer");
+      }
+      channels_.record_failure(opened->candidate.channel->id);
+      spdlog::warn("channel {} broke off its answer: {}", opened->candidate.channel->id, broken->what());
     }
+    outcome.channel_id = opened->candidate.channel->id;
     // An OpenAI answer that reports its usage goes through as it came but for the model name; any
     // other (converted, counted here, or edited) is read into a document and written anew.
     std::string answer;
     std::optional<ScannedAnswer> scanned;
-    if (!edit && opened.candidate.channel->type != "anthropic") scanned = scan_answer(body);
+    if (!edit && opened->candidate.channel->type != "anthropic") scanned = scan_answer(body);
     if (scanned && scanned->usage) {
       take_usage(*scanned, outcome);
       answer = with_model(body, *scanned, model);
     } else {
-      bj::object doc = to_openai_completion(opened.candidate, body, model, clock_.now_s(), outcome);
+      bj::object doc = to_openai_completion(opened->candidate, body, model, clock_.now_s(), outcome);
       if (!outcome.reported) {
         outcome.prompt_tokens = count_prompt_tokens(model, request);
         outcome.completion_tokens = count_output_tokens(model, outcome);

@@ -136,6 +136,15 @@ void set_auto_disabled(Conn& c, int64_t id, bool disabled, const std::string& re
          {id, int64_t{disabled}, disabled ? reason : std::string(), now});
 }
 
+bool disable_key(Conn& c, int64_t channel_id, int64_t key_id, const std::string& reason, int64_t now) {
+  c.exec("UPDATE channels SET updated_at = updated_at WHERE id = $1", {channel_id});  // the lock
+  set_key_enabled(c, key_id, false, reason);
+  auto left = c.query_one("SELECT COUNT(*) FROM channel_keys WHERE channel_id = $1 AND enabled = 1", {channel_id});
+  if (left && left->i64(0) > 0) return false;
+  set_auto_disabled(c, channel_id, true, reason, now);
+  return true;
+}
+
 }  // namespace channels
 
 namespace models {

@@ -14,6 +14,7 @@ for (const backend of backends) {
       plaza = await startPlaza({ backend, settings: { 'api-rate-per-minute': 100000 } });
       const admin = await adminClient(plaza);
       await addChannel(admin, { base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['gpt-4o-mini'] });
+      await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: { display_name: 'GPT-4o mini', tags: ['fast', '便宜'], context_length: 128000 } });
       // Nothing listens there: every request for this model is refused before any answer.
       await addChannel(admin, { name: 'down', base_url: 'http://127.0.0.1:9/v1', keys: ['sk-down'], models: ['down-model'] });
       user = new Client(plaza.url);
@@ -119,6 +120,9 @@ for (const backend of backends) {
       assert.deepEqual((await user.get('/api/conversations')).data.conversations, []);
       const models = await user.get('/api/models');
       assert.deepEqual(models.data.models.map((m) => m.id).sort(), ['down-model', 'gpt-4o-mini']);
+      const described = models.data.models.find((m) => m.id === 'gpt-4o-mini');
+      assert.deepEqual([described.name, described.tags, described.context_length], ['GPT-4o mini', ['fast', '便宜'], 128000]);
+      assert.deepEqual(models.data.models.find((m) => m.id === 'down-model').tags, [], 'not in the catalogue');
     });
   });
 }

@@ -58,6 +58,23 @@ async function startHangingUp() {
   return server;
 }
 
+// An upstream that accepts a plain request (200, a JSON body of 1000 bytes) and hangs up halfway.
+async function startBreakingOff() {
+  const server = http.createServer((req, res) => {
+    server.hits += 1;
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assist');
+      setImmediate(() => res.socket.destroy());
+    });
+  });
+  server.hits = 0;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  server.url = `http://127.0.0.1:${server.address().port}`;
+  return server;
+}
+
 // An upstream that refuses its key (401) until `accept` is set, then answers completions.
 async function startGatekeeper() {
   const server = http.createServer((req, res) => {
@@ -199,6 +216,22 @@ for (const backend of backends) {
       assert.equal((await fakeA.requests()).length, 1);
       assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
       hanging.close();
+    });
+
+    it('fails over when a plain answer breaks off before its end, and answers the break when no channel is left', async () => {
+      const breaking = await startBreakingOff();
+      const ch = await addChannel(admin, { name: 'breaks-off', base_url: `${breaking.url}/v1`, keys: ['k'], models: ['gpt-4o-mini', 'breaks-only'], priority: 50 });
+      await fakeA.reset();
+      const res = await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(res.status, 200);
+      assert.equal((await res.json()).choices[0].message.content, 'Hello from fake upstream.');
+      assert.equal(breaking.hits, 1);
+      assert.equal((await fakeA.requests()).length, 1, 'A answered');
+      const alone = await chat(plaza, key, { model: 'breaks-only', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(alone.status, 502);
+      assert.equal((await alone.json()).error.message, 'the upstream broke off its answer');
+      assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
+      breaking.close();
     });
 
     it('ends a stream that breaks after the first byte with an error event, without switching', async () => {
