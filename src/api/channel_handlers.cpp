@@ -2,13 +2,12 @@
 #include "api/channel_handlers.hpp"
 
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/url.hpp>
 
 #include "api/key_handlers.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/validation.hpp"
+#include "relay/proxy_url.hpp"
 #include "store/async.hpp"
 #include "store/relay_repo.hpp"
 #include "store/settings_repo.hpp"
@@ -18,15 +17,6 @@ namespace plaza::api {
 namespace bj = boost::json;
 
 namespace {
-
-// The proxy URL as the admin API shows it: its password, like the channel's keys, never comes back.
-std::string shown_proxy(const std::string& proxy) {
-  auto parsed = boost::urls::parse_uri(proxy);
-  if (!parsed || !parsed->has_password()) return proxy;
-  boost::urls::url shown(*parsed);
-  shown.set_password("****");
-  return std::string(shown.buffer());
-}
 
 bj::object channel_json(const store::Channel& ch) {
   bj::array models, groups, keys;
@@ -49,7 +39,7 @@ bj::object channel_json(const store::Channel& ch) {
                     {"connect_timeout_ms", ch.connect_timeout_ms},
                     {"first_byte_timeout_ms", ch.first_byte_timeout_ms},
                     {"idle_timeout_ms", ch.idle_timeout_ms},
-                    {"proxy", shown_proxy(ch.proxy)},
+                    {"proxy", relay::shown_proxy(ch.proxy)},
                     {"keys", std::move(keys)},
                     {"created_at", ch.created_at},
                     {"updated_at", ch.updated_at}};
@@ -87,7 +77,7 @@ void apply(store::Channel& ch, const bj::object& body) {
   if (auto v = json::optional_int(body, "first_byte_timeout_ms")) ch.first_byte_timeout_ms = *v;
   if (auto v = json::optional_int(body, "idle_timeout_ms")) ch.idle_timeout_ms = *v;
   // The proxy as shown (its password hidden) sent back unchanged keeps the stored one.
-  if (auto v = json::optional_string(body, "proxy"); v && *v != shown_proxy(ch.proxy)) ch.proxy = *v;
+  if (auto v = json::optional_string(body, "proxy"); v && *v != relay::shown_proxy(ch.proxy)) ch.proxy = *v;
 }
 
 bj::object model_json(const store::Model& m) {

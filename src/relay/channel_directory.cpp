@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "relay/proxy_url.hpp"
 #include "store/relay_repo.hpp"
 
 namespace plaza::relay {
@@ -45,6 +46,12 @@ ChannelDirectory::Snapshot ChannelDirectory::read() {
       } catch (const std::exception& ex) {
         spdlog::error("channel {} key {} cannot be opened: {}", ch.id, k.id, ex.what());
       }
+    }
+    try {
+      ch.proxy = open_proxy_password(box_, ch.proxy);
+    } catch (const std::exception& ex) {
+      spdlog::error("channel {} proxy password cannot be opened: {}", ch.id, ex.what());
+      e.keys.clear();  // not usable: it would go to its proxy without credentials
     }
     e.channel = std::make_shared<const store::Channel>(std::move(ch));
     s.entries.push_back(std::move(e));

@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/validation.hpp"
+#include "relay/proxy_url.hpp"
 #include "relay/upstream_format.hpp"
 #include "store/async.hpp"
 #include "store/relay_repo.hpp"
@@ -73,6 +74,7 @@ awaitable<std::vector<store::Channel>> ChannelAdmin::list() {
 awaitable<store::Channel> ChannelAdmin::create(int64_t actor_id, store::Channel ch, std::vector<std::string> keys) {
   validate(ch);
   check_keys(keys);
+  ch.proxy = relay::seal_proxy_password(box_, ch.proxy);
   ch.keys.clear();
   for (const auto& k : keys) ch.keys.push_back({0, box_.seal(k), hint_of(k), true, ""});
   auto created = co_await store::write(db_, [&](store::Conn& c) {
@@ -88,6 +90,7 @@ awaitable<store::Channel> ChannelAdmin::update(int64_t actor_id, store::Channel 
                                                std::optional<std::vector<std::string>> keys) {
   validate(ch);
   if (keys) check_keys(*keys);
+  ch.proxy = relay::seal_proxy_password(box_, ch.proxy);
   std::vector<std::pair<std::string, std::string>> sealed;
   if (keys)
     for (const auto& k : *keys) sealed.emplace_back(box_.seal(k), hint_of(k));
@@ -133,7 +136,14 @@ awaitable<store::Channel> ChannelAdmin::reenable(int64_t actor_id, int64_t id) {
 awaitable<ChannelTest> ChannelAdmin::try_key(const store::Channel& ch, int64_t key_id, const std::string& key) {
   ChannelTest result;
   result.model = ch.models.front().model;
-  auto shared = std::make_shared<const store::Channel>(ch);
+  auto opened = std::make_shared<store::Channel>(ch);
+  try {
+    opened->proxy = relay::open_proxy_password(box_, ch.proxy);
+  } catch (const std::exception&) {
+    result.error = "the proxy's password cannot be opened (was secret_key changed?)";
+  }
+  if (!result.error.empty()) co_return result;
+  std::shared_ptr<const store::Channel> shared = std::move(opened);
   relay::Candidate cand{
       shared, ch.models.front().upstream.empty() ? ch.models.front().model : ch.models.front().upstream, key_id, key};
   boost::json::object body{{"model", result.model},

@@ -7,7 +7,7 @@ import https from 'node:https';
 import tls from 'node:tls';
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPlaza } from '../lib/server.mjs';
@@ -276,6 +276,11 @@ describe('upstream proxy with credentials', () => {
     assert.equal((await res.json()).choices[0].message.content, 'Hello through the tunnel.');
     assert.ok(proxy.seen.includes(`CONNECT localhost:${upstream.port}`), proxy.seen.join(', '));
 
+    // Sealed at rest, like the keys.
+    const stored = ['plaza.db', 'plaza.db-wal'].map((f) => join(plaza.dataDir, f)).filter((f) => existsSync(f))
+      .map((f) => readFileSync(f).toString('latin1')).join('');
+    assert.ok(stored.includes('tls-via-auth'), 'the channel is in the bytes read');
+    assert.ok(!stored.includes('p%40ss') && !stored.includes('p@ss'), 'no proxy password in the database');
     // The admin API shows the proxy without its password; sending that back keeps the stored one.
     const listed = (await admin.get('/api/admin/channels')).data.channels.find((c) => c.id === plain.id);
     assert.equal(listed.proxy, `http://plaza:****@${new URL(proxy.url).host}`);
