@@ -76,8 +76,8 @@ void apply(store::Channel& ch, const bj::object& body) {
   if (auto v = json::optional_int(body, "connect_timeout_ms")) ch.connect_timeout_ms = *v;
   if (auto v = json::optional_int(body, "first_byte_timeout_ms")) ch.first_byte_timeout_ms = *v;
   if (auto v = json::optional_int(body, "idle_timeout_ms")) ch.idle_timeout_ms = *v;
-  // The proxy as shown (its password hidden) sent back unchanged keeps the stored one.
-  if (auto v = json::optional_string(body, "proxy"); v && *v != relay::shown_proxy(ch.proxy)) ch.proxy = *v;
+  // The proxy as shown, its password hidden, sent back (its host edited or not) keeps the stored password.
+  if (auto v = json::optional_string(body, "proxy")) ch.proxy = relay::with_stored_password(*v, ch.proxy);
 }
 
 bj::object model_json(const store::Model& m) {

@@ -430,9 +430,10 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
   } catch (const Error& e) {
     refused = e;
   }
-  if (refused) {
-    // No upstream took the request: undo what this request stored, so the error changes nothing (what
-    // an edit or a regeneration would replace is still there).
+  // No upstream took the request, or the client left before one answered (Stop, a closed tab): undo
+  // what this request stored, so it changes nothing (what an edit or a regeneration would replace is
+  // still there).
+  if (refused || !outcome.channel_id) {
     int64_t conv = prepared.conversation_id, msg = prepared.user_message_id;
     bool created = !conversation_id, added = !regenerate;
     co_await store::write(ctx.site.db, [&](store::Conn& c) {
@@ -441,7 +442,8 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
       else if (added)
         store::conversations::truncate_from(c, conv, msg);
     });
-    throw *refused;
+    if (refused) throw *refused;
+    co_return http::Response::streamed();
   }
   // A cut answer is kept as the user saw it: without the chunk the guard held back.
   if (output.leaked()) outcome.text = output.delivered() + "\n\n[" + kLeakNotice + "]";

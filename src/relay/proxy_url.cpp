@@ -8,6 +8,7 @@ namespace plaza::relay {
 namespace {
 
 constexpr std::string_view kSealed = "sealed:";
+constexpr std::string_view kHidden = "****";
 
 // The URL with its password replaced by what `change` makes of it; the URL as it is when it has none.
 template <class Change>
@@ -34,7 +35,25 @@ std::string open_proxy_password(const crypto::SecretBox& box, const std::string&
 }
 
 std::string shown_proxy(const std::string& url) {
-  return with_password(url, [](const std::string&) { return std::string("****"); });
+  if (!is_proxy_url(url)) return "(not a valid URL)";
+  return with_password(url, [](const std::string&) { return std::string(kHidden); });
+}
+
+std::string with_stored_password(const std::string& sent, const std::string& stored) {
+  auto kept = boost::urls::parse_uri(stored);
+  if (!kept || !kept->has_password()) return sent;
+  return with_password(sent, [&](const std::string& password) {
+    return password == kHidden ? std::string(kept->password()) : password;
+  });
+}
+
+bool is_proxy_url(const std::string& url) {
+  if (url.empty()) return true;
+  auto parsed = boost::urls::parse_uri(url);
+  // A raw '@' in a password parses, but as a path after a wrong host: a proxy URL has no path.
+  return parsed && !parsed->encoded_host().empty() &&
+         (parsed->encoded_path().empty() || parsed->encoded_path() == "/") && !parsed->has_query() &&
+         !parsed->has_fragment();
 }
 
 }  // namespace plaza::relay

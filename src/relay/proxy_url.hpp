@@ -13,7 +13,13 @@ std::string seal_proxy_password(const crypto::SecretBox& box, const std::string&
 // The URL with its password opened, ready to use; a URL with a plain password (stored before they
 // were sealed), or none, as it is. Throws when the sealed password does not open.
 std::string open_proxy_password(const crypto::SecretBox& box, const std::string& url);
-// The URL as the admin API shows it, its password (sealed or not) as "****".
+// The URL as the admin API shows it, its password (sealed or not) as "****"; a URL that does not
+// parse is not shown at all (it might hold a password in plain).
 std::string shown_proxy(const std::string& url);
+// The URL an admin sent, with a password of "****" (the one shown) taken from `stored` again.
+std::string with_stored_password(const std::string& sent, const std::string& stored);
+// The URL is a proxy's: http://[user[:password]@]host[:port], nothing after (a user or password with
+// a raw '@', ':' or '/' is not one).
+bool is_proxy_url(const std::string& url);
 
 }  // namespace plaza::relay

@@ -93,10 +93,8 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
       continue;
     }
     int status = resp->status();
-    if (status >= 200 && status < 300) {
-      channels_.record_success(c.channel->id);
-      co_return Opened{c, std::move(resp)};
-    }
+    // A 2xx head is no success yet: the caller records it once the answer (or its first event) came.
+    if (status >= 200 && status < 300) co_return Opened{c, std::move(resp)};
     std::string body;
     try {
       body = co_await resp->read_all(64 * 1024);
@@ -124,7 +122,8 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
       if (auto ra = resp->header("retry-after"); !ra.empty()) last->retry_after = std::atoi(std::string(ra).c_str());
       continue;
     }
-    if (status >= 500 || status == 408) {
+    // 407: the channel's own proxy refused it (a plain upstream's answer comes through the proxy).
+    if (status >= 500 || status == 408 || status == 407) {
       channels_.record_failure(c.channel->id);
       last = Error(ErrorCode::upstream_error, "the upstream failed (" + std::to_string(status) + ")");
       continue;
@@ -285,6 +284,7 @@ awaitable<std::string> Relay::complete(Caller caller, bj::object request, std::s
       }
       try {
         body = co_await opened->response->read_all(options_.max_response_bytes);
+        channels_.record_success(opened->candidate.channel->id);
         break;
       } catch (const http::UpstreamFailure& f) {
         broken = Error(

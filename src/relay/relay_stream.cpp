@@ -210,7 +210,8 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     std::optional<Error> refused;
     std::optional<Opened> opened;
     // While an upstream has not answered, a client that leaves cancels the wait (and with it the
-    // upstream request): `wake` is what the watch on the client emits.
+    // upstream request): `wake` is what the watch on the client emits. open() takes this frame's
+    // locals by reference: safe because this coroutine waits for it to finish.
     auto until_client_leaves = asio::bind_cancellation_slot(waiting->wake.slot(), asio::use_awaitable);
     try {
       opened.emplace(co_await asio::co_spawn(ex, open(caller, request, true, attempts, tried), until_client_leaves));
@@ -298,6 +299,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
             }
             if (!chunks.empty() && !began) {
               began = true;
+              channels_.record_success(opened->candidate.channel->id);
               if (!(co_await output.begin())) client_gone = true;
               if (client_gone) break;
             }

@@ -65,6 +65,9 @@ void ChannelAdmin::validate(const store::Channel& ch) {
   if (!ch.proxy.empty() && (!ch.proxy.starts_with("http://") || ch.proxy.size() > 2048 ||
                             ch.proxy.find_first_of(" \r\n\t") != std::string::npos))
     throw Error(ErrorCode::invalid_request, "proxy must be an http://host:port URL", "proxy");
+  if (!relay::is_proxy_url(ch.proxy))
+    throw Error(ErrorCode::invalid_request,
+                "proxy is not a valid URL (write @, : and / in its user or password as %40, %3A and %2F)", "proxy");
 }
 
 awaitable<std::vector<store::Channel>> ChannelAdmin::list() {

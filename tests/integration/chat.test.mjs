@@ -81,6 +81,22 @@ for (const backend of backends) {
       assert.ok(replaced[0][0] > kept[1][0], 'new messages, not the old ones edited');
     });
 
+    it('changes nothing when the user stops an edit before any upstream has answered', async () => {
+      const first = parseEvents((await send({ model: 'gpt-4o-mini', content: 'stay' })).text);
+      const meta = JSON.parse(first.find((e) => e.event === 'meta').data);
+      const messages = async () => (await user.get(`/api/conversations/${meta.conversation_id}`)).data.messages
+        .map((m) => [m.id, m.role, m.content, m.status]);
+      const kept = await messages();
+      await fake.reset();
+      const stopping = new AbortController();
+      const pending = user.post('/api/chat', { model: 'gpt-4o-mini', conversation_id: meta.conversation_id, edit_message_id: meta.user_message_id, content: 'slow [[fake:delay delay_ms=30000]]' }, { signal: stopping.signal });
+      await fake.waitForStats((s) => s.in_flight >= 1);
+      stopping.abort();
+      await assert.rejects(pending);
+      await fake.waitForStats((s) => s.streams_client_closed >= 1 && s.in_flight === 0);
+      await waitFor(async () => JSON.stringify(await messages()) === JSON.stringify(kept), 'the conversation as it was');
+    });
+
     it('keeps a stopped answer marked as cancelled and refuses a second answer meanwhile', async () => {
       await fake.reset();
       const controller = new AbortController();

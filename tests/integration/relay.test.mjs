@@ -258,16 +258,22 @@ for (const backend of backends) {
     it('cancels the upstream request when the client leaves before the upstream has answered', async () => {
       await fakeA.reset();
       await fakeB.reset();
-      const leaving = new AbortController();
-      const pending = chat(plaza, key, { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'x [[fake:delay delay_ms=30000]]' }] }, { 'x-request-id': 'leaves-early' }, leaving.signal);
-      await fakeA.waitForStats((s) => s.requests >= 1 && s.in_flight >= 1);
-      leaving.abort();
-      await assert.rejects(pending);
-      // Well before the 30 s delay ends: the upstream saw its client (Plaza) go.
-      await fakeA.waitForStats((s) => s.streams_client_closed >= 1 && s.in_flight === 0);
-      const row = await waitFor(() => usageEvents(plaza).find((r) => r[0].endsWith(':leaves-early')), 'the usage event');
+      // Five times: were a cancelled wait counted as the channel's failure, its breaker would open.
+      for (let i = 1; i <= 5; i++) {
+        const leaving = new AbortController();
+        const pending = chat(plaza, key, { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'x [[fake:delay delay_ms=30000]]' }] }, { 'x-request-id': `leaves-early-${i}` }, leaving.signal);
+        await fakeA.waitForStats((s) => s.requests >= i && s.in_flight >= 1);
+        leaving.abort();
+        await assert.rejects(pending);
+        // Well before the 30 s delay ends: the upstream saw its client (Plaza) go.
+        await fakeA.waitForStats((s) => s.streams_client_closed >= i && s.in_flight === 0);
+      }
+      const row = await waitFor(() => usageEvents(plaza).find((r) => r[0].endsWith(':leaves-early-5')), 'the usage event');
       assert.equal(row[7], 'cancelled');
       assert.equal((await fakeB.requests()).length, 0, 'no other channel was asked');
+      const next = await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(next.status, 200);
+      assert.equal((await fakeB.requests()).length, 0, 'A still comes first: leaving clients are no failures of it');
     });
 
     it('sends heartbeats while the upstream is silent', async () => {

@@ -289,7 +289,17 @@ describe('upstream proxy with credentials', () => {
     assert.equal((await admin.request('PATCH', `/api/admin/channels/${plain.id}`, { json: { proxy: listed.proxy, priority: 3 } })).status, 200);
     assert.equal((await chat('plain-auth')).status, 200, 'the stored password still works');
 
-    // Wrong credentials: the proxy refuses (407), and the client gets an upstream error.
+    // A hidden password sent back with another change keeps the stored one too.
+    assert.equal((await admin.request('PATCH', `/api/admin/channels/${plain.id}`, { json: { proxy: `http://plaza:****@localhost:${new URL(proxy.url).port}` } })).status, 200);
+    assert.equal((await chat('plain-auth')).status, 200, 'the stored password, at the new host name');
+    const rawAt = await admin.request('PATCH', `/api/admin/channels/${plain.id}`, { json: { proxy: `http://plaza:p@ss@${new URL(proxy.url).host}` } });
+    assert.equal(rawAt.status, 400, 'a raw @ in the password is refused, not stored');
+    assert.equal(rawAt.data.error.field, 'proxy');
+
+    // Wrong credentials: the proxy refuses (407), and the client gets an upstream error, plain or tunnelled.
+    assert.equal((await admin.request('PATCH', `/api/admin/channels/${plain.id}`, { json: { proxy: withCredentials('wrong') } })).status, 200);
+    const refused = await chat('plain-auth');
+    assert.equal(refused.status, 502, 'the channel\'s proxy refused it: no fault of the client');
     assert.equal((await admin.request('PATCH', `/api/admin/channels/${tunnelled.id}`, { json: { proxy: withCredentials('wrong') } })).status, 200);
     await waitFor(async () => (await chat('tls-auth')).status === 502, 'the changed proxy to be used');
     assert.ok(!plaza.log().includes('p@ss') && !plaza.log().includes('p%40ss'), 'no proxy password in the log');

@@ -7,7 +7,7 @@ export class Client {
 
   get csrf() { return this.cookies.get('plaza_csrf'); }
 
-  async request(method, path, { json, body, headers = {}, csrf = true } = {}) {
+  async request(method, path, { json, body, headers = {}, csrf = true, signal } = {}) {
     const h = { ...headers };
     if (json !== undefined) {
       h['content-type'] = h['content-type'] || 'application/json';
@@ -15,7 +15,7 @@ export class Client {
     }
     if (this.cookies.size) h.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (csrf && this.csrf && method !== 'GET') h['x-csrf-token'] = this.csrf;
-    const res = await fetch(this.base + path, { method, headers: h, body });
+    const res = await fetch(this.base + path, { method, headers: h, body, signal });
     for (const c of res.headers.getSetCookie()) {
       const [pair, ...attrs] = c.split(';');
       const [name, value] = pair.split('=');
