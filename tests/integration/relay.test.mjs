@@ -222,11 +222,16 @@ for (const backend of backends) {
       const breaking = await startBreakingOff();
       const ch = await addChannel(admin, { name: 'breaks-off', base_url: `${breaking.url}/v1`, keys: ['k'], models: ['gpt-4o-mini', 'breaks-only'], priority: 50 });
       await fakeA.reset();
-      const res = await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
-      assert.equal(res.status, 200);
-      assert.equal((await res.json()).choices[0].message.content, 'Hello from fake upstream.');
-      assert.equal(breaking.hits, 1);
-      assert.equal((await fakeA.requests()).length, 1, 'A answered');
+      for (let i = 1; i <= 5; i++) {
+        const res = await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+        assert.equal(res.status, 200);
+        assert.equal((await res.json()).choices[0].message.content, 'Hello from fake upstream.');
+        assert.equal(breaking.hits, i, 'tried first');
+        assert.equal((await fakeA.requests()).length, i, 'A answered');
+      }
+      // Its 200 heads were no successes: five broken answers opened its breaker, and it goes last.
+      assert.equal((await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })).status, 200);
+      assert.equal(breaking.hits, 5);
       const alone = await chat(plaza, key, { model: 'breaks-only', messages: [{ role: 'user', content: 'hi' }] });
       assert.equal(alone.status, 502);
       assert.equal((await alone.json()).error.message, 'the upstream broke off its answer');
