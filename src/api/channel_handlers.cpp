@@ -9,6 +9,7 @@
 #include "core/validation.hpp"
 #include "relay/proxy_url.hpp"
 #include "store/async.hpp"
+#include "store/changes.hpp"
 #include "store/relay_repo.hpp"
 #include "store/settings_repo.hpp"
 
@@ -165,6 +166,7 @@ awaitable<http::Response> admin_put_model(Ctx& ctx) {
     store::models::upsert(c, m, ctx.site.clock.now_s());
     store::audit::record(c, actor, "admin.model.put", "model:" + m.id, m.enabled ? "enabled" : "disabled",
                          ctx.site.clock.now_s());
+    store::announce(c, "channels");
   });
   ctx.site.channels.invalidate();  // the relay's snapshot holds the catalogue's switches
   co_return json_response(200, bj::object{{"model", model_json(m)}});
@@ -176,6 +178,7 @@ awaitable<http::Response> admin_delete_model(Ctx& ctx) {
   bool removed = co_await store::write(ctx.site.db, [&](store::Conn& c) {
     bool r = store::models::remove(c, id);
     if (r) store::audit::record(c, actor, "admin.model.delete", "model:" + id, "", ctx.site.clock.now_s());
+    store::announce(c, "channels");
     return r;
   });
   if (!removed) throw Error(ErrorCode::not_found, "no such model");

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
@@ -18,6 +19,7 @@
 #include "jobs/scheduler.hpp"
 #include "plaza/version.hpp"
 #include "store/async.hpp"
+#include "store/changes.hpp"
 #include "store/earnings_repo.hpp"
 #include "store/ledger_repo.hpp"
 #include "store/migrations.hpp"
@@ -75,6 +77,20 @@ boost::asio::awaitable<void> refresh_app_stats(api::Site* site) {
   co_await site->apps.refresh_stats(now);
 }
 
+// What another instance changed, heard through the database: the caches that hold it read it again.
+void heard_change(api::Site& site, const std::string& topic) {
+  bool all = topic == "*";  // (re)connected: whatever was announced meanwhile is unknown
+  if (all || topic == "channels") site.channels.invalidate();
+  if (all || topic == "prices") site.meter.prices().invalidate();
+  if (all) {
+    site.keys.forget_all();
+  } else if (topic.starts_with("user:")) {
+    int64_t user_id = 0;
+    if (std::from_chars(topic.data() + 5, topic.data() + topic.size(), user_id).ec == std::errc())
+      site.keys.forget_user(user_id);
+  }
+}
+
 int serve(const Config& config) {
   std::filesystem::create_directories(config.data_dir);
   auto db = open_db(config);
@@ -84,6 +100,11 @@ int serve(const Config& config) {
 
   SystemClock clock;
   api::Site site(config, *db, clock);
+  // Several instances share a PostgreSQL database: each hears the others' changes at once.
+  std::unique_ptr<store::ChangeListener> changes;
+  if (db->dialect() == store::Dialect::postgres)
+    changes = std::make_unique<store::ChangeListener>(config.effective_database_url(),
+                                                      [&site](const std::string& topic) { heard_change(site, topic); });
   db->write_sync([&](store::Conn& c) {
     services::Apps::seed_system_apps(c, clock.now_s());
     site.apps.refresh_stats(c, clock.now_s());  // leaderboards and scores before the first request

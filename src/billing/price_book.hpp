@@ -1,7 +1,7 @@
 #pragma once
 // Model prices and group multipliers, cached in memory so that a free model costs the request no
-// trip to the database. Reloaded every `refresh` (other instances' edits arrive within it) and at
-// once after an edit on this instance.
+// trip to the database. Reloaded at once after an edit on this instance or another (heard through
+// store/changes.hpp), and every `refresh` in case one was not heard.
 #include <atomic>
 #include <chrono>
 #include <map>

@@ -40,7 +40,7 @@ struct Config {
   int stream_heartbeat_seconds = 15;
   int relay_max_attempts = 3;
   int channel_refresh_ms = 5000;
-  int api_key_cache_ms = 5000;  // a revoked key or a ban made on another instance applies within this
+  int api_key_cache_ms = 5000;  // how long a read key is trusted (other instances announce changes: store/changes.hpp)
   int probe_interval_seconds = 60;
   bool billing = true;  // charge requests (off only to measure what billing costs)
   std::string deduction_order = "subscription,count_pack,paid,gift";

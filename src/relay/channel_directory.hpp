@@ -1,7 +1,8 @@
 #pragma once
-// The channels the relay may use, cached in memory (with their keys opened) and refreshed from the
-// database every few seconds, so several instances converge without a restart; a circuit breaker
-// per channel; and the order in which to try channels for a request.
+// The channels the relay may use, cached in memory (with their keys opened) and reloaded from the
+// database after an admin change on any instance (store/changes.hpp) and every few seconds in case
+// one was not heard; a circuit breaker per channel; and the order in which to try channels for a
+// request.
 #include <chrono>
 #include <cstdint>
 #include <map>

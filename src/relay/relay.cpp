@@ -8,6 +8,7 @@
 #include "relay/anthropic.hpp"
 #include "relay/upstream_format.hpp"
 #include "store/async.hpp"
+#include "store/changes.hpp"
 #include "store/relay_repo.hpp"
 
 namespace plaza::relay {
@@ -54,6 +55,7 @@ awaitable<void> Relay::disable_key(const Candidate& c, const std::string& reason
   int64_t key_id = c.key_id;
   spdlog::warn("channel {} key {} disabled: {}", channel_id, key_id, reason);
   co_await store::write(db_, [&](store::Conn& conn) {
+    store::announce(conn, "channels");
     return store::channels::disable_key(conn, channel_id, key_id, reason, clock_.now_s());
   });
   channels_.invalidate();

@@ -4,6 +4,7 @@
 #include "core/validation.hpp"
 #include "services/api_keys.hpp"
 #include "store/async.hpp"
+#include "store/changes.hpp"
 #include "store/sessions_repo.hpp"
 #include "store/settings_repo.hpp"
 #include "store/users_repo.hpp"
@@ -218,6 +219,7 @@ awaitable<store::User> Accounts::update_user(int64_t actor_id, int64_t user_id, 
       if (*ch.banned) store::sessions::remove_all_for_user(c, user_id, "");
       store::audit::record(c, actor_id, *ch.banned ? "admin.user.ban" : "admin.user.unban", target, "", now);
     }
+    store::announce(c, "user:" + std::to_string(user_id));
     return *store::users::find(c, user_id);
   });
   if (keys_) keys_->forget_user(user_id);  // a ban or a new group applies to the user's keys at once

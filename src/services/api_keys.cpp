@@ -4,6 +4,7 @@
 #include "core/validation.hpp"
 #include "crypto/crypto.hpp"
 #include "store/async.hpp"
+#include "store/changes.hpp"
 #include "store/settings_repo.hpp"
 
 namespace plaza::services {
@@ -53,6 +54,7 @@ awaitable<void> ApiKeys::revoke(int64_t user_id, int64_t key_id) {
   bool done = co_await store::write(db_, [&](store::Conn& c) {
     bool revoked = store::api_keys::revoke(c, user_id, key_id, clock_.now_s());
     if (revoked) store::audit::record(c, user_id, "key.revoked", "key:" + std::to_string(key_id), "", clock_.now_s());
+    store::announce(c, "user:" + std::to_string(user_id));
     return revoked;
   });
   if (!done) throw Error(ErrorCode::not_found, "no such active key");
@@ -64,6 +66,10 @@ void ApiKeys::forget_if(Pred pred) {
   std::lock_guard lock(mutex_);
   ++generation_;
   std::erase_if(cache_, [&](const auto& entry) { return pred(entry.second); });
+}
+
+void ApiKeys::forget_all() {
+  forget_if([](const Cached&) { return true; });
 }
 
 void ApiKeys::forget_user(int64_t user_id) {

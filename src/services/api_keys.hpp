@@ -29,7 +29,8 @@ struct CreatedKey {
 
 // Every /v1 request authenticates its key: a found key and its owner are kept for `cache_ms`, so a
 // request costs no database trip. A revocation, ban or group change made on this instance applies at
-// once (`forget_user`); one made on another instance within `cache_ms`.
+// once (`forget_user`); one made on another instance when it is heard (store/changes.hpp), at the
+// latest within `cache_ms`.
 struct ApiKeysOptions {
   int64_t cache_ms = 5000;              // 0: every request reads the key
   std::size_t cache_entries = 100'000;  // beyond this the cache starts over (unknown keys are never kept)
@@ -48,6 +49,7 @@ class ApiKeys {
   awaitable<std::optional<store::api_keys::KeyOwner>> authenticate(std::string secret);
   // Drops the cached keys of a user whose standing changed (ban, group, role).
   void forget_user(int64_t user_id);
+  void forget_all();
 
   static std::string masked(const store::ApiKey& key);
 

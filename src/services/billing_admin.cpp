@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "services/wallet.hpp"
 #include "store/async.hpp"
+#include "store/changes.hpp"
 #include "store/settings_repo.hpp"
 
 namespace plaza::services {
@@ -58,6 +59,7 @@ awaitable<void> BillingAdmin::put_price(int64_t admin_id, std::string model, mon
   co_await store::write(db_, [&](store::Conn& c) {
     store::prices::put(c, model, p, now);
     store::audit::record(c, admin_id, "price.put", "model:" + model, std::string(money::to_string(p.mode)), now);
+    store::announce(c, "prices");
   });
   prices_.invalidate();
 }
@@ -67,6 +69,7 @@ awaitable<void> BillingAdmin::delete_price(int64_t admin_id, std::string model) 
   bool removed = co_await store::write(db_, [&](store::Conn& c) {
     bool r = store::prices::remove(c, model);
     if (r) store::audit::record(c, admin_id, "price.delete", "model:" + model, "", now);
+    store::announce(c, "prices");
     return r;
   });
   if (!removed) throw Error(ErrorCode::not_found, "this model has no price");
@@ -85,6 +88,7 @@ awaitable<void> BillingAdmin::put_group(int64_t admin_id, std::string name, int6
   co_await store::write(db_, [&](store::Conn& c) {
     store::groups::put(c, name, multiplier_ppm, now);
     store::audit::record(c, admin_id, "group.put", "group:" + name, std::to_string(multiplier_ppm), now);
+    store::announce(c, "prices");
   });
   prices_.invalidate();
 }

@@ -7,6 +7,7 @@
 #include "relay/proxy_url.hpp"
 #include "relay/upstream_format.hpp"
 #include "store/async.hpp"
+#include "store/changes.hpp"
 #include "store/relay_repo.hpp"
 #include "store/settings_repo.hpp"
 
@@ -83,6 +84,7 @@ awaitable<store::Channel> ChannelAdmin::create(int64_t actor_id, store::Channel 
   auto created = co_await store::write(db_, [&](store::Conn& c) {
     int64_t id = store::channels::create(c, ch, clock_.now_s());
     store::audit::record(c, actor_id, "admin.channel.create", "channel:" + std::to_string(id), ch.name, clock_.now_s());
+    store::announce(c, "channels");
     return *store::channels::find(c, id);
   });
   directory_.invalidate();
@@ -108,6 +110,7 @@ awaitable<store::Channel> ChannelAdmin::update(int64_t actor_id, store::Channel 
     }
     store::audit::record(c, actor_id, "admin.channel.update", "channel:" + std::to_string(ch.id),
                          keys ? "keys replaced" : "", now);
+    store::announce(c, "channels");
     return *store::channels::find(c, ch.id);
   });
   directory_.invalidate();
@@ -119,6 +122,7 @@ awaitable<void> ChannelAdmin::remove(int64_t actor_id, int64_t id) {
     if (!store::channels::find(c, id)) throw Error(ErrorCode::not_found, "no such channel");
     store::channels::remove(c, id);
     store::audit::record(c, actor_id, "admin.channel.delete", "channel:" + std::to_string(id), "", clock_.now_s());
+    store::announce(c, "channels");
   });
   directory_.invalidate();
 }
@@ -130,6 +134,7 @@ awaitable<store::Channel> ChannelAdmin::reenable(int64_t actor_id, int64_t id) {
     for (const auto& k : found->keys) store::channels::set_key_enabled(c, k.id, true, "");
     store::channels::set_auto_disabled(c, id, false, "", clock_.now_s());
     store::audit::record(c, actor_id, "admin.channel.reenable", "channel:" + std::to_string(id), "", clock_.now_s());
+    store::announce(c, "channels");
     return *store::channels::find(c, id);
   });
   directory_.invalidate();
@@ -199,6 +204,7 @@ awaitable<int> ChannelAdmin::probe_disabled() {
         store::channels::set_auto_disabled(c, ch.id, false, "", clock_.now_s());
         store::audit::record(c, std::nullopt, "probe.channel_key.enabled", "channel:" + std::to_string(ch.id),
                              "key " + std::to_string(k.id), clock_.now_s());
+        store::announce(c, "channels");
       });
       ++revived;
     }

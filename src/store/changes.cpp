@@ -1,0 +1,89 @@
+#include "store/changes.hpp"
+
+#include <libpq-fe.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+namespace plaza::store {
+
+namespace {
+constexpr const char* kChannel = "plaza_changes";
+}
+
+void announce(Conn& c, std::string_view topic) {
+  if (c.dialect() != Dialect::postgres) return;
+  c.query("SELECT pg_notify('plaza_changes', $1)", {std::string(topic)});
+}
+
+struct ChangeListener::Impl {
+  std::string url;
+  std::function<void(const std::string&)> heard;
+  std::chrono::milliseconds retry;
+  int wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);  // written once, to stop
+  std::atomic<bool> stopping{false};
+  std::thread thread;
+
+  // Waits for the connection's socket (-1: none) or the stop, at most `timeout_ms` (-1: no limit);
+  // false once stopping.
+  bool wait(int socket, int timeout_ms) {
+    pollfd fds[2] = {{wake, POLLIN, 0}, {socket, POLLIN, 0}};
+    ::poll(fds, socket >= 0 ? 2 : 1, timeout_ms);
+    return !stopping.load();
+  }
+
+  // One connection's life: LISTEN, then hand on what arrives until it breaks or we stop.
+  void listen_once() {
+    // A bounded connect: an unreachable server must not hold up the stop.
+    const char* keys[] = {"dbname", "connect_timeout", nullptr};
+    const char* values[] = {url.c_str(), "5", nullptr};
+    PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+    if (PQstatus(conn) == CONNECTION_OK) {
+      PGresult* r = PQexec(conn, (std::string("LISTEN ") + kChannel).c_str());
+      bool listening = PQresultStatus(r) == PGRES_COMMAND_OK;
+      PQclear(r);
+      if (listening) {
+        heard("*");  // whatever was announced while no one listened
+        while (wait(PQsocket(conn), -1) && PQconsumeInput(conn)) {
+          while (PGnotify* n = PQnotifies(conn)) {
+            std::string topic = n->extra;
+            PQfreemem(n);
+            heard(topic);
+          }
+        }
+      }
+    }
+    if (!stopping.load()) spdlog::warn("change listener: connection lost or refused: {}", PQerrorMessage(conn));
+    PQfinish(conn);
+  }
+
+  void run() {
+    while (!stopping.load()) {
+      listen_once();
+      if (!wait(-1, static_cast<int>(retry.count()))) break;
+    }
+  }
+};
+
+ChangeListener::ChangeListener(std::string url, std::function<void(const std::string&)> heard,
+                               std::chrono::milliseconds retry)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->url = std::move(url);
+  impl_->heard = std::move(heard);
+  impl_->retry = retry;
+  impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
+}
+
+ChangeListener::~ChangeListener() {
+  impl_->stopping.store(true);
+  uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(impl_->wake, &one, sizeof one);
+  impl_->thread.join();
+  ::close(impl_->wake);
+}
+
+}  // namespace plaza::store

@@ -1,0 +1,49 @@
+// Several instances over one PostgreSQL database: what is changed on one reaches the caches of the
+// others at once (LISTEN/NOTIFY), not after their refresh periods, which these tests set to ten
+// minutes so that only the announcement can explain what they see.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPlaza } from '../lib/server.mjs';
+import { startFake } from '../fake_upstream/fake.mjs';
+import { adminClient, addChannel, userWithKey, waitFor } from '../lib/site.mjs';
+
+// Every instance needs the same secret_key (it opens the channel keys): 32 bytes, base64.
+const settings = {
+  'secret-key': Buffer.alloc(32, 7).toString('base64'),
+  'channel-refresh-ms': 600000, 'api-key-cache-ms': 600000, 'api-rate-per-minute': 100000,
+};
+
+describe('two instances on postgres', () => {
+  let a, b, fake, admin, user, key;
+  before(async () => {
+    fake = await startFake({ requireKeys: ['sk-up'] });
+    a = await startPlaza({ backend: 'postgres', settings });
+    b = await startPlaza({ restart: { backend: 'postgres', databaseUrl: a.databaseUrl }, settings });
+    admin = await adminClient(a);
+    ({ user, key } = await userWithKey(a));
+  });
+  after(async () => { await b?.stop(); await a?.stop(); await fake?.stop(); });
+
+  const chat = (plaza, model) => fetch(`${plaza.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  const models = (plaza) => fetch(`${plaza.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+
+  it('a channel added or deleted on one instance is served or gone on the other at once', async () => {
+    assert.equal((await chat(b, 'shared-model')).status, 404, 'B has read the channels (none) and keeps them');
+    const ch = await addChannel(admin, { name: 'shared', base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['shared-model'] });
+    await waitFor(async () => (await chat(b, 'shared-model')).status === 200, 'B to serve the new channel', 5000);
+    assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
+    await waitFor(async () => (await chat(b, 'shared-model')).status === 404, 'B to drop the deleted channel', 5000);
+  });
+
+  it('a key revoked on one instance is refused by the other at once', async () => {
+    assert.equal((await models(b)).status, 200, 'B has read (and keeps) the key');
+    const id = (await user.get('/api/keys')).data.keys[0].id;
+    assert.equal((await user.delete(`/api/keys/${id}`)).status, 204);
+    await waitFor(async () => (await models(b)).status === 401, 'B to refuse the revoked key', 5000);
+    assert.equal((await models(a)).status, 401);
+  });
+});
