@@ -19,6 +19,7 @@ billing::Options billing_options(const Config& config) {
   o.hold_ttl_s = config.hold_ttl_seconds;
   o.creator_share_ppm = config.creator_share_ppm;
   o.lease_s = config.lease_seconds;
+  o.lease_idle_s = config.lease_idle_seconds;
   return o;
 }
 }  // namespace

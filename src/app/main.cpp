@@ -77,6 +77,15 @@ boost::asio::awaitable<void> refresh_app_stats(api::Site* site) {
   co_await site->apps.refresh_stats(now);
 }
 
+// The id in a topic such as "user:42".
+std::optional<int64_t> id_after(std::string_view topic, std::string_view prefix) {
+  int64_t id = 0;
+  if (!topic.starts_with(prefix)) return std::nullopt;
+  auto [end, ec] = std::from_chars(topic.data() + prefix.size(), topic.data() + topic.size(), id);
+  if (ec != std::errc() || end != topic.data() + topic.size()) return std::nullopt;
+  return id;
+}
+
 // What another instance changed, heard through the database: the caches that hold it read it again.
 void heard_change(api::Site& site, const std::string& topic) {
   bool all = topic == "*";  // (re)connected: whatever was announced meanwhile is unknown
@@ -84,10 +93,10 @@ void heard_change(api::Site& site, const std::string& topic) {
   if (all || topic == "prices") site.meter.prices().invalidate();
   if (all) {
     site.keys.forget_all();
-  } else if (topic.starts_with("user:")) {
-    int64_t user_id = 0;
-    if (std::from_chars(topic.data() + 5, topic.data() + topic.size(), user_id).ec == std::errc())
-      site.keys.forget_user(user_id);
+  } else if (auto user = id_after(topic, "user:")) {
+    site.keys.forget_user(*user);
+  } else if (auto wallet = id_after(topic, "wallet:")) {
+    site.meter.retire_lease(*wallet);
   }
 }
 

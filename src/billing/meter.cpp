@@ -570,6 +570,19 @@ awaitable<LeasePause> Meter::give_back(int64_t user_id) {
   co_return pause;
 }
 
+void Meter::retire_lease(int64_t user_id) {
+  if (!leases_) return;
+  writer_.submit(
+      user_id,
+      [this, user_id](store::Conn& c) {
+        give_back_room(c, user_id);
+        for (const auto& d : leases_->drained(user_id)) ledger::void_credit_hold(c, d.hold_id, d.account_id);
+      },
+      [user_id](std::exception_ptr error) {
+        if (error) spdlog::error("user {}: lease not given back now (it is when it ends)", user_id);
+      });
+}
+
 std::size_t Meter::sweep_leases(bool all) {
   if (!leases_) return 0;
   auto done = leases_->drain(clock_.now_s(), all);

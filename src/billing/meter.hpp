@@ -144,9 +144,11 @@ class Meter {
   // Something changes what pays for the user's calls (a purchase, a code, a grant): the user's
   // leases here take no more calls and give back all that no call in flight needs before this
   // returns (the purchase can then spend it), and none opens until the returned pause ends (the
-  // purchase is written). A lease on another instance gives it back when it has been idle for
-  // lease_idle_s.
+  // purchase is written). Other instances hear of the change when it commits and retire_lease().
   awaitable<LeasePause> give_back(int64_t user_id);
+  // Another instance changed what pays for the user's calls: the user's lease here takes no more
+  // calls, and what no call in flight needs goes back to the account (queued in the user's lane).
+  void retire_lease(int64_t user_id);
   // Voids the holds of leases that are done (old, idle, retired) on the writer; `all` when shutting
   // down. Returns how many.
   std::size_t sweep_leases(bool all = false);

@@ -171,6 +171,8 @@ const std::vector<Setting>& settings() {
            "how long an instance's lease on a user's credits funds non-streamed API calls without a hold each (0: "
            "every call places its own hold)",
            int_setting(&Config::lease_seconds, 0, 3600)),
+      make("lease_idle_seconds", "a lease on a user's credits is given back after this long without a call",
+           int_setting(&Config::lease_idle_seconds, 1, 3600)),
       make("signup_gift", "gift credits (in µc) every new account starts with",
            int_setting(&Config::signup_gift, int64_t{0}, int64_t{1} << 50)),
       make("app_stats_interval_seconds", "how often the app square's uses and trending scores are recomputed",

@@ -47,6 +47,7 @@ struct Config {
   int hold_ttl_seconds = 1800;       // a request's holds expire after this (longer than any request runs)
   int reaper_interval_seconds = 60;  // how often expired holds are voided and subscriptions renewed
   int lease_seconds = 10;            // an instance's lease on a user's credits takes API calls this long (0: none)
+  int lease_idle_seconds = 2;        // ... and is given back after this long without a call
   int64_t signup_gift = 0;           // gift µc each new account starts with
   int app_stats_interval_seconds = 300;
   std::string currency = "CNY";            // the money users pay in, for display next to credits

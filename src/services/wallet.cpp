@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "store/async.hpp"
 #include "store/billing_repo.hpp"
+#include "store/changes.hpp"
 #include "store/settings_repo.hpp"
 
 namespace plaza::services {
@@ -70,10 +71,13 @@ store::Subscription new_subscription(const store::Plan& plan, int64_t user_id, i
   return s;
 }
 
-// Serialises one user's wallet operations on PostgreSQL (SQLite has one writer anyway), so two
-// concurrent subscribes cannot both see "no subscription yet".
-void lock_user(store::Conn& c, int64_t user_id) {
+// A change to what pays for the user's calls (a purchase, a code, a grant, a renewal). Serialised per
+// user on PostgreSQL (SQLite has one writer anyway), so two concurrent subscribes cannot both see
+// "no subscription yet"; and announced, so that other instances retire their leases on the user's
+// credits when it commits (this instance paused its own first: pause_leases).
+void begin_wallet_change(store::Conn& c, int64_t user_id) {
   if (c.dialect() == store::Dialect::postgres) c.exec("SELECT id FROM users WHERE id = $1 FOR UPDATE", {user_id});
+  store::announce(c, "wallet:" + std::to_string(user_id));
 }
 
 // A purchase, a code or a grant is next: the user's leases on credits give back what they hold
@@ -135,7 +139,7 @@ awaitable<void> Wallet::subscribe(int64_t user_id, int64_t plan_id, std::string 
   auto paused = co_await pause_leases(meter_, user_id);
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
-    lock_user(c, user_id);
+    begin_wallet_change(c, user_id);
     auto plan = enabled_plan(c, plan_id);
     auto current = store::subscriptions::active(c, user_id, now);
     std::string key = "subscribe:" + std::to_string(user_id) + ":" + op_id;
@@ -165,7 +169,7 @@ awaitable<void> Wallet::renew(int64_t user_id, std::string op_id) {
   auto paused = co_await pause_leases(meter_, user_id);
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
-    lock_user(c, user_id);
+    begin_wallet_change(c, user_id);
     auto current = store::subscriptions::active(c, user_id, now);
     if (!current) throw Error(ErrorCode::not_found, "you have no active subscription");
     if (!charge_paid(c, user_id, current->price, "renew:" + std::to_string(user_id) + ":" + op_id, "renew",
@@ -211,7 +215,7 @@ int Wallet::renew_due(store::Conn& c, int64_t now) {
 int Wallet::renew_each(store::Conn& c, const std::vector<store::Subscription>& due, int64_t now) {
   int renewed = 0;
   for (const auto& s : due) {
-    lock_user(c, s.user_id);
+    begin_wallet_change(c, s.user_id);
     auto current = store::subscriptions::active(c, s.user_id, now);
     if (current && current->id != s.id) {
       store::subscriptions::set_auto_renew(c, s.id, false);  // the user bought another since
@@ -245,7 +249,7 @@ awaitable<void> Wallet::buy_pack(int64_t user_id, int64_t pack_id, std::string o
   auto paused = co_await pause_leases(meter_, user_id);
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
-    lock_user(c, user_id);
+    begin_wallet_change(c, user_id);
     auto pack = store::packs::find(c, pack_id);
     if (!pack || !pack->enabled) throw Error(ErrorCode::not_found, "no such pack", "pack_id");
     std::string key = "pack:" + std::to_string(user_id) + ":" + op_id;
@@ -273,7 +277,7 @@ awaitable<Redeemed> Wallet::redeem(int64_t user_id, std::string code) {
   if (normalized.empty() || normalized.size() > 64) throw Error(ErrorCode::invalid_request, "enter a code", "code");
   auto paused = co_await pause_leases(meter_, user_id);
   co_return co_await store::write(db_, [&](store::Conn& c) {
-    lock_user(c, user_id);
+    begin_wallet_change(c, user_id);
     auto batch_id = store::redeem::claim(c, normalized, user_id, now);
     if (!batch_id) {
       bool exists = c.query_one("SELECT 1 FROM redeem_codes WHERE code = $1", {normalized}).has_value();
@@ -334,6 +338,7 @@ awaitable<void> Wallet::grant(int64_t admin_id, int64_t user_id, std::string sou
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
     if (!c.query_one("SELECT 1 FROM users WHERE id = $1", {user_id})) throw Error(ErrorCode::not_found, "no such user");
+    begin_wallet_change(c, user_id);
     std::string key = "grant:" + std::to_string(user_id) + ":" + op_id;
     if (amount > 0) {
       if (!credit_user(c, user_id, source, amount, key, "grant", reason, now)) return;

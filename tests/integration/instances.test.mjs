@@ -5,12 +5,14 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPlaza } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
-import { adminClient, addChannel, userWithKey, waitFor } from '../lib/site.mjs';
+import { adminClient, addChannel, userWithKey, waitFor, sql } from '../lib/site.mjs';
 
 // Every instance needs the same secret_key (it opens the channel keys): 32 bytes, base64.
+// Leases last ten minutes too, idle or not.
 const settings = {
   'secret-key': Buffer.alloc(32, 7).toString('base64'),
   'channel-refresh-ms': 600000, 'api-key-cache-ms': 600000, 'api-rate-per-minute': 100000,
+  'lease-seconds': 600, 'lease-idle-seconds': 600,
 };
 
 describe('two instances on postgres', () => {
@@ -37,6 +39,18 @@ describe('two instances on postgres', () => {
     await waitFor(async () => (await chat(b, 'shared-model')).status === 200, 'B to serve the new channel', 5000);
     assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
     await waitFor(async () => (await chat(b, 'shared-model')).status === 404, 'B to drop the deleted channel', 5000);
+  });
+
+  it('a grant on one instance makes the other give back its lease on the user\'s credits at once', async () => {
+    await addChannel(admin, { name: 'priced', base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['per-call'] });
+    assert.equal((await admin.put('/api/admin/prices/per-call', { mode: 'per_call', per_call: 1000 })).status, 200);
+    const userId = (await user.get('/api/me')).data.user.id;
+    assert.equal((await admin.post(`/api/admin/users/${userId}/credits`, { source: 'paid', amount: 1_000_000, reason: 'test funds' })).status, 200);
+    const pending = () => Number(sql(a, `SELECT COUNT(*) FROM holds WHERE user_id = ${userId} AND status = 'pending'`)[0][0]);
+    await waitFor(async () => (await chat(b, 'per-call')).status === 200, 'B to serve the priced model', 5000);
+    await waitFor(() => pending() === 1, 'the settled call, leaving B\'s lease as the one pending hold', 5000);
+    assert.equal((await admin.post(`/api/admin/users/${userId}/credits`, { source: 'gift', amount: 5000, reason: 'more' })).status, 200);
+    await waitFor(() => pending() === 0, 'B to give its lease back', 5000);
   });
 
   it('a key revoked on one instance is refused by the other at once', async () => {
