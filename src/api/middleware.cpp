@@ -156,7 +156,7 @@ int64_t query_int(const Ctx& ctx, std::string_view name, int64_t fallback, int64
 
 std::string billing_request_id(const Ctx& ctx) {
   if (!ctx.req.request_id_from_client || !ctx.user) return ctx.req.request_id;
-  return "u" + std::to_string(ctx.user->id) + ":" + ctx.req.request_id;
+  return fmt::format("u{}:{}", ctx.user->id, ctx.req.request_id);
 }
 
 http::Headers sse_headers() {

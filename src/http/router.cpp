@@ -38,7 +38,7 @@ void Router::add(std::string method, std::string pattern, int64_t body_limit, Ha
 }
 
 void Router::set_fallback(int64_t body_limit, Handler handler) {
-  fallback_.method = "*";
+  fallback_.method.assign(1, '*');  // not = "*": g++ 12 warns falsely (-Wrestrict) on that
   fallback_.pattern = "static";
   fallback_.body_limit = body_limit;
   fallback_.handler = std::move(handler);

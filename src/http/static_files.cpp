@@ -1,5 +1,7 @@
 #include "http/static_files.hpp"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -44,9 +46,9 @@ StaticFiles::StaticFiles(const std::string& dir) {
     std::ifstream in(entry.path(), std::ios::binary);
     std::ostringstream body;
     body << in.rdbuf();
-    std::string rel = "/" + fs::relative(entry.path(), dir).generic_string();
+    std::string rel = fmt::format("/{}", fs::relative(entry.path(), dir).generic_string());
     File f{body.str(), content_type_for(rel), "", rel.starts_with("/assets/")};
-    f.etag = "\"" + crypto::sha256_hex(f.body).substr(0, 32) + "\"";
+    f.etag = fmt::format("\"{}\"", crypto::sha256_hex(f.body).substr(0, 32));
     files_.emplace(std::move(rel), std::move(f));
   }
 }

@@ -18,7 +18,7 @@ std::vector<UsageEvent> usage(Conn& c, int64_t user_id, const UsageFilter& f, in
   if (f.key_id) add("api_key_id =", *f.key_id);
   if (f.surface) add("surface =", *f.surface);
   if (f.app_id) add("app_id =", *f.app_id);
-  params.push_back(limit);
+  params.emplace_back(std::in_place_type<int64_t>, limit);
   sql += " ORDER BY id DESC LIMIT $" + std::to_string(params.size());
   std::vector<UsageEvent> out;
   for (const auto& r : c.query(sql, params).rows) out.push_back(usage::to_event(r));

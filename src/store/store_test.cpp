@@ -307,8 +307,9 @@ TEST_P(DatabaseTest, StatementsBeyondTheCacheBoundStillRun) {
     for (int64_t i = 0; i < 1100; ++i)
       ASSERT_EQ(c.query_one("SELECT " + std::to_string(i) + " + CAST($1 AS BIGINT)", {int64_t{1}})->i64(0), i + 1);
     EXPECT_EQ(c.query_one("SELECT 5 + CAST($1 AS BIGINT)", {int64_t{2}})->i64(0), 7) << "an early text again";
-    if (c.dialect() == Dialect::postgres)
+    if (c.dialect() == Dialect::postgres) {
       EXPECT_LE(c.query_one("SELECT COUNT(*) FROM pg_prepared_statements")->i64(0), 1000);
+    }
   });
 }
 
