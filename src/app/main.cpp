@@ -163,6 +163,7 @@ int serve(const Config& config) {
   scheduler.start(server.executor());
   server.on_shutdown([&scheduler] { scheduler.stop(); });
   server.run();
+  changes.reset();                // nothing heard from here on reaches the writer or the log once they stop
   site.upstream.close_idle();     // its sockets belong to the server's event loops
   site.meter.sweep_leases(true);  // every call is over: the leases' holds are voided before the writer stops
   // Threads that complete work onto the server's event loops must be gone before they are: a pool

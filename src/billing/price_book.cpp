@@ -36,15 +36,25 @@ std::optional<ReloadClaim::Held> PriceBook::claim_reload() {
   return reload_claim_.take(at != 0, steady_ms() - at >= refresh_.count());
 }
 
+void PriceBook::invalidate() {
+  std::lock_guard lock(mutex_);
+  ++generation_;
+  loaded_at_ms_.store(0);
+}
+
 void PriceBook::reload(store::Conn& c) {
+  uint64_t generation;
+  {
+    std::lock_guard lock(mutex_);
+    generation = generation_;
+  }
   auto next = std::make_shared<Snapshot>();
   for (auto& row : store::prices::list(c)) next->prices.emplace(row.model, row.price);
   for (auto& g : store::groups::list(c)) next->multipliers.emplace(g.name, g.multiplier_ppm);
-  {
-    std::lock_guard lock(mutex_);
-    snapshot_ = std::move(next);
-  }
-  loaded_at_ms_.store(std::max<int64_t>(steady_ms(), 1));
+  std::lock_guard lock(mutex_);
+  snapshot_ = std::move(next);
+  // An edit made while this read ran may be missing from it: stay stale, so the next call reloads.
+  if (generation == generation_) loaded_at_ms_.store(std::max<int64_t>(steady_ms(), 1));
 }
 
 }  // namespace plaza::billing

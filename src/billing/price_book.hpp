@@ -24,7 +24,7 @@ class PriceBook {
   // Held by the one caller that should reload now (see core/reload_claim.hpp): nothing is loaded,
   // or what is has gone stale; the others price with what is loaded meanwhile.
   std::optional<ReloadClaim::Held> claim_reload();
-  void invalidate() { loaded_at_ms_.store(0); }
+  void invalidate();
   void reload(store::Conn& c);  // blocking: on the database pool
 
  private:
@@ -36,6 +36,7 @@ class PriceBook {
   mutable std::mutex mutex_;
   std::shared_ptr<const Snapshot> snapshot_ = std::make_shared<Snapshot>();
   std::atomic<int64_t> loaded_at_ms_{0};
+  uint64_t generation_ = 0;  // invalidate() calls (under mutex_): a reload that read before one is stale
   ReloadClaim reload_claim_;
 };
 

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
+#include <thread>
+
 #include "support/test_database.hpp"
 
 namespace plaza::billing {
@@ -26,6 +30,37 @@ TEST_P(PriceBookTest, OneCallerReloadsAStaleBookWhileTheOthersPriceWithIt) {
   EXPECT_TRUE(never_ran) << "the claim ended with its holder";
   never_ran.reset();  // a reload that never ran (the database unreachable) ends its claim too
   EXPECT_TRUE(book.claim_reload());
+}
+
+TEST_P(PriceBookTest, AnEditMadeWhileAReloadReadsLeavesTheBookStale) {
+  if (GetParam() != "postgres") GTEST_SKIP() << "a reader that waits on a writer: PostgreSQL's table lock";
+  PriceBook book(std::chrono::minutes(10));
+  db().read_sync([&](store::Conn& c) { book.reload(c); });
+  ASSERT_FALSE(book.claim_reload()) << "fresh";
+  // A writer holds the prices table; a reload started now waits for it, after taking its place.
+  std::promise<void> locked, release;
+  std::thread writer([&] {
+    db().write_sync([&](store::Conn& c) {
+      c.exec("LOCK TABLE model_prices IN ACCESS EXCLUSIVE MODE");
+      locked.set_value();
+      release.get_future().wait();
+    });
+  });
+  locked.get_future().wait();
+  std::thread reloader([&] { db().read_sync([&](store::Conn& c) { book.reload(c); }); });
+  bool waiting = false;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+       !waiting && std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(std::chrono::milliseconds(5)))
+    waiting = db().read_sync([](store::Conn& c) {
+      return c.query_one("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")->i64(0) > 0;
+    });
+  ASSERT_TRUE(waiting) << "the reload waits on the lock";
+  book.invalidate();  // the edit, committed by another instance, heard now
+  release.set_value();
+  writer.join();
+  reloader.join();
+  EXPECT_TRUE(book.claim_reload()) << "what the reload read may predate the edit: the next call reloads";
 }
 
 }  // namespace

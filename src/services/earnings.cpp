@@ -8,6 +8,7 @@
 #include "core/money.hpp"
 #include "crypto/crypto.hpp"
 #include "store/async.hpp"
+#include "store/changes.hpp"
 #include "store/settings_repo.hpp"
 #include "store/users_repo.hpp"
 
@@ -208,7 +209,10 @@ awaitable<void> Earnings::convert(store::User me, int64_t amount, std::string re
   int64_t now = clock_.now_s();
   std::string key =
       "convert:" + std::to_string(me.id) + ":" + (request_key.empty() ? crypto::random_token() : request_key);
-  co_await store::write(db_, [&](store::Conn& c) { earn::convert(c, me.id, amount, key, now); });
+  co_await store::write(db_, [&](store::Conn& c) {
+    earn::convert(c, me.id, amount, key, now);
+    store::announce(c, "wallet:" + std::to_string(me.id));  // other instances' leases give back (store/changes.hpp)
+  });
 }
 
 awaitable<earn::Payout> Earnings::request_payout(store::User me, int64_t amount, std::string destination) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <stdexcept>
 #include <thread>
 
 namespace plaza::store {
@@ -36,34 +37,45 @@ struct ChangeListener::Impl {
     return !stopping.load();
   }
 
-  // One connection's life: LISTEN, then hand on what arrives until it breaks or we stop.
-  void listen_once() {
-    // A bounded connect: an unreachable server must not hold up the stop.
-    const char* keys[] = {"dbname", "connect_timeout", nullptr};
-    const char* values[] = {url.c_str(), "5", nullptr};
+  // One connection's life: LISTEN, then hand on what arrives until it breaks or we stop. True when
+  // it was listening (a later failure is news worth a warning; a retry that fails again is not).
+  bool listen_once(bool warn) {
+    // A bounded connect (an unreachable server must not hold up the stop for long), and keepalives:
+    // a connection that silently died (a failover, a dropped NAT entry) shows as an error in about
+    // a minute and is opened again, instead of leaving this instance deaf.
+    const char* keys[] = {
+        "dbname", "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+        nullptr};
+    const char* values[] = {url.c_str(), "5", "1", "30", "10", "3", nullptr};
     PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+    bool listening = false;
     if (PQstatus(conn) == CONNECTION_OK) {
       PGresult* r = PQexec(conn, (std::string("LISTEN ") + kChannel).c_str());
-      bool listening = PQresultStatus(r) == PGRES_COMMAND_OK;
+      listening = PQresultStatus(r) == PGRES_COMMAND_OK;
       PQclear(r);
-      if (listening) {
-        heard("*");  // whatever was announced while no one listened
-        while (wait(PQsocket(conn), -1) && PQconsumeInput(conn)) {
-          while (PGnotify* n = PQnotifies(conn)) {
-            std::string topic = n->extra;
-            PQfreemem(n);
-            heard(topic);
-          }
-        }
-      }
     }
-    if (!stopping.load()) spdlog::warn("change listener: connection lost or refused: {}", PQerrorMessage(conn));
+    if (listening) {
+      heard("*");  // whatever was announced while no one listened
+      do {
+        // What came with the last reply first: waiting would keep it until the next packet.
+        while (PGnotify* n = PQnotifies(conn)) {
+          std::string topic = n->extra;
+          PQfreemem(n);
+          heard(topic);
+        }
+      } while (wait(PQsocket(conn), -1) && PQconsumeInput(conn));
+    }
+    if (!stopping.load() && (warn || listening))
+      spdlog::warn("change listener: connection lost or refused (trying again every {} ms): {}", retry.count(),
+                   PQerrorMessage(conn));
     PQfinish(conn);
+    return listening;
   }
 
   void run() {
+    bool warn = true;
     while (!stopping.load()) {
-      listen_once();
+      warn = listen_once(warn);
       if (!wait(-1, static_cast<int>(retry.count()))) break;
     }
   }
@@ -72,6 +84,7 @@ struct ChangeListener::Impl {
 ChangeListener::ChangeListener(std::string url, std::function<void(const std::string&)> heard,
                                std::chrono::milliseconds retry)
     : impl_(std::make_unique<Impl>()) {
+  if (impl_->wake < 0) throw std::runtime_error("change listener: cannot create its stop event");
   impl_->url = std::move(url);
   impl_->heard = std::move(heard);
   impl_->retry = retry;

@@ -65,6 +65,34 @@ TEST_P(ChangesTest, AnAnnouncementIsHeardWhenItsTransactionCommitsAndNeverWhenIt
   EXPECT_EQ(topics.back(), "user:42");
 }
 
+TEST_P(ChangesTest, AListenerWhoseConnectionIsKilledConnectsAgainAndHearsEverythingChanged) {
+  if (GetParam() != "postgres") GTEST_SKIP() << "PostgreSQL only";
+  Heard heard;
+  ChangeListener listener(
+      database().url(), [&heard](const std::string& t) { heard.add(t); }, std::chrono::milliseconds(10));
+  ASSERT_TRUE(heard.wait_for("*"));
+  int64_t killed = db().read_sync([](Conn& c) {
+    return c
+        .query_one(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE query = 'LISTEN plaza_changes' AND pid <> pg_backend_pid()")
+        ->i64(0);
+  });
+  ASSERT_EQ(killed, 1) << "the listener's own connection";
+  // Announced while it may be away: the second "*" stands for it.
+  db().write_sync([](Conn& c) { announce(c, "prices"); });
+  auto stars = [&heard] {
+    auto t = heard.topics();
+    return std::count(t.begin(), t.end(), "*");
+  };
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+       stars() < 2 && std::chrono::steady_clock::now() < deadline;)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(stars(), 2) << "connected again";
+  db().write_sync([](Conn& c) { announce(c, "channels"); });
+  EXPECT_TRUE(heard.wait_for("channels")) << "and listening";
+}
+
 TEST_P(ChangesTest, AListenerWaitingToConnectAgainStopsAtOnce) {
   if (GetParam() != "postgres") GTEST_SKIP() << "PostgreSQL only";
   Heard heard;
