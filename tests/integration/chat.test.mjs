@@ -60,11 +60,16 @@ for (const backend of backends) {
       assert.equal((await user.get('/api/conversations')).data.conversations.length, before);
     });
 
-    it('keeps the question and its answer when a regeneration or an edit finds no upstream', async () => {
-      const first = parseEvents((await send({ model: 'gpt-4o-mini', content: 'keep me' })).text);
-      const meta = JSON.parse(first.find((e) => e.event === 'meta').data);
+    // A new conversation answered once, and a reader of its messages.
+    const answered = async (content) => {
+      const meta = JSON.parse(parseEvents((await send({ model: 'gpt-4o-mini', content })).text).find((e) => e.event === 'meta').data);
       const messages = async () => (await user.get(`/api/conversations/${meta.conversation_id}`)).data.messages
         .map((m) => [m.id, m.role, m.content, m.status]);
+      return { meta, messages };
+    };
+
+    it('keeps the question and its answer when a regeneration or an edit finds no upstream', async () => {
+      const { meta, messages } = await answered('keep me');
       const kept = await messages();
       assert.equal(kept.length, 2);
       const again = await send({ model: 'down-model', conversation_id: meta.conversation_id, regenerate: true });
@@ -82,10 +87,7 @@ for (const backend of backends) {
     });
 
     it('changes nothing when the user stops an edit before any upstream has answered', async () => {
-      const first = parseEvents((await send({ model: 'gpt-4o-mini', content: 'stay' })).text);
-      const meta = JSON.parse(first.find((e) => e.event === 'meta').data);
-      const messages = async () => (await user.get(`/api/conversations/${meta.conversation_id}`)).data.messages
-        .map((m) => [m.id, m.role, m.content, m.status]);
+      const { meta, messages } = await answered('stay');
       const kept = await messages();
       await fake.reset();
       const stopping = new AbortController();
