@@ -115,6 +115,17 @@ std::vector<Candidate> ChannelDirectory::candidates(const std::string& model, co
   return out;
 }
 
+std::optional<std::pair<int64_t, std::string>> ChannelDirectory::another_key(int64_t channel_id,
+                                                                             const std::vector<int64_t>& excluding) {
+  std::lock_guard lock(mutex_);
+  for (const auto& e : entries_) {
+    if (e.channel->id != channel_id) continue;
+    for (const auto& k : e.keys)
+      if (std::find(excluding.begin(), excluding.end(), k.first) == excluding.end()) return k;
+  }
+  return std::nullopt;
+}
+
 std::vector<std::string> ChannelDirectory::models_for_group(const std::string& group) {
   std::lock_guard lock(mutex_);
   std::set<std::string> out;

@@ -42,6 +42,9 @@ class ChannelDirectory {
   // within a priority, channels with an open breaker last. The caller reloads first when
   // claim_reload() says so.
   std::vector<Candidate> candidates(const std::string& model, const std::string& group);
+  // Another enabled key of the channel than those in `excluding` (one the upstream refused or
+  // rate-limited), as an id and opened secret; nothing when it has none.
+  std::optional<std::pair<int64_t, std::string>> another_key(int64_t channel_id, const std::vector<int64_t>& excluding);
   // The public models a group can reach (enabled channels, enabled keys, not hidden by the catalogue).
   std::vector<std::string> models_for_group(const std::string& group);
   // The catalogue switched the model off.

@@ -199,6 +199,21 @@ TEST_P(ChannelDirectoryTest, AChannelsKeysAreHandedOutInTurnInTheOrderTheyWereAd
   EXPECT_EQ(handed_ids, (std::vector<int64_t>{keys[0], keys[1], keys[2], keys[0], keys[1], keys[2]}));
 }
 
+TEST_P(ChannelDirectoryTest, AnotherKeyOfAChannelIsOneNotYetTried) {
+  int64_t id = add_channel(channel("three-keys"), {"sk-one", "sk-two", "sk-three"});
+  int64_t other = add_channel(channel("other"), {"sk-other"});
+  auto keys = key_ids(id);
+  ChannelDirectory channels(db(), box_, clock_, 5000);
+  channels.reload();
+  auto next = channels.another_key(id, {keys[0]});
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, std::make_pair(keys[1], std::string("sk-two")));
+  EXPECT_EQ(channels.another_key(id, {keys[0], keys[1]})->second, "sk-three");
+  EXPECT_FALSE(channels.another_key(id, keys)) << "all tried";
+  EXPECT_FALSE(channels.another_key(other, key_ids(other))) << "a channel with one key has no other";
+  EXPECT_FALSE(channels.another_key(9999, {})) << "no such channel";
+}
+
 TEST_P(ChannelDirectoryTest, ADisabledKeyIsNeverHandedOut) {
   int64_t id = add_channel(channel("pool"), {"sk-first", "sk-second", "sk-third"});
   auto keys = key_ids(id);

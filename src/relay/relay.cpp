@@ -76,10 +76,24 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
   // A cancelled wait (the client left a stream, see Relay::stream) is no failure of the channel.
   auto cancellation = co_await boost::asio::this_coro::cancellation_state;
   std::optional<Error> last;
-  for (const auto& c : candidates) {
+  const std::vector<int64_t> earlier = tried;  // channels an earlier pass tried (a stream broken early)
+  // A key the upstream refuses, finds out of credit or rate-limits does not end its channel's turn:
+  // the channel's next key is tried right after it (one channel with several keys is a common setup).
+  std::vector<int64_t> keys_tried;
+  auto next_key_after = [&](std::size_t i) {
+    keys_tried.push_back(candidates[i].key_id);
+    if (auto other = channels_.another_key(candidates[i].channel->id, keys_tried)) {
+      Candidate again = candidates[i];
+      again.key_id = other->first;
+      again.key = other->second;
+      candidates.insert(candidates.begin() + static_cast<std::ptrdiff_t>(i) + 1, std::move(again));
+    }
+  };
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const Candidate c = candidates[i];  // a copy: next_key_after() may grow the list
     if (attempts >= options_.max_attempts) break;
-    if (std::find(tried.begin(), tried.end(), c.channel->id) != tried.end()) continue;
-    tried.push_back(c.channel->id);
+    if (std::find(earlier.begin(), earlier.end(), c.channel->id) != earlier.end()) continue;
+    if (std::find(tried.begin(), tried.end(), c.channel->id) == tried.end()) tried.push_back(c.channel->id);
     ++attempts;
     auto up = build_upstream_request(c, request, stream);
     std::unique_ptr<http::UpstreamResponse> resp;
@@ -110,18 +124,21 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
       channels_.record_failure(c.channel->id);
       co_await disable_key(c, "the upstream account is out of credit (" + std::to_string(status) + ")");
       last = Error(ErrorCode::upstream_error, "the upstream refused the request");
+      next_key_after(i);
       continue;
     }
     if (status == 401 || status == 403) {
       channels_.record_failure(c.channel->id);
       co_await disable_key(c, "the upstream refused the key (" + std::to_string(status) + ")");
       last = Error(ErrorCode::upstream_error, "the upstream refused the request");
+      next_key_after(i);
       continue;
     }
     if (status == 429) {
       channels_.record_failure(c.channel->id);
       last = Error(ErrorCode::rate_limited, "the upstream is rate limiting; try again shortly");
       if (auto ra = resp->header("retry-after"); !ra.empty()) last->retry_after = std::atoi(std::string(ra).c_str());
+      next_key_after(i);
       continue;
     }
     // 407: the channel's own proxy refused it (a plain upstream's answer comes through the proxy).

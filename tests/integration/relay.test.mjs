@@ -308,6 +308,19 @@ for (const backend of backends) {
       assert.equal((await admin.delete(`/api/admin/channels/${bad.id}`)).status, 204);
     });
 
+    it('tries the channel\'s next key when the upstream refuses one, with no other channel to fall back on', async () => {
+      const only = await addChannel(admin, { name: 'two-keys', base_url: `${fakeA.url}/v1`, keys: ['sk-revoked-0000', UPSTREAM_KEY_A], models: ['two-keys-only'] });
+      await fakeA.reset();
+      const res = await chat(plaza, key, { model: 'two-keys-only', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(res.status, 200, 'the second key answered');
+      const listed = (await admin.get('/api/admin/channels')).data.channels.find((c) => c.id === only.id);
+      assert.deepEqual(listed.keys.map((k) => k.enabled), [false, true], 'the refused key is disabled, the other serves');
+      assert.equal(listed.auto_disabled, false);
+      assert.deepEqual((await fakeA.requests()).map((r) => r.headers.authorization),
+        ['Bearer sk-revoked-0000', `Bearer ${UPSTREAM_KEY_A}`], 'the first key, then the second, on the one channel');
+      assert.equal((await admin.delete(`/api/admin/channels/${only.id}`)).status, 204);
+    });
+
     it('disables a key whose account is out of credit, whatever the status, and serves from the next channel', async () => {
       const answers = [
         [402, { message: 'Insufficient credits', code: 402 }],
@@ -320,10 +333,11 @@ for (const backend of backends) {
         const ch = await addChannel(admin, { name: `broke-${status}`, base_url: `${broke.url}/v1`, keys: ['sk-broke-1', 'sk-broke-2'], models: ['gpt-4o-mini'], priority: 100 });
         const res = await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
         assert.equal(res.status, 200, `${status} ${JSON.stringify(error)} moves on to the next channel`);
-        assert.equal(broke.hits, 1);
+        assert.equal(broke.hits, 2, 'each of its keys was tried');
         const listed = (await admin.get('/api/admin/channels')).data.channels.find((c) => c.id === ch.id);
-        assert.deepEqual(listed.keys.map((k) => k.enabled).sort(), [false, true], 'the key that was used is disabled');
-        assert.match(listed.keys.find((k) => !k.enabled).disabled_reason ?? '', /out of credit/);
+        assert.deepEqual(listed.keys.map((k) => k.enabled), [false, false], 'both keys are disabled');
+        for (const k of listed.keys) assert.match(k.disabled_reason, /out of credit/);
+        assert.equal(listed.auto_disabled, true, 'and with them the channel');
         assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
         broke.close();
       }
