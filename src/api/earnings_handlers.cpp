@@ -90,6 +90,8 @@ bj::object run_json(const earn::Run& r) {
 awaitable<http::Response> unlock_app(Ctx& ctx) {
   std::string slug(ctx.req.param("slug"));
   const auto& o = ctx.site.earnings.options();
+  // Like a purchase: the user's leases on credits give back what they hold, so the unlock can spend it.
+  auto paused = co_await ctx.site.meter.give_back(ctx.me().id);
   co_await ctx.site.apps.unlock(ctx.me(), slug, o.creator_share_ppm, o.credit_order);
   auto v = co_await ctx.site.apps.get(ctx.user, slug);
   co_return json_response(200, app_json(v));

@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "store/async.hpp"
 #include "store/billing_repo.hpp"
+#include "store/changes.hpp"
 #include "store/earnings_repo.hpp"
 #include "store/ledger_repo.hpp"
 #include "store/relay_repo.hpp"
@@ -559,6 +560,12 @@ void Meter::finish(const Reservation& r, const store::UsageEvent& e) {
 
 awaitable<LeasePause> Meter::give_back(int64_t user_id) {
   if (!leases_) co_return LeasePause{};
+  // Other instances are told too, before what follows: if it fails for want of credits their leases
+  // hold, its own announcement rolls back with it, and a retry should find them given back.
+  if (db_.dialect() == store::Dialect::postgres) {
+    auto tell_others = [&user_id](store::Conn& c) { store::announce(c, "wallet:" + std::to_string(user_id)); };
+    co_await store::write(db_, tell_others);
+  }
   // No new lease until the purchase after this has committed (it runs on the database pool); the
   // time bound only matters if the pause is never ended.
   leases_->decline(user_id, clock_.now_s() + options_.lease_s);

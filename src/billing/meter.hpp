@@ -144,7 +144,8 @@ class Meter {
   // Something changes what pays for the user's calls (a purchase, a code, a grant): the user's
   // leases here take no more calls and give back all that no call in flight needs before this
   // returns (the purchase can then spend it), and none opens until the returned pause ends (the
-  // purchase is written). Other instances hear of the change when it commits and retire_lease().
+  // purchase is written). Other instances are told before (and hear of the change again when it
+  // commits): they retire_lease().
   awaitable<LeasePause> give_back(int64_t user_id);
   // Another instance changed what pays for the user's calls: the user's lease here takes no more
   // calls, and what no call in flight needs goes back to the account (queued in the user's lane).

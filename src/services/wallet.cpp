@@ -81,15 +81,9 @@ void begin_wallet_change(store::Conn& c, int64_t user_id) {
 }
 
 // A purchase, a code or a grant is next: the user's leases on credits give back what they hold
-// and open no new one until the returned pause ends. Other instances are told too, before it: if
-// it fails for want of credits their leases hold, its own announcement rolls back with it, and a
-// retry should find them given back.
-awaitable<billing::LeasePause> pause_leases(store::Database& db, billing::Meter* meter, int64_t user_id) {
+// (other instances' too) and open no new one until the returned pause ends.
+awaitable<billing::LeasePause> pause_leases(billing::Meter* meter, int64_t user_id) {
   if (!meter) co_return billing::LeasePause{};
-  if (db.dialect() == store::Dialect::postgres) {
-    auto tell_others = [&user_id](store::Conn& c) { store::announce(c, "wallet:" + std::to_string(user_id)); };
-    co_await store::write(db, tell_others);
-  }
   co_return co_await meter->give_back(user_id);
 }
 
@@ -142,7 +136,7 @@ awaitable<std::vector<ledger::TransferRow>> Wallet::transactions(int64_t user_id
 }
 
 awaitable<void> Wallet::subscribe(int64_t user_id, int64_t plan_id, std::string op_id) {
-  auto paused = co_await pause_leases(db_, meter_, user_id);
+  auto paused = co_await pause_leases(meter_, user_id);
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
     begin_wallet_change(c, user_id);
@@ -172,7 +166,7 @@ awaitable<void> Wallet::subscribe(int64_t user_id, int64_t plan_id, std::string 
 }
 
 awaitable<void> Wallet::renew(int64_t user_id, std::string op_id) {
-  auto paused = co_await pause_leases(db_, meter_, user_id);
+  auto paused = co_await pause_leases(meter_, user_id);
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
     begin_wallet_change(c, user_id);
@@ -206,7 +200,7 @@ awaitable<int> Wallet::renew_due(int64_t now) {
     // One user at a time: the leases give back what they hold right before the user's renewal
     // (a pause ends by itself after a while; one for all the users could end before the last).
     std::optional<billing::LeasePause> paused;
-    if (paying) paused.emplace(co_await pause_leases(db_, meter_, user_id));
+    if (paying) paused.emplace(co_await pause_leases(meter_, user_id));
     renewed += co_await store::write(db_, [&](store::Conn& c) {
       return renew_each(c, store::subscriptions::due_for_renewal(c, now + kRenewAhead, kRenewBatch, user_id), now);
     });
@@ -252,7 +246,7 @@ int Wallet::renew_each(store::Conn& c, const std::vector<store::Subscription>& d
 }
 
 awaitable<void> Wallet::buy_pack(int64_t user_id, int64_t pack_id, std::string op_id) {
-  auto paused = co_await pause_leases(db_, meter_, user_id);
+  auto paused = co_await pause_leases(meter_, user_id);
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
     begin_wallet_change(c, user_id);
@@ -281,7 +275,7 @@ awaitable<Redeemed> Wallet::redeem(int64_t user_id, std::string code) {
   int64_t now = clock_.now_s();
   std::string normalized = normalize_code(code);
   if (normalized.empty() || normalized.size() > 64) throw Error(ErrorCode::invalid_request, "enter a code", "code");
-  auto paused = co_await pause_leases(db_, meter_, user_id);
+  auto paused = co_await pause_leases(meter_, user_id);
   co_return co_await store::write(db_, [&](store::Conn& c) {
     begin_wallet_change(c, user_id);
     auto batch_id = store::redeem::claim(c, normalized, user_id, now);
@@ -340,7 +334,7 @@ awaitable<void> Wallet::grant(int64_t admin_id, int64_t user_id, std::string sou
     throw Error(ErrorCode::invalid_request, "the amount must be non-zero and at most 10^9 credits", "amount");
   if (reason.empty() || reason.size() > 500)
     throw Error(ErrorCode::invalid_request, "give a reason (up to 500 characters)", "reason");
-  auto paused = co_await pause_leases(db_, meter_, user_id);
+  auto paused = co_await pause_leases(meter_, user_id);
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
     if (!c.query_one("SELECT 1 FROM users WHERE id = $1", {user_id})) throw Error(ErrorCode::not_found, "no such user");

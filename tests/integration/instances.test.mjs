@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { startPlaza } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
 import { adminClient, addChannel, userWithKey, waitFor, sql } from '../lib/site.mjs';
+import { Client } from '../lib/client.mjs';
 
 // Every instance needs the same secret_key (it opens the channel keys): 32 bytes, base64.
 // Leases last ten minutes too, idle or not.
@@ -51,6 +52,27 @@ describe('two instances on postgres', () => {
     await waitFor(() => pending() === 1, 'the settled call, leaving B\'s lease as the one pending hold', 5000);
     assert.equal((await admin.post(`/api/admin/users/${userId}/credits`, { source: 'gift', amount: 5000, reason: 'more' })).status, 200);
     await waitFor(() => pending() === 0, 'B to give its lease back', 5000);
+  });
+
+  it('an unlock spends the credits a lease set aside, as a purchase does', async () => {
+    const maker = new Client(a.url);
+    await maker.register('maker', 'password-1');
+    const created = await maker.post('/api/apps', { slug: 'unlock-me', title: 'Unlock me', default_model: 'per-call', visibility: 'public',
+      pricing: { mode: 'one_time', price: 2_000_000 }, preset: { system_prompt: 'be brief' } });
+    assert.equal(created.status, 201, created.text);
+    assert.equal((await maker.post('/api/apps/unlock-me/submit')).status, 200);
+    assert.equal((await admin.post('/api/admin/reviews/unlock-me/approve')).status, 200);
+    const { user: buyer, key: buyerKey } = await userWithKey(a, 'buyer');
+    const buyerId = (await buyer.get('/api/me')).data.user.id;
+    assert.equal((await admin.post(`/api/admin/users/${buyerId}/credits`, { source: 'paid', amount: 2_050_000, reason: 'just enough' })).status, 200);
+    // A call opens a lease of 0.1 credit: without it given back, 1.95 credits would be left for a 2-credit unlock.
+    const call = await fetch(`${a.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${buyerKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'per-call', messages: [{ role: 'user', content: 'hi' }] }) });
+    assert.equal(call.status, 200);
+    await waitFor(() => Number(sql(a, `SELECT COUNT(*) FROM holds WHERE user_id = ${buyerId} AND status = 'pending'`)[0][0]) === 1, 'the lease');
+    const unlocked = await buyer.post('/api/apps/unlock-me/unlock');
+    assert.equal(unlocked.status, 200, unlocked.text);
+    assert.equal(unlocked.data.unlocked, true);
   });
 
   it('a key revoked on one instance is refused by the other at once', async () => {
