@@ -111,6 +111,12 @@ std::vector<Leases::Done> Leases::drained(int64_t user_id) {
   return out;
 }
 
+bool Leases::holds(int64_t user_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = users_.find(user_id);
+  return it != users_.end() && (it->second.open || !it->second.retired.empty());
+}
+
 std::size_t Leases::size() const {
   std::lock_guard lock(mutex_);
   std::size_t n = 0;

@@ -75,6 +75,7 @@ class Leases {
   std::vector<Done> drained(int64_t user_id);
 
   std::size_t size() const;  // leases open or waiting to be voided
+  bool holds(int64_t user_id) const;  // the user has a lease here, open or waiting to be voided
 
  private:
   struct State {

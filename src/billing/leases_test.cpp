@@ -33,6 +33,22 @@ TEST(Leases, TakesWhatTheRoomAllowsAndNoMore) {
   EXPECT_FALSE(leases.take(8, 1, kT)) << "another user's lease is their own";
 }
 
+TEST(Leases, HoldsAUsersLeaseUntilItIsVoided) {
+  Leases leases(10, 2);
+  EXPECT_FALSE(leases.holds(kUser));
+  leases.open(kUser, lease(1, 100));
+  auto call = leases.take(kUser, 10, kT);
+  ASSERT_TRUE(call);
+  EXPECT_TRUE(leases.holds(kUser));
+  EXPECT_FALSE(leases.holds(8));
+  ASSERT_TRUE(leases.retire(kUser));
+  EXPECT_TRUE(leases.drained(kUser).empty()) << "a call is still in flight";
+  EXPECT_TRUE(leases.holds(kUser)) << "retired, waiting to be voided";
+  leases.finish(kUser, *call, 10);
+  EXPECT_EQ(leases.drained(kUser).size(), 1u);
+  EXPECT_FALSE(leases.holds(kUser));
+}
+
 TEST(Leases, AnOldLeaseTakesNoMoreCalls) {
   Leases leases(10, 100);
   leases.open(kUser, lease(1, 100));

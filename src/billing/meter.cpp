@@ -578,7 +578,7 @@ awaitable<LeasePause> Meter::give_back(int64_t user_id) {
 }
 
 void Meter::retire_lease(int64_t user_id) {
-  if (!leases_) return;
+  if (!leases_ || !leases_->holds(user_id)) return;  // every instance hears every wallet change
   writer_.submit(
       user_id,
       [this, user_id](store::Conn& c) {

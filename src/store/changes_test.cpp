@@ -25,14 +25,16 @@ class Heard {
     std::lock_guard lock(mutex_);
     return topics_;
   }
-  // Polls until `topic` was heard, or the deadline passes (false).
-  bool wait_for(const std::string& topic) {
+  // Polls until `heard(topics)` holds, or the deadline passes (false).
+  template <class Pred>
+  bool wait_until(Pred heard) {
     for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(std::chrono::milliseconds(5))) {
-      auto t = topics();
-      if (std::find(t.begin(), t.end(), topic) != t.end()) return true;
-    }
+         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(std::chrono::milliseconds(5)))
+      if (heard(topics())) return true;
     return false;
+  }
+  bool wait_for(const std::string& topic) {
+    return wait_until([&](const auto& t) { return std::find(t.begin(), t.end(), topic) != t.end(); });
   }
 
  private:
@@ -81,14 +83,8 @@ TEST_P(ChangesTest, AListenerWhoseConnectionIsKilledConnectsAgainAndHearsEveryth
   ASSERT_EQ(killed, 1) << "the listener's own connection";
   // Announced while it may be away: the second "*" stands for it.
   db().write_sync([](Conn& c) { announce(c, "prices"); });
-  auto stars = [&heard] {
-    auto t = heard.topics();
-    return std::count(t.begin(), t.end(), "*");
-  };
-  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-       stars() < 2 && std::chrono::steady_clock::now() < deadline;)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  ASSERT_EQ(stars(), 2) << "connected again";
+  ASSERT_TRUE(heard.wait_until([](const auto& t) { return std::count(t.begin(), t.end(), "*") == 2; }))
+      << "connected again";
   db().write_sync([](Conn& c) { announce(c, "channels"); });
   EXPECT_TRUE(heard.wait_for("channels")) << "and listening";
 }

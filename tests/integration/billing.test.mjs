@@ -7,17 +7,11 @@ import assert from 'node:assert/strict';
 import { startPlaza, backends } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
 import { Client } from '../lib/client.mjs';
-import { adminClient, addChannel, userWithKey, parseEvents, waitFor, sql } from '../lib/site.mjs';
+import { adminClient, addChannel, userWithKey, parseEvents, waitFor, sql, chatCompletion } from '../lib/site.mjs';
 
 const CREDIT = 1_000_000;  // µc
 
-function chat(plaza, key, body, headers = {}) {
-  return fetch(`${plaza.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-}
+const chat = chatCompletion;
 
 // A client's X-Request-Id is filed under its user: "u<id>:<the id>".
 function usageOf(plaza, requestId) {

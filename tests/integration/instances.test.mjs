@@ -5,7 +5,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPlaza } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
-import { adminClient, addChannel, userWithKey, waitFor, sql } from '../lib/site.mjs';
+import { adminClient, addChannel, userWithKey, waitFor, sql, chatCompletion, ask } from '../lib/site.mjs';
 import { Client } from '../lib/client.mjs';
 
 // Every instance needs the same secret_key (it opens the channel keys): 32 bytes, base64.
@@ -27,11 +27,7 @@ describe('two instances on postgres', () => {
   });
   after(async () => { await b?.stop(); await a?.stop(); await fake?.stop(); });
 
-  const chat = (plaza, model) => fetch(`${plaza.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
-  });
+  const chat = (plaza, model) => chatCompletion(plaza, key, ask(model));
   const models = (plaza) => fetch(`${plaza.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
 
   it('a channel added or deleted on one instance is served or gone on the other at once', async () => {
@@ -66,8 +62,7 @@ describe('two instances on postgres', () => {
     const buyerId = (await buyer.get('/api/me')).data.user.id;
     assert.equal((await admin.post(`/api/admin/users/${buyerId}/credits`, { source: 'paid', amount: 2_050_000, reason: 'just enough' })).status, 200);
     // A call opens a lease of 0.1 credit: without it given back, 1.95 credits would be left for a 2-credit unlock.
-    const call = await fetch(`${a.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${buyerKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'per-call', messages: [{ role: 'user', content: 'hi' }] }) });
+    const call = await chatCompletion(a, buyerKey, ask('per-call'));
     assert.equal(call.status, 200);
     await waitFor(() => Number(sql(a, `SELECT COUNT(*) FROM holds WHERE user_id = ${buyerId} AND status = 'pending'`)[0][0]) === 1, 'the lease');
     const unlocked = await buyer.post('/api/apps/unlock-me/unlock');

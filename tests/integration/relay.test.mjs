@@ -3,10 +3,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import http from 'node:http';
 import { startPlaza, backends } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
-import { adminClient, addChannel, userWithKey, readEvents, waitFor } from '../lib/site.mjs';
+import { adminClient, addChannel, userWithKey, readEvents, waitFor, chatCompletion, startUpstream } from '../lib/site.mjs';
 import { get_encoding } from 'tiktoken';
 
 const o200k = get_encoding('o200k_base');
@@ -15,83 +14,47 @@ const tokens = (text) => o200k.encode(text).length;
 const UPSTREAM_KEY_A = 'sk-upstream-AAAA-secret-1111';
 const UPSTREAM_KEY_B = 'sk-upstream-BBBB-secret-2222';
 
-function chat(plaza, key, body, extraHeaders = {}, signal = undefined) {
-  return fetch(`${plaza.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...extraHeaders },
-    body: JSON.stringify(body),
-    signal,
-  });
-}
+const chat = chatCompletion;
 
 // An upstream that answers every request with one status (OpenAI's error shape unless `error` is
-// given), counting hits.
-async function startFailing(status, error = { message: `failing with ${status}`, type: 'server_error' }) {
-  const server = http.createServer((req, res) => {
-    server.hits += 1;
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '1' });
-      res.end(JSON.stringify({ error }));
-    });
+// given).
+function startFailing(status, error = { message: `failing with ${status}`, type: 'server_error' }) {
+  return startUpstream((req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '1' });
+    res.end(JSON.stringify({ error }));
   });
-  server.hits = 0;
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  server.url = `http://127.0.0.1:${server.address().port}`;
-  return server;
 }
 
 // An upstream that accepts (200, event stream) and then hangs up before its first event.
-async function startHangingUp() {
-  const server = http.createServer((req, res) => {
-    server.hits += 1;
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.flushHeaders();
-      setImmediate(() => res.socket.destroy());
-    });
+function startHangingUp() {
+  return startUpstream((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.flushHeaders();
+    setImmediate(() => res.socket.destroy());
   });
-  server.hits = 0;
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  server.url = `http://127.0.0.1:${server.address().port}`;
-  return server;
 }
 
 // An upstream that accepts a plain request (200, a JSON body of 1000 bytes) and hangs up halfway.
-async function startBreakingOff() {
-  const server = http.createServer((req, res) => {
-    server.hits += 1;
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
-      res.write('{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assist');
-      setImmediate(() => res.socket.destroy());
-    });
+function startBreakingOff() {
+  return startUpstream((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+    res.write('{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assist');
+    setImmediate(() => res.socket.destroy());
   });
-  server.hits = 0;
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  server.url = `http://127.0.0.1:${server.address().port}`;
-  return server;
 }
 
 // An upstream that refuses its key (401) until `accept` is set, then answers completions.
 async function startGatekeeper() {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      if (!server.accept) {
-        res.writeHead(401, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: 'Incorrect API key provided: sk-gate****1234', type: 'invalid_request_error', code: 'invalid_api_key' } }));
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
-    });
+  const server = await startUpstream((req, res, self) => {
+    if (!self.accept) {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'Incorrect API key provided: sk-gate****1234', type: 'invalid_request_error', code: 'invalid_api_key' } }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
   });
   server.accept = false;
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  server.url = `http://127.0.0.1:${server.address().port}`;
   return server;
 }
 

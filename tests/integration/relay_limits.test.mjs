@@ -2,21 +2,13 @@
 // event streams before and after the first byte, the usage event's fields, and channel keys at rest.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
-import http from 'node:http';
 import { startPlaza } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
-import { adminClient, addChannel, userWithKey, readEvents, waitFor, sql } from '../lib/site.mjs';
+import { adminClient, addChannel, userWithKey, readEvents, waitFor, sql, chatCompletion, startUpstream, databaseBytes } from '../lib/site.mjs';
 
 const ANSWER = 'Hello from fake upstream.';
 
-function chat(plaza, key, body) {
-  return fetch(`${plaza.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-}
+const chat = chatCompletion;
 
 const USAGE_COLUMNS = ['request_id', 'user_id', 'api_key_id', 'surface', 'model', 'channel_id', 'prompt_tokens',
   'completion_tokens', 'tokens_reported', 'status', 'error_code', 'attempts', 'latency_ms', 'ttft_ms'];
@@ -37,19 +29,11 @@ function streamedText(events) {
 }
 
 // An upstream that accepts a stream (200, event stream) and whose first event is not JSON.
-async function startMalformedFirst() {
-  const server = http.createServer((req, res) => {
-    server.hits += 1;
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.end('data: {"id":"chatcmpl-broken","object":"chat.completion.chunk","choices":[{"delta\n\n');
-    });
+function startMalformedFirst() {
+  return startUpstream((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.end('data: {"id":"chatcmpl-broken","object":"chat.completion.chunk","choices":[{"delta\n\n');
   });
-  server.hits = 0;
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  server.url = `http://127.0.0.1:${server.address().port}`;
-  return server;
 }
 
 describe('relay limits on sqlite', () => {
@@ -200,17 +184,14 @@ describe('relay limits on sqlite', () => {
     const res = await chat(plaza, key, { model: 'usage-model', messages: [{ role: 'user', content: 'count these words [[fake:delay delay_ms=100]]' }] });
     assert.equal(res.status, 200);
     const body = await res.json();
+    // Who, where and how much: the same for both calls, the tokens as the upstream reported them.
+    const expectEvent = (ev, usage) => assert.deepEqual(
+      [Number(ev.user_id), Number(ev.api_key_id), ev.surface, ev.model, Number(ev.channel_id),
+        Number(ev.prompt_tokens), Number(ev.completion_tokens), ev.tokens_reported, ev.status],
+      [userId, keyId, 'api', 'usage-model', ch.id, usage.prompt_tokens, usage.completion_tokens, '1', 'ok']);
     const ev = await usageEvent(plaza, res.headers.get('x-request-id'));
-    assert.equal(Number(ev.user_id), userId);
-    assert.equal(Number(ev.api_key_id), keyId);
-    assert.equal(ev.surface, 'api');
-    assert.equal(ev.model, 'usage-model');
-    assert.equal(Number(ev.channel_id), ch.id);
     assert.ok(body.usage.prompt_tokens > 0 && body.usage.completion_tokens > 0);
-    assert.equal(Number(ev.prompt_tokens), body.usage.prompt_tokens, 'the upstream\'s prompt tokens');
-    assert.equal(Number(ev.completion_tokens), body.usage.completion_tokens, 'the upstream\'s completion tokens');
-    assert.equal(ev.tokens_reported, '1');
-    assert.equal(ev.status, 'ok');
+    expectEvent(ev, body.usage);
     assert.equal(ev.error_code, '');
     assert.equal(ev.attempts, '1');
     assert.ok(Number(ev.latency_ms) >= 100, `latency ${ev.latency_ms} covers the upstream's delay`);
@@ -224,15 +205,7 @@ describe('relay limits on sqlite', () => {
     const usage = events.slice(0, -1).map((e) => JSON.parse(e.data)).find((c) => c.usage)?.usage;
     assert.ok(usage && usage.prompt_tokens > 0 && usage.completion_tokens === 3, 'the usage chunk');
     const sev = await usageEvent(plaza, s.headers.get('x-request-id'));
-    assert.equal(Number(sev.user_id), userId);
-    assert.equal(Number(sev.api_key_id), keyId);
-    assert.equal(sev.surface, 'api');
-    assert.equal(sev.model, 'usage-model');
-    assert.equal(Number(sev.channel_id), ch.id);
-    assert.equal(Number(sev.prompt_tokens), usage.prompt_tokens);
-    assert.equal(Number(sev.completion_tokens), usage.completion_tokens);
-    assert.equal(sev.tokens_reported, '1');
-    assert.equal(sev.status, 'ok');
+    expectEvent(sev, usage);
     assert.equal(sev.error_code, '');
     assert.notEqual(sev.ttft_ms, '', 'a stream has a time to first token');
     const ttft = Number(sev.ttft_ms);
@@ -251,8 +224,7 @@ describe('relay limits on sqlite', () => {
       const res = await chat(plaza, key, { model: 'at-rest', messages: [{ role: 'user', content: 'hi' }] });
       assert.equal(res.status, 200);
       assert.equal((await guarded.requests()).at(-1).headers.authorization, `Bearer ${secret}`);
-      const files = [`${plaza.dataDir}/plaza.db`, `${plaza.dataDir}/plaza.db-wal`].filter((f) => existsSync(f));
-      const bytes = Buffer.concat(files.map((f) => readFileSync(f)));
+      const bytes = databaseBytes(plaza);
       assert.ok(bytes.includes(Buffer.from(name)), 'the files read hold the channel (the check reads the right bytes)');
       assert.ok(!bytes.includes(Buffer.from(secret)), 'the key is not in the database in plaintext');
       assert.ok(!bytes.includes(Buffer.from('secret-XYZ-9f8e7d6c5b4a')), 'nor any long part of it');

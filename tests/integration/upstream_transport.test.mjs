@@ -7,12 +7,12 @@ import https from 'node:https';
 import tls from 'node:tls';
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPlaza } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
-import { adminClient, addChannel, userWithKey, waitFor } from '../lib/site.mjs';
+import { adminClient, addChannel, userWithKey, waitFor, chatCompletion, ask, databaseBytes } from '../lib/site.mjs';
 
 // A forward proxy that records what it was asked for. With `credentials` ("user:password") it
 // answers 407 to requests and tunnels that do not carry them (Basic, in Proxy-Authorization).
@@ -132,11 +132,7 @@ describe('upstream transport', () => {
   });
   after(async () => { await plaza?.stop(); await fake?.stop(); proxy?.close(); tls?.close(); tls?.cleanup(); });
 
-  const chat = (model) => fetch(`${plaza.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
-  });
+  const chat = (model) => chatCompletion(plaza, key, ask(model));
 
   it('sends plain requests through the channel proxy in absolute form', async () => {
     await addChannel(admin, { name: 'proxied', base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['via-proxy'], proxy: proxy.url });
@@ -187,11 +183,7 @@ describe('upstream TLS with a trusted CA', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const chat = (model) => fetch(`${plaza.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
-  });
+  const chat = (model) => chatCompletion(plaza, key, ask(model));
 
   it('accepts an upstream whose certificate chains to a trusted CA and names the host, sending that host as SNI', async () => {
     await addChannel(admin, { name: 'tls-localhost', base_url: `https://localhost:${trusted.port}/v1`, keys: ['k'], models: ['tls-ok'] });
@@ -258,11 +250,7 @@ describe('upstream proxy with credentials', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const chat = (model) => fetch(`${plaza.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
-  });
+  const chat = (model) => chatCompletion(plaza, key, ask(model));
   const withCredentials = (password) => `http://plaza:${encodeURIComponent(password)}@${new URL(proxy.url).host}`;
 
   it('sends the proxy URL\'s credentials with plain requests and tunnels, and never shows the password', async () => {
@@ -277,8 +265,7 @@ describe('upstream proxy with credentials', () => {
     assert.ok(proxy.seen.includes(`CONNECT localhost:${upstream.port}`), proxy.seen.join(', '));
 
     // Sealed at rest, like the keys.
-    const stored = ['plaza.db', 'plaza.db-wal'].map((f) => join(plaza.dataDir, f)).filter((f) => existsSync(f))
-      .map((f) => readFileSync(f).toString('latin1')).join('');
+    const stored = databaseBytes(plaza).toString('latin1');
     assert.ok(stored.includes('tls-via-auth'), 'the channel is in the bytes read');
     assert.ok(!stored.includes('p%40ss') && !stored.includes('p@ss'), 'no proxy password in the database');
     // The admin API shows the proxy without its password; sending that back keeps the stored one.

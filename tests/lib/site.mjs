@@ -1,5 +1,8 @@
 // A site with an admin, a user with an API key, and channels pointing at fake upstreams.
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from './client.mjs';
 
 export async function adminClient(plaza) {
@@ -14,6 +17,40 @@ export async function addChannel(admin, fields) {
   const r = await admin.post('/api/admin/channels', { type: 'openai', name: 'fake', ...fields });
   if (r.status !== 201) throw new Error(`channel: ${r.status} ${r.text}`);
   return r.data.channel;
+}
+
+// POST /v1/chat/completions with an sk- key, as an API client would.
+export function chatCompletion(plaza, key, body, headers = {}, signal = undefined) {
+  return fetch(`${plaza.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+    signal,
+  });
+}
+
+// A one-question chat body for `model`.
+export const ask = (model, content = 'hi') => ({ model, messages: [{ role: 'user', content }] });
+
+// A scripted upstream on loopback: `respond(req, res, server)` answers each request once its body
+// is read. It counts requests in `hits`; `url` is its base URL.
+export async function startUpstream(respond) {
+  const server = http.createServer((req, res) => {
+    server.hits += 1;
+    req.resume();
+    req.on('end', () => respond(req, res, server));
+  });
+  server.hits = 0;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  server.url = `http://127.0.0.1:${server.address().port}`;
+  return server;
+}
+
+// The bytes of a SQLite test site's database files (the database and its write-ahead log), to show
+// what is and is not stored in plain.
+export function databaseBytes(plaza) {
+  const files = ['plaza.db', 'plaza.db-wal'].map((f) => join(plaza.dataDir, f)).filter((f) => existsSync(f));
+  return Buffer.concat(files.map((f) => readFileSync(f)));
 }
 
 // A signed-in user and an sk- key of theirs.
