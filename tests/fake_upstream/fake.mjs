@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopAfterTheFile } from '../lib/leftovers.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const fakeBinary = process.env.PLAZA_FAKE_UPSTREAM_BIN || join(root, 'build-debug', 'plaza-fake-upstream');
@@ -38,6 +39,7 @@ export async function startFake(options = {}) {
   let output = '';
   child.stderr.on('data', (chunk) => { output += chunk; });
   const exited = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
+  stopAfterTheFile(() => child.kill('SIGKILL'), exited);
   const url = await new Promise((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`the fake upstream did not start:\n${output}`)), 15000);
     child.stdout.on('data', (chunk) => {

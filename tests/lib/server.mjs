@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshDatabase } from './pg.mjs';
+import { stopAfterTheFile } from './leftovers.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const plazaBinary = process.env.PLAZA_BIN || join(root, 'build-debug', 'plaza');
@@ -34,6 +35,7 @@ export async function startPlaza(options = {}) {
   const child = spawn(plazaBinary, ['serve', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
+  stopAfterTheFile(() => child.kill('SIGKILL'), exited);
   const url = await new Promise((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`plaza did not start:\n${output}`)), 30000);
     const onData = (chunk) => {

@@ -4,6 +4,7 @@ import http from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from './client.mjs';
+import { stopAfterTheFile } from './leftovers.mjs';
 
 export async function adminClient(plaza) {
   plaza.cli('admin', 'create', '--username', 'admin', '--password', 'admin-password');
@@ -42,6 +43,8 @@ export async function startUpstream(respond) {
   });
   server.hits = 0;
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const closed = new Promise((r) => server.on('close', r));
+  stopAfterTheFile(() => { server.closeAllConnections(); server.close(); }, closed);
   server.url = `http://127.0.0.1:${server.address().port}`;
   return server;
 }
