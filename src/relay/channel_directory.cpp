@@ -74,6 +74,16 @@ void ChannelDirectory::install(Snapshot s) {
   };
   std::erase_if(breakers_, [&](const auto& b) { return gone(b.first); });
   std::erase_if(next_key_, [&](const auto& k) { return gone(k.first); });
+  // A 404 is forgotten when what was asked has changed: the base URL or the model's upstream name.
+  std::erase_if(missing_models_, [&](const auto& m) {
+    for (const auto& e : entries_) {
+      if (e.channel->id != m.first.first) continue;
+      const auto* model = e.channel->find_model(m.first.second);
+      return !model || e.channel->base_url != m.second.base_url ||
+             (model->upstream.empty() ? model->model : model->upstream) != m.second.upstream_model;
+    }
+    return true;
+  });
 }
 
 std::vector<Candidate> ChannelDirectory::candidates(const std::string& model, const std::string& group) {
@@ -92,7 +102,9 @@ std::vector<Candidate> ChannelDirectory::candidates(const std::string& model, co
     const auto* m = ch.find_model(model);
     if (!m) continue;
     auto b = breakers_.find(ch.id);
-    bool open = b != breakers_.end() && b->second.open_until_ms > now;
+    auto missing = missing_models_.find({ch.id, model});
+    bool open = (b != breakers_.end() && b->second.open_until_ms > now) ||
+                (missing != missing_models_.end() && missing->second.until_ms > now);
     // Weighted random order within a priority (Efraimidis–Spirakis): key = u^(1/weight).
     double u = std::uniform_real_distribution<double>(1e-12, 1.0)(rng_);
     double key = std::pow(u, 1.0 / static_cast<double>(std::max<int64_t>(1, ch.weight)));
@@ -160,6 +172,12 @@ void ChannelDirectory::record_failure(int64_t channel_id) {
     b.open_until_ms = now + breaker_options_.open_ms;
     b.consecutive_failures = breaker_options_.failures_to_open - 1;
   }
+}
+
+void ChannelDirectory::record_missing_model(const Candidate& c, const std::string& model) {
+  std::lock_guard lock(mutex_);
+  missing_models_[{c.channel->id, model}] = {c.channel->base_url, c.upstream_model,
+                                             clock_.now_ms() + breaker_options_.open_ms};
 }
 
 bool ChannelDirectory::breaker_open(int64_t channel_id) {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -53,6 +54,11 @@ class ChannelDirectory {
   void record_success(int64_t channel_id);
   void record_failure(int64_t channel_id);
   bool breaker_open(int64_t channel_id);
+  // The upstream answered 404 for the candidate's model: a wrong model mapping or base URL, or a
+  // key without access to the model. The channel goes last for that model (its others are fine)
+  // for the breaker's cool-down, so that every request does not spend an attempt on it; an admin
+  // change of its base URL or of the model's upstream name forgets it at once.
+  void record_missing_model(const Candidate& c, const std::string& model);
 
   // Reload from the database (after an admin change, or when stale). Blocking: call on the db pool.
   void reload() { install(read()); }
@@ -71,6 +77,11 @@ class ChannelDirectory {
   struct Breaker {
     int consecutive_failures = 0;
     int64_t open_until_ms = 0;
+  };
+  struct MissingModel {
+    std::string base_url;  // as it was asked
+    std::string upstream_model;
+    int64_t until_ms = 0;
   };
   struct Entry {
     std::shared_ptr<const store::Channel> channel;
@@ -100,6 +111,7 @@ class ChannelDirectory {
   uint64_t generation_ = 0;        // invalidate() calls
   ReloadClaim reload_claim_;
   std::map<int64_t, Breaker> breakers_;
+  std::map<std::pair<int64_t, std::string>, MissingModel> missing_models_;  // by channel and public model
   std::map<int64_t, uint64_t> next_key_;  // round robin over a channel's keys
   std::mt19937_64 rng_{std::random_device{}()};
 };

@@ -384,6 +384,52 @@ TEST_P(ChannelDirectoryTest, ByDefaultFiveFailuresOpenTheBreakerForThirtySeconds
   EXPECT_FALSE(channels.breaker_open(id));
 }
 
+TEST_P(ChannelDirectoryTest, AChannelThatAnswered404ForAModelGoesLastForThatModelOnlyUntilItIsFixed) {
+  auto first = channel("primary");
+  first.priority = 10;
+  first.models = {store::ChannelModel{"gpt", "gpt-typo"}, store::ChannelModel{"mini", ""}};
+  int64_t primary = add_channel(first, {"sk-primary"});
+  auto second = channel("backup");
+  second.models = {store::ChannelModel{"gpt", ""}, store::ChannelModel{"mini", ""}};
+  add_channel(second, {"sk-backup"});
+  ChannelDirectory channels(db(), box_, clock_, 5000, BreakerOptions{.failures_to_open = 3, .open_ms = 10'000});
+  channels.reload();
+  const std::vector<std::string> usual{"primary", "backup"};
+  const std::vector<std::string> primary_last{"backup", "primary"};
+  auto answered_404 = [&] {
+    auto got = channels.candidates("gpt", "default");
+    ASSERT_EQ(got[0].channel->id, primary);
+    channels.record_missing_model(got[0], "gpt");
+  };
+  answered_404();
+  EXPECT_EQ(names(channels.candidates("gpt", "default")), primary_last) << "last, not out";
+  EXPECT_EQ(names(channels.candidates("mini", "default")), usual) << "its other models are served as before";
+  EXPECT_FALSE(channels.breaker_open(primary));
+  channels.reload();
+  clock_.advance_ms(9'999);
+  EXPECT_EQ(names(channels.candidates("gpt", "default")), primary_last) << "a reload with no change keeps it";
+  clock_.advance_ms(1);
+  EXPECT_EQ(names(channels.candidates("gpt", "default")), usual) << "tried first again after the cool-down";
+
+  // The admin mends the model's upstream name: forgotten at the next reload, cool-down or not.
+  answered_404();
+  auto mended = *db().read_sync([&](store::Conn& c) { return store::channels::find(c, primary); });
+  mended.models[0].upstream = "gpt-4o";
+  db().write_sync([&](store::Conn& c) { store::channels::update(c, mended, clock_.now_s()); });
+  channels.invalidate();
+  channels.reload();
+  EXPECT_EQ(names(channels.candidates("gpt", "default")), usual);
+
+  // ... or its base URL.
+  answered_404();
+  EXPECT_EQ(names(channels.candidates("gpt", "default")), primary_last);
+  mended.base_url = "http://primary.example/openai/v1";
+  db().write_sync([&](store::Conn& c) { store::channels::update(c, mended, clock_.now_s()); });
+  channels.invalidate();
+  channels.reload();
+  EXPECT_EQ(names(channels.candidates("gpt", "default")), usual);
+}
+
 TEST_P(ChannelDirectoryTest, ACandidateCarriesItsChannelsUpstreamNameForThePublicModel) {
   auto renamed = channel("renamed");
   renamed.priority = 10;

@@ -150,6 +150,7 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
     // 404: the channel does not serve what it is listed for (a wrong model mapping or base URL); another
     // may. Not a failure of the channel as a whole: its other models may be fine.
     if (status == 404) {
+      channels_.record_missing_model(c, model);
       last = Error(ErrorCode::not_found, "the upstream does not serve the model '" + model + "'", "model");
       continue;
     }

@@ -324,11 +324,15 @@ for (const backend of backends) {
       const res = await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
       assert.equal(res.status, 200);
       assert.equal(lost.hits, 1);
+      const again = await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(again.status, 200);
+      assert.equal(lost.hits, 1, 'for that model the channel now goes last: no attempt spent on it per request');
       const listed = (await admin.get('/api/admin/channels')).data.channels.find((c) => c.id === ch.id);
       assert.equal(listed.keys[0].enabled, true, 'a missing model is no reason to disable the key');
       const only = await chat(plaza, key, { model: 'only-lost', messages: [{ role: 'user', content: 'hi' }] });
       assert.equal(only.status, 404);
       assert.equal((await only.json()).error.code, 'not_found');
+      assert.equal(lost.hits, 2, 'its other models are still tried');
       assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
       lost.close();
     });
