@@ -93,6 +93,7 @@ void heard_change(api::Site& site, const std::string& topic) {
   if (all || topic == "prices") site.meter.prices().invalidate();
   if (all) {
     site.keys.forget_all();
+    site.meter.retire_all_leases();
   } else if (auto user = id_after(topic, "user:")) {
     site.keys.forget_user(*user);
   } else if (auto wallet = id_after(topic, "wallet:")) {

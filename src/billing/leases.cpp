@@ -117,6 +117,14 @@ bool Leases::holds(int64_t user_id) const {
   return it != users_.end() && (it->second.open || !it->second.retired.empty());
 }
 
+std::vector<int64_t> Leases::users() const {
+  std::lock_guard lock(mutex_);
+  std::vector<int64_t> out;
+  for (const auto& [id, u] : users_)
+    if (u.open || !u.retired.empty()) out.push_back(id);
+  return out;
+}
+
 std::size_t Leases::size() const {
   std::lock_guard lock(mutex_);
   std::size_t n = 0;

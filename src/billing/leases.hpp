@@ -76,6 +76,7 @@ class Leases {
 
   std::size_t size() const;  // leases open or waiting to be voided
   bool holds(int64_t user_id) const;  // the user has a lease here, open or waiting to be voided
+  std::vector<int64_t> users() const;  // the users holds() is true for
 
  private:
   struct State {

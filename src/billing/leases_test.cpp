@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace plaza::billing {
 namespace {
 
@@ -47,6 +49,18 @@ TEST(Leases, HoldsAUsersLeaseUntilItIsVoided) {
   leases.finish(kUser, *call, 10);
   EXPECT_EQ(leases.drained(kUser).size(), 1u);
   EXPECT_FALSE(leases.holds(kUser));
+}
+
+TEST(Leases, UsersAreThoseItHoldsALeaseFor) {
+  Leases leases(10, 2);
+  leases.open(kUser, lease(1, 100));
+  leases.open(8, lease(2, 100));
+  leases.open(9, lease(3, 100));
+  ASSERT_TRUE(leases.retire(9));
+  EXPECT_EQ(leases.drained(9).size(), 1u);
+  auto users = leases.users();
+  std::sort(users.begin(), users.end());
+  EXPECT_EQ(users, (std::vector<int64_t>{kUser, 8})) << "user 9's lease is voided";
 }
 
 TEST(Leases, AnOldLeaseTakesNoMoreCalls) {

@@ -577,6 +577,11 @@ awaitable<LeasePause> Meter::give_back(int64_t user_id) {
   co_return pause;
 }
 
+void Meter::retire_all_leases() {
+  if (!leases_) return;
+  for (int64_t user_id : leases_->users()) retire_lease(user_id);
+}
+
 void Meter::retire_lease(int64_t user_id) {
   if (!leases_ || !leases_->holds(user_id)) return;  // every instance hears every wallet change
   writer_.submit(

@@ -150,6 +150,9 @@ class Meter {
   // Another instance changed what pays for the user's calls: the user's lease here takes no more
   // calls, and what no call in flight needs goes back to the account (queued in the user's lane).
   void retire_lease(int64_t user_id);
+  // This instance may have missed such changes (it could not listen for a while): retire_lease()
+  // for every user it holds a lease for.
+  void retire_all_leases();
   // Voids the holds of leases that are done (old, idle, retired) on the writer; `all` when shutting
   // down. Returns how many.
   std::size_t sweep_leases(bool all = false);

@@ -70,6 +70,21 @@ describe('two instances on postgres', () => {
     assert.equal(unlocked.data.unlocked, true);
   });
 
+  it('an instance that could not listen for a while gives back its leases when it listens again', async () => {
+    await addChannel(admin, { name: 'priced-again', base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['per-call-again'] });
+    assert.equal((await admin.put('/api/admin/prices/per-call-again', { mode: 'per_call', per_call: 1000 })).status, 200);
+    const { user: spender, key: spenderKey } = await userWithKey(a, 'spender');
+    const spenderId = (await spender.get('/api/me')).data.user.id;
+    assert.equal((await admin.post(`/api/admin/users/${spenderId}/credits`, { source: 'paid', amount: 1_000_000, reason: 'test funds' })).status, 200);
+    const pending = () => Number(sql(a, `SELECT COUNT(*) FROM holds WHERE user_id = ${spenderId} AND status = 'pending'`)[0][0]);
+    await waitFor(async () => (await chatCompletion(b, spenderKey, ask('per-call-again'))).status === 200, 'B to serve the priced model', 5000);
+    await waitFor(() => pending() === 1, 'B\'s lease, once the call is settled', 5000);
+    // Both instances lose their listening connection: a wallet change may have been announced meanwhile.
+    const cut = sql(a, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN plaza_changes' AND datname = current_database()");
+    assert.equal(cut.length, 2, 'one listener per instance');
+    await waitFor(() => pending() === 0, 'B to give its lease back once it listens again', 10000);
+  });
+
   it('a key revoked on one instance is refused by the other at once', async () => {
     assert.equal((await models(b)).status, 200, 'B has read (and keeps) the key');
     const id = (await user.get('/api/keys')).data.keys[0].id;
