@@ -2,12 +2,21 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
 #include "api/key_handlers.hpp"
 #include "api/wallet_handlers.hpp"
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "services/billing_admin.hpp"
+#include "store/async.hpp"
+#include "store/reports_repo.hpp"
+#include "store/users_repo.hpp"
 
 namespace plaza::api {
 
@@ -244,6 +253,100 @@ awaitable<http::Response> admin_revenue(Ctx& ctx) {
                              {"by_model", std::move(by_model)}});
   }
   co_return json_response(200, bj::object{{"days", std::move(out)}});
+}
+
+namespace {
+
+// Without a user to narrow it (through the user's index), one request reads at most this many of
+// the newest events below `before`: a filter that matches nothing recent costs a bounded read, and
+// the answer says where it stopped so that the operator can go on from there.
+constexpr int64_t kLogWindow = 100'000;
+
+// id -> name for the ids given, from one of the tables below (never a caller's string).
+std::map<int64_t, std::string> names(store::Conn& c, const char* sql_prefix, const std::set<int64_t>& ids) {
+  std::map<int64_t, std::string> out;
+  if (ids.empty()) return out;
+  std::string sql = sql_prefix;
+  std::vector<store::Value> params;
+  for (int64_t id : ids) {
+    params.emplace_back(id);
+    sql += (params.size() == 1 ? "$" : ", $") + std::to_string(params.size());
+  }
+  for (const auto& r : c.query(sql + ")", params).rows) out[r.i64(0)] = r.str(1);
+  return out;
+}
+
+}  // namespace
+
+awaitable<http::Response> admin_usage(Ctx& ctx) {
+  store::reports::UsageFilter f;
+  f.from_day = query_day(ctx, "from");
+  f.to_day = query_day(ctx, "to");
+  if (auto m = ctx.req.query_param("model"); m && !m->empty()) f.model = *m;
+  if (auto s = ctx.req.query_param("surface"); s && !s->empty()) {
+    if (*s != "web" && *s != "api") throw Error(ErrorCode::invalid_request, "surface is web or api", "surface");
+    f.surface = *s;
+  }
+  if (auto s = ctx.req.query_param("status"); s && !s->empty()) {
+    if (*s != "ok" && *s != "error" && *s != "cancelled")
+      throw Error(ErrorCode::invalid_request, "status is ok, error or cancelled", "status");
+    f.status = *s;
+  }
+  if (int64_t ch = query_int(ctx, "channel_id", 0, 0, INT64_MAX)) f.channel_id = ch;
+  if (int64_t a = query_int(ctx, "app_id", 0, 0, INT64_MAX)) f.app_id = a;
+  std::string username(ctx.req.query_param("user").value_or(""));
+  int64_t limit = query_int(ctx, "limit", 50, 1, 200);
+  int64_t before = query_int(ctx, "before", INT64_MAX, 1, INT64_MAX);
+  struct Page {
+    std::vector<store::UsageEvent> rows;
+    std::map<int64_t, std::string> users, channels;
+    int64_t window_floor = 0;  // the lowest id read, when the read was bounded
+  };
+  auto page = co_await store::read(ctx.site.db, [&](store::Conn& c) {
+    Page p;
+    int64_t user_id = 0;
+    if (!username.empty()) {
+      auto user = store::users::find_by_username(c, username);
+      if (!user) throw Error(ErrorCode::not_found, "no such user", "user");
+      user_id = user->id;
+    } else {
+      int64_t top = std::min(before, store::reports::last_usage_id(c) + 1);
+      f.from_id = std::max<int64_t>(1, top - kLogWindow);
+      p.window_floor = f.from_id;
+    }
+    p.rows = store::reports::usage(c, user_id, f, limit, before);
+    std::set<int64_t> user_ids, channel_ids;
+    for (const auto& e : p.rows) {
+      user_ids.insert(e.user_id);
+      if (e.channel_id) channel_ids.insert(*e.channel_id);
+    }
+    p.users = names(c, "SELECT id, username FROM users WHERE id IN (", user_ids);
+    p.channels = names(c, "SELECT id, name FROM channels WHERE id IN (", channel_ids);
+    return p;
+  });
+  bj::array out;
+  for (const auto& e : page.rows) {
+    auto o = usage_json(e);
+    auto name_of = [](const std::map<int64_t, std::string>& m, int64_t id) -> bj::value {
+      auto it = m.find(id);
+      return it == m.end() ? bj::value(nullptr) : bj::value(it->second);  // deleted since
+    };
+    o["user_id"] = e.user_id;
+    o["username"] = name_of(page.users, e.user_id);
+    o["channel_id"] = json::nullable(e.channel_id);
+    o["channel"] = e.channel_id ? name_of(page.channels, *e.channel_id) : bj::value(nullptr);
+    o["app_id"] = json::nullable(e.app_id);
+    o["error_code"] = e.error_code;
+    o["attempts"] = e.attempts;
+    o["latency_ms"] = e.latency_ms;
+    o["ttft_ms"] = json::nullable(e.ttft_ms);
+    o["tokens_reported"] = e.tokens_reported;
+    out.push_back(std::move(o));
+  }
+  // A short page from a bounded read: older events are still to be searched from there.
+  bool more_below = page.window_floor > 1 && static_cast<int64_t>(page.rows.size()) < limit;
+  co_return json_response(
+      200, bj::object{{"usage", std::move(out)}, {"searched_to", more_below ? bj::value(page.window_floor) : nullptr}});
 }
 
 }  // namespace plaza::api

@@ -1,5 +1,6 @@
 #pragma once
-// Admin: prices and group multipliers, plans, packs, redeem batches, users' wallets and credits, revenue.
+// Admin: prices and group multipliers, plans, packs, redeem batches, users' wallets and credits, revenue,
+// and the request log (every user's usage events).
 #include "api/middleware.hpp"
 
 namespace plaza::api {
@@ -22,5 +23,6 @@ awaitable<http::Response> admin_disable_batch(Ctx& ctx);
 awaitable<http::Response> admin_user_wallet(Ctx& ctx);
 awaitable<http::Response> admin_user_credits(Ctx& ctx);
 awaitable<http::Response> admin_revenue(Ctx& ctx);
+awaitable<http::Response> admin_usage(Ctx& ctx);
 
 }  // namespace plaza::api

@@ -121,6 +121,7 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
   add_route(router, site, "GET", "/api/admin/users/{id}/wallet", admin, admin_user_wallet);
   add_route(router, site, "POST", "/api/admin/users/{id}/credits", admin, admin_user_credits);
   add_route(router, site, "GET", "/api/admin/revenue", admin, admin_revenue);
+  add_route(router, site, "GET", "/api/admin/usage", admin, admin_usage);
 
   add_route(router, site, "GET", "/api/apps", session, list_apps);
   add_route(router, site, "POST", "/api/apps", session, create_app);

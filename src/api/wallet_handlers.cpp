@@ -27,13 +27,6 @@ bj::array allowances_json(const std::vector<store::Allowance>& list) {
   return out;
 }
 
-std::optional<std::string> query_day(const Ctx& ctx, std::string_view name) {
-  auto v = ctx.req.query_param(name);
-  if (!v || v->empty()) return std::nullopt;
-  if (!is_day(*v)) throw Error(ErrorCode::invalid_request, std::string(name) + " must be YYYY-MM-DD", std::string(name));
-  return v;
-}
-
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
@@ -42,6 +35,27 @@ std::string csv_field(const std::string& s) {
     out += c;
   }
   return out + "\"";
+}
+
+// X-Request-Id (sent by the client, or made by the server) keys the ledger transfer: a client that
+// retries with the same id is charged once.
+std::string op_id(const Ctx& ctx) {
+  return ctx.req.request_id;
+}
+
+awaitable<http::Response> wallet_response(Ctx& ctx, int64_t user_id) {
+  auto view = co_await ctx.site.wallet.view(user_id);
+  co_return json_response(200, wallet_json(view, ctx.site));
+}
+
+}  // namespace
+
+std::optional<std::string> query_day(const Ctx& ctx, std::string_view name) {
+  auto v = ctx.req.query_param(name);
+  if (!v || v->empty()) return std::nullopt;
+  if (!is_day(*v))
+    throw Error(ErrorCode::invalid_request, std::string(name) + " must be YYYY-MM-DD", std::string(name));
+  return v;
 }
 
 bj::object usage_json(const store::UsageEvent& e) {
@@ -65,19 +79,6 @@ bj::object usage_json(const store::UsageEvent& e) {
                     {"surcharge_gift_uc", e.surcharge_gift_uc},
                     {"status", e.status}};
 }
-
-// X-Request-Id (sent by the client, or made by the server) keys the ledger transfer: a client that
-// retries with the same id is charged once.
-std::string op_id(const Ctx& ctx) {
-  return ctx.req.request_id;
-}
-
-awaitable<http::Response> wallet_response(Ctx& ctx, int64_t user_id) {
-  auto view = co_await ctx.site.wallet.view(user_id);
-  co_return json_response(200, wallet_json(view, ctx.site));
-}
-
-}  // namespace
 
 bj::object wallet_json(const services::WalletView& w, const Site& site) {
   bj::value sub = nullptr;

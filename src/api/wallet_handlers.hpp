@@ -2,6 +2,11 @@
 // A user's wallet: balances, plans and packs, redeeming, transactions and usage (with CSV export).
 #include "api/middleware.hpp"
 #include "services/wallet.hpp"
+#include "store/relay_records.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace plaza::api {
 
@@ -9,6 +14,10 @@ boost::json::object plan_json(const store::Plan& p);
 boost::json::object pack_json(const store::Pack& p);
 // A wallet as the API shows it: balances, plan, packs, the deduction order and the display currency.
 boost::json::object wallet_json(const services::WalletView& w, const Site& site);
+// A usage event as a user sees it (the operator's request log adds to it).
+boost::json::object usage_json(const store::UsageEvent& e);
+// A YYYY-MM-DD query parameter; nothing when absent or empty; invalid_request when malformed.
+std::optional<std::string> query_day(const Ctx& ctx, std::string_view name);
 
 awaitable<http::Response> get_wallet(Ctx& ctx);
 awaitable<http::Response> get_transactions(Ctx& ctx);

@@ -214,7 +214,7 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
   e.api_key_id = caller.key_id;
   e.surface = caller.surface;
   e.model = model;
-  e.channel_id = o.channel_id;
+  e.channel_id = o.channel_id ? o.channel_id : o.last_tried_channel_id;
   e.prompt_tokens = o.prompt_tokens;
   e.completion_tokens = o.completion_tokens;
   e.cached_tokens = o.cached_tokens;
@@ -287,8 +287,8 @@ awaitable<std::string> Relay::complete(Caller caller, bj::object request, std::s
   auto reservation = co_await reserve(caller, request_id, model, request, true);
   int attempts = 0;
   std::optional<Error> failure;
+  std::vector<int64_t> tried;
   try {
-    std::vector<int64_t> tried;
     std::optional<Opened> opened;
     std::string body;
     // An answer that breaks off or times out is failed over like a refusal: the client has seen
@@ -354,6 +354,7 @@ awaitable<std::string> Relay::complete(Caller caller, bj::object request, std::s
   outcome.status = "error";
   outcome.error_code = std::string(to_string(failure->code()));
   outcome.error_message = failure->what();
+  if (!tried.empty() && !outcome.channel_id) outcome.last_tried_channel_id = tried.back();
   if (attempts > 0)
     co_await record(caller, reservation, model, outcome, attempts, started, std::nullopt);
   else

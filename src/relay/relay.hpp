@@ -62,7 +62,9 @@ struct Outcome {
   std::string status = "ok";  // ok | error | cancelled
   std::string error_code;
   std::string error_message;
-  std::optional<int64_t> channel_id;
+  std::optional<int64_t> channel_id;  // the channel that answered
+  // A request no channel answered: the last one tried, which the usage event names instead.
+  std::optional<int64_t> last_tried_channel_id;
 };
 
 // Where a streamed answer goes: /v1 passes OpenAI chunks through, the web chat sends its own events.

@@ -227,6 +227,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
       outcome.status = "error";
       outcome.error_code = std::string(to_string(refused->code()));
       outcome.error_message = refused->what();
+      if (!tried.empty()) outcome.last_tried_channel_id = tried.back();
       waiting->stop_watch.emit(asio::cancellation_type::terminal);
       if (attempts > 0)
         co_await record(caller, reservation, model, outcome, attempts, started, std::nullopt);

@@ -6,12 +6,16 @@ namespace plaza::store::reports {
 
 std::vector<UsageEvent> usage(Conn& c, int64_t user_id, const UsageFilter& f, int64_t limit,
                               std::optional<int64_t> before) {
-  std::string sql = std::string("SELECT ") + usage::kEventColumns + ", id FROM usage_events WHERE user_id = $1 AND id < $2";
-  std::vector<Value> params{user_id, before.value_or(INT64_MAX)};
+  std::string sql = std::string("SELECT ") + usage::kEventColumns + ", id FROM usage_events WHERE id < $1";
+  std::vector<Value> params{before.value_or(INT64_MAX)};
   auto add = [&](const char* clause, Value v) {
     params.push_back(std::move(v));
     sql += std::string(" AND ") + clause + " $" + std::to_string(params.size());
   };
+  if (user_id != 0) add("user_id =", user_id);
+  if (f.from_id > 0) add("id >=", f.from_id);
+  if (f.channel_id) add("channel_id =", *f.channel_id);
+  if (f.status) add("status =", *f.status);
   if (f.from_day) add("day >=", *f.from_day);
   if (f.to_day) add("day <=", *f.to_day);
   if (f.model) add("model =", *f.model);
@@ -23,6 +27,11 @@ std::vector<UsageEvent> usage(Conn& c, int64_t user_id, const UsageFilter& f, in
   std::vector<UsageEvent> out;
   for (const auto& r : c.query(sql, params).rows) out.push_back(usage::to_event(r));
   return out;
+}
+
+int64_t last_usage_id(Conn& c) {
+  auto row = c.query_one("SELECT MAX(id) FROM usage_events");
+  return row && !row->is_null(0) ? row->i64(0) : 0;
 }
 
 std::vector<DaySpend> daily_spend(Conn& c, int64_t user_id, const std::string& from_day, const std::string& to_day) {

@@ -16,10 +16,15 @@ struct UsageFilter {
   std::optional<int64_t> key_id;
   std::optional<std::string> surface;
   std::optional<int64_t> app_id;
+  std::optional<int64_t> channel_id;
+  std::optional<std::string> status;  // ok, error, cancelled
+  int64_t from_id = 0;                // ids at or above only (the operator's log reads a bounded window)
 };
-// Newest first, ids below `before` (paging).
+// Newest first, ids below `before` (paging). user_id 0: everyone's (the operator's request log).
 std::vector<UsageEvent> usage(Conn& c, int64_t user_id, const UsageFilter& f, int64_t limit,
                               std::optional<int64_t> before);
+// The newest usage event's id (0: none yet).
+int64_t last_usage_id(Conn& c);
 
 struct DaySpend {
   std::string day;

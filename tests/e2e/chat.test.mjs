@@ -336,6 +336,22 @@ describe('chat', { timeout: 240_000 }, () => {
     await row.waitFor();
     assert.equal(await bad.count(), 0);
 
+    // The request log shows the admin's web chats, the failed ones marked, filtered by status.
+    await page.getByTestId('admin-tab-requests').click();
+    await page.waitForURL(`${plaza.url}/admin/requests`);
+    const requests = page.getByTestId('requests-row');
+    await requests.first().waitFor();
+    assert.ok((await requests.count()) >= 3);
+    assert.equal(await requests.first().getByTestId('requests-user').innerText(), 'admin');
+    await page.getByTestId('field-status').selectOption('error');
+    await page.getByTestId('requests-apply').click();
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid="requests-row"]')];
+      return rows.length > 0 && rows.every((r) => r.dataset.status === 'error');
+    });
+    assert.match(await requests.first().getByTestId('requests-status').innerText(), /error/);
+    await shot(page, 'admin-requests-light');
+
     assert.deepEqual(errors, []);
     await context.close();
   });
@@ -418,6 +434,7 @@ describe('chat', { timeout: 240_000 }, () => {
     assert.equal(await page.getByTestId('admin-tab-users').innerText(), '用户');
     assert.equal(await page.getByTestId('admin-tab-channels').innerText(), '渠道');
     assert.equal(await page.getByTestId('admin-tab-models').innerText(), '模型');
+    assert.equal(await page.getByTestId('admin-tab-requests').innerText(), '请求日志');
     await page.getByTestId('admin-tab-channels').click();
     await page.getByTestId('channel-row').first().waitFor();
     assert.equal(await page.getByTestId('channel-test').first().innerText(), '测试');

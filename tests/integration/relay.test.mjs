@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { startPlaza, backends } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
-import { adminClient, addChannel, userWithKey, readEvents, waitFor, chatCompletion, startUpstream } from '../lib/site.mjs';
+import { adminClient, addChannel, userWithKey, readEvents, waitFor, chatCompletion, startUpstream, sql } from '../lib/site.mjs';
 import { get_encoding } from 'tiktoken';
 
 const o200k = get_encoding('o200k_base');
@@ -440,6 +440,63 @@ for (const backend of backends) {
         assert.equal(reported, '0', `stream=${stream}: counted by the tokenizer`);
         assert.equal(Number(completion), tokens('get_weather{"city":"Paris"}'), `stream=${stream}: the call's name and arguments`);
       }
+    });
+
+    it('shows the operator every request: who, through which channel, how it went; filtered and paged', async () => {
+      const { user: logged, key: loggedKey } = await userWithKey(plaza, 'logged');
+      const broken = await startFailing(500);
+      const chBroken = await addChannel(admin, { name: 'broken', base_url: `${broken.url}/v1`, keys: ['sk-broken'], models: ['broken-model'] });
+      assert.equal((await chat(plaza, loggedKey, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })).status, 200);
+      assert.equal((await chat(plaza, loggedKey, { model: 'broken-model', messages: [{ role: 'user', content: 'hi' }] })).status, 502);
+      const log = async (query) => {
+        const r = await admin.get(`/api/admin/usage?${new URLSearchParams(query)}`);
+        assert.equal(r.status, 200, r.text);
+        return r.data;
+      };
+      const mine = (await waitFor(async () => { const d = await log({ user: 'logged' }); return d.usage.length === 2 && d; }, 'both requests logged')).usage;
+      assert.deepEqual(mine.map((e) => [e.model, e.status, e.username, e.surface]), [['broken-model', 'error', 'logged', 'api'], ['gpt-4o-mini', 'ok', 'logged', 'api']], 'newest first');
+      assert.equal(mine[0].channel, 'broken', 'no channel answered it: the last one tried');
+      assert.equal(mine[0].channel_id, chBroken.id);
+      assert.equal(mine[0].error_code, 'upstream_error');
+      assert.ok(mine[0].attempts >= 1);
+      assert.equal(mine[1].channel, 'A');
+      assert.ok(mine[1].completion_tokens > 0 && mine[1].latency_ms >= 0);
+      assert.equal(mine[1].tokens_reported, true);
+      assert.deepEqual((await log({ user: 'logged', status: 'error' })).usage.map((e) => e.model), ['broken-model']);
+      assert.deepEqual((await log({ channel_id: chBroken.id })).usage.map((e) => e.model), ['broken-model']);
+      assert.ok((await log({ channel_id: chA.id })).usage.every((e) => e.channel === 'A'));
+      assert.deepEqual((await log({ user: 'logged', channel_id: chA.id })).usage.map((e) => e.model), ['gpt-4o-mini']);
+      assert.deepEqual((await log({ model: 'broken-model', status: 'ok' })).usage, []);
+      const first = await log({ user: 'logged', limit: 1 });
+      assert.equal(first.usage.length, 1);
+      assert.deepEqual((await log({ user: 'logged', before: first.usage[0].id })).usage.map((e) => e.model), ['gpt-4o-mini']);
+      // A refused stream names the channel that failed too.
+      assert.equal((await chat(plaza, loggedKey, { model: 'broken-model', stream: true, messages: [{ role: 'user', content: 'hi' }] })).status, 502);
+      const failed = await waitFor(async () => { const d = await log({ user: 'logged', status: 'error' }); return d.usage.length === 2 && d.usage; }, 'the stream logged');
+      assert.deepEqual(failed.map((e) => e.channel), ['broken', 'broken']);
+
+      // Bad input changes nothing and says what is wrong; the log is the operator's alone.
+      assert.equal((await admin.get('/api/admin/usage?status=lost')).status, 400);
+      assert.equal((await admin.get('/api/admin/usage?from=yesterday')).status, 400);
+      assert.equal((await admin.get('/api/admin/usage?user=nobody')).status, 404);
+      assert.equal((await logged.get('/api/admin/usage')).status, 403);
+
+      // Without a user, one read covers the newest 100,000 requests: an older match is found by
+      // going on from where it stopped.
+      const uid = (await logged.get('/api/me')).data.user.id;
+      const columns = 'request_id, created_at, day, user_id, surface, model, status';
+      sql(plaza, `INSERT INTO usage_events (${columns}) VALUES ('old-cancelled', 1, '2026-01-01', ${uid}, 'web', 'gpt-4o-mini', 'cancelled')`);
+      sql(plaza, backend === 'postgres'
+        ? `INSERT INTO usage_events (${columns}) SELECT 'bulk-' || i, 2, '2026-01-01', ${uid}, 'api', 'bulk', 'ok' FROM generate_series(1, 100010) AS i`
+        : `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100010) INSERT INTO usage_events (${columns}) SELECT 'bulk-' || i, 2, '2026-01-01', ${uid}, 'api', 'bulk', 'ok' FROM n`);
+      const recent = await log({ status: 'cancelled' });
+      assert.equal(recent.usage.filter((e) => e.request_id === 'old-cancelled').length, 0, 'older than the window read');
+      assert.ok(recent.searched_to > 0, 'and the answer says where it stopped');
+      const older = await log({ status: 'cancelled', before: recent.searched_to });
+      assert.deepEqual(older.usage.map((e) => e.request_id), ['old-cancelled']);
+      assert.equal(older.searched_to, null, 'nothing older is left');
+      assert.equal((await log({ user: 'logged', status: 'cancelled' })).usage.length, 1, 'a user\'s own index needs no window');
+      broken.close();
     });
   });
 }

@@ -29,6 +29,7 @@ const StudioPage = lazy(() => import('./pages/StudioPage').then((m) => ({ defaul
 const StudioEditPage = lazy(() => import('./pages/StudioEditPage').then((m) => ({ default: m.StudioEditPage })));
 const AdminReviewsPage = lazy(() => import('./pages/AdminReviewsPage').then((m) => ({ default: m.AdminReviewsPage })));
 const AdminModerationPage = lazy(() => import('./pages/AdminModerationPage').then((m) => ({ default: m.AdminModerationPage })));
+const AdminRequestsPage = lazy(() => import('./pages/AdminRequestsPage').then((m) => ({ default: m.AdminRequestsPage })));
 const AdminAuditPage = lazy(() => import('./pages/AdminAuditPage').then((m) => ({ default: m.AdminAuditPage })));
 const EarningsPage = lazy(() => import('./pages/EarningsPage').then((m) => ({ default: m.EarningsPage })));
 const AdminSettlementsPage = lazy(() => import('./pages/AdminSettlementsPage').then((m) => ({ default: m.AdminSettlementsPage })));
@@ -88,6 +89,7 @@ const guardedAdminPages: Record<string, ComponentType> = {
   '/admin/revenue': AdminRevenuePage,
   '/admin/reviews': AdminReviewsPage,
   '/admin/moderation': AdminModerationPage,
+  '/admin/requests': AdminRequestsPage,
   '/admin/audit': AdminAuditPage,
   '/admin/settlements': AdminSettlementsPage,
   '/admin/payouts': AdminPayoutsPage,

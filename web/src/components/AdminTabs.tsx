@@ -14,6 +14,7 @@ const tabs: { to: string; label: MessageKey; testId: string }[] = [
   { to: '/admin/payouts', label: 'admin.tabPayouts', testId: 'admin-tab-payouts' },
   { to: '/admin/reviews', label: 'admin.tabReviews', testId: 'admin-tab-reviews' },
   { to: '/admin/moderation', label: 'admin.tabModeration', testId: 'admin-tab-moderation' },
+  { to: '/admin/requests', label: 'admin.tabRequests', testId: 'admin-tab-requests' },
   { to: '/admin/audit', label: 'admin.tabAudit', testId: 'admin-tab-audit' },
 ];
 
