@@ -3,6 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+// Loaded with the file (not with server.mjs, which startSite imports when it first runs): its
+// after-the-file hook must be registered at the file's top level, not inside a test or a hook.
+import '../lib/leftovers.mjs';
 
 export const chromiumArgs = [
   '--no-sandbox',
