@@ -3,6 +3,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 #include "api/key_handlers.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
@@ -122,6 +124,37 @@ awaitable<http::Response> admin_update_channel(Ctx& ctx) {
 awaitable<http::Response> admin_delete_channel(Ctx& ctx) {
   co_await ctx.site.channel_admin.remove(ctx.me().id, id_param(ctx, "id"));
   co_return http::Response::no_content();
+}
+
+// The models an upstream lists, for the channel form: a stored channel's (`channel_id`) with the
+// form's edits over it, or a new channel's from the form alone. The first key typed in the form is
+// asked with, else the stored channel's.
+awaitable<http::Response> admin_upstream_models(Ctx& ctx) {
+  auto body = body_object(ctx);
+  store::Channel ch;
+  ch.type = "openai";
+  auto id = json::optional_int(body, "channel_id");
+  if (id) {
+    auto stored = co_await store::read(ctx.site.db, [&](store::Conn& c) { return store::channels::find(c, *id); });
+    if (!stored) throw Error(ErrorCode::not_found, "no such channel", "channel_id");
+    ch = std::move(*stored);
+  }
+  apply(ch, body);
+  services::ChannelAdmin::validate_connection(ch);
+  auto keys = json::optional_string_array(body, "keys", 101).value_or(std::vector<std::string>{});
+  std::string key;
+  if (!keys.empty()) {
+    key = keys.front();
+    if (key.empty() || key.size() > 1024 ||
+        std::any_of(key.begin(), key.end(), [](char c) { return static_cast<unsigned char>(c) < 0x21; }))
+      throw Error(ErrorCode::invalid_request, "a key is 1 to 1024 characters without spaces", "keys");
+  } else if (id) {
+    key = co_await ctx.site.channel_admin.usable_key(*id);
+  } else {
+    throw Error(ErrorCode::invalid_request, "give a key to ask the upstream with", "keys");
+  }
+  auto models = co_await ctx.site.channel_admin.upstream_models(std::move(ch), std::move(key));
+  co_return json_response(200, bj::object{{"models", json::string_array(models)}});
 }
 
 awaitable<http::Response> admin_test_channel(Ctx& ctx) {

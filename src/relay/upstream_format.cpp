@@ -1,5 +1,8 @@
 #include "relay/upstream_format.hpp"
 
+#include <set>
+#include <stdexcept>
+
 #include <boost/json.hpp>
 
 #include "core/error.hpp"
@@ -67,6 +70,39 @@ int64_t message_overhead(const bj::object& request) {
   auto msgs = request.if_contains("messages");
   std::size_t n = msgs && msgs->is_array() ? msgs->as_array().size() : 0;
   return static_cast<int64_t>(3 * n + 3);
+}
+
+http::UpstreamRequest build_models_request(const Candidate& c) {
+  http::UpstreamRequest up;
+  up.method = "GET";
+  up.timeouts.connect = std::chrono::milliseconds(c.channel->connect_timeout_ms);
+  up.timeouts.first_byte = std::chrono::milliseconds(c.channel->first_byte_timeout_ms);
+  up.timeouts.idle = std::chrono::milliseconds(c.channel->idle_timeout_ms);
+  up.proxy = c.channel->proxy;
+  if (c.channel->type == "anthropic") {
+    up.url = join_url(c.channel->base_url, "/models?limit=1000");
+    up.headers.emplace_back("x-api-key", c.key);
+    up.headers.emplace_back("anthropic-version", "2023-06-01");
+  } else {
+    up.url = join_url(c.channel->base_url, "/models");
+    up.headers.emplace_back("Authorization", "Bearer " + c.key);
+  }
+  return up;
+}
+
+std::vector<std::string> listed_models(std::string_view body, std::size_t limit) {
+  boost::system::error_code ec;
+  auto doc = bj::parse(bj::string_view(body.data(), body.size()), ec);
+  const bj::value* data = !ec && doc.is_object() ? doc.as_object().if_contains("data") : nullptr;
+  if (!data || !data->is_array()) throw std::runtime_error("the upstream's answer lists no models");
+  std::set<std::string> ids;
+  for (const auto& m : data->as_array()) {
+    const bj::value* id = m.is_object() ? m.as_object().if_contains("id") : nullptr;
+    if (id && id->is_string() && !id->as_string().empty() && id->as_string().size() <= 128)
+      ids.emplace(id->as_string());
+    if (ids.size() == limit) break;
+  }
+  return {ids.begin(), ids.end()};
 }
 
 http::UpstreamRequest build_upstream_request(const Candidate& c, const bj::object& request, bool stream) {

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/upstream_client.hpp"
 #include "relay/answer_scan.hpp"
@@ -23,6 +24,13 @@ std::string prompt_text(const bj::object& request);
 int64_t message_overhead(const bj::object& request);
 
 http::UpstreamRequest build_upstream_request(const Candidate& c, const bj::object& request, bool stream);
+// GET {base_url}/models with the candidate's key, as its type wants it (Anthropic's list is paged:
+// one page of up to 1,000).
+http::UpstreamRequest build_models_request(const Candidate& c);
+// The model ids in an answer to build_models_request ({"data": [{"id": ...}, ...]}, OpenAI's and
+// Anthropic's shape alike), sorted, without repeats, at most `limit`. Throws std::runtime_error
+// when the answer has no such list.
+std::vector<std::string> listed_models(std::string_view body, std::size_t limit);
 // A short message from an upstream error body (OpenAI or Anthropic shape), or "".
 std::string upstream_error_message(const Candidate& c, std::string_view body);
 // The error body says the key's account is out of money or quota (OpenAI's `insufficient_quota`,

@@ -35,6 +35,33 @@ constexpr std::string_view kRequest = R"({
   "temperature": 0.25, "n": 2, "stream": false, "stream_options": {"include_usage": false}
 })";
 
+TEST(UpstreamModels, AreAskedForWithTheKeyAsEachTypeWantsIt) {
+  auto c = openai_candidate("http://up.example/v1/");
+  auto up = build_models_request(c);
+  EXPECT_EQ(up.method, "GET");
+  EXPECT_EQ(up.url, "http://up.example/v1/models");
+  EXPECT_TRUE(up.body.empty());
+  ASSERT_EQ(up.headers.size(), 1u);
+  EXPECT_EQ(up.headers[0].second, "Bearer sk-upstream-secret");
+  auto anthropic = std::make_shared<store::Channel>(*c.channel);
+  anthropic->type = "anthropic";
+  anthropic->base_url = "https://api.anthropic.example/v1";
+  c.channel = anthropic;
+  up = build_models_request(c);
+  EXPECT_EQ(up.url, "https://api.anthropic.example/v1/models?limit=1000") << "one page of up to 1,000";
+  EXPECT_EQ(up.headers[0], (std::pair<std::string, std::string>{"x-api-key", "sk-upstream-secret"}));
+}
+
+TEST(UpstreamModels, AreReadFromTheListSortedWithoutRepeatsAndBounded) {
+  std::string_view answer = R"({"object":"list","data":[{"id":"gpt-4o","object":"model"},{"id":"claude-3"},
+    {"id":"gpt-4o"},{"id":""},{"id":42},{"name":"no id"},"loose",{"id":"a-model"}]})";
+  EXPECT_EQ(listed_models(answer, 100), (std::vector<std::string>{"a-model", "claude-3", "gpt-4o"}));
+  EXPECT_EQ(listed_models(answer, 2).size(), 2u);
+  EXPECT_THROW(listed_models(R"({"error":{"message":"nope"}})", 100), std::runtime_error);
+  EXPECT_THROW(listed_models("<html>", 100), std::runtime_error);
+  EXPECT_TRUE(listed_models(R"({"data":[]})", 100).empty());
+}
+
 TEST(UpstreamRequest, PassesEveryFieldThroughWithTheUpstreamModelName) {
   auto request = json::parse_object(kRequest);
   auto up = build_upstream_request(openai_candidate("http://up.example/v1/"), request, false);

@@ -31,19 +31,38 @@ void check_keys(const std::vector<std::string>& keys) {
   }
 }
 
+// The key a test or a model list asks with: the first enabled one, else the first (a disabled key
+// may work again: the test shows it).
+const store::ChannelKey& usable(const store::Channel& ch) {
+  if (ch.keys.empty()) throw Error(ErrorCode::conflict, "the channel has no keys");
+  for (const auto& k : ch.keys)
+    if (k.enabled) return k;
+  return ch.keys.front();
+}
+
 }  // namespace
 
 ChannelAdmin::ChannelAdmin(store::Database& db, const crypto::SecretBox& box, const Clock& clock,
                            http::UpstreamClient& client, relay::ChannelDirectory& directory)
     : db_(db), box_(box), clock_(clock), client_(client), directory_(directory) {}
 
-void ChannelAdmin::validate(const store::Channel& ch) {
+void ChannelAdmin::validate_connection(const store::Channel& ch) {
   if (ch.type != "openai" && ch.type != "anthropic")
     throw Error(ErrorCode::invalid_request, "type must be openai or anthropic", "type");
-  if (auto err = check_display_name(ch.name)) throw Error(ErrorCode::invalid_request, *err, "name");
   if (!(ch.base_url.starts_with("http://") || ch.base_url.starts_with("https://")) || ch.base_url.size() > 2048 ||
       ch.base_url.find_first_of(" \r\n\t") != std::string::npos)
     throw Error(ErrorCode::invalid_request, "base_url must be an http:// or https:// URL", "base_url");
+  if (!ch.proxy.empty() && (!ch.proxy.starts_with("http://") || ch.proxy.size() > 2048 ||
+                            ch.proxy.find_first_of(" \r\n\t") != std::string::npos))
+    throw Error(ErrorCode::invalid_request, "proxy must be an http://host:port URL", "proxy");
+  if (!relay::is_proxy_url(ch.proxy))
+    throw Error(ErrorCode::invalid_request,
+                "proxy is not a valid URL (write @, : and / in its user or password as %40, %3A and %2F)", "proxy");
+}
+
+void ChannelAdmin::validate(const store::Channel& ch) {
+  validate_connection(ch);
+  if (auto err = check_display_name(ch.name)) throw Error(ErrorCode::invalid_request, *err, "name");
   if (ch.models.empty() || ch.models.size() > 500)
     throw Error(ErrorCode::invalid_request, "a channel serves 1 to 500 models", "models");
   for (const auto& m : ch.models) {
@@ -63,12 +82,6 @@ void ChannelAdmin::validate(const store::Channel& ch) {
   check_timeout(ch.connect_timeout_ms, "connect_timeout_ms");
   check_timeout(ch.first_byte_timeout_ms, "first_byte_timeout_ms");
   check_timeout(ch.idle_timeout_ms, "idle_timeout_ms");
-  if (!ch.proxy.empty() && (!ch.proxy.starts_with("http://") || ch.proxy.size() > 2048 ||
-                            ch.proxy.find_first_of(" \r\n\t") != std::string::npos))
-    throw Error(ErrorCode::invalid_request, "proxy must be an http://host:port URL", "proxy");
-  if (!relay::is_proxy_url(ch.proxy))
-    throw Error(ErrorCode::invalid_request,
-                "proxy is not a valid URL (write @, : and / in its user or password as %40, %3A and %2F)", "proxy");
 }
 
 awaitable<std::vector<store::Channel>> ChannelAdmin::list() {
@@ -180,14 +193,43 @@ awaitable<ChannelTest> ChannelAdmin::try_key(const store::Channel& ch, int64_t k
 awaitable<ChannelTest> ChannelAdmin::test(int64_t id) {
   auto ch = co_await store::read(db_, [&](store::Conn& c) { return store::channels::find(c, id); });
   if (!ch) throw Error(ErrorCode::not_found, "no such channel");
-  if (ch->keys.empty()) throw Error(ErrorCode::conflict, "the channel has no keys");
-  const store::ChannelKey* key = &ch->keys.front();
-  for (const auto& k : ch->keys)
-    if (k.enabled) {
-      key = &k;
-      break;
-    }
-  co_return co_await try_key(*ch, key->id, box_.open(key->sealed));
+  const auto& key = usable(*ch);
+  co_return co_await try_key(*ch, key.id, box_.open(key.sealed));
+}
+
+awaitable<std::string> ChannelAdmin::usable_key(int64_t id) {
+  auto ch = co_await store::read(db_, [&](store::Conn& c) { return store::channels::find(c, id); });
+  if (!ch) throw Error(ErrorCode::not_found, "no such channel");
+  co_return box_.open(usable(*ch).sealed);
+}
+
+awaitable<std::vector<std::string>> ChannelAdmin::upstream_models(store::Channel ch, std::string key) {
+  static constexpr std::size_t kMaxListed = 1000;
+  try {
+    ch.proxy = relay::open_proxy_password(box_, ch.proxy);
+  } catch (const std::exception&) {
+    throw Error(ErrorCode::conflict, "the proxy's password cannot be opened (was secret_key changed?)", "proxy");
+  }
+  relay::Candidate cand{std::make_shared<const store::Channel>(std::move(ch)), "", 0, std::move(key)};
+  std::string answer;
+  int status = 0;
+  try {
+    auto resp = co_await client_.send(relay::build_models_request(cand));
+    status = resp->status();
+    answer = co_await resp->read_all(4 * 1024 * 1024);
+  } catch (const http::UpstreamFailure& f) {
+    throw Error(ErrorCode::upstream_error, "the upstream could not be asked: " + relay::scrub(f.what(), cand));
+  }
+  if (status < 200 || status >= 300) {
+    std::string msg = relay::scrub(relay::upstream_error_message(cand, answer), cand);
+    throw Error(ErrorCode::upstream_error,
+                "the upstream answered HTTP " + std::to_string(status) + (msg.empty() ? "" : ": " + msg));
+  }
+  try {
+    co_return relay::listed_models(answer, kMaxListed);
+  } catch (const std::runtime_error& e) {
+    throw Error(ErrorCode::upstream_error, e.what());
+  }
 }
 
 awaitable<int> ChannelAdmin::probe_disabled() {

@@ -39,10 +39,19 @@ class ChannelAdmin {
   // Clears an automatic disable and re-enables the channel's keys.
   awaitable<store::Channel> reenable(int64_t actor_id, int64_t id);
   awaitable<ChannelTest> test(int64_t id);
+  // The models the upstream lists (GET {base_url}/models), asked with `key` through the channel's
+  // proxy and timeouts, for the channel form to fill in. `ch` need not be stored yet; its proxy
+  // password may be sealed (a stored channel's) or plain. Throws Error(upstream_error) with a
+  // message safe to show (no key, no URL) when the upstream does not give a list.
+  awaitable<std::vector<std::string>> upstream_models(store::Channel ch, std::string key);
+  // The first enabled key of a stored channel, opened (any key when none is enabled).
+  awaitable<std::string> usable_key(int64_t id);
   // Tries every automatically disabled key of enabled channels; returns how many came back.
   awaitable<int> probe_disabled();
 
   static void validate(const store::Channel& ch);
+  // What reaching the upstream needs: its type, base URL and proxy (validate() checks these too).
+  static void validate_connection(const store::Channel& ch);
 
  private:
   awaitable<ChannelTest> try_key(const store::Channel& ch, int64_t key_id, const std::string& key);

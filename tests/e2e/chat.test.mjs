@@ -102,6 +102,16 @@ describe('chat', { timeout: 240_000 }, () => {
     assert.equal(await page.getByTestId('field-keys').inputValue(), '');
     assert.match(await page.getByTestId('channel-form').innerText(), /Leave empty to keep the current keys/);
     assert.equal(await page.getByTestId('field-models').inputValue(), 'gpt-4o-mini');
+    // The upstream's own list is added to the field (with the stored key: none is typed).
+    await page.getByTestId('channel-fetch-models').click();
+    const fetched = page.getByTestId('channel-fetch-result');
+    await fetched.waitFor();
+    assert.equal(await fetched.getAttribute('data-ok'), 'true', await fetched.innerText());
+    assert.match(await fetched.innerText(), /lists 4 models; 3 added/);
+    assert.deepEqual((await page.getByTestId('field-models').inputValue()).split('\n'),
+      ['gpt-4o-mini', 'claude-3-5-haiku-latest', 'fake-model', 'gpt-4o']);
+    await shot(page, 'admin-channel-fetched-models-light');
+    await page.getByTestId('field-models').fill('gpt-4o-mini');
     await page.getByTestId('field-priority').fill('5');
     await page.getByTestId('channel-save').click();
     await page.getByTestId('channel-form').waitFor({ state: 'detached' });

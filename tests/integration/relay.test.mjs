@@ -442,6 +442,39 @@ for (const backend of backends) {
       }
     });
 
+    it('lists an upstream\'s models for the channel form, asked with the typed key or the stored one', async () => {
+      const listed = (await (await fetch(`${fakeA.url}/v1/models`, { headers: { authorization: `Bearer ${UPSTREAM_KEY_A}` } })).json()).data.map((m) => m.id).sort();
+      assert.ok(listed.length > 0);
+      const ask = (body) => admin.post('/api/admin/channels/upstream-models', body);
+      const typed = await ask({ type: 'openai', base_url: `${fakeA.url}/v1`, keys: [UPSTREAM_KEY_A] });
+      assert.equal(typed.status, 200, typed.text);
+      assert.deepEqual(typed.data.models, listed, 'a new channel: the form\'s URL and key');
+      const stored = await ask({ channel_id: chA.id });
+      assert.deepEqual(stored.data.models, listed, 'a stored channel: its own key');
+      await fakeA.reset();
+      const anthropic = await ask({ type: 'anthropic', base_url: `${fakeA.url}/v1`, keys: [UPSTREAM_KEY_A] });
+      assert.deepEqual(anthropic.data.models, listed);
+      const [sent] = await fakeA.requests();
+      assert.equal(sent.headers['x-api-key'], UPSTREAM_KEY_A, 'Anthropic\'s way of sending the key');
+      assert.equal(sent.headers['anthropic-version'], '2023-06-01');
+      // The upstream refusing: its reason, never the key or the URL.
+      const refused = await ask({ type: 'openai', base_url: `${fakeA.url}/v1`, keys: ['sk-wrong-key-9999'] });
+      assert.equal(refused.status, 502);
+      assert.match(refused.data.error.message, /HTTP 401/);
+      assert.ok(!refused.text.includes('sk-wrong-key-9999') && !refused.text.includes(fakeA.url));
+      const notAList = await ask({ type: 'openai', base_url: `${fakeA.url}/elsewhere`, keys: [UPSTREAM_KEY_A] });
+      assert.equal(notAList.status, 502);
+      // Bad input: nothing is asked of anyone.
+      await fakeA.reset();
+      assert.equal((await ask({ type: 'openai', base_url: `${fakeA.url}/v1` })).data.error.field, 'keys');
+      assert.equal((await ask({ type: 'openai', base_url: 'ftp://x', keys: ['k'] })).status, 400);
+      assert.equal((await ask({ type: 'openai', base_url: `${fakeA.url}/v1`, keys: ['two words'] })).status, 400);
+      assert.equal((await ask({ channel_id: 999999 })).status, 404);
+      assert.equal((await fakeA.requests()).length, 0);
+      const { user: someone } = await userWithKey(plaza, 'not-an-admin');
+      assert.equal((await someone.post('/api/admin/channels/upstream-models', { channel_id: chA.id })).status, 403);
+    });
+
     it('shows the operator every request: who, through which channel, how it went; filtered and paged', async () => {
       const { user: logged, key: loggedKey } = await userWithKey(plaza, 'logged');
       const broken = await startFailing(500);

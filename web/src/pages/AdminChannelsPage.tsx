@@ -112,6 +112,35 @@ function ChannelForm({ channel, onSaved, onCancel }: { channel: Channel | null; 
     onSaved(r.channel, !editing);
   });
 
+  // The upstream's own list, added to the models field (what is there stays): asked with the first
+  // key typed, or, editing, the channel's stored key.
+  const [fetching, setFetching] = useState(false);
+  const [fetched, setFetched] = useState<{ ok: boolean; text: string } | null>(null);
+  const fetchModels = async () => {
+    const v = form.values;
+    const body: Partial<ChannelInput> & { channel_id?: Id } = {
+      type: v.type as ChannelType,
+      base_url: v.base_url.trim().replace(/\/+$/, ''),
+      proxy: v.proxy.trim(),
+    };
+    const keys = parseKeyLines(v.keys);
+    if (keys.length > 0) body.keys = keys.slice(0, 1);
+    if (editing) body.channel_id = channel.id;
+    setFetching(true);
+    setFetched(null);
+    try {
+      const { models } = await api.upstreamModels(body);
+      const known = new Set(parseChannelModels(v.models).flatMap((m) => (typeof m === 'string' ? [m] : [m.model, m.upstream])));
+      const added = models.filter((m) => !known.has(m));
+      form.setValues({ ...v, models: [v.models.trim(), ...added].filter(Boolean).join('\n') });
+      setFetched({ ok: true, text: t('channels.modelsFetched', { added: added.length, listed: models.length }) });
+    } catch (e) {
+      setFetched({ ok: false, text: describeError(e, t).message });
+    } finally {
+      setFetching(false);
+    }
+  };
+
   const type = form.values.type as ChannelType;
   return (
     <form ref={ref} className="card channel-form" onSubmit={submit} noValidate data-testid="channel-form">
@@ -166,6 +195,16 @@ function ChannelForm({ channel, onSaved, onCancel }: { channel: Channel | null; 
           className="mono"
           spellCheck={false}
         />
+      </div>
+      <div className="row wrap fetch-models">
+        <button type="button" className="button secondary small" onClick={fetchModels} disabled={fetching} data-testid="channel-fetch-models">
+          {fetching ? t('channels.fetchingModels') : t('channels.fetchModels')}
+        </button>
+        {fetched && (
+          <span className={fetched.ok ? 'muted small' : 'field-error'} role="status" data-testid="channel-fetch-result" data-ok={fetched.ok}>
+            {fetched.text}
+          </span>
+        )}
       </div>
       <div className="grid-3 even">
         <Field
