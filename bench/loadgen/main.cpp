@@ -16,6 +16,7 @@
 // epoll_waits and two failing reads per request, and used a fifth of a core more at 12,700 req/s.)
 #include <boost/url/parse.hpp>
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -103,7 +104,9 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 // How much of `in` one whole HTTP/1.1 response takes, once it has all arrived. Enough of HTTP for a
-// server answering these requests: a Content-Length or chunked body (its trailers are not read).
+// server answering these requests: a body framed by Content-Length or chunked (trailers skipped);
+// anything else (a body read to the connection's close, bad framing) is malformed, so that it fails
+// its own request instead of the next one.
 struct ResponseEnd {
   std::size_t bytes = 0;  // 0: not all of it yet
   int status = 0;
@@ -123,7 +126,10 @@ ResponseEnd parse_response(std::string_view in) {
     r.malformed = true;
     return r;
   }
-  std::from_chars(head.data() + 9, head.data() + 12, r.status);
+  if (std::from_chars(head.data() + 9, head.data() + 12, r.status).ec != std::errc()) {
+    r.malformed = true;
+    return r;
+  }
   std::optional<std::size_t> length;
   bool chunked = false;
   for (std::size_t at = head.find("\r\n") + 2; at < head.size();) {
@@ -136,7 +142,11 @@ ResponseEnd parse_response(std::string_view in) {
     while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
     if (iequals(name, "content-length")) {
       std::size_t n = 0;
-      std::from_chars(value.data(), value.data() + value.size(), n);
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec != std::errc() || end != value.data() + value.size()) {
+        r.malformed = true;
+        return r;
+      }
       length = n;
     } else if (iequals(name, "transfer-encoding")) {
       chunked = iequals(value, "chunked");
@@ -146,20 +156,34 @@ ResponseEnd parse_response(std::string_view in) {
   }
   std::size_t body = head_end + 4;
   if (!chunked) {
+    bool no_body = r.status / 100 == 1 || r.status == 204 || r.status == 304;
+    if (!length && !no_body) {
+      r.malformed = true;  // read to the close: not what these servers send
+      return r;
+    }
     if (in.size() >= body + length.value_or(0)) r.bytes = body + length.value_or(0);
     return r;
   }
-  for (std::size_t at = body;;) {  // chunk-size CRLF data CRLF ... 0 CRLF CRLF
+  for (std::size_t at = body;;) {  // chunk-size [;ext] CRLF data CRLF ... 0 CRLF [trailers] CRLF
     auto eol = in.find("\r\n", at);
     if (eol == std::string_view::npos) return r;
     std::size_t size = 0;
-    std::from_chars(in.data() + at, in.data() + eol, size, 16);
+    auto [end, ec] = std::from_chars(in.data() + at, in.data() + eol, size, 16);
+    if (ec != std::errc() || (end != in.data() + eol && *end != ';')) {
+      r.malformed = true;
+      return r;
+    }
     if (size == 0) {
-      if (in.size() >= eol + 4) r.bytes = eol + 4;
+      auto trailers_end = in.find("\r\n\r\n", eol);
+      if (trailers_end != std::string_view::npos) r.bytes = trailers_end + 4;
       return r;
     }
     at = eol + 2 + size + 2;
     if (at > in.size()) return r;
+    if (in.substr(at - 2, 2) != "\r\n") {
+      r.malformed = true;
+      return r;
+    }
   }
 }
 
@@ -168,6 +192,7 @@ struct Connection {
   bool busy = false;
   Clock::time_point due;    // of the request in flight
   std::size_t written = 0;  // of the request in flight
+  bool want_write = false;  // the socket buffer was full: the rest goes when it is writable
   std::string in;           // what arrived of its response
 };
 
@@ -183,7 +208,10 @@ class Load {
     epoll_ = epoll_create1(EPOLL_CLOEXEC);
     connections_.resize(static_cast<std::size_t>(o_.connections));
     for (auto& c : connections_)
-      if (!connect(c)) return false;
+      if (!connect(c)) {
+        ++failed_;
+        return false;
+      }
     auto interval = std::chrono::duration<double>(1.0 / o_.rate);
     auto total = static_cast<int64_t>(o_.rate * (o_.warmup_seconds + o_.seconds));
     auto start = Clock::now();
@@ -214,9 +242,13 @@ class Load {
         std::perror("plaza-loadgen: epoll_pwait2");
         return false;
       }
-      for (int k = 0; k < n; ++k) {
-        auto& c = connections_[events[static_cast<std::size_t>(k)].data.u32];
-        if (!on_ready(c)) return false;
+      for (int k = 0; k < n && !broken_; ++k) {
+        const auto& e = events[static_cast<std::size_t>(k)];
+        on_ready(connections_[e.data.u32], e.events);
+      }
+      if (broken_) {  // a connection could not be made again: what is not answered fails
+        failed_ += in_flight_ + static_cast<int64_t>(waiting_.size()) + (total - next);
+        return false;
       }
     }
     return true;
@@ -232,80 +264,96 @@ class Load {
     c.fd = socket(address_.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (c.fd < 0 || ::connect(c.fd, reinterpret_cast<sockaddr*>(&address_), address_len_) != 0) {
       std::perror("plaza-loadgen: connect");
-      ++failed_;
+      if (c.fd >= 0) close(c.fd);
+      c.fd = -1;
+      broken_ = true;  // the run ends: what is not answered by then fails
       return false;
     }
     int one = 1;
     setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    // Blocking sends (a request is a few hundred bytes: the socket buffer takes it whole); reads only
-    // when epoll says there is something to read.
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u32 = static_cast<uint32_t>(&c - connections_.data());
-    epoll_ctl(epoll_, EPOLL_CTL_ADD, c.fd, &ev);
+    // Connected (on loopback at once), then non-blocking: a stalled server never stops the loop,
+    // and a readiness event left over from a connection closed in the same round finds nothing.
+    fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) | O_NONBLOCK);
+    watch(c, EPOLL_CTL_ADD, EPOLLIN);
     return true;
+  }
+
+  void watch(Connection& c, int op, uint32_t events) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u32 = static_cast<uint32_t>(&c - connections_.data());
+    epoll_ctl(epoll_, op, c.fd, &ev);
   }
 
   // Due requests go out on the free connections, oldest first.
   void send_waiting() {
     for (auto& c : connections_) {
-      if (waiting_.empty()) return;
-      if (c.busy) continue;
+      if (waiting_.empty() || broken_) return;
+      if (c.busy || c.fd < 0) continue;
       c.busy = true;
       c.due = waiting_.front();
       waiting_.pop_front();
       ++in_flight_;
-      if (!send_all(c)) fail(c);
+      send_rest(c);
     }
   }
 
-  bool send_all(Connection& c) {
+  // Sends what is left of the request; a full socket buffer finishes it when epoll says writable.
+  void send_rest(Connection& c) {
     while (c.written < request_.size()) {
       ssize_t n = ::send(c.fd, request_.data() + c.written, request_.size() - c.written, MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
+      if (n < 0 && errno == EAGAIN) {
+        if (!c.want_write) watch(c, EPOLL_CTL_MOD, EPOLLIN | EPOLLOUT);
+        c.want_write = true;
+        return;
+      }
+      if (n <= 0) return fail(c);
       c.written += static_cast<std::size_t>(n);
     }
     c.written = 0;
-    return true;
+    if (c.want_write) watch(c, EPOLL_CTL_MOD, EPOLLIN);
+    c.want_write = false;
   }
 
-  bool on_ready(Connection& c) {
+  void on_ready(Connection& c, uint32_t events) {
+    if (c.fd < 0) return;
+    if ((events & EPOLLOUT) && c.want_write) return send_rest(c);
     char buffer[64 * 1024];
     ssize_t n = ::recv(c.fd, buffer, sizeof buffer, 0);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     if (n <= 0 || !c.busy) return fail(c);  // closed, broken, or an answer nobody asked for
     c.in.append(buffer, static_cast<std::size_t>(n));
     auto end = parse_response(c.in);
     if (end.malformed) return fail(c);
-    if (end.bytes == 0) return true;  // more to come
+    if (end.bytes == 0) return;                   // more to come
+    if (end.bytes < c.in.size()) return fail(c);  // more than one answer to one request
     bool ok = end.status / 100 == 2;
     if (!ok) ++failed_;
     if (ok && c.due >= measure_from_)
       latency_us_.push_back(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - c.due).count());
-    c.in.erase(0, end.bytes);
+    c.in.clear();
     c.busy = false;
     --in_flight_;
     if (!end.keep_alive) return reconnect(c);
     send_waiting();
-    return true;
   }
 
-  // A transport failure fails the request in flight; the connection is made again.
-  bool fail(Connection& c) {
+  // A transport or protocol failure fails the request in flight (once); the connection is made again.
+  void fail(Connection& c) {
     if (c.busy) {
       ++failed_;
       --in_flight_;
+      c.busy = false;
     }
-    return reconnect(c);
+    reconnect(c);
   }
 
-  bool reconnect(Connection& c) {
+  void reconnect(Connection& c) {
     epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd, nullptr);
     close(c.fd);
-    if (!connect(c)) return false;
-    send_waiting();
-    return true;
+    c.fd = -1;
+    if (connect(c)) send_waiting();
   }
 
   Options o_;
@@ -316,6 +364,7 @@ class Load {
   std::vector<Connection> connections_;
   std::deque<Clock::time_point> waiting_;  // due, and every connection busy: that wait counts too
   int64_t in_flight_ = 0;
+  bool broken_ = false;  // a connection could not be made
   Clock::time_point measure_from_;
   std::vector<int64_t> latency_us_;  // measured requests only
   int64_t sent_ = 0;

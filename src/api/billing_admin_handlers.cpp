@@ -257,24 +257,11 @@ awaitable<http::Response> admin_revenue(Ctx& ctx) {
 
 namespace {
 
-// Without a user to narrow it (through the user's index), one request reads at most this many of
+// Without a user to narrow it (a user's events are read through their (user_id, id) index), one
+// request reads at most this many of
 // the newest events below `before`: a filter that matches nothing recent costs a bounded read, and
 // the answer says where it stopped so that the operator can go on from there.
 constexpr int64_t kLogWindow = 100'000;
-
-// id -> name for the ids given, from one of the tables below (never a caller's string).
-std::map<int64_t, std::string> names(store::Conn& c, const char* sql_prefix, const std::set<int64_t>& ids) {
-  std::map<int64_t, std::string> out;
-  if (ids.empty()) return out;
-  std::string sql = sql_prefix;
-  std::vector<store::Value> params;
-  for (int64_t id : ids) {
-    params.emplace_back(id);
-    sql += (params.size() == 1 ? "$" : ", $") + std::to_string(params.size());
-  }
-  for (const auto& r : c.query(sql + ")", params).rows) out[r.i64(0)] = r.str(1);
-  return out;
-}
 
 }  // namespace
 
@@ -320,8 +307,8 @@ awaitable<http::Response> admin_usage(Ctx& ctx) {
       user_ids.insert(e.user_id);
       if (e.channel_id) channel_ids.insert(*e.channel_id);
     }
-    p.users = names(c, "SELECT id, username FROM users WHERE id IN (", user_ids);
-    p.channels = names(c, "SELECT id, name FROM channels WHERE id IN (", channel_ids);
+    p.users = store::reports::usernames(c, user_ids);
+    p.channels = store::reports::channel_names(c, channel_ids);
     return p;
   });
   bj::array out;

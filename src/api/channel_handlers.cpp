@@ -134,21 +134,25 @@ awaitable<http::Response> admin_upstream_models(Ctx& ctx) {
   store::Channel ch;
   ch.type = "openai";
   auto id = json::optional_int(body, "channel_id");
+  std::optional<store::Channel> stored;
   if (id) {
-    auto stored = co_await store::read(ctx.site.db, [&](store::Conn& c) { return store::channels::find(c, *id); });
+    stored = co_await store::read(ctx.site.db, [&](store::Conn& c) { return store::channels::find(c, *id); });
     if (!stored) throw Error(ErrorCode::not_found, "no such channel", "channel_id");
-    ch = std::move(*stored);
+    ch = *stored;
   }
   apply(ch, body);
   services::ChannelAdmin::validate_connection(ch);
   auto keys = json::optional_string_array(body, "keys", 101).value_or(std::vector<std::string>{});
   std::string key;
   if (!keys.empty()) {
+    services::ChannelAdmin::check_keys(keys);
     key = keys.front();
-    if (key.empty() || key.size() > 1024 ||
-        std::any_of(key.begin(), key.end(), [](char c) { return static_cast<unsigned char>(c) < 0x21; }))
-      throw Error(ErrorCode::invalid_request, "a key is 1 to 1024 characters without spaces", "keys");
-  } else if (id) {
+  } else if (stored) {
+    // A stored key goes only where its channel is saved to send it (an edit goes through the
+    // audited update first); to ask another address, type a key.
+    if (ch.base_url != stored->base_url || ch.proxy != stored->proxy)
+      throw Error(ErrorCode::invalid_request,
+                  "type a key to ask another address: the saved keys go only to the saved one", "keys");
     key = co_await ctx.site.channel_admin.usable_key(*id);
   } else {
     throw Error(ErrorCode::invalid_request, "give a key to ask the upstream with", "keys");

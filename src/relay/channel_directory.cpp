@@ -176,6 +176,12 @@ void ChannelDirectory::record_failure(int64_t channel_id) {
 
 void ChannelDirectory::record_missing_model(const Candidate& c, const std::string& model) {
   std::lock_guard lock(mutex_);
+  // An answer to what was asked before an edit (installed meanwhile) says nothing of the edited channel.
+  auto current =
+      std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.channel->id == c.channel->id; });
+  if (current == entries_.end() || current->channel->base_url != c.channel->base_url) return;
+  const auto* m = current->channel->find_model(model);
+  if (!m || (m->upstream.empty() ? m->model : m->upstream) != c.upstream_model) return;
   missing_models_[{c.channel->id, model}] = {c.channel->base_url, c.upstream_model,
                                              clock_.now_ms() + breaker_options_.open_ms};
 }

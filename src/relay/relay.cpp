@@ -214,7 +214,7 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
   e.api_key_id = caller.key_id;
   e.surface = caller.surface;
   e.model = model;
-  e.channel_id = o.channel_id ? o.channel_id : o.last_tried_channel_id;
+  e.channel_id = o.last_tried_channel_id ? o.last_tried_channel_id : o.channel_id;
   e.prompt_tokens = o.prompt_tokens;
   e.completion_tokens = o.completion_tokens;
   e.cached_tokens = o.cached_tokens;

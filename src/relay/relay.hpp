@@ -63,7 +63,8 @@ struct Outcome {
   std::string error_code;
   std::string error_message;
   std::optional<int64_t> channel_id;  // the channel that answered
-  // A request no channel answered: the last one tried, which the usage event names instead.
+  // A request that failed before any channel's answer reached the client: the last channel tried,
+  // which the usage event names (a stream may have opened another on an earlier pass).
   std::optional<int64_t> last_tried_channel_id;
 };
 

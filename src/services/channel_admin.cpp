@@ -19,18 +19,6 @@ std::string hint_of(const std::string& key) {
   return key.size() <= 4 ? std::string("…") : "…" + key.substr(key.size() - 4);
 }
 
-void check_keys(const std::vector<std::string>& keys) {
-  if (keys.empty()) throw Error(ErrorCode::invalid_request, "a channel needs at least one key", "keys");
-  if (keys.size() > 100) throw Error(ErrorCode::invalid_request, "at most 100 keys per channel", "keys");
-  for (const auto& k : keys) {
-    if (k.empty() || k.size() > 1024 || !is_valid_utf8(k))
-      throw Error(ErrorCode::invalid_request, "each key must be 1 to 1024 characters", "keys");
-    for (char c : k)
-      if (static_cast<unsigned char>(c) < 0x21)
-        throw Error(ErrorCode::invalid_request, "keys must not contain spaces", "keys");
-  }
-}
-
 // The key a test or a model list asks with: the first enabled one, else the first (a disabled key
 // may work again: the test shows it).
 const store::ChannelKey& usable(const store::Channel& ch) {
@@ -41,6 +29,18 @@ const store::ChannelKey& usable(const store::Channel& ch) {
 }
 
 }  // namespace
+
+void ChannelAdmin::check_keys(const std::vector<std::string>& keys) {
+  if (keys.empty()) throw Error(ErrorCode::invalid_request, "a channel needs at least one key", "keys");
+  if (keys.size() > 100) throw Error(ErrorCode::invalid_request, "at most 100 keys per channel", "keys");
+  for (const auto& k : keys) {
+    if (k.empty() || k.size() > 1024 || !is_valid_utf8(k))
+      throw Error(ErrorCode::invalid_request, "each key must be 1 to 1024 characters", "keys");
+    for (char c : k)
+      if (static_cast<unsigned char>(c) < 0x21)
+        throw Error(ErrorCode::invalid_request, "keys must not contain spaces", "keys");
+  }
+}
 
 ChannelAdmin::ChannelAdmin(store::Database& db, const crypto::SecretBox& box, const Clock& clock,
                            http::UpstreamClient& client, relay::ChannelDirectory& directory)
@@ -58,6 +58,12 @@ void ChannelAdmin::validate_connection(const store::Channel& ch) {
   if (!relay::is_proxy_url(ch.proxy))
     throw Error(ErrorCode::invalid_request,
                 "proxy is not a valid URL (write @, : and / in its user or password as %40, %3A and %2F)", "proxy");
+  auto check_timeout = [](int64_t v, const char* field) {
+    if (v < 100 || v > 3'600'000) throw Error(ErrorCode::invalid_request, "timeouts must be 100 ms to 1 hour", field);
+  };
+  check_timeout(ch.connect_timeout_ms, "connect_timeout_ms");
+  check_timeout(ch.first_byte_timeout_ms, "first_byte_timeout_ms");
+  check_timeout(ch.idle_timeout_ms, "idle_timeout_ms");
 }
 
 void ChannelAdmin::validate(const store::Channel& ch) {
@@ -76,12 +82,6 @@ void ChannelAdmin::validate(const store::Channel& ch) {
     throw Error(ErrorCode::invalid_request, "weight must be 1 to 10000", "weight");
   if (ch.priority < -1000000 || ch.priority > 1000000)
     throw Error(ErrorCode::invalid_request, "priority is out of range", "priority");
-  auto check_timeout = [](int64_t v, const char* field) {
-    if (v < 100 || v > 3'600'000) throw Error(ErrorCode::invalid_request, "timeouts must be 100 ms to 1 hour", field);
-  };
-  check_timeout(ch.connect_timeout_ms, "connect_timeout_ms");
-  check_timeout(ch.first_byte_timeout_ms, "first_byte_timeout_ms");
-  check_timeout(ch.idle_timeout_ms, "idle_timeout_ms");
 }
 
 awaitable<std::vector<store::Channel>> ChannelAdmin::list() {
@@ -204,7 +204,7 @@ awaitable<std::string> ChannelAdmin::usable_key(int64_t id) {
 }
 
 awaitable<std::vector<std::string>> ChannelAdmin::upstream_models(store::Channel ch, std::string key) {
-  static constexpr std::size_t kMaxListed = 1000;
+  static constexpr std::size_t kMaxListed = 500;  // as many as a channel may serve
   try {
     ch.proxy = relay::open_proxy_password(box_, ch.proxy);
   } catch (const std::exception&) {
@@ -218,7 +218,9 @@ awaitable<std::vector<std::string>> ChannelAdmin::upstream_models(store::Channel
     status = resp->status();
     answer = co_await resp->read_all(4 * 1024 * 1024);
   } catch (const http::UpstreamFailure& f) {
-    throw Error(ErrorCode::upstream_error, "the upstream could not be asked: " + relay::scrub(f.what(), cand));
+    throw Error(
+        f.kind() == http::UpstreamFailure::Kind::timeout ? ErrorCode::upstream_timeout : ErrorCode::upstream_error,
+        "the upstream could not be asked: " + relay::scrub(f.what(), cand));
   }
   if (status < 200 || status >= 300) {
     std::string msg = relay::scrub(relay::upstream_error_message(cand, answer), cand);

@@ -50,8 +50,11 @@ class ChannelAdmin {
   awaitable<int> probe_disabled();
 
   static void validate(const store::Channel& ch);
-  // What reaching the upstream needs: its type, base URL and proxy (validate() checks these too).
+  // What reaching the upstream needs: its type, base URL, proxy and timeouts (validate() checks
+  // these too).
   static void validate_connection(const store::Channel& ch);
+  // 1 to 100 keys of 1 to 1,024 characters, no spaces.
+  static void check_keys(const std::vector<std::string>& keys);
 
  private:
   awaitable<ChannelTest> try_key(const store::Channel& ch, int64_t key_id, const std::string& key);

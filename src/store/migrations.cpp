@@ -205,7 +205,8 @@ const std::vector<Migration>& migrations() {
                                               both(5, "earnings", schema::kEarnings),
                                               both(6, "search", schema::kSearch),
                                               both(7, "usage-indexes", schema::kUsageIndexes),
-                                              both(8, "app-usage", schema::kAppUsage)};
+                                              both(8, "app-usage", schema::kAppUsage),
+                                              both(9, "usage-by-user", schema::kUsageByUser)};
   return kAll;
 }
 

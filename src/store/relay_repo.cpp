@@ -249,9 +249,9 @@ std::optional<UsageEvent> find(Conn& c, const std::string& request_id) {
 }
 
 std::vector<UsageEvent> list_for_user(Conn& c, int64_t user_id, int64_t limit) {
-  auto rows = c.query(std::string("SELECT ") + kEventColumns +
-                          " FROM usage_events WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
-                      {user_id, limit});
+  auto rows = c.query(
+      std::string("SELECT ") + kEventColumns + " FROM usage_events WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
+      {user_id, limit});
   std::vector<UsageEvent> out;
   for (const auto& r : rows.rows) out.push_back(to_event(r));
   return out;

@@ -29,6 +29,31 @@ std::vector<UsageEvent> usage(Conn& c, int64_t user_id, const UsageFilter& f, in
   return out;
 }
 
+namespace {
+
+std::map<int64_t, std::string> names(Conn& c, const char* sql_prefix, const std::set<int64_t>& ids) {
+  std::map<int64_t, std::string> out;
+  if (ids.empty()) return out;
+  std::string sql = sql_prefix;
+  std::vector<Value> params;
+  for (int64_t id : ids) {
+    params.emplace_back(id);
+    sql += (params.size() == 1 ? "$" : ", $") + std::to_string(params.size());
+  }
+  for (const auto& r : c.query(sql + ")", params).rows) out[r.i64(0)] = r.str(1);
+  return out;
+}
+
+}  // namespace
+
+std::map<int64_t, std::string> usernames(Conn& c, const std::set<int64_t>& ids) {
+  return names(c, "SELECT id, username FROM users WHERE id IN (", ids);
+}
+
+std::map<int64_t, std::string> channel_names(Conn& c, const std::set<int64_t>& ids) {
+  return names(c, "SELECT id, name FROM channels WHERE id IN (", ids);
+}
+
 int64_t last_usage_id(Conn& c) {
   auto row = c.query_one("SELECT MAX(id) FROM usage_events");
   return row && !row->is_null(0) ? row->i64(0) : 0;

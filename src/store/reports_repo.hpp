@@ -1,7 +1,9 @@
 #pragma once
 // Read-only reports over usage events and transfers: a user's usage history and daily spend, and
 // the operator's revenue per day.
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,10 @@ std::vector<UsageEvent> usage(Conn& c, int64_t user_id, const UsageFilter& f, in
                               std::optional<int64_t> before);
 // The newest usage event's id (0: none yet).
 int64_t last_usage_id(Conn& c);
+// id -> username and id -> channel name for the ids given (the request log's rows name them); ids
+// of deleted ones are absent.
+std::map<int64_t, std::string> usernames(Conn& c, const std::set<int64_t>& ids);
+std::map<int64_t, std::string> channel_names(Conn& c, const std::set<int64_t>& ids);
 
 struct DaySpend {
   std::string day;

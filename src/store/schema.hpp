@@ -7,4 +7,5 @@ extern const char* const kEarnings;      // v5
 extern const char* const kSearch;        // v6
 extern const char* const kUsageIndexes;  // v7
 extern const char* const kAppUsage;      // v8
+extern const char* const kUsageByUser;   // v9
 }  // namespace plaza::store::schema

@@ -357,6 +357,27 @@ TEST_P(DatabaseTest, AnAppsUsageIsFoundThroughTheAppIndexThatModelCallsStayOutOf
   EXPECT_NE(partial.find("IS NOT NULL"), std::string::npos) << partial;
 }
 
+TEST_P(DatabaseTest, AUsersUsagePageIsReadFromTheirIndexWithoutSorting) {
+  // A page of a user's usage, newest first below an id, reads one page of the (user_id, id) index
+  // instead of all of the user's events sorted.
+  const std::string query =
+      "SELECT id FROM usage_events WHERE id < $1 AND user_id = $2 AND status = $3 ORDER BY id DESC LIMIT $4";
+  auto plan = db().write_sync([&](Conn& c) {
+    std::string out;
+    std::vector<Value> params{int64_t{1'000'000}, int64_t{7}, std::string("error"), int64_t{50}};
+    if (c.dialect() == Dialect::postgres) {
+      c.exec("SET LOCAL enable_seqscan = off");  // a test's tables are small enough to scan
+      for (const auto& r : c.query("EXPLAIN " + query, params).rows) out += r.str(0) + "\n";
+    } else {
+      for (const auto& r : c.query("EXPLAIN QUERY PLAN " + query, params).rows) out += r.str(3) + "\n";
+    }
+    return out;
+  });
+  EXPECT_NE(plan.find("usage_events_user_id"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("Sort"), std::string::npos) << plan;
+}
+
 TEST_P(DatabaseTest, ReadersSeeCommittedWrites) {
   for (int i = 0; i < 10; ++i) {
     db().write_sync([&](Conn& c) { settings::put(c, "n", std::to_string(i), i); });

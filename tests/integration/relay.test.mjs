@@ -466,11 +466,17 @@ for (const backend of backends) {
       assert.equal(notAList.status, 502);
       // Bad input: nothing is asked of anyone.
       await fakeA.reset();
+      await fakeB.reset();
       assert.equal((await ask({ type: 'openai', base_url: `${fakeA.url}/v1` })).data.error.field, 'keys');
       assert.equal((await ask({ type: 'openai', base_url: 'ftp://x', keys: ['k'] })).status, 400);
       assert.equal((await ask({ type: 'openai', base_url: `${fakeA.url}/v1`, keys: ['two words'] })).status, 400);
       assert.equal((await ask({ channel_id: 999999 })).status, 404);
+      const elsewhere = await ask({ channel_id: chA.id, base_url: `${fakeB.url}/v1` });
+      assert.equal(elsewhere.status, 400, 'a saved key goes only to the saved address');
+      assert.equal(elsewhere.data.error.field, 'keys');
+      assert.equal((await ask({ channel_id: chA.id, first_byte_timeout_ms: 1e12 })).status, 400);
       assert.equal((await fakeA.requests()).length, 0);
+      assert.equal((await fakeB.requests()).length, 0);
       const { user: someone } = await userWithKey(plaza, 'not-an-admin');
       assert.equal((await someone.post('/api/admin/channels/upstream-models', { channel_id: chA.id })).status, 403);
     });

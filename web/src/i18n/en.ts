@@ -134,8 +134,7 @@ export const en = {
   'keys.create': 'Create key',
   'keys.creating': 'Creating…',
   'keys.secretTitle': 'Your new key “{name}”',
-  'keys.secretWarning':
-      'Copy it now: this secret will not be shown again. If you lose it, revoke the key and create a new one.',
+  'keys.secretWarning': 'Copy it now: this secret will not be shown again. If you lose it, revoke the key and create a new one.',
   'keys.copy': 'Copy',
   'keys.copied': 'Copied',
   'keys.copyFailed': 'Copy failed: select the key and copy it by hand.',
@@ -372,7 +371,7 @@ export const en = {
   'wallet.autoRenew': 'Auto-renew',
   'wallet.autoRenewOn': 'On: renews from your credits when it ends',
   'wallet.autoRenewOff': 'Off: ends on its end date',
-  'wallet.allowancesToday': 'Today\'s allowances',
+  'wallet.allowancesToday': "Today's allowances",
   'wallet.usedToday': 'Used today',
   'wallet.leftToday': 'Left today',
   'wallet.leftOf': '{left} of {total}',
@@ -595,8 +594,7 @@ export const en = {
   'redeem.generate': 'Generate',
   'redeem.generating': 'Generating…',
   'redeem.codesTitle': '{count} codes for “{name}”',
-  'redeem.codesWarning':
-      'Copy the codes now; this list is shown only once. You can still download the batch as CSV later.',
+  'redeem.codesWarning': 'Copy the codes now; this list is shown only once. You can still download the batch as CSV later.',
   'redeem.codes': 'Codes',
   'redeem.copyFailed': 'Copy failed: select the codes and copy them by hand.',
   'redeem.csv': 'CSV',
@@ -610,14 +608,12 @@ export const en = {
   'redeem.statusExpired': 'Expired',
   'redeem.disable': 'Disable',
   'redeem.disableTitle': 'Disable batch “{name}”?',
-  'redeem.disableBody':
-      'Codes not redeemed yet stop working. Codes already redeemed keep their effect. This cannot be undone.',
+  'redeem.disableBody': 'Codes not redeemed yet stop working. Codes already redeemed keep their effect. This cannot be undone.',
   'redeem.disabledNotice': 'Batch “{name}” is disabled.',
   'redeem.empty': 'No batches yet.',
 
   'revenue.title': 'Revenue',
-  'revenue.subtitle':
-      'Per day: calls paid from paid and gift credits, plan and pack sales, and spend per model. Amounts in credits.',
+  'revenue.subtitle': 'Per day: calls paid from paid and gift credits, plan and pack sales, and spend per model. Amounts in credits.',
   'revenue.day': 'Day',
   'revenue.usagePaid': 'Calls (paid)',
   'revenue.usageGift': 'Calls (gift)',
@@ -710,18 +706,15 @@ export const en = {
   'pricing.oneTime': 'Unlock {amount} credits',
   'pricing.payingOnly': 'Paying users only',
   'apps.lockedUnlock': 'Unlock this app to chat with it: {amount} credits, paid once.',
-  'apps.lockedPaying':
-      'Only paying users can chat with this app: subscribe to a plan or add paid credits on your {wallet} page.',
+  'apps.lockedPaying': 'Only paying users can chat with this app: subscribe to a plan or add paid credits on your {wallet} page.',
   'apps.lockedPlanLevel': 'This app needs a plan of level {level} or higher: see the plans on your {wallet} page.',
   'apps.lockedOther': 'You cannot chat with this app right now.',
   'apps.unlockFor': 'Unlock for {amount} credits',
   'apps.unlock': 'Unlock',
   'apps.unlockTitle': 'Unlock “{title}”?',
-  'apps.unlockBody':
-      '{amount} credits are taken from your balance once (paid credits first, then gift credits). After that you can chat with it whenever you like; each message still costs what its model costs.',
+  'apps.unlockBody': '{amount} credits are taken from your balance once (paid credits first, then gift credits). After that you can chat with it whenever you like; each message still costs what its model costs.',
   'apps.unlocked': 'You unlocked “{title}”.',
-  'apps.unlockNotEnough':
-      'Your balance is too low to unlock this app ({amount} credits). Redeem a code or add credits on your Wallet page.',
+  'apps.unlockNotEnough': 'Your balance is too low to unlock this app ({amount} credits). Redeem a code or add credits on your Wallet page.',
   'apps.unlockedBadge': 'Unlocked',
   'creator.title': 'Apps by {name}',
   'creator.joined': 'Joined {date}',
@@ -730,8 +723,7 @@ export const en = {
   'creator.noApps': 'No published apps yet.',
   'creator.notFound': 'There is no such creator.',
   'studio.title': 'Studio',
-  'studio.subtitle':
-      'Build apps on top of the models: give them instructions, a preset and a face, then publish them on the square.',
+  'studio.subtitle': 'Build apps on top of the models: give them instructions, a preset and a face, then publish them on the square.',
   'studio.newApp': 'New app',
   'studio.editTitle': 'Edit “{title}”',
   'studio.empty': 'You have no apps yet.',
@@ -852,16 +844,14 @@ export const en = {
   'review.rejectTitle': 'Reject “{title}”?',
   'review.rejectBody': 'The creator sees your reason and can fix the app and submit it again.',
   'review.takedownTitle': 'Take down “{title}”?',
-  'review.takedownBody':
-      'It disappears from the square and nobody can chat with it until an administrator restores it.',
+  'review.takedownBody': 'It disappears from the square and nobody can chat with it until an administrator restores it.',
   'review.takedownAny': 'Take down a published app',
   'review.takedownAnyHint': 'Enter the app’s address (the part after /apps/).',
   'review.approved': '“{title}” was approved and published.',
   'review.rejected': '“{title}” was rejected.',
   'review.takenDown': '“{title}” was taken down.',
   'moderation.title': 'Moderation',
-  'moderation.subtitle':
-      'Words that send a submission to review, automatic approval, an outside moderation service, and the guard against leaking hidden presets.',
+  'moderation.subtitle': 'Words that send a submission to review, automatic approval, an outside moderation service, and the guard against leaking hidden presets.',
   'moderation.wordsTitle': 'Flagged words',
   'moderation.wordsHint': 'One word or phrase per line. A submission containing any of them always goes to review.',
   'moderation.words': 'Words',
@@ -875,13 +865,11 @@ export const en = {
   'moderation.leakWordRun': 'Words in a row',
   'moderation.leakWordRunHint': 'Cut after this many words of the preset in a row (4 to 200).',
   'moderation.leakNgramShare': 'Share of the preset',
-  'moderation.leakNgramShareHint':
-      'For Chinese and other text without spaces: cut once the answer holds this share of the preset’s phrases (above 0.05, at most 1).',
+  'moderation.leakNgramShareHint': 'For Chinese and other text without spaces: cut once the answer holds this share of the preset’s phrases (above 0.05, at most 1).',
   'moderation.invalid': 'Enter a whole number of words from 4 to 200 and a share above 0.05 and at most 1.',
   'moderation.settingsSaved': 'The settings were saved.',
   'moderation.providerTitle': 'External moderation',
-  'moderation.providerHint':
-      'Optionally, an outside service checks every submission as well. When it cannot be reached, the submission waits for an administrator instead of being approved.',
+  'moderation.providerHint': 'Optionally, an outside service checks every submission as well. When it cannot be reached, the submission waits for an administrator instead of being approved.',
   'moderation.providerKind': 'Service',
   'moderation.providerNone': 'None',
   'moderation.providerOpenai': 'OpenAI-compatible (/v1/moderations)',
@@ -900,8 +888,7 @@ export const en = {
   'moderation.providerSaved': 'The moderation service was saved.',
   'admin.tabRequests': 'Requests',
   'requests.title': 'Request log',
-  'requests.subtitle':
-      'Every chat and API call on the site, newest first: who made it, which channel served it and how it went.',
+  'requests.subtitle': 'Every chat and API call on the site, newest first: who made it, which channel served it and how it went.',
   'requests.user': 'User',
   'requests.channel': 'Channel',
   'requests.allChannels': 'All channels',
@@ -920,8 +907,7 @@ export const en = {
   'requests.searchedTo': 'Searched the newest requests down to #{id} without filling the page.',
   'requests.searchOlder': 'Search older requests',
   'audit.title': 'Audit log',
-  'audit.subtitle':
-      'Everything administrators and users changed: reviews, takedowns, settings, channels, keys and more, newest first.',
+  'audit.subtitle': 'Everything administrators and users changed: reviews, takedowns, settings, channels, keys and more, newest first.',
   'audit.system': 'system',
   'audit.actor': 'Who',
   'audit.action': 'Action',
@@ -929,8 +915,7 @@ export const en = {
   'audit.detail': 'Detail',
   'audit.empty': 'Nothing recorded yet.',
   'earnings.title': 'Earnings',
-  'earnings.subtitle':
-      'What your apps earned: from their prices, and a share of plan and pack sales by how much they were used. Amounts in credits.',
+  'earnings.subtitle': 'What your apps earned: from their prices, and a share of plan and pack sales by how much they were used. Amounts in credits.',
   'earnings.period': 'Period',
   'earnings.lastDays': 'Last {days} days',
   'earnings.pending': 'Pending',
@@ -941,8 +926,7 @@ export const en = {
   'earnings.frozenNote': 'The part of pending held for a review',
   'earnings.requested': 'Payouts requested',
   'earnings.paidOut': 'Paid out',
-  'earnings.terms':
-      'Your share of app prices: {share}% · Plan sales shared among creators: {subscription}% · Pack sales shared among creators: {pack}% · Earnings clear after {days} days.',
+  'earnings.terms': 'Your share of app prices: {share}% · Plan sales shared among creators: {subscription}% · Pack sales shared among creators: {pack}% · Earnings clear after {days} days.',
   'earnings.streamDirect': 'Direct',
   'earnings.streamSubscription': 'Plan pool',
   'earnings.streamPack': 'Pack pool',
@@ -963,8 +947,7 @@ export const en = {
   'earnings.converting': 'Converting…',
   'earnings.converted': '{amount} credits were added to your paid balance.',
   'earnings.payoutTitle': 'Ask for a payout',
-  'earnings.payoutIntro':
-      'An administrator sends the money and marks the payout paid. The amount leaves your available earnings now; a rejected payout returns it.',
+  'earnings.payoutIntro': 'An administrator sends the money and marks the payout paid. The amount leaves your available earnings now; a rejected payout returns it.',
   'earnings.destination': 'Send to',
   'earnings.destinationHint': 'Where to send the money, e.g. an Alipay account or bank details.',
   'earnings.requestPayout': 'Request payout',
@@ -973,12 +956,10 @@ export const en = {
   'earnings.payoutsTitle': 'Payouts',
   'earnings.payoutsEmpty': 'No payouts yet.',
   'earnings.emptyTitle': 'No earnings yet',
-  'earnings.emptyBody':
-      'Give one of your apps a price in the studio and publish it: what people pay for it shows up here.',
+  'earnings.emptyBody': 'Give one of your apps a price in the studio and publish it: what people pay for it shows up here.',
   'earnings.toStudio': 'Go to the studio',
   'payouts.title': 'Payouts',
-  'payouts.subtitle':
-      'Creators’ payout requests. Send the money, then mark the request paid with the transfer’s reference, or reject it with a reason (the amount goes back to the creator).',
+  'payouts.subtitle': 'Creators’ payout requests. Send the money, then mark the request paid with the transfer’s reference, or reject it with a reason (the amount goes back to the creator).',
   'payouts.filter': 'Show',
   'payouts.all': 'All',
   'payouts.statusRequested': 'Requested',
@@ -999,10 +980,8 @@ export const en = {
   'payouts.rejected': 'Payout {id} of {amount} credits to {user} was rejected; the amount went back to their earnings.',
   'payouts.empty': 'No payouts here.',
   'settlements.title': 'Settlements',
-  'settlements.subtitle':
-      'Each day’s usage and sales are settled into creator earnings. Re-running a day only adds what is missing.',
-  'settlements.subtitleWhen':
-      'Each day’s usage and sales are settled into creator earnings at {hour}:00 the next day ({timezone}). Re-running a day only adds what is missing.',
+  'settlements.subtitle': 'Each day’s usage and sales are settled into creator earnings. Re-running a day only adds what is missing.',
+  'settlements.subtitleWhen': 'Each day’s usage and sales are settled into creator earnings at {hour}:00 the next day ({timezone}). Re-running a day only adds what is missing.',
   'settlements.day': 'Day to settle',
   'settlements.settle': 'Settle',
   'settlements.settling': 'Settling…',
@@ -1018,8 +997,7 @@ export const en = {
   'settlements.rows': 'Rows',
   'settlements.finished': 'Finished',
   'settlements.freezeTitle': 'Freeze or reverse earnings',
-  'settlements.freezeIntro':
-      'A freeze holds the pending earnings of an app or a creator until it is lifted, e.g. while abuse is looked into. Reversing sends every pending earning of the app or creator back to the platform: it is audited and cannot be undone.',
+  'settlements.freezeIntro': 'A freeze holds the pending earnings of an app or a creator until it is lifted, e.g. while abuse is looked into. Reversing sends every pending earning of the app or creator back to the platform: it is audited and cannot be undone.',
   'settlements.scope': 'Of',
   'settlements.scopeApp': 'App',
   'settlements.scopeCreator': 'Creator',
@@ -1031,10 +1009,8 @@ export const en = {
   'settlements.freeze': 'Freeze',
   'settlements.reverse': 'Reverse pending earnings',
   'settlements.reverseTitle': 'Reverse the pending earnings of {name}?',
-  'settlements.reverseBodyApp':
-      'Every pending earning of the app {name} goes back to the platform. This is audited and cannot be undone.',
-  'settlements.reverseBodyCreator':
-      'Every pending earning of {name} goes back to the platform. This is audited and cannot be undone.',
+  'settlements.reverseBodyApp': 'Every pending earning of the app {name} goes back to the platform. This is audited and cannot be undone.',
+  'settlements.reverseBodyCreator': 'Every pending earning of {name} goes back to the platform. This is audited and cannot be undone.',
   'settlements.reversed': 'Reversed {rows} pending rows of {name}: {amount} credits went back to the platform.',
   'settlements.frozen': 'The pending earnings of {name} are frozen.',
   'settlements.lifted': 'The freeze on {name} was lifted.',

@@ -712,8 +712,7 @@ export const zh: Messages = {
   'apps.unlockFor': '支付 {amount} 额度解锁',
   'apps.unlock': '解锁',
   'apps.unlockTitle': '解锁“{title}”？',
-  'apps.unlockBody':
-      '将从余额中一次性扣除 {amount} 额度（先扣付费额度，再扣赠送额度）。之后可随时与它对话，每条消息仍按模型价格计费。',
+  'apps.unlockBody': '将从余额中一次性扣除 {amount} 额度（先扣付费额度，再扣赠送额度）。之后可随时与它对话，每条消息仍按模型价格计费。',
   'apps.unlocked': '已解锁“{title}”。',
   'apps.unlockNotEnough': '余额不足，无法解锁此应用（需要 {amount} 额度）。请在钱包页面使用兑换码或充值。',
   'apps.unlockedBadge': '已解锁',
@@ -866,13 +865,11 @@ export const zh: Messages = {
   'moderation.leakWordRun': '连续词数',
   'moderation.leakWordRunHint': '连续复述这么多个预设中的词即截断（4 到 200）。',
   'moderation.leakNgramShare': '预设占比',
-  'moderation.leakNgramShareHint':
-      '适用于中文等没有空格的文字：回答包含预设短语的比例达到该值即截断（大于 0.05，最大为 1）。',
+  'moderation.leakNgramShareHint': '适用于中文等没有空格的文字：回答包含预设短语的比例达到该值即截断（大于 0.05，最大为 1）。',
   'moderation.invalid': '请输入 4 到 200 之间的整数词数，以及大于 0.05、不超过 1 的比例。',
   'moderation.settingsSaved': '设置已保存。',
   'moderation.providerTitle': '外部内容审核',
-  'moderation.providerHint':
-      '可选：每次提交还会交给外部服务检查。服务无法访问时，提交会等待管理员审核，而不会自动通过。',
+  'moderation.providerHint': '可选：每次提交还会交给外部服务检查。服务无法访问时，提交会等待管理员审核，而不会自动通过。',
   'moderation.providerKind': '审核服务',
   'moderation.providerNone': '不使用',
   'moderation.providerOpenai': 'OpenAI 兼容接口（/v1/moderations）',
@@ -929,8 +926,7 @@ export const zh: Messages = {
   'earnings.frozenNote': '待结算中因审查被冻结的部分',
   'earnings.requested': '提现处理中',
   'earnings.paidOut': '已提现',
-  'earnings.terms':
-      '应用定价分成：{share}% · 套餐销售额分给创作者：{subscription}% · 加购包销售额分给创作者：{pack}% · 收益 {days} 天后可用。',
+  'earnings.terms': '应用定价分成：{share}% · 套餐销售额分给创作者：{subscription}% · 加购包销售额分给创作者：{pack}% · 收益 {days} 天后可用。',
   'earnings.streamDirect': '直接收入',
   'earnings.streamSubscription': '套餐分成',
   'earnings.streamPack': '加购包分成',
@@ -985,8 +981,7 @@ export const zh: Messages = {
   'payouts.empty': '没有符合条件的提现。',
   'settlements.title': '结算',
   'settlements.subtitle': '每天的使用量和销售额会结算为创作者收益。重新结算只会补上缺少的记录。',
-  'settlements.subtitleWhen':
-      '每天的使用量和销售额会在次日 {hour}:00（{timezone}）结算为创作者收益。重新结算只会补上缺少的记录。',
+  'settlements.subtitleWhen': '每天的使用量和销售额会在次日 {hour}:00（{timezone}）结算为创作者收益。重新结算只会补上缺少的记录。',
   'settlements.day': '结算日期',
   'settlements.settle': '结算',
   'settlements.settling': '结算中…',
@@ -1002,8 +997,7 @@ export const zh: Messages = {
   'settlements.rows': '记录数',
   'settlements.finished': '完成时间',
   'settlements.freezeTitle': '冻结或撤回收益',
-  'settlements.freezeIntro':
-      '冻结会暂扣某个应用或创作者的待结算收益，直到解除（例如调查滥用期间）。撤回会将该应用或创作者的全部待结算收益退回平台：此操作会记入审计日志且无法撤销。',
+  'settlements.freezeIntro': '冻结会暂扣某个应用或创作者的待结算收益，直到解除（例如调查滥用期间）。撤回会将该应用或创作者的全部待结算收益退回平台：此操作会记入审计日志且无法撤销。',
   'settlements.scope': '对象',
   'settlements.scopeApp': '应用',
   'settlements.scopeCreator': '创作者',

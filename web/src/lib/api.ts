@@ -245,50 +245,50 @@ export interface CatalogueModel {
 const enc = (id: Id | string) => encodeURIComponent(String(id));
 
 export const api = {
-  setupStatus: () => request<{needed: boolean}>('GET', '/api/setup', {expectUnauthorized: true}),
-  setup: (b: {token: string; username: string; password: string; email?: string}) =>
-      request<SessionResponse>('POST', '/api/setup', {body: b, expectUnauthorized: true}),
-  register: (b: {username: string; password: string; email?: string}) =>
-      request<SessionResponse>('POST', '/api/auth/register', {body: b, expectUnauthorized: true}),
-  login: (b: {username: string; password: string}) =>
-      request<SessionResponse>('POST', '/api/auth/login', {body: b, expectUnauthorized: true}),
-  logout: () => request<void>('POST', '/api/auth/logout', {expectUnauthorized: true}),
-  me: () => request<SessionResponse>('GET', '/api/me', {expectUnauthorized: true}),
-  updateMe: (b: {email: string}) => request<{user: User}>('PATCH', '/api/me', {body: b}),
-  changePassword: (b: {current_password: string; new_password: string}) =>
-      request<void>('POST', '/api/me/password', {body: b}),
-  listKeys: () => request<{keys: ApiKey[]}>('GET', '/api/keys'),
-  createKey: (b: {name: string; expires_at: number | null; models: string[]; spend_limit?: number}) =>
-      request<{key: ApiKey; secret: string}>('POST', '/api/keys', {body: b}),
+  setupStatus: () => request<{ needed: boolean }>('GET', '/api/setup', { expectUnauthorized: true }),
+  setup: (b: { token: string; username: string; password: string; email?: string }) =>
+    request<SessionResponse>('POST', '/api/setup', { body: b, expectUnauthorized: true }),
+  register: (b: { username: string; password: string; email?: string }) =>
+    request<SessionResponse>('POST', '/api/auth/register', { body: b, expectUnauthorized: true }),
+  login: (b: { username: string; password: string }) =>
+    request<SessionResponse>('POST', '/api/auth/login', { body: b, expectUnauthorized: true }),
+  logout: () => request<void>('POST', '/api/auth/logout', { expectUnauthorized: true }),
+  me: () => request<SessionResponse>('GET', '/api/me', { expectUnauthorized: true }),
+  updateMe: (b: { email: string }) => request<{ user: User }>('PATCH', '/api/me', { body: b }),
+  changePassword: (b: { current_password: string; new_password: string }) =>
+    request<void>('POST', '/api/me/password', { body: b }),
+  listKeys: () => request<{ keys: ApiKey[] }>('GET', '/api/keys'),
+  createKey: (b: { name: string; expires_at: number | null; models: string[]; spend_limit?: number }) =>
+    request<{ key: ApiKey; secret: string }>('POST', '/api/keys', { body: b }),
   revokeKey: (id: ApiKey['id']) => request<void>('DELETE', `/api/keys/${encodeURIComponent(String(id))}`),
-  listUsers: (q: string, offset: number, limit: number) => request<{users: User[]; total: number}>(
+  listUsers: (q: string, offset: number, limit: number) =>
+    request<{ users: User[]; total: number }>(
       'GET',
-      `/api/admin/users?${new URLSearchParams({q, offset: String(offset), limit: String(limit)})}`,
-      ),
-  updateUser: (id: User['id'], b: {role?: User['role']; group?: string; banned?: boolean}) =>
-      request<{user: User}>('PATCH', `/api/admin/users/${encodeURIComponent(String(id))}`, {body: b}),
+      `/api/admin/users?${new URLSearchParams({ q, offset: String(offset), limit: String(limit) })}`,
+    ),
+  updateUser: (id: User['id'], b: { role?: User['role']; group?: string; banned?: boolean }) =>
+    request<{ user: User }>('PATCH', `/api/admin/users/${encodeURIComponent(String(id))}`, { body: b }),
 
-  models: () => request<{models: ChatModel[]}>('GET', '/api/models'),
-  listConversations: () => request<{conversations: Conversation[]}>('GET', '/api/conversations'),
+  models: () => request<{ models: ChatModel[] }>('GET', '/api/models'),
+  listConversations: () => request<{ conversations: Conversation[] }>('GET', '/api/conversations'),
   getConversation: (id: Id) =>
-      request<{conversation: Conversation; messages: Message[]}>('GET', `/api/conversations/${enc(id)}`),
+    request<{ conversation: Conversation; messages: Message[] }>('GET', `/api/conversations/${enc(id)}`),
   renameConversation: (id: Id, title: string) =>
-      request<{conversation: Conversation}>('PATCH', `/api/conversations/${enc(id)}`, {body: {title}}),
+    request<{ conversation: Conversation }>('PATCH', `/api/conversations/${enc(id)}`, { body: { title } }),
   deleteConversation: (id: Id) => request<void>('DELETE', `/api/conversations/${enc(id)}`),
   clearConversations: () => request<void>('DELETE', '/api/conversations'),
 
-  listChannels: () => request<{channels: Channel[]}>('GET', '/api/admin/channels'),
-  createChannel: (b: ChannelInput) => request<{channel: Channel}>('POST', '/api/admin/channels', {body: b}),
+  listChannels: () => request<{ channels: Channel[] }>('GET', '/api/admin/channels'),
+  createChannel: (b: ChannelInput) => request<{ channel: Channel }>('POST', '/api/admin/channels', { body: b }),
   updateChannel: (id: Id, b: ChannelInput) =>
-      request<{channel: Channel}>('PATCH', `/api/admin/channels/${enc(id)}`, {body: b}),
+    request<{ channel: Channel }>('PATCH', `/api/admin/channels/${enc(id)}`, { body: b }),
   deleteChannel: (id: Id) => request<void>('DELETE', `/api/admin/channels/${enc(id)}`),
   testChannel: (id: Id) => request<ChannelTest>('POST', `/api/admin/channels/${enc(id)}/test`),
   /** The models an upstream lists: a stored channel's (its key unless one is given) or a new one's. */
-  upstreamModels: (b: Partial<ChannelInput>&{channel_id?: Id}) =>
-      request<{models: string[]}>('POST', '/api/admin/channels/upstream-models', {body: b}),
-  enableChannel: (id: Id) => request<{channel: Channel}>('POST', `/api/admin/channels/${enc(id)}/enable`),
-  listCatalogue: () => request<{models: CatalogueModel[]}>('GET', '/api/admin/models'),
-  putModel: (id: string, b: Omit<CatalogueModel, 'id'>) =>
-      request<unknown>('PUT', `/api/admin/models/${enc(id)}`, {body: b}),
+  upstreamModels: (b: Partial<ChannelInput> & { channel_id?: Id }) =>
+    request<{ models: string[] }>('POST', '/api/admin/channels/upstream-models', { body: b }),
+  enableChannel: (id: Id) => request<{ channel: Channel }>('POST', `/api/admin/channels/${enc(id)}/enable`),
+  listCatalogue: () => request<{ models: CatalogueModel[] }>('GET', '/api/admin/models'),
+  putModel: (id: string, b: Omit<CatalogueModel, 'id'>) => request<unknown>('PUT', `/api/admin/models/${enc(id)}`, { body: b }),
   deleteModel: (id: string) => request<void>('DELETE', `/api/admin/models/${enc(id)}`),
 };

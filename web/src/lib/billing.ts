@@ -198,13 +198,13 @@ export interface NewRedeemBatch {
 /** A row of the operator's request log: a usage event with who made it and how it went. */
 export interface RequestLogRow extends UsageRow {
   user_id: Id;
-  username: string|null;  // null: the user was deleted since
-  channel_id: Id|null;    // null: no channel served it
-  channel: string|null;
+  username: string | null; // null: the user was deleted since
+  channel_id: Id | null; // null: the request reached no channel
+  channel: string | null;
   error_code: string;
   attempts: number;
   latency_ms: number;
-  ttft_ms: number|null;
+  ttft_ms: number | null;
   tokens_reported: boolean;
 }
 
@@ -212,21 +212,13 @@ export interface RequestLogFilters {
   user: string;
   model: string;
   channel_id: string;
-  status: ''|'ok'|'error'|'cancelled';
-  surface: ''|Surface;
+  status: '' | 'ok' | 'error' | 'cancelled';
+  surface: '' | Surface;
   from: string;
   to: string;
 }
 
-export const noRequestLogFilters: RequestLogFilters = {
-  user: '',
-  model: '',
-  channel_id: '',
-  status: '',
-  surface: '',
-  from: '',
-  to: ''
-};
+export const noRequestLogFilters: RequestLogFilters = { user: '', model: '', channel_id: '', status: '', surface: '', from: '', to: '' };
 
 export interface RevenueDay {
   day: string;
@@ -271,48 +263,47 @@ const enc = (id: Id | string) => encodeURIComponent(String(id));
 
 export const billingApi = {
   wallet: () => request<Wallet>('GET', '/api/wallet'),
-  transactions: (limit: number, before: Id|null) => request<{transactions: Transaction[]}>(
-      'GET', `/api/wallet/transactions?${new URLSearchParams(page(limit, before))}`),
-  usage: (f: UsageFilters, limit: number, before: Id|null) =>
-      request<{usage: UsageRow[]}>('GET', `/api/usage?${usageSearch(f, page(limit, before))}`),
+  transactions: (limit: number, before: Id | null) =>
+    request<{ transactions: Transaction[] }>('GET', `/api/wallet/transactions?${new URLSearchParams(page(limit, before))}`),
+  usage: (f: UsageFilters, limit: number, before: Id | null) =>
+    request<{ usage: UsageRow[] }>('GET', `/api/usage?${usageSearch(f, page(limit, before))}`),
   dailySpend: (from: string, to: string) =>
-      request<{days: DailySpend[]}>('GET', `/api/usage/daily?${new URLSearchParams({from, to})}`),
-  plans: () => request<{plans: Plan[]}>('GET', '/api/plans'),
-  subscribe: (planId: Id) => request<Wallet>('POST', '/api/wallet/subscribe', {body: {plan_id: planId}}),
+    request<{ days: DailySpend[] }>('GET', `/api/usage/daily?${new URLSearchParams({ from, to })}`),
+  plans: () => request<{ plans: Plan[] }>('GET', '/api/plans'),
+  subscribe: (planId: Id) => request<Wallet>('POST', '/api/wallet/subscribe', { body: { plan_id: planId } }),
   renew: () => request<Wallet>('POST', '/api/wallet/renew'),
   cancelAutoRenew: () => request<Wallet>('POST', '/api/wallet/cancel'),
-  packs: () => request<{packs: Pack[]}>('GET', '/api/packs'),
+  packs: () => request<{ packs: Pack[] }>('GET', '/api/packs'),
   buyPack: (id: Id) => request<Wallet>('POST', `/api/packs/${enc(id)}/buy`),
-  redeem: (code: string) => request<{redeemed: Redeemed; wallet: Wallet}>('POST', '/api/redeem', {body: {code}}),
+  redeem: (code: string) => request<{ redeemed: Redeemed; wallet: Wallet }>('POST', '/api/redeem', { body: { code } }),
 
-  prices: () => request<{prices: Price[]}>('GET', '/api/admin/prices'),
-  putPrice: (p: Price) => request<Price>('PUT', `/api/admin/prices/${enc(p.model)}`, {body: p}),
+  prices: () => request<{ prices: Price[] }>('GET', '/api/admin/prices'),
+  putPrice: (p: Price) => request<Price>('PUT', `/api/admin/prices/${enc(p.model)}`, { body: p }),
   deletePrice: (model: string) => request<void>('DELETE', `/api/admin/prices/${enc(model)}`),
-  groups: () => request<{groups: Group[]}>('GET', '/api/admin/groups'),
+  groups: () => request<{ groups: Group[] }>('GET', '/api/admin/groups'),
   putGroup: (name: string, multiplierPpm: number) =>
-      request<unknown>('PUT', `/api/admin/groups/${enc(name)}`, {body: {multiplier_ppm: multiplierPpm}}),
-  adminPlans: () => request<{plans: AdminPlan[]}>('GET', '/api/admin/plans'),
-  createPlan: (p: Omit<AdminPlan, 'id'>) => request<unknown>('POST', '/api/admin/plans', {body: p}),
-  updatePlan: (id: Id, p: Omit<AdminPlan, 'id'>) => request<unknown>('PUT', `/api/admin/plans/${enc(id)}`, {body: p}),
-  adminPacks: () => request<{packs: AdminPack[]}>('GET', '/api/admin/packs'),
-  createPack: (p: Omit<AdminPack, 'id'>) => request<unknown>('POST', '/api/admin/packs', {body: p}),
-  updatePack: (id: Id, p: Omit<AdminPack, 'id'>) => request<unknown>('PUT', `/api/admin/packs/${enc(id)}`, {body: p}),
-  redeemBatches: () => request<{batches: RedeemBatch[]}>('GET', '/api/admin/redeem-batches'),
+    request<unknown>('PUT', `/api/admin/groups/${enc(name)}`, { body: { multiplier_ppm: multiplierPpm } }),
+  adminPlans: () => request<{ plans: AdminPlan[] }>('GET', '/api/admin/plans'),
+  createPlan: (p: Omit<AdminPlan, 'id'>) => request<unknown>('POST', '/api/admin/plans', { body: p }),
+  updatePlan: (id: Id, p: Omit<AdminPlan, 'id'>) => request<unknown>('PUT', `/api/admin/plans/${enc(id)}`, { body: p }),
+  adminPacks: () => request<{ packs: AdminPack[] }>('GET', '/api/admin/packs'),
+  createPack: (p: Omit<AdminPack, 'id'>) => request<unknown>('POST', '/api/admin/packs', { body: p }),
+  updatePack: (id: Id, p: Omit<AdminPack, 'id'>) => request<unknown>('PUT', `/api/admin/packs/${enc(id)}`, { body: p }),
+  redeemBatches: () => request<{ batches: RedeemBatch[] }>('GET', '/api/admin/redeem-batches'),
   createRedeemBatch: (b: NewRedeemBatch) =>
-      request<{batch: RedeemBatch; codes: string[]}>('POST', '/api/admin/redeem-batches', {body: b}),
+    request<{ batch: RedeemBatch; codes: string[] }>('POST', '/api/admin/redeem-batches', { body: b }),
   disableRedeemBatch: (id: Id) => request<unknown>('POST', `/api/admin/redeem-batches/${enc(id)}/disable`),
   userWallet: (userId: Id) => request<Wallet>('GET', `/api/admin/users/${enc(userId)}/wallet`),
-  adjustCredits: (userId: Id, b: {source: Source; amount: number; reason: string}) =>
-      request<Wallet>('POST', `/api/admin/users/${enc(userId)}/credits`, {body: b}),
+  adjustCredits: (userId: Id, b: { source: Source; amount: number; reason: string }) =>
+    request<Wallet>('POST', `/api/admin/users/${enc(userId)}/credits`, { body: b }),
   revenue: (from: string, to: string) =>
-      request<{days: RevenueDay[]}>('GET', `/api/admin/revenue?${new URLSearchParams({from, to})}`),
+    request<{ days: RevenueDay[] }>('GET', `/api/admin/revenue?${new URLSearchParams({ from, to })}`),
   /** `searched_to`: the read stopped there without filling the page; older matches may be below it. */
-  requestLog: (f: RequestLogFilters, limit: number, before: Id|null) => {
+  requestLog: (f: RequestLogFilters, limit: number, before: Id | null) => {
     const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(f))
-      if (v.trim()) q.set(k, v.trim());
+    for (const [k, v] of Object.entries(f)) if (v.trim()) q.set(k, v.trim());
     for (const [k, v] of Object.entries(page(limit, before))) q.set(k, v);
-    return request<{usage: RequestLogRow[]; searched_to: Id | null}>('GET', `/api/admin/usage?${q}`);
+    return request<{ usage: RequestLogRow[]; searched_to: Id | null }>('GET', `/api/admin/usage?${q}`);
   },
 };
 

@@ -130,10 +130,13 @@ function ChannelForm({ channel, onSaved, onCancel }: { channel: Channel | null; 
     setFetched(null);
     try {
       const { models } = await api.upstreamModels(body);
-      const known = new Set(parseChannelModels(v.models).flatMap((m) => (typeof m === 'string' ? [m] : [m.model, m.upstream])));
-      const added = models.filter((m) => !known.has(m));
-      form.setValues({ ...v, models: [v.models.trim(), ...added].filter(Boolean).join('\n') });
-      setFetched({ ok: true, text: t('channels.modelsFetched', { added: added.length, listed: models.length }) });
+      // Into the field as it is now: the admin may have typed while the upstream was asked.
+      const unlisted = (text: string) => {
+        const known = new Set(parseChannelModels(text).flatMap((m) => (typeof m === 'string' ? [m] : [m.model, m.upstream])));
+        return models.filter((m) => !known.has(m));
+      };
+      form.setValues((cur) => ({ ...cur, models: [cur.models.trim(), ...unlisted(cur.models)].filter(Boolean).join('\n') }));
+      setFetched({ ok: true, text: t('channels.modelsFetched', { added: unlisted(v.models).length, listed: models.length }) });
     } catch (e) {
       setFetched({ ok: false, text: describeError(e, t).message });
     } finally {
