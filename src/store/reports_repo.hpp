@@ -42,6 +42,8 @@ struct DaySpend {
 };
 // user_id 0: everyone (the operator's view).
 std::vector<DaySpend> daily_spend(Conn& c, int64_t user_id, const std::string& from_day, const std::string& to_day);
+// Its query (parameters: from_day, to_day[, user_id]), for the test of its plan.
+std::string daily_spend_sql(bool one_user);
 
 struct SalesRow {
   int64_t created_at = 0;

@@ -7,6 +7,8 @@
 
 #include "store/database.hpp"
 #include "store/migrations.hpp"
+#include "store/relay_repo.hpp"
+#include "store/reports_repo.hpp"
 #include "store/settings_repo.hpp"
 #include "store/users_repo.hpp"
 #include "support/test_database.hpp"
@@ -332,26 +334,25 @@ TEST_P(DatabaseTest, AStatementThatChangesManyPagesInsideATransactionCommits) {
   EXPECT_EQ(db().read_sync([](Conn& c) { return c.query_one("SELECT SUM(n) FROM wide")->i64(0); }), kRows);
 }
 
-TEST_P(DatabaseTest, AnAppsUsageIsFoundThroughTheAppIndexThatModelCallsStayOutOf) {
-  // The index on (app_id, day) holds app calls only; a query for one app's calls must still use it.
-  auto plan = db().write_sync([](Conn& c) {
+// How the database would run `query`: PostgreSQL's EXPLAIN lines, SQLite's EXPLAIN QUERY PLAN details.
+// PostgreSQL is told not to scan whole tables: a test's tables are small enough that it would.
+std::string query_plan(Database& db, const std::string& query, const std::vector<Value>& params) {
+  return db.write_sync([&](Conn& c) {
     std::string out;
     if (c.dialect() == Dialect::postgres) {
-      c.exec("SET LOCAL enable_seqscan = off");  // a test's tables are small enough to scan
-      for (const auto& r : c.query("EXPLAIN SELECT COUNT(DISTINCT user_id) FROM usage_events WHERE app_id = $1 AND "
-                                   "status = 'ok'",
-                                   {int64_t{7}})
-                               .rows)
-        out += r.str(0) + "\n";
+      c.exec("SET LOCAL enable_seqscan = off");
+      for (const auto& r : c.query("EXPLAIN " + query, params).rows) out += r.str(0) + "\n";
     } else {
-      for (const auto& r : c.query("EXPLAIN QUERY PLAN SELECT COUNT(DISTINCT user_id) FROM usage_events WHERE app_id = "
-                                   "$1 AND status = 'ok'",
-                                   {int64_t{7}})
-                               .rows)
-        out += r.str(3) + "\n";
+      for (const auto& r : c.query("EXPLAIN QUERY PLAN " + query, params).rows) out += r.str(3) + "\n";
     }
     return out;
   });
+}
+
+TEST_P(DatabaseTest, AnAppsUsageIsFoundThroughTheAppIndexThatModelCallsStayOutOf) {
+  // The index on (app_id, day) holds app calls only; a query for one app's calls must still use it.
+  auto plan = query_plan(db(), "SELECT COUNT(DISTINCT user_id) FROM usage_events WHERE app_id = $1 AND status = 'ok'",
+                         {int64_t{7}});
   EXPECT_NE(plan.find("usage_events_app_day"), std::string::npos) << plan;
   auto partial = db().read_sync([](Conn& c) { return index_definition(c, "usage_events_app_day"); });
   EXPECT_NE(partial.find("IS NOT NULL"), std::string::npos) << partial;
@@ -362,20 +363,37 @@ TEST_P(DatabaseTest, AUsersUsagePageIsReadFromTheirIndexWithoutSorting) {
   // instead of all of the user's events sorted.
   const std::string query =
       "SELECT id FROM usage_events WHERE id < $1 AND user_id = $2 AND status = $3 ORDER BY id DESC LIMIT $4";
-  auto plan = db().write_sync([&](Conn& c) {
-    std::string out;
-    std::vector<Value> params{int64_t{1'000'000}, int64_t{7}, std::string("error"), int64_t{50}};
-    if (c.dialect() == Dialect::postgres) {
-      c.exec("SET LOCAL enable_seqscan = off");  // a test's tables are small enough to scan
-      for (const auto& r : c.query("EXPLAIN " + query, params).rows) out += r.str(0) + "\n";
-    } else {
-      for (const auto& r : c.query("EXPLAIN QUERY PLAN " + query, params).rows) out += r.str(3) + "\n";
-    }
-    return out;
-  });
+  auto plan = query_plan(db(), query, {int64_t{1'000'000}, int64_t{7}, std::string("error"), int64_t{50}});
   EXPECT_NE(plan.find("usage_events_user_id"), std::string::npos) << plan;
   EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
   EXPECT_EQ(plan.find("Sort"), std::string::npos) << plan;
+}
+
+TEST_P(DatabaseTest, AUsersDailySpendIsReadFromTheirIndex) {
+  // One user's spend chart reads that user's days, not every user's events of those days.
+  db().write_sync([](Conn& c) {
+    UsageEvent e;
+    e.day = "2026-11-28";
+    e.surface = "api";
+    e.model = "m";
+    e.status = "ok";
+    e.cost = 5;
+    for (int64_t user : {7, 7, 8}) {
+      e.request_id = "r" + std::to_string(user) + "-" + std::to_string(e.created_at++);
+      e.user_id = user;
+      usage::insert(c, e);
+    }
+  });
+  auto spend = db().read_sync([](Conn& c) { return reports::daily_spend(c, 7, "2026-11-01", "2026-11-30"); });
+  ASSERT_EQ(spend.size(), 1u);
+  EXPECT_EQ(spend[0].calls, 2);
+  EXPECT_EQ(spend[0].cost, 10);
+  auto everyone = db().read_sync([](Conn& c) { return reports::daily_spend(c, 0, "2026-11-01", "2026-11-30"); });
+  ASSERT_EQ(everyone.size(), 1u);
+  EXPECT_EQ(everyone[0].calls, 3);
+  auto plan = query_plan(db(), reports::daily_spend_sql(true),
+                         {std::string("2026-11-01"), std::string("2026-11-30"), int64_t{7}});
+  EXPECT_NE(plan.find("usage_events_user_day"), std::string::npos) << plan;
 }
 
 TEST_P(DatabaseTest, ReadersSeeCommittedWrites) {
