@@ -13,6 +13,7 @@
 #include "store/async.hpp"
 #include "store/changes.hpp"
 #include "store/relay_repo.hpp"
+#include "store/reports_repo.hpp"
 #include "store/settings_repo.hpp"
 
 namespace plaza::api {
@@ -159,6 +160,24 @@ awaitable<http::Response> admin_upstream_models(Ctx& ctx) {
   }
   auto models = co_await ctx.site.channel_admin.upstream_models(std::move(ch), std::move(key));
   co_return json_response(200, bj::object{{"models", json::string_array(models)}});
+}
+
+// How each channel did in the site's newest requests, for the channels page.
+awaitable<http::Response> admin_channel_health(Ctx& ctx) {
+  static constexpr int64_t kWindow = 10'000;
+  auto health =
+      co_await store::read(ctx.site.db, [](store::Conn& c) { return store::reports::channel_health(c, kWindow); });
+  bj::array out;
+  for (const auto& h : health)
+    out.push_back(bj::object{{"channel_id", h.channel_id},
+                             {"requests", h.requests},
+                             {"ok", h.ok},
+                             {"errors", h.errors},
+                             {"cancelled", h.cancelled},
+                             {"avg_latency_ms", h.avg_latency_ms},
+                             {"avg_ttft_ms", json::nullable(h.avg_ttft_ms)},
+                             {"last_at", h.last_at}});
+  co_return json_response(200, bj::object{{"window", kWindow}, {"channels", std::move(out)}});
 }
 
 awaitable<http::Response> admin_test_channel(Ctx& ctx) {

@@ -86,6 +86,7 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
   add_route(router, site, "DELETE", "/api/admin/channels/{id}", admin, admin_delete_channel);
   add_route(router, site, "POST", "/api/admin/channels/{id}/test", admin, admin_test_channel);
   add_route(router, site, "POST", "/api/admin/channels/upstream-models", admin, admin_upstream_models);
+  add_route(router, site, "GET", "/api/admin/channels/health", admin, admin_channel_health);
   add_route(router, site, "POST", "/api/admin/channels/{id}/enable", admin, admin_enable_channel);
   add_route(router, site, "GET", "/api/admin/models", admin, admin_list_models);
   add_route(router, site, "PUT", "/api/admin/models/{id}", admin, admin_put_model);

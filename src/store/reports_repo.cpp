@@ -54,6 +54,19 @@ std::map<int64_t, std::string> channel_names(Conn& c, const std::set<int64_t>& i
   return names(c, "SELECT id, name FROM channels WHERE id IN (", ids);
 }
 
+std::vector<ChannelHealth> channel_health(Conn& c, int64_t window) {
+  auto rows = c.query(
+      "SELECT channel_id, COUNT(*), SUM(CASE WHEN status = 'ok' THEN 1 ELSE 0 END), "
+      "SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END), SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END), "
+      "CAST(AVG(latency_ms) AS BIGINT), CAST(AVG(ttft_ms) AS BIGINT), MAX(created_at) FROM usage_events "
+      "WHERE id > $1 AND channel_id IS NOT NULL GROUP BY channel_id ORDER BY channel_id",
+      {last_usage_id(c) - window});
+  std::vector<ChannelHealth> out;
+  for (const auto& r : rows.rows)
+    out.push_back({r.i64(0), r.i64(1), r.i64(2), r.i64(3), r.i64(4), r.i64(5), r.opt_i64(6), r.i64(7)});
+  return out;
+}
+
 int64_t last_usage_id(Conn& c) {
   auto row = c.query_one("SELECT MAX(id) FROM usage_events");
   return row && !row->is_null(0) ? row->i64(0) : 0;

@@ -27,6 +27,18 @@ std::vector<UsageEvent> usage(Conn& c, int64_t user_id, const UsageFilter& f, in
                               std::optional<int64_t> before);
 // The newest usage event's id (0: none yet).
 int64_t last_usage_id(Conn& c);
+// How each channel did in the newest `window` requests of the site (ids above the newest minus
+// `window`): a bounded read of the primary key, whatever the site's size. Channels without a
+// request in it are absent.
+struct ChannelHealth {
+  int64_t channel_id = 0;
+  int64_t requests = 0, ok = 0, errors = 0, cancelled = 0;
+  int64_t avg_latency_ms = 0;
+  std::optional<int64_t> avg_ttft_ms;  // streams only
+  int64_t last_at = 0;
+};
+std::vector<ChannelHealth> channel_health(Conn& c, int64_t window);
+
 // id -> username and id -> channel name for the ids given (the request log's rows name them); ids
 // of deleted ones are absent.
 std::map<int64_t, std::string> usernames(Conn& c, const std::set<int64_t>& ids);

@@ -118,6 +118,7 @@ describe('chat', { timeout: 240_000 }, () => {
     assert.match(await row.innerText(), /5 \/ 1/);
     await row.getByTestId('channel-test').click();
     await row.locator('[data-testid="channel-test-result"][data-ok="true"]').waitFor();
+    assert.equal(await row.getByTestId('channel-health').getAttribute('data-requests'), '0', 'no request has come here yet');
 
     // The model catalogue: give the model a display name; hiding it hides it from the chat.
     await page.getByTestId('admin-tab-models').click();
@@ -333,6 +334,9 @@ describe('chat', { timeout: 240_000 }, () => {
     await page.getByTestId('nav-admin').click();
     await page.getByTestId('admin-tab-channels').click();
     await bad.locator('[data-testid="channel-status"][data-status="auto_disabled"]').waitFor();
+    // Each channel says how it did in the site's newest requests: the chats above came through the first.
+    assert.ok(Number(await row.getByTestId('channel-health').getAttribute('data-requests')) >= 3);
+    assert.match(await row.getByTestId('channel-health').innerText(), /answered/);
     assert.match(await bad.getByTestId('channel-reason').innerText(), /refused the key/);
     await shot(page, 'admin-channels-disabled-light');
     await bad.getByTestId('channel-enable').click();

@@ -520,6 +520,16 @@ for (const backend of backends) {
       assert.equal((await admin.get('/api/admin/usage?user=nobody')).status, 404);
       assert.equal((await logged.get('/api/admin/usage')).status, 403);
 
+      // The channels page's health line: each channel in the site's newest requests.
+      const health = await admin.get('/api/admin/channels/health');
+      assert.equal(health.status, 200, health.text);
+      const of = (id) => health.data.channels.find((c) => c.channel_id === id);
+      assert.ok(of(chBroken.id).errors >= 2, 'the refused calls count against the channel tried');
+      assert.equal(of(chBroken.id).ok, 0);
+      assert.ok(of(chA.id).ok >= 1);
+      for (const c of health.data.channels) assert.equal(c.requests, c.ok + c.errors + c.cancelled);
+      assert.equal((await logged.get('/api/admin/channels/health')).status, 403);
+
       // Without a user, one read covers the newest 100,000 requests: an older match is found by
       // going on from where it stopped.
       const uid = (await logged.get('/api/me')).data.user.id;

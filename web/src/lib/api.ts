@@ -224,6 +224,18 @@ export interface ChannelInput {
   proxy?: string;
 }
 
+/** How a channel did in the site's newest requests (`window` of them, every channel's). */
+export interface ChannelHealth {
+  channel_id: Id;
+  requests: number;
+  ok: number;
+  errors: number;
+  cancelled: number;
+  avg_latency_ms: number;
+  avg_ttft_ms: number | null;
+  last_at: number;
+}
+
 export interface ChannelTest {
   ok: boolean;
   latency_ms: number;
@@ -284,6 +296,7 @@ export const api = {
     request<{ channel: Channel }>('PATCH', `/api/admin/channels/${enc(id)}`, { body: b }),
   deleteChannel: (id: Id) => request<void>('DELETE', `/api/admin/channels/${enc(id)}`),
   testChannel: (id: Id) => request<ChannelTest>('POST', `/api/admin/channels/${enc(id)}/test`),
+  channelHealth: () => request<{ window: number; channels: ChannelHealth[] }>('GET', '/api/admin/channels/health'),
   /** The models an upstream lists: a stored channel's (its key unless one is given) or a new one's. */
   upstreamModels: (b: Partial<ChannelInput> & { channel_id?: Id }) =>
     request<{ models: string[] }>('POST', '/api/admin/channels/upstream-models', { body: b }),

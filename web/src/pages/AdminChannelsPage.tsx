@@ -7,7 +7,7 @@ import { SmallButton } from '../components/Table';
 import { Alert, bindField, Field, FormActions, PageAlerts, TextAreaField } from '../components/Field';
 import { PlusIcon } from '../components/Icons';
 import { useI18n, useTitle } from '../i18n';
-import { api, type Channel, type ChannelInput, type ChannelTest, type ChannelType, type Id } from '../lib/api';
+import { api, type Channel, type ChannelHealth, type ChannelInput, type ChannelTest, type ChannelType, type Id } from '../lib/api';
 import { useAuth } from '../lib/auth';
 import { describeError } from '../lib/errors';
 import { useForm, type Validator } from '../lib/useForm';
@@ -306,6 +306,24 @@ function StatusBadge({ ch }: { ch: Channel }) {
   );
 }
 
+/** How the channel did in the site's newest requests: how many, how many failed, how long they took. */
+function HealthLine({ h, window }: { h: ChannelHealth | undefined; window: number }) {
+  const { t } = useI18n();
+  if (!h)
+    return (
+      <p className="muted small channel-health" data-testid="channel-health" data-requests="0">
+        {t('channels.healthNone', { window })}
+      </p>
+    );
+  const okShare = Math.round((h.ok * 1000) / h.requests) / 10;
+  return (
+    <p className={`small channel-health${h.errors > h.ok ? ' bad' : ''}`} data-testid="channel-health" data-requests={h.requests} data-errors={h.errors}>
+      {t('channels.health', { window, requests: h.requests, ok: okShare, errors: h.errors, ms: h.avg_latency_ms })}
+      {h.avg_ttft_ms !== null && <span className="muted"> · {t('channels.healthTtft', { ms: h.avg_ttft_ms })}</span>}
+    </p>
+  );
+}
+
 export function AdminChannelsPage() {
   useTitle('channels.title');
   const { t, formatDate } = useI18n();
@@ -315,6 +333,7 @@ export function AdminChannelsPage() {
   const [notice, setNotice] = useState<string | null>(null);
   const [editing, setEditing] = useState<Channel | null | 'new'>(null);
   const [tests, setTests] = useState<Record<string, TestState>>({});
+  const [health, setHealth] = useState<{ window: number; byChannel: Map<string, ChannelHealth> } | null>(null);
   const { target: toDelete, open: deleteOpen, ask: askDelete, cancel: cancelDelete } = useConfirm<Channel>();
   const [busyId, setBusyId] = useState<Id | null>(null);
   const isAdmin = user?.role === 'admin';
@@ -328,6 +347,11 @@ export function AdminChannelsPage() {
     } catch (e) {
       setError(describeError(e, t).message);
     }
+    // Secondary: without it the page shows the channels alone.
+    api.channelHealth().then(
+      (h) => setHealth({ window: h.window, byChannel: new Map(h.channels.map((c) => [String(c.channel_id), c])) }),
+      () => setHealth(null),
+    );
   }, [isAdmin, t]);
 
   useEffect(() => {
@@ -470,6 +494,7 @@ export function AdminChannelsPage() {
                     {t('channels.autoReason', { reason: c.disabled_reason || '—' })}
                   </p>
                 )}
+                {health && <HealthLine h={health.byChannel.get(String(c.id))} window={health.window} />}
                 <dl className="channel-facts">
                   <div>
                     <dt>{t('channels.models')}</dt>
