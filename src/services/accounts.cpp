@@ -59,26 +59,26 @@ awaitable<SignedIn> Accounts::register_user(std::string username, std::string pa
 }
 
 awaitable<SignedIn> Accounts::login(std::string username, std::string password, ClientInfo client) {
-  throttle_.check(client.ip, username);
-  if (username.empty() || username.size() > kUsernameMax || password.size() > kPasswordMax) {
-    throttle_.failed(client.ip, username.substr(0, kUsernameMax));
-    throw Error(ErrorCode::unauthorized, "wrong username or password");
-  }
-  // One trip to the pool: look up, then verify (against a dummy hash for an unknown name, so the
-  // time taken tells nothing).
+  // One trip to the pool: the throttle's check, look up, then verify (against a dummy hash for an
+  // unknown name, so the time taken tells nothing); a failure is counted before the answer.
   auto found = co_await store::run_on_pool(db_, [&]() -> std::optional<std::pair<store::User, std::string>> {
-    auto creds = db_.read_sync([&](store::Conn& c) { return store::users::find_credentials(c, username); });
-    bool ok = crypto::verify_password(creds ? creds->second : dummy_hash_, password);
-    if (!ok || !creds) return std::nullopt;
-    return creds;
+    auto creds = db_.read_sync([&](store::Conn& c) {
+      throttle_.check(c, client.ip, username);
+      bool malformed = username.empty() || username.size() > kUsernameMax || password.size() > kPasswordMax;
+      return malformed ? std::nullopt : store::users::find_credentials(c, username);
+    });
+    bool ok = creds && crypto::verify_password(creds->second, password);
+    if (!creds && password.size() <= kPasswordMax) crypto::verify_password(dummy_hash_, password);
+    if (ok) return creds;
+    db_.write_sync([&](store::Conn& c) { throttle_.failed(c, client.ip, username.substr(0, kUsernameMax)); });
+    return std::nullopt;
   });
-  if (!found) {
-    throttle_.failed(client.ip, username);
-    throw Error(ErrorCode::unauthorized, "wrong username or password");
-  }
+  if (!found) throw Error(ErrorCode::unauthorized, "wrong username or password");
   if (found->first.banned) throw Error(ErrorCode::forbidden, "this account is banned");
-  throttle_.succeeded(client.ip, username);
-  co_return co_await store::write(db_, [&](store::Conn& c) { return start_session(c, found->first, client); });
+  co_return co_await store::write(db_, [&](store::Conn& c) {
+    throttle_.succeeded(c, client.ip, username);
+    return start_session(c, found->first, client);
+  });
 }
 
 awaitable<void> Accounts::logout(std::string session_token) {

@@ -8,16 +8,24 @@
 namespace plaza::services {
 
 namespace {
+
 constexpr int64_t kForgetAfterMs = 60 * 60 * 1000;  // failures older than an hour are forgotten
+
+std::string address_subject(const std::string& ip) {
+  return "ip:" + ip;
 }
 
-void LoginThrottle::check(const std::string& ip, const std::string& username) {
-  std::lock_guard lock(mutex_);
+std::string user_subject(const std::string& username) {
+  return "user:" + ascii_lower(username);
+}
+
+}  // namespace
+
+void LoginThrottle::check(store::Conn& c, const std::string& ip, const std::string& username) {
   int64_t now = clock_.now_ms();
-  int64_t until = 0;
-  if (auto it = by_ip_.find(ip); it != by_ip_.end()) until = std::max(until, it->second.blocked_until_ms);
-  if (auto it = by_user_.find(ascii_lower(username)); it != by_user_.end())
-    until = std::max(until, it->second.blocked_until_ms);
+  auto row = c.query_one("SELECT MAX(blocked_until_ms) FROM login_failures WHERE subject IN ($1, $2)",
+                         {address_subject(ip), user_subject(username)});
+  int64_t until = row && !row->is_null(0) ? row->i64(0) : 0;
   if (until > now) {
     Error e(ErrorCode::rate_limited, "too many failed sign-ins; try again later");
     e.retry_after = static_cast<int>((until - now + 999) / 1000);
@@ -25,39 +33,36 @@ void LoginThrottle::check(const std::string& ip, const std::string& username) {
   }
 }
 
-void LoginThrottle::fail(std::unordered_map<std::string, Entry>& map, const std::string& key, int free, int64_t now) {
-  Entry& e = map[key];
-  if (now - e.last_failure_ms > kForgetAfterMs) e.failures = 0;
-  ++e.failures;
-  e.last_failure_ms = now;
-  if (e.failures >= free) {
-    int doublings = std::min(e.failures - free, 20);
-    e.blocked_until_ms = now + std::min(kMaxWaitMs, int64_t{1000} << doublings);
-  }
+// One statement counts the failure, so that instances failing the same subject at once each count.
+void LoginThrottle::fail(store::Conn& c, const std::string& subject, int free, int64_t now) {
+  auto row = c.query_one(
+      "INSERT INTO login_failures (subject, failures, blocked_until_ms, last_failure_ms) "
+      "VALUES ($1, 1, 0, CAST($2 AS BIGINT)) ON CONFLICT (subject) DO UPDATE SET "
+      "failures = CASE WHEN CAST($2 AS BIGINT) - login_failures.last_failure_ms > CAST($3 AS BIGINT) THEN 1 "
+      "ELSE login_failures.failures + 1 END, last_failure_ms = CAST($2 AS BIGINT) RETURNING failures",
+      {subject, now, kForgetAfterMs});
+  int64_t failures = row ? row->i64(0) : 1;
+  if (failures < free) return;
+  int64_t doublings = std::min<int64_t>(failures - free, 20);
+  c.exec("UPDATE login_failures SET blocked_until_ms = $1 WHERE subject = $2",
+         {now + std::min(kMaxWaitMs, int64_t{1000} << doublings), subject});
 }
 
-void LoginThrottle::failed(const std::string& ip, const std::string& username) {
-  std::lock_guard lock(mutex_);
+void LoginThrottle::failed(store::Conn& c, const std::string& ip, const std::string& username) {
   int64_t now = clock_.now_ms();
-  sweep(now);
-  fail(by_ip_, ip, free_failures_ * kAddressFactor, now);
-  fail(by_user_, ascii_lower(username), free_failures_, now);
+  // Now and then, forget what is over: failures an hour old whose wait has ended.
+  int64_t last = last_sweep_ms_.load();
+  if (now - last >= 60'000 && last_sweep_ms_.compare_exchange_strong(last, now))
+    c.exec("DELETE FROM login_failures WHERE last_failure_ms < $1 AND blocked_until_ms <= $2",
+           {now - kForgetAfterMs, now});
+  fail(c, address_subject(ip), free_failures_ * kAddressFactor, now);
+  fail(c, user_subject(username), free_failures_, now);
 }
 
-void LoginThrottle::succeeded(const std::string& ip, const std::string& username) {
-  std::lock_guard lock(mutex_);
-  by_user_.erase(ascii_lower(username));
-  if (auto it = by_ip_.find(ip); it != by_ip_.end() && it->second.blocked_until_ms <= clock_.now_ms()) by_ip_.erase(it);
-}
-
-void LoginThrottle::sweep(int64_t now) {
-  if (now - last_sweep_ms_ < 60'000) return;
-  last_sweep_ms_ = now;
-  auto stale = [&](const auto& kv) {
-    return now - kv.second.last_failure_ms > kForgetAfterMs && kv.second.blocked_until_ms <= now;
-  };
-  std::erase_if(by_ip_, stale);
-  std::erase_if(by_user_, stale);
+void LoginThrottle::succeeded(store::Conn& c, const std::string& ip, const std::string& username) {
+  c.exec("DELETE FROM login_failures WHERE subject = $1", {user_subject(username)});
+  c.exec("DELETE FROM login_failures WHERE subject = $1 AND blocked_until_ms <= $2",
+         {address_subject(ip), clock_.now_ms()});
 }
 
 }  // namespace plaza::services

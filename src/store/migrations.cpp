@@ -206,7 +206,8 @@ const std::vector<Migration>& migrations() {
                                               both(6, "search", schema::kSearch),
                                               both(7, "usage-indexes", schema::kUsageIndexes),
                                               both(8, "app-usage", schema::kAppUsage),
-                                              both(9, "usage-by-user", schema::kUsageByUser)};
+                                              both(9, "usage-by-user", schema::kUsageByUser),
+                                              both(10, "login-failures", schema::kLoginFailures)};
   return kAll;
 }
 

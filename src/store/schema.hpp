@@ -8,4 +8,5 @@ extern const char* const kSearch;        // v6
 extern const char* const kUsageIndexes;  // v7
 extern const char* const kAppUsage;      // v8
 extern const char* const kUsageByUser;   // v9
+extern const char* const kLoginFailures;  // v10
 }  // namespace plaza::store::schema

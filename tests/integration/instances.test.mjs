@@ -85,6 +85,18 @@ describe('two instances on postgres', () => {
     await waitFor(() => pending() === 0, 'B to give its lease back once it listens again', 10000);
   });
 
+  it('failed sign-ins on one instance count on the other', async () => {
+    const c = new Client(a.url);
+    await c.register('guarded', 'password-1');
+    const attempt = (plaza, password) => new Client(plaza.url).post('/api/auth/login', { username: 'guarded', password });
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await attempt(i % 2 ? b : a, `wrong-${i}-xx`)).status);
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401], 'the free failures, spread over both instances');
+    const blocked = await attempt(b, 'password-1');
+    assert.equal(blocked.status, 429, 'B counts the failures made on A: even the right password waits');
+    assert.equal((await attempt(a, 'password-1')).status, 429);
+  });
+
   it('a key revoked on one instance is refused by the other at once', async () => {
     assert.equal((await models(b)).status, 200, 'B has read (and keeps) the key');
     const id = (await user.get('/api/keys')).data.keys[0].id;
