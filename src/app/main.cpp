@@ -23,6 +23,7 @@
 #include "store/earnings_repo.hpp"
 #include "store/ledger_repo.hpp"
 #include "store/migrations.hpp"
+#include "store/sessions_repo.hpp"
 
 namespace {
 
@@ -56,6 +57,8 @@ boost::asio::awaitable<void> reap_and_renew(api::Site* site) {
   if (reaped) spdlog::warn("hold reaper: voided the holds of {} request(s) that never settled", reaped);
   int renewed = co_await site->wallet.renew_due(now);
   if (renewed) spdlog::info("subscriptions renewed: {}", renewed);
+  // Sign-ins that ended: nothing else removes them, and the table would grow with every sign-in.
+  co_await store::write(site->db, [&](store::Conn& c) { return store::sessions::remove_expired(c, now); });
 }
 
 // Leases on users' credits that are done (old, idle) give back what they hold.

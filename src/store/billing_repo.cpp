@@ -175,11 +175,16 @@ void replace(Conn& c, int64_t id, int64_t ended_at) {
   c.exec("UPDATE subscriptions SET status = 'replaced', ends_at = $2, auto_renew = 0 WHERE id = $1", {id, ended_at});
 }
 
+std::string due_for_renewal_sql(bool one_user) {
+  // Through subscriptions_renewal (migration 11): active, renewing ones only, by end; without it the
+  // job that runs every minute read every subscription ever sold and sorted them.
+  return std::string("SELECT ") + kColumns + " WHERE s.status = 'active' AND s.auto_renew = 1 AND s.ends_at <= $1" +
+         (one_user ? " AND s.user_id = $3" : "") + " ORDER BY s.ends_at LIMIT $2";
+}
+
 std::vector<Subscription> due_for_renewal(Conn& c, int64_t until, int64_t limit, std::optional<int64_t> user_id) {
-  std::string sql =
-      std::string("SELECT ") + kColumns + " WHERE s.status = 'active' AND s.auto_renew = 1 AND s.ends_at <= $1";
-  auto rows = user_id ? c.query(sql + " AND s.user_id = $3 ORDER BY s.ends_at LIMIT $2", {until, limit, *user_id})
-                      : c.query(sql + " ORDER BY s.ends_at LIMIT $2", {until, limit});
+  auto rows = user_id ? c.query(due_for_renewal_sql(true), {until, limit, *user_id})
+                      : c.query(due_for_renewal_sql(false), {until, limit});
   std::vector<Subscription> out;
   for (const auto& r : rows.rows) out.push_back(to_subscription(r));
   return out;

@@ -46,6 +46,7 @@ void replace(Conn& c, int64_t id, int64_t ended_at);  // an upgrade ends the old
 // Subscriptions ending before `until` that renew themselves (of one user, or of everyone).
 std::vector<Subscription> due_for_renewal(Conn& c, int64_t until, int64_t limit,
                                           std::optional<int64_t> user_id = std::nullopt);
+std::string due_for_renewal_sql(bool one_user);  // its query ($1 until, $2 limit[, $3 user]), for its plan test
 }  // namespace subscriptions
 
 namespace counters {

@@ -458,13 +458,20 @@ std::optional<Payout> decide_payout(Conn& c, int64_t payout_id, bool paid, const
 }
 
 std::vector<Payout> payouts(Conn& c, std::optional<int64_t> user_id, const std::string& status, int64_t limit) {
+  // Only the conditions that are set: "($1 = 0 OR p.user_id = $1)" kept the planners off the
+  // creator's index, so a creator's page read every payout of the site.
+  std::string sql = std::string("SELECT ") + kPayoutColumns + " WHERE 1 = 1";
+  std::vector<Value> params{limit};
+  if (user_id) {
+    params.emplace_back(*user_id);
+    sql += " AND p.user_id = $" + std::to_string(params.size());
+  }
+  if (!status.empty()) {
+    params.emplace_back(status);
+    sql += " AND p.status = $" + std::to_string(params.size());
+  }
   std::vector<Payout> out;
-  for (const auto& r : c.query(std::string("SELECT ") + kPayoutColumns +
-                                   " WHERE (CAST($1 AS BIGINT) = 0 OR p.user_id = $1) AND ($2 = '' OR p.status = $2) "
-                                   "ORDER BY p.id DESC LIMIT $3",
-                               {user_id.value_or(0), status, limit})
-                           .rows)
-    out.push_back(to_payout(r));
+  for (const auto& r : c.query(sql + " ORDER BY p.id DESC LIMIT $1", params).rows) out.push_back(to_payout(r));
   return out;
 }
 

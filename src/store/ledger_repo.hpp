@@ -94,7 +94,9 @@ int64_t insert_hold(Conn& c, const Hold& h);
 std::vector<Hold> holds_of(Conn& c, const std::string& request_id);
 // Moves a pending hold to posted/voided. False when it was no longer pending (someone else ended it).
 bool end_hold(Conn& c, int64_t hold_id, std::string_view status, int64_t posted);
+// Requests with a pending hold past its expiry, oldest first: at most `limit` holds' worth.
 std::vector<std::string> expired_requests(Conn& c, int64_t now, int64_t limit);
+extern const char* const kExpiredHoldsSql;  // its query ($1 now, $2 limit), for the test of its plan
 
 // Holds that many calls post to (an instance's lease on a user's credits, billing/leases.hpp); a
 // credit hold's posted amount is its own, the rest (amount − posted) is what it still holds. Each

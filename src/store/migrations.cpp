@@ -207,7 +207,8 @@ const std::vector<Migration>& migrations() {
                                               both(7, "usage-indexes", schema::kUsageIndexes),
                                               both(8, "app-usage", schema::kAppUsage),
                                               both(9, "usage-by-user", schema::kUsageByUser),
-                                              both(10, "login-failures", schema::kLoginFailures)};
+                                              both(10, "login-failures", schema::kLoginFailures),
+                                              both(11, "job-indexes", schema::kJobIndexes)};
   return kAll;
 }
 

@@ -9,4 +9,5 @@ extern const char* const kUsageIndexes;  // v7
 extern const char* const kAppUsage;      // v8
 extern const char* const kUsageByUser;   // v9
 extern const char* const kLoginFailures;  // v10
+extern const char* const kJobIndexes;     // v11
 }  // namespace plaza::store::schema

@@ -5,7 +5,9 @@
 #include <thread>
 #include <tuple>
 
+#include "store/billing_repo.hpp"
 #include "store/database.hpp"
+#include "store/ledger_repo.hpp"
 #include "store/migrations.hpp"
 #include "store/relay_repo.hpp"
 #include "store/reports_repo.hpp"
@@ -394,6 +396,17 @@ TEST_P(DatabaseTest, AUsersDailySpendIsReadFromTheirIndex) {
   auto plan = query_plan(db(), reports::daily_spend_sql(true),
                          {std::string("2026-11-01"), std::string("2026-11-30"), int64_t{7}});
   EXPECT_NE(plan.find("usage_events_user_day"), std::string::npos) << plan;
+}
+
+TEST_P(DatabaseTest, TheMinuteJobsReadThroughTheirIndexes) {
+  // The hold reaper and the renewal job run every minute on each instance; neither may read the
+  // history (every hold, every subscription ever sold) to find the few that are due.
+  auto reaper = query_plan(db(), ledger::kExpiredHoldsSql, {int64_t{1'000}, int64_t{100}});
+  EXPECT_NE(reaper.find("holds_pending"), std::string::npos) << reaper;
+  EXPECT_EQ(reaper.find("TEMP B-TREE"), std::string::npos) << reaper;
+  EXPECT_EQ(reaper.find("Sort"), std::string::npos) << reaper;
+  auto renewals = query_plan(db(), subscriptions::due_for_renewal_sql(false), {int64_t{1'000}, int64_t{100}});
+  EXPECT_NE(renewals.find("subscriptions_renewal"), std::string::npos) << renewals;
 }
 
 TEST_P(DatabaseTest, ReadersSeeCommittedWrites) {

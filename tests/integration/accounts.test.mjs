@@ -4,11 +4,12 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPlaza, backends } from '../lib/server.mjs';
 import { Client } from '../lib/client.mjs';
+import { sql, waitFor } from '../lib/site.mjs';
 
 for (const backend of backends) {
   describe(`accounts on ${backend}`, () => {
     let plaza;
-    before(async () => { plaza = await startPlaza({ backend }); });
+    before(async () => { plaza = await startPlaza({ backend, settings: { 'reaper-interval-seconds': 1 } }); });
     after(async () => { await plaza.stop(); });
 
     it('registers, signs out and signs in with an HttpOnly session cookie', async () => {
@@ -134,6 +135,17 @@ for (const backend of backends) {
       assert.equal((await admin.patch(`/api/admin/users/${user.id}`, { role: 'king' })).status, 400);
       const self = (await admin.get('/api/me')).data.user.id;
       assert.equal((await admin.patch(`/api/admin/users/${self}`, { banned: true })).status, 400);
+    });
+
+    it('forgets sign-ins that have ended', async () => {
+      const c = new Client(plaza.url);
+      await c.register('fleeting', 'password-1');
+      const id = (await c.get('/api/me')).data.user.id;
+      const sessions = () => Number(sql(plaza, `SELECT COUNT(*) FROM sessions WHERE user_id = ${id}`)[0][0]);
+      assert.equal(sessions(), 1);
+      sql(plaza, `UPDATE sessions SET expires_at = 1 WHERE user_id = ${id}`);
+      await waitFor(() => sessions() === 0, 'the minute job (here every second) to remove the ended sign-in');
+      assert.equal((await c.get('/api/me')).status, 401);
     });
 
     it('throttles repeated failed sign-ins for a username with Retry-After', async () => {

@@ -116,8 +116,11 @@ for (const backend of backends) {
       const rid = `partial-${backend}`;
       const res = await chat(plaza, key, { model: 'per-token', stream: true, messages: [{ role: 'user', content: 'x [[fake:stall after=2]]' }] }, { 'x-request-id': rid });
       assert.equal(res.status, 200);
+      // Both events the upstream sends before it stalls have reached the client, then it leaves.
       const reader = res.body.getReader();
-      await reader.read();
+      const decoder = new TextDecoder();
+      let received = '';
+      while ((received.match(/^data: /gm) || []).length < 2) received += decoder.decode((await reader.read()).value);
       await fake.waitForStats((s) => s.open_streams >= 1);
       await reader.cancel();
       const usage = await waitFor(() => usageOf(plaza, rid), 'the cancelled stream to settle');
