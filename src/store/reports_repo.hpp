@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "store/database.hpp"
@@ -25,6 +26,9 @@ struct UsageFilter {
 // Newest first, ids below `before` (paging). user_id 0: everyone's (the operator's request log).
 std::vector<UsageEvent> usage(Conn& c, int64_t user_id, const UsageFilter& f, int64_t limit,
                               std::optional<int64_t> before);
+// Its query and parameters, for the tests of its plans.
+std::pair<std::string, std::vector<Value>> usage_query(int64_t user_id, const UsageFilter& f, int64_t limit,
+                                                       std::optional<int64_t> before);
 // The newest usage event's id (0: none yet).
 int64_t last_usage_id(Conn& c);
 // How each channel did in the newest `window` requests of the site (ids above the newest minus

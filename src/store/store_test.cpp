@@ -7,6 +7,7 @@
 
 #include "store/billing_repo.hpp"
 #include "store/database.hpp"
+#include "store/earnings_repo.hpp"
 #include "store/ledger_repo.hpp"
 #include "store/migrations.hpp"
 #include "store/relay_repo.hpp"
@@ -407,6 +408,22 @@ TEST_P(DatabaseTest, TheMinuteJobsReadThroughTheirIndexes) {
   EXPECT_EQ(reaper.find("Sort"), std::string::npos) << reaper;
   auto renewals = query_plan(db(), subscriptions::due_for_renewal_sql(false), {int64_t{1'000}, int64_t{100}});
   EXPECT_NE(renewals.find("subscriptions_renewal"), std::string::npos) << renewals;
+}
+
+TEST_P(DatabaseTest, TheRequestLogFilteredByAnAppReadsItsWindowByIdNotTheAppsCalls) {
+  reports::UsageFilter f;
+  f.app_id = 7;
+  f.from_id = 900'000;
+  auto [sql, params] = reports::usage_query(0, f, 50, 1'000'000);
+  auto plan = query_plan(db(), sql, params);
+  EXPECT_EQ(plan.find("usage_events_app_day"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("Sort"), std::string::npos) << plan;
+}
+
+TEST_P(DatabaseTest, ACreatorsFrozenEarningsAreSummedFromThePendingOnes) {
+  auto plan = query_plan(db(), earnings::frozen_sql(), {int64_t{7}});
+  EXPECT_NE(plan.find("earnings_owner_pending"), std::string::npos) << plan;
 }
 
 TEST_P(DatabaseTest, ReadersSeeCommittedWrites) {
