@@ -266,21 +266,13 @@ constexpr int64_t kLogWindow = 100'000;
 }  // namespace
 
 awaitable<http::Response> admin_usage(Ctx& ctx) {
-  store::reports::UsageFilter f;
-  f.from_day = query_day(ctx, "from");
-  f.to_day = query_day(ctx, "to");
-  if (auto m = ctx.req.query_param("model"); m && !m->empty()) f.model = *m;
-  if (auto s = ctx.req.query_param("surface"); s && !s->empty()) {
-    if (*s != "web" && *s != "api") throw Error(ErrorCode::invalid_request, "surface is web or api", "surface");
-    f.surface = *s;
-  }
+  store::reports::UsageFilter f = usage_filter(ctx);
   if (auto s = ctx.req.query_param("status"); s && !s->empty()) {
     if (*s != "ok" && *s != "error" && *s != "cancelled")
       throw Error(ErrorCode::invalid_request, "status is ok, error or cancelled", "status");
     f.status = *s;
   }
   if (int64_t ch = query_int(ctx, "channel_id", 0, 0, INT64_MAX)) f.channel_id = ch;
-  if (int64_t a = query_int(ctx, "app_id", 0, 0, INT64_MAX)) f.app_id = a;
   std::string username(ctx.req.query_param("user").value_or(""));
   int64_t limit = query_int(ctx, "limit", 50, 1, 200);
   int64_t before = query_int(ctx, "before", INT64_MAX, 1, INT64_MAX);

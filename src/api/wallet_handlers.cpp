@@ -142,7 +142,7 @@ awaitable<http::Response> get_transactions(Ctx& ctx) {
   co_return json_response(200, bj::object{{"transactions", std::move(out)}});
 }
 
-awaitable<http::Response> get_usage(Ctx& ctx) {
+store::reports::UsageFilter usage_filter(const Ctx& ctx) {
   store::reports::UsageFilter f;
   f.from_day = query_day(ctx, "from");
   f.to_day = query_day(ctx, "to");
@@ -153,6 +153,11 @@ awaitable<http::Response> get_usage(Ctx& ctx) {
   }
   if (int64_t k = query_int(ctx, "key_id", 0, 0, INT64_MAX)) f.key_id = k;
   if (int64_t a = query_int(ctx, "app_id", 0, 0, INT64_MAX)) f.app_id = a;
+  return f;
+}
+
+awaitable<http::Response> get_usage(Ctx& ctx) {
+  store::reports::UsageFilter f = usage_filter(ctx);
   bool csv = ctx.req.query_param("format").value_or("") == "csv";
   int64_t limit = csv ? kMaxCsvRows : query_int(ctx, "limit", 50, 1, kMaxPage);
   int64_t before = query_int(ctx, "before", INT64_MAX, 1, INT64_MAX);

@@ -3,6 +3,7 @@
 #include "api/middleware.hpp"
 #include "services/wallet.hpp"
 #include "store/relay_records.hpp"
+#include "store/reports_repo.hpp"
 
 #include <optional>
 #include <string>
@@ -18,6 +19,8 @@ boost::json::object wallet_json(const services::WalletView& w, const Site& site)
 boost::json::object usage_json(const store::UsageEvent& e);
 // A YYYY-MM-DD query parameter; nothing when absent or empty; invalid_request when malformed.
 std::optional<std::string> query_day(const Ctx& ctx, std::string_view name);
+// The filters of a usage list from the query (from, to, model, surface, key_id, app_id), checked.
+store::reports::UsageFilter usage_filter(const Ctx& ctx);
 
 awaitable<http::Response> get_wallet(Ctx& ctx);
 awaitable<http::Response> get_transactions(Ctx& ctx);

@@ -2,6 +2,8 @@
 // from/to and returns as `day`. Arithmetic on them goes through UTC so that no time zone or
 // daylight-saving change can skip or repeat a day.
 
+import type { Validator } from './useForm';
+
 const dayPattern = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -9,6 +11,14 @@ const pad = (n: number) => String(n).padStart(2, '0');
 /** The local calendar day of `d` (today by default). */
 export function localDay(d: Date = new Date()): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** Checks of an optional from/to day pair: each a day, and from not after to. */
+export function dayRangeValidators<K extends string>(): Partial<Record<K | 'from' | 'to', Validator<Record<K | 'from' | 'to', string>>>> {
+  return {
+    from: (v) => (v.from && !isDay(v.from) ? 'validate.day' : null),
+    to: (v) => (v.to && !isDay(v.to) ? 'validate.day' : v.from && v.to && v.to < v.from ? 'validate.dayOrder' : null),
+  } as Partial<Record<K | 'from' | 'to', Validator<Record<K | 'from' | 'to', string>>>>;
 }
 
 export function isDay(s: string): boolean {

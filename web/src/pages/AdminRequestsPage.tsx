@@ -8,21 +8,19 @@ import { Credits } from '../components/billing/Credits';
 import { LoadState, MoreButton } from '../components/billing/LoadState';
 import { bindField, Field, SelectField } from '../components/Field';
 import { TableHead } from '../components/Table';
+import { DayRangeFields, FilterActions, SurfaceSelect } from '../components/UsageFilterFields';
 import { useI18n, useTitle } from '../i18n';
 import { api, type Channel, type Id } from '../lib/api';
 import { billingApi, noRequestLogFilters, type RequestLogFilters, type RequestLogRow } from '../lib/billing';
-import { isDay } from '../lib/days';
-import { useForm, type Validator } from '../lib/useForm';
+import { dayRangeValidators } from '../lib/days';
+import { useForm } from '../lib/useForm';
 import { usePaged } from '../lib/usePaged';
 import { useSubmit } from '../lib/useSubmit';
 
 const pageSize = 50;
 
 type K = keyof RequestLogFilters;
-const validators: Partial<Record<K, Validator<Record<K, string>>>> = {
-  from: (v) => (v.from && !isDay(v.from) ? 'validate.day' : null),
-  to: (v) => (v.to && !isDay(v.to) ? 'validate.day' : v.from && v.to && v.to < v.from ? 'validate.dayOrder' : null),
-};
+const validators = dayRangeValidators<K>();
 
 function Outcome({ row }: { row: RequestLogRow }) {
   const { t } = useI18n();
@@ -103,21 +101,9 @@ export function AdminRequestsPage() {
             <option value="error">{t('requests.statusError')}</option>
             <option value="cancelled">{t('requests.statusCancelled')}</option>
           </SelectField>
-          <SelectField {...bindField(form, 'surface')} label={t('wallet.surface')}>
-            <option value="">{t('wallet.allSurfaces')}</option>
-            <option value="web">{t('wallet.surfaceWeb')}</option>
-            <option value="api">{t('wallet.surfaceApi')}</option>
-          </SelectField>
-          <Field {...bindField(form, 'from')} type="date" label={t('wallet.from')} optional />
-          <Field {...bindField(form, 'to')} type="date" label={t('wallet.to')} optional />
-          <div className="filter-actions">
-            <button type="submit" className="button primary" disabled={busy} data-testid="requests-apply">
-              {t('wallet.applyFilters')}
-            </button>
-            <button type="button" className="button secondary" onClick={reset} data-testid="requests-reset">
-              {t('wallet.resetFilters')}
-            </button>
-          </div>
+          <SurfaceSelect form={form} />
+          <DayRangeFields form={form} />
+          <FilterActions busy={busy} onReset={reset} testIdPrefix="requests" />
         </form>
         <LoadState error={error} loading={rows === undefined && loading} testId="requests" onRetry={reload} />
         {rows && rows.length === 0 && (

@@ -4,13 +4,14 @@ import { useCallback, useState } from 'react';
 import { useI18n } from '../../i18n';
 import type { ApiKey, Id } from '../../lib/api';
 import { billingApi, noUsageFilters, usageCsvUrl, type UsageFilters, type UsageRow } from '../../lib/billing';
-import { isDay, lastDays } from '../../lib/days';
+import { dayRangeValidators, lastDays } from '../../lib/days';
 import { formatCredits } from '../../lib/money';
 import { usePaged } from '../../lib/usePaged';
-import { useForm, type Validator } from '../../lib/useForm';
+import { useForm } from '../../lib/useForm';
 import { useSubmit } from '../../lib/useSubmit';
 import { bindField, Field, SelectField } from '../Field';
 import { TableHead } from '../Table';
+import { DayRangeFields, FilterActions, SurfaceSelect } from '../UsageFilterFields';
 import { Credits } from './Credits';
 import { LoadState, MoreButton } from './LoadState';
 import { SpendChart } from './SpendChart';
@@ -19,10 +20,7 @@ const pageSize = 50;
 const chartDays = 14;
 
 type K = keyof UsageFilters;
-const validators: Partial<Record<K, Validator<Record<K, string>>>> = {
-  from: (v) => (v.from && !isDay(v.from) ? 'validate.day' : null),
-  to: (v) => (v.to && !isDay(v.to) ? 'validate.day' : v.from && v.to && v.to < v.from ? 'validate.dayOrder' : null),
-};
+const validators = dayRangeValidators<K>();
 
 /** The chart's range: the filter's days, or the last two weeks around whichever end is set. */
 function chartRange(f: UsageFilters): { from: string; to: string } {
@@ -84,8 +82,7 @@ export function UsageSection({ version, keys, models }: { version: number; keys:
           </a>
         </div>
         <form className="filters" onSubmit={submit} noValidate data-testid="usage-filters">
-          <Field {...bindField(form, 'from')} type="date" label={t('wallet.from')} optional />
-          <Field {...bindField(form, 'to')} type="date" label={t('wallet.to')} optional />
+          <DayRangeFields form={form} />
           <Field
             {...bindField(form, 'model')}
             label={t('billing.model')}
@@ -107,19 +104,8 @@ export function UsageSection({ version, keys, models }: { version: number; keys:
               </option>
             ))}
           </SelectField>
-          <SelectField {...bindField(form, 'surface')} label={t('wallet.surface')}>
-            <option value="">{t('wallet.allSurfaces')}</option>
-            <option value="web">{t('wallet.surfaceWeb')}</option>
-            <option value="api">{t('wallet.surfaceApi')}</option>
-          </SelectField>
-          <div className="filter-actions">
-            <button type="submit" className="button primary" disabled={busy} data-testid="usage-apply">
-              {t('wallet.applyFilters')}
-            </button>
-            <button type="button" className="button secondary" onClick={reset} data-testid="usage-reset">
-              {t('wallet.resetFilters')}
-            </button>
-          </div>
+          <SurfaceSelect form={form} />
+          <FilterActions busy={busy} onReset={reset} testIdPrefix="usage" />
         </form>
         <LoadState error={error} loading={rows === undefined && loading} testId="usage" onRetry={reload} />
         {rows && rows.length === 0 && (
