@@ -275,16 +275,21 @@ std::vector<std::string> expired_requests(Conn& c, int64_t now, int64_t limit) {
   return out;
 }
 
+const char* const kWalletTransfersSql =
+    "SELECT t.id, t.created_at, t.kind, t.amount, t.memo, t.request_id, d.user_id, d.kind, cr.user_id, cr.kind "
+    "FROM ledger_transfers t JOIN ledger_accounts d ON d.id = t.debit_account "
+    "JOIN ledger_accounts cr ON cr.id = t.credit_account "
+    "WHERE t.user_id = $1 AND t.id < $2 AND t.kind NOT IN ('earnings', 'clearing', 'reversal', 'payout') AND "
+    "((d.user_id = $1 AND d.kind IN ($4, $5)) OR (cr.user_id = $1 AND cr.kind IN ($4, $5))) ORDER BY t.id DESC LIMIT "
+    "$3";
+
 std::vector<TransferRow> transfers_of_user(Conn& c, int64_t user_id, int64_t limit, std::optional<int64_t> before) {
   // The wallet's side: credits (paid, gift) only; a creator's earnings accounts have their own page.
+  // Their transfers (a creator gets one per paid call of their apps) are not even read: the
+  // ledger_transfers_wallet index (migration 11) leaves out the kinds that never touch a wallet.
   auto wallet = [](std::string_view kind) { return kind == kPaid || kind == kGift; };
-  auto rows = c.query(
-      "SELECT t.id, t.created_at, t.kind, t.amount, t.memo, t.request_id, d.user_id, d.kind, cr.user_id, cr.kind "
-      "FROM ledger_transfers t JOIN ledger_accounts d ON d.id = t.debit_account "
-      "JOIN ledger_accounts cr ON cr.id = t.credit_account "
-      "WHERE t.user_id = $1 AND t.id < $2 AND ((d.user_id = $1 AND d.kind IN ($4, $5)) OR "
-      "(cr.user_id = $1 AND cr.kind IN ($4, $5))) ORDER BY t.id DESC LIMIT $3",
-      {user_id, before.value_or(INT64_MAX), limit, std::string(kPaid), std::string(kGift)});
+  auto rows = c.query(kWalletTransfersSql,
+                      {user_id, before.value_or(INT64_MAX), limit, std::string(kPaid), std::string(kGift)});
   std::vector<TransferRow> out;
   for (const auto& r : rows.rows) {
     TransferRow t;

@@ -125,6 +125,7 @@ struct TransferRow {
 };
 // A user's transfers into or out of their paid and gift credits (the wallet's history), newest first.
 std::vector<TransferRow> transfers_of_user(Conn& c, int64_t user_id, int64_t limit, std::optional<int64_t> before);
+extern const char* const kWalletTransfersSql;  // its query, for the test of its plan
 
 // Doctor: accounts whose stored balance or held amount differs from what the transfers and pending
 // holds say, and the sum over all balances (zero in a double-entry ledger).

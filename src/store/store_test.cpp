@@ -426,6 +426,12 @@ TEST_P(DatabaseTest, ACreatorsFrozenEarningsAreSummedFromThePendingOnes) {
   EXPECT_NE(plan.find("earnings_owner_pending"), std::string::npos) << plan;
 }
 
+TEST_P(DatabaseTest, AWalletsTransactionsAreReadWithoutTheCreatorsEarningsTransfers) {
+  auto plan = query_plan(db(), ledger::kWalletTransfersSql,
+                         {int64_t{7}, int64_t{1'000'000}, int64_t{50}, std::string("paid"), std::string("gift")});
+  EXPECT_NE(plan.find("ledger_transfers_wallet"), std::string::npos) << plan;
+}
+
 TEST_P(DatabaseTest, ReadersSeeCommittedWrites) {
   for (int i = 0; i < 10; ++i) {
     db().write_sync([&](Conn& c) { settings::put(c, "n", std::to_string(i), i); });
