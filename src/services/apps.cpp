@@ -387,7 +387,7 @@ awaitable<AppView> Apps::get(std::optional<store::User> viewer, std::string slug
     auto app = require_app(c, slug);
     auto view = view_of(c, app, viewer, clock_.now_s());
     if (!owns(viewer, app) && !staff(viewer) && !open_to_others(app, view.live)) throw no_such_app();
-    view.users = store::apps::distinct_users(c, app.id);  // one app's page: counted now
+    view.users = store::apps::distinct_users(c, app.id, app.users);  // one app's page: counted now, up to a bound
     return view;
   });
 }

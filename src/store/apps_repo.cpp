@@ -546,8 +546,11 @@ std::vector<Board> leaderboard(Conn& c, const std::string& from_day, int64_t lim
   return out;
 }
 
-int64_t distinct_users(Conn& c, int64_t app_id) {
-  return c.query_one("SELECT COUNT(*) FROM app_users WHERE app_id = $1", {app_id})->i64(0);
+int64_t distinct_users(Conn& c, int64_t app_id, int64_t counted_by_stats, int64_t exact_up_to) {
+  int64_t n = c.query_one("SELECT COUNT(*) FROM (SELECT 1 FROM app_users WHERE app_id = $1 LIMIT $2) AS some_users",
+                          {app_id, exact_up_to + 1})
+                  ->i64(0);
+  return n <= exact_up_to ? n : std::max(n, counted_by_stats);
 }
 
 UsageStats read_usage_stats(Conn& c, const std::vector<std::string>& last_days) {

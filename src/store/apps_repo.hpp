@@ -90,7 +90,10 @@ std::vector<Board> leaderboard(Conn& c, const std::string& from_day, int64_t lim
 // The stats job's copies, per period (day, week, month, all).
 std::vector<Board> stored_leaderboard(Conn& c, const std::string& period);
 void store_leaderboard(Conn& c, const std::string& period, const std::vector<Board>& rows);
-int64_t distinct_users(Conn& c, int64_t app_id);
+// An app's users for its page: counted now up to `exact_up_to`; beyond, `counted_by_stats` (the
+// stats job's count, minutes old) when higher, so a popular app's every view reads a bounded number of
+// rows instead of all of its users.
+int64_t distinct_users(Conn& c, int64_t app_id, int64_t counted_by_stats = 0, int64_t exact_up_to = 10'000);
 // What the stats job reads. Reading is the heavy part (a row per app and user for the all-time
 // numbers): it runs on a reader, outside the short transaction that writes the result.
 struct UsageStats {

@@ -260,6 +260,9 @@ TEST_P(AppSearchTest, OnlyAnAppsSuccessfulCallsCountEachOnce) {
     EXPECT_FALSE(apps::has_used(c, app, bob)) << "his calls failed";
     EXPECT_TRUE(apps::has_used(c, unlisted, bob));
     EXPECT_EQ(apps::distinct_users(c, app), 1);
+    EXPECT_EQ(apps::distinct_users(c, unlisted, 0, 0), 1) << "past the bound and no stats yet: at least what was read";
+    EXPECT_EQ(apps::distinct_users(c, unlisted, 40, 0), 40) << "past the bound: the stats job's count";
+    EXPECT_EQ(apps::distinct_users(c, unlisted, 40, 1), 1) << "within the bound: counted now";
     auto boards = [](const std::vector<apps::Board>& rows) {
       std::vector<std::vector<int64_t>> out;
       for (const auto& b : rows) out.push_back({b.app_id, b.users, b.uses});
