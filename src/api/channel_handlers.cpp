@@ -154,7 +154,7 @@ awaitable<http::Response> admin_upstream_models(Ctx& ctx) {
     if (ch.base_url != stored->base_url || ch.proxy != stored->proxy)
       throw Error(ErrorCode::invalid_request,
                   "type a key to ask another address: the saved keys go only to the saved one", "keys");
-    key = co_await ctx.site.channel_admin.usable_key(*id);
+    key = ctx.site.channel_admin.usable_key(*stored);  // the channel as read above: no second read
   } else {
     throw Error(ErrorCode::invalid_request, "give a key to ask the upstream with", "keys");
   }

@@ -44,8 +44,8 @@ class ChannelAdmin {
   // password may be sealed (a stored channel's) or plain. Throws Error(upstream_error) with a
   // message safe to show (no key, no URL) when the upstream does not give a list.
   awaitable<std::vector<std::string>> upstream_models(store::Channel ch, std::string key);
-  // The first enabled key of a stored channel, opened (any key when none is enabled).
-  awaitable<std::string> usable_key(int64_t id);
+  // The first enabled key of a stored channel (as read), opened; any key when none is enabled.
+  std::string usable_key(const store::Channel& stored) const;
   // Tries every automatically disabled key of enabled channels; returns how many came back.
   awaitable<int> probe_disabled();
 

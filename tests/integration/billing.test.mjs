@@ -120,7 +120,11 @@ for (const backend of backends) {
       const reader = res.body.getReader();
       const decoder = new TextDecoder();
       let received = '';
-      while ((received.match(/^data: /gm) || []).length < 2) received += decoder.decode((await reader.read()).value);
+      while ((received.match(/^data: /gm) || []).length < 2) {
+        const { done, value } = await reader.read();
+        assert.ok(!done, `the stream ended before the stall: ${received}`);
+        received += decoder.decode(value);
+      }
       await fake.waitForStats((s) => s.open_streams >= 1);
       await reader.cancel();
       const usage = await waitFor(() => usageOf(plaza, rid), 'the cancelled stream to settle');
