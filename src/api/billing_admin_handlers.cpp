@@ -257,10 +257,9 @@ awaitable<http::Response> admin_revenue(Ctx& ctx) {
 
 namespace {
 
-// Without a user to narrow it (a user's events are read through their (user_id, id) index), one
-// request reads at most this many of
-// the newest events below `before`: a filter that matches nothing recent costs a bounded read, and
-// the answer says where it stopped so that the operator can go on from there.
+// One request reads at most this many of the newest events below `before` (the site's, or the
+// user's through their (user_id, id) index): a filter that matches nothing recent costs a bounded
+// read, and the answer says where it stopped so that the operator can go on from there.
 constexpr int64_t kLogWindow = 100'000;
 
 }  // namespace
@@ -288,6 +287,8 @@ awaitable<http::Response> admin_usage(Ctx& ctx) {
       auto user = store::users::find_by_username(c, username);
       if (!user) throw Error(ErrorCode::not_found, "no such user", "user");
       user_id = user->id;
+      f.from_id = store::reports::usage_id_back(c, user_id, before, kLogWindow);  // 0: they have fewer
+      p.window_floor = f.from_id;
     } else {
       int64_t top = std::min(before, store::reports::last_usage_id(c) + 1);
       f.from_id = std::max<int64_t>(1, top - kLogWindow);

@@ -2,13 +2,12 @@
 // (meta, delta, error, done) through the same relay core as /v1.
 #include "api/chat_handlers.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
 #include <limits>
 #include <map>
-#include <mutex>
 #include <optional>
-#include <set>
 
 #include "api/app_chat.hpp"
 #include "api/key_handlers.hpp"
@@ -101,41 +100,16 @@ std::string check_title(std::string title) {
   return title;
 }
 
-// Marks a conversation as answering, in this instance (several instances would need the database).
-class ConversationLock {
- public:
-  explicit ConversationLock(int64_t id) : id_(id) {
-    std::lock_guard guard(mutex());
-    held_ = active().insert(id).second;
-  }
-  ~ConversationLock() {
-    if (!held_) return;
-    std::lock_guard guard(mutex());
-    active().erase(id_);
-  }
-  ConversationLock(const ConversationLock&) = delete;
-  ConversationLock& operator=(const ConversationLock&) = delete;
-  bool held() const { return held_; }
-
- private:
-  static std::mutex& mutex() {
-    static std::mutex m;
-    return m;
-  }
-  static std::set<int64_t>& active() {
-    static std::set<int64_t> s;
-    return s;
-  }
-  int64_t id_;
-  bool held_ = false;
-};
-
-// Messages an edit or a regeneration replaces: ids in [from, before). They go only when the new
-// answer is saved, so a request no upstream takes leaves the conversation as it was.
 struct Replaced {
   int64_t from = 0;
   int64_t before = 0;
 };
+
+// How long a conversation's answer lease lasts without renewal: what a dead instance's lease keeps
+// the conversation waiting. The answer renews it on its chunks and heartbeats.
+int64_t answer_lease_seconds(const Site& site) {
+  return std::max<int64_t>(60, 3 * int64_t{site.config.stream_heartbeat_seconds});
+}
 
 class WebChatOutput final : public relay::ChatOutput {
  public:
@@ -147,7 +121,8 @@ class WebChatOutput final : public relay::ChatOutput {
         user_message_id_(user_message_id),
         model_(std::move(model)),
         request_id_(std::move(request_id)),
-        replaced_(replaced) {}
+        replaced_(replaced),
+        lease_renewed_(site.clock.now_s()) {}
 
   awaitable<bool> begin() override {
     if (!(co_await s_.start(200, sse_headers()))) co_return false;
@@ -156,12 +131,16 @@ class WebChatOutput final : public relay::ChatOutput {
     co_return co_await send(kMeta, meta);
   }
   awaitable<bool> chunk(bj::object& chunk) override {
+    co_await keep_lease();
     auto text = relay::delta_text(chunk);
     if (text.empty()) co_return true;
     bj::object delta{{"content", text}};
     co_return co_await send(kDelta, delta);
   }
-  awaitable<bool> heartbeat() override { return s_.write(std::string(": keep-alive\n\n")); }
+  awaitable<bool> heartbeat() override {
+    co_await keep_lease();
+    co_return co_await s_.write(std::string(": keep-alive\n\n"));
+  }
   awaitable<void> fail(const Error& e) override {
     bj::object error{{"code", std::string(to_string(e.code()))}, {"message", e.what()}};
     co_await send(kError, error);
@@ -205,6 +184,24 @@ class WebChatOutput final : public relay::ChatOutput {
   awaitable<bool> send(std::string_view event, const bj::object& data) {
     return s_.write("event: " + std::string(event) + "\ndata: " + bj::serialize(data) + "\n\n");
   }
+  // Renews the conversation's answer lease once a third of it has passed (a write every 20 s or so
+  // while the answer goes on). A lost lease is logged; the answer goes on.
+  awaitable<void> keep_lease() {
+    int64_t now = site_.clock.now_s(), ttl = answer_lease_seconds(site_);
+    if (now - lease_renewed_ < ttl / 3) co_return;
+    lease_renewed_ = now;
+    int64_t id = conversation_id_;
+    const std::string& token = request_id_;
+    bool kept = false;
+    try {
+      kept = co_await store::write(
+          site_.db, [&](store::Conn& c) { return store::conversations::renew_answer(c, id, token, now + ttl); });
+    } catch (const std::exception& e) {
+      spdlog::warn("conversation {}: the answer's lease was not renewed: {}", id, e.what());
+      co_return;  // tried again with the next chunk
+    }
+    if (!kept) spdlog::warn("conversation {}: the answer's lease was lost (request {})", id, token);
+  }
 
   http::ResponseStream& s_;
   Site& site_;
@@ -213,7 +210,21 @@ class WebChatOutput final : public relay::ChatOutput {
   std::string model_;
   std::string request_id_;
   std::optional<Replaced> replaced_;
+  int64_t lease_renewed_;  // when this answer last renewed its conversation's lease
 };
+
+// What post_chat stored before it asks for the answer.
+struct Prepared {
+  int64_t conversation_id;
+  int64_t user_message_id;
+  std::vector<store::Message> history;  // what the upstream is asked to answer
+  std::optional<Replaced> replaced;
+};
+
+// Asks the upstream to answer the prepared history and streams the answer to the web client, which
+// WebChatOutput stores as it ends. `created`/`added`: what this request stored that a refusal undoes.
+awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<services::AppChat>& app,
+                       const Prepared& prepared, const std::string& rid, bool created, bool added);
 
 }  // namespace
 
@@ -342,21 +353,10 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
   auto reachable = co_await ctx.site.relay.models(caller_of(ctx, "web"));
   if (std::find(reachable.begin(), reachable.end(), model) == reachable.end())
     throw Error(ErrorCode::not_found, "the model '" + model + "' does not exist", "model");
-  // One answer at a time per conversation, or the history interleaves.
-  std::optional<ConversationLock> lock;
-  if (conversation_id) {
-    lock.emplace(*conversation_id);
-    if (!lock->held()) throw Error(ErrorCode::conflict, "this conversation is already answering; stop it first");
-  }
-
   int64_t user = ctx.me().id;
   int64_t now = ctx.site.clock.now_s();
-  struct Prepared {
-    int64_t conversation_id;
-    int64_t user_message_id;
-    std::vector<store::Message> history;  // what the upstream is asked to answer
-    std::optional<Replaced> replaced;
-  };
+  std::string rid = billing_request_id(ctx);  // also the token of the conversation's answer lease
+  int64_t lease_until = now + answer_lease_seconds(ctx.site);
   auto prepared = co_await store::write(ctx.site.db, [&](store::Conn& c) {
     int64_t conv_id;
     if (conversation_id) {
@@ -368,6 +368,9 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
                                              app ? std::optional<int64_t>(app->app.id) : std::nullopt)
                     .id;
     }
+    // One answer at a time per conversation, whichever instance serves it, or the history interleaves.
+    if (!store::conversations::claim_answer(c, conv_id, rid, lease_until, now))
+      throw Error(ErrorCode::conflict, "this conversation is already answering; stop it first");
     auto history = store::conversations::messages(c, conv_id);
     Prepared p{conv_id, 0, {}, std::nullopt};
     if (regenerate) {
@@ -404,6 +407,28 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
     return p;
   });
 
+  std::exception_ptr failed;
+  try {
+    co_await answer(ctx, model, app, prepared, rid, !conversation_id, !regenerate);
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  // The lease goes back whatever happened (a lease left behind runs out on its own).
+  int64_t conv = prepared.conversation_id;
+  try {
+    co_await store::write(ctx.site.db, [&](store::Conn& c) { store::conversations::release_answer(c, conv, rid); });
+  } catch (const std::exception& e) {
+    spdlog::warn("conversation {}: the answer's lease was not given back: {}", conv, e.what());
+  }
+  if (failed) std::rethrow_exception(failed);
+  co_return http::Response::streamed();
+}
+
+namespace {
+
+awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<services::AppChat>& app,
+                       const Prepared& prepared, const std::string& rid, bool created, bool added) {
+  int64_t user = ctx.me().id;
   bj::array messages;
   for (const auto& m : prepared.history) {
     if (m.content.empty()) continue;  // a failed answer has nothing to say
@@ -417,12 +442,10 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
   }
 
   relay::Outcome outcome;
-  std::string rid = billing_request_id(ctx);
   WebChatOutput web_output(*ctx.req.stream, ctx.site, prepared.conversation_id, prepared.user_message_id, model, rid,
                            prepared.replaced);
   services::AppChat no_app;
   LeakGuardOutput output(web_output, app ? app->content : no_app.content, app ? app->settings : no_app.settings);
-  if (!lock) lock.emplace(prepared.conversation_id);  // new: nobody else knows its id yet
   std::optional<Error> refused;
   try {
     co_await ctx.site.relay.stream(caller, std::move(request), rid, output,
@@ -435,7 +458,6 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
   // still there).
   if (refused || !outcome.channel_id) {
     int64_t conv = prepared.conversation_id, msg = prepared.user_message_id;
-    bool created = !conversation_id, added = !regenerate;
     co_await store::write(ctx.site.db, [&](store::Conn& c) {
       if (created)
         store::conversations::remove(c, user, conv);
@@ -443,14 +465,15 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
         store::conversations::truncate_from(c, conv, msg);
     });
     if (refused) throw *refused;
-    co_return http::Response::streamed();
+    co_return;
   }
   // A cut answer is kept as the user saw it: without the chunk the guard held back.
   if (output.leaked()) outcome.text = output.delivered() + "\n\n[" + kLeakNotice + "]";
   // A stopped or broken answer is kept too, marked, so a reload shows what the user saw.
   if (outcome.status != "ok")
     co_await WebChatOutput::save(ctx.site, prepared.conversation_id, model, rid, outcome, prepared.replaced);
-  co_return http::Response::streamed();
 }
+
+}  // namespace
 
 }  // namespace plaza::api

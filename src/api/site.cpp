@@ -22,6 +22,19 @@ billing::Options billing_options(const Config& config) {
   o.lease_idle_s = config.lease_idle_seconds;
   return o;
 }
+
+relay::RelayOptions relay_options(const Config& config) {
+  relay::RelayOptions o;
+  o.max_attempts = config.relay_max_attempts;
+  o.heartbeat = std::chrono::seconds(config.stream_heartbeat_seconds);
+  o.max_duration = std::chrono::seconds(config.max_request_seconds);
+  if (config.max_request_seconds >= config.hold_ttl_seconds)
+    spdlog::warn(
+        "max_request_seconds ({}) is not shorter than hold_ttl_seconds ({}): a request may outlive its hold, and "
+        "then pays from the user's balances only as far as they go",
+        config.max_request_seconds, config.hold_ttl_seconds);
+  return o;
+}
 }  // namespace
 
 Site::Site(Config cfg, store::Database& database, const Clock& clk)
@@ -43,8 +56,7 @@ Site::Site(Config cfg, store::Database& database, const Clock& clk)
       relay(
           db, group_writer, upstream, channels, clock,
           [this](std::string_view model, std::string_view text) { return count_tokens(model, text); },
-          relay::RelayOptions{config.relay_max_attempts, std::chrono::seconds(config.stream_heartbeat_seconds)},
-          config.billing ? &meter : nullptr),
+          relay_options(config), config.billing ? &meter : nullptr),
       channel_admin(db, secret_box, clock, upstream, channels),
       wallet(db, clock, &meter),
       billing_admin(db, clock, meter.prices()),

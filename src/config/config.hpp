@@ -39,6 +39,7 @@ struct Config {
   std::string timezone = "UTC";  // the operator's timezone (usage days, settlement)
   int stream_heartbeat_seconds = 15;
   int relay_max_attempts = 3;
+  int max_request_seconds = 1200;  // a relayed request's time limit (shorter than hold_ttl_seconds)
   int channel_refresh_ms = 5000;
   int api_key_cache_ms = 5000;  // how long a read key is trusted (other instances announce changes: store/changes.hpp)
   int probe_interval_seconds = 60;

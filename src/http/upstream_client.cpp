@@ -135,6 +135,11 @@ struct UpstreamClient::Impl {
 
 namespace {
 
+// Sets a stream's timer `d` from now, but never past the exchange's deadline.
+void arm(beast::tcp_stream& stream, std::chrono::milliseconds d, const UpstreamTimeouts& timeouts) {
+  stream.expires_at(std::min(std::chrono::steady_clock::now() + d, timeouts.deadline));
+}
+
 [[noreturn]] void fail_io(const beast::error_code& ec, const char* stage) {
   if (ec == beast::error::timeout)
     throw UpstreamFailure(UpstreamFailure::Kind::timeout, std::string("upstream timed out while ") + stage);
@@ -148,7 +153,7 @@ asio::awaitable<void> open_tunnel(beast::tcp_stream& stream, const Target& t, co
   bhttp::request<bhttp::empty_body> req{bhttp::verb::connect, t.authority(), 11};
   req.set(bhttp::field::host, t.authority());
   if (!proxy.authorization.empty()) req.set(bhttp::field::proxy_authorization, proxy.authorization);
-  stream.expires_after(timeouts.connect);
+  arm(stream, timeouts.connect, timeouts);
   auto [wec, wn] = co_await bhttp::async_write(stream, req, asio::as_tuple(asio::use_awaitable));
   if (wec) throw UpstreamFailure(UpstreamFailure::Kind::connect, "the proxy closed the connection");
   beast::flat_buffer buffer;
@@ -185,7 +190,7 @@ asio::awaitable<std::unique_ptr<Connection>> connect(UpstreamClient::Impl& impl,
     c->plain = std::make_unique<beast::tcp_stream>(ex);
   }
   auto& tcp_stream = c->tcp();
-  tcp_stream.expires_after(timeouts.connect);
+  arm(tcp_stream, timeouts.connect, timeouts);
   auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
   if (cec) {
     if (cec == beast::error::timeout)
@@ -195,7 +200,7 @@ asio::awaitable<std::unique_ptr<Connection>> connect(UpstreamClient::Impl& impl,
   tcp_stream.socket().set_option(tcp::no_delay(true));
   if (proxy && t.tls) co_await open_tunnel(tcp_stream, t, *proxy, timeouts);
   if (c->tls) {
-    tcp_stream.expires_after(timeouts.connect);
+    arm(tcp_stream, timeouts.connect, timeouts);
     auto [hec] = co_await c->tls->async_handshake(ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
     if (hec)
       throw UpstreamFailure(UpstreamFailure::Kind::tls, "TLS handshake with the upstream failed: " + hec.message());
@@ -260,7 +265,7 @@ class PooledResponse final : public UpstreamResponse {
       // the connection's small read buffer.
       body.data = nullptr;
       body.size = 0;
-      conn_->tcp().expires_after(timeouts_.idle);
+      arm(conn_->tcp(), timeouts_.idle, timeouts_);
       auto [ec, n] = co_await conn_->visit([&](auto& s) {
         return bhttp::async_read_some(s, conn_->buffer, *parser_, asio::as_tuple(asio::use_awaitable));
       });
@@ -390,7 +395,7 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(Upstream
     auto conn = attempt == 0 ? impl_->take(loop, route->pool_key) : nullptr;
     bool reused = conn != nullptr;
     if (!conn) conn = co_await connect(*impl_, t, route->proxy, request.timeouts);
-    conn->tcp().expires_after(request.timeouts.first_byte);
+    arm(conn->tcp(), request.timeouts.first_byte, request.timeouts);
     auto [wec, wn] = co_await conn->visit(
         [&](auto& s) { return asio::async_write(s, message, asio::as_tuple(asio::use_awaitable)); });
     if (wec) {
@@ -400,7 +405,7 @@ asio::awaitable<std::unique_ptr<UpstreamResponse>> UpstreamClient::send(Upstream
     auto parser = std::make_unique<ResponseParser>();
     parser->body_limit(boost::none);
     parser->header_limit(64 * 1024);
-    conn->tcp().expires_after(request.timeouts.first_byte);
+    arm(conn->tcp(), request.timeouts.first_byte, request.timeouts);
     conn->buffer.reserve(kHeadRead);
     auto [rec, rn] = co_await conn->visit([&](auto& s) {
       return bhttp::async_read_header(s, conn->buffer, *parser, asio::as_tuple(asio::use_awaitable));

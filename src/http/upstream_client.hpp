@@ -19,6 +19,9 @@ struct UpstreamTimeouts {
   std::chrono::milliseconds connect{10'000};
   std::chrono::milliseconds first_byte{60'000};  // from the request sent to the response head
   std::chrono::milliseconds idle{60'000};        // between two pieces of the body
+  // The whole exchange ends by then, whatever the timeouts above allow (a request's time limit: an
+  // upstream that trickles a byte now and then would otherwise hold it forever).
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 struct UpstreamRequest {

@@ -33,6 +33,10 @@ int64_t Relay::count_output_tokens(const std::string& model, const Outcome& outc
   return outcome.other_output.empty() ? n : n + count_tokens_(model, outcome.other_output);
 }
 
+Error past_time_limit() {
+  return Error(ErrorCode::upstream_timeout, "the request ran past its time limit");
+}
+
 awaitable<void> Relay::reload_channels() {
   co_await store::run_on_pool(db_, [this] { channels_.reload(); });
 }
@@ -62,7 +66,7 @@ awaitable<void> Relay::disable_key(const Candidate& c, const std::string& reason
 }
 
 awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& request, bool stream, int& attempts,
-                                     std::vector<int64_t>& tried) {
+                                     std::vector<int64_t>& tried, std::chrono::steady_clock::time_point deadline) {
   std::string model = requested_model(request);
   if (!caller.allowed_models.empty() &&
       std::find(caller.allowed_models.begin(), caller.allowed_models.end(), model) == caller.allowed_models.end())
@@ -91,16 +95,25 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
   };
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     const Candidate c = candidates[i];  // a copy: next_key_after() may grow the list
+    if (std::chrono::steady_clock::now() >= deadline) {
+      last = past_time_limit();
+      break;
+    }
     if (attempts >= options_.max_attempts) break;
     if (std::find(earlier.begin(), earlier.end(), c.channel->id) != earlier.end()) continue;
     if (std::find(tried.begin(), tried.end(), c.channel->id) == tried.end()) tried.push_back(c.channel->id);
     ++attempts;
     auto up = build_upstream_request(c, request, stream);
+    up.timeouts.deadline = deadline;
     std::unique_ptr<http::UpstreamResponse> resp;
     try {
       resp = co_await client_.send(std::move(up));
     } catch (const http::UpstreamFailure& f) {
       if (cancellation.cancelled() != boost::asio::cancellation_type::none) throw;
+      if (std::chrono::steady_clock::now() >= deadline) {  // the request's limit, not the channel's fault
+        last = past_time_limit();
+        break;
+      }
       channels_.record_failure(c.channel->id);
       spdlog::warn("channel {} failed: {}", c.channel->id, f.what());
       last = f.kind() == http::UpstreamFailure::Kind::timeout
@@ -283,6 +296,7 @@ void Relay::submit_lazily(int64_t lane, std::string request_id, std::function<vo
 awaitable<std::string> Relay::complete(Caller caller, bj::object request, std::string request_id, Outcome& outcome,
                                        const AnswerEdit* edit) {
   auto started = std::chrono::steady_clock::now();
+  auto deadline = started + options_.max_duration;
   std::string model = requested_model(request);
   auto reservation = co_await reserve(caller, request_id, model, request, true);
   int attempts = 0;
@@ -297,9 +311,9 @@ awaitable<std::string> Relay::complete(Caller caller, bj::object request, std::s
     for (;;) {
       int attempts_before = attempts;
       try {
-        opened.emplace(co_await open(caller, request, false, attempts, tried));
+        opened.emplace(co_await open(caller, request, false, attempts, tried, deadline));
       } catch (const Error&) {
-        if (broken && attempts == attempts_before) throw *broken;
+        if (broken && attempts == attempts_before && std::chrono::steady_clock::now() < deadline) throw *broken;
         throw;
       }
       try {
@@ -307,6 +321,7 @@ awaitable<std::string> Relay::complete(Caller caller, bj::object request, std::s
         channels_.record_success(opened->candidate.channel->id);
         break;
       } catch (const http::UpstreamFailure& f) {
+        if (std::chrono::steady_clock::now() >= deadline) throw past_time_limit();  // no failover either
         broken = Error(
             f.kind() == http::UpstreamFailure::Kind::timeout ? ErrorCode::upstream_timeout : ErrorCode::upstream_error,
             "the upstream broke off its answer");

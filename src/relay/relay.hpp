@@ -47,7 +47,13 @@ struct RelayOptions {
   int max_attempts = 3;  // channels tried per request (the retry budget)
   std::chrono::milliseconds heartbeat{15'000};
   std::size_t max_response_bytes = 32 * 1024 * 1024;
+  // A request's time limit, failover included: an answer still going then ends as timed out. Shorter
+  // than the billing holds' lifetime, so a hold never expires under a request that is still running.
+  std::chrono::seconds max_duration{1200};
 };
+
+// The error of a request that ran past RelayOptions::max_duration.
+Error past_time_limit();
 
 // What happened, for callers that keep a record (the web chat stores the answer).
 struct Outcome {
@@ -117,9 +123,10 @@ class Relay {
 
  private:
   awaitable<void> reload_channels();
-  // Tries channels in order, skipping `tried` (and adding to it), until one answers 2xx.
+  // Tries channels in order, skipping `tried` (and adding to it), until one answers 2xx. No attempt
+  // starts, or runs, past `deadline` (the request's time limit).
   awaitable<Opened> open(const Caller& caller, const bj::object& request, bool stream, int& attempts,
-                         std::vector<int64_t>& tried);
+                         std::vector<int64_t>& tried, std::chrono::steady_clock::time_point deadline);
   // Sets the request's maximum cost aside (billing); throws insufficient_balance before any upstream call.
   // `short_call`: not a stream (a lease may fund it, see billing/leases.hpp).
   awaitable<billing::Reservation> reserve(const Caller& caller, const std::string& request_id, const std::string& model,

@@ -189,6 +189,7 @@ awaitable<bool> ChatOutput::chunk_json(std::string json) {
 awaitable<void> Relay::stream(Caller caller, bj::object request, std::string request_id, ChatOutput& output,
                               http::ResponseStream& downstream, Outcome& outcome) {
   auto started = std::chrono::steady_clock::now();
+  auto deadline = started + options_.max_duration;
   std::string model = requested_model(request);
   auto reservation = co_await reserve(caller, request_id, model, request, false);
   auto ex = co_await asio::this_coro::executor;
@@ -214,7 +215,8 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     // locals by reference: safe because this coroutine waits for it to finish.
     auto until_client_leaves = asio::bind_cancellation_slot(waiting->wake.slot(), asio::use_awaitable);
     try {
-      opened.emplace(co_await asio::co_spawn(ex, open(caller, request, true, attempts, tried), until_client_leaves));
+      opened.emplace(
+          co_await asio::co_spawn(ex, open(caller, request, true, attempts, tried, deadline), until_client_leaves));
     } catch (const Error& e) {
       refused = e;
     } catch (...) {
@@ -285,8 +287,12 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
           continue;
         }
         if (ec) {
-          broken = state->timed_out ? Error(ErrorCode::upstream_timeout, "the upstream went silent mid-answer")
-                                    : Error(ErrorCode::upstream_error, "the upstream broke off its answer");
+          if (std::chrono::steady_clock::now() >= deadline)
+            broken = past_time_limit();
+          else if (state->timed_out)
+            broken = Error(ErrorCode::upstream_timeout, "the upstream went silent mid-answer");
+          else
+            broken = Error(ErrorCode::upstream_error, "the upstream broke off its answer");
           break;
         }
         if (piece.empty()) upstream_done = true;  // the body ended; a missing [DONE] is tolerated
@@ -339,8 +345,11 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     state->stop();
 
     if (broken && !began && !client_gone) {
-      channels_.record_failure(opened->candidate.channel->id);
-      spdlog::warn("channel {} failed before its first event: {}", opened->candidate.channel->id, broken->what());
+      // Past the time limit the channel is not at fault, and open() refuses to try another.
+      if (std::chrono::steady_clock::now() < deadline) {
+        channels_.record_failure(opened->candidate.channel->id);
+        spdlog::warn("channel {} failed before its first event: {}", opened->candidate.channel->id, broken->what());
+      }
       continue;  // nothing reached the client: try the next channel
     }
     break;

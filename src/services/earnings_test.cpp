@@ -43,6 +43,8 @@ struct Call {
   int64_t daily_value = 0;
   int64_t paid = 0;
   int64_t gift = 0;
+  int64_t surcharge_paid = 0;
+  std::string status = "ok";
 };
 
 using RowKey = std::tuple<int64_t, int64_t, std::string>;  // user, app, stream
@@ -71,7 +73,7 @@ class EarningsTest : public test::BackendTest {
         e.user_id = k.user;
         e.surface = "api";
         e.model = "m";
-        e.status = "ok";
+        e.status = k.status;
         e.priced = k.priced;
         e.cost = k.priced ? 100 : 0;
         e.subscription_id = k.subscription;
@@ -79,6 +81,7 @@ class EarningsTest : public test::BackendTest {
         e.allowance_uc = k.subscription ? e.cost : 0;
         e.paid_uc = k.paid;
         e.gift_uc = k.gift;
+        e.surcharge_paid_uc = k.surcharge_paid;
         e.app_id = k.app;
         e.app_owner_id = k.owner;
         e.app_kind = k.system ? "system" : "user";
@@ -441,6 +444,52 @@ TEST_P(EarningsTest, AnUnlockIsChargedOnceWhateverTheConcurrency) {
   EXPECT_EQ(pending(owner), 2'100'000) << "70% of the 3 credits paid from paid credits; the gift part earns nothing";
   EXPECT_FALSE(db().write_sync([&](store::Conn& c) { return earn::charge_unlock(c, unlock); }));
   expect_reconciled();
+}
+
+TEST_P(EarningsTest, TheCreatorsPageCountsOthersCallsAndPayingUsersPerAppInThePeriod) {
+  int64_t owner = user("owner"), other_owner = user("other-owner");
+  int64_t payer = user("payer"), subscriber = user("subscriber"), surcharged = user("surcharged"), free = user("free");
+  auto make_app = [&](const std::string& slug, int64_t by) {
+    store::AppContent content;
+    content.title = slug;
+    content.default_model = "m";
+    return db().write_sync([&](store::Conn& c) { return store::apps::create(c, slug, by, "user", content, 1).id; });
+  };
+  int64_t first = make_app("first", owner), second = make_app("second", owner),
+          theirs = make_app("theirs", other_owner);
+  auto call = [&](int64_t u, int64_t app, int64_t by) {
+    Call k;
+    k.user = u;
+    k.app = app;
+    k.owner = by;
+    return k;
+  };
+  Call paid = call(payer, first, owner), subscribed = call(subscriber, first, owner);
+  paid.paid = 50;
+  subscribed.subscription = 9;
+  subscribed.daily_value = 1000;
+  Call surcharge = call(surcharged, second, owner), gift_only = call(free, first, owner);
+  surcharge.surcharge_paid = 10;
+  gift_only.gift = 50;
+  Call failed = call(free, second, owner), own = call(owner, first, owner);
+  failed.status = "error";
+  failed.paid = 50;  // a failed call is neither a call nor a payment
+  own.paid = 50;     // nor is the creator's own use
+  insert(db(),
+         {paid, paid, subscribed, gift_only, gift_only, surcharge, failed, own, call(payer, theirs, other_owner)});
+  Call before = paid;
+  before.user = free;
+  insert(db(), {before}, "2023-11-01");  // before the period: not counted
+
+  auto apps = db().read_sync([&](store::Conn& c) { return earn::summary(c, owner, "2023-11-10").apps; });
+  std::map<int64_t, std::pair<int64_t, int64_t>> got;  // app: calls, paying users
+  for (const auto& a : apps) got[a.app_id] = {a.calls, a.paying_users};
+  EXPECT_EQ(got[first], std::make_pair(int64_t{5}, int64_t{2})) << "payer twice, subscriber, free twice; two paid";
+  EXPECT_EQ(got[second], std::make_pair(int64_t{1}, int64_t{1})) << "the surcharge from paid credits";
+  EXPECT_EQ(got.count(theirs), 0u);
+  auto everything = db().read_sync([&](store::Conn& c) { return earn::summary(c, owner, "2023-10-01").apps; });
+  for (const auto& a : everything)
+    if (a.app_id == first) EXPECT_EQ(a.paying_users, 3) << "free paid once, before the period";
 }
 
 TEST_P(EarningsTest, AvailableEarningsConvertIntoPaidCreditsOrLeaveAsAPayout) {

@@ -332,6 +332,14 @@ std::string frozen_sql() {
          kNotFrozen;
 }
 
+std::string app_calls_sql() {
+  // Calls and paying users (paid credits, surcharges from paid credits or a subscription) of others,
+  // from the roll-up by day, app and user (migration 12): a row per user and day, not per call.
+  return "SELECT d.app_id, CAST(SUM(d.calls) AS BIGINT), COUNT(DISTINCT CASE WHEN d.paying_calls > 0 THEN d.user_id "
+         "END) FROM app_user_days d WHERE d.app_id IN (SELECT id FROM apps WHERE owner_id = $1) AND d.day >= $2 AND "
+         "d.user_id <> $1 GROUP BY d.app_id";
+}
+
 Summary summary(Conn& c, int64_t owner_id, const std::string& from_day) {
   Summary s;
   s.pending = ledger::balance(c, ledger::kEarningsPending, owner_id).balance;
@@ -359,13 +367,7 @@ Summary summary(Conn& c, int64_t owner_id, const std::string& from_day) {
     (stream == kDirect ? d.direct : stream == kSubscription ? d.subscription : d.pack) += amount;
     (stream == kDirect ? a.direct : stream == kSubscription ? a.subscription : a.pack) += amount;
   }
-  // Calls and paying users (paid credits, surcharges from paid credits or a subscription) of others.
-  for (const auto& r : c.query("SELECT app_id, COUNT(*), COUNT(DISTINCT CASE WHEN paid_uc > 0 OR surcharge_paid_uc > 0 "
-                               "OR subscription_id IS NOT NULL THEN user_id END) FROM usage_events WHERE app_id IN "
-                               "(SELECT id FROM apps WHERE owner_id = $1) AND day >= $2 AND user_id <> $1 AND "
-                               "status = 'ok' GROUP BY app_id",
-                               {owner_id, from_day})
-                           .rows) {
+  for (const auto& r : c.query(app_calls_sql(), {owner_id, from_day}).rows) {
     auto& a = apps[r.i64(0)];
     a.app_id = r.i64(0);
     a.calls = r.i64(1);

@@ -137,6 +137,7 @@ struct Summary {
 };
 Summary summary(Conn& c, int64_t owner_id, const std::string& from_day);
 std::string frozen_sql();  // the summary's frozen sum ($1 owner), for the test of its plan
+std::string app_calls_sql();  // its calls and paying users per app ($1 owner, $2 first day), likewise
 
 // Available earnings into the creator's paid credits. Throws Error(insufficient_balance).
 void convert(Conn& c, int64_t user_id, int64_t amount, const std::string& key, int64_t now);

@@ -208,7 +208,9 @@ const std::vector<Migration>& migrations() {
                                               both(8, "app-usage", schema::kAppUsage),
                                               both(9, "usage-by-user", schema::kUsageByUser),
                                               both(10, "login-failures", schema::kLoginFailures),
-                                              both(11, "job-indexes", schema::kJobIndexes)};
+                                              both(11, "job-indexes", schema::kJobIndexes),
+                                              both(12, "app-paying", schema::kAppPaying),
+                                              both(13, "answer-lease", schema::kAnswerLease)};
   return kAll;
 }
 

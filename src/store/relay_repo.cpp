@@ -342,6 +342,23 @@ int64_t remove_range(Conn& c, int64_t conversation_id, int64_t from_id, int64_t 
                 {conversation_id, from_id, before_id});
 }
 
+bool claim_answer(Conn& c, int64_t conversation_id, const std::string& token, int64_t until, int64_t now) {
+  return c.exec(
+             "UPDATE conversations SET answer_token = $2, answer_until = $3 WHERE id = $1 AND "
+             "(answer_until IS NULL OR answer_until <= $4)",
+             {conversation_id, token, until, now}) > 0;
+}
+
+bool renew_answer(Conn& c, int64_t conversation_id, const std::string& token, int64_t until) {
+  return c.exec("UPDATE conversations SET answer_until = $3 WHERE id = $1 AND answer_token = $2",
+                {conversation_id, token, until}) > 0;
+}
+
+bool release_answer(Conn& c, int64_t conversation_id, const std::string& token) {
+  return c.exec("UPDATE conversations SET answer_token = NULL, answer_until = NULL WHERE id = $1 AND answer_token = $2",
+                {conversation_id, token}) > 0;
+}
+
 }  // namespace conversations
 
 }  // namespace plaza::store

@@ -56,6 +56,12 @@ Message add_message(Conn& c, const Message& m);
 int64_t truncate_from(Conn& c, int64_t conversation_id, int64_t message_id);
 // Deletes the messages with ids in [from_id, before_id) (what an edit or a regeneration replaces).
 int64_t remove_range(Conn& c, int64_t conversation_id, int64_t from_id, int64_t before_id);
+// The lease of the request answering a conversation (one answer at a time, whichever instance):
+// taken when no other request holds it or its holder let it run out (`until` <= now), extended
+// while the answer goes on, given back at its end. Each is false when the lease is not `token`'s.
+bool claim_answer(Conn& c, int64_t conversation_id, const std::string& token, int64_t until, int64_t now);
+bool renew_answer(Conn& c, int64_t conversation_id, const std::string& token, int64_t until);
+bool release_answer(Conn& c, int64_t conversation_id, const std::string& token);
 }  // namespace conversations
 
 }  // namespace plaza::store

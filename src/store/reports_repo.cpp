@@ -80,6 +80,15 @@ int64_t last_usage_id(Conn& c) {
   return row && !row->is_null(0) ? row->i64(0) : 0;
 }
 
+// Walks the (user_id, id) index only: no row is read.
+const char* const kUsageIdBackSql =
+    "SELECT id FROM usage_events WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT 1 OFFSET $3";
+
+int64_t usage_id_back(Conn& c, int64_t user_id, int64_t before, int64_t n) {
+  auto row = c.query_one(kUsageIdBackSql, {user_id, before, n - 1});
+  return row ? row->i64(0) : 0;
+}
+
 std::string daily_spend_sql(bool one_user) {
   // The user's condition only when there is one: "($1 = 0 OR user_id = $1)" made both databases
   // read every user's events of those days through the day index for one user's chart.

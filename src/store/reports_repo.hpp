@@ -31,6 +31,9 @@ std::pair<std::string, std::vector<Value>> usage_query(int64_t user_id, const Us
                                                        std::optional<int64_t> before);
 // The newest usage event's id (0: none yet).
 int64_t last_usage_id(Conn& c);
+// The id of the user's n-th newest event below `before` (0 when they have no more than n-1 of them).
+int64_t usage_id_back(Conn& c, int64_t user_id, int64_t before, int64_t n);
+extern const char* const kUsageIdBackSql;  // its query ($1 user, $2 before, $3 offset), for the test of its plan
 // How each channel did in the newest `window` requests of the site (ids above the newest minus
 // `window`): a bounded read of the primary key, whatever the site's size. Channels without a
 // request in it are absent.

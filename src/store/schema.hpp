@@ -10,4 +10,6 @@ extern const char* const kAppUsage;      // v8
 extern const char* const kUsageByUser;   // v9
 extern const char* const kLoginFailures;  // v10
 extern const char* const kJobIndexes;     // v11
+extern const char* const kAppPaying;      // v12
+extern const char* const kAnswerLease;    // v13
 }  // namespace plaza::store::schema

@@ -132,6 +132,57 @@ TEST_P(MigrationTest, UpgradingFromVersion7RollsUpTheAppCallsAlreadyMade) {
             (std::vector<std::string>{"42 " + id(alice) + " 3", "42 " + id(bob) + " 2"}));
 }
 
+TEST_P(MigrationTest, UpgradingFromVersion11CountsThePaidAppCallsAlreadyMade) {
+  ASSERT_EQ(migrate(db(), 11), 11);
+  auto [alice, bob] = db().write_sync([](Conn& c) {
+    int64_t a = users::create(c, {"alice", {}, "h"}, 1).id, b = users::create(c, {"bob", {}, "h"}, 1).id;
+    // alice pays on one day (paid credits, then a subscription) and not the next; bob pays a
+    // surcharge from paid credits once. A failed paid call and a paid model call count for nothing.
+    int n = 0;
+    for (const auto& [user, day, status, app, paid, surcharge_paid, subscription] :
+         std::vector<std::tuple<int64_t, std::string, std::string, Value, int64_t, int64_t, Value>>{
+             {a, "2026-11-27", "ok", int64_t{42}, 5, 0, std::monostate{}},
+             {a, "2026-11-27", "ok", int64_t{42}, 0, 0, int64_t{9}},
+             {a, "2026-11-27", "ok", int64_t{42}, 0, 0, std::monostate{}},
+             {a, "2026-11-28", "ok", int64_t{42}, 0, 0, std::monostate{}},
+             {a, "2026-11-28", "error", int64_t{42}, 5, 0, std::monostate{}},
+             {b, "2026-11-28", "ok", int64_t{42}, 0, 3, std::monostate{}},
+             {b, "2026-11-28", "ok", std::monostate{}, 5, 0, std::monostate{}}})
+      c.exec(
+          "INSERT INTO usage_events (request_id, created_at, day, user_id, surface, model, status, app_id, paid_uc, "
+          "surcharge_paid_uc, subscription_id) VALUES ($1, 1, $2, $3, 'api', 'm', $4, $5, $6, $7, $8)",
+          {"r" + std::to_string(++n), day, user, status, app, paid, surcharge_paid, subscription});
+    return std::pair{a, b};
+  });
+  EXPECT_EQ(migrate(db()), latest_schema_version() - 11);
+  auto rows = [&] {
+    return db().read_sync([&](Conn& c) {
+      std::vector<std::string> out;
+      for (const auto& r :
+           c.query("SELECT day, user_id, calls, paying_calls FROM app_user_days ORDER BY day, user_id").rows)
+        out.push_back(r.str(0) + " " + std::to_string(r.i64(1)) + " " + std::to_string(r.i64(2)) + " " +
+                      std::to_string(r.i64(3)));
+      return out;
+    });
+  };
+  auto id = [](int64_t v) { return std::to_string(v); };
+  EXPECT_EQ(rows(), (std::vector<std::string>{"2026-11-27 " + id(alice) + " 3 2", "2026-11-28 " + id(alice) + " 1 0",
+                                              "2026-11-28 " + id(bob) + " 1 1"}));
+  // Calls made after the upgrade, whatever writes them, are counted by the new trigger.
+  db().write_sync([&](Conn& c) {
+    c.exec(
+        "INSERT INTO usage_events (request_id, created_at, day, user_id, surface, model, status, app_id, "
+        "subscription_id) VALUES ('after-paid', 1, '2026-11-28', $1, 'web', 'm', 'ok', 42, 9)",
+        {alice});
+    c.exec(
+        "INSERT INTO usage_events (request_id, created_at, day, user_id, surface, model, status, app_id) "
+        "VALUES ('after-free', 1, '2026-11-28', $1, 'web', 'm', 'ok', 42)",
+        {bob});
+  });
+  EXPECT_EQ(rows(), (std::vector<std::string>{"2026-11-27 " + id(alice) + " 3 2", "2026-11-28 " + id(alice) + " 2 1",
+                                              "2026-11-28 " + id(bob) + " 2 1"}));
+}
+
 TEST_P(MigrationTest, RefusesADatabaseNewerThanTheBinary) {
   migrate(db());
   int newer = latest_schema_version() + 1;
@@ -426,10 +477,63 @@ TEST_P(DatabaseTest, ACreatorsFrozenEarningsAreSummedFromThePendingOnes) {
   EXPECT_NE(plan.find("earnings_owner_pending"), std::string::npos) << plan;
 }
 
+TEST_P(DatabaseTest, TheRequestLogsWindowForOneUserIsFoundInTheirIndexWithoutSorting) {
+  auto plan = query_plan(db(), reports::kUsageIdBackSql, {int64_t{7}, int64_t{1'000'000}, int64_t{99'999}});
+  EXPECT_NE(plan.find("usage_events_user_id"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("Sort"), std::string::npos) << plan;
+  // And it counts back from `before`: the n-th newest below it, or 0 when there are fewer.
+  int64_t user = db().write_sync([](Conn& c) {
+    int64_t u = users::create(c, {"counted", {}, "h"}, 1).id;
+    for (int i = 0; i < 5; ++i)
+      c.exec(
+          "INSERT INTO usage_events (request_id, created_at, day, user_id, surface, model, status) "
+          "VALUES ($1, 1, '2026-11-28', $2, 'api', 'm', 'ok')",
+          {"back-" + std::to_string(i), u});
+    return u;
+  });
+  db().read_sync([&](Conn& c) {
+    auto ids = c.query("SELECT id FROM usage_events WHERE user_id = $1 ORDER BY id", {user});
+    ASSERT_EQ(ids.rows.size(), 5u);
+    EXPECT_EQ(reports::usage_id_back(c, user, ids.rows[4].i64(0), 2), ids.rows[2].i64(0));
+    EXPECT_EQ(reports::usage_id_back(c, user, INT64_MAX, 5), ids.rows[0].i64(0));
+    EXPECT_EQ(reports::usage_id_back(c, user, INT64_MAX, 6), 0);
+  });
+}
+
+TEST_P(DatabaseTest, ACreatorsAppCallsAreCountedFromTheRollUpOfTheirOwnApps) {
+  // One row per user and day of the creator's apps, through the index by app: not one per call, and
+  // not every app's days of the period.
+  auto plan = query_plan(db(), earnings::app_calls_sql(), {int64_t{7}, std::string("2026-11-01")});
+  EXPECT_NE(plan.find("app_user_days_app"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("usage_events"), std::string::npos) << plan;
+}
+
 TEST_P(DatabaseTest, AWalletsTransactionsAreReadWithoutTheCreatorsEarningsTransfers) {
   auto plan = query_plan(db(), ledger::kWalletTransfersSql,
                          {int64_t{7}, int64_t{1'000'000}, int64_t{50}, std::string("paid"), std::string("gift")});
   EXPECT_NE(plan.find("ledger_transfers_wallet"), std::string::npos) << plan;
+}
+
+TEST_P(DatabaseTest, AConversationsAnswerLeaseIsOneRequestsUntilGivenBackOrRunOut) {
+  int64_t id = db().write_sync([](Conn& c) {
+    int64_t user = users::create(c, {"talker", {}, "h"}, 1).id;
+    return conversations::create(c, user, "t", "m", 1).id;
+  });
+  auto run = [&](auto f) { return db().write_sync([&](Conn& c) { return f(c); }); };
+  using namespace conversations;
+  EXPECT_TRUE(run([&](Conn& c) { return claim_answer(c, id, "first", 160, 100); }));
+  EXPECT_FALSE(run([&](Conn& c) { return claim_answer(c, id, "second", 170, 110); })) << "held";
+  EXPECT_TRUE(run([&](Conn& c) { return renew_answer(c, id, "first", 200); }));
+  EXPECT_FALSE(run([&](Conn& c) { return claim_answer(c, id, "second", 230, 170); })) << "renewed";
+  EXPECT_FALSE(run([&](Conn& c) { return release_answer(c, id, "second"); })) << "not its lease";
+  EXPECT_TRUE(run([&](Conn& c) { return release_answer(c, id, "first"); }));
+  EXPECT_TRUE(run([&](Conn& c) { return claim_answer(c, id, "second", 230, 170); })) << "given back";
+  // Its holder died: the lease runs out, and a late renewal or release by it changes nothing.
+  EXPECT_TRUE(run([&](Conn& c) { return claim_answer(c, id, "third", 290, 230); })) << "run out";
+  EXPECT_FALSE(run([&](Conn& c) { return renew_answer(c, id, "second", 300); }));
+  EXPECT_FALSE(run([&](Conn& c) { return release_answer(c, id, "second"); }));
+  EXPECT_FALSE(run([&](Conn& c) { return claim_answer(c, id, "fourth", 300, 289); })) << "the third's";
 }
 
 TEST_P(DatabaseTest, ReadersSeeCommittedWrites) {

@@ -97,6 +97,37 @@ describe('two instances on postgres', () => {
     assert.equal((await attempt(a, 'password-1')).status, 429);
   });
 
+  it('a conversation gives one answer at a time, whichever instance each request goes to', async () => {
+    await addChannel(admin, { name: 'answers', base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['lease-model'] });
+    await waitFor(async () => (await chat(b, 'lease-model')).status === 200, 'B to serve the new channel', 5000);
+    const onB = new Client(b.url);
+    for (const [name, value] of user.cookies) onB.cookies.set(name, value);  // the same sign-in, on B
+    const controller = new AbortController();
+    const res = await fetch(`${a.url}/api/chat`, {
+      method: 'POST', signal: controller.signal,
+      headers: { 'content-type': 'application/json', cookie: [...user.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': user.csrf },
+      body: JSON.stringify({ model: 'lease-model', content: 'long [[fake:stall after=2]]' }),
+    });
+    const reader = res.body.getReader();
+    let seen = '';
+    while (!/event: delta/.test(seen)) seen += new TextDecoder().decode((await reader.read()).value);
+    const meta = seen.split('\n\n').find((e) => e.startsWith('event: meta'));
+    const conversationId = JSON.parse(meta.split('data: ')[1]).conversation_id;
+    const busy = await onB.post('/api/chat', { model: 'lease-model', conversation_id: conversationId, content: 'me too' });
+    assert.equal(busy.status, 409, 'B refuses while A answers');
+    assert.equal((await onB.get(`/api/conversations/${conversationId}`)).data.messages.length, 1, 'and stores nothing');
+    controller.abort();
+    // A gives the lease back as the stopped answer ends; then B answers.
+    const next = await waitFor(async () => {
+      const r = await onB.post('/api/chat', { model: 'lease-model', conversation_id: conversationId, content: 'now me' });
+      return r.status === 200 && r;
+    }, 'the lease to be given back', 10000);
+    assert.match(next.text, /event: done/);
+    const messages = (await onB.get(`/api/conversations/${conversationId}`)).data.messages;
+    assert.deepEqual(messages.map((m) => m.role), ['user', 'assistant', 'user', 'assistant']);
+    assert.equal(messages[1].status, 'cancelled');
+  });
+
   it('a key revoked on one instance is refused by the other at once', async () => {
     assert.equal((await models(b)).status, 200, 'B has read (and keeps) the key');
     const id = (await user.get('/api/keys')).data.keys[0].id;

@@ -544,7 +544,13 @@ for (const backend of backends) {
       const older = await log({ status: 'cancelled', model: 'old-model', before: recent.searched_to });
       assert.deepEqual(older.usage.map((e) => e.request_id), ['old-cancelled']);
       assert.equal(older.searched_to, null, 'nothing older is left');
-      assert.equal((await log({ user: 'logged', model: 'old-model' })).usage.length, 1, 'a user\'s own index needs no window');
+      // With a user, the window is their newest 100,000 requests.
+      const theirs = await log({ user: 'logged', model: 'old-model' });
+      assert.deepEqual(theirs.usage, [], 'older than the user\'s window');
+      assert.ok(theirs.searched_to > 0);
+      const theirsOlder = await log({ user: 'logged', model: 'old-model', before: theirs.searched_to });
+      assert.deepEqual(theirsOlder.usage.map((e) => e.request_id), ['old-cancelled']);
+      assert.equal(theirsOlder.searched_to, null, 'nothing older is left');
       broken.close();
     });
   });

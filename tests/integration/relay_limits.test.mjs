@@ -1,4 +1,4 @@
-// The relay's limits against fake upstreams: a channel's first-byte and idle timeouts, malformed
+// The relay's limits against fake upstreams: a request's time limit, a channel's first-byte and idle timeouts, malformed
 // event streams before and after the first byte, the usage event's fields, and channel keys at rest.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -231,5 +231,59 @@ describe('relay limits on sqlite', () => {
     } finally {
       await guarded.stop();
     }
+  });
+});
+
+describe('a request\'s time limit', () => {
+  let plaza, fakeA, fakeB, admin, key;
+  before(async () => {
+    fakeA = await startFake();
+    fakeB = await startFake();
+    plaza = await startPlaza({ settings: { 'max-request-seconds': 1, 'api-rate-per-minute': 100000 } });
+    admin = await adminClient(plaza);
+    ({ key } = await userWithKey(plaza));
+    await addChannel(admin, { name: 'trickles', base_url: `${fakeA.url}/v1`, keys: ['k-a'], models: ['limited'], priority: 10 });
+    await addChannel(admin, { name: 'limit-backup', base_url: `${fakeB.url}/v1`, keys: ['k-b'], models: ['limited'], priority: 0 });
+  });
+  after(async () => { await plaza?.stop(); await fakeA?.stop(); await fakeB?.stop(); });
+
+  // The fake sends a piece every 600 ms: never silent for as long as the channel's timeouts (60 s),
+  // but its whole answer takes longer than the limit.
+  const content = 'hi [[fake:slow delay_ms=600 chunks=10]]';
+
+  it('ends a trickling stream at the limit with an error event, and tries no other channel', async () => {
+    await fakeA.reset();
+    await fakeB.reset();
+    const res = await chat(plaza, key, { model: 'limited', stream: true, messages: [{ role: 'user', content }] });
+    assert.equal(res.status, 200);
+    const events = await readEvents(res);
+    assert.ok(!events.some((e) => e.data === '[DONE]'), 'no [DONE] after a cut answer');
+    assert.ok(streamedText(events).length > 0, 'the first pieces reached the client');
+    assert.notEqual(streamedText(events), ANSWER, 'the answer was cut before its end');
+    assert.deepEqual(JSON.parse(events.at(-1).data), {
+      error: { message: 'the request ran past its time limit', type: 'server_error', param: null, code: 'upstream_timeout' },
+    });
+    await fakeA.waitForStats((s) => s.streams_client_closed === 1 && s.open_streams === 0);  // Plaza closed the upstream
+    assert.equal((await fakeB.requests()).length, 0, 'no switch to the backup');
+    const ev = await usageEvent(plaza, res.headers.get('x-request-id'));
+    assert.equal(ev.status, 'error');
+    assert.equal(ev.error_code, 'upstream_timeout');
+    assert.ok(Number(ev.latency_ms) >= 1000, `it ran to the limit (${ev.latency_ms} ms)`);
+  });
+
+  it('answers 504 for a plain request whose answer comes after the limit, and tries no other channel', async () => {
+    await fakeA.reset();
+    await fakeB.reset();
+    const res = await chat(plaza, key, { model: 'limited', messages: [{ role: 'user', content }] });
+    assert.equal(res.status, 504);
+    const body = await res.json();
+    assert.equal(body.error.code, 'upstream_timeout');
+    assert.equal(body.error.message, 'the request ran past its time limit');
+    await fakeA.waitForStats((s) => s.responses_client_closed === 1);  // Plaza hung up while the fake waited
+    assert.equal((await fakeB.requests()).length, 0, 'no switch to the backup');
+    const ev = await usageEvent(plaza, res.headers.get('x-request-id'));
+    assert.equal(ev.status, 'error');
+    assert.equal(ev.error_code, 'upstream_timeout');
+    assert.equal(ev.attempts, '1');
   });
 });

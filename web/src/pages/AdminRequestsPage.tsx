@@ -1,7 +1,7 @@
 // Admin › Requests: every chat and API call on the site, newest first, with who made it, the channel
 // that served it, its tokens, cost, time and outcome; filtered by user, model, channel, status,
-// surface and days. Without a user the server reads a bounded window of the newest calls per page;
-// when that leaves a page short, the operator may search on from where it stopped.
+// surface and days. The server reads a bounded window of the newest calls per page (the site's, or
+// the user's); when that leaves a page short, the operator may search on from where it stopped.
 import { useCallback, useEffect, useState } from 'react';
 import { AdminTabs } from '../components/AdminTabs';
 import { Credits } from '../components/billing/Credits';
