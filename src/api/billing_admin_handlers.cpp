@@ -287,8 +287,11 @@ awaitable<http::Response> admin_usage(Ctx& ctx) {
       auto user = store::users::find_by_username(c, username);
       if (!user) throw Error(ErrorCode::not_found, "no such user", "user");
       user_id = user->id;
-      f.from_id = store::reports::usage_id_back(c, user_id, before, kLogWindow);  // 0: they have fewer
-      p.window_floor = f.from_id;
+      // The user's index gives a page at once unless another filter may skip most of their calls.
+      if (f.from_day || f.to_day || f.model || f.surface || f.channel_id || f.status) {
+        f.from_id = store::reports::usage_id_back(c, user_id, before, kLogWindow);  // 0: they have fewer
+        p.window_floor = f.from_id;
+      }
     } else {
       int64_t top = std::min(before, store::reports::last_usage_id(c) + 1);
       f.from_id = std::max<int64_t>(1, top - kLogWindow);

@@ -3,6 +3,12 @@
 #include "api/chat_handlers.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include <limits>
@@ -23,6 +29,7 @@
 
 namespace plaza::api {
 
+namespace asio = boost::asio;
 namespace bj = boost::json;
 
 namespace {
@@ -105,10 +112,47 @@ struct Replaced {
   int64_t before = 0;
 };
 
-// How long a conversation's answer lease lasts without renewal: what a dead instance's lease keeps
-// the conversation waiting. The answer renews it on its chunks and heartbeats.
-int64_t answer_lease_seconds(const Site& site) {
-  return std::max<int64_t>(60, 3 * int64_t{site.config.stream_heartbeat_seconds});
+// How long a conversation's answer lease lasts without renewal: how long a dead instance's lease
+// keeps the conversation waiting.
+constexpr int64_t kAnswerLeaseSeconds = 60;
+
+// Renews a conversation's answer lease every third of its life until the request is over (`done`),
+// from the moment it is taken: an upstream may take minutes to send its first byte.
+struct AnswerLease {
+  AnswerLease(asio::any_io_executor ex, Site& s, int64_t id, std::string t)
+      : timer(std::move(ex)), site(s), conversation_id(id), token(std::move(t)) {}
+  void stop() {
+    done = true;
+    timer.cancel();
+  }
+  asio::steady_timer timer;
+  Site& site;
+  int64_t conversation_id;
+  std::string token;
+  bool done = false;
+};
+
+awaitable<void> keep_answer_lease(std::shared_ptr<AnswerLease> lease) {
+  while (!lease->done) {
+    lease->timer.expires_after(std::chrono::seconds(kAnswerLeaseSeconds / 3));
+    co_await lease->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (lease->done) co_return;
+    int64_t until = lease->site.clock.now_s() + kAnswerLeaseSeconds;
+    bool kept = false;
+    try {
+      kept = co_await store::write(lease->site.db, [&](store::Conn& c) {
+        return store::conversations::renew_answer(c, lease->conversation_id, lease->token, until);
+      });
+    } catch (const std::exception& e) {
+      spdlog::warn("conversation {}: the answer's lease was not renewed: {}", lease->conversation_id, e.what());
+      continue;  // tried again a third of the lease later
+    }
+    if (!kept) {
+      // It ran out (a stall of the database for a minute) and another request took it, or the
+      // answer is saved and the lease given back while the request winds down.
+      co_return;
+    }
+  }
 }
 
 class WebChatOutput final : public relay::ChatOutput {
@@ -121,8 +165,7 @@ class WebChatOutput final : public relay::ChatOutput {
         user_message_id_(user_message_id),
         model_(std::move(model)),
         request_id_(std::move(request_id)),
-        replaced_(replaced),
-        lease_renewed_(site.clock.now_s()) {}
+        replaced_(replaced) {}
 
   awaitable<bool> begin() override {
     if (!(co_await s_.start(200, sse_headers()))) co_return false;
@@ -131,16 +174,12 @@ class WebChatOutput final : public relay::ChatOutput {
     co_return co_await send(kMeta, meta);
   }
   awaitable<bool> chunk(bj::object& chunk) override {
-    co_await keep_lease();
     auto text = relay::delta_text(chunk);
     if (text.empty()) co_return true;
     bj::object delta{{"content", text}};
     co_return co_await send(kDelta, delta);
   }
-  awaitable<bool> heartbeat() override {
-    co_await keep_lease();
-    co_return co_await s_.write(std::string(": keep-alive\n\n"));
-  }
+  awaitable<bool> heartbeat() override { return s_.write(std::string(": keep-alive\n\n")); }
   awaitable<void> fail(const Error& e) override {
     bj::object error{{"code", std::string(to_string(e.code()))}, {"message", e.what()}};
     co_await send(kError, error);
@@ -173,6 +212,8 @@ class WebChatOutput final : public relay::ChatOutput {
     co_return co_await store::write(site.db, [&](store::Conn& c) {
       if (replaced) store::conversations::remove_range(c, conversation_id, replaced->from, replaced->before);
       store::conversations::touch(c, conversation_id, model, m.created_at);
+      // The answer is in: the conversation is free for the next request before the client hears the end.
+      store::conversations::release_answer(c, conversation_id, request_id);
       return store::conversations::add_message(c, m);
     });
   }
@@ -184,25 +225,6 @@ class WebChatOutput final : public relay::ChatOutput {
   awaitable<bool> send(std::string_view event, const bj::object& data) {
     return s_.write("event: " + std::string(event) + "\ndata: " + bj::serialize(data) + "\n\n");
   }
-  // Renews the conversation's answer lease once a third of it has passed (a write every 20 s or so
-  // while the answer goes on). A lost lease is logged; the answer goes on.
-  awaitable<void> keep_lease() {
-    int64_t now = site_.clock.now_s(), ttl = answer_lease_seconds(site_);
-    if (now - lease_renewed_ < ttl / 3) co_return;
-    lease_renewed_ = now;
-    int64_t id = conversation_id_;
-    const std::string& token = request_id_;
-    bool kept = false;
-    try {
-      kept = co_await store::write(
-          site_.db, [&](store::Conn& c) { return store::conversations::renew_answer(c, id, token, now + ttl); });
-    } catch (const std::exception& e) {
-      spdlog::warn("conversation {}: the answer's lease was not renewed: {}", id, e.what());
-      co_return;  // tried again with the next chunk
-    }
-    if (!kept) spdlog::warn("conversation {}: the answer's lease was lost (request {})", id, token);
-  }
-
   http::ResponseStream& s_;
   Site& site_;
   int64_t conversation_id_;
@@ -210,7 +232,6 @@ class WebChatOutput final : public relay::ChatOutput {
   std::string model_;
   std::string request_id_;
   std::optional<Replaced> replaced_;
-  int64_t lease_renewed_;  // when this answer last renewed its conversation's lease
 };
 
 // What post_chat stored before it asks for the answer.
@@ -356,7 +377,7 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
   int64_t user = ctx.me().id;
   int64_t now = ctx.site.clock.now_s();
   std::string rid = billing_request_id(ctx);  // also the token of the conversation's answer lease
-  int64_t lease_until = now + answer_lease_seconds(ctx.site);
+  int64_t lease_until = now + kAnswerLeaseSeconds;
   auto prepared = co_await store::write(ctx.site.db, [&](store::Conn& c) {
     int64_t conv_id;
     if (conversation_id) {
@@ -407,14 +428,19 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
     return p;
   });
 
+  int64_t conv = prepared.conversation_id;
+  auto ex = co_await asio::this_coro::executor;
+  auto lease = std::make_shared<AnswerLease>(ex, ctx.site, conv, rid);
+  asio::co_spawn(lease->timer.get_executor(), keep_answer_lease(lease), asio::detached);
   std::exception_ptr failed;
   try {
     co_await answer(ctx, model, app, prepared, rid, !conversation_id, !regenerate);
   } catch (...) {
     failed = std::current_exception();
   }
-  // The lease goes back whatever happened (a lease left behind runs out on its own).
-  int64_t conv = prepared.conversation_id;
+  lease->stop();
+  // The lease goes back whatever happened (saving the answer gave it back already; a lease left
+  // behind runs out on its own).
   try {
     co_await store::write(ctx.site.db, [&](store::Conn& c) { store::conversations::release_answer(c, conv, rid); });
   } catch (const std::exception& e) {

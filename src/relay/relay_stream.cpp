@@ -259,6 +259,11 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
       // The flag is read before each wait: a client that left while the loop was writing sends no
       // wake-up that a wait could see.
       while (!upstream_done && !client_gone && !broken) {
+        // The upstream's reads stop at the deadline; this stops an answer a slow client kept going.
+        if (std::chrono::steady_clock::now() >= deadline) {
+          broken = past_time_limit();
+          break;
+        }
         uint64_t round = ++waiting->round;
         waiting->heartbeat_due = false;
         heartbeat.expires_after(options_.heartbeat);

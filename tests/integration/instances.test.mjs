@@ -102,6 +102,12 @@ describe('two instances on postgres', () => {
     await waitFor(async () => (await chat(b, 'lease-model')).status === 200, 'B to serve the new channel', 5000);
     const onB = new Client(b.url);
     for (const [name, value] of user.cookies) onB.cookies.set(name, value);  // the same sign-in, on B
+    // An answer that has ended has given the conversation back by the time the client hears the end.
+    const first = await user.post('/api/chat', { model: 'lease-model', content: 'hello' });
+    assert.match(first.text, /event: done/);
+    const started = JSON.parse(first.text.split('\n\n').find((e) => e.startsWith('event: meta')).split('data: ')[1]).conversation_id;
+    const right_after = await onB.post('/api/chat', { model: 'lease-model', conversation_id: started, content: 'and then?' });
+    assert.equal(right_after.status, 200, right_after.text);
     const controller = new AbortController();
     const res = await fetch(`${a.url}/api/chat`, {
       method: 'POST', signal: controller.signal,

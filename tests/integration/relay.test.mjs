@@ -544,7 +544,8 @@ for (const backend of backends) {
       const older = await log({ status: 'cancelled', model: 'old-model', before: recent.searched_to });
       assert.deepEqual(older.usage.map((e) => e.request_id), ['old-cancelled']);
       assert.equal(older.searched_to, null, 'nothing older is left');
-      // With a user, the window is their newest 100,000 requests.
+      assert.equal((await log({ user: 'logged' })).searched_to, null, 'a user alone: their index gives the page at once');
+      // With a user and another filter, the window is their newest 100,000 requests.
       const theirs = await log({ user: 'logged', model: 'old-model' });
       assert.deepEqual(theirs.usage, [], 'older than the user\'s window');
       assert.ok(theirs.searched_to > 0);

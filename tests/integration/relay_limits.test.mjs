@@ -271,6 +271,29 @@ describe('a request\'s time limit', () => {
     assert.ok(Number(ev.latency_ms) >= 1000, `it ran to the limit (${ev.latency_ms} ms)`);
   });
 
+  it('answers 504 for a stream whose upstream is silent past the limit before its first event, and tries no other channel', async () => {
+    // A head, then nothing: the stream's own wait for its first event runs into the limit.
+    const closed = [];
+    const silent = await startUpstream((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
+      res.on('close', () => closed.push(true));
+    });
+    try {
+      await addChannel(admin, { name: 'silent', base_url: `${silent.url}/v1`, keys: ['k-s'], models: ['limited-silent'], priority: 10 });
+      await addChannel(admin, { name: 'silent-backup', base_url: `${fakeB.url}/v1`, keys: ['k-b'], models: ['limited-silent'], priority: 0 });
+      await fakeB.reset();
+      const res = await chat(plaza, key, { model: 'limited-silent', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(res.status, 504);
+      assert.equal((await res.json()).error.message, 'the request ran past its time limit');
+      assert.equal(silent.hits, 1);
+      assert.equal((await fakeB.requests()).length, 0, 'no switch to the backup, though nothing reached the client');
+      await waitFor(() => closed.length === 1, 'Plaza to close the silent upstream');
+    } finally {
+      silent.close();
+    }
+  });
+
   it('answers 504 for a plain request whose answer comes after the limit, and tries no other channel', async () => {
     await fakeA.reset();
     await fakeB.reset();
