@@ -8,6 +8,7 @@
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "services/square_filters.hpp"
 #include "store/async.hpp"
 #include "store/users_repo.hpp"
 
@@ -181,12 +182,10 @@ awaitable<http::Response> list_apps(Ctx& ctx) {
 }
 
 awaitable<http::Response> app_categories(Ctx& ctx) {
-  auto [cats, tags] = co_await store::read(ctx.site.db, [](store::Conn& c) {
-    return std::make_pair(store::apps::categories(c), store::apps::tags(c, 50));
-  });
+  auto filters = co_await ctx.site.apps.filters();
   bj::array cj, tj;
-  for (const auto& x : cats) cj.push_back(bj::object{{"name", x.name}, {"count", x.count}});
-  for (const auto& x : tags) tj.push_back(bj::object{{"name", x.name}, {"count", x.count}});
+  for (const auto& x : filters.categories) cj.push_back(bj::object{{"name", x.name}, {"count", x.count}});
+  for (const auto& x : filters.tags) tj.push_back(bj::object{{"name", x.name}, {"count", x.count}});
   co_return json_response(200, bj::object{{"categories", std::move(cj)}, {"tags", std::move(tj)}});
 }
 

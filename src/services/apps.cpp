@@ -13,6 +13,7 @@
 #include "core/money.hpp"
 #include "core/validation.hpp"
 #include "services/search_verdicts.hpp"
+#include "services/square_filters.hpp"
 #include "store/async.hpp"
 #include "store/billing_repo.hpp"
 #include "store/earnings_repo.hpp"
@@ -333,7 +334,7 @@ awaitable<AppView> Apps::submit(store::User me, std::string slug) {
   std::vector<ModerationFlag> external;
   if (auto provider = make_provider(draft.provider, upstream_)) external = co_await provider->check(draft.fields);
   int64_t now = clock_.now_s();
-  co_return co_await store::write(db_, [&](store::Conn& c) {
+  auto view = co_await store::write(db_, [&](store::Conn& c) {
     auto app = require_owned(c, slug, me);
     auto v = app.draft_version_id ? store::apps::version(c, *app.draft_version_id) : std::nullopt;
     if (!v || v->id != draft.version_id || store::apps::content_json(v->content) != draft.content ||
@@ -349,11 +350,13 @@ awaitable<AppView> Apps::submit(store::User me, std::string slug) {
     }
     return view_of(c, *store::apps::find_by_id(c, app.id), me, clock_.now_s());
   });
+  filters_->forget();  // what the square lists may have changed
+  co_return view;
 }
 
 awaitable<AppView> Apps::unpublish(store::User me, std::string slug) {
   int64_t now = clock_.now_s();
-  co_return co_await store::write(db_, [&](store::Conn& c) {
+  auto view = co_await store::write(db_, [&](store::Conn& c) {
     auto app = require_owned(c, slug, me);
     if (app.status != "published") throw Error(ErrorCode::conflict, "the app is not published");
     app.status = "unpublished";
@@ -363,11 +366,13 @@ awaitable<AppView> Apps::unpublish(store::User me, std::string slug) {
     store::audit::record(c, me.id, "app.unpublish", "app:" + slug, "", now);
     return view_of(c, app, me, clock_.now_s());
   });
+  filters_->forget();  // what the square lists may have changed
+  co_return view;
 }
 
 awaitable<AppView> Apps::republish(store::User me, std::string slug) {
   int64_t now = clock_.now_s();
-  co_return co_await store::write(db_, [&](store::Conn& c) {
+  auto view = co_await store::write(db_, [&](store::Conn& c) {
     auto app = require_owned(c, slug, me);
     if (app.status != "unpublished" || !app.live_version_id)
       throw Error(ErrorCode::conflict, app.status == "taken_down"
@@ -380,6 +385,8 @@ awaitable<AppView> Apps::republish(store::User me, std::string slug) {
     store::audit::record(c, me.id, "app.republish", "app:" + slug, "", now);
     return view_of(c, app, me, clock_.now_s());
   });
+  filters_->forget();  // what the square lists may have changed
+  co_return view;
 }
 
 awaitable<AppView> Apps::get(std::optional<store::User> viewer, std::string slug) {
@@ -393,7 +400,12 @@ awaitable<AppView> Apps::get(std::optional<store::User> viewer, std::string slug
 }
 
 Apps::Apps(store::Database& db, const Clock& clock, http::UpstreamClient& upstream, const crypto::SecretBox& box)
-    : db_(db), clock_(clock), upstream_(upstream), box_(box), verdicts_(std::make_unique<SearchVerdicts>()) {}
+    : db_(db),
+      clock_(clock),
+      upstream_(upstream),
+      box_(box),
+      verdicts_(std::make_unique<SearchVerdicts>()),
+      filters_(std::make_unique<SquareFiltersCache>()) {}
 
 Apps::~Apps() = default;
 
@@ -416,6 +428,17 @@ std::string period_start(const std::string& period, int64_t now) {
   if (period == "month") return local_day(now - 29 * 86'400);
   if (period == "all") return std::string(store::apps::kAllTime);
   throw Error(ErrorCode::invalid_request, "period is day, week, month or all", "period");
+}
+
+awaitable<SquareFilters> Apps::filters() {
+  int64_t now = clock_.now_s();
+  uint64_t generation = 0;
+  if (auto kept = filters_->find(now, generation)) co_return *kept;
+  auto read = co_await store::read(db_, [](store::Conn& c) {
+    return SquareFilters{store::apps::categories(c), store::apps::tags(c, 50)};
+  });
+  filters_->keep(read, now, generation);
+  co_return read;
 }
 
 awaitable<std::vector<store::apps::Board>> Apps::leaderboard(std::string period) {
@@ -484,7 +507,7 @@ awaitable<std::vector<ReviewItem>> Apps::review_queue(store::User admin) {
 
 awaitable<AppView> Apps::approve(store::User admin, std::string slug) {
   int64_t now = clock_.now_s();
-  co_return co_await store::write(db_, [&](store::Conn& c) {
+  auto view = co_await store::write(db_, [&](store::Conn& c) {
     auto app = require_app(c, slug);
     auto draft = app.draft_version_id ? store::apps::version(c, *app.draft_version_id) : std::nullopt;
     if (!draft || draft->review_status != "pending")
@@ -494,6 +517,8 @@ awaitable<AppView> Apps::approve(store::User admin, std::string slug) {
     store::audit::record(c, admin.id, "app.approve", "app:" + slug, "version " + std::to_string(draft->number), now);
     return view_of(c, app, admin, clock_.now_s());
   });
+  filters_->forget();  // what the square lists may have changed
+  co_return view;
 }
 
 awaitable<AppView> Apps::reject(store::User admin, std::string slug, std::string reason) {
@@ -515,7 +540,7 @@ awaitable<AppView> Apps::takedown(store::User admin, std::string slug, std::stri
   if (reason.empty() || reason.size() > 2000)
     throw Error(ErrorCode::invalid_request, "give the creator a reason (up to 2000 characters)", "reason");
   int64_t now = clock_.now_s();
-  co_return co_await store::write(db_, [&](store::Conn& c) {
+  auto view = co_await store::write(db_, [&](store::Conn& c) {
     auto app = require_app(c, slug);
     app.status = "taken_down";
     app.takedown_reason = reason;
@@ -525,6 +550,8 @@ awaitable<AppView> Apps::takedown(store::User admin, std::string slug, std::stri
     store::audit::record(c, admin.id, "app.takedown", "app:" + slug, reason, now);
     return view_of(c, app, admin, clock_.now_s());
   });
+  filters_->forget();  // what the square lists may have changed
+  co_return view;
 }
 
 awaitable<std::vector<std::string>> Apps::words() {

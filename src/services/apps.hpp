@@ -22,6 +22,8 @@
 namespace plaza::services {
 
 class SearchVerdicts;
+class SquareFiltersCache;
+struct SquareFilters;
 
 using boost::asio::awaitable;
 
@@ -77,6 +79,9 @@ class Apps {
   // The most used listed apps of a period (day, week, month, all): the stats job's copy, or computed
   // now while the job has not written one (the aggregation reads every usage event of the period).
   awaitable<std::vector<store::apps::Board>> leaderboard(std::string period);
+  // The square's categories and its 50 most used tags, with counts (kept for a minute: see
+  // services/square_filters.hpp).
+  awaitable<SquareFilters> filters();
   awaitable<std::vector<AppView>> studio(store::User me);
   awaitable<std::vector<AppView>> favorites(store::User me);
   awaitable<AppView> favorite(store::User me, std::string slug, bool on);
@@ -128,6 +133,7 @@ class Apps {
   http::UpstreamClient& upstream_;
   const crypto::SecretBox& box_;
   std::unique_ptr<SearchVerdicts> verdicts_;  // what searches found out about their match counts
+  std::unique_ptr<SquareFiltersCache> filters_;
 };
 
 // The first day of a leaderboard period, in the operator's timezone; throws on an unknown period.

@@ -309,6 +309,28 @@ for (const backend of backends) {
       assert.equal((await other.post('/api/chat', { app: 'premium', content: 'hi' })).status, 200);
     });
 
+    it('lists the square\'s categories and tags with counts, kept a while but changed at once by this instance', async () => {
+      const filters = async () => (await other.get('/api/apps/categories')).data;
+      const count = (list, name) => list.find((x) => x.name === name)?.count ?? 0;
+      const before = await filters();
+      await published('filtered', { category: 'filter-cat', tags: ['filter-tag', 'tools'] });
+      const after = await filters();
+      assert.equal(count(after.categories, 'filter-cat'), 1, 'a new listing shows at once');
+      assert.equal(count(after.tags, 'filter-tag'), 1);
+      assert.equal(count(after.tags, 'tools'), count(before.tags, 'tools') + 1);
+      // A tag this instance did not write (as if another instance had) waits for the minute: the
+      // filters come from memory.
+      const [otherListed] = sql(plaza, "SELECT id FROM apps WHERE listed = 1 AND slug <> 'filtered' ORDER BY id LIMIT 1")[0];
+      sql(plaza, `INSERT INTO app_tags (app_id, tag) VALUES (${otherListed}, 'sneaked-in')`);
+      assert.equal(count((await filters()).tags, 'sneaked-in'), 0, 'kept in memory');
+      // An unpublish here is a change this instance knows of: the filters are read again.
+      assert.equal((await creator.post('/api/apps/filtered/unpublish')).status, 200);
+      const unlisted = await filters();
+      assert.equal(count(unlisted.categories, 'filter-cat'), 0);
+      assert.equal(count(unlisted.tags, 'filter-tag'), 0);
+      assert.equal(count(unlisted.tags, 'sneaked-in'), 1, 'read again');
+    });
+
     it('takes an app down with a reason the owner sees, and refuses images that are not images', async () => {
       await published('doomed');
       assert.equal((await admin.post('/api/admin/apps/doomed/takedown', { reason: 'breaks the rules' })).status, 200);

@@ -8,6 +8,7 @@ import { useI18n, useTitle } from '../i18n';
 import { api, type User } from '../lib/api';
 import { useAuth } from '../lib/auth';
 import { describeError } from '../lib/errors';
+import { useLoader } from '../lib/useLoader';
 
 const pageSize = 20;
 
@@ -48,8 +49,6 @@ export function AdminUsersPage() {
   const [query, setQuery] = useState('');
   const [applied, setApplied] = useState('');
   const [offset, setOffset] = useState(0);
-  const [data, setData] = useState<{ users: User[]; total: number } | undefined>(undefined);
-  const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busyId, setBusyId] = useState<User['id'] | null>(null);
   const { target: toBan, open: banOpen, ask: askBan, cancel: cancelBan } = useConfirm<User>();
@@ -57,18 +56,12 @@ export function AdminUsersPage() {
 
   const isAdmin = me?.role === 'admin';
 
-  const load = useCallback(async () => {
-    if (!isAdmin) return;
-    try {
-      setData(await api.listUsers(applied, offset, pageSize));
-    } catch (e) {
-      setError(e);
-    }
-  }, [applied, offset, isAdmin]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
+  // Through useLoader: the first page's answer may come after a search's, and must not replace it.
+  const listUsers = useCallback(
+    async () => (isAdmin ? api.listUsers(applied, offset, pageSize) : undefined),
+    [applied, offset, isAdmin],
+  );
+  const { data, setData, error, setError, reload } = useLoader(listUsers);
 
   if (!isAdmin) {
     return (
@@ -88,7 +81,7 @@ export function AdminUsersPage() {
       setNotice(t('admin.updated', { name: r.user.username }));
     } catch (e) {
       setError(e);
-      await load(); // put the row back the way the server has it
+      reload(); // put the row back the way the server has it
     } finally {
       setBusyId(null);
     }
