@@ -44,19 +44,30 @@ ChannelDirectory::Snapshot ChannelDirectory::read() {
       try {
         e.keys.emplace_back(k.id, box_.open(k.sealed));
       } catch (const std::exception& ex) {
-        spdlog::error("channel {} key {} cannot be opened: {}", ch.id, k.id, ex.what());
+        if (first_failure_to_open("key " + std::to_string(k.id)))
+          spdlog::error(
+              "channel {} key {} cannot be opened (sealed with another secret_key?): {}; it is left out "
+              "until it is replaced",
+              ch.id, k.id, ex.what());
       }
     }
     try {
       ch.proxy = open_proxy_password(box_, ch.proxy);
     } catch (const std::exception& ex) {
-      spdlog::error("channel {} proxy password cannot be opened: {}", ch.id, ex.what());
+      if (first_failure_to_open("proxy " + std::to_string(ch.id)))
+        spdlog::error("channel {} proxy password cannot be opened: {}; the channel is left out until it is edited",
+                      ch.id, ex.what());
       e.keys.clear();  // not usable: it would go to its proxy without credentials
     }
     e.channel = std::make_shared<const store::Channel>(std::move(ch));
     s.entries.push_back(std::move(e));
   }
   return s;
+}
+
+bool ChannelDirectory::first_failure_to_open(const std::string& what) {
+  std::lock_guard lock(mutex_);
+  return unopenable_.insert(what).second;
 }
 
 void ChannelDirectory::install(Snapshot s) {

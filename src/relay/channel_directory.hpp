@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -113,6 +114,9 @@ class ChannelDirectory {
   std::map<int64_t, Breaker> breakers_;
   std::map<std::pair<int64_t, std::string>, MissingModel> missing_models_;  // by channel and public model
   std::map<int64_t, uint64_t> next_key_;  // round robin over a channel's keys
+  // What could not be opened (a key, a proxy password), logged once rather than on every reload.
+  std::set<std::string> unopenable_;
+  bool first_failure_to_open(const std::string& what);
   std::mt19937_64 rng_{std::random_device{}()};
 };
 

@@ -1,9 +1,12 @@
 #include "relay/channel_directory.hpp"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -177,6 +180,27 @@ TEST_P(ChannelDirectoryTest, DisabledChannelsAndChannelsWithoutAUsableKeyAreNeve
     ASSERT_EQ(names(channels.candidates("gpt", "default")), (std::vector<std::string>{"usable"})) << "draw " << i;
   EXPECT_TRUE(channels.candidates("stranded", "default").empty());
   EXPECT_EQ(channels.models_for_group("default"), (std::vector<std::string>{"gpt"}));
+}
+
+TEST_P(ChannelDirectoryTest, AKeyThatCannotBeOpenedIsLeftOutAndLoggedOnceNotOnEveryReload) {
+  auto ch = channel("half-foreign");
+  ch.keys.push_back(sealed_key(crypto::SecretBox(std::string(32, 'x')), "sk-foreign"));  // another site key
+  int64_t id = add_channel(ch, {"sk-ours"});
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+  ChannelDirectory channels(db(), box_, clock_, 5000);
+  for (int i = 0; i < 3; ++i) channels.reload();
+  spdlog::set_default_logger(previous);
+  auto candidates = channels.candidates("gpt", "default");
+  ASSERT_EQ(candidates.size(), 1u);
+  EXPECT_EQ(candidates[0].key, "sk-ours") << "the channel serves with the key it can open";
+  std::string text = log.str();
+  auto mention = "channel " + std::to_string(id) + " key ";
+  std::size_t count = 0;
+  for (auto at = text.find(mention); at != std::string::npos; at = text.find(mention, at + 1)) ++count;
+  EXPECT_EQ(count, 1u) << text;
 }
 
 TEST_P(ChannelDirectoryTest, AChannelsKeysAreHandedOutInTurnInTheOrderTheyWereAdded) {
