@@ -3,7 +3,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPlaza, backends } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
-import { adminClient, addChannel, parseEvents, waitFor } from '../lib/site.mjs';
+import { adminClient, addChannel, parseEvents, waitFor, startWebAnswer } from '../lib/site.mjs';
 import { Client } from '../lib/client.mjs';
 
 for (const backend of backends) {
@@ -101,19 +101,10 @@ for (const backend of backends) {
 
     it('keeps a stopped answer marked as cancelled and refuses a second answer meanwhile', async () => {
       await fake.reset();
-      const controller = new AbortController();
-      const res = await fetch(`${plaza.url}/api/chat`, {
-        method: 'POST', signal: controller.signal,
-        headers: { 'content-type': 'application/json', cookie: [...user.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': user.csrf },
-        body: JSON.stringify({ model: 'gpt-4o-mini', content: 'long [[fake:stall after=2]]' }),
-      });
-      const reader = res.body.getReader();
-      let seen = '';
-      while (!/event: delta/.test(seen)) seen += new TextDecoder().decode((await reader.read()).value);
-      const conversationId = JSON.parse(parseEvents(seen).find((e) => e.event === 'meta').data).conversation_id;
+      const { conversationId, stop } = await startWebAnswer(plaza.url, user, { model: 'gpt-4o-mini', content: 'long [[fake:stall after=2]]' });
       const busy = await send({ model: 'gpt-4o-mini', conversation_id: conversationId, content: 'me too' });
       assert.equal(busy.status, 409);
-      controller.abort();
+      stop();
       await fake.waitForStats((s) => s.streams_client_closed >= 1);
       const messages = await waitFor(async () => {
         const m = (await user.get(`/api/conversations/${conversationId}`)).data.messages;

@@ -5,7 +5,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPlaza } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
-import { adminClient, addChannel, userWithKey, waitFor, sql, chatCompletion, ask } from '../lib/site.mjs';
+import { adminClient, addChannel, userWithKey, waitFor, sql, chatCompletion, ask, parseEvents, startWebAnswer } from '../lib/site.mjs';
 import { Client } from '../lib/client.mjs';
 
 // Every instance needs the same secret_key (it opens the channel keys): 32 bytes, base64.
@@ -105,24 +105,14 @@ describe('two instances on postgres', () => {
     // An answer that has ended has given the conversation back by the time the client hears the end.
     const first = await user.post('/api/chat', { model: 'lease-model', content: 'hello' });
     assert.match(first.text, /event: done/);
-    const started = JSON.parse(first.text.split('\n\n').find((e) => e.startsWith('event: meta')).split('data: ')[1]).conversation_id;
+    const started = JSON.parse(parseEvents(first.text).find((e) => e.event === 'meta').data).conversation_id;
     const right_after = await onB.post('/api/chat', { model: 'lease-model', conversation_id: started, content: 'and then?' });
     assert.equal(right_after.status, 200, right_after.text);
-    const controller = new AbortController();
-    const res = await fetch(`${a.url}/api/chat`, {
-      method: 'POST', signal: controller.signal,
-      headers: { 'content-type': 'application/json', cookie: [...user.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': user.csrf },
-      body: JSON.stringify({ model: 'lease-model', content: 'long [[fake:stall after=2]]' }),
-    });
-    const reader = res.body.getReader();
-    let seen = '';
-    while (!/event: delta/.test(seen)) seen += new TextDecoder().decode((await reader.read()).value);
-    const meta = seen.split('\n\n').find((e) => e.startsWith('event: meta'));
-    const conversationId = JSON.parse(meta.split('data: ')[1]).conversation_id;
+    const { conversationId, stop } = await startWebAnswer(a.url, user, { model: 'lease-model', content: 'long [[fake:stall after=2]]' });
     const busy = await onB.post('/api/chat', { model: 'lease-model', conversation_id: conversationId, content: 'me too' });
     assert.equal(busy.status, 409, 'B refuses while A answers');
     assert.equal((await onB.get(`/api/conversations/${conversationId}`)).data.messages.length, 1, 'and stores nothing');
-    controller.abort();
+    stop();
     // A gives the lease back as the stopped answer ends; then B answers.
     const next = await waitFor(async () => {
       const r = await onB.post('/api/chat', { model: 'lease-model', conversation_id: conversationId, content: 'now me' });

@@ -87,6 +87,27 @@ export function parseEvents(text) {
   return events;
 }
 
+// Starts a web chat answer as the signed-in `user` (a Client) at `baseUrl` and reads until its first
+// piece of text: {conversationId, stop} (stop() aborts it, as the page's Stop button does).
+export async function startWebAnswer(baseUrl, user, body) {
+  const controller = new AbortController();
+  const res = await fetch(`${baseUrl}/api/chat`, {
+    method: 'POST', signal: controller.signal,
+    headers: { 'content-type': 'application/json', cookie: [...user.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': user.csrf },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 200) throw new Error(`web chat: ${res.status} ${await res.text()}`);
+  const reader = res.body.getReader();
+  let seen = '';
+  while (!/event: delta/.test(seen)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the answer ended before its first piece: ${seen}`);
+    seen += new TextDecoder().decode(value);
+  }
+  const conversationId = JSON.parse(parseEvents(seen).find((e) => e.event === 'meta').data).conversation_id;
+  return { conversationId, stop: () => controller.abort() };
+}
+
 export async function waitFor(check, what, timeoutMs = 10000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
