@@ -271,6 +271,19 @@ describe('a request\'s time limit', () => {
     assert.ok(Number(ev.latency_ms) >= 1000, `it ran to the limit (${ev.latency_ms} ms)`);
   });
 
+  it('does not count requests cut at the limit against the channel', async () => {
+    // Five failures in a row would open the channel's breaker (the default); five requests cut at
+    // the limit are not the channel's failures, so the next request still goes to it first.
+    await fakeA.reset();
+    await fakeB.reset();
+    const cut = await Promise.all([1, 2, 3, 4, 5].map(() => chat(plaza, key, { model: 'limited', messages: [{ role: 'user', content }] })));
+    assert.deepEqual(cut.map((r) => r.status), [504, 504, 504, 504, 504]);
+    const next = await chat(plaza, key, { model: 'limited', messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(next.status, 200);
+    assert.equal((await fakeA.requests()).length, 6, 'the channel cut five times still comes first');
+    assert.equal((await fakeB.requests()).length, 0);
+  });
+
   it('answers 504 for a stream whose upstream is silent past the limit before its first event, and tries no other channel', async () => {
     // A head, then nothing: the stream's own wait for its first event runs into the limit.
     const closed = [];
