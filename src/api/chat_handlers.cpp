@@ -180,6 +180,7 @@ class WebChatOutput final : public relay::ChatOutput {
     co_return co_await send(kDelta, delta);
   }
   awaitable<bool> heartbeat() override { return s_.write(std::string(": keep-alive\n\n")); }
+  bool saved() const { return saved_; }  // end() saved the answer (and gave the lease back)
   awaitable<void> fail(const Error& e) override {
     bj::object error{{"code", std::string(to_string(e.code()))}, {"message", e.what()}};
     co_await send(kError, error);
@@ -192,6 +193,7 @@ class WebChatOutput final : public relay::ChatOutput {
   awaitable<bool> end(const relay::Outcome& o) override {
     // Saved before `done`, so the client can rely on the message id it is given.
     auto saved = co_await save(site_, conversation_id_, model_, request_id_, o, replaced_);
+    saved_ = true;
     bj::object done{{"message", message_json(saved)}};
     if (!(co_await send(kDone, done))) co_return false;
     co_return co_await s_.finish();
@@ -232,6 +234,7 @@ class WebChatOutput final : public relay::ChatOutput {
   std::string model_;
   std::string request_id_;
   std::optional<Replaced> replaced_;
+  bool saved_ = false;
 };
 
 // What post_chat stored before it asks for the answer.
@@ -244,7 +247,8 @@ struct Prepared {
 
 // Asks the upstream to answer the prepared history and streams the answer to the web client, which
 // WebChatOutput stores as it ends. `created`/`added`: what this request stored that a refusal undoes.
-awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<services::AppChat>& app,
+// True when the write that ended the request gave the conversation's lease back.
+awaitable<bool> answer(Ctx& ctx, const std::string& model, const std::optional<services::AppChat>& app,
                        const Prepared& prepared, const std::string& rid, bool created, bool added);
 
 }  // namespace
@@ -433,18 +437,21 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
   auto lease = std::make_shared<AnswerLease>(ex, ctx.site, conv, rid);
   asio::co_spawn(lease->timer.get_executor(), keep_answer_lease(lease), asio::detached);
   std::exception_ptr failed;
+  bool given_back = false;
   try {
-    co_await answer(ctx, model, app, prepared, rid, !conversation_id, !regenerate);
+    given_back = co_await answer(ctx, model, app, prepared, rid, !conversation_id, !regenerate);
   } catch (...) {
     failed = std::current_exception();
   }
   lease->stop();
-  // The lease goes back whatever happened (saving the answer gave it back already; a lease left
-  // behind runs out on its own).
-  try {
-    co_await store::write(ctx.site.db, [&](store::Conn& c) { store::conversations::release_answer(c, conv, rid); });
-  } catch (const std::exception& e) {
-    spdlog::warn("conversation {}: the answer's lease was not given back: {}", conv, e.what());
+  // The lease goes back whatever happened: usually with the write that ended the request, else here
+  // (a lease left behind runs out on its own).
+  if (!given_back) {
+    try {
+      co_await store::write(ctx.site.db, [&](store::Conn& c) { store::conversations::release_answer(c, conv, rid); });
+    } catch (const std::exception& e) {
+      spdlog::warn("conversation {}: the answer's lease was not given back: {}", conv, e.what());
+    }
   }
   if (failed) std::rethrow_exception(failed);
   co_return http::Response::streamed();
@@ -452,7 +459,7 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
 
 namespace {
 
-awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<services::AppChat>& app,
+awaitable<bool> answer(Ctx& ctx, const std::string& model, const std::optional<services::AppChat>& app,
                        const Prepared& prepared, const std::string& rid, bool created, bool added) {
   int64_t user = ctx.me().id;
   bj::array messages;
@@ -489,15 +496,19 @@ awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<s
         store::conversations::remove(c, user, conv);
       else if (added)
         store::conversations::truncate_from(c, conv, msg);
+      store::conversations::release_answer(c, conv, rid);
     });
     if (refused) throw *refused;
-    co_return;
+    co_return true;
   }
   // A cut answer is kept as the user saw it: without the chunk the guard held back.
   if (output.leaked()) outcome.text = output.delivered() + "\n\n[" + kLeakNotice + "]";
   // A stopped or broken answer is kept too, marked, so a reload shows what the user saw.
-  if (outcome.status != "ok")
+  if (outcome.status != "ok") {
     co_await WebChatOutput::save(ctx.site, prepared.conversation_id, model, rid, outcome, prepared.replaced);
+    co_return true;
+  }
+  co_return web_output.saved();  // not when an app's leak guard cut the answer at its end
 }
 
 }  // namespace
