@@ -247,8 +247,9 @@ struct Prepared {
 
 // Asks the upstream to answer the prepared history and streams the answer to the web client, which
 // WebChatOutput stores as it ends. `created`/`added`: what this request stored that a refusal undoes.
-// True when the write that ended the request gave the conversation's lease back.
-awaitable<bool> answer(Ctx& ctx, const std::string& model, const std::optional<services::AppChat>& app,
+// The write that ends it (the saved answer, or the undo of a refused or abandoned one) gives the
+// conversation's lease back.
+awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<services::AppChat>& app,
                        const Prepared& prepared, const std::string& rid, bool created, bool added);
 
 }  // namespace
@@ -437,29 +438,28 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
   auto lease = std::make_shared<AnswerLease>(ex, ctx.site, conv, rid);
   asio::co_spawn(lease->timer.get_executor(), keep_answer_lease(lease), asio::detached);
   std::exception_ptr failed;
-  bool given_back = false;
   try {
-    given_back = co_await answer(ctx, model, app, prepared, rid, !conversation_id, !regenerate);
+    co_await answer(ctx, model, app, prepared, rid, !conversation_id, !regenerate);
   } catch (...) {
     failed = std::current_exception();
   }
   lease->stop();
-  // The lease goes back whatever happened: usually with the write that ended the request, else here
+  // The request ended with a write that gave the lease back, unless it failed: then it goes back here
   // (a lease left behind runs out on its own).
-  if (!given_back) {
+  if (failed) {
     try {
       co_await store::write(ctx.site.db, [&](store::Conn& c) { store::conversations::release_answer(c, conv, rid); });
     } catch (const std::exception& e) {
       spdlog::warn("conversation {}: the answer's lease was not given back: {}", conv, e.what());
     }
+    std::rethrow_exception(failed);
   }
-  if (failed) std::rethrow_exception(failed);
   co_return http::Response::streamed();
 }
 
 namespace {
 
-awaitable<bool> answer(Ctx& ctx, const std::string& model, const std::optional<services::AppChat>& app,
+awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<services::AppChat>& app,
                        const Prepared& prepared, const std::string& rid, bool created, bool added) {
   int64_t user = ctx.me().id;
   bj::array messages;
@@ -499,16 +499,15 @@ awaitable<bool> answer(Ctx& ctx, const std::string& model, const std::optional<s
       store::conversations::release_answer(c, conv, rid);
     });
     if (refused) throw *refused;
-    co_return true;
+    co_return;
   }
   // A cut answer is kept as the user saw it: without the chunk the guard held back.
   if (output.leaked()) outcome.text = output.delivered() + "\n\n[" + kLeakNotice + "]";
-  // A stopped or broken answer is kept too, marked, so a reload shows what the user saw.
-  if (outcome.status != "ok") {
+  // A stopped, broken or cut answer is kept too, marked, so a reload shows what the user saw (an answer
+  // the guard cut at its very end never reached the web output's end(), which saves the others).
+  if (!web_output.saved()) {
     co_await WebChatOutput::save(ctx.site, prepared.conversation_id, model, rid, outcome, prepared.replaced);
-    co_return true;
   }
-  co_return web_output.saved();  // not when an app's leak guard cut the answer at its end
 }
 
 }  // namespace

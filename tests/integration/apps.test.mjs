@@ -212,6 +212,22 @@ for (const backend of backends) {
       }, 'the cut answer to be saved');
       assert.equal(stored.content, `${delivered}\n\n[answer cut: it repeated the app's hidden instructions]`,
         'the conversation keeps what the user saw, not the chunk the guard held back');
+      // An answer whose last word completes the copy is cut at its end, and kept as the user saw it.
+      const ending = SECRET.split(' ').slice(0, 12).join(' ');
+      const atEnd = await other.post('/api/chat', { app: 'pirate', content: `[[fake:ok text="${ending}" chunks=3]]` });
+      const endEvents = parseEvents(atEnd.text);
+      assert.equal(JSON.parse(endEvents.find((e) => e.event === 'notice').data).code, 'preset_leak');
+      assert.ok(!endEvents.some((e) => e.event === 'done'), 'cut, not done');
+      const endDelivered = endEvents.filter((e) => e.event === 'delta').map((e) => JSON.parse(e.data).content).join('');
+      assert.equal(endDelivered, ending, 'the copy showed only once it was whole');
+      const endConversation = JSON.parse(endEvents.find((e) => e.event === 'meta').data).conversation_id;
+      const endStored = await waitFor(async () => {
+        const last = (await other.get(`/api/conversations/${endConversation}`)).data.messages.at(-1);
+        return last.role === 'assistant' ? last : null;
+      }, 'the answer cut at its end to be saved');
+      assert.equal(endStored.content, `${ending}\n\n[answer cut: it repeated the app's hidden instructions]`);
+      const next = await other.post('/api/chat', { conversation_id: endConversation, content: 'and then? [[fake:ok]]' });
+      assert.equal(next.status, 200, 'the conversation is free for the next message');
       // Fields that would carry a preset past the guard are refused for hidden apps.
       for (const extra of [{ tools: [{ type: 'function', function: { name: 'save', parameters: { type: 'object' } } }] }, { logprobs: true }]) {
         const res = await fetch(`${plaza.url}/v1/chat/completions`, {
