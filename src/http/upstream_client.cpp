@@ -16,6 +16,7 @@
 
 #include "crypto/crypto.hpp"
 #include "http/arena_parser.hpp"
+#include "http/host_resolver.hpp"
 #include "http/wire.hpp"
 
 namespace plaza::http {
@@ -102,6 +103,8 @@ struct UpstreamClient::Impl {
   // to (its completions run there), so each loop has its own share of the pool.
   using Idle = std::unordered_map<std::string, std::deque<std::unique_ptr<Connection>>>;
   std::unordered_map<const void*, Idle> idle;
+  SystemClock clock;
+  HostResolver resolver{HostResolver::system_lookup(), clock, {}};
 
   Impl() {
     tls_context.set_default_verify_paths();
@@ -174,10 +177,8 @@ asio::awaitable<std::unique_ptr<Connection>> connect(UpstreamClient::Impl& impl,
   c->key = t.key() + (proxy ? "|" + proxy->key() : "");
   c->loop = &asio::query(ex, asio::execution::context);
   const Target& first_hop = proxy ? *proxy : t;
-  tcp::resolver resolver(ex);
-  auto [rec, endpoints] =
-      co_await resolver.async_resolve(first_hop.host, first_hop.port, asio::as_tuple(asio::use_awaitable));
-  if (rec) throw UpstreamFailure(UpstreamFailure::Kind::connect, "cannot resolve the upstream host");
+  auto endpoints = co_await impl.resolver.resolve(
+      first_hop.host, first_hop.port, std::min(std::chrono::steady_clock::now() + timeouts.connect, timeouts.deadline));
   if (t.tls) {
     c->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ex, impl.tls_context);
     // SNI names hosts, never addresses (RFC 6066, section 3); the certificate is checked either way.
