@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "services/billing_admin.hpp"
+#include "store/billing_repo.hpp"
 #include "store/ledger_repo.hpp"
 #include "store/users_repo.hpp"
 #include "support/run_sync.hpp"
@@ -43,6 +44,18 @@ class WalletTest : public test::BackendTest {
     p.price = price;
     p.allowances = {{"m", 10}};
     return run_sync(admin_api_->save_plan(admin_, p));
+  }
+
+  // A batch of two codes.
+  auto codes(std::string kind, int64_t amount, std::optional<int64_t> pack, std::optional<int64_t> plan_id) {
+    store::RedeemBatch b;
+    b.name = kind;
+    b.kind = kind;
+    b.amount = amount;
+    b.pack_id = pack;
+    b.plan_id = plan_id;
+    b.count = 2;
+    return run_sync(admin_api_->create_batch(admin_, b));
   }
 
   WalletView view() { return run_sync(wallet_->view(user_)); }
@@ -184,20 +197,10 @@ TEST_P(WalletTest, RedeemCodesOfEveryKindWorkOnce) {
   count.calls = 10;
   count.models = {"m"};
   count = run_sync(admin_api_->save_pack(admin_, count));
-  auto make = [&](std::string kind, int64_t amount, std::optional<int64_t> pack, std::optional<int64_t> plan_id) {
-    store::RedeemBatch b;
-    b.name = kind;
-    b.kind = kind;
-    b.amount = amount;
-    b.pack_id = pack;
-    b.plan_id = plan_id;
-    b.count = 2;
-    return run_sync(admin_api_->create_batch(admin_, b));
-  };
-  auto paid = make("paid", 5 * kCredit, {}, {});
-  auto gift = make("gift", 3 * kCredit, {}, {});
-  auto packs = make("count_pack", 0, count.id, {});
-  auto days = make("plan_days", 7, {}, basic.id);
+  auto paid = codes("paid", 5 * kCredit, {}, {});
+  auto gift = codes("gift", 3 * kCredit, {}, {});
+  auto packs = codes("count_pack", 0, count.id, {});
+  auto days = codes("plan_days", 7, {}, basic.id);
   ASSERT_EQ(paid.second.size(), 2u);
   EXPECT_EQ(paid.second[0].size(), 20u);
 
@@ -229,6 +232,43 @@ TEST_P(WalletTest, RedeemCodesOfEveryKindWorkOnce) {
   auto codes = run_sync(admin_api_->codes(gift.first.id));
   ASSERT_EQ(codes.size(), 2u);
   EXPECT_EQ(std::count_if(codes.begin(), codes.end(), [&](const auto& c) { return c.redeemed_by == user_; }), 1);
+  expect_reconciled();
+}
+
+TEST_P(WalletTest, CodeDaysAreNeitherRenewedNorAddedToABoughtPlan) {
+  auto basic = plan("Basic", 1, 30 * kCredit);
+  auto days = codes("plan_days", 7, {}, basic.id);
+  grant("paid", 100 * kCredit);
+  run_sync(wallet_->redeem(user_, days.second[0]));
+  auto coded = *view().subscription;
+  EXPECT_EQ(error_of(wallet_->renew(user_, "r1"))->code(), ErrorCode::conflict);
+  EXPECT_EQ(view().subscription->ends_at, coded.ends_at) << "not renewed for nothing";
+  EXPECT_EQ(view().paid, 100 * kCredit);
+  EXPECT_FALSE(view().subscription->auto_renew);
+
+  // Set to renew (as a renewal could before): the job turns that off rather than renew it free.
+  db().write_sync([&](store::Conn& c) { store::subscriptions::set_auto_renew(c, coded.id, true); });
+  clock_.advance_ms((7 * kDay - 600) * 1000);
+  EXPECT_EQ(run_sync(wallet_->renew_due(clock_.now_s())), 0);
+  EXPECT_EQ(view().subscription->ends_at, coded.ends_at);
+  EXPECT_FALSE(view().subscription->auto_renew);
+
+  // Once the code's days end, the plan is bought; a code for it then waits for the bought period's end.
+  clock_.advance_ms(601 * 1000);
+  EXPECT_FALSE(view().subscription);
+  run_sync(wallet_->subscribe(user_, basic.id, "s1"));
+  auto bought = *view().subscription;
+  EXPECT_EQ(error_of(wallet_->redeem(user_, days.second[1]))->code(), ErrorCode::conflict);
+  EXPECT_EQ(view().subscription->ends_at, bought.ends_at);
+  EXPECT_EQ(view().subscription->daily_value, kCredit);
+  EXPECT_EQ(view().paid, 70 * kCredit);
+
+  // A free plan's subscription was bought, for nothing: it renews.
+  auto free_plan = plan("Free", 2, 0);
+  run_sync(wallet_->subscribe(user_, free_plan.id, "s2"));
+  auto free_sub = *view().subscription;
+  run_sync(wallet_->renew(user_, "r2"));
+  EXPECT_EQ(view().subscription->ends_at, free_sub.ends_at + 30 * kDay);
   expect_reconciled();
 }
 
