@@ -366,8 +366,10 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     outcome.completion_tokens = count_output_tokens(model, outcome);
   } else if (client_gone || broken) {
     // A stream cut short may carry only the usage of its start (Anthropic's message_start reports 1
-    // output token): what was delivered counts at least as much as the tokenizer says.
-    outcome.completion_tokens = std::max(outcome.completion_tokens, count_output_tokens(model, outcome));
+    // output token): what was delivered counts at least as much as the tokenizer says, and an answer
+    // that delivered nothing is not charged as one that did.
+    int64_t delivered = count_output_tokens(model, outcome);
+    outcome.completion_tokens = delivered == 0 ? 0 : std::max(outcome.completion_tokens, delivered);
   }
   if (client_gone) {
     outcome.status = "cancelled";
