@@ -15,7 +15,9 @@ struct ScannedAnswer {
   // The top-level "model" value's bytes, [model_begin, model_end); both 0 when there is none.
   std::size_t model_begin = 0;
   std::size_t model_end = 0;
-  bool usage = false;  // a "usage" object: the counts below are the upstream's
+  bool usage = false;    // a "usage" object: the counts below are the upstream's
+  bool choices = false;  // a top-level "choices" array
+  bool error = false;    // a top-level "error"
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
   int64_t cached_tokens = 0;

@@ -305,6 +305,7 @@ awaitable<std::string> Relay::complete(Caller caller, bj::object request, std::s
   try {
     std::optional<Opened> opened;
     std::string body;
+    std::optional<ScannedAnswer> scanned;  // an OpenAI answer read without a document
     // An answer that breaks off or times out is failed over like a refusal: the client has seen
     // nothing of it. When no channel is left, that failure is the one answered.
     std::optional<Error> broken;
@@ -318,24 +319,28 @@ awaitable<std::string> Relay::complete(Caller caller, bj::object request, std::s
       }
       try {
         body = co_await opened->response->read_all(options_.max_response_bytes);
-        channels_.record_success(opened->candidate.channel->id);
-        break;
+        if (opened->candidate.channel->type != "anthropic") scanned = scan_answer(body);
+        if (auto what = not_an_answer(opened->candidate, body, scanned)) {
+          spdlog::warn("channel {} answered 2xx without an answer: {}", opened->candidate.channel->id, *what);
+          broken = Error(ErrorCode::upstream_error, "the upstream sent no answer");
+        } else {
+          channels_.record_success(opened->candidate.channel->id);
+          break;
+        }
       } catch (const http::UpstreamFailure& f) {
         if (std::chrono::steady_clock::now() >= deadline) throw past_time_limit();  // no failover either
         broken = Error(
             f.kind() == http::UpstreamFailure::Kind::timeout ? ErrorCode::upstream_timeout : ErrorCode::upstream_error,
             "the upstream broke off its answer");
+        spdlog::warn("channel {} broke off its answer: {}", opened->candidate.channel->id, f.what());
       }
       channels_.record_failure(opened->candidate.channel->id);
-      spdlog::warn("channel {} broke off its answer: {}", opened->candidate.channel->id, broken->what());
     }
     outcome.channel_id = opened->candidate.channel->id;
     // An OpenAI answer that reports its usage goes through as it came but for the model name; any
     // other (converted, counted here, or edited) is read into a document and written anew.
     std::string answer;
-    std::optional<ScannedAnswer> scanned;
-    if (!edit && opened->candidate.channel->type != "anthropic") scanned = scan_answer(body);
-    if (scanned && scanned->usage) {
+    if (!edit && scanned && scanned->usage) {
       take_usage(*scanned, outcome);
       answer = with_model(body, *scanned, model);
     } else {

@@ -214,11 +214,14 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     // upstream request): `wake` is what the watch on the client emits. open() takes this frame's
     // locals by reference: safe because this coroutine waits for it to finish.
     auto until_client_leaves = asio::bind_cancellation_slot(waiting->wake.slot(), asio::use_awaitable);
+    int attempts_before = attempts;
     try {
       opened.emplace(
           co_await asio::co_spawn(ex, open(caller, request, true, attempts, tried, deadline), until_client_leaves));
     } catch (const Error& e) {
-      refused = e;
+      // No channel left to try after a pass that broke: the break is the answer, as for a plain request.
+      bool only_the_break = broken && attempts == attempts_before && std::chrono::steady_clock::now() < deadline;
+      refused = only_the_break ? *broken : e;
     } catch (...) {
       if (!client_gone) throw;  // else: the cancelled wait's own failure, of no interest
     }
@@ -254,6 +257,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     asio::steady_timer heartbeat(ex);
     std::vector<Chunk> chunks;
     bool upstream_done = false;
+    bool answered = false;  // a chunk came: the stream is an answer (not an error sent with a 200)
     broken.reset();
     try {
       // The flag is read before each wait: a client that left while the loop was writing sends no
@@ -309,6 +313,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
               broken = Error(ErrorCode::upstream_error, "the upstream sent a malformed or failed stream");
               break;
             }
+            answered = answered || !chunks.empty();
             if (!chunks.empty() && !began) {
               began = true;
               channels_.record_success(opened->candidate.channel->id);
@@ -348,6 +353,8 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     }
     heartbeat.cancel();
     state->stop();
+    if (upstream_done && !answered && !broken && !client_gone)
+      broken = Error(ErrorCode::upstream_error, "the upstream sent no answer");
 
     if (broken && !began && !client_gone) {
       // Past the time limit the channel is not at fault, and open() refuses to try another.

@@ -168,6 +168,26 @@ std::string upstream_error_message(const Candidate& c, std::string_view body) {
   return "";
 }
 
+std::optional<std::string> not_an_answer(const Candidate& c, std::string_view body,
+                                         const std::optional<ScannedAnswer>& scanned) {
+  bool answer = false;
+  if (scanned) {
+    answer = scanned->choices && !scanned->error;
+  } else {
+    boost::system::error_code ec;
+    auto v = bj::parse(body, ec);
+    if (ec || !v.is_object()) return "not JSON";
+    const auto& o = v.as_object();
+    // An Anthropic message has its content; an OpenAI completion its choices.
+    const char* needed = c.channel->type == "anthropic" ? "content" : "choices";
+    auto member = o.if_contains(needed);
+    answer = member && member->is_array() && !o.contains("error");
+  }
+  if (answer) return std::nullopt;
+  std::string message = scrub(upstream_error_message(c, body), c);
+  return message.empty() ? std::string("no choices") : "an error: " + message;
+}
+
 bool says_out_of_credit(std::string_view body) {
   boost::system::error_code ec;
   auto v = bj::parse(body, ec);

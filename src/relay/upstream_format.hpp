@@ -3,6 +3,7 @@
 // read back, and their error bodies. Everything is converted to and from OpenAI's format here.
 #include <boost/json/object.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,11 @@ http::UpstreamRequest build_models_request(const Candidate& c);
 std::vector<std::string> listed_models(std::string_view body, std::size_t limit);
 // A short message from an upstream error body (OpenAI or Anthropic shape), or "".
 std::string upstream_error_message(const Candidate& c, std::string_view body);
+// Why a 2xx body is no answer (an upstream that reports its errors with status 200, as One API and
+// New API setups may; or one that is not JSON), scrubbed for the log; nothing when it is one.
+// `scanned`: the OpenAI body's scan, when it could be scanned.
+std::optional<std::string> not_an_answer(const Candidate& c, std::string_view body,
+                                         const std::optional<ScannedAnswer>& scanned);
 // The error body says the key's account is out of money or quota (OpenAI's `insufficient_quota`,
 // One API's and New API's `insufficient_user_quota`, Anthropic's `billing_error`), in its `type`
 // or `code`: the key is no use until someone pays, whatever the status says.

@@ -119,6 +119,35 @@ TEST(UpstreamAnswer, ReplacesTheModelAndReadsUsageAndText) {
   EXPECT_EQ(outcome.text, "hey");
 }
 
+TEST(UpstreamAnswer, A200ThatCarriesAnErrorIsNoAnswer) {
+  auto c = openai_candidate("http://up.example/v1");
+  auto check = [&](std::string_view body) { return not_an_answer(c, body, scan_answer(body)); };
+  auto unscanned = [&](std::string_view body) { return not_an_answer(c, body, std::nullopt); };
+  constexpr std::string_view kAnswer = R"({"id":"x","choices":[{"index":0,"message":{"content":"hey"}}]})";
+  EXPECT_FALSE(check(kAnswer));
+  EXPECT_FALSE(unscanned(kAnswer));
+  constexpr std::string_view kError =
+      R"({"error":{"message":"quota exceeded for sk-upstream-secret at http://up.example/v1","type":"x"}})";
+  for (const auto& why : {check(kError), unscanned(kError)}) {
+    ASSERT_TRUE(why);
+    EXPECT_EQ(why->find("sk-upstream-secret"), std::string::npos) << *why;
+    EXPECT_EQ(why->find("up.example"), std::string::npos) << *why;
+    EXPECT_NE(why->find("quota exceeded"), std::string::npos) << *why;
+  }
+  EXPECT_TRUE(check(R"({"id":"x","choices":[],"error":{"message":"m"}})"));
+  EXPECT_TRUE(check(R"({"id":"x","choices":{}})"));
+  EXPECT_EQ(unscanned("<html>busy</html>"), "not JSON");
+  EXPECT_EQ(check(R"({"id":"x"})"), "no choices");
+
+  auto anthropic = c;
+  auto ch = std::make_shared<store::Channel>(*c.channel);
+  ch->type = "anthropic";
+  anthropic.channel = ch;
+  EXPECT_FALSE(not_an_answer(anthropic, R"({"type":"message","content":[{"type":"text","text":"hi"}]})", std::nullopt));
+  EXPECT_TRUE(not_an_answer(anthropic, R"({"type":"error","error":{"type":"overloaded_error","message":"busy"}})",
+                            std::nullopt));
+}
+
 TEST(UpstreamAnswer, KeepsWhatElseWasGeneratedForCountingApartFromTheText) {
   Outcome outcome;
   to_openai_completion(openai_candidate("http://up.example/v1"),

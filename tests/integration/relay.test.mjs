@@ -131,8 +131,9 @@ for (const backend of backends) {
       assert.ok(chunks2.filter((c) => c !== usageChunk).every((c) => c.usage === null && c.model === 'gpt-4o-mini'), 'the others pass as they came');
     });
 
-    it('fails over to the next channel on 5xx, 429 and refused connections before the first byte', async () => {
-      for (const code of [500, 503, 429]) {
+    it('fails over to the next channel on 5xx, 429, an error sent with a 200 and refused connections before the first byte', async () => {
+      // 200: an upstream (One API, New API) that reports its error with status 200, to a stream too.
+      for (const code of [500, 503, 429, 200]) {
         const failing = await startFailing(code);
         const ch = await addChannel(admin, { name: `failing-${code}`, base_url: `${failing.url}/v1`, keys: ['k-fail'], models: ['gpt-4o-mini'], priority: 50 });
         await fakeA.reset();
@@ -160,6 +161,17 @@ for (const backend of backends) {
       assert.ok(!JSON.stringify(body).includes(only.url));
       assert.equal((await admin.delete(`/api/admin/channels/${onlyChannel.id}`)).status, 204);
       only.close();
+      // A 200 that carries an error is no answer, plain or streamed: nothing of it reaches the client.
+      const quiet = await startFailing(200, { message: 'quota exceeded for key sk-quiet-1234567 at http://10.9.8.7/v1', type: 'error' });
+      const quietChannel = await addChannel(admin, { name: 'quiet', base_url: `${quiet.url}/v1`, keys: ['sk-quiet-1234567'], models: ['quiet'] });
+      for (const stream of [false, true]) {
+        const answer = await chat(plaza, key, { model: 'quiet', stream, messages: [{ role: 'user', content: 'hi' }] });
+        assert.equal(answer.status, 502, `stream ${stream}`);
+        const text = await answer.text();
+        assert.equal(JSON.parse(text).error.message, 'the upstream sent no answer', text);
+      }
+      assert.equal((await admin.delete(`/api/admin/channels/${quietChannel.id}`)).status, 204);
+      quiet.close();
       const refused = await addChannel(admin, { name: 'down', base_url: 'http://127.0.0.1:9/v1', keys: ['k-down'], models: ['gpt-4o-mini'], priority: 50 });
       const viaDown = await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
       assert.equal(viaDown.status, 200, 'a refused connection moves on to the next channel');
