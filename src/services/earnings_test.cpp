@@ -395,6 +395,58 @@ TEST_P(EarningsTest, PendingEarningsClearAfterTheClearingDaysUnlessFrozenAndCanB
   expect_reconciled();
 }
 
+TEST_P(EarningsTest, AClearingAndAReversalThatReadTheSameRowsEndEachRowOnce) {
+  if (GetParam() != "postgres") GTEST_SKIP() << "SQLite has one writer: the two cannot interleave";
+  int64_t owner = user("maker"), u = user("payer");
+  insert(db(), {{u, 1, owner, false, true, std::nullopt, 0, 10 * kCredit}});
+  Settlement s(db(), clock_, options_);
+  s.settle_day(kDayD);  // a row of 1 credit, due to clear in a week
+  clock_.advance_ms(7 * 86'400'000LL);
+  insert(db(), {{u, 1, owner, false, true, std::nullopt, 0, 20 * kCredit}}, "2023-11-20");
+  s.settle_day("2023-11-20");  // 2 credits, not yet due
+  ASSERT_EQ(pending(owner), 3 * kCredit);
+
+  // The clearing takes its row and waits, uncommitted, until the reversal (which reads both rows as
+  // pending) is waiting on a lock; then it commits.
+  std::atomic<bool> cleared{false}, go_on{false};
+  std::thread clearing([&] {
+    db().write_sync([&](store::Conn& c) {
+      const std::string cutoff = local_day(clock_.now_s() - int64_t{options_.clearing_days} * 86'400);
+      EXPECT_EQ(earn::clear_batch(c, cutoff, clock_.now_s(), 1000), 1);
+      cleared = true;
+      while (!go_on) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    });
+  });
+  while (!cleared) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::optional<earn::Reversal> reversal;
+  std::string refused;
+  std::thread reversing([&] {
+    try {
+      reversal = db().write_sync([&](store::Conn& c) { return earn::reverse(c, "app", 1, "farming", 3); });
+    } catch (const std::exception& e) {
+      refused = e.what();  // taking back what the clearing already moved: more than is pending
+    }
+  });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  bool waiting = false;
+  while (!waiting && std::chrono::steady_clock::now() < deadline) {
+    waiting = db().read_sync([](store::Conn& c) {
+      return c.query_one("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")->i64(0) > 0;
+    });
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  go_on = true;
+  clearing.join();
+  reversing.join();
+  ASSERT_TRUE(waiting) << "the reversal never waited on the clearing";
+  ASSERT_TRUE(reversal) << refused;
+  EXPECT_EQ(reversal->rows, 1) << "only the row still pending";
+  EXPECT_EQ(reversal->amount, 2 * kCredit);
+  EXPECT_EQ(available(owner), kCredit);
+  EXPECT_EQ(pending(owner), 0);
+  expect_reconciled();
+}
+
 TEST_P(EarningsTest, AnUnlockIsChargedOnceWhateverTheConcurrency) {
   int64_t owner = user("maker"), u = user("buyer");
   db().write_sync([&](store::Conn& c) {

@@ -36,6 +36,31 @@ void transfer_per_owner(Conn& c, const std::map<int64_t, int64_t>& per_owner, st
   }
 }
 
+struct Ended {
+  std::map<int64_t, int64_t> per_owner;  // what the rows held
+  int64_t first = 0;                     // the lowest id (for idempotency keys)
+  int64_t rows = 0;
+};
+
+// Ends the pending rows among `ids` (`set` is the statement's SET clause, whose parameters start at
+// $2) and says what they held. The rows are claimed by the update
+// itself: on PostgreSQL (read committed) a clearing and a reversal that read the same pending rows
+// each wait for the other's update and then skip the rows it took, so no row ends twice.
+Ended end_pending(Conn& c, const std::vector<int64_t>& ids, const std::string& set, std::vector<Value> params) {
+  params.insert(params.begin(), id_array(c.dialect(), ids));
+  auto rows = c.query("UPDATE earnings SET " + set + " WHERE status = 'pending' AND " + among(c.dialect(), "id", "$1") +
+                          " RETURNING id, owner_id, amount",
+                      params);
+  Ended ended;
+  ended.first = INT64_MAX;
+  for (const auto& r : rows.rows) {
+    ended.first = std::min(ended.first, r.i64(0));
+    ended.per_owner[r.i64(1)] += r.i64(2);
+    ++ended.rows;
+  }
+  return ended;
+}
+
 }  // namespace
 
 bool credit_direct(Conn& c, const DirectCredit& d) {
@@ -238,18 +263,12 @@ int64_t clear_batch(Conn& c, const std::string& cutoff_day, int64_t now, int64_t
                       {cutoff_day, limit});
   if (rows.rows.empty()) return 0;
   std::vector<int64_t> ids;
-  std::map<int64_t, int64_t> per_owner;
-  for (const auto& r : rows.rows) {
-    ids.push_back(r.i64(0));
-    per_owner[r.i64(1)] += r.i64(2);
-  }
-  const std::string first = std::to_string(ids.front());
+  for (const auto& r : rows.rows) ids.push_back(r.i64(0));
+  auto ended = end_pending(c, ids, "status = 'available', settled_at = $2", {now});
+  const std::string first = std::to_string(ended.first);
   transfer_per_owner(
-      c, per_owner, ledger::kEarningsPending, ledger::kEarningsAvailable, "clearing", "cleared",
+      c, ended.per_owner, ledger::kEarningsPending, ledger::kEarningsAvailable, "clearing", "cleared",
       [&](int64_t o) { return "clear:" + first + ":" + std::to_string(o); }, now);
-  c.exec("UPDATE earnings SET status = 'available', settled_at = $1 WHERE status = 'pending' AND " +
-             among(c.dialect(), "id", "$2"),
-         {now, id_array(c.dialect(), ids)});
   return static_cast<int64_t>(ids.size());
 }
 
@@ -292,20 +311,14 @@ Reversal reverse(Conn& c, const std::string& scope, int64_t ref_id, const std::s
                         {ref_id});
     if (rows.rows.empty()) break;
     std::vector<int64_t> ids;
-    std::map<int64_t, int64_t> per_owner;
-    for (const auto& r : rows.rows) {
-      ids.push_back(r.i64(0));
-      per_owner[r.i64(1)] += r.i64(2);
-      total.amount += r.i64(2);
-    }
-    const std::string first = std::to_string(ids.front());
+    for (const auto& r : rows.rows) ids.push_back(r.i64(0));
+    auto ended = end_pending(c, ids, "status = 'reversed', reason = $2, settled_at = $3", {reason, now});
+    for (const auto& [owner, amount] : ended.per_owner) total.amount += amount;
+    const std::string first = std::to_string(ended.first);
     transfer_per_owner(
-        c, per_owner, ledger::kEarningsPending, ledger::kRevenue, "reversal", reason,
+        c, ended.per_owner, ledger::kEarningsPending, ledger::kRevenue, "reversal", reason,
         [&](int64_t o) { return "reverse:" + first + ":" + std::to_string(o); }, now);
-    c.exec(
-        "UPDATE earnings SET status = 'reversed', reason = $1, settled_at = $2 WHERE " + among(c.dialect(), "id", "$3"),
-        {reason, now, id_array(c.dialect(), ids)});
-    total.rows += static_cast<int64_t>(ids.size());
+    total.rows += ended.rows;
   }
   return total;
 }
