@@ -16,6 +16,9 @@ namespace plaza::services {
 
 namespace earn = store::earnings;
 
+// How far back a tick settles days that no tick reached (an outage across settlement hours).
+constexpr int kCatchUpDays = 7;
+
 std::string instance_name() {
   char host[256] = {};
   if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
@@ -108,9 +111,20 @@ void Settlement::tick() {
   const int64_t now = clock_.now_s();
   std::vector<std::string> days;
   if (local_hour(now) >= options_.settlement_hour) {
+    // Yesterday, and any day since the last one settled that no tick reached (every instance was
+    // down past a day's settlement hour): oldest first, at most kCatchUpDays of them.
     const std::string yesterday = add_days(local_day(now), -1);
-    auto run = db_.read_sync([&](store::Conn& c) { return earn::run(c, yesterday); });
-    if (!run || run->status != "done") days.push_back(yesterday);
+    auto last = db_.read_sync([&](store::Conn& c) { return earn::last_settled_day(c); });
+    std::string day = last && *last < yesterday ? add_days(*last, 1) : yesterday;
+    if (day < add_days(yesterday, -(kCatchUpDays - 1))) {
+      spdlog::warn("the days from {} were never settled; settling the last {} (settle older ones with `plaza settle`)",
+                   day, kCatchUpDays);
+      day = add_days(yesterday, -(kCatchUpDays - 1));
+    }
+    for (; day <= yesterday; day = add_days(day, 1)) {
+      auto run = db_.read_sync([&](store::Conn& c) { return earn::run(c, day); });
+      if (!run || run->status != "done") days.push_back(day);
+    }
   }
   for (auto& d : db_.read_sync([&](store::Conn& c) { return earn::stalled_days(c, now); }))
     if (std::find(days.begin(), days.end(), d) == days.end()) days.push_back(d);

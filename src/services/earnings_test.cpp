@@ -277,6 +277,33 @@ TEST_P(EarningsTest, TheSchedulerSettlesYesterdayOnceItsHourHasComeAndResumesSta
   expect_reconciled();
 }
 
+TEST_P(EarningsTest, TheSchedulerSettlesTheDaysAnOutageMissed) {
+  int64_t owner = user("maker"), u = user("payer");
+  options_.settlement_hour = 4;
+  Settlement s(db(), clock_, options_);
+  s.tick();  // settles kDayD (22:13 on the day after)
+  ASSERT_EQ(db().read_sync([](store::Conn& c) { return earn::run(c, kDayD); })->status, "done");
+  // Calls on the next two days; every instance is down until the third day's evening.
+  insert(db(), {{u, 1, owner, false, true, std::nullopt, 0, 10 * kCredit}}, "2023-11-14");
+  insert(db(), {{u, 1, owner, false, true, std::nullopt, 0, 20 * kCredit}}, "2023-11-15");
+  clock_.advance_ms(2 * 86'400'000LL);  // 2023-11-16 22:13
+  s.tick();
+  for (const char* day : {"2023-11-14", "2023-11-15"}) {
+    auto run = db().read_sync([&](store::Conn& c) { return earn::run(c, day); });
+    ASSERT_TRUE(run) << day;
+    EXPECT_EQ(run->status, "done") << day;
+  }
+  EXPECT_EQ(pending(owner), 3 * kCredit) << "both missed days' pools";
+
+  // A long outage: the last week is settled, and the older days are left to `plaza settle`.
+  clock_.advance_ms(20 * 86'400'000LL);  // 2023-12-06 22:13
+  s.tick();
+  EXPECT_FALSE(db().read_sync([](store::Conn& c) { return earn::run(c, "2023-11-28"); }));
+  for (const char* day : {"2023-11-29", "2023-12-05"})
+    EXPECT_EQ(db().read_sync([&](store::Conn& c) { return earn::run(c, day); })->status, "done") << day;
+  expect_reconciled();
+}
+
 TEST_P(EarningsTest, SettlingADayTwiceOrRerunningItWritesOneSetOfRows) {
   int64_t owner = user("maker"), u = user("payer");
   insert(db(), {{u, 1, owner, false, true, std::nullopt, 0, 5 * kCredit}, {u, 1, owner, false, true, 3, 2 * kCredit}});

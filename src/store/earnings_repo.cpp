@@ -239,6 +239,12 @@ std::vector<RunSummary> runs(Conn& c, int64_t limit) {
   return out;
 }
 
+std::optional<std::string> last_settled_day(Conn& c) {
+  auto row = c.query_one("SELECT MAX(day) FROM settlement_runs WHERE status = 'done'");
+  if (!row || row->is_null(0)) return std::nullopt;
+  return row->str(0);
+}
+
 std::vector<std::string> stalled_days(Conn& c, int64_t now) {
   std::vector<std::string> out;
   for (const auto& r :

@@ -82,6 +82,8 @@ struct RunSummary {
 };
 std::vector<RunSummary> runs(Conn& c, int64_t limit);
 // Days that the scheduler should (re)settle: unfinished runs whose lease ran out.
+// The latest day whose settlement is done, if any.
+std::optional<std::string> last_settled_day(Conn& c);
 std::vector<std::string> stalled_days(Conn& c, int64_t now);
 
 // ---- Clearing, freezes, reversal ------------------------------------------------------------
