@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "http/stream.hpp"
+#include "relay/upstream_format.hpp"
 
 namespace plaza::api {
 
@@ -19,7 +20,13 @@ namespace {
 // Streams OpenAI chunks through unchanged but for the model name, as `data:` events.
 class V1StreamOutput final : public relay::ChatOutput {
  public:
-  explicit V1StreamOutput(http::ResponseStream& s) : s_(s) {}
+  struct UsageChunk {  // what a usage chunk built here says (see end())
+    std::string id;
+    std::string model;
+    int64_t created = 0;
+  };
+  // `usage`: given when the client asked for usage (stream_options.include_usage).
+  V1StreamOutput(http::ResponseStream& s, std::unique_ptr<UsageChunk> usage) : s_(s), usage_(std::move(usage)) {}
 
   awaitable<bool> begin() override { co_return co_await s_.start(200, sse_headers()); }
   awaitable<bool> chunk(bj::object& chunk) override {
@@ -52,14 +59,27 @@ class V1StreamOutput final : public relay::ChatOutput {
     std::string event = "data: " + bj::serialize(chunk) + "\n\ndata: [DONE]\n\n";
     if (co_await s_.write(std::move(event))) co_await s_.finish();
   }
-  awaitable<bool> end(const relay::Outcome&) override {
-    std::string done = "data: [DONE]\n\n";
+  awaitable<bool> end(const relay::Outcome& o) override {
+    std::string done;
+    // The client asked for usage and the upstream reported none (it ignored stream_options): the
+    // counts Plaza made go in the usage chunk OpenAI sends last, with no choices.
+    if (usage_ && !o.reported) {
+      bj::object usage{{"prompt_tokens", o.prompt_tokens},
+                       {"completion_tokens", o.completion_tokens},
+                       {"total_tokens", o.prompt_tokens + o.completion_tokens}};
+      bj::object chunk{{"id", usage_->id},           {"object", "chat.completion.chunk"},
+                       {"created", usage_->created}, {"model", usage_->model},
+                       {"choices", bj::array()},     {"usage", std::move(usage)}};
+      done = "data: " + bj::serialize(chunk) + "\n\n";
+    }
+    done += "data: [DONE]\n\n";
     if (!(co_await s_.write(std::move(done)))) co_return false;
     co_return co_await s_.finish();
   }
 
  private:
   http::ResponseStream& s_;
+  std::unique_ptr<UsageChunk> usage_;  // on the heap: most streams do not ask for usage
 };
 
 }  // namespace
@@ -123,7 +143,14 @@ awaitable<http::Response> complete_whole(Ctx& ctx, relay::Caller caller, bj::obj
 awaitable<void> complete_streamed(Ctx& ctx, relay::Caller caller, bj::object request, std::string rid,
                                   const services::AppChat* app) {
   relay::Outcome outcome;
-  V1StreamOutput v1_output(*ctx.req.stream);
+  std::unique_ptr<V1StreamOutput::UsageChunk> usage;
+  if (relay::client_wants_usage(request)) {
+    usage = std::make_unique<V1StreamOutput::UsageChunk>();
+    usage->id = "chatcmpl-" + rid;
+    usage->model = json::optional_string(request, "model").value_or("");
+    usage->created = ctx.site.clock.now_s();
+  }
+  V1StreamOutput v1_output(*ctx.req.stream, std::move(usage));
   std::unique_ptr<LeakGuardOutput> guarded;  // an app's answers pass its leak guard (on the heap: most have none)
   if (app) guarded = std::make_unique<LeakGuardOutput>(v1_output, app->content, app->settings);
   relay::ChatOutput& output = guarded ? static_cast<relay::ChatOutput&>(*guarded) : v1_output;

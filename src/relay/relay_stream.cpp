@@ -172,13 +172,6 @@ class ChunkSource {
   bool done_ = false;
 };
 
-bool client_wants_usage(const bj::object& request) {
-  auto o = request.if_contains("stream_options");
-  if (!o || !o->is_object()) return false;
-  auto u = o->as_object().if_contains("include_usage");
-  return u && u->is_bool() && u->as_bool();
-}
-
 }  // namespace
 
 awaitable<bool> ChatOutput::chunk_json(std::string json) {

@@ -255,6 +255,13 @@ void take_usage(const ScannedAnswer& scanned, Outcome& outcome) {
   outcome.reported = true;
 }
 
+bool client_wants_usage(const bj::object& request) {
+  auto o = request.if_contains("stream_options");
+  if (!o || !o->is_object()) return false;
+  auto u = o->as_object().if_contains("include_usage");
+  return u && u->is_bool() && u->as_bool();
+}
+
 std::string_view delta_text(const bj::object& chunk) {
   auto choices = chunk.if_contains("choices");
   if (!choices || !choices->is_array() || choices->as_array().empty()) return {};

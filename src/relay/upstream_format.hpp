@@ -53,6 +53,8 @@ bj::object to_openai_completion(const Candidate& c, std::string_view body, const
 void take_usage(const bj::object& o, Outcome& outcome);
 // The same from a scanned answer or chunk (answer_scan.hpp), when it has a usage object.
 void take_usage(const ScannedAnswer& scanned, Outcome& outcome);
+// The client asked a stream for usage (stream_options.include_usage).
+bool client_wants_usage(const bj::object& request);
 // The delta text of an OpenAI chunk (choices[0].delta.content), or "".
 std::string_view delta_text(const bj::object& chunk);
 // Appends to `out` what an OpenAI answer (`part` "message") or chunk ("delta") generated besides the

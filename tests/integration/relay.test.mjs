@@ -446,6 +446,18 @@ for (const backend of backends) {
       assert.equal(Number(completion), tokens('Hello from fake upstream.'), 'what was delivered, by the o200k tokenizer');
       assert.equal(reported, '0', 'counted by the tokenizer');
       assert.equal(status, 'ok');
+      // A client that asked for usage gets Plaza's counts in OpenAI's last chunk when the upstream sent none.
+      const asked = await chat(plaza, key, { model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'count me [[fake:no_usage]]' }] });
+      const events = await readEvents(asked);
+      assert.equal(events.at(-1).data, '[DONE]');
+      const last = JSON.parse(events.at(-2).data);
+      assert.deepEqual(last.choices, []);
+      assert.equal(last.object, 'chat.completion.chunk');
+      assert.equal(last.model, 'gpt-4o-mini');
+      assert.equal(last.usage.completion_tokens, tokens('Hello from fake upstream.'));
+      assert.equal(last.usage.total_tokens, last.usage.prompt_tokens + last.usage.completion_tokens);
+      assert.ok(last.usage.prompt_tokens > 0);
+      assert.equal(events.filter((e) => e.data.includes('"usage"')).length, 1, 'one usage chunk');
     });
 
     it('counts a tool call\'s name and arguments when the upstream reports no usage', async () => {
