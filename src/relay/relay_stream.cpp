@@ -251,6 +251,10 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     std::vector<Chunk> chunks;
     bool upstream_done = false;
     bool answered = false;  // a chunk came: the stream is an answer (not an error sent with a 200)
+    // When the client last got something. The heartbeat counts from it, not from the upstream's last
+    // piece: an upstream that sends only comments while it thinks (OpenRouter does, for minutes)
+    // would otherwise keep the client without a byte until a proxy between cuts it.
+    auto client_heard = std::chrono::steady_clock::now();
     broken.reset();
     try {
       // The flag is read before each wait: a client that left while the loop was writing sends no
@@ -263,7 +267,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
         }
         uint64_t round = ++waiting->round;
         waiting->heartbeat_due = false;
-        heartbeat.expires_after(options_.heartbeat);
+        heartbeat.expires_at(client_heard + options_.heartbeat);
         heartbeat.async_wait([weak = std::weak_ptr<Waiting>(waiting), round](boost::system::error_code ec) {
           auto w = weak.lock();
           if (ec || !w || w->round != round) return;  // cancelled, or late for a wait that is over
@@ -286,6 +290,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
             if (client_gone) break;
           }
           if (!(co_await output.heartbeat())) client_gone = true;
+          client_heard = std::chrono::steady_clock::now();
           continue;
         }
         if (ec) {
@@ -329,6 +334,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
               }
             }
             if (client_gone) break;
+            if (!chunks.empty()) client_heard = std::chrono::steady_clock::now();
             if (source.done()) upstream_done = true;
           }
         } catch (const std::length_error&) {

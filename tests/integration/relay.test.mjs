@@ -256,6 +256,38 @@ for (const backend of backends) {
       assert.equal((await fakeB.requests()).length, 0, 'A still comes first: leaving clients are no failures of it');
     });
 
+    it('sends heartbeats while the upstream sends only comments', async () => {
+      // An upstream that thinks aloud in SSE comments (as OpenRouter does) until Plaza's client has
+      // heard a heartbeat, or 10 s have passed; then it answers.
+      const thinking = await startUpstream((req, res, self) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const started = Date.now();
+        const tick = setInterval(() => {
+          if (!self.heard && Date.now() - started < 10_000) {
+            res.write(': PROCESSING\n\n');
+            return;
+          }
+          clearInterval(tick);
+          const chunk = { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'thought' }, finish_reason: 'stop' }] };
+          res.end(`data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`);
+        }, 100);
+      });
+      const ch = await addChannel(admin, { name: 'thinking', base_url: `${thinking.url}/v1`, keys: ['k'], models: ['thinks'] });
+      const res = await chat(plaza, key, { model: 'thinks', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(res.status, 200);
+      let text = '';
+      const decoder = new TextDecoder();
+      for await (const piece of res.body) {
+        text += decoder.decode(piece, { stream: true });
+        if (/^: keep-alive$/m.test(text)) thinking.heard = true;
+      }
+      assert.ok(thinking.heard, `a heartbeat while the upstream only commented: ${text}`);
+      assert.ok(text.indexOf(': keep-alive') < text.indexOf('thought'));
+      assert.match(text, /data: \[DONE\]/);
+      assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
+      thinking.close();
+    });
+
     it('sends heartbeats while the upstream is silent', async () => {
       const res = await chat(plaza, key, { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'x [[fake:slow delay_ms=1500 chunks=2]]' }] });
       const text = await res.text();
