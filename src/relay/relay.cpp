@@ -101,9 +101,18 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
     }
     if (attempts >= options_.max_attempts) break;
     if (std::find(earlier.begin(), earlier.end(), c.channel->id) != earlier.end()) continue;
+    std::optional<http::UpstreamRequest> built;
+    try {
+      built = build_upstream_request(c, request, stream);
+    } catch (const Error& e) {
+      // The request asks what this channel's protocol cannot carry (an Anthropic channel and `n` > 1):
+      // another channel may serve it; if none does, this is the answer.
+      if (!last) last = e;
+      continue;
+    }
     if (std::find(tried.begin(), tried.end(), c.channel->id) == tried.end()) tried.push_back(c.channel->id);
     ++attempts;
-    auto up = build_upstream_request(c, request, stream);
+    auto& up = *built;
     up.timeouts.deadline = deadline;
     std::unique_ptr<http::UpstreamResponse> resp;
     try {

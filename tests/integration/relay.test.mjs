@@ -457,6 +457,18 @@ for (const backend of backends) {
         const id = broken.headers.get('x-request-id');
         const row = await waitFor(() => usageEvents(plaza).find((r) => r[0] === id), 'the broken stream\'s usage event');
         assert.deepEqual([row[5], row[7]], ['0', 'error'], `completion tokens and status: ${row}`);
+        // What Anthropic's protocol cannot carry (n > 1) is refused when no other channel serves the
+        // model, and served by one that can when there is.
+        const twice = { model: 'claude', n: 2, messages: [{ role: 'user', content: 'hi' }] };
+        const refused = await chat(plaza, key, twice);
+        assert.equal(refused.status, 400);
+        assert.equal((await refused.json()).error.param, 'n');
+        const openai = await addChannel(admin, { name: 'claude-via-openai', base_url: `${fakeA.url}/v1`, keys: [UPSTREAM_KEY_A], models: ['claude'], priority: -1 });
+        await fakeA.reset();
+        const served = await chat(plaza, key, twice);
+        assert.equal(served.status, 200, 'the OpenAI channel takes it');
+        assert.equal(JSON.parse((await fakeA.requests()).at(-1).body).n, 2);
+        assert.equal((await admin.delete(`/api/admin/channels/${openai.id}`)).status, 204);
       } finally {
         await fakeC.stop();
       }
