@@ -215,8 +215,14 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
       // No channel left to try after a pass that broke: the break is the answer, as for a plain request.
       bool only_the_break = broken && attempts == attempts_before && std::chrono::steady_clock::now() < deadline;
       refused = only_the_break ? *broken : e;
-    } catch (...) {
-      if (!client_gone) throw;  // else: the cancelled wait's own failure, of no interest
+    } catch (const std::exception& e) {
+      // Not the upstream's answer: the database failed while choosing a channel or disabling a key.
+      // Refused like any request no channel served, so its holds are released and the caller undoes
+      // what it stored. A client that left makes the cancelled wait fail too, of no interest.
+      if (!client_gone) {
+        spdlog::error("request {}: {}", request_id, e.what());
+        refused = Error(ErrorCode::internal, "the request could not be relayed; try again");
+      }
     }
     waiting->wake.slot().clear();
     if (client_gone) break;  // recorded as cancelled below; nothing more to send
