@@ -166,12 +166,13 @@ describe('relay limits on sqlite', () => {
     const ev = await usageEvent(plaza, res.headers.get('x-request-id'));
     assert.deepEqual([ev.status, ev.error_code, Number(ev.channel_id)], ['error', 'upstream_error', mal.id]);
 
-    // A non-streamed answer cut in half (malformed JSON): a clean 502 in OpenAI's shape.
+    // A non-streamed answer cut in half (malformed JSON) is no answer: a clean 502 in OpenAI's shape
+    // once no channel is left.
     const plain = await chat(plaza, key, { model: 'mal-plain', messages: [{ role: 'user', content: 'hi [[fake:malformed_sse]]' }] });
     assert.equal(plain.status, 502);
     const body = await plain.json();
     assert.equal(body.error.code, 'upstream_error');
-    assert.equal(body.error.message, 'the upstream answered with invalid JSON');  // upstream_format.cpp
+    assert.equal(body.error.message, 'the upstream sent no answer');
     assert.ok(!JSON.stringify(body).includes(fakeA.url));
     const evPlain = await usageEvent(plaza, plain.headers.get('x-request-id'));
     assert.deepEqual([evPlain.status, evPlain.error_code], ['error', 'upstream_error']);
