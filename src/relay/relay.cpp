@@ -149,11 +149,18 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
       next_key_after(i);
       continue;
     }
-    if (status == 401 || status == 403) {
+    if (status == 401 || (status == 403 && says_key_refused(body))) {
       channels_.record_failure(c.channel->id);
       co_await disable_key(c, "the upstream refused the key (" + std::to_string(status) + ")");
       last = Error(ErrorCode::upstream_error, "the upstream refused the request");
       next_key_after(i);
+      continue;
+    }
+    if (status == 403) {
+      // Refused for what the request says (an upstream's moderation, a firewall in front of it), not
+      // for its key: disabling the key would let any user switch a channel off. Another channel (another
+      // provider) may take it; this one is not blamed.
+      last = Error(ErrorCode::forbidden, message.empty() ? "the upstream refused the request" : message);
       continue;
     }
     if (status == 429) {

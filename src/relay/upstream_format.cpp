@@ -1,5 +1,7 @@
 #include "relay/upstream_format.hpp"
 
+#include <algorithm>
+#include <initializer_list>
 #include <set>
 #include <stdexcept>
 
@@ -188,7 +190,9 @@ std::optional<std::string> not_an_answer(const Candidate& c, std::string_view bo
   return message.empty() ? std::string("no choices") : "an error: " + message;
 }
 
-bool says_out_of_credit(std::string_view body) {
+namespace {
+// An error body's `error.type` or `error.code` is one of `names`.
+bool error_named(std::string_view body, std::initializer_list<std::string_view> names) {
   boost::system::error_code ec;
   auto v = bj::parse(body, ec);
   if (ec || !v.is_object()) return false;
@@ -197,10 +201,19 @@ bool says_out_of_credit(std::string_view body) {
   for (const char* field : {"type", "code"}) {
     auto f = err->as_object().if_contains(field);
     if (!f || !f->is_string()) continue;
-    std::string_view s = f->as_string();
-    if (s == "insufficient_quota" || s == "insufficient_user_quota" || s == "billing_error") return true;
+    if (std::find(names.begin(), names.end(), std::string_view(f->as_string())) != names.end()) return true;
   }
   return false;
+}
+}  // namespace
+
+bool says_out_of_credit(std::string_view body) {
+  return error_named(body, {"insufficient_quota", "insufficient_user_quota", "billing_error"});
+}
+
+bool says_key_refused(std::string_view body) {
+  return error_named(body, {"invalid_api_key", "authentication_error", "permission_error", "account_deactivated",
+                            "access_terminated", "unsupported_country_region_territory"});
 }
 
 std::string scrub(std::string message, const Candidate& c) {

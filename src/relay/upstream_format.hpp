@@ -43,6 +43,9 @@ std::optional<std::string> not_an_answer(const Candidate& c, std::string_view bo
 // One API's and New API's `insufficient_user_quota`, Anthropic's `billing_error`), in its `type`
 // or `code`: the key is no use until someone pays, whatever the status says.
 bool says_out_of_credit(std::string_view body);
+// The error body says the key itself is refused (invalid, revoked, without permission, its account
+// closed or in a region the upstream does not serve), in its `type` or `code`.
+bool says_key_refused(std::string_view body);
 // Removes the channel's key, URL and host from a message meant for a client.
 std::string scrub(std::string message, const Candidate& c);
 // The non-streamed answer as an OpenAI chat.completion with the public model name; fills the

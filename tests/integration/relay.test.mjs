@@ -315,6 +315,29 @@ for (const backend of backends) {
       assert.equal((await admin.delete(`/api/admin/channels/${bad.id}`)).status, 204);
     });
 
+    it('keeps a key an upstream refuses a request for (403 for its content), and disables one refused for itself', async () => {
+      const flagged = await startFailing(403, { message: 'Input was flagged by moderation', code: 403, metadata: { reasons: ['harassment'] } });
+      const picky = await addChannel(admin, { name: 'picky', base_url: `${flagged.url}/v1`, keys: ['sk-picky-1'], models: ['gpt-4o-mini', 'picky-only'], priority: 100 });
+      const served = await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(served.status, 200, 'another channel takes it');
+      const alone = await chat(plaza, key, { model: 'picky-only', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(alone.status, 403);
+      assert.equal((await alone.json()).error.message, 'Input was flagged by moderation');
+      let listed = (await admin.get('/api/admin/channels')).data.channels.find((c) => c.id === picky.id);
+      assert.deepEqual([listed.keys[0].enabled, listed.auto_disabled], [true, false], 'a user cannot switch the key off');
+      assert.equal(flagged.hits, 2);
+      assert.equal((await admin.delete(`/api/admin/channels/${picky.id}`)).status, 204);
+      flagged.close();
+
+      const denied = await startFailing(403, { type: 'permission_error', message: 'Your API key does not have permission to use the specified resource.' });
+      const ch = await addChannel(admin, { name: 'denied', base_url: `${denied.url}/v1`, keys: ['sk-denied-1'], models: ['gpt-4o-mini'], priority: 100 });
+      assert.equal((await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })).status, 200);
+      listed = (await admin.get('/api/admin/channels')).data.channels.find((c) => c.id === ch.id);
+      assert.equal(listed.keys[0].enabled, false, 'a key without permission is disabled');
+      assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
+      denied.close();
+    });
+
     it('tries the channel\'s next key when the upstream refuses one, with no other channel to fall back on', async () => {
       const only = await addChannel(admin, { name: 'two-keys', base_url: `${fakeA.url}/v1`, keys: ['sk-revoked-0000', UPSTREAM_KEY_A], models: ['two-keys-only'] });
       await fakeA.reset();
