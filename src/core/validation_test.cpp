@@ -148,5 +148,17 @@ TEST(AsciiLower, LowersOnlyAscii) {
   EXPECT_EQ(ascii_lower("ÄÖ"), "ÄÖ");
 }
 
+TEST(Utf8Prefix, CutsBeforeACharacterNeverInsideOne) {
+  const std::string text = "ab" + std::string("用户额度不足");  // 2 + 6 × 3 bytes
+  EXPECT_EQ(utf8_prefix(text, 100), text);
+  EXPECT_EQ(utf8_prefix(text, 5), "ab用");
+  EXPECT_EQ(utf8_prefix(text, 6), "ab用");
+  EXPECT_EQ(utf8_prefix(text, 7), "ab用");
+  EXPECT_EQ(utf8_prefix(text, 8), "ab用户");
+  EXPECT_EQ(utf8_prefix(text, 0), "");
+  for (std::size_t n = 0; n <= text.size(); ++n) EXPECT_TRUE(is_valid_utf8(utf8_prefix(text, n))) << n;
+  EXPECT_EQ(utf8_prefix("😀x", 3), "");
+}
+
 }  // namespace
 }  // namespace plaza

@@ -4,6 +4,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <charconv>
+
 #include "relay/answer_scan.hpp"
 #include "relay/anthropic.hpp"
 #include "relay/upstream_format.hpp"
@@ -166,7 +169,11 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
     if (status == 429) {
       channels_.record_failure(c.channel->id);
       last = Error(ErrorCode::rate_limited, "the upstream is rate limiting; try again shortly");
-      if (auto ra = resp->header("retry-after"); !ra.empty()) last->retry_after = std::atoi(std::string(ra).c_str());
+      // Seconds (an HTTP date is ignored), within a day.
+      int seconds = 0;
+      if (auto ra = resp->header("retry-after");
+          std::from_chars(ra.data(), ra.data() + ra.size(), seconds).ec == std::errc() && seconds > 0)
+        last->retry_after = std::min(seconds, 86'400);
       next_key_after(i);
       continue;
     }

@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "core/validation.hpp"
 #include "relay/anthropic.hpp"
 
 namespace plaza::relay {
@@ -165,7 +166,7 @@ std::string upstream_error_message(const Candidate& c, std::string_view body) {
   if (err->is_string()) return std::string(err->as_string());
   if (err->is_object()) {
     if (auto m = err->as_object().if_contains("message"); m && m->is_string())
-      return std::string(m->as_string()).substr(0, 500);
+      return std::string(utf8_prefix(m->as_string(), 500));
   }
   return "";
 }

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/json.hpp"
+#include "core/validation.hpp"
 
 namespace plaza::relay {
 namespace {
@@ -146,6 +147,16 @@ TEST(UpstreamAnswer, A200ThatCarriesAnErrorIsNoAnswer) {
   EXPECT_FALSE(not_an_answer(anthropic, R"({"type":"message","content":[{"type":"text","text":"hi"}]})", std::nullopt));
   EXPECT_TRUE(not_an_answer(anthropic, R"({"type":"error","error":{"type":"overloaded_error","message":"busy"}})",
                             std::nullopt));
+}
+
+TEST(UpstreamAnswer, ALongErrorMessageIsCutBetweenCharacters) {
+  std::string message;
+  for (int i = 0; i < 200; ++i) message += "额度";  // 1,200 bytes
+  bj::object body{{"error", bj::object{{"message", message}}}};
+  auto cut = upstream_error_message(openai_candidate("http://up.example/v1"), bj::serialize(body));
+  EXPECT_LE(cut.size(), 500u);
+  EXPECT_GE(cut.size(), 498u);
+  EXPECT_TRUE(is_valid_utf8(cut));
 }
 
 TEST(UpstreamAnswer, KeepsWhatElseWasGeneratedForCountingApartFromTheText) {

@@ -39,7 +39,7 @@ Accounts::Accounts(store::Database& db, const Clock& clock, LoginThrottle& throt
 SignedIn Accounts::start_session(store::Conn& c, const store::User& user, const ClientInfo& client) {
   SignedIn s{user, crypto::random_token(), crypto::random_token(), clock_.now_s() + options_.session_ttl_s};
   store::sessions::create(c, crypto::sha256_hex(s.session_token), user.id, s.csrf_token, clock_.now_s(), s.expires_at,
-                          client.ip.substr(0, 64), client.user_agent.substr(0, 256));
+                          std::string(utf8_prefix(client.ip, 64)), std::string(utf8_prefix(client.user_agent, 256)));
   return s;
 }
 
