@@ -18,6 +18,9 @@ namespace earn = store::earnings;
 
 // How far back a tick settles days that no tick reached (an outage across settlement hours).
 constexpr int kCatchUpDays = 7;
+// A day is settled no sooner than this after its end: the usage rows of calls that ended just before
+// midnight may still be on their way (a free call's row is queued, and retried when a write fails).
+constexpr int64_t kSettleAfterSeconds = 300;
 
 std::string instance_name() {
   char host[256] = {};
@@ -113,7 +116,7 @@ void Settlement::tick() {
   if (local_hour(now) >= options_.settlement_hour) {
     // Yesterday, and any day since the last one settled that no tick reached (every instance was
     // down past a day's settlement hour): oldest first, at most kCatchUpDays of them.
-    const std::string yesterday = add_days(local_day(now), -1);
+    const std::string yesterday = add_days(local_day(now - kSettleAfterSeconds), -1);
     auto last = db_.read_sync([&](store::Conn& c) { return earn::last_settled_day(c); });
     std::string day = last && *last < yesterday ? add_days(*last, 1) : yesterday;
     if (day < add_days(yesterday, -(kCatchUpDays - 1))) {
@@ -249,7 +252,8 @@ awaitable<std::vector<earn::RunSummary>> Earnings::runs(int64_t limit) {
 awaitable<earn::Run> Earnings::start_run(store::User admin, std::string day) {
   if (!is_day(day)) throw Error(ErrorCode::invalid_request, "a day is YYYY-MM-DD", "day");
   int64_t now = clock_.now_s();
-  if (day >= local_day(now)) throw Error(ErrorCode::invalid_request, "only days that are over can be settled", "day");
+  if (day >= local_day(now - kSettleAfterSeconds))
+    throw Error(ErrorCode::invalid_request, "only days that ended five minutes ago or more can be settled", "day");
   auto run = co_await store::write(db_, [&](store::Conn& c) {
     auto r = earn::run(c, day);
     if (r && r->status == "running" && r->lease_until >= now && !r->lease_owner.empty())

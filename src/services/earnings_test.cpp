@@ -277,6 +277,21 @@ TEST_P(EarningsTest, TheSchedulerSettlesYesterdayOnceItsHourHasComeAndResumesSta
   expect_reconciled();
 }
 
+TEST_P(EarningsTest, ADayIsSettledFiveMinutesAfterItsEndAtTheEarliest) {
+  options_.settlement_hour = 0;
+  Settlement s(db(), clock_, options_);
+  s.tick();                                             // 2023-11-14 22:13: settles kDayD
+  clock_.advance_ms((3600 + 47 * 60 + 2 * 60) * 1000);  // 2023-11-15 00:02
+  s.tick();
+  EXPECT_FALSE(db().read_sync([](store::Conn& c) { return earn::run(c, "2023-11-14"); }))
+      << "two minutes after its end";
+  clock_.advance_ms(3 * 60 * 1000);
+  s.tick();
+  auto run = db().read_sync([](store::Conn& c) { return earn::run(c, "2023-11-14"); });
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->status, "done");
+}
+
 TEST_P(EarningsTest, TheSchedulerSettlesTheDaysAnOutageMissed) {
   int64_t owner = user("maker"), u = user("payer");
   options_.settlement_hour = 4;
