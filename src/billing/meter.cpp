@@ -384,12 +384,12 @@ void settle(store::Conn& c, const Reservation& r, store::UsageEvent& e) {
     d.user_id = e.user_id;
     d.app_id = r.app->app_id;
     d.owner_id = r.app->owner_id;
-    d.amount = money::share_down(e.surcharge_paid_uc, r.creator_share_ppm);
     d.basis = e.surcharge_paid_uc;
+    d.share_ppm = r.creator_share_ppm;
     d.key = "direct:" + e.request_id;
     d.request_id = e.request_id;
     d.at = e.created_at;
-    if (store::earnings::credit_direct(c, d)) e.creator_uc = d.amount;
+    e.creator_uc = store::earnings::credit_direct(c, d);
   }
 
   const int64_t charged = taker.charged;

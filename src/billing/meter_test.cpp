@@ -290,6 +290,27 @@ TEST_P(SurchargeTest, APerMessageSurchargeIsHeldAndChargedWithTheModelAndItsPaid
   expect_reconciled();
 }
 
+TEST_P(SurchargeTest, TheDaysRowOfAUserAndAnAppRoundsDownAsAWholeNotEachCall) {
+  fund(ledger::kPaid, 1'000);
+  int64_t credited = 0;
+  for (int i = 0; i < 10; ++i) {
+    auto e = settle(reserve(app_request("r" + std::to_string(i), {3, 0}), per_call(1)), "ok", 1, 1);
+    EXPECT_EQ(e.surcharge_paid_uc, 3);
+    EXPECT_LE(e.creator_uc, 3);
+    credited += e.creator_uc;
+  }
+  EXPECT_EQ(credited, 21) << "70% of 30 µc; each call alone would earn 2 (20 in all)";
+  EXPECT_EQ(creator_pending(), 21);
+  auto row = db().read_sync([&](store::Conn& c) {
+    return c.query_one("SELECT amount, basis, calls FROM earnings WHERE user_id = $1", {user_});
+  });
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->i64(0), 21);
+  EXPECT_EQ(row->i64(1), 30);
+  EXPECT_EQ(row->i64(2), 10);
+  expect_reconciled();
+}
+
 TEST_P(SurchargeTest, GiftFundedSurchargesSystemAppsAndTheOwnersOwnUseEarnNothing) {
   fund(ledger::kGift, 10'000);
   auto gift = settle(reserve(app_request("g1", {1'000, 0}), per_call(100)), "ok", 1, 1);

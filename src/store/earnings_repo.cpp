@@ -63,28 +63,34 @@ Ended end_pending(Conn& c, const std::vector<int64_t>& ids, const std::string& s
 
 }  // namespace
 
-bool credit_direct(Conn& c, const DirectCredit& d) {
-  if (d.amount <= 0) return false;
-  if (c.query_one("SELECT 1 FROM ledger_transfers WHERE idempotency_key = $1", {d.key})) return false;
-  // The row first: a reversed row takes no more (the upsert's WHERE), and then nothing moves.
-  if (c.exec("INSERT INTO earnings (day, user_id, app_id, stream, owner_id, amount, basis, calls, created_at) "
-             "VALUES ($1, $2, $3, 'direct', $4, $5, $6, 1, $7) ON CONFLICT (day, user_id, app_id, stream) DO UPDATE "
-             "SET amount = earnings.amount + excluded.amount, basis = earnings.basis + excluded.basis, "
-             "calls = earnings.calls + 1 WHERE earnings.status = 'pending'",
-             {d.day, d.user_id, d.app_id, d.owner_id, d.amount, d.basis, d.at}) == 0)
-    return false;
+int64_t credit_direct(Conn& c, const DirectCredit& d) {
+  if (d.basis <= 0) return 0;
+  if (c.query_one("SELECT 1 FROM ledger_transfers WHERE idempotency_key = $1", {d.key})) return 0;
+  // The row first: a reversed row takes no more (the upsert's WHERE), and then nothing moves. The
+  // upsert locks the row, so the share computed from it stands until this transaction ends.
+  auto row = c.query_one(
+      "INSERT INTO earnings (day, user_id, app_id, stream, owner_id, amount, basis, calls, created_at) "
+      "VALUES ($1, $2, $3, 'direct', $4, 0, $5, 1, $6) ON CONFLICT (day, user_id, app_id, stream) DO UPDATE "
+      "SET basis = earnings.basis + excluded.basis, calls = earnings.calls + 1 WHERE earnings.status = 'pending' "
+      "RETURNING id, basis, amount",
+      {d.day, d.user_id, d.app_id, d.owner_id, d.basis, d.at});
+  if (!row) return 0;
+  // A share lowered during the day takes nothing back from what the row holds.
+  const int64_t owed = money::share_down(row->i64(1), d.share_ppm) - row->i64(2);
+  if (owed <= 0) return 0;
+  c.exec("UPDATE earnings SET amount = amount + $2 WHERE id = $1", {row->i64(0), owed});
   ledger::Transfer t;
   t.key = d.key;
   t.debit = revenue();
   t.credit = ledger::account(c, ledger::kEarningsPending, d.owner_id);
-  t.amount = d.amount;
+  t.amount = owed;
   t.kind = "earnings";
   t.user_id = d.owner_id;
   t.request_id = d.request_id;
   t.memo = "direct";
   t.at = d.at;
   t.defer_credit = true;  // concurrent requests of one creator's app credit the same account
-  return ledger::transfer(c, t);
+  return ledger::transfer(c, t) ? owed : 0;
 }
 
 // ---- The daily settlement -------------------------------------------------------------------
@@ -540,8 +546,8 @@ bool charge_unlock(Conn& c, const Unlock& u) {
     d.user_id = u.user_id;
     d.app_id = u.app_id;
     d.owner_id = u.owner_id;
-    d.amount = money::share_down(paid, u.creator_share_ppm);
     d.basis = paid;
+    d.share_ppm = u.creator_share_ppm;
     d.key = base + ":direct";
     d.at = u.now;
     credit_direct(c, d);
