@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <cstdio>
 #include <random>
 
@@ -397,6 +401,8 @@ void settle(store::Conn& c, const Reservation& r, store::UsageEvent& e) {
     if (ledger::end_hold(c, key_hold->id, "posted", charged))
       c.exec("UPDATE api_keys SET spent = spent + $2, spent_held = spent_held - $3 WHERE id = $1",
              {key_hold->ref_id, charged, key_hold->amount});
+    else if (charged > 0)  // the reaper voided the hold (and gave back what it held); the charge still counts
+      c.deferred.touch(c.deferred.key_spent, key_hold->ref_id) += charged;
   } else if (e.api_key_id && charged > 0) {
     c.deferred.touch(c.deferred.key_spent, *e.api_key_id) += charged;  // the key's calls add to one row: once per batch
   }
@@ -505,11 +511,31 @@ awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> 
   // A call with holds of its own (a stream, a client's request id, a key with a limit, or credits
   // split across sources): this instance's lease on the user's credits first gives back its room in
   // the same transaction, so the deduction order sees all the user has.
-  co_await store::group_write(writer_, r.user_id, [&](store::Conn& c) {
-    give_back_room(c, r.user_id);
-    res = billing::reserve(c, options_, r, price, multiplier);
-  });
-  co_return res;
+  for (int attempt = 0;; ++attempt) {
+    bool leased_elsewhere = false;
+    try {
+      co_await store::group_write(writer_, r.user_id, [&](store::Conn& c) {
+        give_back_room(c, r.user_id);
+        try {
+          res = billing::reserve(c, options_, r, price, multiplier);
+        } catch (const Error& e) {
+          if (e.code() == ErrorCode::insufficient_balance) leased_elsewhere = others_lease(c, r.user_id);
+          throw;
+        }
+      });
+      co_return res;
+    } catch (const Error&) {
+      if (!leased_elsewhere || attempt == kLeaseWaits) throw;
+    }
+    // Other instances' leases hold credits this call needs: told (as a purchase tells them), they
+    // give back what their calls in flight do not use, within milliseconds; this call waits a little.
+    if (attempt == 0) {
+      co_await store::write(db_, [&](store::Conn& c) { store::announce(c, "wallet:" + std::to_string(r.user_id)); });
+    }
+    boost::asio::steady_timer pause(co_await boost::asio::this_coro::executor);
+    pause.expires_after(std::chrono::milliseconds(25 * (attempt + 1)));
+    co_await pause.async_wait(boost::asio::use_awaitable);
+  }
 }
 
 awaitable<std::optional<LeaseTicket>> Meter::lease_ticket(int64_t user_id, int64_t most, int64_t now,
@@ -530,6 +556,13 @@ awaitable<std::optional<LeaseTicket>> Meter::lease_ticket(int64_t user_id, int64
     leases_->forget(user_id);
   }
   co_return ticket;
+}
+
+bool Meter::others_lease(store::Conn& c, int64_t user_id) {
+  if (!leases_ || c.dialect() != store::Dialect::postgres) return false;  // SQLite serves one instance
+  for (auto kind : {ledger::kPaid, ledger::kGift})
+    if (auto account = ledger::find(c, kind, user_id); account && ledger::leased(c, account->id) > 0) return true;
+  return false;
 }
 
 void Meter::give_back_room(store::Conn& c, int64_t user_id) {

@@ -170,6 +170,10 @@ class Meter {
   std::optional<LeaseTicket> lease_for(store::Conn& c, int64_t user_id, int64_t most, int64_t now);
   // The user's open lease here takes no more calls and gives back its room, in c's transaction.
   void give_back_room(store::Conn& c, int64_t user_id);
+  // Leases (other instances', once this one gave back its room) hold some of the user's credits.
+  bool others_lease(store::Conn& c, int64_t user_id);
+  // How often a call short of credits that other instances' leases hold waits for them to give back.
+  static constexpr int kLeaseWaits = 4;
 
   store::Database& db_;
   store::GroupWriter& writer_;

@@ -209,6 +209,42 @@ TEST_P(MeterTest, TheReaperVoidsExpiredHoldsAndNothingIsLost) {
   expect_reconciled();
 }
 
+TEST_P(MeterTest, ACallSettledAfterTheReaperStillCountsTowardsItsKeysLimit) {
+  fund(ledger::kPaid, 1000);
+  int64_t key = db().write_sync([&](store::Conn& c) {
+    return c
+        .query_one(
+            "INSERT INTO api_keys (user_id, name, secret_hash, secret_start, secret_end, created_at, "
+            "spend_limit) VALUES ($1, 'k', 'h', 'a', 'b', $2, 500) RETURNING id",
+            {user_, kNow})
+        ->i64(0);
+  });
+  Options options;
+  options.hold_ttl_s = 60;
+  auto r = request("late");
+  r.key_id = key;
+  r.key_limited = true;
+  auto res = reserve(r, per_call(300), options);
+  EXPECT_EQ(db().write_sync([](store::Conn& c) { return reap_expired(c, kNow + 61, 100); }), 1)
+      << "the request's holds";
+  auto spent = [&] {
+    return db().read_sync([&](store::Conn& c) {
+      auto row = c.query_one("SELECT spent, spent_held FROM api_keys WHERE id = $1", {key});
+      return std::pair{row->i64(0), row->i64(1)};
+    });
+  };
+  EXPECT_EQ(spent(), (std::pair<int64_t, int64_t>{0, 0}));
+  settle(res, "ok", 1, 1, "api", key);
+  EXPECT_EQ(spent(), (std::pair<int64_t, int64_t>{300, 0})) << "charged past its hold, and counted";
+  settle(res, "ok", 1, 1, "api", key);
+  EXPECT_EQ(spent(), (std::pair<int64_t, int64_t>{300, 0})) << "once";
+  auto again = request("next");
+  again.key_id = key;
+  again.key_limited = true;
+  EXPECT_EQ(refused(again, per_call(300)), ErrorCode::insufficient_balance) << "300 + 300 is past the limit of 500";
+  expect_reconciled();
+}
+
 TEST_P(MeterTest, UsageBeyondTheHoldIsTakenFromTheAvailableBalanceAsFarAsItGoes) {
   fund(ledger::kPaid, 300);
   fund(ledger::kGift, 50);

@@ -70,6 +70,26 @@ describe('two instances on postgres', () => {
     assert.equal(unlocked.data.unlocked, true);
   });
 
+  it('a call short of credits another instance\'s lease holds gets them back instead of a 402', async () => {
+    await addChannel(admin, { name: 'pricey', base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['pricey'] });
+    assert.equal((await admin.put('/api/admin/prices/pricey', { mode: 'per_call', per_call: 100_000 })).status, 200);
+    const { user: streamer, key: streamerKey } = await userWithKey(a, 'streamer');
+    const streamerId = (await streamer.get('/api/me')).data.user.id;
+    assert.equal((await admin.post(`/api/admin/users/${streamerId}/credits`, { source: 'paid', amount: 150_000, reason: 'test funds' })).status, 200);
+    const leased = () => Number(sql(a, `SELECT COALESCE(SUM(amount - posted), 0) FROM holds WHERE user_id = ${streamerId} AND status = 'pending' AND request_id LIKE 'lease:%'`)[0][0]);
+    // A short call on A opens a lease of half the credits (75,000 µc), which stays open.
+    assert.equal((await chatCompletion(a, streamerKey, ask('per-call'))).status, 200);
+    await waitFor(() => leased() > 0, 'A\'s lease');
+    // A stream on B may cost 100,000 µc: more than the 74,000 the lease leaves, less than the user has.
+    await waitFor(async () => (await chatCompletion(b, key, ask('pricey'))).status !== 404, 'B to serve the pricey model', 5000);
+    const stream = await chatCompletion(b, streamerKey, { ...ask('pricey'), stream: true });
+    assert.equal(stream.status, 200, await stream.clone().text());
+    await stream.text();
+    await waitFor(() => leased() === 0, 'A to have given its lease back');
+    const paid = () => Number(sql(a, `SELECT balance FROM ledger_accounts WHERE kind = 'paid' AND user_id = ${streamerId}`)[0][0]);
+    await waitFor(() => paid() === 150_000 - 1_000 - 100_000, 'both calls charged, once each');
+  });
+
   it('an instance that could not listen for a while gives back its leases when it listens again', async () => {
     await addChannel(admin, { name: 'priced-again', base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['per-call-again'] });
     assert.equal((await admin.put('/api/admin/prices/per-call-again', { mode: 'per_call', per_call: 1000 })).status, 200);
