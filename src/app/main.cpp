@@ -265,9 +265,9 @@ int settle(const Config& config, std::string day, bool rerun, bool take_over) {
   store::migrate(*db);
   SystemClock clock;
   services::Settlement settlement(*db, clock, services::earnings_options(config));
-  if (day.empty()) day = add_days(local_day(clock.now_s()), -1);
-  if (day >= local_day(clock.now_s())) {
-    std::cerr << "error: " << day << " is not over yet in " << config.timezone << "\n";
+  if (day.empty()) day = add_days(local_day(clock.now_s() - services::kSettleAfterSeconds), -1);
+  if (day >= local_day(clock.now_s() - services::kSettleAfterSeconds)) {
+    std::cerr << "error: " << day << " did not end five minutes ago or more in " << config.timezone << "\n";
     return 2;
   }
   // Tests stop a run midway the way a crash would (the lease stays taken; a later run resumes).

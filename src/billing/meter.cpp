@@ -64,8 +64,10 @@ void undo(store::Conn& c, const ledger::Hold& h) {
     ledger::release(c, h.ref_id, h.amount);  // paid, gift
 }
 
+constexpr std::string_view kShortOfCredits = "not enough credits";
+
 std::string insufficient_message(int64_t max_cost) {
-  return "not enough credits: this request may cost up to " + money::format_credits(max_cost) + " credits";
+  return std::string(kShortOfCredits) + ": this request may cost up to " + money::format_credits(max_cost) + " credits";
 }
 
 }  // namespace
@@ -519,7 +521,9 @@ awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> 
         try {
           res = billing::reserve(c, options_, r, price, multiplier);
         } catch (const Error& e) {
-          if (e.code() == ErrorCode::insufficient_balance) leased_elsewhere = others_lease(c, r.user_id);
+          // Short of credits (not of the key's limit, which no lease holds).
+          if (e.code() == ErrorCode::insufficient_balance && std::string_view(e.what()).starts_with(kShortOfCredits))
+            leased_elsewhere = others_lease(c, r.user_id);
           throw;
         }
       });
@@ -533,7 +537,7 @@ awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> 
       co_await store::write(db_, [&](store::Conn& c) { store::announce(c, "wallet:" + std::to_string(r.user_id)); });
     }
     boost::asio::steady_timer pause(co_await boost::asio::this_coro::executor);
-    pause.expires_after(std::chrono::milliseconds(25 * (attempt + 1)));
+    pause.expires_after(std::chrono::milliseconds(25 << attempt));  // 25 ms, then twice as long: 775 ms in all
     co_await pause.async_wait(boost::asio::use_awaitable);
   }
 }
@@ -561,7 +565,8 @@ awaitable<std::optional<LeaseTicket>> Meter::lease_ticket(int64_t user_id, int64
 bool Meter::others_lease(store::Conn& c, int64_t user_id) {
   if (!leases_ || c.dialect() != store::Dialect::postgres) return false;  // SQLite serves one instance
   for (auto kind : {ledger::kPaid, ledger::kGift})
-    if (auto account = ledger::find(c, kind, user_id); account && ledger::leased(c, account->id) > 0) return true;
+    if (auto account = ledger::find(c, kind, user_id); account && ledger::leased(c, account->id, instance_ + ":") > 0)
+      return true;
   return false;
 }
 

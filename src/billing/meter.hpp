@@ -173,7 +173,7 @@ class Meter {
   // Leases (other instances', once this one gave back its room) hold some of the user's credits.
   bool others_lease(store::Conn& c, int64_t user_id);
   // How often a call short of credits that other instances' leases hold waits for them to give back.
-  static constexpr int kLeaseWaits = 4;
+  static constexpr int kLeaseWaits = 5;
 
   store::Database& db_;
   store::GroupWriter& writer_;

@@ -105,20 +105,28 @@ asio::awaitable<HostResolver::Endpoints> HostResolver::resolve(std::string host,
   timer->expires_at(wait_until);
   uint64_t lookups_before = 0;
   bool start = false;
+  std::optional<Endpoints> stale;
   {
     std::lock_guard lock(state_->mutex);
     State::Host& h = state_->hosts[name];
     if (state_->fresh(h)) co_return h.endpoints;
-    lookups_before = h.lookups_done;
-    h.waiters.push_back(timer);
     start = !h.looking;
     h.looking = true;
+    // Addresses within the hour, and the DNS slow (a lookup runs) or failing (the last one did):
+    // they serve at once while a lookup goes on, rather than each connect waiting for it.
+    if (state_->usable_stale(h) && (!start || h.last_error)) {
+      stale = h.endpoints;
+    } else {
+      lookups_before = h.lookups_done;
+      h.waiters.push_back(timer);
+    }
   }
   if (start) {
     state_->lookup(ex, host, port, [state = state_, name](const boost::system::error_code& ec, Endpoints found) {
       state->finish(name, ec, std::move(found));
     });
   }
+  if (stale) co_return std::move(*stale);
   co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
 
   std::lock_guard lock(state_->mutex);

@@ -8,7 +8,8 @@
 //  - its addresses are kept for `fresh`;
 //  - a wait ends at the caller's deadline, the lookup going on for the next caller;
 //  - when a lookup fails or is late, addresses found within `stale` are used (a DNS outage should not
-//    stop relaying to upstreams that are up and have not moved).
+//    stop relaying to upstreams that are up and have not moved): the connect that started the lookup
+//    waits for it up to its deadline; those that come while it runs, or after it failed, do not wait.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -112,16 +112,22 @@ TEST_F(HostResolverTest, UsesAddressesFoundWithinTheHourWhenALookupFails) {
   ASSERT_EQ(dns.calls.size(), 2u);
   answer(1, asio::error::host_not_found_try_again, {});
   EXPECT_EQ(half_hour.endpoints, Endpoints{kFirst}) << "the DNS failed: the addresses of half an hour ago";
+  // After a failure they serve at once, while another lookup is tried.
+  EXPECT_EQ(resolve_now("api.example.com").endpoints, Endpoints{kFirst});
+  ASSERT_EQ(dns.calls.size(), 3u);
+  EXPECT_EQ(resolve_now("api.example.com").endpoints, Endpoints{kFirst}) << "while it runs too";
+  EXPECT_EQ(dns.calls.size(), 3u) << "one lookup at a time";
+  answer(2, asio::error::host_not_found_try_again, {});
 
   clock.advance_ms(31 * 60'000);
   const Result& hour = resolve_now("api.example.com");
-  ASSERT_EQ(dns.calls.size(), 3u);
-  answer(2, {}, {});  // an answer without addresses is a failure too
+  ASSERT_EQ(dns.calls.size(), 4u);
+  answer(3, {}, {});  // an answer without addresses is a failure too
   EXPECT_FALSE(hour.endpoints);
   EXPECT_EQ(hour.failure, UpstreamFailure::Kind::connect) << "addresses over an hour old are not used";
 
   const Result& never = resolve_now("nowhere.example.com");
-  answer(3, asio::error::host_not_found, {});
+  answer(4, asio::error::host_not_found, {});
   EXPECT_EQ(never.failure, UpstreamFailure::Kind::connect);
 }
 
@@ -145,6 +151,10 @@ TEST_F(HostResolverTest, StopsWaitingAtTheDeadlineWhileTheLookupGoesOn) {
   asio::co_spawn(
       io, resolve_into(resolver, "slow.example.com", "443", steady_clock::now() + std::chrono::milliseconds(20), late),
       asio::detached);
+  io.restart();
+  io.poll();
+  EXPECT_EQ(resolve_now("slow.example.com").endpoints, Endpoints{kFirst}) << "no wait while the lookup runs";
+  EXPECT_FALSE(late.over()) << "the connect that started it waits";
   io.restart();
   io.run_for(std::chrono::seconds(10));
   EXPECT_EQ(dns.calls.size(), 2u);

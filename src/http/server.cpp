@@ -336,7 +336,7 @@ class BeastResponseStream final : public ResponseStream {
   bool started() const override { return started_; }
   bool finished() const { return finished_; }
   int status() const { return status_; }
-  std::size_t bytes() const { return bytes_; }
+  std::size_t bytes() const override { return bytes_; }
 
  private:
   beast::tcp_stream& stream_;

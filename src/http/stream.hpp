@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,6 +30,8 @@ class ResponseStream {
   // Resets the connection without finishing the response (fault injection in the fake upstream).
   virtual void abort() = 0;
   virtual bool started() const = 0;
+  // The body's bytes written so far.
+  virtual std::size_t bytes() const = 0;
 };
 
 }  // namespace plaza::http

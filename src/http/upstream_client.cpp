@@ -103,8 +103,13 @@ struct UpstreamClient::Impl {
   // to (its completions run there), so each loop has its own share of the pool.
   using Idle = std::unordered_map<std::string, std::deque<std::unique_ptr<Connection>>>;
   std::unordered_map<const void*, Idle> idle;
-  SystemClock clock;
-  HostResolver resolver{HostResolver::system_lookup(), clock, {}};
+  // A lookup still running holds the resolver's state beyond this object, clock included: the clock
+  // lives as long as the program.
+  static const Clock& wall_clock() {
+    static const SystemClock clock;
+    return clock;
+  }
+  HostResolver resolver{HostResolver::system_lookup(), wall_clock(), {}};
 
   Impl() {
     tls_context.set_default_verify_paths();

@@ -262,7 +262,7 @@ std::optional<ScannedAnswer> scan_answer(std::string_view body) {
   bool seen_model = false;
   auto on_member = [&](std::string_view key, std::size_t, std::size_t begin, std::size_t end) {
     if (key == "choices") out->choices = body[begin] == '[';
-    if (key == "error") out->error = true;
+    if (key == "error") out->error = body[begin] != 'n';  // "error": null is no error
     if (key != "model") return true;
     if (seen_model) return false;
     seen_model = true;

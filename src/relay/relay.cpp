@@ -162,7 +162,9 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
     if (status == 403) {
       // Refused for what the request says (an upstream's moderation, a firewall in front of it), not
       // for its key: disabling the key would let any user switch a channel off. Another channel (another
-      // provider) may take it; this one is not blamed.
+      // provider) may take it. A refusal without an error of the API's shape (a firewall's page, maybe
+      // for every request) counts against the channel's breaker; a moderation's reason does not.
+      if (message.empty()) channels_.record_failure(c.channel->id);
       last = Error(ErrorCode::forbidden, message.empty() ? "the upstream refused the request" : message);
       continue;
     }
@@ -342,7 +344,7 @@ awaitable<std::string> Relay::complete(Caller caller, bj::object request, std::s
       }
       try {
         body = co_await opened->response->read_all(options_.max_response_bytes);
-        if (opened->candidate.channel->type != "anthropic") scanned = scan_answer(body);
+        scanned = opened->candidate.channel->type != "anthropic" ? scan_answer(body) : std::nullopt;
         if (auto what = not_an_answer(opened->candidate, body, scanned)) {
           spdlog::warn("channel {} answered 2xx without an answer: {}", opened->candidate.channel->id, *what);
           broken = Error(ErrorCode::upstream_error, "the upstream sent no answer");

@@ -261,6 +261,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     // piece: an upstream that sends only comments while it thinks (OpenRouter does, for minutes)
     // would otherwise keep the client without a byte until a proxy between cuts it.
     auto client_heard = std::chrono::steady_clock::now();
+    std::size_t bytes_heard = downstream.bytes();
     broken.reset();
     try {
       // The flag is read before each wait: a client that left while the loop was writing sends no
@@ -297,6 +298,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
           }
           if (!(co_await output.heartbeat())) client_gone = true;
           client_heard = std::chrono::steady_clock::now();
+          bytes_heard = downstream.bytes();
           continue;
         }
         if (ec) {
@@ -340,7 +342,11 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
               }
             }
             if (client_gone) break;
-            if (!chunks.empty()) client_heard = std::chrono::steady_clock::now();
+            // Only what was written counts (the web chat writes nothing of a reasoning-only chunk).
+            if (downstream.bytes() != bytes_heard) {
+              bytes_heard = downstream.bytes();
+              client_heard = std::chrono::steady_clock::now();
+            }
             if (source.done()) upstream_done = true;
           }
         } catch (const std::length_error&) {

@@ -184,7 +184,8 @@ std::optional<std::string> not_an_answer(const Candidate& c, std::string_view bo
     // An Anthropic message has its content; an OpenAI completion its choices.
     const char* needed = c.channel->type == "anthropic" ? "content" : "choices";
     auto member = o.if_contains(needed);
-    answer = member && member->is_array() && !o.contains("error");
+    auto error = o.if_contains("error");
+    answer = member && member->is_array() && (!error || error->is_null());
   }
   if (answer) return std::nullopt;
   std::string message = scrub(upstream_error_message(c, body), c);

@@ -127,6 +127,9 @@ TEST(UpstreamAnswer, A200ThatCarriesAnErrorIsNoAnswer) {
   constexpr std::string_view kAnswer = R"({"id":"x","choices":[{"index":0,"message":{"content":"hey"}}]})";
   EXPECT_FALSE(check(kAnswer));
   EXPECT_FALSE(unscanned(kAnswer));
+  constexpr std::string_view kNullError = R"({"id":"x","choices":[{"index":0}],"error":null})";
+  EXPECT_FALSE(check(kNullError)) << "\"error\": null is no error";
+  EXPECT_FALSE(unscanned(kNullError));
   constexpr std::string_view kError =
       R"({"error":{"message":"quota exceeded for sk-upstream-secret at http://up.example/v1","type":"x"}})";
   for (const auto& why : {check(kError), unscanned(kError)}) {

@@ -18,9 +18,6 @@ namespace earn = store::earnings;
 
 // How far back a tick settles days that no tick reached (an outage across settlement hours).
 constexpr int kCatchUpDays = 7;
-// A day is settled no sooner than this after its end: the usage rows of calls that ended just before
-// midnight may still be on their way (a free call's row is queued, and retried when a write fails).
-constexpr int64_t kSettleAfterSeconds = 300;
 
 std::string instance_name() {
   char host[256] = {};
@@ -57,6 +54,8 @@ Settlement::~Settlement() {
 Settlement::Report Settlement::settle_day(const std::string& day, bool rerun, bool take_over,
                                           const std::function<void(int64_t)>& after_batch) {
   if (!is_day(day)) throw Error(ErrorCode::invalid_request, "a day is YYYY-MM-DD", "day");
+  if (day >= local_day(clock_.now_s() - kSettleAfterSeconds))
+    throw Error(ErrorCode::invalid_request, "only days that ended five minutes ago or more can be settled", "day");
   const auto& me = options_.instance;
   Report report;
   auto lease = db_.write_sync(
@@ -114,20 +113,13 @@ void Settlement::tick() {
   const int64_t now = clock_.now_s();
   std::vector<std::string> days;
   if (local_hour(now) >= options_.settlement_hour) {
-    // Yesterday, and any day since the last one settled that no tick reached (every instance was
-    // down past a day's settlement hour): oldest first, at most kCatchUpDays of them.
+    // Yesterday, and any of the days before it that no tick settled (every instance was down past
+    // a day's settlement hour): oldest first, within kCatchUpDays (older ones: `plaza settle`).
     const std::string yesterday = add_days(local_day(now - kSettleAfterSeconds), -1);
-    auto last = db_.read_sync([&](store::Conn& c) { return earn::last_settled_day(c); });
-    std::string day = last && *last < yesterday ? add_days(*last, 1) : yesterday;
-    if (day < add_days(yesterday, -(kCatchUpDays - 1))) {
-      spdlog::warn("the days from {} were never settled; settling the last {} (settle older ones with `plaza settle`)",
-                   day, kCatchUpDays);
-      day = add_days(yesterday, -(kCatchUpDays - 1));
-    }
-    for (; day <= yesterday; day = add_days(day, 1)) {
-      auto run = db_.read_sync([&](store::Conn& c) { return earn::run(c, day); });
-      if (!run || run->status != "done") days.push_back(day);
-    }
+    const std::string first = add_days(yesterday, -(kCatchUpDays - 1));
+    auto settled = db_.read_sync([&](store::Conn& c) { return earn::settled_days_from(c, first); });
+    for (std::string day = first; day <= yesterday; day = add_days(day, 1))
+      if (std::find(settled.begin(), settled.end(), day) == settled.end()) days.push_back(day);
   }
   for (auto& d : db_.read_sync([&](store::Conn& c) { return earn::stalled_days(c, now); }))
     if (std::find(days.begin(), days.end(), d) == days.end()) days.push_back(d);

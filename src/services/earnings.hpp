@@ -24,6 +24,10 @@ namespace plaza::services {
 
 using boost::asio::awaitable;
 
+// A day is settled no sooner than this after its end: the usage rows of calls that ended just before
+// midnight may still be on their way (a free call's row is queued, and retried when a write fails).
+inline constexpr int64_t kSettleAfterSeconds = 300;
+
 struct EarningsOptions {
   store::earnings::Shares shares;
   int64_t creator_share_ppm = 700'000;

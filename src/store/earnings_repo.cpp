@@ -245,10 +245,11 @@ std::vector<RunSummary> runs(Conn& c, int64_t limit) {
   return out;
 }
 
-std::optional<std::string> last_settled_day(Conn& c) {
-  auto row = c.query_one("SELECT MAX(day) FROM settlement_runs WHERE status = 'done'");
-  if (!row || row->is_null(0)) return std::nullopt;
-  return row->str(0);
+std::vector<std::string> settled_days_from(Conn& c, const std::string& from) {
+  std::vector<std::string> out;
+  for (const auto& r : c.query("SELECT day FROM settlement_runs WHERE day >= $1 AND status = 'done'", {from}).rows)
+    out.push_back(r.str(0));
+  return out;
 }
 
 std::vector<std::string> stalled_days(Conn& c, int64_t now) {

@@ -85,8 +85,8 @@ struct RunSummary {
 };
 std::vector<RunSummary> runs(Conn& c, int64_t limit);
 // Days that the scheduler should (re)settle: unfinished runs whose lease ran out.
-// The latest day whose settlement is done, if any.
-std::optional<std::string> last_settled_day(Conn& c);
+// The days from `from` on whose settlement is done.
+std::vector<std::string> settled_days_from(Conn& c, const std::string& from);
 std::vector<std::string> stalled_days(Conn& c, int64_t now);
 
 // ---- Clearing, freezes, reversal ------------------------------------------------------------

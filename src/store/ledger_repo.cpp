@@ -253,12 +253,13 @@ bool void_credit_hold(Conn& c, int64_t hold_id, int64_t account_id) {
   return true;
 }
 
-int64_t leased(Conn& c, int64_t account_id) {
+int64_t leased(Conn& c, int64_t account_id, const std::string& except) {
+  // `except` is an instance's lease prefix (letters, digits and colons: nothing LIKE reads specially).
   return c
       .query_one(
           "SELECT COALESCE(SUM(amount - posted), 0) FROM holds WHERE status = 'pending' AND ref_id = $1 "
-          "AND source IN ('paid', 'gift') AND request_id LIKE 'lease:%'",
-          {account_id})
+          "AND source IN ('paid', 'gift') AND request_id LIKE 'lease:%' AND ($2 = '' OR request_id NOT LIKE $2 || '%')",
+          {account_id, except})
       ->i64(0);
 }
 

@@ -110,8 +110,9 @@ bool post_to_lease(Conn& c, int64_t hold_id, int64_t account_id, int64_t amount)
 void shrink_hold(Conn& c, int64_t hold_id, int64_t account_id, int64_t amount);
 // Voids a pending credit hold and releases what it still holds. False when it was not pending.
 bool void_credit_hold(Conn& c, int64_t hold_id, int64_t account_id);
-// What the account's leases still hold (the wallet shows held funds without them).
-int64_t leased(Conn& c, int64_t account_id);
+// What the account's leases still hold (the wallet shows held funds without them); with `except`,
+// not counting the leases whose ids start with it (an instance's own).
+int64_t leased(Conn& c, int64_t account_id, const std::string& except = "");
 inline constexpr std::string_view kLeasePrefix = "lease:";  // a lease's hold's request id starts so
 
 struct TransferRow {

@@ -492,6 +492,16 @@ for (const backend of backends) {
         assert.equal(served.status, 200, 'the OpenAI channel takes it');
         assert.equal(JSON.parse((await fakeA.requests()).at(-1).body).n, 2);
         assert.equal((await admin.delete(`/api/admin/channels/${openai.id}`)).status, 204);
+        // An OpenAI channel's 200 that carries an error, then the Anthropic channel's answer: each
+        // answer is read for what it is.
+        const erring = await startFailing(200, { message: 'quota', type: 'error' });
+        const first = await addChannel(admin, { name: 'claude-erring', base_url: `${erring.url}/v1`, keys: ['k'], models: ['claude'], priority: 10 });
+        const after = await chat(plaza, key, { model: 'claude', messages: [{ role: 'user', content: 'hi' }] });
+        assert.equal(after.status, 200);
+        assert.equal((await after.json()).choices[0].message.content, 'Hello from fake upstream.');
+        assert.equal(erring.hits, 1);
+        assert.equal((await admin.delete(`/api/admin/channels/${first.id}`)).status, 204);
+        erring.close();
       } finally {
         await fakeC.stop();
       }
