@@ -180,7 +180,8 @@ class WebChatOutput final : public relay::ChatOutput {
     co_return co_await send(kDelta, delta);
   }
   awaitable<bool> heartbeat() override { return s_.write(std::string(": keep-alive\n\n")); }
-  bool saved() const { return saved_; }  // end() saved the answer (and gave the lease back)
+  bool saved() const { return saved_; }              // end() saved the answer (and gave the lease back), or tried
+  bool save_failed() const { return save_failed_; }  // it tried, and the lease is still held
   awaitable<void> fail(const Error& e) override {
     bj::object error{{"code", std::string(to_string(e.code()))}, {"message", e.what()}};
     co_await send(kError, error);
@@ -192,9 +193,22 @@ class WebChatOutput final : public relay::ChatOutput {
   }
   awaitable<bool> end(const relay::Outcome& o) override {
     // Saved before `done`, so the client can rely on the message id it is given.
-    auto saved = co_await save(site_, conversation_id_, model_, request_id_, o, replaced_);
-    saved_ = true;
-    bj::object done{{"message", message_json(saved)}};
+    std::optional<store::Message> saved;
+    try {
+      saved = co_await save(site_, conversation_id_, model_, request_id_, o, replaced_);
+    } catch (const std::exception& e) {
+      // The conversation was deleted while it answered, or the database failed: the client hears so
+      // rather than a cut connection (the call is charged: its answer was delivered).
+      spdlog::warn("conversation {}: the answer was not saved: {}", conversation_id_, e.what());
+    }
+    saved_ = true;  // not tried again
+    if (!saved) {
+      save_failed_ = true;
+      bj::object error{{"code", "internal"}, {"message", "the answer could not be saved"}};
+      if (co_await send(kError, error)) co_await s_.finish();
+      co_return false;
+    }
+    bj::object done{{"message", message_json(*saved)}};
     if (!(co_await send(kDone, done))) co_return false;
     co_return co_await s_.finish();
   }
@@ -235,6 +249,7 @@ class WebChatOutput final : public relay::ChatOutput {
   std::string request_id_;
   std::optional<Replaced> replaced_;
   bool saved_ = false;
+  bool save_failed_ = false;
 };
 
 // What post_chat stored before it asks for the answer.
@@ -505,7 +520,10 @@ awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<s
   if (output.leaked()) outcome.text = output.delivered() + "\n\n[" + kLeakNotice + "]";
   // A stopped, broken or cut answer is kept too, marked, so a reload shows what the user saw (an answer
   // the guard cut at its very end never reached the web output's end(), which saves the others).
-  if (!web_output.saved()) {
+  if (web_output.save_failed()) {
+    int64_t conv = prepared.conversation_id;
+    co_await store::write(ctx.site.db, [&](store::Conn& c) { store::conversations::release_answer(c, conv, rid); });
+  } else if (!web_output.saved()) {
     co_await WebChatOutput::save(ctx.site, prepared.conversation_id, model, rid, outcome, prepared.replaced);
   }
 }

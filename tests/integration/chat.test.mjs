@@ -114,6 +114,32 @@ for (const backend of backends) {
       assert.ok(messages[1].content.length > 0, 'what was delivered is kept');
     });
 
+    it('tells the client when a conversation deleted while it answered cannot keep the answer', async () => {
+      const res = await fetch(`${plaza.url}/api/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: [...user.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': user.csrf },
+        body: JSON.stringify({ model: 'gpt-4o-mini', content: 'slowly [[fake:slow delay_ms=300 chunks=5]]' }),
+      });
+      assert.equal(res.status, 200);
+      let text = '';
+      let deleted = false;
+      const decoder = new TextDecoder();
+      for await (const piece of res.body) {
+        text += decoder.decode(piece, { stream: true });
+        if (!deleted && /event: delta/.test(text)) {
+          // Four more pieces are 1.2 s away: the answer ends after the conversation is gone.
+          const id = JSON.parse(parseEvents(text).find((e) => e.event === 'meta').data).conversation_id;
+          assert.equal((await user.delete(`/api/conversations/${id}`)).status, 204);
+          deleted = true;
+        }
+      }
+      const events = parseEvents(text);
+      assert.ok(deleted);
+      assert.deepEqual(JSON.parse(events.at(-1).data), { code: 'internal', message: 'the answer could not be saved' }, text);
+      assert.equal(events.at(-1).event, 'error');
+      assert.equal((await send({ model: 'gpt-4o-mini', content: 'still here?' })).status, 200);
+    });
+
     it('renames, deletes and clears conversations, only the owner\'s', async () => {
       const created = await user.post('/api/conversations', { title: 'Plans', model: 'gpt-4o-mini' });
       assert.equal(created.status, 201);
