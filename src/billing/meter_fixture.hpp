@@ -62,6 +62,18 @@ class MeterTest : public test::BackendTest {
     return db().read_sync([&](store::Conn& c) { return ledger::balance(c, kind, user_); });
   }
 
+  // An API key of the user's that may spend at most `limit`.
+  int64_t limited_key(int64_t limit) {
+    return db().write_sync([&](store::Conn& c) {
+      return c
+          .query_one(
+              "INSERT INTO api_keys (user_id, name, secret_hash, secret_start, secret_end, created_at, "
+              "spend_limit) VALUES ($1, 'k', 'h', 'a', 'b', $2, $3) RETURNING id",
+              {user_, kNow, limit})
+          ->i64(0);
+    });
+  }
+
   ChargeRequest request(const std::string& id, std::string surface = "api") {
     ChargeRequest r;
     r.user_id = user_;

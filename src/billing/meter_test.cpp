@@ -156,12 +156,7 @@ TEST_P(MeterTest, CountPacksComeBeforeCreditsUnlessTheOperatorReordersThem) {
 
 TEST_P(MeterTest, AKeysSpendingLimitStopsItsRequests) {
   fund(ledger::kPaid, 1000);
-  int64_t key = db().write_sync([&](store::Conn& c) {
-    return c.query_one("INSERT INTO api_keys (user_id, name, secret_hash, secret_start, secret_end, created_at, "
-                       "spend_limit) VALUES ($1, 'k', 'h', 'a', 'b', $2, 150) RETURNING id",
-                       {user_, kNow})
-        ->i64(0);
-  });
+  int64_t key = limited_key(150);
   auto r1 = request("k1");
   r1.key_id = key;
   r1.key_limited = true;
@@ -211,14 +206,7 @@ TEST_P(MeterTest, TheReaperVoidsExpiredHoldsAndNothingIsLost) {
 
 TEST_P(MeterTest, ACallSettledAfterTheReaperStillCountsTowardsItsKeysLimit) {
   fund(ledger::kPaid, 1000);
-  int64_t key = db().write_sync([&](store::Conn& c) {
-    return c
-        .query_one(
-            "INSERT INTO api_keys (user_id, name, secret_hash, secret_start, secret_end, created_at, "
-            "spend_limit) VALUES ($1, 'k', 'h', 'a', 'b', $2, 500) RETURNING id",
-            {user_, kNow})
-        ->i64(0);
-  });
+  int64_t key = limited_key(500);
   Options options;
   options.hold_ttl_s = 60;
   auto r = request("late");

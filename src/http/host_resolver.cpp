@@ -33,14 +33,13 @@ struct HostResolver::State {
 
   State(Lookup l, const Clock& c, Options o) : lookup(std::move(l)), clock(c), options(o) {}
 
-  bool fresh(const Host& h) const {
+  // The host has addresses found less than `limit` ago (not if the clock went back).
+  bool found_within(const Host& h, std::chrono::milliseconds limit) const {
     int64_t age = clock.now_ms() - h.found_ms;
-    return !h.endpoints.empty() && age >= 0 && age < options.fresh.count();
+    return !h.endpoints.empty() && age >= 0 && age < limit.count();
   }
-  bool usable_stale(const Host& h) const {
-    int64_t age = clock.now_ms() - h.found_ms;
-    return !h.endpoints.empty() && age >= 0 && age < options.stale.count();
-  }
+  bool fresh(const Host& h) const { return found_within(h, options.fresh); }
+  bool usable_stale(const Host& h) const { return found_within(h, options.stale); }
 
   void finish(const std::string& name, const boost::system::error_code& ec, Endpoints found) {
     std::vector<std::shared_ptr<asio::steady_timer>> waiters;

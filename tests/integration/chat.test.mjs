@@ -3,7 +3,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPlaza, backends } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
-import { adminClient, addChannel, parseEvents, waitFor, startWebAnswer } from '../lib/site.mjs';
+import { adminClient, addChannel, parseEvents, waitFor, startWebAnswer, postWebChat } from '../lib/site.mjs';
 import { Client } from '../lib/client.mjs';
 
 for (const backend of backends) {
@@ -115,11 +115,7 @@ for (const backend of backends) {
     });
 
     it('tells the client when a conversation deleted while it answered cannot keep the answer', async () => {
-      const res = await fetch(`${plaza.url}/api/chat`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', cookie: [...user.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': user.csrf },
-        body: JSON.stringify({ model: 'gpt-4o-mini', content: 'slowly [[fake:slow delay_ms=300 chunks=5]]' }),
-      });
+      const res = await postWebChat(plaza.url, user, { model: 'gpt-4o-mini', content: 'slowly [[fake:slow delay_ms=300 chunks=5]]' });
       assert.equal(res.status, 200);
       let text = '';
       let deleted = false;

@@ -28,6 +28,17 @@ describe('two instances on postgres', () => {
   after(async () => { await b?.stop(); await a?.stop(); await fake?.stop(); });
 
   const chat = (plaza, model) => chatCompletion(plaza, key, ask(model));
+  // A model the fake serves at `perCall` µc a call, and a user with `paid` µc of paid credits.
+  const pricedModel = async (model, perCall) => {
+    await addChannel(admin, { name: model, base_url: `${fake.url}/v1`, keys: ['sk-up'], models: [model] });
+    assert.equal((await admin.put(`/api/admin/prices/${model}`, { mode: 'per_call', per_call: perCall })).status, 200);
+  };
+  const fundedUser = async (name, paid) => {
+    const { user: u, key: k } = await userWithKey(a, name);
+    const id = (await u.get('/api/me')).data.user.id;
+    assert.equal((await admin.post(`/api/admin/users/${id}/credits`, { source: 'paid', amount: paid, reason: 'test funds' })).status, 200);
+    return { id, key: k };
+  };
   const models = (plaza) => fetch(`${plaza.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
 
   it('a channel added or deleted on one instance is served or gone on the other at once', async () => {
@@ -71,11 +82,8 @@ describe('two instances on postgres', () => {
   });
 
   it('a call short of credits another instance\'s lease holds gets them back instead of a 402', async () => {
-    await addChannel(admin, { name: 'pricey', base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['pricey'] });
-    assert.equal((await admin.put('/api/admin/prices/pricey', { mode: 'per_call', per_call: 100_000 })).status, 200);
-    const { user: streamer, key: streamerKey } = await userWithKey(a, 'streamer');
-    const streamerId = (await streamer.get('/api/me')).data.user.id;
-    assert.equal((await admin.post(`/api/admin/users/${streamerId}/credits`, { source: 'paid', amount: 150_000, reason: 'test funds' })).status, 200);
+    await pricedModel('pricey', 100_000);
+    const { id: streamerId, key: streamerKey } = await fundedUser('streamer', 150_000);
     const leased = () => Number(sql(a, `SELECT COALESCE(SUM(amount - posted), 0) FROM holds WHERE user_id = ${streamerId} AND status = 'pending' AND request_id LIKE 'lease:%'`)[0][0]);
     // A short call on A opens a lease of half the credits (75,000 µc), which stays open.
     assert.equal((await chatCompletion(a, streamerKey, ask('per-call'))).status, 200);
@@ -91,11 +99,8 @@ describe('two instances on postgres', () => {
   });
 
   it('an instance that could not listen for a while gives back its leases when it listens again', async () => {
-    await addChannel(admin, { name: 'priced-again', base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['per-call-again'] });
-    assert.equal((await admin.put('/api/admin/prices/per-call-again', { mode: 'per_call', per_call: 1000 })).status, 200);
-    const { user: spender, key: spenderKey } = await userWithKey(a, 'spender');
-    const spenderId = (await spender.get('/api/me')).data.user.id;
-    assert.equal((await admin.post(`/api/admin/users/${spenderId}/credits`, { source: 'paid', amount: 1_000_000, reason: 'test funds' })).status, 200);
+    await pricedModel('per-call-again', 1000);
+    const { id: spenderId, key: spenderKey } = await fundedUser('spender', 1_000_000);
     const pending = () => Number(sql(a, `SELECT COUNT(*) FROM holds WHERE user_id = ${spenderId} AND status = 'pending'`)[0][0]);
     await waitFor(async () => (await chatCompletion(b, spenderKey, ask('per-call-again'))).status === 200, 'B to serve the priced model', 5000);
     await waitFor(() => pending() === 1, 'B\'s lease, once the call is settled', 5000);

@@ -89,13 +89,18 @@ export function parseEvents(text) {
 
 // Starts a web chat answer as the signed-in `user` (a Client) at `baseUrl` and reads until its first
 // piece of text: {conversationId, stop} (stop() aborts it, as the page's Stop button does).
-export async function startWebAnswer(baseUrl, user, body) {
-  const controller = new AbortController();
-  const res = await fetch(`${baseUrl}/api/chat`, {
-    method: 'POST', signal: controller.signal,
+// POST /api/chat as a signed-in Client, its answer left to stream (the Client reads whole bodies).
+export function postWebChat(baseUrl, user, body, signal = undefined) {
+  return fetch(`${baseUrl}/api/chat`, {
+    method: 'POST', signal,
     headers: { 'content-type': 'application/json', cookie: [...user.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': user.csrf },
     body: JSON.stringify(body),
   });
+}
+
+export async function startWebAnswer(baseUrl, user, body) {
+  const controller = new AbortController();
+  const res = await postWebChat(baseUrl, user, body, controller.signal);
   if (res.status !== 200) throw new Error(`web chat: ${res.status} ${await res.text()}`);
   const reader = res.body.getReader();
   let seen = '';
