@@ -323,6 +323,7 @@ awaitable<std::string> Relay::complete(Caller caller, bj::object request, std::s
   auto started = std::chrono::steady_clock::now();
   auto deadline = started + options_.max_duration;
   std::string model = requested_model(request);
+  const std::string& shown = shown_model(caller, model);
   auto reservation = co_await reserve(caller, request_id, model, request, true);
   int attempts = 0;
   std::optional<Error> failure;
@@ -367,9 +368,9 @@ awaitable<std::string> Relay::complete(Caller caller, bj::object request, std::s
     std::string answer;
     if (!edit && scanned && scanned->usage) {
       take_usage(*scanned, outcome);
-      answer = with_model(body, *scanned, model);
+      answer = with_model(body, *scanned, shown);
     } else {
-      bj::object doc = to_openai_completion(opened->candidate, body, model, clock_.now_s(), outcome);
+      bj::object doc = to_openai_completion(opened->candidate, body, shown, clock_.now_s(), outcome);
       if (!outcome.reported) {
         outcome.prompt_tokens = count_prompt_tokens(model, request);
         outcome.completion_tokens = count_output_tokens(model, outcome);

@@ -43,6 +43,11 @@ struct Caller {
   std::string public_model;        // what the caller asked for ("app/<slug>"), when it differs from the model
 };
 
+// The model an answer names: the one the caller asked for ("app/<slug>"), not the one behind it.
+inline const std::string& shown_model(const Caller& caller, const std::string& model) {
+  return caller.public_model.empty() ? model : caller.public_model;
+}
+
 struct RelayOptions {
   int max_attempts = 3;  // channels tried per request (the retry budget)
   std::chrono::milliseconds heartbeat{15'000};

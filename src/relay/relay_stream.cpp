@@ -250,7 +250,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     // Several choices go the document way: the scan reads only the first.
     auto n = request.if_contains("n");
     bool several = n && n->is_int64() && n->as_int64() > 1;
-    ChunkSource source(opened->candidate, model, clock_.now_s(), client_wants_usage(request),
+    ChunkSource source(opened->candidate, shown_model(caller, model), clock_.now_s(), client_wants_usage(request),
                        output.passes_text() && !several);
     SseParser parser;
     asio::steady_timer heartbeat(ex);

@@ -193,6 +193,7 @@ for (const backend of backends) {
       assert.equal(v1events.at(-1).data, '[DONE]');
       const v1chunks = v1events.slice(0, -1).map((e) => JSON.parse(e.data));
       assert.ok(v1chunks.length >= 5 && v1chunks.every((c) => c.object === 'chat.completion.chunk' && !('usage' in c)));
+      assert.ok(v1chunks.every((c) => c.model === 'app/open-book'), 'each chunk names the app the client asked for');
       const v1text = v1chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
       assert.ok(v1text.includes(OPEN) && v1text.includes('V1Q [[fake:echo chunks=5]] (answer briefly)'), v1text);
 
@@ -244,6 +245,8 @@ for (const backend of backends) {
         const body = await res.text();
         assert.equal(res.status, 200);
         assert.ok(!body.includes(SECRET), `cut on /v1 (stream ${stream})`);
+        const named = [...body.matchAll(/"model":"([^"]*)"/g)].map((m) => m[1]);
+        assert.ok(named.length > 0 && named.every((m) => m === 'app/pirate'), `named as asked (stream ${stream}): ${named}`);
         assert.match(body, /hidden instructions/);
       }
       const models = await (await fetch(`${plaza.url}/v1/models`, { headers: { authorization: `Bearer ${otherKey}` } })).json();
