@@ -98,6 +98,7 @@ bj::object wallet_json(const services::WalletView& w, const Site& site) {
                      {"started_at", s.started_at},
                      {"ends_at", s.ends_at},
                      {"auto_renew", s.auto_renew},
+                     {"from_code", s.from_code},
                      {"allowances", std::move(allowances)}};
   }
   bj::array packs;

@@ -91,15 +91,6 @@ awaitable<billing::LeasePause> pause_leases(billing::Meter* meter, int64_t user_
 constexpr int64_t kRenewAhead = 3600;
 constexpr int64_t kRenewBatch = 500;
 
-// Days from a redeem code: not bought through the site (a free plan's subscription is bought, for 0).
-// They are not renewed, and do not lengthen a bought subscription, whose every day is worth its
-// price to the creators' subscription pool and to an upgrade.
-bool from_code(store::Conn& c, const store::Subscription& s) {
-  if (s.price > 0) return false;
-  auto plan = store::plans::find(c, s.plan_id);
-  return !plan || plan->price > 0;
-}
-
 store::Plan enabled_plan(store::Conn& c, int64_t plan_id) {
   auto plan = store::plans::find(c, plan_id);
   if (!plan || !plan->enabled) throw Error(ErrorCode::not_found, "no such plan", "plan_id");
@@ -181,7 +172,7 @@ awaitable<void> Wallet::renew(int64_t user_id, std::string op_id) {
     begin_wallet_change(c, user_id);
     auto current = store::subscriptions::active(c, user_id, now);
     if (!current) throw Error(ErrorCode::not_found, "you have no active subscription");
-    if (from_code(c, *current))
+    if (current->from_code)
       throw Error(ErrorCode::conflict,
                   "your plan's days came from a code and are not renewed: subscribe when they end");
     if (!charge_paid(c, user_id, current->price, "renew:" + std::to_string(user_id) + ":" + op_id, "renew",
@@ -235,7 +226,7 @@ int Wallet::renew_each(store::Conn& c, const std::vector<store::Subscription>& d
     }
     // One key per period: a rerun, or another instance, renews it once. A period missed while the
     // site was down is not charged: the new one starts now.
-    if (from_code(c, s)) {  // set to renew before codes' days could not be
+    if (s.from_code) {  // set to renew before codes' days could not be
       store::subscriptions::set_auto_renew(c, s.id, false);
       continue;
     }
@@ -326,7 +317,7 @@ awaitable<Redeemed> Wallet::redeem(int64_t user_id, std::string code) {
     auto plan = batch->plan_id ? store::plans::find(c, *batch->plan_id) : std::nullopt;
     if (!plan) throw Error(ErrorCode::forbidden, "this code is no longer valid", "code");
     auto current = store::subscriptions::active(c, user_id, now);
-    if (current && current->plan_id == plan->id && !from_code(c, *current)) {
+    if (current && current->plan_id == plan->id && !current->from_code) {
       throw Error(ErrorCode::conflict,
                   "you have bought this plan: redeem this code once it has ended (turn its renewal off first)", "code");
     } else if (current && current->plan_id == plan->id) {
@@ -339,6 +330,7 @@ awaitable<Redeemed> Wallet::redeem(int64_t user_id, std::string code) {
       auto sub = new_subscription(*plan, user_id, now, batch->amount, false);
       sub.price = 0;
       sub.daily_value = 0;
+      sub.from_code = true;
       store::subscriptions::create(c, sub, now);
     }
     return Redeemed{batch->kind, batch->amount};

@@ -263,12 +263,32 @@ TEST_P(WalletTest, CodeDaysAreNeitherRenewedNorAddedToABoughtPlan) {
   EXPECT_EQ(view().subscription->daily_value, kCredit);
   EXPECT_EQ(view().paid, 70 * kCredit);
 
-  // A free plan's subscription was bought, for nothing: it renews.
+  // A free plan's subscription was bought, for nothing: it renews, and still does once the plan is
+  // priced (its stored price is what a renewal charges).
   auto free_plan = plan("Free", 2, 0);
   run_sync(wallet_->subscribe(user_, free_plan.id, "s2"));
   auto free_sub = *view().subscription;
+  EXPECT_FALSE(free_sub.from_code);
   run_sync(wallet_->renew(user_, "r2"));
   EXPECT_EQ(view().subscription->ends_at, free_sub.ends_at + 30 * kDay);
+  free_plan.price = 5 * kCredit;
+  run_sync(admin_api_->save_plan(admin_, free_plan));
+  run_sync(wallet_->renew(user_, "r3"));
+  EXPECT_EQ(view().subscription->ends_at, free_sub.ends_at + 60 * kDay) << "bought, so renewed";
+  EXPECT_EQ(view().paid, 70 * kCredit);
+  expect_reconciled();
+}
+
+TEST_P(WalletTest, CodeDaysOfAFreePlanAreCodeDaysToo) {
+  auto free_plan = plan("Free", 1, 0);
+  auto days = codes("plan_days", 7, {}, free_plan.id);
+  run_sync(wallet_->redeem(user_, days.second[0]));
+  auto coded = *view().subscription;
+  EXPECT_TRUE(coded.from_code);
+  EXPECT_EQ(coded.ends_at - coded.started_at, 7 * kDay);
+  EXPECT_EQ(error_of(wallet_->renew(user_, "r1"))->code(), ErrorCode::conflict) << "a code's days are not renewed";
+  run_sync(wallet_->redeem(user_, days.second[1]));
+  EXPECT_EQ(view().subscription->ends_at, coded.ends_at + 7 * kDay) << "a second code lengthens the first";
   expect_reconciled();
 }
 

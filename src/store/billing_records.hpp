@@ -43,6 +43,7 @@ struct Subscription {
   int64_t started_at = 0;
   int64_t ends_at = 0;
   bool auto_renew = true;
+  bool from_code = false;  // its days were redeemed from a code: not renewed, not lengthened by a purchase
   const Allowance* allowance_for(const std::string& model) const {
     for (const auto& a : allowances)
       if (a.model == model) return &a;

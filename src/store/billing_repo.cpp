@@ -136,10 +136,13 @@ namespace subscriptions {
 namespace {
 constexpr const char* kColumns =
     "s.id, s.user_id, s.plan_id, p.name, s.level, s.price, s.period_days, s.daily_value, s.allowances, s.started_at, "
-    "s.ends_at, s.auto_renew FROM subscriptions s JOIN plans p ON p.id = s.plan_id";
+    "s.ends_at, s.auto_renew, s.source FROM subscriptions s JOIN plans p ON p.id = s.plan_id";
 Subscription to_subscription(const store::Row& r) {
-  return Subscription{r.i64(0), r.i64(1), r.i64(2), r.str(3), r.i64(4), r.i64(5), r.i64(6),
-                      r.i64(7), parse_allowances(r.str(8)), r.i64(9), r.i64(10), r.boolean(11)};
+  return Subscription{r.i64(0),           r.i64(1),  r.i64(2),
+                      r.str(3),           r.i64(4),  r.i64(5),
+                      r.i64(6),           r.i64(7),  parse_allowances(r.str(8)),
+                      r.i64(9),           r.i64(10), r.boolean(11),
+                      r.str(12) == "code"};
 }
 }  // namespace
 
@@ -156,10 +159,10 @@ int64_t create(Conn& c, const Subscription& s, int64_t now) {
   return c
       .query_one(
           "INSERT INTO subscriptions (user_id, plan_id, level, price, period_days, daily_value, allowances, "
-          "started_at, ends_at, auto_renew, status, created_at) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'active', $11) RETURNING id",
+          "started_at, ends_at, auto_renew, status, created_at, source) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'active', $11, $12) RETURNING id",
           {s.user_id, s.plan_id, s.level, s.price, s.period_days, s.daily_value, allowances_json(s.allowances),
-           s.started_at, s.ends_at, int64_t{s.auto_renew}, now})
+           s.started_at, s.ends_at, int64_t{s.auto_renew}, now, std::string(s.from_code ? "code" : "bought")})
       ->i64(0);
 }
 

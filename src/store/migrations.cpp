@@ -210,7 +210,8 @@ const std::vector<Migration>& migrations() {
                                               both(10, "login-failures", schema::kLoginFailures),
                                               both(11, "job-indexes", schema::kJobIndexes),
                                               both(12, "app-paying", schema::kAppPaying),
-                                              both(13, "answer-lease", schema::kAnswerLease)};
+                                              both(13, "answer-lease", schema::kAnswerLease),
+                                              both(14, "subscription-source", schema::kSubscriptionSource)};
   return kAll;
 }
 

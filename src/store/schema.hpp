@@ -12,4 +12,5 @@ extern const char* const kLoginFailures;  // v10
 extern const char* const kJobIndexes;     // v11
 extern const char* const kAppPaying;      // v12
 extern const char* const kAnswerLease;    // v13
+extern const char* const kSubscriptionSource;  // v14
 }  // namespace plaza::store::schema

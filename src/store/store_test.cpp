@@ -183,6 +183,39 @@ TEST_P(MigrationTest, UpgradingFromVersion11CountsThePaidAppCallsAlreadyMade) {
                                               "2026-11-28 " + id(bob) + " 2 1"}));
 }
 
+TEST_P(MigrationTest, UpgradingFromVersion13TellsCodeDaysFromBoughtOnes) {
+  ASSERT_EQ(migrate(db(), 13), 13);
+  auto ids = db().write_sync([](Conn& c) {
+    int64_t user = users::create(c, {"alice", {}, "h"}, 1).id;
+    auto plan = [&](int64_t price) {
+      return c
+          .query_one(
+              "INSERT INTO plans (name, level, period_days, price, created_at, updated_at) "
+              "VALUES ('p', 1, 30, $1, 1, 1) RETURNING id",
+              {price})
+          ->i64(0);
+    };
+    int64_t priced = plan(3'000'000), free = plan(0);
+    std::vector<int64_t> subs;
+    // Before v14 a code's days were the subscriptions of a priced plan stored at price 0.
+    for (const auto& [plan_id, price] :
+         std::vector<std::pair<int64_t, int64_t>>{{priced, 0}, {priced, 3'000'000}, {free, 0}})
+      subs.push_back(c.query_one("INSERT INTO subscriptions (user_id, plan_id, level, price, period_days, daily_value, "
+                                 "allowances, started_at, ends_at, created_at) "
+                                 "VALUES ($1, $2, 1, $3, 30, 0, '[]', 1, 2, 1) RETURNING id",
+                                 {user, plan_id, price})
+                         ->i64(0));
+    return subs;
+  });
+  EXPECT_EQ(migrate(db()), latest_schema_version() - 13);
+  auto sources = db().read_sync([&](Conn& c) {
+    std::vector<std::string> out;
+    for (int64_t id : ids) out.push_back(c.query_one("SELECT source FROM subscriptions WHERE id = $1", {id})->str(0));
+    return out;
+  });
+  EXPECT_EQ(sources, (std::vector<std::string>{"code", "bought", "bought"}));
+}
+
 TEST_P(MigrationTest, RefusesADatabaseNewerThanTheBinary) {
   migrate(db());
   int newer = latest_schema_version() + 1;

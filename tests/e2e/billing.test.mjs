@@ -255,6 +255,28 @@ describe('billing', { timeout: 240_000 }, () => {
     await context.close();
   });
 
+  test('days redeemed from a code show as such, with nothing to renew', async () => {
+    const days = await call(admin, 'POST', '/api/admin/redeem-batches', { name: 'E2E days', kind: 'plan_days', plan_id: plan.id, amount: 7, count: 1 });
+    const { context, page, errors } = await newPage();
+    await signUp(page, uniqueName('coded'));
+    await page.getByTestId('nav-wallet').click();
+    await page.waitForURL(`${plaza.url}/wallet`);
+    await page.getByTestId('subscription-none').waitFor();
+    await page.getByTestId('field-code').fill(days.codes[0]);
+    await page.getByTestId('redeem-submit').click();
+    await page.getByTestId('redeem-done').waitFor();
+    const renewal = page.locator('[data-testid="subscription-auto-renew"][data-from-code="true"]');
+    await renewal.waitFor();
+    assert.equal(await renewal.innerText(), 'Redeemed from a code: ends on its end date and is not renewed');
+    assert.equal(await page.getByTestId('subscription-plan').innerText(), 'Starter');
+    assert.equal(await page.getByTestId('subscription-renew').count(), 0, 'no renew button');
+    const tile = page.locator(`[data-testid="plan"][data-plan-id="${plan.id}"]`).getByTestId('plan-choose');
+    assert.equal(await tile.getAttribute('data-action'), 'current');
+    assert.ok(await tile.isDisabled(), 'the plan cannot be bought over the code days');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('an admin prices models, edits plans and packs, generates codes, reads revenue and adjusts a wallet', async () => {
     const { context, page, errors } = await newPage();
     await signIn(page, 'admin', 'admin-password');

@@ -374,6 +374,8 @@ export const en = {
   'wallet.autoRenew': 'Auto-renew',
   'wallet.autoRenewOn': 'On: renews from your credits when it ends',
   'wallet.autoRenewOff': 'Off: ends on its end date',
+  'wallet.currentFromCode': 'Your plan, from a code',
+  'wallet.fromCode': 'Redeemed from a code: ends on its end date and is not renewed',
   'wallet.allowancesToday': "Today's allowances",
   'wallet.usedToday': 'Used today',
   'wallet.leftToday': 'Left today',

@@ -374,6 +374,8 @@ export const zh: Messages = {
   'wallet.autoRenew': '自动续费',
   'wallet.autoRenewOn': '已开启：到期时从额度中自动续费',
   'wallet.autoRenewOff': '已关闭：到期后结束',
+  'wallet.currentFromCode': '当前套餐（兑换码开通）',
+  'wallet.fromCode': '兑换码开通：到期后结束，不可续费',
   'wallet.allowancesToday': '今日额度',
   'wallet.usedToday': '今日已用',
   'wallet.leftToday': '今日剩余',

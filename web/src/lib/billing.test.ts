@@ -25,6 +25,8 @@ test('planAction: subscribe, renew the same plan, upgrade to a higher level only
   expect(planAction(pro, null)).toBe('subscribe');
   expect(planAction(basic, { plan_id: 1, level: 1 })).toBe('renew');
   expect(planAction(basic, { plan_id: '1', level: 1 })).toBe('renew');
+  expect(planAction(basic, { plan_id: 1, level: 1, from_code: true })).toBe('current');
+  expect(planAction(pro, { plan_id: 1, level: 1, from_code: true })).toBe('upgrade');
   expect(planAction(pro, { plan_id: 1, level: 1 })).toBe('upgrade');
   expect(planAction(basic, { plan_id: 2, level: 2 })).toBe('unavailable');
   expect(planAction(alsoPro, { plan_id: 2, level: 2 })).toBe('unavailable');

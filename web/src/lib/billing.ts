@@ -27,6 +27,7 @@ export interface Subscription {
   started_at: number;
   ends_at: number;
   auto_renew: boolean;
+  from_code: boolean; // redeemed from a code: not renewed
   allowances: AllowanceToday[];
 }
 
@@ -313,11 +314,15 @@ export function redeemCodesCsvUrl(batchId: Id): string {
 }
 
 /** What choosing `plan` means for someone with `current` (null: no subscription). */
-export type PlanAction = 'subscribe' | 'renew' | 'upgrade' | 'unavailable';
+export type PlanAction = 'subscribe' | 'renew' | 'current' | 'upgrade' | 'unavailable';
 
-export function planAction(plan: Pick<Plan, 'id' | 'level'>, current: Pick<Subscription, 'plan_id' | 'level'> | null): PlanAction {
+export function planAction(
+  plan: Pick<Plan, 'id' | 'level'>,
+  current: (Pick<Subscription, 'plan_id' | 'level'> & { from_code?: boolean }) | null,
+): PlanAction {
   if (!current) return 'subscribe';
-  if (String(current.plan_id) === String(plan.id)) return 'renew';
+  // Days redeemed from a code are not renewed: the plan can be bought once they end.
+  if (String(current.plan_id) === String(plan.id)) return current.from_code ? 'current' : 'renew';
   // The API upgrades to a higher level only; a lower or equal plan waits for the current one to end.
   return plan.level > current.level ? 'upgrade' : 'unavailable';
 }

@@ -130,7 +130,7 @@ export function WalletPage() {
                         {t('wallet.cancelAutoRenew')}
                       </SmallButton>
                     )}
-                    {currentPlan && (
+                    {currentPlan && !sub.from_code && (
                       <SmallButton
                         kind="secondary"
                         disabled={busy}
@@ -164,7 +164,7 @@ export function WalletPage() {
             plans={store.data.plans}
             current={sub}
             busy={busy}
-            onChoose={(plan, action) => action !== 'unavailable' && setPending({ what: 'plan', plan, action })}
+            onChoose={(plan, action) => action !== 'unavailable' && action !== 'current' && setPending({ what: 'plan', plan, action })}
           />
         )}
         <h2 className="section-heading">{t('wallet.packsTitle')}</h2>

@@ -6,6 +6,7 @@ import { Credits } from './Credits';
 const actionLabels: Record<PlanAction, MessageKey> = {
   subscribe: 'wallet.subscribe',
   renew: 'wallet.renew',
+  current: 'wallet.currentFromCode',
   upgrade: 'wallet.upgrade',
   unavailable: 'wallet.lowerPlan',
 };
@@ -52,7 +53,7 @@ export function PlanList({
         .map((p) => {
           const action = planAction(p, current);
           return (
-            <li key={p.id} className={`tile${action === 'renew' ? ' current' : ''}`} data-testid="plan" data-plan-id={p.id} data-name={p.name}>
+            <li key={p.id} className={`tile${action === 'renew' || action === 'current' ? ' current' : ''}`} data-testid="plan" data-plan-id={p.id} data-name={p.name}>
               <div className="row spread wrap">
                 <h3>{p.name}</h3>
                 <span className="badge badge-neutral">{t('billing.level', { level: p.level })}</span>
@@ -66,8 +67,8 @@ export function PlanList({
               <AllowanceList allowances={p.allowances} />
               <button
                 type="button"
-                className={`button ${action === 'unavailable' ? 'secondary' : 'primary'} block`}
-                disabled={busy || action === 'unavailable'}
+                className={`button ${action === 'unavailable' || action === 'current' ? 'secondary' : 'primary'} block`}
+                disabled={busy || action === 'unavailable' || action === 'current'}
                 onClick={() => onChoose(p, action)}
                 data-testid="plan-choose"
                 data-action={action}

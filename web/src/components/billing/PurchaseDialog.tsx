@@ -6,7 +6,7 @@ import { Credits } from './Credits';
 
 /** A purchase (or the end of auto-renew) waiting for the buyer's yes. */
 export type Pending =
-  | { what: 'plan'; plan: Plan; action: Exclude<PlanAction, 'unavailable'> }
+  | { what: 'plan'; plan: Plan; action: Exclude<PlanAction, 'unavailable' | 'current'> }
   | { what: 'pack'; pack: Pack }
   | { what: 'cancel' };
 

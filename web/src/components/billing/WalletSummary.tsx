@@ -123,8 +123,8 @@ export function SubscriptionInfo({ sub, actions, noneText }: { sub: Subscription
         </div>
         <div>
           <dt>{t('wallet.autoRenew')}</dt>
-          <dd data-testid="subscription-auto-renew" data-on={sub.auto_renew}>
-            {sub.auto_renew ? t('wallet.autoRenewOn') : t('wallet.autoRenewOff')}
+          <dd data-testid="subscription-auto-renew" data-on={sub.auto_renew} data-from-code={sub.from_code}>
+            {sub.from_code ? t('wallet.fromCode') : sub.auto_renew ? t('wallet.autoRenewOn') : t('wallet.autoRenewOff')}
           </dd>
         </div>
       </dl>
