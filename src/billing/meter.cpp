@@ -64,11 +64,13 @@ void undo(store::Conn& c, const ledger::Hold& h) {
     ledger::release(c, h.ref_id, h.amount);  // paid, gift
 }
 
-constexpr std::string_view kShortOfCredits = "not enough credits";
-
-std::string insufficient_message(int64_t max_cost) {
-  return std::string(kShortOfCredits) + ": this request may cost up to " + money::format_credits(max_cost) + " credits";
-}
+// Short of the user's credits, as against a key's spending limit: the refusal that other instances'
+// leases on the credits may explain (Meter::reserve waits for them).
+struct ShortOfCredits : Error {
+  explicit ShortOfCredits(int64_t max_cost)
+      : Error(ErrorCode::insufficient_balance,
+              "not enough credits: this request may cost up to " + money::format_credits(max_cost) + " credits") {}
+};
 
 }  // namespace
 
@@ -185,12 +187,12 @@ Reservation reserve(store::Conn& c, const Options& options, const ChargeRequest&
     if (take <= 0) continue;
     auto account = source == money::Source::paid ? *funds.paid_account : *funds.gift_account;
     // Conditional on the funds still being there: a concurrent request may have taken them since.
-    if (!ledger::reserve(c, account, take)) throw Error(ErrorCode::insufficient_balance, insufficient_message(needed));
+    if (!ledger::reserve(c, account, take)) throw ShortOfCredits(needed);
     place(c, r, res, expires_at, std::string(money::to_string(source)), account, take, day);
     credits += take;
     left -= take;
   }
-  if (left > 0) throw Error(ErrorCode::insufficient_balance, insufficient_message(model_covered ? needed : most));
+  if (left > 0) throw ShortOfCredits(model_covered ? needed : most);
   if (r.key_id && r.key_limited && credits > 0) {
     if (c.exec("UPDATE api_keys SET spent_held = spent_held + $2 WHERE id = $1 AND "
                "(spend_limit IS NULL OR spent + spent_held + $2 <= spend_limit)",
@@ -520,10 +522,8 @@ awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> 
         give_back_room(c, r.user_id);
         try {
           res = billing::reserve(c, options_, r, price, multiplier);
-        } catch (const Error& e) {
-          // Short of credits (not of the key's limit, which no lease holds).
-          if (e.code() == ErrorCode::insufficient_balance && std::string_view(e.what()).starts_with(kShortOfCredits))
-            leased_elsewhere = others_lease(c, r.user_id);
+        } catch (const ShortOfCredits&) {
+          leased_elsewhere = others_lease(c, r.user_id);
           throw;
         }
       });
