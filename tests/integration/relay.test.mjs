@@ -338,6 +338,33 @@ for (const backend of backends) {
       denied.close();
     });
 
+    it('counts a 403 without an API error (a firewall\'s page) against the channel, and a moderation\'s refusal not', async () => {
+      const firewall = await startUpstream((req, res) => {
+        res.writeHead(403, { 'content-type': 'text/html' });
+        res.end('<html><body><h1>Access denied</h1></body></html>');
+      });
+      const walled = await addChannel(admin, { name: 'walled', base_url: `${firewall.url}/v1`, keys: ['sk-walled-1'], models: ['gpt-4o-mini'], priority: 50 });
+      for (let i = 1; i <= 5; i++) {
+        assert.equal((await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })).status, 200);
+        assert.equal(firewall.hits, i, 'tried first');
+      }
+      assert.equal((await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })).status, 200);
+      assert.equal(firewall.hits, 5, 'five refusals opened its breaker: it goes last');
+      const listed = (await admin.get('/api/admin/channels')).data.channels.find((c) => c.id === walled.id);
+      assert.equal(listed.keys[0].enabled, true, 'the key stays on');
+      assert.equal((await admin.delete(`/api/admin/channels/${walled.id}`)).status, 204);
+      firewall.close();
+
+      const flagged = await startFailing(403, { message: 'Input was flagged by moderation', code: 403 });
+      const picky = await addChannel(admin, { name: 'picky-often', base_url: `${flagged.url}/v1`, keys: ['sk-picky-2'], models: ['gpt-4o-mini'], priority: 50 });
+      for (let i = 1; i <= 6; i++) {
+        assert.equal((await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })).status, 200);
+        assert.equal(flagged.hits, i, 'still tried first: users\' prompts do not open its breaker');
+      }
+      assert.equal((await admin.delete(`/api/admin/channels/${picky.id}`)).status, 204);
+      flagged.close();
+    });
+
     it('tries the channel\'s next key when the upstream refuses one, with no other channel to fall back on', async () => {
       const only = await addChannel(admin, { name: 'two-keys', base_url: `${fakeA.url}/v1`, keys: ['sk-revoked-0000', UPSTREAM_KEY_A], models: ['two-keys-only'] });
       await fakeA.reset();
