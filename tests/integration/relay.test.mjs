@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { startPlaza, backends } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
-import { adminClient, addChannel, userWithKey, readEvents, waitFor, chatCompletion, startUpstream, sql } from '../lib/site.mjs';
+import { adminClient, addChannel, userWithKey, readEvents, waitFor, chatCompletion, startUpstream, sql, postWebChat } from '../lib/site.mjs';
 import { get_encoding } from 'tiktoken';
 
 const o200k = get_encoding('o200k_base');
@@ -286,6 +286,38 @@ for (const backend of backends) {
       assert.match(text, /data: \[DONE\]/);
       assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
       thinking.close();
+    });
+
+    it('sends the web chat heartbeats while the upstream streams only reasoning, which the page is not sent', async () => {
+      // Reasoning-only chunks (DeepSeek's thinking) until Plaza's client has heard a heartbeat, or
+      // 10 s have passed; then the answer.
+      const reasoning = await startUpstream((req, res, self) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const started = Date.now();
+        const piece = (delta, finish = null) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+        const tick = setInterval(() => {
+          if (!self.heard && Date.now() - started < 10_000) {
+            res.write(piece({ reasoning_content: 'hmm ' }));
+            return;
+          }
+          clearInterval(tick);
+          res.end(`${piece({ content: 'reasoned' }, 'stop')}data: [DONE]\n\n`);
+        }, 100);
+      });
+      const ch = await addChannel(admin, { name: 'reasoning', base_url: `${reasoning.url}/v1`, keys: ['k'], models: ['reasons'] });
+      const res = await postWebChat(plaza.url, admin, { model: 'reasons', content: 'hi' });
+      assert.equal(res.status, 200);
+      let text = '';
+      const decoder = new TextDecoder();
+      for await (const piece of res.body) {
+        text += decoder.decode(piece, { stream: true });
+        if (/^: keep-alive$/m.test(text)) reasoning.heard = true;
+      }
+      assert.ok(reasoning.heard, `a heartbeat while the upstream only reasoned: ${text}`);
+      assert.ok(text.indexOf(': keep-alive') < text.indexOf('reasoned'), text);
+      assert.match(text, /event: done/);
+      assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
+      reasoning.close();
     });
 
     it('sends heartbeats while the upstream is silent', async () => {
