@@ -1,5 +1,6 @@
 #include "http/request.hpp"
 
+#include <boost/asio/ip/address.hpp>
 #include <cctype>
 
 namespace plaza::http {
@@ -92,6 +93,28 @@ Response Response::json(int status, std::string body) {
   Response r{status, {}, std::move(body)};
   r.headers.emplace_back("Content-Type", "application/json");
   return r;
+}
+
+std::optional<std::string> forwarded_client_ip(std::string_view x_forwarded_for) {
+  auto last = x_forwarded_for.rfind(',');
+  auto entry = trim(last == std::string_view::npos ? x_forwarded_for : x_forwarded_for.substr(last + 1));
+  if (entry.empty() || entry.size() > 64) return std::nullopt;
+  boost::system::error_code not_an_address;
+  auto address = boost::asio::ip::make_address(std::string(entry), not_an_address);
+  if (not_an_address) return std::nullopt;
+  return address.to_string();
+}
+
+Response Response::error(std::string_view path, int status, std::string_view code, std::string_view message) {
+  std::string body;
+  if (path == "/v1" || path.starts_with("/v1/")) {
+    std::string_view type = status >= 500 ? "server_error" : "invalid_request_error";
+    body.append(R"({"error":{"message":")").append(message).append(R"(","type":")").append(type);
+    body.append(R"(","param":null,"code":")").append(code).append(R"("}})");
+  } else {
+    body.append(R"({"error":{"code":")").append(code).append(R"(","message":")").append(message).append(R"("}})");
+  }
+  return json(status, std::move(body));
 }
 
 }  // namespace plaza::http

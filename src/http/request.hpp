@@ -33,6 +33,11 @@ struct Request {
   bool is_json() const;  // Content-Type is application/json
 };
 
+// The client's address from an X-Forwarded-For header that the site's own proxy appended to: its last
+// entry (the ones before it are the client's to write), when that is an IP address, in its canonical
+// form; otherwise nothing (the peer address stands).
+std::optional<std::string> forwarded_client_ip(std::string_view x_forwarded_for);
+
 struct Response {
   int status = 200;
   Headers headers;
@@ -43,6 +48,9 @@ struct Response {
     return *this;
   }
   static Response json(int status, std::string body);
+  // An error the server answers itself (no route, a method or a body it refuses), in the shape of the
+  // path's API: OpenAI's on /v1, {"error":{"code","message"}} elsewhere. `message` is JSON-escaped.
+  static Response error(std::string_view path, int status, std::string_view code, std::string_view message);
   static Response no_content() { return Response{204, {}, {}}; }
   // The handler answered through Request::stream (status and success are the stream's). If it never
   // started the stream, the connection is closed rather than answered with an empty 200.

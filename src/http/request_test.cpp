@@ -133,5 +133,20 @@ TEST(Response, JsonSetsTheContentType) {
   EXPECT_EQ(Response::no_content().status, 204);
 }
 
+TEST(ForwardedClientIp, TakesTheEntryTheSitesProxyAppended) {
+  EXPECT_EQ(forwarded_client_ip("203.0.113.7"), "203.0.113.7");
+  EXPECT_EQ(forwarded_client_ip("1.2.3.4, 203.0.113.7"), "203.0.113.7")
+      << "the first entries are the client's to write";
+  EXPECT_EQ(forwarded_client_ip(" 2001:DB8::1 "), "2001:db8::1") << "canonical form: one client, one key";
+}
+
+TEST(ForwardedClientIp, IgnoresWhatIsNotAnAddress) {
+  EXPECT_EQ(forwarded_client_ip(""), std::nullopt);
+  EXPECT_EQ(forwarded_client_ip("1.2.3.4, "), std::nullopt);
+  EXPECT_EQ(forwarded_client_ip("unknown"), std::nullopt);
+  EXPECT_EQ(forwarded_client_ip("\"ip\":\"x\""), std::nullopt);
+  EXPECT_EQ(forwarded_client_ip(std::string(4096, '1')), std::nullopt);
+}
+
 }  // namespace
 }  // namespace plaza::http

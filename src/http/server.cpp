@@ -205,18 +205,19 @@ const std::string kSecurityHeaders =
     "Content-Security-Policy: default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
     "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'\r\n";
 
+// Before a request line was read whole: no path to choose the error's shape by.
 Response error_response(int status, std::string_view code, std::string_view message) {
-  return Response::json(status, fmt::format(R"({{"error":{{"code":"{}","message":"{}"}}}})", code, message));
+  return Response::error("", status, code, message);
 }
 
 asio::awaitable<Response> call_handler(const Route& route, Request& req) {
   try {
     co_return co_await route.handler(req);
   } catch (const plaza::Error& e) {
-    co_return error_response(http_status(e.code()), to_string(e.code()), json_escape(e.what()));
+    co_return Response::error(req.path, http_status(e.code()), to_string(e.code()), json_escape(e.what()));
   } catch (const std::exception& e) {
     spdlog::error("request {} {} {} failed: {}", req.request_id, req.method, req.path, e.what());
-    co_return error_response(500, "internal", "internal error (request id " + req.request_id + ")");
+    co_return Response::error(req.path, 500, "internal", "internal error (request id " + req.request_id + ")");
   }
 }
 
@@ -411,7 +412,8 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
     bool body_ok = true;
     int64_t limit = route.body_limit;
     if (parser.content_length() && *parser.content_length() > static_cast<uint64_t>(limit)) {
-      response = error_response(413, "payload_too_large", fmt::format("request body exceeds {} bytes", limit));
+      response = Response::error(target.substr(0, q), 413, "payload_too_large",
+                                 fmt::format("request body exceeds {} bytes", limit));
       body_ok = false;
     } else if (!parser.is_done()) {
       parser.body_limit(static_cast<uint64_t>(limit));
@@ -423,7 +425,8 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
       stream.expires_after(s->options.body_timeout);
       auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
       if (bec == bhttp::error::body_limit) {
-        response = error_response(413, "payload_too_large", fmt::format("request body exceeds {} bytes", limit));
+        response = Response::error(target.substr(0, q), 413, "payload_too_large",
+                                   fmt::format("request body exceeds {} bytes", limit));
         body_ok = false;
       } else if (bec) {
         s->metrics.request_finished();
@@ -435,8 +438,7 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
     Request req = to_request(parser.release(), peer);
     parser_owner.reset();  // the head is copied out: a held stream keeps none of it
     if (s->options.trust_proxy) {
-      auto xff = req.header("x-forwarded-for");
-      if (!xff.empty()) req.client_ip = std::string(xff.substr(0, xff.find(',')));
+      if (auto forwarded = forwarded_client_ip(req.header("x-forwarded-for"))) req.client_ip = std::move(*forwarded);
     }
     auto incoming_id = req.header("x-request-id");
     req.request_id_from_client = valid_request_id(incoming_id);
@@ -448,7 +450,7 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
     req.stream = &streamer;
     if (body_ok) {
       if (!match.route && match.wrong_method) {
-        response = error_response(405, "method_not_allowed", "method not allowed for this path");
+        response = Response::error(req.path, 405, "method_not_allowed", "method not allowed for this path");
       } else {
         response = co_await call_handler(route, req);
       }

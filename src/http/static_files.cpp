@@ -54,10 +54,10 @@ StaticFiles::StaticFiles(const std::string& dir) {
 }
 
 Response StaticFiles::serve(const Request& req) const {
-  if (req.method != "GET" && req.method != "HEAD")
-    return Response::json(405, R"({"error":{"code":"method_not_allowed","message":"method not allowed"}})");
   if (req.path.starts_with("/api/") || req.path.starts_with("/v1/") || req.path == "/api" || req.path == "/v1")
-    return Response::json(404, R"({"error":{"code":"not_found","message":"no such endpoint"}})");
+    return Response::error(req.path, 404, "not_found", "no such endpoint");
+  if (req.method != "GET" && req.method != "HEAD")
+    return Response::error(req.path, 405, "method_not_allowed", "method not allowed");
   std::string path = percent_decode(req.path, false);
   auto it = files_.find(path);
   // Paths that look like files (an extension) and do not exist are real 404s; the rest are app routes.

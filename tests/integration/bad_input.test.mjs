@@ -30,7 +30,7 @@ describe('bad input', () => {
   let plaza;
   let c;
   before(async () => {
-    plaza = await startPlaza({ settings: { 'max-body-bytes': 4096, 'max-header-bytes': 4096, 'header-timeout-ms': 300 } });
+    plaza = await startPlaza({ settings: { 'max-body-bytes': 4096, 'max-v1-body-bytes': 65536, 'max-header-bytes': 4096, 'header-timeout-ms': 300 } });
     c = new Client(plaza.url);
     await c.register('victor');
   });
@@ -107,6 +107,18 @@ describe('bad input', () => {
     const method = await c.request('PUT', '/api/keys', { json: {} });
     assert.equal(method.status, 405);
     assert.equal((await c.delete('/api/keys/abc')).status, 404);
+    // On /v1 in OpenAI's shape, as SDKs read it: an unknown path, a wrong method, a body too large.
+    const openaiShape = async (res, status, code) => {
+      assert.equal(res.status, status);
+      const { error } = await res.json();
+      assert.deepEqual(Object.keys(error).sort(), ['code', 'message', 'param', 'type']);
+      assert.deepEqual([error.code, error.type, error.param], [code, 'invalid_request_error', null]);
+    };
+    await openaiShape(await fetch(`${plaza.url}/v1/nope`), 404, 'not_found');
+    await openaiShape(await fetch(`${plaza.url}/v1/nope`, { method: 'POST', body: '{}' }), 404, 'not_found');
+    await openaiShape(await fetch(`${plaza.url}/v1/models`, { method: 'POST', body: '{}' }), 405, 'method_not_allowed');
+    await openaiShape(await fetch(`${plaza.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x'.repeat(100 * 1024) }] }) }), 413, 'payload_too_large');
   });
 });
 
