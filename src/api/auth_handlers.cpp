@@ -87,7 +87,7 @@ awaitable<http::Response> patch_me(Ctx& ctx) {
 
 awaitable<http::Response> post_password(Ctx& ctx) {
   auto body = body_object(ctx);
-  co_await ctx.site.accounts.change_password(ctx.me().id, json::require_string(body, "current_password"),
+  co_await ctx.site.accounts.change_password(ctx.me(), client(ctx), json::require_string(body, "current_password"),
                                              json::require_string(body, "new_password"), ctx.session_token);
   co_return http::Response::no_content();
 }

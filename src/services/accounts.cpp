@@ -76,7 +76,7 @@ awaitable<SignedIn> Accounts::login(std::string username, std::string password, 
   if (!found) throw Error(ErrorCode::unauthorized, "wrong username or password");
   if (found->first.banned) throw Error(ErrorCode::forbidden, "this account is banned");
   co_return co_await store::write(db_, [&](store::Conn& c) {
-    throttle_.succeeded(c, client.ip, username);
+    throttle_.succeeded(c, username);
     return start_session(c, found->first, client);
   });
 }
@@ -93,13 +93,20 @@ awaitable<std::optional<store::SessionRecord>> Accounts::session(std::string ses
   co_return record;
 }
 
-awaitable<void> Accounts::change_password(int64_t user_id, std::string current, std::string next,
+awaitable<void> Accounts::change_password(store::User me, ClientInfo client, std::string current, std::string next,
                                           std::string keep_session_token) {
   if (auto err = check_password(next)) throw Error(ErrorCode::invalid_request, *err, "new_password");
-  auto stored = co_await store::read(db_, [&](store::Conn& c) { return store::users::password_hash(c, user_id); });
+  const int64_t user_id = me.id;
+  auto stored = co_await store::read(db_, [&](store::Conn& c) {
+    throttle_.check(c, client.ip, me.username);
+    return store::users::password_hash(c, user_id);
+  });
   if (!stored) throw Error(ErrorCode::not_found, "no such user");
   bool ok = co_await store::run_on_pool(db_, [&] { return crypto::verify_password(*stored, current); });
-  if (!ok) throw Error(ErrorCode::invalid_request, "the current password is wrong", "current_password");
+  if (!ok) {
+    co_await store::write(db_, [&](store::Conn& c) { throttle_.failed(c, client.ip, me.username); });
+    throw Error(ErrorCode::invalid_request, "the current password is wrong", "current_password");
+  }
   std::string new_hash = co_await store::run_on_pool(db_, [&] { return hash(next); });
   co_await store::write(db_, [&](store::Conn& c) {
     store::users::set_password_hash(c, user_id, new_hash, clock_.now_s());

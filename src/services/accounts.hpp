@@ -53,8 +53,9 @@ class Accounts {
   awaitable<void> logout(std::string session_token);
   // The signed-in session for a cookie value; nothing when unknown, expired, or the user is banned.
   awaitable<std::optional<store::SessionRecord>> session(std::string session_token);
-  // Ends every other session of the user.
-  awaitable<void> change_password(int64_t user_id, std::string current, std::string next,
+  // Ends every other session of the user. Wrong current passwords count as failed sign-ins of the
+  // user from `client` (a stolen session must not be a way to guess the password).
+  awaitable<void> change_password(store::User me, ClientInfo client, std::string current, std::string next,
                                   std::string keep_session_token);
   awaitable<store::User> update_email(int64_t user_id, std::optional<std::string> email);
 

@@ -154,23 +154,38 @@ TEST_P(AccountsTest, UnknownTokensAreNobody) {
 TEST_P(AccountsTest, ChangePasswordNeedsTheCurrentOne) {
   SignedIn a = sign_up("alice");
   SignedIn b = login("alice");
-  auto err = error_of(accounts_->change_password(a.user.id, "not my password", "new password 2", a.session_token));
+  auto err = error_of(
+      accounts_->change_password(a.user, {"10.0.0.1", "test"}, "not my password", "new password 2", a.session_token));
   ASSERT_TRUE(err.has_value());
   EXPECT_EQ(err->code(), ErrorCode::invalid_request);
   EXPECT_EQ(err->field(), "current_password");
   EXPECT_TRUE(signed_in(b.session_token)) << "a refused change ends nothing";
   EXPECT_EQ(login("alice").user.id, a.user.id) << "and keeps the old password";
 
-  err = error_of(accounts_->change_password(a.user.id, kPassword, "short", a.session_token));
+  err = error_of(accounts_->change_password(a.user, {"10.0.0.1", "test"}, kPassword, "short", a.session_token));
   ASSERT_TRUE(err.has_value());
   EXPECT_EQ(err->field(), "new_password");
+}
+
+TEST_P(AccountsTest, WrongCurrentPasswordsAreThrottledLikeSignIns) {
+  SignedIn a = sign_up("alice");
+  for (int i = 0; i < kFreeFailures; ++i)
+    EXPECT_EQ(error_of(accounts_->change_password(a.user, {"10.0.0.1", "test"}, "guess " + std::to_string(i),
+                                                  "new password 2", a.session_token))
+                  ->code(),
+              ErrorCode::invalid_request);
+  auto err =
+      error_of(accounts_->change_password(a.user, {"10.0.0.2", "test"}, kPassword, "new password 2", a.session_token));
+  ASSERT_TRUE(err.has_value());
+  EXPECT_EQ(err->code(), ErrorCode::rate_limited) << "even the right one waits, from anywhere";
+  EXPECT_TRUE(login_error("alice", kPassword).has_value()) << "the account's sign-ins wait too";
 }
 
 TEST_P(AccountsTest, ChangePasswordEndsOtherSessionsButKeepsTheCurrentOne) {
   SignedIn a = sign_up("alice");
   SignedIn b = login("alice");
   SignedIn bob = sign_up("bob");
-  run_sync(accounts_->change_password(a.user.id, kPassword, "new password 2", a.session_token));
+  run_sync(accounts_->change_password(a.user, {"10.0.0.1", "test"}, kPassword, "new password 2", a.session_token));
   EXPECT_TRUE(signed_in(a.session_token));
   EXPECT_FALSE(signed_in(b.session_token));
   EXPECT_TRUE(signed_in(bob.session_token));

@@ -59,10 +59,8 @@ void LoginThrottle::failed(store::Conn& c, const std::string& ip, const std::str
   fail(c, user_subject(username), free_failures_, now);
 }
 
-void LoginThrottle::succeeded(store::Conn& c, const std::string& ip, const std::string& username) {
+void LoginThrottle::succeeded(store::Conn& c, const std::string& username) {
   c.exec("DELETE FROM login_failures WHERE subject = $1", {user_subject(username)});
-  c.exec("DELETE FROM login_failures WHERE subject = $1 AND blocked_until_ms <= $2",
-         {address_subject(ip), clock_.now_ms()});
 }
 
 }  // namespace plaza::services

@@ -23,7 +23,9 @@ class LoginThrottle {
   void check(store::Conn& c, const std::string& ip, const std::string& username);
   // In a write transaction.
   void failed(store::Conn& c, const std::string& ip, const std::string& username);
-  void succeeded(store::Conn& c, const std::string& ip, const std::string& username);
+  // Forgives the username's failures only: the address's age out, or one's own account would reset
+  // an address's count between sprays of one password over many usernames.
+  void succeeded(store::Conn& c, const std::string& username);
 
   static constexpr int64_t kMaxWaitMs = 15 * 60 * 1000;
   // Addresses may be shared (offices, carrier NAT), so they get more free failures than usernames.
