@@ -5,6 +5,7 @@
 
 #include "core/calendar.hpp"
 #include "core/error.hpp"
+#include "core/validation.hpp"
 #include "services/wallet.hpp"
 #include "store/async.hpp"
 #include "store/changes.hpp"
@@ -81,7 +82,8 @@ awaitable<std::vector<store::groups::Multiplier>> BillingAdmin::groups() {
 }
 
 awaitable<void> BillingAdmin::put_group(int64_t admin_id, std::string name, int64_t multiplier_ppm) {
-  if (name.empty() || name.size() > 64) throw Error(ErrorCode::invalid_request, "group name is empty or too long", "name");
+  // The rule users' and channels' groups are held to: a multiplier for a name no user can be in is no use.
+  if (auto err = check_group(name)) throw Error(ErrorCode::invalid_request, *err, "name");
   if (multiplier_ppm < 0 || multiplier_ppm > 1000 * money::kPpmOne)
     throw Error(ErrorCode::invalid_request, "multiplier_ppm is out of range", "multiplier_ppm");
   int64_t now = clock_.now_s();

@@ -317,6 +317,14 @@ for (const backend of backends) {
       assert.deepEqual((await admin.get('/api/admin/prices')).data.prices, before);
       assert.equal((await admin.post('/api/admin/plans', { name: 'x', period_days: 31, price: 1 })).status, 400);
       assert.equal((await admin.post('/api/admin/redeem-batches', { name: 'x', kind: 'paid', amount: 1, count: 0 })).status, 400);
+      // A multiplier for a group name no user or channel could be given.
+      const groupsBefore = (await admin.get('/api/admin/groups')).data.groups;
+      for (const name of ['vip.plus', 'x'.repeat(40)]) {
+        const r = await admin.put(`/api/admin/groups/${name}`, { multiplier_ppm: 500_000 });
+        assert.equal(r.status, 400, name);
+        assert.equal(r.data.error.param ?? r.data.error.field, 'name');
+      }
+      assert.deepEqual((await admin.get('/api/admin/groups')).data.groups, groupsBefore);
       const { user } = await userWithKey(plaza, 'grantee');
       const id = (await me(user)).id;
       const deduct = await admin.post(`/api/admin/users/${id}/credits`, { source: 'paid', amount: -1, reason: 'too much' });
