@@ -12,6 +12,13 @@ namespace plaza::api {
 
 namespace bj = boost::json;
 
+namespace {
+// Where upstreams put a model's reasoning: DeepSeek and vLLM `reasoning_content`, OpenRouter and
+// Ollama `reasoning`. The leak guard reads them with the answer.
+constexpr const char* kReasoningFields[] = {"reasoning_content", "reasoning"};
+constexpr const char* kGuardedFields[] = {"content", "reasoning_content", "reasoning"};
+}  // namespace
+
 std::string app_model(const store::AppContent& app, const std::string& requested) {
   if (!requested.empty() &&
       (requested == app.default_model ||
@@ -28,14 +35,21 @@ void apply_app(bj::object& request, const store::AppContent& app, const std::str
       if (auto v = request.if_contains(field); v && !v->is_null() && !(v->is_bool() && !v->as_bool()))
         throw Error(ErrorCode::invalid_request,
                     std::string("this app keeps its instructions private and does not take '") + field + "'", field);
-    request.erase("n");
+    // Anything else an upstream might answer with more than text (vLLM's prompt_logprobs returns the
+    // prompt itself) is dropped: only the conversation, streaming and sampling go through.
+    std::vector<std::string> dropped;
+    for (const auto& [key, value] : request)
+      if (key != "messages" && key != "model" && key != "stream" && key != "stream_options" && key != "user" &&
+          !services::app_parameter(key))
+        dropped.emplace_back(key);
+    for (const auto& key : dropped) request.erase(key);
   }
   request["model"] = model;
   boost::system::error_code ec;
   auto params = bj::parse(app.parameters, ec);
   if (!ec && params.is_object())
-    for (const auto& [key, value] : params.as_object())
-      if (!request.contains(key) && key != "model" && key != "messages" && key != "stream") request[key] = value;
+    for (const auto& [key, value] : params.as_object())  // checked when saved; an older app's are checked here
+      if (!request.contains(key) && services::app_parameter(key)) request[key] = value;
 
   bj::array given;
   if (auto m = request.if_contains("messages"); m && m->is_array()) given = m->as_array();
@@ -66,8 +80,8 @@ void mark_app(relay::Caller& caller, const services::AppChat& chat) {
   caller.app_owner_id = chat.app.owner_id;
   caller.app_kind = chat.app.kind;
   caller.app_surcharge = {};
-  if (chat.content.price_mode == "per_message") caller.app_surcharge.per_call = chat.content.price;
-  if (chat.content.price_mode == "per_token") caller.app_surcharge.ppm = chat.content.surcharge_ppm;
+  if (!chat.preview && chat.content.price_mode == "per_message") caller.app_surcharge.per_call = chat.content.price;
+  if (!chat.preview && chat.content.price_mode == "per_token") caller.app_surcharge.ppm = chat.content.surcharge_ppm;
   caller.public_model = "app/" + chat.app.slug;
 }
 
@@ -93,7 +107,7 @@ void cut_if_leaking(bj::object& completion, const store::AppContent& app, const 
     auto message = choice.as_object().if_contains("message");
     if (!message || !message->is_object()) continue;
     std::string text;
-    for (const char* field : {"content", "reasoning_content"})
+    for (const char* field : kGuardedFields)
       if (auto v = message->as_object().if_contains(field); v && v->is_string()) text += std::string(v->as_string()) + "\n";
     if (guard->feed(text) || guard->finish()) {
       // Nothing of the cut answer stays: not its text, reasoning, tool calls or log-probabilities.
@@ -116,7 +130,8 @@ std::string chunk_text(const bj::object& chunk) {
   if (auto choices = chunk.if_contains("choices"); choices && choices->is_array())
     for (const auto& choice : choices->as_array())
       if (auto delta = choice.is_object() ? choice.as_object().if_contains("delta") : nullptr; delta && delta->is_object())
-        if (auto r = delta->as_object().if_contains("reasoning_content"); r && r->is_string()) text += r->as_string();
+        for (const char* field : kReasoningFields)
+          if (auto r = delta->as_object().if_contains(field); r && r->is_string()) text += r->as_string();
   return text;
 }
 }  // namespace

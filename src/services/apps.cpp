@@ -98,11 +98,15 @@ AppSettings load_settings(store::Conn& c) {
   return s;
 }
 
+// An approved version goes live. An app its owner unpublished stays off the square (the new version
+// is what republishing shows); a taken-down one comes back, as only a reviewer can approve it.
 void publish(store::Conn& c, App& app, int64_t version_id, int64_t now) {
   app.live_version_id = version_id;
   app.draft_version_id.reset();
-  app.status = "published";
-  app.takedown_reason.clear();
+  if (app.status != "unpublished") {
+    app.status = "published";
+    app.takedown_reason.clear();
+  }
   if (!app.published_at) app.published_at = now;
   app.updated_at = now;
   store::apps::save(c, app);
@@ -127,12 +131,13 @@ std::string gate_of(store::Conn& c, const App& app, const AppContent& live, cons
     unlocked = true;
     return "";
   }
+  // The plan first: an unlock is no use to a user below it, so it is not what to offer them.
+  if (live.min_plan_level > 0 && !(user && plan_level(c, user->id, now) >= live.min_plan_level)) return "plan_level";
   if (live.price_mode == "one_time") {
     unlocked = user && has_unlock(c, app.id, user->id);
     if (!unlocked) return "unlock";
   }
   if (live.paying_only && !(user && store::funding::is_paying(c, user->id, now))) return "paying";
-  if (live.min_plan_level > 0 && !(user && plan_level(c, user->id, now) >= live.min_plan_level)) return "plan_level";
   return "";
 }
 
@@ -210,6 +215,29 @@ void check_content(const AppContent& c) {
   auto params = bj::parse(c.parameters, ec);
   if (ec || !params.is_object() || c.parameters.size() > 4000)
     throw Error(ErrorCode::invalid_request, "parameters is a JSON object", "parameters");
+  for (const auto& [key, value] : params.as_object())
+    if (!app_parameter(key))
+      throw Error(ErrorCode::invalid_request,
+                  "parameters may set sampling and length only (temperature, top_p, max_tokens, ...), not '" +
+                      std::string(key) + "'",
+                  "parameters");
+}
+
+bool app_parameter(std::string_view field) {
+  static constexpr std::string_view kAllowed[] = {"temperature",
+                                                  "top_p",
+                                                  "top_k",
+                                                  "min_p",
+                                                  "max_tokens",
+                                                  "max_completion_tokens",
+                                                  "presence_penalty",
+                                                  "frequency_penalty",
+                                                  "repetition_penalty",
+                                                  "stop",
+                                                  "seed",
+                                                  "response_format",
+                                                  "reasoning_effort"};
+  return std::find(std::begin(kAllowed), std::end(kAllowed), field) != std::end(kAllowed);
 }
 
 namespace {
@@ -343,7 +371,8 @@ awaitable<AppView> Apps::submit(store::User me, std::string slug) {
     std::string flags = moderate(c, v->content, external);
     store::apps::mark_submitted(c, v->id, flags, now);
     store::audit::record(c, me.id, "app.submit", "app:" + slug, "version " + std::to_string(v->number), now);
-    if (flags == "[]" && load_settings(c).auto_approve) {
+    // An app an administrator took down goes back through a person, however clean its text.
+    if (flags == "[]" && load_settings(c).auto_approve && app.status != "taken_down") {
       store::apps::set_review(c, v->id, "approved", "", flags, std::nullopt, now);
       publish(c, app, v->id, now);
       store::audit::record(c, std::nullopt, "app.auto_approve", "app:" + slug, "", now);
@@ -624,10 +653,15 @@ awaitable<void> Apps::set_settings(store::User admin, AppSettings s) {
 
 namespace {
 AppChat chat_of(store::Conn& c, const App& app, const store::User& me, int64_t now) {
+  // The owner's chat is the preview: the draft when there is one. An administrator chats with what
+  // users see, or with the draft of an app not yet published (a review); a draft's price, which no one
+  // has approved, is not charged.
   if (app.owner_id == me.id || me.is_admin()) {
-    // The owner's chat is the preview: the draft when there is one.
-    if (app.draft_version_id) return {app, store::apps::version(c, *app.draft_version_id)->content, load_settings(c)};
-    if (auto live = live_of(c, app)) return {app, *live, load_settings(c)};
+    auto live = live_of(c, app);
+    bool draft_first = app.owner_id == me.id || !live;
+    if (draft_first && app.draft_version_id)
+      return {app, store::apps::version(c, *app.draft_version_id)->content, load_settings(c), true};
+    if (live) return {app, *live, load_settings(c)};
     throw no_such_app();
   }
   auto live = live_of(c, app);
@@ -653,6 +687,11 @@ awaitable<bool> Apps::unlock(store::User me, std::string slug, int64_t creator_s
     if (app.owner_id != me.id && !open_to_others(app, live)) throw no_such_app();
     if (!live || live->price_mode != "one_time") throw Error(ErrorCode::conflict, "this app has no unlock price");
     if (app.owner_id == me.id) return false;  // an owner has nothing to buy
+    // Nothing is sold that the user could not use: a plan below the app's level, or (after paying)
+    // neither a subscription nor paid credits left for an app that is for paying users.
+    if (live->min_plan_level > 0 && plan_level(c, me.id, now) < live->min_plan_level)
+      throw Error(ErrorCode::forbidden, "this app needs a plan of level " + std::to_string(live->min_plan_level) +
+                                            " or higher: subscribe before unlocking it");
     store::earnings::Unlock u;
     u.app_id = app.id;
     u.owner_id = app.owner_id;
@@ -663,7 +702,12 @@ awaitable<bool> Apps::unlock(store::User me, std::string slug, int64_t creator_s
     u.credit_order = credit_order;
     u.day = local_day(now);
     u.now = now;
-    return store::earnings::charge_unlock(c, u);
+    bool bought = store::earnings::charge_unlock(c, u);
+    if (live->paying_only && !store::funding::is_paying(c, me.id, now))  // thrown: the charge is undone
+      throw Error(
+          ErrorCode::forbidden,
+          "this app is for paying users: after this unlock you would have no subscription or paid credits left");
+    return bought;
   });
 }
 

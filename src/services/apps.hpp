@@ -51,6 +51,7 @@ struct AppChat {
   store::App app;
   store::AppContent content;  // the live version; the owner chats with the draft (preview)
   AppSettings settings;       // the leak guard's thresholds
+  bool preview = false;       // content is an unreviewed draft: its price is not charged
 };
 
 struct ReviewItem {
@@ -142,6 +143,9 @@ std::string period_start(const std::string& period, int64_t now);
 // Validation of an app's content and slug (before anything is stored).
 void check_slug(const std::string& slug);
 void check_content(const store::AppContent& c);
+// The request fields an app's parameters may set: sampling and length. Not `n` (it multiplies what
+// users pay), nor tools or log-probabilities (they carry text past the leak guard).
+bool app_parameter(std::string_view field);
 void check_pricing(const store::AppContent& c);
 
 }  // namespace plaza::services

@@ -77,10 +77,13 @@ class OpenAiModeration final : public ModerationProvider {
     boost::system::error_code ec;
     auto parsed = failed || status != 200 ? bj::value() : bj::parse(answer, ec);
     auto results = parsed.is_object() ? parsed.as_object().if_contains("results") : nullptr;
-    if (ec || !results || !results->is_array()) co_return unavailable(fields, "openai");
+    // One verdict per field sent, each an object; anything else leaves fields unjudged, and a person
+    // must look (an endpoint that answers once for all its inputs would otherwise pass the rest).
+    if (ec || !results || !results->is_array() || results->as_array().size() != fields.size())
+      co_return unavailable(fields, "openai");
     const auto& list = results->as_array();
-    for (std::size_t i = 0; i < list.size() && i < fields.size(); ++i) {
-      if (!list[i].is_object()) continue;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (!list[i].is_object()) co_return unavailable(fields, "openai");
       const auto& r = list[i].as_object();
       auto flagged = r.if_contains("flagged");
       if (!flagged || !flagged->is_bool() || !flagged->as_bool()) continue;

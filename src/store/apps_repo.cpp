@@ -478,6 +478,9 @@ std::vector<int64_t> favorites_of(Conn& c, int64_t user_id) {
 }
 
 void rate(Conn& c, int64_t app_id, int64_t user_id, int64_t stars, int64_t now) {
+  // The app's row is locked before the user's earlier rating is read: two ratings sent at once by one
+  // user (PostgreSQL runs writers side by side) would each find none and both count.
+  c.exec("UPDATE apps SET rating_count = rating_count WHERE id = $1", {app_id});
   auto before = rating_of(c, app_id, user_id);
   c.exec(
       "INSERT INTO app_ratings (app_id, user_id, stars, created_at) VALUES ($1, $2, $3, $4) "

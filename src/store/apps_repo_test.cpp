@@ -4,6 +4,7 @@
 #include "store/apps_repo.hpp"
 
 #include <gtest/gtest.h>
+#include <thread>
 
 #include <tuple>
 
@@ -278,6 +279,26 @@ TEST_P(AppSearchTest, OnlyAnAppsSuccessfulCallsCountEachOnce) {
     EXPECT_EQ(stats.uses_users[unlisted], (std::pair<int64_t, int64_t>{2, 1}));
     EXPECT_EQ(stats.trending[app], 1000);
   });
+}
+
+TEST_P(AppSearchTest, OneUsersRatingsSentAtOnceCountOnce) {
+  auto [app_id, rater] = db().write_sync([](Conn& c) {
+    return std::pair{c.query_one("SELECT id FROM apps WHERE slug = 'app-1'")->i64(0),
+                     users::create(c, {"rater", {}, "h"}, 1).id};
+  });
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] { db().write_sync([&](Conn& c) { apps::rate(c, app_id, rater, 4 + t % 2, 1); }); });
+  for (auto& t : threads) t.join();
+  auto [count, sum, stars] = db().read_sync([&](Conn& c) {
+    auto r = c.query_one(
+        "SELECT a.rating_count, a.rating_sum, r.stars FROM apps a JOIN app_ratings r ON r.app_id = a.id WHERE a.id = "
+        "$1",
+        {app_id});
+    return std::tuple{r->i64(0), r->i64(1), r->i64(2)};
+  });
+  EXPECT_EQ(count, 1) << "one user, one rating";
+  EXPECT_EQ(sum, stars);
 }
 
 }  // namespace

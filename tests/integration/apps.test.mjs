@@ -256,6 +256,57 @@ for (const backend of backends) {
         '/v1/models lists the apps the user keeps');
     });
 
+    it('cuts a hidden preset repeated in reasoning, and passes only conversation and sampling fields to the upstream', async () => {
+      // An upstream whose model "thinks" its system prompt aloud in `reasoning` (OpenRouter's and
+      // Ollama's field), and records what it was sent.
+      const http = await import('node:http');
+      const received = [];
+      const thinker = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => { body += c; });
+        req.on('end', () => {
+          const request = JSON.parse(body);
+          received.push(request);
+          const thought = request.messages[0].content;
+          if (!request.stream) {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'thinker',
+              choices: [{ index: 0, message: { role: 'assistant', reasoning: thought, content: 'ok' }, finish_reason: 'stop' }],
+              usage: { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 } }));
+            return;
+          }
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          const piece = (delta) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'thinker', choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
+          res.end(thought.split(' ').map((w) => piece({ reasoning: `${w} ` })).join('') + piece({ content: 'ok' }) + 'data: [DONE]\n\n');
+        });
+      });
+      await new Promise((r) => thinker.listen(0, '127.0.0.1', r));
+      const ch = await addChannel(admin, { name: 'thinker', base_url: `http://127.0.0.1:${thinker.address().port}/v1`, keys: ['k'], models: ['thinker'] });
+      try {
+        // An app's parameters set sampling, not how many answers users pay for.
+        const many = await creator.post('/api/apps', appBody('many-answers', { default_model: 'thinker', parameters: { n: 50 } }));
+        assert.equal(many.status, 400);
+        assert.equal(many.data.error.field, 'parameters');
+        await published('thinking-pirate', { default_model: 'thinker', parameters: { temperature: 0.2 } });
+        for (const stream of [false, true]) {
+          const res = await fetch(`${plaza.url}/v1/chat/completions`, {
+            method: 'POST', headers: { authorization: `Bearer ${otherKey}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'app/thinking-pirate', stream, messages: [{ role: 'user', content: 'hi' }], n: 3, prompt_logprobs: 5, top_p: 0.5 }),
+          });
+          assert.equal(res.status, 200);
+          const body = await res.text();
+          assert.ok(!body.includes(SECRET), `cut in reasoning (stream ${stream})`);
+          assert.match(body, /hidden instructions/);
+          const sent = received.at(-1);
+          assert.ok(!('n' in sent) && !('prompt_logprobs' in sent), `dropped: ${Object.keys(sent)}`);
+          assert.deepEqual([sent.top_p, sent.temperature], [0.5, 0.2], 'sampling goes through, the app\'s too');
+        }
+      } finally {
+        assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
+        thinker.close();
+      }
+    });
+
     it('never shows a hidden preset to others, on any endpoint', async () => {
       const { user: fan } = await userWithKey(plaza, 'fan');
       await fan.post('/api/apps/pirate/favorite');
@@ -358,6 +409,26 @@ for (const backend of backends) {
       assert.equal(mine.data.status, 'taken_down');
       assert.equal(mine.data.takedown_reason, 'breaks the rules');
       assert.equal((await creator.post('/api/apps/doomed/republish')).status, 409);
+      // Edited and submitted again, it waits for a person even with auto-approval on; approved, it is back.
+      await admin.put('/api/admin/settings/apps', { auto_approve: true });
+      assert.equal((await creator.patch('/api/apps/doomed', appBody('doomed'))).status, 200);
+      const again = await creator.post('/api/apps/doomed/submit');
+      await admin.put('/api/admin/settings/apps', { auto_approve: false });
+      assert.equal(again.status, 200, again.text);
+      assert.deepEqual([again.data.status, again.data.draft.review_status], ['taken_down', 'pending'], 'not auto-approved');
+      assert.equal((await other.get('/api/apps/doomed')).status, 404);
+      assert.equal((await admin.post('/api/admin/reviews/doomed/approve')).status, 200);
+      assert.equal((await other.get('/api/apps/doomed')).status, 200, 'a reviewer brought it back');
+
+      // An edit approved while its owner has the app unpublished goes live only when they republish.
+      assert.equal((await creator.post('/api/apps/doomed/unpublish')).status, 200);
+      assert.equal((await creator.patch('/api/apps/doomed', appBody('doomed', { description: 'second take' }))).status, 200);
+      assert.equal((await creator.post('/api/apps/doomed/submit')).status, 200);
+      const approved = await admin.post('/api/admin/reviews/doomed/approve');
+      assert.equal(approved.data.status, 'unpublished', 'the owner\'s choice stands');
+      assert.equal((await other.get('/api/apps/doomed')).status, 404);
+      assert.equal((await creator.post('/api/apps/doomed/republish')).status, 200);
+      assert.equal((await other.get('/api/apps/doomed')).data.description, 'second take');
 
       const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
       const up = await creator.request('POST', '/api/uploads', { body: png, headers: { 'content-type': 'image/png' } });
@@ -387,6 +458,8 @@ async function startModerationFakes() {
         if (req.headers.authorization !== 'Bearer sk-mod') return json(401, { error: { message: 'bad key' } });
         const input = JSON.parse(body).input;
         seen.openai.push(input);
+        // An endpoint that judges all its inputs at once, with one verdict.
+        if (input.some((t) => t.includes('one-verdict'))) return json(200, { id: 'modr-0', results: [{ flagged: false, categories: {} }] });
         return json(200, { id: 'modr-1', model: 'omni-moderation-latest', results: input.map((t) => ({
           flagged: t.includes('forbidden-topic'), categories: { violence: t.includes('forbidden-topic'), hate: false } })) });
       }
@@ -434,6 +507,9 @@ describe('external moderation providers', () => {
       assert.deepEqual(flagged.draft.moderation_flags, [{ field: 'description', word: 'openai:violence' }]);
       assert.ok(fakes.seen.openai.at(-1).includes(SECRET), 'the hidden preset is checked too');
       assert.equal((await submit('mod-b', 'harmless')).status, 'published');
+      const partly = await submit('mod-b2', 'one-verdict for all');
+      assert.equal(partly.status, 'draft', 'fields left unjudged wait for a person');
+      assert.equal(partly.draft.moderation_flags[0].word, 'openai:unavailable');
 
       const moved = await admin.put('/api/admin/moderation/provider', { kind: 'openai', base_url: 'https://elsewhere.example/v1' });
       assert.equal(moved.status, 400, 'a stored key does not follow a new address');

@@ -65,10 +65,10 @@ async function idOf(client) {
 for (const backend of backends) {
   describe(`creator revenue on ${backend}`, () => {
     let plaza, fake, admin, maker, makerId;
-    const publish = async (owner, slug, pricing) => {
+    const publish = async (owner, slug, pricing, extra = {}) => {
       const created = await owner.post('/api/apps', {
         slug, title: `App ${slug}`, default_model: 'per-call', visibility: 'public', pricing,
-        preset: { system_prompt: 'be brief' },
+        preset: { system_prompt: 'be brief' }, ...extra,
       });
       assert.equal(created.status, 201, created.text);
       assert.equal((await owner.post(`/api/apps/${slug}/submit`)).status, 200);
@@ -162,6 +162,44 @@ for (const backend of backends) {
       assert.equal((await chat(plaza, key, 'app/members')).status, 403);
       await grant(admin, await idOf(user), 'paid', CREDIT);
       assert.equal((await chat(plaza, key, 'app/members')).status, 200);
+    });
+
+    it('sells no unlock its buyer could not use', async () => {
+      const { user: seller } = await userWithKey(plaza, 'unlock-seller');  // a creator of its own: the pending sums below are maker's
+      await publish(seller, 'members-unlock', { mode: 'one_time', price: 2 * CREDIT, paying_only: true });
+      await publish(seller, 'level-unlock', { mode: 'one_time', price: CREDIT }, { min_plan_level: 1 });
+      const { user } = await userWithKey(plaza, 'short-buyer');
+      await grant(admin, await idOf(user), 'paid', 2 * CREDIT);
+      // Its last paid credits: after the unlock the user would no longer be a paying one.
+      const last = await user.post('/api/apps/members-unlock/unlock');
+      assert.equal(last.status, 403, last.text);
+      assert.match(last.data.error.message, /paying users/);
+      const level = (await user.get('/api/apps/level-unlock')).data;
+      assert.deepEqual(level.access, { ok: false, reason: 'plan_level' }, 'the plan is what to show, not an unlock');
+      assert.equal((await user.post('/api/apps/level-unlock/unlock')).status, 403);
+      assert.equal((await user.get('/api/wallet')).data.paid, 2 * CREDIT, 'nothing was charged');
+      await grant(admin, await idOf(user), 'paid', CREDIT);
+      assert.equal((await user.post('/api/apps/members-unlock/unlock')).status, 200, 'with a credit to spare');
+      assert.equal((await user.get('/api/wallet')).data.paid, CREDIT);
+    });
+
+    it('serves an administrator the live version, and a draft of an unpublished app free of its price', async () => {
+      const { user: seller } = await userWithKey(plaza, 'draft-seller');
+      await publish(seller, 'priced-draft', { mode: 'per_message', price: CREDIT / 2 });
+      // A new version with a higher price waits for review; the administrator still chats with what users see.
+      assert.equal((await seller.patch('/api/apps/priced-draft', { pricing: { mode: 'per_message', price: 5 * CREDIT } })).status, 200);
+      assert.equal((await seller.post('/api/apps/priced-draft/submit')).status, 200);
+      const adminKey = (await admin.post('/api/keys', { name: 'reviewing' })).data.secret;
+      await grant(admin, await idOf(admin), 'paid', 10 * CREDIT);
+      assert.equal((await chat(plaza, adminKey, 'app/priced-draft')).status, 200);
+      assert.equal((await admin.get('/api/usage')).data.usage[0].surcharge, CREDIT / 2, 'the live price, not the draft\'s');
+      // An app never published: the administrator's chat is the review's preview, and costs no surcharge.
+      assert.equal((await seller.post('/api/apps', { slug: 'unreviewed', title: 'x', default_model: 'per-call', visibility: 'public',
+        pricing: { mode: 'per_message', price: 5 * CREDIT }, preset: { system_prompt: 'be brief' } })).status, 201);
+      assert.equal((await seller.post('/api/apps/unreviewed/submit')).status, 200);
+      assert.equal((await chat(plaza, adminKey, 'app/unreviewed')).status, 200);
+      assert.equal((await admin.get('/api/usage')).data.usage[0].surcharge, 0);
+      assert.equal((await admin.post('/api/admin/reviews/priced-draft/reject', { reason: 'too dear' })).status, 200);
     });
 
     it('settles a day once however often and by however many processes, and resumes a killed run', async () => {
