@@ -151,6 +151,7 @@ bj::object app_json(const services::AppView& v) {
     auto flags = bj::parse(v.draft->moderation_flags, ec);
     d["moderation_flags"] = ec ? bj::value(bj::array{}) : flags;
     d["submitted_at"] = json::nullable(v.draft->submitted_at);
+    d["revision"] = services::review_revision(*v.draft);
     o["draft"] = std::move(d);
   } else {
     o["draft"] = nullptr;
@@ -301,6 +302,7 @@ awaitable<http::Response> admin_reviews(Ctx& ctx) {
     draft["moderation_flags"] = ec ? bj::value(bj::array{}) : flags;
     draft["submitted_at"] = json::nullable(item.draft.submitted_at);
     draft["number"] = item.draft.number;
+    draft["revision"] = services::review_revision(item.draft);
     out.push_back(bj::object{{"app", app_json(item.view)},
                              {"draft", std::move(draft)},
                              {"live", item.live ? bj::value(content_json(*item.live, true)) : bj::value(nullptr)}});
@@ -309,13 +311,16 @@ awaitable<http::Response> admin_reviews(Ctx& ctx) {
 }
 
 awaitable<http::Response> admin_approve(Ctx& ctx) {
-  co_return json_response(200, app_json(co_await ctx.site.apps.approve(ctx.me(), slug_param(ctx))));
+  std::optional<std::string> revision;  // the body is optional: {revision}
+  if (!ctx.req.body.empty()) revision = json::optional_string(body_object(ctx), "revision");
+  co_return json_response(200, app_json(co_await ctx.site.apps.approve(ctx.me(), slug_param(ctx), revision)));
 }
 
 awaitable<http::Response> admin_reject(Ctx& ctx) {
   auto body = body_object(ctx);
   co_return json_response(
-      200, app_json(co_await ctx.site.apps.reject(ctx.me(), slug_param(ctx), json::require_string(body, "reason"))));
+      200, app_json(co_await ctx.site.apps.reject(ctx.me(), slug_param(ctx), json::require_string(body, "reason"),
+                                                  json::optional_string(body, "revision"))));
 }
 
 awaitable<http::Response> admin_takedown(Ctx& ctx) {

@@ -12,6 +12,7 @@
 #include "core/moderation.hpp"
 #include "core/money.hpp"
 #include "core/validation.hpp"
+#include "crypto/crypto.hpp"
 #include "services/search_verdicts.hpp"
 #include "services/square_filters.hpp"
 #include "store/async.hpp"
@@ -222,6 +223,24 @@ void check_content(const AppContent& c) {
                       std::string(key) + "'",
                   "parameters");
 }
+
+std::string review_revision(const store::AppVersion& v) {
+  return crypto::sha256_hex(std::to_string(v.id) + "|" + std::to_string(v.submitted_at.value_or(0)) + "|" +
+                            store::apps::content_json(v.content))
+      .substr(0, 16);
+}
+
+namespace {
+// The version in review, as the reviewer saw it when they name its revision.
+store::AppVersion in_review(store::Conn& c, const App& app, const std::optional<std::string>& revision) {
+  auto draft = app.draft_version_id ? store::apps::version(c, *app.draft_version_id) : std::nullopt;
+  if (!draft || draft->review_status != "pending") throw Error(ErrorCode::conflict, "nothing of this app is in review");
+  if (revision && *revision != review_revision(*draft))
+    throw Error(ErrorCode::conflict, "the creator changed this submission after you opened it: look at it again",
+                "revision");
+  return *draft;
+}
+}  // namespace
 
 bool app_parameter(std::string_view field) {
   static constexpr std::string_view kAllowed[] = {"temperature",
@@ -534,32 +553,29 @@ awaitable<std::vector<ReviewItem>> Apps::review_queue(store::User admin) {
   });
 }
 
-awaitable<AppView> Apps::approve(store::User admin, std::string slug) {
+awaitable<AppView> Apps::approve(store::User admin, std::string slug, std::optional<std::string> revision) {
   int64_t now = clock_.now_s();
   auto view = co_await store::write(db_, [&](store::Conn& c) {
     auto app = require_app(c, slug);
-    auto draft = app.draft_version_id ? store::apps::version(c, *app.draft_version_id) : std::nullopt;
-    if (!draft || draft->review_status != "pending")
-      throw Error(ErrorCode::conflict, "nothing of this app is in review");
-    store::apps::set_review(c, draft->id, "approved", "", draft->moderation_flags, admin.id, now);
-    publish(c, app, draft->id, now);
-    store::audit::record(c, admin.id, "app.approve", "app:" + slug, "version " + std::to_string(draft->number), now);
+    auto draft = in_review(c, app, revision);
+    store::apps::set_review(c, draft.id, "approved", "", draft.moderation_flags, admin.id, now);
+    publish(c, app, draft.id, now);
+    store::audit::record(c, admin.id, "app.approve", "app:" + slug, "version " + std::to_string(draft.number), now);
     return view_of(c, app, admin, clock_.now_s());
   });
   filters_->forget();  // what the square lists may have changed
   co_return view;
 }
 
-awaitable<AppView> Apps::reject(store::User admin, std::string slug, std::string reason) {
+awaitable<AppView> Apps::reject(store::User admin, std::string slug, std::string reason,
+                                std::optional<std::string> revision) {
   if (reason.empty() || reason.size() > 2000)
     throw Error(ErrorCode::invalid_request, "give the creator a reason (up to 2000 characters)", "reason");
   int64_t now = clock_.now_s();
   co_return co_await store::write(db_, [&](store::Conn& c) {
     auto app = require_app(c, slug);
-    auto draft = app.draft_version_id ? store::apps::version(c, *app.draft_version_id) : std::nullopt;
-    if (!draft || draft->review_status != "pending")
-      throw Error(ErrorCode::conflict, "nothing of this app is in review");
-    store::apps::set_review(c, draft->id, "rejected", reason, draft->moderation_flags, admin.id, now);
+    auto draft = in_review(c, app, revision);
+    store::apps::set_review(c, draft.id, "rejected", reason, draft.moderation_flags, admin.id, now);
     store::audit::record(c, admin.id, "app.reject", "app:" + slug, reason, now);
     return view_of(c, app, admin, clock_.now_s());
   });

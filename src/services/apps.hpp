@@ -89,8 +89,11 @@ class Apps {
   awaitable<AppView> rate(store::User me, std::string slug, int64_t stars);
 
   awaitable<std::vector<ReviewItem>> review_queue(store::User admin);
-  awaitable<AppView> approve(store::User admin, std::string slug);
-  awaitable<AppView> reject(store::User admin, std::string slug, std::string reason);
+  // `revision` (from the queue: review_revision) makes sure the decision is about what the reviewer
+  // saw: when the creator has changed the submission since, the answer is conflict and nothing changes.
+  awaitable<AppView> approve(store::User admin, std::string slug, std::optional<std::string> revision);
+  awaitable<AppView> reject(store::User admin, std::string slug, std::string reason,
+                            std::optional<std::string> revision);
   awaitable<AppView> takedown(store::User admin, std::string slug, std::string reason);
 
   awaitable<std::vector<std::string>> words();
@@ -146,6 +149,8 @@ void check_content(const store::AppContent& c);
 // The request fields an app's parameters may set: sampling and length. Not `n` (it multiplies what
 // users pay), nor tools or log-probabilities (they carry text past the leak guard).
 bool app_parameter(std::string_view field);
+// What a reviewer decides on: the submitted version, its content and when it was submitted.
+std::string review_revision(const store::AppVersion& version);
 void check_pricing(const store::AppContent& c);
 
 }  // namespace plaza::services

@@ -76,6 +76,27 @@ for (const backend of backends) {
       for (const action of ['app.submit', 'app.approve', 'app.reject']) assert.ok(audit.includes(action), action);
     });
 
+    it('decides on the submission the reviewer saw, not one the creator changed since', async () => {
+      await creator.post('/api/apps', appBody('switcheroo', { description: 'a harmless helper' }));
+      await creator.post('/api/apps/switcheroo/submit');
+      const seen = (await admin.get('/api/admin/reviews')).data.queue.find((e) => e.app.slug === 'switcheroo').draft;
+      assert.match(seen.revision, /^[0-9a-f]{16}$/);
+      // The creator swaps the content and submits it again while the reviewer reads.
+      await creator.patch('/api/apps/switcheroo', { description: 'something else entirely' });
+      await creator.post('/api/apps/switcheroo/submit');
+      for (const [path, body] of [['approve', { revision: seen.revision }], ['reject', { reason: 'no', revision: seen.revision }]]) {
+        const stale = await admin.post(`/api/admin/reviews/switcheroo/${path}`, body);
+        assert.equal(stale.status, 409, path);
+        assert.equal(stale.data.error.field, 'revision');
+      }
+      assert.equal((await other.get('/api/apps/switcheroo')).status, 404, 'nothing went live');
+      const now = (await admin.get('/api/admin/reviews')).data.queue.find((e) => e.app.slug === 'switcheroo').draft;
+      assert.notEqual(now.revision, seen.revision);
+      assert.equal(now.description, 'something else entirely');
+      assert.equal((await admin.post('/api/admin/reviews/switcheroo/approve', { revision: now.revision })).status, 200);
+      assert.equal((await other.get('/api/apps/switcheroo')).data.description, 'something else entirely');
+    });
+
     it('flags disguised sensitive words, and auto-approves only clean submissions when switched on', async () => {
       const words = await admin.put('/api/admin/moderation/words', { words: ['badword', '傻逼'] });
       assert.deepEqual(words.data.words.sort(), ['badword', '傻逼'].sort());

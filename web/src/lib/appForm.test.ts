@@ -82,7 +82,7 @@ describe('formOf and bodyOf', () => {
   test('the owner edits the draft when there is one, keeping the live preset if the draft has none', () => {
     const withDraft: App = {
       ...live,
-      draft: { ...live, title: 'New title', preset: undefined, review_status: 'rejected', review_reason: 'no', moderation_flags: [], submitted_at: 5 },
+      draft: { ...live, title: 'New title', preset: undefined, review_status: 'rejected', review_reason: 'no', moderation_flags: [], submitted_at: 5, revision: 'r1' },
     };
     expect(editableContent(withDraft).title).toBe('New title');
     expect(editableContent(withDraft).preset?.system_prompt).toBe('secret');
@@ -104,7 +104,7 @@ describe('pricing in the form', () => {
   test('the draft’s pricing is what the owner edits; a surcharge shows as a percentage', () => {
     const withDraft: App = {
       ...live,
-      draft: { ...live, pricing: { mode: 'per_token', price: 0, surcharge_ppm: 125_000, paying_only: false }, review_status: 'draft', review_reason: '', moderation_flags: [], submitted_at: null },
+      draft: { ...live, pricing: { mode: 'per_token', price: 0, surcharge_ppm: 125_000, paying_only: false }, review_status: 'draft', review_reason: '', moderation_flags: [], submitted_at: null, revision: 'r2' },
     };
     const { values, extras } = formOf(withDraft);
     expect(values.pricing_mode).toBe('per_token');

@@ -72,6 +72,8 @@ export interface AppDraft extends AppContent {
   review_reason: string;
   moderation_flags: ModerationFlag[];
   submitted_at: number | null;
+  /** The submission as it stands, for approve and reject. */
+  revision: string;
 }
 
 export interface AppStats {
@@ -257,8 +259,11 @@ export const appsApi = {
   mine: () => request<{ apps: App[] }>('GET', '/api/studio/apps'),
 
   reviews: () => request<{ queue: ReviewEntry[] }>('GET', '/api/admin/reviews'),
-  approve: (slug: string) => request<App>('POST', `/api/admin/reviews/${enc(slug)}/approve`),
-  reject: (slug: string, reason: string) => request<App>('POST', `/api/admin/reviews/${enc(slug)}/reject`, { body: { reason } }),
+  // `revision`: the submission as the reviewer saw it (409 when the creator changed it since).
+  approve: (slug: string, revision?: string) =>
+    request<App>('POST', `/api/admin/reviews/${enc(slug)}/approve`, { body: revision ? { revision } : {} }),
+  reject: (slug: string, reason: string, revision?: string) =>
+    request<App>('POST', `/api/admin/reviews/${enc(slug)}/reject`, { body: { reason, revision } }),
   takedown: (slug: string, reason: string) => request<App>('POST', `/api/admin/apps/${enc(slug)}/takedown`, { body: { reason } }),
   words: () => request<{ words: string[] }>('GET', '/api/admin/moderation/words'),
   putWords: (words: string[]) => request<{ words: string[] }>('PUT', '/api/admin/moderation/words', { body: { words } }),

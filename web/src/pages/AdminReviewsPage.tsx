@@ -12,7 +12,7 @@ import { appsApi } from '../lib/apps';
 import { describeError } from '../lib/errors';
 import { useLoader } from '../lib/useLoader';
 
-type Asking = { what: 'reject' | 'takedown'; slug: string; title: string } | null;
+type Asking = { what: 'reject' | 'takedown'; slug: string; title: string; revision?: string } | null;
 
 async function loadQueue() {
   return (await appsApi.reviews()).queue;
@@ -48,11 +48,11 @@ export function AdminReviewsPage() {
 
   const decide = async (reason: string) => {
     if (!asking) return;
-    const { what, slug: s, title } = asking;
+    const { what, slug: s, title, revision } = asking;
     setDialogError(null);
     setBusy(true);
     try {
-      if (what === 'reject') await appsApi.reject(s, reason);
+      if (what === 'reject') await appsApi.reject(s, reason, revision);
       else await appsApi.takedown(s, reason);
       setAsking(null);
       setNotice(t(what === 'reject' ? 'review.rejected' : 'review.takenDown', { title }));
@@ -95,10 +95,12 @@ export function AdminReviewsPage() {
               key={entry.app.slug}
               entry={entry}
               busy={busy}
-              onApprove={() => void run(() => appsApi.approve(entry.app.slug), t('review.approved', { title: entry.draft.title }))}
+              onApprove={() =>
+                void run(() => appsApi.approve(entry.app.slug, entry.draft.revision), t('review.approved', { title: entry.draft.title }))
+              }
               onReject={() => {
                 setDialogError(null);
-                setAsking({ what: 'reject', slug: entry.app.slug, title: entry.draft.title });
+                setAsking({ what: 'reject', slug: entry.app.slug, title: entry.draft.title, revision: entry.draft.revision });
               }}
               onTakedown={() => {
                 setDialogError(null);
