@@ -59,24 +59,23 @@ awaitable<SignedIn> Accounts::register_user(std::string username, std::string pa
 }
 
 awaitable<SignedIn> Accounts::login(std::string username, std::string password, ClientInfo client) {
-  // One trip to the pool: the throttle's check, look up, then verify (against a dummy hash for an
-  // unknown name, so the time taken tells nothing); a failure is counted before the answer.
+  // One trip to the pool: the attempt counted with the throttle (or refused), look up, then verify
+  // (against a dummy hash for an unknown name, so the time taken tells nothing).
+  const std::string subject = username.substr(0, kUsernameMax);
   auto found = co_await store::run_on_pool(db_, [&]() -> std::optional<std::pair<store::User, std::string>> {
-    auto creds = db_.read_sync([&](store::Conn& c) {
-      throttle_.check(c, client.ip, username);
+    auto creds = db_.write_sync([&](store::Conn& c) {
+      throttle_.begin(c, client.ip, subject);
       bool malformed = username.empty() || username.size() > kUsernameMax || password.size() > kPasswordMax;
       return malformed ? std::nullopt : store::users::find_credentials(c, username);
     });
     bool ok = creds && crypto::verify_password(creds->second, password);
     if (!creds && password.size() <= kPasswordMax) crypto::verify_password(dummy_hash_, password);
-    if (ok) return creds;
-    db_.write_sync([&](store::Conn& c) { throttle_.failed(c, client.ip, username.substr(0, kUsernameMax)); });
-    return std::nullopt;
+    return ok ? creds : std::nullopt;
   });
   if (!found) throw Error(ErrorCode::unauthorized, "wrong username or password");
   if (found->first.banned) throw Error(ErrorCode::forbidden, "this account is banned");
   co_return co_await store::write(db_, [&](store::Conn& c) {
-    throttle_.succeeded(c, username);
+    throttle_.succeeded(c, client.ip, subject);
     return start_session(c, found->first, client);
   });
 }
@@ -97,18 +96,16 @@ awaitable<void> Accounts::change_password(store::User me, ClientInfo client, std
                                           std::string keep_session_token) {
   if (auto err = check_password(next)) throw Error(ErrorCode::invalid_request, *err, "new_password");
   const int64_t user_id = me.id;
-  auto stored = co_await store::read(db_, [&](store::Conn& c) {
-    throttle_.check(c, client.ip, me.username);
+  auto stored = co_await store::write(db_, [&](store::Conn& c) {
+    throttle_.begin(c, client.ip, me.username);
     return store::users::password_hash(c, user_id);
   });
   if (!stored) throw Error(ErrorCode::not_found, "no such user");
   bool ok = co_await store::run_on_pool(db_, [&] { return crypto::verify_password(*stored, current); });
-  if (!ok) {
-    co_await store::write(db_, [&](store::Conn& c) { throttle_.failed(c, client.ip, me.username); });
-    throw Error(ErrorCode::invalid_request, "the current password is wrong", "current_password");
-  }
+  if (!ok) throw Error(ErrorCode::invalid_request, "the current password is wrong", "current_password");
   std::string new_hash = co_await store::run_on_pool(db_, [&] { return hash(next); });
   co_await store::write(db_, [&](store::Conn& c) {
+    throttle_.succeeded(c, client.ip, me.username);
     store::users::set_password_hash(c, user_id, new_hash, clock_.now_s());
     store::sessions::remove_all_for_user(c, user_id, crypto::sha256_hex(keep_session_token));
     store::audit::record(c, user_id, "user.password_changed", "user:" + std::to_string(user_id), "", clock_.now_s());

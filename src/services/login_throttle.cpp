@@ -33,34 +33,58 @@ void LoginThrottle::check(store::Conn& c, const std::string& ip, const std::stri
   }
 }
 
-// One statement counts the failure, so that instances failing the same subject at once each count.
-void LoginThrottle::fail(store::Conn& c, const std::string& subject, int free, int64_t now) {
+// One statement counts the failure, so that instances failing the same subject at once each count;
+// it waits for another transaction counting the same subject, and then sees the block that one set.
+int64_t LoginThrottle::fail(store::Conn& c, const std::string& subject, int free, int64_t now) {
   auto row = c.query_one(
       "INSERT INTO login_failures (subject, failures, blocked_until_ms, last_failure_ms) "
       "VALUES ($1, 1, 0, CAST($2 AS BIGINT)) ON CONFLICT (subject) DO UPDATE SET "
       "failures = CASE WHEN CAST($2 AS BIGINT) - login_failures.last_failure_ms > CAST($3 AS BIGINT) THEN 1 "
-      "ELSE login_failures.failures + 1 END, last_failure_ms = CAST($2 AS BIGINT) RETURNING failures",
+      "ELSE login_failures.failures + 1 END, last_failure_ms = CAST($2 AS BIGINT) RETURNING failures, blocked_until_ms",
       {subject, now, kForgetAfterMs});
   int64_t failures = row ? row->i64(0) : 1;
-  if (failures < free) return;
+  int64_t blocked_before = row ? row->i64(1) : 0;
+  if (failures < free) return blocked_before;
   int64_t doublings = std::min<int64_t>(failures - free, 20);
   c.exec("UPDATE login_failures SET blocked_until_ms = $1 WHERE subject = $2",
          {now + std::min(kMaxWaitMs, int64_t{1000} << doublings), subject});
+  return blocked_before;
 }
 
-void LoginThrottle::failed(store::Conn& c, const std::string& ip, const std::string& username) {
-  int64_t now = clock_.now_ms();
-  // Now and then, forget what is over: failures an hour old whose wait has ended.
+// Now and then, forget what is over: failures an hour old whose wait has ended.
+void LoginThrottle::sweep(store::Conn& c, int64_t now) {
   int64_t last = last_sweep_ms_.load();
   if (now - last >= 60'000 && last_sweep_ms_.compare_exchange_strong(last, now))
     c.exec("DELETE FROM login_failures WHERE last_failure_ms < $1 AND blocked_until_ms <= $2",
            {now - kForgetAfterMs, now});
+}
+
+void LoginThrottle::failed(store::Conn& c, const std::string& ip, const std::string& username) {
+  int64_t now = clock_.now_ms();
+  sweep(c, now);
   fail(c, address_subject(ip), free_failures_ * kAddressFactor, now);
   fail(c, user_subject(username), free_failures_, now);
 }
 
-void LoginThrottle::succeeded(store::Conn& c, const std::string& username) {
+void LoginThrottle::begin(store::Conn& c, const std::string& ip, const std::string& username) {
+  int64_t now = clock_.now_ms();
+  sweep(c, now);
+  int64_t until = std::max(fail(c, address_subject(ip), free_failures_ * kAddressFactor, now),
+                           fail(c, user_subject(username), free_failures_, now));
+  if (until > now) {  // thrown: the transaction, and with it this attempt's count, is undone
+    Error e(ErrorCode::rate_limited, "too many failed sign-ins; try again later");
+    e.retry_after = static_cast<int>((until - now + 999) / 1000);
+    throw e;
+  }
+}
+
+void LoginThrottle::succeeded(store::Conn& c, const std::string& ip, const std::string& username) {
   c.exec("DELETE FROM login_failures WHERE subject = $1", {user_subject(username)});
+  // The block this attempt's own count may have set on the address goes with it.
+  c.exec(
+      "UPDATE login_failures SET failures = failures - 1, blocked_until_ms = CASE WHEN failures - 1 < $2 THEN 0 "
+      "ELSE blocked_until_ms END WHERE subject = $1 AND failures > 0",
+      {address_subject(ip), int64_t{free_failures_} * kAddressFactor});
 }
 
 }  // namespace plaza::services

@@ -21,18 +21,27 @@ class LoginThrottle {
 
   // Throws Error(rate_limited) with retry_after when the address or the username must wait.
   void check(store::Conn& c, const std::string& ip, const std::string& username);
-  // In a write transaction.
+  // A sign-in attempt, before its password is checked, in a write transaction of its own: counted as a
+  // failure at once, or refused (rate_limited, and not counted) when the address or the username must
+  // wait. Attempts sent side by side are counted one after another, so a block one of them earns
+  // refuses the rest: checking first and counting after the (slow) password check let every attempt
+  // of a burst through.
+  void begin(store::Conn& c, const std::string& ip, const std::string& username);
+  // The attempt's password was right: the username's failures are forgiven, and the address's count
+  // loses this attempt only (one's own sign-in must not reset an address spraying one password over
+  // many usernames). In a write transaction.
+  void succeeded(store::Conn& c, const std::string& ip, const std::string& username);
+  // Counts a failure of both without asking (tests; begin() is the way in).
   void failed(store::Conn& c, const std::string& ip, const std::string& username);
-  // Forgives the username's failures only: the address's age out, or one's own account would reset
-  // an address's count between sprays of one password over many usernames.
-  void succeeded(store::Conn& c, const std::string& username);
 
   static constexpr int64_t kMaxWaitMs = 15 * 60 * 1000;
   // Addresses may be shared (offices, carrier NAT), so they get more free failures than usernames.
   static constexpr int kAddressFactor = 4;
 
  private:
-  void fail(store::Conn& c, const std::string& subject, int free, int64_t now);
+  // Counts a failure of `subject`; returns the block it had before (ms, 0 for none).
+  int64_t fail(store::Conn& c, const std::string& subject, int free, int64_t now);
+  void sweep(store::Conn& c, int64_t now);
 
   const Clock& clock_;
   int free_failures_;

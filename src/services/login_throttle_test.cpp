@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include <optional>
 
 #include "core/error.hpp"
@@ -27,8 +30,10 @@ class LoginThrottleTest : public test::BackendTest {
   void failed(const std::string& ip, const std::string& user, LoginThrottle* throttle = nullptr) {
     db().write_sync([&](store::Conn& c) { (throttle ? *throttle : throttle_).failed(c, ip, user); });
   }
-  void succeeded(const std::string& user) {
-    db().write_sync([&](store::Conn& c) { throttle_.succeeded(c, user); });
+  // A sign-in with the right password: counted when it begins, forgiven when it succeeds.
+  void succeeded(const std::string& ip, const std::string& user) {
+    db().write_sync([&](store::Conn& c) { throttle_.begin(c, ip, user); });
+    db().write_sync([&](store::Conn& c) { throttle_.succeeded(c, ip, user); });
   }
   void fail_times(int n, const std::string& ip, const std::string& user) {
     for (int i = 0; i < n; ++i) failed(ip, user);
@@ -99,7 +104,7 @@ TEST_P(LoginThrottleTest, UsernameBlockLeavesTheAddressFree) {
 
 TEST_P(LoginThrottleTest, SuccessResetsTheUsername) {
   fail_times(kFree - 1, "10.0.0.1", "alice");
-  succeeded("ALICE");
+  succeeded("10.0.0.1", "ALICE");
   fail_times(kFree - 1, "10.0.0.1", "alice");
   EXPECT_EQ(wait("10.0.0.1", "alice"), std::nullopt) << "without the reset this would be failure " << 2 * kFree - 2;
   failed("10.0.0.1", "alice");
@@ -110,10 +115,44 @@ TEST_P(LoginThrottleTest, SuccessDoesNotForgiveTheAddress) {
   // One password sprayed over many usernames, with a sign-in to one's own account in between.
   const int address_free = kFree * LoginThrottle::kAddressFactor;
   for (int i = 0; i < address_free - 1; ++i) failed("10.0.0.1", "user" + std::to_string(i));
-  succeeded("mine");
+  succeeded("10.0.0.1", "mine");
   EXPECT_EQ(wait("10.0.0.1", "other"), std::nullopt);
   failed("10.0.0.1", "user-last");
   EXPECT_EQ(wait("10.0.0.1", "other"), 1) << "the address's failures still count";
+}
+
+TEST_P(LoginThrottleTest, AttemptsAreCountedAsTheyBeginAndRefusedOnceBlocked) {
+  for (int i = 0; i < kFree; ++i)
+    db().write_sync([&](store::Conn& c) { throttle_.begin(c, "10.0.0.1", "alice"); });  // the last earns a block
+  auto refused = [&] {
+    try {
+      db().write_sync([&](store::Conn& c) { throttle_.begin(c, "10.0.0.2", "alice"); });
+    } catch (const Error& e) {
+      return e.code() == ErrorCode::rate_limited;
+    }
+    return false;
+  };
+  EXPECT_TRUE(refused()) << "the block the last attempt earned stops the next before its password is checked";
+  clock_.advance_ms(1000);
+  EXPECT_FALSE(refused()) << "once the wait is over, one more";
+  EXPECT_TRUE(refused()) << "a refused attempt was not counted, the one let through was: 2 s now";
+}
+
+TEST_P(LoginThrottleTest, AttemptsSentAtOnceAreLetThroughOneBlockAtATime) {
+  // Many attempts side by side (PostgreSQL runs them at once): only those counted before the block
+  // they earn get through; the rest are refused.
+  std::atomic<int> through{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      try {
+        db().write_sync([&](store::Conn& c) { throttle_.begin(c, "10.0.0.1", "alice"); });
+        ++through;
+      } catch (const Error&) {
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(through.load(), kFree);
 }
 
 TEST_P(LoginThrottleTest, FailuresAreForgottenAfterAnHour) {
