@@ -70,7 +70,9 @@ awaitable<SignedIn> Accounts::login(std::string username, std::string password, 
     });
     bool ok = creds && crypto::verify_password(creds->second, password);
     if (!creds && password.size() <= kPasswordMax) crypto::verify_password(dummy_hash_, password);
-    return ok ? creds : std::nullopt;
+    if (ok) return creds;
+    db_.write_sync([&](store::Conn& c) { throttle_.failed_from(c, client.ip); });
+    return std::nullopt;
   });
   if (!found) throw Error(ErrorCode::unauthorized, "wrong username or password");
   if (found->first.banned) throw Error(ErrorCode::forbidden, "this account is banned");

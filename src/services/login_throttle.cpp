@@ -67,24 +67,32 @@ void LoginThrottle::failed(store::Conn& c, const std::string& ip, const std::str
 }
 
 void LoginThrottle::begin(store::Conn& c, const std::string& ip, const std::string& username) {
+  check(c, ip, username);
   int64_t now = clock_.now_ms();
   sweep(c, now);
-  int64_t until = std::max(fail(c, address_subject(ip), free_failures_ * kAddressFactor, now),
-                           fail(c, user_subject(username), free_failures_, now));
-  if (until > now) {  // thrown: the transaction, and with it this attempt's count, is undone
-    Error e(ErrorCode::rate_limited, "too many failed sign-ins; try again later");
+  // The count waits for another attempt on the username in flight, and then sees the block it set.
+  if (int64_t until = fail(c, user_subject(username), free_failures_, now); until > now) {
+    Error e(ErrorCode::rate_limited, "too many failed sign-ins; try again later");  // undoes the count
     e.retry_after = static_cast<int>((until - now + 999) / 1000);
     throw e;
   }
 }
 
+void LoginThrottle::failed_from(store::Conn& c, const std::string& ip) {
+  fail(c, address_subject(ip), free_failures_ * kAddressFactor, clock_.now_ms());
+}
+
 void LoginThrottle::succeeded(store::Conn& c, const std::string& ip, const std::string& username) {
-  c.exec("DELETE FROM login_failures WHERE subject = $1", {user_subject(username)});
-  // The block this attempt's own count may have set on the address goes with it.
+  int64_t now = clock_.now_ms();
+  // The username's count holds this attempt too (begin() counted it); the address's does not.
+  auto row = c.query_one("DELETE FROM login_failures WHERE subject = $1 RETURNING failures, last_failure_ms",
+                         {user_subject(username)});
+  int64_t earlier = row && now - row->i64(1) <= kForgetAfterMs ? row->i64(0) - 1 : 0;
+  if (earlier <= 0) return;
   c.exec(
-      "UPDATE login_failures SET failures = failures - 1, blocked_until_ms = CASE WHEN failures - 1 < $2 THEN 0 "
-      "ELSE blocked_until_ms END WHERE subject = $1 AND failures > 0",
-      {address_subject(ip), int64_t{free_failures_} * kAddressFactor});
+      "UPDATE login_failures SET failures = CASE WHEN failures > $2 THEN failures - $2 ELSE 0 END, "
+      "blocked_until_ms = CASE WHEN failures - $2 < $3 THEN 0 ELSE blocked_until_ms END WHERE subject = $1",
+      {address_subject(ip), earlier, int64_t{free_failures_} * kAddressFactor});
 }
 
 }  // namespace plaza::services

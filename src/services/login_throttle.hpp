@@ -21,17 +21,21 @@ class LoginThrottle {
 
   // Throws Error(rate_limited) with retry_after when the address or the username must wait.
   void check(store::Conn& c, const std::string& ip, const std::string& username);
-  // A sign-in attempt, before its password is checked, in a write transaction of its own: counted as a
-  // failure at once, or refused (rate_limited, and not counted) when the address or the username must
-  // wait. Attempts sent side by side are counted one after another, so a block one of them earns
-  // refuses the rest: checking first and counting after the (slow) password check let every attempt
-  // of a burst through.
+  // A sign-in attempt, before its password is checked, in a write transaction of its own: refused
+  // (rate_limited) when the address or the username must wait, else counted at once as a failure of
+  // the username. Attempts on one account sent side by side are counted one after another, so a block
+  // one of them earns refuses the rest (checking first and counting after the slow password check let
+  // a whole burst through). A refused attempt is not counted.
   void begin(store::Conn& c, const std::string& ip, const std::string& username);
-  // The attempt's password was right: the username's failures are forgiven, and the address's count
-  // loses this attempt only (one's own sign-in must not reset an address spraying one password over
-  // many usernames). In a write transaction.
+  // The attempt's password was wrong: the address counts it (an address is many people's, so only
+  // failures count against it; a burst from one address can pass its check together, but each
+  // username it tries is held to its own count).
+  void failed_from(store::Conn& c, const std::string& ip);
+  // The attempt's password was right: the username's failures are forgiven, and the address is given
+  // back as many as the username had (a shared address's typos of people who then got in). Not more:
+  // one's own sign-in must not reset an address spraying one password over many usernames.
   void succeeded(store::Conn& c, const std::string& ip, const std::string& username);
-  // Counts a failure of both without asking (tests; begin() is the way in).
+  // Counts a failure of both (tests, and the way to count without begin()).
   void failed(store::Conn& c, const std::string& ip, const std::string& username);
 
   static constexpr int64_t kMaxWaitMs = 15 * 60 * 1000;

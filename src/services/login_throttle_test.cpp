@@ -121,6 +121,23 @@ TEST_P(LoginThrottleTest, SuccessDoesNotForgiveTheAddress) {
   EXPECT_EQ(wait("10.0.0.1", "other"), 1) << "the address's failures still count";
 }
 
+TEST_P(LoginThrottleTest, ASuccessGivesTheAddressBackItsOwnTyposOnly) {
+  const int address_free = kFree * LoginThrottle::kAddressFactor;
+  // A shared address: many people's typos, each of whom then gets in, never block it.
+  for (int i = 0; i < address_free; ++i) {
+    std::string person = "person" + std::to_string(i);
+    db().write_sync([&](store::Conn& c) { throttle_.begin(c, "10.0.0.1", person); });
+    db().write_sync([&](store::Conn& c) { throttle_.failed_from(c, "10.0.0.1"); });
+    succeeded("10.0.0.1", person);
+  }
+  EXPECT_EQ(wait("10.0.0.1", "next"), std::nullopt);
+  // A spray over other usernames is not given back by a sign-in of one's own.
+  for (int i = 0; i < address_free - 1; ++i) failed("10.0.0.1", "victim" + std::to_string(i));
+  succeeded("10.0.0.1", "mine");
+  failed("10.0.0.1", "victim-last");
+  EXPECT_EQ(wait("10.0.0.1", "next"), 1);
+}
+
 TEST_P(LoginThrottleTest, AttemptsAreCountedAsTheyBeginAndRefusedOnceBlocked) {
   for (int i = 0; i < kFree; ++i)
     db().write_sync([&](store::Conn& c) { throttle_.begin(c, "10.0.0.1", "alice"); });  // the last earns a block
