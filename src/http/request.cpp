@@ -1,5 +1,6 @@
 #include "http/request.hpp"
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <cctype>
 
@@ -99,6 +100,14 @@ std::optional<std::string> forwarded_client_ip(std::string_view x_forwarded_for)
   auto last = x_forwarded_for.rfind(',');
   auto entry = trim(last == std::string_view::npos ? x_forwarded_for : x_forwarded_for.substr(last + 1));
   if (entry.empty() || entry.size() > 64) return std::nullopt;
+  // Some gateways add the client's port: "1.2.3.4:5678", "[2001:db8::1]:5678".
+  if (entry.front() == '[') {
+    auto close = entry.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    entry = entry.substr(1, close - 1);
+  } else if (std::count(entry.begin(), entry.end(), ':') == 1) {
+    entry = entry.substr(0, entry.find(':'));
+  }
   boost::system::error_code not_an_address;
   auto address = boost::asio::ip::make_address(std::string(entry), not_an_address);
   if (not_an_address) return std::nullopt;

@@ -138,6 +138,8 @@ TEST(ForwardedClientIp, TakesTheEntryTheSitesProxyAppended) {
   EXPECT_EQ(forwarded_client_ip("1.2.3.4, 203.0.113.7"), "203.0.113.7")
       << "the first entries are the client's to write";
   EXPECT_EQ(forwarded_client_ip(" 2001:DB8::1 "), "2001:db8::1") << "canonical form: one client, one key";
+  EXPECT_EQ(forwarded_client_ip("203.0.113.7:5678"), "203.0.113.7") << "a port some gateways add";
+  EXPECT_EQ(forwarded_client_ip("[2001:db8::1]:5678"), "2001:db8::1");
 }
 
 TEST(ForwardedClientIp, IgnoresWhatIsNotAnAddress) {

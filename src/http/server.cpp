@@ -438,7 +438,11 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
     Request req = to_request(parser.release(), peer);
     parser_owner.reset();  // the head is copied out: a held stream keeps none of it
     if (s->options.trust_proxy) {
-      if (auto forwarded = forwarded_client_ip(req.header("x-forwarded-for"))) req.client_ip = std::move(*forwarded);
+      // Several header lines are one list: the last line holds the entry the site's proxy appended.
+      std::string_view forwarded_for;
+      for (const auto& [name, value] : req.headers)
+        if (name == "x-forwarded-for") forwarded_for = value;
+      if (auto forwarded = forwarded_client_ip(forwarded_for)) req.client_ip = std::move(*forwarded);
     }
     auto incoming_id = req.header("x-request-id");
     req.request_id_from_client = valid_request_id(incoming_id);
