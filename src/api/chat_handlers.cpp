@@ -501,10 +501,12 @@ awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<s
   } catch (const Error& e) {
     refused = e;
   }
-  // No upstream took the request, or the client left before one answered (Stop, a closed tab): undo
-  // what this request stored, so it changes nothing (what an edit or a regeneration would replace is
-  // still there).
-  if (refused || !outcome.channel_id) {
+  // No upstream took the request, or the client left before one answered (Stop, a closed tab), or
+  // the answer stopped or broke before any of its text reached the page (a reasoning model still
+  // thinking): undo what this request stored, so it changes nothing (what an edit or a regeneration
+  // would replace is still there).
+  bool nothing_shown = outcome.status != "ok" && outcome.text.empty() && !output.leaked() && !web_output.saved();
+  if (refused || !outcome.channel_id || nothing_shown) {
     int64_t conv = prepared.conversation_id, msg = prepared.user_message_id;
     co_await store::write(ctx.site.db, [&](store::Conn& c) {
       if (created)

@@ -99,6 +99,25 @@ for (const backend of backends) {
       await waitFor(async () => JSON.stringify(await messages()) === JSON.stringify(kept), 'the conversation as it was');
     });
 
+    it('changes nothing when an edit answering at last stops or breaks before its first word', async () => {
+      const { meta, messages } = await answered('think first');
+      const kept = await messages();
+      // The upstream answered (its head came: a reasoning model thinking), then the user pressed Stop.
+      await fake.reset();
+      const stopping = new AbortController();
+      const pending = postWebChat(plaza.url, user, { model: 'gpt-4o-mini', conversation_id: meta.conversation_id, edit_message_id: meta.user_message_id, content: 'think [[fake:stall after=0]]' }, stopping.signal);
+      const res = await pending;
+      assert.equal(res.status, 200);
+      await fake.waitForStats((s) => s.open_streams >= 1);
+      stopping.abort();
+      await fake.waitForStats((s) => s.streams_client_closed >= 1 && s.open_streams === 0);
+      await waitFor(async () => JSON.stringify(await messages()) === JSON.stringify(kept), 'the conversation as it was');
+      // The upstream broke off before any text: the error is told, and the old answer stays.
+      const broken = await send({ model: 'gpt-4o-mini', conversation_id: meta.conversation_id, edit_message_id: meta.user_message_id, content: 'think [[fake:reset_mid_stream after=0]]' });
+      assert.ok(broken.status === 502 || parseEvents(broken.text).at(-1).event === 'error', `${broken.status} ${broken.text}`);
+      await waitFor(async () => JSON.stringify(await messages()) === JSON.stringify(kept), 'the conversation as it was, again');
+    });
+
     it('keeps a stopped answer marked as cancelled and refuses a second answer meanwhile', async () => {
       await fake.reset();
       const { conversationId, stop } = await startWebAnswer(plaza.url, user, { model: 'gpt-4o-mini', content: 'long [[fake:stall after=2]]' });
