@@ -43,13 +43,22 @@ awaitable<http::Response> post_upload(Ctx& ctx) {
     fs::create_directories(dir);
     fs::path target = dir / name;
     if (fs::exists(target)) return;
-    fs::path tmp = dir / (name + ".tmp");
-    {
-      std::ofstream out(tmp, std::ios::binary);
-      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-      if (!out) throw Error(ErrorCode::internal, "the image could not be stored");
+    // A temporary name of this upload's own: two uploads of one image at once must not write into one
+    // file, and the name appears whole (rename) or not at all, never half written.
+    fs::path tmp = dir / (name + "." + crypto::random_token().substr(0, 12) + ".tmp");
+    std::ofstream out(tmp, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.close();  // a full disk shows here, at the flush
+    std::error_code ec;
+    if (!out) {
+      fs::remove(tmp, ec);
+      throw Error(ErrorCode::internal, "the image could not be stored");
     }
-    fs::rename(tmp, target);
+    fs::rename(tmp, target, ec);  // over a twin that got there first: the same bytes
+    if (ec) {
+      fs::remove(tmp, ec);
+      throw Error(ErrorCode::internal, "the image could not be stored");
+    }
   });
   co_return json_response(201, bj::object{{"url", "/uploads/" + name}});
 }
