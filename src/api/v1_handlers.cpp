@@ -147,7 +147,7 @@ awaitable<void> complete_streamed(Ctx& ctx, relay::Caller caller, bj::object req
   if (relay::client_wants_usage(request)) {
     usage = std::make_unique<V1StreamOutput::UsageChunk>();
     usage->id = "chatcmpl-" + rid;
-    usage->model = json::optional_string(request, "model").value_or("");
+    usage->model = relay::shown_model(caller, json::optional_string(request, "model").value_or(""));
     usage->created = ctx.site.clock.now_s();
   }
   V1StreamOutput v1_output(*ctx.req.stream, std::move(usage));

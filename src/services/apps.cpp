@@ -132,12 +132,10 @@ std::string gate_of(store::Conn& c, const App& app, const AppContent& live, cons
     unlocked = true;
     return "";
   }
+  if (live.price_mode == "one_time") unlocked = user && has_unlock(c, app.id, user->id);
   // The plan first: an unlock is no use to a user below it, so it is not what to offer them.
   if (live.min_plan_level > 0 && !(user && plan_level(c, user->id, now) >= live.min_plan_level)) return "plan_level";
-  if (live.price_mode == "one_time") {
-    unlocked = user && has_unlock(c, app.id, user->id);
-    if (!unlocked) return "unlock";
-  }
+  if (live.price_mode == "one_time" && !unlocked) return "unlock";
   if (live.paying_only && !(user && store::funding::is_paying(c, user->id, now))) return "paying";
   return "";
 }
@@ -233,6 +231,7 @@ std::string review_revision(const store::AppVersion& v) {
 namespace {
 // The version in review, as the reviewer saw it when they name its revision.
 store::AppVersion in_review(store::Conn& c, const App& app, const std::optional<std::string>& revision) {
+  if (app.draft_version_id) store::apps::lock_version(c, *app.draft_version_id);  // then read as it stands
   auto draft = app.draft_version_id ? store::apps::version(c, *app.draft_version_id) : std::nullopt;
   if (!draft || draft->review_status != "pending") throw Error(ErrorCode::conflict, "nothing of this app is in review");
   if (revision && *revision != review_revision(*draft))

@@ -261,6 +261,10 @@ void update_content(Conn& c, int64_t version_id, const AppContent& content) {
       {version_id, content_json(content)});
 }
 
+void lock_version(Conn& c, int64_t version_id) {
+  c.exec("UPDATE app_versions SET review_status = review_status WHERE id = $1", {version_id});
+}
+
 void set_review(Conn& c, int64_t version_id, const std::string& status, const std::string& reason,
                 const std::string& flags_json, std::optional<int64_t> reviewer, int64_t now) {
   c.exec(

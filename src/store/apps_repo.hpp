@@ -36,6 +36,9 @@ std::optional<AppVersion> version(Conn& c, int64_t id);
 // A new version numbered after the last, as the app's draft.
 int64_t add_version(Conn& c, int64_t app_id, const AppContent& content, int64_t now);
 void update_content(Conn& c, int64_t version_id, const AppContent& content);
+// Holds a version against concurrent edits until the transaction ends (PostgreSQL writes run side by
+// side: a review must decide on the content it read).
+void lock_version(Conn& c, int64_t version_id);
 void set_review(Conn& c, int64_t version_id, const std::string& status, const std::string& reason,
                 const std::string& flags_json, std::optional<int64_t> reviewer, int64_t now);
 void mark_submitted(Conn& c, int64_t version_id, const std::string& flags_json, int64_t now);

@@ -215,6 +215,15 @@ for (const backend of backends) {
       const v1chunks = v1events.slice(0, -1).map((e) => JSON.parse(e.data));
       assert.ok(v1chunks.length >= 5 && v1chunks.every((c) => c.object === 'chat.completion.chunk' && !('usage' in c)));
       assert.ok(v1chunks.every((c) => c.model === 'app/open-book'), 'each chunk names the app the client asked for');
+      // So does the usage chunk Plaza writes when the upstream reports none.
+      const counted = await fetch(`${plaza.url}/v1/chat/completions`, {
+        method: 'POST', headers: { authorization: `Bearer ${otherKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'app/open-book', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: '[[fake:no_usage]]' }] }),
+      });
+      const countedChunks = parseEvents(await counted.text()).filter((e) => e.data !== '[DONE]').map((e) => JSON.parse(e.data));
+      const usageChunk = countedChunks.find((c) => c.usage);
+      assert.ok(usageChunk, 'a usage chunk');
+      assert.ok(countedChunks.every((c) => c.model === 'app/open-book'), countedChunks.map((c) => c.model).join());
       const v1text = v1chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
       assert.ok(v1text.includes(OPEN) && v1text.includes('V1Q [[fake:echo chunks=5]] (answer briefly)'), v1text);
 

@@ -126,7 +126,8 @@ export function AppPage({ slug }: { slug: string }) {
   const pricing = app ? pricingOf(app) : null;
   // Servers from before creator revenue send no access: nothing stops anyone then.
   const locked = !!app && app.access?.ok === false;
-  const canUnlock = !!app && pricing?.mode === 'one_time' && !app.unlocked;
+  // An unlock is offered only to whom it would open the app: not below its plan level.
+  const canUnlock = !!app && pricing?.mode === 'one_time' && !app.unlocked && app.access?.reason !== 'plan_level';
 
   return (
     <section className="page" data-testid="app-page" data-slug={slug}>
