@@ -291,6 +291,26 @@ awaitable<http::Response> list_models(Ctx& ctx) {
   co_return json_response(200, bj::object{{"models", std::move(out)}});
 }
 
+namespace {
+// Bounds on what one user keeps and sends: the history goes upstream whole with every message.
+constexpr int64_t kMaxConversations = 10'000;
+constexpr std::size_t kMaxMessages = 1'000;
+
+void check_room_for_a_conversation(store::Conn& c, int64_t user) {
+  if (store::conversations::count(c, user) >= kMaxConversations)
+    throw Error(ErrorCode::conflict, "you have 10,000 conversations: delete some to start another");
+}
+
+void check_history(const std::vector<store::Message>& history, int64_t max_bytes) {
+  if (history.size() > kMaxMessages)
+    throw Error(ErrorCode::conflict, "this conversation has reached 1,000 messages: start a new one");
+  int64_t bytes = 0;
+  for (const auto& m : history) bytes += static_cast<int64_t>(m.content.size());
+  if (bytes > max_bytes)
+    throw Error(ErrorCode::payload_too_large, "this conversation is too long to send to the model: start a new one");
+}
+}  // namespace
+
 awaitable<http::Response> list_conversations(Ctx& ctx) {
   int64_t user = ctx.me().id;
   auto [list, apps] = co_await store::read(ctx.site.db, [&](store::Conn& c) {
@@ -310,6 +330,7 @@ awaitable<http::Response> create_conversation(Ctx& ctx) {
   if (model.size() > 128) throw Error(ErrorCode::invalid_request, "model is too long", "model");
   int64_t user = ctx.me().id;
   auto conv = co_await store::write(ctx.site.db, [&](store::Conn& c) {
+    check_room_for_a_conversation(c, user);
     return store::conversations::create(c, user, title, model, ctx.site.clock.now_s());
   });
   co_return json_response(201, bj::object{{"conversation", conversation_json(conv)}});
@@ -405,6 +426,7 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
         throw Error(ErrorCode::not_found, "no such conversation");
       conv_id = *conversation_id;
     } else {
+      check_room_for_a_conversation(c, user);
       conv_id = store::conversations::create(c, user, title_from(*content), model, now,
                                              app ? std::optional<int64_t>(app->app.id) : std::nullopt)
                     .id;
@@ -443,6 +465,8 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
       history.erase(kept_end, history.end());
       history.push_back(std::move(m));
     }
+    // Refused here, the transaction stores nothing: no question, no lease.
+    check_history(history, ctx.site.config.max_v1_body_bytes);
     store::conversations::touch(c, conv_id, model, now);
     p.history = std::move(history);
     return p;

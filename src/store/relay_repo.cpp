@@ -268,6 +268,10 @@ Conversation to_conversation(const Row& r) {
 constexpr const char* kColumns = "id, user_id, title, model, created_at, updated_at, app_id";
 }  // namespace
 
+int64_t count(Conn& c, int64_t user_id) {
+  return c.query_one("SELECT COUNT(*) FROM conversations WHERE user_id = $1", {user_id})->i64(0);
+}
+
 std::vector<Conversation> list(Conn& c, int64_t user_id, int64_t limit) {
   auto rows = c.query(std::string("SELECT ") + kColumns +
                           " FROM conversations WHERE user_id = $1 ORDER BY updated_at DESC, id DESC LIMIT $2",

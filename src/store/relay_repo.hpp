@@ -44,6 +44,7 @@ std::vector<UsageEvent> list_for_user(Conn& c, int64_t user_id, int64_t limit);
 namespace conversations {
 std::vector<Conversation> list(Conn& c, int64_t user_id, int64_t limit);
 std::optional<Conversation> find(Conn& c, int64_t user_id, int64_t id);
+int64_t count(Conn& c, int64_t user_id);
 Conversation create(Conn& c, int64_t user_id, const std::string& title, const std::string& model, int64_t now,
                     std::optional<int64_t> app_id = std::nullopt);
 bool rename(Conn& c, int64_t user_id, int64_t id, const std::string& title, int64_t now);

@@ -3,7 +3,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPlaza, backends } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
-import { adminClient, addChannel, parseEvents, waitFor, startWebAnswer, postWebChat } from '../lib/site.mjs';
+import { adminClient, addChannel, parseEvents, waitFor, startWebAnswer, postWebChat, sql } from '../lib/site.mjs';
 import { Client } from '../lib/client.mjs';
 
 for (const backend of backends) {
@@ -176,3 +176,43 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('bounds on conversations', () => {
+  let plaza, fake, user;
+  before(async () => {
+    fake = await startFake({ requireKeys: ['sk-up'] });
+    // A small /v1 body limit stands for the history one request may send upstream.
+    plaza = await startPlaza({ settings: { 'api-rate-per-minute': 100000, 'max-v1-body-bytes': 4096 } });
+    const admin = await adminClient(plaza);
+    await addChannel(admin, { base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['gpt-4o-mini'] });
+    user = new Client(plaza.url);
+    await user.register('bounded');
+  });
+  after(async () => { await plaza?.stop(); await fake?.stop(); });
+
+  it('refuses a message whose history is too long to send, storing nothing', async () => {
+    const long = 'x'.repeat(1500);
+    const first = await user.post('/api/chat', { model: 'gpt-4o-mini', content: long });
+    assert.equal(first.status, 200);
+    const id = JSON.parse(parseEvents(first.text).find((e) => e.event === 'meta').data).conversation_id;
+    assert.equal((await user.post('/api/chat', { model: 'gpt-4o-mini', conversation_id: id, content: long })).status, 200);
+    const before = (await user.get(`/api/conversations/${id}`)).data.messages.length;
+    const refused = await user.post('/api/chat', { model: 'gpt-4o-mini', conversation_id: id, content: long });
+    assert.equal(refused.status, 413);
+    assert.match(refused.data.error.message, /start a new one/);
+    assert.equal((await user.get(`/api/conversations/${id}`)).data.messages.length, before, 'no question stored');
+    assert.equal((await user.post('/api/chat', { model: 'gpt-4o-mini', content: 'a fresh start' })).status, 200, 'a new conversation goes');
+  });
+
+  it('refuses a new conversation past 10,000, through either way in', async () => {
+    const [[userId]] = sql(plaza, "SELECT id FROM users WHERE username = 'bounded'");
+    const have = Number(sql(plaza, `SELECT COUNT(*) FROM conversations WHERE user_id = ${userId}`)[0][0]);
+    sql(plaza, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${10_000 - have}) ` +
+      `INSERT INTO conversations (user_id, title, model, created_at, updated_at) SELECT ${userId}, 'filler', 'gpt-4o-mini', 1, 1 FROM n`);
+    const created = await user.post('/api/conversations', { title: 'one more' });
+    assert.equal(created.status, 409);
+    const chatted = await user.post('/api/chat', { model: 'gpt-4o-mini', content: 'one more' });
+    assert.equal(chatted.status, 409);
+    assert.equal(Number(sql(plaza, `SELECT COUNT(*) FROM conversations WHERE user_id = ${userId}`)[0][0]), 10_000);
+  });
+});
