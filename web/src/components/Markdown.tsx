@@ -3,7 +3,7 @@
 import { memo, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useT } from '../i18n';
 import { highlight } from '../lib/highlight';
-import { parseMarkdown, type Block, type Inline } from '../lib/markdown';
+import { hiddenHost, parseMarkdown, type Block, type Inline } from '../lib/markdown';
 import { CheckIcon, CopyIcon } from './Icons';
 
 /** Copies text, falling back to a hidden textarea where the async clipboard is refused. */
@@ -81,6 +81,10 @@ const CodeBlock = memo(function CodeBlock({ code, lang }: { code: string; lang: 
   );
 });
 
+function plainText(nodes: Inline[]): string {
+  return nodes.map((n) => ('v' in n ? n.v : 'c' in n ? plainText(n.c) : '')).join('');
+}
+
 function inlines(nodes: Inline[]): ReactNode[] {
   return nodes.map((n, i) => {
     switch (n.t) {
@@ -96,12 +100,15 @@ function inlines(nodes: Inline[]): ReactNode[] {
         return <del key={i}>{inlines(n.c)}</del>;
       case 'br':
         return <br key={i} />;
-      case 'link':
+      case 'link': {
+        const real = hiddenHost(plainText(n.c), n.href);
         return (
-          <a key={i} href={n.href} title={n.title} target="_blank" rel="noopener noreferrer">
+          <a key={i} href={n.href} title={real ? n.href : n.title} target="_blank" rel="noopener noreferrer">
             {inlines(n.c)}
+            {real && <span className="link-host"> ({real})</span>}
           </a>
         );
+      }
     }
   });
 }

@@ -140,7 +140,8 @@ const grammars: Record<string, Grammar> = {
     keywords: new Set(),
     literals: words('true false null yes no on off ~'),
     calls: false,
-    extra: [[/[\w.-]+(?=\s*:(?:\s|$))/y, 'attr']],
+    // Key runs are bounded: tried at each position of a long word, an unbounded one is quadratic.
+    extra: [[/[\w.-]{1,100}(?=[ \t]{0,100}:(?:\s|$))/y, 'attr']],
   },
   css: {
     comments: [block],
@@ -148,7 +149,7 @@ const grammars: Record<string, Grammar> = {
     keywords: words('important media import from to and not only screen supports keyframes root'),
     literals: new Set(),
     calls: true,
-    extra: [[/#[0-9a-fA-F]{3,8}\b/y, 'number'], [/[\w-]+(?=\s*:[^:])/y, 'attr']],
+    extra: [[/#[0-9a-fA-F]{3,8}\b/y, 'number'], [/[\w-]{1,100}(?=[ \t]{0,100}:[^:])/y, 'attr']],
     ident: /[A-Za-z_-][\w-]*/y,
   },
   html: {
@@ -157,7 +158,7 @@ const grammars: Record<string, Grammar> = {
     keywords: new Set(),
     literals: new Set(),
     calls: false,
-    extra: [[/<\/?[A-Za-z][\w:-]*|\/?>/y, 'tag'], [/[A-Za-z_:][\w:.-]*(?==)/y, 'attr']],
+    extra: [[/<\/?[A-Za-z][\w:-]*|\/?>/y, 'tag'], [/[A-Za-z_:][\w:.-]{0,100}(?==)/y, 'attr']],
   },
 };
 

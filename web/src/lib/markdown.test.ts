@@ -3,7 +3,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, test } from 'vitest';
 import { Markdown } from '../components/Markdown';
 import { highlight } from './highlight';
-import { parseInline, parseMarkdown, safeHref } from './markdown';
+import { hiddenHost, parseInline, parseMarkdown, safeHref } from './markdown';
 
 const html = (text: string) => renderToStaticMarkup(createElement(Markdown, { text }));
 
@@ -145,5 +145,37 @@ describe('highlight', () => {
   });
   test('unknown languages stay plain', () => {
     expect(highlight('<b>x</b>', 'klingon')).toEqual([{ kind: 'plain', text: '<b>x</b>' }]);
+  });
+});
+
+// A model's answer (or an app's text) is parsed on every frame while it streams: input built to make
+// the patterns backtrack must still be read in about linear time. Before the bounds these took 8 to
+// 28 s (the test's time limit stops them); now well under one.
+describe('input built to backtrack', () => {
+  test('long keys in yaml, css and html are highlighted, and the tokens cover them', () => {
+    for (const [code, lang] of [['a.'.repeat(50_000), 'yaml'], ['a.'.repeat(50_000), 'html'], ['a-'.repeat(50_000), 'css'], ['key: value\n', 'yaml']]) {
+      expect(highlight(code, lang).map((t) => t.text).join('')).toBe(code);
+    }
+    expect(highlight('name: x', 'yaml')[0]).toEqual({ kind: 'attr', text: 'name' });
+  });
+  test('a long run of brackets or spaces is text', () => {
+    const brackets = '['.repeat(20_000);
+    expect(JSON.stringify(parseMarkdown(brackets))).toContain(brackets);
+    const spaces = parseMarkdown('a|b\n' + ' '.repeat(20_000) + 'x');
+    expect(spaces.some((b) => b.t === 'table')).toBe(false);
+  });
+});
+
+describe('links whose words name another site', () => {
+  test('show where they really go', () => {
+    expect(hiddenHost('https://plaza.example/wallet', 'https://evil.example/x')).toBe('evil.example');
+    expect(hiddenHost('plaza.example', 'https://evil.example')).toBe('evil.example');
+    expect(hiddenHost('https://plaza.example/wallet', 'https://plaza.example/other')).toBeNull();
+    expect(hiddenHost('the docs', 'https://evil.example')).toBeNull();
+    const out = html('[https://plaza.example/wallet](https://evil.example/steal)');
+    expect(out).toContain('<span class="link-host"> (evil.example)</span>');
+    expect(out.match(/<a /g)?.length).toBe(1); // the words are no link of their own
+    expect(out).toContain('title="https://evil.example/steal"');
+    expect(html('[the docs](https://docs.example)')).not.toContain('link-host');
   });
 });

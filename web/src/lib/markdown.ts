@@ -7,7 +7,7 @@
 
 import { parseInline, type Inline } from './markdownInline';
 
-export { parseInline, safeHref, type Inline } from './markdownInline';
+export { hiddenHost, parseInline, safeHref, type Inline } from './markdownInline';
 
 export type Align = 'left' | 'center' | 'right' | null;
 
@@ -27,7 +27,8 @@ const headingRe = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
 const hrRe = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
 const quoteRe = /^ {0,3}> ?/;
 const listRe = /^( {0,3})([-*+]|\d{1,9}[.)])([ \t]+|$)/;
-const delimRe = /^ *\|? *:?-+:? *(\| *:?-+:? *)*\|? *$/;
+// No two space runs side by side (" *\|? *"): on a long line of spaces that backtracks quadratically.
+const delimRe = /^ *(?:\| *)?:?-+:? *(?:\| *:?-+:? *)*(?:\| *)?$/;
 const setext1Re = /^ {0,3}=+[ \t]*$/;
 const setext2Re = /^ {0,3}-+[ \t]*$/;
 

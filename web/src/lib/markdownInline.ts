@@ -19,6 +19,21 @@ export function safeHref(raw: string): string | null {
   }
 }
 
+/**
+ * The host a link really goes to, when its words name another one ("[https://this-site/wallet](https://evil)"):
+ * shown next to the words, so a model's answer or an app's text cannot pass one site off as another.
+ */
+export function hiddenHost(words: string, href: string): string | null {
+  const named = /^\s*(?:https?:\/\/)?((?:[\w-]+\.)+[a-z][\w-]*)(?::\d+)?(?:[/?#]\S*)?\s*$/i.exec(words);
+  if (!named) return null;
+  try {
+    const real = new URL(href).hostname.toLowerCase();
+    return named[1].toLowerCase() === real ? null : real;
+  } catch {
+    return null;
+  }
+}
+
 // ---------------------------------------------------------------- inlines
 
 const punct = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/;
@@ -85,9 +100,12 @@ function findCloser(s: string, from: number, delim: string): number {
 
 /** [label](dest "title") starting at `i` (the "["); returns null when it isn't a link. */
 function parseLink(s: string, i: number): { label: string; href: string; title?: string; end: number } | null {
+  // Labels are at most 1,000 characters (as CommonMark's): scanning to the end from every "[" of a
+  // long run of them is quadratic.
+  const limit = Math.min(s.length, i + 1000);
   let depth = 0;
   let j = i;
-  for (; j < s.length; j++) {
+  for (; j < limit; j++) {
     const ch = s[j];
     if (ch === '\\') {
       j++;
@@ -107,7 +125,7 @@ function parseLink(s: string, i: number): { label: string; href: string; title?:
       if (depth === 0) break;
     }
   }
-  if (j >= s.length || s[j + 1] !== '(') return null;
+  if (j >= limit || s[j + 1] !== '(') return null;
   const label = s.slice(i + 1, j);
   let k = j + 2;
   while (k < s.length && (s[k] === ' ' || s[k] === '\n')) k++;
@@ -159,6 +177,14 @@ function trimUrl(url: string): string {
     else if (last === ')' && (url.match(/\(/g)?.length ?? 0) < (url.match(/\)/g)?.length ?? 0)) url = url.slice(0, -1);
     else return url;
   }
+}
+
+// A link's words hold no link of their own (as in CommonMark): nested <a>s come apart in the browser,
+// and the inner one, say a bare URL, would be where a click goes.
+function unlinked(nodes: Inline[]): Inline[] {
+  return nodes.flatMap((n): Inline[] =>
+    n.t === 'link' ? unlinked(n.c) : 'c' in n ? [{ ...n, c: unlinked(n.c) }] : [n],
+  );
 }
 
 export function parseInline(s: string, depth = 0): Inline[] {
@@ -291,7 +317,7 @@ export function parseInline(s: string, depth = 0): Inline[] {
       if (link) {
         const href = safeHref(link.href);
         flush();
-        if (href) out.push({ t: 'link', href, title: link.title, c: nested(link.label) });
+        if (href) out.push({ t: 'link', href, title: link.title, c: unlinked(nested(link.label)) });
         else out.push(...nested(link.label)); // an unsafe link keeps only its words
         i = link.end;
         continue;
