@@ -9,11 +9,15 @@
 #include "core/error.hpp"
 #include "crypto/crypto.hpp"
 #include "store/async.hpp"
+#include "store/uploads_repo.hpp"
 
 namespace plaza::api {
 
 namespace bj = boost::json;
 namespace fs = std::filesystem;
+
+// Avatars and the like: a person needs a few a day; any signed-in user could otherwise fill the disk.
+constexpr int64_t kUploadsPerDay = 50;
 
 std::string image_type(std::string_view b) {
   if (b.size() >= 8 && b.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8)) return "png";
@@ -37,6 +41,16 @@ awaitable<http::Response> post_upload(Ctx& ctx) {
   // The bytes decide, not the name or the Content-Type the client claims.
   if (type.empty()) throw Error(ErrorCode::unsupported_media, "only PNG, JPEG, GIF and WebP images", "file");
   std::string name = crypto::sha256_hex(bytes).substr(0, 32) + "." + type;
+  int64_t now = ctx.site.clock.now_s(), user = ctx.me().id;
+  bool allowed = co_await store::write(ctx.site.db, [&](store::Conn& c) {
+    return store::uploads::record_within(c, user, name, static_cast<int64_t>(bytes.size()), now, now - 86'400,
+                                         kUploadsPerDay);
+  });
+  if (!allowed) {
+    Error e(ErrorCode::rate_limited, "at most 50 images a day: try again tomorrow", "file");
+    e.retry_after = 3600;
+    throw e;
+  }
   fs::path dir = upload_dir(ctx);
   // Captures by reference only: g++ 12 destroys by-value captures of a co_await temporary twice.
   co_await store::run_on_pool(ctx.site.db, [&dir, &name, &bytes] {

@@ -211,7 +211,8 @@ const std::vector<Migration>& migrations() {
                                               both(11, "job-indexes", schema::kJobIndexes),
                                               both(12, "app-paying", schema::kAppPaying),
                                               both(13, "answer-lease", schema::kAnswerLease),
-                                              both(14, "subscription-source", schema::kSubscriptionSource)};
+                                              both(14, "subscription-source", schema::kSubscriptionSource),
+                                              both(15, "uploads", schema::kUploads)};
   return kAll;
 }
 

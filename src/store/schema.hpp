@@ -13,4 +13,5 @@ extern const char* const kJobIndexes;     // v11
 extern const char* const kAppPaying;      // v12
 extern const char* const kAnswerLease;    // v13
 extern const char* const kSubscriptionSource;  // v14
+extern const char* const kUploads;             // v15
 }  // namespace plaza::store::schema

@@ -3,6 +3,7 @@
 // the leak guard, search in Chinese and English, chats with apps on the web and the API, ratings,
 // favorites, takedowns and uploads.
 import { describe, it, before, after } from 'node:test';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { startPlaza, backends } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
@@ -469,6 +470,18 @@ for (const backend of backends) {
       const fakeImage = await creator.request('POST', '/api/uploads', { body: '<script>alert(1)</script>', headers: { 'content-type': 'image/png' } });
       assert.equal(fakeImage.status, 415);
       assert.equal((await fetch(`${plaza.url}/uploads/..%2f..%2fplaza.db`)).status, 404);
+    });
+
+    it('takes at most 50 images a day from one user', async () => {
+      const png = (i) => Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.from(`image ${i}`)]);
+      const upload = (i) => other.request('POST', '/api/uploads', { body: png(i), headers: { 'content-type': 'image/png' } });
+      for (let i = 0; i < 50; i++) assert.equal((await upload(i)).status, 201, `upload ${i}`);
+      const refused = await upload(50);
+      assert.equal(refused.status, 429);
+      assert.match(refused.data.error.message, /50 images a day/);
+      const name = `${createHash('sha256').update(png(50)).digest('hex').slice(0, 32)}.png`;
+      assert.equal((await fetch(`${plaza.url}/uploads/${name}`)).status, 404, 'not stored');
+      assert.equal((await creator.request('POST', '/api/uploads', { body: png(50), headers: { 'content-type': 'image/png' } })).status, 201, 'others still may');
     });
   });
 }
