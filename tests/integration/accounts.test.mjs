@@ -184,3 +184,33 @@ describe('first-admin setup', () => {
     assert.equal(reuse.status, 409);
   });
 });
+
+describe('behind a proxy (trust_proxy)', () => {
+  let plaza;
+  before(async () => { plaza = await startPlaza({ settings: { 'trust-proxy': true } }); });
+  after(async () => { await plaza?.stop(); });
+
+  // A sign-in sent as raw HTTP, with the X-Forwarded-For lines given; the session records the address.
+  async function signInWith(forwardedLines) {
+    const body = JSON.stringify({ username: 'proxied', password: 'password-1' });
+    const head = [`POST /api/auth/login HTTP/1.1`, 'Host: x', 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`,
+      'Connection: close', ...forwardedLines.map((l) => `X-Forwarded-For: ${l}`)].join('\r\n');
+    const net = await import('node:net');
+    const reply = await new Promise((resolve) => {
+      const socket = net.connect(plaza.port, '127.0.0.1');
+      let got = '';
+      socket.on('data', (d) => { got += d; });
+      socket.on('close', () => resolve(got));
+      socket.write(`${head}\r\n\r\n${body}`);
+    });
+    assert.match(reply, /^HTTP\/1\.1 200/, reply);
+    return sql(plaza, "SELECT ip FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = 'proxied') ORDER BY created_at DESC, rowid DESC LIMIT 1")[0][0];
+  }
+
+  it('takes the client address from the entry the proxy appended, as an address', async () => {
+    await new Client(plaza.url).register('proxied', 'password-1');
+    assert.equal(await signInWith(['6.6.6.6, 203.0.113.9']), '203.0.113.9', 'the first entries are the client\'s to write');
+    assert.equal(await signInWith(['6.6.6.6', '203.0.113.10:4444']), '203.0.113.10', 'the last line, without its port');
+    assert.equal(await signInWith(['not an address']), '127.0.0.1', 'what is no address is ignored');
+  });
+});
