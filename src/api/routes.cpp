@@ -165,7 +165,8 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
   add_route(router, site, "POST", "/api/admin/payouts/{id}/paid", admin, admin_payout_paid);
   add_route(router, site, "POST", "/api/admin/payouts/{id}/reject", admin, admin_payout_reject);
   add_route(router, site, "POST", "/api/uploads", session, post_upload);
-  add_route(router, site, "GET", "/uploads/{file}", open, get_upload);
+  // Rate-limited per address like the API: each one reads a file on the database's thread pool.
+  add_route(router, site, "GET", "/uploads/{file}", limited, get_upload);
 
   router.set_fallback(site.config.max_body_bytes, [s = &site](http::Request& req) { return static_file(s, req); });
 
