@@ -297,6 +297,8 @@ constexpr int64_t kMaxConversations = 10'000;
 constexpr std::size_t kMaxMessages = 1'000;
 
 void check_room_for_a_conversation(store::Conn& c, int64_t user) {
+  // The user's row first: two new conversations at once on PostgreSQL are counted one after the other.
+  c.exec("UPDATE users SET updated_at = updated_at WHERE id = $1", {user});
   if (store::conversations::count(c, user) >= kMaxConversations)
     throw Error(ErrorCode::conflict, "you have 10,000 conversations: delete some to start another");
 }
@@ -530,6 +532,12 @@ awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<s
   // thinking): undo what this request stored, so it changes nothing (what an edit or a regeneration
   // would replace is still there).
   bool nothing_shown = outcome.status != "ok" && outcome.text.empty() && !output.leaked() && !web_output.saved();
+  if (nothing_shown && created && !refused && outcome.channel_id) {
+    // The page was told of the new conversation (and shows it): it keeps the question, without an answer.
+    int64_t conv = prepared.conversation_id;
+    co_await store::write(ctx.site.db, [&](store::Conn& c) { store::conversations::release_answer(c, conv, rid); });
+    co_return;
+  }
   if (refused || !outcome.channel_id || nothing_shown) {
     int64_t conv = prepared.conversation_id, msg = prepared.user_message_id;
     co_await store::write(ctx.site.db, [&](store::Conn& c) {

@@ -71,7 +71,8 @@ awaitable<SignedIn> Accounts::login(std::string username, std::string password, 
     bool ok = creds && crypto::verify_password(creds->second, password);
     if (!creds && password.size() <= kPasswordMax) crypto::verify_password(dummy_hash_, password);
     if (ok) return creds;
-    db_.write_sync([&](store::Conn& c) { throttle_.failed_from(c, client.ip); });
+    db_.write_sync([&](store::Conn& c) { throttle_.failed_from(c, client.ip, subject); });
+    if (throttle_.sweep_due()) db_.write_sync([&](store::Conn& c) { throttle_.sweep(c); });
     return std::nullopt;
   });
   if (!found) throw Error(ErrorCode::unauthorized, "wrong username or password");
@@ -104,7 +105,10 @@ awaitable<void> Accounts::change_password(store::User me, ClientInfo client, std
   });
   if (!stored) throw Error(ErrorCode::not_found, "no such user");
   bool ok = co_await store::run_on_pool(db_, [&] { return crypto::verify_password(*stored, current); });
-  if (!ok) throw Error(ErrorCode::invalid_request, "the current password is wrong", "current_password");
+  if (!ok) {
+    co_await store::write(db_, [&](store::Conn& c) { throttle_.failed_from(c, client.ip, me.username); });
+    throw Error(ErrorCode::invalid_request, "the current password is wrong", "current_password");
+  }
   std::string new_hash = co_await store::run_on_pool(db_, [&] { return hash(next); });
   co_await store::write(db_, [&](store::Conn& c) {
     throttle_.succeeded(c, client.ip, me.username);

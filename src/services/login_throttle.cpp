@@ -19,6 +19,12 @@ std::string user_subject(const std::string& username) {
   return "user:" + ascii_lower(username);
 }
 
+// Failures of one username from one address: what a success there may give back to the address.
+std::string pair_subject(const std::string& ip, const std::string& username) {
+  return "pair:" + ip + "|" + ascii_lower(username);
+}
+constexpr int kNeverBlocks = 1 << 30;
+
 }  // namespace
 
 void LoginThrottle::check(store::Conn& c, const std::string& ip, const std::string& username) {
@@ -51,25 +57,28 @@ int64_t LoginThrottle::fail(store::Conn& c, const std::string& subject, int free
   return blocked_before;
 }
 
-// Now and then, forget what is over: failures an hour old whose wait has ended.
-void LoginThrottle::sweep(store::Conn& c, int64_t now) {
-  int64_t last = last_sweep_ms_.load();
-  if (now - last >= 60'000 && last_sweep_ms_.compare_exchange_strong(last, now))
-    c.exec("DELETE FROM login_failures WHERE last_failure_ms < $1 AND blocked_until_ms <= $2",
-           {now - kForgetAfterMs, now});
+bool LoginThrottle::sweep_due() {
+  int64_t now = clock_.now_ms(), last = last_sweep_ms_.load();
+  return now - last >= 60'000 && last_sweep_ms_.compare_exchange_strong(last, now);
+}
+
+void LoginThrottle::sweep(store::Conn& c) {
+  int64_t now = clock_.now_ms();
+  c.exec("DELETE FROM login_failures WHERE last_failure_ms < $1 AND blocked_until_ms <= $2",
+         {now - kForgetAfterMs, now});
 }
 
 void LoginThrottle::failed(store::Conn& c, const std::string& ip, const std::string& username) {
   int64_t now = clock_.now_ms();
-  sweep(c, now);
+  if (sweep_due()) sweep(c);
   fail(c, address_subject(ip), free_failures_ * kAddressFactor, now);
   fail(c, user_subject(username), free_failures_, now);
 }
 
+// Rows are locked in one order by every caller: the username, then the pair, then the address.
 void LoginThrottle::begin(store::Conn& c, const std::string& ip, const std::string& username) {
   check(c, ip, username);
   int64_t now = clock_.now_ms();
-  sweep(c, now);
   // The count waits for another attempt on the username in flight, and then sees the block it set.
   if (int64_t until = fail(c, user_subject(username), free_failures_, now); until > now) {
     Error e(ErrorCode::rate_limited, "too many failed sign-ins; try again later");  // undoes the count
@@ -78,16 +87,18 @@ void LoginThrottle::begin(store::Conn& c, const std::string& ip, const std::stri
   }
 }
 
-void LoginThrottle::failed_from(store::Conn& c, const std::string& ip) {
-  fail(c, address_subject(ip), free_failures_ * kAddressFactor, clock_.now_ms());
+void LoginThrottle::failed_from(store::Conn& c, const std::string& ip, const std::string& username) {
+  int64_t now = clock_.now_ms();
+  fail(c, pair_subject(ip, username), kNeverBlocks, now);
+  fail(c, address_subject(ip), free_failures_ * kAddressFactor, now);
 }
 
 void LoginThrottle::succeeded(store::Conn& c, const std::string& ip, const std::string& username) {
   int64_t now = clock_.now_ms();
-  // The username's count holds this attempt too (begin() counted it); the address's does not.
+  c.exec("DELETE FROM login_failures WHERE subject = $1", {user_subject(username)});
   auto row = c.query_one("DELETE FROM login_failures WHERE subject = $1 RETURNING failures, last_failure_ms",
-                         {user_subject(username)});
-  int64_t earlier = row && now - row->i64(1) <= kForgetAfterMs ? row->i64(0) - 1 : 0;
+                         {pair_subject(ip, username)});
+  int64_t earlier = row && now - row->i64(1) <= kForgetAfterMs ? row->i64(0) : 0;
   if (earlier <= 0) return;
   c.exec(
       "UPDATE login_failures SET failures = CASE WHEN failures > $2 THEN failures - $2 ELSE 0 END, "

@@ -29,14 +29,18 @@ class LoginThrottle {
   void begin(store::Conn& c, const std::string& ip, const std::string& username);
   // The attempt's password was wrong: the address counts it (an address is many people's, so only
   // failures count against it; a burst from one address can pass its check together, but each
-  // username it tries is held to its own count).
-  void failed_from(store::Conn& c, const std::string& ip);
+  // username it tries is held to its own count), and so does the pair of address and username.
+  void failed_from(store::Conn& c, const std::string& ip, const std::string& username);
   // The attempt's password was right: the username's failures are forgiven, and the address is given
-  // back as many as the username had (a shared address's typos of people who then got in). Not more:
-  // one's own sign-in must not reset an address spraying one password over many usernames.
+  // back the failures of this username from it (a shared address's typos of people who then got in).
+  // Not more: one's own sign-in must not reset an address spraying one password over many usernames.
   void succeeded(store::Conn& c, const std::string& ip, const std::string& username);
-  // Counts a failure of both (tests, and the way to count without begin()).
+  // Counts a failure of the address and the username (tests).
   void failed(store::Conn& c, const std::string& ip, const std::string& username);
+  // Forgets what is over (failures an hour old whose wait has ended), at most once a minute; in a
+  // transaction of its own, as it deletes rows of any subject.
+  void sweep(store::Conn& c);
+  bool sweep_due();
 
   static constexpr int64_t kMaxWaitMs = 15 * 60 * 1000;
   // Addresses may be shared (offices, carrier NAT), so they get more free failures than usernames.
@@ -45,7 +49,6 @@ class LoginThrottle {
  private:
   // Counts a failure of `subject`; returns the block it had before (ms, 0 for none).
   int64_t fail(store::Conn& c, const std::string& subject, int free, int64_t now);
-  void sweep(store::Conn& c, int64_t now);
 
   const Clock& clock_;
   int free_failures_;

@@ -127,12 +127,15 @@ TEST_P(LoginThrottleTest, ASuccessGivesTheAddressBackItsOwnTyposOnly) {
   for (int i = 0; i < address_free; ++i) {
     std::string person = "person" + std::to_string(i);
     db().write_sync([&](store::Conn& c) { throttle_.begin(c, "10.0.0.1", person); });
-    db().write_sync([&](store::Conn& c) { throttle_.failed_from(c, "10.0.0.1"); });
+    db().write_sync([&](store::Conn& c) { throttle_.failed_from(c, "10.0.0.1", person); });
     succeeded("10.0.0.1", person);
   }
   EXPECT_EQ(wait("10.0.0.1", "next"), std::nullopt);
-  // A spray over other usernames is not given back by a sign-in of one's own.
+  // A spray over other usernames is not given back by a sign-in of one's own, however it is made:
+  // failures of one's own counted elsewhere, or a burst of right passwords counted as they began.
   for (int i = 0; i < address_free - 1; ++i) failed("10.0.0.1", "victim" + std::to_string(i));
+  failed("10.0.0.9", "mine");                                                        // elsewhere
+  db().write_sync([&](store::Conn& c) { throttle_.begin(c, "10.0.0.1", "mine"); });  // a burst's other attempt
   succeeded("10.0.0.1", "mine");
   failed("10.0.0.1", "victim-last");
   EXPECT_EQ(wait("10.0.0.1", "next"), 1);

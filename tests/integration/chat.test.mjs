@@ -118,6 +118,26 @@ for (const backend of backends) {
       await waitFor(async () => JSON.stringify(await messages()) === JSON.stringify(kept), 'the conversation as it was, again');
     });
 
+    it('keeps a new conversation the page was shown, with its question, when its first answer stops before a word', async () => {
+      await fake.reset();
+      const stopping = new AbortController();
+      const res = await postWebChat(plaza.url, user, { model: 'gpt-4o-mini', content: 'new and thinking [[fake:stall after=0]]' }, stopping.signal);
+      assert.equal(res.status, 200);
+      const reader = res.body.getReader();
+      let seen = '';
+      while (!/event: meta/.test(seen)) seen += new TextDecoder().decode((await reader.read()).value);
+      const id = JSON.parse(parseEvents(seen).find((e) => e.event === 'meta').data).conversation_id;
+      await fake.waitForStats((s) => s.open_streams >= 1);
+      stopping.abort();
+      await fake.waitForStats((s) => s.streams_client_closed >= 1 && s.open_streams === 0);
+      const kept = await waitFor(async () => {
+        const r = await user.get(`/api/conversations/${id}`);
+        return r.status === 200 && r.data.messages.length === 1 ? r.data.messages : null;
+      }, 'the conversation with its question');
+      assert.deepEqual(kept.map((m) => [m.role, m.content]), [['user', 'new and thinking [[fake:stall after=0]]']]);
+      await waitFor(async () => (await send({ model: 'gpt-4o-mini', conversation_id: id, content: 'and now?' })).status === 200, 'the conversation free for the next message');
+    });
+
     it('keeps a stopped answer marked as cancelled and refuses a second answer meanwhile', async () => {
       await fake.reset();
       const { conversationId, stop } = await startWebAnswer(plaza.url, user, { model: 'gpt-4o-mini', content: 'long [[fake:stall after=2]]' });

@@ -169,7 +169,10 @@ describe('input built to backtrack', () => {
 describe('links whose words name another site', () => {
   test('show where they really go', () => {
     expect(hiddenHost('https://plaza.example/wallet', 'https://evil.example/x')).toBe('evil.example');
-    expect(hiddenHost('plaza.example', 'https://evil.example')).toBe('evil.example');
+    expect(hiddenHost('www.plaza.example', 'https://evil.example')).toBe('evil.example');
+    expect(hiddenHost('www.example.com', 'https://example.com/x')).toBeNull();
+    expect(hiddenHost('Node.js', 'https://nodejs.org')).toBeNull();
+    expect(hiddenHost('README.md', 'https://github.com/x/y')).toBeNull();
     expect(hiddenHost('https://plaza.example/wallet', 'https://plaza.example/other')).toBeNull();
     expect(hiddenHost('the docs', 'https://evil.example')).toBeNull();
     const out = html('[https://plaza.example/wallet](https://evil.example/steal)');

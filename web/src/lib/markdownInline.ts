@@ -24,11 +24,13 @@ export function safeHref(raw: string): string | null {
  * shown next to the words, so a model's answer or an app's text cannot pass one site off as another.
  */
 export function hiddenHost(words: string, href: string): string | null {
-  const named = /^\s*(?:https?:\/\/)?((?:[\w-]+\.)+[a-z][\w-]*)(?::\d+)?(?:[/?#]\S*)?\s*$/i.exec(words);
+  // Words that read as an address: a scheme or "www." first ("Node.js" or "README.md" are names).
+  const named = /^\s*(?:https?:\/\/|(?=www\.))((?:[\w-]+\.)+[a-z][\w-]*)(?::\d+)?(?:[/?#]\S*)?\s*$/i.exec(words);
   if (!named) return null;
+  const bare = (host: string) => host.toLowerCase().replace(/^www\./, '');
   try {
-    const real = new URL(href).hostname.toLowerCase();
-    return named[1].toLowerCase() === real ? null : real;
+    const real = new URL(href).hostname;
+    return bare(named[1]) === bare(real) ? null : real.toLowerCase();
   } catch {
     return null;
   }
