@@ -41,6 +41,10 @@ awaitable<http::Response> post_upload(Ctx& ctx) {
   // The bytes decide, not the name or the Content-Type the client claims.
   if (type.empty()) throw Error(ErrorCode::unsupported_media, "only PNG, JPEG, GIF and WebP images", "file");
   std::string name = crypto::sha256_hex(bytes).substr(0, 32) + "." + type;
+  fs::path dir = upload_dir(ctx);
+  // An image already stored (the same avatar again) costs no disk and no share of the day's uploads.
+  bool stored = co_await store::run_on_pool(ctx.site.db, [&dir, &name] { return fs::exists(dir / name); });
+  if (stored) co_return json_response(201, bj::object{{"url", "/uploads/" + name}});
   int64_t now = ctx.site.clock.now_s(), user = ctx.me().id;
   bool allowed = co_await store::write(ctx.site.db, [&](store::Conn& c) {
     return store::uploads::record_within(c, user, name, static_cast<int64_t>(bytes.size()), now, now - 86'400,
@@ -51,7 +55,6 @@ awaitable<http::Response> post_upload(Ctx& ctx) {
     e.retry_after = 3600;
     throw e;
   }
-  fs::path dir = upload_dir(ctx);
   // Captures by reference only: g++ 12 destroys by-value captures of a co_await temporary twice.
   co_await store::run_on_pool(ctx.site.db, [&dir, &name, &bytes] {
     fs::create_directories(dir);

@@ -476,6 +476,7 @@ for (const backend of backends) {
       const png = (i) => Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.from(`image ${i}`)]);
       const upload = (i) => other.request('POST', '/api/uploads', { body: png(i), headers: { 'content-type': 'image/png' } });
       for (let i = 0; i < 50; i++) assert.equal((await upload(i)).status, 201, `upload ${i}`);
+      assert.equal((await upload(7)).status, 201, 'an image already stored costs nothing');
       const refused = await upload(50);
       assert.equal(refused.status, 429);
       assert.match(refused.data.error.message, /50 images a day/);
