@@ -16,7 +16,6 @@ namespace {
 // Where upstreams put a model's reasoning: DeepSeek and vLLM `reasoning_content`, OpenRouter and
 // Ollama `reasoning`. The leak guard reads them with the answer.
 constexpr const char* kReasoningFields[] = {"reasoning_content", "reasoning"};
-constexpr const char* kGuardedFields[] = {"content", "reasoning_content", "reasoning"};
 }  // namespace
 
 std::string app_model(const store::AppContent& app, const std::string& requested) {
@@ -107,8 +106,12 @@ void cut_if_leaking(bj::object& completion, const store::AppContent& app, const 
     auto message = choice.as_object().if_contains("message");
     if (!message || !message->is_object()) continue;
     std::string text;
-    for (const char* field : kGuardedFields)
-      if (auto v = message->as_object().if_contains(field); v && v->is_string()) text += std::string(v->as_string()) + "\n";
+    auto add = [&](const char* field) {
+      if (auto v = message->as_object().if_contains(field); v && v->is_string())
+        text += std::string(v->as_string()) + "\n";
+    };
+    add("content");
+    for (const char* field : kReasoningFields) add(field);
     if (guard->feed(text) || guard->finish()) {
       // Nothing of the cut answer stays: not its text, reasoning, tool calls or log-probabilities.
       int64_t index = choice.as_object().if_contains("index") ? choice.as_object()["index"].to_number<int64_t>() : 0;

@@ -23,9 +23,10 @@
 #include "core/validation.hpp"
 #include "http/stream.hpp"
 #include "relay/upstream_format.hpp"
-#include "store/async.hpp"
 #include "store/apps_repo.hpp"
+#include "store/async.hpp"
 #include "store/relay_repo.hpp"
+#include "store/users_repo.hpp"
 
 namespace plaza::api {
 
@@ -297,8 +298,7 @@ constexpr int64_t kMaxConversations = 10'000;
 constexpr std::size_t kMaxMessages = 1'000;
 
 void check_room_for_a_conversation(store::Conn& c, int64_t user) {
-  // The user's row first: two new conversations at once on PostgreSQL are counted one after the other.
-  c.exec("UPDATE users SET updated_at = updated_at WHERE id = $1", {user});
+  store::users::lock(c, user);  // two new conversations at once are counted one after the other
   if (store::conversations::count(c, user) >= kMaxConversations)
     throw Error(ErrorCode::conflict, "you have 10,000 conversations: delete some to start another");
 }

@@ -12,6 +12,7 @@
 #include "store/billing_repo.hpp"
 #include "store/changes.hpp"
 #include "store/settings_repo.hpp"
+#include "store/users_repo.hpp"
 
 namespace plaza::services {
 
@@ -76,7 +77,7 @@ store::Subscription new_subscription(const store::Plan& plan, int64_t user_id, i
 // "no subscription yet"; and announced, so that other instances retire their leases on the user's
 // credits when it commits (this instance paused its own first: pause_leases).
 void begin_wallet_change(store::Conn& c, int64_t user_id) {
-  if (c.dialect() == store::Dialect::postgres) c.exec("SELECT id FROM users WHERE id = $1 FOR UPDATE", {user_id});
+  store::users::lock(c, user_id);
   store::announce(c, "wallet:" + std::to_string(user_id));
 }
 

@@ -33,6 +33,10 @@ User create(Conn& c, const NewUser& u, int64_t now) {
   return to_user(*row);
 }
 
+void lock(Conn& c, int64_t id) {
+  if (c.dialect() == Dialect::postgres) c.exec("SELECT id FROM users WHERE id = $1 FOR UPDATE", {id});
+}
+
 std::optional<User> find(Conn& c, int64_t id) {
   auto row = c.query_one(std::string("SELECT ") + kColumns + " FROM users WHERE id = $1", {id});
   if (!row) return std::nullopt;

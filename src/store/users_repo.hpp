@@ -17,6 +17,9 @@ struct NewUser {
 // Throws UniqueViolation when the username (case-insensitively) is taken.
 User create(Conn& c, const NewUser& u, int64_t now);
 std::optional<User> find(Conn& c, int64_t id);
+// Serialises the transaction with others that lock the same user (PostgreSQL runs writers side by
+// side; SQLite has one writer): for counts a write must see whole, such as a quota or a wallet change.
+void lock(Conn& c, int64_t id);
 std::optional<User> find_by_username(Conn& c, const std::string& username);
 // The user and their password hash, for signing in.
 std::optional<std::pair<User, std::string>> find_credentials(Conn& c, const std::string& username);

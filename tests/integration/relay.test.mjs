@@ -25,6 +25,18 @@ function startFailing(status, error = { message: `failing with ${status}`, type:
   });
 }
 
+// Reads a streamed answer to its end, telling `upstream` (its `heard`) once a heartbeat has come:
+// the upstream keeps the client waiting until then.
+async function readTellingHeartbeat(res, upstream) {
+  let text = '';
+  const decoder = new TextDecoder();
+  for await (const piece of res.body) {
+    text += decoder.decode(piece, { stream: true });
+    if (/^: keep-alive$/m.test(text)) upstream.heard = true;
+  }
+  return text;
+}
+
 // An upstream that accepts (200, event stream) and then hangs up before its first event.
 function startHangingUp() {
   return startUpstream((req, res) => {
@@ -275,12 +287,7 @@ for (const backend of backends) {
       const ch = await addChannel(admin, { name: 'thinking', base_url: `${thinking.url}/v1`, keys: ['k'], models: ['thinks'] });
       const res = await chat(plaza, key, { model: 'thinks', stream: true, messages: [{ role: 'user', content: 'hi' }] });
       assert.equal(res.status, 200);
-      let text = '';
-      const decoder = new TextDecoder();
-      for await (const piece of res.body) {
-        text += decoder.decode(piece, { stream: true });
-        if (/^: keep-alive$/m.test(text)) thinking.heard = true;
-      }
+      const text = await readTellingHeartbeat(res, thinking);
       assert.ok(thinking.heard, `a heartbeat while the upstream only commented: ${text}`);
       assert.ok(text.indexOf(': keep-alive') < text.indexOf('thought'));
       assert.match(text, /data: \[DONE\]/);
@@ -307,12 +314,7 @@ for (const backend of backends) {
       const ch = await addChannel(admin, { name: 'reasoning', base_url: `${reasoning.url}/v1`, keys: ['k'], models: ['reasons'] });
       const res = await postWebChat(plaza.url, admin, { model: 'reasons', content: 'hi' });
       assert.equal(res.status, 200);
-      let text = '';
-      const decoder = new TextDecoder();
-      for await (const piece of res.body) {
-        text += decoder.decode(piece, { stream: true });
-        if (/^: keep-alive$/m.test(text)) reasoning.heard = true;
-      }
+      const text = await readTellingHeartbeat(res, reasoning);
       assert.ok(reasoning.heard, `a heartbeat while the upstream only reasoned: ${text}`);
       assert.ok(text.indexOf(': keep-alive') < text.indexOf('reasoned'), text);
       assert.match(text, /event: done/);
