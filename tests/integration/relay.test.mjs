@@ -18,11 +18,22 @@ const chat = chatCompletion;
 
 // An upstream that answers every request with one status (OpenAI's error shape unless `error` is
 // given).
+// `chats` counts the requests that are not the channel probe's (its message is "ping"), which runs
+// every second on its own schedule.
 function startFailing(status, error = { message: `failing with ${status}`, type: 'server_error' }) {
-  return startUpstream((req, res) => {
+  return startUpstream((req, res, server) => {
+    server.chats = (server.chats || 0) + (isProbe(req.body) ? 0 : 1);
     res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '1' });
     res.end(JSON.stringify({ error }));
   });
+}
+
+function isProbe(body) {
+  try {
+    return JSON.parse(body).messages[0].content === 'ping';
+  } catch {
+    return false;
+  }
 }
 
 // Reads a streamed answer to its end, telling `upstream` (its `heard`) once a heartbeat has come:
@@ -424,7 +435,7 @@ for (const backend of backends) {
         const ch = await addChannel(admin, { name: `broke-${status}`, base_url: `${broke.url}/v1`, keys: ['sk-broke-1', 'sk-broke-2'], models: ['gpt-4o-mini'], priority: 100 });
         const res = await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
         assert.equal(res.status, 200, `${status} ${JSON.stringify(error)} moves on to the next channel`);
-        assert.equal(broke.hits, 2, 'each of its keys was tried');
+        assert.equal(broke.chats, 2, 'each of its keys was tried');
         const listed = (await admin.get('/api/admin/channels')).data.channels.find((c) => c.id === ch.id);
         assert.deepEqual(listed.keys.map((k) => k.enabled), [false, false], 'both keys are disabled');
         for (const k of listed.keys) assert.match(k.disabled_reason, /out of credit/);

@@ -34,12 +34,16 @@ export function chatCompletion(plaza, key, body, headers = {}, signal = undefine
 export const ask = (model, content = 'hi') => ({ model, messages: [{ role: 'user', content }] });
 
 // A scripted upstream on loopback: `respond(req, res, server)` answers each request once its body
-// is read. It counts requests in `hits`; `url` is its base URL.
+// is read (as text, in `req.body`). It counts requests in `hits`; `url` is its base URL.
 export async function startUpstream(respond) {
   const server = http.createServer((req, res) => {
     server.hits += 1;
-    req.resume();
-    req.on('end', () => respond(req, res, server));
+    const pieces = [];
+    req.on('data', (piece) => pieces.push(piece));
+    req.on('end', () => {
+      req.body = Buffer.concat(pieces).toString();
+      respond(req, res, server);
+    });
   });
   server.hits = 0;
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
