@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include <charconv>
 #include <limits>
 #include <map>
 #include <optional>
@@ -22,6 +23,7 @@
 #include "core/json.hpp"
 #include "core/validation.hpp"
 #include "http/stream.hpp"
+#include "relay/context_fit.hpp"
 #include "relay/upstream_format.hpp"
 #include "store/apps_repo.hpp"
 #include "store/async.hpp"
@@ -159,19 +161,22 @@ awaitable<void> keep_answer_lease(std::shared_ptr<AnswerLease> lease) {
 class WebChatOutput final : public relay::ChatOutput {
  public:
   WebChatOutput(http::ResponseStream& s, Site& site, int64_t conversation_id, int64_t user_message_id,
-                std::string model, std::string request_id, std::optional<Replaced> replaced)
+                std::string model, std::string request_id, std::optional<Replaced> replaced, std::size_t left_out)
       : s_(s),
         site_(site),
         conversation_id_(conversation_id),
         user_message_id_(user_message_id),
         model_(std::move(model)),
         request_id_(std::move(request_id)),
-        replaced_(replaced) {}
+        replaced_(replaced),
+        left_out_(left_out) {}
 
   awaitable<bool> begin() override {
     if (!(co_await s_.start(200, sse_headers()))) co_return false;
-    bj::object meta{
-        {"conversation_id", conversation_id_}, {"user_message_id", user_message_id_}, {"request_id", request_id_}};
+    bj::object meta{{"conversation_id", conversation_id_},
+                    {"user_message_id", user_message_id_},
+                    {"request_id", request_id_},
+                    {"left_out", left_out_}};
     co_return co_await send(kMeta, meta);
   }
   awaitable<bool> chunk(bj::object& chunk) override {
@@ -249,6 +254,7 @@ class WebChatOutput final : public relay::ChatOutput {
   std::string model_;
   std::string request_id_;
   std::optional<Replaced> replaced_;
+  std::size_t left_out_;  // earlier messages not sent: the model's context had no room for them
   bool saved_ = false;
   bool save_failed_ = false;
 };
@@ -313,16 +319,46 @@ void check_history(const std::vector<store::Message>& history, int64_t max_bytes
 }
 }  // namespace
 
+namespace {
+// A page's `next` ("updated_at.id" of its last conversation), given back as `before` for the next.
+std::string cursor_text(const store::Conversation& last) {
+  return std::to_string(last.updated_at) + "." + std::to_string(last.id);
+}
+
+std::optional<store::ConversationCursor> cursor_param(const Ctx& ctx) {
+  auto text = ctx.req.query_param("before");
+  if (!text || text->empty()) return std::nullopt;
+  store::ConversationCursor cursor;
+  const char* end = text->data() + text->size();
+  auto [dot, e1] = std::from_chars(text->data(), end, cursor.updated_at);
+  if (e1 == std::errc() && dot != end && *dot == '.') {
+    auto [p, e2] = std::from_chars(dot + 1, end, cursor.id);
+    if (e2 == std::errc() && p == end && cursor.updated_at >= 0 && cursor.id >= 0) return cursor;
+  }
+  throw Error(ErrorCode::invalid_request, "before must be a page's `next`", "before");
+}
+}  // namespace
+
 awaitable<http::Response> list_conversations(Ctx& ctx) {
   int64_t user = ctx.me().id;
+  const int64_t limit = query_int(ctx, "limit", 100, 1, 200);
+  const auto before = cursor_param(ctx);
+  const std::string title_part = ctx.req.query_param("q").value_or("");
+  if (title_part.size() > 200) throw Error(ErrorCode::invalid_request, "q is longer than 200 bytes", "q");
   auto [list, apps] = co_await store::read(ctx.site.db, [&](store::Conn& c) {
-    auto convs = store::conversations::list(c, user, 500);
+    // One more than the page, to tell whether another follows.
+    auto convs = store::conversations::list(c, user, limit + 1, before, title_part);
     auto summaries = app_summaries(c, convs);
     return std::make_pair(std::move(convs), std::move(summaries));
   });
+  bj::value next = nullptr;
+  if (static_cast<int64_t>(list.size()) > limit) {
+    list.pop_back();
+    next = bj::string(cursor_text(list.back()));
+  }
   bj::array out;
   for (const auto& c : list) out.push_back(conversation_json(c, apps));
-  co_return json_response(200, bj::object{{"conversations", std::move(out)}});
+  co_return json_response(200, bj::object{{"conversations", std::move(out)}, {"next", std::move(next)}});
 }
 
 awaitable<http::Response> create_conversation(Ctx& ctx) {
@@ -500,6 +536,18 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
 
 namespace {
 
+// Leaves out the oldest turns that the model's context (its catalogue entry's context_length) has no
+// room for; returns how many. Counted on the database pool: a long history is milliseconds of work.
+awaitable<std::size_t> fit_to_model(Site& site, const std::string& model, bj::object& request) {
+  auto known = co_await store::read(site.db, [&](store::Conn& c) { return store::models::find(c, model); });
+  if (!known || known->context_length <= 0) co_return 0;
+  const int64_t context = known->context_length;
+  co_return co_await store::run_on_pool(site.db, [&] {
+    return relay::fit_to_context(request, context,
+                                 [&](std::string_view text) { return site.count_tokens(model, text); });
+  });
+}
+
 awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<services::AppChat>& app,
                        const Prepared& prepared, const std::string& rid, bool created, bool added) {
   int64_t user = ctx.me().id;
@@ -514,10 +562,11 @@ awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<s
     apply_app(request, app->content, model);
     mark_app(caller, *app);
   }
+  std::size_t left_out = co_await fit_to_model(ctx.site, model, request);
 
   relay::Outcome outcome;
   WebChatOutput web_output(*ctx.req.stream, ctx.site, prepared.conversation_id, prepared.user_message_id, model, rid,
-                           prepared.replaced);
+                           prepared.replaced, left_out);
   services::AppChat no_app;
   LeakGuardOutput output(web_output, app ? app->content : no_app.content, app ? app->settings : no_app.settings);
   std::optional<Error> refused;

@@ -59,14 +59,16 @@ std::string requested_model(const bj::object& request) {
 std::string prompt_text(const bj::object& request) {
   std::string out;
   if (auto msgs = request.if_contains("messages"); msgs && msgs->is_array()) {
-    for (const auto& msg : msgs->as_array()) {
-      if (!msg.is_object()) continue;
-      if (auto c = msg.as_object().if_contains("content")) append_content_text(*c, out);
-      if (auto calls = msg.as_object().if_contains("tool_calls")) out += bj::serialize(*calls);
-    }
+    for (const auto& msg : msgs->as_array()) append_message_text(msg, out);
   }
   if (auto tools = request.if_contains("tools")) out += bj::serialize(*tools);
   return out;
+}
+
+void append_message_text(const bj::value& message, std::string& out) {
+  if (!message.is_object()) return;
+  if (auto c = message.as_object().if_contains("content")) append_content_text(*c, out);
+  if (auto calls = message.as_object().if_contains("tool_calls")) out += bj::serialize(*calls);
 }
 
 int64_t message_overhead(const bj::object& request) {

@@ -21,6 +21,8 @@ namespace bj = boost::json;
 std::string requested_model(const bj::object& request);
 // All text of the messages, for counting prompt tokens.
 std::string prompt_text(const bj::object& request);
+// The text of one message (its content's text and its tool calls), as prompt_text reads it.
+void append_message_text(const bj::value& message, std::string& out);
 // Tokens the chat format adds around messages (about 3 per message and 3 for the reply).
 int64_t message_overhead(const bj::object& request);
 

@@ -70,15 +70,6 @@ AppVersion to_version(const Row& r) {
                     r.opt_i64(8), r.opt_i64(9), r.i64(10)};
 }
 
-std::string like_pattern(const std::string& q) {
-  std::string out = "%";
-  for (char ch : q) {
-    if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out + "%";
-}
-
 constexpr int64_t kScoreScale = 1'000'000;
 constexpr int64_t kMaxTotal = 1000;
 constexpr int64_t kPriorRatings = 10;
@@ -322,14 +313,14 @@ struct TextMatch {
 TextMatch text_match(Dialect d, const std::string& q) {
   bool trigrams = utf8_length(q) >= 3;  // both indexes cut text into trigrams: shorter words are scanned for
   if (d == Dialect::sqlite) {
-    if (!trigrams) return {"rowid", "search_text LIKE @ ESCAPE '\\'", like_pattern(q)};
+    if (!trigrams) return {"rowid", "search_text LIKE @ ESCAPE '\\'", contains_pattern(q)};
     std::string phrase = "\"";
     for (char ch : q) phrase += ch == '"' ? std::string("\"\"") : std::string(1, ch);
     return {"rowid", "apps_search MATCH @", phrase + "\""};
   }
   // pg_trgm answers LIKE from its index, and the plan (made for each search) scans instead for a
   // shorter word.
-  return {"id", "search_text LIKE @ ESCAPE '\\'", like_pattern(q)};
+  return {"id", "search_text LIKE @ ESCAPE '\\'", contains_pattern(q)};
 }
 
 std::string with_parameter(const std::string& condition, const std::string& placeholder) {
@@ -373,7 +364,7 @@ Page search(Conn& c, const Filter& f) {
   auto matches = [&](bool word_by_like) {
     Matches m;
     if (!q.empty() && word_by_like) {
-      m.where += " AND a.search_text LIKE " + m.param(like_pattern(q)) + " ESCAPE '\\'";
+      m.where += " AND a.search_text LIKE " + m.param(contains_pattern(q)) + " ESCAPE '\\'";
     } else if (!q.empty()) {
       m.with = "WITH hits(id) AS MATERIALIZED (SELECT " + text.key + " FROM apps_search WHERE " +
                with_parameter(text.condition, m.param(text.pattern)) + ") ";

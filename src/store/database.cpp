@@ -39,6 +39,15 @@ std::string among(Dialect d, std::string_view column, std::string_view placehold
   return c + " IN (SELECT value FROM json_each(" + p + "))";
 }
 
+std::string contains_pattern(std::string_view part) {
+  std::string out = "%";
+  for (char ch : part) {
+    if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "%";
+}
+
 Value id_array(Dialect d, const std::vector<int64_t>& ids) {
   std::string out(1, d == Dialect::postgres ? '{' : '[');
   for (auto id : ids) {

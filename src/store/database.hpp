@@ -28,6 +28,10 @@ inline const Value kNull{};
 std::string among(Dialect d, std::string_view column, std::string_view placeholder);
 Value id_array(Dialect d, const std::vector<int64_t>& ids);
 
+// A LIKE pattern matching text that contains `part` as it is: its `%`, `_` and `\` escaped with `\`,
+// so the statement must say `LIKE $n ESCAPE '\'`.
+std::string contains_pattern(std::string_view part);
+
 // An optional integer as a parameter: the value, or NULL.
 inline Value nullable(const std::optional<int64_t>& v) {
   return v ? Value(*v) : kNull;

@@ -112,6 +112,13 @@ struct Conversation {
   std::optional<int64_t> app_id;  // a chat with an app
 };
 
+// Where a page of a user's conversations (most recently used first) starts: after the conversation
+// last shown, by its updated_at and id.
+struct ConversationCursor {
+  int64_t updated_at = 0;
+  int64_t id = 0;
+};
+
 struct Message {
   int64_t id = 0;
   int64_t conversation_id = 0;

@@ -1,6 +1,7 @@
 #include "store/relay_repo.hpp"
 
 #include <boost/json.hpp>
+#include <limits>
 
 #include "store/json_columns.hpp"
 
@@ -272,10 +273,16 @@ int64_t count(Conn& c, int64_t user_id) {
   return c.query_one("SELECT COUNT(*) FROM conversations WHERE user_id = $1", {user_id})->i64(0);
 }
 
-std::vector<Conversation> list(Conn& c, int64_t user_id, int64_t limit) {
-  auto rows = c.query(std::string("SELECT ") + kColumns +
-                          " FROM conversations WHERE user_id = $1 ORDER BY updated_at DESC, id DESC LIMIT $2",
-                      {user_id, limit});
+std::vector<Conversation> list(Conn& c, int64_t user_id, int64_t limit, const std::optional<ConversationCursor>& after,
+                               std::string_view title_part) {
+  constexpr int64_t kFirst = std::numeric_limits<int64_t>::max();
+  // One statement for every page and search: no cursor reads from the top, no title part matches all.
+  auto rows =
+      c.query(std::string("SELECT ") + kColumns +
+                  " FROM conversations WHERE user_id = $1 AND (updated_at < $2 OR (updated_at = $2 AND id < $3)) "
+                  "AND LOWER(title) LIKE LOWER($4) ESCAPE '\\' ORDER BY updated_at DESC, id DESC LIMIT $5",
+              {user_id, after ? after->updated_at : kFirst, after ? after->id : kFirst,
+               title_part.empty() ? std::string("%") : contains_pattern(title_part), limit});
   std::vector<Conversation> out;
   for (const auto& r : rows.rows) out.push_back(to_conversation(r));
   return out;

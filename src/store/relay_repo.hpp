@@ -42,7 +42,11 @@ std::vector<UsageEvent> list_for_user(Conn& c, int64_t user_id, int64_t limit);
 }  // namespace usage
 
 namespace conversations {
-std::vector<Conversation> list(Conn& c, int64_t user_id, int64_t limit);
+// Up to `limit` of a user's conversations, most recently used first, after `after` when given, and
+// with `title_part` in their title when it is not empty (in any case, as the database lowers letters).
+std::vector<Conversation> list(Conn& c, int64_t user_id, int64_t limit,
+                               const std::optional<ConversationCursor>& after = std::nullopt,
+                               std::string_view title_part = "");
 std::optional<Conversation> find(Conn& c, int64_t user_id, int64_t id);
 int64_t count(Conn& c, int64_t user_id);
 Conversation create(Conn& c, int64_t user_id, const std::string& title, const std::string& model, int64_t now,

@@ -569,6 +569,43 @@ TEST_P(DatabaseTest, AConversationsAnswerLeaseIsOneRequestsUntilGivenBackOrRunOu
   EXPECT_FALSE(run([&](Conn& c) { return claim_answer(c, id, "fourth", 300, 289); })) << "the third's";
 }
 
+TEST_P(DatabaseTest, AUsersConversationsArePagedMostRecentFirstAndSearchedByTitle) {
+  auto [user, other] = db().write_sync([](Conn& c) {
+    int64_t u = users::create(c, {"pager", {}, "h"}, 1).id, o = users::create(c, {"nosy", {}, "h"}, 1).id;
+    // Two share an updated_at, so the id breaks the tie; the titles hold LIKE's own characters.
+    const std::vector<std::pair<std::string, int64_t>> made{
+        {"Recipes", 10}, {"100% sure_thing", 20}, {"Trip to 北京", 20}, {"recipe ideas", 30}, {"back\\slash", 40}};
+    for (const auto& [title, at] : made) conversations::create(c, u, title, "m", at);
+    conversations::create(c, o, "Recipes of another", "m", 50);
+    return std::make_pair(u, o);
+  });
+  auto titles = [](const std::vector<Conversation>& list) {
+    std::vector<std::string> out;
+    for (const auto& c : list) out.push_back(c.title);
+    return out;
+  };
+  auto page = [&](int64_t limit, std::optional<ConversationCursor> after, std::string part = "") {
+    return db().read_sync([&](Conn& c) { return conversations::list(c, user, limit, after, part); });
+  };
+  auto first = page(2, std::nullopt);
+  EXPECT_EQ(titles(first), (std::vector<std::string>{"back\\slash", "recipe ideas"}));
+  auto second = page(2, ConversationCursor{first.back().updated_at, first.back().id});
+  EXPECT_EQ(titles(second), (std::vector<std::string>{"Trip to 北京", "100% sure_thing"})) << "a tie goes by id";
+  auto third = page(2, ConversationCursor{second.back().updated_at, second.back().id});
+  EXPECT_EQ(titles(third), (std::vector<std::string>{"Recipes"}));
+  EXPECT_TRUE(page(2, ConversationCursor{third.back().updated_at, third.back().id}).empty());
+
+  EXPECT_EQ(titles(page(10, std::nullopt, "RECIPE")), (std::vector<std::string>{"recipe ideas", "Recipes"}))
+      << "any case, the user's own only";
+  EXPECT_EQ(titles(page(10, std::nullopt, "北京")), (std::vector<std::string>{"Trip to 北京"}));
+  EXPECT_EQ(titles(page(10, std::nullopt, "0%")), (std::vector<std::string>{"100% sure_thing"}));
+  EXPECT_TRUE(page(10, std::nullopt, "e_i").empty()) << "_ is a character, not a wildcard";
+  EXPECT_EQ(titles(page(10, std::nullopt, "k\\s")), (std::vector<std::string>{"back\\slash"}));
+  EXPECT_EQ(titles(page(1, ConversationCursor{30, first.back().id}, "recipe")), (std::vector<std::string>{"Recipes"}))
+      << "a search is paged too";
+  EXPECT_EQ(db().read_sync([&](Conn& c) { return conversations::list(c, other, 10).size(); }), 1u);
+}
+
 TEST_P(DatabaseTest, ReadersSeeCommittedWrites) {
   for (int i = 0; i < 10; ++i) {
     db().write_sync([&](Conn& c) { settings::put(c, "n", std::to_string(i), i); });

@@ -13,15 +13,6 @@ User to_user(const Row& r, std::size_t at = 0) {
               r.str(at + 4), r.boolean(at + 5), r.i64(at + 6)};
 }
 
-std::string like_pattern(const std::string& query) {
-  std::string out = "%";
-  for (char ch : ascii_lower(query)) {
-    if (ch == '%' || ch == '_' || ch == '\\') out.push_back('\\');
-    out.push_back(ch);
-  }
-  return out + "%";
-}
-
 }  // namespace
 
 User create(Conn& c, const NewUser& u, int64_t now) {
@@ -90,14 +81,16 @@ int64_t count_admins(Conn& c) {
 std::vector<User> list(Conn& c, const std::string& query, int64_t offset, int64_t limit) {
   auto result = c.query(std::string("SELECT ") + kColumns +
                             " FROM users WHERE username_lower LIKE $1 ESCAPE '\\' ORDER BY id DESC LIMIT $2 OFFSET $3",
-                        {like_pattern(query), limit, offset});
+                        {contains_pattern(ascii_lower(query)), limit, offset});
   std::vector<User> out;
   for (const auto& r : result.rows) out.push_back(to_user(r));
   return out;
 }
 
 int64_t count(Conn& c, const std::string& query) {
-  return c.query_one("SELECT COUNT(*) FROM users WHERE username_lower LIKE $1 ESCAPE '\\'", {like_pattern(query)})
+  return c
+      .query_one("SELECT COUNT(*) FROM users WHERE username_lower LIKE $1 ESCAPE '\\'",
+                 {contains_pattern(ascii_lower(query))})
       ->i64(0);
 }
 

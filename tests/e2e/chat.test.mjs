@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startFake } from '../fake_upstream/fake.mjs';
 import { startPlaza } from '../lib/server.mjs';
+import { sql } from '../lib/site.mjs';
 import { launchBrowser, openPage, shot, signIn as signInAs, uniqueName } from './helpers.mjs';
 
 let fake;
@@ -426,6 +427,68 @@ describe('chat', { timeout: 240_000 }, () => {
     await page.waitForURL(`${plaza.url}/keys`);
     assert.ok(await noSideScroll());
 
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('a long conversation list comes a page at a time, keeps its pages, and is searched by title', async () => {
+    const { context, page, errors } = await newPage();
+    const username = uniqueName('many');
+    await page.goto(`${plaza.url}/register`);
+    await page.getByTestId('field-username').fill(username);
+    await page.getByTestId('field-password').fill('many chats password');
+    await page.getByTestId('field-confirm').fill('many chats password');
+    await page.getByTestId('register-submit').click();
+    await page.waitForURL(`${plaza.url}/chat`);
+    const [[userId]] = sql(plaza, `SELECT id FROM users WHERE username = '${username}'`);
+    // 130 older conversations, half of them about recipes.
+    sql(plaza, 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 130) ' +
+      "INSERT INTO conversations (user_id, title, model, created_at, updated_at) SELECT " +
+      `${userId}, CASE WHEN i % 2 = 0 THEN 'Recipe ' || i ELSE 'Trip ' || i END, 'gpt-4o-mini', 1000 + i, 1000 + i FROM n`);
+    await page.reload();
+    const items = page.getByTestId('conversation-item');
+    const more = page.getByTestId('conversations-more');
+    await more.waitFor();
+    assert.equal(await items.count(), 100, 'the first page');
+    assert.equal(await items.first().getAttribute('data-title'), 'Recipe 130', 'most recent first');
+    await more.click();
+    await more.waitFor({ state: 'detached' });
+    assert.equal(await items.count(), 130);
+    assert.equal(await items.last().getAttribute('data-title'), 'Trip 1');
+
+    // A new chat reads the first page again; the page opened below it stays.
+    await page.getByTestId('model-picker').waitFor();
+    await send(page, 'Fresh question');
+    await answer(page);
+    await page.locator('[data-testid="conversation-item"][data-title="Fresh question"]').waitFor();
+    assert.equal(await items.count(), 131);
+    assert.equal(await items.last().getAttribute('data-title'), 'Trip 1');
+
+    await page.getByTestId('conversation-search').fill('RECIPE 12');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="conversation-item"]').length === 6);
+    assert.deepEqual(await items.evaluateAll((els) => els.map((e) => e.dataset.title)),
+      ['Recipe 128', 'Recipe 126', 'Recipe 124', 'Recipe 122', 'Recipe 120', 'Recipe 12']);
+    assert.equal(await more.count(), 0);
+    await page.getByTestId('conversation-search').fill('nothing like this');
+    await page.getByTestId('conversations-empty').waitFor();
+    await page.getByTestId('conversation-search').fill('');
+    await more.waitFor();
+    assert.equal(await items.count(), 100, 'back to the first page of all');
+
+    // With little context the oldest turns are left out of a question, and its answer says so.
+    const [[contextLength]] = sql(plaza, "SELECT context_length FROM models WHERE id = 'gpt-4o-mini'");
+    sql(plaza, "UPDATE models SET context_length = 300 WHERE id = 'gpt-4o-mini'");
+    try {
+      for (let i = 0; i < 3; i++) {
+        await send(page, `${i} ${'word '.repeat(80)}`);
+        await answer(page);
+      }
+      assert.match(await lastAnswer(page).getByTestId('message-left-out').innerText(), /^\d+ earlier messages not sent$/);
+      const firstAnswer = page.locator('[data-testid="message"][data-role="assistant"]').first();
+      assert.equal(await firstAnswer.getByTestId('message-left-out').count(), 0, 'the first question went whole');
+    } finally {
+      sql(plaza, `UPDATE models SET context_length = ${Number(contextLength)} WHERE id = 'gpt-4o-mini'`);
+    }
     assert.deepEqual(errors, []);
     await context.close();
   });

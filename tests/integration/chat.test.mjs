@@ -194,6 +194,35 @@ for (const backend of backends) {
       assert.deepEqual([described.name, described.tags, described.context_length], ['GPT-4o mini', ['fast', '便宜'], 128000]);
       assert.deepEqual(models.data.models.find((m) => m.id === 'down-model').tags, [], 'not in the catalogue');
     });
+
+    it('lists conversations a page at a time, most recent first, and finds them by title', async () => {
+      const lister = new Client(plaza.url);
+      await lister.register('lister');
+      const made = [];
+      for (let i = 0; i < 7; i++) made.push((await lister.post('/api/conversations', { title: i % 2 ? `Odd ${i}` : `even ${i}` })).data.conversation.id);
+      const seen = [];
+      let before = '';
+      for (let pages = 0; ; pages++) {
+        const page = await lister.get(`/api/conversations?limit=3${before && `&before=${encodeURIComponent(before)}`}`);
+        assert.equal(page.status, 200);
+        assert.ok(page.data.conversations.length <= 3);
+        seen.push(...page.data.conversations.map((c) => c.id));
+        if (!page.data.next) {
+          assert.equal(pages, 2, 'three pages of 3, 3 and 1');
+          break;
+        }
+        before = page.data.next;
+      }
+      assert.deepEqual(seen, [...made].reverse(), 'each once, newest first (the ids break ties of the same second)');
+      const odd = await lister.get('/api/conversations?q=ODD');
+      assert.deepEqual(odd.data.conversations.map((c) => c.title), ['Odd 5', 'Odd 3', 'Odd 1']);
+      assert.equal(odd.data.next, null);
+      assert.deepEqual((await lister.get(`/api/conversations?q=${encodeURIComponent('%')}`)).data.conversations, []);
+      for (const bad of ['limit=0', 'limit=201', 'before=12', 'before=1.x', 'before=-1.2', `q=${'x'.repeat(201)}`]) {
+        const res = await lister.get(`/api/conversations?${bad}`);
+        assert.equal(res.status, 400, bad);
+      }
+    });
   });
 }
 
@@ -222,6 +251,32 @@ describe('bounds on conversations', () => {
     assert.match(refused.data.error.message, /start a new one/);
     assert.equal((await user.get(`/api/conversations/${id}`)).data.messages.length, before, 'no question stored');
     assert.equal((await user.post('/api/chat', { model: 'gpt-4o-mini', content: 'a fresh start' })).status, 200, 'a new conversation goes');
+  });
+
+  it('leaves out the oldest turns the model\'s context has no room for, starting with a question', async () => {
+    const admin = await adminClient(plaza);
+    // 600 tokens of context: a quarter kept for the answer leaves about 450 for the prompt.
+    await admin.request('PUT', '/api/admin/models/small-context', { json: { display_name: 'Small', context_length: 600 } });
+    await addChannel(admin, { name: 'small', base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['small-context'] });
+    const turn = (i) => `turn ${i}: ${'word '.repeat(60)}`; // about 65 tokens
+    let id;
+    const metas = [];
+    for (let i = 1; i <= 8; i++) {
+      const r = await user.post('/api/chat', { model: 'small-context', content: `${turn(i)}[[fake:ok text="answer ${i}"]]`, ...(id ? { conversation_id: id } : {}) });
+      assert.equal(r.status, 200);
+      const meta = JSON.parse(parseEvents(r.text).find((e) => e.event === 'meta').data);
+      id = meta.conversation_id;
+      metas.push(meta.left_out);
+    }
+    assert.deepEqual(metas.slice(0, 3), [0, 0, 0], 'a short conversation goes whole');
+    assert.ok(metas.at(-1) > 0, `the eighth leaves some out (${metas})`);
+    const sent = JSON.parse((await fake.requests()).at(-1).body).messages;
+    assert.equal(sent.length, 15 - metas.at(-1), 'all but the ones left out');
+    assert.equal(sent[0].role, 'user', 'what is sent starts with a question');
+    assert.match(sent.at(-1).content, /^turn 8:/);
+    assert.match(sent[0].content, new RegExp(`^turn ${9 - (sent.length + 1) / 2}:`), 'the newest turns, in order');
+    const stored = (await user.get(`/api/conversations/${id}`)).data.messages;
+    assert.equal(stored.length, 16, 'the conversation itself keeps everything');
   });
 
   it('refuses a new conversation past 10,000, through either way in', async () => {

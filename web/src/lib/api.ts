@@ -282,7 +282,14 @@ export const api = {
     request<{ user: User }>('PATCH', `/api/admin/users/${encodeURIComponent(String(id))}`, { body: b }),
 
   models: () => request<{ models: ChatModel[] }>('GET', '/api/models'),
-  listConversations: () => request<{ conversations: Conversation[] }>('GET', '/api/conversations'),
+  /** A page of the user's conversations, most recently used first; `next` is the `before` of the page after it. */
+  listConversations: (opts: { q?: string; before?: string | null } = {}) => {
+    const params = new URLSearchParams();
+    if (opts.q) params.set('q', opts.q);
+    if (opts.before) params.set('before', opts.before);
+    const qs = params.toString();
+    return request<{ conversations: Conversation[]; next: string | null }>('GET', `/api/conversations${qs ? `?${qs}` : ''}`);
+  },
   getConversation: (id: Id) =>
     request<{ conversation: Conversation; messages: Message[] }>('GET', `/api/conversations/${enc(id)}`),
   renameConversation: (id: Id, title: string) =>

@@ -13,6 +13,8 @@ export interface ChatMeta {
   conversation_id: Id;
   user_message_id: Id;
   request_id: string;
+  /** Earlier messages not sent with this one: the model's context had no room for them. */
+  left_out?: number;
 }
 
 /** Something the server says about an answer, e.g. `preset_leak`: it was cut for repeating an app's hidden preset. */

@@ -18,6 +18,7 @@ import { ChatIcon, SidebarIcon, SparkIcon } from '../components/Icons';
 import { useI18n } from '../i18n';
 import { api, ApiError, type ChatModel, type Conversation, type Id } from '../lib/api';
 import { useAuth } from '../lib/auth';
+import { withFirstPage, withNextPage } from '../lib/conversationPages';
 import { describeError } from '../lib/errors';
 import { Link, useQuery, useRouter } from '../lib/router';
 
@@ -34,6 +35,10 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
   const [model, setModel] = useState<string>(() => storedModel() ?? '');
   const [conversations, setConversations] = useState<Conversation[] | undefined>(undefined);
   const [listError, setListError] = useState<string | null>(null);
+  // Where the next page of the list starts (null: all loaded), and the title search it is for.
+  const [next, setNext] = useState<string | null>(null);
+  const [query, setQuery] = useState('');
+  const [loadingMore, setLoadingMore] = useState(false);
   const [currentId, setCurrentId] = useState<Id | null>(null);
   const [messages, setMessages] = useState<ChatMessage[]>([]);
   const [loading, setLoading] = useState(false);
@@ -52,6 +57,9 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
   // Refs mirror what async callbacks must read at the time they run, not when they were made.
   const currentRef = useRef<Id | null>(null);
   const conversationsRef = useRef<Conversation[] | undefined>(undefined);
+  const nextRef = useRef<string | null>(null);
+  const queryRef = useRef('');
+  const listQueryRef = useRef<string | null>(null); // the search the loaded list answers
   const modelRef = useRef(model);
   const appRef = useRef<string | null>(appSlug);
   const modelsRef = useRef<ChatModel[] | undefined>(undefined);
@@ -60,6 +68,8 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
   const stick = useRef(true);
   const composer = useRef<ComposerHandle>(null);
   conversationsRef.current = conversations;
+  nextRef.current = next;
+  queryRef.current = query;
   modelRef.current = appSlug ? appModel : model;
   appRef.current = appSlug;
   modelsRef.current = models;
@@ -83,22 +93,56 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
     }
   }, [t]);
 
+  // Reads the first page again; the older pages already shown stay below it.
   const loadConversations = useCallback(async () => {
+    const q = queryRef.current;
     try {
-      const r = await api.listConversations();
-      setConversations(r.conversations);
+      const r = await api.listConversations({ q });
+      if (q !== queryRef.current) return undefined; // the search changed meanwhile: its own load follows
+      const first = { list: r.conversations, next: r.next };
+      const loaded = listQueryRef.current === q && conversationsRef.current ? { list: conversationsRef.current, next: nextRef.current } : undefined;
+      const merged = withFirstPage(loaded, first);
+      listQueryRef.current = q;
+      conversationsRef.current = merged.list;
+      nextRef.current = merged.next;
+      setConversations(merged.list);
+      setNext(merged.next);
       setListError(null);
-      return r.conversations;
+      return merged.list;
     } catch (e) {
       setListError(describeError(e, t).message);
       return undefined;
     }
   }, [t]);
 
+  const loadMore = useCallback(async () => {
+    const q = queryRef.current, before = nextRef.current, list = conversationsRef.current;
+    if (!before || !list || listQueryRef.current !== q) return;
+    setLoadingMore(true);
+    try {
+      const r = await api.listConversations({ q, before });
+      if (q !== queryRef.current || before !== nextRef.current) return;
+      const merged = withNextPage({ list, next: before }, { list: r.conversations, next: r.next });
+      conversationsRef.current = merged.list;
+      nextRef.current = merged.next;
+      setConversations(merged.list);
+      setNext(merged.next);
+    } catch (e) {
+      setNotice(describeError(e, t).message);
+    } finally {
+      setLoadingMore(false);
+    }
+  }, [t]);
+
   useEffect(() => {
     void loadModels();
-    void loadConversations();
-  }, [loadModels, loadConversations]);
+  }, [loadModels]);
+
+  // The list loads at once, and again a moment after the search is typed.
+  useEffect(() => {
+    const timer = setTimeout(() => void loadConversations(), query ? 250 : 0);
+    return () => clearTimeout(timer);
+  }, [query, loadConversations]);
 
   const loadConversation = useCallback(
     async (id: Id) => {
@@ -223,6 +267,7 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
       abortRef.current?.abort();
       await api.clearConversations();
       setConversations([]);
+      setNext(null);
       showConversation(null);
       setMessages([]);
       navigate('/chat');
@@ -301,6 +346,11 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
           currentId={currentId}
           loadError={listError}
           onRetry={() => void loadConversations()}
+          hasMore={next !== null}
+          loadingMore={loadingMore}
+          onMore={() => void loadMore()}
+          query={query}
+          onQuery={setQuery}
           onNew={newChat}
           onRename={rename}
           onDelete={setToDelete}

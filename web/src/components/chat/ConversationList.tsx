@@ -15,6 +15,13 @@ interface Props {
   onDelete: (c: Conversation) => void;
   onClearAll: () => void;
   onPick: () => void;
+  /** More conversations are on the server below the last shown. */
+  hasMore: boolean;
+  loadingMore: boolean;
+  onMore: () => void;
+  /** The title search the list answers ('' for all). */
+  query: string;
+  onQuery: (q: string) => void;
 }
 
 function RenameForm({ c, onDone, onSave }: { c: Conversation; onDone: () => void; onSave: (title: string) => Promise<boolean> }) {
@@ -77,7 +84,9 @@ function groupOf(updatedAt: number, now: Date): 'today' | 'week' | 'older' {
   return 'older';
 }
 
-export function ConversationList({ conversations, currentId, loadError, onRetry, onNew, onRename, onDelete, onClearAll, onPick }: Props) {
+export function ConversationList(props: Props) {
+  const { conversations, currentId, loadError, onRetry, onNew, onRename, onDelete, onClearAll, onPick } = props;
+  const { hasMore, loadingMore, onMore, query, onQuery } = props;
   const { t } = useI18n();
   const [renaming, setRenaming] = useState<Id | null>(null);
   const now = new Date();
@@ -94,6 +103,16 @@ export function ConversationList({ conversations, currentId, loadError, onRetry,
           <PlusIcon />
           {t('chat.newChat')}
         </button>
+        <input
+          type="search"
+          className="conv-search"
+          value={query}
+          maxLength={200}
+          onChange={(e) => onQuery(e.target.value)}
+          placeholder={t('chat.searchPlaceholder')}
+          aria-label={t('chat.search')}
+          data-testid="conversation-search"
+        />
       </div>
       <nav className="conv-scroll" aria-label={t('chat.conversations')}>
         {conversations === undefined && !loadError && <p className="conv-note">{t('app.loading')}</p>}
@@ -107,7 +126,7 @@ export function ConversationList({ conversations, currentId, loadError, onRetry,
         )}
         {conversations && conversations.length === 0 && (
           <p className="conv-note" data-testid="conversations-empty">
-            {t('chat.noConversations')}
+            {query ? t('chat.noMatches') : t('chat.noConversations')}
           </p>
         )}
         {groups.map((g) => (
@@ -170,6 +189,11 @@ export function ConversationList({ conversations, currentId, loadError, onRetry,
             </ul>
           </section>
         ))}
+        {hasMore && (
+          <button type="button" className="button ghost small full" onClick={onMore} disabled={loadingMore} data-testid="conversations-more">
+            {loadingMore ? t('app.loading') : t('chat.loadMore')}
+          </button>
+        )}
       </nav>
       {conversations && conversations.length > 0 && (
         <div className="conv-bottom">

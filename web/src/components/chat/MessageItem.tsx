@@ -20,6 +20,8 @@ export interface ChatMessage {
   error?: string;
   /** What the server said about the answer while it streamed (e.g. that it was cut). */
   notice?: ChatNotice;
+  /** Earlier messages this answer was asked without: the model's context had no room for them. */
+  leftOut?: number;
 }
 
 interface Props {
@@ -204,6 +206,11 @@ export const MessageItem = memo(function MessageItem({ m, modelName, isLast, bus
                 </button>
               )}
             </div>
+            {!!m.leftOut && (
+              <span className="msg-tokens" data-testid="message-left-out" title={t('chat.leftOutTitle')}>
+                {t('chat.leftOut', { n: nf.format(m.leftOut) })}
+              </span>
+            )}
             {tokens && (
               <span
                 className="msg-tokens"

@@ -96,6 +96,7 @@ export function useChatStream({
             onMeta: (meta) => {
               conversation = meta.conversation_id;
               update(userKey, (u) => ({ ...u, id: meta.user_message_id }));
+              if (meta.left_out) update(answerKey, (a) => ({ ...a, leftOut: meta.left_out }));
               if (startedIn === null && currentRef.current === null && !ac.signal.aborted) {
                 showConversation(meta.conversation_id);
                 navigate(`/chat/${meta.conversation_id}`, { replace: true });
@@ -117,7 +118,7 @@ export function useChatStream({
             onDone: (m) => {
               pending = '';
               flush();
-              update(answerKey, (a) => ({ ...fromServer(m), key: answerKey, notice: a.notice }));
+              update(answerKey, (a) => ({ ...fromServer(m), key: answerKey, notice: a.notice, leftOut: a.leftOut }));
             },
           },
           ac.signal,

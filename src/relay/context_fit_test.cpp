@@ -1,0 +1,101 @@
+#include "relay/context_fit.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <string>
+#include <vector>
+
+namespace plaza::relay {
+namespace {
+
+namespace bj = boost::json;
+
+// One token a byte keeps the arithmetic plain: a message of n bytes costs n + 3.
+int64_t bytes(std::string_view text) {
+  return static_cast<int64_t>(text.size());
+}
+
+bj::object chat(std::vector<std::pair<std::string, std::string>> turns, bj::object extra = {}) {
+  bj::array messages;
+  for (auto& [role, content] : turns) messages.push_back(bj::object{{"role", role}, {"content", content}});
+  extra["messages"] = std::move(messages);
+  return extra;
+}
+
+std::vector<std::string> contents(const bj::object& request) {
+  std::vector<std::string> out;
+  for (const auto& m : request.at("messages").as_array()) out.emplace_back(m.at("content").as_string());
+  return out;
+}
+
+std::string text(char c, std::size_t n) {
+  return std::string(n, c);
+}
+
+TEST(ContextFit, AConversationThatFitsIsSentWhole) {
+  auto request = chat({{"user", "hello"}, {"assistant", "hi"}, {"user", "again"}});
+  EXPECT_EQ(fit_to_context(request, 1000, bytes), 0u);
+  EXPECT_EQ(contents(request).size(), 3u);
+  EXPECT_EQ(fit_to_context(request, 0, bytes), 0u) << "an unknown context leaves it alone";
+}
+
+TEST(ContextFit, TheOldestTurnsGoFirstAndTheSystemPromptStays) {
+  // Context 400: a quarter (100) is kept for the answer and 3 for the request, 297 for the prompt.
+  auto request = chat({{"system", text('s', 40)},
+                       {"user", text('a', 80)},
+                       {"assistant", text('b', 80)},
+                       {"user", text('c', 60)},
+                       {"assistant", text('d', 60)},
+                       {"user", text('e', 50)}});
+  // Kept: system 43 + e 53 + d 63 + c 63 = 222; b would make 305.
+  EXPECT_EQ(fit_to_context(request, 400, bytes), 2u);
+  EXPECT_EQ(contents(request), (std::vector<std::string>{text('s', 40), text('c', 60), text('d', 60), text('e', 50)}));
+}
+
+TEST(ContextFit, WhatIsSentStartsWithAQuestion) {
+  // e and d fit (66 of 297), c does not: d, an answer without its question, is left out with it.
+  auto request = chat({{"user", text('a', 30)},
+                       {"assistant", text('b', 30)},
+                       {"user", text('c', 250)},
+                       {"assistant", text('d', 30)},
+                       {"user", text('e', 30)}});
+  EXPECT_EQ(fit_to_context(request, 400, bytes), 4u);
+  EXPECT_EQ(contents(request), (std::vector<std::string>{text('e', 30)}));
+}
+
+TEST(ContextFit, TheNewestMessageGoesEvenAlone) {
+  auto request = chat({{"user", text('a', 10)}, {"assistant", text('b', 10)}, {"user", text('c', 5000)}});
+  EXPECT_EQ(fit_to_context(request, 400, bytes), 2u);
+  EXPECT_EQ(contents(request), (std::vector<std::string>{text('c', 5000)}));
+}
+
+TEST(ContextFit, TheAnswersOwnLimitIsKeptFree) {
+  auto turns = std::vector<std::pair<std::string, std::string>>{
+      {"user", text('a', 100)}, {"assistant", text('b', 100)}, {"user", text('c', 100)}};
+  auto roomy = chat(turns, bj::object{{"max_tokens", 50}});
+  EXPECT_EQ(fit_to_context(roomy, 400, bytes), 0u) << "309 + 50 + 3 fits 400";
+  auto tight = chat(turns, bj::object{{"max_completion_tokens", 150}});
+  EXPECT_EQ(fit_to_context(tight, 400, bytes), 2u);
+  EXPECT_EQ(answer_reserve(bj::object{{"max_tokens", 100000}}, 8000), 4000) << "at most half the context";
+  EXPECT_EQ(answer_reserve(bj::object{}, 128000), 4096);
+  EXPECT_EQ(answer_reserve(bj::object{}, 8000), 2000);
+}
+
+TEST(ContextFit, CountsNoMoreThanTheContextHolds) {
+  std::vector<std::pair<std::string, std::string>> turns;
+  for (int i = 0; i < 1000; ++i) turns.emplace_back(i % 2 ? "assistant" : "user", text('x', 100));
+  auto request = chat(turns);
+  int64_t counted = 0;
+  auto counting = [&](std::string_view t) {
+    counted += static_cast<int64_t>(t.size());
+    return static_cast<int64_t>(t.size());
+  };
+  // 29 messages fit (2,997 / 103); the oldest of them is an answer, so 28 are sent.
+  EXPECT_EQ(fit_to_context(request, 4000, counting), 972u);
+  EXPECT_LT(counted, 4000) << "the messages past the budget were not read";
+  EXPECT_EQ(request.at("messages").as_array().front().at("role").as_string(), "user");
+}
+
+}  // namespace
+}  // namespace plaza::relay
