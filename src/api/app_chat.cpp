@@ -74,6 +74,10 @@ void apply_app(bj::object& request, const store::AppContent& app, const std::str
   request["messages"] = std::move(messages);
 }
 
+std::size_t preset_messages(const store::AppContent& app) {
+  return (app.system_prompt.empty() ? 0 : 1) + app.prefix_messages.size();
+}
+
 void mark_app(relay::Caller& caller, const services::AppChat& chat) {
   caller.app_id = chat.app.id;
   caller.app_owner_id = chat.app.owner_id;

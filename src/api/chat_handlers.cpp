@@ -344,7 +344,9 @@ awaitable<http::Response> list_conversations(Ctx& ctx) {
   const int64_t limit = query_int(ctx, "limit", 100, 1, 200);
   const auto before = cursor_param(ctx);
   const std::string title_part = ctx.req.query_param("q").value_or("");
-  if (title_part.size() > 200) throw Error(ErrorCode::invalid_request, "q is longer than 200 bytes", "q");
+  // 200 characters of any script (the page's box holds 200): up to 4 bytes each.
+  if (title_part.size() > 800) throw Error(ErrorCode::invalid_request, "q is longer than 200 characters", "q");
+  if (!is_valid_utf8(title_part)) throw Error(ErrorCode::invalid_request, "q is not valid UTF-8", "q");
   auto [list, apps] = co_await store::read(ctx.site.db, [&](store::Conn& c) {
     // One more than the page, to tell whether another follows.
     auto convs = store::conversations::list(c, user, limit + 1, before, title_part);
@@ -537,15 +539,21 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
 namespace {
 
 // Leaves out the oldest turns that the model's context (its catalogue entry's context_length) has no
-// room for; returns how many. Counted on the database pool: a long history is milliseconds of work.
-awaitable<std::size_t> fit_to_model(Site& site, const std::string& model, bj::object& request) {
-  auto known = co_await store::read(site.db, [&](store::Conn& c) { return store::models::find(c, model); });
-  if (!known || known->context_length <= 0) co_return 0;
-  const int64_t context = known->context_length;
-  co_return co_await store::run_on_pool(site.db, [&] {
-    return relay::fit_to_context(request, context,
-                                 [&](std::string_view text) { return site.count_tokens(model, text); });
-  });
+// room for, after the `preset` messages an app put first; returns how many. Counted on the database
+// pool: a long history is milliseconds of work. When it cannot be done, the whole history goes.
+awaitable<std::size_t> fit_to_model(Site& site, const std::string& model, bj::object& request, std::size_t preset) {
+  try {
+    auto known = co_await store::read(site.db, [&](store::Conn& c) { return store::models::find(c, model); });
+    if (!known || known->context_length <= 0) co_return 0;
+    const int64_t context = known->context_length;
+    co_return co_await store::run_on_pool(site.db, [&] {
+      return relay::fit_to_context(
+          request, context, [&](std::string_view text) { return site.count_tokens(model, text); }, preset);
+    });
+  } catch (const std::exception& e) {
+    spdlog::warn("the history was not fitted to {}'s context: {}", model, e.what());
+  }
+  co_return 0;
 }
 
 awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<services::AppChat>& app,
@@ -562,7 +570,8 @@ awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<s
     apply_app(request, app->content, model);
     mark_app(caller, *app);
   }
-  std::size_t left_out = co_await fit_to_model(ctx.site, model, request);
+  std::size_t preset = app ? preset_messages(app->content) : 0;
+  std::size_t left_out = co_await fit_to_model(ctx.site, model, request, preset);
 
   relay::Outcome outcome;
   WebChatOutput web_output(*ctx.req.stream, ctx.site, prepared.conversation_id, prepared.user_message_id, model, rid,

@@ -32,14 +32,12 @@ int64_t answer_reserve(const bj::object& request, int64_t context_length) {
   return std::min<int64_t>(4096, context_length / 4);
 }
 
-std::size_t fit_to_context(bj::object& request, int64_t context_length, const TextTokens& tokens) {
+std::size_t fit_to_context(bj::object& request, int64_t context_length, const TextTokens& tokens, std::size_t preset) {
   auto found = request.if_contains("messages");
   if (context_length <= 0 || !found || !found->is_array()) return 0;
   auto& messages = found->as_array();
-  std::size_t lead = 0;  // the system messages at the start
-  while (lead < messages.size() && (role_of(messages[lead]) == "system" || role_of(messages[lead]) == "developer"))
-    ++lead;
-  if (messages.size() - lead <= 1) return 0;
+  const std::size_t lead = preset;
+  if (messages.size() <= lead + 1) return 0;
 
   const int64_t budget = context_length - answer_reserve(request, context_length) - kPerRequest;
   int64_t used = 0;

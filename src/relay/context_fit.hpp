@@ -1,9 +1,9 @@
 #pragma once
 // A web chat's history cut to its model's context. The page sends the whole conversation with each
 // message; past the model's context_length the upstream refuses the request, and the conversation
-// could not go on. So the oldest turns are left out, as chat sites do: the system messages at the
-// start (an app's preset) and the newest message are always sent, and what is sent of the
-// conversation starts with a user message.
+// could not go on. So the oldest turns are left out, as chat sites do: the preset at the start (an
+// app's system prompt and example messages) and the newest message are always sent, and what is sent
+// of the conversation starts with a user message.
 #include <boost/json/fwd.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -18,10 +18,11 @@ using TextTokens = std::function<int64_t(std::string_view text)>;
 // the context; without one, a quarter of the context up to 4,096.
 int64_t answer_reserve(const boost::json::object& request, int64_t context_length);
 
-// Leaves out the oldest messages of `request` until its prompt (counted by `tokens`, with the chat
-// format's 3 tokens a message) fits `context_length` less answer_reserve. Returns how many were left
-// out. Reads the messages newest first and stops where the budget ends, so a long conversation costs
-// no more counting than the context holds.
-std::size_t fit_to_context(boost::json::object& request, int64_t context_length, const TextTokens& tokens);
+// Leaves out the oldest messages of `request` after its first `preset` ones until its prompt (counted
+// by `tokens`, with the chat format's 3 tokens a message) fits `context_length` less answer_reserve.
+// Returns how many were left out. Reads the messages newest first and stops where the budget ends, so
+// a long conversation costs no more counting than the context holds.
+std::size_t fit_to_context(boost::json::object& request, int64_t context_length, const TextTokens& tokens,
+                           std::size_t preset = 0);
 
 }  // namespace plaza::relay

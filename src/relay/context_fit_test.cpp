@@ -38,19 +38,33 @@ TEST(ContextFit, AConversationThatFitsIsSentWhole) {
   EXPECT_EQ(fit_to_context(request, 1000, bytes), 0u);
   EXPECT_EQ(contents(request).size(), 3u);
   EXPECT_EQ(fit_to_context(request, 0, bytes), 0u) << "an unknown context leaves it alone";
+  auto question = chat({{"system", text('s', 5000)}, {"user", text('q', 10)}});
+  EXPECT_EQ(fit_to_context(question, 400, bytes, 1), 0u) << "nothing to leave out but the preset and the question";
+  EXPECT_EQ(contents(question).size(), 2u);
 }
 
-TEST(ContextFit, TheOldestTurnsGoFirstAndTheSystemPromptStays) {
+TEST(ContextFit, TheOldestTurnsGoFirstAndThePresetStays) {
   // Context 400: a quarter (100) is kept for the answer and 3 for the request, 297 for the prompt.
-  auto request = chat({{"system", text('s', 40)},
+  // An app's preset: its system prompt and an example exchange.
+  auto request = chat({{"system", text('s', 20)},
+                       {"user", text('q', 5)},
+                       {"assistant", text('r', 5)},
                        {"user", text('a', 80)},
                        {"assistant", text('b', 80)},
                        {"user", text('c', 60)},
                        {"assistant", text('d', 60)},
                        {"user", text('e', 50)}});
-  // Kept: system 43 + e 53 + d 63 + c 63 = 222; b would make 305.
+  // Kept: preset 23 + 8 + 8, then e 53 + d 63 + c 63 = 218; b would make 301.
+  EXPECT_EQ(fit_to_context(request, 400, bytes, 3), 2u) << "the preset is not counted as left out";
+  EXPECT_EQ(contents(request), (std::vector<std::string>{text('s', 20), text('q', 5), text('r', 5), text('c', 60),
+                                                         text('d', 60), text('e', 50)}));
+}
+
+TEST(ContextFit, WithoutAPresetEveryOldMessageMayGo) {
+  // A conversation whose first message is the app's opening (an answer) and no preset: it goes first.
+  auto request = chat({{"assistant", text('o', 30)}, {"user", text('a', 200)}, {"user", text('e', 100)}});
   EXPECT_EQ(fit_to_context(request, 400, bytes), 2u);
-  EXPECT_EQ(contents(request), (std::vector<std::string>{text('s', 40), text('c', 60), text('d', 60), text('e', 50)}));
+  EXPECT_EQ(contents(request), (std::vector<std::string>{text('e', 100)}));
 }
 
 TEST(ContextFit, WhatIsSentStartsWithAQuestion) {

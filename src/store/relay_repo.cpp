@@ -277,9 +277,10 @@ std::vector<Conversation> list(Conn& c, int64_t user_id, int64_t limit, const st
                                std::string_view title_part) {
   constexpr int64_t kFirst = std::numeric_limits<int64_t>::max();
   // One statement for every page and search: no cursor reads from the top, no title part matches all.
+  // `updated_at <= $2` is the index's range; the OR only sorts out the ties at its edge.
   auto rows =
       c.query(std::string("SELECT ") + kColumns +
-                  " FROM conversations WHERE user_id = $1 AND (updated_at < $2 OR (updated_at = $2 AND id < $3)) "
+                  " FROM conversations WHERE user_id = $1 AND updated_at <= $2 AND (updated_at < $2 OR id < $3) "
                   "AND LOWER(title) LIKE LOWER($4) ESCAPE '\\' ORDER BY updated_at DESC, id DESC LIMIT $5",
               {user_id, after ? after->updated_at : kFirst, after ? after->id : kFirst,
                title_part.empty() ? std::string("%") : contains_pattern(title_part), limit});

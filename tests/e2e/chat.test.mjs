@@ -482,10 +482,9 @@ describe('chat', { timeout: 240_000 }, () => {
       for (let i = 0; i < 3; i++) {
         await send(page, `${i} ${'word '.repeat(80)}`);
         await answer(page);
+        if (i === 0) assert.equal(await lastAnswer(page).getByTestId('message-left-out').count(), 0, 'the first long question went whole');
       }
       assert.match(await lastAnswer(page).getByTestId('message-left-out').innerText(), /^\d+ earlier messages not sent$/);
-      const firstAnswer = page.locator('[data-testid="message"][data-role="assistant"]').first();
-      assert.equal(await firstAnswer.getByTestId('message-left-out').count(), 0, 'the first question went whole');
     } finally {
       sql(plaza, `UPDATE models SET context_length = ${Number(contextLength)} WHERE id = 'gpt-4o-mini'`);
     }

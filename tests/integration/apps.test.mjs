@@ -287,6 +287,30 @@ for (const backend of backends) {
         '/v1/models lists the apps the user keeps');
     });
 
+    it('keeps an app\'s preset whole when a long conversation is cut to the model\'s context', async () => {
+      await published('brief-book', { default_model: 'gpt-4o', hide_preset: false, preset: { system_prompt: 'SYS-BRIEF', prefix_messages: [{ role: 'user', content: 'PREFIX-Q' }, { role: 'assistant', content: 'PREFIX-A' }], suffix: '' } });
+      assert.equal((await admin.request('PUT', '/api/admin/models/gpt-4o', { json: { display_name: 'GPT-4o', context_length: 500 } })).status, 200);
+      try {
+        let id, meta;
+        for (let i = 1; i <= 8; i++) {
+          const r = await other.post('/api/chat', { ...(id ? { conversation_id: id } : { app: 'brief-book' }), content: `turn ${i}: ${'word '.repeat(50)}` });
+          assert.equal(r.status, 200, r.text);
+          meta = JSON.parse(parseEvents(r.text).find((e) => e.event === 'meta').data);
+          id = meta.conversation_id;
+        }
+        const sent = JSON.parse((await fake.requests()).at(-1).body).messages;
+        assert.deepEqual(sent.slice(0, 3).map((m) => m.content), ['SYS-BRIEF', 'PREFIX-Q', 'PREFIX-A'], 'the preset goes whole');
+        assert.equal(sent[3].role, 'user');
+        assert.match(sent.at(-1).content, /^turn 8:/);
+        const stored = (await other.get(`/api/conversations/${id}`)).data.messages;
+        assert.ok(meta.left_out > 0);
+        // What was left out is the conversation's own (all but the eighth answer was there to send).
+        assert.equal(meta.left_out, stored.length - 1 - (sent.length - 3));
+      } finally {
+        await admin.request('PUT', '/api/admin/models/gpt-4o', { json: { display_name: 'GPT-4o', context_length: 0 } });
+      }
+    });
+
     it('cuts a hidden preset repeated in reasoning, and passes only conversation and sampling fields to the upstream', async () => {
       // An upstream whose model "thinks" its system prompt aloud in `reasoning` (OpenRouter's and
       // Ollama's field), and records what it was sent.

@@ -42,6 +42,8 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
   const [currentId, setCurrentId] = useState<Id | null>(null);
   const [messages, setMessages] = useState<ChatMessage[]>([]);
   const [loading, setLoading] = useState(false);
+  // The conversation in view as the server gave it: it may be past the pages loaded, or not match the search.
+  const [opened, setOpened] = useState<Conversation | null>(null);
   const [viewError, setViewError] = useState<string | null>(null);
   const [notFound, setNotFound] = useState(false);
   const [drawer, setDrawer] = useState(false);
@@ -116,12 +118,15 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
   }, [t]);
 
   const loadMore = useCallback(async () => {
-    const q = queryRef.current, before = nextRef.current, list = conversationsRef.current;
-    if (!before || !list || listQueryRef.current !== q) return;
+    const q = queryRef.current, before = nextRef.current;
+    if (!before || !conversationsRef.current || listQueryRef.current !== q) return;
     setLoadingMore(true);
     try {
       const r = await api.listConversations({ q, before });
-      if (q !== queryRef.current || before !== nextRef.current) return;
+      // Added to the list as it is now (renamed, deleted or read again meanwhile), unless it no
+      // longer ends where this page starts.
+      const list = conversationsRef.current;
+      if (q !== queryRef.current || before !== nextRef.current || !list) return;
       const merged = withNextPage({ list, next: before }, { list: r.conversations, next: r.next });
       conversationsRef.current = merged.list;
       nextRef.current = merged.next;
@@ -153,6 +158,7 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
         const r = await api.getConversation(id);
         if (!sameId(currentRef.current, id)) return;
         setMessages(r.messages.map(fromServer));
+        setOpened(r.conversation);
         stick.current = true;
         if (r.conversation.model && modelsRef.current?.some((m) => m.id === r.conversation.model)) setModel(r.conversation.model);
       } catch (e) {
@@ -222,6 +228,7 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
     setMessages,
     showConversation,
     loadConversations,
+    searchRef: queryRef,
   });
 
   // ------------------------------------------------------------ conversations
@@ -300,7 +307,8 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
 
   // ------------------------------------------------------------ view
 
-  const current = conversations?.find((c) => sameId(c.id, currentId));
+  const current =
+    conversations?.find((c) => sameId(c.id, currentId)) ?? (opened && sameId(opened.id, currentId) ? opened : undefined);
 
   // A new chat takes its app from the address; a conversation from the list, once it is known.
   const knownApp = currentId === null ? newApp : current ? (current.app?.slug ?? null) : undefined;

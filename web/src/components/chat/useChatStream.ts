@@ -22,6 +22,8 @@ interface Options {
   setMessages: Dispatch<SetStateAction<ChatMessage[]>>;
   showConversation: (id: Id | null) => void;
   loadConversations: () => Promise<Conversation[] | undefined>;
+  /** The title search the list shows ('' for none): a searched list cannot show which conversation is new. */
+  searchRef: MutableRefObject<string>;
 }
 
 export function useChatStream({
@@ -34,6 +36,7 @@ export function useChatStream({
   setMessages,
   showConversation,
   loadConversations,
+  searchRef,
 }: Options) {
   const { t } = useI18n();
   const { navigate } = useRouter();
@@ -73,6 +76,7 @@ export function useChatStream({
       stick.current = true;
       const startedIn = currentRef.current;
       const known = new Set((conversationsRef.current ?? []).map((c) => String(c.id)));
+      const searchedAtStart = searchRef.current;
       const update = (key: string, f: (m: ChatMessage) => ChatMessage) =>
         setMessages((ms) => ms.map((m) => (m.key === key ? f(m) : m)));
       let conversation: Id | null = startedIn;
@@ -139,7 +143,8 @@ export function useChatStream({
       }
 
       const list = await loadConversations();
-      if (ending === 'refused' && conversation === null && startedIn === null && list && currentRef.current === null) {
+      const wholeList = searchedAtStart === '' && searchRef.current === '';
+      if (ending === 'refused' && conversation === null && startedIn === null && list && wholeList && currentRef.current === null) {
         // The server may have started the conversation before it refused the request
         // without telling us its id: adopt the one that appeared, so nothing is lost.
         const fresh = list.find((c) => !known.has(String(c.id)));
@@ -167,7 +172,7 @@ export function useChatStream({
         }
       }
     },
-    [loadConversations, navigate, showConversation, syncAfter, t],
+    [loadConversations, navigate, searchRef, showConversation, syncAfter, t],
   );
 
   /** A model is needed unless an app picks one. */
