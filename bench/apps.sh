@@ -31,6 +31,12 @@ data_sql() {  # data_sql sqlite|postgres
     sed -E -e 's/@SERIES\(([0-9]+)\)@/(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < \1) SELECT i FROM s)/g' \
       -e "s/@DAY\(([^@]*)\)@/date('now', '-' || (\1) || ' days')/g" bench/apps_data.sql
     echo "INSERT INTO apps_search (rowid, search_text) SELECT id, search_text FROM apps WHERE listed = 1;"
+    # The square's roll-up of the generated calls: on SQLite the usage writer keeps it, not a trigger.
+    echo "INSERT INTO app_user_days (day, app_id, user_id, calls, paying_calls) SELECT day, app_id, user_id, COUNT(*),"
+    echo "  SUM(CASE WHEN paid_uc > 0 OR surcharge_paid_uc > 0 OR subscription_id IS NOT NULL THEN 1 ELSE 0 END)"
+    echo "  FROM usage_events WHERE app_id IS NOT NULL AND status = 'ok' GROUP BY day, app_id, user_id;"
+    echo "INSERT INTO app_users (app_id, user_id, calls) SELECT app_id, user_id, COUNT(*) FROM usage_events"
+    echo "  WHERE app_id IS NOT NULL AND status = 'ok' GROUP BY app_id, user_id;"
   else
     sed -E -e 's/@SERIES\(([0-9]+)\)@/generate_series(1, \1) AS s(i)/g' \
       -e "s/@DAY\(([^@]*)\)@/to_char(current_date - (\1)::int, 'YYYY-MM-DD')/g" bench/apps_data.sql

@@ -203,11 +203,18 @@ TEST_P(AppSearchTest, StatsFollowTheUsageEventsAndFallBackWhenTheyAge) {
          std::vector<std::tuple<int64_t, int64_t, std::string>>{{ids[0].i64(0), 1, "2026-11-27"},
                                                                 {ids[0].i64(0), 1, "2026-11-27"},
                                                                 {ids[0].i64(0), 2, "2026-11-26"},
-                                                                {ids[1].i64(0), 1, "2026-11-20"}})
-      c.exec(
-          "INSERT INTO usage_events (request_id, created_at, day, user_id, surface, model, status, app_id) "
-          "VALUES ($1, 1, $2, $3, 'web', 'm', 'ok', $4)",
-          {"r" + std::to_string(++n), day, user, app});
+                                                                {ids[1].i64(0), 1, "2026-11-20"}}) {
+      UsageEvent e;
+      e.request_id = "r" + std::to_string(++n);
+      e.created_at = 1;
+      e.day = day;
+      e.user_id = user;
+      e.surface = "web";
+      e.model = "m";
+      e.status = "ok";
+      e.app_id = app;
+      usage::insert(c, e);
+    }
     return std::pair{ids[0].i64(0), ids[1].i64(0)};
   });
   // As the job runs it: read on a reader connection, then the changes written.
@@ -225,8 +232,8 @@ TEST_P(AppSearchTest, StatsFollowTheUsageEventsAndFallBackWhenTheyAge) {
   EXPECT_EQ(stats(first), (std::vector<int64_t>{0, 0, 0})) << "nothing counted any more";
 }
 
-// The square's numbers come from the roll-up that usage::insert's row keeps (a trigger): only
-// successful calls of an app, each once.
+// The square's numbers come from the roll-up that usage::insert keeps (PostgreSQL's trigger, or its
+// own statements on SQLite): only successful calls of an app, each once.
 TEST_P(AppSearchTest, OnlyAnAppsSuccessfulCallsCountEachOnce) {
   auto [app, unlisted, alice, bob] = db().write_sync([](Conn& c) {
     auto ids = c.query("SELECT id FROM apps ORDER BY id LIMIT 2").rows;

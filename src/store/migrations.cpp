@@ -212,7 +212,8 @@ const std::vector<Migration>& migrations() {
                                               both(12, "app-paying", schema::kAppPaying),
                                               both(13, "answer-lease", schema::kAnswerLease),
                                               both(14, "subscription-source", schema::kSubscriptionSource),
-                                              both(15, "uploads", schema::kUploads)};
+                                              both(15, "uploads", schema::kUploads),
+                                              both(16, "rollup-in-writer", schema::kRollupInWriter)};
   return kAll;
 }
 

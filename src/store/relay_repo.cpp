@@ -232,15 +232,63 @@ UsageEvent to_event(const Row& r) {
   return e;
 }
 
+namespace {
+// An app's successful call counted in the square's roll-up (migrations 8 and 12): what PostgreSQL's
+// trigger does for each row, done here on SQLite (migration 16 says why).
+void roll_up_app_call(Conn& c, const UsageEvent& e) {
+  const bool paying = e.paid_uc > 0 || e.surcharge_paid_uc > 0 || e.subscription_id;
+  c.exec(
+      "INSERT INTO app_user_days (day, app_id, user_id, calls, paying_calls) VALUES ($1, $2, $3, 1, $4) "
+      "ON CONFLICT (day, app_id, user_id) DO UPDATE SET calls = calls + 1, paying_calls = paying_calls + "
+      "excluded.paying_calls",
+      {e.day, *e.app_id, e.user_id, int64_t{paying}});
+  c.exec(
+      "INSERT INTO app_users (app_id, user_id, calls) VALUES ($1, $2, 1) "
+      "ON CONFLICT (app_id, user_id) DO UPDATE SET calls = calls + 1",
+      {*e.app_id, e.user_id});
+}
+}  // namespace
+
 bool insert(Conn& c, const UsageEvent& e) {
-  return c.exec(std::string("INSERT INTO usage_events (") + kEventColumns +
-             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
-             "$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33) ON CONFLICT (request_id) DO NOTHING",
-         {e.request_id, e.created_at, e.day, e.user_id, nullable(e.api_key_id), e.surface, e.model, nullable(e.channel_id),
-          e.prompt_tokens, e.completion_tokens, e.cached_tokens, int64_t{e.tokens_reported}, e.status, e.error_code,
-          e.attempts, e.latency_ms, nullable(e.ttft_ms), int64_t{e.priced}, e.cost, e.allowance_uc, e.count_pack_uc,
-          e.paid_uc, e.gift_uc, e.surcharge, nullable(e.subscription_id), e.plan_daily_value, nullable(e.user_pack_id), nullable(e.app_id), nullable(e.app_owner_id),
-          e.app_kind.empty() ? kNull : Value(e.app_kind), e.surcharge_paid_uc, e.surcharge_gift_uc, e.creator_uc}) > 0;
+  bool inserted =
+      c.exec(std::string("INSERT INTO usage_events (") + kEventColumns +
+                 ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
+                 "$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33) ON CONFLICT (request_id) DO NOTHING",
+             {e.request_id,
+              e.created_at,
+              e.day,
+              e.user_id,
+              nullable(e.api_key_id),
+              e.surface,
+              e.model,
+              nullable(e.channel_id),
+              e.prompt_tokens,
+              e.completion_tokens,
+              e.cached_tokens,
+              int64_t{e.tokens_reported},
+              e.status,
+              e.error_code,
+              e.attempts,
+              e.latency_ms,
+              nullable(e.ttft_ms),
+              int64_t{e.priced},
+              e.cost,
+              e.allowance_uc,
+              e.count_pack_uc,
+              e.paid_uc,
+              e.gift_uc,
+              e.surcharge,
+              nullable(e.subscription_id),
+              e.plan_daily_value,
+              nullable(e.user_pack_id),
+              nullable(e.app_id),
+              nullable(e.app_owner_id),
+              e.app_kind.empty() ? kNull : Value(e.app_kind),
+              e.surcharge_paid_uc,
+              e.surcharge_gift_uc,
+              e.creator_uc}) > 0;
+  if (inserted && c.dialect() == Dialect::sqlite && e.app_id && e.status == "ok") roll_up_app_call(c, e);
+  return inserted;
 }
 
 std::optional<UsageEvent> find(Conn& c, const std::string& request_id) {

@@ -35,7 +35,9 @@ bool remove(Conn& c, const std::string& id);
 namespace usage {
 extern const char* const kEventColumns;
 UsageEvent to_event(const Row& r);  // a row of kEventColumns
-// Idempotent on request_id: a retried settlement writes nothing twice.
+// Idempotent on request_id: a retried settlement writes nothing twice. An app's successful call is
+// also counted in the square's roll-up (app_user_days, app_users): by a trigger on PostgreSQL, here
+// on SQLite; so on SQLite a usage event written by other means is not counted.
 bool insert(Conn& c, const UsageEvent& e);  // false: the request id has an event already
 std::optional<UsageEvent> find(Conn& c, const std::string& request_id);
 std::vector<UsageEvent> list_for_user(Conn& c, int64_t user_id, int64_t limit);

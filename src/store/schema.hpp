@@ -14,4 +14,5 @@ extern const char* const kAppPaying;      // v12
 extern const char* const kAnswerLease;    // v13
 extern const char* const kSubscriptionSource;  // v14
 extern const char* const kUploads;             // v15
+extern const char* const kRollupInWriter;      // v16
 }  // namespace plaza::store::schema

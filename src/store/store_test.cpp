@@ -65,6 +65,22 @@ TEST_P(MigrationTest, AppliesEverythingOnceThenNothing) {
   EXPECT_EQ(schema_version(db()), latest_schema_version());
 }
 
+// A successful web call of app 42, as the usage writer records it.
+UsageEvent app_call(std::string request_id, std::string day, int64_t user) {
+  UsageEvent e;
+  e.request_id = std::move(request_id);
+  e.created_at = 1;
+  e.day = std::move(day);
+  e.user_id = user;
+  e.surface = "web";
+  e.model = "m";
+  e.status = "ok";
+  e.app_id = 42;
+  e.app_owner_id = 1;
+  e.app_kind = "user";
+  return e;
+}
+
 TEST_P(MigrationTest, UpgradingFromVersion6KeepsTheUsageEventsAndNarrowsTheAppIndex) {
   ASSERT_EQ(migrate(db(), 6), 6);
   db().write_sync([](Conn& c) {
@@ -121,13 +137,8 @@ TEST_P(MigrationTest, UpgradingFromVersion7RollsUpTheAppCallsAlreadyMade) {
                                       "2026-11-28 42 " + id(bob) + " 1"}));
   EXPECT_EQ(rows("SELECT CAST(app_id AS TEXT), user_id, calls FROM app_users ORDER BY user_id"),
             (std::vector<std::string>{"42 " + id(alice) + " 3", "42 " + id(bob) + " 1"}));
-  // And a call made after the upgrade, whatever writes it, is added.
-  db().write_sync([&](Conn& c) {
-    c.exec(
-        "INSERT INTO usage_events (request_id, created_at, day, user_id, surface, model, status, app_id) "
-        "VALUES ('after', 1, '2026-11-28', $1, 'web', 'm', 'ok', 42)",
-        {bob});
-  });
+  // And a call made after the upgrade is added.
+  db().write_sync([&](Conn& c) { usage::insert(c, app_call("after", "2026-11-28", bob)); });
   EXPECT_EQ(rows("SELECT CAST(app_id AS TEXT), user_id, calls FROM app_users ORDER BY user_id"),
             (std::vector<std::string>{"42 " + id(alice) + " 3", "42 " + id(bob) + " 2"}));
 }
@@ -168,16 +179,12 @@ TEST_P(MigrationTest, UpgradingFromVersion11CountsThePaidAppCallsAlreadyMade) {
   auto id = [](int64_t v) { return std::to_string(v); };
   EXPECT_EQ(rows(), (std::vector<std::string>{"2026-11-27 " + id(alice) + " 3 2", "2026-11-28 " + id(alice) + " 1 0",
                                               "2026-11-28 " + id(bob) + " 1 1"}));
-  // Calls made after the upgrade, whatever writes them, are counted by the new trigger.
+  // Calls made after the upgrade are counted, the paying ones as such.
   db().write_sync([&](Conn& c) {
-    c.exec(
-        "INSERT INTO usage_events (request_id, created_at, day, user_id, surface, model, status, app_id, "
-        "subscription_id) VALUES ('after-paid', 1, '2026-11-28', $1, 'web', 'm', 'ok', 42, 9)",
-        {alice});
-    c.exec(
-        "INSERT INTO usage_events (request_id, created_at, day, user_id, surface, model, status, app_id) "
-        "VALUES ('after-free', 1, '2026-11-28', $1, 'web', 'm', 'ok', 42)",
-        {bob});
+    auto paid = app_call("after-paid", "2026-11-28", alice);
+    paid.subscription_id = 9;
+    usage::insert(c, paid);
+    usage::insert(c, app_call("after-free", "2026-11-28", bob));
   });
   EXPECT_EQ(rows(), (std::vector<std::string>{"2026-11-27 " + id(alice) + " 3 2", "2026-11-28 " + id(alice) + " 2 1",
                                               "2026-11-28 " + id(bob) + " 2 1"}));
