@@ -17,8 +17,8 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-wait_for() {  # wait_for FILE REGEX -> prints the first match
-  for _ in $(seq 400); do
+wait_for() {  # wait_for FILE REGEX [TRIES of 50 ms] -> prints the first match
+  for _ in $(seq "${3:-400}"); do
     if m=$(grep -o -m1 -E "$2" "$1" 2>/dev/null); then echo "$m"; return 0; fi
     sleep 0.05
   done
@@ -157,9 +157,9 @@ fi
 # Held streams: the upstream stalls after the first event; memory per open stream in Plaza.
 before=$(rss_kb "$plaza_pid")
 exec 3> >(node bench/held_streams.mjs "$plaza" "$key" "$HELD" > "$work/held.log" 2>&1)
-wait_for "$work/held.log" 'open [0-9]+' >/dev/null || true
+wait_for "$work/held.log" 'open [0-9]+' 2400 >/dev/null || true  # 10,000 streams take a while here
 after=$(rss_kb "$plaza_pid")
-opened=$(grep -o 'open [0-9]*' "$work/held.log" | awk '{print $2}')
+opened=$(grep -o 'open [0-9]*' "$work/held.log" | awk '{print $2}' || true)
 echo
 if [[ -n $opened ]]; then
   echo "Held streams: $opened open through Plaza; RSS $((before / 1024)) MB → $((after / 1024)) MB: $(( (after - before) * 1024 / opened )) bytes per stream"
