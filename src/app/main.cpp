@@ -23,6 +23,7 @@
 #include "store/earnings_repo.hpp"
 #include "store/ledger_repo.hpp"
 #include "store/migrations.hpp"
+#include "store/serving_lock.hpp"
 #include "store/sessions_repo.hpp"
 
 namespace {
@@ -31,6 +32,17 @@ using namespace plaza;
 
 std::unique_ptr<store::Database> open_db(const Config& c) {
   return store::open_database(c.effective_database_url(), c.db_pool_size, c.db_threads);
+}
+
+// The migrations a command other than serve applies: none while a server uses a SQLite database (see
+// ServingLock); the new server applies them when it starts.
+int migrate_for_command(const Config& c, store::Database& db) {
+  if (store::schema_version(db) < store::latest_schema_version() &&
+      store::ServingLock::held(c.effective_database_url()))
+    throw store::DatabaseError(
+        "a running plaza serve uses this database, and this plaza would migrate it: stop the "
+        "server first (a new server migrates the database when it starts)");
+  return store::migrate(db);
 }
 
 std::string redact(const std::string& url) {
@@ -106,6 +118,7 @@ void heard_change(api::Site& site, const std::string& topic) {
 
 int serve(const Config& config) {
   std::filesystem::create_directories(config.data_dir);
+  store::ServingLock serving(config.effective_database_url());
   auto db = open_db(config);
   int applied = store::migrate(*db);
   spdlog::info("database {} at schema version {} ({} applied now)", redact(config.effective_database_url()),
@@ -262,7 +275,7 @@ int doctor(const Config& config) {
 // plaza settle: one day's creator earnings under the day's lease, then clearing of what is due.
 int settle(const Config& config, std::string day, bool rerun, bool take_over) {
   auto db = open_db(config);
-  store::migrate(*db);
+  migrate_for_command(config, *db);
   SystemClock clock;
   services::Settlement settlement(*db, clock, services::earnings_options(config));
   if (day.empty()) day = add_days(local_day(clock.now_s() - services::kSettleAfterSeconds), -1);
@@ -368,13 +381,13 @@ int main(int argc, char** argv) {
     if (*settle_cmd) return settle(config, settle_day, rerun, take_over);
     if (*migrate_cmd) {
       auto db = open_db(config);
-      int applied = store::migrate(*db);
+      int applied = migrate_for_command(config, *db);
       std::cout << "applied " << applied << " migration(s); schema version " << store::schema_version(*db) << "\n";
       return 0;
     }
     if (*create_cmd) {
       auto db = open_db(config);
-      store::migrate(*db);
+      migrate_for_command(config, *db);
       SystemClock clock;
       services::LoginThrottle throttle(clock, 5);
       services::Accounts accounts(*db, clock, throttle, {api::password_cost(config.password_cost)});

@@ -4,7 +4,8 @@
 // tables grow with the pairs of app and user (and their days) instead.
 //
 // A trigger keeps them current, in the transaction that writes the call, whichever binary writes it
-// (during a rolling upgrade too) and however (the benchmarks' generated sites). Only successful
+// (during a rolling upgrade too) and however (the benchmarks' generated sites). Since v16 only on
+// PostgreSQL: on SQLite the usage writer keeps them (schema_rollup_in_writer.cpp says why). Only successful
 // calls count, as before; usage events are never updated or deleted.
 //
 // On PostgreSQL, creating the trigger locks usage_events against writes until the migration

@@ -160,4 +160,25 @@ describe('command line and configuration', () => {
     assert.match(serve.stderr + serve.stdout, /newer than this plaza binary/);
     rmSync(dir, { recursive: true, force: true });
   });
+
+  it('serves a SQLite database from one server at a time, and migrates none a server uses', async () => {
+    const plaza = await startPlaza();
+    const on = ['--data-dir', plaza.dataDir, '--database-url', plaza.databaseUrl];
+    // A second server would run for ever: the timeout ends the test if it is not refused.
+    const second = spawnSync(plazaBinary, ['serve', ...on, '--listen', '127.0.0.1:0'], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(second.status, 1, second.stderr);
+    assert.match(second.stderr, /another plaza serve is using/);
+    assert.match(plaza.cli('admin', 'create', '--username', 'boss', '--password', 'boss-password-1'), /is ready/,
+      'commands with nothing to migrate go on while it serves');
+    // A database behind this binary (its last migration undone) is not migrated under a running server.
+    execFileSync('sqlite3', [`${plaza.dataDir}/plaza.db`, 'DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)']);
+    const migrate = run(['migrate', ...on]);
+    assert.equal(migrate.status, 1);
+    assert.match(migrate.stderr, /a running plaza serve uses this database/);
+    await plaza.kill();  // (stop() would remove the data folder)
+    const later = run(['migrate', ...on]);
+    assert.equal(later.status, 0, later.stderr);
+    assert.match(later.stdout, /applied 1 migration/, 'once it has stopped');
+    rmSync(plaza.dataDir, { recursive: true, force: true });
+  });
 });
