@@ -83,10 +83,11 @@ echo "Relay benchmark, $(date -u +%Y-%m-%d), $(nproc) cores; wrk -t1 -c$CONNECTI
 echo
 echo "| path                               |      req/s |      p50 |      p99 | non-2xx |"
 echo "|------------------------------------|-----------:|---------:|---------:|-------:|"
-direct_runs=(); plaza_runs=()
-for _ in $(seq "$ROUNDS"); do
+direct_runs=(); plaza_runs=(); portkey_runs=()
+for _ in $(seq "$ROUNDS"); do  # the three in turns, each ratio between medians taken alike
   direct_runs+=("$(run_wrk "$fake" "$plain" "")")
   plaza_runs+=("$(run_wrk "$plaza" "$plain" "Bearer $key")")
+  if [[ -n $portkey ]]; then portkey_runs+=("$(run_wrk "$portkey" "$plain" "Bearer sk-upstream" "$fake/v1")"); fi
 done
 rps_list() { for r in "$@"; do awk '/Requests\/sec/ {printf "%d ", $2}' <<<"$r"; done; }
 row "non-streamed, direct to upstream" "$(median_report "${direct_runs[@]}")"
@@ -95,7 +96,8 @@ echo "$plaza_row"
 runs_note="non-streamed runs (req/s, in turns): direct $(rps_list "${direct_runs[@]}")· through Plaza $(rps_list "${plaza_runs[@]}")"
 plaza_max=$(awk -F'|' '{gsub(/ /, "", $3); print int($3)}' <<<"$plaza_row")
 if [[ -n $portkey ]]; then
-  measure "non-streamed, through Portkey" "$portkey" "$plain" "Bearer sk-upstream" "$fake/v1"
+  row "non-streamed, through Portkey" "$(median_report "${portkey_runs[@]}")"
+  runs_note+=" · through Portkey $(rps_list "${portkey_runs[@]}")"
   echo "| Portkey RSS after its run          | $(( $(rss_kb "$portkey_pid") / 1024 )) MB | | | |"
 fi
 measure "streamed (21 events), direct" "$fake" "$streamed" ""
