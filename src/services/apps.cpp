@@ -254,7 +254,9 @@ bool app_parameter(std::string_view field) {
                                                   "stop",
                                                   "seed",
                                                   "response_format",
-                                                  "reasoning_effort"};
+                                                  "reasoning_effort",
+                                                  "reasoning",  // OpenRouter's {effort, max_tokens, exclude}
+                                                  "include_reasoning"};
   return std::find(std::begin(kAllowed), std::end(kAllowed), field) != std::end(kAllowed);
 }
 

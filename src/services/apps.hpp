@@ -146,7 +146,7 @@ std::string period_start(const std::string& period, int64_t now);
 // Validation of an app's content and slug (before anything is stored).
 void check_slug(const std::string& slug);
 void check_content(const store::AppContent& c);
-// The request fields an app's parameters may set: sampling and length. Not `n` (it multiplies what
+// The request fields an app's parameters may set: sampling, length and reasoning. Not `n` (it multiplies what
 // users pay), nor tools or log-probabilities (they carry text past the leak guard).
 bool app_parameter(std::string_view field);
 // What a reviewer decides on: the submitted version, its content and when it was submitted.

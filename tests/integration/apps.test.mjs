@@ -346,7 +346,7 @@ for (const backend of backends) {
         for (const stream of [false, true]) {
           const res = await fetch(`${plaza.url}/v1/chat/completions`, {
             method: 'POST', headers: { authorization: `Bearer ${otherKey}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ model: 'app/thinking-pirate', stream, messages: [{ role: 'user', content: 'hi' }], n: 3, prompt_logprobs: 5, top_p: 0.5 }),
+            body: JSON.stringify({ model: 'app/thinking-pirate', stream, messages: [{ role: 'user', content: 'hi' }], n: 3, prompt_logprobs: 5, top_p: 0.5, reasoning: { effort: 'low' }, include_reasoning: true }),
           });
           assert.equal(res.status, 200);
           const body = await res.text();
@@ -355,6 +355,7 @@ for (const backend of backends) {
           const sent = received.at(-1);
           assert.ok(!('n' in sent) && !('prompt_logprobs' in sent), `dropped: ${Object.keys(sent)}`);
           assert.deepEqual([sent.top_p, sent.temperature], [0.5, 0.2], 'sampling goes through, the app\'s too');
+          assert.deepEqual([sent.reasoning, sent.include_reasoning], [{ effort: 'low' }, true], 'and how much to reason (its answer is watched)');
         }
       } finally {
         assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
