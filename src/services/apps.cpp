@@ -216,10 +216,11 @@ void check_content(const AppContent& c) {
     throw Error(ErrorCode::invalid_request, "parameters is a JSON object", "parameters");
   for (const auto& [key, value] : params.as_object())
     if (!app_parameter(key))
-      throw Error(ErrorCode::invalid_request,
-                  "parameters may set sampling and length only (temperature, top_p, max_tokens, ...), not '" +
-                      std::string(key) + "'",
-                  "parameters");
+      throw Error(
+          ErrorCode::invalid_request,
+          "parameters may set sampling, length and reasoning only (temperature, top_p, max_tokens, ...), not '" +
+              std::string(key) + "'",
+          "parameters");
 }
 
 std::string review_revision(const store::AppVersion& v) {
