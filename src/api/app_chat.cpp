@@ -16,6 +16,9 @@ namespace {
 // Where upstreams put a model's reasoning: DeepSeek and vLLM `reasoning_content`, OpenRouter and
 // Ollama `reasoning`. The leak guard reads them with the answer.
 constexpr const char* kReasoningFields[] = {"reasoning_content", "reasoning"};
+// OpenRouter repeats the reasoning as structured parts beside `reasoning`. The guard reads the text
+// field, so from an app with a hidden preset the copy it does not read is not passed on.
+constexpr const char* kUnwatchedField = "reasoning_details";
 }  // namespace
 
 std::string app_model(const store::AppContent& app, const std::string& requested) {
@@ -26,7 +29,7 @@ std::string app_model(const store::AppContent& app, const std::string& requested
   return app.default_model;
 }
 
-void apply_app(bj::object& request, const store::AppContent& app, const std::string& model) {
+std::size_t apply_app(bj::object& request, const store::AppContent& app, const std::string& model) {
   if (app.hide_preset) {
     // The leak guard reads answer text; tool-call arguments and log-probabilities would carry a
     // repeated preset past it, and interleaved choices (n > 1) would blur the runs it counts.
@@ -70,12 +73,10 @@ void apply_app(bj::object& request, const store::AppContent& app, const std::str
   bj::array messages;
   if (!app.system_prompt.empty()) messages.push_back(bj::object{{"role", "system"}, {"content", app.system_prompt}});
   for (const auto& m : app.prefix_messages) messages.push_back(bj::object{{"role", m.role}, {"content", m.content}});
+  const std::size_t preset = messages.size();
   for (auto& m : given) messages.push_back(std::move(m));
   request["messages"] = std::move(messages);
-}
-
-std::size_t preset_messages(const store::AppContent& app) {
-  return (app.system_prompt.empty() ? 0 : 1) + app.prefix_messages.size();
+  return preset;
 }
 
 void mark_app(relay::Caller& caller, const services::AppChat& chat) {
@@ -116,6 +117,7 @@ void cut_if_leaking(bj::object& completion, const store::AppContent& app, const 
     };
     add("content");
     for (const char* field : kReasoningFields) add(field);
+    message->as_object().erase(kUnwatchedField);
     if (guard->feed(text) || guard->finish()) {
       // Nothing of the cut answer stays: not its text, reasoning, tool calls or log-probabilities.
       int64_t index = choice.as_object().if_contains("index") ? choice.as_object()["index"].to_number<int64_t>() : 0;
@@ -131,14 +133,18 @@ LeakGuardOutput::LeakGuardOutput(relay::ChatOutput& inner, const store::AppConte
     : inner_(inner), guard_(make_guard(app, settings)) {}
 
 namespace {
-// Every text a chunk carries to the client: the answer and any reasoning.
-std::string chunk_text(const bj::object& chunk) {
+// Every text a chunk carries to the client: the answer and any reasoning (the copy of it the guard
+// does not read is taken out).
+std::string chunk_text(bj::object& chunk) {
   std::string text(relay::delta_text(chunk));
   if (auto choices = chunk.if_contains("choices"); choices && choices->is_array())
-    for (const auto& choice : choices->as_array())
-      if (auto delta = choice.is_object() ? choice.as_object().if_contains("delta") : nullptr; delta && delta->is_object())
+    for (auto& choice : choices->as_array())
+      if (auto delta = choice.is_object() ? choice.as_object().if_contains("delta") : nullptr;
+          delta && delta->is_object()) {
         for (const char* field : kReasoningFields)
           if (auto r = delta->as_object().if_contains(field); r && r->is_string()) text += r->as_string();
+        delta->as_object().erase(kUnwatchedField);
+      }
   return text;
 }
 }  // namespace

@@ -20,9 +20,8 @@ inline constexpr const char* kLeakNotice = "answer cut: it repeated the app's hi
 std::string app_model(const store::AppContent& app, const std::string& requested);
 // Rewrites an OpenAI chat request for the app: the system prompt and prefix messages go first, the
 // suffix after the last user message; the app's parameters fill in what the request leaves unset.
-void apply_app(boost::json::object& request, const store::AppContent& app, const std::string& model);
-// How many messages apply_app puts before the conversation (the system prompt and prefix messages).
-std::size_t preset_messages(const store::AppContent& app);
+// Returns how many messages it put before the conversation's (the system prompt and prefix messages).
+std::size_t apply_app(boost::json::object& request, const store::AppContent& app, const std::string& model);
 // A guard over the app's hidden preset; null when there is nothing hidden to guard.
 std::unique_ptr<leak::Guard> make_guard(const store::AppContent& app, const services::AppSettings& settings);
 // A whole (non-streamed) answer that repeats the preset has its text replaced by the notice.

@@ -299,7 +299,8 @@ awaitable<http::Response> list_models(Ctx& ctx) {
 }
 
 namespace {
-// Bounds on what one user keeps and sends: the history goes upstream whole with every message.
+// Bounds on what one user keeps and sends: the history goes upstream with every message (all of it
+// unless the model's context_length leaves the oldest turns out).
 constexpr int64_t kMaxConversations = 10'000;
 constexpr std::size_t kMaxMessages = 1'000;
 
@@ -315,7 +316,7 @@ void check_history(const std::vector<store::Message>& history, int64_t max_bytes
   int64_t bytes = 0;
   for (const auto& m : history) bytes += static_cast<int64_t>(m.content.size());
   if (bytes > max_bytes)
-    throw Error(ErrorCode::payload_too_large, "this conversation is too long to send to the model: start a new one");
+    throw Error(ErrorCode::payload_too_large, "this conversation has grown too long to go on: start a new one");
 }
 }  // namespace
 
@@ -344,9 +345,10 @@ awaitable<http::Response> list_conversations(Ctx& ctx) {
   const int64_t limit = query_int(ctx, "limit", 100, 1, 200);
   const auto before = cursor_param(ctx);
   const std::string title_part = ctx.req.query_param("q").value_or("");
-  // 200 characters of any script (the page's box holds 200): up to 4 bytes each.
-  if (title_part.size() > 800) throw Error(ErrorCode::invalid_request, "q is longer than 200 characters", "q");
   if (!is_valid_utf8(title_part)) throw Error(ErrorCode::invalid_request, "q is not valid UTF-8", "q");
+  // Characters, not bytes: the page's box holds 200 of any script.
+  auto characters = std::count_if(title_part.begin(), title_part.end(), [](char c) { return (c & 0xC0) != 0x80; });
+  if (characters > 200) throw Error(ErrorCode::invalid_request, "q is longer than 200 characters", "q");
   auto [list, apps] = co_await store::read(ctx.site.db, [&](store::Conn& c) {
     // One more than the page, to tell whether another follows.
     auto convs = store::conversations::list(c, user, limit + 1, before, title_part);
@@ -566,11 +568,11 @@ awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<s
   }
   bj::object request{{"model", model}, {"messages", std::move(messages)}, {"stream", true}};
   relay::Caller caller = caller_of(ctx, "web");
+  std::size_t preset = 0;  // messages an app puts first, always sent
   if (app) {
-    apply_app(request, app->content, model);
+    preset = apply_app(request, app->content, model);
     mark_app(caller, *app);
   }
-  std::size_t preset = app ? preset_messages(app->content) : 0;
   std::size_t left_out = co_await fit_to_model(ctx.site, model, request, preset);
 
   relay::Outcome outcome;

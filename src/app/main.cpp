@@ -34,15 +34,26 @@ std::unique_ptr<store::Database> open_db(const Config& c) {
   return store::open_database(c.effective_database_url(), c.db_pool_size, c.db_threads);
 }
 
-// The migrations a command other than serve applies: none while a server uses a SQLite database (see
-// ServingLock); the new server applies them when it starts.
-int migrate_for_command(const Config& c, store::Database& db) {
+// `plaza migrate`: not while a server uses a SQLite database (see ServingLock); a new server
+// migrates the database itself when it starts.
+int migrate_command(const Config& c, store::Database& db) {
   if (store::schema_version(db) < store::latest_schema_version() &&
       store::ServingLock::held(c.effective_database_url()))
     throw store::DatabaseError(
         "a running plaza serve uses this database, and this plaza would migrate it: stop the "
         "server first (a new server migrates the database when it starts)");
   return store::migrate(db);
+}
+
+// The other commands (settle, admin create) set up a new database but upgrade none: an older server
+// may still be writing to it (servers from before ServingLock hold no lock to tell).
+void migrate_if_new(store::Database& db) {
+  int version = store::schema_version(db);
+  if (version > 0 && version < store::latest_schema_version())
+    throw store::DatabaseError("the database schema is version " + std::to_string(version) +
+                               ", older than this plaza (" + std::to_string(store::latest_schema_version()) +
+                               "): run `plaza migrate` or start `plaza serve` first");
+  store::migrate(db);
 }
 
 std::string redact(const std::string& url) {
@@ -275,7 +286,7 @@ int doctor(const Config& config) {
 // plaza settle: one day's creator earnings under the day's lease, then clearing of what is due.
 int settle(const Config& config, std::string day, bool rerun, bool take_over) {
   auto db = open_db(config);
-  migrate_for_command(config, *db);
+  migrate_if_new(*db);
   SystemClock clock;
   services::Settlement settlement(*db, clock, services::earnings_options(config));
   if (day.empty()) day = add_days(local_day(clock.now_s() - services::kSettleAfterSeconds), -1);
@@ -381,13 +392,13 @@ int main(int argc, char** argv) {
     if (*settle_cmd) return settle(config, settle_day, rerun, take_over);
     if (*migrate_cmd) {
       auto db = open_db(config);
-      int applied = migrate_for_command(config, *db);
+      int applied = migrate_command(config, *db);
       std::cout << "applied " << applied << " migration(s); schema version " << store::schema_version(*db) << "\n";
       return 0;
     }
     if (*create_cmd) {
       auto db = open_db(config);
-      migrate_for_command(config, *db);
+      migrate_if_new(*db);
       SystemClock clock;
       services::LoginThrottle throttle(clock, 5);
       services::Accounts accounts(*db, clock, throttle, {api::password_cost(config.password_cost)});

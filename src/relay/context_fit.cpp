@@ -9,9 +9,6 @@
 namespace plaza::relay {
 
 namespace {
-constexpr int64_t kPerMessage = 3;  // as message_overhead counts them
-constexpr int64_t kPerRequest = 3;
-
 std::string_view role_of(const bj::value& message) {
   if (!message.is_object()) return {};
   auto r = message.as_object().if_contains("role");
@@ -21,14 +18,12 @@ std::string_view role_of(const bj::value& message) {
 int64_t message_tokens(const bj::value& message, const TextTokens& tokens) {
   std::string text;
   append_message_text(message, text);
-  return tokens(text) + kPerMessage;
+  return tokens(text) + kTokensPerMessage;
 }
 }  // namespace
 
 int64_t answer_reserve(const bj::object& request, int64_t context_length) {
-  for (const char* field : {"max_completion_tokens", "max_tokens"})
-    if (auto v = request.if_contains(field); v && v->is_int64() && v->as_int64() > 0)
-      return std::min(v->as_int64(), context_length / 2);
+  if (auto max = requested_max_tokens(request)) return std::min(*max, context_length / 2);
   return std::min<int64_t>(4096, context_length / 4);
 }
 
@@ -39,7 +34,7 @@ std::size_t fit_to_context(bj::object& request, int64_t context_length, const Te
   const std::size_t lead = preset;
   if (messages.size() <= lead + 1) return 0;
 
-  const int64_t budget = context_length - answer_reserve(request, context_length) - kPerRequest;
+  const int64_t budget = context_length - answer_reserve(request, context_length) - kTokensForReply;
   int64_t used = 0;
   for (std::size_t i = 0; i < lead; ++i) used += message_tokens(messages[i], tokens);
   // The newest message goes whatever it costs (the upstream says so if it alone is too long).

@@ -217,15 +217,8 @@ awaitable<billing::Reservation> Relay::reserve(const Caller& caller, const std::
   r.leasable = short_call && !caller.request_id_from_client && !caller.key_limited;
   if (caller.app_id && caller.app_owner_id)
     r.app = billing::AppCharge{*caller.app_id, *caller.app_owner_id, caller.app_kind == "user", caller.app_surcharge};
-  static constexpr const char* kMaxFields[] = {"max_completion_tokens", "max_tokens"};
   static constexpr int64_t kMaxOutput = 10'000'000;  // beyond any model; keeps the estimate finite
-  for (const char* field : kMaxFields) {
-    auto v = request.if_contains(field);
-    if (v && v->is_int64() && v->as_int64() > 0) {
-      r.max_tokens = std::min(v->as_int64(), kMaxOutput);
-      break;
-    }
-  }
+  if (auto max = requested_max_tokens(request)) r.max_tokens = std::min(*max, kMaxOutput);
   // n answers cost n times the output.
   if (auto n = request.if_contains("n"); n && n->is_int64()) r.choices = std::clamp<int64_t>(n->as_int64(), 1, 128);
   co_return co_await meter_->reserve(std::move(r),

@@ -74,7 +74,13 @@ void append_message_text(const bj::value& message, std::string& out) {
 int64_t message_overhead(const bj::object& request) {
   auto msgs = request.if_contains("messages");
   std::size_t n = msgs && msgs->is_array() ? msgs->as_array().size() : 0;
-  return static_cast<int64_t>(3 * n + 3);
+  return static_cast<int64_t>(n) * kTokensPerMessage + kTokensForReply;
+}
+
+std::optional<int64_t> requested_max_tokens(const bj::object& request) {
+  for (const char* field : {"max_completion_tokens", "max_tokens"})
+    if (auto v = request.if_contains(field); v && v->is_int64() && v->as_int64() > 0) return v->as_int64();
+  return std::nullopt;
 }
 
 http::UpstreamRequest build_models_request(const Candidate& c) {

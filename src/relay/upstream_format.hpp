@@ -24,7 +24,11 @@ std::string prompt_text(const bj::object& request);
 // The text of one message (its content's text and its tool calls), as prompt_text reads it.
 void append_message_text(const bj::value& message, std::string& out);
 // Tokens the chat format adds around messages (about 3 per message and 3 for the reply).
+inline constexpr int64_t kTokensPerMessage = 3;
+inline constexpr int64_t kTokensForReply = 3;
 int64_t message_overhead(const bj::object& request);
+// The answer's length limit the request sets (max_completion_tokens, else max_tokens), if positive.
+std::optional<int64_t> requested_max_tokens(const bj::object& request);
 
 http::UpstreamRequest build_upstream_request(const Candidate& c, const bj::object& request, bool stream);
 // GET {base_url}/models with the candidate's key, as its type wants it (Anthropic's list is paged:

@@ -89,8 +89,14 @@ void Database::stop_pool() {
   if (pool_) pool_->pool.join();
 }
 
+std::optional<std::string> sqlite_file(const std::string& url) {
+  constexpr std::string_view kScheme = "sqlite:";
+  if (!url.starts_with(kScheme)) return std::nullopt;
+  return url.substr(kScheme.size());
+}
+
 std::unique_ptr<Database> open_database(const std::string& url, int pool_size, int threads) {
-  if (url.starts_with("sqlite:")) return open_sqlite(url.substr(7), pool_size, threads);
+  if (auto file = sqlite_file(url)) return open_sqlite(*file, pool_size, threads);
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) return open_postgres(url, pool_size, threads);
   throw DatabaseError("unsupported database URL (use sqlite:PATH or postgresql://...)");
 }

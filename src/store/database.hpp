@@ -189,6 +189,8 @@ class Database {
 
 // Opens "sqlite:PATH" or "postgresql://...". Throws DatabaseError naming what failed.
 std::unique_ptr<Database> open_database(const std::string& url, int pool_size, int threads);
+// The file of a sqlite:PATH URL; nothing for any other.
+std::optional<std::string> sqlite_file(const std::string& url);
 
 std::unique_ptr<Database> open_sqlite(const std::string& path, int readers, int threads);
 std::unique_ptr<Database> open_postgres(const std::string& url, int pool_size, int threads);

@@ -451,10 +451,17 @@ describe('chat', { timeout: 240_000 }, () => {
     await more.waitFor();
     assert.equal(await items.count(), 100, 'the first page');
     assert.equal(await items.first().getAttribute('data-title'), 'Recipe 130', 'most recent first');
+    // A conversation past the first page, opened by its address, is named from the server.
+    const [[oldest]] = sql(plaza, `SELECT id FROM conversations WHERE user_id = ${userId} AND title = 'Trip 1'`);
+    await page.goto(`${plaza.url}/chat/${oldest}`);
+    await more.waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="chat-title"]')?.textContent === 'Trip 1');
     await more.click();
     await more.waitFor({ state: 'detached' });
     assert.equal(await items.count(), 130);
     assert.equal(await items.last().getAttribute('data-title'), 'Trip 1');
+    await page.getByTestId('chat-new').click();
+    await page.waitForURL(`${plaza.url}/chat`);
 
     // A new chat reads the first page again; the page opened below it stays.
     await page.getByTestId('model-picker').waitFor();
@@ -484,7 +491,7 @@ describe('chat', { timeout: 240_000 }, () => {
         await answer(page);
         if (i === 0) assert.equal(await lastAnswer(page).getByTestId('message-left-out').count(), 0, 'the first long question went whole');
       }
-      assert.match(await lastAnswer(page).getByTestId('message-left-out').innerText(), /^\d+ earlier messages not sent$/);
+      assert.match(await lastAnswer(page).getByTestId('message-left-out').innerText(), /^Earlier messages not sent: \d+$/);
     } finally {
       sql(plaza, `UPDATE models SET context_length = ${Number(contextLength)} WHERE id = 'gpt-4o-mini'`);
     }

@@ -332,7 +332,10 @@ for (const backend of backends) {
           }
           res.writeHead(200, { 'content-type': 'text/event-stream' });
           const piece = (delta) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'thinker', choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
-          res.end(thought.split(' ').map((w) => piece({ reasoning: `${w} ` })).join('') + piece({ content: 'ok' }) + 'data: [DONE]\n\n');
+          // The first piece also carries OpenRouter's structured copy of the reasoning.
+          const details = [{ type: 'reasoning.text', text: 'DETAIL-MARK' }];
+          res.end(thought.split(' ').map((w, i) => piece(i ? { reasoning: `${w} ` } : { reasoning: `${w} `, reasoning_details: details })).join('') +
+            piece({ content: 'ok' }) + 'data: [DONE]\n\n');
         });
       });
       await new Promise((r) => thinker.listen(0, '127.0.0.1', r));
@@ -351,6 +354,7 @@ for (const backend of backends) {
           assert.equal(res.status, 200);
           const body = await res.text();
           assert.ok(!body.includes(SECRET), `cut in reasoning (stream ${stream})`);
+          assert.ok(!body.includes('DETAIL-MARK'), 'the copy of the reasoning the guard does not read is not passed on');
           assert.match(body, /hidden instructions/);
           const sent = received.at(-1);
           assert.ok(!('n' in sent) && !('prompt_logprobs' in sent), `dropped: ${Object.keys(sent)}`);

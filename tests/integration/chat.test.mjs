@@ -222,7 +222,7 @@ for (const backend of backends) {
       assert.equal(whole.data.conversations.length, 7);
       assert.equal(whole.data.next, null, 'a page that ends with the last conversation says so');
       assert.equal((await lister.get(`/api/conversations?q=${encodeURIComponent('计'.repeat(200))}`)).status, 200, '200 characters of any script');
-      for (const bad of ['limit=0', 'limit=201', 'before=12', 'before=1.x', 'before=-1.2', `q=${'x'.repeat(801)}`, 'q=%C3']) {
+      for (const bad of ['limit=0', 'limit=201', 'before=12', 'before=1.x', 'before=-1.2', `q=${'x'.repeat(201)}`, 'q=%C3']) {
         const res = await lister.get(`/api/conversations?${bad}`);
         assert.equal(res.status, 400, bad);
       }

@@ -254,7 +254,7 @@ export const en = {
   'chat.copy': 'Copy',
   'chat.copied': 'Copied',
   'chat.copyFailed': 'Copy failed',
-  'chat.leftOut': '{n} earlier messages not sent',
+  'chat.leftOut': 'Earlier messages not sent: {n}',
   'chat.leftOutTitle': 'The model cannot read the whole conversation at once: the oldest messages were left out of this question.',
   'chat.tokens': '{prompt} in · {completion} out',
   'chat.tokensTitle': 'Prompt tokens: {prompt} · Completion tokens: {completion}',
