@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { startFake } from '../fake_upstream/fake.mjs';
 import { startPlaza } from '../lib/server.mjs';
 import { sql } from '../lib/site.mjs';
-import { launchBrowser, openPage, shot, signIn as signInAs, uniqueName } from './helpers.mjs';
+import { launchBrowser, openPage, shot, signIn as signInAs, signUp, uniqueName } from './helpers.mjs';
 
 let fake;
 let plaza;
@@ -373,13 +373,7 @@ describe('chat', { timeout: 240_000 }, () => {
 
   test('a new user chats on a phone; the conversation list is a drawer', async () => {
     const { context, page, errors } = await newPage({ viewport: { width: 375, height: 700 }, isMobile: true, hasTouch: true });
-    const username = uniqueName('mobile');
-    await page.goto(`${plaza.url}/register`);
-    await page.getByTestId('field-username').fill(username);
-    await page.getByTestId('field-password').fill('phone password 1');
-    await page.getByTestId('field-confirm').fill('phone password 1');
-    await page.getByTestId('register-submit').click();
-    await page.waitForURL(`${plaza.url}/chat`);
+    await signUp(page, plaza.url, uniqueName('mobile'), 'phone password 1');
     const noSideScroll = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 
     // The list is hidden behind the drawer button.
@@ -434,12 +428,7 @@ describe('chat', { timeout: 240_000 }, () => {
   test('a long conversation list comes a page at a time, keeps its pages, and is searched by title', async () => {
     const { context, page, errors } = await newPage();
     const username = uniqueName('many');
-    await page.goto(`${plaza.url}/register`);
-    await page.getByTestId('field-username').fill(username);
-    await page.getByTestId('field-password').fill('many chats password');
-    await page.getByTestId('field-confirm').fill('many chats password');
-    await page.getByTestId('register-submit').click();
-    await page.waitForURL(`${plaza.url}/chat`);
+    await signUp(page, plaza.url, username, 'many chats password');
     const [[userId]] = sql(plaza, `SELECT id FROM users WHERE username = '${username}'`);
     // 130 older conversations, half of them about recipes.
     sql(plaza, 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 130) ' +
