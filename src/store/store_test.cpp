@@ -179,15 +179,25 @@ TEST_P(MigrationTest, UpgradingFromVersion11CountsThePaidAppCallsAlreadyMade) {
   auto id = [](int64_t v) { return std::to_string(v); };
   EXPECT_EQ(rows(), (std::vector<std::string>{"2026-11-27 " + id(alice) + " 3 2", "2026-11-28 " + id(alice) + " 1 0",
                                               "2026-11-28 " + id(bob) + " 1 1"}));
-  // Calls made after the upgrade are counted, the paying ones as such.
+  // Calls made after the upgrade are counted, the paying ones as such: from a subscription, paid
+  // credits or a surcharge paid from them.
   db().write_sync([&](Conn& c) {
-    auto paid = app_call("after-paid", "2026-11-28", alice);
-    paid.subscription_id = 9;
-    usage::insert(c, paid);
+    auto subscribed = app_call("after-subscribed", "2026-11-28", alice);
+    subscribed.subscription_id = 9;
+    usage::insert(c, subscribed);
+    auto credits = app_call("after-credits", "2026-11-28", alice);
+    credits.paid_uc = 5;
+    usage::insert(c, credits);
     usage::insert(c, app_call("after-free", "2026-11-28", bob));
+    auto surcharge = app_call("after-surcharge", "2026-11-28", bob);
+    surcharge.surcharge_paid_uc = 3;
+    usage::insert(c, surcharge);
+    auto gift = app_call("after-gift", "2026-11-28", bob);
+    gift.gift_uc = 7;
+    usage::insert(c, gift);
   });
-  EXPECT_EQ(rows(), (std::vector<std::string>{"2026-11-27 " + id(alice) + " 3 2", "2026-11-28 " + id(alice) + " 2 1",
-                                              "2026-11-28 " + id(bob) + " 2 1"}));
+  EXPECT_EQ(rows(), (std::vector<std::string>{"2026-11-27 " + id(alice) + " 3 2", "2026-11-28 " + id(alice) + " 3 2",
+                                              "2026-11-28 " + id(bob) + " 4 2"}));
 }
 
 TEST_P(MigrationTest, UpgradingFromVersion13TellsCodeDaysFromBoughtOnes) {
