@@ -449,6 +449,7 @@ describe('chat', { timeout: 240_000 }, () => {
     await more.waitFor({ state: 'detached' });
     assert.equal(await items.count(), 130);
     assert.equal(await items.last().getAttribute('data-title'), 'Trip 1');
+    await shot(page, 'chat-many-conversations');
     await page.getByTestId('chat-new').click();
     await page.waitForURL(`${plaza.url}/chat`);
 
@@ -462,6 +463,8 @@ describe('chat', { timeout: 240_000 }, () => {
 
     await page.getByTestId('conversation-search').fill('RECIPE 12');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="conversation-item"]').length === 6);
+    await shot(page, 'chat-search');
+    assert.equal(await page.getByTestId('chat-title').innerText(), 'Fresh question', 'the conversation in view keeps its name');
     assert.deepEqual(await items.evaluateAll((els) => els.map((e) => e.dataset.title)),
       ['Recipe 128', 'Recipe 126', 'Recipe 124', 'Recipe 122', 'Recipe 120', 'Recipe 12']);
     assert.equal(await more.count(), 0);
@@ -481,6 +484,7 @@ describe('chat', { timeout: 240_000 }, () => {
         if (i === 0) assert.equal(await lastAnswer(page).getByTestId('message-left-out').count(), 0, 'the first long question went whole');
       }
       assert.match(await lastAnswer(page).getByTestId('message-left-out').innerText(), /^Earlier messages not sent: \d+$/);
+      await shot(page, 'chat-left-out');
     } finally {
       sql(plaza, `UPDATE models SET context_length = ${Number(contextLength)} WHERE id = 'gpt-4o-mini'`);
     }

@@ -307,8 +307,12 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
 
   // ------------------------------------------------------------ view
 
-  const current =
-    conversations?.find((c) => sameId(c.id, currentId)) ?? (opened && sameId(opened.id, currentId) ? opened : undefined);
+  const listed = conversations?.find((c) => sameId(c.id, currentId));
+  // Remembered while listed, so a search that leaves it out (or a list read again) keeps it named.
+  useEffect(() => {
+    if (listed) setOpened(listed);
+  }, [listed]);
+  const current = listed ?? (opened && sameId(opened.id, currentId) ? opened : undefined);
 
   // A new chat takes its app from the address; a conversation from the list, once it is known.
   const knownApp = currentId === null ? newApp : current ? (current.app?.slug ?? null) : undefined;
