@@ -133,24 +133,30 @@ LeakGuardOutput::LeakGuardOutput(relay::ChatOutput& inner, const store::AppConte
     : inner_(inner), guard_(make_guard(app, settings)) {}
 
 namespace {
-// Every text a chunk carries to the client: the answer and any reasoning (the copy of it the guard
-// does not read is taken out).
-std::string chunk_text(bj::object& chunk) {
-  std::string text(relay::delta_text(chunk));
+// Calls f with the delta of each of a chunk's choices.
+template <class F>
+void for_each_delta(bj::object& chunk, F f) {
   if (auto choices = chunk.if_contains("choices"); choices && choices->is_array())
     for (auto& choice : choices->as_array())
       if (auto delta = choice.is_object() ? choice.as_object().if_contains("delta") : nullptr;
-          delta && delta->is_object()) {
-        for (const char* field : kReasoningFields)
-          if (auto r = delta->as_object().if_contains(field); r && r->is_string()) text += r->as_string();
-        delta->as_object().erase(kUnwatchedField);
-      }
+          delta && delta->is_object())
+        f(delta->as_object());
+}
+
+// Every text a chunk carries to the client: the answer and any reasoning.
+std::string chunk_text(bj::object& chunk) {
+  std::string text(relay::delta_text(chunk));
+  for_each_delta(chunk, [&](bj::object& delta) {
+    for (const char* field : kReasoningFields)
+      if (auto r = delta.if_contains(field); r && r->is_string()) text += r->as_string();
+  });
   return text;
 }
 }  // namespace
 
 awaitable<bool> LeakGuardOutput::chunk(bj::object& chunk) {
   if (guard_) {
+    for_each_delta(chunk, [](bj::object& delta) { delta.erase(kUnwatchedField); });
     std::string text = chunk_text(chunk);
     if (!text.empty() && guard_->feed(text)) {
       co_await inner_.cut(kLeakNotice);

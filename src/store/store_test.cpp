@@ -182,19 +182,16 @@ TEST_P(MigrationTest, UpgradingFromVersion11CountsThePaidAppCallsAlreadyMade) {
   // Calls made after the upgrade are counted, the paying ones as such: from a subscription, paid
   // credits or a surcharge paid from them.
   db().write_sync([&](Conn& c) {
-    auto subscribed = app_call("after-subscribed", "2026-11-28", alice);
-    subscribed.subscription_id = 9;
-    usage::insert(c, subscribed);
-    auto credits = app_call("after-credits", "2026-11-28", alice);
-    credits.paid_uc = 5;
-    usage::insert(c, credits);
-    usage::insert(c, app_call("after-free", "2026-11-28", bob));
-    auto surcharge = app_call("after-surcharge", "2026-11-28", bob);
-    surcharge.surcharge_paid_uc = 3;
-    usage::insert(c, surcharge);
-    auto gift = app_call("after-gift", "2026-11-28", bob);
-    gift.gift_uc = 7;
-    usage::insert(c, gift);
+    auto call = [&](const char* request_id, int64_t user, auto paid) {
+      auto e = app_call(request_id, "2026-11-28", user);
+      paid(e);
+      usage::insert(c, e);
+    };
+    call("after-subscribed", alice, [](UsageEvent& e) { e.subscription_id = 9; });
+    call("after-credits", alice, [](UsageEvent& e) { e.paid_uc = 5; });
+    call("after-free", bob, [](UsageEvent&) {});
+    call("after-surcharge", bob, [](UsageEvent& e) { e.surcharge_paid_uc = 3; });
+    call("after-gift", bob, [](UsageEvent& e) { e.gift_uc = 7; });
   });
   EXPECT_EQ(rows(), (std::vector<std::string>{"2026-11-27 " + id(alice) + " 3 2", "2026-11-28 " + id(alice) + " 3 2",
                                               "2026-11-28 " + id(bob) + " 4 2"}));
