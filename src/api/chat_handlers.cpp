@@ -318,9 +318,7 @@ void check_history(const std::vector<store::Message>& history, int64_t max_bytes
   if (bytes > max_bytes)
     throw Error(ErrorCode::payload_too_large, "this conversation has grown too long to go on: start a new one");
 }
-}  // namespace
 
-namespace {
 // A page's `next` ("updated_at.id" of its last conversation), given back as `before` for the next.
 std::string cursor_text(const store::Conversation& last) {
   return std::to_string(last.updated_at) + "." + std::to_string(last.id);
@@ -347,8 +345,7 @@ awaitable<http::Response> list_conversations(Ctx& ctx) {
   const std::string title_part = ctx.req.query_param("q").value_or("");
   if (!is_valid_utf8(title_part)) throw Error(ErrorCode::invalid_request, "q is not valid UTF-8", "q");
   // Characters, not bytes: the page's box holds 200 of any script.
-  auto characters = std::count_if(title_part.begin(), title_part.end(), [](char c) { return (c & 0xC0) != 0x80; });
-  if (characters > 200) throw Error(ErrorCode::invalid_request, "q is longer than 200 characters", "q");
+  if (utf8_length(title_part) > 200) throw Error(ErrorCode::invalid_request, "q is longer than 200 characters", "q");
   auto [list, apps] = co_await store::read(ctx.site.db, [&](store::Conn& c) {
     // One more than the page, to tell whether another follows.
     auto convs = store::conversations::list(c, user, limit + 1, before, title_part);

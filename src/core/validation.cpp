@@ -4,6 +4,13 @@
 
 namespace plaza {
 
+std::size_t utf8_length(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
 std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes) {
   if (s.size() <= max_bytes) return s;
   std::size_t end = max_bytes;
@@ -90,12 +97,9 @@ std::optional<std::string> check_display_name(std::string_view n) {
   if (n.empty()) return "name must not be empty";
   if (!is_valid_utf8(n)) return "name must be valid UTF-8";
   if (n.size() > kNameMax * 4) return "name is too long";
-  std::size_t chars = 0;
-  for (unsigned char c : n) {
-    if ((c & 0xC0) != 0x80) ++chars;
+  for (unsigned char c : n)
     if (c < 0x20 || c == 0x7F) return "name must not contain control characters";
-  }
-  if (chars > kNameMax) return "name must be at most 64 characters long";
+  if (utf8_length(n) > kNameMax) return "name must be at most 64 characters long";
   return std::nullopt;
 }
 

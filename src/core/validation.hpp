@@ -17,6 +17,8 @@ bool is_valid_utf8(std::string_view s);
 // At most `max_bytes` of `s`, cut before a character rather than inside one (a cut UTF-8 character
 // is text PostgreSQL refuses to store).
 std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes);
+// The characters of valid UTF-8 text (its bytes that start one).
+std::size_t utf8_length(std::string_view s);
 
 // Each returns an error message for the user, or nothing when the value is acceptable.
 std::optional<std::string> check_username(std::string_view username);

@@ -74,13 +74,6 @@ constexpr int64_t kScoreScale = 1'000'000;
 constexpr int64_t kMaxTotal = 1000;
 constexpr int64_t kPriorRatings = 10;
 
-std::size_t utf8_length(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char ch : s)
-    if ((ch & 0xC0) != 0x80) ++n;
-  return n;
-}
-
 }  // namespace
 
 std::string content_json(const AppContent& c) {
