@@ -18,6 +18,7 @@
 #include "http/server.hpp"
 #include "jobs/scheduler.hpp"
 #include "plaza/version.hpp"
+#include "services/images.hpp"
 #include "store/async.hpp"
 #include "store/changes.hpp"
 #include "store/earnings_repo.hpp"
@@ -136,6 +137,10 @@ int serve(const Config& config) {
                store::latest_schema_version(), applied);
 
   SystemClock clock;
+  // Images taken before the database held them are in this instance's folder only.
+  auto uploads = services::images::folder(config.data_dir);
+  if (int64_t copied = services::images::import_folder(*db, uploads, clock.now_s()))
+    spdlog::info("uploads: copied {} images from {} into the database", copied, uploads.string());
   api::Site site(config, *db, clock);
   // Several instances share a PostgreSQL database: each hears the others' changes at once.
   std::unique_ptr<store::ChangeListener> changes;

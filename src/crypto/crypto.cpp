@@ -54,6 +54,16 @@ std::string base64(std::string_view data) {
   return out;
 }
 
+std::string from_base64(std::string_view text) {
+  std::string out(text.size(), '\0');
+  size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), " \n\r",
+                        &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
+    throw std::runtime_error("not valid base64");
+  out.resize(len);
+  return out;
+}
+
 std::string sha256_hex(std::string_view data) {
   // libsodium's: OpenSSL 3's one-shot SHA256() looks its digest up by name on every call, which
   // cost more than the hash of an API key itself.

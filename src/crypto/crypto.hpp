@@ -24,6 +24,8 @@ std::string random_token();
 std::string sha256_hex(std::string_view data);
 // Standard base64 with padding (RFC 4648 section 4), as HTTP Basic credentials are written.
 std::string base64(std::string_view data);
+// Its inverse; spaces and line ends are skipped. Throws std::runtime_error on anything else.
+std::string from_base64(std::string_view text);
 bool constant_time_equal(std::string_view a, std::string_view b);
 
 }  // namespace plaza::crypto

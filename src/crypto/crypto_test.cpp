@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <stdexcept>
 #include <string>
 
 namespace plaza::crypto {
@@ -22,6 +23,15 @@ TEST(Base64, EncodesTheRfc4648Vectors) {
   EXPECT_EQ(base64("foo"), "Zm9v");
   EXPECT_EQ(base64("foobar"), "Zm9vYmFy");
   EXPECT_EQ(base64(std::string("\xfb\xff\0", 3)), "+/8A") << "the standard alphabet, not base64url";
+}
+
+TEST(Base64, DecodesWhatItEncodesAndRefusesTheRest) {
+  std::string bytes;
+  for (int i = 0; i < 256; ++i) bytes += static_cast<char>(i);
+  EXPECT_EQ(from_base64(base64(bytes)), bytes);
+  EXPECT_EQ(from_base64("Zm9v\nYmFy\n"), "foobar") << "line ends are skipped (a key file's last line)";
+  EXPECT_THROW(from_base64("Zm9v!"), std::runtime_error);
+  EXPECT_THROW(from_base64("-_8A"), std::runtime_error) << "base64url is not this alphabet";
 }
 
 TEST(PasswordHash, IsArgon2idAndVerifies) {

@@ -3,35 +3,14 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
+#include "crypto/crypto.hpp"
+
 namespace plaza::crypto {
-
-namespace {
-
-std::string to_base64(std::string_view bin) {
-  std::string out(sodium_base64_ENCODED_LEN(bin.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bin.data()), bin.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::strlen(out.c_str()));
-  return out;
-}
-
-std::string from_base64(std::string_view text) {
-  std::string out(text.size(), '\0');
-  size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), " \n\r",
-                        &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
-    throw std::runtime_error("not valid base64");
-  out.resize(len);
-  return out;
-}
-
-}  // namespace
 
 SecretBox::SecretBox(std::string key) : key_(std::move(key)) {
   if (key_.size() != crypto_secretbox_KEYBYTES) throw std::runtime_error("the secret key must be 32 bytes");
@@ -43,7 +22,7 @@ std::string SecretBox::seal(std::string_view plaintext) const {
   randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
   crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES, reinterpret_cast<const unsigned char*>(plaintext.data()),
                         plaintext.size(), nonce, reinterpret_cast<const unsigned char*>(key_.data()));
-  return "v1:" + to_base64(buf);
+  return "v1:" + base64(buf);
 }
 
 std::string SecretBox::open(std::string_view sealed) const {
@@ -86,7 +65,7 @@ SecretBox SecretBox::load_site_key(const std::string& configured, const std::str
   randombytes_buf(key.data(), key.size());
   {
     std::ofstream out(path, std::ios::trunc);
-    out << to_base64(key) << "\n";
+    out << base64(key) << "\n";
   }
   ::chmod(path.c_str(), 0600);
   return SecretBox(key);

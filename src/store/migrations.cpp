@@ -213,7 +213,8 @@ const std::vector<Migration>& migrations() {
                                               both(13, "answer-lease", schema::kAnswerLease),
                                               both(14, "subscription-source", schema::kSubscriptionSource),
                                               both(15, "uploads", schema::kUploads),
-                                              both(16, "rollup-in-writer", schema::kRollupInWriter)};
+                                              both(16, "rollup-in-writer", schema::kRollupInWriter),
+                                              both(17, "upload-files", schema::kUploadFiles)};
   return kAll;
 }
 

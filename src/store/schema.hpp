@@ -15,4 +15,5 @@ extern const char* const kAnswerLease;    // v13
 extern const char* const kSubscriptionSource;  // v14
 extern const char* const kUploads;             // v15
 extern const char* const kRollupInWriter;      // v16
+extern const char* const kUploadFiles;         // v17
 }  // namespace plaza::store::schema

@@ -16,3 +16,19 @@ CREATE INDEX uploads_user ON uploads (user_id, created_at);
 )SQL";
 
 }  // namespace plaza::store::schema
+
+namespace plaza::store::schema {
+
+// v17: the images themselves (base64 of their bytes), so that every instance serves every image and a
+// backup of the database holds them. <data_dir>/uploads is now each instance's cache of what it
+// served: names are the bytes' hash, so a cached copy is never stale. Images from before it are
+// copied in from the folders they were written to when an instance starts (services/images).
+const char* const kUploadFiles = R"SQL(
+CREATE TABLE upload_files (
+  name TEXT PRIMARY KEY,
+  data TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+)SQL";
+
+}  // namespace plaza::store::schema

@@ -4,6 +4,8 @@
 // favorites, takedowns and uploads.
 import { describe, it, before, after } from 'node:test';
 import { createHash } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { startPlaza, backends } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
@@ -496,6 +498,12 @@ for (const backend of backends) {
       const img = await fetch(plaza.url + up.data.url);
       assert.equal(img.headers.get('content-type'), 'image/png');
       assert.equal(img.headers.get('x-content-type-options'), 'nosniff');
+      assert.deepEqual(Buffer.from(await img.arrayBuffer()), png);
+      // The database holds the image; the data folder keeps a copy of what was served, which may go.
+      const copy = join(plaza.dataDir, 'uploads', up.data.url.slice('/uploads/'.length));
+      assert.ok(existsSync(copy), 'a copy kept in the data folder');
+      rmSync(copy);
+      assert.deepEqual(Buffer.from(await (await fetch(plaza.url + up.data.url)).arrayBuffer()), png, 'served from the database');
       const fakeImage = await creator.request('POST', '/api/uploads', { body: '<script>alert(1)</script>', headers: { 'content-type': 'image/png' } });
       assert.equal(fakeImage.status, 415);
       assert.equal((await fetch(`${plaza.url}/uploads/..%2f..%2fplaza.db`)).status, 404);

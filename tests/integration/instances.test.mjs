@@ -3,6 +3,10 @@
 // minutes so that only the announcement can explain what they see.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startPlaza } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
 import { adminClient, addChannel, userWithKey, waitFor, sql, chatCompletion, ask, parseEvents, startWebAnswer } from '../lib/site.mjs';
@@ -147,6 +151,37 @@ describe('two instances on postgres', () => {
     const messages = (await onB.get(`/api/conversations/${conversationId}`)).data.messages;
     assert.deepEqual(messages.map((m) => m.role), ['user', 'assistant', 'user', 'assistant']);
     assert.equal(messages[1].status, 'cancelled');
+  });
+
+  it('an image uploaded on one instance is served by the other, and images from before migration 17 are copied in', async () => {
+    const png = (text) => Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.from(text)]);
+    const nameOf = (bytes) => `${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}.png`;
+    const image = (plaza, name) => fetch(`${plaza.url}/uploads/${name}`);
+    const avatar = png('an avatar taken by A');
+    const up = await user.request('POST', '/api/uploads', { body: avatar, headers: { 'content-type': 'image/png' } });
+    assert.equal(up.status, 201, up.text);
+    const served = await image(b, nameOf(avatar));
+    assert.equal(served.status, 200, 'B has no copy in its folder: the database has the image');
+    assert.equal(served.headers.get('content-type'), 'image/png');
+    assert.deepEqual(Buffer.from(await served.arrayBuffer()), avatar);
+    assert.ok(existsSync(join(b.dataDir, 'uploads', nameOf(avatar))), 'B keeps a copy of what it served');
+
+    // An instance from before migration 17 wrote its images into its own folder only.
+    const folder = mkdtempSync(join(tmpdir(), 'plaza-old-'));
+    mkdirSync(join(folder, 'uploads'));
+    const old = png('an avatar taken before migration 17'), liar = png('bytes whose name is another\'s');
+    writeFileSync(join(folder, 'uploads', nameOf(old)), old);
+    writeFileSync(join(folder, 'uploads', nameOf(png('another'))), liar);
+    assert.equal((await image(b, nameOf(old))).status, 404);
+    const c = await startPlaza({ restart: { backend: 'postgres', databaseUrl: a.databaseUrl, dataDir: folder }, settings });
+    try {
+      const copied = await image(b, nameOf(old));
+      assert.equal(copied.status, 200, 'C copied its folder into the database as it started');
+      assert.deepEqual(Buffer.from(await copied.arrayBuffer()), old);
+      assert.equal((await image(b, nameOf(png('another')))).status, 404, 'a file whose name lies is left out');
+    } finally {
+      await c.stop();
+    }
   });
 
   it('a key revoked on one instance is refused by the other at once', async () => {

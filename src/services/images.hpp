@@ -1,0 +1,41 @@
+#pragma once
+// Uploaded images (app avatars). The database holds them, so every instance serves every image and a
+// backup of the database holds them too; each instance keeps a copy of what it served in
+// <data_dir>/uploads. Names are "<32 hex digits of the bytes' SHA-256>.<type>": a copy is never stale.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/database.hpp"
+
+namespace plaza::services::images {
+
+inline constexpr std::size_t kMaxBytes = 512 * 1024;
+
+// Where an instance keeps its copies.
+inline std::filesystem::path folder(const std::string& data_dir) {
+  return std::filesystem::path(data_dir) / "uploads";
+}
+
+// The image type of `bytes` by its signature ("png", "jpeg", "gif", "webp"), or empty.
+std::string type_of(std::string_view bytes);
+// The name the image is stored by, or empty when `bytes` are no image taken here.
+std::string name_of(std::string_view bytes);
+// The type a well-formed name ends in, or empty: names come from URLs and folders.
+std::string type_of_name(std::string_view name);
+
+// The copy in `folder`, if this instance has one.
+std::optional<std::string> read_copy(const std::filesystem::path& folder, const std::string& name);
+// Keeps a copy in `folder`: written under a name of its own and renamed, so that it appears whole or
+// not at all. Returns false when it could not be written (the image is still in the database).
+bool keep_copy(const std::filesystem::path& folder, const std::string& name, std::string_view bytes);
+
+// Copies into the database the images of `folder` that it lacks: those written before the database
+// held images (migration 17) live only in the folder of the instance that took them. Files whose name
+// is not their bytes' are left alone. Returns how many were copied.
+int64_t import_folder(store::Database& db, const std::filesystem::path& folder, int64_t now);
+
+}  // namespace plaza::services::images

@@ -1,0 +1,132 @@
+#include "services/images.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "crypto/crypto.hpp"
+#include "store/uploads_repo.hpp"
+#include "store/users_repo.hpp"
+#include "support/test_database.hpp"
+
+namespace plaza::services::images {
+namespace {
+
+namespace fs = std::filesystem;
+using store::uploads::Stored;
+
+std::string png(const std::string& tail) {
+  return std::string("\x89PNG\r\n\x1a\n", 8) + tail;
+}
+
+TEST(ImageNames, AreTheBytesHashAndType) {
+  std::string bytes = png("pixels");
+  EXPECT_EQ(name_of(bytes), crypto::sha256_hex(bytes).substr(0, 32) + ".png");
+  EXPECT_EQ(name_of("GIF89a..."), crypto::sha256_hex("GIF89a...").substr(0, 32) + ".gif");
+  EXPECT_EQ(name_of("<svg onload=alert(1)>"), "") << "the bytes decide, and SVG is not taken";
+  EXPECT_EQ(name_of(png(std::string(kMaxBytes, 'x'))), "") << "over 512 KB";
+}
+
+TEST(ImageNames, OnlyWellFormedNamesHaveAType) {
+  std::string hex(32, 'a');
+  EXPECT_EQ(type_of_name(hex + ".png"), "png");
+  EXPECT_EQ(type_of_name(hex + ".webp"), "webp");
+  EXPECT_EQ(type_of_name(hex + ".svg"), "");
+  EXPECT_EQ(type_of_name(hex + ".png.0123456789ab.tmp"), "") << "a copy being written";
+  EXPECT_EQ(type_of_name(std::string(31, 'a') + ".png"), "");
+  EXPECT_EQ(type_of_name(std::string(31, 'a') + "g.png"), "") << "hex digits only";
+  EXPECT_EQ(type_of_name("../../plaza.db"), "");
+}
+
+class ImagesTest : public test::BackendTest {
+ protected:
+  void SetUp() override {
+    BackendTest::SetUp();
+    folder_ = fs::temp_directory_path() / ("plaza-images-" + crypto::random_token().substr(0, 12));
+    fs::create_directories(folder_);
+    user_ = db().write_sync([](store::Conn& c) { return store::users::create(c, {"alice", {}, "h"}, 1).id; });
+  }
+  void TearDown() override {
+    fs::remove_all(folder_);
+    BackendTest::TearDown();
+  }
+  Stored upload(const std::string& bytes, int64_t now = 100, int64_t limit = 3) {
+    return db().write_sync([&](store::Conn& c) {
+      return store::uploads::store_image(c, user_, name_of(bytes), crypto::base64(bytes),
+                                         static_cast<int64_t>(bytes.size()), now, now - 86'400, limit);
+    });
+  }
+  std::optional<std::string> stored(const std::string& name) {
+    auto data = db().read_sync([&](store::Conn& c) { return store::uploads::image_data(c, name); });
+    if (!data) return std::nullopt;
+    return crypto::from_base64(*data);
+  }
+  int64_t counted() {
+    return db().read_sync([](store::Conn& c) { return c.query_one("SELECT COUNT(*) FROM uploads")->i64(0); });
+  }
+  void put_file(const std::string& name, const std::string& bytes) {
+    std::ofstream(folder_ / name, std::ios::binary) << bytes;
+  }
+
+  fs::path folder_;
+  int64_t user_ = 0;
+};
+PLAZA_INSTANTIATE_FOR_BACKENDS(ImagesTest);
+
+TEST_P(ImagesTest, AnUploadStoresTheBytesAndCountsOnce) {
+  std::string bytes = png(std::string("\0\xff binary \r\n", 12));
+  EXPECT_EQ(upload(bytes), Stored::added);
+  EXPECT_EQ(stored(name_of(bytes)), bytes) << "every byte, NULs and all";
+  EXPECT_EQ(upload(bytes), Stored::already_stored);
+  EXPECT_EQ(counted(), 1) << "the same image again costs no share of the day's uploads";
+  EXPECT_EQ(stored(name_of(png("never uploaded"))), std::nullopt);
+}
+
+TEST_P(ImagesTest, AnUploadOverTheLimitWritesNothing) {
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(upload(png("image " + std::to_string(i))), Stored::added);
+  EXPECT_EQ(upload(png("one too many")), Stored::over_limit);
+  EXPECT_EQ(stored(name_of(png("one too many"))), std::nullopt);
+  EXPECT_EQ(counted(), 3);
+  EXPECT_EQ(upload(png("a day later"), 100 + 86'400), Stored::added) << "the limit is per day";
+}
+
+TEST_P(ImagesTest, ImportCopiesTheFolderImagesTheDatabaseLacks) {
+  std::string old_image = png("taken before migration 17"), known = png("already stored");
+  put_file(name_of(old_image), old_image);
+  ASSERT_EQ(upload(known), Stored::added);
+  put_file(name_of(known), known);
+  put_file(name_of(png("the name of other bytes")), png("these bytes"));
+  put_file(name_of(old_image) + ".0123456789ab.tmp", old_image);
+  put_file("notes.txt", "not an image");
+
+  EXPECT_EQ(import_folder(db(), folder_, 200), 1);
+  EXPECT_EQ(stored(name_of(old_image)), old_image);
+  EXPECT_EQ(stored(name_of(png("the name of other bytes"))), std::nullopt) << "a name that lies is left out";
+  EXPECT_EQ(counted(), 1) << "imported images count against nobody's uploads";
+  EXPECT_EQ(import_folder(db(), folder_, 300), 0) << "once copied, never again";
+  EXPECT_EQ(import_folder(db(), folder_ / "missing", 300), 0);
+}
+
+TEST_P(ImagesTest, ImportGoesThroughFoldersOfManyBatches) {
+  for (int i = 0; i < 450; ++i) {
+    std::string bytes = png("image " + std::to_string(i));
+    put_file(name_of(bytes), bytes);
+  }
+  EXPECT_EQ(import_folder(db(), folder_, 200), 450);
+  EXPECT_EQ(db().read_sync([](store::Conn& c) { return c.query_one("SELECT COUNT(*) FROM upload_files")->i64(0); }),
+            450);
+}
+
+TEST_P(ImagesTest, ACopyIsKeptWholeAndReadBack) {
+  std::string bytes = png("a copy");
+  fs::path nested = folder_ / "uploads";  // made when missing
+  EXPECT_EQ(read_copy(nested, name_of(bytes)), std::nullopt);
+  ASSERT_TRUE(keep_copy(nested, name_of(bytes), bytes));
+  EXPECT_EQ(read_copy(nested, name_of(bytes)), bytes);
+  int files = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(nested)) ++files;
+  EXPECT_EQ(files, 1) << "no temporary file left behind";
+}
+
+}  // namespace
+}  // namespace plaza::services::images
