@@ -69,6 +69,7 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
   add_route(router, site, "PATCH", "/api/admin/users/{id}", admin, admin_update_user);
 
   add_route(router, site, "GET", "/v1/models", v1, v1_models);
+  add_route(router, site, "GET", "/v1/models/{id...}", v1, v1_model);
   add_route(router, site, "POST", "/v1/chat/completions", v1, v1_chat_completions);
 
   add_route(router, site, "GET", "/api/models", session, list_models);

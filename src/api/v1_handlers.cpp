@@ -98,17 +98,37 @@ relay::Caller caller_of(const Ctx& ctx, std::string surface) {
   return c;
 }
 
-awaitable<http::Response> v1_models(Ctx& ctx) {
+namespace {
+
+// The models and apps the caller's key and group may use.
+awaitable<std::vector<std::string>> reachable_models(Ctx& ctx) {
   auto caller = caller_of(ctx, "api");
   auto ids = co_await ctx.site.relay.models(caller);
   for (auto& name : co_await ctx.site.apps.model_names(ctx.me()))
     if (caller.allowed_models.empty() ||
         std::find(caller.allowed_models.begin(), caller.allowed_models.end(), name) != caller.allowed_models.end())
       ids.push_back(std::move(name));
+  co_return ids;
+}
+
+bj::object model_object(const std::string& id) {
+  return bj::object{{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "plaza"}};
+}
+
+}  // namespace
+
+awaitable<http::Response> v1_models(Ctx& ctx) {
   bj::array data;
-  for (const auto& id : ids)
-    data.push_back(bj::object{{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "plaza"}});
+  for (const auto& id : co_await reachable_models(ctx)) data.push_back(model_object(id));
   co_return json_response(200, bj::object{{"object", "list"}, {"data", std::move(data)}});
+}
+
+awaitable<http::Response> v1_model(Ctx& ctx) {
+  std::string id(ctx.req.param("id"));
+  auto ids = co_await reachable_models(ctx);
+  if (std::find(ids.begin(), ids.end(), id) == ids.end())
+    throw Error(ErrorCode::not_found, "the model '" + id + "' does not exist", "model");
+  co_return json_response(200, model_object(id));
 }
 
 namespace {

@@ -168,6 +168,7 @@ int serve(const Config& config) {
   opts.shutdown_grace = std::chrono::seconds(config.shutdown_grace_seconds);
   opts.access_log = config.access_log;
   opts.trust_proxy = config.trust_proxy;
+  opts.open_cors_prefix = "/v1/";  // the OpenAI-compatible API: browser apps call it with their users' keys
   http::Server server(opts, router, *metrics);
   uint16_t port;
   try {

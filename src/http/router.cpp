@@ -50,12 +50,22 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
   if (path.empty() || path.front() != '/') return m;
   auto segs = split_path(path);
   for (const auto& r : routes_) {
-    if (r.segments.size() != segs.size()) continue;
+    bool rest = r.takes_rest();
+    if (rest ? segs.size() < r.segments.size() : r.segments.size() != segs.size()) continue;
     bool ok = true;
     std::vector<std::pair<std::string, std::string>> params;
     for (std::size_t i = 0; i < segs.size() && ok; ++i) {
-      const auto& want = r.segments[i];
-      if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+      const auto& want = r.segments[std::min(i, r.segments.size() - 1)];
+      if (rest && i + 1 >= r.segments.size()) {
+        // "{name...}": this segment and every one after it, slashes kept ("app/<slug>").
+        if (segs[i].empty()) {
+          ok = false;
+        } else if (i + 1 == r.segments.size()) {
+          params.emplace_back(want.substr(1, want.size() - 5), percent_decode(segs[i], false));
+        } else {
+          params.back().second += "/" + percent_decode(segs[i], false);
+        }
+      } else if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
         if (segs[i].empty())
           ok = false;
         else

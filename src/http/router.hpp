@@ -17,7 +17,8 @@ using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 struct Route {
   std::string method;
   std::string pattern;
-  std::vector<std::string> segments;  // "{name}" segments capture
+  std::vector<std::string> segments;  // "{name}" segments capture; a last "{name...}" takes the rest
+  bool takes_rest() const { return !segments.empty() && segments.back().ends_with("...}"); }
   int64_t body_limit = 0;
   Handler handler;
   std::size_t index = 0;  // for metrics

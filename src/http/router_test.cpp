@@ -46,6 +46,24 @@ TEST_F(RouterTest, CapturesAndDecodesParameters) {
   EXPECT_EQ(m.params[1], (std::pair<std::string, std::string>{"key", "a+b/c"})) << "'+' stays '+' in paths";
 }
 
+TEST(RouterRestTest, ALastRestParameterTakesTheRestOfThePath) {
+  Router router;
+  router.add("GET", "/v1/models", 0, ok);
+  router.add("GET", "/v1/models/{id...}", 0, ok);
+  auto id_of = [&](std::string_view path) -> std::string {
+    auto m = router.match("GET", path);
+    if (!m.route || m.params.size() != 1 || m.params[0].first != "id") return "(no match)";
+    return m.params[0].second;
+  };
+  EXPECT_EQ(id_of("/v1/models/gpt-4o"), "gpt-4o");
+  EXPECT_EQ(id_of("/v1/models/app/my-app"), "app/my-app");
+  EXPECT_EQ(id_of("/v1/models/accounts/fireworks/models/x"), "accounts/fireworks/models/x");
+  EXPECT_EQ(id_of("/v1/models/openai%2Fgpt-4o"), "openai/gpt-4o") << "an SDK encodes the slash";
+  EXPECT_EQ(router.match("GET", "/v1/models").route->pattern, "/v1/models");
+  EXPECT_EQ(id_of("/v1/models/"), "(no match)");
+  EXPECT_EQ(id_of("/v1/models/app/"), "(no match)") << "no empty segment inside the rest";
+}
+
 TEST_F(RouterTest, EmptyParameterDoesNotMatch) {
   auto m = router_.match("DELETE", "/api/keys/");
   EXPECT_EQ(m.route, nullptr);

@@ -7,8 +7,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <mutex>
@@ -205,6 +207,31 @@ const std::string kSecurityHeaders =
     "Content-Security-Policy: default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
     "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'\r\n";
 
+// Calls from pages of other sites (a browser app calling the API with its user's own key) are let
+// through on the paths under ServerOptions::open_cors_prefix: those take a bearer key, never a
+// cookie, so no page can borrow a signed-in visitor's rights through them.
+void allow_cross_origin(Headers& headers) {
+  headers.emplace_back("Access-Control-Allow-Origin", "*");
+  headers.emplace_back("Access-Control-Expose-Headers", "X-Request-Id, Retry-After");
+}
+
+// The browser's question before such a call: any method the API has, with the headers it names
+// (SDKs send their own, such as X-Stainless-Os), when they are header names at all.
+Response cross_origin_preflight(const Request& req) {
+  Response r{204, {}, {}};
+  std::string_view asked = req.header("access-control-request-headers");
+  bool names_only =
+      asked.size() <= 2000 && std::all_of(asked.begin(), asked.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == ',' || c == ' ';
+      });
+  r.header("Access-Control-Allow-Methods", "GET, POST");
+  r.header("Access-Control-Allow-Headers",
+           names_only && !asked.empty() ? std::string(asked) : std::string("Authorization, Content-Type"));
+  r.header("Access-Control-Max-Age", "86400");
+  allow_cross_origin(r.headers);
+  return r;
+}
+
 // Before a request line was read whole: no path to choose the error's shape by.
 Response error_response(int status, std::string_view code, std::string_view message) {
   return Response::error("", status, code, message);
@@ -261,8 +288,13 @@ void access_log(const Impl& s, const Request& req, int status, double seconds, s
 class BeastResponseStream final : public ResponseStream {
  public:
   BeastResponseStream(beast::tcp_stream& stream, beast::flat_buffer& read_buffer, Impl& s, unsigned version,
-                      std::string request_id)
-      : stream_(stream), read_buffer_(read_buffer), s_(s), version_(version), request_id_(std::move(request_id)) {}
+                      std::string request_id, bool cross_origin)
+      : stream_(stream),
+        read_buffer_(read_buffer),
+        s_(s),
+        version_(version),
+        cross_origin_(cross_origin),
+        request_id_(std::move(request_id)) {}
 
   asio::awaitable<bool> start(int status, Headers headers) override {
     if (started_) co_return false;
@@ -272,6 +304,7 @@ class BeastResponseStream final : public ResponseStream {
     if (read_buffer_.size() == 0) read_buffer_.shrink_to_fit();
     status_ = status;
     headers.emplace_back("X-Request-Id", request_id_);
+    if (cross_origin_) allow_cross_origin(headers);
     std::string head =
         format_response_head(ResponseHead{status, version_, !s_.stopping, 0, true}, kStreamHeaders, headers);
     stream_.expires_after(s_.options.write_timeout);
@@ -344,6 +377,7 @@ class BeastResponseStream final : public ResponseStream {
   beast::flat_buffer& read_buffer_;
   Impl& s_;
   unsigned version_;
+  bool cross_origin_;
   std::string request_id_;
   bool started_ = false;
   bool ok_ = true;
@@ -450,10 +484,13 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
     req.route = route.pattern;
     req.params = std::move(match.params);
 
-    BeastResponseStream streamer(stream, buffer, *s, version, req.request_id);
+    bool cross_origin = !s->options.open_cors_prefix.empty() && req.path.starts_with(s->options.open_cors_prefix);
+    BeastResponseStream streamer(stream, buffer, *s, version, req.request_id, cross_origin);
     req.stream = &streamer;
     if (body_ok) {
-      if (!match.route && match.wrong_method) {
+      if (cross_origin && req.method == "OPTIONS") {
+        response = cross_origin_preflight(req);
+      } else if (!match.route && match.wrong_method) {
         response = Response::error(req.path, 405, "method_not_allowed", "method not allowed for this path");
       } else {
         response = co_await call_handler(route, req);
@@ -471,6 +508,7 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
       bytes = streamer.bytes();
       ok = streamer.finished();
     } else {
+      if (cross_origin && req.method != "OPTIONS") allow_cross_origin(response.headers);
       ok = co_await write_response(stream, *s, std::move(response), version, keep_alive, req.method == "HEAD",
                                    req.request_id);
     }

@@ -27,6 +27,8 @@ struct ServerOptions {
   std::chrono::seconds shutdown_grace{10};
   bool access_log = true;
   bool trust_proxy = false;
+  // Paths under it answer browsers' cross-origin calls (bearer-key APIs only: never cookie routes).
+  std::string open_cors_prefix;
 };
 
 class Server {

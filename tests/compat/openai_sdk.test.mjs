@@ -7,11 +7,11 @@ import { startFake } from '../fake_upstream/fake.mjs';
 import { adminClient, addChannel, userWithKey } from '../lib/site.mjs';
 
 describe('openai SDK against plaza', () => {
-  let plaza, fake, client;
+  let plaza, fake, client, admin;
   before(async () => {
     fake = await startFake({ requireKeys: ['sk-upstream'] });
     plaza = await startPlaza();
-    const admin = await adminClient(plaza);
+    admin = await adminClient(plaza);
     await addChannel(admin, { base_url: `${fake.url}/v1`, keys: ['sk-upstream'], models: ['gpt-4o-mini', 'gpt-4o'] });
     const { key } = await userWithKey(plaza);
     client = new OpenAI({ apiKey: key, baseURL: `${plaza.url}/v1`, maxRetries: 0 });
@@ -22,6 +22,16 @@ describe('openai SDK against plaza', () => {
     const ids = [];
     for await (const m of client.models.list()) ids.push(m.id);
     assert.deepEqual(ids.sort(), ['gpt-4o', 'gpt-4o-mini']);
+  });
+
+  it('retrieves one model by id, slashes and all', async () => {
+    const m = await client.models.retrieve('gpt-4o');
+    assert.equal(m.id, 'gpt-4o');
+    assert.equal(m.object, 'model');
+    await addChannel(admin, { name: 'slashed', base_url: `${fake.url}/v1`, keys: ['sk-upstream'], models: ['deepseek-ai/DeepSeek-V3'] });
+    assert.equal((await client.models.retrieve('deepseek-ai/DeepSeek-V3')).id, 'deepseek-ai/DeepSeek-V3');
+    await assert.rejects(client.models.retrieve('gpt-5-nonexistent'),
+      (e) => e instanceof OpenAI.NotFoundError && e.param === 'model' && /does not exist/.test(e.message));
   });
 
   it('completes a chat with usage', async () => {

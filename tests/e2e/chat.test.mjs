@@ -4,10 +4,11 @@
 // blocks, HTML that must stay text, an upstream failure, rename, delete, clear all — on a
 // desktop and on a phone, in English and Chinese.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { startFake } from '../fake_upstream/fake.mjs';
 import { startPlaza } from '../lib/server.mjs';
-import { sql } from '../lib/site.mjs';
+import { sql, userWithKey } from '../lib/site.mjs';
 import { launchBrowser, openPage, shot, signIn as signInAs, signUp, uniqueName } from './helpers.mjs';
 
 let fake;
@@ -490,6 +491,43 @@ describe('chat', { timeout: 240_000 }, () => {
     }
     assert.deepEqual(errors, []);
     await context.close();
+  });
+
+  test('a page of another site streams an answer from /v1 with its user\'s key', async () => {
+    const { key } = await userWithKey(plaza, uniqueName('cors'));
+    // Someone's web app, on another origin than Plaza's.
+    const app = createServer((req, res) => res.end('<!doctype html><title>Someone else\'s app</title>'));
+    await new Promise((resolve) => app.listen(0, '127.0.0.1', resolve));
+    const { context, page } = await newPage();
+    await page.goto(`http://127.0.0.1:${app.address().port}/`);
+    const result = await page.evaluate(async ({ url, key }) => {
+      try {
+        const r = await fetch(`${url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-stainless-os': 'Linux' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        const reader = r.body.getReader();
+        let text = '';
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          text += new TextDecoder().decode(value);
+        }
+        return { status: r.status, requestId: r.headers.get('x-request-id'), text };
+      } catch (e) {
+        return { error: String(e) };
+      }
+    }, { url: plaza.url, key });
+    assert.equal(result.error, undefined, 'the browser let the page read the answer');
+    assert.equal(result.status, 200);
+    assert.ok(result.requestId, 'the request id is exposed to the page');
+    assert.match(result.text, /data: \[DONE\]/);
+    const words = result.text.split('\n').filter((l) => l.startsWith('data: {'))
+      .map((l) => JSON.parse(l.slice(6)).choices?.[0]?.delta?.content ?? '').join('');
+    assert.ok(words.length > 0, result.text);
+    await context.close();
+    app.close();
   });
 
   test('the new pages are translated into Chinese', async () => {

@@ -64,6 +64,36 @@ describe('static files and headers', () => {
     assert.equal(r.headers.get('x-request-id'), 'trace-abc-123');
   });
 
+  it('lets pages of other sites call /v1 with a key, and only /v1', async () => {
+    const origin = 'https://someone-elses-app.example';
+    const preflight = await fetch(`${plaza.url}/v1/chat/completions`, { method: 'OPTIONS', headers: {
+      origin, 'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization,content-type,x-stainless-os' } });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+    assert.match(preflight.headers.get('access-control-allow-methods'), /POST/);
+    assert.equal(preflight.headers.get('access-control-allow-headers'), 'authorization,content-type,x-stainless-os');
+    const odd = await fetch(`${plaza.url}/v1/models`, { method: 'OPTIONS', headers: {
+      origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization;x=1' } });
+    assert.equal(odd.headers.get('access-control-allow-headers'), 'Authorization, Content-Type', 'what is no header list is not echoed');
+
+    // The answers themselves, errors included, are readable from the other page.
+    const unauthorized = await fetch(`${plaza.url}/v1/models`, { headers: { origin } });
+    assert.equal(unauthorized.status, 401);
+    assert.equal(unauthorized.headers.get('access-control-allow-origin'), '*');
+    assert.match(unauthorized.headers.get('access-control-expose-headers'), /X-Request-Id/);
+    const unknown = await fetch(`${plaza.url}/v1/embeddings`, { method: 'POST', headers: { origin } });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.headers.get('access-control-allow-origin'), '*');
+
+    // The site's own routes take cookies: no other page may read them, or ask.
+    const me = await fetch(`${plaza.url}/api/me`, { headers: { origin } });
+    assert.equal(me.headers.get('access-control-allow-origin'), null);
+    const asked = await fetch(`${plaza.url}/api/me`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
+    assert.equal(asked.status, 405);
+    assert.equal(asked.headers.get('access-control-allow-origin'), null);
+  });
+
   it('exposes Prometheus metrics by route and status', async () => {
     await fetch(`${plaza.url}/api/me`);
     await fetch(`${plaza.url}/healthz`);
