@@ -231,7 +231,34 @@ void convert_messages(const bj::value* messages, bj::object& out) {
   out["messages"] = std::move(list);
 }
 
+// Anthropic refuses tool_use blocks of tools the request does not define, while OpenAI takes a
+// conversation's tool calls with or without them (a follow-up that offers no more tools). Tools called
+// earlier and not offered now are declared; when none are offered, the model may call none of them.
+void declare_tools_used(bj::object& out) {
+  bool offered = out.contains("tools");
+  bj::array declared = offered ? out["tools"].as_array() : bj::array();
+  auto size_before = declared.size();
+  for (const auto& m : out.at("messages").as_array()) {
+    for (const auto& b : m.as_object().at("content").as_array()) {
+      if (type_of(b) != "tool_use") continue;
+      const auto& name = b.as_object().at("name");
+      bool known = std::any_of(declared.begin(), declared.end(),
+                               [&](const bj::value& t) { return t.as_object().at("name") == name; });
+      if (!known)
+        declared.push_back(bj::object{{"name", name},
+                                      {"description", "A tool used earlier in this conversation."},
+                                      {"input_schema", bj::object{{"type", "object"}}}});
+    }
+  }
+  if (declared.size() == size_before) return;
+  out["tools"] = std::move(declared);
+  if (!offered) out["tool_choice"] = bj::object{{"type", "none"}};
+}
+
 void convert_tools(const bj::object& in, bj::object& out) {
+  if (find(in, "functions") || find(in, "function_call"))
+    bad("functions and function_call are deprecated and not supported by this model: use tools and tool_choice",
+        "functions");
   const auto* tools = find(in, "tools");
   if (!tools) return;
   if (!tools->is_array()) bad("tools must be an array", "tools");
@@ -245,6 +272,7 @@ void convert_tools(const bj::object& in, bj::object& out) {
       bad("each tool needs function.name", "tools");
     }
     const auto& f = fn->get_object();
+    if (string_or(f, "name") == kAnswerTool) bad("the tool name " + std::string(kAnswerTool) + " is reserved", "tools");
     bj::object tool{{"name", f.at("name")}};
     if (auto d = string_or(f, "description"); !d.empty()) tool["description"] = d;
     const auto* params = find(f, "parameters");
@@ -273,6 +301,43 @@ void convert_tools(const bj::object& in, bj::object& out) {
     if (choice["type"].as_string() != "none") choice["disable_parallel_tool_use"] = true;
   }
   if (!choice.empty()) out["tool_choice"] = std::move(choice);
+}
+
+// JSON mode and structured outputs: the answer is the input of a tool the model must call (kAnswerTool).
+void convert_response_format(const bj::object& in, bj::object& out) {
+  const auto* rf = find(in, "response_format");
+  if (!rf) return;
+  if (!rf->is_object()) bad("response_format must be an object", "response_format");
+  std::string_view type = string_or(rf->get_object(), "type");
+  if (type == "text") return;
+  bj::object tool{{"name", kAnswerTool}, {"description", "Give your whole final answer as this tool's input."}};
+  if (type == "json_object") {
+    tool["input_schema"] = bj::object{{"type", "object"}};
+  } else if (type == "json_schema") {
+    const auto* spec = find(rf->get_object(), "json_schema");
+    const auto* schema = spec && spec->is_object() ? find(spec->get_object(), "schema") : nullptr;
+    if (!schema || !schema->is_object() || string_or(schema->get_object(), "type") != "object")
+      bad("response_format.json_schema.schema must be a JSON Schema of an object", "response_format");
+    tool["input_schema"] = *schema;
+    if (auto d = string_or(spec->get_object(), "description"); !d.empty())
+      tool["description"] = std::string(tool["description"].as_string()) + " " + std::string(d);
+  } else {
+    bad("response_format.type must be \"text\", \"json_object\" or \"json_schema\"", "response_format");
+  }
+  if (!out.contains("tools")) out["tools"] = bj::array();
+  out["tools"].as_array().push_back(std::move(tool));
+  // The model answers through the tool: forced when it has no others (or may call none of them),
+  // else it must call one of them, the answer tool among them; a function the client names stays chosen.
+  auto* choice = out.if_contains("tool_choice");
+  std::string_view chosen = choice ? std::string_view(choice->as_object().at("type").as_string()) : "auto";
+  if (out["tools"].as_array().size() == 1 || chosen == "none") {
+    out["tool_choice"] = bj::object{{"type", "tool"}, {"name", kAnswerTool}};
+  } else if (chosen == "auto") {
+    bj::object any{{"type", "any"}};
+    if (auto* d = choice ? choice->as_object().if_contains("disable_parallel_tool_use") : nullptr)
+      any["disable_parallel_tool_use"] = *d;
+    out["tool_choice"] = std::move(any);
+  }
 }
 
 }  // namespace
@@ -314,6 +379,8 @@ bj::object to_anthropic_request(const bj::object& in, std::string_view upstream_
   }
 
   convert_tools(in, out);
+  declare_tools_used(out);
+  convert_response_format(in, out);
   if (auto user = json::optional_string(in, "user"); user && !user->empty()) {
     out["metadata"] = bj::object{{"user_id", *user}};
   }

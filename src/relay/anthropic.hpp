@@ -21,6 +21,11 @@ namespace plaza::relay::anthropic {
 // max_completion_tokens.
 inline constexpr int64_t kDefaultMaxTokens = 4096;
 
+// OpenAI's response_format (JSON mode, structured outputs) has no Anthropic field: the request gets a
+// tool of this name whose input schema is the wanted JSON, and the model is made to call it; its
+// input comes back as the answer's content. Clients' own tools may not take the name.
+inline constexpr std::string_view kAnswerTool = "plaza_json_answer";
+
 // Token counts in OpenAI's terms: prompt_tokens includes cache reads and cache writes (Anthropic's
 // input_tokens excludes both); cached_tokens is the cache-read part. `reported` is false when the
 // upstream sent no usage, so the caller counts delivered text with the tokenizer instead.
@@ -31,8 +36,8 @@ struct Usage {
 
 // OpenAI chat request → Anthropic Messages request body, for `upstream_model`. Throws
 // plaza::Error(invalid_request) for requests that cannot be converted (no messages, wrong types,
-// invalid tool-call arguments, unsupported content parts). OpenAI fields with no Anthropic meaning
-// (n = 1, logprobs, response_format, seed, penalties, ...) are dropped.
+// invalid tool-call arguments, unsupported content parts, the legacy `functions`). OpenAI fields
+// with no Anthropic meaning (n = 1, logprobs, seed, penalties, ...) are dropped.
 boost::json::object to_anthropic_request(const boost::json::object& openai_request, std::string_view upstream_model,
                                          bool stream);
 
@@ -78,8 +83,13 @@ class StreamConverter {
   Usage usage_;
   int64_t input_ = 0, cache_read_ = 0, cache_creation_ = 0;
   std::string text_;
-  std::map<int64_t, int64_t> tool_index_;  // Anthropic content block index → OpenAI tool_calls index
+  struct ToolBlock {
+    int64_t index;        // in OpenAI's tool_calls
+    bool arguments_sent;  // a tool without parameters streams none: "{}" is sent at its end
+  };
+  std::map<int64_t, ToolBlock> tool_blocks_;  // by Anthropic content block index
   int64_t next_tool_index_ = 0;
+  std::optional<int64_t> answer_block_;  // the kAnswerTool call, whose input is the answer's content
 };
 
 // Anthropic error body ({"type":"error","error":{"type","message"}}) → a short message safe to show a

@@ -60,6 +60,8 @@ bj::object to_openai_response(const bj::object& r, std::string_view public_model
   }
   std::string text, reasoning;
   bj::array tool_calls;
+  std::string answer;  // what the answer tool was given: the whole content, when it was called
+  bool answered_by_tool = false;
   for (const auto& b : content->get_array()) {
     if (!b.is_object()) continue;
     const auto& block = b.get_object();
@@ -68,6 +70,10 @@ bj::object to_openai_response(const bj::object& r, std::string_view public_model
       text += string_or(block, "text");
     } else if (type == "thinking") {
       reasoning += string_or(block, "thinking");
+    } else if (type == "tool_use" && string_or(block, "name") == kAnswerTool) {
+      const auto* input = find(block, "input");  // the JSON the request's response_format asked for
+      answer = input ? bj::serialize(*input) : std::string("{}");
+      answered_by_tool = true;
     } else if (type == "tool_use") {
       const auto* input = find(block, "input");
       tool_calls.push_back(
@@ -78,6 +84,7 @@ bj::object to_openai_response(const bj::object& r, std::string_view public_model
     }
   }
 
+  if (answered_by_tool) text = std::move(answer);
   bj::object message{{"role", "assistant"}};
   if (text.empty() && !tool_calls.empty()) {
     message["content"] = nullptr;
@@ -100,10 +107,10 @@ bj::object to_openai_response(const bj::object& r, std::string_view public_model
 
   bj::object out{
       {"id", string_or(r, "id")}, {"object", "chat.completion"}, {"created", created}, {"model", public_model}};
-  out["choices"] = bj::array{bj::object{{"index", 0},
-                                        {"message", std::move(message)},
-                                        {"logprobs", nullptr},
-                                        {"finish_reason", finish_reason(string_or(r, "stop_reason"))}}};
+  std::string_view stop = string_or(r, "stop_reason");
+  if (stop == "tool_use" && answered_by_tool && !message.contains("tool_calls")) stop = "end_turn";
+  out["choices"] = bj::array{bj::object{
+      {"index", 0}, {"message", std::move(message)}, {"logprobs", nullptr}, {"finish_reason", finish_reason(stop)}}};
   if (u.reported) out["usage"] = usage_json(u);
   return out;
 }
@@ -181,9 +188,11 @@ std::vector<std::string> StreamConverter::on_event(std::string_view event_name, 
       emit_text("content", string_or(block, "text"));
     } else if (block_type == "thinking") {
       emit_text("reasoning_content", string_or(block, "thinking"));
+    } else if (block_type == "tool_use" && string_or(block, "name") == kAnswerTool) {
+      answer_block_ = int_or_zero(data, "index");  // its input streams as the answer's content
     } else if (block_type == "tool_use") {
       int64_t index = next_tool_index_++;
-      tool_index_[int_or_zero(data, "index")] = index;
+      tool_blocks_[int_or_zero(data, "index")] = {index, false};
       text_ += string_or(block, "name");
       emit(bj::object{{"tool_calls", bj::array{bj::object{{"index", index},
                                                           {"id", string_or(block, "id")},
@@ -199,17 +208,31 @@ std::vector<std::string> StreamConverter::on_event(std::string_view event_name, 
     } else if (delta_type == "thinking_delta") {
       emit_text("reasoning_content", string_or(delta, "thinking"));
     } else if (delta_type == "input_json_delta") {
-      auto it = tool_index_.find(int_or_zero(data, "index"));
+      int64_t block = int_or_zero(data, "index");
+      auto it = tool_blocks_.find(block);
       std::string_view partial = string_or(delta, "partial_json");
-      if (it != tool_index_.end() && !partial.empty()) {
+      if (answer_block_ == block) {
+        emit_text("content", partial);
+      } else if (it != tool_blocks_.end() && !partial.empty()) {
         text_ += partial;
-        emit(bj::object{{"tool_calls", bj::array{bj::object{{"index", it->second},
+        it->second.arguments_sent = true;
+        emit(bj::object{{"tool_calls", bj::array{bj::object{{"index", it->second.index},
                                                             {"function", bj::object{{"arguments", partial}}}}}}});
       }
+    }
+  } else if (type == "content_block_stop") {
+    // A call of a tool without parameters streams no input at all; OpenAI's arguments are "{}" then.
+    auto it = tool_blocks_.find(int_or_zero(data, "index"));
+    if (it != tool_blocks_.end() && !it->second.arguments_sent) {
+      it->second.arguments_sent = true;
+      emit(bj::object{{"tool_calls", bj::array{bj::object{{"index", it->second.index},
+                                                          {"function", bj::object{{"arguments", "{}"}}}}}}});
     }
   } else if (type == "message_delta") {
     if (const auto* u = find(data, "usage"); u && u->is_object()) read_usage(u->get_object());
     std::string_view stop = string_or(object_at(data, "delta"), "stop_reason");
+    // The answer tool's call is the answer, not a call for the client to make.
+    if (stop == "tool_use" && answer_block_ && tool_blocks_.empty()) stop = "end_turn";
     if (!stop.empty()) stop_reason_ = stop;
     if (!stop.empty() && !finish_sent_) {
       finish_sent_ = true;
@@ -228,7 +251,7 @@ std::vector<std::string> StreamConverter::on_event(std::string_view event_name, 
       out.push_back(bj::serialize(c));
     }
   }
-  // ping, content_block_stop and event types added after this was written carry nothing to send.
+  // ping and event types added after this was written carry nothing to send.
   return out;
 }
 

@@ -105,6 +105,61 @@ TEST(AnthropicRequest, MapsToolChoiceVariants) {
   EXPECT_FALSE(convert(R"({"messages":[{"role":"user","content":"x"}],"tool_choice":"auto"})").contains("tool_choice"));
 }
 
+TEST(AnthropicRequest, AnswersAResponseFormatThroughAToolTheModelMustCall) {
+  auto r = convert(R"({"messages":[{"role":"user","content":"Name a city"}],"response_format":{"type":"json_schema",
+      "json_schema":{"name":"city","description":"A city and its country.","strict":true,
+        "schema":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}})");
+  EXPECT_EQ(r.at("tools"), val(R"([{"name":"plaza_json_answer",
+      "description":"Give your whole final answer as this tool's input. A city and its country.",
+      "input_schema":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}])"));
+  EXPECT_EQ(r.at("tool_choice"), val(R"({"type":"tool","name":"plaza_json_answer"})"));
+  EXPECT_FALSE(r.contains("response_format"));
+
+  auto json_mode = convert(R"({"messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}})");
+  EXPECT_EQ(json_mode.at("tools").at(0).at("input_schema"), val(R"({"type":"object"})"));
+
+  // With tools of its own the model must call one of them or answer; "none" leaves it only the answer.
+  const std::string tools = R"("tools":[{"type":"function","function":{"name":"f"}}],)";
+  auto with = [&](std::string_view choice) {
+    return convert(R"({"messages":[{"role":"user","content":"x"}],)" + tools + std::string(choice) +
+                   R"("response_format":{"type":"json_object"}})")
+        .at("tool_choice");
+  };
+  EXPECT_EQ(with(""), val(R"({"type":"any"})"));
+  EXPECT_EQ(with(R"("parallel_tool_calls":false,)"), val(R"({"type":"any","disable_parallel_tool_use":true})"));
+  EXPECT_EQ(with(R"("tool_choice":"none",)"), val(R"({"type":"tool","name":"plaza_json_answer"})"));
+  EXPECT_EQ(with(R"("tool_choice":{"type":"function","function":{"name":"f"}},)"),
+            val(R"({"type":"tool","name":"f"})"));
+
+  const auto invalid = std::optional(ErrorCode::invalid_request);
+  EXPECT_EQ(error_code_of(R"({"messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_schema",
+      "json_schema":{"name":"list","schema":{"type":"array"}}}})"),
+            invalid);
+  EXPECT_EQ(error_code_of(R"({"messages":[{"role":"user","content":"x"}],"response_format":{"type":"yaml"}})"),
+            invalid);
+  EXPECT_EQ(error_code_of(R"({"messages":[{"role":"user","content":"x"}],
+      "tools":[{"type":"function","function":{"name":"plaza_json_answer"}}]})"),
+            invalid);
+  EXPECT_EQ(error_code_of(R"({"messages":[{"role":"user","content":"x"}],"functions":[{"name":"f"}]})"), invalid);
+}
+
+TEST(AnthropicRequest, DeclaresToolsCalledEarlierThatTheRequestNoLongerOffers) {
+  const std::string history = R"({"messages":[{"role":"user","content":"Weather?"},
+      {"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"get_weather","arguments":"{}"}},
+                                        {"id":"c2","type":"function","function":{"name":"get_weather","arguments":"{}"}}]},
+      {"role":"tool","tool_call_id":"c1","content":"sunny"},{"role":"tool","tool_call_id":"c2","content":"rain"},
+      {"role":"user","content":"Thanks"}])";
+  auto r = convert(history + "}");
+  EXPECT_EQ(r.at("tools"), val(R"([{"name":"get_weather","description":"A tool used earlier in this conversation.",
+      "input_schema":{"type":"object"}}])"));
+  EXPECT_EQ(r.at("tool_choice"), val(R"({"type":"none"})")) << "offered none, so none may be called";
+
+  auto offered = convert(history + R"(,"tools":[{"type":"function","function":{"name":"now"}}]})");
+  ASSERT_EQ(offered.at("tools").as_array().size(), 2u);
+  EXPECT_EQ(offered.at("tools").at(1).at("name"), "get_weather");
+  EXPECT_FALSE(offered.contains("tool_choice")) << "the client's choice (none given) stands";
+}
+
 TEST(AnthropicRequest, MergesSameRoleTurnsAndStartsWithUser) {
   auto r = convert(R"({"messages":[
       {"role":"assistant","content":"Welcome! Ask me anything."},
@@ -223,6 +278,17 @@ TEST(AnthropicResponse, ConvertsToolUse) {
   EXPECT_FALSE(only_tool.contains("usage"));
 }
 
+TEST(AnthropicResponse, TheAnswerToolsInputIsTheContent) {
+  Usage usage;
+  auto r = to_openai_response(obj(R"({"id":"msg_04","type":"message","content":[
+      {"type":"tool_use","id":"toolu_3","name":"plaza_json_answer","input":{"city":"Paris"}}],"stop_reason":"tool_use"})"),
+                              "m", 1, usage);
+  const auto& choice = r.at("choices").at(0).as_object();
+  EXPECT_EQ(bj::parse(choice.at("message").at("content").as_string()), val(R"({"city":"Paris"})"));
+  EXPECT_FALSE(choice.at("message").as_object().contains("tool_calls"));
+  EXPECT_EQ(choice.at("finish_reason"), "stop");
+}
+
 TEST(AnthropicResponse, MapsStopReasons) {
   Usage usage;
   auto finish = [&](std::string_view reason) {
@@ -339,6 +405,44 @@ TEST(AnthropicStream, MaxTokensWithoutIncludeUsageAndSecondToolIndex) {
   EXPECT_EQ(chunks[4].at("choices").at(0).at("finish_reason"), "length");
   EXPECT_EQ(c.usage().completion_tokens, 9);
   EXPECT_TRUE(c.finished());
+}
+
+TEST(AnthropicStream, TheAnswerToolStreamsAsContent) {
+  StreamConverter c("m", "id", 1, false);
+  auto chunks = feed(c, {
+                            {"message_start", R"({"type":"message_start","message":{"usage":{"input_tokens":5}}})"},
+                            {"content_block_start", R"({"type":"content_block_start","index":0,
+          "content_block":{"type":"tool_use","id":"t","name":"plaza_json_answer","input":{}}})"},
+                            {"content_block_delta", R"({"type":"content_block_delta","index":0,
+          "delta":{"type":"input_json_delta","partial_json":"{\"city\":"}})"},
+                            {"content_block_delta", R"({"type":"content_block_delta","index":0,
+          "delta":{"type":"input_json_delta","partial_json":" \"Paris\"}"}})"},
+                            {"content_block_stop", R"({"type":"content_block_stop","index":0})"},
+                            {"message_delta", R"({"type":"message_delta","delta":{"stop_reason":"tool_use"}})"},
+                            {"message_stop", R"({"type":"message_stop"})"},
+                        });
+  ASSERT_EQ(chunks.size(), 4u);
+  EXPECT_EQ(delta_of(chunks[1]), val(R"({"content":"{\"city\":"})"));
+  EXPECT_EQ(delta_of(chunks[2]), val(R"({"content":" \"Paris\"}"})"));
+  EXPECT_EQ(chunks[3].at("choices").at(0).at("finish_reason"), "stop");
+  EXPECT_EQ(c.text(), "{\"city\": \"Paris\"}");
+}
+
+TEST(AnthropicStream, AToolWithoutParametersGetsEmptyObjectArguments) {
+  StreamConverter c("m", "id", 1, false);
+  auto chunks = feed(c, {
+                            {"message_start", R"({"type":"message_start","message":{"usage":{"input_tokens":5}}})"},
+                            {"content_block_start", R"({"type":"content_block_start","index":0,
+          "content_block":{"type":"tool_use","id":"t","name":"now","input":{}}})"},
+                            {"content_block_delta", R"({"type":"content_block_delta","index":0,
+          "delta":{"type":"input_json_delta","partial_json":""}})"},
+                            {"content_block_stop", R"({"type":"content_block_stop","index":0})"},
+                            {"message_delta", R"({"type":"message_delta","delta":{"stop_reason":"tool_use"}})"},
+                        });
+  ASSERT_EQ(chunks.size(), 4u);
+  EXPECT_EQ(delta_of(chunks[2]), val(R"({"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]})"))
+      << "JSON.parse of the arguments works, as with OpenAI";
+  EXPECT_EQ(chunks[3].at("choices").at(0).at("finish_reason"), "tool_calls");
 }
 
 TEST(AnthropicStream, ErrorEventStopsTheStream) {

@@ -78,6 +78,67 @@ describe('openai SDK against plaza', () => {
     assert.deepEqual(JSON.parse(args), { city: 'Paris' });
   });
 
+  describe('on an Anthropic channel', () => {
+    let claudeFake;
+    before(async () => {
+      claudeFake = await startFake({ requireKeys: ['sk-ant'] });
+      await addChannel(admin, { type: 'anthropic', name: 'claude', base_url: `${claudeFake.url}/v1`, keys: ['sk-ant'], models: [{ model: 'claude', upstream: 'claude-sonnet-4' }] });
+    });
+    after(async () => { await claudeFake?.stop(); });
+    const lastSent = async () => JSON.parse((await claudeFake.requests()).at(-1).body);
+    const city = { type: 'json_schema', json_schema: { name: 'city', strict: true,
+      schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false } } };
+
+    it('answers a structured output request with the JSON it asked for, streamed or not', async () => {
+      const r = await client.chat.completions.create({ model: 'claude', response_format: city, messages: [{ role: 'user', content: 'Name a city' }] });
+      assert.deepEqual(JSON.parse(r.choices[0].message.content), { city: 'Paris' });
+      assert.equal(r.choices[0].finish_reason, 'stop');
+      assert.equal(r.choices[0].message.tool_calls, undefined, 'the answer is not a tool call for the client');
+      const sent = await lastSent();
+      assert.deepEqual(sent.tool_choice, { type: 'tool', name: 'plaza_json_answer' });
+      assert.deepEqual(sent.tools[0].input_schema, city.json_schema.schema);
+
+      const stream = await client.chat.completions.create({ model: 'claude', stream: true, response_format: { type: 'json_object' },
+        messages: [{ role: 'user', content: 'Name a city as JSON' }] });
+      let content = '', finish;
+      for await (const chunk of stream) {
+        content += chunk.choices[0]?.delta?.content ?? '';
+        assert.equal(chunk.choices[0]?.delta?.tool_calls, undefined);
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+      }
+      assert.deepEqual(JSON.parse(content), { city: 'Paris' });
+      assert.equal(finish, 'stop');
+    });
+
+    it('streams a call of a tool without parameters with arguments that parse', async () => {
+      const stream = await client.chat.completions.create({ model: 'claude', stream: true,
+        tools: [{ type: 'function', function: { name: 'now', parameters: { type: 'object', properties: {} } } }],
+        tool_choice: { type: 'function', function: { name: 'now' } },
+        messages: [{ role: 'user', content: 'What time is it? [[fake:tool_call arguments=""]]' }] });
+      let name = '', args = '';
+      for await (const chunk of stream) {
+        for (const call of chunk.choices[0]?.delta?.tool_calls ?? []) {
+          name += call.function?.name ?? '';
+          args += call.function?.arguments ?? '';
+        }
+      }
+      assert.equal(name, 'now');
+      assert.deepEqual(JSON.parse(args), {});
+    });
+
+    it('goes on from earlier tool calls when the request offers no more tools', async () => {
+      const r = await client.chat.completions.create({ model: 'claude', messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: '18C and sunny' },
+        { role: 'user', content: 'Thanks! Summarise.' }] });
+      assert.equal(r.choices[0].message.content, 'Hello from fake upstream.');
+      const sent = await lastSent();
+      assert.deepEqual(sent.tools.map((t) => t.name), ['get_weather']);
+      assert.deepEqual(sent.tool_choice, { type: 'none' }, 'declared, and not to be called');
+    });
+  });
+
   it('surfaces errors as APIError with OpenAI fields', async () => {
     await assert.rejects(
       client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }),

@@ -50,11 +50,28 @@ class Anthropic final : public Dialect {
       if (*role != "user" && *role != "assistant")
         throw std::invalid_argument("messages: roles must be user or assistant (the system prompt is a field)");
       const auto* content = o->if_contains("content");
+      if (content && content->is_array() && !body.contains("tools"))
+        for (const auto& block : content->get_array())
+          if (block.is_object() &&
+              (block.get_object().contains("tool_use_id") || block.get_object().at("type") == "tool_use"))
+            throw std::invalid_argument("Requests which include `tool_use` or `tool_result` blocks must define tools.");
       std::string text = content ? content_text(*content) : std::string();
       if (*role == "user") c.last_user_text = text;
       c.texts.push_back(std::move(text));
     }
     if (const auto* s = body.if_contains("stream"); s && s->is_bool()) c.stream = s->get_bool();
+    // {"type":"tool","name":...}: the model must call that tool, which must be among the tools.
+    const auto* choice = body.if_contains("tool_choice");
+    if (choice && choice->is_object() && choice->get_object().contains("name")) {
+      const auto& name = choice->get_object().at("name");
+      bool defined = false;
+      if (const auto* tools = body.if_contains("tools"); tools && tools->is_array())
+        for (const auto& t : tools->get_array())
+          defined = defined || (t.is_object() && t.get_object().contains("name") && t.get_object().at("name") == name);
+      if (!defined || !name.is_string())
+        throw std::invalid_argument("tool_choice: the named tool is not among the tools");
+      c.forced_tool = std::string(name.get_string());
+    }
     return c;
   }
 
@@ -69,7 +86,7 @@ class Anthropic final : public Dialect {
       out += R"(,"content":[{"type":"tool_use","id":)";
       append_json_string(out, tool_use_id(a));
       out += R"(,"name":)";
-      append_json_string(out, kToolName);
+      append_json_string(out, a.tool_name);
       out += R"(,"input":)";
       out += joined;  // the arguments are JSON already
       out += R"(}],"stop_reason":"tool_use")";
@@ -101,7 +118,7 @@ class Anthropic final : public Dialect {
       std::string block = R"({"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":)";
       append_json_string(block, tool_use_id(a));
       block += R"(,"name":)";
-      append_json_string(block, kToolName);
+      append_json_string(block, a.tool_name);
       block += R"(,"input":{}}})";
       s.events.push_back(event("content_block_start", block));
     } else {

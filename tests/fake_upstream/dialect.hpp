@@ -17,6 +17,7 @@ struct Conversation {
   bool include_usage = false;      // OpenAI stream_options.include_usage
   std::vector<std::string> texts;  // the system prompt(s), then each message's text, in order
   std::string last_user_text;      // where a [[fake:...]] directive is looked for
+  std::string forced_tool;         // tool_choice names one tool: the answer calls it, as a model must
 };
 
 struct Answer {
@@ -26,7 +27,8 @@ struct Answer {
   int64_t prompt_tokens = 0;
   bool usage = true;                // false: never report usage (the no_usage scenario, or usage=0)
   bool stream_usage = false;        // OpenAI: a final usage chunk with choices []
-  bool tool_call = false;           // pieces are the arguments of a get_weather call, not text
+  bool tool_call = false;           // pieces are the arguments of a tool call, not text
+  std::string tool_name;            // the tool called: get_weather, or the one tool_choice forced
   std::vector<std::string> pieces;  // content deltas in order; their count is completion_tokens
 };
 

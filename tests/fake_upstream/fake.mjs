@@ -11,7 +11,9 @@
 // until the client leaves), close_after_headers, reset_mid_stream (after=3 pieces, then RST),
 // status (code=401|429|500|503|..., retry_after, message), malformed_sse (after), no_usage,
 // long (chunks=1000), echo (answers with the messages' text joined by newlines), tool_call
-// (get_weather {"city":"Paris"}). Any scenario takes chunks=N and text="...".
+// (get_weather {"city":"Paris"}, or arguments="..."). Any scenario takes chunks=N and text="...".
+// A request whose tool_choice names one tool gets a call of that tool, as a model's would be; the
+// Anthropic dialect refuses, as Anthropic does, tool_use blocks in a request that defines no tools.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';

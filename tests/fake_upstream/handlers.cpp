@@ -76,11 +76,12 @@ Answer make_answer(FakeState& st, const Dialect& d, const Conversation& c, const
   // usage=0 drops the usage from any scenario (a tool call with no usage, say).
   a.usage = sc.kind != Kind::no_usage && sc.int_param("usage", 1, 0, 1) == 1;
   a.stream_usage = c.include_usage;
-  a.tool_call = sc.kind == Kind::tool_call;
+  a.tool_call = sc.kind == Kind::tool_call || !c.forced_tool.empty();
+  a.tool_name = c.forced_tool.empty() ? std::string(kToolName) : c.forced_tool;
   int64_t fallback = sc.kind == Kind::long_answer ? 1000 : a.tool_call ? 4 : static_cast<int64_t>(st.options.chunks);
   auto chunks = static_cast<std::size_t>(sc.int_param("chunks", fallback, 1, kMaxChunks));
   if (a.tool_call) {
-    a.pieces = split_pieces(kToolArguments, chunks);
+    a.pieces = split_pieces(sc.param("arguments").value_or(std::string(kToolArguments)), chunks);
   } else if (sc.kind == Kind::echo) {
     std::string text;
     for (const auto& t : c.texts) {

@@ -67,7 +67,7 @@ class OpenAi final : public Dialect {
       out += R"("content":null,"tool_calls":[{"id":)";
       append_json_string(out, tool_call_id(a));
       out += R"(,"type":"function","function":{"name":)";
-      append_json_string(out, kToolName);
+      append_json_string(out, a.tool_name);
       out += R"(,"arguments":)";
       append_json_string(out, joined(a.pieces));
       out += R"(}}]},"logprobs":null,"finish_reason":"tool_calls"}])";
@@ -101,7 +101,7 @@ class OpenAi final : public Dialect {
       std::string first = R"({"role":"assistant","content":null,"tool_calls":[{"index":0,"id":)";
       append_json_string(first, tool_call_id(a));
       first += R"(,"type":"function","function":{"name":)";
-      append_json_string(first, kToolName);
+      append_json_string(first, a.tool_name);
       first += R"(,"arguments":""}}]})";
       s.events.push_back(choice(first, "null"));
     } else {
