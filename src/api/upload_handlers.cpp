@@ -46,7 +46,7 @@ awaitable<http::Response> post_upload(Ctx& ctx) {
 
 awaitable<http::Response> get_upload(Ctx& ctx) {
   std::string name(ctx.req.param("file"));
-  std::string type = images::type_of_name(name);
+  std::string type(store::uploads::type_of_name(name));
   if (type.empty()) throw Error(ErrorCode::not_found, "no such file");
   // This instance's copy, else the database's (then kept as a copy here).
   // Captures by reference only: g++ 12 destroys by-value captures of a co_await temporary twice.

@@ -98,6 +98,16 @@ boost::asio::awaitable<void> settlement_tick(api::Site* site) {
   co_return;
 }
 
+// Uploaded images nothing named go, and so do this instance's copies of images gone.
+boost::asio::awaitable<void> clean_up_uploads(api::Site* site) {
+  int64_t now = site->clock.now_s();
+  auto folder = services::images::folder(site->config.data_dir);
+  int64_t unused = site->config.upload_unused_seconds;
+  int64_t removed = co_await store::run_on_pool(
+      site->db, [site, &folder, now, unused] { return services::images::clean_up(site->db, folder, now, unused); });
+  if (removed) spdlog::info("uploads: removed {} image(s) that no app or model used", removed);
+}
+
 // Uses and trending scores of the square, recomputed from the usage events.
 boost::asio::awaitable<void> refresh_app_stats(api::Site* site) {
   int64_t now = site->clock.now_s();
@@ -194,6 +204,8 @@ int serve(const Config& config) {
                   [&site]() { return refresh_app_stats(&site); });
   scheduler.every("settlement", std::chrono::seconds(config.settlement_interval_seconds),
                   [&site]() { return settlement_tick(&site); });
+  scheduler.every("upload-cleanup", std::chrono::seconds(config.upload_cleanup_interval_seconds),
+                  [&site]() { return clean_up_uploads(&site); });
   scheduler.start(server.executor());
   server.on_shutdown([&scheduler] { scheduler.stop(); });
   server.run();

@@ -180,6 +180,11 @@ const std::vector<Setting>& settings() {
            int_setting(&Config::signup_gift, int64_t{0}, int64_t{1} << 50)),
       make("app_stats_interval_seconds", "how often the app square's uses and trending scores are recomputed",
            int_setting(&Config::app_stats_interval_seconds, 1, 86'400)),
+      make("upload_unused_seconds",
+           "how long an uploaded image that no app or model names is kept before the clean-up removes it",
+           int_setting(&Config::upload_unused_seconds, 0, 365 * 86'400)),
+      make("upload_cleanup_interval_seconds", "how often unused uploaded images are removed",
+           int_setting(&Config::upload_cleanup_interval_seconds, 1, 86'400)),
       make("currency", "the currency shown next to credits (ISO code, e.g. CNY, USD)",
            string_setting(&Config::currency,
                           [](const std::string& v) -> std::string {

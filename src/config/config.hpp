@@ -51,6 +51,8 @@ struct Config {
   int lease_idle_seconds = 2;        // ... and is given back after this long without a call
   int64_t signup_gift = 0;           // gift µc each new account starts with
   int app_stats_interval_seconds = 300;
+  int upload_unused_seconds = 7 * 86'400;  // uploaded images no app or model named by then are removed
+  int upload_cleanup_interval_seconds = 3600;
   std::string currency = "CNY";            // the money users pay in, for display next to credits
   int64_t credits_per_currency_unit = 10;  // e.g. 10 credits = 1 CNY
   // Creator revenue (DESIGN, creator earnings); shares in parts per million.

@@ -30,15 +30,6 @@ std::string name_of(std::string_view bytes) {
   return crypto::sha256_hex(bytes).substr(0, 32) + "." + type;
 }
 
-std::string type_of_name(std::string_view name) {
-  auto dot = name.find('.');
-  if (dot != 32 || name.size() > 40) return "";
-  for (std::size_t i = 0; i < dot; ++i)
-    if (!std::isxdigit(static_cast<unsigned char>(name[i]))) return "";
-  std::string type(name.substr(dot + 1));
-  return type == "png" || type == "jpeg" || type == "gif" || type == "webp" ? type : "";
-}
-
 std::optional<std::string> read_copy(const fs::path& folder, const std::string& name) {
   std::ifstream in(folder / name, std::ios::binary);
   if (!in) return std::nullopt;
@@ -69,7 +60,7 @@ bool keep_copy(const fs::path& folder, const std::string& name, std::string_view
 
 namespace {
 
-// The names in `folder` that look like images', a batch at a time (one query per batch).
+// Names of a folder are read and checked against the database this many at a time (one query each).
 constexpr std::size_t kBatch = 200;
 
 int64_t import_batch(store::Database& db, const fs::path& folder, const std::vector<std::string>& names, int64_t now) {
@@ -83,32 +74,56 @@ int64_t import_batch(store::Database& db, const fs::path& folder, const std::vec
       continue;
     }
     std::string data = crypto::base64(*bytes);
-    db.write_sync([&](store::Conn& c) { store::uploads::add_image(c, name, data, now); });
+    db.write_sync([&](store::Conn& c) { store::uploads::add_image(c, name, data, now, true); });
     ++copied;
   }
   return copied;
 }
 
-}  // namespace
-
-int64_t import_folder(store::Database& db, const fs::path& folder, int64_t now) {
+// Calls `batch` with the image names in `folder`, kBatch at a time (temporary files are not among them).
+template <class F>
+void for_names_in(const fs::path& folder, F batch) {
   std::error_code ec;
   fs::directory_iterator it(folder, ec), end;
-  if (ec) return 0;  // no folder: nothing was ever uploaded here
-  int64_t copied = 0;
+  if (ec) return;  // no folder: nothing was ever uploaded or served here
   std::vector<std::string> names;
   for (; it != end; it.increment(ec)) {
     if (ec) break;
     std::string name = it->path().filename().string();
-    if (type_of_name(name).empty() || !it->is_regular_file(ec)) continue;  // temporary files among them
+    if (store::uploads::type_of_name(name).empty() || !it->is_regular_file(ec)) continue;
     names.push_back(std::move(name));
     if (names.size() == kBatch) {
-      copied += import_batch(db, folder, names, now);
+      batch(names);
       names.clear();
     }
   }
-  copied += import_batch(db, folder, names, now);
+  if (!names.empty()) batch(names);
+}
+
+}  // namespace
+
+int64_t import_folder(store::Database& db, const fs::path& folder, int64_t now) {
+  int64_t copied = 0;
+  for_names_in(folder, [&](const std::vector<std::string>& names) { copied += import_batch(db, folder, names, now); });
   return copied;
+}
+
+int64_t clean_up(store::Database& db, const fs::path& folder, int64_t now, int64_t unused_seconds) {
+  int64_t removed = 0;
+  for (;;) {  // a batch per transaction: SQLite's write lock is held briefly
+    auto gone = db.write_sync([&](store::Conn& c) {
+      return store::uploads::remove_unused(c, now - unused_seconds, static_cast<int64_t>(kBatch));
+    });
+    removed += static_cast<int64_t>(gone.size());
+    if (gone.size() < kBatch) break;
+  }
+  for_names_in(folder, [&](const std::vector<std::string>& names) {
+    auto stored = db.read_sync([&](store::Conn& c) { return store::uploads::stored_of(c, names); });
+    std::error_code ec;
+    for (const auto& name : names)
+      if (std::find(stored.begin(), stored.end(), name) == stored.end()) fs::remove(folder / name, ec);
+  });
+  return removed;
 }
 
 }  // namespace plaza::services::images

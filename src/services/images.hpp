@@ -24,8 +24,6 @@ inline std::filesystem::path folder(const std::string& data_dir) {
 std::string type_of(std::string_view bytes);
 // The name the image is stored by, or empty when `bytes` are no image taken here.
 std::string name_of(std::string_view bytes);
-// The type a well-formed name ends in, or empty: names come from URLs and folders.
-std::string type_of_name(std::string_view name);
 
 // The copy in `folder`, if this instance has one.
 std::optional<std::string> read_copy(const std::filesystem::path& folder, const std::string& name);
@@ -34,8 +32,15 @@ std::optional<std::string> read_copy(const std::filesystem::path& folder, const 
 bool keep_copy(const std::filesystem::path& folder, const std::string& name, std::string_view bytes);
 
 // Copies into the database the images of `folder` that it lacks: those written before the database
-// held images (migration 17) live only in the folder of the instance that took them. Files whose name
-// is not their bytes' are left alone. Returns how many were copied.
+// held images (migration 17) live only in the folder of the instance that took them. They count as
+// used (apps name them). Files whose name is not their bytes' are left out (and go with the next
+// clean-up). Returns how many were copied.
 int64_t import_folder(store::Database& db, const std::filesystem::path& folder, int64_t now);
+
+// Removes the images nothing named (no app version, no model's icon) within `unused_seconds` of
+// their upload: a user's daily uploads are bounded, but not what accounts together would leave
+// behind. Then removes this instance's copies of images the database no longer holds (another
+// instance may have removed them). Returns how many images were removed from the database.
+int64_t clean_up(store::Database& db, const std::filesystem::path& folder, int64_t now, int64_t unused_seconds);
 
 }  // namespace plaza::services::images

@@ -5,6 +5,8 @@
 #include <fstream>
 
 #include "crypto/crypto.hpp"
+#include "store/apps_repo.hpp"
+#include "store/relay_repo.hpp"
 #include "store/uploads_repo.hpp"
 #include "store/users_repo.hpp"
 #include "support/test_database.hpp"
@@ -28,6 +30,7 @@ TEST(ImageNames, AreTheBytesHashAndType) {
 }
 
 TEST(ImageNames, OnlyWellFormedNamesHaveAType) {
+  using store::uploads::type_of_name;
   std::string hex(32, 'a');
   EXPECT_EQ(type_of_name(hex + ".png"), "png");
   EXPECT_EQ(type_of_name(hex + ".webp"), "webp");
@@ -36,6 +39,15 @@ TEST(ImageNames, OnlyWellFormedNamesHaveAType) {
   EXPECT_EQ(type_of_name(std::string(31, 'a') + ".png"), "");
   EXPECT_EQ(type_of_name(std::string(31, 'a') + "g.png"), "") << "hex digits only";
   EXPECT_EQ(type_of_name("../../plaza.db"), "");
+}
+
+TEST(ImageNames, AreFoundWhereTextsLinkToThem) {
+  std::string a = std::string(32, 'a') + ".png", b = std::string(32, 'b') + ".webp";
+  EXPECT_EQ(store::uploads::names_in(R"({"avatar":"/uploads/)" + a + R"(","description":"![x](/uploads/)" + b +
+                                     ") and /uploads/" + a + " again\"}"),
+            (std::vector<std::string>{a, b, a}));
+  EXPECT_TRUE(store::uploads::names_in("/uploads/" + std::string(32, 'a') + ".svg /uploads/ /uploads/x.png").empty());
+  EXPECT_TRUE(store::uploads::names_in("🙂").empty()) << "an emoji avatar names no image";
 }
 
 class ImagesTest : public test::BackendTest {
@@ -60,6 +72,9 @@ class ImagesTest : public test::BackendTest {
     auto data = db().read_sync([&](store::Conn& c) { return store::uploads::image_data(c, name); });
     if (!data) return std::nullopt;
     return crypto::from_base64(*data);
+  }
+  int64_t stored_images() {
+    return db().read_sync([](store::Conn& c) { return c.query_one("SELECT COUNT(*) FROM upload_files")->i64(0); });
   }
   int64_t counted() {
     return db().read_sync([](store::Conn& c) { return c.query_one("SELECT COUNT(*) FROM uploads")->i64(0); });
@@ -115,6 +130,34 @@ TEST_P(ImagesTest, ImportGoesThroughFoldersOfManyBatches) {
   EXPECT_EQ(import_folder(db(), folder_, 200), 450);
   EXPECT_EQ(db().read_sync([](store::Conn& c) { return c.query_one("SELECT COUNT(*) FROM upload_files")->i64(0); }),
             450);
+}
+
+TEST_P(ImagesTest, TheCleanUpRemovesImagesNothingNamedAndTheCopiesOfThem) {
+  std::string avatar = png("an app's avatar"), icon = png("a model's icon"), stray = png("never used"),
+              fresh = png("uploaded a moment ago"), old = png("from before migration 17");
+  for (const auto& bytes : {avatar, icon, stray}) ASSERT_EQ(upload(bytes, 100, 10), Stored::added);
+  ASSERT_EQ(upload(fresh, 5000, 10), Stored::added);
+  put_file(name_of(old), old);
+  ASSERT_EQ(import_folder(db(), folder_, 100), 1);
+  db().write_sync([&](store::Conn& c) {
+    int64_t owner = store::users::create(c, {"maker", {}, "h"}, 1).id;
+    store::AppContent content;
+    content.title = "Has an avatar";
+    content.avatar = "/uploads/" + name_of(avatar);
+    store::apps::create(c, "avatar-app", owner, "user", content, 100);
+    store::models::upsert(c, {"m", "M", "", "/uploads/" + name_of(icon), {}, 0, true}, 100);
+  });
+  for (const auto& bytes : {avatar, icon, stray, fresh}) ASSERT_TRUE(keep_copy(folder_, name_of(bytes), bytes));
+
+  EXPECT_EQ(clean_up(db(), folder_, 100 + 3601, 3600), 1) << "only the stray image is old enough and unused";
+  EXPECT_EQ(stored(name_of(stray)), std::nullopt);
+  for (const auto& bytes : {avatar, icon, fresh, old}) EXPECT_EQ(stored(name_of(bytes)), bytes);
+  EXPECT_EQ(read_copy(folder_, name_of(stray)), std::nullopt) << "its copy goes too";
+  EXPECT_EQ(read_copy(folder_, name_of(avatar)), avatar);
+  EXPECT_EQ(counted(), 4) << "the day's upload counts stay";
+
+  EXPECT_EQ(clean_up(db(), folder_, 5000 + 3601, 3600), 1) << "the fresh one, once unused for as long";
+  EXPECT_EQ(stored_images(), 3);
 }
 
 TEST_P(ImagesTest, ACopyIsKeptWholeAndReadBack) {

@@ -11,6 +11,7 @@
 #include "core/json.hpp"
 #include "core/validation.hpp"
 #include "store/json_columns.hpp"
+#include "store/uploads_repo.hpp"
 
 namespace plaza::store::apps {
 
@@ -229,20 +230,24 @@ std::optional<AppVersion> version(Conn& c, int64_t id) {
 int64_t add_version(Conn& c, int64_t app_id, const AppContent& content, int64_t now) {
   int64_t number =
       c.query_one("SELECT COALESCE(MAX(number), 0) + 1 FROM app_versions WHERE app_id = $1", {app_id})->i64(0);
+  std::string json = content_json(content);
   int64_t id = c.query_one(
                     "INSERT INTO app_versions (app_id, number, content, review_status, created_at) "
                     "VALUES ($1, $2, $3, 'draft', $4) RETURNING id",
-                    {app_id, number, content_json(content), now})
+                    {app_id, number, json, now})
                    ->i64(0);
+  uploads::mark_used(c, json);  // the avatar, or an image a text links to: kept for good
   c.exec("UPDATE apps SET draft_version_id = $2, updated_at = $3 WHERE id = $1", {app_id, id, now});
   return id;
 }
 
 void update_content(Conn& c, int64_t version_id, const AppContent& content) {
+  std::string json = content_json(content);
   c.exec(
       "UPDATE app_versions SET content = $2, review_status = 'draft', review_reason = '', moderation_flags = '[]', "
       "submitted_at = NULL WHERE id = $1",
-      {version_id, content_json(content)});
+      {version_id, json});
+  uploads::mark_used(c, json);
 }
 
 void lock_version(Conn& c, int64_t version_id) {

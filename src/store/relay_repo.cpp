@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "store/json_columns.hpp"
+#include "store/uploads_repo.hpp"
 
 namespace plaza::store {
 
@@ -178,6 +179,7 @@ void upsert(Conn& c, const Model& m, int64_t now) {
       "description = excluded.description, icon = excluded.icon, tags = excluded.tags, "
       "context_length = excluded.context_length, enabled = excluded.enabled, updated_at = excluded.updated_at",
       {m.id, m.display_name, m.description, m.icon, to_json_array(m.tags), m.context_length, int64_t{m.enabled}, now});
+  uploads::mark_used(c, m.icon);
 }
 
 bool remove(Conn& c, const std::string& id) {

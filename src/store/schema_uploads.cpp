@@ -23,12 +23,16 @@ namespace plaza::store::schema {
 // backup of the database holds them. <data_dir>/uploads is now each instance's cache of what it
 // served: names are the bytes' hash, so a cached copy is never stale. Images from before it are
 // copied in from the folders they were written to when an instance starts (services/images).
+// `used`: an app version or the model catalogue has named the image; those never named are removed
+// after a while (uploads_repo::remove_unused), found through the partial index.
 const char* const kUploadFiles = R"SQL(
 CREATE TABLE upload_files (
   name TEXT PRIMARY KEY,
   data TEXT NOT NULL,
-  created_at BIGINT NOT NULL
+  created_at BIGINT NOT NULL,
+  used INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX upload_files_unused ON upload_files (created_at) WHERE used = 0;
 )SQL";
 
 }  // namespace plaza::store::schema

@@ -1,5 +1,7 @@
 #include "store/uploads_repo.hpp"
 
+#include <cctype>
+
 #include "store/users_repo.hpp"
 
 namespace plaza::store::uploads {
@@ -11,7 +13,7 @@ Stored store_image(Conn& c, int64_t user_id, const std::string& name, const std:
   auto made = c.query_one("SELECT COUNT(*) FROM uploads WHERE user_id = $1 AND created_at > $2", {user_id, since});
   if (made && made->i64(0) >= limit) return Stored::over_limit;
   c.exec("INSERT INTO uploads (user_id, name, bytes, created_at) VALUES ($1, $2, $3, $4)", {user_id, name, bytes, now});
-  add_image(c, name, base64, now);  // another user's twin may have got there first: the same bytes
+  add_image(c, name, base64, now, false);  // another user's twin may have got there first: the same bytes
   return Stored::added;
 }
 
@@ -34,9 +36,48 @@ std::vector<std::string> stored_of(Conn& c, const std::vector<std::string>& name
   return out;
 }
 
-void add_image(Conn& c, const std::string& name, const std::string& base64, int64_t now) {
-  c.exec("INSERT INTO upload_files (name, data, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
-         {name, base64, now});
+void add_image(Conn& c, const std::string& name, const std::string& base64, int64_t now, bool used) {
+  c.exec(
+      "INSERT INTO upload_files (name, data, created_at, used) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING",
+      {name, base64, now, int64_t{used}});
+}
+
+std::string_view type_of_name(std::string_view name) {
+  auto dot = name.find('.');
+  if (dot != 32 || name.size() > 40) return {};
+  for (std::size_t i = 0; i < dot; ++i)
+    if (!std::isxdigit(static_cast<unsigned char>(name[i]))) return {};
+  std::string_view type = name.substr(dot + 1);
+  return type == "png" || type == "jpeg" || type == "gif" || type == "webp" ? type : std::string_view();
+}
+
+std::vector<std::string> names_in(std::string_view text) {
+  constexpr std::string_view kPrefix = "/uploads/";
+  std::vector<std::string> out;
+  for (auto at = text.find(kPrefix); at != std::string_view::npos; at = text.find(kPrefix, at + 1)) {
+    std::string_view rest = text.substr(at + kPrefix.size(), 40);
+    // The name ends where its type's letters do: a quote, a slash or a space may follow.
+    std::size_t end = 0;
+    while (end < rest.size() && (std::isalnum(static_cast<unsigned char>(rest[end])) || rest[end] == '.')) ++end;
+    if (!type_of_name(rest.substr(0, end)).empty()) out.emplace_back(rest.substr(0, end));
+  }
+  return out;
+}
+
+void mark_used(Conn& c, std::string_view text) {
+  for (const auto& name : names_in(text))
+    c.exec("UPDATE upload_files SET used = 1 WHERE name = $1 AND used = 0", {name});
+}
+
+std::vector<std::string> remove_unused(Conn& c, int64_t before, int64_t limit) {
+  std::vector<std::string> out;
+  auto rows = c.query(
+      "DELETE FROM upload_files WHERE used = 0 AND name IN (SELECT name FROM upload_files WHERE used = 0 AND "
+      "created_at < $1 "
+      "ORDER BY created_at LIMIT $2) RETURNING name",
+      {before, limit});
+  for (const auto& r : rows.rows) out.push_back(r.str(0));
+  return out;
 }
 
 }  // namespace plaza::store::uploads

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/database.hpp"
@@ -20,7 +21,18 @@ Stored store_image(Conn& c, int64_t user_id, const std::string& name, const std:
 std::optional<std::string> image_data(Conn& c, const std::string& name);
 // Which of `names` are stored.
 std::vector<std::string> stored_of(Conn& c, const std::vector<std::string>& names);
-// Adds an image that nobody's uploads count (one found in a folder); an image stored meanwhile stays.
-void add_image(Conn& c, const std::string& name, const std::string& base64, int64_t now);
+// Adds an image that nobody's uploads count (one found in a folder, `used` until known otherwise); an
+// image stored meanwhile stays as it is.
+void add_image(Conn& c, const std::string& name, const std::string& base64, int64_t now, bool used);
+
+// The type a well-formed image name ends in ("png", "jpeg", "gif", "webp"), or empty. Names are
+// "<32 hex digits>.<type>" and come from URLs, folders and app contents.
+std::string_view type_of_name(std::string_view name);
+// The image names `text` refers to as "/uploads/<name>", in order, repeats included.
+std::vector<std::string> names_in(std::string_view text);
+// Marks the images `text` refers to as used: they are kept for good.
+void mark_used(Conn& c, std::string_view text);
+// Removes up to `limit` images nothing ever named that were stored before `before`; returns their names.
+std::vector<std::string> remove_unused(Conn& c, int64_t before, int64_t limit);
 
 }  // namespace plaza::store::uploads

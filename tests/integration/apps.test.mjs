@@ -564,6 +564,36 @@ async function startModerationFakes() {
   return { url: `http://127.0.0.1:${server.address().port}`, seen, stop: () => new Promise((r) => server.close(r)) };
 }
 
+describe('uploaded images nothing uses', () => {
+  let plaza;
+  before(async () => {
+    plaza = await startPlaza({ settings: { 'upload-unused-seconds': 0, 'upload-cleanup-interval-seconds': 1 } });
+  });
+  after(async () => { await plaza?.stop(); });
+
+  it('are removed, with their copies, while an app\'s avatar stays', async () => {
+    const creator = new Client(plaza.url);
+    await creator.register('keeper', 'password-1');
+    const png = (text) => Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.from(text)]);
+    const upload = async (bytes) => {
+      const r = await creator.request('POST', '/api/uploads', { body: bytes, headers: { 'content-type': 'image/png' } });
+      assert.equal(r.status, 201, r.text);
+      return r.data.url;
+    };
+    const avatar = await upload(png('the avatar')), stray = await upload(png('tried and dropped'));
+    const created = await creator.post('/api/apps', appBody('kept-avatar', { avatar }));
+    assert.equal(created.status, 201, created.text);
+    assert.equal((await fetch(plaza.url + stray)).status, 200, 'served, so this instance keeps a copy');
+    const copy = join(plaza.dataDir, stray);
+    assert.ok(existsSync(copy));
+    await waitFor(async () => (await fetch(plaza.url + stray)).status === 404, 'the clean-up to remove the stray image');
+    assert.ok(!existsSync(copy), 'and its copy');
+    const kept = await fetch(plaza.url + avatar);
+    assert.equal(kept.status, 200);
+    assert.deepEqual(Buffer.from(await kept.arrayBuffer()), png('the avatar'));
+  });
+});
+
 describe('external moderation providers', () => {
   it('flag submissions through OpenAI-compatible and Baidu moderation, and hold them for review when down', async () => {
     const fakes = await startModerationFakes();
