@@ -2,8 +2,6 @@
 
 #include <boost/json.hpp>
 
-#include <spdlog/spdlog.h>
-
 #include <filesystem>
 
 #include "core/error.hpp"
@@ -48,19 +46,10 @@ awaitable<http::Response> get_upload(Ctx& ctx) {
   std::string name(ctx.req.param("file"));
   std::string type(store::uploads::type_of_name(name));
   if (type.empty()) throw Error(ErrorCode::not_found, "no such file");
-  // This instance's copy, else the database's (then kept as a copy here).
   // Captures by reference only: g++ 12 destroys by-value captures of a co_await temporary twice.
   fs::path dir = images::folder(ctx.site.config.data_dir);
   store::Database& db = ctx.site.db;
-  auto body = co_await store::run_on_pool(db, [&db, &dir, &name]() -> std::optional<std::string> {
-    if (auto copy = images::read_copy(dir, name)) return copy;
-    auto data = db.read_sync([&name](store::Conn& c) { return store::uploads::image_data(c, name); });
-    if (!data) return std::nullopt;
-    std::string bytes = crypto::from_base64(*data);
-    if (!images::keep_copy(dir, name, bytes))
-      spdlog::warn("uploads: no copy of {} could be kept in {}; it is read from the database", name, dir.string());
-    return bytes;
-  });
+  auto body = co_await store::run_on_pool(db, [&db, &dir, &name] { return images::load(db, dir, name); });
   if (!body) throw Error(ErrorCode::not_found, "no such file");
   http::Response r{200, {}, std::move(*body)};
   r.header("Content-Type", "image/" + type);

@@ -182,7 +182,7 @@ const std::vector<Setting>& settings() {
            int_setting(&Config::app_stats_interval_seconds, 1, 86'400)),
       make("upload_unused_seconds",
            "how long an uploaded image that no app or model names is kept before the clean-up removes it",
-           int_setting(&Config::upload_unused_seconds, 0, 365 * 86'400)),
+           int_setting(&Config::upload_unused_seconds, 1, 365 * 86'400)),
       make("upload_cleanup_interval_seconds", "how often unused uploaded images are removed",
            int_setting(&Config::upload_cleanup_interval_seconds, 1, 86'400)),
       make("currency", "the currency shown next to credits (ISO code, e.g. CNY, USD)",

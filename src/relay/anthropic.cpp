@@ -231,18 +231,18 @@ void convert_messages(const bj::value* messages, bj::object& out) {
   out["messages"] = std::move(list);
 }
 
-// Anthropic refuses tool_use blocks of tools the request does not define, while OpenAI takes a
-// conversation's tool calls with or without them (a follow-up that offers no more tools). Tools called
-// earlier and not offered now are declared; when none are offered, the model may call none of them.
+// Anthropic refuses tool_use and tool_result blocks in a request that defines no tools, while OpenAI
+// takes a conversation's tool calls with or without them (a follow-up that offers no more tools). The
+// tools called earlier are declared then, and the model may call none of them.
 void declare_tools_used(bj::object& out) {
-  bool offered = out.contains("tools");
-  bj::array declared = offered ? out["tools"].as_array() : bj::array();
-  auto size_before = declared.size();
+  if (out.contains("tools")) return;
+  bj::array declared;
   for (const auto& m : out.at("messages").as_array()) {
     for (const auto& b : m.as_object().at("content").as_array()) {
       if (type_of(b) != "tool_use") continue;
       const auto& name = b.as_object().at("name");
-      bool known = std::any_of(declared.begin(), declared.end(),
+      bool known = string_or(b.as_object(), "name") == kAnswerTool ||
+                   std::any_of(declared.begin(), declared.end(),
                                [&](const bj::value& t) { return t.as_object().at("name") == name; });
       if (!known)
         declared.push_back(bj::object{{"name", name},
@@ -250,9 +250,9 @@ void declare_tools_used(bj::object& out) {
                                       {"input_schema", bj::object{{"type", "object"}}}});
     }
   }
-  if (declared.size() == size_before) return;
+  if (declared.empty()) return;
   out["tools"] = std::move(declared);
-  if (!offered) out["tool_choice"] = bj::object{{"type", "none"}};
+  out["tool_choice"] = bj::object{{"type", "none"}};
 }
 
 void convert_tools(const bj::object& in, bj::object& out) {
@@ -327,16 +327,14 @@ void convert_response_format(const bj::object& in, bj::object& out) {
   if (!out.contains("tools")) out["tools"] = bj::array();
   out["tools"].as_array().push_back(std::move(tool));
   // The model answers through the tool: forced when it has no others (or may call none of them),
-  // else it must call one of them, the answer tool among them; a function the client names stays chosen.
+  // else it must call one of them, the answer tool among them; a function the client names stays
+  // chosen. One call at a time: two answers would be two JSON texts run together.
   auto* choice = out.if_contains("tool_choice");
   std::string_view chosen = choice ? std::string_view(choice->as_object().at("type").as_string()) : "auto";
   if (out["tools"].as_array().size() == 1 || chosen == "none") {
-    out["tool_choice"] = bj::object{{"type", "tool"}, {"name", kAnswerTool}};
-  } else if (chosen == "auto") {
-    bj::object any{{"type", "any"}};
-    if (auto* d = choice ? choice->as_object().if_contains("disable_parallel_tool_use") : nullptr)
-      any["disable_parallel_tool_use"] = *d;
-    out["tool_choice"] = std::move(any);
+    out["tool_choice"] = bj::object{{"type", "tool"}, {"name", kAnswerTool}, {"disable_parallel_tool_use", true}};
+  } else if (chosen == "auto" || chosen == "any") {
+    out["tool_choice"] = bj::object{{"type", "any"}, {"disable_parallel_tool_use", true}};
   }
 }
 

@@ -90,6 +90,7 @@ class StreamConverter {
   std::map<int64_t, ToolBlock> tool_blocks_;  // by Anthropic content block index
   int64_t next_tool_index_ = 0;
   std::optional<int64_t> answer_block_;  // the kAnswerTool call, whose input is the answer's content
+  bool answer_sent_ = false;
 };
 
 // Anthropic error body ({"type":"error","error":{"type","message"}}) → a short message safe to show a

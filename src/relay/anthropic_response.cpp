@@ -212,6 +212,7 @@ std::vector<std::string> StreamConverter::on_event(std::string_view event_name, 
       auto it = tool_blocks_.find(block);
       std::string_view partial = string_or(delta, "partial_json");
       if (answer_block_ == block) {
+        answer_sent_ = answer_sent_ || !partial.empty();
         emit_text("content", partial);
       } else if (it != tool_blocks_.end() && !partial.empty()) {
         text_ += partial;
@@ -221,7 +222,12 @@ std::vector<std::string> StreamConverter::on_event(std::string_view event_name, 
       }
     }
   } else if (type == "content_block_stop") {
-    // A call of a tool without parameters streams no input at all; OpenAI's arguments are "{}" then.
+    // A call of a tool without parameters streams no input at all; OpenAI's arguments are "{}" then,
+    // and so is the answer through the answer tool (as a whole answer's would be).
+    if (answer_block_ == int_or_zero(data, "index") && !answer_sent_) {
+      answer_sent_ = true;
+      emit_text("content", "{}");
+    }
     auto it = tool_blocks_.find(int_or_zero(data, "index"));
     if (it != tool_blocks_.end() && !it->second.arguments_sent) {
       it->second.arguments_sent = true;

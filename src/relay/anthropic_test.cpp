@@ -112,7 +112,8 @@ TEST(AnthropicRequest, AnswersAResponseFormatThroughAToolTheModelMustCall) {
   EXPECT_EQ(r.at("tools"), val(R"([{"name":"plaza_json_answer",
       "description":"Give your whole final answer as this tool's input. A city and its country.",
       "input_schema":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}])"));
-  EXPECT_EQ(r.at("tool_choice"), val(R"({"type":"tool","name":"plaza_json_answer"})"));
+  EXPECT_EQ(r.at("tool_choice"), val(R"({"type":"tool","name":"plaza_json_answer","disable_parallel_tool_use":true})"))
+      << "one answer: two would be two JSON texts run together";
   EXPECT_FALSE(r.contains("response_format"));
 
   auto json_mode = convert(R"({"messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}})");
@@ -125,9 +126,10 @@ TEST(AnthropicRequest, AnswersAResponseFormatThroughAToolTheModelMustCall) {
                    R"("response_format":{"type":"json_object"}})")
         .at("tool_choice");
   };
-  EXPECT_EQ(with(""), val(R"({"type":"any"})"));
-  EXPECT_EQ(with(R"("parallel_tool_calls":false,)"), val(R"({"type":"any","disable_parallel_tool_use":true})"));
-  EXPECT_EQ(with(R"("tool_choice":"none",)"), val(R"({"type":"tool","name":"plaza_json_answer"})"));
+  EXPECT_EQ(with(""), val(R"({"type":"any","disable_parallel_tool_use":true})"));
+  EXPECT_EQ(with(R"("tool_choice":"required",)"), val(R"({"type":"any","disable_parallel_tool_use":true})"));
+  EXPECT_EQ(with(R"("tool_choice":"none",)"),
+            val(R"({"type":"tool","name":"plaza_json_answer","disable_parallel_tool_use":true})"));
   EXPECT_EQ(with(R"("tool_choice":{"type":"function","function":{"name":"f"}},)"),
             val(R"({"type":"tool","name":"f"})"));
 
@@ -155,8 +157,8 @@ TEST(AnthropicRequest, DeclaresToolsCalledEarlierThatTheRequestNoLongerOffers) {
   EXPECT_EQ(r.at("tool_choice"), val(R"({"type":"none"})")) << "offered none, so none may be called";
 
   auto offered = convert(history + R"(,"tools":[{"type":"function","function":{"name":"now"}}]})");
-  ASSERT_EQ(offered.at("tools").as_array().size(), 2u);
-  EXPECT_EQ(offered.at("tools").at(1).at("name"), "get_weather");
+  EXPECT_EQ(offered.at("tools"), val(R"([{"name":"now","input_schema":{"type":"object","properties":{}}}])"))
+      << "tools offered are the ones the model may call: none withdrawn comes back";
   EXPECT_FALSE(offered.contains("tool_choice")) << "the client's choice (none given) stands";
 }
 
@@ -426,6 +428,16 @@ TEST(AnthropicStream, TheAnswerToolStreamsAsContent) {
   EXPECT_EQ(delta_of(chunks[2]), val(R"({"content":" \"Paris\"}"})"));
   EXPECT_EQ(chunks[3].at("choices").at(0).at("finish_reason"), "stop");
   EXPECT_EQ(c.text(), "{\"city\": \"Paris\"}");
+
+  StreamConverter empty("m", "id", 1, false);
+  auto none = feed(empty, {
+                              {"message_start", R"({"type":"message_start","message":{}})"},
+                              {"content_block_start", R"({"type":"content_block_start","index":0,
+          "content_block":{"type":"tool_use","id":"t","name":"plaza_json_answer","input":{}}})"},
+                              {"content_block_stop", R"({"type":"content_block_stop","index":0})"},
+                          });
+  ASSERT_EQ(none.size(), 2u);
+  EXPECT_EQ(delta_of(none[1]), val(R"({"content":"{}"})")) << "an empty object, as a whole answer gives";
 }
 
 TEST(AnthropicStream, AToolWithoutParametersGetsEmptyObjectArguments) {

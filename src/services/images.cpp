@@ -31,6 +31,9 @@ std::string name_of(std::string_view bytes) {
 }
 
 std::optional<std::string> read_copy(const fs::path& folder, const std::string& name) {
+  std::error_code ec;
+  auto size = fs::file_size(folder / name, ec);
+  if (ec || size > kMaxBytes) return std::nullopt;  // larger than any image taken: not one
   std::ifstream in(folder / name, std::ios::binary);
   if (!in) return std::nullopt;
   std::ostringstream s;
@@ -58,26 +61,58 @@ bool keep_copy(const fs::path& folder, const std::string& name, std::string_view
   return !ec;
 }
 
+std::optional<std::string> load(store::Database& db, const fs::path& folder, const std::string& name) {
+  if (auto copy = read_copy(folder, name)) return copy;
+  auto data = db.read_sync([&name](store::Conn& c) { return store::uploads::image_data(c, name); });
+  if (!data) return std::nullopt;
+  std::string bytes;
+  try {
+    bytes = crypto::from_base64(*data);
+  } catch (const std::exception&) {
+  }
+  // A copy is trusted for good: only the bytes the name was made of are kept.
+  if (name_of(bytes) != name) {
+    spdlog::error("uploads: the database's bytes of {} are not that image; it is not served", name);
+    return std::nullopt;
+  }
+  if (!keep_copy(folder, name, bytes))
+    spdlog::warn("uploads: no copy of {} could be kept in {}; it is read from the database", name, folder.string());
+  return bytes;
+}
+
 namespace {
 
 // Names of a folder are read and checked against the database this many at a time (one query each).
 constexpr std::size_t kBatch = 200;
 
-int64_t import_batch(store::Database& db, const fs::path& folder, const std::vector<std::string>& names, int64_t now) {
-  auto stored = db.read_sync([&](store::Conn& c) { return store::uploads::stored_of(c, names); });
+// Written once a folder's images are all in the database: its later files are copies of them.
+constexpr const char* kImportedMark = ".imported";
+
+struct Imported {
   int64_t copied = 0;
+  int64_t unreadable = 0;  // left in the folder to try again at the next start
+};
+
+void import_batch(store::Database& db, const fs::path& folder, const std::vector<std::string>& names, int64_t now,
+                  Imported& result) {
+  auto stored = db.read_sync([&](store::Conn& c) { return store::uploads::stored_of(c, names); });
+  std::vector<std::pair<std::string, std::string>> images;  // name, base64
   for (const auto& name : names) {
     if (std::find(stored.begin(), stored.end(), name) != stored.end()) continue;
     auto bytes = read_copy(folder, name);
-    if (!bytes || name_of(*bytes) != name) {
+    if (!bytes) {
+      ++result.unreadable;
+      spdlog::warn("uploads: {} could not be read; it is tried again at the next start", (folder / name).string());
+    } else if (name_of(*bytes) != name) {
       spdlog::warn("uploads: {} is not the image its name says; left out of the database", (folder / name).string());
-      continue;
+    } else {
+      images.emplace_back(name, crypto::base64(*bytes));
     }
-    std::string data = crypto::base64(*bytes);
-    db.write_sync([&](store::Conn& c) { store::uploads::add_image(c, name, data, now, true); });
-    ++copied;
   }
-  return copied;
+  db.write_sync([&](store::Conn& c) {  // one transaction for the batch
+    for (const auto& [name, data] : images) store::uploads::add_image(c, name, data, now, true);
+  });
+  result.copied += static_cast<int64_t>(images.size());
 }
 
 // Calls `batch` with the image names in `folder`, kBatch at a time (temporary files are not among them).
@@ -103,9 +138,15 @@ void for_names_in(const fs::path& folder, F batch) {
 }  // namespace
 
 int64_t import_folder(store::Database& db, const fs::path& folder, int64_t now) {
-  int64_t copied = 0;
-  for_names_in(folder, [&](const std::vector<std::string>& names) { copied += import_batch(db, folder, names, now); });
-  return copied;
+  std::error_code ec;
+  if (fs::exists(folder / kImportedMark, ec)) return 0;
+  Imported result;
+  for_names_in(folder, [&](const std::vector<std::string>& names) { import_batch(db, folder, names, now, result); });
+  if (result.unreadable == 0) {
+    fs::create_directories(folder, ec);
+    std::ofstream(folder / kImportedMark) << "The images of this folder are in the database: its files are copies.\n";
+  }
+  return result.copied;
 }
 
 int64_t clean_up(store::Database& db, const fs::path& folder, int64_t now, int64_t unused_seconds) {
@@ -117,9 +158,11 @@ int64_t clean_up(store::Database& db, const fs::path& folder, int64_t now, int64
     removed += static_cast<int64_t>(gone.size());
     if (gone.size() < kBatch) break;
   }
+  // Until the folder's own images are in the database, a file missing there may be the only copy.
+  std::error_code ec;
+  if (!fs::exists(folder / kImportedMark, ec)) return removed;
   for_names_in(folder, [&](const std::vector<std::string>& names) {
     auto stored = db.read_sync([&](store::Conn& c) { return store::uploads::stored_of(c, names); });
-    std::error_code ec;
     for (const auto& name : names)
       if (std::find(stored.begin(), stored.end(), name) == stored.end()) fs::remove(folder / name, ec);
   });

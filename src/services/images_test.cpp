@@ -48,6 +48,9 @@ TEST(ImageNames, AreFoundWhereTextsLinkToThem) {
             (std::vector<std::string>{a, b, a}));
   EXPECT_TRUE(store::uploads::names_in("/uploads/" + std::string(32, 'a') + ".svg /uploads/ /uploads/x.png").empty());
   EXPECT_TRUE(store::uploads::names_in("🙂").empty()) << "an emoji avatar names no image";
+  EXPECT_EQ(store::uploads::names_in("See /uploads/" + a + ". Or /uploads/" + b + ","),
+            (std::vector<std::string>{a, b}))
+      << "a full stop or a comma after a link is not the name's";
 }
 
 class ImagesTest : public test::BackendTest {
@@ -118,8 +121,41 @@ TEST_P(ImagesTest, ImportCopiesTheFolderImagesTheDatabaseLacks) {
   EXPECT_EQ(stored(name_of(old_image)), old_image);
   EXPECT_EQ(stored(name_of(png("the name of other bytes"))), std::nullopt) << "a name that lies is left out";
   EXPECT_EQ(counted(), 1) << "imported images count against nobody's uploads";
-  EXPECT_EQ(import_folder(db(), folder_, 300), 0) << "once copied, never again";
+  std::string later = png("a copy of an image removed since");
+  put_file(name_of(later), later);
+  EXPECT_EQ(import_folder(db(), folder_, 300), 0) << "a folder is imported once: its later files are copies";
+  EXPECT_EQ(stored(name_of(later)), std::nullopt);
   EXPECT_EQ(import_folder(db(), folder_ / "missing", 300), 0);
+}
+
+TEST_P(ImagesTest, AFolderWithAnUnreadableImageIsImportedAgainAndNotPruned) {
+  std::string unreadable = png("too large to be an image taken here") + std::string(kMaxBytes, 'x');
+  put_file(std::string(32, 'c') + ".png", unreadable);
+  EXPECT_EQ(import_folder(db(), folder_, 100), 0);
+  EXPECT_EQ(clean_up(db(), folder_, 100 + 7 * 86'400, 3600), 0);
+  EXPECT_TRUE(fs::exists(folder_ / (std::string(32, 'c') + ".png"))) << "maybe the only copy: the clean-up keeps it";
+  std::string readable = png("found at the next start");
+  put_file(name_of(readable), readable);
+  EXPECT_EQ(import_folder(db(), folder_, 200), 1) << "not marked as imported: tried again";
+}
+
+TEST_P(ImagesTest, AnImageIsServedFromTheDatabaseOnlyWhenItsBytesAreTheNames) {
+  std::string bytes = png("served");
+  ASSERT_EQ(upload(bytes), Stored::added);
+  EXPECT_EQ(load(db(), folder_, name_of(bytes)), bytes);
+  EXPECT_EQ(read_copy(folder_, name_of(bytes)), bytes) << "kept as a copy";
+  std::string other = png("corrupted in the database");
+  ASSERT_EQ(upload(other), Stored::added);
+  db().write_sync([&](store::Conn& c) {
+    c.exec("UPDATE upload_files SET data = $1 WHERE name = $2",
+           {crypto::base64(png("something else")), name_of(other)});
+  });
+  EXPECT_EQ(load(db(), folder_, name_of(other)), std::nullopt);
+  EXPECT_EQ(read_copy(folder_, name_of(other)), std::nullopt) << "no copy of wrong bytes";
+  db().write_sync([&](store::Conn& c) {
+    c.exec("UPDATE upload_files SET data = 'not base64!' WHERE name = $1", {name_of(other)});
+  });
+  EXPECT_EQ(load(db(), folder_, name_of(other)), std::nullopt);
 }
 
 TEST_P(ImagesTest, ImportGoesThroughFoldersOfManyBatches) {
@@ -156,7 +192,9 @@ TEST_P(ImagesTest, TheCleanUpRemovesImagesNothingNamedAndTheCopiesOfThem) {
   EXPECT_EQ(read_copy(folder_, name_of(avatar)), avatar);
   EXPECT_EQ(counted(), 4) << "the day's upload counts stay";
 
-  EXPECT_EQ(clean_up(db(), folder_, 5000 + 3601, 3600), 1) << "the fresh one, once unused for as long";
+  ASSERT_EQ(upload(fresh, 8000, 10), Stored::already_stored);
+  EXPECT_EQ(clean_up(db(), folder_, 5000 + 3601, 3600), 0) << "uploaded again: its time starts again";
+  EXPECT_EQ(clean_up(db(), folder_, 8000 + 3601, 3600), 1) << "the fresh one, once unused for as long";
   EXPECT_EQ(stored_images(), 3);
 }
 

@@ -8,7 +8,10 @@ namespace plaza::store::uploads {
 
 Stored store_image(Conn& c, int64_t user_id, const std::string& name, const std::string& base64, int64_t bytes,
                    int64_t now, int64_t since, int64_t limit) {
-  if (c.query_one("SELECT 1 FROM upload_files WHERE name = $1", {name})) return Stored::already_stored;
+  // The same image again: an unused one starts its time to the clean-up again (it is about to be used).
+  if (c.exec("UPDATE upload_files SET created_at = $2 WHERE name = $1 AND used = 0", {name, now}) > 0 ||
+      c.query_one("SELECT 1 FROM upload_files WHERE name = $1", {name}))
+    return Stored::already_stored;
   users::lock(c, user_id);  // two uploads of one user at once are counted one after the other
   auto made = c.query_one("SELECT COUNT(*) FROM uploads WHERE user_id = $1 AND created_at > $2", {user_id, since});
   if (made && made->i64(0) >= limit) return Stored::over_limit;
@@ -56,10 +59,10 @@ std::vector<std::string> names_in(std::string_view text) {
   std::vector<std::string> out;
   for (auto at = text.find(kPrefix); at != std::string_view::npos; at = text.find(kPrefix, at + 1)) {
     std::string_view rest = text.substr(at + kPrefix.size(), 40);
-    // The name ends where its type's letters do: a quote, a slash or a space may follow.
-    std::size_t end = 0;
-    while (end < rest.size() && (std::isalnum(static_cast<unsigned char>(rest[end])) || rest[end] == '.')) ++end;
-    if (!type_of_name(rest.substr(0, end)).empty()) out.emplace_back(rest.substr(0, end));
+    // 32 hex digits, a dot, and the type's letters: whatever follows (a quote, a full stop) is not the name's.
+    std::size_t end = 33;
+    while (end < rest.size() && std::isalpha(static_cast<unsigned char>(rest[end]))) ++end;
+    if (rest.size() > 33 && !type_of_name(rest.substr(0, end)).empty()) out.emplace_back(rest.substr(0, end));
   }
   return out;
 }
@@ -72,7 +75,8 @@ void mark_used(Conn& c, std::string_view text) {
 std::vector<std::string> remove_unused(Conn& c, int64_t before, int64_t limit) {
   std::vector<std::string> out;
   auto rows = c.query(
-      "DELETE FROM upload_files WHERE used = 0 AND name IN (SELECT name FROM upload_files WHERE used = 0 AND "
+      "DELETE FROM upload_files WHERE used = 0 AND created_at < $1 AND name IN (SELECT name FROM upload_files WHERE "
+      "used = 0 AND "
       "created_at < $1 "
       "ORDER BY created_at LIMIT $2) RETURNING name",
       {before, limit});

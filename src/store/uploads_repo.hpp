@@ -14,7 +14,8 @@ namespace plaza::store::uploads {
 enum class Stored { added, already_stored, over_limit };
 
 // Stores an image `user` uploaded, unless it is stored already (that costs no share of their
-// uploads), or they made `limit` uploads since `since` (nothing is written).
+// uploads, and an unused one counts as uploaded `now`), or they made `limit` uploads since `since`
+// (nothing is written).
 Stored store_image(Conn& c, int64_t user_id, const std::string& name, const std::string& base64, int64_t bytes,
                    int64_t now, int64_t since, int64_t limit);
 // Base64 of the image's bytes, or nothing when no image has that name.
@@ -32,7 +33,9 @@ std::string_view type_of_name(std::string_view name);
 std::vector<std::string> names_in(std::string_view text);
 // Marks the images `text` refers to as used: they are kept for good.
 void mark_used(Conn& c, std::string_view text);
-// Removes up to `limit` images nothing ever named that were stored before `before`; returns their names.
+// Removes up to `limit` images nothing ever named that were uploaded before `before`; returns their names.
+// (The conditions are checked again on the row itself: a save that names an image, or its upload
+// again, in another transaction at the same time keeps it.)
 std::vector<std::string> remove_unused(Conn& c, int64_t before, int64_t limit);
 
 }  // namespace plaza::store::uploads

@@ -567,7 +567,8 @@ async function startModerationFakes() {
 describe('uploaded images nothing uses', () => {
   let plaza;
   before(async () => {
-    plaza = await startPlaza({ settings: { 'upload-unused-seconds': 0, 'upload-cleanup-interval-seconds': 1 } });
+    // Two seconds: the avatar is named by the app within them, the stray image never.
+    plaza = await startPlaza({ settings: { 'upload-unused-seconds': 2, 'upload-cleanup-interval-seconds': 1 } });
   });
   after(async () => { await plaza?.stop(); });
 
