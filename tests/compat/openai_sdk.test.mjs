@@ -95,7 +95,7 @@ describe('openai SDK against plaza', () => {
       assert.equal(r.choices[0].finish_reason, 'stop');
       assert.equal(r.choices[0].message.tool_calls, undefined, 'the answer is not a tool call for the client');
       const sent = await lastSent();
-      assert.deepEqual(sent.tool_choice, { type: 'tool', name: 'plaza_json_answer' });
+      assert.deepEqual(sent.tool_choice, { type: 'tool', name: 'plaza_json_answer', disable_parallel_tool_use: true });
       assert.deepEqual(sent.tools[0].input_schema, city.json_schema.schema);
 
       const stream = await client.chat.completions.create({ model: 'claude', stream: true, response_format: { type: 'json_object' },
