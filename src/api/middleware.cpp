@@ -32,8 +32,12 @@ http::Response error_json(const Error& e, bool openai, const std::string& reques
   if (e.code() == ErrorCode::internal) message = "internal error (request id " + request_id + ")";
   if (openai) {
     // OpenAI's shape: {"error":{"message","type","param","code"}}
+    // OpenAI's codes where it has one for the case: clients look them up.
     std::string_view code = to_string(e.code());
     if (e.code() == ErrorCode::insufficient_balance) code = "insufficient_quota";
+    if (e.code() == ErrorCode::not_found && e.field() == "model") code = "model_not_found";
+    if (e.code() == ErrorCode::unauthorized) code = "invalid_api_key";
+    if (e.code() == ErrorCode::rate_limited) code = "rate_limit_exceeded";
     err["message"] = message;
     // OpenAI's types: quota errors are their own type, and failures on the server's side (5xx, the
     // upstream's included) are server errors, as SDKs and clients check it.

@@ -470,7 +470,7 @@ for (const backend of backends) {
       assert.equal(listed.keys[0].enabled, true, 'a missing model is no reason to disable the key');
       const only = await chat(plaza, key, { model: 'only-lost', messages: [{ role: 'user', content: 'hi' }] });
       assert.equal(only.status, 404);
-      assert.equal((await only.json()).error.code, 'not_found');
+      assert.equal((await only.json()).error.code, 'model_not_found', 'OpenAI\'s code');
       assert.equal(lost.hits, 2, 'its other models are still tried');
       assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
       lost.close();
