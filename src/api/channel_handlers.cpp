@@ -44,6 +44,7 @@ bj::object channel_json(const store::Channel& ch) {
                     {"first_byte_timeout_ms", ch.first_byte_timeout_ms},
                     {"idle_timeout_ms", ch.idle_timeout_ms},
                     {"proxy", relay::shown_proxy(ch.proxy)},
+                    {"default_max_tokens", ch.default_max_tokens},
                     {"keys", std::move(keys)},
                     {"created_at", ch.created_at},
                     {"updated_at", ch.updated_at}};
@@ -80,6 +81,7 @@ void apply(store::Channel& ch, const bj::object& body) {
   if (auto v = json::optional_int(body, "connect_timeout_ms")) ch.connect_timeout_ms = *v;
   if (auto v = json::optional_int(body, "first_byte_timeout_ms")) ch.first_byte_timeout_ms = *v;
   if (auto v = json::optional_int(body, "idle_timeout_ms")) ch.idle_timeout_ms = *v;
+  if (auto v = json::optional_int(body, "default_max_tokens")) ch.default_max_tokens = *v;
   // The proxy as shown, its password hidden, sent back (its host edited or not) keeps the stored password.
   if (auto v = json::optional_string(body, "proxy")) ch.proxy = relay::with_stored_password(*v, ch.proxy);
 }

@@ -340,7 +340,8 @@ void convert_response_format(const bj::object& in, bj::object& out) {
 
 }  // namespace
 
-bj::object to_anthropic_request(const bj::object& in, std::string_view upstream_model, bool stream) {
+bj::object to_anthropic_request(const bj::object& in, std::string_view upstream_model, bool stream,
+                                int64_t default_max_tokens) {
   bj::object out;
   out["model"] = upstream_model;
   convert_messages(find(in, "messages"), out);
@@ -348,7 +349,7 @@ bj::object to_anthropic_request(const bj::object& in, std::string_view upstream_
   auto max_tokens = json::optional_int(in, "max_completion_tokens");
   if (!max_tokens) max_tokens = json::optional_int(in, "max_tokens");
   if (max_tokens && *max_tokens <= 0) bad("max_tokens must be positive", "max_tokens");
-  out["max_tokens"] = max_tokens.value_or(kDefaultMaxTokens);
+  out["max_tokens"] = max_tokens.value_or(default_max_tokens);
 
   if (auto n = json::optional_int(in, "n"); n && *n != 1) bad("n must be 1 for this model", "n");
   // OpenAI's temperature goes to 2, Anthropic's to 1. Newer Claude models refuse temperature and

@@ -18,7 +18,7 @@
 namespace plaza::relay::anthropic {
 
 // Anthropic requires max_tokens; used when the OpenAI request sets neither max_tokens nor
-// max_completion_tokens.
+// max_completion_tokens, and the channel sets no default of its own.
 inline constexpr int64_t kDefaultMaxTokens = 4096;
 
 // OpenAI's response_format (JSON mode, structured outputs) has no Anthropic field: the request gets a
@@ -38,8 +38,9 @@ struct Usage {
 // plaza::Error(invalid_request) for requests that cannot be converted (no messages, wrong types,
 // invalid tool-call arguments, unsupported content parts, the legacy `functions`). OpenAI fields
 // with no Anthropic meaning (n = 1, logprobs, seed, penalties, ...) are dropped.
+// `default_max_tokens` is sent when the request sets no max_tokens (the channel's setting).
 boost::json::object to_anthropic_request(const boost::json::object& openai_request, std::string_view upstream_model,
-                                         bool stream);
+                                         bool stream, int64_t default_max_tokens = kDefaultMaxTokens);
 
 // Anthropic message (non-streaming response) → OpenAI chat.completion with model = public_model.
 // Throws plaza::Error(upstream_error) when the body is not an Anthropic message.

@@ -162,6 +162,15 @@ TEST(AnthropicRequest, DeclaresToolsCalledEarlierThatTheRequestNoLongerOffers) {
   EXPECT_FALSE(offered.contains("tool_choice")) << "the client's choice (none given) stands";
 }
 
+TEST(AnthropicRequest, TakesTheChannelsAnswerLengthWhenTheRequestSetsNone) {
+  auto channel_default =
+      to_anthropic_request(obj(R"({"messages":[{"role":"user","content":"x"}]})"), "m", false, 64000);
+  EXPECT_EQ(channel_default.at("max_tokens"), 64000);
+  auto asked =
+      to_anthropic_request(obj(R"({"messages":[{"role":"user","content":"x"}],"max_tokens":10})"), "m", false, 64000);
+  EXPECT_EQ(asked.at("max_tokens"), 10) << "the request's own limit wins";
+}
+
 TEST(AnthropicRequest, MergesSameRoleTurnsAndStartsWithUser) {
   auto r = convert(R"({"messages":[
       {"role":"assistant","content":"Welcome! Ask me anything."},

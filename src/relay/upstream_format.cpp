@@ -129,7 +129,9 @@ http::UpstreamRequest build_upstream_request(const Candidate& c, const bj::objec
     up.url = join_url(c.channel->base_url, "/messages");
     up.headers.emplace_back("x-api-key", c.key);
     up.headers.emplace_back("anthropic-version", "2023-06-01");
-    up.body = bj::serialize(anthropic::to_anthropic_request(request, c.upstream_model, stream));
+    int64_t answer_length =
+        c.channel->default_max_tokens > 0 ? c.channel->default_max_tokens : anthropic::kDefaultMaxTokens;
+    up.body = bj::serialize(anthropic::to_anthropic_request(request, c.upstream_model, stream, answer_length));
     return up;
   }
   up.url = join_url(c.channel->base_url, "/chat/completions");

@@ -64,6 +64,9 @@ void ChannelAdmin::validate_connection(const store::Channel& ch) {
   check_timeout(ch.connect_timeout_ms, "connect_timeout_ms");
   check_timeout(ch.first_byte_timeout_ms, "first_byte_timeout_ms");
   check_timeout(ch.idle_timeout_ms, "idle_timeout_ms");
+  if (ch.default_max_tokens < 0 || ch.default_max_tokens > 1'000'000)
+    throw Error(ErrorCode::invalid_request, "default_max_tokens must be 0 (Plaza's 4,096) to 1,000,000",
+                "default_max_tokens");
 }
 
 void ChannelAdmin::validate(const store::Channel& ch) {

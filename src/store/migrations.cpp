@@ -214,7 +214,8 @@ const std::vector<Migration>& migrations() {
                                               both(14, "subscription-source", schema::kSubscriptionSource),
                                               both(15, "uploads", schema::kUploads),
                                               both(16, "rollup-in-writer", schema::kRollupInWriter),
-                                              both(17, "upload-files", schema::kUploadFiles)};
+                                              both(17, "upload-files", schema::kUploadFiles),
+                                              both(18, "channel-answer-length", schema::kChannelAnswerLength)};
   return kAll;
 }
 

@@ -36,6 +36,7 @@ struct Channel {
   int64_t first_byte_timeout_ms = 60'000;
   int64_t idle_timeout_ms = 60'000;
   std::string proxy;
+  int64_t default_max_tokens = 0;  // anthropic: max_tokens of a request that sets none (0: Plaza's 4,096)
   int64_t created_at = 0;
   int64_t updated_at = 0;
   std::vector<ChannelKey> keys;

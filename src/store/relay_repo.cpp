@@ -37,7 +37,7 @@ std::vector<ChannelModel> parse_models(const std::string& text) {
 
 constexpr const char* kChannelColumns =
     "id, type, name, base_url, models, user_groups, priority, weight, enabled, auto_disabled, disabled_reason, "
-    "connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, proxy, created_at, updated_at";
+    "connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, proxy, created_at, updated_at, default_max_tokens";
 
 Channel to_channel(const Row& r) {
   Channel ch;
@@ -58,6 +58,7 @@ Channel to_channel(const Row& r) {
   ch.proxy = r.str(14);
   ch.created_at = r.i64(15);
   ch.updated_at = r.i64(16);
+  ch.default_max_tokens = r.i64(17);
   return ch;
 }
 
@@ -97,10 +98,11 @@ std::optional<Channel> find(Conn& c, int64_t id) {
 int64_t create(Conn& c, const Channel& ch, int64_t now) {
   auto row = c.query_one(
       "INSERT INTO channels (type, name, base_url, models, user_groups, priority, weight, enabled, "
-      "connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, proxy, created_at, updated_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+      "connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, proxy, created_at, updated_at, default_max_tokens) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) RETURNING id",
       {ch.type, ch.name, ch.base_url, models_json(ch.models), to_json_array(ch.groups), ch.priority, ch.weight,
-       int64_t{ch.enabled}, ch.connect_timeout_ms, ch.first_byte_timeout_ms, ch.idle_timeout_ms, ch.proxy, now});
+       int64_t{ch.enabled}, ch.connect_timeout_ms, ch.first_byte_timeout_ms, ch.idle_timeout_ms, ch.proxy, now,
+       ch.default_max_tokens});
   int64_t id = row->i64(0);
   for (const auto& k : ch.keys) add_key(c, id, k.sealed, k.hint, now);
   return id;
@@ -110,9 +112,10 @@ void update(Conn& c, const Channel& ch, int64_t now) {
   c.exec(
       "UPDATE channels SET type = $2, name = $3, base_url = $4, models = $5, user_groups = $6, priority = $7, "
       "weight = $8, enabled = $9, connect_timeout_ms = $10, first_byte_timeout_ms = $11, idle_timeout_ms = $12, "
-      "proxy = $13, updated_at = $14 WHERE id = $1",
+      "proxy = $13, updated_at = $14, default_max_tokens = $15 WHERE id = $1",
       {ch.id, ch.type, ch.name, ch.base_url, models_json(ch.models), to_json_array(ch.groups), ch.priority, ch.weight,
-       int64_t{ch.enabled}, ch.connect_timeout_ms, ch.first_byte_timeout_ms, ch.idle_timeout_ms, ch.proxy, now});
+       int64_t{ch.enabled}, ch.connect_timeout_ms, ch.first_byte_timeout_ms, ch.idle_timeout_ms, ch.proxy, now,
+       ch.default_max_tokens});
 }
 
 void remove(Conn& c, int64_t id) {

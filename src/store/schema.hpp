@@ -16,4 +16,5 @@ extern const char* const kSubscriptionSource;  // v14
 extern const char* const kUploads;             // v15
 extern const char* const kRollupInWriter;      // v16
 extern const char* const kUploadFiles;         // v17
+extern const char* const kChannelAnswerLength;  // v18
 }  // namespace plaza::store::schema

@@ -352,6 +352,32 @@ describe('chat', { timeout: 240_000 }, () => {
     await row.waitFor();
     assert.equal(await bad.count(), 0);
 
+    // An Anthropic channel with its own answer length: what a chat through it asks the upstream for.
+    await page.getByTestId('channel-add').click();
+    await page.getByTestId('field-type').selectOption('anthropic');
+    await page.getByTestId('field-name').fill('Claude');
+    await page.getByTestId('field-base_url').fill(`${fake.url}/v1`);
+    await page.getByTestId('field-keys').fill('sk-up');
+    await page.getByTestId('field-models').fill('claude-long');
+    await page.locator('details.advanced summary').click();
+    await page.getByTestId('field-default_max_tokens').fill('2000000');
+    await page.getByTestId('channel-save').click();
+    await page.getByTestId('error-default_max_tokens').waitFor();
+    await page.getByTestId('field-default_max_tokens').fill('64000');
+    await page.getByTestId('channel-save').click();
+    const claude = page.locator('[data-testid="channel-row"][data-name="Claude"]');
+    await claude.waitFor();
+    await page.getByTestId('nav-chat').click();
+    await page.getByTestId('model-picker').selectOption('claude-long');
+    await send(page, 'A long answer, please');
+    await answer(page);
+    assert.equal(JSON.parse((await fake.requests()).at(-1).body).max_tokens, 64000);
+    await page.getByTestId('nav-admin').click();
+    await page.getByTestId('admin-tab-channels').click();
+    await claude.getByTestId('channel-delete').click();
+    await page.getByTestId('confirm-ok').click();
+    await claude.waitFor({ state: 'detached' });
+
     // The request log shows the admin's web chats, the failed ones marked, filtered by status.
     await page.getByTestId('admin-tab-requests').click();
     await page.waitForURL(`${plaza.url}/admin/requests`);

@@ -526,7 +526,7 @@ for (const backend of backends) {
     it('converts to and from Anthropic, streaming included', async () => {
       const fakeC = await startFake({ requireKeys: ['sk-ant-key-3333'] });
       try {
-        await addChannel(admin, { type: 'anthropic', name: 'claude', base_url: `${fakeC.url}/v1`, keys: ['sk-ant-key-3333'], models: [{ model: 'claude', upstream: 'claude-sonnet-4' }] });
+        const claude = await addChannel(admin, { type: 'anthropic', name: 'claude', base_url: `${fakeC.url}/v1`, keys: ['sk-ant-key-3333'], models: [{ model: 'claude', upstream: 'claude-sonnet-4' }] });
         const res = await chat(plaza, key, { model: 'claude', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hi' }] });
         assert.equal(res.status, 200);
         const body = await res.json();
@@ -536,7 +536,18 @@ for (const backend of backends) {
         const sent = JSON.parse((await fakeC.requests()).at(-1).body);
         assert.equal(sent.system, 'Be brief.');
         assert.equal(sent.model, 'claude-sonnet-4');
-        assert.ok(sent.max_tokens > 0);
+        assert.equal(sent.max_tokens, 4096, 'Anthropic requires one: Plaza\'s default');
+        // The channel's own answer length, for models that write longer answers.
+        const tooLong = await admin.patch(`/api/admin/channels/${claude.id}`, { default_max_tokens: 2_000_000 });
+        assert.equal(tooLong.status, 400);
+        assert.equal(tooLong.data.error.field, 'default_max_tokens');
+        const set = await admin.patch(`/api/admin/channels/${claude.id}`, { default_max_tokens: 64000 });
+        assert.equal(set.status, 200, set.text);
+        assert.equal(set.data.channel.default_max_tokens, 64000);
+        assert.equal((await chat(plaza, key, { model: 'claude', messages: [{ role: 'user', content: 'hi' }] })).status, 200);
+        assert.equal(JSON.parse((await fakeC.requests()).at(-1).body).max_tokens, 64000);
+        assert.equal((await chat(plaza, key, { model: 'claude', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] })).status, 200);
+        assert.equal(JSON.parse((await fakeC.requests()).at(-1).body).max_tokens, 50, 'the request\'s own limit wins');
         const s = await chat(plaza, key, { model: 'claude', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] });
         const events = await readEvents(s);
         assert.equal(events.at(-1).data, '[DONE]');

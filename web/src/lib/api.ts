@@ -203,6 +203,8 @@ export interface Channel {
   first_byte_timeout_ms: number;
   idle_timeout_ms: number;
   proxy: string;
+  /** Anthropic: max_tokens of a request that sets none; 0 for Plaza's 4,096. */
+  default_max_tokens: number;
   keys: ChannelKey[];
   created_at: number;
   updated_at: number;
@@ -222,6 +224,7 @@ export interface ChannelInput {
   first_byte_timeout_ms?: number;
   idle_timeout_ms?: number;
   proxy?: string;
+  default_max_tokens?: number;
 }
 
 /** How a channel did in the site's newest requests (`window` of them, every channel's). */

@@ -35,7 +35,8 @@ type K =
   | 'connect_timeout_ms'
   | 'first_byte_timeout_ms'
   | 'idle_timeout_ms'
-  | 'proxy';
+  | 'proxy'
+  | 'default_max_tokens';
 type V = Record<K, string>;
 
 const common: Partial<Record<K, Validator<V>>> = {
@@ -47,6 +48,7 @@ const common: Partial<Record<K, Validator<V>>> = {
   connect_timeout_ms: (v) => validateInt(v.connect_timeout_ms, 100, 3600000),
   first_byte_timeout_ms: (v) => validateInt(v.first_byte_timeout_ms, 100, 3600000),
   idle_timeout_ms: (v) => validateInt(v.idle_timeout_ms, 100, 3600000),
+  default_max_tokens: (v) => validateInt(v.default_max_tokens, 1, 1000000),
   proxy: (v) => (v.proxy.trim() === '' || /^http:\/\/[^\s/]+(\/)?$/.test(v.proxy.trim()) ? null : 'validate.proxy'),
 };
 const createValidators: Partial<Record<K, Validator<V>>> = { ...common, keys: (v) => validateChannelKeys(v.keys, true) };
@@ -71,6 +73,7 @@ function initialValues(ch: Channel | null): V {
     first_byte_timeout_ms: ch ? String(ch.first_byte_timeout_ms) : '',
     idle_timeout_ms: ch ? String(ch.idle_timeout_ms) : '',
     proxy: ch?.proxy ?? '',
+    default_max_tokens: ch?.default_max_tokens ? String(ch.default_max_tokens) : '',
   };
 }
 
@@ -108,6 +111,8 @@ function ChannelForm({ channel, onSaved, onCancel }: { channel: Channel | null; 
       idle_timeout_ms: num(v.idle_timeout_ms),
     };
     for (const [k, val] of Object.entries(n)) if (val !== undefined) (body as Record<string, unknown>)[k] = val;
+    // Left empty: Plaza's default (an edit that empties the field goes back to it).
+    if (body.type === 'anthropic') body.default_max_tokens = num(v.default_max_tokens) ?? 0;
     const r = editing ? await api.updateChannel(channel.id, body) : await api.createChannel(body);
     onSaved(r.channel, !editing);
   });
@@ -263,6 +268,17 @@ function ChannelForm({ channel, onSaved, onCancel }: { channel: Channel | null; 
           hint={t('channels.proxyHint')}
           placeholder="http://host:port"
         />
+        {type === 'anthropic' && (
+          <Field
+            {...bindField(form, 'default_max_tokens')}
+            type="number"
+            inputMode="numeric"
+            label={t('channels.defaultMaxTokens')}
+            optional
+            hint={t('channels.defaultMaxTokensHint')}
+            placeholder="4096"
+          />
+        )}
       </details>
       <label className="check">
         <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} data-testid="field-enabled" />
