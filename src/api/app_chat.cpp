@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "core/json.hpp"
 
 #include "relay/upstream_format.hpp"
 
@@ -37,6 +38,9 @@ std::size_t apply_app(bj::object& request, const store::AppContent& app, const s
       if (auto v = request.if_contains(field); v && !v->is_null() && !(v->is_bool() && !v->as_bool()))
         throw Error(ErrorCode::invalid_request,
                     std::string("this app keeps its instructions private and does not take '") + field + "'", field);
+    if (auto n = json::optional_int(request, "n"); n && *n != 1)
+      throw Error(ErrorCode::invalid_request, "this app keeps its instructions private and gives one answer at a time",
+                  "n");
     // Anything else an upstream might answer with more than text (vLLM's prompt_logprobs returns the
     // prompt itself) is dropped: only the conversation, streaming and sampling go through.
     std::vector<std::string> dropped;

@@ -257,7 +257,9 @@ bool app_parameter(std::string_view field) {
                                                   "response_format",
                                                   "reasoning_effort",
                                                   "reasoning",  // OpenRouter's {effort, max_tokens, exclude}
-                                                  "include_reasoning"};
+                                                  "include_reasoning",
+                                                  "logit_bias",
+                                                  "chat_template_kwargs"};  // vLLM's, e.g. {enable_thinking}
   return std::find(std::begin(kAllowed), std::end(kAllowed), field) != std::end(kAllowed);
 }
 

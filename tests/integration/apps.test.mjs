@@ -348,11 +348,16 @@ for (const backend of backends) {
         assert.equal(many.status, 400);
         assert.equal(many.data.error.field, 'parameters');
         await published('thinking-pirate', { default_model: 'thinker', parameters: { temperature: 0.2 } });
+        const ask = (body) => fetch(`${plaza.url}/v1/chat/completions`, {
+          method: 'POST', headers: { authorization: `Bearer ${otherKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'app/thinking-pirate', messages: [{ role: 'user', content: 'hi' }], ...body }),
+        });
+        const several = await ask({ n: 3 });
+        assert.equal(several.status, 400, 'several answers would blur what the leak guard reads: said, not ignored');
+        assert.equal((await several.json()).error.param, 'n');
         for (const stream of [false, true]) {
-          const res = await fetch(`${plaza.url}/v1/chat/completions`, {
-            method: 'POST', headers: { authorization: `Bearer ${otherKey}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ model: 'app/thinking-pirate', stream, messages: [{ role: 'user', content: 'hi' }], n: 3, prompt_logprobs: 5, top_p: 0.5, reasoning: { effort: 'low' }, include_reasoning: true }),
-          });
+          const res = await ask({ stream, n: 1, prompt_logprobs: 5, top_p: 0.5, reasoning: { effort: 'low' }, include_reasoning: true,
+            logit_bias: { 50256: -100 }, chat_template_kwargs: { enable_thinking: true } });
           assert.equal(res.status, 200);
           const body = await res.text();
           assert.ok(!body.includes(SECRET), `cut in reasoning (stream ${stream})`);
@@ -362,6 +367,7 @@ for (const backend of backends) {
           assert.ok(!('n' in sent) && !('prompt_logprobs' in sent), `dropped: ${Object.keys(sent)}`);
           assert.deepEqual([sent.top_p, sent.temperature], [0.5, 0.2], 'sampling goes through, the app\'s too');
           assert.deepEqual([sent.reasoning, sent.include_reasoning], [{ effort: 'low' }, true], 'and how much to reason (its answer is watched)');
+          assert.deepEqual([sent.logit_bias, sent.chat_template_kwargs], [{ 50256: -100 }, { enable_thinking: true }], 'and the template\'s switches');
         }
       } finally {
         assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
