@@ -19,6 +19,7 @@
 #include "jobs/scheduler.hpp"
 #include "plaza/version.hpp"
 #include "services/images.hpp"
+#include "store/apps_repo.hpp"
 #include "store/async.hpp"
 #include "store/changes.hpp"
 #include "store/earnings_repo.hpp"
@@ -376,6 +377,8 @@ int main(int argc, char** argv) {
       ->envname("PLAZA_ADMIN_PASSWORD")
       ->required();
 
+  auto* rebuild_cmd = admin_cmd->add_subcommand(
+      "rebuild-rollup", "Rebuild the apps' roll-up of calls from the usage events (the square's uses and users)");
   auto* settle_cmd = app.add_subcommand(
       "settle", "Settle one day's creator earnings (exactly once: safe to rerun and to run on several instances)");
   std::string settle_day;
@@ -412,6 +415,17 @@ int main(int argc, char** argv) {
       auto db = open_db(config);
       int applied = migrate_command(config, *db);
       std::cout << "applied " << applied << " migration(s); schema version " << store::schema_version(*db) << "\n";
+      return 0;
+    }
+    if (*rebuild_cmd) {
+      auto db = open_db(config);
+      migrate_if_new(*db);
+      // On SQLite the server's writer keeps the roll-up as it writes calls: not while one runs.
+      if (store::ServingLock::held(config.effective_database_url()))
+        throw store::DatabaseError("a running plaza serve uses this database: stop it first");
+      int64_t rows = db->write_sync([](store::Conn& c) { return store::apps::rebuild_rollup(c); });
+      std::cout << "rebuilt the apps' roll-up: " << rows
+                << " (day, app, user) row(s); the square's numbers follow at the server's next stats run\n";
       return 0;
     }
     if (*create_cmd) {

@@ -496,6 +496,23 @@ std::optional<int64_t> rating_of(Conn& c, int64_t app_id, int64_t user_id) {
   return row->i64(0);
 }
 
+int64_t rebuild_rollup(Conn& c) {
+  if (c.dialect() == Dialect::postgres) c.exec("LOCK TABLE usage_events IN SHARE ROW EXCLUSIVE MODE");
+  c.exec("DELETE FROM app_users");
+  c.exec("DELETE FROM app_user_days");
+  // The rule usage::insert and PostgreSQL's trigger apply to each call: successful app calls, and
+  // those paid for (paid credits, a surcharge, a subscription).
+  int64_t rows = c.exec(
+      "INSERT INTO app_user_days (day, app_id, user_id, calls, paying_calls) "
+      "SELECT day, app_id, user_id, COUNT(*), SUM(CASE WHEN paid_uc > 0 OR surcharge_paid_uc > 0 OR "
+      "subscription_id IS NOT NULL THEN 1 ELSE 0 END) FROM usage_events WHERE app_id IS NOT NULL AND status = 'ok' "
+      "GROUP BY day, app_id, user_id");
+  c.exec(
+      "INSERT INTO app_users (app_id, user_id, calls) SELECT app_id, user_id, SUM(calls) FROM app_user_days "
+      "GROUP BY app_id, user_id");
+  return rows;
+}
+
 bool has_used(Conn& c, int64_t app_id, int64_t user_id) {
   return c
       .query_one("SELECT 1 FROM app_users WHERE app_id = $1 AND user_id = $2", {app_id, user_id})

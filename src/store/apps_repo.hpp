@@ -74,6 +74,12 @@ struct Count {
 std::vector<Count> categories(Conn& c);
 std::vector<Count> tags(Conn& c, int64_t limit);
 
+// Rebuilds the apps' roll-up of calls (app_user_days, app_users) from the usage events: the repair
+// for calls written without it (an older SQLite server that wrote on after a newer binary migrated
+// its file). On PostgreSQL new calls wait for it (their trigger adds to what it writes). Returns the
+// (day, app, user) rows written.
+int64_t rebuild_rollup(Conn& c);
+
 bool set_favorite(Conn& c, int64_t app_id, int64_t user_id, bool on, int64_t now);  // true when it changed
 bool is_favorite(Conn& c, int64_t app_id, int64_t user_id);
 std::vector<int64_t> favorites_of(Conn& c, int64_t user_id);

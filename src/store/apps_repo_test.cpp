@@ -288,6 +288,56 @@ TEST_P(AppSearchTest, OnlyAnAppsSuccessfulCallsCountEachOnce) {
   });
 }
 
+TEST_P(AppSearchTest, TheRollUpRebuiltFromTheUsageEventsIsTheOneKeptAsTheyWereWritten) {
+  auto [app, other, alice, bob] = db().write_sync([](Conn& c) {
+    auto ids = c.query("SELECT id FROM apps ORDER BY id LIMIT 2").rows;
+    return std::tuple{ids[0].i64(0), ids[1].i64(0), users::create(c, {"alice", {}, "h"}, 1).id,
+                      users::create(c, {"bob", {}, "h"}, 1).id};
+  });
+  int n = 0;
+  auto call = [&](int64_t user, int64_t app_id, const std::string& day, const std::string& status, int64_t paid) {
+    UsageEvent e;
+    e.request_id = "call-" + std::to_string(++n);
+    e.created_at = 1;
+    e.day = day;
+    e.user_id = user;
+    e.surface = "api";
+    e.model = "m";
+    e.status = status;
+    e.app_id = app_id;
+    e.paid_uc = paid;
+    db().write_sync([&](Conn& c) { usage::insert(c, e); });
+  };
+  call(alice, app, "2026-11-20", "ok", 0);
+  call(alice, app, "2026-11-20", "ok", 500);
+  call(alice, app, "2026-11-21", "ok", 0);
+  call(bob, app, "2026-11-21", "error", 500);
+  call(bob, other, "2026-11-21", "ok", 700);
+  auto rollup = [&] {
+    return db().read_sync([](Conn& c) {
+      std::vector<std::string> out;
+      for (const auto& r :
+           c.query("SELECT day, app_id, user_id, calls, paying_calls FROM app_user_days ORDER BY day, app_id, user_id")
+               .rows)
+        out.push_back(r.str(0) + " " + std::to_string(r.i64(1)) + " " + std::to_string(r.i64(2)) + " " +
+                      std::to_string(r.i64(3)) + " " + std::to_string(r.i64(4)));
+      for (const auto& r : c.query("SELECT app_id, user_id, calls FROM app_users ORDER BY app_id, user_id").rows)
+        out.push_back(std::to_string(r.i64(0)) + " " + std::to_string(r.i64(1)) + " " + std::to_string(r.i64(2)));
+      return out;
+    });
+  };
+  auto kept = rollup();
+  ASSERT_EQ(kept.size(), 3u + 2u);
+  // Calls written without the roll-up (an older server on a migrated SQLite file), and a row lost.
+  db().write_sync([&](Conn& c) {
+    c.exec("DELETE FROM app_user_days WHERE user_id = $1", {bob});
+    c.exec("UPDATE app_users SET calls = 1 WHERE user_id = $1", {alice});
+  });
+  ASSERT_NE(rollup(), kept);
+  EXPECT_EQ(db().write_sync([](Conn& c) { return apps::rebuild_rollup(c); }), 3);
+  EXPECT_EQ(rollup(), kept);
+}
+
 TEST_P(AppSearchTest, OneUsersRatingsSentAtOnceCountOnce) {
   auto [app_id, rater] = db().write_sync([](Conn& c) {
     return std::pair{c.query_one("SELECT id FROM apps WHERE slug = 'app-1'")->i64(0),

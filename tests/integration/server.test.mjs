@@ -213,7 +213,14 @@ describe('command line and configuration', () => {
     assert.equal(admin.status, 1);
     assert.match(admin.stderr, /older than this plaza .*run `plaza migrate`/);
     execFileSync('sqlite3', [db, `INSERT INTO schema_migrations VALUES (${version}, '${name}', ${appliedAt})`]);
+    // The roll-up's repair rewrites what the server's writer keeps: not under a running server.
+    const busy = run(['admin', 'rebuild-rollup', ...on]);
+    assert.equal(busy.status, 1);
+    assert.match(busy.stderr, /a running plaza serve uses this database: stop it first/);
     await plaza.kill();  // (stop() would remove the data folder)
+    const rebuilt = run(['admin', 'rebuild-rollup', ...on]);
+    assert.equal(rebuilt.status, 0, rebuilt.stderr);
+    assert.match(rebuilt.stdout, /rebuilt the apps' roll-up: 0 \(day, app, user\) row/);
     // Gone, it holds nothing: a new server starts on the same file.
     const again = await startPlaza({ restart: plaza });
     await again.stop();
