@@ -80,7 +80,8 @@ bj::object message_json(const store::Message& m) {
                     {"prompt_tokens", m.prompt_tokens},
                     {"completion_tokens", m.completion_tokens},
                     {"status", m.status},
-                    {"created_at", m.created_at}};
+                    {"created_at", m.created_at},
+                    {"left_out", m.left_out}};
 }
 
 // The first characters of a message, cut on a UTF-8 boundary, as a conversation title.
@@ -201,7 +202,7 @@ class WebChatOutput final : public relay::ChatOutput {
     // Saved before `done`, so the client can rely on the message id it is given.
     std::optional<store::Message> saved;
     try {
-      saved = co_await save(site_, conversation_id_, model_, request_id_, o, replaced_);
+      saved = co_await save(site_, conversation_id_, model_, request_id_, o, replaced_, left_out_);
     } catch (const std::exception& e) {
       // The conversation was deleted while it answered, or the database failed: the client hears so
       // rather than a cut connection (the call is charged: its answer was delivered).
@@ -220,8 +221,9 @@ class WebChatOutput final : public relay::ChatOutput {
   }
 
   static awaitable<store::Message> save(Site& site, int64_t conversation_id, std::string model, std::string request_id,
-                                        relay::Outcome o, std::optional<Replaced> replaced) {
+                                        relay::Outcome o, std::optional<Replaced> replaced, std::size_t left_out) {
     store::Message m;
+    m.left_out = static_cast<int64_t>(left_out);
     m.conversation_id = conversation_id;
     m.role = "assistant";
     m.content = o.text;
@@ -615,7 +617,7 @@ awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<s
     int64_t conv = prepared.conversation_id;
     co_await store::write(ctx.site.db, [&](store::Conn& c) { store::conversations::release_answer(c, conv, rid); });
   } else if (!web_output.saved()) {
-    co_await WebChatOutput::save(ctx.site, prepared.conversation_id, model, rid, outcome, prepared.replaced);
+    co_await WebChatOutput::save(ctx.site, prepared.conversation_id, model, rid, outcome, prepared.replaced, left_out);
   }
 }
 

@@ -215,7 +215,8 @@ const std::vector<Migration>& migrations() {
                                               both(15, "uploads", schema::kUploads),
                                               both(16, "rollup-in-writer", schema::kRollupInWriter),
                                               both(17, "upload-files", schema::kUploadFiles),
-                                              both(18, "channel-answer-length", schema::kChannelAnswerLength)};
+                                              both(18, "channel-answer-length", schema::kChannelAnswerLength),
+                                              both(19, "message-left-out", schema::kMessageLeftOut)};
   return kAll;
 }
 

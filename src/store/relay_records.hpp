@@ -131,6 +131,7 @@ struct Message {
   std::string status;  // ok | error | cancelled
   std::string request_id;
   int64_t created_at = 0;
+  int64_t left_out = 0;  // an answer: the earlier messages its question went without (no room in the context)
 };
 
 }  // namespace plaza::store

@@ -17,4 +17,5 @@ extern const char* const kUploads;             // v15
 extern const char* const kRollupInWriter;      // v16
 extern const char* const kUploadFiles;         // v17
 extern const char* const kChannelAnswerLength;  // v18
+extern const char* const kMessageLeftOut;       // v19
 }  // namespace plaza::store::schema

@@ -510,8 +510,12 @@ describe('chat', { timeout: 240_000 }, () => {
         await answer(page);
         if (i === 0) assert.equal(await lastAnswer(page).getByTestId('message-left-out').count(), 0, 'the first long question went whole');
       }
-      assert.match(await lastAnswer(page).getByTestId('message-left-out').innerText(), /^Earlier messages not sent: \d+$/);
+      const mark = await lastAnswer(page).getByTestId('message-left-out').innerText();
+      assert.match(mark, /^Earlier messages not sent: \d+$/);
       await shot(page, 'chat-left-out');
+      await page.reload();
+      await lastAnswer(page).waitFor();
+      assert.equal(await lastAnswer(page).getByTestId('message-left-out').innerText(), mark, 'still said after a reload');
     } finally {
       sql(plaza, `UPDATE models SET context_length = ${Number(contextLength)} WHERE id = 'gpt-4o-mini'`);
     }

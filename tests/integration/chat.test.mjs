@@ -281,6 +281,8 @@ describe('bounds on conversations', () => {
     assert.match(sent[0].content, new RegExp(`^turn ${9 - (sent.length + 1) / 2}:`), 'the newest turns, in order');
     const stored = (await user.get(`/api/conversations/${id}`)).data.messages;
     assert.equal(stored.length, 16, 'the conversation itself keeps everything');
+    assert.deepEqual(stored.filter((m) => m.role === 'assistant').map((m) => m.left_out), metas,
+      'each answer keeps how many messages its question went without, for a reload');
   });
 
   it('refuses a new conversation past 10,000, through either way in', async () => {

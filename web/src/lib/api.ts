@@ -176,6 +176,8 @@ export interface Message {
   completion_tokens: number;
   status: MessageStatus;
   created_at: number;
+  /** An answer: the earlier messages its question went without (the model's context had no room). */
+  left_out?: number;
 }
 
 export type ChannelType = 'openai' | 'anthropic';

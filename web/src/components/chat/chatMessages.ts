@@ -35,6 +35,7 @@ export function fromServer(m: Message): ChatMessage {
     prompt_tokens: m.prompt_tokens,
     completion_tokens: m.completion_tokens,
     status: m.status,
+    leftOut: m.left_out || undefined,
   };
 }
 
