@@ -33,9 +33,13 @@ std::string app_model(const store::AppContent& app, const std::string& requested
 std::size_t apply_app(bj::object& request, const store::AppContent& app, const std::string& model) {
   if (app.hide_preset) {
     // The leak guard reads answer text; tool-call arguments and log-probabilities would carry a
-    // repeated preset past it, and interleaved choices (n > 1) would blur the runs it counts.
-    for (const char* field : {"tools", "functions", "tool_choice", "function_call", "logprobs", "top_logprobs"})
-      if (auto v = request.if_contains(field); v && !v->is_null() && !(v->is_bool() && !v->as_bool()))
+    // repeated preset past it, and interleaved choices (n > 1) would blur the runs it counts. Token
+    // biases could spell a repeated preset past its word runs, and a chat template's arguments (vLLM)
+    // could rewrite the prompt, the preset in it, into a form it does not recognise.
+    for (const char* field : {"tools", "functions", "tool_choice", "function_call", "logprobs", "top_logprobs",
+                              "logit_bias", "chat_template_kwargs", "chat_template"})
+      if (auto v = request.if_contains(field);
+          v && !v->is_null() && !(v->is_bool() && !v->as_bool()) && !(v->is_object() && v->as_object().empty()))
         throw Error(ErrorCode::invalid_request,
                     std::string("this app keeps its instructions private and does not take '") + field + "'", field);
     if (auto n = json::optional_int(request, "n"); n && *n != 1)

@@ -420,7 +420,11 @@ int main(int argc, char** argv) {
     if (*rebuild_cmd) {
       auto db = open_db(config);
       migrate_if_new(*db);
-      // On SQLite the server's writer keeps the roll-up as it writes calls: not while one runs.
+      // PostgreSQL's trigger has kept the roll-up all along (and the rebuild would hold every call's
+      // usage event while it runs); on SQLite the server's writer keeps it: not while one runs.
+      if (db->dialect() == store::Dialect::postgres)
+        throw store::DatabaseError(
+            "on PostgreSQL a trigger keeps the roll-up as calls are written: it needs no rebuild");
       if (store::ServingLock::held(config.effective_database_url()))
         throw store::DatabaseError("a running plaza serve uses this database: stop it first");
       int64_t rows = db->write_sync([](store::Conn& c) { return store::apps::rebuild_rollup(c); });

@@ -60,6 +60,9 @@ struct ChargeRequest {
   std::string request_id;
   int64_t prompt_tokens = 0;
   std::optional<int64_t> max_tokens;
+  // Without max_tokens: the longest answer a channel asks for on its own (0: none does); the hold
+  // covers it when it is longer than the price's assumption.
+  int64_t default_answer_tokens = 0;
   int64_t choices = 1;  // n: answers asked for
   // May be funded from a lease (Meter::reserve): a short call (not a stream) with a request id the
   // server made (a client's own id is checked against earlier use) and no key spending limit.

@@ -54,6 +54,23 @@ TEST_P(MeterTest, PostsTheActualCostAndReleasesTheRest) {
   expect_reconciled();
 }
 
+TEST_P(MeterTest, WithoutMaxTokensTheHoldCoversTheLongestAnswerAChannelAsksFor) {
+  fund(ledger::kPaid, 1'000'000);
+  auto price = per_token(1'000'000, 2'000'000);  // 1 µc per input token, 2 per output token
+  auto r = request("r1");
+  r.max_tokens.reset();
+  EXPECT_EQ(reserve(r, price).max_cost, 10 + 2 * 4096) << "the price's assumption: 4,096 tokens";
+  r.request_id = "r2";
+  r.default_answer_tokens = 64'000;  // an Anthropic channel's answer length
+  EXPECT_EQ(reserve(r, price).max_cost, 10 + 2 * 64'000);
+  r.request_id = "r3";
+  price.max_output_tokens = 100'000;
+  EXPECT_EQ(reserve(r, price).max_cost, 10 + 2 * 100'000) << "the longer of the two";
+  r.request_id = "r4";
+  r.max_tokens = 50;
+  EXPECT_EQ(reserve(r, price).max_cost, 10 + 2 * 50) << "a request's own limit decides";
+}
+
 TEST_P(MeterTest, AnUpstreamFailureBeforeOutputChargesNothing) {
   fund(ledger::kPaid, 1000);
   auto res = reserve(request("r1"), per_call(100));

@@ -76,6 +76,13 @@ void ChannelDirectory::install(Snapshot s) {
   installed_ticket_ = s.ticket;
   entries_ = std::move(s.entries);
   disabled_models_ = std::move(s.disabled_models);
+  default_answers_.clear();
+  for (const auto& e : entries_)
+    if (e.channel->type == "anthropic" && e.channel->default_max_tokens > 0)
+      for (const auto& m : e.channel->models) {
+        int64_t& longest = default_answers_[m.model];
+        longest = std::max(longest, e.channel->default_max_tokens);
+      }
   // An admin change made while this read ran may be missing from it: stay stale, so the next
   // request reloads.
   loaded_at_ms_ = s.generation == generation_ ? clock_.now_ms() : -1;
@@ -159,6 +166,12 @@ std::vector<std::string> ChannelDirectory::models_for_group(const std::string& g
   }
   for (const auto& d : disabled_models_) out.erase(d);
   return {out.begin(), out.end()};
+}
+
+int64_t ChannelDirectory::longest_default_answer(const std::string& model) {
+  std::lock_guard lock(mutex_);
+  auto it = default_answers_.find(model);
+  return it == default_answers_.end() ? 0 : it->second;
 }
 
 bool ChannelDirectory::model_disabled(const std::string& model) {

@@ -51,6 +51,9 @@ class ChannelDirectory {
   std::vector<std::string> models_for_group(const std::string& group);
   // The catalogue switched the model off.
   bool model_disabled(const std::string& model);
+  // The longest answer a channel serving `model` asks for when a request sets no max_tokens (an
+  // Anthropic channel's default_max_tokens), or 0: what a hold must cover for such a request.
+  int64_t longest_default_answer(const std::string& model);
 
   void record_success(int64_t channel_id);
   void record_failure(int64_t channel_id);
@@ -106,6 +109,7 @@ class ChannelDirectory {
   mutable std::mutex mutex_;
   std::vector<Entry> entries_;
   std::vector<std::string> disabled_models_;
+  std::map<std::string, int64_t, std::less<>> default_answers_;  // by public model, from install()
   int64_t loaded_at_ms_ = -1;
   uint64_t tickets_ = 0;           // the last read's number
   uint64_t installed_ticket_ = 0;  // the installed snapshot's

@@ -83,6 +83,24 @@ TEST_P(ChannelDirectoryTest, OneCallerReloadsAStaleDirectoryWhileTheOthersGoOn) 
   EXPECT_TRUE(channels.claim_reload()) << "an admin change: the next request reloads";
 }
 
+TEST_P(ChannelDirectoryTest, KnowsTheLongestAnswerAnAnthropicChannelAsksForOnItsOwn) {
+  auto plain = channel("openai");
+  plain.default_max_tokens = 99'000;  // not sent to OpenAI-compatible upstreams: not counted
+  add_channel(plain, {"sk-a"});
+  auto short_answers = channel("claude-short");
+  short_answers.type = "anthropic";
+  short_answers.default_max_tokens = 8'000;
+  add_channel(short_answers, {"sk-b"});
+  auto long_answers = channel("claude-long");
+  long_answers.type = "anthropic";
+  long_answers.default_max_tokens = 64'000;
+  add_channel(long_answers, {"sk-c"});
+  ChannelDirectory channels(db(), box_, clock_, 5000);
+  channels.reload();
+  EXPECT_EQ(channels.longest_default_answer("gpt"), 64'000);
+  EXPECT_EQ(channels.longest_default_answer("other"), 0);
+}
+
 TEST_P(ChannelDirectoryTest, HigherPriorityChannelsComeFirstWhateverTheirWeight) {
   auto low = channel("low");
   low.weight = 100;  // a heavy weight orders channels within a priority, never across priorities

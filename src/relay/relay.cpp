@@ -218,7 +218,10 @@ awaitable<billing::Reservation> Relay::reserve(const Caller& caller, const std::
   if (caller.app_id && caller.app_owner_id)
     r.app = billing::AppCharge{*caller.app_id, *caller.app_owner_id, caller.app_kind == "user", caller.app_surcharge};
   static constexpr int64_t kMaxOutput = 10'000'000;  // beyond any model; keeps the estimate finite
-  if (auto max = requested_max_tokens(request)) r.max_tokens = std::min(*max, kMaxOutput);
+  if (auto max = requested_max_tokens(request))
+    r.max_tokens = std::min(*max, kMaxOutput);
+  else
+    r.default_answer_tokens = channels_.longest_default_answer(model);
   // n answers cost n times the output.
   if (auto n = request.if_contains("n"); n && n->is_int64()) r.choices = std::clamp<int64_t>(n->as_int64(), 1, 128);
   co_return co_await meter_->reserve(std::move(r),

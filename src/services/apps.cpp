@@ -257,9 +257,7 @@ bool app_parameter(std::string_view field) {
                                                   "response_format",
                                                   "reasoning_effort",
                                                   "reasoning",  // OpenRouter's {effort, max_tokens, exclude}
-                                                  "include_reasoning",
-                                                  "logit_bias",
-                                                  "chat_template_kwargs"};  // vLLM's, e.g. {enable_thinking}
+                                                  "include_reasoning"};
   return std::find(std::begin(kAllowed), std::end(kAllowed), field) != std::end(kAllowed);
 }
 

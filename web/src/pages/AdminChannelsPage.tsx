@@ -48,7 +48,8 @@ const common: Partial<Record<K, Validator<V>>> = {
   connect_timeout_ms: (v) => validateInt(v.connect_timeout_ms, 100, 3600000),
   first_byte_timeout_ms: (v) => validateInt(v.first_byte_timeout_ms, 100, 3600000),
   idle_timeout_ms: (v) => validateInt(v.idle_timeout_ms, 100, 3600000),
-  default_max_tokens: (v) => validateInt(v.default_max_tokens, 1, 1000000),
+  // Only an Anthropic channel has (and shows) it.
+  default_max_tokens: (v) => (v.type === 'anthropic' ? validateInt(v.default_max_tokens, 1, 1000000) : null),
   proxy: (v) => (v.proxy.trim() === '' || /^http:\/\/[^\s/]+(\/)?$/.test(v.proxy.trim()) ? null : 'validate.proxy'),
 };
 const createValidators: Partial<Record<K, Validator<V>>> = { ...common, keys: (v) => validateChannelKeys(v.keys, true) };
