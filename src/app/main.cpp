@@ -419,7 +419,6 @@ int main(int argc, char** argv) {
     }
     if (*rebuild_cmd) {
       auto db = open_db(config);
-      migrate_if_new(*db);
       // PostgreSQL's trigger has kept the roll-up all along (and the rebuild would hold every call's
       // usage event while it runs); on SQLite the server's writer keeps it: not while one runs.
       if (db->dialect() == store::Dialect::postgres)
@@ -427,6 +426,7 @@ int main(int argc, char** argv) {
             "on PostgreSQL a trigger keeps the roll-up as calls are written: it needs no rebuild");
       if (store::ServingLock::held(config.effective_database_url()))
         throw store::DatabaseError("a running plaza serve uses this database: stop it first");
+      migrate_if_new(*db);
       int64_t rows = db->write_sync([](store::Conn& c) { return store::apps::rebuild_rollup(c); });
       std::cout << "rebuilt the apps' roll-up: " << rows
                 << " (day, app, user) row(s); the square's numbers follow at the server's next stats run\n";

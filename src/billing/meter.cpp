@@ -99,13 +99,9 @@ Reservation plan(const Options& options, const ChargeRequest& r, const money::Pr
 // The model's and the surcharge's worst case. Throws insufficient_balance past any balance.
 void set_max_costs(Reservation& res, const ChargeRequest& r, bool model_covered) {
   try {
-    if (!model_covered) {
-      auto answer = r.max_tokens;
-      if (!answer && r.default_answer_tokens > 0)
-        answer = std::max(r.default_answer_tokens,
-                          res.price.max_output_tokens > 0 ? res.price.max_output_tokens : money::kDefaultMaxOutput);
-      res.max_cost = money::max_cost(res.price, r.prompt_tokens, answer, res.multiplier_ppm, r.choices);
-    }
+    if (!model_covered)
+      res.max_cost = money::max_cost(res.price, r.prompt_tokens, r.max_tokens, res.multiplier_ppm, r.choices,
+                                     r.default_answer_tokens);
     if (res.app) res.max_surcharge = money::surcharge(res.app->surcharge, res.max_cost);
   } catch (const std::overflow_error&) {
     throw Error(ErrorCode::insufficient_balance, "this request may cost more than any balance; lower max_tokens");

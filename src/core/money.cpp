@@ -1,5 +1,6 @@
 #include "core/money.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace plaza::money {
@@ -60,11 +61,12 @@ int64_t list_cost(const Price& price, const Tokens& t, int64_t multiplier_ppm) {
   return mul_div_up(narrow(base), multiplier_ppm, kPpmOne);
 }
 
-int64_t max_cost(const Price& price, int64_t prompt_tokens, std::optional<int64_t> max_tokens,
-                 int64_t multiplier_ppm, int64_t choices) {
-  int64_t out = max_tokens && *max_tokens > 0 ? *max_tokens
-                : price.max_output_tokens > 0 ? price.max_output_tokens
-                                              : kDefaultMaxOutput;
+int64_t max_cost(const Price& price, int64_t prompt_tokens, std::optional<int64_t> max_tokens, int64_t multiplier_ppm,
+                 int64_t choices, int64_t default_answer_tokens) {
+  int64_t out =
+      max_tokens && *max_tokens > 0
+          ? *max_tokens
+          : std::max(price.max_output_tokens > 0 ? price.max_output_tokens : kDefaultMaxOutput, default_answer_tokens);
   if (price.mode == PriceMode::per_call) return list_cost(price, Tokens{}, multiplier_ppm);
   return list_cost(price, Tokens{prompt_tokens, narrow(static_cast<i128>(out) * std::max<int64_t>(choices, 1)), 0},
                    multiplier_ppm);

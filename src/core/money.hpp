@@ -47,9 +47,10 @@ struct Tokens {
 int64_t list_cost(const Price& price, const Tokens& tokens, int64_t multiplier_ppm);
 
 // The most a request can cost: its prompt plus max_tokens (or the model's cap) of output for each of
-// its `choices` answers, all uncached.
-int64_t max_cost(const Price& price, int64_t prompt_tokens, std::optional<int64_t> max_tokens,
-                 int64_t multiplier_ppm, int64_t choices = 1);
+// its `choices` answers, all uncached. Without max_tokens the answer is assumed at least
+// `default_answer_tokens` long (what a channel asks the upstream for on its own).
+int64_t max_cost(const Price& price, int64_t prompt_tokens, std::optional<int64_t> max_tokens, int64_t multiplier_ppm,
+                 int64_t choices = 1, int64_t default_answer_tokens = 0);
 
 // An app's surcharge on top of a call (creator revenue): a fixed amount per call and/or a share
 // (ppm) of the call's model list cost.

@@ -50,6 +50,9 @@ TEST(Money, MaxCostUsesMaxTokensThenCapThenDefault) {
   EXPECT_EQ(max_cost(p, 100, std::nullopt, kPpmOne), 100 + 2000);
   p.max_output_tokens = 0;
   EXPECT_EQ(max_cost(p, 0, std::nullopt, kPpmOne), 2 * kDefaultMaxOutput);
+  EXPECT_EQ(max_cost(p, 0, std::nullopt, kPpmOne, 1, 64'000), 2 * 64'000) << "a channel's longer answer";
+  EXPECT_EQ(max_cost(p, 0, std::nullopt, kPpmOne, 1, 100), 2 * kDefaultMaxOutput) << "never below the assumption";
+  EXPECT_EQ(max_cost(p, 0, 50, kPpmOne, 1, 64'000), 2 * 50) << "the request's own limit decides";
 }
 
 TEST(Money, HugeProductsDoNotWrapAndOverflowIsRefused) {

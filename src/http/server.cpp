@@ -209,11 +209,13 @@ const std::string kSecurityHeaders =
 
 // Calls from pages of other sites (a browser app calling the API with its user's own key) are let
 // through on the paths under ServerOptions::open_cors_prefix: those take a bearer key, never a
-// cookie, so no page can borrow a signed-in visitor's rights through them.
-void allow_cross_origin(Headers& headers) {
-  headers.emplace_back("Access-Control-Allow-Origin", "*");
-  headers.emplace_back("Access-Control-Expose-Headers", "X-Request-Id, Retry-After");
-}
+// cookie, so no page can borrow a signed-in visitor's rights through them. Fixed text, like the
+// headers above: the relay's answers carry it without building it each time.
+constexpr std::string_view kCrossOriginHeaders =
+    "Access-Control-Allow-Origin: *\r\n"
+    "Access-Control-Expose-Headers: X-Request-Id, Retry-After\r\n";
+const std::string kStreamCrossOriginHeaders = std::string(kStreamHeaders) + std::string(kCrossOriginHeaders);
+const std::string kSecurityCrossOriginHeaders = kSecurityHeaders + std::string(kCrossOriginHeaders);
 
 // The browser's question before such a call: any method the API has, with the headers it names
 // (SDKs send their own, such as X-Stainless-Os), when they are header names at all.
@@ -228,7 +230,6 @@ Response cross_origin_preflight(const Request& req) {
   r.header("Access-Control-Allow-Headers",
            names_only && !asked.empty() ? std::string(asked) : std::string("Authorization, Content-Type"));
   r.header("Access-Control-Max-Age", "86400");
-  allow_cross_origin(r.headers);
   return r;
 }
 
@@ -250,11 +251,12 @@ asio::awaitable<Response> call_handler(const Route& route, Request& req) {
 
 // Writes a response with the caller's keep-alive decision; false when the write failed.
 asio::awaitable<bool> write_response(beast::tcp_stream& stream, Impl& s, Response r, unsigned version, bool keep_alive,
-                                     bool head, const std::string& request_id) {
+                                     bool head, const std::string& request_id, bool cross_origin = false) {
   if (!request_id.empty()) r.headers.emplace_back("X-Request-Id", request_id);
   bool bodiless = head || bodiless_status(r.status);  // HEAD: the GET's length, no body
   std::string head_text =
-      format_response_head(ResponseHead{r.status, version, keep_alive, r.body.size()}, kSecurityHeaders, r.headers);
+      format_response_head(ResponseHead{r.status, version, keep_alive, r.body.size()},
+                           cross_origin ? kSecurityCrossOriginHeaders : kSecurityHeaders, r.headers);
   std::array<asio::const_buffer, 2> message{asio::buffer(head_text),
                                             asio::buffer(r.body.data(), bodiless ? 0 : r.body.size())};
   stream.expires_after(s.options.write_timeout);
@@ -304,9 +306,8 @@ class BeastResponseStream final : public ResponseStream {
     if (read_buffer_.size() == 0) read_buffer_.shrink_to_fit();
     status_ = status;
     headers.emplace_back("X-Request-Id", request_id_);
-    if (cross_origin_) allow_cross_origin(headers);
-    std::string head =
-        format_response_head(ResponseHead{status, version_, !s_.stopping, 0, true}, kStreamHeaders, headers);
+    std::string head = format_response_head(ResponseHead{status, version_, !s_.stopping, 0, true},
+                                            cross_origin_ ? kStreamCrossOriginHeaders : kStreamHeaders, headers);
     stream_.expires_after(s_.options.write_timeout);
     auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(head), asio::as_tuple(asio::use_awaitable));
     ok_ = !ec;
@@ -508,9 +509,8 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
       bytes = streamer.bytes();
       ok = streamer.finished();
     } else {
-      if (cross_origin && req.method != "OPTIONS") allow_cross_origin(response.headers);
       ok = co_await write_response(stream, *s, std::move(response), version, keep_alive, req.method == "HEAD",
-                                   req.request_id);
+                                   req.request_id, cross_origin);
     }
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     s->metrics.observe(route.index, status, seconds);

@@ -76,9 +76,8 @@ std::vector<Count> tags(Conn& c, int64_t limit);
 
 // Rebuilds the apps' roll-up of calls (app_user_days, app_users) from the usage events: the repair
 // for calls written without it (an older SQLite server that wrote on after a newer binary migrated
-// its file; PostgreSQL keeps its trigger, and `plaza admin rebuild-rollup` refuses it there). On
-// PostgreSQL new calls would wait for it (their trigger adds to what it writes). Returns the (day,
-// app, user) rows written.
+// its file). For SQLite, whose one writer it excludes while it runs: PostgreSQL keeps its trigger,
+// and `plaza admin rebuild-rollup` refuses it there. Returns the (day, app, user) rows written.
 int64_t rebuild_rollup(Conn& c);
 
 bool set_favorite(Conn& c, int64_t app_id, int64_t user_id, bool on, int64_t now);  // true when it changed

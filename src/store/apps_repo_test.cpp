@@ -17,6 +17,21 @@ namespace {
 
 constexpr int kApps = 1500;  // two in three say "common phrase": 1,000 matches, the capped count
 
+// A call as the relay records it: of an app, or of a model when `app_id` is empty.
+UsageEvent call_event(std::string request_id, int64_t user, std::optional<int64_t> app_id, std::string day,
+                      std::string status = "ok") {
+  UsageEvent e;
+  e.request_id = std::move(request_id);
+  e.created_at = 1;
+  e.day = std::move(day);
+  e.user_id = user;
+  e.surface = "api";
+  e.model = "m";
+  e.status = std::move(status);
+  e.app_id = app_id;
+  return e;
+}
+
 class AppSearchTest : public test::BackendTest {
  protected:
   void SetUp() override {
@@ -204,16 +219,7 @@ TEST_P(AppSearchTest, StatsFollowTheUsageEventsAndFallBackWhenTheyAge) {
                                                                 {ids[0].i64(0), 1, "2026-11-27"},
                                                                 {ids[0].i64(0), 2, "2026-11-26"},
                                                                 {ids[1].i64(0), 1, "2026-11-20"}}) {
-      UsageEvent e;
-      e.request_id = "r" + std::to_string(++n);
-      e.created_at = 1;
-      e.day = day;
-      e.user_id = user;
-      e.surface = "web";
-      e.model = "m";
-      e.status = "ok";
-      e.app_id = app;
-      usage::insert(c, e);
+      usage::insert(c, call_event("r" + std::to_string(++n), user, app, day));
     }
     return std::pair{ids[0].i64(0), ids[1].i64(0)};
   });
@@ -244,15 +250,7 @@ TEST_P(AppSearchTest, OnlyAnAppsSuccessfulCallsCountEachOnce) {
   int n = 0;
   auto call = [&](int64_t user, std::optional<int64_t> app_id, const std::string& day, const std::string& status,
                   std::string request_id = "") {
-    UsageEvent e;
-    e.request_id = request_id.empty() ? "call-" + std::to_string(++n) : request_id;
-    e.created_at = 1;
-    e.day = day;
-    e.user_id = user;
-    e.surface = "api";
-    e.model = "m";
-    e.status = status;
-    e.app_id = app_id;
+    auto e = call_event(request_id.empty() ? "call-" + std::to_string(++n) : request_id, user, app_id, day, status);
     return db().write_sync([&](Conn& c) { return usage::insert(c, e); });
   };
   ASSERT_TRUE(call(alice, app, "2026-11-20", "ok", "once"));
@@ -296,15 +294,7 @@ TEST_P(AppSearchTest, TheRollUpRebuiltFromTheUsageEventsIsTheOneKeptAsTheyWereWr
   });
   int n = 0;
   auto call = [&](int64_t user, int64_t app_id, const std::string& day, const std::string& status, int64_t paid) {
-    UsageEvent e;
-    e.request_id = "call-" + std::to_string(++n);
-    e.created_at = 1;
-    e.day = day;
-    e.user_id = user;
-    e.surface = "api";
-    e.model = "m";
-    e.status = status;
-    e.app_id = app_id;
+    auto e = call_event("call-" + std::to_string(++n), user, app_id, day, status);
     e.paid_uc = paid;
     db().write_sync([&](Conn& c) { usage::insert(c, e); });
   };
