@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "api/app_chat.hpp"
+#include "api/chat_images.hpp"
 #include "api/key_handlers.hpp"
 #include "api/v1_handlers.hpp"
 #include "core/error.hpp"
@@ -81,7 +82,8 @@ bj::object message_json(const store::Message& m) {
                     {"completion_tokens", m.completion_tokens},
                     {"status", m.status},
                     {"created_at", m.created_at},
-                    {"left_out", m.left_out}};
+                    {"left_out", m.left_out},
+                    {"images", bj::array(m.images.begin(), m.images.end())}};
 }
 
 // The first characters of a message, cut on a UTF-8 boundary, as a conversation title.
@@ -267,6 +269,7 @@ struct Prepared {
   int64_t user_message_id;
   std::vector<store::Message> history;  // what the upstream is asked to answer
   std::optional<Replaced> replaced;
+  chat_images::DataUrls images;  // the history's images
 };
 
 // Asks the upstream to answer the prepared history and streams the answer to the web client, which
@@ -312,10 +315,10 @@ void check_room_for_a_conversation(store::Conn& c, int64_t user) {
     throw Error(ErrorCode::conflict, "you have 10,000 conversations: delete some to start another");
 }
 
-void check_history(const std::vector<store::Message>& history, int64_t max_bytes) {
+void check_history(const std::vector<store::Message>& history, const chat_images::DataUrls& images, int64_t max_bytes) {
   if (history.size() > kMaxMessages)
     throw Error(ErrorCode::conflict, "this conversation has reached 1,000 messages: start a new one");
-  int64_t bytes = 0;
+  int64_t bytes = chat_images::bytes_sent(history, images);
   for (const auto& m : history) bytes += static_cast<int64_t>(m.content.size());
   if (bytes > max_bytes)
     throw Error(ErrorCode::payload_too_large, "this conversation has grown too long to go on: start a new one");
@@ -422,9 +425,9 @@ awaitable<http::Response> clear_conversations(Ctx& ctx) {
   co_return http::Response::no_content();
 }
 
-// Body: {model, content, conversation_id?} to send; {model, conversation_id, regenerate: true} to
-// answer the last user message again; {model, conversation_id, edit_message_id, content} to replace
-// a user message (and everything after it) and resend.
+// Body: {model, content, images?, conversation_id?} to send; {model, conversation_id, regenerate: true}
+// to answer the last user message again; {model, conversation_id, edit_message_id, content, images?}
+// to replace a user message (and everything after it) and resend. `images`: "/uploads/..." URLs.
 awaitable<http::Response> post_chat(Ctx& ctx) {
   auto body = body_object(ctx);
   std::string model = json::optional_string(body, "model").value_or("");
@@ -433,7 +436,10 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
   auto edit_id = json::optional_int(body, "edit_message_id");
   bool regenerate = json::optional_bool(body, "regenerate").value_or(false);
   auto content = json::optional_string(body, "content");
-  if (!regenerate && (!content || content->empty()))
+  auto images = chat_images::requested(body);
+  if (regenerate && !images.empty())
+    throw Error(ErrorCode::invalid_request, "an answer asked again keeps its question's images", "images");
+  if (!regenerate && (!content || content->empty()) && images.empty())
     throw Error(ErrorCode::invalid_request, "content is required", "content");
   if (content && content->size() > kMaxMessageBytes)
     throw Error(ErrorCode::payload_too_large, "the message is too long", "content");
@@ -468,7 +474,7 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
       conv_id = *conversation_id;
     } else {
       check_room_for_a_conversation(c, user);
-      conv_id = store::conversations::create(c, user, title_from(*content), model, now,
+      conv_id = store::conversations::create(c, user, title_from(content.value_or("")), model, now,
                                              app ? std::optional<int64_t>(app->app.id) : std::nullopt)
                     .id;
     }
@@ -495,7 +501,9 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
       store::Message m;
       m.conversation_id = conv_id;
       m.role = "user";
-      m.content = *content;
+      chat_images::claim(c, images);
+      m.content = content.value_or("");
+      m.images = images;
       m.model = model;
       m.status = "ok";
       m.created_at = now;
@@ -507,7 +515,8 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
       history.push_back(std::move(m));
     }
     // Refused here, the transaction stores nothing: no question, no lease.
-    check_history(history, ctx.site.config.max_v1_body_bytes);
+    p.images = chat_images::load(c, history);
+    check_history(history, p.images, ctx.site.config.max_v1_body_bytes);
     store::conversations::touch(c, conv_id, model, now);
     p.history = std::move(history);
     return p;
@@ -562,8 +571,9 @@ awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<s
   int64_t user = ctx.me().id;
   bj::array messages;
   for (const auto& m : prepared.history) {
-    if (m.content.empty()) continue;  // a failed answer has nothing to say
-    messages.push_back(bj::object{{"role", m.role}, {"content", m.content}});
+    bj::value content = chat_images::content(m, prepared.images);
+    if (content.is_string() && content.as_string().empty()) continue;  // a failed answer has nothing to say
+    messages.push_back(bj::object{{"role", m.role}, {"content", std::move(content)}});
   }
   bj::object request{{"model", model}, {"messages", std::move(messages)}, {"stream", true}};
   relay::Caller caller = caller_of(ctx, "web");

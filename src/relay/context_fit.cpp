@@ -18,7 +18,7 @@ std::string_view role_of(const bj::value& message) {
 int64_t message_tokens(const bj::value& message, const TextTokens& tokens) {
   std::string text;
   append_message_text(message, text);
-  return tokens(text) + kTokensPerMessage;
+  return tokens(text) + kTokensPerMessage + image_tokens(message);
 }
 }  // namespace
 

@@ -63,6 +63,19 @@ TEST(UpstreamModels, AreReadFromTheListSortedWithoutRepeatsAndBounded) {
   EXPECT_TRUE(listed_models(R"({"data":[]})", 100).empty());
 }
 
+TEST(UpstreamRequest, ImagesAreCountedByTheirEstimateNotTheirBytes) {
+  auto request = bj::parse(kRequest).as_object();
+  EXPECT_EQ(prompt_text(request).find("base64"), std::string::npos) << "a data URL is no prompt text";
+  // One message (3), the reply (3), one image in detail auto.
+  EXPECT_EQ(message_overhead(request), 3 + 3 + kTokensPerImage);
+  auto& parts = request.at("messages").as_array()[0].at("content").as_array();
+  parts.push_back(
+      bj::object{{"type", "image_url"}, {"image_url", bj::object{{"url", "https://x/y.png"}, {"detail", "low"}}}});
+  parts.push_back(bj::object{{"type", "image_url"}});  // malformed: still an image the upstream will refuse or count
+  EXPECT_EQ(message_overhead(request), 3 + 3 + 2 * kTokensPerImage + kTokensPerLowDetailImage);
+  EXPECT_EQ(message_overhead(bj::object{{"messages", "no"}}), kTokensForReply);
+}
+
 TEST(UpstreamRequest, PassesEveryFieldThroughWithTheUpstreamModelName) {
   auto request = json::parse_object(kRequest);
   auto up = build_upstream_request(openai_candidate("http://up.example/v1/"), request, false);

@@ -216,7 +216,8 @@ const std::vector<Migration>& migrations() {
                                               both(16, "rollup-in-writer", schema::kRollupInWriter),
                                               both(17, "upload-files", schema::kUploadFiles),
                                               both(18, "channel-answer-length", schema::kChannelAnswerLength),
-                                              both(19, "message-left-out", schema::kMessageLeftOut)};
+                                              both(19, "message-left-out", schema::kMessageLeftOut),
+                                              both(20, "message-images", schema::kMessageImages)};
   return kAll;
 }
 

@@ -320,6 +320,23 @@ Conversation to_conversation(const Row& r) {
   return Conversation{r.i64(0), r.i64(1), r.str(2), r.str(3), r.i64(4), r.i64(5), r.opt_i64(6)};
 }
 constexpr const char* kColumns = "id, user_id, title, model, created_at, updated_at, app_id";
+
+// A message's image URLs are stored separated by spaces: the URLs have none, and the column
+// stays text that uploads::mark_used and names_in read as it is.
+std::string join_words(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out.append(out.empty() ? "" : " ").append(w);
+  return out;
+}
+std::vector<std::string> split_words(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    auto space = text.find(' ');
+    if (space != 0) out.emplace_back(text.substr(0, space));
+    text.remove_prefix(space == std::string_view::npos ? text.size() : space + 1);
+  }
+  return out;
+}
 }  // namespace
 
 int64_t count(Conn& c, int64_t user_id) {
@@ -378,21 +395,21 @@ int64_t remove_all(Conn& c, int64_t user_id) {
 std::vector<Message> messages(Conn& c, int64_t conversation_id) {
   auto rows = c.query(
       "SELECT id, conversation_id, role, content, model, prompt_tokens, completion_tokens, status, request_id, "
-      "created_at, left_out FROM messages WHERE conversation_id = $1 ORDER BY id",
+      "created_at, left_out, images FROM messages WHERE conversation_id = $1 ORDER BY id",
       {conversation_id});
   std::vector<Message> out;
   for (const auto& r : rows.rows)
     out.push_back(Message{r.i64(0), r.i64(1), r.str(2), r.str(3), r.str(4), r.i64(5), r.i64(6), r.str(7), r.str(8),
-                          r.i64(9), r.i64(10)});
+                          r.i64(9), r.i64(10), split_words(r.str(11))});
   return out;
 }
 
 Message add_message(Conn& c, const Message& m) {
   auto row = c.query_one(
       "INSERT INTO messages (conversation_id, role, content, model, prompt_tokens, completion_tokens, status, "
-      "request_id, created_at, left_out) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+      "request_id, created_at, left_out, images) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
       {m.conversation_id, m.role, m.content, m.model, m.prompt_tokens, m.completion_tokens, m.status, m.request_id,
-       m.created_at, m.left_out});
+       m.created_at, m.left_out, join_words(m.images)});
   Message out = m;
   out.id = row->i64(0);
   return out;

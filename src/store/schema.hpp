@@ -18,4 +18,5 @@ extern const char* const kRollupInWriter;      // v16
 extern const char* const kUploadFiles;         // v17
 extern const char* const kChannelAnswerLength;  // v18
 extern const char* const kMessageLeftOut;       // v19
+extern const char* const kMessageImages;        // v20
 }  // namespace plaza::store::schema

@@ -5,6 +5,7 @@
 // desktop and on a phone, in English and Chinese.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { crc32, deflateSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { startFake } from '../fake_upstream/fake.mjs';
 import { startPlaza } from '../lib/server.mjs';
@@ -34,6 +35,24 @@ const signIn = (page, username, password) => signInAs(page, plaza.url, username,
 
 const messages = (page) => page.getByTestId('chat-messages').getByTestId('message');
 const lastAnswer = (page) => page.locator('[data-testid="message"][data-role="assistant"]').last();
+
+/** A 2x2 PNG of one colour. */
+function png(r, g, b) {
+  const chunk = (type, data) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type), data])));
+    return Buffer.concat([length, Buffer.from(type), data, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(2, 0);
+  header.writeUInt32BE(2, 4);
+  header.set([8, 2, 0, 0, 0], 8);  // 8 bits a sample, RGB
+  const row = [0, r, g, b, r, g, b];  // filter byte, then two pixels
+  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.from([...row, ...row]))), chunk('IEND', Buffer.alloc(0))]);
+}
 
 async function send(page, text) {
   await page.getByTestId('chat-input').fill(text);
@@ -406,7 +425,7 @@ describe('chat', { timeout: 240_000 }, () => {
     // The list is hidden behind the drawer button.
     const sidebar = page.getByTestId('chat-sidebar');
     const toggle = page.getByTestId('chat-drawer-toggle');
-    assert.ok(await toggle.isVisible());
+    await toggle.waitFor();  // shown once the chat page has rendered, not necessarily as sign-up returns
     assert.ok(!(await sidebar.isVisible()), 'the drawer starts closed');
     await page.getByTestId('model-picker').waitFor();
     await send(page, 'Hi from a phone');
@@ -448,6 +467,59 @@ describe('chat', { timeout: 240_000 }, () => {
     await page.waitForURL(`${plaza.url}/keys`);
     assert.ok(await noSideScroll());
 
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('a user on a phone sends images with a message and finds them after a reload', async () => {
+    const { context, page, errors } = await newPage({ viewport: { width: 375, height: 700 }, isMobile: true, hasTouch: true });
+    await signUp(page, plaza.url, uniqueName('pictures'), 'picture password 1');
+    await page.getByTestId('model-picker').waitFor();
+    const attach = (files) => page.getByTestId('attach-input').setInputFiles(files);
+    const attached = page.getByTestId('attachment');
+    const red = png(255, 0, 0), blue = png(0, 0, 255);
+
+    // Refused on the page, before any upload: not an image, too big.
+    await attach([{ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') }]);
+    assert.match(await page.getByTestId('attach-error').innerText(), /notes\.txt/);
+    await attach([{ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.concat([red, Buffer.alloc(600 * 1024)]) }]);
+    assert.match(await page.getByTestId('attach-error').innerText(), /huge\.png/);
+    assert.equal(await attached.count(), 0);
+
+    // Two attached, one removed again, then another.
+    await attach([{ name: 'red.png', mimeType: 'image/png', buffer: red }, { name: 'blue.png', mimeType: 'image/png', buffer: blue }]);
+    await page.locator('[data-testid="attachment"][data-state="ready"]').nth(1).waitFor();
+    await attached.nth(1).getByTestId('attachment-remove').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="attachment"]').length === 1);
+    await attach([{ name: 'blue.png', mimeType: 'image/png', buffer: blue }]);
+    await page.locator('[data-testid="attachment"][data-state="ready"]').nth(1).waitFor();
+    await shot(page, 'chat-phone-attached');
+    const requestsBefore = (await fake.requests()).length;
+    await send(page, 'Which colours are these?');
+    assert.equal(await answer(page), 'Hello from fake upstream.');
+    assert.equal(await attached.count(), 0, 'sent, the attachments are cleared');
+
+    // The upstream got the text and both images, as data URLs of the bytes chosen.
+    const sent = (await fake.requests()).slice(requestsBefore).map((r) => JSON.parse(r.body));
+    assert.deepEqual(sent.at(-1).messages.at(-1).content, [
+      { type: 'text', text: 'Which colours are these?' },
+      { type: 'image_url', image_url: { url: `data:image/png;base64,${red.toString('base64')}` } },
+      { type: 'image_url', image_url: { url: `data:image/png;base64,${blue.toString('base64')}` } },
+    ]);
+
+    // The question shows its images, drawn from the site's copies, and still does after a reload.
+    const shown = async () => {
+      const images = page.locator('[data-testid="message"][data-role="user"]').last().getByTestId('message-image');
+      await images.nth(1).waitFor();
+      await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="message-image"]')].every((i) => i.complete));
+      return images.evaluateAll((list) => list.map((i) => [i.naturalWidth, i.naturalHeight]));
+    };
+    assert.deepEqual(await shown(), [[2, 2], [2, 2]]);
+    await page.waitForURL(/\/chat\/\d+$/);
+    await page.reload();
+    assert.deepEqual(await shown(), [[2, 2], [2, 2]]);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'the chat fits 375px');
+    await shot(page, 'chat-phone-images');
     assert.deepEqual(errors, []);
     await context.close();
   });

@@ -227,6 +227,76 @@ for (const backend of backends) {
         assert.equal(res.status, 400, bad);
       }
     });
+
+    it('sends images with a message, and with every later turn, as data URLs', async () => {
+      const png = (text) => Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.from(text)]);
+      const upload = async (bytes) => {
+        const r = await user.request('POST', '/api/uploads', { body: bytes, headers: { 'content-type': 'image/png' } });
+        assert.equal(r.status, 201, r.text);
+        return r.data.url;
+      };
+      const cat = png('a cat'), dog = png('a dog');
+      const [catUrl, dogUrl] = [await upload(cat), await upload(dog)];
+      const dataUrl = (bytes) => `data:image/png;base64,${bytes.toString('base64')}`;
+      const lastSent = async () => JSON.parse((await fake.requests()).at(-1).body).messages;
+      const conversations = async () => (await user.get('/api/conversations?limit=200')).data.conversations.length;
+
+      const r = await send({ model: 'gpt-4o-mini', content: 'what are these? [[fake:no_usage]]', images: [catUrl, dogUrl, catUrl] });
+      assert.equal(r.status, 200, r.text);
+      const meta = JSON.parse(parseEvents(r.text).find((e) => e.event === 'meta').data);
+      assert.deepEqual((await lastSent()).at(-1).content, [
+        { type: 'text', text: 'what are these? [[fake:no_usage]]' },
+        { type: 'image_url', image_url: { url: dataUrl(cat) } },
+        { type: 'image_url', image_url: { url: dataUrl(dog) } },
+      ], 'the text, then each image once');
+      const done = JSON.parse(parseEvents(r.text).at(-1).data);
+      assert.ok(done.message.prompt_tokens > 765 * 2, `Plaza's count has the images (${done.message.prompt_tokens})`);
+      const stored = async () => (await user.get(`/api/conversations/${meta.conversation_id}`)).data.messages;
+      assert.deepEqual((await stored()).map((m) => m.images), [[catUrl, dogUrl], []]);
+      for (const url of [catUrl, dogUrl]) {
+        const name = url.slice('/uploads/'.length);
+        assert.deepEqual(sql(plaza, `SELECT used FROM upload_files WHERE name = '${name}'`), [['1']], 'kept by the clean-up');
+      }
+
+      // A later turn sends the earlier images again; a message of images alone needs no text.
+      const next = await send({ model: 'gpt-4o-mini', conversation_id: meta.conversation_id, images: [dogUrl] });
+      assert.equal(next.status, 200, next.text);
+      const sent = await lastSent();
+      assert.equal(sent[0].content.length, 3, 'the first question with its images');
+      assert.deepEqual(sent.at(-1).content, [{ type: 'image_url', image_url: { url: dataUrl(dog) } }]);
+      // An edit sends the images it is given; an answer asked again keeps its question's.
+      const firstId = (await stored())[0].id;
+      const edited = await send({ model: 'gpt-4o-mini', conversation_id: meta.conversation_id, edit_message_id: firstId, content: 'and now?', images: [dogUrl] });
+      assert.equal(edited.status, 200, edited.text);
+      assert.deepEqual((await stored()).map((m) => [m.content, m.images]).slice(0, 1), [['and now?', [dogUrl]]]);
+      assert.equal((await send({ model: 'gpt-4o-mini', conversation_id: meta.conversation_id, regenerate: true })).status, 200);
+      assert.deepEqual((await lastSent()).at(-1).content.at(-1), { type: 'image_url', image_url: { url: dataUrl(dog) } });
+
+      // Bad images are refused before anything is stored.
+      const before = await conversations();
+      const messagesBefore = (await stored()).length;
+      const missing = `/uploads/${'0'.repeat(32)}.png`;
+      for (const [images, status, message] of [
+        [[catUrl, dogUrl, catUrl, dogUrl, catUrl], 400, /at most 4/],
+        [[missing], 404, /no such image/],
+        [['https://example.com/cat.png'], 400, /\/uploads\//],
+        [[`/uploads/../plaza.db`], 400, /\/uploads\//],
+        [catUrl, 400, /list/],
+      ]) {
+        const bad = await send({ model: 'gpt-4o-mini', content: 'look', images });
+        assert.equal(bad.status, status, JSON.stringify(images));
+        assert.match(bad.data.error.message, message);
+        assert.equal(bad.data.error.field, 'images');
+        const badTurn = await send({ model: 'gpt-4o-mini', conversation_id: meta.conversation_id, content: 'look', images });
+        assert.equal(badTurn.status, status);
+      }
+      const again = await send({ model: 'gpt-4o-mini', conversation_id: meta.conversation_id, regenerate: true, images: [catUrl] });
+      assert.equal(again.status, 400);
+      assert.equal(again.data.error.field, 'images');
+      assert.equal((await send({ model: 'gpt-4o-mini', content: '', images: [] })).status, 400, 'no text and no image');
+      assert.equal(await conversations(), before);
+      assert.equal((await stored()).length, messagesBefore);
+    });
   });
 }
 

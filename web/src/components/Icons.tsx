@@ -93,3 +93,10 @@ export const SparkIcon = () => (
     <path d="M19 17l.8 2.2L22 20l-2.2.8L19 23l-.8-2.2L16 20l2.2-.8z" />
   </svg>
 );
+export const ImageIcon = () => (
+  <svg {...common}>
+    <rect x="3" y="4" width="18" height="16" rx="2" />
+    <circle cx="9" cy="10" r="1.8" />
+    <path d="M21 16l-5-5-9 9" />
+  </svg>
+);

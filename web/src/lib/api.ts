@@ -171,6 +171,8 @@ export interface Message {
   id: Id;
   role: 'user' | 'assistant';
   content: string;
+  /** A user message's images ("/uploads/…" URLs); servers before images leave it out. */
+  images?: string[];
   model: string;
   prompt_tokens: number;
   completion_tokens: number;

@@ -216,9 +216,14 @@ export function squareApiQuery(f: SquareFilters): string {
   return p.toString();
 }
 
+/** The image types POST /api/uploads takes. */
+export const uploadImageTypes = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+/** The largest image POST /api/uploads takes. */
+export const maxUploadBytes = 512 * 1024;
+
 /**
- * Uploads an image as the raw request body (the server takes image/png, jpeg, gif or webp up to
- * 512 KB) and returns its "/uploads/<file>" URL.
+ * Uploads an image as the raw request body (the server takes `uploadImageTypes` up to
+ * `maxUploadBytes`) and returns its "/uploads/<file>" URL.
  */
 export async function uploadImage(file: Blob): Promise<string> {
   const headers: Record<string, string> = { 'Content-Type': file.type, Accept: 'application/json' };

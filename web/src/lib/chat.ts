@@ -3,11 +3,13 @@ import { csrfToken, NetworkError, notifyUnauthorized, parseError, type Id, type 
 import { SseParser, type SseEvent } from './sse';
 
 // `model` may be left out only in a chat with an app, whose default model then answers; `app`
-// names the app of a new conversation (later requests need only the conversation).
+// names the app of a new conversation (later requests need only the conversation). `images` are
+// uploaded images' URLs (at most 4), and `content` may be empty with them; regenerating sends
+// none, as the server asks with the stored message.
 export type ChatRequest =
-  | { model?: string; content: string; conversation_id?: Id; app?: string }
+  | { model?: string; content: string; images?: string[]; conversation_id?: Id; app?: string }
   | { model?: string; conversation_id: Id; regenerate: true }
-  | { model?: string; conversation_id: Id; edit_message_id: Id; content: string };
+  | { model?: string; conversation_id: Id; edit_message_id: Id; content: string; images?: string[] };
 
 export interface ChatMeta {
   conversation_id: Id;

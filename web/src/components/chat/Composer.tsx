@@ -1,12 +1,17 @@
-import { forwardRef, useImperativeHandle, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { forwardRef, useImperativeHandle, useLayoutEffect, useRef, useState, type ChangeEvent, type ClipboardEvent, type KeyboardEvent } from 'react';
 import { useI18n } from '../../i18n';
-import { SendIcon, StopIcon } from '../Icons';
+import { uploadImageTypes } from '../../lib/apps';
+import { pastedImages } from '../../lib/chatImages';
+import { ImageIcon, SendIcon, StopIcon } from '../Icons';
+import { ComposerAttachments } from './ComposerAttachments';
+import { useImageAttachments } from './useImageAttachments';
 
 interface Props {
   streaming: boolean;
   disabled: boolean;
   placeholder: string;
-  onSend: (text: string) => boolean | void;
+  /** `images` are the uploaded images' URLs. */
+  onSend: (text: string, images: string[]) => boolean | void;
   onStop: () => void;
 }
 
@@ -16,11 +21,16 @@ export interface ComposerHandle {
 
 const maxHeight = 220;
 
-/** The message box: Enter sends, Shift+Enter is a new line; it can't send while an answer streams. */
+/**
+ * The message box: Enter sends, Shift+Enter is a new line; it can't send while an answer streams
+ * or an attached image is still uploading. Images are attached with the button or by pasting.
+ */
 export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ streaming, disabled, placeholder, onSend, onStop }, ref) {
   const { t } = useI18n();
   const [text, setText] = useState('');
   const area = useRef<HTMLTextAreaElement>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const images = useImageAttachments();
   useImperativeHandle(ref, () => ({ focus: () => area.current?.focus() }), []);
 
   // Grow with the text up to a limit, then scroll.
@@ -31,10 +41,24 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ st
     el.style.height = `${Math.min(el.scrollHeight, maxHeight)}px`;
   }, [text]);
 
-  const canSend = !disabled && !streaming && text.trim().length > 0;
+  const canSend = !disabled && !streaming && !images.uploading && (text.trim().length > 0 || images.urls.length > 0);
   const send = () => {
     if (!canSend) return;
-    if (onSend(text) !== false) setText('');
+    if (onSend(text, images.urls) !== false) {
+      setText('');
+      images.clear();
+    }
+  };
+  const choose = (e: ChangeEvent<HTMLInputElement>) => {
+    const files = [...(e.target.files ?? [])];
+    e.target.value = ''; // choosing the same file again still fires
+    if (files.length > 0) images.add(files);
+  };
+  const onPaste = (e: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = pastedImages([...e.clipboardData.files], e.clipboardData.getData('text/plain'));
+    if (files.length === 0) return; // the browser pastes the text
+    e.preventDefault();
+    images.add(files);
   };
   const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     // Enter while an input method is composing (Chinese, Japanese…) picks a candidate instead.
@@ -53,6 +77,35 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ st
       }}
       data-testid="composer"
     >
+      <ComposerAttachments attachments={images.attachments} onRemove={images.remove} />
+      {images.error && (
+        <p className="composer-error" role="alert" data-testid="attach-error">
+          {images.error}
+        </p>
+      )}
+      <button
+        type="button"
+        className="composer-attach"
+        disabled={disabled}
+        onClick={() => fileInput.current?.click()}
+        aria-label={t('chat.attachImages')}
+        title={t('chat.attachImages')}
+        data-testid="attach-button"
+      >
+        <ImageIcon />
+      </button>
+      <input
+        ref={fileInput}
+        type="file"
+        accept={uploadImageTypes.join(',')}
+        multiple
+        className="sr-only"
+        tabIndex={-1}
+        disabled={disabled}
+        onChange={choose}
+        aria-label={t('chat.attachInput')}
+        data-testid="attach-input"
+      />
       <label htmlFor="chat-input" className="sr-only">
         {t('chat.inputLabel')}
       </label>
@@ -65,6 +118,7 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ st
         disabled={disabled}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={onKey}
+        onPaste={onPaste}
         data-testid="chat-input"
         enterKeyHint="send"
       />

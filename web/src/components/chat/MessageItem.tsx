@@ -5,6 +5,7 @@ import type { ChatNotice } from '../../lib/chat';
 import { AppAvatar } from '../apps/AppAvatar';
 import { EditIcon, RefreshIcon, SparkIcon } from '../Icons';
 import { CopyButton, Markdown } from '../Markdown';
+import { MessageImages } from './MessageImages';
 
 export interface ChatMessage {
   /** Stable React key: the server id once known, a local one before. */
@@ -12,6 +13,8 @@ export interface ChatMessage {
   id?: Id;
   role: 'user' | 'assistant';
   content: string;
+  /** A user message's images ("/uploads/…" URLs); the content may be empty when there are some. */
+  images?: string[];
   model: string;
   prompt_tokens?: number;
   completion_tokens?: number;
@@ -36,7 +39,20 @@ interface Props {
   app?: { avatar: string; title: string } | null;
 }
 
-function EditBox({ initial, busy, onCancel, onSubmit }: { initial: string; busy: boolean; onCancel: () => void; onSubmit: (v: string) => void }) {
+/** Edits a message's text; `mayBeEmpty` when the message has images, which are sent again unchanged. */
+function EditBox({
+  initial,
+  mayBeEmpty,
+  busy,
+  onCancel,
+  onSubmit,
+}: {
+  initial: string;
+  mayBeEmpty: boolean;
+  busy: boolean;
+  onCancel: () => void;
+  onSubmit: (v: string) => void;
+}) {
   const { t } = useI18n();
   const [value, setValue] = useState(initial);
   const ref = useRef<HTMLTextAreaElement>(null);
@@ -46,8 +62,9 @@ function EditBox({ initial, busy, onCancel, onSubmit }: { initial: string; busy:
     el.focus();
     el.setSelectionRange(el.value.length, el.value.length);
   }, []);
+  const sendable = mayBeEmpty || value.trim() !== '';
   const submit = () => {
-    if (value.trim() && !busy) onSubmit(value);
+    if (sendable && !busy) onSubmit(value);
   };
   const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key === 'Escape') {
@@ -73,7 +90,7 @@ function EditBox({ initial, busy, onCancel, onSubmit }: { initial: string; busy:
         <button type="button" className="button secondary small" onClick={onCancel} data-testid="message-edit-cancel">
           {t('common.cancel')}
         </button>
-        <button type="button" className="button primary small" disabled={busy || !value.trim()} onClick={submit} data-testid="message-edit-submit">
+        <button type="button" className="button primary small" disabled={busy || !sendable} onClick={submit} data-testid="message-edit-submit">
           {t('chat.editSend')}
         </button>
       </div>
@@ -87,11 +104,13 @@ export const MessageItem = memo(function MessageItem({ m, modelName, isLast, bus
   const nf = new Intl.NumberFormat(lang === 'zh' ? 'zh-CN' : 'en');
 
   if (m.role === 'user') {
+    const images = m.images ?? [];
     return (
       <article className="msg msg-user" data-testid="message" data-role="user" data-id={m.id ?? ''} data-status={m.status}>
         {editing ? (
           <EditBox
             initial={m.content}
+            mayBeEmpty={images.length > 0}
             busy={busy}
             onCancel={() => setEditing(false)}
             onSubmit={(v) => {
@@ -101,11 +120,14 @@ export const MessageItem = memo(function MessageItem({ m, modelName, isLast, bus
           />
         ) : (
           <>
-            <div className="msg-bubble" data-testid="message-content">
-              {m.content}
-            </div>
+            <MessageImages images={images} />
+            {(m.content || images.length === 0) && (
+              <div className="msg-bubble" data-testid="message-content">
+                {m.content}
+              </div>
+            )}
             <div className="msg-actions">
-              <CopyButton text={m.content} testId="message-copy" className="icon-button tiny" />
+              {m.content && <CopyButton text={m.content} testId="message-copy" className="icon-button tiny" />}
               {m.id !== undefined && (
                 <button
                   type="button"

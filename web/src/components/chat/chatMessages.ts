@@ -31,6 +31,7 @@ export function fromServer(m: Message): ChatMessage {
     id: m.id,
     role: m.role,
     content: m.content,
+    images: m.images ?? [],
     model: m.model,
     prompt_tokens: m.prompt_tokens,
     completion_tokens: m.completion_tokens,

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState, type Dispatch, type MutableRe
 import { useI18n } from '../../i18n';
 import { api, type Conversation, type Id } from '../../lib/api';
 import { streamChat, type ChatRequest } from '../../lib/chat';
+import { imagesField } from '../../lib/chatImages';
 import { describeError } from '../../lib/errors';
 import { useRouter } from '../../lib/router';
 import { adoptKeys, fromServer, localKey, sameId, storeModel } from './chatMessages';
@@ -180,22 +181,23 @@ export function useChatStream({
   const withModel = () => (modelRef.current ? { model: modelRef.current } : {});
 
   const send = useCallback(
-    (text: string) => {
+    (text: string, images: string[] = []) => {
       const m = modelRef.current;
-      if (!canAsk() || !text.trim()) return false;
+      if (!canAsk() || (!text.trim() && images.length === 0)) return false;
       const userKey = localKey();
       const answerKey = localKey();
       // An app's model is the app's choice, not the reader's preference for plain chats.
       if (m && appRef.current === null) storeModel(m);
       setMessages((ms) => [
         ...ms,
-        { key: userKey, role: 'user', content: text, model: m, status: 'ok' },
+        { key: userKey, role: 'user', content: text, images, model: m, status: 'ok' },
         { key: answerKey, role: 'assistant', content: '', model: m, status: 'streaming' },
       ]);
       const id = currentRef.current;
       const app = appRef.current;
+      const asked = { ...withModel(), content: text, ...imagesField(images) };
       void run(
-        id === null ? { ...withModel(), content: text, ...(app ? { app } : {}) } : { ...withModel(), content: text, conversation_id: id },
+        id === null ? { ...asked, ...(app ? { app } : {}) } : { ...asked, conversation_id: id },
         userKey,
         answerKey,
       );
@@ -221,7 +223,9 @@ export function useChatStream({
     (target: ChatMessage, content: string) => {
       const id = currentRef.current;
       const m = modelRef.current;
-      if (id === null || !canAsk() || target.id === undefined || !content.trim()) return;
+      // The edit box changes the text only: the message's images go with it again.
+      const images = target.images ?? [];
+      if (id === null || !canAsk() || target.id === undefined || (!content.trim() && images.length === 0)) return;
       const ms = messagesRef.current;
       const at = ms.findIndex((x) => x.key === target.key);
       if (at < 0) return;
@@ -229,10 +233,10 @@ export function useChatStream({
       const answerKey = localKey();
       setMessages([
         ...ms.slice(0, at),
-        { key: userKey, role: 'user', content, model: m, status: 'ok' },
+        { key: userKey, role: 'user', content, images, model: m, status: 'ok' },
         { key: answerKey, role: 'assistant', content: '', model: m, status: 'streaming' },
       ]);
-      void run({ ...withModel(), conversation_id: id, edit_message_id: target.id, content }, userKey, answerKey);
+      void run({ ...withModel(), conversation_id: id, edit_message_id: target.id, content, ...imagesField(images) }, userKey, answerKey);
     },
     [run],
   );

@@ -1,12 +1,9 @@
 // The avatar field: type an emoji, or upload a small image (it becomes a /uploads/ path).
 import { useRef, useState, type ChangeEvent } from 'react';
 import { useI18n } from '../../i18n';
-import { uploadImage } from '../../lib/apps';
+import { maxUploadBytes, uploadImage, uploadImageTypes } from '../../lib/apps';
 import { describeError } from '../../lib/errors';
 import { AppAvatar } from '../apps/AppAvatar';
-
-export const maxUploadBytes = 512 * 1024;
-const imageTypes = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
 
 export function AvatarInput({
   value,
@@ -31,7 +28,7 @@ export function AvatarInput({
     e.target.value = ''; // choosing the same file again still fires
     if (!f) return;
     setUploadError(null);
-    if (!imageTypes.includes(f.type)) return setUploadError(t('studio.avatarType'));
+    if (!uploadImageTypes.includes(f.type)) return setUploadError(t('studio.avatarType'));
     if (f.size > maxUploadBytes) return setUploadError(t('studio.avatarTooBig'));
     setUploading(true);
     try {
@@ -63,7 +60,7 @@ export function AvatarInput({
         <button type="button" className="button secondary small" disabled={uploading} onClick={() => file.current?.click()} data-testid="avatar-upload-button">
           {uploading ? t('studio.uploading') : t('studio.upload')}
         </button>
-        <input ref={file} type="file" accept={imageTypes.join(',')} className="sr-only" tabIndex={-1} onChange={(e) => void upload(e)} data-testid="avatar-upload" />
+        <input ref={file} type="file" accept={uploadImageTypes.join(',')} className="sr-only" tabIndex={-1} onChange={(e) => void upload(e)} data-testid="avatar-upload" />
       </div>
       {shown ? (
         <p className="field-error" data-testid="error-avatar">

@@ -1,0 +1,87 @@
+#include "api/chat_images.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+#include "core/error.hpp"
+#include "store/uploads_repo.hpp"
+
+namespace plaza::api::chat_images {
+
+namespace bj = boost::json;
+
+namespace {
+constexpr std::string_view kPrefix = "/uploads/";
+
+std::string name_of(std::string_view url) {
+  return std::string(url.substr(kPrefix.size()));
+}
+}  // namespace
+
+std::vector<std::string> requested(const bj::object& body) {
+  const bj::value* v = body.if_contains("images");
+  if (!v || v->is_null()) return {};
+  if (!v->is_array()) throw Error(ErrorCode::invalid_request, "images must be a list of image URLs", "images");
+  const auto& list = v->as_array();
+  if (list.size() > kMaxPerMessage)
+    throw Error(ErrorCode::invalid_request, "at most 4 images go with a message", "images");
+  std::vector<std::string> out;
+  for (const auto& item : list) {
+    const bj::string* url = item.if_string();
+    if (!url || !url->starts_with(kPrefix) ||
+        store::uploads::type_of_name(std::string_view(*url).substr(kPrefix.size())).empty())
+      throw Error(ErrorCode::invalid_request, "images must be the /uploads/ URLs of uploaded images", "images");
+    if (std::find(out.begin(), out.end(), *url) == out.end()) out.emplace_back(*url);
+  }
+  return out;
+}
+
+void claim(store::Conn& c, const std::vector<std::string>& urls) {
+  if (urls.empty()) return;
+  std::vector<std::string> names;
+  std::string text;
+  for (const auto& url : urls) {
+    names.push_back(name_of(url));
+    text.append(url).append(" ");
+  }
+  if (store::uploads::stored_of(c, names).size() != names.size())
+    throw Error(ErrorCode::not_found, "no such image: upload it first", "images");
+  store::uploads::mark_used(c, text);
+}
+
+DataUrls load(store::Conn& c, const std::vector<store::Message>& history) {
+  DataUrls out;
+  for (const auto& m : history) {
+    for (const auto& url : m.images) {
+      if (out.contains(url)) continue;
+      std::string name = name_of(url);
+      auto data = store::uploads::image_data(c, name);
+      if (!data) continue;
+      std::string type(store::uploads::type_of_name(name));
+      out.emplace(url, "data:image/" + type + ";base64," + *data);
+    }
+  }
+  return out;
+}
+
+int64_t bytes_sent(const std::vector<store::Message>& history, const DataUrls& data) {
+  int64_t n = 0;
+  for (const auto& m : history)
+    for (const auto& url : m.images)
+      if (auto it = data.find(url); it != data.end()) n += static_cast<int64_t>(it->second.size());
+  return n;
+}
+
+bj::value content(const store::Message& m, const DataUrls& data) {
+  if (m.images.empty()) return bj::string(m.content);
+  bj::array parts;
+  if (!m.content.empty()) parts.push_back(bj::object{{"type", "text"}, {"text", m.content}});
+  for (const auto& url : m.images)
+    if (auto it = data.find(url); it != data.end())
+      parts.push_back(bj::object{{"type", "image_url"}, {"image_url", bj::object{{"url", it->second}}}});
+  if (parts.empty()) return bj::string(m.content);  // its images are gone: nothing but its (empty) text
+  return parts;
+}
+
+}  // namespace plaza::api::chat_images

@@ -1,0 +1,39 @@
+#pragma once
+// Images sent with a web chat message: named in the request as "/uploads/<name>" URLs of uploaded
+// images, kept with the message, and sent upstream as data URLs with every later turn too (an
+// upstream keeps nothing between requests, and cannot reach this site's URLs).
+#include <boost/json/fwd.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "store/database.hpp"
+#include "store/relay_records.hpp"
+
+namespace plaza::api::chat_images {
+
+inline constexpr std::size_t kMaxPerMessage = 4;
+
+// The request's `images`: at most kMaxPerMessage well-formed "/uploads/<name>" URLs, repeats
+// dropped; throws invalid_request naming `images` otherwise.
+std::vector<std::string> requested(const boost::json::object& body);
+
+// Checks that every one of `urls` is a stored image (not_found otherwise) and marks them used, so
+// the unused-upload clean-up keeps them for the conversation.
+void claim(store::Conn& c, const std::vector<std::string>& urls);
+
+// URL -> data URL of every image the history's messages carry (one read each, however often it is
+// sent). An image gone from the database is left out of what is sent.
+using DataUrls = std::map<std::string, std::string>;
+DataUrls load(store::Conn& c, const std::vector<store::Message>& history);
+
+// The bytes the history's images add to a request: each message sends its images again.
+int64_t bytes_sent(const std::vector<store::Message>& history, const DataUrls& data);
+
+// A message's content as the upstream gets it: its text alone, or, with images, its text and
+// its images as parts.
+boost::json::value content(const store::Message& m, const DataUrls& data);
+
+}  // namespace plaza::api::chat_images

@@ -1,0 +1,54 @@
+// The images a chat message may carry. The composer checks them before uploading so a refusal
+// is immediate and names the file; the server checks again.
+import { maxUploadBytes, uploadImageTypes } from './apps';
+
+/** POST /api/chat takes at most this many images with one message. */
+export const maxImagesPerMessage = 4;
+
+/** The part of a File the checks read (so tests need no File). */
+export interface ImageCandidate {
+  name: string;
+  type: string;
+  size: number;
+}
+
+export interface ImageRefusal {
+  name: string;
+  reason: 'type' | 'size' | 'count';
+}
+
+/**
+ * Splits chosen files into those to upload and those refused, given how many the message
+ * already has. Type and size are checked first, so a file refused for them takes no place.
+ */
+export function screenImages<T extends ImageCandidate>(files: readonly T[], attached: number): { accepted: T[]; refused: ImageRefusal[] } {
+  const accepted: T[] = [];
+  const refused: ImageRefusal[] = [];
+  let free = Math.max(0, maxImagesPerMessage - attached);
+  for (const f of files) {
+    if (!uploadImageTypes.includes(f.type)) refused.push({ name: f.name, reason: 'type' });
+    else if (f.size > maxUploadBytes) refused.push({ name: f.name, reason: 'size' });
+    else if (free === 0) refused.push({ name: f.name, reason: 'count' });
+    else {
+      accepted.push(f);
+      free--;
+    }
+  }
+  return { accepted, refused };
+}
+
+/**
+ * The pictures to attach from a paste. Pasted text wins: office programs put a picture of the
+ * copied cells or slide beside their text, and the reader meant the text. Other files are left
+ * to the browser, and a picture of a type the server refuses is kept so the reader learns why
+ * nothing attached.
+ */
+export function pastedImages<T extends ImageCandidate>(files: readonly T[], text: string): T[] {
+  if (text.trim() !== '') return [];
+  return files.filter((f) => f.type.startsWith('image/'));
+}
+
+/** The `images` field of a chat request: left out when there are none (older servers know no such field). */
+export function imagesField(images: readonly string[] | undefined): { images?: string[] } {
+  return images && images.length > 0 ? { images: [...images] } : {};
+}
