@@ -37,17 +37,11 @@ std::vector<std::string> requested(const bj::object& body) {
   return out;
 }
 
-void claim(store::Conn& c, const std::vector<std::string>& urls) {
-  if (urls.empty()) return;
+void claim(store::Conn& c, const std::vector<std::string>& urls, int64_t now) {
   std::vector<std::string> names;
-  std::string text;
-  for (const auto& url : urls) {
-    names.push_back(name_of(url));
-    text.append(url).append(" ");
-  }
-  if (store::uploads::stored_of(c, names).size() != names.size())
+  for (const auto& url : urls) names.push_back(name_of(url));
+  if (!store::uploads::touch_all(c, names, now))
     throw Error(ErrorCode::not_found, "no such image: upload it first", "images");
-  store::uploads::mark_used(c, text);
 }
 
 DataUrls load(store::Conn& c, const std::vector<store::Message>& history) {

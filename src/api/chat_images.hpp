@@ -20,9 +20,9 @@ inline constexpr std::size_t kMaxPerMessage = 4;
 // dropped; throws invalid_request naming `images` otherwise.
 std::vector<std::string> requested(const boost::json::object& body);
 
-// Checks that every one of `urls` is a stored image (not_found otherwise) and marks them used, so
-// the unused-upload clean-up keeps them for the conversation.
-void claim(store::Conn& c, const std::vector<std::string>& urls);
+// Checks that every one of `urls` is a stored image (not_found otherwise). The message that carries
+// them keeps them from the unused-upload clean-up for as long as it exists.
+void claim(store::Conn& c, const std::vector<std::string>& urls, int64_t now);
 
 // URL -> data URL of every image the history's messages carry (one read each, however often it is
 // sent). An image gone from the database is left out of what is sent.

@@ -198,6 +198,42 @@ TEST_P(ImagesTest, TheCleanUpRemovesImagesNothingNamedAndTheCopiesOfThem) {
   EXPECT_EQ(stored_images(), 3);
 }
 
+TEST_P(ImagesTest, AnImageSentInAChatStaysAsLongAsItsConversation) {
+  std::string photo = png("a photo"), other = png("another photo");
+  for (const auto& bytes : {photo, other}) ASSERT_EQ(upload(bytes, 100, 10), Stored::added);
+  const std::string url = "/uploads/" + name_of(photo), other_url = "/uploads/" + name_of(other);
+  auto send = [&](const std::vector<std::string>& images, int64_t now) {
+    return db().write_sync([&](store::Conn& c) {
+      if (!store::uploads::touch_all(c, {name_of(photo), name_of(other)}, now)) throw std::runtime_error("gone");
+      auto conv = store::conversations::create(c, user_, "photos", "m", now);
+      store::Message m;
+      m.conversation_id = conv.id;
+      m.role = "user";
+      m.images = images;
+      m.created_at = now;
+      store::conversations::add_message(c, m);
+      return conv.id;
+    });
+  };
+  int64_t conv = send({other_url, url}, 2000);
+  auto sent = db().read_sync([&](store::Conn& c) { return store::conversations::messages(c, conv); });
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].images, (std::vector<std::string>{other_url, url})) << "in the order sent";
+  send({url}, 2000);
+
+  EXPECT_EQ(clean_up(db(), folder_, 2000 + 3601, 3600), 0) << "both carried by a message";
+  db().write_sync([&](store::Conn& c) { store::conversations::remove(c, user_, conv); });
+  EXPECT_EQ(clean_up(db(), folder_, 2000 + 3601, 3600), 1) << "the other went with its only conversation";
+  EXPECT_EQ(stored(name_of(other)), std::nullopt);
+  EXPECT_EQ(stored(name_of(photo)), photo) << "still in the second conversation";
+  db().write_sync([&](store::Conn& c) { store::conversations::remove_all(c, user_); });
+  EXPECT_EQ(clean_up(db(), folder_, 2000 + 3599, 3600), 0) << "sent at 2000: its time starts again then";
+  EXPECT_EQ(clean_up(db(), folder_, 2000 + 3601, 3600), 1);
+  EXPECT_EQ(stored_images(), 0);
+  EXPECT_FALSE(db().write_sync([&](store::Conn& c) { return store::uploads::touch_all(c, {name_of(photo)}, 9000); }))
+      << "a removed image cannot be sent";
+}
+
 TEST_P(ImagesTest, ACopyIsKeptWholeAndReadBack) {
   std::string bytes = png("a copy");
   fs::path nested = folder_ / "uploads";  // made when missing

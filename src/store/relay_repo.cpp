@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 #include <limits>
+#include <stdexcept>
+#include <string_view>
 
 #include "store/json_columns.hpp"
 #include "store/uploads_repo.hpp"
@@ -321,22 +323,7 @@ Conversation to_conversation(const Row& r) {
 }
 constexpr const char* kColumns = "id, user_id, title, model, created_at, updated_at, app_id";
 
-// A message's image URLs are stored separated by spaces: the URLs have none, and the column
-// stays text that uploads::mark_used and names_in read as it is.
-std::string join_words(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words) out.append(out.empty() ? "" : " ").append(w);
-  return out;
-}
-std::vector<std::string> split_words(std::string_view text) {
-  std::vector<std::string> out;
-  while (!text.empty()) {
-    auto space = text.find(' ');
-    if (space != 0) out.emplace_back(text.substr(0, space));
-    text.remove_prefix(space == std::string_view::npos ? text.size() : space + 1);
-  }
-  return out;
-}
+constexpr std::string_view kUploadsPath = "/uploads/";  // message_images keep the names, messages the URLs
 }  // namespace
 
 int64_t count(Conn& c, int64_t user_id) {
@@ -395,23 +382,38 @@ int64_t remove_all(Conn& c, int64_t user_id) {
 std::vector<Message> messages(Conn& c, int64_t conversation_id) {
   auto rows = c.query(
       "SELECT id, conversation_id, role, content, model, prompt_tokens, completion_tokens, status, request_id, "
-      "created_at, left_out, images FROM messages WHERE conversation_id = $1 ORDER BY id",
+      "created_at, left_out FROM messages WHERE conversation_id = $1 ORDER BY id",
       {conversation_id});
   std::vector<Message> out;
   for (const auto& r : rows.rows)
     out.push_back(Message{r.i64(0), r.i64(1), r.str(2), r.str(3), r.str(4), r.i64(5), r.i64(6), r.str(7), r.str(8),
-                          r.i64(9), r.i64(10), split_words(r.str(11))});
+                          r.i64(9), r.i64(10)});
+  auto images = c.query(
+      "SELECT i.message_id, i.name FROM message_images i JOIN messages m ON m.id = i.message_id "
+      "WHERE m.conversation_id = $1 ORDER BY i.message_id, i.position",
+      {conversation_id});
+  auto m = out.begin();  // both in id order
+  for (const auto& r : images.rows) {
+    while (m != out.end() && m->id < r.i64(0)) ++m;
+    if (m != out.end() && m->id == r.i64(0)) m->images.push_back(std::string(kUploadsPath) + r.str(1));
+  }
   return out;
 }
 
 Message add_message(Conn& c, const Message& m) {
   auto row = c.query_one(
       "INSERT INTO messages (conversation_id, role, content, model, prompt_tokens, completion_tokens, status, "
-      "request_id, created_at, left_out, images) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+      "request_id, created_at, left_out) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
       {m.conversation_id, m.role, m.content, m.model, m.prompt_tokens, m.completion_tokens, m.status, m.request_id,
-       m.created_at, m.left_out, join_words(m.images)});
+       m.created_at, m.left_out});
   Message out = m;
   out.id = row->i64(0);
+  int64_t position = 0;
+  for (const auto& url : m.images) {
+    if (!url.starts_with(kUploadsPath)) throw std::invalid_argument("a message's image is not an /uploads/ URL");
+    c.exec("INSERT INTO message_images (message_id, position, name) VALUES ($1, $2, $3)",
+           {out.id, position++, url.substr(kUploadsPath.size())});
+  }
   return out;
 }
 

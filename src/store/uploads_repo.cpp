@@ -6,6 +6,12 @@
 
 namespace plaza::store::uploads {
 
+namespace {
+// Sent with a chat message that still exists (deleting a conversation deletes its message_images).
+constexpr const char* kNotInAMessage =
+    "NOT EXISTS (SELECT 1 FROM message_images WHERE message_images.name = upload_files.name)";
+}  // namespace
+
 Stored store_image(Conn& c, int64_t user_id, const std::string& name, const std::string& base64, int64_t bytes,
                    int64_t now, int64_t since, int64_t limit) {
   // The same image again: an unused one starts its time to the clean-up again (it is about to be used).
@@ -67,6 +73,15 @@ std::vector<std::string> names_in(std::string_view text) {
   return out;
 }
 
+bool touch_all(Conn& c, const std::vector<std::string>& names, int64_t now) {
+  int64_t found = 0;  // an UPDATE locks the row (PostgreSQL) and counts it changed or not (both)
+  for (const auto& name : names)
+    found += c.exec(
+        "UPDATE upload_files SET created_at = CASE WHEN created_at < $2 THEN $2 ELSE created_at END WHERE name = $1",
+        {name, now});
+  return found == static_cast<int64_t>(names.size());
+}
+
 void mark_used(Conn& c, std::string_view text) {
   for (const auto& name : names_in(text))
     c.exec("UPDATE upload_files SET used = 1 WHERE name = $1 AND used = 0", {name});
@@ -74,12 +89,10 @@ void mark_used(Conn& c, std::string_view text) {
 
 std::vector<std::string> remove_unused(Conn& c, int64_t before, int64_t limit) {
   std::vector<std::string> out;
-  auto rows = c.query(
-      "DELETE FROM upload_files WHERE used = 0 AND created_at < $1 AND name IN (SELECT name FROM upload_files WHERE "
-      "used = 0 AND "
-      "created_at < $1 "
-      "ORDER BY created_at LIMIT $2) RETURNING name",
-      {before, limit});
+  auto rows = c.query("DELETE FROM upload_files WHERE used = 0 AND created_at < $1 AND " + std::string(kNotInAMessage) +
+                          " AND name IN (SELECT name FROM upload_files WHERE used = 0 AND created_at < $1 AND " +
+                          kNotInAMessage + " ORDER BY created_at LIMIT $2) RETURNING name",
+                      {before, limit});
   for (const auto& r : rows.rows) out.push_back(r.str(0));
   return out;
 }

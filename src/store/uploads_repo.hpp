@@ -31,9 +31,14 @@ void add_image(Conn& c, const std::string& name, const std::string& base64, int6
 std::string_view type_of_name(std::string_view name);
 // The image names `text` refers to as "/uploads/<name>", in order, repeats included.
 std::vector<std::string> names_in(std::string_view text);
+// Whether every one of `names` is stored, each then counted as uploaded `now` at the latest: an image
+// about to be named somewhere cleanup cannot see yet (an uncommitted message) is not removed meanwhile,
+// and a removal that came first makes this false.
+bool touch_all(Conn& c, const std::vector<std::string>& names, int64_t now);
 // Marks the images `text` refers to as used: they are kept for good.
 void mark_used(Conn& c, std::string_view text);
-// Removes up to `limit` images nothing ever named that were uploaded before `before`; returns their names.
+// Removes up to `limit` images that were uploaded (or touched) before `before`, that nothing marked
+// used and that no chat message carries; returns their names.
 // (The conditions are checked again on the row itself: a save that names an image, or its upload
 // again, in another transaction at the same time keeps it.)
 std::vector<std::string> remove_unused(Conn& c, int64_t before, int64_t limit);
