@@ -556,9 +556,11 @@ awaitable<std::size_t> fit_to_model(Site& site, const std::string& model, bj::ob
     auto known = co_await store::read(site.db, [&](store::Conn& c) { return store::models::find(c, model); });
     if (!known || known->context_length <= 0) co_return 0;
     const int64_t context = known->context_length;
+    const int64_t default_answer = site.relay.channels().longest_default_answer(model);
     co_return co_await store::run_on_pool(site.db, [&] {
       return relay::fit_to_context(
-          request, context, [&](std::string_view text) { return site.count_tokens(model, text); }, preset);
+          request, context, [&](std::string_view text) { return site.count_tokens(model, text); }, preset,
+          default_answer);
     });
   } catch (const std::exception& e) {
     spdlog::warn("the history was not fitted to {}'s context: {}", model, e.what());

@@ -22,19 +22,21 @@ int64_t message_tokens(const bj::value& message, const TextTokens& tokens) {
 }
 }  // namespace
 
-int64_t answer_reserve(const bj::object& request, int64_t context_length) {
+int64_t answer_reserve(const bj::object& request, int64_t context_length, int64_t default_answer) {
   if (auto max = requested_max_tokens(request)) return std::min(*max, context_length / 2);
+  if (default_answer > 0) return std::min(default_answer, context_length / 2);
   return std::min<int64_t>(4096, context_length / 4);
 }
 
-std::size_t fit_to_context(bj::object& request, int64_t context_length, const TextTokens& tokens, std::size_t preset) {
+std::size_t fit_to_context(bj::object& request, int64_t context_length, const TextTokens& tokens, std::size_t preset,
+                           int64_t default_answer) {
   auto found = request.if_contains("messages");
   if (context_length <= 0 || !found || !found->is_array()) return 0;
   auto& messages = found->as_array();
   const std::size_t lead = preset;
   if (messages.size() <= lead + 1) return 0;
 
-  const int64_t budget = context_length - answer_reserve(request, context_length) - kTokensForReply;
+  const int64_t budget = context_length - answer_reserve(request, context_length, default_answer) - kTokensForReply;
   int64_t used = 0;
   for (std::size_t i = 0; i < lead; ++i) used += message_tokens(messages[i], tokens);
   // The newest message goes whatever it costs (the upstream says so if it alone is too long).

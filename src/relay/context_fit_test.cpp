@@ -94,6 +94,13 @@ TEST(ContextFit, TheAnswersOwnLimitIsKeptFree) {
   EXPECT_EQ(answer_reserve(bj::object{{"max_tokens", 100000}}, 8000), 4000) << "at most half the context";
   EXPECT_EQ(answer_reserve(bj::object{}, 128000), 4096);
   EXPECT_EQ(answer_reserve(bj::object{}, 8000), 2000);
+  // A channel's own answer length (sent when the request sets none) is kept free instead.
+  EXPECT_EQ(answer_reserve(bj::object{}, 200000, 64000), 64000);
+  EXPECT_EQ(answer_reserve(bj::object{}, 100000, 64000), 50000) << "at most half the context";
+  EXPECT_EQ(answer_reserve(bj::object{{"max_tokens", 100}}, 200000, 64000), 100) << "the request's own limit first";
+  auto plain = chat(turns);
+  EXPECT_EQ(fit_to_context(plain, 600, bytes), 0u) << "312 + 150 + 3 fits 600";
+  EXPECT_EQ(fit_to_context(plain, 600, bytes, 0, 300), 2u) << "312 + 300 + 3 does not";
 }
 
 TEST(ContextFit, AnImageCostsItsEstimateNotItsBytes) {

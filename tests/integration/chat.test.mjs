@@ -349,6 +349,15 @@ describe('bounds on conversations', () => {
     assert.equal(stored.length, 16, 'the conversation itself keeps everything');
     assert.deepEqual(stored.filter((m) => m.role === 'assistant').map((m) => m.left_out), metas,
       'each answer keeps how many messages its question went without, for a reload');
+
+    // An Anthropic channel of the model sends its own answer length (half the context here) in place
+    // of a max_tokens the request lacks: that much is kept free too, so two more turns are left out.
+    const claude = await addChannel(admin, { type: 'anthropic', name: 'small-claude', base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['small-context'], default_max_tokens: 300 });
+    assert.equal(claude.default_max_tokens, 300);
+    const ninth = await user.post('/api/chat', { model: 'small-context', conversation_id: id, content: `${turn(9)}[[fake:ok text="answer 9"]]` });
+    assert.equal(ninth.status, 200);
+    const leftOut = JSON.parse(parseEvents(ninth.text).find((e) => e.event === 'meta').data).left_out;
+    assert.ok(leftOut >= metas.at(-1) + 2 + 4, `one more turn, and two turns fewer sent (${metas.at(-1)} → ${leftOut})`);
   });
 
   it('refuses a new conversation past 10,000, through either way in', async () => {
