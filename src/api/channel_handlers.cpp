@@ -89,9 +89,9 @@ void apply(store::Channel& ch, const bj::object& body) {
 bj::object model_json(const store::Model& m) {
   bj::array tags;
   for (const auto& t : m.tags) tags.emplace_back(t);
-  return bj::object{{"id", m.id},          {"display_name", m.display_name}, {"description", m.description},
-                    {"icon", m.icon},      {"tags", std::move(tags)},        {"context_length", m.context_length},
-                    {"enabled", m.enabled}};
+  return bj::object{{"id", m.id},           {"display_name", m.display_name}, {"description", m.description},
+                    {"icon", m.icon},       {"tags", std::move(tags)},        {"context_length", m.context_length},
+                    {"enabled", m.enabled}, {"image_tokens", m.image_tokens}};
 }
 
 }  // namespace
@@ -218,6 +218,10 @@ awaitable<http::Response> admin_put_model(Ctx& ctx) {
   m.context_length = json::optional_int(body, "context_length").value_or(0);
   if (m.context_length < 0)
     throw Error(ErrorCode::invalid_request, "context_length must be positive", "context_length");
+  m.image_tokens = json::optional_int(body, "image_tokens").value_or(0);
+  if (m.image_tokens < 0 || m.image_tokens > 1'000'000)
+    throw Error(ErrorCode::invalid_request, "image_tokens must be between 0 (the default) and 1,000,000",
+                "image_tokens");
   m.enabled = json::optional_bool(body, "enabled").value_or(true);
   int64_t actor = ctx.me().id;
   co_await store::write(ctx.site.db, [&](store::Conn& c) {

@@ -269,7 +269,6 @@ struct Prepared {
   int64_t user_message_id;
   std::vector<store::Message> history;  // what the upstream is asked to answer
   std::optional<Replaced> replaced;
-  chat_images::DataUrls images;  // the history's images
 };
 
 // Asks the upstream to answer the prepared history and streams the answer to the web client, which
@@ -315,10 +314,10 @@ void check_room_for_a_conversation(store::Conn& c, int64_t user) {
     throw Error(ErrorCode::conflict, "you have 10,000 conversations: delete some to start another");
 }
 
-void check_history(const std::vector<store::Message>& history, const chat_images::DataUrls& images, int64_t max_bytes) {
+void check_history(store::Conn& c, const std::vector<store::Message>& history, int64_t max_bytes) {
   if (history.size() > kMaxMessages)
     throw Error(ErrorCode::conflict, "this conversation has reached 1,000 messages: start a new one");
-  int64_t bytes = chat_images::bytes_sent(history, images);
+  int64_t bytes = chat_images::bytes_sent(c, history);
   for (const auto& m : history) bytes += static_cast<int64_t>(m.content.size());
   if (bytes > max_bytes)
     throw Error(ErrorCode::payload_too_large, "this conversation has grown too long to go on: start a new one");
@@ -515,8 +514,7 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
       history.push_back(std::move(m));
     }
     // Refused here, the transaction stores nothing: no question, no lease.
-    p.images = chat_images::load(c, history);
-    check_history(history, p.images, ctx.site.config.max_v1_body_bytes);
+    check_history(c, history, ctx.site.config.max_v1_body_bytes);
     store::conversations::touch(c, conv_id, model, now);
     p.history = std::move(history);
     return p;
@@ -557,10 +555,11 @@ awaitable<std::size_t> fit_to_model(Site& site, const std::string& model, bj::ob
     if (!known || known->context_length <= 0) co_return 0;
     const int64_t context = known->context_length;
     const int64_t default_answer = site.relay.channels().longest_default_answer(model);
+    const int64_t image_tokens = site.relay.channels().image_tokens(model);
     co_return co_await store::run_on_pool(site.db, [&] {
       return relay::fit_to_context(
           request, context, [&](std::string_view text) { return site.count_tokens(model, text); }, preset,
-          default_answer);
+          default_answer, image_tokens);
     });
   } catch (const std::exception& e) {
     spdlog::warn("the history was not fitted to {}'s context: {}", model, e.what());
@@ -572,10 +571,18 @@ awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<s
                        const Prepared& prepared, const std::string& rid, bool created, bool added) {
   int64_t user = ctx.me().id;
   bj::array messages;
-  for (const auto& m : prepared.history) {
-    bj::value content = chat_images::content(m, prepared.images);
-    if (content.is_string() && content.as_string().empty()) continue;  // a failed answer has nothing to say
-    messages.push_back(bj::object{{"role", m.role}, {"content", std::move(content)}});
+  {
+    // Read after the question's transaction (its rows keep the images), and gone once copied into
+    // the request: one copy of each image for as long as the answer streams.
+    chat_images::DataUrls images;
+    if (chat_images::any(prepared.history))
+      images =
+          co_await store::read(ctx.site.db, [&](store::Conn& c) { return chat_images::load(c, prepared.history); });
+    for (const auto& m : prepared.history) {
+      bj::value content = chat_images::content(m, images);
+      if (content.is_string() && content.as_string().empty()) continue;  // a failed answer has nothing to say
+      messages.push_back(bj::object{{"role", m.role}, {"content", std::move(content)}});
+    }
   }
   bj::object request{{"model", model}, {"messages", std::move(messages)}, {"stream", true}};
   relay::Caller caller = caller_of(ctx, "web");

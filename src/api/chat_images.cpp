@@ -59,12 +59,26 @@ DataUrls load(store::Conn& c, const std::vector<store::Message>& history) {
   return out;
 }
 
-int64_t bytes_sent(const std::vector<store::Message>& history, const DataUrls& data) {
+int64_t bytes_sent(store::Conn& c, const std::vector<store::Message>& history) {
+  std::map<std::string, int64_t> sizes;
   int64_t n = 0;
-  for (const auto& m : history)
-    for (const auto& url : m.images)
-      if (auto it = data.find(url); it != data.end()) n += static_cast<int64_t>(it->second.size());
+  for (const auto& m : history) {
+    for (const auto& url : m.images) {
+      auto [it, added] = sizes.emplace(url, 0);
+      if (added) {
+        std::string name = name_of(url);
+        // As its data URL: "data:image/<type>;base64," and the base64.
+        if (auto length = store::uploads::data_length(c, name))
+          it->second = 19 + static_cast<int64_t>(store::uploads::type_of_name(name).size()) + *length;
+      }
+      n += it->second;
+    }
+  }
   return n;
+}
+
+bool any(const std::vector<store::Message>& history) {
+  return std::any_of(history.begin(), history.end(), [](const auto& m) { return !m.images.empty(); });
 }
 
 bj::value content(const store::Message& m, const DataUrls& data) {

@@ -24,13 +24,15 @@ std::vector<std::string> requested(const boost::json::object& body);
 // them keeps them from the unused-upload clean-up for as long as it exists.
 void claim(store::Conn& c, const std::vector<std::string>& urls, int64_t now);
 
+// The bytes the history's images add to a request (each message sends its images again), read
+// without the images themselves.
+int64_t bytes_sent(store::Conn& c, const std::vector<store::Message>& history);
+
 // URL -> data URL of every image the history's messages carry (one read each, however often it is
 // sent). An image gone from the database is left out of what is sent.
 using DataUrls = std::map<std::string, std::string>;
 DataUrls load(store::Conn& c, const std::vector<store::Message>& history);
-
-// The bytes the history's images add to a request: each message sends its images again.
-int64_t bytes_sent(const std::vector<store::Message>& history, const DataUrls& data);
+bool any(const std::vector<store::Message>& history);
 
 // A message's content as the upstream gets it: its text alone, or, with images, its text and
 // its images as parts.

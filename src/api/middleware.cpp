@@ -26,29 +26,18 @@ bool changes_state(const std::string& method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
 
+std::string public_message(const Error& e, const std::string& request_id) {
+  if (e.code() == ErrorCode::internal) return "internal error (request id " + request_id + ")";
+  return e.what();
+}
+
 http::Response error_json(const Error& e, bool openai, const std::string& request_id) {
   bj::object err;
-  std::string message = e.what();
-  if (e.code() == ErrorCode::internal) message = "internal error (request id " + request_id + ")";
   if (openai) {
-    // OpenAI's shape: {"error":{"message","type","param","code"}}
-    // OpenAI's codes where it has one for the case: clients look them up.
-    std::string_view code = to_string(e.code());
-    if (e.code() == ErrorCode::insufficient_balance) code = "insufficient_quota";
-    if (e.code() == ErrorCode::not_found && e.field() == "model") code = "model_not_found";
-    if (e.code() == ErrorCode::unauthorized) code = "invalid_api_key";
-    if (e.code() == ErrorCode::rate_limited) code = "rate_limit_exceeded";
-    err["message"] = message;
-    // OpenAI's types: quota errors are their own type, and failures on the server's side (5xx, the
-    // upstream's included) are server errors, as SDKs and clients check it.
-    err["type"] = http_status(e.code()) >= 500                  ? "server_error"
-                  : e.code() == ErrorCode::insufficient_balance ? "insufficient_quota"
-                                                                : "invalid_request_error";
-    err["param"] = e.field().empty() ? bj::value(nullptr) : bj::value(e.field());
-    err["code"] = code;
+    err = openai_error(e, request_id);
   } else {
     err["code"] = to_string(e.code());
-    err["message"] = message;
+    err["message"] = public_message(e, request_id);
     if (!e.field().empty()) err["field"] = e.field();
   }
   auto r = json_response(http_status(e.code()), bj::object{{"error", std::move(err)}});
@@ -127,6 +116,24 @@ awaitable<http::Response> dispatch(const Entry* entry, http::Request& req) {
 }
 
 }  // namespace
+
+bj::object openai_error(const Error& e, const std::string& request_id) {
+  // OpenAI's codes where it has one for the case: clients look them up.
+  std::string_view code = to_string(e.code());
+  if (e.code() == ErrorCode::insufficient_balance) code = "insufficient_quota";
+  if (e.code() == ErrorCode::not_found && e.field() == "model") code = "model_not_found";
+  if (e.code() == ErrorCode::unauthorized) code = "invalid_api_key";
+  if (e.code() == ErrorCode::rate_limited) code = "rate_limit_exceeded";
+  // OpenAI's types: quota errors are their own type, and failures on the server's side (5xx, the
+  // upstream's included) are server errors, as SDKs and clients check it.
+  std::string_view type = http_status(e.code()) >= 500                  ? "server_error"
+                          : e.code() == ErrorCode::insufficient_balance ? "insufficient_quota"
+                                                                        : "invalid_request_error";
+  return bj::object{{"message", public_message(e, request_id)},
+                    {"type", type},
+                    {"param", e.field().empty() ? bj::value(nullptr) : bj::value(e.field())},
+                    {"code", code}};
+}
 
 void add_route(http::Router& router, Site& site, std::string method, std::string pattern, Policy policy,
                ApiHandler handler) {

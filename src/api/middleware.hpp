@@ -49,6 +49,10 @@ void add_route(http::Router& router, Site& site, std::string method, std::string
 // The request body as a JSON object; 415 unless it is sent as application/json.
 boost::json::object body_object(const Ctx& ctx);
 http::Response json_response(int status, const boost::json::value& v);
+// An error as /v1 tells it, in a response or as a stream's last event: OpenAI's shape {message, type,
+// param, code}, with OpenAI's codes where it has one. An internal error's own message (which may
+// name the server's insides) is replaced with one that gives the request id.
+boost::json::object openai_error(const Error& e, const std::string& request_id);
 boost::json::object user_json(const store::User& u);
 // A whole-number query parameter in [min, max]; `fallback` when absent; invalid_request otherwise.
 int64_t query_int(const Ctx& ctx, std::string_view name, int64_t fallback, int64_t min, int64_t max);

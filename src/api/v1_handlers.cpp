@@ -26,7 +26,8 @@ class V1StreamOutput final : public relay::ChatOutput {
     int64_t created = 0;
   };
   // `usage`: given when the client asked for usage (stream_options.include_usage).
-  V1StreamOutput(http::ResponseStream& s, std::unique_ptr<UsageChunk> usage) : s_(s), usage_(std::move(usage)) {}
+  V1StreamOutput(http::ResponseStream& s, std::unique_ptr<UsageChunk> usage, const std::string& request_id)
+      : s_(s), usage_(std::move(usage)), request_id_(request_id) {}
 
   awaitable<bool> begin() override { co_return co_await s_.start(200, sse_headers()); }
   awaitable<bool> chunk(bj::object& chunk) override {
@@ -41,11 +42,7 @@ class V1StreamOutput final : public relay::ChatOutput {
   awaitable<bool> heartbeat() override { return s_.write(std::string(": keep-alive\n\n")); }
   awaitable<void> fail(const Error& e) override {
     // The head (200) is gone already: the error travels as the last event, as OpenAI does.
-    bj::object err{{"message", e.what()},
-                   {"type", "server_error"},
-                   {"param", nullptr},
-                   {"code", std::string(to_string(e.code()))}};
-    bj::object wrapped{{"error", std::move(err)}};
+    bj::object wrapped{{"error", openai_error(e, request_id_)}};
     std::string event = "data: " + bj::serialize(wrapped) + "\n\n";
     co_await s_.write(std::move(event));
     co_await s_.finish();
@@ -80,6 +77,7 @@ class V1StreamOutput final : public relay::ChatOutput {
  private:
   http::ResponseStream& s_;
   std::unique_ptr<UsageChunk> usage_;  // on the heap: most streams do not ask for usage
+  const std::string& request_id_;      // the request's, which outlives its stream
 };
 
 }  // namespace
@@ -170,7 +168,7 @@ awaitable<void> complete_streamed(Ctx& ctx, relay::Caller caller, bj::object req
     usage->model = relay::shown_model(caller, json::optional_string(request, "model").value_or(""));
     usage->created = ctx.site.clock.now_s();
   }
-  V1StreamOutput v1_output(*ctx.req.stream, std::move(usage));
+  V1StreamOutput v1_output(*ctx.req.stream, std::move(usage), ctx.req.request_id);
   std::unique_ptr<LeakGuardOutput> guarded;  // an app's answers pass its leak guard (on the heap: most have none)
   if (app) guarded = std::make_unique<LeakGuardOutput>(v1_output, app->content, app->settings);
   relay::ChatOutput& output = guarded ? static_cast<relay::ChatOutput&>(*guarded) : v1_output;

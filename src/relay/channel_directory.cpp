@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "relay/image_tokens.hpp"
 #include "relay/proxy_url.hpp"
 #include "store/relay_repo.hpp"
 
@@ -35,8 +36,10 @@ ChannelDirectory::Snapshot ChannelDirectory::read() {
   }
   auto channels = db_.read_sync([](store::Conn& c) { return store::channels::list(c); });
   auto catalogue = db_.read_sync([](store::Conn& c) { return store::models::list(c); });
-  for (const auto& m : catalogue)
+  for (const auto& m : catalogue) {
     if (!m.enabled) s.disabled_models.push_back(m.id);
+    if (m.image_tokens > 0) s.image_tokens.emplace(m.id, m.image_tokens);
+  }
   for (auto& ch : channels) {
     Entry e;
     for (const auto& k : ch.keys) {
@@ -76,6 +79,7 @@ void ChannelDirectory::install(Snapshot s) {
   installed_ticket_ = s.ticket;
   entries_ = std::move(s.entries);
   disabled_models_ = std::move(s.disabled_models);
+  image_tokens_ = std::move(s.image_tokens);
   default_answers_.clear();
   for (const auto& e : entries_)
     if (e.channel->type == "anthropic" && e.channel->default_max_tokens > 0)
@@ -172,6 +176,12 @@ int64_t ChannelDirectory::longest_default_answer(const std::string& model) {
   std::lock_guard lock(mutex_);
   auto it = default_answers_.find(model);
   return it == default_answers_.end() ? 0 : it->second;
+}
+
+int64_t ChannelDirectory::image_tokens(const std::string& model) {
+  std::lock_guard lock(mutex_);
+  auto it = image_tokens_.find(model);
+  return it == image_tokens_.end() ? kDefaultImageTokens : it->second;
 }
 
 bool ChannelDirectory::model_disabled(const std::string& model) {

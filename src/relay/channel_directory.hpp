@@ -54,6 +54,8 @@ class ChannelDirectory {
   // The longest answer a channel serving `model` asks for when a request sets no max_tokens (an
   // Anthropic channel's default_max_tokens), or 0: what a hold must cover for such a request.
   int64_t longest_default_answer(const std::string& model);
+  // What one image counts in a prompt to `model`: its catalogue entry's image_tokens, or the default.
+  int64_t image_tokens(const std::string& model);
 
   void record_success(int64_t channel_id);
   void record_failure(int64_t channel_id);
@@ -98,6 +100,7 @@ class ChannelDirectory {
     uint64_t generation = 0;  // invalidate() calls before the read started
     std::vector<Entry> entries;
     std::vector<std::string> disabled_models;
+    std::map<std::string, int64_t, std::less<>> image_tokens;  // the catalogue's, where set
   };
 
  private:
@@ -110,6 +113,7 @@ class ChannelDirectory {
   std::vector<Entry> entries_;
   std::vector<std::string> disabled_models_;
   std::map<std::string, int64_t, std::less<>> default_answers_;  // by public model, from install()
+  std::map<std::string, int64_t, std::less<>> image_tokens_;     // by public model, where the catalogue sets it
   int64_t loaded_at_ms_ = -1;
   uint64_t tickets_ = 0;           // the last read's number
   uint64_t installed_ticket_ = 0;  // the installed snapshot's

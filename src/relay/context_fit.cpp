@@ -15,10 +15,10 @@ std::string_view role_of(const bj::value& message) {
   return r && r->is_string() ? std::string_view(r->as_string()) : std::string_view();
 }
 
-int64_t message_tokens(const bj::value& message, const TextTokens& tokens) {
+int64_t message_tokens(const bj::value& message, const TextTokens& tokens, int64_t image_tokens) {
   std::string text;
   append_message_text(message, text);
-  return tokens(text) + kTokensPerMessage + image_tokens(message);
+  return tokens(text) + kTokensPerMessage + image_count(message) * image_tokens;
 }
 }  // namespace
 
@@ -29,7 +29,7 @@ int64_t answer_reserve(const bj::object& request, int64_t context_length, int64_
 }
 
 std::size_t fit_to_context(bj::object& request, int64_t context_length, const TextTokens& tokens, std::size_t preset,
-                           int64_t default_answer) {
+                           int64_t default_answer, int64_t image_tokens) {
   auto found = request.if_contains("messages");
   if (context_length <= 0 || !found || !found->is_array()) return 0;
   auto& messages = found->as_array();
@@ -38,12 +38,12 @@ std::size_t fit_to_context(bj::object& request, int64_t context_length, const Te
 
   const int64_t budget = context_length - answer_reserve(request, context_length, default_answer) - kTokensForReply;
   int64_t used = 0;
-  for (std::size_t i = 0; i < lead; ++i) used += message_tokens(messages[i], tokens);
+  for (std::size_t i = 0; i < lead; ++i) used += message_tokens(messages[i], tokens, image_tokens);
   // The newest message goes whatever it costs (the upstream says so if it alone is too long).
   std::size_t first = messages.size() - 1;
-  used += message_tokens(messages[first], tokens);
+  used += message_tokens(messages[first], tokens, image_tokens);
   while (first > lead) {
-    int64_t cost = message_tokens(messages[first - 1], tokens);
+    int64_t cost = message_tokens(messages[first - 1], tokens, image_tokens);
     if (used + cost > budget) break;
     used += cost;
     --first;

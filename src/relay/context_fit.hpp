@@ -10,6 +10,8 @@
 #include <functional>
 #include <string_view>
 
+#include "relay/image_tokens.hpp"
+
 namespace plaza::relay {
 
 using TextTokens = std::function<int64_t(std::string_view text)>;
@@ -24,7 +26,9 @@ int64_t answer_reserve(const boost::json::object& request, int64_t context_lengt
 // by `tokens`, with the chat format's 3 tokens a message) fits `context_length` less answer_reserve.
 // Returns how many were left out. Reads the messages newest first and stops where the budget ends, so
 // a long conversation costs no more counting than the context holds.
+// An image part costs `image_tokens`.
 std::size_t fit_to_context(boost::json::object& request, int64_t context_length, const TextTokens& tokens,
-                           std::size_t preset = 0, int64_t default_answer = 0);
+                           std::size_t preset = 0, int64_t default_answer = 0,
+                           int64_t image_tokens = kDefaultImageTokens);
 
 }  // namespace plaza::relay

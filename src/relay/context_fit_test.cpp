@@ -114,18 +114,14 @@ TEST(ContextFit, AnImageCostsItsEstimateNotItsBytes) {
   first["content"] = parts;
   // 3 images (3 x 765) + 14 ("what is this?\n") + 3 = 2,312, and 104 + 104 for the others: all fit.
   auto roomy = request;
-  EXPECT_EQ(fit_to_context(roomy, 4000, bytes), 0u) << "the data URLs' bytes are not counted as text";
+  EXPECT_EQ(fit_to_context(roomy, 4000, bytes, 0, 0, 765), 0u) << "the data URLs' bytes are not counted as text";
   // A fourth image (3,077 for the message) leaves no room for it.
   first["content"].as_array().push_back(first["content"].as_array().back());
-  EXPECT_EQ(fit_to_context(request, 4000, bytes), 2u) << "the image question and its answer are left out";
-  // Detail "low" costs 85 an image: 4 x 85 + 3 = 343, and 104 for the question after it.
-  auto low = request;
-  low.at("messages").as_array().clear();
-  bj::object low_image{{"type", "image_url"}, {"image_url", bj::object{{"url", "data:,x"}, {"detail", "low"}}}};
-  low.at("messages").as_array().push_back(bj::object{{"role", "user"}, {"content", bj::array(4, low_image)}});
-  low.at("messages").as_array().push_back(bj::object{{"role", "user"}, {"content", text('c', 100)}});
-  EXPECT_EQ(fit_to_context(low, 600, bytes), 0u) << "447 fit 600 - 150 - 3";
-  EXPECT_EQ(fit_to_context(low, 590, bytes), 1u) << "but not 590 - 147 - 3";
+  auto four = request;
+  EXPECT_EQ(fit_to_context(four, 4000, bytes, 0, 0, 765), 2u) << "the image question and its answer are left out";
+  // By default an image costs 1,600: two of them (3,217 with the text) leave no room either.
+  first["content"].as_array().resize(3);
+  EXPECT_EQ(fit_to_context(request, 4000, bytes), 2u);
 }
 
 TEST(ContextFit, CountsNoMoreThanTheContextHolds) {

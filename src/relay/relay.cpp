@@ -28,7 +28,9 @@ Relay::Relay(store::Database& db, store::GroupWriter& writer, http::UpstreamClie
       meter_(meter) {}
 
 int64_t Relay::count_prompt_tokens(const std::string& model, const bj::object& request) const {
-  return count_tokens_(model, prompt_text(request)) + message_overhead(request);
+  int64_t n = count_tokens_(model, prompt_text(request)) + message_overhead(request);
+  if (int64_t images = image_count(request)) n += images * channels_.image_tokens(model);
+  return n;
 }
 
 int64_t Relay::count_output_tokens(const std::string& model, const Outcome& outcome) const {

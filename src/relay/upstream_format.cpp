@@ -75,25 +75,26 @@ void append_message_text(const bj::value& message, std::string& out) {
   if (auto calls = message.as_object().if_contains("tool_calls")) out += bj::serialize(*calls);
 }
 
-int64_t image_tokens(const bj::value& message) {
+int64_t message_overhead(const bj::object& request) {
+  auto msgs = request.if_contains("messages");
+  std::size_t n = msgs && msgs->is_array() ? msgs->as_array().size() : 0;
+  return static_cast<int64_t>(n) * kTokensPerMessage + kTokensForReply;
+}
+
+int64_t image_count(const bj::value& message) {
   const bj::value* content = message.is_object() ? message.as_object().if_contains("content") : nullptr;
   if (!content || !content->is_array()) return 0;
   int64_t n = 0;
-  for (const auto& part : content->as_array()) {
-    const bj::object* p = part.if_object();
-    if (!p || !is_string_equal(p->if_contains("type"), "image_url")) continue;
-    const bj::value* image = p->if_contains("image_url");
-    const bool low = image && image->is_object() && is_string_equal(image->as_object().if_contains("detail"), "low");
-    n += low ? kTokensPerLowDetailImage : kTokensPerImage;
-  }
+  for (const auto& part : content->as_array())
+    if (const bj::object* p = part.if_object(); p && is_string_equal(p->if_contains("type"), "image_url")) ++n;
   return n;
 }
 
-int64_t message_overhead(const bj::object& request) {
+int64_t image_count(const bj::object& request) {
   auto msgs = request.if_contains("messages");
-  if (!msgs || !msgs->is_array()) return kTokensForReply;
-  int64_t n = static_cast<int64_t>(msgs->as_array().size()) * kTokensPerMessage + kTokensForReply;
-  for (const auto& m : msgs->as_array()) n += image_tokens(m);
+  int64_t n = 0;
+  if (msgs && msgs->is_array())
+    for (const auto& m : msgs->as_array()) n += image_count(m);
   return n;
 }
 

@@ -26,15 +26,10 @@ void append_message_text(const bj::value& message, std::string& out);
 // Tokens the chat format adds around messages (about 3 per message and 3 for the reply).
 inline constexpr int64_t kTokensPerMessage = 3;
 inline constexpr int64_t kTokensForReply = 3;
-// An image part, estimated without decoding it: what OpenAI charges a 1024x1024 image in detail
-// "high" (and "auto"), or any image in detail "low". The upstream's own count, when it reports one,
-// is what a request is charged.
-inline constexpr int64_t kTokensPerImage = 765;
-inline constexpr int64_t kTokensPerLowDetailImage = 85;
-// The tokens of a message's image parts, by the estimate above.
-int64_t image_tokens(const bj::value& message);
-// The message overhead and image parts of the whole request: with prompt_text's tokens, its prompt.
 int64_t message_overhead(const bj::object& request);
+// The image parts of a message, or of all of a request's messages.
+int64_t image_count(const bj::value& message);
+int64_t image_count(const bj::object& request);
 // The answer's length limit the request sets (max_completion_tokens, else max_tokens), if positive.
 std::optional<int64_t> requested_max_tokens(const bj::object& request);
 

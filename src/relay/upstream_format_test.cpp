@@ -63,17 +63,22 @@ TEST(UpstreamModels, AreReadFromTheListSortedWithoutRepeatsAndBounded) {
   EXPECT_TRUE(listed_models(R"({"data":[]})", 100).empty());
 }
 
-TEST(UpstreamRequest, ImagesAreCountedByTheirEstimateNotTheirBytes) {
+TEST(UpstreamRequest, ImagesAreCountedAsPartsNotAsText) {
   auto request = bj::parse(kRequest).as_object();
   EXPECT_EQ(prompt_text(request).find("base64"), std::string::npos) << "a data URL is no prompt text";
-  // One message (3), the reply (3), one image in detail auto.
-  EXPECT_EQ(message_overhead(request), 3 + 3 + kTokensPerImage);
-  auto& parts = request.at("messages").as_array()[0].at("content").as_array();
+  EXPECT_EQ(message_overhead(request), 3 + 3) << "one message and the reply";
+  EXPECT_EQ(image_count(request), 1);
+  auto& messages = request.at("messages").as_array();
+  auto& parts = messages[0].at("content").as_array();
   parts.push_back(
       bj::object{{"type", "image_url"}, {"image_url", bj::object{{"url", "https://x/y.png"}, {"detail", "low"}}}});
   parts.push_back(bj::object{{"type", "image_url"}});  // malformed: still an image the upstream will refuse or count
-  EXPECT_EQ(message_overhead(request), 3 + 3 + 2 * kTokensPerImage + kTokensPerLowDetailImage);
-  EXPECT_EQ(message_overhead(bj::object{{"messages", "no"}}), kTokensForReply);
+  parts.push_back(bj::object{{"type", "text"}, {"text", "not an image"}});
+  messages.push_back(bj::object{{"role", "user"}, {"content", "image_url"}});
+  EXPECT_EQ(image_count(request), 3);
+  EXPECT_EQ(image_count(messages[0]), 3);
+  EXPECT_EQ(image_count(messages[1]), 0);
+  EXPECT_EQ(image_count(bj::object{{"messages", "no"}}), 0);
 }
 
 TEST(UpstreamRequest, PassesEveryFieldThroughWithTheUpstreamModelName) {

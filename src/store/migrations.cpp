@@ -217,7 +217,8 @@ const std::vector<Migration>& migrations() {
                                               both(17, "upload-files", schema::kUploadFiles),
                                               both(18, "channel-answer-length", schema::kChannelAnswerLength),
                                               both(19, "message-left-out", schema::kMessageLeftOut),
-                                              both(20, "message-images", schema::kMessageImages)};
+                                              both(20, "message-images", schema::kMessageImages),
+                                              both(21, "model-image-tokens", schema::kModelImageTokens)};
   return kAll;
 }
 

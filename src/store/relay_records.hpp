@@ -63,6 +63,7 @@ struct Model {
   int64_t context_length = 0;
   bool enabled = true;
   int64_t created_at = 0;
+  int64_t image_tokens = 0;  // what one image counts in a prompt here; 0: the default (relay::kDefaultImageTokens)
 };
 
 struct UsageEvent {

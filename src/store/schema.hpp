@@ -19,4 +19,5 @@ extern const char* const kUploadFiles;         // v17
 extern const char* const kChannelAnswerLength;  // v18
 extern const char* const kMessageLeftOut;       // v19
 extern const char* const kMessageImages;        // v20
+extern const char* const kModelImageTokens;     // v21
 }  // namespace plaza::store::schema

@@ -1,5 +1,6 @@
 #include "store/uploads_repo.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "store/users_repo.hpp"
@@ -30,6 +31,12 @@ std::optional<std::string> image_data(Conn& c, const std::string& name) {
   auto row = c.query_one("SELECT data FROM upload_files WHERE name = $1", {name});
   if (!row) return std::nullopt;
   return row->str(0);
+}
+
+std::optional<int64_t> data_length(Conn& c, const std::string& name) {
+  auto row = c.query_one("SELECT LENGTH(data) FROM upload_files WHERE name = $1", {name});
+  if (!row) return std::nullopt;
+  return row->i64(0);
 }
 
 std::vector<std::string> stored_of(Conn& c, const std::vector<std::string>& names) {
@@ -73,7 +80,10 @@ std::vector<std::string> names_in(std::string_view text) {
   return out;
 }
 
-bool touch_all(Conn& c, const std::vector<std::string>& names, int64_t now) {
+bool touch_all(Conn& c, std::vector<std::string> names, int64_t now) {
+  // In one order: two messages naming the same images the other way round lock them alike.
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
   int64_t found = 0;  // an UPDATE locks the row (PostgreSQL) and counts it changed or not (both)
   for (const auto& name : names)
     found += c.exec(
@@ -89,9 +99,12 @@ void mark_used(Conn& c, std::string_view text) {
 
 std::vector<std::string> remove_unused(Conn& c, int64_t before, int64_t limit) {
   std::vector<std::string> out;
+  // On PostgreSQL, rows a message being sent has locked (touch_all) are skipped, not waited for: the
+  // two would otherwise lock the same images in different orders.
+  const char* skip_locked = c.dialect() == Dialect::postgres ? " FOR UPDATE SKIP LOCKED" : "";
   auto rows = c.query("DELETE FROM upload_files WHERE used = 0 AND created_at < $1 AND " + std::string(kNotInAMessage) +
                           " AND name IN (SELECT name FROM upload_files WHERE used = 0 AND created_at < $1 AND " +
-                          kNotInAMessage + " ORDER BY created_at LIMIT $2) RETURNING name",
+                          kNotInAMessage + " ORDER BY created_at LIMIT $2" + skip_locked + ") RETURNING name",
                       {before, limit});
   for (const auto& r : rows.rows) out.push_back(r.str(0));
   return out;

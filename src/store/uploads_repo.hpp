@@ -20,6 +20,8 @@ Stored store_image(Conn& c, int64_t user_id, const std::string& name, const std:
                    int64_t now, int64_t since, int64_t limit);
 // Base64 of the image's bytes, or nothing when no image has that name.
 std::optional<std::string> image_data(Conn& c, const std::string& name);
+// The length of image_data, without reading it.
+std::optional<int64_t> data_length(Conn& c, const std::string& name);
 // Which of `names` are stored.
 std::vector<std::string> stored_of(Conn& c, const std::vector<std::string>& names);
 // Adds an image that nobody's uploads count (one found in a folder, `used` until known otherwise); an
@@ -34,7 +36,7 @@ std::vector<std::string> names_in(std::string_view text);
 // Whether every one of `names` is stored, each then counted as uploaded `now` at the latest: an image
 // about to be named somewhere cleanup cannot see yet (an uncommitted message) is not removed meanwhile,
 // and a removal that came first makes this false.
-bool touch_all(Conn& c, const std::vector<std::string>& names, int64_t now);
+bool touch_all(Conn& c, std::vector<std::string> names, int64_t now);
 // Marks the images `text` refers to as used: they are kept for good.
 void mark_used(Conn& c, std::string_view text);
 // Removes up to `limit` images that were uploaded (or touched) before `before`, that nothing marked

@@ -486,6 +486,18 @@ describe('chat', { timeout: 240_000 }, () => {
     assert.match(await page.getByTestId('attach-error').innerText(), /huge\.png/);
     assert.equal(await attached.count(), 0);
 
+    // A question refused before any answer (here the upstream's 400, as a model that reads no images
+    // answers) gives its text and images back to the composer.
+    await attach([{ name: 'red.png', mimeType: 'image/png', buffer: red }]);
+    await page.locator('[data-testid="attachment"][data-state="ready"]').waitFor();
+    await send(page, 'refused [[fake:status code=400]]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="chat-input"]').value.startsWith('refused'));
+    await page.locator('[data-testid="attachment"][data-state="ready"]').waitFor();
+    assert.equal(await attached.count(), 1);
+    await page.getByTestId('chat-input').fill('');
+    await attached.getByTestId('attachment-remove').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="attachment"]').length === 0);
+
     // Two attached, one removed again, then another.
     await attach([{ name: 'red.png', mimeType: 'image/png', buffer: red }, { name: 'blue.png', mimeType: 'image/png', buffer: blue }]);
     await page.locator('[data-testid="attachment"][data-state="ready"]').nth(1).waitFor();

@@ -250,7 +250,7 @@ for (const backend of backends) {
         { type: 'image_url', image_url: { url: dataUrl(dog) } },
       ], 'the text, then each image once');
       const done = JSON.parse(parseEvents(r.text).at(-1).data);
-      assert.ok(done.message.prompt_tokens > 765 * 2, `Plaza's count has the images (${done.message.prompt_tokens})`);
+      assert.ok(done.message.prompt_tokens >= 1600 * 2, `Plaza's count has the images (${done.message.prompt_tokens})`);
       const stored = async () => (await user.get(`/api/conversations/${meta.conversation_id}`)).data.messages;
       assert.deepEqual((await stored()).map((m) => m.images), [[catUrl, dogUrl], []]);
 
@@ -267,6 +267,19 @@ for (const backend of backends) {
       assert.deepEqual((await stored()).map((m) => [m.content, m.images]).slice(0, 1), [['and now?', [dogUrl]]]);
       assert.equal((await send({ model: 'gpt-4o-mini', conversation_id: meta.conversation_id, regenerate: true })).status, 200);
       assert.deepEqual((await lastSent()).at(-1).content.at(-1), { type: 'image_url', image_url: { url: dataUrl(dog) } });
+
+      // A model whose upstream counts images higher has its own value, which holds and counts go by.
+      const admin = await adminClient(plaza);
+      const catalogue = { display_name: 'GPT-4o mini', tags: ['fast', '便宜'], context_length: 128000 };
+      const priced = await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: { ...catalogue, image_tokens: 25_000 } });
+      assert.equal(priced.data.model.image_tokens, 25_000);
+      for (const bad of [-1, 1_000_001, 'many']) {
+        const refused = await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: { ...catalogue, image_tokens: bad } });
+        assert.equal(refused.status, 400, String(bad));
+      }
+      const counted = await send({ model: 'gpt-4o-mini', content: 'and these? [[fake:no_usage]]', images: [catUrl, dogUrl] });
+      assert.ok(JSON.parse(parseEvents(counted.text).at(-1).data).message.prompt_tokens >= 50_000);
+      await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: catalogue });
 
       // Bad images are refused before anything is stored.
       const before = await conversations();
@@ -321,6 +334,15 @@ describe('bounds on conversations', () => {
     assert.match(refused.data.error.message, /start a new one/);
     assert.equal((await user.get(`/api/conversations/${id}`)).data.messages.length, before, 'no question stored');
     assert.equal((await user.post('/api/chat', { model: 'gpt-4o-mini', content: 'a fresh start' })).status, 200, 'a new conversation goes');
+
+    // Images count as the data URLs they are sent as: 3,216 bytes of image are 4,288 of base64, past the limit.
+    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(3200, 7)]);
+    const up = await user.request('POST', '/api/uploads', { body: png, headers: { 'content-type': 'image/png' } });
+    assert.equal(up.status, 201);
+    const conversations = (await user.get('/api/conversations')).data.conversations.length;
+    const tooBig = await user.post('/api/chat', { model: 'gpt-4o-mini', content: 'look', images: [up.data.url] });
+    assert.equal(tooBig.status, 413);
+    assert.equal((await user.get('/api/conversations')).data.conversations.length, conversations, 'nothing stored');
   });
 
   it('leaves out the oldest turns the model\'s context has no room for, starting with a question', async () => {

@@ -259,6 +259,8 @@ export interface CatalogueModel {
   tags: string[];
   context_length: number;
   enabled: boolean;
+  /** What one image counts in a prompt to this model; 0: the server's default (1,600). */
+  image_tokens?: number;
 }
 
 const enc = (id: Id | string) => encodeURIComponent(String(id));

@@ -15,7 +15,7 @@ import { useForm, type Validator } from '../lib/useForm';
 import { useSubmit } from '../lib/useSubmit';
 import { parseList, validateInt } from '../lib/validation';
 
-type K = 'id' | 'display_name' | 'description' | 'icon' | 'tags' | 'context_length';
+type K = 'id' | 'display_name' | 'description' | 'icon' | 'tags' | 'context_length' | 'image_tokens';
 type V = Record<K, string>;
 const validators: Partial<Record<K, Validator<V>>> = {
   id: (v) => (!v.id.trim() ? 'validate.required' : /\s/.test(v.id.trim()) || v.id.trim().length > 128 ? 'validate.modelId' : null),
@@ -23,6 +23,7 @@ const validators: Partial<Record<K, Validator<V>>> = {
   description: (v) => (v.description.length > 4000 ? 'validate.tooLong' : null),
   icon: (v) => (v.icon.length > 2048 ? 'validate.tooLong' : null),
   context_length: (v) => validateInt(v.context_length, 0, 100_000_000),
+  image_tokens: (v) => validateInt(v.image_tokens, 0, 1_000_000),
 };
 
 /** A row of the page: a catalogue entry, or a served model the catalogue doesn't know yet. */
@@ -40,6 +41,7 @@ function bodyOf(m: Omit<CatalogueModel, 'id'>): Omit<CatalogueModel, 'id'> {
     tags: m.tags,
     context_length: m.context_length,
     enabled: m.enabled,
+    image_tokens: m.image_tokens ?? 0,
   };
 }
 
@@ -54,6 +56,7 @@ function ModelForm({ row, onSaved, onCancel }: { row: Row | null; onSaved: (id: 
       icon: e?.icon ?? '',
       tags: e?.tags.join(', ') ?? '',
       context_length: e?.context_length ? String(e.context_length) : '',
+      image_tokens: e?.image_tokens ? String(e.image_tokens) : '',
     },
     validators,
   );
@@ -75,6 +78,7 @@ function ModelForm({ row, onSaved, onCancel }: { row: Row | null; onSaved: (id: 
         icon: v.icon.trim(),
         tags: parseList(v.tags),
         context_length: v.context_length.trim() ? Number(v.context_length.trim()) : 0,
+        image_tokens: v.image_tokens.trim() ? Number(v.image_tokens.trim()) : 0,
         enabled,
       }),
     );
@@ -132,6 +136,15 @@ function ModelForm({ row, onSaved, onCancel }: { row: Row | null; onSaved: (id: 
           autoComplete="off"
         />
       </div>
+      <Field
+        {...bindField(form, 'image_tokens')}
+        type="number"
+        inputMode="numeric"
+        label={t('models.imageTokens')}
+        optional
+        placeholder="1600"
+        hint={t('models.imageTokensHint')}
+      />
       <label className="check">
         <input type="checkbox" checked={enabled} onChange={(ev) => setEnabled(ev.target.checked)} data-testid="field-enabled" />
         {t('models.enabledLabel')}
@@ -200,6 +213,7 @@ export function AdminModelsPage() {
           icon: e?.icon ?? '',
           tags: e?.tags ?? [],
           context_length: e?.context_length ?? 0,
+          image_tokens: e?.image_tokens ?? 0,
           enabled: next,
         }),
       );

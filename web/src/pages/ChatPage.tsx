@@ -174,7 +174,8 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
   );
 
   // The URL decides which conversation is shown. Navigations we make ourselves (a new chat
-  // getting its id) find the conversation already shown and change nothing.
+  // getting its id, or adopting the one a refused first message started) find the conversation
+  // already shown and change nothing: its composer keeps what was given back or attached since.
   const routeSeen = useRef<string | null | undefined>(undefined);
   const routeKey = routeId ?? `new:${newApp ?? ''}`;
   useEffect(() => {
@@ -182,6 +183,9 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
     routeSeen.current = routeKey;
     setDrawer(false);
     const target = routeId;
+    if (target !== null && sameId(currentRef.current, target)) return;
+    // Images attached in the conversation left were meant for it.
+    composer.current?.clearAttachments();
     if (target === null) {
       if (currentRef.current === null && messagesRef.current.length === 0) return;
       abortRef.current?.abort();
@@ -193,7 +197,6 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
       composer.current?.focus();
       return;
     }
-    if (sameId(currentRef.current, target)) return;
     abortRef.current?.abort();
     showConversation(target);
     setMessages([]);
@@ -292,6 +295,7 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
       abortRef.current?.abort();
       showConversation(null);
       setMessages([]);
+      composer.current?.clearAttachments();
       composer.current?.focus();
     } else navigate('/chat');
   };

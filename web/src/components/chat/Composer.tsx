@@ -10,13 +10,20 @@ interface Props {
   streaming: boolean;
   disabled: boolean;
   placeholder: string;
-  /** `images` are the uploaded images' URLs. */
-  onSend: (text: string, images: string[]) => boolean | void;
+  /**
+   * `images` are the uploaded images' URLs. False keeps the message in the composer (it was not
+   * taken); otherwise the composer empties at once, and `onRefused` is to be called if the server
+   * then refuses the message before storing anything: the composer takes the text and the images
+   * (uploaded already) back, so nothing has to be written or picked again.
+   */
+  onSend: (text: string, images: string[], onRefused: () => void) => boolean | void;
   onStop: () => void;
 }
 
 export interface ComposerHandle {
   focus: () => void;
+  /** Empties the attached images and their error: they were meant for the conversation left. */
+  clearAttachments: () => void;
 }
 
 const maxHeight = 220;
@@ -31,7 +38,10 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ st
   const area = useRef<HTMLTextAreaElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const images = useImageAttachments();
-  useImperativeHandle(ref, () => ({ focus: () => area.current?.focus() }), []);
+  // The text now, for a refusal that arrives after later renders.
+  const latestText = useRef(text);
+  latestText.current = text;
+  useImperativeHandle(ref, () => ({ focus: () => area.current?.focus(), clearAttachments: images.clear }), [images.clear]);
 
   // Grow with the text up to a limit, then scroll.
   useLayoutEffect(() => {
@@ -44,7 +54,14 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ st
   const canSend = !disabled && !streaming && !images.uploading && (text.trim().length > 0 || images.urls.length > 0);
   const send = () => {
     if (!canSend) return;
-    if (onSend(text, images.urls) !== false) {
+    const sent = text;
+    const urls = images.urls;
+    // A refused message comes back only into an empty composer: what was written or attached
+    // while the server answered is newer, and is not overwritten.
+    const takeBack = () => {
+      if (latestText.current.trim() === '' && images.giveBack(urls)) setText(sent);
+    };
+    if (onSend(sent, urls, takeBack) !== false) {
       setText('');
       images.clear();
     }

@@ -1,7 +1,7 @@
 // The images attached to the message being written, as small thumbnails with a remove button.
 import { useI18n } from '../../i18n';
 import { CloseIcon } from '../Icons';
-import type { Attachment } from './useImageAttachments';
+import type { Attachment } from './attachmentList';
 
 export function ComposerAttachments({ attachments, onRemove }: { attachments: Attachment[]; onRemove: (key: string) => void }) {
   const { t } = useI18n();

@@ -68,8 +68,9 @@ export function useChatStream({
     }, 500);
   }, []);
 
+  // `onRefused` runs if the server refuses the request before streaming anything.
   const run = useCallback(
-    async (body: ChatRequest, userKey: string, answerKey: string) => {
+    async (body: ChatRequest, userKey: string, answerKey: string, onRefused?: () => void) => {
       const ac = new AbortController();
       abortRef.current = ac;
       streamingRef.current = true;
@@ -142,6 +143,9 @@ export function useChatStream({
         streamingRef.current = false;
         setStreaming(false);
       }
+      // Not after an abort: leaving the conversation stops the request, and what was asked there
+      // does not belong to the one now shown.
+      if (ending === 'refused' && !ac.signal.aborted) onRefused?.();
 
       const list = await loadConversations();
       const wholeList = searchedAtStart === '' && searchRef.current === '';
@@ -180,8 +184,9 @@ export function useChatStream({
   const canAsk = () => (modelRef.current !== '' || appRef.current !== null) && !streamingRef.current;
   const withModel = () => (modelRef.current ? { model: modelRef.current } : {});
 
+  // `onRefused` hands a message the server refused before storing it back to where it was written.
   const send = useCallback(
-    (text: string, images: string[] = []) => {
+    (text: string, images: string[] = [], onRefused?: () => void) => {
       const m = modelRef.current;
       if (!canAsk() || (!text.trim() && images.length === 0)) return false;
       const userKey = localKey();
@@ -200,6 +205,7 @@ export function useChatStream({
         id === null ? { ...asked, ...(app ? { app } : {}) } : { ...asked, conversation_id: id },
         userKey,
         answerKey,
+        onRefused,
       );
       return true;
     },

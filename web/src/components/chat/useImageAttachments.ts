@@ -5,26 +5,23 @@ import { useI18n } from '../../i18n';
 import { uploadImage } from '../../lib/apps';
 import { maxImagesPerMessage, screenImages, type ImageRefusal } from '../../lib/chatImages';
 import { describeError } from '../../lib/errors';
-
-export interface Attachment {
-  key: string;
-  /** The uploaded image's "/uploads/…" URL; null while it uploads. */
-  url: string | null;
-}
+import { settleUpload, uploadedAttachments, uploadedUrls, type Attachment } from './attachmentList';
 
 let keySeq = 0;
+const newKey = () => `image-${++keySeq}`;
 
 export function useImageAttachments() {
   const { t } = useI18n();
   const [attachments, setAttachments] = useState<Attachment[]>([]);
   const [error, setError] = useState<string | null>(null);
   // The list as of the last change, not the last render: two quick picks must both count
-  // against the limit.
+  // against the limit, and an upload finishing late must see what was removed meanwhile.
   const latest = useRef<Attachment[]>([]);
   const change = useCallback((f: (as: Attachment[]) => Attachment[]) => {
     latest.current = f(latest.current);
     setAttachments(latest.current);
   }, []);
+  const attached = (key: string) => latest.current.some((a) => a.key === key);
 
   const refusalText = (r: ImageRefusal) =>
     r.reason === 'type'
@@ -37,12 +34,17 @@ export function useImageAttachments() {
     const { accepted, refused } = screenImages(files, latest.current.length);
     setError(refused.length > 0 ? refusalText(refused[0]) : null);
     for (const file of accepted) {
-      const key = `image-${++keySeq}`;
+      const key = newKey();
       change((as) => [...as, { key, url: null }]);
-      // A result for an attachment removed meanwhile finds no entry and changes nothing.
       uploadImage(file).then(
-        (url) => change((as) => as.map((a) => (a.key === key ? { ...a, url } : a))),
+        (url) => {
+          const settled = settleUpload(latest.current, key, url);
+          if (settled.duplicate) setError(t('chat.imageAlreadyAttached'));
+          change(() => settled.list);
+        },
         (e: unknown) => {
+          // Removed (or cleared with its conversation) meanwhile: its failure is no news.
+          if (!attached(key)) return;
           change((as) => as.filter((a) => a.key !== key));
           setError(describeError(e, t).message);
         },
@@ -55,18 +57,30 @@ export function useImageAttachments() {
     setError(null);
   };
 
-  const clear = () => {
+  // Stable: the page calls it through the composer's handle when the conversation changes.
+  const clear = useCallback(() => {
     change(() => []);
     setError(null);
+  }, [change]);
+
+  /**
+   * Puts back the images of a message the server refused (they are uploaded already), unless
+   * others were attached since: those are the newer thought. Says whether it did.
+   */
+  const giveBack = (urls: readonly string[]) => {
+    if (latest.current.length > 0) return false;
+    change(() => uploadedAttachments(urls, newKey));
+    return true;
   };
 
   return {
     attachments,
     error,
     uploading: attachments.some((a) => a.url === null),
-    urls: attachments.flatMap((a) => (a.url ? [a.url] : [])),
+    urls: uploadedUrls(attachments),
     add,
     remove,
     clear,
+    giveBack,
   };
 }
