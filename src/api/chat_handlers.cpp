@@ -500,7 +500,7 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
       store::Message m;
       m.conversation_id = conv_id;
       m.role = "user";
-      chat_images::claim(c, images, now);
+      chat_images::claim(c, user, images, now);
       m.content = content.value_or("");
       m.images = images;
       m.model = model;

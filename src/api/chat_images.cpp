@@ -37,11 +37,17 @@ std::vector<std::string> requested(const bj::object& body) {
   return out;
 }
 
-void claim(store::Conn& c, const std::vector<std::string>& urls, int64_t now) {
+void claim(store::Conn& c, int64_t user_id, const std::vector<std::string>& urls, int64_t now) {
   std::vector<std::string> names;
   for (const auto& url : urls) names.push_back(name_of(url));
   if (!store::uploads::touch_all(c, names, now))
     throw Error(ErrorCode::not_found, "no such image: upload it first", "images");
+  // Another user's photo is not sent by a URL that came to hand: only what this user uploaded or
+  // anyone may see.
+  for (const auto& name : names)
+    if (store::uploads::audience(c, name) != store::uploads::Audience::everyone &&
+        !store::uploads::among_its_users(c, name, user_id))
+      throw Error(ErrorCode::not_found, "no such image: upload it first", "images");
 }
 
 DataUrls load(store::Conn& c, const std::vector<store::Message>& history) {

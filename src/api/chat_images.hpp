@@ -20,9 +20,9 @@ inline constexpr std::size_t kMaxPerMessage = 4;
 // dropped; throws invalid_request naming `images` otherwise.
 std::vector<std::string> requested(const boost::json::object& body);
 
-// Checks that every one of `urls` is a stored image (not_found otherwise). The message that carries
-// them keeps them from the unused-upload clean-up for as long as it exists.
-void claim(store::Conn& c, const std::vector<std::string>& urls, int64_t now);
+// Checks that every one of `urls` is a stored image that `user_id` may see (not_found otherwise). The
+// message that carries them keeps them from the unused-upload clean-up for as long as it exists.
+void claim(store::Conn& c, int64_t user_id, const std::vector<std::string>& urls, int64_t now);
 
 // The bytes the history's images add to a request (each message sends its images again), read
 // without the images themselves.

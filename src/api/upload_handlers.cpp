@@ -42,10 +42,30 @@ awaitable<http::Response> post_upload(Ctx& ctx) {
   co_return json_response(201, bj::object{{"url", "/uploads/" + name}});
 }
 
+namespace {
+// An image only its users may see (a chat's photo, an avatar not yet saved) is shown to them alone,
+// as if missing to anyone else; the answer says whether anyone may.
+awaitable<bool> check_audience(Ctx& ctx, const std::string& name) {
+  auto audience = co_await store::read(ctx.site.db, [&](store::Conn& c) { return store::uploads::audience(c, name); });
+  if (audience == store::uploads::Audience::missing) throw Error(ErrorCode::not_found, "no such file");
+  if (audience == store::uploads::Audience::everyone) co_return true;
+  auto cookie = ctx.req.cookie(kSessionCookie);
+  if (!cookie) throw Error(ErrorCode::not_found, "no such file");
+  auto session = co_await ctx.site.accounts.session(std::string(*cookie));
+  if (!session) throw Error(ErrorCode::not_found, "no such file");
+  int64_t user = session->user.id;
+  bool shown =
+      co_await store::read(ctx.site.db, [&](store::Conn& c) { return store::uploads::among_its_users(c, name, user); });
+  if (!shown) throw Error(ErrorCode::not_found, "no such file");
+  co_return false;
+}
+}  // namespace
+
 awaitable<http::Response> get_upload(Ctx& ctx) {
   std::string name(ctx.req.param("file"));
   std::string type(store::uploads::type_of_name(name));
   if (type.empty()) throw Error(ErrorCode::not_found, "no such file");
+  const bool public_image = co_await check_audience(ctx, name);
   // Captures by reference only: g++ 12 destroys by-value captures of a co_await temporary twice.
   fs::path dir = images::folder(ctx.site.config.data_dir);
   store::Database& db = ctx.site.db;
@@ -55,7 +75,8 @@ awaitable<http::Response> get_upload(Ctx& ctx) {
   r.header("Content-Type", "image/" + type);
   // X-Content-Type-Options: nosniff comes with every response (the server's security headers).
   r.header("Content-Security-Policy", "default-src 'none'; sandbox");
-  r.header("Cache-Control", "public, max-age=31536000, immutable");
+  // A name is its bytes' hash, so an image never changes; a private one stays out of shared caches.
+  r.header("Cache-Control", public_image ? "public, max-age=31536000, immutable" : "private, max-age=86400");
   co_return r;
 }
 

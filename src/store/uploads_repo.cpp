@@ -15,10 +15,17 @@ constexpr const char* kNotInAMessage =
 
 Stored store_image(Conn& c, int64_t user_id, const std::string& name, const std::string& base64, int64_t bytes,
                    int64_t now, int64_t since, int64_t limit) {
-  // The same image again: an unused one starts its time to the clean-up again (it is about to be used).
+  // The same image again: an unused one starts its time to the clean-up again (it is about to be used),
+  // and this user becomes one of its users (who may see and send it), at no share of their day's
+  // uploads: the row is dated 0.
   if (c.exec("UPDATE upload_files SET created_at = $2 WHERE name = $1 AND used = 0", {name, now}) > 0 ||
-      c.query_one("SELECT 1 FROM upload_files WHERE name = $1", {name}))
+      c.query_one("SELECT 1 FROM upload_files WHERE name = $1", {name})) {
+    c.exec(
+        "INSERT INTO uploads (user_id, name, bytes, created_at) SELECT $1, $2, 0, 0 WHERE NOT EXISTS (SELECT 1 FROM "
+        "uploads WHERE user_id = $1 AND name = $2)",
+        {user_id, name});
     return Stored::already_stored;
+  }
   users::lock(c, user_id);  // two uploads of one user at once are counted one after the other
   auto made = c.query_one("SELECT COUNT(*) FROM uploads WHERE user_id = $1 AND created_at > $2", {user_id, since});
   if (made && made->i64(0) >= limit) return Stored::over_limit;
@@ -31,6 +38,22 @@ std::optional<std::string> image_data(Conn& c, const std::string& name) {
   auto row = c.query_one("SELECT data FROM upload_files WHERE name = $1", {name});
   if (!row) return std::nullopt;
   return row->str(0);
+}
+
+Audience audience(Conn& c, const std::string& name) {
+  auto row = c.query_one("SELECT used FROM upload_files WHERE name = $1", {name});
+  if (!row) return Audience::missing;
+  return row->i64(0) ? Audience::everyone : Audience::its_users;
+}
+
+bool among_its_users(Conn& c, const std::string& name, int64_t user_id) {
+  return c
+      .query_one(
+          "SELECT 1 WHERE EXISTS (SELECT 1 FROM uploads WHERE user_id = $2 AND name = $1) OR EXISTS (SELECT 1 FROM "
+          "message_images i JOIN messages m ON m.id = i.message_id JOIN conversations v ON v.id = m.conversation_id "
+          "WHERE i.name = $1 AND v.user_id = $2)",
+          {name, user_id})
+      .has_value();
 }
 
 std::optional<int64_t> data_length(Conn& c, const std::string& name) {

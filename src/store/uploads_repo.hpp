@@ -33,6 +33,11 @@ void add_image(Conn& c, const std::string& name, const std::string& base64, int6
 std::string_view type_of_name(std::string_view name);
 // The image names `text` refers to as "/uploads/<name>", in order, repeats included.
 std::vector<std::string> names_in(std::string_view text);
+// Who may see an image: anyone, once something public names it (used: an app version, a model's
+// icon) or it came from an old folder; else only the users who uploaded it or sent it in a chat.
+enum class Audience { missing, everyone, its_users };
+Audience audience(Conn& c, const std::string& name);
+bool among_its_users(Conn& c, const std::string& name, int64_t user_id);
 // Whether every one of `names` is stored, each then counted as uploaded `now` at the latest: an image
 // about to be named somewhere cleanup cannot see yet (an uncommitted message) is not removed meanwhile,
 // and a removal that came first makes this false.

@@ -506,15 +506,25 @@ for (const backend of backends) {
       const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
       const up = await creator.request('POST', '/api/uploads', { body: png, headers: { 'content-type': 'image/png' } });
       assert.equal(up.status, 201, up.text);
-      const img = await fetch(plaza.url + up.data.url);
+      // Until something public names it, only its uploader sees it, and no shared cache keeps it.
+      assert.equal((await fetch(plaza.url + up.data.url)).status, 404, 'not to anyone');
+      assert.equal((await other.bytes(up.data.url)).status, 404, 'nor to another user');
+      const img = await creator.bytes(up.data.url);
       assert.equal(img.headers.get('content-type'), 'image/png');
       assert.equal(img.headers.get('x-content-type-options'), 'nosniff');
-      assert.deepEqual(Buffer.from(await img.arrayBuffer()), png);
+      assert.equal(img.headers.get('cache-control'), 'private, max-age=86400');
+      assert.deepEqual(img.body, png);
       // The database holds the image; the data folder keeps a copy of what was served, which may go.
       const copy = join(plaza.dataDir, 'uploads', up.data.url.slice('/uploads/'.length));
       assert.ok(existsSync(copy), 'a copy kept in the data folder');
       rmSync(copy);
-      assert.deepEqual(Buffer.from(await (await fetch(plaza.url + up.data.url)).arrayBuffer()), png, 'served from the database');
+      assert.deepEqual((await creator.bytes(up.data.url)).body, png, 'served from the database');
+      // An app's avatar is anyone's to see, and cached anywhere.
+      assert.equal((await creator.patch('/api/apps/doomed', appBody('doomed', { avatar: up.data.url }))).status, 200);
+      const shown = await fetch(plaza.url + up.data.url);
+      assert.equal(shown.status, 200);
+      assert.equal(shown.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+      assert.deepEqual(Buffer.from(await shown.arrayBuffer()), png);
       const fakeImage = await creator.request('POST', '/api/uploads', { body: '<script>alert(1)</script>', headers: { 'content-type': 'image/png' } });
       assert.equal(fakeImage.status, 415);
       assert.equal((await fetch(`${plaza.url}/uploads/..%2f..%2fplaza.db`)).status, 404);
@@ -595,10 +605,10 @@ describe('uploaded images nothing uses', () => {
     const avatar = await upload(png('the avatar')), stray = await upload(png('tried and dropped'));
     const created = await creator.post('/api/apps', appBody('kept-avatar', { avatar }));
     assert.equal(created.status, 201, created.text);
-    assert.equal((await fetch(plaza.url + stray)).status, 200, 'served, so this instance keeps a copy');
+    assert.equal((await creator.bytes(stray)).status, 200, 'served, so this instance keeps a copy');
     const copy = join(plaza.dataDir, stray);
     assert.ok(existsSync(copy));
-    await waitFor(async () => (await fetch(plaza.url + stray)).status === 404, 'the clean-up to remove the stray image');
+    await waitFor(async () => (await creator.bytes(stray)).status === 404, 'the clean-up to remove the stray image');
     assert.ok(!existsSync(copy), 'and its copy');
     const kept = await fetch(plaza.url + avatar);
     assert.equal(kept.status, 200);

@@ -253,6 +253,21 @@ for (const backend of backends) {
       assert.ok(done.message.prompt_tokens >= 1600 * 2, `Plaza's count has the images (${done.message.prompt_tokens})`);
       const stored = async () => (await user.get(`/api/conversations/${meta.conversation_id}`)).data.messages;
       assert.deepEqual((await stored()).map((m) => m.images), [[catUrl, dogUrl], []]);
+      // A chat's photos are its user's: not served to others, nor kept by shared caches.
+      const own = await user.bytes(catUrl);
+      assert.deepEqual([own.status, own.headers.get('cache-control')], [200, 'private, max-age=86400']);
+      assert.deepEqual(own.body, cat);
+      const stranger = new Client(plaza.url);
+      await stranger.register(`stranger-${backend}`);
+      assert.equal((await stranger.bytes(catUrl)).status, 404);
+      assert.equal((await fetch(plaza.url + catUrl)).status, 404);
+      const borrowed = await stranger.post('/api/chat', { model: 'gpt-4o-mini', content: 'whose?', images: [catUrl] });
+      assert.equal(borrowed.status, 404, 'nor sent by a URL that came to hand');
+      // The same bytes uploaded by the stranger are theirs to see and send too.
+      const reupload = await stranger.request('POST', '/api/uploads', { body: cat, headers: { 'content-type': 'image/png' } });
+      assert.equal(reupload.data.url, catUrl);
+      assert.equal((await stranger.bytes(catUrl)).status, 200);
+      assert.equal((await stranger.post('/api/chat', { model: 'gpt-4o-mini', content: 'mine', images: [catUrl] })).status, 200);
 
       // A later turn sends the earlier images again; a message of images alone needs no text.
       const next = await send({ model: 'gpt-4o-mini', conversation_id: meta.conversation_id, images: [dogUrl] });

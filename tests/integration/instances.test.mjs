@@ -156,7 +156,9 @@ describe('two instances on postgres', () => {
   it('an image uploaded on one instance is served by the other, and images from before migration 17 are copied in', async () => {
     const png = (text) => Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.from(text)]);
     const nameOf = (bytes) => `${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}.png`;
-    const image = (plaza, name) => fetch(`${plaza.url}/uploads/${name}`);
+    // As its uploader sees it (an image nothing public names is theirs alone), on either instance.
+    const cookie = [...user.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const image = (plaza, name) => fetch(`${plaza.url}/uploads/${name}`, { headers: { cookie } });
     const avatar = png('an avatar taken by A');
     const up = await user.request('POST', '/api/uploads', { body: avatar, headers: { 'content-type': 'image/png' } });
     assert.equal(up.status, 201, up.text);

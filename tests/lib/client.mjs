@@ -29,6 +29,13 @@ export class Client {
     return { status: res.status, headers: res.headers, data, text };
   }
 
+  // A GET whose answer is bytes (an image), with this client's cookies.
+  async bytes(path) {
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await fetch(this.base + path, { headers: cookie ? { cookie } : {} });
+    return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+  }
+
   get(path, opts) { return this.request('GET', path, opts); }
   post(path, json, opts = {}) { return this.request('POST', path, { json, ...opts }); }
   patch(path, json, opts = {}) { return this.request('PATCH', path, { json, ...opts }); }
