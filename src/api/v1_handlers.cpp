@@ -138,7 +138,16 @@ awaitable<std::unique_ptr<services::AppChat>> open_app(Ctx& ctx, bj::object& req
   if (!caller.allowed_models.empty() &&
       std::find(caller.allowed_models.begin(), caller.allowed_models.end(), requested) == caller.allowed_models.end())
     throw Error(ErrorCode::forbidden, "this API key may not use the model '" + requested + "'", "model");
-  auto app = std::make_unique<services::AppChat>(co_await ctx.site.apps.for_chat(ctx.me(), requested.substr(4)));
+  std::unique_ptr<services::AppChat> app;
+  bool missing = false;
+  try {
+    app = std::make_unique<services::AppChat>(co_await ctx.site.apps.for_chat(ctx.me(), requested.substr(4)));
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::not_found) throw;
+    missing = true;  // (no co_await in a handler: g++ 12)
+  }
+  // As any model that is not there: clients look for `model_not_found` on `model`.
+  if (missing) throw Error(ErrorCode::not_found, "the model '" + requested + "' does not exist", "model");
   std::string model = app_model(app->content, json::optional_string(request, "app_model").value_or(""));
   request.erase("app_model");
   apply_app(request, app->content, model);

@@ -140,11 +140,13 @@ describe('openai SDK against plaza', () => {
   });
 
   it('surfaces errors as APIError with OpenAI fields', async () => {
-    await assert.rejects(
-      client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }),
-      (e) => e instanceof OpenAI.APIError && e.status === 404 && e.param === 'model' && e.code === 'model_not_found' &&
-        /does not exist/.test(e.message),
-    );
+    for (const model of ['no-such-model', 'app/no-such-app']) {
+      await assert.rejects(
+        client.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] }),
+        (e) => e instanceof OpenAI.APIError && e.status === 404 && e.param === 'model' && e.code === 'model_not_found' &&
+          e.message.includes(`'${model}' does not exist`),
+      );
+    }
     const stranger = new OpenAI({ apiKey: `sk-${'x'.repeat(48)}`, baseURL: `${plaza.url}/v1`, maxRetries: 0 });
     await assert.rejects(stranger.models.list(),
       (e) => e instanceof OpenAI.AuthenticationError && e.status === 401 && e.code === 'invalid_api_key');
