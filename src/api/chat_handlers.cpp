@@ -74,6 +74,8 @@ bj::object conversation_json(const store::Conversation& c, const AppSummaries& a
 }
 
 bj::object message_json(const store::Message& m) {
+  bj::array images;
+  for (const auto& name : m.images) images.emplace_back(chat_images::url_of(name));
   return bj::object{{"id", m.id},
                     {"role", m.role},
                     {"content", m.content},
@@ -83,7 +85,7 @@ bj::object message_json(const store::Message& m) {
                     {"status", m.status},
                     {"created_at", m.created_at},
                     {"left_out", m.left_out},
-                    {"images", bj::array(m.images.begin(), m.images.end())}};
+                    {"images", std::move(images)}};
 }
 
 // The first characters of a message, cut on a UTF-8 boundary, as a conversation title.

@@ -14,10 +14,15 @@ namespace bj = boost::json;
 namespace {
 constexpr std::string_view kPrefix = "/uploads/";
 
-std::string name_of(std::string_view url) {
-  return std::string(url.substr(kPrefix.size()));
+// What comes before an image's base64 in its data URL.
+std::string data_url_head(const std::string& name) {
+  return "data:image/" + std::string(store::uploads::type_of_name(name)) + ";base64,";
 }
 }  // namespace
+
+std::string url_of(const std::string& name) {
+  return std::string(kPrefix) + name;
+}
 
 std::vector<std::string> requested(const bj::object& body) {
   const bj::value* v = body.if_contains("images");
@@ -32,34 +37,30 @@ std::vector<std::string> requested(const bj::object& body) {
     if (!url || !url->starts_with(kPrefix) ||
         store::uploads::type_of_name(std::string_view(*url).substr(kPrefix.size())).empty())
       throw Error(ErrorCode::invalid_request, "images must be the /uploads/ URLs of uploaded images", "images");
-    if (std::find(out.begin(), out.end(), *url) == out.end()) out.emplace_back(*url);
+    std::string name(std::string_view(*url).substr(kPrefix.size()));
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(std::move(name));
   }
   return out;
 }
 
-void claim(store::Conn& c, int64_t user_id, const std::vector<std::string>& urls, int64_t now) {
-  std::vector<std::string> names;
-  for (const auto& url : urls) names.push_back(name_of(url));
+void claim(store::Conn& c, int64_t user_id, const std::vector<std::string>& names, int64_t now) {
   if (!store::uploads::touch_all(c, names, now))
     throw Error(ErrorCode::not_found, "no such image: upload it first", "images");
   // Another user's photo is not sent by a URL that came to hand: only what this user uploaded or
   // anyone may see.
   for (const auto& name : names)
-    if (store::uploads::audience(c, name) != store::uploads::Audience::everyone &&
-        !store::uploads::among_its_users(c, name, user_id))
+    if (!store::uploads::visible_to(c, name, user_id))
       throw Error(ErrorCode::not_found, "no such image: upload it first", "images");
 }
 
 DataUrls load(store::Conn& c, const std::vector<store::Message>& history) {
   DataUrls out;
   for (const auto& m : history) {
-    for (const auto& url : m.images) {
-      if (out.contains(url)) continue;
-      std::string name = name_of(url);
+    for (const auto& name : m.images) {
+      if (out.contains(name)) continue;
       auto data = store::uploads::image_data(c, name);
       if (!data) continue;
-      std::string type(store::uploads::type_of_name(name));
-      out.emplace(url, "data:image/" + type + ";base64," + *data);
+      out.emplace(name, data_url_head(name) + *data);
     }
   }
   return out;
@@ -69,13 +70,11 @@ int64_t bytes_sent(store::Conn& c, const std::vector<store::Message>& history) {
   std::map<std::string, int64_t> sizes;
   int64_t n = 0;
   for (const auto& m : history) {
-    for (const auto& url : m.images) {
-      auto [it, added] = sizes.emplace(url, 0);
+    for (const auto& name : m.images) {
+      auto [it, added] = sizes.emplace(name, 0);
       if (added) {
-        std::string name = name_of(url);
-        // As its data URL: "data:image/<type>;base64," and the base64.
         if (auto length = store::uploads::data_length(c, name))
-          it->second = 19 + static_cast<int64_t>(store::uploads::type_of_name(name).size()) + *length;
+          it->second = static_cast<int64_t>(data_url_head(name).size()) + *length;
       }
       n += it->second;
     }
@@ -91,8 +90,8 @@ bj::value content(const store::Message& m, const DataUrls& data) {
   if (m.images.empty()) return bj::string(m.content);
   bj::array parts;
   if (!m.content.empty()) parts.push_back(bj::object{{"type", "text"}, {"text", m.content}});
-  for (const auto& url : m.images)
-    if (auto it = data.find(url); it != data.end())
+  for (const auto& name : m.images)
+    if (auto it = data.find(name); it != data.end())
       parts.push_back(bj::object{{"type", "image_url"}, {"image_url", bj::object{{"url", it->second}}}});
   if (parts.empty()) return bj::string(m.content);  // its images are gone: nothing but its (empty) text
   return parts;

@@ -16,19 +16,21 @@ namespace plaza::api::chat_images {
 
 inline constexpr std::size_t kMaxPerMessage = 4;
 
-// The request's `images`: at most kMaxPerMessage well-formed "/uploads/<name>" URLs, repeats
-// dropped; throws invalid_request naming `images` otherwise.
+// The request's `images`, by name: at most kMaxPerMessage well-formed "/uploads/<name>" URLs,
+// repeats dropped; throws invalid_request naming `images` otherwise.
 std::vector<std::string> requested(const boost::json::object& body);
+// An image's URL, as messages show it.
+std::string url_of(const std::string& name);
 
-// Checks that every one of `urls` is a stored image that `user_id` may see (not_found otherwise). The
-// message that carries them keeps them from the unused-upload clean-up for as long as it exists.
-void claim(store::Conn& c, int64_t user_id, const std::vector<std::string>& urls, int64_t now);
+// Checks that every one of `names` is a stored image that `user_id` may see (not_found otherwise).
+// The message that carries them keeps them from the unused-upload clean-up for as long as it exists.
+void claim(store::Conn& c, int64_t user_id, const std::vector<std::string>& names, int64_t now);
 
 // The bytes the history's images add to a request (each message sends its images again), read
 // without the images themselves.
 int64_t bytes_sent(store::Conn& c, const std::vector<store::Message>& history);
 
-// URL -> data URL of every image the history's messages carry (one read each, however often it is
+// Name -> data URL of every image the history's messages carry (one read each, however often it is
 // sent). An image gone from the database is left out of what is sent.
 using DataUrls = std::map<std::string, std::string>;
 DataUrls load(store::Conn& c, const std::vector<store::Message>& history);

@@ -55,7 +55,7 @@ awaitable<bool> check_audience(Ctx& ctx, const std::string& name) {
   if (!session) throw Error(ErrorCode::not_found, "no such file");
   int64_t user = session->user.id;
   bool shown =
-      co_await store::read(ctx.site.db, [&](store::Conn& c) { return store::uploads::among_its_users(c, name, user); });
+      co_await store::read(ctx.site.db, [&](store::Conn& c) { return store::uploads::visible_to(c, name, user); });
   if (!shown) throw Error(ErrorCode::not_found, "no such file");
   co_return false;
 }

@@ -133,7 +133,7 @@ struct Message {
   std::string request_id;
   int64_t created_at = 0;
   int64_t left_out = 0;  // an answer: the earlier messages its question went without (no room in the context)
-  std::vector<std::string> images;  // a user's message: the "/uploads/<name>" URLs of the images sent with it
+  std::vector<std::string> images;  // a user's message: the names of the images sent with it (upload_files)
 };
 
 }  // namespace plaza::store

@@ -2,8 +2,6 @@
 
 #include <boost/json.hpp>
 #include <limits>
-#include <stdexcept>
-#include <string_view>
 
 #include "store/json_columns.hpp"
 #include "store/uploads_repo.hpp"
@@ -326,8 +324,6 @@ Conversation to_conversation(const Row& r) {
   return Conversation{r.i64(0), r.i64(1), r.str(2), r.str(3), r.i64(4), r.i64(5), r.opt_i64(6)};
 }
 constexpr const char* kColumns = "id, user_id, title, model, created_at, updated_at, app_id";
-
-constexpr std::string_view kUploadsPath = "/uploads/";  // message_images keep the names, messages the URLs
 }  // namespace
 
 int64_t count(Conn& c, int64_t user_id) {
@@ -399,7 +395,7 @@ std::vector<Message> messages(Conn& c, int64_t conversation_id) {
   auto m = out.begin();  // both in id order
   for (const auto& r : images.rows) {
     while (m != out.end() && m->id < r.i64(0)) ++m;
-    if (m != out.end() && m->id == r.i64(0)) m->images.push_back(std::string(kUploadsPath) + r.str(1));
+    if (m != out.end() && m->id == r.i64(0)) m->images.push_back(r.str(1));
   }
   return out;
 }
@@ -413,11 +409,8 @@ Message add_message(Conn& c, const Message& m) {
   Message out = m;
   out.id = row->i64(0);
   int64_t position = 0;
-  for (const auto& url : m.images) {
-    if (!url.starts_with(kUploadsPath)) throw std::invalid_argument("a message's image is not an /uploads/ URL");
-    c.exec("INSERT INTO message_images (message_id, position, name) VALUES ($1, $2, $3)",
-           {out.id, position++, url.substr(kUploadsPath.size())});
-  }
+  for (const auto& name : m.images)
+    c.exec("INSERT INTO message_images (message_id, position, name) VALUES ($1, $2, $3)", {out.id, position++, name});
   return out;
 }
 

@@ -46,12 +46,12 @@ Audience audience(Conn& c, const std::string& name) {
   return row->i64(0) ? Audience::everyone : Audience::its_users;
 }
 
-bool among_its_users(Conn& c, const std::string& name, int64_t user_id) {
+bool visible_to(Conn& c, const std::string& name, int64_t user_id) {
   return c
       .query_one(
-          "SELECT 1 WHERE EXISTS (SELECT 1 FROM uploads WHERE user_id = $2 AND name = $1) OR EXISTS (SELECT 1 FROM "
-          "message_images i JOIN messages m ON m.id = i.message_id JOIN conversations v ON v.id = m.conversation_id "
-          "WHERE i.name = $1 AND v.user_id = $2)",
+          "SELECT 1 FROM upload_files f WHERE f.name = $1 AND (f.used = 1 OR EXISTS (SELECT 1 FROM uploads WHERE "
+          "user_id = $2 AND name = $1) OR EXISTS (SELECT 1 FROM message_images i JOIN messages m ON m.id = "
+          "i.message_id JOIN conversations v ON v.id = m.conversation_id WHERE i.name = $1 AND v.user_id = $2))",
           {name, user_id})
       .has_value();
 }

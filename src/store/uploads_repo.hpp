@@ -37,7 +37,8 @@ std::vector<std::string> names_in(std::string_view text);
 // icon) or it came from an old folder; else only the users who uploaded it or sent it in a chat.
 enum class Audience { missing, everyone, its_users };
 Audience audience(Conn& c, const std::string& name);
-bool among_its_users(Conn& c, const std::string& name, int64_t user_id);
+// Whether `user_id` may see (and send) the image: anyone may, or they are among its users.
+bool visible_to(Conn& c, const std::string& name, int64_t user_id);
 // Whether every one of `names` is stored, each then counted as uploaded `now` at the latest: an image
 // about to be named somewhere cleanup cannot see yet (an uncommitted message) is not removed meanwhile,
 // and a removal that came first makes this false.
