@@ -287,8 +287,13 @@ awaitable<http::Response> list_models(Ctx& ctx) {
   auto catalogue = co_await store::read(ctx.site.db, [](store::Conn& c) { return store::models::list(c); });
   bj::array out;
   for (const auto& id : ids) {
-    bj::object m{{"id", id},   {"name", id},          {"description", ""},
-                 {"icon", ""}, {"tags", bj::array()}, {"context_length", 0}};
+    bj::object m{{"id", id},
+                 {"name", id},
+                 {"description", ""},
+                 {"icon", ""},
+                 {"tags", bj::array()},
+                 {"context_length", 0},
+                 {"reads_images", true}};
     for (const auto& c : catalogue) {
       if (c.id != id) continue;
       m["name"] = c.display_name;
@@ -298,6 +303,7 @@ awaitable<http::Response> list_models(Ctx& ctx) {
       for (const auto& t : c.tags) tags.emplace_back(t);
       m["tags"] = std::move(tags);
       m["context_length"] = c.context_length;
+      m["reads_images"] = c.reads_images;
     }
     out.push_back(std::move(m));
   }
@@ -463,6 +469,10 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
   auto reachable = co_await ctx.site.relay.models(caller_of(ctx, "web"));
   if (std::find(reachable.begin(), reachable.end(), model) == reachable.end())
     throw Error(ErrorCode::not_found, "the model '" + model + "' does not exist", "model");
+  // A text-only model is asked no new images, and sent none of the conversation's earlier ones.
+  const bool reads_images = ctx.site.relay.channels().reads_images(model);
+  if (!reads_images && !images.empty())
+    throw Error(ErrorCode::invalid_request, "the model '" + model + "' reads no images", "images");
   int64_t user = ctx.me().id;
   int64_t now = ctx.site.clock.now_s();
   std::string rid = billing_request_id(ctx);  // also the token of the conversation's answer lease
@@ -514,6 +524,12 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
       if (edit_id) p.replaced = Replaced{*edit_id, m.id};
       history.erase(kept_end, history.end());
       history.push_back(std::move(m));
+    }
+    if (!reads_images) {
+      for (auto& m : history) m.images.clear();
+      if (regenerate && history.back().content.empty())
+        throw Error(ErrorCode::invalid_request,
+                    "this question is images only, and the model '" + model + "' reads no images", "images");
     }
     // Refused here, the transaction stores nothing: no question, no lease.
     check_history(c, history, ctx.site.config.max_v1_body_bytes);

@@ -39,6 +39,7 @@ ChannelDirectory::Snapshot ChannelDirectory::read() {
   for (const auto& m : catalogue) {
     if (!m.enabled) s.disabled_models.push_back(m.id);
     if (m.image_tokens > 0) s.image_tokens.emplace(m.id, m.image_tokens);
+    if (!m.reads_images) s.text_only_models.push_back(m.id);
   }
   for (auto& ch : channels) {
     Entry e;
@@ -80,6 +81,7 @@ void ChannelDirectory::install(Snapshot s) {
   entries_ = std::move(s.entries);
   disabled_models_ = std::move(s.disabled_models);
   image_tokens_ = std::move(s.image_tokens);
+  text_only_models_ = std::move(s.text_only_models);
   default_answers_.clear();
   for (const auto& e : entries_)
     if (e.channel->type == "anthropic" && e.channel->default_max_tokens > 0)
@@ -182,6 +184,11 @@ int64_t ChannelDirectory::image_tokens(const std::string& model) {
   std::lock_guard lock(mutex_);
   auto it = image_tokens_.find(model);
   return it == image_tokens_.end() ? kDefaultImageTokens : it->second;
+}
+
+bool ChannelDirectory::reads_images(const std::string& model) {
+  std::lock_guard lock(mutex_);
+  return std::find(text_only_models_.begin(), text_only_models_.end(), model) == text_only_models_.end();
 }
 
 bool ChannelDirectory::model_disabled(const std::string& model) {

@@ -56,6 +56,8 @@ class ChannelDirectory {
   int64_t longest_default_answer(const std::string& model);
   // What one image counts in a prompt to `model`: its catalogue entry's image_tokens, or the default.
   int64_t image_tokens(const std::string& model);
+  // The catalogue does not say `model` is text-only (a model it does not list reads images).
+  bool reads_images(const std::string& model);
 
   void record_success(int64_t channel_id);
   void record_failure(int64_t channel_id);
@@ -101,6 +103,7 @@ class ChannelDirectory {
     std::vector<Entry> entries;
     std::vector<std::string> disabled_models;
     std::map<std::string, int64_t, std::less<>> image_tokens;  // the catalogue's, where set
+    std::vector<std::string> text_only_models;
   };
 
  private:
@@ -114,6 +117,7 @@ class ChannelDirectory {
   std::vector<std::string> disabled_models_;
   std::map<std::string, int64_t, std::less<>> default_answers_;  // by public model, from install()
   std::map<std::string, int64_t, std::less<>> image_tokens_;     // by public model, where the catalogue sets it
+  std::vector<std::string> text_only_models_;
   int64_t loaded_at_ms_ = -1;
   uint64_t tickets_ = 0;           // the last read's number
   uint64_t installed_ticket_ = 0;  // the installed snapshot's

@@ -515,5 +515,30 @@ TEST_P(ChannelDirectoryTest, AModelTheCatalogueSwitchedOffIsReportedAndNotListed
   EXPECT_EQ(channels.models_for_group("default"), (std::vector<std::string>{"gpt"}));
 }
 
+TEST_P(ChannelDirectoryTest, AModelReadsImagesUnlessTheCatalogueSaysItIsTextOnly) {
+  store::Model text_only;
+  text_only.id = "deepseek-chat";
+  text_only.display_name = "DeepSeek";
+  text_only.reads_images = false;
+  store::Model vision;
+  vision.id = "gpt-4o";
+  vision.display_name = "GPT-4o";
+  db().write_sync([&](store::Conn& c) {
+    store::models::upsert(c, text_only, clock_.now_s());
+    store::models::upsert(c, vision, clock_.now_s());
+  });
+  EXPECT_FALSE(db().read_sync([](store::Conn& c) { return store::models::find(c, "deepseek-chat"); })->reads_images);
+  ChannelDirectory channels(db(), box_, clock_, 5000);
+  channels.reload();
+  EXPECT_FALSE(channels.reads_images("deepseek-chat"));
+  EXPECT_TRUE(channels.reads_images("gpt-4o"));
+  EXPECT_TRUE(channels.reads_images("not-in-the-catalogue"));
+
+  text_only.reads_images = true;  // the admin changes their mind
+  db().write_sync([&](store::Conn& c) { store::models::upsert(c, text_only, clock_.now_s()); });
+  channels.reload();
+  EXPECT_TRUE(channels.reads_images("deepseek-chat"));
+}
+
 }  // namespace
 }  // namespace plaza::relay

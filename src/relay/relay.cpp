@@ -79,6 +79,9 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
   if (auto claim = channels_.claim_reload()) co_await reload_channels();
   if (channels_.model_disabled(model))
     throw Error(ErrorCode::not_found, "the model '" + model + "' is not available", "model");
+  // Refused here rather than by the upstream: the same answer from every channel, and no call spent.
+  if (!channels_.reads_images(model) && image_count(request) > 0)
+    throw Error(ErrorCode::invalid_request, "the model '" + model + "' reads no images: send text only", "messages");
   auto candidates = channels_.candidates(model, caller.group);
   if (candidates.empty()) throw Error(ErrorCode::not_found, "the model '" + model + "' does not exist", "model");
 

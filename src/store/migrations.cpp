@@ -218,7 +218,8 @@ const std::vector<Migration>& migrations() {
                                               both(18, "channel-answer-length", schema::kChannelAnswerLength),
                                               both(19, "message-left-out", schema::kMessageLeftOut),
                                               both(20, "message-images", schema::kMessageImages),
-                                              both(21, "model-image-tokens", schema::kModelImageTokens)};
+                                              both(21, "model-image-tokens", schema::kModelImageTokens),
+                                              both(22, "model-reads-images", schema::kModelReadsImages)};
   return kAll;
 }
 

@@ -156,10 +156,10 @@ namespace models {
 
 namespace {
 constexpr const char* kColumns =
-    "id, display_name, description, icon, tags, context_length, enabled, created_at, image_tokens";
+    "id, display_name, description, icon, tags, context_length, enabled, created_at, image_tokens, reads_images";
 Model to_model(const Row& r) {
   return Model{r.str(0), r.str(1),     r.str(2), r.str(3), from_json_array(r.str(4)),
-               r.i64(5), r.boolean(6), r.i64(7), r.i64(8)};
+               r.i64(5), r.boolean(6), r.i64(7), r.i64(8), r.boolean(9)};
 }
 }  // namespace
 
@@ -179,13 +179,14 @@ std::optional<Model> find(Conn& c, const std::string& id) {
 void upsert(Conn& c, const Model& m, int64_t now) {
   c.exec(
       "INSERT INTO models (id, display_name, description, icon, tags, context_length, enabled, created_at, updated_at, "
-      "image_tokens) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) ON CONFLICT (id) DO UPDATE SET display_name = "
+      "image_tokens, reads_images) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) ON CONFLICT (id) DO UPDATE SET "
+      "display_name = "
       "excluded.display_name, "
       "description = excluded.description, icon = excluded.icon, tags = excluded.tags, "
       "context_length = excluded.context_length, enabled = excluded.enabled, updated_at = excluded.updated_at, "
-      "image_tokens = excluded.image_tokens",
+      "image_tokens = excluded.image_tokens, reads_images = excluded.reads_images",
       {m.id, m.display_name, m.description, m.icon, to_json_array(m.tags), m.context_length, int64_t{m.enabled}, now,
-       m.image_tokens});
+       m.image_tokens, int64_t{m.reads_images}});
   uploads::mark_used(c, m.icon);
 }
 

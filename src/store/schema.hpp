@@ -20,4 +20,5 @@ extern const char* const kChannelAnswerLength;  // v18
 extern const char* const kMessageLeftOut;       // v19
 extern const char* const kMessageImages;        // v20
 extern const char* const kModelImageTokens;     // v21
+extern const char* const kModelReadsImages;     // v22
 }  // namespace plaza::store::schema

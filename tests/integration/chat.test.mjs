@@ -321,6 +321,74 @@ for (const backend of backends) {
       assert.equal(await conversations(), before);
       assert.equal((await stored()).length, messagesBefore);
     });
+
+    it('sends a text-only model no images, and refuses it new ones', async () => {
+      const admin = await adminClient(plaza);
+      const catalogue = { display_name: 'GPT-4o mini', tags: ['fast', '便宜'], context_length: 128000 };
+      const readsImages = async () => (await user.get('/api/models')).data.models.find((m) => m.id === 'gpt-4o-mini').reads_images;
+      assert.equal(await readsImages(), true, 'a model reads images unless the catalogue says otherwise');
+      const upload = await user.request('POST', '/api/uploads', {
+        body: Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.from('a bird')]),
+        headers: { 'content-type': 'image/png' },
+      });
+      const birdUrl = upload.data.url;
+      const first = await send({ model: 'gpt-4o-mini', content: 'a bird?', images: [birdUrl] });
+      assert.equal(first.status, 200, first.text);
+      const conversationId = JSON.parse(parseEvents(first.text).find((e) => e.event === 'meta').data).conversation_id;
+      const photoOnly = await send({ model: 'gpt-4o-mini', conversation_id: conversationId, images: [birdUrl] });
+      assert.equal(photoOnly.status, 200, photoOnly.text);
+
+      const textOnly = await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: { ...catalogue, reads_images: false } });
+      assert.equal(textOnly.status, 200, textOnly.text);
+      assert.equal(textOnly.data.model.reads_images, false);
+      assert.equal((await admin.get('/api/admin/models')).data.models.find((m) => m.id === 'gpt-4o-mini').reads_images, false);
+      assert.equal(await readsImages(), false, 'the picker learns the model is text-only');
+      try {
+        const stored = async () => (await user.get(`/api/conversations/${conversationId}`)).data.messages;
+        const messagesBefore = (await stored()).length;
+        const conversationsBefore = (await user.get('/api/conversations?limit=200')).data.conversations.length;
+        const requestsBefore = (await fake.requests()).length;
+        for (const body of [
+          { model: 'gpt-4o-mini', content: 'and this one?', images: [birdUrl] },
+          { model: 'gpt-4o-mini', conversation_id: conversationId, content: 'and this one?', images: [birdUrl] },
+          // The last question is the image alone: nothing would be left to answer.
+          { model: 'gpt-4o-mini', conversation_id: conversationId, regenerate: true },
+        ]) {
+          const refused = await send(body);
+          assert.equal(refused.status, 400, JSON.stringify(body));
+          assert.equal(refused.data.error.field, 'images');
+          assert.match(refused.data.error.message, /reads no images/);
+        }
+        assert.equal((await stored()).length, messagesBefore, 'nothing stored');
+        assert.equal((await user.get('/api/conversations?limit=200')).data.conversations.length, conversationsBefore);
+        assert.equal((await fake.requests()).length, requestsBefore, 'no upstream call');
+
+        // A later turn goes on in text: the earlier images stay in the conversation, unsent.
+        const later = await send({ model: 'gpt-4o-mini', conversation_id: conversationId, content: 'what did I ask?' });
+        assert.equal(later.status, 200, later.text);
+        const sent = JSON.parse((await fake.requests()).at(-1).body).messages;
+        assert.deepEqual(sent.map((m) => m.content).filter((c) => typeof c !== 'string'), [], 'text content only');
+        assert.ok(!JSON.stringify(sent).includes('data:image'));
+        assert.equal(sent[0].content, 'a bird?');
+        assert.deepEqual((await stored())[0].images, [birdUrl]);
+
+        // The API refuses images for it before any upstream call, whatever the channel.
+        const key = (await user.post('/api/keys', { name: 'text-only' })).data.secret;
+        const v1 = await fetch(`${plaza.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: [
+            { type: 'text', text: 'see' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }] }),
+        });
+        const error = (await v1.json()).error;
+        assert.equal(v1.status, 400);
+        assert.deepEqual([error.type, error.param], ['invalid_request_error', 'messages']);
+        assert.match(error.message, /reads no images/);
+        assert.equal((await fake.requests()).length, requestsBefore + 1, 'only the text turn went upstream');
+      } finally {
+        await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: catalogue });
+      }
+    });
   });
 }
 
