@@ -85,6 +85,7 @@ bj::object message_json(const store::Message& m) {
                     {"status", m.status},
                     {"created_at", m.created_at},
                     {"left_out", m.left_out},
+                    {"images_left_out", m.images_left_out},
                     {"images", std::move(images)}};
 }
 
@@ -118,6 +119,12 @@ std::string check_title(std::string title) {
 struct Replaced {
   int64_t from = 0;
   int64_t before = 0;
+};
+
+// What a question was sent without.
+struct LeftOut {
+  std::size_t messages = 0;  // the oldest turns: the model's context had no room for them
+  std::size_t images = 0;    // the oldest images: the request would have been too large
 };
 
 // How long a conversation's answer lease lasts without renewal: how long a dead instance's lease
@@ -166,7 +173,7 @@ awaitable<void> keep_answer_lease(std::shared_ptr<AnswerLease> lease) {
 class WebChatOutput final : public relay::ChatOutput {
  public:
   WebChatOutput(http::ResponseStream& s, Site& site, int64_t conversation_id, int64_t user_message_id,
-                std::string model, std::string request_id, std::optional<Replaced> replaced, std::size_t left_out)
+                std::string model, std::string request_id, std::optional<Replaced> replaced, LeftOut left_out)
       : s_(s),
         site_(site),
         conversation_id_(conversation_id),
@@ -181,7 +188,8 @@ class WebChatOutput final : public relay::ChatOutput {
     bj::object meta{{"conversation_id", conversation_id_},
                     {"user_message_id", user_message_id_},
                     {"request_id", request_id_},
-                    {"left_out", left_out_}};
+                    {"left_out", left_out_.messages},
+                    {"images_left_out", left_out_.images}};
     co_return co_await send(kMeta, meta);
   }
   awaitable<bool> chunk(bj::object& chunk) override {
@@ -225,9 +233,10 @@ class WebChatOutput final : public relay::ChatOutput {
   }
 
   static awaitable<store::Message> save(Site& site, int64_t conversation_id, std::string model, std::string request_id,
-                                        relay::Outcome o, std::optional<Replaced> replaced, std::size_t left_out) {
+                                        relay::Outcome o, std::optional<Replaced> replaced, LeftOut left_out) {
     store::Message m;
-    m.left_out = static_cast<int64_t>(left_out);
+    m.left_out = static_cast<int64_t>(left_out.messages);
+    m.images_left_out = static_cast<int64_t>(left_out.images);
     m.conversation_id = conversation_id;
     m.role = "assistant";
     m.content = o.text;
@@ -260,7 +269,7 @@ class WebChatOutput final : public relay::ChatOutput {
   std::string model_;
   std::string request_id_;
   std::optional<Replaced> replaced_;
-  std::size_t left_out_;  // earlier messages not sent: the model's context had no room for them
+  LeftOut left_out_;
   bool saved_ = false;
   bool save_failed_ = false;
 };
@@ -271,6 +280,7 @@ struct Prepared {
   int64_t user_message_id;
   std::vector<store::Message> history;  // what the upstream is asked to answer
   std::optional<Replaced> replaced;
+  std::size_t images_left_out = 0;  // the oldest images of `history`, not sent: the request would be too large
 };
 
 // Asks the upstream to answer the prepared history and streams the answer to the web client, which
@@ -322,13 +332,17 @@ void check_room_for_a_conversation(store::Conn& c, int64_t user) {
     throw Error(ErrorCode::conflict, "you have 10,000 conversations: delete some to start another");
 }
 
-void check_history(store::Conn& c, const std::vector<store::Message>& history, int64_t max_bytes) {
+// Checks that the history may be sent, leaving out the oldest images (not the question's) when they
+// would take it past `max_bytes`; returns how many were left out.
+std::size_t check_history(store::Conn& c, std::vector<store::Message>& history, int64_t max_bytes) {
   if (history.size() > kMaxMessages)
     throw Error(ErrorCode::conflict, "this conversation has reached 1,000 messages: start a new one");
-  int64_t bytes = chat_images::bytes_sent(c, history);
-  for (const auto& m : history) bytes += static_cast<int64_t>(m.content.size());
-  if (bytes > max_bytes)
+  int64_t text = 0;
+  for (const auto& m : history) text += static_cast<int64_t>(m.content.size());
+  auto fitted = chat_images::leave_out_oldest(c, history, max_bytes - text);
+  if (text + fitted.bytes > max_bytes)
     throw Error(ErrorCode::payload_too_large, "this conversation has grown too long to go on: start a new one");
+  return fitted.left_out;
 }
 
 // A page's `next` ("updated_at.id" of its last conversation), given back as `before` for the next.
@@ -493,7 +507,7 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
     if (!store::conversations::claim_answer(c, conv_id, rid, lease_until, now))
       throw Error(ErrorCode::conflict, "this conversation is already answering; stop it first");
     auto history = store::conversations::messages(c, conv_id);
-    Prepared p{conv_id, 0, {}, std::nullopt};
+    Prepared p{conv_id, 0, {}, std::nullopt, 0};
     if (regenerate) {
       // The answers after the last user message are replaced; that message is asked again.
       auto last_user = std::find_if(history.rbegin(), history.rend(), [](const auto& m) { return m.role == "user"; });
@@ -532,7 +546,7 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
                     "this question is images only, and the model '" + model + "' reads no images", "images");
     }
     // Refused here, the transaction stores nothing: no question, no lease.
-    check_history(c, history, ctx.site.config.max_v1_body_bytes);
+    p.images_left_out = check_history(c, history, ctx.site.config.max_v1_body_bytes);
     store::conversations::touch(c, conv_id, model, now);
     p.history = std::move(history);
     return p;
@@ -609,7 +623,7 @@ awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<s
     preset = apply_app(request, app->content, model);
     mark_app(caller, *app);
   }
-  std::size_t left_out = co_await fit_to_model(ctx.site, model, request, preset);
+  LeftOut left_out{co_await fit_to_model(ctx.site, model, request, preset), prepared.images_left_out};
 
   relay::Outcome outcome;
   WebChatOutput web_output(*ctx.req.stream, ctx.site, prepared.conversation_id, prepared.user_message_id, model, rid,

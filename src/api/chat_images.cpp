@@ -66,20 +66,27 @@ DataUrls load(store::Conn& c, const std::vector<store::Message>& history) {
   return out;
 }
 
-int64_t bytes_sent(store::Conn& c, const std::vector<store::Message>& history) {
-  std::map<std::string, int64_t> sizes;
-  int64_t n = 0;
-  for (const auto& m : history) {
-    for (const auto& name : m.images) {
+Fitted leave_out_oldest(store::Conn& c, std::vector<store::Message>& history, int64_t budget) {
+  std::map<std::string, int64_t> sizes;  // an image sent with several messages is read once
+  std::vector<int64_t> per_message(history.size(), 0);
+  Fitted f;
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    for (const auto& name : history[i].images) {
       auto [it, added] = sizes.emplace(name, 0);
       if (added) {
         if (auto length = store::uploads::data_length(c, name))
           it->second = static_cast<int64_t>(data_url_head(name).size()) + *length;
       }
-      n += it->second;
+      per_message[i] += it->second;
     }
+    f.bytes += per_message[i];
   }
-  return n;
+  for (std::size_t i = 0; f.bytes > budget && i + 1 < history.size(); ++i) {
+    f.bytes -= per_message[i];
+    f.left_out += history[i].images.size();
+    history[i].images.clear();
+  }
+  return f;
 }
 
 bool any(const std::vector<store::Message>& history) {

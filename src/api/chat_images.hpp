@@ -26,9 +26,14 @@ std::string url_of(const std::string& name);
 // The message that carries them keeps them from the unused-upload clean-up for as long as it exists.
 void claim(store::Conn& c, int64_t user_id, const std::vector<std::string>& names, int64_t now);
 
-// The bytes the history's images add to a request (each message sends its images again), read
-// without the images themselves.
-int64_t bytes_sent(store::Conn& c, const std::vector<store::Message>& history);
+// Leaves the images of the oldest messages out of `history` (the last message, the question, keeps
+// its own) until what they add to a request is at most `budget` bytes, or none is left to leave
+// out. Each message sends its images again; sizes are read without the images themselves.
+struct Fitted {
+  int64_t bytes = 0;         // what the images still in `history` add
+  std::size_t left_out = 0;  // images taken out of it
+};
+Fitted leave_out_oldest(store::Conn& c, std::vector<store::Message>& history, int64_t budget);
 
 // Name -> data URL of every image the history's messages carry (one read each, however often it is
 // sent). An image gone from the database is left out of what is sent.

@@ -219,7 +219,8 @@ const std::vector<Migration>& migrations() {
                                               both(19, "message-left-out", schema::kMessageLeftOut),
                                               both(20, "message-images", schema::kMessageImages),
                                               both(21, "model-image-tokens", schema::kModelImageTokens),
-                                              both(22, "model-reads-images", schema::kModelReadsImages)};
+                                              both(22, "model-reads-images", schema::kModelReadsImages),
+                                              both(23, "message-images-left-out", schema::kMessageImagesLeftOut)};
   return kAll;
 }
 

@@ -135,6 +135,7 @@ struct Message {
   int64_t created_at = 0;
   int64_t left_out = 0;  // an answer: the earlier messages its question went without (no room in the context)
   std::vector<std::string> images;  // a user's message: the names of the images sent with it (upload_files)
+  int64_t images_left_out = 0;      // an answer: earlier images its question went without (the size limit)
 };
 
 }  // namespace plaza::store

@@ -383,12 +383,23 @@ int64_t remove_all(Conn& c, int64_t user_id) {
 std::vector<Message> messages(Conn& c, int64_t conversation_id) {
   auto rows = c.query(
       "SELECT id, conversation_id, role, content, model, prompt_tokens, completion_tokens, status, request_id, "
-      "created_at, left_out FROM messages WHERE conversation_id = $1 ORDER BY id",
+      "created_at, left_out, images_left_out FROM messages WHERE conversation_id = $1 ORDER BY id",
       {conversation_id});
   std::vector<Message> out;
   for (const auto& r : rows.rows)
-    out.push_back(Message{r.i64(0), r.i64(1), r.str(2), r.str(3), r.str(4), r.i64(5), r.i64(6), r.str(7), r.str(8),
-                          r.i64(9), r.i64(10)});
+    out.push_back(Message{r.i64(0),
+                          r.i64(1),
+                          r.str(2),
+                          r.str(3),
+                          r.str(4),
+                          r.i64(5),
+                          r.i64(6),
+                          r.str(7),
+                          r.str(8),
+                          r.i64(9),
+                          r.i64(10),
+                          {},
+                          r.i64(11)});
   auto images = c.query(
       "SELECT i.message_id, i.name FROM message_images i JOIN messages m ON m.id = i.message_id "
       "WHERE m.conversation_id = $1 ORDER BY i.message_id, i.position",
@@ -404,9 +415,10 @@ std::vector<Message> messages(Conn& c, int64_t conversation_id) {
 Message add_message(Conn& c, const Message& m) {
   auto row = c.query_one(
       "INSERT INTO messages (conversation_id, role, content, model, prompt_tokens, completion_tokens, status, "
-      "request_id, created_at, left_out) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+      "request_id, created_at, left_out, images_left_out) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+      "RETURNING id",
       {m.conversation_id, m.role, m.content, m.model, m.prompt_tokens, m.completion_tokens, m.status, m.request_id,
-       m.created_at, m.left_out});
+       m.created_at, m.left_out, m.images_left_out});
   Message out = m;
   out.id = row->i64(0);
   int64_t position = 0;

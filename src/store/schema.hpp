@@ -21,4 +21,5 @@ extern const char* const kMessageLeftOut;       // v19
 extern const char* const kMessageImages;        // v20
 extern const char* const kModelImageTokens;     // v21
 extern const char* const kModelReadsImages;     // v22
+extern const char* const kMessageImagesLeftOut;  // v23
 }  // namespace plaza::store::schema

@@ -428,6 +428,40 @@ describe('bounds on conversations', () => {
     assert.equal((await user.get('/api/conversations')).data.conversations.length, conversations, 'nothing stored');
   });
 
+  it('leaves the oldest images out of a conversation that would be too large to send', async () => {
+    // 1,200 bytes of image are a data URL of about 1,622: two fit in the 4,096-byte limit, three do not.
+    const png = (fill) => Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(1184, fill)]);
+    const dataUrl = (bytes) => `data:image/png;base64,${bytes.toString('base64')}`;
+    const images = [png(1), png(2), png(3)];
+    const urls = [];
+    for (const bytes of images) {
+      const up = await user.request('POST', '/api/uploads', { body: bytes, headers: { 'content-type': 'image/png' } });
+      assert.equal(up.status, 201, up.text);
+      urls.push(up.data.url);
+    }
+    const sentImages = async () => JSON.parse((await fake.requests()).at(-1).body).messages
+      .flatMap((m) => (Array.isArray(m.content) ? m.content : []))
+      .filter((p) => p.type === 'image_url').map((p) => p.image_url.url);
+    const meta = (r) => JSON.parse(parseEvents(r.text).find((e) => e.event === 'meta').data);
+
+    const first = await user.post('/api/chat', { model: 'gpt-4o-mini', content: 'one', images: [urls[0]] });
+    assert.equal(first.status, 200, first.text);
+    const id = meta(first).conversation_id;
+    const second = await user.post('/api/chat', { model: 'gpt-4o-mini', conversation_id: id, content: 'two', images: [urls[1]] });
+    assert.equal(meta(second).images_left_out, 0);
+    assert.deepEqual(await sentImages(), [dataUrl(images[0]), dataUrl(images[1])]);
+
+    const third = await user.post('/api/chat', { model: 'gpt-4o-mini', conversation_id: id, content: 'three', images: [urls[2]] });
+    assert.equal(third.status, 200, third.text);
+    assert.equal(meta(third).images_left_out, 1);
+    assert.deepEqual(await sentImages(), [dataUrl(images[1]), dataUrl(images[2])], 'the oldest left out, the question\'s kept');
+    const messages = (await user.get(`/api/conversations/${id}`)).data.messages;
+    assert.deepEqual(messages.map((m) => m.images), [[urls[0]], [], [urls[1]], [], [urls[2]], []], 'all still in the conversation');
+    assert.deepEqual(messages.map((m) => m.images_left_out), [0, 0, 0, 0, 0, 1], 'the answer says so after a reload');
+    const again = await user.post('/api/chat', { model: 'gpt-4o-mini', conversation_id: id, regenerate: true });
+    assert.equal(meta(again).images_left_out, 1);
+  });
+
   it('leaves out the oldest turns the model\'s context has no room for, starting with a question', async () => {
     const admin = await adminClient(plaza);
     // 600 tokens of context: a quarter kept for the answer leaves about 450 for the prompt.
