@@ -2,12 +2,14 @@
 // the Channels page, tests it, names the model in the catalogue, then chats — streaming, stop
 // (the upstream request is cancelled), regenerate, edit and resend, reload, markdown with code
 // blocks, HTML that must stay text, an upstream failure, rename, delete, clear all — on a
-// desktop and on a phone, in English and Chinese.
+// desktop and on a phone, in English and Chinese; images attached, pasted or dropped, a question
+// the server refuses, drafts kept per conversation, and models that read no images.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { crc32, deflateSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { startFake } from '../fake_upstream/fake.mjs';
+import { Client } from '../lib/client.mjs';
 import { startPlaza } from '../lib/server.mjs';
 import { sql, userWithKey } from '../lib/site.mjs';
 import { launchBrowser, openPage, shot, signIn as signInAs, signUp, uniqueName } from './helpers.mjs';
@@ -53,6 +55,49 @@ function png(r, g, b) {
   return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', header),
     chunk('IDAT', deflateSync(Buffer.from([...row, ...row]))), chunk('IEND', Buffer.alloc(0))]);
 }
+
+let adminClient;
+/** The admin, signed in to the API (once). */
+async function adminApi() {
+  if (!adminClient) {
+    const client = new Client(plaza.url);
+    const login = await client.post('/api/auth/login', { username: 'admin', password: 'admin-password' });
+    assert.equal(login.status, 200, login.text);
+    adminClient = client;
+  }
+  return adminClient;
+}
+
+/** Changes a catalogue entry through the admin API, keeping its other fields (PUT replaces them all). */
+async function putModel(id, change) {
+  const admin = await adminApi();
+  const entry = (await admin.get('/api/admin/models')).data.models.find((m) => m.id === id) ?? { display_name: id };
+  const r = await admin.put(`/api/admin/models/${encodeURIComponent(id)}`, { ...entry, ...change });
+  assert.equal(r.status, 200, r.text);
+}
+
+/** Waits until the message box holds exactly `text`. */
+const composerHolds = (page, text) =>
+  page.waitForFunction((t) => document.querySelector('[data-testid="chat-input"]')?.value === t, text);
+
+/** The texts of the questions in the list, in order. */
+const questionTexts = (page) =>
+  page.locator('[data-testid="message"][data-role="user"] [data-testid="message-content"]').allInnerTexts();
+
+/**
+ * Fires drag events at the element `selector` finds, carrying files made in the page (a real drag
+ * from the desktop cannot be scripted): `files` are {name, type, base64}.
+ */
+const drag = (page, selector, events, files) =>
+  page.evaluate(
+    ({ selector, events, files }) => {
+      const data = new DataTransfer();
+      for (const f of files) data.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: f.type }));
+      const target = document.querySelector(selector);
+      for (const type of events) target.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+    },
+    { selector, events, files },
+  );
 
 async function send(page, text) {
   await page.getByTestId('chat-input').fill(text);
@@ -153,6 +198,12 @@ describe('chat', { timeout: 240_000 }, () => {
     await page.getByTestId('model-save').click();
     await page.getByTestId('models-notice').waitFor();
     await modelRow.getByText('GPT-4o mini').waitFor();
+    // Marked text-only in the form, shown so in the list, and kept by the quick switch below.
+    await modelRow.getByTestId('model-edit').click();
+    assert.equal(await page.getByTestId('field-reads-images').isChecked(), true, 'a model reads images unless unticked');
+    await page.getByTestId('field-reads-images').uncheck();
+    await page.getByTestId('model-save').click();
+    await modelRow.getByTestId('model-text-only').waitFor();
     await modelRow.getByTestId('model-toggle').click();
     await modelRow.locator('[data-testid="model-status"][data-enabled="false"]').waitFor();
     await shot(page, 'admin-models-light');
@@ -162,6 +213,13 @@ describe('chat', { timeout: 240_000 }, () => {
     await page.getByTestId('admin-tab-models').click();
     await modelRow.getByTestId('model-toggle').click();
     await modelRow.locator('[data-testid="model-status"][data-enabled="true"]').waitFor();
+    const entry = async () => (await (await adminApi()).get('/api/admin/models')).data.models.find((m) => m.id === 'gpt-4o-mini');
+    assert.equal((await entry()).reads_images, false, 'switching it off and on kept it text-only');
+    await modelRow.getByTestId('model-edit').click();
+    await page.getByTestId('field-reads-images').check();
+    await page.getByTestId('model-save').click();
+    await modelRow.getByTestId('model-text-only').waitFor({ state: 'detached' });
+    assert.equal((await entry()).reads_images, true);
 
     // Chat: pick the model, send, watch the answer stream in and its token counts appear.
     await page.getByTestId('nav-chat').click();
@@ -536,6 +594,255 @@ describe('chat', { timeout: 240_000 }, () => {
     await context.close();
   });
 
+  test('a question the server refuses goes back to the composer, not the list, and is asked once when sent again', async () => {
+    const { context, page, errors } = await newPage();
+    await signUp(page, plaza.url, uniqueName('refused'), 'refused password 1');
+    await page.getByTestId('model-picker').waitFor();
+    const input = page.getByTestId('chat-input');
+    // Switched off after the page read the models: the server refuses the model before storing anything.
+    const refusedSend = async (text) => {
+      await putModel('gpt-4o-mini', { enabled: false });
+      try {
+        await send(page, text);
+        await composerHolds(page, text);
+        await answer(page, 'error');
+      } finally {
+        await putModel('gpt-4o-mini', { enabled: true });
+      }
+    };
+
+    // In a new chat: the failed answer says why, the question is back in the box only.
+    await refusedSend('Refused at first');
+    await lastAnswer(page).getByTestId('message-error').waitFor();
+    assert.deepEqual(await questionTexts(page), []);
+    assert.equal(await messages(page).count(), 1);
+    assert.equal(page.url(), `${plaza.url}/chat`, 'no conversation was started');
+    await shot(page, 'chat-refused');
+    // Sent again once the model is back: asked once, and the failure it replaces is gone.
+    await input.press('Enter');
+    assert.equal(await answer(page), 'Hello from fake upstream.');
+    await page.waitForURL(/\/chat\/\d+$/);
+    const id = page.url().split('/').pop();
+    assert.deepEqual(await questionTexts(page), ['Refused at first']);
+    assert.equal(await messages(page).count(), 2);
+    await composerHolds(page, '');
+
+    // In a conversation (the page reads it again after a refusal): the same.
+    const reread = page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === `/api/conversations/${id}`);
+    await refusedSend('Refused later');
+    await (await reread).finished();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="message"]').length === 3);
+    assert.deepEqual(await questionTexts(page), ['Refused at first']);
+    assert.equal(await lastAnswer(page).getAttribute('data-status'), 'error');
+    assert.equal(await input.inputValue(), 'Refused later');
+    // The failure is not the conversation's: answering again is offered on its last saved answer.
+    assert.equal(await lastAnswer(page).getByTestId('message-regenerate').count(), 0);
+    assert.equal(await messages(page).nth(1).getByTestId('message-regenerate').count(), 1);
+    await input.press('Enter');
+    assert.equal(await answer(page), 'Hello from fake upstream.');
+    assert.deepEqual(await questionTexts(page), ['Refused at first', 'Refused later']);
+    assert.equal(await messages(page).count(), 4);
+    assert.equal(await page.locator('[data-testid="message"][data-status="error"]').count(), 0);
+
+    // The server has the same.
+    await page.reload();
+    await messages(page).nth(3).waitFor();
+    assert.deepEqual(await questionTexts(page), ['Refused at first', 'Refused later']);
+    assert.equal(await messages(page).count(), 4);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('each conversation, and the new chat, keeps its own draft while the tab is open', async () => {
+    const { context, page, errors } = await newPage();
+    await signUp(page, plaza.url, uniqueName('drafts'), 'drafts password 1');
+    await page.getByTestId('model-picker').waitFor();
+    const input = page.getByTestId('chat-input');
+    const conversation = (title) => page.locator(`[data-testid="conversation-item"][data-title="${title}"]`).getByTestId('conversation-link');
+    const open = async (title) => {
+      await conversation(title).click();
+      await page.waitForFunction((t) => document.querySelector('[data-testid="chat-title"]')?.textContent === t, title);
+    };
+    const newChat = async () => {
+      await page.getByTestId('chat-new').click();
+      await page.getByTestId('chat-welcome').waitFor();
+    };
+    await send(page, 'First chat');
+    await answer(page);
+    await conversation('First chat').waitFor();
+    await newChat();
+    await send(page, 'Second chat');
+    await answer(page);
+    await conversation('Second chat').waitFor();
+
+    await input.fill('draft for the second');
+    await open('First chat');
+    await composerHolds(page, '');
+    await input.fill('draft for the first');
+    await newChat();
+    await composerHolds(page, '');
+    await input.fill('draft for a new chat');
+    await open('Second chat');
+    await composerHolds(page, 'draft for the second');
+    await open('First chat');
+    await composerHolds(page, 'draft for the first');
+    await newChat();
+    await composerHolds(page, 'draft for a new chat');
+
+    // Images attached stay with the chat they were attached in: leaving it drops them.
+    await page.getByTestId('attach-input').setInputFiles([{ name: 'red.png', mimeType: 'image/png', buffer: png(255, 0, 0) }]);
+    await page.locator('[data-testid="attachment"][data-state="ready"]').waitFor();
+    await open('First chat');
+    await composerHolds(page, 'draft for the first');
+    assert.equal(await page.getByTestId('attachment').count(), 0);
+
+    // A reload keeps the drafts; sending one clears it.
+    await page.reload();
+    await composerHolds(page, 'draft for the first');
+    await input.press('Enter');
+    await answer(page); // in a conversation opened by its address (its id, from the URL, is sent as a number)
+    assert.equal(await input.inputValue(), '');
+    await open('Second chat');
+    await composerHolds(page, 'draft for the second');
+    await open('First chat');
+    await composerHolds(page, '');
+
+    // A new chat's draft, sent, starts a conversation; what is typed while its first answer streams
+    // is that conversation's draft, and the next new chat starts empty.
+    await newChat();
+    await composerHolds(page, 'draft for a new chat');
+    await input.fill('Slowly [[fake:slow delay_ms=100 chunks=10]]');
+    await input.press('Enter');
+    await page.getByTestId('chat-stop').waitFor();
+    await page.waitForURL(/\/chat\/\d+$/);
+    const slowUrl = page.url();
+    await input.fill('typed while it answered');
+    await answer(page);
+    await newChat();
+    await composerHolds(page, '');
+    await page.getByTestId('conversation-item').first().getByTestId('conversation-link').click();
+    await page.waitForURL(slowUrl);
+    await composerHolds(page, 'typed while it answered');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('image files dropped on the chat are attached as chosen ones are, with a drop target shown while they are dragged', async () => {
+    const { context, page, errors } = await newPage();
+    await signUp(page, plaza.url, uniqueName('dropper'), 'dropper password 1');
+    await page.getByTestId('model-picker').waitFor();
+    const red = png(255, 0, 0);
+    const redFile = { name: 'red.png', type: 'image/png', base64: red.toString('base64') };
+    const target = page.getByTestId('chat-drop-target');
+
+    // Dragged over the messages, the area says a drop attaches; dragged away, it says nothing more.
+    await drag(page, '[data-testid="chat-messages"]', ['dragenter', 'dragover'], [redFile]);
+    await target.waitFor();
+    assert.equal(await target.innerText(), 'Drop images to attach them');
+    await shot(page, 'chat-drop-target');
+    await drag(page, '[data-testid="chat-messages"]', ['dragleave'], [redFile]);
+    await target.waitFor({ state: 'detached' });
+
+    // Dropped: attached, and refused as the attach button refuses (a file that is no image).
+    await drag(page, '[data-testid="chat-messages"]', ['dragenter', 'dragover', 'drop'], [redFile]);
+    await page.locator('[data-testid="attachment"][data-state="ready"]').waitFor();
+    assert.equal(await target.count(), 0);
+    await drag(page, '[data-testid="composer"]', ['dragenter', 'dragover', 'drop'], [{ name: 'notes.txt', type: 'text/plain', base64: 'aGVsbG8=' }]);
+    assert.match(await page.getByTestId('attach-error').innerText(), /notes\.txt/);
+    assert.equal(await page.getByTestId('attachment').count(), 1);
+
+    const requestsBefore = (await fake.requests()).length;
+    await send(page, 'A dropped picture');
+    await answer(page);
+    const sent = (await fake.requests()).slice(requestsBefore).map((r) => JSON.parse(r.body));
+    assert.deepEqual(sent.at(-1).messages.at(-1).content, [
+      { type: 'text', text: 'A dropped picture' },
+      { type: 'image_url', image_url: { url: `data:image/png;base64,${red.toString('base64')}` } },
+    ]);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('a model that reads no images takes none: the attach button says so, and images attached before block sending', async () => {
+    // A second model through the fake upstream, that the catalogue says reads no images.
+    const admin = await adminApi();
+    const channel = await admin.post('/api/admin/channels', {
+      type: 'openai', name: 'Text only', base_url: `${fake.url}/v1`, keys: ['sk-up'], models: [{ model: 'text-only', upstream: 'gpt-4o-mini' }],
+    });
+    assert.equal(channel.status, 201, channel.text);
+    try {
+      await putModel('text-only', { display_name: 'Text only', reads_images: false });
+      // On a phone, where no title shows: a tap on the button says why.
+      const { context, page, errors } = await newPage({ viewport: { width: 375, height: 700 }, isMobile: true, hasTouch: true });
+      await signUp(page, plaza.url, uniqueName('textonly'), 'text only password 1');
+      const picker = page.getByTestId('model-picker');
+      await picker.waitFor();
+      await picker.selectOption('gpt-4o-mini');
+      const button = page.getByTestId('attach-button');
+      assert.equal(await button.getAttribute('aria-disabled'), null);
+      await page.getByTestId('attach-input').setInputFiles([{ name: 'red.png', mimeType: 'image/png', buffer: png(255, 0, 0) }]);
+      await page.locator('[data-testid="attachment"][data-state="ready"]').waitFor();
+      await page.getByTestId('chat-input').fill('What colour is this?');
+
+      // Switched to the model that reads none: the image stays, and says why the message can't go.
+      await picker.selectOption('text-only');
+      const blocked = page.getByTestId('attach-blocked');
+      await blocked.waitFor();
+      assert.match(await blocked.innerText(), /^Text only reads no images: remove the images or choose another model/);
+      assert.equal(await page.getByTestId('attachment').count(), 1);
+      assert.equal(await page.getByTestId('chat-send').isDisabled(), true);
+      await page.getByTestId('chat-input').press('Enter');
+      assert.equal(await page.getByTestId('attachment').count(), 1, 'Enter sent nothing');
+      assert.equal(await button.getAttribute('aria-disabled'), 'true');
+      assert.equal(await button.getAttribute('title'), 'Text only reads no images.');
+      assert.equal(await page.getByTestId('attach-input').isDisabled(), true);
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'the message fits 375px');
+      await shot(page, 'chat-no-images-blocked');
+
+      // Removed, the message goes. A tap on the button, a drop and a paste each say why nothing
+      // attaches (each on a fresh page, the model remembered, so no earlier refusal is still shown).
+      await page.getByTestId('attachment-remove').click();
+      await blocked.waitFor({ state: 'detached' });
+      await page.getByTestId('chat-send').click();
+      await answer(page);
+      const attachError = page.getByTestId('attach-error');
+      await button.click({ force: true }); // Playwright waits for an aria-disabled button to be enabled; a finger does not
+      assert.equal(await attachError.innerText(), 'Text only reads no images.');
+      await shot(page, 'chat-no-images');
+      const redFile = { name: 'red.png', type: 'image/png', base64: png(255, 0, 0).toString('base64') };
+      await page.reload();
+      await page.locator('[data-testid="attach-button"][aria-disabled="true"]').waitFor();
+      assert.equal(await attachError.count(), 0);
+      await drag(page, '[data-testid="chat-messages"]', ['dragenter', 'dragover'], [redFile]);
+      assert.equal(await page.getByTestId('chat-drop-target').innerText(), 'Text only reads no images.');
+      await drag(page, '[data-testid="chat-messages"]', ['drop'], [redFile]);
+      await page.getByTestId('chat-drop-target').waitFor({ state: 'detached' });
+      assert.equal(await attachError.innerText(), 'Text only reads no images.');
+      await page.reload();
+      await page.locator('[data-testid="attach-button"][aria-disabled="true"]').waitFor();
+      assert.equal(await attachError.count(), 0);
+      await page.evaluate(({ base64 }) => {
+        const data = new DataTransfer();
+        data.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], 'pasted.png', { type: 'image/png' }));
+        const paste = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true });
+        document.querySelector('[data-testid="chat-input"]').dispatchEvent(paste);
+      }, redFile);
+      assert.equal(await attachError.innerText(), 'Text only reads no images.');
+      assert.equal(await page.getByTestId('attachment').count(), 0);
+
+      // Back on a model that reads them, images attach again.
+      await picker.selectOption('gpt-4o-mini');
+      assert.equal(await button.getAttribute('aria-disabled'), null);
+      await drag(page, '[data-testid="chat-messages"]', ['dragenter', 'dragover', 'drop'], [redFile]);
+      await page.locator('[data-testid="attachment"][data-state="ready"]').waitFor();
+      assert.deepEqual(errors, []);
+      await context.close();
+    } finally {
+      await admin.delete(`/api/admin/channels/${channel.data.channel.id}`);
+      await admin.delete('/api/admin/models/text-only');
+    }
+  });
+
   test('a long conversation list comes a page at a time, keeps its pages, and is searched by title', async () => {
     const { context, page, errors } = await newPage();
     const username = uniqueName('many');
@@ -656,6 +963,11 @@ describe('chat', { timeout: 240_000 }, () => {
     await answer(page);
     assert.match(await lastAnswer(page).getByTestId('message-tokens').innerText(), /^输入 \d+ · 输出 \d+$/);
     assert.equal(await lastAnswer(page).getByTestId('message-regenerate').getAttribute('aria-label'), '重新生成');
+    const picture = { name: 'red.png', type: 'image/png', base64: png(255, 0, 0).toString('base64') };
+    await drag(page, '[data-testid="chat-messages"]', ['dragenter', 'dragover'], [picture]);
+    assert.equal(await page.getByTestId('chat-drop-target').innerText(), '松开即可添加图片');
+    await drag(page, '[data-testid="chat-messages"]', ['dragleave'], [picture]);
+    await page.getByTestId('chat-drop-target').waitFor({ state: 'detached' });
     await shot(page, 'chat-zh');
 
     await page.getByTestId('nav-admin').click();

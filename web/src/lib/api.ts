@@ -153,6 +153,8 @@ export interface ChatModel {
   description: string;
   icon: string;
   context_length: number;
+  /** False for a model that reads no images (POST /api/chat refuses images for it); servers before it leave it out. */
+  reads_images?: boolean;
 }
 
 export interface Conversation {
@@ -180,6 +182,8 @@ export interface Message {
   created_at: number;
   /** An answer: the earlier messages its question went without (the model's context had no room). */
   left_out?: number;
+  /** An answer: the earlier images its question went without (the request would have been too large). */
+  images_left_out?: number;
 }
 
 export type ChannelType = 'openai' | 'anthropic';
@@ -261,6 +265,8 @@ export interface CatalogueModel {
   enabled: boolean;
   /** What one image counts in a prompt to this model; 0: the server's default (1,600). */
   image_tokens?: number;
+  /** false: a text-only model, refused images and sent none; missing: true. */
+  reads_images?: boolean;
 }
 
 const enc = (id: Id | string) => encodeURIComponent(String(id));

@@ -17,6 +17,8 @@ export interface ChatMeta {
   request_id: string;
   /** Earlier messages not sent with this one: the model's context had no room for them. */
   left_out?: number;
+  /** Earlier images not sent with this one: the request would have been too large. */
+  images_left_out?: number;
 }
 
 /** Something the server says about an answer, e.g. `preset_leak`: it was cut for repeating an app's hidden preset. */

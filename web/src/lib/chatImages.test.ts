@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { maxUploadBytes } from './apps';
-import { imagesField, maxImagesPerMessage, pastedImages, screenImages } from './chatImages';
+import type { ChatModel } from './api';
+import { imagelessModelName, imagesField, maxImagesPerMessage, pastedImages, readsImages, screenImages } from './chatImages';
 
 const png = (name: string, size = 1000) => ({ name, type: 'image/png', size });
 
@@ -54,4 +55,26 @@ test('imagesField leaves the field out when there are no images', () => {
   expect(imagesField([])).toEqual({});
   expect(imagesField(undefined)).toEqual({});
   expect(imagesField(['/uploads/a.png'])).toEqual({ images: ['/uploads/a.png'] });
+});
+
+describe('models that read no images', () => {
+  const model = (id: string, over: Partial<ChatModel> = {}): ChatModel => ({ id, name: '', description: '', icon: '', context_length: 0, ...over });
+  const catalogue = [model('vision', { reads_images: true }), model('text-only', { name: 'Text Only', reads_images: false }), model('plain-id', { reads_images: false }), model('older-server')];
+
+  test('a model reads images unless the server says it does not', () => {
+    expect(catalogue.map(readsImages)).toEqual([true, false, false, true]);
+  });
+
+  test('imagelessModelName names the model by its name, else its id', () => {
+    expect(imagelessModelName(catalogue, 'text-only')).toBe('Text Only');
+    expect(imagelessModelName(catalogue, 'plain-id')).toBe('plain-id');
+  });
+
+  test('imagelessModelName refuses nothing for a model that reads them, or one it does not know', () => {
+    expect(imagelessModelName(catalogue, 'vision')).toBeNull();
+    expect(imagelessModelName(catalogue, 'older-server')).toBeNull();
+    expect(imagelessModelName(catalogue, 'an-apps-hidden-model')).toBeNull();
+    expect(imagelessModelName(undefined, 'text-only')).toBeNull();
+    expect(imagelessModelName(catalogue, '')).toBeNull();
+  });
 });

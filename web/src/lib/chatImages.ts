@@ -1,5 +1,6 @@
 // The images a chat message may carry. The composer checks them before uploading so a refusal
 // is immediate and names the file; the server checks again.
+import type { ChatModel } from './api';
 import { maxUploadBytes, uploadImageTypes } from './apps';
 
 /** POST /api/chat takes at most this many images with one message. */
@@ -51,4 +52,17 @@ export function pastedImages<T extends ImageCandidate>(files: readonly T[], text
 /** The `images` field of a chat request: left out when there are none (older servers know no such field). */
 export function imagesField(images: readonly string[] | undefined): { images?: string[] } {
   return images && images.length > 0 ? { images: [...images] } : {};
+}
+
+/** Whether a model reads images; a server that does not say sends them to every model. */
+export const readsImages = (model: Pick<ChatModel, 'reads_images'>): boolean => model.reads_images !== false;
+
+/**
+ * The name of the model `id` when the catalogue says it reads no images, else null. A model the
+ * catalogue does not list (not loaded yet, or an app's model hidden from the reader) is given
+ * the benefit of the doubt: the server refuses images it cannot send.
+ */
+export function imagelessModelName(catalogue: readonly ChatModel[] | undefined, id: string): string | null {
+  const model = catalogue?.find((m) => m.id === id);
+  return model && !readsImages(model) ? model.name || model.id : null;
 }

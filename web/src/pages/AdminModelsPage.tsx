@@ -42,6 +42,7 @@ function bodyOf(m: Omit<CatalogueModel, 'id'>): Omit<CatalogueModel, 'id'> {
     context_length: m.context_length,
     enabled: m.enabled,
     image_tokens: m.image_tokens ?? 0,
+    reads_images: m.reads_images ?? true,
   };
 }
 
@@ -61,6 +62,7 @@ function ModelForm({ row, onSaved, onCancel }: { row: Row | null; onSaved: (id: 
     validators,
   );
   const [enabled, setEnabled] = useState(e?.enabled ?? true);
+  const [readsImages, setReadsImages] = useState(e?.reads_images ?? true);
   const ref = useRef<HTMLFormElement>(null);
   useEffect(() => {
     ref.current?.scrollIntoView({ block: 'nearest' });
@@ -79,6 +81,7 @@ function ModelForm({ row, onSaved, onCancel }: { row: Row | null; onSaved: (id: 
         tags: parseList(v.tags),
         context_length: v.context_length.trim() ? Number(v.context_length.trim()) : 0,
         image_tokens: v.image_tokens.trim() ? Number(v.image_tokens.trim()) : 0,
+        reads_images: readsImages,
         enabled,
       }),
     );
@@ -145,6 +148,15 @@ function ModelForm({ row, onSaved, onCancel }: { row: Row | null; onSaved: (id: 
         placeholder="1600"
         hint={t('models.imageTokensHint')}
       />
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={readsImages}
+          onChange={(ev) => setReadsImages(ev.target.checked)}
+          data-testid="field-reads-images"
+        />
+        {t('models.readsImagesLabel')}
+      </label>
       <label className="check">
         <input type="checkbox" checked={enabled} onChange={(ev) => setEnabled(ev.target.checked)} data-testid="field-enabled" />
         {t('models.enabledLabel')}
@@ -214,6 +226,7 @@ export function AdminModelsPage() {
           tags: e?.tags ?? [],
           context_length: e?.context_length ?? 0,
           image_tokens: e?.image_tokens ?? 0,
+          reads_images: e?.reads_images ?? true,
           enabled: next,
         }),
       );
@@ -334,6 +347,11 @@ export function AdminModelsPage() {
                         {on ? t('models.statusEnabled') : t('models.statusDisabled')}
                       </span>
                       {!e && <span className="tag">{t('models.uncatalogued')}</span>}
+                      {e?.reads_images === false && (
+                        <span className="tag" data-testid="model-text-only">
+                          {t('models.textOnly')}
+                        </span>
+                      )}
                     </td>
                     <td className="cell-actions">
                       <SmallButton kind="secondary" onClick={() => setEditing(r)} data-testid="model-edit">

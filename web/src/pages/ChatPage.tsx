@@ -5,9 +5,10 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { AppAvatar } from '../components/apps/AppAvatar';
 import { LockedNotice } from '../components/apps/LockedNotice';
 import { AppIntro, AppOpening } from '../components/chat/AppIntro';
-import { fromServer, sameId, storedModel } from '../components/chat/chatMessages';
+import { fromServer, idFromRoute, lastSavedIndex, sameId, storedModel } from '../components/chat/chatMessages';
 import { ConversationList } from '../components/chat/ConversationList';
 import { Composer, type ComposerHandle } from '../components/chat/Composer';
+import { ImageDropZone } from '../components/chat/ImageDropZone';
 import { MessageItem, type ChatMessage } from '../components/chat/MessageItem';
 import { ModelPicker } from '../components/chat/ModelPicker';
 import { useChatStream } from '../components/chat/useChatStream';
@@ -18,6 +19,8 @@ import { ChatIcon, SidebarIcon, SparkIcon } from '../components/Icons';
 import { useI18n } from '../i18n';
 import { api, ApiError, type ChatModel, type Conversation, type Id } from '../lib/api';
 import { useAuth } from '../lib/auth';
+import { draftKey } from '../lib/chatDrafts';
+import { imagelessModelName } from '../lib/chatImages';
 import { withFirstPage, withNextPage } from '../lib/conversationPages';
 import { describeError } from '../lib/errors';
 import { Link, useQuery, useRouter } from '../lib/router';
@@ -175,17 +178,23 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
 
   // The URL decides which conversation is shown. Navigations we make ourselves (a new chat
   // getting its id, or adopting the one a refused first message started) find the conversation
-  // already shown and change nothing: its composer keeps what was given back or attached since.
+  // already shown and change nothing: its composer keeps what was given back or attached since,
+  // as the draft of the conversation's id.
   const routeSeen = useRef<string | null | undefined>(undefined);
   const routeKey = routeId ?? `new:${newApp ?? ''}`;
+  const userId = user?.id ?? '';
+  const routeDraft = draftKey(userId, routeId !== null ? { conversation: routeId } : { app: newApp });
   useEffect(() => {
     if (routeSeen.current === routeKey) return; // only a new URL changes the view
     routeSeen.current = routeKey;
     setDrawer(false);
-    const target = routeId;
-    if (target !== null && sameId(currentRef.current, target)) return;
-    // Images attached in the conversation left were meant for it.
-    composer.current?.clearAttachments();
+    const target = routeId === null ? null : idFromRoute(routeId);
+    if (target !== null && sameId(currentRef.current, target)) {
+      composer.current?.adopt(routeDraft);
+      return;
+    }
+    // The composer shows this chat's own draft; images attached in the chat left were meant for it.
+    composer.current?.open(routeDraft);
     if (target === null) {
       if (currentRef.current === null && messagesRef.current.length === 0) return;
       abortRef.current?.abort();
@@ -201,7 +210,7 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
     showConversation(target);
     setMessages([]);
     void loadConversation(target);
-    // routeKey stands for routeId and newApp.
+    // routeKey stands for routeId and newApp, and routeDraft for them and the user.
   }, [routeKey, showConversation, loadConversation]);
 
   // Once models arrive, a conversation shown before them picks its own model.
@@ -295,7 +304,7 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
       abortRef.current?.abort();
       showConversation(null);
       setMessages([]);
-      composer.current?.clearAttachments();
+      composer.current?.open(routeDraft); // the same chat's draft stays; its images go
       composer.current?.focus();
     } else navigate('/chat');
   };
@@ -346,11 +355,14 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
   const modelNames = useMemo(() => new Map((models ?? []).map((m) => [m.id, m.name || m.id])), [models]);
   const noModels = models !== undefined && models.length === 0;
   const selected = models?.find((m) => m.id === model);
-  const lastIndex = messages.length - 1;
+  // What a refused request left is not the conversation's: answering again is offered above it.
+  const lastIndex = lastSavedIndex(messages);
   const pickerModels = appSlug ? (app ? appPickerModels(app, models) : []) : (models ?? []);
   // An app this reader may not use yet (unlock, paying, plan level): say why instead of sending.
   const appLocked = app !== null && app.access?.ok === false && currentId === null;
   const canAsk = (appSlug !== null || !!model) && !noModels && !notFound && !appLocked;
+  // The model that will answer (in an app chat: the one chosen among the app's, at first its default).
+  const noImagesModel = imagelessModelName(models, appSlug ? appModel : model);
   // The opening message heads a conversation with the app, unless the server saved it as the first answer.
   const showOpening = app !== null && currentId !== null && messages.length > 0 && messages[0].content !== app.opening_message;
 
@@ -376,7 +388,12 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
       </aside>
       <div className="chat-backdrop" onClick={() => setDrawer(false)} aria-hidden="true" data-testid="chat-backdrop" />
 
-      <section className="chat-main">
+      <ImageDropZone
+        className="chat-main"
+        enabled={canAsk}
+        label={noImagesModel !== null ? t('chat.noImages', { model: noImagesModel }) : t('chat.dropImages')}
+        onFiles={(files) => composer.current?.attach(files)}
+      >
         <header className="chat-header">
           <button
             type="button"
@@ -507,13 +524,14 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
               streaming={streaming}
               disabled={!canAsk}
               placeholder={noModels ? t('chat.placeholderNoModels') : t('chat.placeholder')}
+              noImagesModel={noImagesModel}
               onSend={send}
               onStop={stop}
             />
             <p className="composer-hint">{t('chat.hint')}</p>
           </div>
         </div>
-      </section>
+      </ImageDropZone>
 
       <ConfirmDialog
         open={toDelete !== null || clearing}

@@ -1,47 +1,79 @@
-import { forwardRef, useImperativeHandle, useLayoutEffect, useRef, useState, type ChangeEvent, type ClipboardEvent, type KeyboardEvent } from 'react';
+import { forwardRef, useImperativeHandle, useLayoutEffect, useRef, type ChangeEvent, type ClipboardEvent, type KeyboardEvent } from 'react';
 import { useI18n } from '../../i18n';
 import { uploadImageTypes } from '../../lib/apps';
 import { pastedImages } from '../../lib/chatImages';
 import { ImageIcon, SendIcon, StopIcon } from '../Icons';
 import { ComposerAttachments } from './ComposerAttachments';
+import { useDraft } from './useDraft';
 import { useImageAttachments } from './useImageAttachments';
 
 interface Props {
   streaming: boolean;
   disabled: boolean;
   placeholder: string;
+  /** The name of the model that will answer when it reads no images (none can be attached or sent), else null. */
+  noImagesModel: string | null;
   /**
    * `images` are the uploaded images' URLs. False keeps the message in the composer (it was not
    * taken); otherwise the composer empties at once, and `onRefused` is to be called if the server
    * then refuses the message before storing anything: the composer takes the text and the images
-   * (uploaded already) back, so nothing has to be written or picked again.
+   * (uploaded already) back, so nothing has to be written or picked again, and says whether it did.
    */
-  onSend: (text: string, images: string[], onRefused: () => void) => boolean | void;
+  onSend: (text: string, images: string[], onRefused: () => boolean) => boolean | void;
   onStop: () => void;
 }
 
 export interface ComposerHandle {
   focus: () => void;
-  /** Empties the attached images and their error: they were meant for the conversation left. */
-  clearAttachments: () => void;
+  /**
+   * Writes for another chat (`draftKey` from lib/chatDrafts): its own draft comes back, and the
+   * attached images and their error go (they were meant for the chat left).
+   */
+  open: (draftKey: string) => void;
+  /** The chat in view got a new key (a new chat its id): what is written and attached stays. */
+  adopt: (draftKey: string) => void;
+  /** Attaches files dropped on the chat, as chosen ones are. */
+  attach: (files: File[]) => void;
 }
 
 const maxHeight = 220;
 
 /**
  * The message box: Enter sends, Shift+Enter is a new line; it can't send while an answer streams
- * or an attached image is still uploading. Images are attached with the button or by pasting.
+ * or an attached image is still uploading. Images are attached with the button, by pasting or by
+ * dropping them on the chat, unless the model reads none.
  */
-export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ streaming, disabled, placeholder, onSend, onStop }, ref) {
+export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ streaming, disabled, placeholder, noImagesModel, onSend, onStop }, ref) {
   const { t } = useI18n();
-  const [text, setText] = useState('');
+  const { text, latest: latestText, setText, open, adopt } = useDraft();
   const area = useRef<HTMLTextAreaElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const images = useImageAttachments();
-  // The text now, for a refusal that arrives after later renders.
-  const latestText = useRef(text);
-  latestText.current = text;
-  useImperativeHandle(ref, () => ({ focus: () => area.current?.focus(), clearAttachments: images.clear }), [images.clear]);
+  const noImages = noImagesModel === null ? null : t('chat.noImages', { model: noImagesModel });
+  // Images attached before the model was changed for one that reads none: said, not dropped.
+  const imagesBlocked = noImagesModel !== null && images.attachments.length > 0;
+
+  // Every way of attaching comes here, so they refuse alike.
+  const attach = (files: File[]) => {
+    if (disabled || files.length === 0) return;
+    if (noImages) images.refuse(noImages);
+    else images.add(files);
+  };
+  const attachRef = useRef(attach);
+  attachRef.current = attach;
+  useImperativeHandle(
+    ref,
+    () => ({
+      focus: () => area.current?.focus(),
+      open: (key: string) => {
+        open(key);
+        images.clear();
+      },
+      adopt,
+      attach: (files: File[]) => attachRef.current(files),
+    }),
+    [open, adopt, images.clear],
+  );
 
   // Grow with the text up to a limit, then scroll.
   useLayoutEffect(() => {
@@ -51,7 +83,7 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ st
     el.style.height = `${Math.min(el.scrollHeight, maxHeight)}px`;
   }, [text]);
 
-  const canSend = !disabled && !streaming && !images.uploading && (text.trim().length > 0 || images.urls.length > 0);
+  const canSend = !disabled && !streaming && !images.uploading && !imagesBlocked && (text.trim().length > 0 || images.urls.length > 0);
   const send = () => {
     if (!canSend) return;
     const sent = text;
@@ -59,7 +91,9 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ st
     // A refused message comes back only into an empty composer: what was written or attached
     // while the server answered is newer, and is not overwritten.
     const takeBack = () => {
-      if (latestText.current.trim() === '' && images.giveBack(urls)) setText(sent);
+      if (latestText.current.trim() !== '' || !images.giveBack(urls)) return false;
+      setText(sent);
+      return true;
     };
     if (onSend(sent, urls, takeBack) !== false) {
       setText('');
@@ -69,13 +103,13 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ st
   const choose = (e: ChangeEvent<HTMLInputElement>) => {
     const files = [...(e.target.files ?? [])];
     e.target.value = ''; // choosing the same file again still fires
-    if (files.length > 0) images.add(files);
+    attach(files);
   };
   const onPaste = (e: ClipboardEvent<HTMLTextAreaElement>) => {
     const files = pastedImages([...e.clipboardData.files], e.clipboardData.getData('text/plain'));
     if (files.length === 0) return; // the browser pastes the text
     e.preventDefault();
-    images.add(files);
+    attach(files);
   };
   const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     // Enter while an input method is composing (Chinese, Japanese…) picks a candidate instead.
@@ -95,18 +129,26 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ st
       data-testid="composer"
     >
       <ComposerAttachments attachments={images.attachments} onRemove={images.remove} />
-      {images.error && (
-        <p className="composer-error" role="alert" data-testid="attach-error">
-          {images.error}
+      {imagesBlocked ? (
+        <p className="composer-error" role="alert" data-testid="attach-blocked">
+          {t('chat.noImagesAttached', { model: noImagesModel })}
         </p>
+      ) : (
+        images.error && (
+          <p className="composer-error" role="alert" data-testid="attach-error">
+            {images.error}
+          </p>
+        )
       )}
+      {/* For a model that reads no images it stays focusable and a tap says why: a phone shows no title. */}
       <button
         type="button"
         className="composer-attach"
         disabled={disabled}
-        onClick={() => fileInput.current?.click()}
+        aria-disabled={noImages ? true : undefined}
+        onClick={() => (noImages ? images.refuse(noImages) : fileInput.current?.click())}
         aria-label={t('chat.attachImages')}
-        title={t('chat.attachImages')}
+        title={noImages ?? t('chat.attachImages')}
         data-testid="attach-button"
       >
         <ImageIcon />
@@ -118,7 +160,7 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ st
         multiple
         className="sr-only"
         tabIndex={-1}
-        disabled={disabled}
+        disabled={disabled || noImages !== null}
         onChange={choose}
         aria-label={t('chat.attachInput')}
         data-testid="attach-input"

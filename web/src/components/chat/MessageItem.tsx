@@ -25,6 +25,10 @@ export interface ChatMessage {
   notice?: ChatNotice;
   /** Earlier messages this answer was asked without: the model's context had no room for them. */
   leftOut?: number;
+  /** Earlier images this answer was asked without: the request would have been too large. */
+  imagesLeftOut?: number;
+  /** Left by a request the server refused before storing anything: shown for its error until the next message. */
+  unsaved?: boolean;
 }
 
 interface Props {
@@ -231,6 +235,11 @@ export const MessageItem = memo(function MessageItem({ m, modelName, isLast, bus
             {!!m.leftOut && (
               <span className="msg-tokens" data-testid="message-left-out" title={t('chat.leftOutTitle')}>
                 {t('chat.leftOut', { n: nf.format(m.leftOut) })}
+              </span>
+            )}
+            {!!m.imagesLeftOut && (
+              <span className="msg-tokens" data-testid="message-images-left-out" title={t('chat.imagesLeftOutTitle')}>
+                {t('chat.imagesLeftOut', { n: nf.format(m.imagesLeftOut) })}
               </span>
             )}
             {tokens && (

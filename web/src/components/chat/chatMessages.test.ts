@@ -1,6 +1,7 @@
-import { expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Message } from '../../lib/api';
-import { adoptKeys, fromServer } from './chatMessages';
+import type { ChatMessage } from './MessageItem';
+import { adoptKeys, afterRefusal, fromServer, idFromRoute, lastSavedIndex, rereadAfterRefusal, withoutUnsaved } from './chatMessages';
 
 const message = (over: Partial<Message> = {}): Message => ({
   id: 7,
@@ -22,9 +23,67 @@ test('fromServer reads a message from a server without images as having none', (
   expect(fromServer(message()).images).toEqual([]);
 });
 
+test('fromServer says what an answer was asked without, and nothing when it went whole', () => {
+  const answer = fromServer(message({ role: 'assistant', left_out: 2, images_left_out: 3 }));
+  expect([answer.leftOut, answer.imagesLeftOut]).toEqual([2, 3]);
+  const whole = fromServer(message({ role: 'assistant', left_out: 0, images_left_out: 0 }));
+  expect([whole.leftOut, whole.imagesLeftOut]).toEqual([undefined, undefined]);
+});
+
 test('adoptKeys keeps the local key and takes the saved images', () => {
   const local = [{ key: 'local-1', role: 'user' as const, content: '', images: ['/uploads/a.png'], model: 'm', status: 'ok' as const }];
   const [m] = adoptKeys(local, [message({ content: '', images: ['/uploads/a.png'] })]);
   expect(m.key).toBe('local-1');
   expect(m.images).toEqual(['/uploads/a.png']);
+});
+
+describe('a request refused before anything was stored', () => {
+  const local = (key: string, role: ChatMessage['role'], over: Partial<ChatMessage> = {}): ChatMessage => ({ key, role, content: key, model: 'm', status: 'ok', ...over });
+  const saved = [local('q1', 'user', { id: 1 }), local('a1', 'assistant', { id: 2 })];
+  const asked = [...saved, local('q2', 'user'), local('a2', 'assistant', { status: 'error', error: 'no credits' })];
+
+  test('the question goes once the composer took it back; the failed answer stays, unsaved', () => {
+    const after = afterRefusal(asked, 'q2', 'a2', true);
+    expect(after.map((m) => m.key)).toEqual(['q1', 'a1', 'a2']);
+    expect(after[2]).toMatchObject({ unsaved: true, status: 'error', error: 'no credits' });
+  });
+
+  test('a question the composer did not take back (it held newer text) stays, unsaved', () => {
+    const after = afterRefusal(asked, 'q2', 'a2', false);
+    expect(after.map((m) => [m.key, !!m.unsaved])).toEqual([['q1', false], ['a1', false], ['q2', true], ['a2', true]]);
+  });
+
+  test('a question the server keeps (answered again) is left as it is', () => {
+    const again = [...saved.slice(0, 1), local('a3', 'assistant', { status: 'error' })];
+    const after = afterRefusal(again, 'q1', 'a3', false);
+    expect(after[0]).toBe(again[0]);
+    expect(after[1].unsaved).toBe(true);
+  });
+
+  test('the next message drops what the refusal left', () => {
+    expect(withoutUnsaved(afterRefusal(asked, 'q2', 'a2', false)).map((m) => m.key)).toEqual(['q1', 'a1']);
+  });
+
+  test('reading the conversation again keeps its keys and shows the unsaved messages after it', () => {
+    const after = afterRefusal(asked, 'q2', 'a2', true);
+    const reread = rereadAfterRefusal(after, [message({ id: 1 }), message({ id: 2, role: 'assistant', content: 'answer' })]);
+    expect(reread.map((m) => m.key)).toEqual(['q1', 'a1', 'a2']);
+    expect(reread[1].content).toBe('answer');
+  });
+
+  test('lastSavedIndex passes over the unsaved messages', () => {
+    expect(lastSavedIndex(afterRefusal(asked, 'q2', 'a2', false))).toBe(1);
+    expect(lastSavedIndex(saved)).toBe(1);
+    expect(lastSavedIndex([local('a', 'assistant', { unsaved: true })])).toBe(-1);
+    expect(lastSavedIndex([])).toBe(-1);
+  });
+});
+
+test('idFromRoute gives the number a request must name, and leaves what no id looks like as text', () => {
+  expect(idFromRoute('7')).toBe(7);
+  expect(idFromRoute('123456789012345')).toBe(123456789012345);
+  expect(idFromRoute('07')).toBe('07');
+  expect(idFromRoute('abc')).toBe('abc');
+  expect(idFromRoute('1e3')).toBe('1e3');
+  expect(idFromRoute('12345678901234567890')).toBe('12345678901234567890');
 });

@@ -37,8 +37,15 @@ export function fromServer(m: Message): ChatMessage {
     completion_tokens: m.completion_tokens,
     status: m.status,
     leftOut: m.left_out || undefined,
+    imagesLeftOut: m.images_left_out || undefined,
   };
 }
+
+/**
+ * A conversation's id from the address, as the server writes ids (a number): requests must name it
+ * so (POST /api/chat refuses "7" for 7). Anything else stays text, for the server to find nothing.
+ */
+export const idFromRoute = (routeId: string): Id => (/^[1-9]\d{0,14}$/.test(routeId) ? Number(routeId) : routeId);
 
 export const sameId = (a: Id | null | undefined, b: Id | null | undefined) => a != null && b != null && String(a) === String(b);
 
@@ -53,4 +60,33 @@ export function adoptKeys(local: ChatMessage[], server: Message[]): ChatMessage[
     // A notice arrived with the stream only; the saved message doesn't carry it.
     return match ? { ...fromServer(m), key: mine.key, notice: mine.notice } : fromServer(m);
   });
+}
+
+/**
+ * The list once the server refused a request before storing anything (the question is not in the
+ * conversation). The failed answer stays, marked unsaved, so its error says why; so does a new
+ * question, unless the composer took it back (shown twice, and twice once sent again, otherwise).
+ * A question the server keeps (one answered again) is left as it is.
+ */
+export function afterRefusal(list: readonly ChatMessage[], questionKey: string, answerKey: string, takenBack: boolean): ChatMessage[] {
+  return list.flatMap((m) => {
+    if (m.key === answerKey) return [{ ...m, unsaved: true }];
+    if (m.key === questionKey && m.id === undefined) return takenBack ? [] : [{ ...m, unsaved: true }];
+    return [m];
+  });
+}
+
+/** The list without what a refused request left: the next message, or a reload, would not show it. */
+export const withoutUnsaved = (list: readonly ChatMessage[]): ChatMessage[] => list.filter((m) => !m.unsaved);
+
+/** The conversation as the server keeps it, with what the last refused request left shown after it. */
+export const rereadAfterRefusal = (local: readonly ChatMessage[], server: Message[]): ChatMessage[] => [
+  ...adoptKeys(withoutUnsaved(local), server),
+  ...local.filter((m) => m.unsaved),
+];
+
+/** The index of the last message the server keeps (-1 for none): the one answered again offers that. */
+export function lastSavedIndex(list: readonly ChatMessage[]): number {
+  for (let i = list.length - 1; i >= 0; i--) if (!list[i].unsaved) return i;
+  return -1;
 }

@@ -7,7 +7,7 @@ import { streamChat, type ChatRequest } from '../../lib/chat';
 import { imagesField } from '../../lib/chatImages';
 import { describeError } from '../../lib/errors';
 import { useRouter } from '../../lib/router';
-import { adoptKeys, fromServer, localKey, sameId, storeModel } from './chatMessages';
+import { adoptKeys, afterRefusal, fromServer, localKey, rereadAfterRefusal, sameId, storeModel, withoutUnsaved } from './chatMessages';
 import type { ChatMessage } from './MessageItem';
 
 interface Options {
@@ -68,9 +68,10 @@ export function useChatStream({
     }, 500);
   }, []);
 
-  // `onRefused` runs if the server refuses the request before streaming anything.
+  // `onRefused` runs if the server refuses the request before storing anything; it says whether
+  // the question went back to where it was written (so the list no longer shows it).
   const run = useCallback(
-    async (body: ChatRequest, userKey: string, answerKey: string, onRefused?: () => void) => {
+    async (body: ChatRequest, userKey: string, answerKey: string, onRefused?: () => boolean) => {
       const ac = new AbortController();
       abortRef.current = ac;
       streamingRef.current = true;
@@ -102,7 +103,8 @@ export function useChatStream({
             onMeta: (meta) => {
               conversation = meta.conversation_id;
               update(userKey, (u) => ({ ...u, id: meta.user_message_id }));
-              if (meta.left_out) update(answerKey, (a) => ({ ...a, leftOut: meta.left_out }));
+              if (meta.left_out || meta.images_left_out)
+                update(answerKey, (a) => ({ ...a, leftOut: meta.left_out || undefined, imagesLeftOut: meta.images_left_out || undefined }));
               if (startedIn === null && currentRef.current === null && !ac.signal.aborted) {
                 showConversation(meta.conversation_id);
                 navigate(`/chat/${meta.conversation_id}`, { replace: true });
@@ -124,7 +126,7 @@ export function useChatStream({
             onDone: (m) => {
               pending = '';
               flush();
-              update(answerKey, (a) => ({ ...fromServer(m), key: answerKey, notice: a.notice, leftOut: a.leftOut }));
+              update(answerKey, (a) => ({ ...fromServer(m), key: answerKey, notice: a.notice, leftOut: a.leftOut, imagesLeftOut: a.imagesLeftOut }));
             },
           },
           ac.signal,
@@ -143,9 +145,12 @@ export function useChatStream({
         streamingRef.current = false;
         setStreaming(false);
       }
-      // Not after an abort: leaving the conversation stops the request, and what was asked there
-      // does not belong to the one now shown.
-      if (ending === 'refused' && !ac.signal.aborted) onRefused?.();
+      if (ending === 'refused') {
+        // Not after an abort: leaving the conversation stops the request, and what was asked there
+        // does not belong to the one now shown.
+        const takenBack = !ac.signal.aborted && onRefused?.() === true;
+        setMessages((ms) => afterRefusal(ms, userKey, answerKey, takenBack));
+      }
 
       const list = await loadConversations();
       const wholeList = searchedAtStart === '' && searchRef.current === '';
@@ -163,14 +168,12 @@ export function useChatStream({
         syncAfter(conversation, 4);
       }
       if (ending === 'refused' && conversation !== null && sameId(currentRef.current, conversation)) {
-        // Learn the ids of the saved messages (so they can be edited); keep the failure shown.
+        // Learn the ids of the saved messages (so they can be edited), and get back what an edit
+        // or a regeneration would have replaced; keep the failure shown.
         try {
           const r = await api.getConversation(conversation);
           if (!streamingRef.current && sameId(currentRef.current, conversation)) {
-            setMessages((ms) => {
-              const failed = ms.find((m) => m.key === answerKey);
-              return failed ? [...adoptKeys(ms, r.messages), failed] : ms;
-            });
+            setMessages((ms) => (ms.some((m) => m.key === answerKey) ? rereadAfterRefusal(ms, r.messages) : ms));
           }
         } catch {
           /* keep the local view */
@@ -184,9 +187,10 @@ export function useChatStream({
   const canAsk = () => (modelRef.current !== '' || appRef.current !== null) && !streamingRef.current;
   const withModel = () => (modelRef.current ? { model: modelRef.current } : {});
 
-  // `onRefused` hands a message the server refused before storing it back to where it was written.
+  // `onRefused` hands a message the server refused before storing it back to where it was written,
+  // and says whether it was taken.
   const send = useCallback(
-    (text: string, images: string[] = [], onRefused?: () => void) => {
+    (text: string, images: string[] = [], onRefused?: () => boolean) => {
       const m = modelRef.current;
       if (!canAsk() || (!text.trim() && images.length === 0)) return false;
       const userKey = localKey();
@@ -194,7 +198,7 @@ export function useChatStream({
       // An app's model is the app's choice, not the reader's preference for plain chats.
       if (m && appRef.current === null) storeModel(m);
       setMessages((ms) => [
-        ...ms,
+        ...withoutUnsaved(ms),
         { key: userKey, role: 'user', content: text, images, model: m, status: 'ok' },
         { key: answerKey, role: 'assistant', content: '', model: m, status: 'streaming' },
       ]);
@@ -216,7 +220,7 @@ export function useChatStream({
     const id = currentRef.current;
     const m = modelRef.current;
     if (id === null || !canAsk()) return;
-    const ms = messagesRef.current;
+    const ms = withoutUnsaved(messagesRef.current);
     let lastUser = -1;
     for (let i = ms.length - 1; i >= 0; i--) if (ms[i].role === 'user') { lastUser = i; break; }
     if (lastUser < 0) return;

@@ -63,6 +63,9 @@ export function useImageAttachments() {
     setError(null);
   }, [change]);
 
+  /** Says why files were not attached, when the composer refuses them itself (a model that reads none). */
+  const refuse = useCallback((message: string) => setError(message), []);
+
   /**
    * Puts back the images of a message the server refused (they are uploaded already), unless
    * others were attached since: those are the newer thought. Says whether it did.
@@ -81,6 +84,7 @@ export function useImageAttachments() {
     add,
     remove,
     clear,
+    refuse,
     giveBack,
   };
 }
