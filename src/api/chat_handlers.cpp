@@ -332,15 +332,18 @@ void check_room_for_a_conversation(store::Conn& c, int64_t user) {
     throw Error(ErrorCode::conflict, "you have 10,000 conversations: delete some to start another");
 }
 
-// Checks that the history may be sent, leaving out the oldest images (not the question's) when they
-// would take it past `max_bytes`; returns how many were left out.
-std::size_t check_history(store::Conn& c, std::vector<store::Message>& history, int64_t max_bytes) {
+// Checks that the history may be sent, leaving images out of it (see chat_images::fit) when the
+// model reads none or they would take it past `max_bytes`; returns how many are not sent.
+std::size_t check_history(store::Conn& c, std::vector<store::Message>& history, int64_t max_bytes, bool reads_images) {
   if (history.size() > kMaxMessages)
     throw Error(ErrorCode::conflict, "this conversation has reached 1,000 messages: start a new one");
-  int64_t text = 0;
-  for (const auto& m : history) text += static_cast<int64_t>(m.content.size());
-  auto fitted = chat_images::leave_out_oldest(c, history, max_bytes - text);
-  if (text + fitted.bytes > max_bytes)
+  auto text = [&] {
+    int64_t n = 0;
+    for (const auto& m : history) n += static_cast<int64_t>(m.content.size());
+    return n;
+  };
+  auto fitted = chat_images::fit(c, history, max_bytes - text(), reads_images);
+  if (text() + fitted.bytes > max_bytes)  // the words that stand for images left out count too
     throw Error(ErrorCode::payload_too_large, "this conversation has grown too long to go on: start a new one");
   return fitted.left_out;
 }
@@ -539,14 +542,11 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
       history.erase(kept_end, history.end());
       history.push_back(std::move(m));
     }
-    if (!reads_images) {
-      for (auto& m : history) m.images.clear();
-      if (regenerate && history.back().content.empty())
-        throw Error(ErrorCode::invalid_request,
-                    "this question is images only, and the model '" + model + "' reads no images", "images");
-    }
+    if (!reads_images && regenerate && history.back().content.empty() && !history.back().images.empty())
+      throw Error(ErrorCode::invalid_request,
+                  "this question is images only, and the model '" + model + "' reads no images", "images");
     // Refused here, the transaction stores nothing: no question, no lease.
-    p.images_left_out = check_history(c, history, ctx.site.config.max_v1_body_bytes);
+    p.images_left_out = check_history(c, history, ctx.site.config.max_v1_body_bytes, reads_images);
     store::conversations::touch(c, conv_id, model, now);
     p.history = std::move(history);
     return p;

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <set>
 
 #include "core/error.hpp"
 #include "store/uploads_repo.hpp"
@@ -66,8 +67,8 @@ DataUrls load(store::Conn& c, const std::vector<store::Message>& history) {
   return out;
 }
 
-Fitted leave_out_oldest(store::Conn& c, std::vector<store::Message>& history, int64_t budget) {
-  std::map<std::string, int64_t> sizes;  // an image sent with several messages is read once
+Fitted fit(store::Conn& c, std::vector<store::Message>& history, int64_t budget, bool reads_images) {
+  std::map<std::string, int64_t> sizes;  // an image sent with several messages is read once; 0: gone
   std::vector<int64_t> per_message(history.size(), 0);
   Fitted f;
   for (std::size_t i = 0; i < history.size(); ++i) {
@@ -81,10 +82,25 @@ Fitted leave_out_oldest(store::Conn& c, std::vector<store::Message>& history, in
     }
     f.bytes += per_message[i];
   }
-  for (std::size_t i = 0; f.bytes > budget && i + 1 < history.size(); ++i) {
+  std::set<std::string> taken;
+  auto take_images = [&](std::size_t i) {
+    store::Message& m = history[i];
+    if (m.images.empty()) return;
+    if (m.content.empty())
+      m.content =
+          m.images.size() == 1 ? "[an image, not sent]" : "[" + std::to_string(m.images.size()) + " images, not sent]";
+    taken.insert(m.images.begin(), m.images.end());
+    m.images.clear();
     f.bytes -= per_message[i];
-    f.left_out += history[i].images.size();
-    history[i].images.clear();
+  };
+  if (!reads_images)
+    for (std::size_t i = 0; i < history.size(); ++i) take_images(i);
+  for (std::size_t i = 0; f.bytes > budget && i + 1 < history.size(); ++i) take_images(i);
+  for (const auto& name : taken) {
+    bool still_sent = std::any_of(history.begin(), history.end(), [&](const auto& m) {
+      return std::find(m.images.begin(), m.images.end(), name) != m.images.end();
+    });
+    if (!still_sent && sizes[name] > 0) ++f.left_out;
   }
   return f;
 }

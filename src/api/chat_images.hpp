@@ -26,14 +26,16 @@ std::string url_of(const std::string& name);
 // The message that carries them keeps them from the unused-upload clean-up for as long as it exists.
 void claim(store::Conn& c, int64_t user_id, const std::vector<std::string>& names, int64_t now);
 
-// Leaves the images of the oldest messages out of `history` (the last message, the question, keeps
-// its own) until what they add to a request is at most `budget` bytes, or none is left to leave
-// out. Each message sends its images again; sizes are read without the images themselves.
+// Takes images out of what `history` sends: every one for a model that reads none; otherwise the
+// oldest messages' (the last message, the question, keeps its own) until what they add to the
+// request is at most `budget` bytes, or none is left to take. Each message sends its images again;
+// sizes are read without the images themselves. A message of images alone says in words that they
+// were there, so that the turns still alternate (many chat templates refuse two answers in a row).
 struct Fitted {
   int64_t bytes = 0;         // what the images still in `history` add
-  std::size_t left_out = 0;  // images taken out of it
+  std::size_t left_out = 0;  // stored images no longer sent with any message
 };
-Fitted leave_out_oldest(store::Conn& c, std::vector<store::Message>& history, int64_t budget);
+Fitted fit(store::Conn& c, std::vector<store::Message>& history, int64_t budget, bool reads_images);
 
 // Name -> data URL of every image the history's messages carry (one read each, however often it is
 // sent). An image gone from the database is left out of what is sent.

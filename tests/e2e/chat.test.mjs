@@ -830,9 +830,10 @@ describe('chat', { timeout: 240_000 }, () => {
       assert.equal(await attachError.innerText(), 'Text only reads no images.');
       assert.equal(await page.getByTestId('attachment').count(), 0);
 
-      // Back on a model that reads them, images attach again.
+      // Back on a model that reads them, what was said of the other goes, and images attach again.
       await picker.selectOption('gpt-4o-mini');
       assert.equal(await button.getAttribute('aria-disabled'), null);
+      await attachError.waitFor({ state: 'detached' });
       await drag(page, '[data-testid="chat-messages"]', ['dragenter', 'dragover', 'drop'], [redFile]);
       await page.locator('[data-testid="attachment"][data-state="ready"]').waitFor();
       assert.deepEqual(errors, []);

@@ -367,9 +367,14 @@ for (const backend of backends) {
         const later = await send({ model: 'gpt-4o-mini', conversation_id: conversationId, content: 'what did I ask?' });
         assert.equal(later.status, 200, later.text);
         const sent = JSON.parse((await fake.requests()).at(-1).body).messages;
-        assert.deepEqual(sent.map((m) => m.content).filter((c) => typeof c !== 'string'), [], 'text content only');
         assert.ok(!JSON.stringify(sent).includes('data:image'));
-        assert.equal(sent[0].content, 'a bird?');
+        // The question of an image alone says so in words: the turns still alternate.
+        assert.deepEqual(sent.map((m) => [m.role, m.content]), [
+          ['user', 'a bird?'], ['assistant', 'Hello from fake upstream.'],
+          ['user', '[an image, not sent]'], ['assistant', 'Hello from fake upstream.'],
+          ['user', 'what did I ask?'],
+        ]);
+        assert.equal(JSON.parse(parseEvents(later.text).find((e) => e.event === 'meta').data).images_left_out, 1, 'one image, sent twice');
         assert.deepEqual((await stored())[0].images, [birdUrl]);
 
         // The API refuses images for it before any upstream call, whatever the channel.
@@ -388,6 +393,64 @@ for (const backend of backends) {
       } finally {
         await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: catalogue });
       }
+    });
+  });
+}
+
+for (const backend of backends) {
+  describe(`a conversation's images past the size limit on ${backend}`, () => {
+    let plaza, fake, user;
+    before(async () => {
+      fake = await startFake({ requireKeys: ['sk-up'] });
+      plaza = await startPlaza({ backend, settings: { 'api-rate-per-minute': 100000, 'max-v1-body-bytes': 4096 } });
+      const admin = await adminClient(plaza);
+      await addChannel(admin, { base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['gpt-4o-mini'] });
+      user = new Client(plaza.url);
+      await user.register('pictures');
+    });
+    after(async () => { await plaza?.stop(); await fake?.stop(); });
+
+    it('leaves the oldest images out of a conversation that would be too large to send', async () => {
+      // 1,200 bytes of image are a data URL of about 1,622: two fit in the 4,096-byte limit, three do not.
+      const png = (fill) => Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(1184, fill)]);
+      const dataUrl = (bytes) => `data:image/png;base64,${bytes.toString('base64')}`;
+      const images = [png(1), png(2), png(3)];
+      const urls = [];
+      for (const bytes of images) {
+        const up = await user.request('POST', '/api/uploads', { body: bytes, headers: { 'content-type': 'image/png' } });
+        assert.equal(up.status, 201, up.text);
+        urls.push(up.data.url);
+      }
+      const sentImages = async () => JSON.parse((await fake.requests()).at(-1).body).messages
+        .flatMap((m) => (Array.isArray(m.content) ? m.content : []))
+        .filter((p) => p.type === 'image_url').map((p) => p.image_url.url);
+      const meta = (r) => JSON.parse(parseEvents(r.text).find((e) => e.event === 'meta').data);
+
+      const first = await user.post('/api/chat', { model: 'gpt-4o-mini', content: 'one', images: [urls[0]] });
+      assert.equal(first.status, 200, first.text);
+      const id = meta(first).conversation_id;
+      const second = await user.post('/api/chat', { model: 'gpt-4o-mini', conversation_id: id, content: 'two', images: [urls[1]] });
+      assert.equal(meta(second).images_left_out, 0);
+      assert.deepEqual(await sentImages(), [dataUrl(images[0]), dataUrl(images[1])]);
+
+      const third = await user.post('/api/chat', { model: 'gpt-4o-mini', conversation_id: id, content: 'three', images: [urls[2]] });
+      assert.equal(third.status, 200, third.text);
+      assert.equal(meta(third).images_left_out, 1);
+      assert.deepEqual(await sentImages(), [dataUrl(images[1]), dataUrl(images[2])], 'the oldest left out, the question\'s kept');
+      const messages = (await user.get(`/api/conversations/${id}`)).data.messages;
+      assert.deepEqual(messages.map((m) => m.images), [[urls[0]], [], [urls[1]], [], [urls[2]], []], 'all still in the conversation');
+      assert.deepEqual(messages.map((m) => m.images_left_out), [0, 0, 0, 0, 0, 1], 'the answer says so after a reload');
+      const again = await user.post('/api/chat', { model: 'gpt-4o-mini', conversation_id: id, regenerate: true });
+      assert.equal(meta(again).images_left_out, 1);
+
+      // An image sent again with the question is not counted as left out where an older message had it.
+      const fourth = await user.post('/api/chat', { model: 'gpt-4o-mini', conversation_id: id, images: [urls[1]] });
+      assert.equal(fourth.status, 200, fourth.text);
+      assert.deepEqual(await sentImages(), [dataUrl(images[2]), dataUrl(images[1])]);
+      assert.equal(meta(fourth).images_left_out, 1, 'the first image only');
+      const sent = JSON.parse((await fake.requests()).at(-1).body).messages;
+      assert.deepEqual(sent.map((m) => m.role), ['user', 'assistant', 'user', 'assistant', 'user', 'assistant', 'user']);
+      assert.deepEqual(sent.slice(0, 3).map((m) => m.content), ['one', 'Hello from fake upstream.', 'two'], 'their text is sent');
     });
   });
 }
@@ -426,40 +489,6 @@ describe('bounds on conversations', () => {
     const tooBig = await user.post('/api/chat', { model: 'gpt-4o-mini', content: 'look', images: [up.data.url] });
     assert.equal(tooBig.status, 413);
     assert.equal((await user.get('/api/conversations')).data.conversations.length, conversations, 'nothing stored');
-  });
-
-  it('leaves the oldest images out of a conversation that would be too large to send', async () => {
-    // 1,200 bytes of image are a data URL of about 1,622: two fit in the 4,096-byte limit, three do not.
-    const png = (fill) => Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(1184, fill)]);
-    const dataUrl = (bytes) => `data:image/png;base64,${bytes.toString('base64')}`;
-    const images = [png(1), png(2), png(3)];
-    const urls = [];
-    for (const bytes of images) {
-      const up = await user.request('POST', '/api/uploads', { body: bytes, headers: { 'content-type': 'image/png' } });
-      assert.equal(up.status, 201, up.text);
-      urls.push(up.data.url);
-    }
-    const sentImages = async () => JSON.parse((await fake.requests()).at(-1).body).messages
-      .flatMap((m) => (Array.isArray(m.content) ? m.content : []))
-      .filter((p) => p.type === 'image_url').map((p) => p.image_url.url);
-    const meta = (r) => JSON.parse(parseEvents(r.text).find((e) => e.event === 'meta').data);
-
-    const first = await user.post('/api/chat', { model: 'gpt-4o-mini', content: 'one', images: [urls[0]] });
-    assert.equal(first.status, 200, first.text);
-    const id = meta(first).conversation_id;
-    const second = await user.post('/api/chat', { model: 'gpt-4o-mini', conversation_id: id, content: 'two', images: [urls[1]] });
-    assert.equal(meta(second).images_left_out, 0);
-    assert.deepEqual(await sentImages(), [dataUrl(images[0]), dataUrl(images[1])]);
-
-    const third = await user.post('/api/chat', { model: 'gpt-4o-mini', conversation_id: id, content: 'three', images: [urls[2]] });
-    assert.equal(third.status, 200, third.text);
-    assert.equal(meta(third).images_left_out, 1);
-    assert.deepEqual(await sentImages(), [dataUrl(images[1]), dataUrl(images[2])], 'the oldest left out, the question\'s kept');
-    const messages = (await user.get(`/api/conversations/${id}`)).data.messages;
-    assert.deepEqual(messages.map((m) => m.images), [[urls[0]], [], [urls[1]], [], [urls[2]], []], 'all still in the conversation');
-    assert.deepEqual(messages.map((m) => m.images_left_out), [0, 0, 0, 0, 0, 1], 'the answer says so after a reload');
-    const again = await user.post('/api/chat', { model: 'gpt-4o-mini', conversation_id: id, regenerate: true });
-    assert.equal(meta(again).images_left_out, 1);
   });
 
   it('leaves out the oldest turns the model\'s context has no room for, starting with a question', async () => {

@@ -269,7 +269,7 @@ export const en = {
   'chat.copyFailed': 'Copy failed',
   'chat.leftOut': 'Earlier messages not sent: {n}',
   'chat.imagesLeftOut': 'Earlier images not sent: {n}',
-  'chat.imagesLeftOutTitle': 'The conversation\'s images together are more than one request may carry: the oldest were left out of this question (their text was sent).',
+  'chat.imagesLeftOutTitle': 'The model reads no images, or the conversation\'s images together are more than one request may carry: they were left out of this question, the oldest first (their text was sent).',
   'chat.leftOutTitle': 'The model cannot read the whole conversation at once: the oldest messages were left out of this question.',
   'chat.tokens': '{prompt} in · {completion} out',
   'chat.tokensTitle': 'Prompt tokens: {prompt} · Completion tokens: {completion}',

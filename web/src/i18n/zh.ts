@@ -269,7 +269,7 @@ export const zh: Messages = {
   'chat.copyFailed': '复制失败',
   'chat.leftOut': '未发送较早的 {n} 条消息',
   'chat.imagesLeftOut': '未发送较早的 {n} 张图片',
-  'chat.imagesLeftOutTitle': '对话中的图片合起来超过了一次请求的大小上限：这次提问没有带上最早的几张图片（它们的文字照常发送）。',
+  'chat.imagesLeftOutTitle': '该模型不能读图片，或对话中的图片合起来超过了一次请求的大小上限：这次提问没有带上这些图片，最早的先去掉（它们的文字照常发送）。',
   'chat.leftOutTitle': '模型一次读不下整个对话：这次提问没有带上最早的几条消息。',
   'chat.tokens': '输入 {prompt} · 输出 {completion}',
   'chat.tokensTitle': '提示词 token：{prompt} · 回答 token：{completion}',

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api, ApiError, rememberCsrfToken, setUnauthorizedListener, type SessionResponse, type User } from './api';
+import { chatDrafts } from './chatDrafts';
 
 interface AuthValue {
   /** undefined while the first /api/me is in flight. */
@@ -60,6 +61,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       /* the session is gone either way from this tab's point of view */
     }
     rememberCsrfToken(null);
+    chatDrafts.clear();  // unsent words stay with their writer, not with the tab
     setExpired(false);
     setSignedOut(true);
     setUserState(null);

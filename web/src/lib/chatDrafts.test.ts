@@ -12,6 +12,11 @@ function fakeStorage(broken = false): DraftStorage & { items: Map<string, string
     getItem: (k) => (check(), items.get(k) ?? null),
     setItem: (k, v) => (check(), void items.set(k, v)),
     removeItem: (k) => (check(), void items.delete(k)),
+    key: (i) => (check(), [...items.keys()][i] ?? null),
+    get length() {
+      check();
+      return items.size;
+    },
   };
 }
 
@@ -68,4 +73,17 @@ describe('draftStore', () => {
     store.write('a', 'x');
     expect(store.read('a')).toBe('x');
   });
+});
+
+test('clear forgets every draft, in memory and in storage, and leaves the rest of storage alone', () => {
+  const storage = fakeStorage();
+  storage.items.set('plaza.chat.model', 'gpt');
+  const drafts = draftStore(storage);
+  drafts.write(draftKey(1, { conversation: 5 }), 'half a thought');
+  drafts.write(draftKey(1, { app: null }), 'another');
+  drafts.clear();
+  expect(drafts.read(draftKey(1, { conversation: 5 }))).toBe('');
+  expect(drafts.read(draftKey(1, { app: null }))).toBe('');
+  expect([...storage.items.keys()]).toEqual(['plaza.chat.model']);
+  expect(() => draftStore(fakeStorage(true)).clear()).not.toThrow();
 });

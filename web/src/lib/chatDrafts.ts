@@ -3,7 +3,7 @@
 // memory, which is what counts while the page lives (storage may be refused or full).
 import type { Id } from './api';
 
-export type DraftStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+export type DraftStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'>;
 
 const prefix = 'plaza.chat.draft:';
 
@@ -19,6 +19,8 @@ export interface DraftStore {
   read: (key: string) => string;
   /** An empty text forgets the draft. */
   write: (key: string, text: string) => void;
+  /** Forgets every draft of the tab (signing out: they are the user's words). */
+  clear: () => void;
 }
 
 export function draftStore(storage: DraftStorage | null): DraftStore {
@@ -41,6 +43,19 @@ export function draftStore(storage: DraftStorage | null): DraftStore {
         else storage?.setItem(prefix + key, text);
       } catch {
         /* storage full or refused: kept in memory for this page */
+      }
+    },
+    clear() {
+      memory.clear();
+      try {
+        const ours: string[] = [];
+        for (let i = 0; storage && i < storage.length; i++) {
+          const k = storage.key(i);
+          if (k?.startsWith(prefix)) ours.push(k);
+        }
+        for (const k of ours) storage?.removeItem(k);
+      } catch {
+        /* refused: nothing was kept there either */
       }
     },
   };

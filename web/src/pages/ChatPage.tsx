@@ -19,7 +19,7 @@ import { ChatIcon, SidebarIcon, SparkIcon } from '../components/Icons';
 import { useI18n } from '../i18n';
 import { api, ApiError, type ChatModel, type Conversation, type Id } from '../lib/api';
 import { useAuth } from '../lib/auth';
-import { draftKey } from '../lib/chatDrafts';
+import { chatDrafts, draftKey } from '../lib/chatDrafts';
 import { imagelessModelName } from '../lib/chatImages';
 import { withFirstPage, withNextPage } from '../lib/conversationPages';
 import { describeError } from '../lib/errors';
@@ -265,6 +265,7 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
     setBusy(true);
     try {
       await api.deleteConversation(c.id);
+      chatDrafts.write(draftKey(userId, { conversation: c.id }), '');
       setConversations((list) => list?.filter((x) => !sameId(x.id, c.id)));
       if (sameId(currentRef.current, c.id)) {
         abortRef.current?.abort();

@@ -1,4 +1,4 @@
-import { forwardRef, useImperativeHandle, useLayoutEffect, useRef, type ChangeEvent, type ClipboardEvent, type KeyboardEvent } from 'react';
+import { forwardRef, useEffect, useImperativeHandle, useLayoutEffect, useRef, type ChangeEvent, type ClipboardEvent, type KeyboardEvent } from 'react';
 import { useI18n } from '../../i18n';
 import { uploadImageTypes } from '../../lib/apps';
 import { pastedImages } from '../../lib/chatImages';
@@ -52,6 +52,9 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ st
   const noImages = noImagesModel === null ? null : t('chat.noImages', { model: noImagesModel });
   // Images attached before the model was changed for one that reads none: said, not dropped.
   const imagesBlocked = noImagesModel !== null && images.attachments.length > 0;
+  // What was said of the model left behind says nothing of the one chosen now.
+  const { dismissError } = images;
+  useEffect(() => dismissError(), [noImagesModel, dismissError]);
 
   // Every way of attaching comes here, so they refuse alike.
   const attach = (files: File[]) => {

@@ -65,6 +65,7 @@ export function useImageAttachments() {
 
   /** Says why files were not attached, when the composer refuses them itself (a model that reads none). */
   const refuse = useCallback((message: string) => setError(message), []);
+  const dismissError = useCallback(() => setError(null), []);
 
   /**
    * Puts back the images of a message the server refused (they are uploaded already), unless
@@ -85,6 +86,7 @@ export function useImageAttachments() {
     remove,
     clear,
     refuse,
+    dismissError,
     giveBack,
   };
 }
