@@ -5,9 +5,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <future>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "crypto/secretbox.hpp"
@@ -513,6 +516,45 @@ TEST_P(ChannelDirectoryTest, AModelTheCatalogueSwitchedOffIsReportedAndNotListed
   EXPECT_TRUE(channels.model_disabled("retired"));
   EXPECT_FALSE(channels.model_disabled("gpt"));
   EXPECT_EQ(channels.models_for_group("default"), (std::vector<std::string>{"gpt"}));
+}
+
+TEST_P(ChannelDirectoryTest, TwoInstancesDisablingAChannelsLastTwoKeysAtOnceDisableTheChannel) {
+  if (GetParam() != "postgres") GTEST_SKIP() << "SQLite has one writer: the two cannot overlap";
+  int64_t id = add_channel(channel("two-keys"), {"sk-one", "sk-two"});
+  auto keys = key_ids(id);
+  ASSERT_EQ(keys.size(), 2u);
+  // The first disables its key and holds its transaction open; the second starts meanwhile. Without
+  // the channel's row lock each would count the other's key as still enabled (READ COMMITTED).
+  std::promise<void> first_done, release;
+  bool first_was_last = true, second_was_last = false;
+  std::thread first([&] {
+    db().write_sync([&](store::Conn& c) {
+      first_was_last = store::channels::disable_key(c, id, keys[0], "refused (401)", clock_.now_s());
+      first_done.set_value();
+      release.get_future().wait();
+    });
+  });
+  first_done.get_future().wait();
+  std::thread second([&] {
+    second_was_last = db().write_sync(
+        [&](store::Conn& c) { return store::channels::disable_key(c, id, keys[1], "refused (401)", clock_.now_s()); });
+  });
+  bool waiting = false;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+       !waiting && std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(std::chrono::milliseconds(5)))
+    waiting = db().read_sync([](store::Conn& c) {
+      return c.query_one("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")->i64(0) > 0;
+    });
+  release.set_value();
+  first.join();
+  second.join();
+  ASSERT_TRUE(waiting) << "the second waits for the first's lock on the channel";
+  EXPECT_FALSE(first_was_last);
+  EXPECT_TRUE(second_was_last) << "it counts after the first committed";
+  auto ch = db().read_sync([&](store::Conn& c) { return store::channels::find(c, id); });
+  ASSERT_TRUE(ch);
+  EXPECT_TRUE(ch->auto_disabled);
 }
 
 TEST_P(ChannelDirectoryTest, AModelReadsImagesUnlessTheCatalogueSaysItIsTextOnly) {
