@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
+#include <future>
+#include <thread>
 
 #include "crypto/crypto.hpp"
 #include "store/apps_repo.hpp"
@@ -232,6 +235,30 @@ TEST_P(ImagesTest, AnImageSentInAChatStaysAsLongAsItsConversation) {
   EXPECT_EQ(stored_images(), 0);
   EXPECT_FALSE(db().write_sync([&](store::Conn& c) { return store::uploads::touch_all(c, {name_of(photo)}, 9000); }))
       << "a removed image cannot be sent";
+}
+
+TEST_P(ImagesTest, ACleanUpSkipsAnImageAMessageBeingSentHasLocked) {
+  if (GetParam() != "postgres") GTEST_SKIP() << "SQLite has one writer: a send and a clean-up cannot overlap";
+  std::string photo = png("a photo being sent");
+  ASSERT_EQ(upload(photo, 100, 10), Stored::added);
+  // A send has locked the image (touch_all) and not committed yet; the clean-up runs meanwhile.
+  std::promise<void> locked, release;
+  std::thread sender([&] {
+    db().write_sync([&](store::Conn& c) {
+      if (!store::uploads::touch_all(c, {name_of(photo)}, 100)) throw std::runtime_error("gone");
+      locked.set_value();
+      release.get_future().wait();
+    });
+  });
+  locked.get_future().wait();
+  auto cleaning = std::async(std::launch::async, [&] { return clean_up(db(), folder_, 100 + 3601, 3600); });
+  bool went_on = cleaning.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  release.set_value();
+  sender.join();
+  ASSERT_TRUE(went_on) << "the clean-up skips the locked row instead of waiting for it";
+  EXPECT_EQ(cleaning.get(), 0);
+  EXPECT_EQ(stored(name_of(photo)), photo);
+  EXPECT_EQ(clean_up(db(), folder_, 100 + 3601, 3600), 1) << "the send left no message: the next clean-up takes it";
 }
 
 TEST_P(ImagesTest, ACopyIsKeptWholeAndReadBack) {
