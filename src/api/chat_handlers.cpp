@@ -581,6 +581,32 @@ namespace {
 // Leaves out the oldest turns that the model's context (its catalogue entry's context_length) has no
 // room for, after the `preset` messages an app put first; returns how many. Counted on the database
 // pool: a long history is milliseconds of work. When it cannot be done, the whole history goes.
+// A message's content as parts (a text is one part, an empty one none).
+bj::array as_parts(bj::value content) {
+  if (content.is_array()) return std::move(content.as_array());
+  bj::array parts;
+  if (!content.as_string().empty()) parts.push_back(bj::object{{"type", "text"}, {"text", content.as_string()}});
+  return parts;
+}
+
+// Adds a turn to what is sent. Two of one role in a row (a question whose answer failed before it
+// said anything, then the next one) go as one turn: many chat templates (vLLM's for Mistral, Llama,
+// Gemma) refuse a conversation whose roles do not alternate.
+void append_turn(bj::array& messages, const std::string& role, bj::value content) {
+  if (!messages.empty() && messages.back().as_object().at("role").as_string() == role) {
+    bj::value& last = messages.back().as_object()["content"];
+    if (last.is_string() && content.is_string()) {
+      last.as_string().append("\n\n").append(content.as_string());
+    } else {
+      bj::array parts = as_parts(std::move(last));
+      for (auto& part : as_parts(std::move(content))) parts.push_back(std::move(part));
+      last = std::move(parts);
+    }
+    return;
+  }
+  messages.push_back(bj::object{{"role", role}, {"content", std::move(content)}});
+}
+
 awaitable<std::size_t> fit_to_model(Site& site, const std::string& model, bj::object& request, std::size_t preset) {
   try {
     auto known = co_await store::read(site.db, [&](store::Conn& c) { return store::models::find(c, model); });
@@ -613,7 +639,7 @@ awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<s
     for (const auto& m : prepared.history) {
       bj::value content = chat_images::content(m, images);
       if (content.is_string() && content.as_string().empty()) continue;  // a failed answer has nothing to say
-      messages.push_back(bj::object{{"role", m.role}, {"content", std::move(content)}});
+      append_turn(messages, m.role, std::move(content));
     }
   }
   bj::object request{{"model", model}, {"messages", std::move(messages)}, {"stream", true}};

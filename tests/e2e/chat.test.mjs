@@ -649,6 +649,27 @@ describe('chat', { timeout: 240_000 }, () => {
     await messages(page).nth(3).waitFor();
     assert.deepEqual(await questionTexts(page), ['Refused at first', 'Refused later']);
     assert.equal(await messages(page).count(), 4);
+
+    // Stopped before the answer's first word, the server drops the question: it comes back to the box.
+    const streams = (await fake.stats()).open_streams;
+    await send(page, 'Still thinking [[fake:stall after=0]]');
+    await fake.waitForStats((st) => st.open_streams > streams, { timeout: 10_000 });
+    await page.getByTestId('chat-stop').click();
+    await composerHolds(page, 'Still thinking [[fake:stall after=0]]');
+    await page.getByTestId('chat-send').waitFor();
+    assert.deepEqual(await questionTexts(page), ['Refused at first', 'Refused later']);
+    await fake.waitForStats((st) => st.open_streams === streams, { timeout: 10_000 });
+    // Left for another chat instead, it waits as that conversation's draft.
+    await input.fill('');
+    await send(page, 'Thinking again [[fake:stall after=0]]');
+    await fake.waitForStats((st) => st.open_streams > streams, { timeout: 10_000 });
+    await page.getByTestId('chat-new').click();
+    await page.waitForURL(`${plaza.url}/chat`);
+    await page.goto(`${plaza.url}/chat/${id}`);
+    await composerHolds(page, 'Thinking again [[fake:stall after=0]]');
+    await messages(page).nth(3).waitFor();
+    assert.deepEqual(await questionTexts(page), ['Refused at first', 'Refused later'], 'not on the server');
+    await input.fill('');
     assert.deepEqual(errors, []);
     await context.close();
   });

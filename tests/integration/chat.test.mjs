@@ -322,6 +322,29 @@ for (const backend of backends) {
       assert.equal((await stored()).length, messagesBefore);
     });
 
+    it('sends two questions in a row as one turn when the answer between them said nothing', async () => {
+      // Stopped before its first word: the question is kept, the answer is not.
+      const controller = new AbortController();
+      const res = await postWebChat(plaza.url, user, { model: 'gpt-4o-mini', content: 'first question [[fake:stall after=0]]' }, controller.signal);
+      assert.equal(res.status, 200);
+      const reader = res.body.getReader();
+      let seen = '';
+      while (!/event: meta/.test(seen)) seen += new TextDecoder().decode((await reader.read()).value);
+      const id = JSON.parse(parseEvents(seen).find((e) => e.event === 'meta').data).conversation_id;
+      controller.abort();
+      await waitFor(async () => (await user.get(`/api/conversations/${id}`)).data.messages.length === 1, 'the question kept');
+      const second = await waitFor(async () => {
+        const r = await send({ model: 'gpt-4o-mini', conversation_id: id, content: 'second question [[fake:ok text="two"]]' });
+        return r.status !== 409 && r;  // the stopped answer's lease is given back as it winds down
+      }, 'the conversation free again');
+      assert.equal(second.status, 200, second.text);
+      const sent = JSON.parse((await fake.requests()).at(-1).body).messages;
+      assert.deepEqual(sent, [{ role: 'user', content: 'first question [[fake:stall after=0]]\n\nsecond question [[fake:ok text="two"]]' }],
+        'roles alternate: many chat templates refuse two questions in a row');
+      const stored = (await user.get(`/api/conversations/${id}`)).data.messages;
+      assert.deepEqual(stored.map((m) => m.role), ['user', 'user', 'assistant'], 'stored as asked');
+    });
+
     it('sends a text-only model no images, and refuses it new ones', async () => {
       const admin = await adminClient(plaza);
       const catalogue = { display_name: 'GPT-4o mini', tags: ['fast', '便宜'], context_length: 128000 };

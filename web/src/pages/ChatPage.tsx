@@ -230,6 +230,13 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
     if (el) stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
   };
 
+  const keepUnsent = useCallback(
+    (chat: Id | null, app: string | null, text: string) => {
+      const key = draftKey(userId, chat !== null ? { conversation: chat } : { app });
+      if (chatDrafts.read(key).trim() === '') chatDrafts.write(key, text);
+    },
+    [userId],
+  );
   const { streaming, abortRef, send, regenerate, edit, stop } = useChatStream({
     currentRef,
     conversationsRef,
@@ -241,6 +248,7 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
     showConversation,
     loadConversations,
     searchRef: queryRef,
+    keepUnsent,
   });
 
   // ------------------------------------------------------------ conversations

@@ -77,6 +77,14 @@ describe('a request refused before anything was stored', () => {
     expect(lastSavedIndex([local('a', 'assistant', { unsaved: true })])).toBe(-1);
     expect(lastSavedIndex([])).toBe(-1);
   });
+
+  test('a question the server stored and then dropped goes too, though it had its id', () => {
+    const stopped = [...saved, local('q2', 'user', { id: 3 }), local('a2', 'assistant', { status: 'cancelled' })];
+    expect(afterRefusal(stopped, 'q2', 'a2', true, true).map((m) => m.key)).toEqual(['q1', 'a1', 'a2']);
+    const kept = afterRefusal(stopped, 'q2', 'a2', false, true);
+    expect(kept.find((m) => m.key === 'q2')).toMatchObject({ unsaved: true, id: undefined });
+    expect(afterRefusal(stopped, 'q2', 'a2', true).map((m) => m.key)).toEqual(['q1', 'a1', 'q2', 'a2']);
+  });
 });
 
 test('idFromRoute gives the number a request must name, and leaves what no id looks like as text', () => {

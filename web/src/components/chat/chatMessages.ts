@@ -68,10 +68,17 @@ export function adoptKeys(local: ChatMessage[], server: Message[]): ChatMessage[
  * question, unless the composer took it back (shown twice, and twice once sent again, otherwise).
  * A question the server keeps (one answered again) is left as it is.
  */
-export function afterRefusal(list: readonly ChatMessage[], questionKey: string, answerKey: string, takenBack: boolean): ChatMessage[] {
+export function afterRefusal(
+  list: readonly ChatMessage[],
+  questionKey: string,
+  answerKey: string,
+  takenBack: boolean,
+  /** The server stored the question and then dropped it (its answer stopped before a word). */
+  dropped = false,
+): ChatMessage[] {
   return list.flatMap((m) => {
     if (m.key === answerKey) return [{ ...m, unsaved: true }];
-    if (m.key === questionKey && m.id === undefined) return takenBack ? [] : [{ ...m, unsaved: true }];
+    if (m.key === questionKey && (m.id === undefined || dropped)) return takenBack ? [] : [{ ...m, id: undefined, unsaved: true }];
     return [m];
   });
 }

@@ -25,6 +25,11 @@ interface Options {
   loadConversations: () => Promise<Conversation[] | undefined>;
   /** The title search the list shows ('' for none): a searched list cannot show which conversation is new. */
   searchRef: MutableRefObject<string>;
+  /**
+   * Keeps a question the server dropped (its answer stopped before a word) as the draft of the chat
+   * it was asked in (`chat` null: a new chat, with `app`), unless that chat has a draft already.
+   */
+  keepUnsent: (chat: Id | null, app: string | null, text: string) => void;
 }
 
 export function useChatStream({
@@ -38,6 +43,7 @@ export function useChatStream({
   showConversation,
   loadConversations,
   searchRef,
+  keepUnsent,
 }: Options) {
   const { t } = useI18n();
   const { navigate } = useRouter();
@@ -71,7 +77,7 @@ export function useChatStream({
   // `onRefused` runs if the server refuses the request before storing anything; it says whether
   // the question went back to where it was written (so the list no longer shows it).
   const run = useCallback(
-    async (body: ChatRequest, userKey: string, answerKey: string, onRefused?: () => boolean) => {
+    async (body: ChatRequest, userKey: string, answerKey: string, onRefused?: () => boolean, asked?: string) => {
       const ac = new AbortController();
       abortRef.current = ac;
       streamingRef.current = true;
@@ -83,6 +89,8 @@ export function useChatStream({
       const update = (key: string, f: (m: ChatMessage) => ChatMessage) =>
         setMessages((ms) => ms.map((m) => (m.key === key ? f(m) : m)));
       let conversation: Id | null = startedIn;
+      const app = appRef.current;
+      let said = false;  // a word of the answer arrived
       let ending: string;
       // Text pieces are applied at most once a frame: re-rendering the Markdown per piece would
       // cost quadratic time on long answers.
@@ -112,6 +120,7 @@ export function useChatStream({
               }
             },
             onDelta: (text) => {
+              said = true;
               pending += text;
               if (!frame) frame = requestAnimationFrame(flush);
             },
@@ -151,6 +160,17 @@ export function useChatStream({
         const takenBack = !ac.signal.aborted && onRefused?.() === true;
         setMessages((ms) => afterRefusal(ms, userKey, answerKey, takenBack));
       }
+      // Stopped or left before the answer's first word: the server keeps the question only in a new
+      // conversation the page was told of (its meta arrived); otherwise it is dropped, and comes back
+      // to be written again rather than being lost.
+      const dropped = ending === 'aborted' && !said && asked !== undefined && (startedIn !== null || conversation === null);
+      if (dropped) {
+        const stillHere = sameId(currentRef.current, startedIn) || (startedIn === null && currentRef.current === null);
+        const takenBack = stillHere && onRefused?.() === true;
+        if (stillHere) setMessages((ms) => afterRefusal(ms, userKey, answerKey, takenBack, true));
+        else keepUnsent(startedIn, app, asked);
+        if (startedIn === null) return;  // nothing of it is left on the server to read back
+      }
 
       const list = await loadConversations();
       const wholeList = searchedAtStart === '' && searchRef.current === '';
@@ -180,7 +200,7 @@ export function useChatStream({
         }
       }
     },
-    [loadConversations, navigate, searchRef, showConversation, syncAfter, t],
+    [keepUnsent, loadConversations, navigate, searchRef, showConversation, syncAfter, t],
   );
 
   /** A model is needed unless an app picks one. */
@@ -210,6 +230,7 @@ export function useChatStream({
         userKey,
         answerKey,
         onRefused,
+        text,
       );
       return true;
     },
