@@ -367,6 +367,11 @@ describe('chat', { timeout: 240_000 }, () => {
     await page.getByTestId('confirm-ok').click();
     await renamed.waitFor({ state: 'detached' });
     await page.waitForURL(`${plaza.url}/chat`);
+    // Back to it: gone, and its title with it.
+    await page.goBack();
+    await page.getByTestId('conversation-not-found').waitFor();
+    assert.notEqual(await page.getByTestId('chat-title').innerText(), 'Renamed chat');
+    assert.notEqual(await page.title(), 'Renamed chat · Plaza');
     await page.goto(firstUrl);
     await page.getByTestId('conversation-not-found').waitFor();
 

@@ -86,6 +86,10 @@ export const en = {
   'error.banned': 'This account is banned.',
   'error.tooManyKeys': 'You have too many active keys. Revoke some first.',
   'error.insufficientBalance': 'Your balance is too low for this model. Top up on the Wallet page.',
+  'error.upstream': 'The model\'s service failed: {detail}',
+  'error.upstreamTimeout': 'The model\'s service took too long: {detail}',
+  'error.messageTooLong': 'This message is too long to send.',
+  'error.conversationTooLong': 'This conversation has grown too long to go on: start a new one.',
 
   'login.title': 'Sign in',
   'login.subtitle': 'Welcome back to Plaza.',

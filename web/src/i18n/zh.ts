@@ -86,6 +86,10 @@ export const zh: Messages = {
   'error.banned': '该账户已被封禁。',
   'error.tooManyKeys': '有效密钥过多，请先撤销一些。',
   'error.insufficientBalance': '余额不足，无法使用此模型。请到“钱包”页充值。',
+  'error.upstream': '模型服务出错：{detail}',
+  'error.upstreamTimeout': '模型服务响应超时：{detail}',
+  'error.messageTooLong': '这条消息太长，无法发送。',
+  'error.conversationTooLong': '这个对话已经太长，无法继续：请开始新对话。',
 
   'login.title': '登录',
   'login.subtitle': '欢迎回到 Plaza。',

@@ -6,6 +6,24 @@ export interface FormError {
   field?: string;
 }
 
+/**
+ * What the UI can say of an API error in the reader's language, or null to show the server's own
+ * (English) words.
+ */
+function knownMessage(e: ApiError, t: TFunction): string | null {
+  if (e.code === 'conflict' && e.field === 'username') return t('error.usernameTaken');
+  if (e.code === 'forbidden' && e.field === 'token') return t('error.setupToken');
+  if (e.code === 'invalid_request' && e.field === 'current_password') return t('error.currentPassword');
+  if (e.code === 'insufficient_balance') return t('error.insufficientBalance');
+  if (e.code === 'payload_too_large' && e.field === 'content') return t('error.messageTooLong');
+  if (e.code === 'payload_too_large' && e.field === undefined && e.message.includes('conversation'))
+    return t('error.conversationTooLong');
+  // The upstream's own reason follows as the server gave it: it may say what to change.
+  if (e.code === 'upstream_error') return t('error.upstream', { detail: e.message });
+  if (e.code === 'upstream_timeout') return t('error.upstreamTimeout', { detail: e.message });
+  return null;
+}
+
 /** Turns any thrown value into a message for people, preferring the server's own words. */
 export function describeError(e: unknown, t: TFunction): FormError {
   if (e instanceof NetworkError) return { message: t('error.network') };
@@ -15,19 +33,7 @@ export function describeError(e: unknown, t: TFunction): FormError {
         message: e.retryAfter !== undefined ? t('error.rateLimited', { seconds: e.retryAfter }) : e.message || t('error.rateLimitedShort'),
       };
     }
-    // Messages the UI knows the meaning of are shown in the reader's language; anything
-    // else is the server's own (English) text.
-    const known =
-      e.code === 'conflict' && e.field === 'username'
-        ? t('error.usernameTaken')
-        : e.code === 'forbidden' && e.field === 'token'
-          ? t('error.setupToken')
-          : e.code === 'invalid_request' && e.field === 'current_password'
-            ? t('error.currentPassword')
-            : e.code === 'insufficient_balance'
-              ? t('error.insufficientBalance')
-              : null;
-    return { message: known ?? (e.message || t('error.generic', { status: e.status })), field: e.field };
+    return { message: knownMessage(e, t) ?? (e.message || t('error.generic', { status: e.status })), field: e.field };
   }
   return { message: e instanceof Error ? e.message : String(e) };
 }

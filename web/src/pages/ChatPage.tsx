@@ -167,8 +167,10 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
       } catch (e) {
         if (!sameId(currentRef.current, id)) return;
         setMessages([]);
-        if (e instanceof ApiError && e.status === 404) setNotFound(true);
-        else setViewError(describeError(e, t).message);
+        if (e instanceof ApiError && e.status === 404) {
+          setNotFound(true);
+          setOpened((o) => (o && sameId(o.id, id) ? null : o));  // its title is not shown over "not found"
+        } else setViewError(describeError(e, t).message);
       } finally {
         if (sameId(currentRef.current, id)) setLoading(false);
       }

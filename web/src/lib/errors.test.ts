@@ -1,0 +1,26 @@
+import { expect, test } from 'vitest';
+import { translate } from '../i18n';
+import { ApiError, NetworkError } from './api';
+import { describeError } from './errors';
+
+const zh = (key: Parameters<typeof translate>[1], params?: Parameters<typeof translate>[2]) => translate('zh', key, params);
+
+test('an upstream failure is said in the reader\'s language, with the upstream\'s reason after it', () => {
+  const e = new ApiError(502, 'upstream_error', 'the upstream could not be reached');
+  expect(describeError(e, zh).message).toBe('模型服务出错：the upstream could not be reached');
+  expect(describeError(new ApiError(504, 'upstream_timeout', 'the upstream timed out'), zh).message).toBe('模型服务响应超时：the upstream timed out');
+});
+
+test('the two kinds of too large are told apart by what the server names', () => {
+  expect(describeError(new ApiError(413, 'payload_too_large', 'the message is too long', 'content'), zh).message).toBe('这条消息太长，无法发送。');
+  const grown = new ApiError(413, 'payload_too_large', 'this conversation has grown too long to go on: start a new one');
+  expect(describeError(grown, zh).message).toBe('这个对话已经太长，无法继续：请开始新对话。');
+  const body = new ApiError(413, 'payload_too_large', 'the request body is too large');
+  expect(describeError(body, zh).message).toBe('the request body is too large');
+});
+
+test('what the UI does not know is the server\'s own words, with the field it names', () => {
+  const e = new ApiError(400, 'invalid_request', "the model 'x' reads no images", 'images');
+  expect(describeError(e, zh)).toEqual({ message: "the model 'x' reads no images", field: 'images' });
+  expect(describeError(new NetworkError(), zh).message).toBe(zh('error.network'));
+});
