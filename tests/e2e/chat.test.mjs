@@ -862,6 +862,21 @@ describe('chat', { timeout: 240_000 }, () => {
       await attachError.waitFor({ state: 'detached' });
       await drag(page, '[data-testid="chat-messages"]', ['dragenter', 'dragover', 'drop'], [redFile]);
       await page.locator('[data-testid="attachment"][data-state="ready"]').waitFor();
+
+      // Sent with its image, then edited for the model that reads none: the edit box says why it can't go.
+      await page.getByTestId('chat-input').fill('And this one?');
+      await page.getByTestId('chat-send').click();
+      await answer(page);
+      await picker.selectOption('text-only');
+      const withImage = page.locator('[data-testid="message"][data-role="user"]').last();
+      await withImage.getByTestId('message-edit').click();
+      await withImage.getByTestId('message-edit-blocked').waitFor();
+      assert.match(await withImage.getByTestId('message-edit-blocked').innerText(), /^Text only reads no images: choose another model/);
+      assert.equal(await withImage.getByTestId('message-edit-submit').isDisabled(), true);
+      await picker.selectOption('gpt-4o-mini');
+      await withImage.getByTestId('message-edit-blocked').waitFor({ state: 'detached' });
+      assert.equal(await withImage.getByTestId('message-edit-submit').isDisabled(), false);
+      await withImage.getByTestId('message-edit-cancel').click();
       assert.deepEqual(errors, []);
       await context.close();
     } finally {

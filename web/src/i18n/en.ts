@@ -272,6 +272,7 @@ export const en = {
   'chat.copied': 'Copied',
   'chat.copyFailed': 'Copy failed',
   'chat.leftOut': 'Earlier messages not sent: {n}',
+  'chat.noImagesEdit': '{model} reads no images: choose another model to send this message again with its images.',
   'chat.imagesLeftOut': 'Earlier images not sent: {n}',
   'chat.imagesLeftOutTitle': 'The model reads no images, or the conversation\'s images together are more than one request may carry: they were left out of this question, the oldest first (their text was sent).',
   'chat.leftOutTitle': 'The model cannot read the whole conversation at once: the oldest messages were left out of this question.',

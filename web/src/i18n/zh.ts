@@ -272,6 +272,7 @@ export const zh: Messages = {
   'chat.copied': '已复制',
   'chat.copyFailed': '复制失败',
   'chat.leftOut': '未发送较早的 {n} 条消息',
+  'chat.noImagesEdit': '{model} 不能读图片：请换一个模型，再连同图片重新发送这条消息。',
   'chat.imagesLeftOut': '未发送较早的 {n} 张图片',
   'chat.imagesLeftOutTitle': '该模型不能读图片，或对话中的图片合起来超过了一次请求的大小上限：这次提问没有带上这些图片，最早的先去掉（它们的文字照常发送）。',
   'chat.leftOutTitle': '模型一次读不下整个对话：这次提问没有带上最早的几条消息。',

@@ -523,6 +523,7 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
                 onRegenerate={regenerate}
                 onEdit={edit}
                 app={appSlug ? headerApp : null}
+                noImagesModel={noImagesModel}
               />
             ))}
           </div>

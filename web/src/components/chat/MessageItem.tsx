@@ -41,18 +41,23 @@ interface Props {
   onEdit: (m: ChatMessage, content: string) => void;
   /** In a chat with an app, its picture stands for the assistant. */
   app?: { avatar: string; title: string } | null;
+  /** The name of the model that would answer, when it reads no images (an edit sends its message's again). */
+  noImagesModel?: string | null;
 }
 
 /** Edits a message's text; `mayBeEmpty` when the message has images, which are sent again unchanged. */
 function EditBox({
   initial,
   mayBeEmpty,
+  blocked,
   busy,
   onCancel,
   onSubmit,
 }: {
   initial: string;
   mayBeEmpty: boolean;
+  /** Why it cannot be sent as it is (its images, to a model that reads none), or null. */
+  blocked: string | null;
   busy: boolean;
   onCancel: () => void;
   onSubmit: (v: string) => void;
@@ -66,7 +71,7 @@ function EditBox({
     el.focus();
     el.setSelectionRange(el.value.length, el.value.length);
   }, []);
-  const sendable = mayBeEmpty || value.trim() !== '';
+  const sendable = blocked === null && (mayBeEmpty || value.trim() !== '');
   const submit = () => {
     if (sendable && !busy) onSubmit(value);
   };
@@ -90,6 +95,11 @@ function EditBox({
         aria-label={t('chat.editLabel')}
         data-testid="message-edit-input"
       />
+      {blocked && (
+        <p className="composer-error" role="alert" data-testid="message-edit-blocked">
+          {blocked}
+        </p>
+      )}
       <div className="msg-edit-actions">
         <button type="button" className="button secondary small" onClick={onCancel} data-testid="message-edit-cancel">
           {t('common.cancel')}
@@ -102,7 +112,7 @@ function EditBox({
   );
 }
 
-export const MessageItem = memo(function MessageItem({ m, modelName, isLast, busy, onRegenerate, onEdit, app }: Props) {
+export const MessageItem = memo(function MessageItem({ m, modelName, isLast, busy, onRegenerate, onEdit, app, noImagesModel = null }: Props) {
   const { t, lang } = useI18n();
   const [editing, setEditing] = useState(false);
   const nf = new Intl.NumberFormat(lang === 'zh' ? 'zh-CN' : 'en');
@@ -115,6 +125,7 @@ export const MessageItem = memo(function MessageItem({ m, modelName, isLast, bus
           <EditBox
             initial={m.content}
             mayBeEmpty={images.length > 0}
+            blocked={images.length > 0 && noImagesModel !== null ? t('chat.noImagesEdit', { model: noImagesModel }) : null}
             busy={busy}
             onCancel={() => setEditing(false)}
             onSubmit={(v) => {
