@@ -5,6 +5,7 @@
 // desktop and on a phone, in English and Chinese; images attached, pasted or dropped, a question
 // the server refuses, drafts kept per conversation, and models that read no images.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { crc32, deflateSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
@@ -39,7 +40,8 @@ const messages = (page) => page.getByTestId('chat-messages').getByTestId('messag
 const lastAnswer = (page) => page.locator('[data-testid="message"][data-role="assistant"]').last();
 
 /** A 2x2 PNG of one colour. */
-function png(r, g, b) {
+/** A PNG file of 8-bit RGB `rows` (each led by its filter byte). */
+function pngOf(width, height, rows) {
   const chunk = (type, data) => {
     const length = Buffer.alloc(4);
     length.writeUInt32BE(data.length);
@@ -48,12 +50,23 @@ function png(r, g, b) {
     return Buffer.concat([length, Buffer.from(type), data, crc]);
   };
   const header = Buffer.alloc(13);
-  header.writeUInt32BE(2, 0);
-  header.writeUInt32BE(2, 4);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
   header.set([8, 2, 0, 0, 0], 8);  // 8 bits a sample, RGB
-  const row = [0, r, g, b, r, g, b];  // filter byte, then two pixels
   return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', header),
-    chunk('IDAT', deflateSync(Buffer.from([...row, ...row]))), chunk('IEND', Buffer.alloc(0))]);
+    chunk('IDAT', deflateSync(rows, { level: 1 })), chunk('IEND', Buffer.alloc(0))]);
+}
+
+function png(r, g, b) {
+  const row = [0, r, g, b, r, g, b];  // filter byte, then two pixels
+  return pngOf(2, 2, Buffer.from([...row, ...row]));
+}
+
+/** A PNG of random pixels: it compresses to about its raw size, as a photo barely does. */
+function noisePng(width, height) {
+  const rows = randomBytes((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) rows[y * (width * 3 + 1)] = 0;  // no filter
+  return pngOf(width, height, rows);
 }
 
 let adminClient;
@@ -542,11 +555,11 @@ describe('chat', { timeout: 240_000 }, () => {
     const attached = page.getByTestId('attachment');
     const red = png(255, 0, 0), blue = png(0, 0, 255);
 
-    // Refused on the page, before any upload: not an image, too big.
+    // Refused on the page, before any upload: not an image, too big (a GIF, which may move, is not redrawn smaller).
     await attach([{ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') }]);
     assert.match(await page.getByTestId('attach-error').innerText(), /notes\.txt/);
-    await attach([{ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.concat([red, Buffer.alloc(600 * 1024)]) }]);
-    assert.match(await page.getByTestId('attach-error').innerText(), /huge\.png/);
+    await attach([{ name: 'huge.gif', mimeType: 'image/gif', buffer: Buffer.alloc(600 * 1024) }]);
+    assert.match(await page.getByTestId('attach-error').innerText(), /huge\.gif/);
     assert.equal(await attached.count(), 0);
 
     // A question refused before any answer (here the upstream's 400, as a model that reads no images
@@ -785,6 +798,33 @@ describe('chat', { timeout: 240_000 }, () => {
       { type: 'text', text: 'A dropped picture' },
       { type: 'image_url', image_url: { url: `data:image/png;base64,${red.toString('base64')}` } },
     ]);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('a photo larger than the server takes is drawn smaller and sent as a JPEG', async () => {
+    const { context, page, errors } = await newPage();
+    await signUp(page, plaza.url, uniqueName('photographer'), 'photographer password 1');
+    await page.getByTestId('model-picker').waitFor();
+    // A noisy 2,400 × 1,600 picture: several megabytes, as a phone's photo is.
+    const photo = noisePng(2400, 1600);
+    assert.ok(photo.length > 4 * 512 * 1024);
+    await page.getByTestId('attach-input').setInputFiles([{ name: 'photo.png', mimeType: 'image/png', buffer: photo }]);
+    await page.locator('[data-testid="attachment"][data-state="ready"]').waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('attach-error').count(), 0);
+    const requestsBefore = (await fake.requests()).length;
+    await send(page, 'A big photo');
+    await answer(page);
+    const sent = (await fake.requests()).slice(requestsBefore).map((r) => JSON.parse(r.body)).at(-1);
+    const url = sent.messages.at(-1).content.find((p) => p.type === 'image_url').image_url.url;
+    assert.match(url, /^data:image\/jpeg;base64,/);
+    const jpeg = Buffer.from(url.slice(url.indexOf(',') + 1), 'base64');
+    assert.ok(jpeg.length <= 512 * 1024, `${jpeg.length} bytes`);
+    // Its longest side is at most 2,048 pixels (read from the JPEG's frame header).
+    const frame = jpeg.indexOf(Buffer.from([0xff, 0xc0]));
+    assert.ok(frame > 0);
+    const [height, width] = [jpeg.readUInt16BE(frame + 5), jpeg.readUInt16BE(frame + 7)];
+    assert.ok(width <= 2048 && height <= 2048 && Math.abs(width / height - 1.5) < 0.01, `${width} × ${height}`);
     assert.deepEqual(errors, []);
     await context.close();
   });

@@ -34,6 +34,13 @@ describe('screenImages', () => {
     expect(screenImages([png('5.png')], 4).refused).toEqual([{ name: '5.png', reason: 'count' }]);
   });
 
+  test('takes a file over the limit that can be made smaller, and still refuses one that cannot', () => {
+    const big = [png('photo.jpg', 3_000_000), { name: 'moving.gif', type: 'image/gif', size: 3_000_000 }];
+    const r = screenImages(big, 0, (f) => f.type !== 'image/gif');
+    expect(r.accepted.map((f) => f.name)).toEqual(['photo.jpg']);
+    expect(r.refused).toEqual([{ name: 'moving.gif', reason: 'size' }]);
+  });
+
   test('a refused file takes no place', () => {
     const r = screenImages([png('big.png', maxUploadBytes + 1), png('a.png'), png('b.png')], 3);
     expect(r.accepted.map((f) => f.name)).toEqual(['a.png']);

@@ -22,13 +22,18 @@ export interface ImageRefusal {
  * Splits chosen files into those to upload and those refused, given how many the message
  * already has. Type and size are checked first, so a file refused for them takes no place.
  */
-export function screenImages<T extends ImageCandidate>(files: readonly T[], attached: number): { accepted: T[]; refused: ImageRefusal[] } {
+export function screenImages<T extends ImageCandidate>(
+  files: readonly T[],
+  attached: number,
+  /** A file over the size limit that can be made smaller (see shrinkImage.ts) is accepted. */
+  shrinkable: (f: T) => boolean = () => false,
+): { accepted: T[]; refused: ImageRefusal[] } {
   const accepted: T[] = [];
   const refused: ImageRefusal[] = [];
   let free = Math.max(0, maxImagesPerMessage - attached);
   for (const f of files) {
     if (!uploadImageTypes.includes(f.type)) refused.push({ name: f.name, reason: 'type' });
-    else if (f.size > maxUploadBytes) refused.push({ name: f.name, reason: 'size' });
+    else if (f.size > maxUploadBytes && !shrinkable(f)) refused.push({ name: f.name, reason: 'size' });
     else if (free === 0) refused.push({ name: f.name, reason: 'count' });
     else {
       accepted.push(f);

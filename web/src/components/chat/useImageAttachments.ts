@@ -2,10 +2,14 @@
 // so sending only has to name the uploaded URLs.
 import { useCallback, useRef, useState } from 'react';
 import { useI18n } from '../../i18n';
-import { uploadImage } from '../../lib/apps';
+import { maxUploadBytes, uploadImage } from '../../lib/apps';
 import { maxImagesPerMessage, screenImages, type ImageRefusal } from '../../lib/chatImages';
 import { describeError } from '../../lib/errors';
+import { canShrink, shrinkImage } from '../../lib/shrinkImage';
 import { settleUpload, uploadedAttachments, uploadedUrls, type Attachment } from './attachmentList';
+
+/** A photo that could not be made small enough to upload (its name is the message). */
+class TooBig extends Error {}
 
 let keySeq = 0;
 const newKey = () => `image-${++keySeq}`;
@@ -31,12 +35,16 @@ export function useImageAttachments() {
         : t('chat.imageTooMany', { max: maxImagesPerMessage });
 
   const add = (files: File[]) => {
-    const { accepted, refused } = screenImages(files, latest.current.length);
+    const { accepted, refused } = screenImages(files, latest.current.length, canShrink);
     setError(refused.length > 0 ? refusalText(refused[0]) : null);
     for (const file of accepted) {
       const key = newKey();
       change((as) => [...as, { key, url: null }]);
-      uploadImage(file).then(
+      const small = file.size <= maxUploadBytes ? Promise.resolve(file) : shrinkImage(file, maxUploadBytes);
+      small.then(async (fit) => {
+        if (!fit) throw new TooBig(file.name);
+        return uploadImage(fit);
+      }).then(
         (url) => {
           const settled = settleUpload(latest.current, key, url);
           if (settled.duplicate) setError(t('chat.imageAlreadyAttached'));
@@ -46,7 +54,7 @@ export function useImageAttachments() {
           // Removed (or cleared with its conversation) meanwhile: its failure is no news.
           if (!attached(key)) return;
           change((as) => as.filter((a) => a.key !== key));
-          setError(describeError(e, t).message);
+          setError(e instanceof TooBig ? refusalText({ name: e.message, reason: 'size' }) : describeError(e, t).message);
         },
       );
     }
