@@ -362,12 +362,20 @@ describe('chat', { timeout: 240_000 }, () => {
     await item.getByTestId('conversation-rename').click();
     await item.getByTestId('conversation-rename-input').press('Escape');
     await item.getByTestId('conversation-link').waitFor();
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'conversation-rename'); // the keyboard goes on from there
+    // A click elsewhere ends it unsaved.
+    await item.getByTestId('conversation-rename').click();
+    await item.getByTestId('conversation-rename-input').fill('Not kept');
+    await page.getByTestId('chat-messages').click();
+    await item.getByTestId('conversation-link').waitFor();
+    assert.notEqual(await item.getAttribute('data-title'), 'Not kept');
     await item.hover();
     await item.getByTestId('conversation-rename').click();
     await item.getByTestId('conversation-rename-input').fill('Renamed chat');
     await item.getByTestId('conversation-rename-input').press('Enter');
     const renamed = page.locator('[data-testid="conversation-item"][data-title="Renamed chat"]');
     await renamed.waitFor();
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'conversation-rename');
     await page.reload();
     await renamed.waitFor();
 
@@ -571,8 +579,10 @@ describe('chat', { timeout: 240_000 }, () => {
     await page.locator('[data-testid="attachment"][data-state="ready"]').waitFor();
     assert.equal(await attached.count(), 1);
     await page.getByTestId('chat-input').fill('');
-    await attached.getByTestId('attachment-remove').click();
+    await attached.getByTestId('attachment-remove').focus();
+    await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="attachment"]').length === 0);
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'chat-input', 'removed by keyboard, the message box has the focus');
 
     // Two attached, one removed again, then another.
     await attach([{ name: 'red.png', mimeType: 'image/png', buffer: red }, { name: 'blue.png', mimeType: 'image/png', buffer: blue }]);

@@ -131,7 +131,13 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ st
       }}
       data-testid="composer"
     >
-      <ComposerAttachments attachments={images.attachments} onRemove={images.remove} />
+      <ComposerAttachments
+        attachments={images.attachments}
+        onRemove={(key) => {
+          images.remove(key);
+          area.current?.focus(); // the button pressed is gone: the keyboard goes on from the message box
+        }}
+      />
       {imagesBlocked ? (
         <p className="composer-error" role="alert" data-testid="attach-blocked">
           {t('chat.noImagesAttached', { model: noImagesModel })}

@@ -24,7 +24,8 @@ interface Props {
   onQuery: (q: string) => void;
 }
 
-function RenameForm({ c, onDone, onSave }: { c: Conversation; onDone: () => void; onSave: (title: string) => Promise<boolean> }) {
+/** Renames in place; `onDone(byKeyboard)`: whether the reader ended it here (keys, buttons) rather than by going elsewhere. */
+function RenameForm({ c, onDone, onSave }: { c: Conversation; onDone: (here: boolean) => void; onSave: (title: string) => Promise<boolean> }) {
   const { t } = useI18n();
   const [value, setValue] = useState(c.title);
   const [busy, setBusy] = useState(false);
@@ -35,22 +36,26 @@ function RenameForm({ c, onDone, onSave }: { c: Conversation; onDone: () => void
   }, []);
   const save = async () => {
     const title = value.trim();
-    if (!title || title === c.title) return onDone();
+    if (!title || title === c.title) return onDone(true);
     setBusy(true);
     const ok = await onSave(title);
     setBusy(false);
-    if (ok) onDone();
+    if (ok) onDone(true);
   };
   const onKey = (e: KeyboardEvent) => {
     if (e.key === 'Escape') {
       e.preventDefault();
       e.stopPropagation();
-      onDone();
+      onDone(true);
     }
   };
   return (
     <form
       className="conv-rename"
+      // A click or tab elsewhere ends it unsaved, as Escape does (it was left open before).
+      onBlur={(e) => {
+        if (!busy && !e.currentTarget.contains(e.relatedTarget as Node | null)) onDone(false);
+      }}
       onSubmit={(e) => {
         e.preventDefault();
         void save();
@@ -69,7 +74,7 @@ function RenameForm({ c, onDone, onSave }: { c: Conversation; onDone: () => void
       <button type="submit" className="icon-button tiny" aria-label={t('common.save')} title={t('common.save')} data-testid="conversation-rename-save" disabled={busy}>
         <CheckIcon />
       </button>
-      <button type="button" className="icon-button tiny" aria-label={t('common.cancel')} title={t('common.cancel')} onClick={onDone}>
+      <button type="button" className="icon-button tiny" aria-label={t('common.cancel')} title={t('common.cancel')} onClick={() => onDone(true)}>
         <CloseIcon />
       </button>
     </form>
@@ -89,6 +94,16 @@ export function ConversationList(props: Props) {
   const { hasMore, loadingMore, onMore, query, onQuery } = props;
   const { t } = useI18n();
   const [renaming, setRenaming] = useState<Id | null>(null);
+  // The conversation whose rename ended from the keyboard: its rename button takes the focus back.
+  const [refocus, setRefocus] = useState<Id | null>(null);
+  const list = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (refocus === null) return;
+    list.current
+      ?.querySelector<HTMLElement>(`[data-testid="conversation-item"][data-id="${CSS.escape(String(refocus))}"] [data-testid="conversation-rename"]`)
+      ?.focus();
+    setRefocus(null);
+  }, [refocus]);
   const now = new Date();
   const order = ['today', 'week', 'older'] as const;
   const groups = order
@@ -97,7 +112,7 @@ export function ConversationList(props: Props) {
   const label = { today: t('chat.groupToday'), week: t('chat.groupWeek'), older: t('chat.groupOlder') };
 
   return (
-    <div className="conv-panel">
+    <div className="conv-panel" ref={list}>
       <div className="conv-top">
         <button type="button" className="button primary block-button" onClick={onNew} data-testid="chat-new">
           <PlusIcon />
@@ -145,7 +160,14 @@ export function ConversationList(props: Props) {
                     data-app={c.app?.slug}
                   >
                     {renaming !== null && String(renaming) === String(c.id) ? (
-                      <RenameForm c={c} onDone={() => setRenaming(null)} onSave={(title) => onRename(c, title)} />
+                      <RenameForm
+                        c={c}
+                        onDone={(here) => {
+                          setRenaming(null);
+                          if (here) setRefocus(c.id);
+                        }}
+                        onSave={(title) => onRename(c, title)}
+                      />
                     ) : (
                       <>
                         <Link
