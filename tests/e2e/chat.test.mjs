@@ -535,6 +535,16 @@ describe('chat', { timeout: 240_000 }, () => {
     await page.getByTestId('chat-welcome').waitFor();
     await toggle.click();
     await sidebar.waitFor({ state: 'visible' });
+    // What the drawer covers takes no focus; Escape closes it, the focus back on its button.
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.querySelector('.chat-main').contains(document.activeElement)), false, `tab ${i + 1}`);
+    }
+    await page.keyboard.press('Escape');
+    await sidebar.waitFor({ state: 'hidden' });
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'chat-drawer-toggle');
+    await toggle.click();
+    await sidebar.waitFor({ state: 'visible' });
     // The backdrop closes it too.
     await page.getByTestId('chat-backdrop').click({ position: { x: 360, y: 400 } });
     await sidebar.waitFor({ state: 'hidden' });
