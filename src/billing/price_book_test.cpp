@@ -48,13 +48,7 @@ TEST_P(PriceBookTest, AnEditMadeWhileAReloadReadsLeavesTheBookStale) {
   });
   locked.get_future().wait();
   std::thread reloader([&] { db().read_sync([&](store::Conn& c) { book.reload(c); }); });
-  bool waiting = false;
-  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-       !waiting && std::chrono::steady_clock::now() < deadline;
-       std::this_thread::sleep_for(std::chrono::milliseconds(5)))
-    waiting = db().read_sync([](store::Conn& c) {
-      return c.query_one("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")->i64(0) > 0;
-    });
+  bool waiting = test::some_session_waits_on_a_lock(db());
   ASSERT_TRUE(waiting) << "the reload waits on the lock";
   book.invalidate();  // the edit, committed by another instance, heard now
   release.set_value();

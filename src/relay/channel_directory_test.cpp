@@ -539,13 +539,7 @@ TEST_P(ChannelDirectoryTest, TwoInstancesDisablingAChannelsLastTwoKeysAtOnceDisa
     second_was_last = db().write_sync(
         [&](store::Conn& c) { return store::channels::disable_key(c, id, keys[1], "refused (401)", clock_.now_s()); });
   });
-  bool waiting = false;
-  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-       !waiting && std::chrono::steady_clock::now() < deadline;
-       std::this_thread::sleep_for(std::chrono::milliseconds(5)))
-    waiting = db().read_sync([](store::Conn& c) {
-      return c.query_one("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")->i64(0) > 0;
-    });
+  bool waiting = test::some_session_waits_on_a_lock(db());
   release.set_value();
   first.join();
   second.join();

@@ -469,14 +469,7 @@ TEST_P(EarningsTest, AClearingAndAReversalThatReadTheSameRowsEndEachRowOnce) {
       refused = e.what();  // taking back what the clearing already moved: more than is pending
     }
   });
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  bool waiting = false;
-  while (!waiting && std::chrono::steady_clock::now() < deadline) {
-    waiting = db().read_sync([](store::Conn& c) {
-      return c.query_one("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")->i64(0) > 0;
-    });
-    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  bool waiting = test::some_session_waits_on_a_lock(db(), std::chrono::seconds(30));
   go_on = true;
   clearing.join();
   reversing.join();

@@ -420,17 +420,24 @@ for (const backend of backends) {
   });
 }
 
+/**
+ * A site whose small /v1 body limit (4 KB) stands for the history one request may send upstream,
+ * with one model and a registered user.
+ */
+async function startSmallSite(backend, username) {
+  const fake = await startFake({ requireKeys: ['sk-up'] });
+  const plaza = await startPlaza({ backend, settings: { 'api-rate-per-minute': 100000, 'max-v1-body-bytes': 4096 } });
+  const admin = await adminClient(plaza);
+  await addChannel(admin, { base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['gpt-4o-mini'] });
+  const user = new Client(plaza.url);
+  await user.register(username);
+  return { plaza, fake, user };
+}
+
 for (const backend of backends) {
   describe(`a conversation's images past the size limit on ${backend}`, () => {
     let plaza, fake, user;
-    before(async () => {
-      fake = await startFake({ requireKeys: ['sk-up'] });
-      plaza = await startPlaza({ backend, settings: { 'api-rate-per-minute': 100000, 'max-v1-body-bytes': 4096 } });
-      const admin = await adminClient(plaza);
-      await addChannel(admin, { base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['gpt-4o-mini'] });
-      user = new Client(plaza.url);
-      await user.register('pictures');
-    });
+    before(async () => ({ plaza, fake, user } = await startSmallSite(backend, 'pictures')));
     after(async () => { await plaza?.stop(); await fake?.stop(); });
 
     it('leaves the oldest images out of a conversation that would be too large to send', async () => {
@@ -480,15 +487,7 @@ for (const backend of backends) {
 
 describe('bounds on conversations', () => {
   let plaza, fake, user;
-  before(async () => {
-    fake = await startFake({ requireKeys: ['sk-up'] });
-    // A small /v1 body limit stands for the history one request may send upstream.
-    plaza = await startPlaza({ settings: { 'api-rate-per-minute': 100000, 'max-v1-body-bytes': 4096 } });
-    const admin = await adminClient(plaza);
-    await addChannel(admin, { base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['gpt-4o-mini'] });
-    user = new Client(plaza.url);
-    await user.register('bounded');
-  });
+  before(async () => ({ plaza, fake, user } = await startSmallSite(undefined, 'bounded')));
   after(async () => { await plaza?.stop(); await fake?.stop(); });
 
   it('refuses a message whose history is too long to send, storing nothing', async () => {

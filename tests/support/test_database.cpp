@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <stdexcept>
+#include <thread>
 
 #include "store/migrations.hpp"
 #include "store/pg_harness.hpp"
@@ -45,6 +46,17 @@ void TestDatabase::reopen() {
 void BackendTest::SetUp() {
   database_.emplace(GetParam());
   if (migrated_) store::migrate(database_->db());
+}
+
+bool some_session_waits_on_a_lock(store::Database& db, std::chrono::seconds timeout) {
+  for (auto deadline = std::chrono::steady_clock::now() + timeout;;) {
+    bool waiting = db.read_sync([](store::Conn& c) {
+      return c.query_one("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")->i64(0) > 0;
+    });
+    if (waiting) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // a poll interval, not a wait for the event
+  }
 }
 
 }  // namespace plaza::test

@@ -4,6 +4,7 @@
 // parameterised over both, so every query is proven on both dialects.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -47,6 +48,10 @@ class BackendTest : public ::testing::TestWithParam<std::string> {
   bool migrated_;
   std::optional<TestDatabase> database_;
 };
+
+// PostgreSQL only: waits (polling, up to `timeout`) until some session waits on a lock, as a
+// transaction a test started in another thread should; false if none came to wait.
+bool some_session_waits_on_a_lock(store::Database& db, std::chrono::seconds timeout = std::chrono::seconds(10));
 
 }  // namespace plaza::test
 
