@@ -9,6 +9,7 @@ import { fromServer, idFromRoute, lastSavedIndex, sameId, storedModel } from '..
 import { ConversationList } from '../components/chat/ConversationList';
 import { Composer, type ComposerHandle } from '../components/chat/Composer';
 import { ImageDropZone } from '../components/chat/ImageDropZone';
+import { useDrawer } from '../components/chat/useDrawer';
 import { MessageItem, type ChatMessage } from '../components/chat/MessageItem';
 import { ModelPicker } from '../components/chat/ModelPicker';
 import { useChatStream } from '../components/chat/useChatStream';
@@ -49,7 +50,7 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
   const [opened, setOpened] = useState<Conversation | null>(null);
   const [viewError, setViewError] = useState<string | null>(null);
   const [notFound, setNotFound] = useState(false);
-  const [drawer, setDrawer] = useState(false);
+  const [drawer, setDrawer] = useDrawer();
   const [notice, setNotice] = useState<string | null>(null);
   const [toDelete, setToDelete] = useState<Conversation | null>(null);
   const [clearing, setClearing] = useState(false);
@@ -320,22 +321,6 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
     } else navigate('/chat');
   };
 
-  // The drawer on phones: opening it moves the focus into it, and what it covers takes no focus
-  // (inert) until it closes; Escape closes it, and the focus goes back to its button.
-  useEffect(() => {
-    if (!drawer) return;
-    const covered = document.querySelector<HTMLElement>('.chat-main');
-    covered?.setAttribute('inert', '');
-    document.querySelector<HTMLElement>('#chat-sidebar [data-testid="chat-new"]')?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setDrawer(false);
-    document.addEventListener('keydown', onKey);
-    return () => {
-      document.removeEventListener('keydown', onKey);
-      covered?.removeAttribute('inert');
-      if (document.getElementById('chat-sidebar')?.contains(document.activeElement) || document.activeElement === document.body)
-        document.querySelector<HTMLElement>('[data-testid="chat-drawer-toggle"]')?.focus();
-    };
-  }, [drawer]);
 
   // ------------------------------------------------------------ view
 
