@@ -388,6 +388,7 @@ describe('chat', { timeout: 240_000 }, () => {
     await page.getByTestId('confirm-ok').click();
     await renamed.waitFor({ state: 'detached' });
     await page.waitForURL(`${plaza.url}/chat`);
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'chat-new'); // not lost with its button
     // Back to it: gone, and its title with it.
     await page.goBack();
     await page.getByTestId('conversation-not-found').waitFor();

@@ -289,6 +289,13 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
     } finally {
       setBusy(false);
       setToDelete(null);
+      // The dialog gives the focus back to the button that opened it, which went with the
+      // conversation: the keyboard goes on from "New chat" instead of the top of the page.
+      requestAnimationFrame(() => {
+        const at = document.activeElement;
+        if (!at || at === document.body || at.closest('dialog:not([open])'))
+          document.querySelector<HTMLElement>('[data-testid="chat-new"]')?.focus();
+      });
     }
   };
 
