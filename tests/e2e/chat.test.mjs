@@ -388,7 +388,8 @@ describe('chat', { timeout: 240_000 }, () => {
     await page.getByTestId('confirm-ok').click();
     await renamed.waitFor({ state: 'detached' });
     await page.waitForURL(`${plaza.url}/chat`);
-    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'chat-new'); // not lost with its button
+    // The focus is not lost with the button that opened the dialog: "New chat", or the new chat's message box.
+    await page.waitForFunction(() => ['chat-new', 'chat-input'].includes(document.activeElement?.getAttribute('data-testid')));
     // Back to it: gone, and its title with it.
     await page.goBack();
     await page.getByTestId('conversation-not-found').waitFor();

@@ -11,15 +11,17 @@ interface Props {
   busy?: boolean;
   onConfirm: () => void;
   onCancel: () => void;
+  /** See Modal. */
+  fallbackFocus?: () => HTMLElement | null;
 }
 
 /** A modal that asks before an action: Cancel, or the (possibly dangerous) confirm button. */
-export function ConfirmDialog({ open, title, body, confirmLabel, danger, busy, onConfirm, onCancel }: Props) {
+export function ConfirmDialog({ open, title, body, confirmLabel, danger, busy, onConfirm, onCancel, fallbackFocus }: Props) {
   const { t } = useI18n();
   const titleId = useId();
 
   return (
-    <Modal open={open} labelledBy={titleId} testId="confirm-dialog" onCancel={onCancel}>
+    <Modal open={open} labelledBy={titleId} testId="confirm-dialog" onCancel={onCancel} fallbackFocus={fallbackFocus}>
       <h2 id={titleId}>{title}</h2>
       <div className="dialog-body">{body}</div>
       <div className="dialog-actions">

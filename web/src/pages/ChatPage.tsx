@@ -289,13 +289,6 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
     } finally {
       setBusy(false);
       setToDelete(null);
-      // The dialog gives the focus back to the button that opened it, which went with the
-      // conversation: the keyboard goes on from "New chat" instead of the top of the page.
-      requestAnimationFrame(() => {
-        const at = document.activeElement;
-        if (!at || at === document.body || at.closest('dialog:not([open])'))
-          document.querySelector<HTMLElement>('[data-testid="chat-new"]')?.focus();
-      });
     }
   };
 
@@ -553,6 +546,7 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
         danger
         busy={busy}
         onConfirm={() => void (clearing ? confirmClear() : confirmDelete())}
+        fallbackFocus={() => document.querySelector<HTMLElement>('#chat-sidebar [data-testid="chat-new"]')}
         onCancel={() => {
           setToDelete(null);
           setClearing(false);
