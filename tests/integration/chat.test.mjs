@@ -120,15 +120,10 @@ for (const backend of backends) {
 
     it('keeps a new conversation the page was shown, with its question, when its first answer stops before a word', async () => {
       await fake.reset();
-      const stopping = new AbortController();
-      const res = await postWebChat(plaza.url, user, { model: 'gpt-4o-mini', content: 'new and thinking [[fake:stall after=0]]' }, stopping.signal);
-      assert.equal(res.status, 200);
-      const reader = res.body.getReader();
-      let seen = '';
-      while (!/event: meta/.test(seen)) seen += new TextDecoder().decode((await reader.read()).value);
-      const id = JSON.parse(parseEvents(seen).find((e) => e.event === 'meta').data).conversation_id;
+      const { conversationId: id, stop } = await startWebAnswer(plaza.url, user,
+        { model: 'gpt-4o-mini', content: 'new and thinking [[fake:stall after=0]]' }, { until: 'meta' });
       await fake.waitForStats((s) => s.open_streams >= 1);
-      stopping.abort();
+      stop();
       await fake.waitForStats((s) => s.streams_client_closed >= 1 && s.open_streams === 0);
       const kept = await waitFor(async () => {
         const r = await user.get(`/api/conversations/${id}`);
@@ -324,14 +319,9 @@ for (const backend of backends) {
 
     it('sends two questions in a row as one turn when the answer between them said nothing', async () => {
       // Stopped before its first word: the question is kept, the answer is not.
-      const controller = new AbortController();
-      const res = await postWebChat(plaza.url, user, { model: 'gpt-4o-mini', content: 'first question [[fake:stall after=0]]' }, controller.signal);
-      assert.equal(res.status, 200);
-      const reader = res.body.getReader();
-      let seen = '';
-      while (!/event: meta/.test(seen)) seen += new TextDecoder().decode((await reader.read()).value);
-      const id = JSON.parse(parseEvents(seen).find((e) => e.event === 'meta').data).conversation_id;
-      controller.abort();
+      const { conversationId: id, stop } = await startWebAnswer(plaza.url, user,
+        { model: 'gpt-4o-mini', content: 'first question [[fake:stall after=0]]' }, { until: 'meta' });
+      stop();
       await waitFor(async () => (await user.get(`/api/conversations/${id}`)).data.messages.length === 1, 'the question kept');
       const second = await waitFor(async () => {
         const r = await send({ model: 'gpt-4o-mini', conversation_id: id, content: 'second question [[fake:ok text="two"]]' });

@@ -102,15 +102,17 @@ export function postWebChat(baseUrl, user, body, signal = undefined) {
   });
 }
 
-export async function startWebAnswer(baseUrl, user, body) {
+// Starts a web chat answer and reads it up to its first `until` event: its first piece ('delta'),
+// or only its meta ('meta', for an answer stopped before a word). `stop` leaves, as a closed tab does.
+export async function startWebAnswer(baseUrl, user, body, { until = 'delta' } = {}) {
   const controller = new AbortController();
   const res = await postWebChat(baseUrl, user, body, controller.signal);
   if (res.status !== 200) throw new Error(`web chat: ${res.status} ${await res.text()}`);
   const reader = res.body.getReader();
   let seen = '';
-  while (!/event: delta/.test(seen)) {
+  while (!new RegExp(`event: ${until}`).test(seen)) {
     const { value, done } = await reader.read();
-    if (done) throw new Error(`the answer ended before its first piece: ${seen}`);
+    if (done) throw new Error(`the answer ended before its ${until} event: ${seen}`);
     seen += new TextDecoder().decode(value);
   }
   const conversationId = JSON.parse(parseEvents(seen).find((e) => e.event === 'meta').data).conversation_id;
