@@ -112,6 +112,19 @@ void ChannelDirectory::install(Snapshot s) {
 
 std::vector<Candidate> ChannelDirectory::candidates(const std::string& model, const std::string& group) {
   std::lock_guard lock(mutex_);
+  return candidates_locked(model, group);
+}
+
+ChannelDirectory::Route ChannelDirectory::route(const std::string& model, const std::string& group) {
+  std::lock_guard lock(mutex_);
+  Route r;
+  r.disabled = model_disabled_locked(model);
+  r.reads_images = reads_images_locked(model);
+  if (!r.disabled) r.candidates = candidates_locked(model, group);
+  return r;
+}
+
+std::vector<Candidate> ChannelDirectory::candidates_locked(const std::string& model, const std::string& group) {
   int64_t now = clock_.now_ms();
   struct Option {
     const Entry* entry;
@@ -188,11 +201,14 @@ int64_t ChannelDirectory::image_tokens(const std::string& model) {
 
 bool ChannelDirectory::reads_images(const std::string& model) {
   std::lock_guard lock(mutex_);
+  return reads_images_locked(model);
+}
+
+bool ChannelDirectory::reads_images_locked(const std::string& model) const {
   return std::find(text_only_models_.begin(), text_only_models_.end(), model) == text_only_models_.end();
 }
 
-bool ChannelDirectory::model_disabled(const std::string& model) {
-  std::lock_guard lock(mutex_);
+bool ChannelDirectory::model_disabled_locked(const std::string& model) const {
   return std::find(disabled_models_.begin(), disabled_models_.end(), model) != disabled_models_.end();
 }
 

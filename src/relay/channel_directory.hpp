@@ -44,13 +44,19 @@ class ChannelDirectory {
   // within a priority, channels with an open breaker last. The caller reloads first when
   // claim_reload() says so.
   std::vector<Candidate> candidates(const std::string& model, const std::string& group);
+  // What a request for `model` needs to know, under one lock: whether the catalogue switched it off
+  // or says it reads no images, and the candidates() to try when neither stops it.
+  struct Route {
+    bool disabled = false;
+    bool reads_images = true;
+    std::vector<Candidate> candidates;
+  };
+  Route route(const std::string& model, const std::string& group);
   // Another enabled key of the channel than those in `excluding` (one the upstream refused or
   // rate-limited), as an id and opened secret; nothing when it has none.
   std::optional<std::pair<int64_t, std::string>> another_key(int64_t channel_id, const std::vector<int64_t>& excluding);
   // The public models a group can reach (enabled channels, enabled keys, not hidden by the catalogue).
   std::vector<std::string> models_for_group(const std::string& group);
-  // The catalogue switched the model off.
-  bool model_disabled(const std::string& model);
   // The longest answer a channel serving `model` asks for when a request sets no max_tokens (an
   // Anthropic channel's default_max_tokens), or 0: what a hold must cover for such a request.
   int64_t longest_default_answer(const std::string& model);
@@ -95,6 +101,9 @@ class ChannelDirectory {
     std::shared_ptr<const store::Channel> channel;
     std::vector<std::pair<int64_t, std::string>> keys;  // enabled keys, opened
   };
+  std::vector<Candidate> candidates_locked(const std::string& model, const std::string& group);
+  bool reads_images_locked(const std::string& model) const;
+  bool model_disabled_locked(const std::string& model) const;
 
  public:
   struct Snapshot {

@@ -513,8 +513,12 @@ TEST_P(ChannelDirectoryTest, AModelTheCatalogueSwitchedOffIsReportedAndNotListed
   });
   ChannelDirectory channels(db(), box_, clock_, 5000);
   channels.reload();
-  EXPECT_TRUE(channels.model_disabled("retired"));
-  EXPECT_FALSE(channels.model_disabled("gpt"));
+  auto retired_route = channels.route("retired", "default");
+  EXPECT_TRUE(retired_route.disabled);
+  EXPECT_TRUE(retired_route.candidates.empty()) << "no channel is drawn for a model that is off";
+  auto gpt_route = channels.route("gpt", "default");
+  EXPECT_FALSE(gpt_route.disabled);
+  EXPECT_EQ(names(gpt_route.candidates), std::vector<std::string>{"both"});
   EXPECT_EQ(channels.models_for_group("default"), (std::vector<std::string>{"gpt"}));
 }
 
@@ -569,6 +573,8 @@ TEST_P(ChannelDirectoryTest, AModelReadsImagesUnlessTheCatalogueSaysItIsTextOnly
   EXPECT_FALSE(channels.reads_images("deepseek-chat"));
   EXPECT_TRUE(channels.reads_images("gpt-4o"));
   EXPECT_TRUE(channels.reads_images("not-in-the-catalogue"));
+  EXPECT_FALSE(channels.route("deepseek-chat", "default").reads_images) << "the relay's view, under the same lock";
+  EXPECT_TRUE(channels.route("gpt-4o", "default").reads_images);
 
   text_only.reads_images = true;  // the admin changes their mind
   db().write_sync([&](store::Conn& c) { store::models::upsert(c, text_only, clock_.now_s()); });

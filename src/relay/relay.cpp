@@ -77,12 +77,12 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
       std::find(caller.allowed_models.begin(), caller.allowed_models.end(), model) == caller.allowed_models.end())
     throw Error(ErrorCode::forbidden, "this API key may not use the model '" + model + "'", "model");
   if (auto claim = channels_.claim_reload()) co_await reload_channels();
-  if (channels_.model_disabled(model))
-    throw Error(ErrorCode::not_found, "the model '" + model + "' is not available", "model");
+  auto route = channels_.route(model, caller.group);
+  if (route.disabled) throw Error(ErrorCode::not_found, "the model '" + model + "' is not available", "model");
   // Refused here rather than by the upstream: the same answer from every channel, and no call spent.
-  if (!channels_.reads_images(model) && image_count(request) > 0)
+  if (!route.reads_images && image_count(request) > 0)
     throw Error(ErrorCode::invalid_request, "the model '" + model + "' reads no images: send text only", "messages");
-  auto candidates = channels_.candidates(model, caller.group);
+  auto candidates = std::move(route.candidates);
   if (candidates.empty()) throw Error(ErrorCode::not_found, "the model '" + model + "' does not exist", "model");
 
   // A cancelled wait (the client left a stream, see Relay::stream) is no failure of the channel.
