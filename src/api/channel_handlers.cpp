@@ -89,9 +89,16 @@ void apply(store::Channel& ch, const bj::object& body) {
 bj::object model_json(const store::Model& m) {
   bj::array tags;
   for (const auto& t : m.tags) tags.emplace_back(t);
-  return bj::object{{"id", m.id},           {"display_name", m.display_name}, {"description", m.description},
-                    {"icon", m.icon},       {"tags", std::move(tags)},        {"context_length", m.context_length},
-                    {"enabled", m.enabled}, {"image_tokens", m.image_tokens}, {"reads_images", m.reads_images}};
+  return bj::object{{"id", m.id},
+                    {"display_name", m.display_name},
+                    {"description", m.description},
+                    {"icon", m.icon},
+                    {"tags", std::move(tags)},
+                    {"context_length", m.context_length},
+                    {"enabled", m.enabled},
+                    {"image_tokens", m.image_tokens},
+                    {"reads_images", m.reads_images},
+                    {"position", m.position}};
 }
 
 }  // namespace
@@ -223,6 +230,9 @@ awaitable<http::Response> admin_put_model(Ctx& ctx) {
     throw Error(ErrorCode::invalid_request, "image_tokens must be between 0 (the default) and 1,000,000",
                 "image_tokens");
   m.reads_images = json::optional_bool(body, "reads_images").value_or(true);
+  m.position = json::optional_int(body, "position").value_or(0);
+  if (m.position < -1'000'000 || m.position > 1'000'000)
+    throw Error(ErrorCode::invalid_request, "position must be between -1,000,000 and 1,000,000", "position");
   m.enabled = json::optional_bool(body, "enabled").value_or(true);
   int64_t actor = ctx.me().id;
   co_await store::write(ctx.site.db, [&](store::Conn& c) {

@@ -293,29 +293,19 @@ awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<s
 }  // namespace
 
 awaitable<http::Response> list_models(Ctx& ctx) {
+  // In the picker's order, described from the relay's copy of the catalogue (no read of the database).
   auto ids = co_await ctx.site.relay.models(caller_of(ctx, "web"));
-  auto catalogue = co_await store::read(ctx.site.db, [](store::Conn& c) { return store::models::list(c); });
   bj::array out;
-  for (const auto& id : ids) {
-    bj::object m{{"id", id},
-                 {"name", id},
-                 {"description", ""},
-                 {"icon", ""},
-                 {"tags", bj::array()},
-                 {"context_length", 0},
-                 {"reads_images", true}};
-    for (const auto& c : catalogue) {
-      if (c.id != id) continue;
-      m["name"] = c.display_name;
-      m["description"] = c.description;
-      m["icon"] = c.icon;
-      bj::array tags;
-      for (const auto& t : c.tags) tags.emplace_back(t);
-      m["tags"] = std::move(tags);
-      m["context_length"] = c.context_length;
-      m["reads_images"] = c.reads_images;
-    }
-    out.push_back(std::move(m));
+  for (const auto& c : ctx.site.relay.channels().describe(ids)) {
+    bj::array tags;
+    for (const auto& t : c.tags) tags.emplace_back(t);
+    out.push_back(bj::object{{"id", c.id},
+                             {"name", c.display_name},
+                             {"description", c.description},
+                             {"icon", c.icon},
+                             {"tags", std::move(tags)},
+                             {"context_length", c.context_length},
+                             {"reads_images", c.reads_images}});
   }
   co_return json_response(200, bj::object{{"models", std::move(out)}});
 }

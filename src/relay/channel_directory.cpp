@@ -40,6 +40,7 @@ ChannelDirectory::Snapshot ChannelDirectory::read() {
     if (!m.enabled) s.disabled_models.push_back(m.id);
     if (m.image_tokens > 0) s.image_tokens.emplace(m.id, m.image_tokens);
     if (!m.reads_images) s.text_only_models.push_back(m.id);
+    s.catalogue.emplace(m.id, m);
   }
   for (auto& ch : channels) {
     Entry e;
@@ -82,6 +83,7 @@ void ChannelDirectory::install(Snapshot s) {
   disabled_models_ = std::move(s.disabled_models);
   image_tokens_ = std::move(s.image_tokens);
   text_only_models_ = std::move(s.text_only_models);
+  catalogue_ = std::move(s.catalogue);
   default_answers_.clear();
   for (const auto& e : entries_)
     if (e.channel->type == "anthropic" && e.channel->default_max_tokens > 0)
@@ -184,7 +186,31 @@ std::vector<std::string> ChannelDirectory::models_for_group(const std::string& g
     for (const auto& m : ch.models) out.insert(m.model);
   }
   for (const auto& d : disabled_models_) out.erase(d);
-  return {out.begin(), out.end()};
+  std::vector<std::pair<int64_t, std::string>> ordered;
+  for (const auto& id : out) {
+    auto entry = catalogue_.find(id);
+    ordered.emplace_back(entry == catalogue_.end() ? 0 : entry->second.position, id);
+  }
+  std::sort(ordered.begin(), ordered.end());
+  std::vector<std::string> ids;
+  for (auto& [position, id] : ordered) ids.push_back(std::move(id));
+  return ids;
+}
+
+std::vector<store::Model> ChannelDirectory::describe(const std::vector<std::string>& ids) {
+  std::lock_guard lock(mutex_);
+  std::vector<store::Model> out;
+  for (const auto& id : ids) {
+    if (auto entry = catalogue_.find(id); entry != catalogue_.end()) {
+      out.push_back(entry->second);
+    } else {
+      store::Model unlisted;
+      unlisted.id = id;
+      unlisted.display_name = id;
+      out.push_back(std::move(unlisted));
+    }
+  }
+  return out;
 }
 
 int64_t ChannelDirectory::longest_default_answer(const std::string& model) {

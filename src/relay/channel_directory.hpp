@@ -55,8 +55,11 @@ class ChannelDirectory {
   // Another enabled key of the channel than those in `excluding` (one the upstream refused or
   // rate-limited), as an id and opened secret; nothing when it has none.
   std::optional<std::pair<int64_t, std::string>> another_key(int64_t channel_id, const std::vector<int64_t>& excluding);
-  // The public models a group can reach (enabled channels, enabled keys, not hidden by the catalogue).
+  // The public models a group can reach (enabled channels, enabled keys, not hidden by the catalogue),
+  // in the catalogue's order: by position, then by id.
   std::vector<std::string> models_for_group(const std::string& group);
+  // The catalogue's entries for `ids`, in their order; a model it does not list is named by its id.
+  std::vector<store::Model> describe(const std::vector<std::string>& ids);
   // The longest answer a channel serving `model` asks for when a request sets no max_tokens (an
   // Anthropic channel's default_max_tokens), or 0: what a hold must cover for such a request.
   int64_t longest_default_answer(const std::string& model);
@@ -113,6 +116,7 @@ class ChannelDirectory {
     std::vector<std::string> disabled_models;
     std::map<std::string, int64_t, std::less<>> image_tokens;  // the catalogue's, where set
     std::vector<std::string> text_only_models;
+    std::map<std::string, store::Model, std::less<>> catalogue;
   };
 
  private:
@@ -127,6 +131,7 @@ class ChannelDirectory {
   std::map<std::string, int64_t, std::less<>> default_answers_;  // by public model, from install()
   std::map<std::string, int64_t, std::less<>> image_tokens_;     // by public model, where the catalogue sets it
   std::vector<std::string> text_only_models_;
+  std::map<std::string, store::Model, std::less<>> catalogue_;
   int64_t loaded_at_ms_ = -1;
   uint64_t tickets_ = 0;           // the last read's number
   uint64_t installed_ticket_ = 0;  // the installed snapshot's

@@ -582,5 +582,41 @@ TEST_P(ChannelDirectoryTest, AModelReadsImagesUnlessTheCatalogueSaysItIsTextOnly
   EXPECT_TRUE(channels.reads_images("deepseek-chat"));
 }
 
+TEST_P(ChannelDirectoryTest, ListsAndDescribesModelsInTheCataloguesOrder) {
+  auto all = channel("all");
+  all.models = {store::ChannelModel{"alpha", ""}, store::ChannelModel{"beta", ""}, store::ChannelModel{"gamma", ""}};
+  add_channel(all, {"sk-all"});
+  store::Model gamma;
+  gamma.id = "gamma";
+  gamma.display_name = "Gamma";
+  gamma.tags = {"featured"};
+  gamma.position = -5;
+  store::Model alpha;
+  alpha.id = "alpha";
+  alpha.display_name = "Alpha";
+  alpha.position = 3;
+  db().write_sync([&](store::Conn& c) {
+    store::models::upsert(c, gamma, clock_.now_s());
+    store::models::upsert(c, alpha, clock_.now_s());
+  });
+  ChannelDirectory channels(db(), box_, clock_, 5000);
+  channels.reload();
+  auto ids = channels.models_for_group("default");
+  EXPECT_EQ(ids, (std::vector<std::string>{"gamma", "beta", "alpha"})) << "by position; beta, unlisted, counts 0";
+  auto described = channels.describe(ids);
+  ASSERT_EQ(described.size(), 3u);
+  EXPECT_EQ(described[0].display_name, "Gamma");
+  EXPECT_EQ(described[0].tags, std::vector<std::string>{"featured"});
+  EXPECT_EQ(described[1].id, "beta");
+  EXPECT_EQ(described[1].display_name, "beta") << "a model the catalogue does not list is named by its id";
+  EXPECT_TRUE(described[1].reads_images);
+  EXPECT_EQ(described[2].display_name, "Alpha");
+
+  alpha.position = -10;  // the operator moves it to the top
+  db().write_sync([&](store::Conn& c) { store::models::upsert(c, alpha, clock_.now_s()); });
+  channels.reload();
+  EXPECT_EQ(channels.models_for_group("default"), (std::vector<std::string>{"alpha", "gamma", "beta"}));
+}
+
 }  // namespace
 }  // namespace plaza::relay

@@ -220,7 +220,8 @@ const std::vector<Migration>& migrations() {
                                               both(20, "message-images", schema::kMessageImages),
                                               both(21, "model-image-tokens", schema::kModelImageTokens),
                                               both(22, "model-reads-images", schema::kModelReadsImages),
-                                              both(23, "message-images-left-out", schema::kMessageImagesLeftOut)};
+                                              both(23, "message-images-left-out", schema::kMessageImagesLeftOut),
+                                              both(24, "model-position", schema::kModelPosition)};
   return kAll;
 }
 

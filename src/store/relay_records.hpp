@@ -65,6 +65,7 @@ struct Model {
   int64_t created_at = 0;
   int64_t image_tokens = 0;  // what one image counts in a prompt here; 0: the default (relay::kDefaultImageTokens)
   bool reads_images = true;  // false: a text-only model, sent no images
+  int64_t position = 0;      // in the chat's picker: smallest first, then by id
 };
 
 struct UsageEvent {

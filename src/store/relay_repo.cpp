@@ -156,15 +156,16 @@ namespace models {
 
 namespace {
 constexpr const char* kColumns =
-    "id, display_name, description, icon, tags, context_length, enabled, created_at, image_tokens, reads_images";
+    "id, display_name, description, icon, tags, context_length, enabled, created_at, image_tokens, reads_images, "
+    "position";
 Model to_model(const Row& r) {
-  return Model{r.str(0), r.str(1),     r.str(2), r.str(3), from_json_array(r.str(4)),
-               r.i64(5), r.boolean(6), r.i64(7), r.i64(8), r.boolean(9)};
+  return Model{r.str(0), r.str(1), r.str(2),     r.str(3), from_json_array(r.str(4)), r.i64(5), r.boolean(6),
+               r.i64(7), r.i64(8), r.boolean(9), r.i64(10)};
 }
 }  // namespace
 
 std::vector<Model> list(Conn& c) {
-  auto rows = c.query(std::string("SELECT ") + kColumns + " FROM models ORDER BY id");
+  auto rows = c.query(std::string("SELECT ") + kColumns + " FROM models ORDER BY position, id");
   std::vector<Model> out;
   for (const auto& r : rows.rows) out.push_back(to_model(r));
   return out;
@@ -179,14 +180,16 @@ std::optional<Model> find(Conn& c, const std::string& id) {
 void upsert(Conn& c, const Model& m, int64_t now) {
   c.exec(
       "INSERT INTO models (id, display_name, description, icon, tags, context_length, enabled, created_at, updated_at, "
-      "image_tokens, reads_images) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) ON CONFLICT (id) DO UPDATE SET "
+      "image_tokens, reads_images, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11) ON CONFLICT "
+      "(id) "
+      "DO UPDATE SET "
       "display_name = "
       "excluded.display_name, "
       "description = excluded.description, icon = excluded.icon, tags = excluded.tags, "
       "context_length = excluded.context_length, enabled = excluded.enabled, updated_at = excluded.updated_at, "
-      "image_tokens = excluded.image_tokens, reads_images = excluded.reads_images",
+      "image_tokens = excluded.image_tokens, reads_images = excluded.reads_images, position = excluded.position",
       {m.id, m.display_name, m.description, m.icon, to_json_array(m.tags), m.context_length, int64_t{m.enabled}, now,
-       m.image_tokens, int64_t{m.reads_images}});
+       m.image_tokens, int64_t{m.reads_images}, m.position});
   uploads::mark_used(c, m.icon);
 }
 

@@ -22,4 +22,5 @@ extern const char* const kMessageImages;        // v20
 extern const char* const kModelImageTokens;     // v21
 extern const char* const kModelReadsImages;     // v22
 extern const char* const kMessageImagesLeftOut;  // v23
+extern const char* const kModelPosition;         // v24
 }  // namespace plaza::store::schema

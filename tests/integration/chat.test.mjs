@@ -8,11 +8,11 @@ import { Client } from '../lib/client.mjs';
 
 for (const backend of backends) {
   describe(`web chat on ${backend}`, () => {
-    let plaza, fake, user;
+    let plaza, fake, user, admin;
     before(async () => {
       fake = await startFake({ requireKeys: ['sk-up'] });
       plaza = await startPlaza({ backend, settings: { 'api-rate-per-minute': 100000 } });
-      const admin = await adminClient(plaza);
+      admin = await adminClient(plaza);
       await addChannel(admin, { base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['gpt-4o-mini'] });
       await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: { display_name: 'GPT-4o mini', tags: ['fast', '便宜'], context_length: 128000 } });
       // Nothing listens there: every request for this model is refused before any answer.
@@ -188,6 +188,29 @@ for (const backend of backends) {
       const described = models.data.models.find((m) => m.id === 'gpt-4o-mini');
       assert.deepEqual([described.name, described.tags, described.context_length], ['GPT-4o mini', ['fast', '便宜'], 128000]);
       assert.deepEqual(models.data.models.find((m) => m.id === 'down-model').tags, [], 'not in the catalogue');
+    });
+
+    it('lists the models in the operator\'s order (a new user\'s model is the first), and refuses a position out of range', async () => {
+      const order = async () => (await user.get('/api/models')).data.models.map((m) => m.id);
+      assert.deepEqual(await order(), ['down-model', 'gpt-4o-mini'], 'the same position: by id');
+      const catalogue = { display_name: 'GPT-4o mini', tags: ['fast', '便宜'], context_length: 128000 };
+      const first = await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: { ...catalogue, position: -1 } });
+      assert.equal(first.status, 200, first.text);
+      assert.equal(first.data.model.position, -1);
+      assert.deepEqual(await order(), ['gpt-4o-mini', 'down-model']);
+      const listed = (await admin.get('/api/admin/models')).data.models;
+      assert.equal(listed.find((m) => m.id === 'gpt-4o-mini').position, -1, 'the admin list carries it');
+      for (const bad of [1_000_001, -1_000_001, 'first', 1.5]) {
+        const refused = await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: { ...catalogue, position: bad } });
+        assert.equal(refused.status, 400, `position ${bad}`);
+        assert.equal(refused.data.error.field, 'position');
+      }
+      assert.deepEqual(await order(), ['gpt-4o-mini', 'down-model'], 'a refused change changes nothing');
+      // Ordered in the catalogue after the other (down-model has no entry: position 0).
+      await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: { ...catalogue, position: 5 } });
+      assert.deepEqual(await order(), ['down-model', 'gpt-4o-mini']);
+      await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: catalogue });
+      assert.equal((await admin.get('/api/admin/models')).data.models.find((m) => m.id === 'gpt-4o-mini').position, 0, 'left out: 0');
     });
 
     it('lists conversations a page at a time, most recent first, and finds them by title', async () => {
