@@ -191,10 +191,21 @@ awaitable<http::Response> admin_channel_health(Ctx& ctx) {
 
 awaitable<http::Response> admin_test_channel(Ctx& ctx) {
   auto t = co_await ctx.site.channel_admin.test(id_param(ctx, "id"));
-  co_return json_response(
-      200,
-      bj::object{
-          {"ok", t.ok}, {"latency_ms", t.latency_ms}, {"status", t.status}, {"model", t.model}, {"error", t.error}});
+  bj::array keys;
+  for (const auto& k : t.keys)
+    keys.push_back(bj::object{{"id", k.key_id},
+                              {"hint", k.hint},
+                              {"tried", k.tried},
+                              {"ok", k.ok},
+                              {"status", k.status},
+                              {"latency_ms", k.latency_ms},
+                              {"error", k.error}});
+  co_return json_response(200, bj::object{{"ok", t.ok},
+                                          {"latency_ms", t.latency_ms},
+                                          {"status", t.status},
+                                          {"model", t.model},
+                                          {"error", t.error},
+                                          {"keys", std::move(keys)}});
 }
 
 awaitable<http::Response> admin_enable_channel(Ctx& ctx) {

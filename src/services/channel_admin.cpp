@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 #include "core/error.hpp"
 #include "core/validation.hpp"
 #include "relay/proxy_url.hpp"
@@ -157,7 +159,8 @@ awaitable<store::Channel> ChannelAdmin::reenable(int64_t actor_id, int64_t id) {
   co_return ch;
 }
 
-awaitable<ChannelTest> ChannelAdmin::try_key(const store::Channel& ch, int64_t key_id, const std::string& key) {
+awaitable<ChannelTest> ChannelAdmin::try_key(const store::Channel& ch, int64_t key_id, const std::string& key,
+                                             std::chrono::steady_clock::time_point deadline) {
   ChannelTest result;
   result.model = ch.models.front().model;
   auto opened = std::make_shared<store::Channel>(ch);
@@ -175,7 +178,9 @@ awaitable<ChannelTest> ChannelAdmin::try_key(const store::Channel& ch, int64_t k
                            {"max_tokens", 1}};
   auto started = std::chrono::steady_clock::now();
   try {
-    auto resp = co_await client_.send(relay::build_upstream_request(cand, body, false));
+    auto request = relay::build_upstream_request(cand, body, false);
+    request.timeouts.deadline = deadline;
+    auto resp = co_await client_.send(std::move(request));
     result.status = resp->status();
     std::string answer = co_await resp->read_all(256 * 1024);
     result.ok = result.status >= 200 && result.status < 300;
@@ -196,8 +201,46 @@ awaitable<ChannelTest> ChannelAdmin::try_key(const store::Channel& ch, int64_t k
 awaitable<ChannelTest> ChannelAdmin::test(int64_t id) {
   auto ch = co_await store::read(db_, [&](store::Conn& c) { return store::channels::find(c, id); });
   if (!ch) throw Error(ErrorCode::not_found, "no such channel");
-  const auto& key = usable(*ch);
-  co_return co_await try_key(*ch, key.id, box_.open(key.sealed));
+  if (ch->keys.empty()) throw Error(ErrorCode::conflict, "the channel has no keys");
+  const auto deadline = std::chrono::steady_clock::now() + kTestTimeLimit;
+  ChannelTest out;
+  out.model = ch->models.front().model;
+  bool unreachable = false;
+  for (const auto& k : ch->keys) {
+    KeyTest kt;
+    kt.key_id = k.id;
+    kt.hint = k.hint;
+    if (unreachable) {
+      kt.error = "not tried: the upstream could not be reached with an earlier key";
+    } else if (std::chrono::steady_clock::now() >= deadline) {
+      kt.error = "not tried: the test ran out of time";
+    } else {
+      std::string key;
+      try {
+        key = box_.open(k.sealed);
+      } catch (const std::exception&) {
+        kt.error = "the key cannot be opened (was secret_key changed?)";
+        out.keys.push_back(std::move(kt));
+        continue;
+      }
+      ChannelTest t = co_await try_key(*ch, k.id, key, deadline);
+      kt.tried = true;
+      kt.ok = t.ok;
+      kt.status = t.status;
+      kt.latency_ms = t.latency_ms;
+      kt.error = std::move(t.error);
+      unreachable = !t.ok && t.status == 0;
+    }
+    out.keys.push_back(std::move(kt));
+  }
+  // The summary: the first key that does not work, else the first key.
+  auto failed = std::find_if(out.keys.begin(), out.keys.end(), [](const KeyTest& k) { return !k.ok; });
+  const KeyTest& shown = failed == out.keys.end() ? out.keys.front() : *failed;
+  out.ok = failed == out.keys.end();
+  out.latency_ms = shown.latency_ms;
+  out.status = shown.status;
+  out.error = shown.error;
+  co_return out;
 }
 
 std::string ChannelAdmin::usable_key(const store::Channel& ch) const {

@@ -3,6 +3,7 @@
 // and probe automatically disabled keys so they come back when the upstream accepts them again.
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,12 +19,26 @@ namespace plaza::services {
 
 using boost::asio::awaitable;
 
+// One key's answer to a channel test.
+struct KeyTest {
+  int64_t key_id = 0;
+  std::string hint;    // the key's last characters, as the channel list shows them
+  bool tried = false;  // false: not asked (see `error`)
+  bool ok = false;
+  int status = 0;  // the upstream's HTTP status; 0: none came
+  int64_t latency_ms = 0;
+  std::string error;  // safe to show: no key, no URL
+};
+
+// A channel test: one short completion per key. The top-level fields are the first failing key's
+// (or the first key's when all work); `ok` only when every key answered.
 struct ChannelTest {
   bool ok = false;
   int64_t latency_ms = 0;
   int status = 0;
   std::string error;  // safe to show: no key, no URL
   std::string model;
+  std::vector<KeyTest> keys;
 };
 
 class ChannelAdmin {
@@ -38,7 +53,11 @@ class ChannelAdmin {
   awaitable<void> remove(int64_t actor_id, int64_t id);
   // Clears an automatic disable and re-enables the channel's keys.
   awaitable<store::Channel> reenable(int64_t actor_id, int64_t id);
+  // Asks the channel's first model for one token with each of its keys, disabled ones included (the
+  // test shows whether they would work again), one after another within kTestTimeLimit; once one
+  // cannot reach the upstream at all, the rest are not tried (they would go to the same address).
   awaitable<ChannelTest> test(int64_t id);
+  static constexpr std::chrono::seconds kTestTimeLimit{30};
   // The models the upstream lists (GET {base_url}/models), asked with `key` through the channel's
   // proxy and timeouts, for the channel form to fill in. `ch` need not be stored yet; its proxy
   // password may be sealed (a stored channel's) or plain. Throws Error(upstream_error) with a
@@ -57,7 +76,9 @@ class ChannelAdmin {
   static void check_keys(const std::vector<std::string>& keys);
 
  private:
-  awaitable<ChannelTest> try_key(const store::Channel& ch, int64_t key_id, const std::string& key);
+  awaitable<ChannelTest> try_key(
+      const store::Channel& ch, int64_t key_id, const std::string& key,
+      std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 
   store::Database& db_;
   const crypto::SecretBox& box_;

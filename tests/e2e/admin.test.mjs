@@ -59,8 +59,12 @@ test('first admin sets up the site and manages users', { timeout: 120_000 }, asy
   await page.goto(`${site.url}/setup?token=${encodeURIComponent(token)}`);
   await fill();
   await page.getByTestId('setup-submit').click();
-  await page.waitForURL(`${site.url}/admin/users`);
+  // A new operator's next step is to connect an upstream: setup leads to Channels.
+  await page.waitForURL(`${site.url}/admin/channels`);
+  await page.getByTestId('channels-empty').waitFor();
   await page.getByTestId('nav-admin').waitFor();
+  await page.getByTestId('admin-tab-users').click();
+  await page.waitForURL(`${site.url}/admin/users`);
 
   // Find bob, change his group, ban and unban him, make him an admin.
   await page.getByTestId('user-search').fill(bobName);

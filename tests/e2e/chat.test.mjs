@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { startFake } from '../fake_upstream/fake.mjs';
 import { Client } from '../lib/client.mjs';
 import { startPlaza } from '../lib/server.mjs';
-import { sql, userWithKey } from '../lib/site.mjs';
+import { chatCompletion, sql, userWithKey } from '../lib/site.mjs';
 import { launchBrowser, openPage, shot, signIn as signInAs, signUp, uniqueName } from './helpers.mjs';
 
 let fake;
@@ -199,6 +199,36 @@ describe('chat', { timeout: 240_000 }, () => {
     await row.locator('[data-testid="channel-test-result"][data-ok="true"]').waitFor();
     assert.equal(await row.getByTestId('channel-health').getAttribute('data-requests'), '0', 'no request has come here yet');
 
+    // A channel with a dead key: the test names it; once a request has switched it off, the list
+    // says why and Re-enable switches it on again.
+    const admin = await adminApi();
+    const twoKeys = await admin.post('/api/admin/channels', { type: 'openai', name: 'Two keys', base_url: `${fake.url}/v1`, keys: ['sk-dead-key', 'sk-up'], models: ['two-keys-model'] });
+    assert.equal(twoKeys.status, 201, twoKeys.text);
+    await page.reload();
+    const twoRow = page.locator('[data-testid="channel-row"][data-name="Two keys"]');
+    await twoRow.getByTestId('channel-test').click();
+    const twoResult = twoRow.getByTestId('channel-test-result');
+    await twoResult.waitFor();
+    assert.equal(await twoResult.getAttribute('data-ok'), 'false');
+    assert.match(await twoResult.innerText(), /1 of 2 keys do not work/);
+    const keyLines = twoResult.getByTestId('channel-test-key');
+    assert.deepEqual(await keyLines.evaluateAll((els) => els.map((e) => e.dataset.ok)), ['false', 'true']);
+    assert.match(await keyLines.first().innerText(), /…-key.*401/s);
+    const { key: apiKey } = await userWithKey(plaza, uniqueName('keys'));
+    const served = await chatCompletion(plaza, apiKey, { model: 'two-keys-model', messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(served.status, 200, 'the second key answered');
+    await page.reload();
+    const deadChip = twoRow.locator('[data-testid="channel-key"][data-enabled="false"]');
+    await deadChip.waitFor();
+    assert.match(await deadChip.innerText(), /off: .*401/);
+    await twoRow.getByTestId('channel-enable').click();
+    await page.getByTestId('channels-notice').waitFor();
+    await deadChip.waitFor({ state: 'detached' });
+    assert.equal(await twoRow.getByTestId('channel-enable').count(), 0, 'every key is on again');
+    assert.equal((await admin.delete(`/api/admin/channels/${twoKeys.data.channel.id}`)).status, 204);
+    await page.reload();
+    await twoRow.waitFor({ state: 'detached' });
+
     // The model catalogue: give the model a display name; hiding it hides it from the chat.
     await page.getByTestId('admin-tab-models').click();
     await page.waitForURL(`${plaza.url}/admin/models`);
@@ -211,12 +241,15 @@ describe('chat', { timeout: 240_000 }, () => {
     await page.getByTestId('model-save').click();
     await page.getByTestId('models-notice').waitFor();
     await modelRow.getByText('GPT-4o mini').waitFor();
-    // Marked text-only in the form, shown so in the list, and kept by the quick switch below.
+    // Marked text-only and given a place in the picker in the form, shown so in the list, and kept
+    // by the quick switch below.
     await modelRow.getByTestId('model-edit').click();
     assert.equal(await page.getByTestId('field-reads-images').isChecked(), true, 'a model reads images unless unticked');
     await page.getByTestId('field-reads-images').uncheck();
+    await page.getByTestId('field-position').fill('7');
     await page.getByTestId('model-save').click();
     await modelRow.getByTestId('model-text-only').waitFor();
+    assert.match(await modelRow.getByTestId('model-position').innerText(), /7/);
     await modelRow.getByTestId('model-toggle').click();
     await modelRow.locator('[data-testid="model-status"][data-enabled="false"]').waitFor();
     await shot(page, 'admin-models-light');
@@ -227,12 +260,15 @@ describe('chat', { timeout: 240_000 }, () => {
     await modelRow.getByTestId('model-toggle').click();
     await modelRow.locator('[data-testid="model-status"][data-enabled="true"]').waitFor();
     const entry = async () => (await (await adminApi()).get('/api/admin/models')).data.models.find((m) => m.id === 'gpt-4o-mini');
-    assert.equal((await entry()).reads_images, false, 'switching it off and on kept it text-only');
+    assert.deepEqual([(await entry()).reads_images, (await entry()).position], [false, 7], 'switching it off and on kept both');
     await modelRow.getByTestId('model-edit').click();
+    assert.equal(await page.getByTestId('field-position').inputValue(), '7');
     await page.getByTestId('field-reads-images').check();
+    await page.getByTestId('field-position').fill('');
     await page.getByTestId('model-save').click();
     await modelRow.getByTestId('model-text-only').waitFor({ state: 'detached' });
-    assert.equal((await entry()).reads_images, true);
+    await modelRow.getByTestId('model-position').waitFor({ state: 'detached' });
+    assert.deepEqual([(await entry()).reads_images, (await entry()).position], [true, 0]);
 
     // Chat: pick the model, send, watch the answer stream in and its token counts appear.
     await page.getByTestId('nav-chat').click();

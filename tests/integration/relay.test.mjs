@@ -424,10 +424,40 @@ for (const backend of backends) {
         const attempts = (await fakeA.requests()).filter((r) => !isProbe(r.body));
         assert.deepEqual(attempts.map((r) => r.headers.authorization),
           ['Bearer sk-revoked-0000', `Bearer ${UPSTREAM_KEY_A}`], 'the first key, then the second, on the one channel');
+        const audit = (await admin.get('/api/admin/audit')).data.entries.find((e) => e.action === 'relay.channel_key.disabled' && e.target === `channel:${only.id}`);
+        assert.ok(audit, 'the automatic disable is in the audit log');
+        assert.match(audit.detail, new RegExp(`key ${listed.keys[0].id}: .*401`));
+        assert.ok(!audit.detail.includes('sk-revoked'));
+
+        // The channel test asks with every key, the disabled one included, and says which fails.
+        const test = await admin.post(`/api/admin/channels/${only.id}/test`);
+        assert.equal(test.status, 200, test.text);
+        assert.equal(test.data.ok, false, 'one of its keys does not work');
+        assert.match(test.data.error, /401/);
+        assert.deepEqual(test.data.keys.map((k) => [k.id, k.hint, k.tried, k.ok, k.status]),
+          [[listed.keys[0].id, listed.keys[0].hint, true, false, 401], [listed.keys[1].id, listed.keys[1].hint, true, true, 200]]);
+        assert.ok(!test.text.includes('sk-revoked-0000') && !test.text.includes(UPSTREAM_KEY_A) && !test.text.includes(fakeA.url));
       } finally {
         // Left behind, its disabled key's probes would reach fakeA during the tests that follow.
         assert.equal((await admin.delete(`/api/admin/channels/${only.id}`)).status, 204);
       }
+    });
+
+    it('tests every key of a channel, and stops at the first that cannot reach the upstream', async () => {
+      const good = await addChannel(admin, { name: 'all-good', base_url: `${fakeA.url}/v1`, keys: [UPSTREAM_KEY_A, UPSTREAM_KEY_A], models: ['all-good-only'] });
+      const passed = await admin.post(`/api/admin/channels/${good.id}/test`);
+      assert.equal(passed.data.ok, true);
+      assert.deepEqual(passed.data.keys.map((k) => [k.tried, k.ok]), [[true, true], [true, true]]);
+      assert.equal(passed.data.model, 'all-good-only');
+      assert.equal((await admin.delete(`/api/admin/channels/${good.id}`)).status, 204);
+      // Nothing listens on port 9: the first key's try fails to connect, the others are not sent.
+      const gone = await addChannel(admin, { name: 'nowhere', base_url: 'http://127.0.0.1:9/v1', keys: ['sk-a', 'sk-b', 'sk-c'], models: ['nowhere-only'] });
+      const failed = await admin.post(`/api/admin/channels/${gone.id}/test`);
+      assert.equal(failed.data.ok, false);
+      assert.deepEqual(failed.data.keys.map((k) => [k.tried, k.ok, k.status]), [[true, false, 0], [false, false, 0], [false, false, 0]]);
+      assert.match(failed.data.keys[1].error, /not tried/);
+      assert.ok(!failed.text.includes('127.0.0.1:9'), 'no URL in errors');
+      assert.equal((await admin.delete(`/api/admin/channels/${gone.id}`)).status, 204);
     });
 
     it('disables a key whose account is out of credit, whatever the status, and serves from the next channel', async () => {

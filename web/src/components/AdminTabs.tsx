@@ -1,5 +1,6 @@
+import { useEffect, useRef } from 'react';
 import { useI18n, type MessageKey } from '../i18n';
-import { NavLink } from '../lib/router';
+import { NavLink, useRouter } from '../lib/router';
 
 const tabs: { to: string; label: MessageKey; testId: string }[] = [
   { to: '/admin/users', label: 'admin.tabUsers', testId: 'admin-tab-users' },
@@ -18,11 +19,24 @@ const tabs: { to: string; label: MessageKey; testId: string }[] = [
   { to: '/admin/audit', label: 'admin.tabAudit', testId: 'admin-tab-audit' },
 ];
 
-/** The admin area's sections, shown at the top of each admin page. */
+/**
+ * The admin area's sections, shown at the top of each admin page. Wide screens show them all (they
+ * wrap); on phones they are one scrolling strip, moved so the current section is in view.
+ */
 export function AdminTabs() {
   const { t } = useI18n();
+  const { pathname } = useRouter();
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const nav = ref.current;
+    const active = nav?.querySelector<HTMLElement>('.tab.active');
+    if (!nav || !active || nav.scrollWidth <= nav.clientWidth) return;
+    const n = nav.getBoundingClientRect();
+    const a = active.getBoundingClientRect();
+    nav.scrollLeft += a.left - n.left - (n.width - a.width) / 2;
+  }, [pathname]);
   return (
-    <nav className="tabs" aria-label={t('nav.admin')} data-testid="admin-tabs">
+    <nav ref={ref} className="tabs" aria-label={t('nav.admin')} data-testid="admin-tabs">
       {tabs.map((tab) => (
         <NavLink key={tab.to} to={tab.to} className="tab" data-testid={tab.testId}>
           {t(tab.label)}

@@ -247,12 +247,25 @@ export interface ChannelHealth {
   last_at: number;
 }
 
+/** One key's answer to a channel test; `tried` false: not asked (its `error` says why). */
+export interface KeyTest {
+  id: Id;
+  hint: string;
+  tried: boolean;
+  ok: boolean;
+  status: number;
+  latency_ms: number;
+  error: string;
+}
+
+/** A channel test: the summary is the first failing key's (or the first key's); `ok` when every key works. */
 export interface ChannelTest {
   ok: boolean;
   latency_ms: number;
   status: number;
   model: string;
   error: string;
+  keys?: KeyTest[];
 }
 
 export interface CatalogueModel {
@@ -267,6 +280,8 @@ export interface CatalogueModel {
   image_tokens?: number;
   /** false: a text-only model, refused images and sent none; missing: true. */
   reads_images?: boolean;
+  /** Its place in the chat's picker: smallest first, then by id; missing: 0. */
+  position?: number;
 }
 
 const enc = (id: Id | string) => encodeURIComponent(String(id));

@@ -4,7 +4,7 @@
 // of POST /api/apps or PATCH /api/apps/{slug}.
 import type { App, AppContent, AppInput, PrefixMessage, Visibility } from './apps';
 import { pricingBody, pricingFormValues, pricingOf } from './pricing';
-import type { Check } from './validation';
+import type { Check, FieldCheck } from './validation';
 import { parseKeyLines, parseList, validateInt } from './validation';
 
 export type AppFormKey =
@@ -152,6 +152,6 @@ export function validateParameters(v: string): Check {
   return parseParameters(v) === null ? 'validate.jsonObject' : null;
 }
 
-export function validatePlanLevel(v: string): Check {
+export function validatePlanLevel(v: string): FieldCheck {
   return validateInt(v, 0, 100);
 }

@@ -1,12 +1,46 @@
 import { useCallback, useState, type ChangeEvent } from 'react';
 import type { MessageKey } from '../i18n/en';
-import { useI18n } from '../i18n';
-import type { Check } from './validation';
+import { langTags, translate, useI18n, type Lang, type Params } from '../i18n';
+import type { FieldCheck } from './validation';
 
-export type Validator<V> = (values: V) => Check;
+export type Validator<V> = (values: V) => FieldCheck;
 
-/** A field error is either a dictionary key (client checks) or the server's text. */
-type FieldError = { key: MessageKey } | { text: string };
+/** A field error is either a dictionary key, maybe with values (client checks), or the server's text. */
+type FieldError = { key: MessageKey; params?: Params } | { text: string };
+
+/** A client check's message in `lang`; numbers in it are grouped the local way (1,000,000). */
+export function checkText(lang: Lang, key: MessageKey, params?: Params): string {
+  if (!params) return translate(lang, key);
+  const nf = new Intl.NumberFormat(langTags[lang]);
+  const shown: Params = {};
+  for (const [name, v] of Object.entries(params)) shown[name] = typeof v === 'number' ? nf.format(v) : v;
+  return translate(lang, key, shown);
+}
+
+/** The part of an element revealAndFocus needs (an HTMLElement; narrowed so it can be tested without a DOM). */
+export interface Focusable {
+  closest(selector: 'details'): { open: boolean; parentElement: Focusable | null } | null;
+  focus(options?: FocusOptions): void;
+  scrollIntoView?(options?: ScrollIntoViewOptions): void;
+}
+
+/**
+ * Focuses a form control and scrolls it into view, first opening every closed <details> around it
+ * (a folded "advanced" section): a control inside a closed one can't take focus, so a check or
+ * server error there would otherwise leave the form doing nothing visible.
+ */
+export function revealAndFocus(el: Focusable | null): boolean {
+  if (!el) return false;
+  for (let d = el.closest('details'); d; d = d.parentElement?.closest('details') ?? null) {
+    if (!d.open) d.open = true;
+  }
+  el.focus({ preventScroll: true });
+  el.scrollIntoView?.({ block: 'center' });
+  return true;
+}
+
+/** The control of form field `name` (Field gives it the id `f-<name>`). */
+const revealField = (name: string) => revealAndFocus(document.getElementById(`f-${name}`));
 
 /** The part of a form that field components need; narrower key sets accept wider forms. */
 export interface FormFields<K extends string> {
@@ -20,15 +54,16 @@ export function useForm<K extends string>(
   initial: Record<K, string>,
   validators: Partial<Record<K, Validator<Record<K, string>>>>,
 ) {
-  const { t } = useI18n();
+  const { lang } = useI18n();
   const [values, setValues] = useState(initial);
   const [errors, setErrors] = useState<Partial<Record<K, FieldError>>>({});
   const [touched, setTouched] = useState<Partial<Record<K, boolean>>>({});
 
   const check = useCallback(
     (k: K, v: Record<K, string>): FieldError | undefined => {
-      const key = validators[k]?.(v);
-      return key ? { key } : undefined;
+      const c = validators[k]?.(v);
+      if (!c) return undefined;
+      return typeof c === 'string' ? { key: c } : c;
     },
     [validators],
   );
@@ -74,7 +109,7 @@ export function useForm<K extends string>(
     setErrors(out);
     if (!ok) {
       const first = (Object.keys(validators) as K[]).find((f) => out[f]);
-      if (first) document.getElementById(`f-${first}`)?.focus();
+      if (first) revealField(first);
     }
     return ok;
   };
@@ -83,14 +118,14 @@ export function useForm<K extends string>(
   const setServerError = (field: string | undefined, text: string): boolean => {
     if (!field || !(field in values)) return false;
     setErrors((p) => ({ ...p, [field as K]: { text } }));
-    document.getElementById(`f-${field}`)?.focus();
+    revealField(field);
     return true;
   };
 
   const errorText = (k: K): string | undefined => {
     const e = errors[k];
     if (!e) return undefined;
-    return 'key' in e ? t(e.key) : e.text;
+    return 'key' in e ? checkText(lang, e.key, e.params) : e.text;
   };
 
   const reset = (v: Record<K, string> = initial) => {

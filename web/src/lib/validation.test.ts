@@ -106,9 +106,23 @@ describe('channel form helpers', () => {
     ]);
     expect(formatChannelModels([{ model: 'a', upstream: '' }, { model: 'b', upstream: 'c' }])).toBe('a\nb=c');
     expect(validateChannelModels('')).toBe('validate.modelsRequired');
-    expect(validateChannelModels('=x')).toBe('validate.models');
+    expect(validateChannelModels(' ,\n, ')).toBe('validate.modelsRequired');
     expect(validateChannelModels('gpt 4')).toBe('validate.models');
+    expect(validateChannelModels('fast=gpt 4o')).toBe('validate.models');
+    expect(validateChannelModels('x'.repeat(129))).toBe('validate.modelId');
     expect(validateChannelModels('gpt-4o')).toBeNull();
+    expect(validateChannelModels('gpt-4o\nfast=gpt-4o-mini, cheap=gpt-4o-mini')).toBeNull();
+  });
+  test('a mapping without a public name says so, not "spaces"', () => {
+    expect(validateChannelModels('= bad')).toBe('validate.modelNameEmpty');
+    expect(validateChannelModels('=x')).toBe('validate.modelNameEmpty');
+    expect(validateChannelModels('gpt-4o, =x')).toBe('validate.modelNameEmpty');
+  });
+  test('a public model name may be listed only once', () => {
+    const twice = { key: 'validate.modelListedTwice', params: { name: 'gpt-4o' } };
+    expect(validateChannelModels('gpt-4o, gpt-4o')).toEqual(twice);
+    expect(validateChannelModels('gpt-4o\ngpt-4o=gpt-4o-2024-08-06')).toEqual(twice);
+    expect(validateChannelModels('fast=a\nfast=b')).toEqual({ key: 'validate.modelListedTwice', params: { name: 'fast' } });
   });
   test('urls and numbers', () => {
     expect(validateHttpUrl('https://api.openai.com/v1')).toBeNull();
@@ -118,7 +132,9 @@ describe('channel form helpers', () => {
     expect(validateInt('', 1, 10)).toBeNull();
     expect(validateInt('', 1, 10, true)).toBe('validate.required');
     expect(validateInt('1.5', 1, 10)).toBe('validate.integer');
-    expect(validateInt('11', 1, 10)).toBe('validate.range');
+    expect(validateInt('11', 1, 10)).toEqual({ key: 'validate.range', params: { min: 1, max: 10 } });
+    expect(validateInt('0', 1, 10)).toEqual({ key: 'validate.range', params: { min: 1, max: 10 } });
+    expect(validateInt('10', 1, 10)).toBeNull();
     expect(validateInt('-3', -5, 10)).toBeNull();
   });
 });

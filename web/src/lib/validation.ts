@@ -1,9 +1,19 @@
 // Client-side checks mirror the server's rules so people see mistakes before submitting;
 // the server still validates everything. Each returns a message key or null.
+import type { Params } from '../i18n';
 import type { MessageKey } from '../i18n/en';
 import { parseCredits } from './money';
 
 export type Check = MessageKey | null;
+
+/** A message whose placeholders need values, e.g. the range a number must fall in. */
+export interface Problem {
+  key: MessageKey;
+  params: Params;
+}
+
+/** What a form field's check finds: nothing, a message key, or a message with values. */
+export type FieldCheck = Check | Problem;
 
 export function validateUsername(v: string): Check {
   if (!v) return 'validate.required';
@@ -111,14 +121,25 @@ export function formatChannelModels(models: { model: string; upstream: string }[
   return models.map((m) => (m.upstream && m.upstream !== m.model ? `${m.model}=${m.upstream}` : m.model)).join('\n');
 }
 
-export function validateChannelModels(v: string): Check {
-  const models = parseChannelModels(v);
-  if (models.length === 0) return 'validate.modelsRequired';
-  for (const m of models) {
-    const [name, up] = typeof m === 'string' ? [m, ''] : [m.model, m.upstream];
-    if (!name || /\s/.test(name) || /\s/.test(up) || name.length > 128 || up.length > 128) return 'validate.models';
+/**
+ * Every entry needs a public name; names and upstreams are single words of at most 128 characters,
+ * and a public name may be listed once (parseChannelModels would quietly keep only the first).
+ */
+export function validateChannelModels(v: string): FieldCheck {
+  const seen = new Set<string>();
+  for (const part of v.split(/[,，\n]/)) {
+    const s = part.trim();
+    if (!s) continue;
+    const eq = s.indexOf('=');
+    const name = (eq < 0 ? s : s.slice(0, eq)).trim();
+    const up = eq < 0 ? '' : s.slice(eq + 1).trim();
+    if (!name) return 'validate.modelNameEmpty';
+    if (/\s/.test(name) || /\s/.test(up)) return 'validate.models';
+    if (name.length > 128 || up.length > 128) return 'validate.modelId';
+    if (seen.has(name)) return { key: 'validate.modelListedTwice', params: { name } };
+    seen.add(name);
   }
-  return null;
+  return seen.size === 0 ? 'validate.modelsRequired' : null;
 }
 
 export function validateHttpUrl(v: string): Check {
@@ -129,12 +150,12 @@ export function validateHttpUrl(v: string): Check {
 }
 
 /** An optional whole number within [min, max]; empty passes unless required. */
-export function validateInt(v: string, min: number, max: number, required = false): Check {
+export function validateInt(v: string, min: number, max: number, required = false): FieldCheck {
   const s = v.trim();
   if (!s) return required ? 'validate.required' : null;
   if (!/^-?\d+$/.test(s)) return 'validate.integer';
   const n = Number(s);
-  return n >= min && n <= max ? null : 'validate.range';
+  return n >= min && n <= max ? null : { key: 'validate.range', params: { min, max } };
 }
 
 /** "a, b" → ["a","b"] for groups and tags. */

@@ -1,6 +1,7 @@
 // Admin › Channels: the upstream providers Plaza relays to. Keys are write-only: the API returns
 // only their hints, and editing a channel keeps its keys unless new ones are typed.
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { ChannelTestResult } from '../components/admin/ChannelTestResult';
 import { AdminTabs } from '../components/AdminTabs';
 import { ConfirmDialog, useConfirm } from '../components/ConfirmDialog';
 import { SmallButton } from '../components/Table';
@@ -492,7 +493,7 @@ export function AdminChannelsPage() {
                     <SmallButton kind="secondary" disabled={ts?.pending} onClick={() => void test(c)} data-testid="channel-test">
                       {ts?.pending ? t('channels.testing') : t('channels.test')}
                     </SmallButton>
-                    {c.auto_disabled && (
+                    {(c.auto_disabled || c.keys.some((k) => !k.enabled)) && (
                       <SmallButton kind="primary" disabled={busy} onClick={() => void enable(c)} data-testid="channel-enable">
                         {t('channels.reenable')}
                       </SmallButton>
@@ -528,8 +529,9 @@ export function AdminChannelsPage() {
                     <dt>{t('channels.keys')}</dt>
                     <dd className="chips">
                       {c.keys.map((k) => (
-                        <span key={k.id} className={`chip mono${k.enabled ? '' : ' chip-off'}`} title={k.enabled ? undefined : k.disabled_reason}>
+                        <span key={k.id} className={`chip mono${k.enabled ? '' : ' chip-off'}`} title={k.enabled ? undefined : k.disabled_reason} data-testid="channel-key" data-enabled={k.enabled}>
                           {k.hint}
+                          {!k.enabled && <span className="chip-reason">{t('channels.keyOff', { reason: k.disabled_reason || '—' })}</span>}
                         </span>
                       ))}
                     </dd>
@@ -549,21 +551,10 @@ export function AdminChannelsPage() {
                     <dd>{formatDate(c.updated_at, true)}</dd>
                   </div>
                 </dl>
-                {ts && !ts.pending && (
-                  <div
-                    className={`test-result ${'result' in ts && ts.result.ok ? 'ok' : 'bad'}`}
-                    role="status"
-                    data-testid="channel-test-result"
-                    data-ok={'result' in ts && ts.result.ok ? 'true' : 'false'}
-                  >
-                    {'result' in ts
-                      ? ts.result.ok
-                        ? t('channels.testOk', { ms: ts.result.latency_ms, model: ts.result.model })
-                        : t('channels.testFailed', {
-                            error: ts.result.error || (ts.result.status ? `HTTP ${ts.result.status}` : '—'),
-                            ms: ts.result.latency_ms,
-                          })
-                      : ts.error}
+                {ts && !ts.pending && 'result' in ts && <ChannelTestResult result={ts.result} />}
+                {ts && !ts.pending && 'error' in ts && (
+                  <div className="test-result bad" role="status" data-testid="channel-test-result" data-ok="false">
+                    {ts.error}
                   </div>
                 )}
               </li>

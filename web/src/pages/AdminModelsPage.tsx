@@ -15,7 +15,7 @@ import { useForm, type Validator } from '../lib/useForm';
 import { useSubmit } from '../lib/useSubmit';
 import { parseList, validateInt } from '../lib/validation';
 
-type K = 'id' | 'display_name' | 'description' | 'icon' | 'tags' | 'context_length' | 'image_tokens';
+type K = 'id' | 'display_name' | 'description' | 'icon' | 'tags' | 'context_length' | 'image_tokens' | 'position';
 type V = Record<K, string>;
 const validators: Partial<Record<K, Validator<V>>> = {
   id: (v) => (!v.id.trim() ? 'validate.required' : /\s/.test(v.id.trim()) || v.id.trim().length > 128 ? 'validate.modelId' : null),
@@ -24,6 +24,7 @@ const validators: Partial<Record<K, Validator<V>>> = {
   icon: (v) => (v.icon.length > 2048 ? 'validate.tooLong' : null),
   context_length: (v) => validateInt(v.context_length, 0, 100_000_000),
   image_tokens: (v) => validateInt(v.image_tokens, 0, 1_000_000),
+  position: (v) => validateInt(v.position, -1_000_000, 1_000_000),
 };
 
 /** A row of the page: a catalogue entry, or a served model the catalogue doesn't know yet. */
@@ -43,7 +44,16 @@ function bodyOf(m: Omit<CatalogueModel, 'id'>): Omit<CatalogueModel, 'id'> {
     enabled: m.enabled,
     image_tokens: m.image_tokens ?? 0,
     reads_images: m.reads_images ?? true,
+    position: m.position ?? 0,
   };
+}
+
+/** The order of the chat's picker, which the server sorts the same way: by position, then by id. */
+function byPickerOrder(a: Row, b: Row): number {
+  const pa = a.entry?.position ?? 0;
+  const pb = b.entry?.position ?? 0;
+  if (pa !== pb) return pa - pb;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 function ModelForm({ row, onSaved, onCancel }: { row: Row | null; onSaved: (id: string) => void; onCancel: () => void }) {
@@ -58,6 +68,7 @@ function ModelForm({ row, onSaved, onCancel }: { row: Row | null; onSaved: (id: 
       tags: e?.tags.join(', ') ?? '',
       context_length: e?.context_length ? String(e.context_length) : '',
       image_tokens: e?.image_tokens ? String(e.image_tokens) : '',
+      position: e?.position ? String(e.position) : '',
     },
     validators,
   );
@@ -81,6 +92,7 @@ function ModelForm({ row, onSaved, onCancel }: { row: Row | null; onSaved: (id: 
         tags: parseList(v.tags),
         context_length: v.context_length.trim() ? Number(v.context_length.trim()) : 0,
         image_tokens: v.image_tokens.trim() ? Number(v.image_tokens.trim()) : 0,
+        position: v.position.trim() ? Number(v.position.trim()) : 0,
         reads_images: readsImages,
         enabled,
       }),
@@ -139,15 +151,25 @@ function ModelForm({ row, onSaved, onCancel }: { row: Row | null; onSaved: (id: 
           autoComplete="off"
         />
       </div>
-      <Field
-        {...bindField(form, 'image_tokens')}
-        type="number"
-        inputMode="numeric"
-        label={t('models.imageTokens')}
-        optional
-        placeholder="1600"
-        hint={t('models.imageTokensHint')}
-      />
+      <div className="grid-2">
+        <Field
+          {...bindField(form, 'image_tokens')}
+          type="number"
+          inputMode="numeric"
+          label={t('models.imageTokens')}
+          optional
+          placeholder="1600"
+          hint={t('models.imageTokensHint')}
+        />
+        <Field
+          {...bindField(form, 'position')}
+          type="number"
+          label={t('models.position')}
+          optional
+          placeholder="0"
+          hint={t('models.positionHint')}
+        />
+      </div>
       <label className="check">
         <input
           type="checkbox"
@@ -191,7 +213,7 @@ export function AdminModelsPage() {
       for (const c of ch.channels) for (const m of c.models) served.set(m.model, [...(served.get(m.model) ?? []), c.name]);
       const out: Row[] = cat.models.map((m) => ({ id: m.id, entry: m, servedBy: served.get(m.id) ?? [] }));
       for (const [id, by] of served) if (!out.some((r) => r.id === id)) out.push({ id, entry: null, servedBy: by });
-      out.sort((a, b) => a.id.localeCompare(b.id));
+      out.sort(byPickerOrder);
       setRows(out);
       setError(null);
     } catch (e) {
@@ -227,6 +249,7 @@ export function AdminModelsPage() {
           context_length: e?.context_length ?? 0,
           image_tokens: e?.image_tokens ?? 0,
           reads_images: e?.reads_images ?? true,
+          position: e?.position ?? 0,
           enabled: next,
         }),
       );
@@ -347,6 +370,11 @@ export function AdminModelsPage() {
                         {on ? t('models.statusEnabled') : t('models.statusDisabled')}
                       </span>
                       {!e && <span className="tag">{t('models.uncatalogued')}</span>}
+                      {!!e?.position && (
+                        <span className="tag" data-testid="model-position">
+                          {t('models.positionTag', { n: e.position })}
+                        </span>
+                      )}
                       {e?.reads_images === false && (
                         <span className="tag" data-testid="model-text-only">
                           {t('models.textOnly')}

@@ -22,13 +22,17 @@ const pageSize = 50;
 type K = keyof RequestLogFilters;
 const validators = dayRangeValidators<K>();
 
+/** A failed call is the row an operator most needs to read; a cancelled one (the caller stopped it) the least. */
+const failed = (row: RequestLogRow) => row.status !== 'ok' && row.status !== 'cancelled';
+const rowClass = (row: RequestLogRow) => (failed(row) ? 'failed' : row.status === 'cancelled' ? 'dim' : '');
+
 function Outcome({ row }: { row: RequestLogRow }) {
   const { t } = useI18n();
   const label =
     row.status === 'ok' ? t('requests.statusOk') : row.status === 'cancelled' ? t('requests.statusCancelled') : t('requests.statusError');
   return (
     <span data-testid="requests-status">
-      {label}
+      {failed(row) ? <span className="badge badge-revoked">{label}</span> : label}
       {row.error_code && <code className="mono small"> {row.error_code}</code>}
       {row.attempts > 1 && <span className="muted small"> · {t('requests.attempts', { count: row.attempts })}</span>}
     </span>
@@ -128,7 +132,7 @@ export function AdminRequestsPage() {
             />
             <tbody>
               {rows.map((r) => (
-                <tr key={r.id} data-testid="requests-row" data-id={r.id} data-status={r.status} className={r.status === 'ok' ? '' : 'dim'}>
+                <tr key={r.id} data-testid="requests-row" data-id={r.id} data-status={r.status} className={rowClass(r)}>
                   <td data-label={t('billing.time')} className="nowrap" title={r.request_id}>
                     {formatDate(r.created_at, true)}
                   </td>
@@ -141,7 +145,9 @@ export function AdminRequestsPage() {
                   <td data-label={t('requests.channel')} data-testid="requests-channel">
                     {r.channel ?? <span className="muted">{r.channel_id === null ? t('requests.noChannel') : `#${r.channel_id}`}</span>}
                   </td>
-                  <td data-label={t('wallet.surface')}>{r.surface === 'api' ? t('wallet.surfaceApi') : t('wallet.surfaceWeb')}</td>
+                  <td data-label={t('wallet.surface')} className="nowrap">
+                    {r.surface === 'api' ? t('wallet.surfaceApi') : t('wallet.surfaceWeb')}
+                  </td>
                   <td data-label={t('wallet.tokens')}>
                     {t('wallet.tokensInOut', { prompt: r.prompt_tokens, completion: r.completion_tokens })}
                     {!r.tokens_reported && r.status === 'ok' && <span className="muted small"> · {t('requests.counted')}</span>}

@@ -482,7 +482,7 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
                   <ChatIcon />
                 </div>
                 <h2>{t('chat.noModelsTitle')}</h2>
-                <p className="muted">{t('chat.noModelsBody')}</p>
+                <p className="muted">{t(user?.role === 'admin' ? 'chat.noModelsBodyAdmin' : 'chat.noModelsBody')}</p>
                 {user?.role === 'admin' && (
                   <Link to="/admin/channels" className="button primary" data-testid="no-models-add-channel">
                     {t('chat.noModelsAdmin')}

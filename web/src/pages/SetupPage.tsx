@@ -37,7 +37,8 @@ export function SetupPage() {
         ...(email ? { email } : {}),
       });
       signedIn(s);
-      navigate('/admin/users', { replace: true });
+      // A new site has nothing to chat with yet: connecting a channel is the operator's next step.
+      navigate('/admin/channels', { replace: true });
     },
     { keepBusy: true },
   );
