@@ -320,6 +320,7 @@ awaitable<http::Response> admin_usage(Ctx& ctx) {
     o["channel"] = e.channel_id ? name_of(page.channels, *e.channel_id) : bj::value(nullptr);
     o["app_id"] = json::nullable(e.app_id);
     o["error_code"] = e.error_code;
+    o["error_detail"] = e.error_detail;  // the operator's only: not in a user's own usage
     o["attempts"] = e.attempts;
     o["latency_ms"] = e.latency_ms;
     o["ttft_ms"] = json::nullable(e.ttft_ms);

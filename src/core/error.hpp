@@ -36,6 +36,9 @@ class Error : public std::runtime_error {
   const std::string& field() const { return field_; }
   // Seconds a client should wait before retrying (rate_limited only).
   int retry_after = 0;
+  // For the operator's request log only, never sent to the client: what an upstream said about a
+  // failure (its status and message, without the channel's key or URL).
+  std::string detail;
 
  private:
   ErrorCode code_;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/validation.hpp"
 #include "relay/answer_scan.hpp"
 #include "relay/anthropic.hpp"
 #include "relay/upstream_format.hpp"
@@ -96,6 +97,7 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
   // A key the upstream refuses, finds out of credit or rate-limits does not end its channel's turn:
   // the channel's next key is tried right after it (one channel with several keys is a common setup).
   std::vector<int64_t> keys_tried;
+  std::string said;  // what the last upstream tried said or what went wrong reaching it: Error::detail
   auto next_key_after = [&](std::size_t i) {
     keys_tried.push_back(candidates[i].key_id);
     if (auto other = channels_.another_key(candidates[i].channel->id, keys_tried)) {
@@ -136,7 +138,8 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
         break;
       }
       channels_.record_failure(c.channel->id);
-      spdlog::warn("channel {} failed: {}", c.channel->id, f.what());
+      said = scrub(f.what(), c);
+      spdlog::warn("channel {} failed: {}", c.channel->id, said);
       last = f.kind() == http::UpstreamFailure::Kind::timeout
                  ? Error(ErrorCode::upstream_timeout, "the upstream did not answer in time")
                  : Error(ErrorCode::upstream_error, "the upstream could not be reached");
@@ -151,7 +154,8 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
     } catch (const http::UpstreamFailure&) {
     }
     std::string message = scrub(upstream_error_message(c, body), c);
-    spdlog::warn("channel {} answered {}: {}", c.channel->id, status, message);
+    said = "HTTP " + std::to_string(status) + (message.empty() ? "" : ": " + message);
+    spdlog::warn("channel {} answered {}", c.channel->id, said);
     // Out of credit (402, or a body that says so with any status): this key is no use until someone
     // pays, but another channel may serve.
     if (status == 402 || (status >= 400 && status < 500 && says_out_of_credit(body))) {
@@ -203,10 +207,14 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
     }
     // Other 4xx: the request itself is at fault; another channel would say the same.
     channels_.record_success(c.channel->id);
-    throw Error(status == 413 ? ErrorCode::payload_too_large : ErrorCode::invalid_request,
-                message.empty() ? "the upstream refused the request" : message);
+    Error refused(status == 413 ? ErrorCode::payload_too_large : ErrorCode::invalid_request,
+                  message.empty() ? "the upstream refused the request" : message);
+    refused.detail = said;
+    throw refused;
   }
-  throw last.value_or(Error(ErrorCode::upstream_error, "no upstream channel could serve the request"));
+  Error failed = last.value_or(Error(ErrorCode::upstream_error, "no upstream channel could serve the request"));
+  failed.detail = said;
+  throw failed;
 }
 
 awaitable<billing::Reservation> Relay::reserve(const Caller& caller, const std::string& request_id,
@@ -264,6 +272,8 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
   e.tokens_reported = o.reported;
   e.status = o.status;
   e.error_code = o.error_code;
+  // The operator's view: what the upstream said, or what the client was told.
+  e.error_detail = std::string(utf8_prefix(o.error_detail.empty() ? o.error_message : o.error_detail, 500));
   e.attempts = attempts;
   e.latency_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
@@ -405,6 +415,7 @@ awaitable<std::string> Relay::complete(Caller caller, bj::object request, std::s
   outcome.status = "error";
   outcome.error_code = std::string(to_string(failure->code()));
   outcome.error_message = failure->what();
+  outcome.error_detail = failure->detail;
   if (!tried.empty() && !outcome.channel_id) outcome.last_tried_channel_id = tried.back();
   if (attempts > 0)
     co_await record(caller, reservation, model, outcome, attempts, started, std::nullopt);

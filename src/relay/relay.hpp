@@ -73,6 +73,7 @@ struct Outcome {
   std::string status = "ok";  // ok | error | cancelled
   std::string error_code;
   std::string error_message;
+  std::string error_detail;           // Error::detail: the operator's log only
   std::optional<int64_t> channel_id;  // the channel that answered
   // A request that failed before any channel's answer reached the client: the last channel tried,
   // which the usage event names (a stream may have opened another on an earlier pass).

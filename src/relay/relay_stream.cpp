@@ -231,6 +231,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
       outcome.status = "error";
       outcome.error_code = std::string(to_string(refused->code()));
       outcome.error_message = refused->what();
+      outcome.error_detail = refused->detail;
       if (!tried.empty()) outcome.last_tried_channel_id = tried.back();
       waiting->stop_watch.emit(asio::cancellation_type::terminal);
       if (attempts > 0)
@@ -395,6 +396,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     outcome.status = "error";
     outcome.error_code = std::string(to_string(broken->code()));
     outcome.error_message = broken->what();
+    outcome.error_detail = broken->detail;
   }
   // Settled before the last event: a client that has seen the end of its answer finds the charge
   // and the usage (and may rate the app it used) at once.

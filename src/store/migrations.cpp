@@ -221,7 +221,8 @@ const std::vector<Migration>& migrations() {
                                               both(21, "model-image-tokens", schema::kModelImageTokens),
                                               both(22, "model-reads-images", schema::kModelReadsImages),
                                               both(23, "message-images-left-out", schema::kMessageImagesLeftOut),
-                                              both(24, "model-position", schema::kModelPosition)};
+                                              both(24, "model-position", schema::kModelPosition),
+                                              both(25, "usage-error-detail", schema::kUsageErrorDetail)};
   return kAll;
 }
 

@@ -83,6 +83,7 @@ struct UsageEvent {
   bool tokens_reported = false;  // by the upstream; otherwise counted with the tokenizer
   std::string status;            // ok | error | cancelled
   std::string error_code;
+  std::string error_detail;  // for the operator: what the upstream said (no key, no URL), at most 500 bytes
   int64_t attempts = 1;
   int64_t latency_ms = 0;
   std::optional<int64_t> ttft_ms;

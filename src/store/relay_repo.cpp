@@ -204,8 +204,9 @@ namespace usage {
 const char* const kEventColumns =
     "request_id, created_at, day, user_id, api_key_id, surface, model, channel_id, prompt_tokens, completion_tokens, "
     "cached_tokens, tokens_reported, status, error_code, attempts, latency_ms, ttft_ms, priced, cost, allowance_uc, "
-    "count_pack_uc, paid_uc, gift_uc, surcharge, subscription_id, plan_daily_value, user_pack_id, app_id, app_owner_id, "
-    "app_kind, surcharge_paid_uc, surcharge_gift_uc, creator_uc";
+    "count_pack_uc, paid_uc, gift_uc, surcharge, subscription_id, plan_daily_value, user_pack_id, app_id, "
+    "app_owner_id, "
+    "app_kind, surcharge_paid_uc, surcharge_gift_uc, creator_uc, error_detail";
 UsageEvent to_event(const Row& r) {
   UsageEvent e;
   e.request_id = r.str(0);
@@ -241,7 +242,8 @@ UsageEvent to_event(const Row& r) {
   e.surcharge_paid_uc = r.i64(30);
   e.surcharge_gift_uc = r.i64(31);
   e.creator_uc = r.i64(32);
-  if (r.size() > 33) e.id = r.i64(33);
+  e.error_detail = r.str(33);
+  if (r.size() > 34) e.id = r.i64(34);
   return e;
 }
 
@@ -266,7 +268,8 @@ bool insert(Conn& c, const UsageEvent& e) {
   bool inserted =
       c.exec(std::string("INSERT INTO usage_events (") + kEventColumns +
                  ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
-                 "$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33) ON CONFLICT (request_id) DO NOTHING",
+                 "$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34) ON CONFLICT (request_id) DO "
+                 "NOTHING",
              {e.request_id,
               e.created_at,
               e.day,
@@ -299,7 +302,8 @@ bool insert(Conn& c, const UsageEvent& e) {
               e.app_kind.empty() ? kNull : Value(e.app_kind),
               e.surcharge_paid_uc,
               e.surcharge_gift_uc,
-              e.creator_uc}) > 0;
+              e.creator_uc,
+              e.error_detail}) > 0;
   if (inserted && c.dialect() == Dialect::sqlite && e.app_id && e.status == "ok") roll_up_app_call(c, e);
   return inserted;
 }

@@ -23,4 +23,5 @@ extern const char* const kModelImageTokens;     // v21
 extern const char* const kModelReadsImages;     // v22
 extern const char* const kMessageImagesLeftOut;  // v23
 extern const char* const kModelPosition;         // v24
+extern const char* const kUsageErrorDetail;      // v25
 }  // namespace plaza::store::schema

@@ -533,6 +533,11 @@ describe('chat', { timeout: 240_000 }, () => {
       return rows.length > 0 && rows.every((r) => r.dataset.status === 'error');
     });
     assert.match(await requests.first().getByTestId('requests-status').innerText(), /error/);
+    // Each says why: the upstream's answer to 'Fail please [[fake:status code=500]]' among them.
+    const details = await page.getByTestId('requests-detail').allInnerTexts();
+    assert.equal(details.length, await requests.count(), 'every failed row says why');
+    assert.ok(details.some((d) => /^HTTP 500\b/.test(d)), details.join(' | '));
+    assert.ok(details.every((d) => !d.includes(fake.url) && !d.includes('sk-up')), 'no URL or key');
     await shot(page, 'admin-requests-light');
 
     assert.deepEqual(errors, []);

@@ -726,6 +726,11 @@ for (const backend of backends) {
       assert.equal(mine[0].channel, 'broken', 'no channel answered it: the last one tried');
       assert.equal(mine[0].channel_id, chBroken.id);
       assert.equal(mine[0].error_code, 'upstream_error');
+      assert.equal(mine[0].error_detail, 'HTTP 500: failing with 500', 'what the upstream said, for the operator');
+      assert.equal(mine[1].error_detail, '');
+      const own = await logged.get('/api/usage');
+      assert.equal(own.status, 200);
+      assert.ok(own.data.usage.length >= 2 && own.data.usage.every((e) => !('error_detail' in e)), 'the user\'s own log does not carry it');
       assert.ok(mine[0].attempts >= 1);
       assert.equal(mine[1].channel, 'A');
       assert.ok(mine[1].completion_tokens > 0 && mine[1].latency_ms >= 0);
@@ -742,6 +747,14 @@ for (const backend of backends) {
       assert.equal((await chat(plaza, loggedKey, { model: 'broken-model', stream: true, messages: [{ role: 'user', content: 'hi' }] })).status, 502);
       const failed = await waitFor(async () => { const d = await log({ user: 'logged', status: 'error' }); return d.usage.length === 2 && d.usage; }, 'the stream logged');
       assert.deepEqual(failed.map((e) => e.channel), ['broken', 'broken']);
+      assert.deepEqual(failed.map((e) => e.error_detail), ['HTTP 500: failing with 500', 'HTTP 500: failing with 500']);
+      // An upstream that cannot be reached: the cause, without its address.
+      const nowhere = await addChannel(admin, { name: 'nowhere-log', base_url: 'http://127.0.0.1:9/v1', keys: ['sk-x'], models: ['nowhere-log-model'] });
+      assert.equal((await chat(plaza, loggedKey, { model: 'nowhere-log-model', messages: [{ role: 'user', content: 'hi' }] })).status, 502);
+      const unreached = await waitFor(async () => (await log({ model: 'nowhere-log-model' })).usage[0], 'the unreachable request logged');
+      assert.notEqual(unreached.error_detail, '');
+      assert.ok(!unreached.error_detail.includes('127.0.0.1:9'), unreached.error_detail);
+      assert.equal((await admin.delete(`/api/admin/channels/${nowhere.id}`)).status, 204);
 
       // Bad input changes nothing and says what is wrong; the log is the operator's alone.
       assert.equal((await admin.get('/api/admin/usage?status=lost')).status, 400);

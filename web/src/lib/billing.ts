@@ -203,6 +203,8 @@ export interface RequestLogRow extends UsageRow {
   channel_id: Id | null; // null: the request reached no channel
   channel: string | null;
   error_code: string;
+  /** What the upstream said about a failure (no key, no URL), or what the caller was told; '' when it went well. */
+  error_detail?: string;
   attempts: number;
   latency_ms: number;
   ttft_ms: number | null;

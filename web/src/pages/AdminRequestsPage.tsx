@@ -35,6 +35,11 @@ function Outcome({ row }: { row: RequestLogRow }) {
       {failed(row) ? <span className="badge badge-revoked">{label}</span> : label}
       {row.error_code && <code className="mono small"> {row.error_code}</code>}
       {row.attempts > 1 && <span className="muted small"> · {t('requests.attempts', { count: row.attempts })}</span>}
+      {row.error_detail && (
+        <span className="request-detail small" data-testid="requests-detail">
+          {row.error_detail}
+        </span>
+      )}
     </span>
   );
 }
