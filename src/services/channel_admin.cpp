@@ -2,7 +2,11 @@
 
 #include <boost/json.hpp>
 
+#include <boost/url/parse.hpp>
+
 #include <algorithm>
+#include <set>
+#include <string_view>
 
 #include "core/error.hpp"
 #include "core/validation.hpp"
@@ -30,6 +34,12 @@ const store::ChannelKey& usable(const store::Channel& ch) {
   return ch.keys.front();
 }
 
+void check_name_free(store::Conn& c, const std::string& name, int64_t except_id) {
+  if (store::channels::name_taken(c, name, except_id))
+    throw Error(ErrorCode::conflict, "another channel is named '" + name + "': give this one a name of its own",
+                "name");
+}
+
 }  // namespace
 
 void ChannelAdmin::check_keys(const std::vector<std::string>& keys) {
@@ -54,6 +64,8 @@ void ChannelAdmin::validate_connection(const store::Channel& ch) {
   if (!(ch.base_url.starts_with("http://") || ch.base_url.starts_with("https://")) || ch.base_url.size() > 2048 ||
       ch.base_url.find_first_of(" \r\n\t") != std::string::npos)
     throw Error(ErrorCode::invalid_request, "base_url must be an http:// or https:// URL", "base_url");
+  if (auto parsed = boost::urls::parse_absolute_uri(ch.base_url); !parsed || parsed->host().empty())
+    throw Error(ErrorCode::invalid_request, "base_url must name a host, as in https://api.example.com/v1", "base_url");
   if (!ch.proxy.empty() && (!ch.proxy.starts_with("http://") || ch.proxy.size() > 2048 ||
                             ch.proxy.find_first_of(" \r\n\t") != std::string::npos))
     throw Error(ErrorCode::invalid_request, "proxy must be an http://host:port URL", "proxy");
@@ -76,10 +88,13 @@ void ChannelAdmin::validate(const store::Channel& ch) {
   if (auto err = check_display_name(ch.name)) throw Error(ErrorCode::invalid_request, *err, "name");
   if (ch.models.empty() || ch.models.size() > 500)
     throw Error(ErrorCode::invalid_request, "a channel serves 1 to 500 models", "models");
+  std::set<std::string_view> listed;
   for (const auto& m : ch.models) {
     if (m.model.empty() || m.model.size() > 128 || m.upstream.size() > 128 || !is_valid_utf8(m.model) ||
         !is_valid_utf8(m.upstream))
       throw Error(ErrorCode::invalid_request, "model names must be 1 to 128 characters", "models");
+    if (!listed.insert(m.model).second)
+      throw Error(ErrorCode::invalid_request, "the model '" + m.model + "' is listed twice", "models");
   }
   for (const auto& g : ch.groups)
     if (auto err = check_group(g)) throw Error(ErrorCode::invalid_request, *err, "groups");
@@ -100,6 +115,7 @@ awaitable<store::Channel> ChannelAdmin::create(int64_t actor_id, store::Channel 
   ch.keys.clear();
   for (const auto& k : keys) ch.keys.push_back({0, box_.seal(k), hint_of(k), true, ""});
   auto created = co_await store::write(db_, [&](store::Conn& c) {
+    check_name_free(c, ch.name, 0);
     int64_t id = store::channels::create(c, ch, clock_.now_s());
     store::audit::record(c, actor_id, "admin.channel.create", "channel:" + std::to_string(id), ch.name, clock_.now_s());
     store::announce(c, "channels");
@@ -119,6 +135,7 @@ awaitable<store::Channel> ChannelAdmin::update(int64_t actor_id, store::Channel 
     for (const auto& k : *keys) sealed.emplace_back(box_.seal(k), hint_of(k));
   auto updated = co_await store::write(db_, [&](store::Conn& c) {
     if (!store::channels::find(c, ch.id)) throw Error(ErrorCode::not_found, "no such channel");
+    check_name_free(c, ch.name, ch.id);
     int64_t now = clock_.now_s();
     store::channels::update(c, ch, now);
     if (keys) {

@@ -95,6 +95,10 @@ std::optional<Channel> find(Conn& c, int64_t id) {
   return one[0];
 }
 
+bool name_taken(Conn& c, const std::string& name, int64_t except_id) {
+  return c.query_one("SELECT 1 FROM channels WHERE name = $1 AND id <> $2", {name, except_id}).has_value();
+}
+
 int64_t create(Conn& c, const Channel& ch, int64_t now) {
   auto row = c.query_one(
       "INSERT INTO channels (type, name, base_url, models, user_groups, priority, weight, enabled, "

@@ -12,6 +12,9 @@ namespace plaza::store {
 namespace channels {
 std::vector<Channel> list(Conn& c);  // with keys
 std::optional<Channel> find(Conn& c, int64_t id);
+// Another channel than `except_id` has this name (the list, the request log's filter and the
+// model catalogue tell channels apart by name).
+bool name_taken(Conn& c, const std::string& name, int64_t except_id);
 int64_t create(Conn& c, const Channel& ch, int64_t now);  // keys too
 void update(Conn& c, const Channel& ch, int64_t now);     // fields, not keys
 void remove(Conn& c, int64_t id);

@@ -710,6 +710,32 @@ for (const backend of backends) {
       assert.equal((await someone.post('/api/admin/channels/upstream-models', { channel_id: chA.id })).status, 403);
     });
 
+    it('refuses a channel named as another, with no host, a blank name or a model listed twice, and keeps nothing', async () => {
+      const count = async () => (await admin.get('/api/admin/channels')).data.channels.length;
+      const before = await count();
+      const base = { type: 'openai', base_url: `${fakeA.url}/v1`, keys: ['sk-k'], models: ['m'] };
+      const taken = await admin.post('/api/admin/channels', { ...base, name: 'A' });
+      assert.equal(taken.status, 409, taken.text);
+      assert.equal(taken.data.error.field, 'name');
+      for (const [fields, field] of [
+        [{ name: 'no host', base_url: 'http://' }, 'base_url'],
+        [{ name: 'no host 2', base_url: 'https:///v1' }, 'base_url'],
+        [{ name: '   ' }, 'name'],
+        [{ name: 'twice', models: ['gpt-4o', 'gpt-4o'] }, 'models'],
+        [{ name: 'twice mapped', models: [{ model: 'gpt-4o' }, { model: 'gpt-4o', upstream: 'gpt-4o-2024' }] }, 'models'],
+      ]) {
+        const r = await admin.post('/api/admin/channels', { ...base, ...fields });
+        assert.equal(r.status, 400, `${JSON.stringify(fields)}: ${r.text}`);
+        assert.equal(r.data.error.field, field, JSON.stringify(fields));
+      }
+      assert.equal(await count(), before, 'nothing was added');
+      // Renaming onto another's name is refused too; keeping its own name is not.
+      const renamed = await admin.patch(`/api/admin/channels/${chB.id}`, { name: 'A' });
+      assert.equal(renamed.status, 409);
+      assert.equal((await admin.patch(`/api/admin/channels/${chB.id}`, { name: 'B' })).status, 200);
+      assert.equal((await admin.get('/api/admin/channels')).data.channels.find((c) => c.id === chB.id).name, 'B');
+    });
+
     it('shows the operator every request: who, through which channel, how it went; filtered and paged', async () => {
       const { user: logged, key: loggedKey } = await userWithKey(plaza, 'logged');
       const broken = await startFailing(500);

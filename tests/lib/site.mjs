@@ -14,8 +14,10 @@ export async function adminClient(plaza) {
   return admin;
 }
 
+// Channel names are unique on a site: one not given is made up.
+let channelsAdded = 0;
 export async function addChannel(admin, fields) {
-  const r = await admin.post('/api/admin/channels', { type: 'openai', name: 'fake', ...fields });
+  const r = await admin.post('/api/admin/channels', { type: 'openai', name: `fake-${++channelsAdded}`, ...fields });
   if (r.status !== 201) throw new Error(`channel: ${r.status} ${r.text}`);
   return r.data.channel;
 }

@@ -210,7 +210,11 @@ export function AdminModelsPage() {
     try {
       const [cat, ch] = await Promise.all([api.listCatalogue(), api.listChannels()]);
       const served = new Map<string, string[]>();
-      for (const c of ch.channels) for (const m of c.models) served.set(m.model, [...(served.get(m.model) ?? []), c.name]);
+      // A switched-off channel serves nothing: named as off, so the list does not promise it.
+      for (const c of ch.channels) {
+        const name = c.enabled && !c.auto_disabled ? c.name : t('models.channelOff', { name: c.name });
+        for (const m of c.models) served.set(m.model, [...(served.get(m.model) ?? []), name]);
+      }
       const out: Row[] = cat.models.map((m) => ({ id: m.id, entry: m, servedBy: served.get(m.id) ?? [] }));
       for (const [id, by] of served) if (!out.some((r) => r.id === id)) out.push({ id, entry: null, servedBy: by });
       out.sort(byPickerOrder);
