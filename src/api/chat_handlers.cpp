@@ -333,8 +333,14 @@ std::size_t check_history(store::Conn& c, std::vector<store::Message>& history, 
     return n;
   };
   auto fitted = chat_images::fit(c, history, max_bytes - text(), reads_images);
-  if (text() + fitted.bytes > max_bytes)  // the words that stand for images left out count too
-    throw Error(ErrorCode::payload_too_large, "this conversation has grown too long to go on: start a new one");
+  if (text() + fitted.bytes > max_bytes) {  // the words that stand for images left out count too
+    // The field tells the page which it is: the question alone (its images, or its text), or all of it.
+    if (history.size() == 1)
+      throw Error(ErrorCode::payload_too_large, "this message and its images are too large to send",
+                  history.back().images.empty() ? "content" : "images");
+    throw Error(ErrorCode::payload_too_large, "this conversation has grown too long to go on: start a new one",
+                "conversation_id");
+  }
   return fitted.left_out;
 }
 

@@ -183,7 +183,8 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
     }
     if (status == 429) {
       channels_.record_failure(c.channel->id);
-      last = Error(ErrorCode::rate_limited, "the upstream is rate limiting; try again shortly");
+      // Named after the model (param on /v1, field on /api): the model's service is busy, not the caller.
+      last = Error(ErrorCode::rate_limited, "the upstream is rate limiting; try again shortly", "model");
       // Seconds (an HTTP date is ignored), within a day.
       int seconds = 0;
       if (auto ra = resp->header("retry-after");

@@ -57,6 +57,10 @@ for (const backend of backends) {
       assert.equal(unknown.status, 404);
       const failing = await send({ model: 'gpt-4o-mini', content: 'hi [[fake:status code=500]]' });
       assert.equal(failing.status, 502);
+      // The model's service rate limiting is said of the model: the page tells it from the site's own limits.
+      const busy = await send({ model: 'gpt-4o-mini', content: 'hi [[fake:status code=429]]' });
+      assert.equal(busy.status, 429);
+      assert.equal(busy.data.error.field, 'model');
       assert.equal((await user.get('/api/conversations')).data.conversations.length, before);
     });
 
@@ -513,6 +517,7 @@ describe('bounds on conversations', () => {
     const refused = await user.post('/api/chat', { model: 'gpt-4o-mini', conversation_id: id, content: long });
     assert.equal(refused.status, 413);
     assert.match(refused.data.error.message, /start a new one/);
+    assert.equal(refused.data.error.field, 'conversation_id', 'the page tells it from the other 413s by the field');
     assert.equal((await user.get(`/api/conversations/${id}`)).data.messages.length, before, 'no question stored');
     assert.equal((await user.post('/api/chat', { model: 'gpt-4o-mini', content: 'a fresh start' })).status, 200, 'a new conversation goes');
 
@@ -523,6 +528,7 @@ describe('bounds on conversations', () => {
     const conversations = (await user.get('/api/conversations')).data.conversations.length;
     const tooBig = await user.post('/api/chat', { model: 'gpt-4o-mini', content: 'look', images: [up.data.url] });
     assert.equal(tooBig.status, 413);
+    assert.equal(tooBig.data.error.field, 'images', 'the question alone is too large: a new conversation would not help');
     assert.equal((await user.get('/api/conversations')).data.conversations.length, conversations, 'nothing stored');
   });
 

@@ -91,6 +91,9 @@ export const en = {
   'error.upstream': 'The model\'s service failed: {detail}',
   'error.upstreamTimeout': 'The model\'s service took too long: {detail}',
   'error.messageTooLong': 'This message is too long to send.',
+  'error.imagesTooLarge': 'This message and its images are too large to send: attach fewer or smaller images.',
+  'error.upstreamBusy': 'The model\'s service is busy. Try again in {seconds} seconds.',
+  'error.upstreamBusyShort': 'The model\'s service is busy. Try again shortly.',
   'error.conversationTooLong': 'This conversation has grown too long to go on: start a new one.',
 
   'login.title': 'Sign in',

@@ -91,6 +91,9 @@ export const zh: Messages = {
   'error.upstream': '模型服务出错：{detail}',
   'error.upstreamTimeout': '模型服务响应超时：{detail}',
   'error.messageTooLong': '这条消息太长，无法发送。',
+  'error.imagesTooLarge': '这条消息和它的图片太大，无法发送：请少附几张或换小一些的图片。',
+  'error.upstreamBusy': '模型服务繁忙，请在 {seconds} 秒后重试。',
+  'error.upstreamBusyShort': '模型服务繁忙，请稍后重试。',
   'error.conversationTooLong': '这个对话已经太长，无法继续：请开始新对话。',
 
   'login.title': '登录',

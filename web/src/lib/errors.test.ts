@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
 import { translate } from '../i18n';
 import { ApiError, NetworkError } from './api';
-import { describeError } from './errors';
+import { describeError, describeStreamError } from './errors';
 
 const zh = (key: Parameters<typeof translate>[1], params?: Parameters<typeof translate>[2]) => translate('zh', key, params);
 
@@ -11,10 +11,14 @@ test('an upstream failure is said in the reader\'s language, with the upstream\'
   expect(describeError(new ApiError(504, 'upstream_timeout', 'the upstream timed out'), zh).message).toBe('模型服务响应超时：the upstream timed out');
 });
 
-test('the two kinds of too large are told apart by what the server names', () => {
+test('the kinds of too large are told apart by the field the server names', () => {
   expect(describeError(new ApiError(413, 'payload_too_large', 'the message is too long', 'content'), zh).message).toBe('这条消息太长，无法发送。');
-  const grown = new ApiError(413, 'payload_too_large', 'this conversation has grown too long to go on: start a new one');
+  const grown = new ApiError(413, 'payload_too_large', 'this conversation has grown too long to go on: start a new one', 'conversation_id');
   expect(describeError(grown, zh).message).toBe('这个对话已经太长，无法继续：请开始新对话。');
+  const unnamed = new ApiError(413, 'payload_too_large', 'this conversation has grown too long to go on: start a new one');
+  expect(describeError(unnamed, zh).message).toBe(unnamed.message); // the words alone decide nothing
+  const images = new ApiError(413, 'payload_too_large', 'this message and its images are too large to send', 'images');
+  expect(describeError(images, zh).message).toBe(zh('error.imagesTooLarge'));
   const body = new ApiError(413, 'payload_too_large', 'the request body is too large');
   expect(describeError(body, zh).message).toBe('the request body is too large');
 });
@@ -23,4 +27,19 @@ test('what the UI does not know is the server\'s own words, with the field it na
   const e = new ApiError(400, 'invalid_request', "the model 'x' reads no images", 'images');
   expect(describeError(e, zh)).toEqual({ message: "the model 'x' reads no images", field: 'images' });
   expect(describeError(new NetworkError(), zh).message).toBe(zh('error.network'));
+});
+
+test('the model\'s service rate limiting is not the site\'s own limit', () => {
+  const busy = new ApiError(429, 'rate_limited', 'the upstream is rate limiting; try again shortly', 'model', 7);
+  expect(describeError(busy, zh).message).toBe(zh('error.upstreamBusy', { seconds: 7 }));
+  expect(describeError(new ApiError(429, 'rate_limited', 'x', 'model'), zh).message).toBe(zh('error.upstreamBusyShort'));
+  const site = new ApiError(429, 'rate_limited', 'too many requests; slow down', undefined, 5);
+  expect(describeError(site, zh).message).toBe(zh('error.rateLimited', { seconds: 5 }));
+});
+
+test('an error event that ends a stream is said in the reader\'s language where the UI knows its code', () => {
+  expect(describeStreamError({ code: 'upstream_error', message: 'the upstream failed (500)' }, zh)).toBe('模型服务出错：the upstream failed (500)');
+  expect(describeStreamError({ code: 'upstream_timeout', message: 'late' }, zh)).toBe('模型服务响应超时：late');
+  expect(describeStreamError({ code: 'internal', message: 'something broke' }, zh)).toBe('something broke');
+  expect(describeStreamError({ code: 'internal', message: '' }, zh)).toBe('internal');
 });

@@ -16,8 +16,11 @@ function knownMessage(e: ApiError, t: TFunction): string | null {
   if (e.code === 'invalid_request' && e.field === 'current_password') return t('error.currentPassword');
   if (e.code === 'insufficient_balance') return t('error.insufficientBalance');
   if (e.code === 'payload_too_large' && e.field === 'content') return t('error.messageTooLong');
-  if (e.code === 'payload_too_large' && e.field === undefined && e.message.includes('conversation'))
-    return t('error.conversationTooLong');
+  if (e.code === 'payload_too_large' && e.field === 'images') return t('error.imagesTooLarge');
+  if (e.code === 'payload_too_large' && e.field === 'conversation_id') return t('error.conversationTooLong');
+  // The model's service is rate limiting (the site's own limits name no model).
+  if (e.code === 'rate_limited' && e.field === 'model')
+    return e.retryAfter !== undefined ? t('error.upstreamBusy', { seconds: e.retryAfter }) : t('error.upstreamBusyShort');
   // The upstream's own reason follows as the server gave it: it may say what to change.
   if (e.code === 'upstream_error') return t('error.upstream', { detail: e.message });
   if (e.code === 'upstream_timeout') return t('error.upstreamTimeout', { detail: e.message });
@@ -28,12 +31,19 @@ function knownMessage(e: ApiError, t: TFunction): string | null {
 export function describeError(e: unknown, t: TFunction): FormError {
   if (e instanceof NetworkError) return { message: t('error.network') };
   if (e instanceof ApiError) {
+    const known = knownMessage(e, t);
+    if (known) return { message: known, field: e.field };
     if (e.status === 429) {
       return {
         message: e.retryAfter !== undefined ? t('error.rateLimited', { seconds: e.retryAfter }) : e.message || t('error.rateLimitedShort'),
       };
     }
-    return { message: knownMessage(e, t) ?? (e.message || t('error.generic', { status: e.status })), field: e.field };
+    return { message: e.message || t('error.generic', { status: e.status }), field: e.field };
   }
   return { message: e instanceof Error ? e.message : String(e) };
+}
+
+/** An error event that ended a streamed answer (its code and the server's English words), in the reader's language where the UI knows it. */
+export function describeStreamError(e: { code: string; message: string }, t: TFunction): string {
+  return knownMessage(new ApiError(0, e.code, e.message), t) ?? (e.message || e.code);
 }

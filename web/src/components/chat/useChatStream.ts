@@ -5,7 +5,7 @@ import { useI18n } from '../../i18n';
 import { api, type Conversation, type Id } from '../../lib/api';
 import { streamChat, type ChatRequest } from '../../lib/chat';
 import { imagesField } from '../../lib/chatImages';
-import { describeError } from '../../lib/errors';
+import { describeError, describeStreamError } from '../../lib/errors';
 import { useRouter } from '../../lib/router';
 import { adoptKeys, afterRefusal, fromServer, localKey, rereadAfterRefusal, sameId, storeModel, withoutUnsaved } from './chatMessages';
 import type { ChatMessage } from './MessageItem';
@@ -130,7 +130,7 @@ export function useChatStream({
             },
             onError: (e) => {
               flush();
-              update(answerKey, (a) => ({ ...a, status: 'error', error: e.message || e.code }));
+              update(answerKey, (a) => ({ ...a, status: 'error', error: describeStreamError(e, t) }));
             },
             onDone: (m) => {
               pending = '';
