@@ -234,6 +234,8 @@ describe('chat', { timeout: 240_000 }, () => {
     await page.waitForURL(`${plaza.url}/admin/models`);
     const modelRow = page.locator('[data-testid="model-row"][data-id="gpt-4o-mini"]');
     await modelRow.waitFor();
+    // Served and without a price: free to everyone, and the list says so, with the way to Prices.
+    assert.equal(await modelRow.getByTestId('model-unpriced').getAttribute('href'), '/admin/prices');
     await modelRow.getByTestId('model-edit').click();
     await page.getByTestId('field-display_name').fill('GPT-4o mini');
     await page.getByTestId('field-description').fill('Small and fast.');

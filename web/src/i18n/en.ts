@@ -376,6 +376,8 @@ export const en = {
   'models.iconHint': 'An emoji or an image path on this site.',
   'models.enabledLabel': 'Visible to users',
   'models.channelOff': '{name} (off)',
+  'models.unpriced': 'no price: free',
+  'models.unpricedHint': 'Every user may use this model for free until it has a price on Admin › Prices.',
   'models.position': 'Position in the picker',
   'models.positionHint': 'The chat lists models by this number, smallest first, then by id; the first a user can reach is a new user\'s model. Empty: 0.',
   'models.positionTag': 'position {n}',

@@ -376,6 +376,8 @@ export const zh: Messages = {
   'models.iconHint': '一个表情符号或本站的图片路径。',
   'models.enabledLabel': '对用户可见',
   'models.channelOff': '{name}（已停用）',
+  'models.unpriced': '未定价：免费',
+  'models.unpricedHint': '在「管理 › 价格」为它定价之前，所有用户都可免费使用此模型。',
   'models.position': '在选择器中的位置',
   'models.positionHint': '聊天页按此数字从小到大列出模型，相同则按 ID；用户能用的第一个即新用户的默认模型。留空为 0。',
   'models.positionTag': '位置 {n}',

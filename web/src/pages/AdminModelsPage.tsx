@@ -10,6 +10,8 @@ import { PlusIcon } from '../components/Icons';
 import { useI18n, useTitle } from '../i18n';
 import { api, type CatalogueModel } from '../lib/api';
 import { useAuth } from '../lib/auth';
+import { billingApi } from '../lib/billing';
+import { Link } from '../lib/router';
 import { describeError } from '../lib/errors';
 import { useForm, type Validator } from '../lib/useForm';
 import { useSubmit } from '../lib/useSubmit';
@@ -32,6 +34,8 @@ interface Row {
   id: string;
   entry: CatalogueModel | null;
   servedBy: string[];
+  /** No price on Admin › Prices: free to every user. */
+  unpriced: boolean;
 }
 
 function bodyOf(m: Omit<CatalogueModel, 'id'>): Omit<CatalogueModel, 'id'> {
@@ -208,15 +212,16 @@ export function AdminModelsPage() {
   const load = useCallback(async () => {
     if (!isAdmin) return;
     try {
-      const [cat, ch] = await Promise.all([api.listCatalogue(), api.listChannels()]);
+      const [cat, ch, prices] = await Promise.all([api.listCatalogue(), api.listChannels(), billingApi.prices()]);
+      const priced = new Set(prices.prices.map((p) => p.model));
       const served = new Map<string, string[]>();
       // A switched-off channel serves nothing: named as off, so the list does not promise it.
       for (const c of ch.channels) {
         const name = c.enabled && !c.auto_disabled ? c.name : t('models.channelOff', { name: c.name });
         for (const m of c.models) served.set(m.model, [...(served.get(m.model) ?? []), name]);
       }
-      const out: Row[] = cat.models.map((m) => ({ id: m.id, entry: m, servedBy: served.get(m.id) ?? [] }));
-      for (const [id, by] of served) if (!out.some((r) => r.id === id)) out.push({ id, entry: null, servedBy: by });
+      const out: Row[] = cat.models.map((m) => ({ id: m.id, entry: m, servedBy: served.get(m.id) ?? [], unpriced: !priced.has(m.id) }));
+      for (const [id, by] of served) if (!out.some((r) => r.id === id)) out.push({ id, entry: null, servedBy: by, unpriced: !priced.has(id) });
       out.sort(byPickerOrder);
       setRows(out);
       setError(null);
@@ -374,6 +379,11 @@ export function AdminModelsPage() {
                         {on ? t('models.statusEnabled') : t('models.statusDisabled')}
                       </span>
                       {!e && <span className="tag">{t('models.uncatalogued')}</span>}
+                      {r.unpriced && r.servedBy.length > 0 && (
+                        <Link to="/admin/prices" className="tag tag-warn" data-testid="model-unpriced" title={t('models.unpricedHint')}>
+                          {t('models.unpriced')}
+                        </Link>
+                      )}
                       {!!e?.position && (
                         <span className="tag" data-testid="model-position">
                           {t('models.positionTag', { n: e.position })}
