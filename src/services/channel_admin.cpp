@@ -40,6 +40,19 @@ void check_name_free(store::Conn& c, const std::string& name, int64_t except_id)
                 "name");
 }
 
+// The audit log's account of an edit: what an operator reading it later asks first.
+std::string what_changed(const store::Channel& was, const store::Channel& now, bool keys_replaced) {
+  std::vector<std::string> changes;
+  if (was.enabled != now.enabled) changes.push_back(now.enabled ? "enabled" : "disabled");
+  if (was.name != now.name) changes.push_back("renamed from '" + was.name + "'");
+  if (was.base_url != now.base_url) changes.push_back("base URL changed");
+  if (keys_replaced) changes.push_back("keys replaced");
+  if (was.priority != now.priority || was.weight != now.weight) changes.push_back("priority or weight changed");
+  std::string out;
+  for (const auto& c : changes) out += (out.empty() ? "" : ", ") + c;
+  return out;
+}
+
 }  // namespace
 
 void ChannelAdmin::check_keys(const std::vector<std::string>& keys) {
@@ -134,7 +147,8 @@ awaitable<store::Channel> ChannelAdmin::update(int64_t actor_id, store::Channel 
   if (keys)
     for (const auto& k : *keys) sealed.emplace_back(box_.seal(k), hint_of(k));
   auto updated = co_await store::write(db_, [&](store::Conn& c) {
-    if (!store::channels::find(c, ch.id)) throw Error(ErrorCode::not_found, "no such channel");
+    auto was = store::channels::find(c, ch.id);
+    if (!was) throw Error(ErrorCode::not_found, "no such channel");
     check_name_free(c, ch.name, ch.id);
     int64_t now = clock_.now_s();
     store::channels::update(c, ch, now);
@@ -144,7 +158,7 @@ awaitable<store::Channel> ChannelAdmin::update(int64_t actor_id, store::Channel 
       store::channels::set_auto_disabled(c, ch.id, false, "", now);
     }
     store::audit::record(c, actor_id, "admin.channel.update", "channel:" + std::to_string(ch.id),
-                         keys ? "keys replaced" : "", now);
+                         what_changed(*was, ch, keys.has_value()), now);
     store::announce(c, "channels");
     return *store::channels::find(c, ch.id);
   });

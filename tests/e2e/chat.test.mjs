@@ -225,6 +225,14 @@ describe('chat', { timeout: 240_000 }, () => {
     await page.getByTestId('channels-notice').waitFor();
     await deadChip.waitFor({ state: 'detached' });
     assert.equal(await twoRow.getByTestId('channel-enable').count(), 0, 'every key is on again');
+    // The quick switch takes the channel out of rotation and back, without its form.
+    await twoRow.getByTestId('channel-switch').click();
+    await twoRow.locator('[data-testid="channel-status"][data-status="disabled"]').waitFor();
+    const channelOf = async () => (await admin.get('/api/admin/channels')).data.channels.find((c) => c.id === twoKeys.data.channel.id);
+    assert.equal((await channelOf()).enabled, false);
+    await twoRow.getByTestId('channel-switch').click();
+    await twoRow.locator('[data-testid="channel-status"][data-status="enabled"]').waitFor();
+    assert.equal((await channelOf()).enabled, true);
     assert.equal((await admin.delete(`/api/admin/channels/${twoKeys.data.channel.id}`)).status, 204);
     await page.reload();
     await twoRow.waitFor({ state: 'detached' });

@@ -736,6 +736,16 @@ for (const backend of backends) {
       assert.equal((await admin.get('/api/admin/channels')).data.channels.find((c) => c.id === chB.id).name, 'B');
     });
 
+    it('records in the audit log what an edit of a channel changed', async () => {
+      const ch = await addChannel(admin, { name: 'audited', base_url: `${fakeA.url}/v1`, keys: ['sk-a'], models: ['audited-only'] });
+      const lastDetail = async () => (await admin.get('/api/admin/audit')).data.entries.find((e) => e.target === `channel:${ch.id}` && e.action === 'admin.channel.update').detail;
+      assert.equal((await admin.patch(`/api/admin/channels/${ch.id}`, { enabled: false })).status, 200);
+      assert.equal(await lastDetail(), 'disabled');
+      assert.equal((await admin.patch(`/api/admin/channels/${ch.id}`, { enabled: true, name: 'audited-2', keys: ['sk-b'] })).status, 200);
+      assert.equal(await lastDetail(), "enabled, renamed from 'audited', keys replaced");
+      assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
+    });
+
     it('shows the operator every request: who, through which channel, how it went; filtered and paged', async () => {
       const { user: logged, key: loggedKey } = await userWithKey(plaza, 'logged');
       const broken = await startFailing(500);

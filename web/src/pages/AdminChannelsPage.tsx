@@ -397,6 +397,21 @@ export function AdminChannelsPage() {
     void load(); // a failed test may have disabled a key
   };
 
+  // The quick switch: an operator takes a channel out of rotation (and back) without opening its form.
+  const switchOnOff = async (c: Channel) => {
+    setBusyId(c.id);
+    setNotice(null);
+    try {
+      const r = await api.updateChannel(c.id, { enabled: !c.enabled });
+      replace(r.channel);
+      setNotice(t(r.channel.enabled ? 'channels.switchedOn' : 'channels.switchedOff', { name: r.channel.name }));
+    } catch (e) {
+      setError(describeError(e, t).message);
+    } finally {
+      setBusyId(null);
+    }
+  };
+
   const enable = async (c: Channel) => {
     setBusyId(c.id);
     setNotice(null);
@@ -498,6 +513,9 @@ export function AdminChannelsPage() {
                         {t('channels.reenable')}
                       </SmallButton>
                     )}
+                    <SmallButton kind="secondary" disabled={busy} onClick={() => void switchOnOff(c)} data-testid="channel-switch">
+                      {c.enabled ? t('channels.switchOff') : t('channels.switchOn')}
+                    </SmallButton>
                     <SmallButton kind="secondary" onClick={() => setEditing(c)} data-testid="channel-edit">
                       {t('channels.edit')}
                     </SmallButton>
