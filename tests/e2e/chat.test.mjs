@@ -288,6 +288,10 @@ describe('chat', { timeout: 240_000 }, () => {
     await picker.selectOption('gpt-4o-mini');
     assert.equal(await picker.locator('option:checked').innerText(), 'GPT-4o mini');
     await page.getByTestId('chat-welcome').waitFor();
+    // The welcome says what the model is, from the catalogue.
+    assert.equal(await page.getByTestId('model-intro-description').innerText(), 'Small and fast.');
+    assert.match(await page.getByTestId('model-intro-facts').innerText(), /128,000 tokens of context/);
+    await shot(page, 'chat-welcome-light');
     await send(page, 'Hello there');
     assert.equal(await page.getByTestId('chat-input').inputValue(), '', 'the composer is cleared');
     assert.equal(await answer(page), 'Hello from fake upstream.');

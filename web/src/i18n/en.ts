@@ -242,6 +242,8 @@ export const en = {
   'chat.noModelsBodyAdmin': 'Connect a channel to an upstream model service to start chatting.',
   'chat.noModelsAdmin': 'Add a channel',
   'chat.welcomeTitle': 'How can I help?',
+  'chat.contextLength': '{n} tokens of context',
+  'chat.textOnlyModel': 'text only',
   'chat.welcomeBody': 'Pick a model and send a message to start.',
   'chat.welcomeModel': 'You are chatting with {model}.',
   'chat.inputLabel': 'Message',

@@ -242,6 +242,8 @@ export const zh: Messages = {
   'chat.noModelsBodyAdmin': '连接一个上游模型服务的渠道，即可开始对话。',
   'chat.noModelsAdmin': '添加渠道',
   'chat.welcomeTitle': '有什么可以帮你？',
+  'chat.contextLength': '上下文 {n} token',
+  'chat.textOnlyModel': '仅文本',
   'chat.welcomeBody': '选择一个模型，发送消息即可开始。',
   'chat.welcomeModel': '当前模型：{model}。',
   'chat.inputLabel': '消息',

@@ -152,6 +152,7 @@ export interface ChatModel {
   name: string;
   description: string;
   icon: string;
+  tags?: string[];
   context_length: number;
   /** False for a model that reads no images (POST /api/chat refuses images for it); servers before it leave it out. */
   reads_images?: boolean;

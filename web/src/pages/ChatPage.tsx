@@ -11,12 +11,13 @@ import { Composer, type ComposerHandle } from '../components/chat/Composer';
 import { ImageDropZone } from '../components/chat/ImageDropZone';
 import { useDrawer } from '../components/chat/useDrawer';
 import { MessageItem, type ChatMessage } from '../components/chat/MessageItem';
+import { ModelIntro } from '../components/chat/ModelIntro';
 import { ModelPicker } from '../components/chat/ModelPicker';
 import { useChatStream } from '../components/chat/useChatStream';
 import { appModelIds, appPickerModels, useChatApp } from '../components/chat/useChatApp';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Alert } from '../components/Field';
-import { ChatIcon, SidebarIcon, SparkIcon } from '../components/Icons';
+import { ChatIcon, SidebarIcon } from '../components/Icons';
 import { useI18n } from '../i18n';
 import { api, ApiError, type ChatModel, type Conversation, type Id } from '../lib/api';
 import { useAuth } from '../lib/auth';
@@ -497,13 +498,7 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
               </>
             )}
             {!noModels && currentId === null && messages.length === 0 && !notFound && !appSlug && (
-              <div className="chat-empty" data-testid="chat-welcome">
-                <div className="chat-empty-icon">
-                  <SparkIcon />
-                </div>
-                <h2>{t('chat.welcomeTitle')}</h2>
-                <p className="muted">{selected ? t('chat.welcomeModel', { model: selected.name || selected.id }) : t('chat.welcomeBody')}</p>
-              </div>
+              <ModelIntro model={selected} />
             )}
             {showOpening && app && <AppOpening app={app} />}
             {messages.map((m, i) => (
