@@ -484,8 +484,11 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
     throw Error(ErrorCode::not_found, "the model '" + model + "' does not exist", "model");
   // A text-only model is asked no new images, and sent none of the conversation's earlier ones.
   const bool reads_images = ctx.site.relay.channels().reads_images(model);
+  // Named as the page names it (the catalogue's display name), not by its id.
+  const std::string model_name =
+      reads_images ? model : ctx.site.relay.channels().describe({model}).front().display_name;
   if (!reads_images && !images.empty())
-    throw Error(ErrorCode::invalid_request, "the model '" + model + "' reads no images", "images");
+    throw Error(ErrorCode::invalid_request, model_name + " reads no images: send text only", "images");
   int64_t user = ctx.me().id;
   int64_t now = ctx.site.clock.now_s();
   std::string rid = billing_request_id(ctx);  // also the token of the conversation's answer lease
@@ -539,8 +542,8 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
       history.push_back(std::move(m));
     }
     if (!reads_images && regenerate && history.back().content.empty() && !history.back().images.empty())
-      throw Error(ErrorCode::invalid_request,
-                  "this question is images only, and the model '" + model + "' reads no images", "images");
+      throw Error(ErrorCode::invalid_request, "this question is images only, and " + model_name + " reads no images",
+                  "images");
     // Refused here, the transaction stores nothing: no question, no lease.
     p.images_left_out = check_history(c, history, ctx.site.config.max_v1_body_bytes, reads_images);
     store::conversations::touch(c, conv_id, model, now);

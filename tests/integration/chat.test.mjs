@@ -397,7 +397,7 @@ for (const backend of backends) {
           const refused = await send(body);
           assert.equal(refused.status, 400, JSON.stringify(body));
           assert.equal(refused.data.error.field, 'images');
-          assert.match(refused.data.error.message, /reads no images/);
+          assert.match(refused.data.error.message, /GPT-4o mini reads no images/, 'named as the page names it');
         }
         assert.equal((await stored()).length, messagesBefore, 'nothing stored');
         assert.equal((await user.get('/api/conversations?limit=200')).data.conversations.length, conversationsBefore);
