@@ -1,10 +1,13 @@
 #include "api/admin_handlers.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "api/key_handlers.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "store/async.hpp"
+#include "store/users_repo.hpp"
 
 namespace plaza::api {
 
@@ -25,8 +28,17 @@ int64_t int_query(const Ctx& ctx, std::string_view name, int64_t fallback) {
 awaitable<http::Response> admin_list_users(Ctx& ctx) {
   auto [users, total] = co_await ctx.site.accounts.list_users(ctx.req.query_param("q").value_or(""),
                                                               int_query(ctx, "offset", 0), int_query(ctx, "limit", 50));
+  std::vector<int64_t> ids;
+  for (const auto& u : users) ids.push_back(u.id);
+  // Marked so the page can say what it is (and offer no sign-in-related actions for it).
+  auto system =
+      co_await store::read(ctx.site.db, [&](store::Conn& c) { return store::users::without_sign_in(c, ids); });
   bj::array out;
-  for (const auto& u : users) out.push_back(user_json(u));
+  for (const auto& u : users) {
+    auto o = user_json(u);
+    o["system"] = std::find(system.begin(), system.end(), u.id) != system.end();
+    out.push_back(std::move(o));
+  }
   co_return json_response(200, bj::object{{"users", std::move(out)}, {"total", total}});
 }
 

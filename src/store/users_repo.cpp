@@ -54,6 +54,16 @@ std::optional<std::string> password_hash(Conn& c, int64_t id) {
   return row->str(0);
 }
 
+std::vector<int64_t> without_sign_in(Conn& c, const std::vector<int64_t>& ids) {
+  std::vector<int64_t> out;
+  if (ids.empty()) return out;
+  for (const auto& r : c.query("SELECT id FROM users WHERE password_hash = '!' AND " + among(c.dialect(), "id", "$1"),
+                               {id_array(c.dialect(), ids)})
+                           .rows)
+    out.push_back(r.i64(0));
+  return out;
+}
+
 void set_password_hash(Conn& c, int64_t id, const std::string& hash, int64_t now) {
   c.exec("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1", {id, hash, now});
 }

@@ -24,6 +24,8 @@ std::optional<User> find_by_username(Conn& c, const std::string& username);
 // The user and their password hash, for signing in.
 std::optional<std::pair<User, std::string>> find_credentials(Conn& c, const std::string& username);
 std::optional<std::string> password_hash(Conn& c, int64_t id);
+// Those of `ids` nobody can sign in as (no password hash: the system user that owns the built-in apps).
+std::vector<int64_t> without_sign_in(Conn& c, const std::vector<int64_t>& ids);
 void set_password_hash(Conn& c, int64_t id, const std::string& hash, int64_t now);
 void set_email(Conn& c, int64_t id, const std::optional<std::string>& email, int64_t now);
 void set_role(Conn& c, int64_t id, const std::string& role, int64_t now);

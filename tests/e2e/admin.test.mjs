@@ -66,6 +66,13 @@ test('first admin sets up the site and manages users', { timeout: 120_000 }, asy
   await page.getByTestId('admin-tab-users').click();
   await page.waitForURL(`${site.url}/admin/users`);
 
+  // The built-in owner of the system apps says what it is, and offers no ban or role change.
+  const systemRow = page.locator('[data-testid="user-row"][data-username="plaza"]');
+  await systemRow.waitFor();
+  assert.match(await systemRow.getByTestId('user-system').getAttribute('title'), /built-in apps/);
+  assert.equal(await systemRow.getByTestId('user-ban').count(), 0);
+  assert.equal(await systemRow.getByTestId('user-role').isDisabled(), true);
+
   // Find bob, change his group, ban and unban him, make him an admin.
   await page.getByTestId('user-search').fill(bobName);
   await page.getByTestId('user-search-submit').click();

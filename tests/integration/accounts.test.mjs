@@ -123,6 +123,10 @@ for (const backend of backends) {
 
       const found = await admin.get('/api/admin/users?q=ev');
       assert.ok(found.data.users.some((u) => u.username === 'eve'));
+      // The built-in owner of the square's system apps is marked; people are not.
+      const everyone = (await admin.get('/api/admin/users?limit=200')).data.users;
+      assert.deepEqual(everyone.filter((u) => u.system).map((u) => u.username), ['plaza']);
+      assert.equal(everyone.find((u) => u.username === 'eve').system, false);
       const banned = await admin.patch(`/api/admin/users/${user.id}`, { banned: true, group: 'vip' });
       assert.equal(banned.status, 200);
       assert.equal(banned.data.user.banned, true);

@@ -197,6 +197,8 @@ export const en = {
   'admin.prev': 'Previous',
   'admin.next': 'Next',
   'admin.page': '{from}–{to} of {total}',
+  'admin.systemUser': 'system',
+  'admin.systemUserHint': 'Owns the square\'s built-in apps. Nobody can sign in as it.',
   'admin.you': 'you',
   'admin.pagination': 'Pages',
   'admin.forbidden': 'Only administrators can see this page.',

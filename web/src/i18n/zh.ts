@@ -197,6 +197,8 @@ export const zh: Messages = {
   'admin.prev': '上一页',
   'admin.next': '下一页',
   'admin.page': '第 {from}–{to} 位，共 {total} 位',
+  'admin.systemUser': '系统',
+  'admin.systemUserHint': '拥有应用广场的内置应用，任何人都无法以它登录。',
   'admin.you': '你',
   'admin.pagination': '分页',
   'admin.forbidden': '只有管理员可以查看此页面。',

@@ -10,6 +10,8 @@ export interface User {
   group: string;
   banned: boolean;
   created_at: number;
+  /** In the admin list: the built-in account that owns the square's system apps; nobody signs in as it. */
+  system?: boolean;
 }
 
 export interface ApiKey {

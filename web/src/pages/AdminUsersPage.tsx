@@ -156,12 +156,17 @@ export function AdminUsersPage() {
                     <td data-label={t('admin.colUser')} className="strong">
                       {u.username}
                       {self && <span className="tag">{t('admin.you')}</span>}
+                      {u.system && (
+                        <span className="tag" title={t('admin.systemUserHint')} data-testid="user-system">
+                          {t('admin.systemUser')}
+                        </span>
+                      )}
                     </td>
                     <td data-label={t('admin.colEmail')}>{u.email ?? <span className="muted">—</span>}</td>
                     <td data-label={t('admin.colRole')}>
                       <select
                         value={u.role}
-                        disabled={busy || self}
+                        disabled={busy || self || u.system}
                         aria-label={`${t('admin.colRole')}: ${u.username}`}
                         onChange={(e) => void update(u, { role: e.target.value as User['role'] })}
                         data-testid="user-role"
@@ -184,6 +189,7 @@ export function AdminUsersPage() {
                         {t('admin.wallet')}
                       </SmallButton>{' '}
                       {!self &&
+                        !u.system &&
                         (u.banned ? (
                           <SmallButton
                             kind="secondary"
