@@ -155,6 +155,9 @@ describe('chat', { timeout: 240_000 }, () => {
     await page.getByTestId('error-models').waitFor();
     await page.getByTestId('field-name').fill('Fake upstream');
     await page.getByTestId('field-base_url').fill(`${fake.url}/v1`);
+    // Asking the upstream's models with no key: the server's reason goes under the Keys field.
+    await page.getByTestId('channel-fetch-models').click();
+    await page.getByTestId('error-keys').getByText(/give a key to ask the upstream with/).waitFor();
     await page.getByTestId('field-keys').fill('sk-up');
     await page.getByTestId('field-models').fill('gpt-4o-mini');
     await shot(page, 'admin-channel-form-light');

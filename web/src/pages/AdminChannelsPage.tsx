@@ -145,7 +145,9 @@ function ChannelForm({ channel, onSaved, onCancel }: { channel: Channel | null; 
       form.setValues((cur) => ({ ...cur, models: [cur.models.trim(), ...unlisted(cur.models)].filter(Boolean).join('\n') }));
       setFetched({ ok: true, text: t('channels.modelsFetched', { added: unlisted(v.models).length, listed: models.length }) });
     } catch (e) {
-      setFetched({ ok: false, text: describeError(e, t).message });
+      // An error about a field (the key, the URL, the proxy) goes under that field; others by the button.
+      const { message, field } = describeError(e, t);
+      if (!form.setServerError(field, message)) setFetched({ ok: false, text: message });
     } finally {
       setFetching(false);
     }
