@@ -334,10 +334,13 @@ std::size_t check_history(store::Conn& c, std::vector<store::Message>& history, 
   };
   auto fitted = chat_images::fit(c, history, max_bytes - text(), reads_images);
   if (text() + fitted.bytes > max_bytes) {  // the words that stand for images left out count too
-    // The field tells the page which it is: the question alone (its images, or its text), or all of it.
-    if (history.size() == 1)
+    // The field tells the page which it is: the question alone is too large (its images, or its
+    // text: a new conversation would not help), or all of it. Measured again only on this path.
+    std::vector<store::Message> alone{history.back()};
+    const auto question_text = static_cast<int64_t>(alone.back().content.size());
+    if (question_text + chat_images::fit(c, alone, max_bytes - question_text, reads_images).bytes > max_bytes)
       throw Error(ErrorCode::payload_too_large, "this message and its images are too large to send",
-                  history.back().images.empty() ? "content" : "images");
+                  alone.back().images.empty() ? "content" : "images");
     throw Error(ErrorCode::payload_too_large, "this conversation has grown too long to go on: start a new one",
                 "conversation_id");
   }

@@ -95,7 +95,6 @@ std::optional<std::string> check_group(std::string_view g) {
 
 std::optional<std::string> check_display_name(std::string_view n) {
   if (n.empty()) return "name must not be empty";
-  if (n.find_first_not_of(" \t") == std::string_view::npos) return "name must not be blank";
   if (!is_valid_utf8(n)) return "name must be valid UTF-8";
   if (n.size() > kNameMax * 4) return "name is too long";
   for (unsigned char c : n)

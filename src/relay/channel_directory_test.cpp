@@ -340,12 +340,15 @@ TEST_P(ChannelDirectoryTest, DisablingAChannelsLastEnabledKeyDisablesTheChannel)
         [&](store::Conn& c) { return store::channels::disable_key(c, id, key, "refused (401)", clock_.now_s()); });
   };
   ChannelDirectory channels(db(), box_, clock_, 60'000);
-  EXPECT_FALSE(disable(keys[0])) << "the other key still serves";
+  auto first = disable(keys[0]);
+  EXPECT_TRUE(first.key_was_on);
+  EXPECT_FALSE(first.channel_disabled) << "the other key still serves";
+  EXPECT_FALSE(disable(keys[0]).key_was_on) << "a second request that found it refused changes nothing";
   channels.reload();
   auto left = channels.candidates("gpt", "default");
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0].key_id, keys[1]);
-  EXPECT_TRUE(disable(keys[1]));
+  EXPECT_TRUE(disable(keys[1]).channel_disabled);
   auto ch = db().read_sync([&](store::Conn& c) { return store::channels::find(c, id); });
   ASSERT_TRUE(ch);
   EXPECT_TRUE(ch->auto_disabled);
@@ -533,15 +536,16 @@ TEST_P(ChannelDirectoryTest, TwoInstancesDisablingAChannelsLastTwoKeysAtOnceDisa
   bool first_was_last = true, second_was_last = false;
   std::thread first([&] {
     db().write_sync([&](store::Conn& c) {
-      first_was_last = store::channels::disable_key(c, id, keys[0], "refused (401)", clock_.now_s());
+      first_was_last = store::channels::disable_key(c, id, keys[0], "refused (401)", clock_.now_s()).channel_disabled;
       first_done.set_value();
       release.get_future().wait();
     });
   });
   first_done.get_future().wait();
   std::thread second([&] {
-    second_was_last = db().write_sync(
-        [&](store::Conn& c) { return store::channels::disable_key(c, id, keys[1], "refused (401)", clock_.now_s()); });
+    second_was_last = db().write_sync([&](store::Conn& c) {
+      return store::channels::disable_key(c, id, keys[1], "refused (401)", clock_.now_s()).channel_disabled;
+    });
   });
   bool waiting = test::some_session_waits_on_a_lock(db());
   release.set_value();

@@ -67,10 +67,12 @@ awaitable<void> Relay::disable_key(const Candidate& c, const std::string& reason
   spdlog::warn("channel {} key {} disabled: {}", channel_id, key_id, reason);
   co_await store::write(db_, [&](store::Conn& conn) {
     store::announce(conn, "channels");
-    // In the audit log as well as in the server's: the operator's record of what changed on its own.
-    store::audit::record(conn, std::nullopt, "relay.channel_key.disabled", "channel:" + std::to_string(channel_id),
-                         "key " + std::to_string(key_id) + ": " + reason, clock_.now_s());
-    return store::channels::disable_key(conn, channel_id, key_id, reason, clock_.now_s());
+    auto done = store::channels::disable_key(conn, channel_id, key_id, reason, clock_.now_s());
+    // In the audit log as well as in the server's: the operator's record of what changed on its own
+    // (once, by the request that switched it off).
+    if (done.key_was_on)
+      store::audit::record(conn, std::nullopt, "relay.channel_key.disabled", "channel:" + std::to_string(channel_id),
+                           "key " + std::to_string(key_id) + ": " + reason, clock_.now_s());
   });
   channels_.invalidate();
 }

@@ -255,14 +255,26 @@ std::string scrub(std::string message, const Candidate& c) {
     for (std::size_t pos; (pos = message.find(needle)) != std::string::npos;)
       message.replace(pos, needle.size(), "[redacted]");
   };
+  // A URL, then its host with the port, then without it (an upstream may name its host alone), and
+  // the password of a proxy URL's user.
+  auto erase_url = [&](const std::string& url) {
+    erase_all(url);
+    auto scheme = url.find("://");
+    if (scheme == std::string::npos) return;
+    std::string authority = url.substr(scheme + 3);
+    authority = authority.substr(0, authority.find('/'));
+    if (auto at = authority.rfind('@'); at != std::string::npos) {
+      std::string userinfo = authority.substr(0, at);
+      if (auto colon = userinfo.find(':'); colon != std::string::npos) erase_all(userinfo.substr(colon + 1));
+      authority = authority.substr(at + 1);
+    }
+    erase_all(authority);
+    if (auto colon = authority.rfind(':'); colon != std::string::npos && authority.back() != ']')
+      erase_all(authority.substr(0, colon));
+  };
   erase_all(c.key);
-  erase_all(c.channel->base_url);
-  auto scheme = c.channel->base_url.find("://");
-  if (scheme != std::string::npos) {
-    std::string host = c.channel->base_url.substr(scheme + 3);
-    host = host.substr(0, host.find('/'));
-    erase_all(host);
-  }
+  erase_url(c.channel->base_url);
+  if (!c.channel->proxy.empty()) erase_url(c.channel->proxy);
   // Keys of other shapes that upstreams echo back ("Incorrect API key provided: sk-abc...").
   for (std::size_t pos = 0; (pos = message.find("sk-", pos)) != std::string::npos;) {
     std::size_t end = pos + 3;

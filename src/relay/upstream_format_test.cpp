@@ -36,6 +36,20 @@ constexpr std::string_view kRequest = R"({
   "temperature": 0.25, "n": 2, "stream": false, "stream_options": {"include_usage": false}
 })";
 
+TEST(Scrub, LeavesNoKeyHostOrProxyPasswordInAnUpstreamsWords) {
+  auto c = openai_candidate("http://llm.internal.example:8443/v1");
+  auto ch = std::make_shared<store::Channel>(*c.channel);
+  ch->proxy = "http://squid:pr0xy-pass@proxy.corp.example:3128";
+  c.channel = ch;
+  std::string said = scrub(
+      "bad key sk-upstream-secret for http://llm.internal.example:8443/v1 (host llm.internal.example:8443, "
+      "llm.internal.example) via proxy.corp.example:3128, auth pr0xy-pass",
+      c);
+  for (std::string_view secret : {"sk-upstream", "llm.internal", "8443", "proxy.corp", "pr0xy-pass"})
+    EXPECT_EQ(said.find(secret), std::string::npos) << secret << " in: " << said;
+  EXPECT_NE(said.find("bad key"), std::string::npos) << "the rest of the reason stays: " << said;
+}
+
 TEST(UpstreamModels, AreAskedForWithTheKeyAsEachTypeWantsIt) {
   auto c = openai_candidate("http://up.example/v1/");
   auto up = build_models_request(c);

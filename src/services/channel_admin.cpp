@@ -34,10 +34,43 @@ const store::ChannelKey& usable(const store::Channel& ch) {
   return ch.keys.front();
 }
 
-void check_name_free(store::Conn& c, const std::string& name, int64_t except_id) {
-  if (store::channels::name_taken(c, name, except_id))
-    throw Error(ErrorCode::conflict, "another channel is named '" + name + "': give this one a name of its own",
-                "name");
+// Nothing but spaces (ASCII, no-break U+00A0 or ideographic U+3000).
+bool blank(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    if (s[i] == ' ' || s[i] == '\t') {
+      i += 1;
+    } else if (s.substr(i, 2) == "\xC2\xA0") {
+      i += 2;
+    } else if (s.substr(i, 3) == "\xE3\x80\x80") {
+      i += 3;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::ptrdiff_t times_listed(const std::vector<store::ChannelModel>& models, const std::string& model) {
+  return std::count_if(models.begin(), models.end(), [&](const store::ChannelModel& m) { return m.model == model; });
+}
+
+// Rules added after channels were first stored: checked for a new channel, and for an edit only on
+// the fields it changes, so a channel saved before them can still be edited (switched off in an
+// incident) as it is.
+void check_changed_fields(store::Conn& c, const store::Channel& ch, const store::Channel* was) {
+  if (!was || was->name != ch.name) {
+    if (blank(ch.name)) throw Error(ErrorCode::invalid_request, "name must not be blank", "name");
+    if (store::channels::name_taken(c, ch.name, ch.id))
+      throw Error(ErrorCode::conflict, "another channel is named '" + ch.name + "': give this one a name of its own",
+                  "name");
+  }
+  if (!was || was->base_url != ch.base_url)
+    if (auto parsed = boost::urls::parse_absolute_uri(ch.base_url); !parsed || parsed->host().empty())
+      throw Error(ErrorCode::invalid_request, "base_url must name a host, as in https://api.example.com/v1",
+                  "base_url");
+  for (const auto& m : ch.models)
+    if (times_listed(ch.models, m.model) > 1 && (!was || times_listed(was->models, m.model) < 2))
+      throw Error(ErrorCode::invalid_request, "the model '" + m.model + "' is listed twice", "models");
 }
 
 // The audit log's account of an edit: what an operator reading it later asks first.
@@ -45,9 +78,21 @@ std::string what_changed(const store::Channel& was, const store::Channel& now, b
   std::vector<std::string> changes;
   if (was.enabled != now.enabled) changes.push_back(now.enabled ? "enabled" : "disabled");
   if (was.name != now.name) changes.push_back("renamed from '" + was.name + "'");
+  if (was.type != now.type) changes.push_back("type changed to " + now.type);
   if (was.base_url != now.base_url) changes.push_back("base URL changed");
+  if (was.proxy != now.proxy) changes.push_back("proxy changed");  // both sealed: a new password shows too
   if (keys_replaced) changes.push_back("keys replaced");
+  auto models_of = [](const store::Channel& ch) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& m : ch.models) out.emplace_back(m.model, m.upstream);
+    return out;
+  };
+  if (models_of(was) != models_of(now)) changes.push_back("models changed");
+  if (was.groups != now.groups) changes.push_back("groups changed");
   if (was.priority != now.priority || was.weight != now.weight) changes.push_back("priority or weight changed");
+  if (was.connect_timeout_ms != now.connect_timeout_ms || was.first_byte_timeout_ms != now.first_byte_timeout_ms ||
+      was.idle_timeout_ms != now.idle_timeout_ms || was.default_max_tokens != now.default_max_tokens)
+    changes.push_back("timeouts or answer length changed");
   std::string out;
   for (const auto& c : changes) out += (out.empty() ? "" : ", ") + c;
   return out;
@@ -77,8 +122,6 @@ void ChannelAdmin::validate_connection(const store::Channel& ch) {
   if (!(ch.base_url.starts_with("http://") || ch.base_url.starts_with("https://")) || ch.base_url.size() > 2048 ||
       ch.base_url.find_first_of(" \r\n\t") != std::string::npos)
     throw Error(ErrorCode::invalid_request, "base_url must be an http:// or https:// URL", "base_url");
-  if (auto parsed = boost::urls::parse_absolute_uri(ch.base_url); !parsed || parsed->host().empty())
-    throw Error(ErrorCode::invalid_request, "base_url must name a host, as in https://api.example.com/v1", "base_url");
   if (!ch.proxy.empty() && (!ch.proxy.starts_with("http://") || ch.proxy.size() > 2048 ||
                             ch.proxy.find_first_of(" \r\n\t") != std::string::npos))
     throw Error(ErrorCode::invalid_request, "proxy must be an http://host:port URL", "proxy");
@@ -101,13 +144,10 @@ void ChannelAdmin::validate(const store::Channel& ch) {
   if (auto err = check_display_name(ch.name)) throw Error(ErrorCode::invalid_request, *err, "name");
   if (ch.models.empty() || ch.models.size() > 500)
     throw Error(ErrorCode::invalid_request, "a channel serves 1 to 500 models", "models");
-  std::set<std::string_view> listed;
   for (const auto& m : ch.models) {
     if (m.model.empty() || m.model.size() > 128 || m.upstream.size() > 128 || !is_valid_utf8(m.model) ||
         !is_valid_utf8(m.upstream))
       throw Error(ErrorCode::invalid_request, "model names must be 1 to 128 characters", "models");
-    if (!listed.insert(m.model).second)
-      throw Error(ErrorCode::invalid_request, "the model '" + m.model + "' is listed twice", "models");
   }
   for (const auto& g : ch.groups)
     if (auto err = check_group(g)) throw Error(ErrorCode::invalid_request, *err, "groups");
@@ -128,7 +168,7 @@ awaitable<store::Channel> ChannelAdmin::create(int64_t actor_id, store::Channel 
   ch.keys.clear();
   for (const auto& k : keys) ch.keys.push_back({0, box_.seal(k), hint_of(k), true, ""});
   auto created = co_await store::write(db_, [&](store::Conn& c) {
-    check_name_free(c, ch.name, 0);
+    check_changed_fields(c, ch, nullptr);
     int64_t id = store::channels::create(c, ch, clock_.now_s());
     store::audit::record(c, actor_id, "admin.channel.create", "channel:" + std::to_string(id), ch.name, clock_.now_s());
     store::announce(c, "channels");
@@ -149,7 +189,7 @@ awaitable<store::Channel> ChannelAdmin::update(int64_t actor_id, store::Channel 
   auto updated = co_await store::write(db_, [&](store::Conn& c) {
     auto was = store::channels::find(c, ch.id);
     if (!was) throw Error(ErrorCode::not_found, "no such channel");
-    check_name_free(c, ch.name, ch.id);
+    check_changed_fields(c, ch, &*was);
     int64_t now = clock_.now_s();
     store::channels::update(c, ch, now);
     if (keys) {
@@ -221,6 +261,7 @@ awaitable<ChannelTest> ChannelAdmin::try_key(const store::Channel& ch, int64_t k
     }
   } catch (const http::UpstreamFailure& f) {
     result.error = relay::scrub(f.what(), cand);
+    result.unreachable = f.kind() == http::UpstreamFailure::Kind::connect;
   } catch (const Error& e) {
     result.error = e.what();
   }
@@ -241,10 +282,10 @@ awaitable<ChannelTest> ChannelAdmin::test(int64_t id) {
     KeyTest kt;
     kt.key_id = k.id;
     kt.hint = k.hint;
-    if (unreachable) {
-      kt.error = "not tried: the upstream could not be reached with an earlier key";
-    } else if (std::chrono::steady_clock::now() >= deadline) {
+    if (std::chrono::steady_clock::now() >= deadline) {
       kt.error = "not tried: the test ran out of time";
+    } else if (unreachable) {
+      kt.error = "not tried: the upstream could not be reached with an earlier key";
     } else {
       std::string key;
       try {
@@ -260,7 +301,7 @@ awaitable<ChannelTest> ChannelAdmin::test(int64_t id) {
       kt.status = t.status;
       kt.latency_ms = t.latency_ms;
       kt.error = std::move(t.error);
-      unreachable = !t.ok && t.status == 0;
+      unreachable = t.unreachable;
     }
     out.keys.push_back(std::move(kt));
   }

@@ -39,6 +39,7 @@ struct ChannelTest {
   std::string error;  // safe to show: no key, no URL
   std::string model;
   std::vector<KeyTest> keys;
+  bool unreachable = false;  // no connection could be made (DNS, refused): any key would fail the same
 };
 
 class ChannelAdmin {

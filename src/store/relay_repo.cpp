@@ -145,13 +145,16 @@ void set_auto_disabled(Conn& c, int64_t id, bool disabled, const std::string& re
          {id, int64_t{disabled}, disabled ? reason : std::string(), now});
 }
 
-bool disable_key(Conn& c, int64_t channel_id, int64_t key_id, const std::string& reason, int64_t now) {
+KeyDisabled disable_key(Conn& c, int64_t channel_id, int64_t key_id, const std::string& reason, int64_t now) {
   c.exec("UPDATE channels SET updated_at = updated_at WHERE id = $1", {channel_id});  // the lock
-  set_key_enabled(c, key_id, false, reason);
+  KeyDisabled out;
+  out.key_was_on = c.exec("UPDATE channel_keys SET enabled = 0, disabled_reason = $2 WHERE id = $1 AND enabled = 1",
+                          {key_id, reason}) > 0;
   auto left = c.query_one("SELECT COUNT(*) FROM channel_keys WHERE channel_id = $1 AND enabled = 1", {channel_id});
-  if (left && left->i64(0) > 0) return false;
+  if (left && left->i64(0) > 0) return out;
   set_auto_disabled(c, channel_id, true, reason, now);
-  return true;
+  out.channel_disabled = true;
+  return out;
 }
 
 }  // namespace channels

@@ -22,10 +22,14 @@ void add_key(Conn& c, int64_t channel_id, const std::string& sealed, const std::
 void remove_keys(Conn& c, int64_t channel_id);
 void set_key_enabled(Conn& c, int64_t key_id, bool enabled, const std::string& reason);
 void set_auto_disabled(Conn& c, int64_t id, bool disabled, const std::string& reason, int64_t now);
-// Disables the key and, when it was the channel's last enabled key, the channel (auto_disabled);
-// true when the channel went too. The channel's row is locked first, so two keys failing at once
-// cannot each count the other as still enabled.
-bool disable_key(Conn& c, int64_t channel_id, int64_t key_id, const std::string& reason, int64_t now);
+// Disables the key and, when it was the channel's last enabled key, the channel (auto_disabled).
+// The channel's row is locked first, so two keys failing at once cannot each count the other as
+// still enabled.
+struct KeyDisabled {
+  bool key_was_on = false;        // this call switched the key off (not another request before it)
+  bool channel_disabled = false;  // the channel went too
+};
+KeyDisabled disable_key(Conn& c, int64_t channel_id, int64_t key_id, const std::string& reason, int64_t now);
 }  // namespace channels
 
 namespace models {

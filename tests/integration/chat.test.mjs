@@ -198,23 +198,27 @@ for (const backend of backends) {
       const order = async () => (await user.get('/api/models')).data.models.map((m) => m.id);
       assert.deepEqual(await order(), ['down-model', 'gpt-4o-mini'], 'the same position: by id');
       const catalogue = { display_name: 'GPT-4o mini', tags: ['fast', '便宜'], context_length: 128000 };
-      const first = await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: { ...catalogue, position: -1 } });
-      assert.equal(first.status, 200, first.text);
-      assert.equal(first.data.model.position, -1);
-      assert.deepEqual(await order(), ['gpt-4o-mini', 'down-model']);
-      const listed = (await admin.get('/api/admin/models')).data.models;
-      assert.equal(listed.find((m) => m.id === 'gpt-4o-mini').position, -1, 'the admin list carries it');
-      for (const bad of [1_000_001, -1_000_001, 'first', 1.5]) {
-        const refused = await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: { ...catalogue, position: bad } });
-        assert.equal(refused.status, 400, `position ${bad}`);
-        assert.equal(refused.data.error.field, 'position');
+      try {
+        const first = await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: { ...catalogue, position: -1 } });
+        assert.equal(first.status, 200, first.text);
+        assert.equal(first.data.model.position, -1);
+        assert.deepEqual(await order(), ['gpt-4o-mini', 'down-model']);
+        const listed = (await admin.get('/api/admin/models')).data.models;
+        assert.equal(listed.find((m) => m.id === 'gpt-4o-mini').position, -1, 'the admin list carries it');
+        for (const bad of [1_000_001, -1_000_001, 'first', 1.5]) {
+          const refused = await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: { ...catalogue, position: bad } });
+          assert.equal(refused.status, 400, `position ${bad}`);
+          assert.equal(refused.data.error.field, 'position');
+        }
+        assert.deepEqual(await order(), ['gpt-4o-mini', 'down-model'], 'a refused change changes nothing');
+        // Ordered in the catalogue after the other (down-model has no entry: position 0).
+        await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: { ...catalogue, position: 5 } });
+        assert.deepEqual(await order(), ['down-model', 'gpt-4o-mini']);
+        await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: catalogue });
+        assert.equal((await admin.get('/api/admin/models')).data.models.find((m) => m.id === 'gpt-4o-mini').position, 0, 'left out: 0');
+      } finally {
+        await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: catalogue });  // the order the tests after it expect
       }
-      assert.deepEqual(await order(), ['gpt-4o-mini', 'down-model'], 'a refused change changes nothing');
-      // Ordered in the catalogue after the other (down-model has no entry: position 0).
-      await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: { ...catalogue, position: 5 } });
-      assert.deepEqual(await order(), ['down-model', 'gpt-4o-mini']);
-      await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: catalogue });
-      assert.equal((await admin.get('/api/admin/models')).data.models.find((m) => m.id === 'gpt-4o-mini').position, 0, 'left out: 0');
     });
 
     it('lists conversations a page at a time, most recent first, and finds them by title', async () => {
@@ -530,6 +534,12 @@ describe('bounds on conversations', () => {
     assert.equal(tooBig.status, 413);
     assert.equal(tooBig.data.error.field, 'images', 'the question alone is too large: a new conversation would not help');
     assert.equal((await user.get('/api/conversations')).data.conversations.length, conversations, 'nothing stored');
+    // The same in a short conversation: the question is the trouble, not what came before.
+    const short = await user.post('/api/chat', { model: 'gpt-4o-mini', content: 'hi' });
+    const shortId = JSON.parse(parseEvents(short.text).find((e) => e.event === 'meta').data).conversation_id;
+    const inShort = await user.post('/api/chat', { model: 'gpt-4o-mini', conversation_id: shortId, content: 'look', images: [up.data.url] });
+    assert.equal(inShort.status, 413);
+    assert.equal(inShort.data.error.field, 'images');
   });
 
   it('leaves out the oldest turns the model\'s context has no room for, starting with a question', async () => {

@@ -11,11 +11,12 @@ function keyOutcome(k: KeyTest, t: ReturnType<typeof useI18n>['t']): string {
 export function ChannelTestResult({ result }: { result: ChannelTest }) {
   const { t } = useI18n();
   const keys = result.keys ?? [];
-  const failing = keys.filter((k) => !k.ok).length;
+  const failing = keys.filter((k) => k.tried && !k.ok).length;
+  const untried = keys.filter((k) => !k.tried).length;
   const summary = result.ok
     ? t('channels.testOk', { ms: result.latency_ms, model: result.model })
     : keys.length > 1
-      ? t('channels.testKeysFailed', { bad: failing, n: keys.length })
+      ? t('channels.testKeysFailed', { bad: failing, n: keys.length }) + (untried > 0 ? t('channels.testKeysUntried', { n: untried }) : '')
       : t('channels.testFailed', { error: result.error || (result.status ? `HTTP ${result.status}` : '—'), ms: result.latency_ms });
   return (
     <div className={`test-result ${result.ok ? 'ok' : 'bad'}`} role="status" data-testid="channel-test-result" data-ok={result.ok ? 'true' : 'false'}>
