@@ -9,6 +9,7 @@ import { Alert, bindField, Field, FormActions, PageAlerts, TextAreaField } from 
 import { PlusIcon } from '../components/Icons';
 import { useI18n, useTitle } from '../i18n';
 import { api, type CatalogueModel } from '../lib/api';
+import { emojiIcon, siteImageIcon } from '../components/chat/chatMessages';
 import { useAuth } from '../lib/auth';
 import { billingApi } from '../lib/billing';
 import { Link } from '../lib/router';
@@ -354,7 +355,11 @@ export function AdminModelsPage() {
                   <tr key={r.id} data-testid="model-row" data-id={r.id} className={on ? '' : 'dim'}>
                     <td data-label={t('models.colModel')}>
                       <div className="model-cell">
-                        <span className="strong">{e?.display_name || r.id}</span>
+                        <span className="strong">
+                          {e && emojiIcon(e.icon) && <span aria-hidden="true">{e.icon} </span>}
+                          {e && siteImageIcon(e.icon) && <img className="model-icon" src={e.icon} alt="" data-testid="model-icon" />}
+                          {e?.display_name || r.id}
+                        </span>
                         <code className="mono muted small">{r.id}</code>
                         {e && e.tags.length > 0 && (
                           <span className="chips">

@@ -4,10 +4,7 @@ import { SparkIcon } from '../Icons';
 import { useI18n } from '../../i18n';
 import type { ChatModel } from '../../lib/api';
 import { readsImages } from '../../lib/chatImages';
-import { emojiIcon } from './chatMessages';
-
-/** An icon that is an image on this site (an upload): shown as one. Others are not fetched. */
-export const siteImageIcon = (icon: string) => icon.startsWith('/uploads/');
+import { emojiIcon, siteImageIcon } from './chatMessages';
 
 export function ModelIntro({ model }: { model: ChatModel | undefined }) {
   const { t, lang } = useI18n();

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Message } from '../../lib/api';
 import type { ChatMessage } from './MessageItem';
-import { adoptKeys, afterRefusal, fromServer, idFromRoute, lastSavedIndex, rereadAfterRefusal, withoutUnsaved } from './chatMessages';
+import { adoptKeys, afterRefusal, emojiIcon, fromServer, idFromRoute, lastSavedIndex, rereadAfterRefusal, siteImageIcon, withoutUnsaved } from './chatMessages';
 
 const message = (over: Partial<Message> = {}): Message => ({
   id: 7,
@@ -94,4 +94,14 @@ test('idFromRoute gives the number a request must name, and leaves what no id lo
   expect(idFromRoute('abc')).toBe('abc');
   expect(idFromRoute('1e3')).toBe('1e3');
   expect(idFromRoute('12345678901234567890')).toBe('12345678901234567890');
+});
+
+test('a model icon is an emoji, an upload on this site shown as an image, or nothing shown', () => {
+  expect(emojiIcon('🤖')).toBe(true);
+  expect(siteImageIcon('/uploads/ab12.png')).toBe(true);
+  expect(emojiIcon('/uploads/ab12.png')).toBe(false);
+  // An address elsewhere is not fetched by readers' browsers on the operator's behalf.
+  expect(siteImageIcon('https://example.com/icon.png')).toBe(false);
+  expect(emojiIcon('https://example.com/icon.png')).toBe(false);
+  expect(emojiIcon('')).toBe(false);
 });

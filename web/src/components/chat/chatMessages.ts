@@ -21,6 +21,8 @@ export function storeModel(id: string) {
 
 /** A catalogue icon that is a short symbol (an emoji) rather than an image path. */
 export const emojiIcon = (icon: string) => icon !== '' && [...icon].length <= 4 && !/[/.:]/.test(icon);
+/** An icon that is an image on this site (an upload): shown as one. Others are not fetched. */
+export const siteImageIcon = (icon: string) => icon.startsWith('/uploads/');
 
 let keySeq = 0;
 export const localKey = () => `local-${++keySeq}`;
