@@ -178,6 +178,18 @@ describe('chat', { timeout: 240_000 }, () => {
     assert.match(await result.innerText(), /\d+ ms/);
     await shot(page, 'admin-channels-light');
 
+    // A half-typed new channel is not dropped unasked when another form is opened.
+    await page.getByTestId('channel-add').click();
+    await page.getByTestId('field-name').fill('Half typed');
+    await row.getByTestId('channel-edit').click();
+    await page.getByTestId('confirm-cancel').click();
+    assert.equal(await page.getByTestId('field-name').inputValue(), 'Half typed', 'kept');
+    await row.getByTestId('channel-edit').click();
+    await page.getByTestId('confirm-ok').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="field-name"]')?.value === 'Fake upstream');
+    await page.getByTestId('channel-cancel').click();
+    await page.getByTestId('channel-form').waitFor({ state: 'detached' });
+
     // Editing keeps the keys unless new ones are typed.
     await row.getByTestId('channel-edit').click();
     await page.getByTestId('channel-form').waitFor();

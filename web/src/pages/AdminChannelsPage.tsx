@@ -79,12 +79,27 @@ function initialValues(ch: Channel | null): V {
   };
 }
 
-function ChannelForm({ channel, onSaved, onCancel }: { channel: Channel | null; onSaved: (c: Channel, created: boolean) => void; onCancel: () => void }) {
+function ChannelForm({
+  channel,
+  onSaved,
+  onCancel,
+  onDirty,
+}: {
+  channel: Channel | null;
+  onSaved: (c: Channel, created: boolean) => void;
+  onCancel: () => void;
+  /** Told whether the form holds changes not saved (typed keys among them), so they are not dropped unasked. */
+  onDirty: (dirty: boolean) => void;
+}) {
   const { t } = useI18n();
   const editing = channel !== null;
-  const form = useForm<K>(initialValues(channel), editing ? editValidators : createValidators);
+  const [initial] = useState(() => initialValues(channel));
+  const form = useForm<K>(initial, editing ? editValidators : createValidators);
   const [enabled, setEnabled] = useState(channel?.enabled ?? true);
   const ref = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    onDirty((Object.keys(initial) as K[]).some((k) => form.values[k] !== initial[k]) || enabled !== (channel?.enabled ?? true));
+  }, [form.values, enabled, initial, channel, onDirty]);
 
   useEffect(() => {
     ref.current?.scrollIntoView({ block: 'nearest' });
@@ -355,6 +370,22 @@ export function AdminChannelsPage() {
   const [tests, setTests] = useState<Record<string, TestState>>({});
   const [health, setHealth] = useState<{ window: number; byChannel: Map<string, ChannelHealth> } | null>(null);
   const { target: toDelete, open: deleteOpen, ask: askDelete, cancel: cancelDelete } = useConfirm<Channel>();
+  // Another form asked for while the open one holds unsaved changes: confirmed before they go.
+  const { target: switchTo, open: switchOpen, ask: askSwitch, cancel: cancelSwitch } = useConfirm<Channel | 'new'>();
+  const formDirty = useRef(false);
+  const setFormDirty = useCallback((dirty: boolean) => {
+    formDirty.current = dirty;
+  }, []);
+  const openForm = (next: Channel | 'new') => {
+    const same = editing !== null && (next === 'new' ? editing === 'new' : editing !== 'new' && String(editing.id) === String(next.id));
+    if (same) return;
+    if (editing !== null && formDirty.current) askSwitch(next);
+    else setEditing(next);
+  };
+  const closeForm = () => {
+    formDirty.current = false;
+    setEditing(null);
+  };
   const [busyId, setBusyId] = useState<Id | null>(null);
   const isAdmin = user?.role === 'admin';
 
@@ -453,7 +484,7 @@ export function AdminChannelsPage() {
           <p className="muted">{t('channels.subtitle')}</p>
         </div>
         {editing === null && (
-          <button type="button" className="button primary" onClick={() => setEditing('new')} data-testid="channel-add">
+          <button type="button" className="button primary" onClick={() => openForm('new')} data-testid="channel-add">
             <PlusIcon />
             {t('channels.add')}
           </button>
@@ -464,9 +495,10 @@ export function AdminChannelsPage() {
         <ChannelForm
           key={editing === 'new' ? 'new' : String(editing.id)}
           channel={editing === 'new' ? null : editing}
-          onCancel={() => setEditing(null)}
+          onCancel={closeForm}
+          onDirty={setFormDirty}
           onSaved={(c, created) => {
-            setEditing(null);
+            closeForm();
             if (created) setChannels((list) => [...(list ?? []), c]);
             else replace(c);
             setNotice(t(created ? 'channels.created' : 'channels.saved', { name: c.name }));
@@ -487,7 +519,7 @@ export function AdminChannelsPage() {
         <div className="card empty-state" data-testid="channels-empty">
           <h2>{t('channels.emptyTitle')}</h2>
           <p className="muted">{t('channels.emptyBody')}</p>
-          <button type="button" className="button primary" onClick={() => setEditing('new')}>
+          <button type="button" className="button primary" onClick={() => openForm('new')}>
             <PlusIcon />
             {t('channels.add')}
           </button>
@@ -518,7 +550,7 @@ export function AdminChannelsPage() {
                     <SmallButton kind="secondary" disabled={busy} onClick={() => void switchOnOff(c)} data-testid="channel-switch">
                       {c.enabled ? t('channels.switchOff') : t('channels.switchOn')}
                     </SmallButton>
-                    <SmallButton kind="secondary" onClick={() => setEditing(c)} data-testid="channel-edit">
+                    <SmallButton kind="secondary" onClick={() => openForm(c)} data-testid="channel-edit">
                       {t('channels.edit')}
                     </SmallButton>
                     <SmallButton kind="danger-ghost" disabled={busy} onClick={() => askDelete(c)} data-testid="channel-delete">
@@ -583,15 +615,24 @@ export function AdminChannelsPage() {
         </ul>
       )}
 
+      {/* One dialog asks both questions (the page's tests and readers find one confirm button). */}
       <ConfirmDialog
-        open={deleteOpen}
-        title={t('channels.deleteTitle', { name: toDelete?.name ?? '' })}
-        body={t('channels.deleteBody')}
-        confirmLabel={t('channels.delete')}
+        open={switchOpen || deleteOpen}
+        title={switchOpen ? t('channels.discardTitle') : t('channels.deleteTitle', { name: toDelete?.name ?? '' })}
+        body={switchOpen ? t('channels.discardBody') : t('channels.deleteBody')}
+        confirmLabel={switchOpen ? t('channels.discard') : t('channels.delete')}
         danger
-        busy={busyId !== null}
-        onConfirm={() => void remove()}
-        onCancel={cancelDelete}
+        busy={!switchOpen && busyId !== null}
+        onConfirm={
+          switchOpen
+            ? () => {
+                formDirty.current = false;
+                if (switchTo !== null) setEditing(switchTo);
+                cancelSwitch();
+              }
+            : () => void remove()
+        }
+        onCancel={switchOpen ? cancelSwitch : cancelDelete}
       />
     </section>
   );
