@@ -342,8 +342,9 @@ function StatusBadge({ ch }: { ch: Channel }) {
 }
 
 /** How the channel did in the site's newest requests: how many, how many failed, how long they took. */
-function HealthLine({ h, window }: { h: ChannelHealth | undefined; window: number }) {
-  const { t } = useI18n();
+function HealthLine({ h, window: requestsRead }: { h: ChannelHealth | undefined; window: number }) {
+  const { t, lang } = useI18n();
+  const window = new Intl.NumberFormat(lang === 'zh' ? 'zh-CN' : 'en').format(requestsRead);  // 10,000, not 10000
   if (!h)
     return (
       <p className="muted small channel-health" data-testid="channel-health" data-requests="0">
