@@ -36,11 +36,9 @@ ChannelDirectory::Snapshot ChannelDirectory::read() {
   }
   auto channels = db_.read_sync([](store::Conn& c) { return store::channels::list(c); });
   auto catalogue = db_.read_sync([](store::Conn& c) { return store::models::list(c); });
-  for (const auto& m : catalogue) {
-    if (!m.enabled) s.disabled_models.push_back(m.id);
-    if (m.image_tokens > 0) s.image_tokens.emplace(m.id, m.image_tokens);
-    if (!m.reads_images) s.text_only_models.push_back(m.id);
-    s.catalogue.emplace(m.id, m);
+  for (auto& m : catalogue) {
+    std::string id = m.id;
+    s.catalogue.emplace(std::move(id), std::move(m));
   }
   for (auto& ch : channels) {
     Entry e;
@@ -80,9 +78,6 @@ void ChannelDirectory::install(Snapshot s) {
   if (s.ticket < installed_ticket_) return;  // a reload that read later is in already
   installed_ticket_ = s.ticket;
   entries_ = std::move(s.entries);
-  disabled_models_ = std::move(s.disabled_models);
-  image_tokens_ = std::move(s.image_tokens);
-  text_only_models_ = std::move(s.text_only_models);
   catalogue_ = std::move(s.catalogue);
   default_answers_.clear();
   for (const auto& e : entries_)
@@ -185,11 +180,11 @@ std::vector<std::string> ChannelDirectory::models_for_group(const std::string& g
     if (!ch.enabled || ch.auto_disabled || e.keys.empty() || !ch.allows_group(group)) continue;
     for (const auto& m : ch.models) out.insert(m.model);
   }
-  for (const auto& d : disabled_models_) out.erase(d);
   std::vector<std::pair<int64_t, std::string>> ordered;
   for (const auto& id : out) {
-    auto entry = catalogue_.find(id);
-    ordered.emplace_back(entry == catalogue_.end() ? 0 : entry->second.position, id);
+    const auto* entry = catalogued_locked(id);
+    if (entry && !entry->enabled) continue;  // the catalogue switched it off
+    ordered.emplace_back(entry ? entry->position : 0, id);
   }
   std::sort(ordered.begin(), ordered.end());
   std::vector<std::string> ids;
@@ -201,8 +196,8 @@ std::vector<store::Model> ChannelDirectory::describe(const std::vector<std::stri
   std::lock_guard lock(mutex_);
   std::vector<store::Model> out;
   for (const auto& id : ids) {
-    if (auto entry = catalogue_.find(id); entry != catalogue_.end()) {
-      out.push_back(entry->second);
+    if (const auto* entry = catalogued_locked(id)) {
+      out.push_back(*entry);
     } else {
       store::Model unlisted;
       unlisted.id = id;
@@ -221,8 +216,8 @@ int64_t ChannelDirectory::longest_default_answer(const std::string& model) {
 
 int64_t ChannelDirectory::image_tokens(const std::string& model) {
   std::lock_guard lock(mutex_);
-  auto it = image_tokens_.find(model);
-  return it == image_tokens_.end() ? kDefaultImageTokens : it->second;
+  const auto* entry = catalogued_locked(model);
+  return entry && entry->image_tokens > 0 ? entry->image_tokens : kDefaultImageTokens;
 }
 
 bool ChannelDirectory::reads_images(const std::string& model) {
@@ -231,11 +226,18 @@ bool ChannelDirectory::reads_images(const std::string& model) {
 }
 
 bool ChannelDirectory::reads_images_locked(const std::string& model) const {
-  return std::find(text_only_models_.begin(), text_only_models_.end(), model) == text_only_models_.end();
+  const auto* entry = catalogued_locked(model);
+  return !entry || entry->reads_images;
 }
 
 bool ChannelDirectory::model_disabled_locked(const std::string& model) const {
-  return std::find(disabled_models_.begin(), disabled_models_.end(), model) != disabled_models_.end();
+  const auto* entry = catalogued_locked(model);
+  return entry && !entry->enabled;
+}
+
+const store::Model* ChannelDirectory::catalogued_locked(const std::string& model) const {
+  auto it = catalogue_.find(model);
+  return it == catalogue_.end() ? nullptr : &it->second;
 }
 
 void ChannelDirectory::record_success(int64_t channel_id) {

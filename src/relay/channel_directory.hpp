@@ -107,16 +107,14 @@ class ChannelDirectory {
   std::vector<Candidate> candidates_locked(const std::string& model, const std::string& group);
   bool reads_images_locked(const std::string& model) const;
   bool model_disabled_locked(const std::string& model) const;
+  const store::Model* catalogued_locked(const std::string& model) const;  // null: not in the catalogue
 
  public:
   struct Snapshot {
     uint64_t ticket = 0;      // reads are numbered as they start
     uint64_t generation = 0;  // invalidate() calls before the read started
     std::vector<Entry> entries;
-    std::vector<std::string> disabled_models;
-    std::map<std::string, int64_t, std::less<>> image_tokens;  // the catalogue's, where set
-    std::vector<std::string> text_only_models;
-    std::map<std::string, store::Model, std::less<>> catalogue;
+    std::map<std::string, store::Model, std::less<>> catalogue;  // by public model
   };
 
  private:
@@ -127,10 +125,8 @@ class ChannelDirectory {
   BreakerOptions breaker_options_;
   mutable std::mutex mutex_;
   std::vector<Entry> entries_;
-  std::vector<std::string> disabled_models_;
   std::map<std::string, int64_t, std::less<>> default_answers_;  // by public model, from install()
-  std::map<std::string, int64_t, std::less<>> image_tokens_;     // by public model, where the catalogue sets it
-  std::vector<std::string> text_only_models_;
+  // By public model: the source of model_disabled, reads_images, image_tokens and describe.
   std::map<std::string, store::Model, std::less<>> catalogue_;
   int64_t loaded_at_ms_ = -1;
   uint64_t tickets_ = 0;           // the last read's number

@@ -230,10 +230,12 @@ awaitable<store::Channel> ChannelAdmin::reenable(int64_t actor_id, int64_t id) {
   co_return ch;
 }
 
-awaitable<ChannelTest> ChannelAdmin::try_key(const store::Channel& ch, int64_t key_id, const std::string& key,
-                                             std::chrono::steady_clock::time_point deadline) {
-  ChannelTest result;
-  result.model = ch.models.front().model;
+awaitable<KeyTest> ChannelAdmin::try_key(const store::Channel& ch, const store::ChannelKey& k, const std::string& key,
+                                         std::chrono::steady_clock::time_point deadline) {
+  KeyTest result;
+  result.key_id = k.id;
+  result.hint = k.hint;
+  result.tried = true;
   auto opened = std::make_shared<store::Channel>(ch);
   try {
     opened->proxy = relay::open_proxy_password(box_, ch.proxy);
@@ -243,8 +245,8 @@ awaitable<ChannelTest> ChannelAdmin::try_key(const store::Channel& ch, int64_t k
   if (!result.error.empty()) co_return result;
   std::shared_ptr<const store::Channel> shared = std::move(opened);
   relay::Candidate cand{
-      shared, ch.models.front().upstream.empty() ? ch.models.front().model : ch.models.front().upstream, key_id, key};
-  boost::json::object body{{"model", result.model},
+      shared, ch.models.front().upstream.empty() ? ch.models.front().model : ch.models.front().upstream, k.id, key};
+  boost::json::object body{{"model", ch.models.front().model},
                            {"messages", boost::json::array{boost::json::object{{"role", "user"}, {"content", "ping"}}}},
                            {"max_tokens", 1}};
   auto started = std::chrono::steady_clock::now();
@@ -295,13 +297,8 @@ awaitable<ChannelTest> ChannelAdmin::test(int64_t id) {
         out.keys.push_back(std::move(kt));
         continue;
       }
-      ChannelTest t = co_await try_key(*ch, k.id, key, deadline);
-      kt.tried = true;
-      kt.ok = t.ok;
-      kt.status = t.status;
-      kt.latency_ms = t.latency_ms;
-      kt.error = std::move(t.error);
-      unreachable = t.unreachable;
+      kt = co_await try_key(*ch, k, key, deadline);
+      unreachable = kt.unreachable;
     }
     out.keys.push_back(std::move(kt));
   }
@@ -357,7 +354,7 @@ awaitable<int> ChannelAdmin::probe_disabled() {
     if (!ch.enabled) continue;  // an admin switched it off: not ours to switch on
     for (const auto& k : ch.keys) {
       if (k.enabled) continue;
-      ChannelTest t = co_await try_key(ch, k.id, box_.open(k.sealed));
+      KeyTest t = co_await try_key(ch, k, box_.open(k.sealed));
       if (!t.ok) continue;
       co_await store::write(db_, [&](store::Conn& c) {
         store::channels::set_key_enabled(c, k.id, true, "");

@@ -27,7 +27,8 @@ struct KeyTest {
   bool ok = false;
   int status = 0;  // the upstream's HTTP status; 0: none came
   int64_t latency_ms = 0;
-  std::string error;  // safe to show: no key, no URL
+  std::string error;         // safe to show: no key, no URL
+  bool unreachable = false;  // no connection could be made (DNS, refused): any key would fail the same
 };
 
 // A channel test: one short completion per key. The top-level fields are the first failing key's
@@ -39,7 +40,6 @@ struct ChannelTest {
   std::string error;  // safe to show: no key, no URL
   std::string model;
   std::vector<KeyTest> keys;
-  bool unreachable = false;  // no connection could be made (DNS, refused): any key would fail the same
 };
 
 class ChannelAdmin {
@@ -77,8 +77,9 @@ class ChannelAdmin {
   static void check_keys(const std::vector<std::string>& keys);
 
  private:
-  awaitable<ChannelTest> try_key(
-      const store::Channel& ch, int64_t key_id, const std::string& key,
+  // One key's try; `k` names it in the result.
+  awaitable<KeyTest> try_key(
+      const store::Channel& ch, const store::ChannelKey& k, const std::string& key,
       std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 
   store::Database& db_;

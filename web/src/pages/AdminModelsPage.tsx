@@ -249,20 +249,9 @@ export function AdminModelsPage() {
     const e = r.entry;
     const next = !(e?.enabled ?? true);
     try {
-      await api.putModel(
-        r.id,
-        bodyOf({
-          display_name: e?.display_name || r.id,
-          description: e?.description ?? '',
-          icon: e?.icon ?? '',
-          tags: e?.tags ?? [],
-          context_length: e?.context_length ?? 0,
-          image_tokens: e?.image_tokens ?? 0,
-          reads_images: e?.reads_images ?? true,
-          position: e?.position ?? 0,
-          enabled: next,
-        }),
-      );
+      // The entry as it is (bodyOf fills what older servers leave out), with only the switch changed.
+      const entry = e ?? { display_name: '', description: '', icon: '', tags: [], context_length: 0, enabled: true };
+      await api.putModel(r.id, bodyOf({ ...entry, display_name: entry.display_name || r.id, enabled: next }));
       setNotice(t(next ? 'models.enabled' : 'models.disabled', { id: r.id }));
       await load();
     } catch (err) {
