@@ -109,4 +109,22 @@ std::string ascii_lower(std::string_view s) {
   return out;
 }
 
+namespace {
+
+// The bytes of the space `s` starts (or, with `at_end`, ends) with, or 0.
+std::size_t space_at(std::string_view s, bool at_end) {
+  for (std::string_view space :
+       {std::string_view(" "), std::string_view("\t"), std::string_view("\xC2\xA0"), std::string_view("\xE3\x80\x80")})
+    if (at_end ? s.ends_with(space) : s.starts_with(space)) return space.size();
+  return 0;
+}
+
+}  // namespace
+
+std::string_view trim_spaces(std::string_view s) {
+  while (std::size_t n = space_at(s, false)) s.remove_prefix(n);
+  while (std::size_t n = space_at(s, true)) s.remove_suffix(n);
+  return s;
+}
+
 }  // namespace plaza

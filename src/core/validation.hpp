@@ -29,5 +29,8 @@ std::optional<std::string> check_group(std::string_view group);
 std::optional<std::string> check_display_name(std::string_view name);
 
 std::string ascii_lower(std::string_view s);
+// `s` without the spaces around it: ASCII spaces and tabs, no-break (U+00A0) and ideographic
+// (U+3000) ones, which a name copied from a web page or typed with a Chinese IME brings along.
+std::string_view trim_spaces(std::string_view s);
 
 }  // namespace plaza

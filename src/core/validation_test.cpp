@@ -160,5 +160,14 @@ TEST(Utf8Prefix, CutsBeforeACharacterNeverInsideOne) {
   EXPECT_EQ(utf8_prefix("😀x", 3), "");
 }
 
+TEST(TrimSpaces, RemovesAsciiNoBreakAndIdeographicSpacesAroundOnly) {
+  EXPECT_EQ(trim_spaces("  a b\t"), "a b");
+  EXPECT_EQ(trim_spaces("\xC2\xA0\xE3\x80\x80名 字\xE3\x80\x80\xC2\xA0"), "名 字");
+  EXPECT_EQ(trim_spaces(" \t\xC2\xA0\xE3\x80\x80"), "");
+  EXPECT_EQ(trim_spaces(""), "");
+  EXPECT_EQ(trim_spaces("a\xC2\xA0z"), "a\xC2\xA0z") << "spaces inside stay";
+  EXPECT_EQ(trim_spaces("\xE3\x80\x81"), "\xE3\x80\x81") << "the ideographic comma is not a space";
+}
+
 }  // namespace
 }  // namespace plaza

@@ -14,6 +14,7 @@
 #include "relay/upstream_format.hpp"
 #include "store/async.hpp"
 #include "store/changes.hpp"
+#include "store/database.hpp"
 #include "store/relay_repo.hpp"
 #include "store/settings_repo.hpp"
 
@@ -34,36 +35,19 @@ const store::ChannelKey& usable(const store::Channel& ch) {
   return ch.keys.front();
 }
 
-// Nothing but spaces (ASCII, no-break U+00A0 or ideographic U+3000).
-bool blank(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    if (s[i] == ' ' || s[i] == '\t') {
-      i += 1;
-    } else if (s.substr(i, 2) == "\xC2\xA0") {
-      i += 2;
-    } else if (s.substr(i, 3) == "\xE3\x80\x80") {
-      i += 3;
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::ptrdiff_t times_listed(const std::vector<store::ChannelModel>& models, const std::string& model) {
   return std::count_if(models.begin(), models.end(), [&](const store::ChannelModel& m) { return m.model == model; });
+}
+
+Error name_taken(const std::string& name) {
+  return Error(ErrorCode::conflict, "another channel is named '" + name + "': give this one a name of its own", "name");
 }
 
 // Rules added after channels were first stored: checked for a new channel, and for an edit only on
 // the fields it changes, so a channel saved before them can still be edited (switched off in an
 // incident) as it is.
 void check_changed_fields(store::Conn& c, const store::Channel& ch, const store::Channel* was) {
-  if (!was || was->name != ch.name) {
-    if (blank(ch.name)) throw Error(ErrorCode::invalid_request, "name must not be blank", "name");
-    if (store::channels::name_taken(c, ch.name, ch.id))
-      throw Error(ErrorCode::conflict, "another channel is named '" + ch.name + "': give this one a name of its own",
-                  "name");
-  }
+  if ((!was || was->name != ch.name) && store::channels::name_taken(c, ch.name, ch.id)) throw name_taken(ch.name);
   if (!was || was->base_url != ch.base_url)
     if (auto parsed = boost::urls::parse_absolute_uri(ch.base_url); !parsed || parsed->host().empty())
       throw Error(ErrorCode::invalid_request, "base_url must name a host, as in https://api.example.com/v1",
@@ -162,6 +146,7 @@ awaitable<std::vector<store::Channel>> ChannelAdmin::list() {
 }
 
 awaitable<store::Channel> ChannelAdmin::create(int64_t actor_id, store::Channel ch, std::vector<std::string> keys) {
+  ch.name = trim_spaces(ch.name);
   validate(ch);
   check_keys(keys);
   ch.proxy = relay::seal_proxy_password(box_, ch.proxy);
@@ -169,7 +154,12 @@ awaitable<store::Channel> ChannelAdmin::create(int64_t actor_id, store::Channel 
   for (const auto& k : keys) ch.keys.push_back({0, box_.seal(k), hint_of(k), true, ""});
   auto created = co_await store::write(db_, [&](store::Conn& c) {
     check_changed_fields(c, ch, nullptr);
-    int64_t id = store::channels::create(c, ch, clock_.now_s());
+    int64_t id = 0;
+    try {
+      id = store::channels::create(c, ch, clock_.now_s());
+    } catch (const store::UniqueViolation&) {
+      throw name_taken(ch.name);  // another instance saved the name between the check and this insert
+    }
     store::audit::record(c, actor_id, "admin.channel.create", "channel:" + std::to_string(id), ch.name, clock_.now_s());
     store::announce(c, "channels");
     return *store::channels::find(c, id);
@@ -180,6 +170,7 @@ awaitable<store::Channel> ChannelAdmin::create(int64_t actor_id, store::Channel 
 
 awaitable<store::Channel> ChannelAdmin::update(int64_t actor_id, store::Channel ch,
                                                std::optional<std::vector<std::string>> keys) {
+  ch.name = trim_spaces(ch.name);
   validate(ch);
   if (keys) check_keys(*keys);
   ch.proxy = relay::seal_proxy_password(box_, ch.proxy);
@@ -191,7 +182,11 @@ awaitable<store::Channel> ChannelAdmin::update(int64_t actor_id, store::Channel 
     if (!was) throw Error(ErrorCode::not_found, "no such channel");
     check_changed_fields(c, ch, &*was);
     int64_t now = clock_.now_s();
-    store::channels::update(c, ch, now);
+    try {
+      store::channels::update(c, ch, now);
+    } catch (const store::UniqueViolation&) {
+      throw name_taken(ch.name);
+    }
     if (keys) {
       store::channels::remove_keys(c, ch.id);
       for (const auto& [s, h] : sealed) store::channels::add_key(c, ch.id, s, h, now);

@@ -222,7 +222,8 @@ const std::vector<Migration>& migrations() {
                                               both(22, "model-reads-images", schema::kModelReadsImages),
                                               both(23, "message-images-left-out", schema::kMessageImagesLeftOut),
                                               both(24, "model-position", schema::kModelPosition),
-                                              both(25, "usage-error-detail", schema::kUsageErrorDetail)};
+                                              both(25, "usage-error-detail", schema::kUsageErrorDetail),
+                                              both(26, "channel-names", schema::kChannelNames)};
   return kAll;
 }
 

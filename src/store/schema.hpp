@@ -24,4 +24,5 @@ extern const char* const kModelReadsImages;     // v22
 extern const char* const kMessageImagesLeftOut;  // v23
 extern const char* const kModelPosition;         // v24
 extern const char* const kUsageErrorDetail;      // v25
+extern const char* const kChannelNames;          // v26
 }  // namespace plaza::store::schema

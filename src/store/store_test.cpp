@@ -230,6 +230,41 @@ TEST_P(MigrationTest, UpgradingFromVersion13TellsCodeDaysFromBoughtOnes) {
   EXPECT_EQ(sources, (std::vector<std::string>{"code", "bought", "bought"}));
 }
 
+TEST_P(MigrationTest, UpgradingFromVersion25LeavesEveryChannelANameOfItsOwn) {
+  ASSERT_EQ(migrate(db(), 25), 25);
+  const std::string forty_two(42, 'x');
+  const std::vector<std::string> stored = {"A", " A\xC2\xA0", "A", "\xE3\x80\x80 ", "B ", forty_two, forty_two};
+  auto ids = db().write_sync([&](Conn& c) {
+    std::vector<int64_t> out;
+    for (const auto& name : stored) {
+      Channel ch;
+      ch.type = "openai";
+      ch.name = name;
+      ch.base_url = "http://up.example/v1";
+      ch.models = {{"m", ""}};
+      out.push_back(channels::create(c, ch, 1));
+    }
+    return out;
+  });
+  EXPECT_EQ(migrate(db()), latest_schema_version() - 25);
+  auto names = db().read_sync([&](Conn& c) {
+    std::vector<std::string> out;
+    for (int64_t id : ids) out.push_back(channels::find(c, id)->name);
+    return out;
+  });
+  auto id = [&](int i) { return std::to_string(ids[i]); };
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"A", "A (channel " + id(1) + ")", "A (channel " + id(2) + ")", "channel " + id(3),
+                                      "B", forty_two, std::string(40, 'x') + " (channel " + id(6) + ")"}));
+  // From now on the database itself refuses a shared name, whichever instance writes it.
+  EXPECT_THROW(db().write_sync([&](Conn& c) {
+    auto ch = *channels::find(c, ids[4]);
+    ch.name = "A";
+    channels::update(c, ch, 2);
+  }),
+               UniqueViolation);
+}
+
 TEST_P(MigrationTest, RefusesADatabaseNewerThanTheBinary) {
   migrate(db());
   int newer = latest_schema_version() + 1;

@@ -735,17 +735,29 @@ for (const backend of backends) {
       assert.equal((await admin.patch(`/api/admin/channels/${chB.id}`, { name: 'B' })).status, 200);
       assert.equal((await admin.get('/api/admin/channels')).data.channels.find((c) => c.id === chB.id).name, 'B');
 
-      // A channel stored before these rules (a shared name, a model twice) can still be switched off
-      // and on as it is; a change of the field in question must follow them.
+      // Spaces around a name (a no-break or an ideographic one too) are not part of it.
+      const spaced = await admin.post('/api/admin/channels', { ...base, name: '\u3000A\u00a0 ' });
+      assert.equal(spaced.status, 409, 'the same name as A');
+      const trimmed = await addChannel(admin, { ...base, name: ' trimmed\u3000' });
+      assert.equal(trimmed.name, 'trimmed');
+      // Two saves of one name at once (as from two instances): the database keeps one.
+      const both = await Promise.all([1, 2].map(() => admin.post('/api/admin/channels', { ...base, name: 'raced' })));
+      assert.deepEqual(both.map((r) => r.status).sort(), [201, 409], both.map((r) => r.text).join(' '));
+      assert.equal(both.find((r) => r.status === 409).data.error.field, 'name');
+      for (const r of [trimmed, both.find((x) => x.status === 201).data.channel])
+        assert.equal((await admin.delete(`/api/admin/channels/${r.id}`)).status, 204);
+
+      // A channel stored before these rules (a model twice) can still be switched off and on as it
+      // is; a change of the field in question must follow them.
       const legacy = await addChannel(admin, { name: 'legacy', base_url: `${fakeA.url}/v1`, keys: ['sk-l'], models: ['legacy-only'] });
       const stored = sql(plaza, `SELECT models FROM channels WHERE id = ${legacy.id}`)[0][0];
       const twice = JSON.stringify([...JSON.parse(stored), ...JSON.parse(stored)]).replaceAll("'", "''");
-      sql(plaza, `UPDATE channels SET name = 'A', models = '${twice}' WHERE id = ${legacy.id}`);
+      sql(plaza, `UPDATE channels SET models = '${twice}' WHERE id = ${legacy.id}`);
       const off = await admin.patch(`/api/admin/channels/${legacy.id}`, { enabled: false });
       assert.equal(off.status, 200, off.text);
       assert.equal((await admin.patch(`/api/admin/channels/${legacy.id}`, { enabled: true })).status, 200);
-      assert.equal((await admin.patch(`/api/admin/channels/${legacy.id}`, { name: 'B' })).status, 409, 'a new name must be free');
-      assert.equal((await admin.patch(`/api/admin/channels/${legacy.id}`, { name: 'legacy again' })).status, 200);
+      const changed = await admin.patch(`/api/admin/channels/${legacy.id}`, { models: [...JSON.parse(stored), 'x', 'x'] });
+      assert.equal(changed.status, 400, 'a changed list must follow the rule');
       assert.equal((await admin.delete(`/api/admin/channels/${legacy.id}`)).status, 204);
     });
 

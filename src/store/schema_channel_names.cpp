@@ -1,0 +1,20 @@
+// v26: channel names are unique, without spaces around them. The operator tells channels apart by
+// name (the request log, the audit, the catalogue); a check before the insert cannot hold that when
+// two instances save at once, the index can. Names stored before are trimmed of the spaces the
+// service now trims (ASCII, U+00A0, U+3000), a blank one becomes "channel N", and of a shared name
+// the oldest channel keeps it and the others get their id after at most 40 of its characters (so
+// the renamed name stays within the 64 a name may have).
+#include "store/schema.hpp"
+
+namespace plaza::store::schema {
+
+const char* const kChannelNames = R"SQL(
+--sqlite: UPDATE channels SET name = trim(name, ' ' || char(9) || char(160) || char(12288));
+--pg: UPDATE channels SET name = btrim(name, E' \t' || chr(160) || chr(12288));
+UPDATE channels SET name = 'channel ' || id WHERE name = '';
+UPDATE channels SET name = substr(name, 1, 40) || ' (channel ' || id || ')'
+  WHERE EXISTS (SELECT 1 FROM channels o WHERE o.name = channels.name AND o.id < channels.id);
+CREATE UNIQUE INDEX channels_name ON channels (name);
+)SQL";
+
+}  // namespace plaza::store::schema
