@@ -86,6 +86,18 @@ void apply(store::Channel& ch, const bj::object& body) {
   if (auto v = json::optional_string(body, "proxy")) ch.proxy = relay::with_stored_password(*v, ch.proxy);
 }
 
+// An icon the pages can show (web/src/components/chat/chatMessages.ts): none, an emoji (a flag or
+// a family is several characters), or an image on this site. Pages fetch no other address on the
+// operator's behalf, so anything else would silently show the default icon.
+bool model_icon_shown(std::string_view icon) {
+  if (icon.empty()) return true;
+  if (icon.size() > 2048 || !is_valid_utf8(icon)) return false;
+  for (unsigned char c : icon)
+    if (c <= 0x20 || c == 0x7F || c == '"' || c == '\\') return false;
+  if (icon.starts_with("/uploads/")) return true;
+  return utf8_length(icon) <= 8 && icon.find_first_of("/.:") == std::string_view::npos;
+}
+
 bj::object model_json(const store::Model& m) {
   bj::array tags;
   for (const auto& t : m.tags) tags.emplace_back(t);
@@ -231,7 +243,9 @@ awaitable<http::Response> admin_put_model(Ctx& ctx) {
   m.description = json::optional_string(body, "description").value_or("");
   if (m.description.size() > 4000) throw Error(ErrorCode::invalid_request, "description is too long", "description");
   m.icon = json::optional_string(body, "icon").value_or("");
-  if (m.icon.size() > 2048) throw Error(ErrorCode::invalid_request, "icon is too long", "icon");
+  if (!model_icon_shown(m.icon))
+    throw Error(ErrorCode::invalid_request,
+                "icon is an emoji (at most 8 characters) or an image uploaded to this site (/uploads/...)", "icon");
   m.tags = json::optional_string_array(body, "tags", 20).value_or(std::vector<std::string>{});
   m.context_length = json::optional_int(body, "context_length").value_or(0);
   if (m.context_length < 0)

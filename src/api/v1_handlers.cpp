@@ -21,9 +21,10 @@ namespace {
 class V1StreamOutput final : public relay::ChatOutput {
  public:
   struct UsageChunk {  // what a usage chunk built here says (see end())
-    std::string id;
+    std::string id;    // Plaza's, until the stream's first chunk gives the upstream's
     std::string model;
     int64_t created = 0;
+    bool from_stream = false;
   };
   // `usage`: given when the client asked for usage (stream_options.include_usage).
   V1StreamOutput(http::ResponseStream& s, std::unique_ptr<UsageChunk> usage, const std::string& request_id)
@@ -31,10 +32,15 @@ class V1StreamOutput final : public relay::ChatOutput {
 
   awaitable<bool> begin() override { co_return co_await s_.start(200, sse_headers()); }
   awaitable<bool> chunk(bj::object& chunk) override {
+    adopt_id(chunk);
     co_return co_await s_.write("data: " + bj::serialize(chunk) + "\n\n");
   }
   bool passes_text() const override { return true; }
   awaitable<bool> chunk_json(std::string json) override {
+    if (usage_ && !usage_->from_stream) {  // once a stream, and only when the client asked for usage
+      boost::system::error_code ec;
+      if (auto parsed = bj::parse(json, ec); !ec && parsed.is_object()) adopt_id(parsed.as_object());
+    }
     json.insert(0, "data: ");
     json += "\n\n";
     co_return co_await s_.write(std::move(json));
@@ -75,6 +81,16 @@ class V1StreamOutput final : public relay::ChatOutput {
   }
 
  private:
+  // A usage chunk built here carries the id and time of the chunks before it, as clients that
+  // gather a stream's chunks by id expect.
+  void adopt_id(const bj::object& chunk) {
+    if (!usage_ || usage_->from_stream) return;
+    usage_->from_stream = true;
+    if (auto id = chunk.if_contains("id"); id && id->is_string()) usage_->id = id->as_string();
+    if (auto created = chunk.if_contains("created"); created && created->is_int64())
+      usage_->created = created->as_int64();
+  }
+
   http::ResponseStream& s_;
   std::unique_ptr<UsageChunk> usage_;  // on the heap: most streams do not ask for usage
   const std::string& request_id_;      // the request's, which outlives its stream

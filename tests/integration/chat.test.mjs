@@ -221,6 +221,27 @@ for (const backend of backends) {
       }
     });
 
+    it('takes as a model\'s icon an emoji or an image on this site, and refuses what no page would show', async () => {
+      const catalogue = { display_name: 'GPT-4o mini', tags: ['fast', '便宜'], context_length: 128000 };
+      const icon = async () => (await user.get('/api/models')).data.models.find((m) => m.id === 'gpt-4o-mini').icon;
+      try {
+        for (const good of ['🤖', '👨‍👩‍👧‍👦', '/uploads/0123abcd.png', '']) {
+          const r = await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: { ...catalogue, icon: good } });
+          assert.equal(r.status, 200, `${good}: ${r.text}`);
+          assert.equal(await icon(), good);
+        }
+        await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: { ...catalogue, icon: '🤖' } });
+        for (const bad of ['https://example.com/icon.png', 'a robot icon', 'logo.png', '/uploads/a b.png', `/uploads/${'a'.repeat(2048)}`]) {
+          const r = await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: { ...catalogue, icon: bad } });
+          assert.equal(r.status, 400, bad);
+          assert.equal(r.data.error.field, 'icon');
+        }
+        assert.equal(await icon(), '🤖', 'a refused icon changes nothing');
+      } finally {
+        await admin.request('PUT', '/api/admin/models/gpt-4o-mini', { json: catalogue });
+      }
+    });
+
     it('lists conversations a page at a time, most recent first, and finds them by title', async () => {
       const lister = new Client(plaza.url);
       await lister.register('lister');

@@ -655,6 +655,8 @@ for (const backend of backends) {
       assert.equal(last.usage.total_tokens, last.usage.prompt_tokens + last.usage.completion_tokens);
       assert.ok(last.usage.prompt_tokens > 0);
       assert.equal(events.filter((e) => e.data.includes('"usage"')).length, 1, 'one usage chunk');
+      const first = JSON.parse(events[0].data);
+      assert.deepEqual([last.id, last.created], [first.id, first.created], 'the usage chunk is one of the stream\'s own');
     });
 
     it('counts a tool call\'s name and arguments when the upstream reports no usage', async () => {

@@ -58,6 +58,7 @@ export const en = {
   'validate.url': 'Enter a URL starting with http:// or https://.',
   'validate.integer': 'Enter a whole number.',
   'validate.range': 'Enter a whole number from {min} to {max}.',
+  'validate.icon': 'Use an emoji (up to 8 characters) or an image path on this site, starting with /uploads/.',
   'validate.tooLong': 'This is too long.',
   'validate.tooMany': 'There are too many entries.',
   'validate.credits': 'Enter an amount in credits with at most 6 decimals, e.g. 1.5.',

@@ -58,6 +58,7 @@ export const zh: Messages = {
   'validate.url': '请输入以 http:// 或 https:// 开头的地址。',
   'validate.integer': '请输入整数。',
   'validate.range': '请输入 {min} 到 {max} 之间的整数。',
+  'validate.icon': '请填写一个表情符号（最多 8 个字符）或本站以 /uploads/ 开头的图片路径。',
   'validate.tooLong': '内容过长。',
   'validate.tooMany': '条目太多了。',
   'validate.credits': '请输入额度，最多 6 位小数，例如 1.5。',

@@ -24,7 +24,7 @@ const validators: Partial<Record<K, Validator<V>>> = {
   id: (v) => (!v.id.trim() ? 'validate.required' : /\s/.test(v.id.trim()) || v.id.trim().length > 128 ? 'validate.modelId' : null),
   display_name: (v) => (v.display_name.trim().length > 64 ? 'validate.nameLength' : null),
   description: (v) => (v.description.length > 4000 ? 'validate.tooLong' : null),
-  icon: (v) => (v.icon.length > 2048 ? 'validate.tooLong' : null),
+  icon: (v) => (!v.icon.trim() || emojiIcon(v.icon.trim()) || (siteImageIcon(v.icon.trim()) && v.icon.length <= 2048) ? null : 'validate.icon'),
   context_length: (v) => validateInt(v.context_length, 0, 100_000_000),
   image_tokens: (v) => validateInt(v.image_tokens, 0, 1_000_000),
   position: (v) => validateInt(v.position, -1_000_000, 1_000_000),

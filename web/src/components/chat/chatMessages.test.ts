@@ -104,4 +104,8 @@ test('a model icon is an emoji, an upload on this site shown as an image, or not
   expect(siteImageIcon('https://example.com/icon.png')).toBe(false);
   expect(emojiIcon('https://example.com/icon.png')).toBe(false);
   expect(emojiIcon('')).toBe(false);
+  expect(emojiIcon('👨‍👩‍👧‍👦')).toBe(true); // a family: seven code points
+  expect(emojiIcon('🇨🇳')).toBe(true);
+  expect(emojiIcon('a b')).toBe(false);
+  expect(emojiIcon('a longer word')).toBe(false);
 });

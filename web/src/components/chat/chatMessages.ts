@@ -20,7 +20,7 @@ export function storeModel(id: string) {
 }
 
 /** A catalogue icon that is a short symbol (an emoji) rather than an image path. */
-export const emojiIcon = (icon: string) => icon !== '' && [...icon].length <= 4 && !/[/.:]/.test(icon);
+export const emojiIcon = (icon: string) => icon !== '' && [...icon].length <= 8 && !/[/.:\s]/.test(icon);
 /** An icon that is an image on this site (an upload): shown as one. Others are not fetched. */
 export const siteImageIcon = (icon: string) => icon.startsWith('/uploads/');
 
