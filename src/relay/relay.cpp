@@ -53,10 +53,7 @@ awaitable<std::vector<std::string>> Relay::models(Caller caller) {
   auto served = channels_.models_for_group(caller.group);
   std::vector<std::string> out;
   for (const auto& id : served) {
-    if (!caller.allowed_models.empty() &&
-        std::find(caller.allowed_models.begin(), caller.allowed_models.end(), id) == caller.allowed_models.end())
-      continue;
-    out.push_back(id);
+    if (caller.key_allows(id)) out.push_back(id);
   }
   co_return out;
 }
@@ -80,9 +77,6 @@ awaitable<void> Relay::disable_key(const Candidate& c, const std::string& reason
 awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& request, bool stream, int& attempts,
                                      std::vector<int64_t>& tried, std::chrono::steady_clock::time_point deadline) {
   std::string model = requested_model(request);
-  if (!caller.allowed_models.empty() &&
-      std::find(caller.allowed_models.begin(), caller.allowed_models.end(), model) == caller.allowed_models.end())
-    throw Error(ErrorCode::forbidden, "this API key may not use the model '" + model + "'", "model");
   if (auto claim = channels_.claim_reload()) co_await reload_channels();
   auto route = channels_.route(model, caller.group);
   if (route.disabled) throw Error(ErrorCode::not_found, "the model '" + model + "' is not available", "model");
@@ -222,6 +216,9 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
 
 awaitable<billing::Reservation> Relay::reserve(const Caller& caller, const std::string& request_id,
                                                const std::string& model, const bj::object& request, bool short_call) {
+  // Before any money is looked at: a key kept off the model is told so, not that it cannot pay.
+  if (!caller.key_allows(model))
+    throw Error(ErrorCode::forbidden, "this API key may not use the model '" + model + "'", "model");
   billing::Reservation none;
   none.request_id = request_id;
   none.user_id = caller.user_id;

@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -41,6 +42,11 @@ struct Caller {
   std::string app_kind;
   money::Surcharge app_surcharge;  // the app's price on top of the model (creator revenue)
   std::string public_model;        // what the caller asked for ("app/<slug>"), when it differs from the model
+
+  bool key_allows(const std::string& model) const {
+    return allowed_models.empty() ||
+           std::find(allowed_models.begin(), allowed_models.end(), model) != allowed_models.end();
+  }
 };
 
 // The model an answer names: the one the caller asked for ("app/<slug>"), not the one behind it.

@@ -68,6 +68,11 @@ for (const backend of backends) {
       assert.equal((await fake.requests()).length, 0, 'the upstream was never called');
       // Free models still work for a user with nothing.
       assert.equal((await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })).status, 200);
+      // A key kept off the model hears that first, not that its owner cannot pay.
+      const { key: narrow } = await userWithKey(plaza, 'broke-narrow', { models: ['gpt-4o-mini'] });
+      const kept = await chat(plaza, narrow, { model: 'per-call', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(kept.status, 403);
+      assert.equal((await kept.json()).error.param, 'model');
     });
 
     it('never overdraws: 200 parallel requests against a balance that covers 50', async () => {
