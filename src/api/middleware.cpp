@@ -124,6 +124,7 @@ bj::object openai_error(const Error& e, const std::string& request_id) {
   if (e.code() == ErrorCode::not_found && e.field() == "model") code = "model_not_found";
   if (e.code() == ErrorCode::unauthorized) code = "invalid_api_key";
   if (e.code() == ErrorCode::rate_limited) code = "rate_limit_exceeded";
+  if (!e.upstream_code.empty()) code = e.upstream_code;
   // OpenAI's types: quota errors are their own type, and failures on the server's side (5xx, the
   // upstream's included) are server errors, as SDKs and clients check it.
   std::string_view type = http_status(e.code()) >= 500                  ? "server_error"

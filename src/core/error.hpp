@@ -39,6 +39,9 @@ class Error : public std::runtime_error {
   // For the operator's request log only, never sent to the client: what an upstream said about a
   // failure (its status and message, without the channel's key or URL).
   std::string detail;
+  // An upstream's own code for a refusal it passed on (`context_length_exceeded`), shown to /v1
+  // clients in place of Plaza's.
+  std::string upstream_code;
 
  private:
   ErrorCode code_;

@@ -204,8 +204,10 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
     }
     // Other 4xx: the request itself is at fault; another channel would say the same.
     channels_.record_success(c.channel->id);
+    auto names = upstream_refusal_names(c, body);
     Error refused(status == 413 ? ErrorCode::payload_too_large : ErrorCode::invalid_request,
-                  message.empty() ? "the upstream refused the request" : message);
+                  message.empty() ? "the upstream refused the request" : message, names.param);
+    refused.upstream_code = std::move(names.code);
     refused.detail = said;
     throw refused;
   }

@@ -1,6 +1,7 @@
 #include "relay/upstream_format.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <initializer_list>
 #include <set>
 #include <stdexcept>
@@ -200,6 +201,28 @@ std::string upstream_error_message(const Candidate& c, std::string_view body) {
       return std::string(utf8_prefix(m->as_string(), 500));
   }
   return "";
+}
+
+RefusalNames upstream_refusal_names(const Candidate& c, std::string_view body) {
+  RefusalNames out;
+  if (c.channel->type == "anthropic") return out;  // its error types are OpenAI's HTTP statuses, no more
+  boost::system::error_code ec;
+  auto v = bj::parse(body, ec);
+  if (ec || !v.is_object()) return out;
+  auto err = v.as_object().if_contains("error");
+  if (!err || !err->is_object()) return out;
+  // A field path or a code: letters, digits and `_.-[]`, as OpenAI's are ("messages[0].content").
+  auto identifier = [&](const char* name) -> std::string {
+    auto f = err->as_object().if_contains(name);
+    if (!f || !f->is_string() || f->as_string().empty() || f->as_string().size() > 100) return "";
+    for (char ch : f->as_string())
+      if (!std::isalnum(static_cast<unsigned char>(ch)) && std::string_view("_.-[]").find(ch) == std::string_view::npos)
+        return "";
+    return std::string(f->as_string());
+  };
+  out.param = identifier("param");
+  out.code = identifier("code");
+  return out;
 }
 
 std::optional<std::string> not_an_answer(const Candidate& c, std::string_view body,

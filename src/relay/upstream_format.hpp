@@ -43,6 +43,14 @@ http::UpstreamRequest build_models_request(const Candidate& c);
 std::vector<std::string> listed_models(std::string_view body, std::size_t limit);
 // A short message from an upstream error body (OpenAI or Anthropic shape), or "".
 std::string upstream_error_message(const Candidate& c, std::string_view body);
+// What an OpenAI-shaped refusal names besides its message: the field at fault (`param`) and its
+// code (`context_length_exceeded`), which clients act on (trim the history, drop a parameter). Only
+// short identifiers are taken; either is "" when the body has none.
+struct RefusalNames {
+  std::string param;
+  std::string code;
+};
+RefusalNames upstream_refusal_names(const Candidate& c, std::string_view body);
 // Why a 2xx body is no answer (an upstream that reports its errors with status 200, as One API and
 // New API setups may; or one that is not JSON), scrubbed for the log; nothing when it is one.
 // `scanned`: the OpenAI body's scan, when it could be scanned.

@@ -481,12 +481,14 @@ for (const backend of backends) {
         broke.close();
       }
       // A 400 that is about the request (not the account) is the client's: answered as such, no switch.
-      const strict = await startFailing(400, { message: 'max_tokens is too large', type: 'invalid_request_error' });
+      // Its field and code come along: clients act on them (trim the history on context_length_exceeded).
+      const strict = await startFailing(400, { message: 'max_tokens is too large', type: 'invalid_request_error', param: 'max_tokens', code: 'context_length_exceeded' });
       const ch = await addChannel(admin, { name: 'strict', base_url: `${strict.url}/v1`, keys: ['sk-strict'], models: ['gpt-4o-mini'], priority: 100 });
       await fakeA.reset();
       const res = await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
       assert.equal(res.status, 400);
-      assert.equal((await res.json()).error.message, 'max_tokens is too large');
+      const { error } = await res.json();
+      assert.deepEqual([error.message, error.param, error.code, error.type], ['max_tokens is too large', 'max_tokens', 'context_length_exceeded', 'invalid_request_error']);
       assert.equal((await fakeA.requests()).length, 0);
       const listed = (await admin.get('/api/admin/channels')).data.channels.find((c) => c.id === ch.id);
       assert.equal(listed.keys[0].enabled, true);
