@@ -239,7 +239,8 @@ awaitable<http::Response> admin_put_model(Ctx& ctx) {
   if (m.id.empty() || m.id.size() > 128 || !is_valid_utf8(m.id))
     throw Error(ErrorCode::invalid_request, "bad model id");
   m.display_name = json::optional_string(body, "display_name").value_or(m.id);
-  if (auto err = check_display_name(m.display_name)) throw Error(ErrorCode::invalid_request, *err, "display_name");
+  if (auto err = check_display_name(m.display_name, "display_name"))
+    throw Error(ErrorCode::invalid_request, *err, "display_name");
   m.description = json::optional_string(body, "description").value_or("");
   if (m.description.size() > 4000) throw Error(ErrorCode::invalid_request, "description is too long", "description");
   m.icon = json::optional_string(body, "icon").value_or("");

@@ -112,7 +112,7 @@ std::string title_from(const std::string& text) {
 }
 
 std::string check_title(std::string title) {
-  if (auto err = check_display_name(title)) throw Error(ErrorCode::invalid_request, *err, "title");
+  if (auto err = check_display_name(title, "title")) throw Error(ErrorCode::invalid_request, *err, "title");
   return title;
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "core/validation.hpp"
 #include "crypto/crypto.hpp"
 #include "store/database.hpp"
 
@@ -42,12 +43,16 @@ http::Response error_json(const Error& e, bool openai, const std::string& reques
   }
   auto r = json_response(http_status(e.code()), bj::object{{"error", std::move(err)}});
   if (e.code() == ErrorCode::rate_limited && e.retry_after > 0) r.header("Retry-After", std::to_string(e.retry_after));
+  // OpenAI's SDKs retry a 409 unless told not to; Plaza's (a request id used before) would only
+  // fail again.
+  if (e.code() == ErrorCode::conflict) r.header("x-should-retry", "false");
   return r;
 }
 
 std::string_view bearer_token(const http::Request& req) {
   std::string_view auth = req.header("authorization");
-  if (auth.size() > 7 && (auth.starts_with("Bearer ") || auth.starts_with("bearer "))) return auth.substr(7);
+  // The scheme is case-insensitive (RFC 9110): "BEARER" is a bearer token too.
+  if (auth.size() > 7 && ascii_lower(auth.substr(0, 7)) == "bearer ") return auth.substr(7);
   return {};
 }
 

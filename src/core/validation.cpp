@@ -93,13 +93,14 @@ std::optional<std::string> check_group(std::string_view g) {
   return std::nullopt;
 }
 
-std::optional<std::string> check_display_name(std::string_view n) {
-  if (n.empty()) return "name must not be empty";
-  if (!is_valid_utf8(n)) return "name must be valid UTF-8";
-  if (n.size() > kNameMax * 4) return "name is too long";
+std::optional<std::string> check_display_name(std::string_view n, std::string_view what) {
+  const std::string noun(what);
+  if (n.empty()) return noun + " must not be empty";
+  if (!is_valid_utf8(n)) return noun + " must be valid UTF-8";
+  if (n.size() > kNameMax * 4) return noun + " is too long";
   for (unsigned char c : n)
-    if (c < 0x20 || c == 0x7F) return "name must not contain control characters";
-  if (utf8_length(n) > kNameMax) return "name must be at most 64 characters long";
+    if (c < 0x20 || c == 0x7F) return noun + " must not contain control characters";
+  if (utf8_length(n) > kNameMax) return noun + " must be at most 64 characters long";
   return std::nullopt;
 }
 

@@ -25,8 +25,9 @@ std::optional<std::string> check_username(std::string_view username);
 std::optional<std::string> check_password(std::string_view password);
 std::optional<std::string> check_email(std::string_view email);
 std::optional<std::string> check_group(std::string_view group);
-// A short display name (API key names): 1–64 characters of valid UTF-8 without control characters.
-std::optional<std::string> check_display_name(std::string_view name);
+// A short display name (API key names, titles): 1–64 characters of valid UTF-8 without control
+// characters. `what` names it in the message ("title must be at most 64 characters long").
+std::optional<std::string> check_display_name(std::string_view name, std::string_view what = "name");
 
 std::string ascii_lower(std::string_view s);
 // `s` without the spaces around it: ASCII spaces and tabs, no-break (U+00A0) and ideographic

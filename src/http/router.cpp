@@ -77,11 +77,13 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
     if (!ok) continue;
     if (r.method != method && !(method == "HEAD" && r.method == "GET")) {
       m.wrong_method = true;
+      m.allowed += (m.allowed.empty() ? "" : ", ") + r.method;
       continue;
     }
     m.route = &r;
     m.params = std::move(params);
     m.wrong_method = false;
+    m.allowed.clear();
     return m;
   }
   return m;

@@ -34,6 +34,7 @@ class Router {
   struct Match {
     const Route* route = nullptr;  // null when nothing matched: use the fallback
     bool wrong_method = false;     // the path exists with other methods
+    std::string allowed;           // then those methods, as a 405's Allow header lists them ("GET, POST")
     std::vector<std::pair<std::string, std::string>> params;
   };
   Match match(std::string_view method, std::string_view path) const;

@@ -74,6 +74,7 @@ TEST_F(RouterTest, WrongMethodIsReportedWhenThePathExists) {
   auto m = router_.match("PUT", "/api/keys");
   EXPECT_EQ(m.route, nullptr);
   EXPECT_TRUE(m.wrong_method);
+  EXPECT_EQ(m.allowed, "POST, GET");
 
   m = router_.match("GET", "/api/keys/7");
   EXPECT_EQ(m.route, nullptr);

@@ -493,6 +493,7 @@ asio::awaitable<void> run_session(Impl* s, tcp::socket socket) {
         response = cross_origin_preflight(req);
       } else if (!match.route && match.wrong_method) {
         response = Response::error(req.path, 405, "method_not_allowed", "method not allowed for this path");
+        response.headers.emplace_back("Allow", match.allowed);
       } else {
         response = co_await call_handler(route, req);
       }

@@ -306,7 +306,8 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
           if (std::chrono::steady_clock::now() >= deadline)
             broken = past_time_limit();
           else if (state->timed_out)
-            broken = Error(ErrorCode::upstream_timeout, "the upstream went silent mid-answer");
+            broken = Error(ErrorCode::upstream_timeout, ttft_ms ? "the upstream went silent mid-answer"
+                                                                : "the upstream went silent before answering");
           else
             broken = Error(ErrorCode::upstream_error, "the upstream broke off its answer");
           break;

@@ -89,6 +89,8 @@ for (const backend of backends) {
       const me = await fetch(`${plaza.url}/api/me`, { headers: bearer });
       assert.equal(me.status, 200);
       assert.equal((await me.json()).user.id, user.id);
+      // The scheme's case is free (RFC 9110).
+      assert.equal((await fetch(`${plaza.url}/api/me`, { headers: { authorization: `BEARER ${secret}` } })).status, 200);
       // A key signs API calls; it cannot manage keys (that needs the browser session).
       assert.equal((await fetch(`${plaza.url}/api/keys`, { headers: bearer })).status, 401);
       assert.equal((await c.get('/api/keys')).data.keys[0].last_used_at !== null, true);

@@ -158,6 +158,7 @@ for (const backend of backends) {
       assert.equal(first.status, 200);
       const again = await chat(plaza, key, body, { 'x-request-id': `retry-${backend}` });
       assert.equal(again.status, 409);
+      assert.equal(again.headers.get('x-should-retry'), 'false', 'OpenAI\'s SDKs would retry a 409 for nothing');
       assert.equal((await user.get('/api/wallet')).data.paid, 9000);
       // An id used for a free call cannot carry a paid one for free afterwards.
       assert.equal((await chat(plaza, key, { ...body, model: 'gpt-4o-mini' }, { 'x-request-id': `free-${backend}` })).status, 200);

@@ -179,6 +179,9 @@ for (const backend of backends) {
       assert.equal(created.status, 201);
       const id = created.data.conversation.id;
       assert.equal((await user.patch(`/api/conversations/${id}`, { title: '计划' })).data.conversation.title, '计划');
+      const long = await user.patch(`/api/conversations/${id}`, { title: '长'.repeat(65) });
+      assert.equal(long.status, 400);
+      assert.deepEqual([long.data.error.field, long.data.error.message], ['title', 'title must be at most 64 characters long']);
       const other = new Client(plaza.url);
       await other.register('snoop');
       assert.equal((await other.get(`/api/conversations/${id}`)).status, 404);

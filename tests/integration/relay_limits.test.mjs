@@ -115,6 +115,12 @@ describe('relay limits on sqlite', () => {
     assert.equal(ev.tokens_reported, '0', 'the usage chunk never came: counted');
     assert.ok(Number(ev.completion_tokens) > 0, 'what was delivered is counted');
     assert.ok(Number(ev.latency_ms) >= 500, 'it waited out the idle timeout');
+
+    // Silent after its first event, before any text: the error does not speak of an answer.
+    const early = await chat(plaza, key, { model: 'idle', stream: true, messages: [{ role: 'user', content: 'hi [[fake:stall after=0]]' }] });
+    const earlyEvents = await readEvents(early);
+    assert.equal(streamedText(earlyEvents), '');
+    assert.equal(JSON.parse(earlyEvents.at(-1).data).error.message, 'the upstream went silent before answering');
   });
 
   it('fails over from a stream malformed before its first event, and ends one malformed after it with an error event', async () => {
