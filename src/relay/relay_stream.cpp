@@ -318,7 +318,12 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
           while (auto ev = parser.next()) {
             chunks.clear();
             if (!source.on_event(*ev, chunks, outcome)) {
-              broken = Error(ErrorCode::upstream_error, "the upstream sent a malformed or failed stream");
+              // An error event's own words ("Overloaded"), without the channel's key or URL; else
+              // the event was not one the protocol has.
+              std::string said = scrub(upstream_error_message(opened->candidate, ev->data), opened->candidate);
+              broken = Error(ErrorCode::upstream_error, said.empty() ? "the upstream sent a malformed or failed stream"
+                                                                     : "the upstream failed mid-stream: " + said);
+              broken->detail = said.empty() ? "malformed stream event" : "stream error event: " + said;
               break;
             }
             answered = answered || !chunks.empty();

@@ -11,7 +11,7 @@ const ANSWER = 'Hello from fake upstream.';
 const chat = chatCompletion;
 
 const USAGE_COLUMNS = ['request_id', 'user_id', 'api_key_id', 'surface', 'model', 'channel_id', 'prompt_tokens',
-  'completion_tokens', 'tokens_reported', 'status', 'error_code', 'attempts', 'latency_ms', 'ttft_ms'];
+  'completion_tokens', 'tokens_reported', 'status', 'error_code', 'attempts', 'latency_ms', 'ttft_ms', 'error_detail'];
 
 // The usage event of one request as {column: text} (NULL reads as ''), once it has been written.
 function usageEvent(plaza, requestId) {
@@ -182,6 +182,28 @@ describe('relay limits on sqlite', () => {
     assert.ok(!JSON.stringify(body).includes(fakeA.url));
     const evPlain = await usageEvent(plaza, plain.headers.get('x-request-id'));
     assert.deepEqual([evPlain.status, evPlain.error_code], ['error', 'upstream_error']);
+  });
+
+  it('ends a stream whose upstream sends an error event mid-answer with that error\'s words, scrubbed', async () => {
+    const failing = await startUpstream((req, res, server) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const chunk = (delta) => `data: ${JSON.stringify({ id: 'chatcmpl-e', object: 'chat.completion.chunk', choices: [{ index: 0, delta }] })}\n\n`;
+      res.end(chunk({ role: 'assistant', content: '' }) + chunk({ content: 'Half an' }) +
+        `data: ${JSON.stringify({ error: { message: `Overloaded (key k-overloaded at ${server.url})`, type: 'server_error' } })}\n\n`);
+    });
+    const ch = await addChannel(admin, { name: 'overloaded', base_url: `${failing.url}/v1`, keys: ['k-overloaded'], models: ['overloaded'] });
+    try {
+      const res = await chat(plaza, key, { model: 'overloaded', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+      const events = await readEvents(res);
+      assert.equal(streamedText(events), 'Half an');
+      const { error } = JSON.parse(events.at(-1).data);
+      assert.match(error.message, /^the upstream failed mid-stream: Overloaded/);
+      assert.ok(!error.message.includes('k-overloaded') && !error.message.includes(failing.url), error.message);
+      const ev = await usageEvent(plaza, res.headers.get('x-request-id'));
+      assert.match(ev.error_detail, /^stream error event: Overloaded/, 'the request log says what the upstream said');
+    } finally {
+      assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
+    }
   });
 
   it('writes the usage event of a plain and a streamed API call with every field', async () => {
