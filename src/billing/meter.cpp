@@ -496,11 +496,16 @@ awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> 
   money::Price price = prices_.price(r.model);
   int64_t multiplier = prices_.multiplier(r.group);
   Reservation res = plan(options_, r, price, multiplier);
-  // No trip to the database when nothing can be owed (apps with a surcharge always go).
+  // No trip to the database when nothing can be owed (apps with a surcharge always go), but for a
+  // client's request id, which is refused once used, as on a priced model.
   if (!res.app) {
-    if (price.mode == money::PriceMode::free) co_return res;
-    if (r.surface == "web" && price.web_free && price.web_free_daily_cap <= 0) {
-      res.web_free_call = true;
+    bool web_free = r.surface == "web" && price.web_free && price.web_free_daily_cap <= 0;
+    if (price.mode == money::PriceMode::free || web_free) {
+      res.web_free_call = web_free && price.mode != money::PriceMode::free;
+      bool used = false;
+      if (r.client_named)
+        used = co_await store::read(db_, [&](store::Conn& c) { return store::usage::recorded(c, r.request_id); });
+      if (used) throw Error(ErrorCode::conflict, "this request id was used before; send a new one");
       co_return res;
     }
   }

@@ -67,6 +67,7 @@ struct ChargeRequest {
   // May be funded from a lease (Meter::reserve): a short call (not a stream) with a request id the
   // server made (a client's own id is checked against earlier use) and no key spending limit.
   bool leasable = false;
+  bool client_named = false;  // the request id is the client's (X-Request-Id): one use per charge
   int64_t now = 0;
   std::optional<AppCharge> app;  // surcharged when it has a surcharge and the user is not its owner
 };

@@ -8,11 +8,13 @@
 #include <charconv>
 
 #include "core/validation.hpp"
+#include "crypto/crypto.hpp"
 #include "relay/answer_scan.hpp"
 #include "relay/anthropic.hpp"
 #include "relay/upstream_format.hpp"
 #include "store/async.hpp"
 #include "store/changes.hpp"
+#include "store/ledger_repo.hpp"
 #include "store/relay_repo.hpp"
 #include "store/settings_repo.hpp"
 
@@ -234,6 +236,7 @@ awaitable<billing::Reservation> Relay::reserve(const Caller& caller, const std::
   r.model = model;
   r.request_id = request_id;
   r.leasable = short_call && !caller.request_id_from_client && !caller.key_limited;
+  r.client_named = caller.request_id_from_client;
   if (caller.app_id && caller.app_owner_id)
     r.app = billing::AppCharge{*caller.app_id, *caller.app_owner_id, caller.app_kind == "user", caller.app_surcharge};
   static constexpr int64_t kMaxOutput = 10'000'000;  // beyond any model; keeps the estimate finite
@@ -283,6 +286,14 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
   e.app_id = caller.app_id;
   e.app_owner_id = caller.app_owner_id;
   e.app_kind = caller.app_kind;
+  // A client's request id names one charge: a retry of it is refused (billing/meter.cpp). One that
+  // failed before delivering anything charged nothing, so its id is left free for the retry: its
+  // event and its voided holds are filed under the id with a suffix.
+  std::string freed_id;
+  if (caller.request_id_from_client && o.status != "ok" && o.completion_tokens == 0) {
+    freed_id = e.request_id;
+    e.request_id += "~failed-" + crypto::random_base62(8);
+  }
   // The event goes in with its settlement (billing on) or alone. The write owns one copy of each
   // (settle resets what it fills in, so a retry starts from the same event); copies of the write
   // share it.
@@ -293,7 +304,10 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
   auto owned = std::make_shared<Settlement>(Settlement{meter_ ? reservation : billing::Reservation{}, e});
   std::function<void(store::Conn&)> write;
   if (meter_)
-    write = [owned](store::Conn& c) { billing::settle(c, owned->reservation, owned->event); };
+    write = [owned, freed_id](store::Conn& c) {
+      billing::settle(c, owned->reservation, owned->event);
+      if (!freed_id.empty()) store::ledger::refile_voided_holds(c, freed_id, owned->event.request_id);
+    };
   else
     write = [owned](store::Conn& c) { store::usage::insert(c, owned->event); };
   // A lease's memory learns what the call used once its settlement is queued: the lease cannot be

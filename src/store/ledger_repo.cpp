@@ -201,6 +201,10 @@ bool end_hold(Conn& c, int64_t hold_id, std::string_view status, int64_t posted)
                 {hold_id, std::string(status), posted}) == 1;
 }
 
+void refile_voided_holds(Conn& c, const std::string& from, const std::string& to) {
+  c.exec("UPDATE holds SET request_id = $2 WHERE request_id = $1 AND status = 'voided'", {from, to});
+}
+
 bool post_to_lease(Conn& c, int64_t hold_id, int64_t account_id, int64_t amount) {
   auto& d = c.deferred;
   if (!d.hold_rooms.contains(hold_id)) {

@@ -315,6 +315,10 @@ bool insert(Conn& c, const UsageEvent& e) {
   return inserted;
 }
 
+bool recorded(Conn& c, const std::string& request_id) {
+  return c.query_one("SELECT 1 FROM usage_events WHERE request_id = $1", {request_id}).has_value();
+}
+
 std::optional<UsageEvent> find(Conn& c, const std::string& request_id) {
   auto row = c.query_one(std::string("SELECT ") + kEventColumns + " FROM usage_events WHERE request_id = $1", {request_id});
   if (!row) return std::nullopt;

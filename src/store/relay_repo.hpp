@@ -47,6 +47,7 @@ UsageEvent to_event(const Row& r);  // a row of kEventColumns
 // on SQLite; so on SQLite a usage event written by other means is not counted.
 bool insert(Conn& c, const UsageEvent& e);  // false: the request id has an event already
 std::optional<UsageEvent> find(Conn& c, const std::string& request_id);
+bool recorded(Conn& c, const std::string& request_id);  // an event has this request id
 std::vector<UsageEvent> list_for_user(Conn& c, int64_t user_id, int64_t limit);
 }  // namespace usage
 

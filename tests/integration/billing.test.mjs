@@ -142,7 +142,7 @@ for (const backend of backends) {
 
       const failed = await chat(plaza, key, { model: 'per-token', messages: [{ role: 'user', content: 'x [[fake:status code=500]]' }] }, { 'x-request-id': `failed-${backend}` });
       assert.equal(failed.status, 502);
-      const u2 = usageOf(plaza, `failed-${backend}`);
+      const u2 = usageOf(plaza, `failed-${backend}~failed-%`);  // filed so that the id may be retried
       assert.equal(u2.status, 'error');
       assert.equal(u2.cost, 0);
       const after2 = (await user.get('/api/wallet')).data;
@@ -171,6 +171,33 @@ for (const backend of backends) {
       // A key reads no account-wide usage.
       const byKey = await fetch(`${plaza.url}/api/usage`, { headers: { authorization: `Bearer ${key}` } });
       assert.equal(byKey.status, 401);
+    });
+
+    it('lets a request id that charged nothing (the upstream failed) be retried, and charges the retry once', async () => {
+      const { user, key } = await userWithKey(plaza, 'failed-retrier');
+      const userId = (await me(user)).id;
+      await grant(admin, userId, 'paid', 10_000);
+      const id = `after-failure-${backend}`;
+      const failed = await chat(plaza, key, { model: 'per-call', messages: [{ role: 'user', content: 'hi [[fake:status code=500]]' }] }, { 'x-request-id': id });
+      assert.equal(failed.status, 502);
+      const retried = await chat(plaza, key, { model: 'per-call', messages: [{ role: 'user', content: 'hi' }] }, { 'x-request-id': id });
+      assert.equal(retried.status, 200, await retried.clone().text());
+      assert.equal((await user.get('/api/wallet')).data.paid, 9000, 'charged once, for the answer');
+      assert.equal((await chat(plaza, key, { model: 'per-call', messages: [{ role: 'user', content: 'hi' }] }, { 'x-request-id': id })).status, 409, 'a charged id is spent');
+      // Both attempts are in the request log: the failed one under the id with a suffix.
+      const events = await waitFor(() => {
+        const rows = sql(plaza, `SELECT request_id, status FROM usage_events WHERE user_id = ${userId} ORDER BY id`);
+        return rows.length === 2 && rows;
+      }, 'both attempts logged');
+      assert.match(events[0][0], new RegExp(`^u${userId}:${id}~failed-`));
+      assert.deepEqual(events.map((e) => e[1]), ['error', 'ok']);
+      assert.equal(events[1][0], `u${userId}:${id}`);
+      assert.equal(sql(plaza, `SELECT COUNT(*) FROM holds WHERE request_id = 'u${userId}:${id}' AND status = 'voided'`)[0][0], '0', 'the failed attempt\'s holds were filed away');
+      // A free model's request id is spent as a priced one's is.
+      const free = `free-twice-${backend}`;
+      assert.equal((await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { 'x-request-id': free })).status, 200);
+      await waitFor(() => sql(plaza, `SELECT 1 FROM usage_events WHERE request_id = 'u${userId}:${free}'`).length === 1, 'the free call logged');
+      assert.equal((await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { 'x-request-id': free })).status, 409);
     });
 
     it('funds short API calls from one lease on the credits, given back before a purchase and when idle', async () => {
