@@ -510,7 +510,7 @@ awaitable<http::Response> post_chat(Ctx& ctx) {
     }
     // One answer at a time per conversation, whichever instance serves it, or the history interleaves.
     if (!store::conversations::claim_answer(c, conv_id, rid, lease_until, now))
-      throw Error(ErrorCode::conflict, "this conversation is already answering; stop it first");
+      throw Error(ErrorCode::conflict, "this conversation is already answering; stop it first", "conversation_id");
     auto history = store::conversations::messages(c, conv_id);
     Prepared p{conv_id, 0, {}, std::nullopt, 0};
     if (regenerate) {

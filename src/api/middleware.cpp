@@ -152,6 +152,8 @@ void add_route(http::Router& router, Site& site, std::string method, std::string
 
 bj::object body_object(const Ctx& ctx) {
   if (!ctx.req.is_json()) throw Error(ErrorCode::unsupported_media, "send the body as application/json");
+  if (auto encoding = ctx.req.header("content-encoding"); !encoding.empty() && ascii_lower(encoding) != "identity")
+    throw Error(ErrorCode::unsupported_media, "send the body uncompressed (no Content-Encoding)");
   return json::parse_object(ctx.req.body);
 }
 

@@ -183,11 +183,14 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
       channels_.record_failure(c.channel->id);
       // Named after the model (param on /v1, field on /api): the model's service is busy, not the caller.
       last = Error(ErrorCode::rate_limited, "the upstream is rate limiting; try again shortly", "model");
-      // Seconds (an HTTP date is ignored), within a day.
-      int seconds = 0;
+      // Seconds (an HTTP date is ignored), else OpenAI's milliseconds rounded up, within a day.
+      int seconds = 0, ms = 0;
       if (auto ra = resp->header("retry-after");
           std::from_chars(ra.data(), ra.data() + ra.size(), seconds).ec == std::errc() && seconds > 0)
         last->retry_after = std::min(seconds, 86'400);
+      else if (auto ra_ms = resp->header("retry-after-ms");
+               std::from_chars(ra_ms.data(), ra_ms.data() + ra_ms.size(), ms).ec == std::errc() && ms > 0)
+        last->retry_after = std::min(ms / 1000 + (ms % 1000 ? 1 : 0), 86'400);
       next_key_after(i);
       continue;
     }

@@ -49,6 +49,10 @@ describe('bad input', () => {
     assert.equal(wrongType.data.error.field, 'name');
     const text = await c.request('POST', '/api/keys', { body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     assert.equal(text.status, 415);
+    const { gzipSync } = await import('node:zlib');
+    const gzipped = await c.request('POST', '/api/keys', { body: gzipSync('{"name":"zipped"}'), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+    assert.equal(gzipped.status, 415, 'a compressed body is refused as such, not read as broken text');
+    assert.match(gzipped.data.error.message, /uncompressed/);
     assert.equal(await keyCount(), 0);
   });
 

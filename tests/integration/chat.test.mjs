@@ -142,6 +142,7 @@ for (const backend of backends) {
       const { conversationId, stop } = await startWebAnswer(plaza.url, user, { model: 'gpt-4o-mini', content: 'long [[fake:stall after=2]]' });
       const busy = await send({ model: 'gpt-4o-mini', conversation_id: conversationId, content: 'me too' });
       assert.equal(busy.status, 409);
+      assert.equal(busy.data.error.field, 'conversation_id', 'told apart from the other conflicts of a chat');
       stop();
       await fake.waitForStats((s) => s.streams_client_closed >= 1);
       const messages = await waitFor(async () => {

@@ -184,6 +184,17 @@ for (const backend of backends) {
       assert.ok(!JSON.stringify(body).includes(only.url));
       assert.equal((await admin.delete(`/api/admin/channels/${onlyChannel.id}`)).status, 204);
       only.close();
+      // Every channel rate limiting: the wait it asks for reaches the client, in seconds even when the
+      // upstream gives only OpenAI's retry-after-ms.
+      const limiting = await startUpstream((req, res) => {
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after-ms': '1500' });
+        res.end(JSON.stringify({ error: { message: 'Rate limit reached', type: 'requests' } }));
+      });
+      const limitingChannel = await addChannel(admin, { name: 'limiting', base_url: `${limiting.url}/v1`, keys: ['k'], models: ['limited'] });
+      const limited = await chat(plaza, key, { model: 'limited', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(limited.status, 429);
+      assert.equal(limited.headers.get('retry-after'), '2');
+      assert.equal((await admin.delete(`/api/admin/channels/${limitingChannel.id}`)).status, 204);
       // A 200 that carries an error is no answer, plain or streamed: nothing of it reaches the client.
       const quiet = await startFailing(200, { message: 'quota exceeded for key sk-quiet-1234567 at http://10.9.8.7/v1', type: 'error' });
       const quietChannel = await addChannel(admin, { name: 'quiet', base_url: `${quiet.url}/v1`, keys: ['sk-quiet-1234567'], models: ['quiet'] });
