@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 #include <map>
@@ -292,9 +293,32 @@ awaitable<void> answer(Ctx& ctx, const std::string& model, const std::optional<s
 
 }  // namespace
 
+namespace {
+
+// What a model costs this user before any plan or pack pays for it: the operator's price times the
+// user's group multiplier, rounded up to a whole µc as a charge is (money::list_cost).
+bj::object user_price_json(const money::Price& p, int64_t multiplier_ppm) {
+  auto scaled = [&](int64_t uc) {
+    __int128 v = static_cast<__int128>(uc) * multiplier_ppm;
+    return static_cast<int64_t>(std::min<__int128>((v + 999'999) / 1'000'000, INT64_MAX));
+  };
+  return bj::object{{"mode", money::to_string(p.mode)},
+                    {"per_call", scaled(p.per_call)},
+                    {"input_per_m", scaled(p.input_per_m)},
+                    {"output_per_m", scaled(p.output_per_m)},
+                    {"web_free", p.web_free},
+                    {"web_free_daily_cap", p.web_free_daily_cap}};
+}
+
+}  // namespace
+
 awaitable<http::Response> list_models(Ctx& ctx) {
-  // In the picker's order, described from the relay's copy of the catalogue (no read of the database).
+  // In the picker's order, described from the relay's copy of the catalogue (no read of the database),
+  // each with what it costs the user, so the welcome can say so before a send is refused.
   auto ids = co_await ctx.site.relay.models(caller_of(ctx, "web"));
+  auto& prices = ctx.site.meter.prices();
+  if (auto claim = prices.claim_reload()) co_await store::read(ctx.site.db, [&](store::Conn& c) { prices.reload(c); });
+  const int64_t multiplier = prices.multiplier(ctx.me().group);
   bj::array out;
   for (const auto& c : ctx.site.relay.channels().describe(ids)) {
     bj::array tags;
@@ -305,7 +329,8 @@ awaitable<http::Response> list_models(Ctx& ctx) {
                              {"icon", c.icon},
                              {"tags", std::move(tags)},
                              {"context_length", c.context_length},
-                             {"reads_images", c.reads_images}});
+                             {"reads_images", c.reads_images},
+                             {"price", user_price_json(prices.price(c.id), multiplier)}});
   }
   co_return json_response(200, bj::object{{"models", std::move(out)}});
 }

@@ -114,8 +114,13 @@ const drag = (page, selector, events, files) =>
 
 async function send(page, text) {
   await page.getByTestId('chat-input').fill(text);
-  await page.getByTestId('chat-input').press('Enter');
+  // On a touch screen Enter is a new line: the button sends.
+  if (await page.evaluate(() => matchMedia('(pointer: coarse)').matches)) await page.getByTestId('chat-send').click();
+  else await page.getByTestId('chat-input').press('Enter');
 }
+
+/** The data-testid of the element that has the focus. */
+const focused = (page) => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName);
 
 /** Waits for the last answer to finish with `status` and returns its text. */
 async function answer(page, status = 'ok', timeout = 20_000) {
@@ -225,7 +230,7 @@ describe('chat', { timeout: 240_000 }, () => {
     const twoResult = twoRow.getByTestId('channel-test-result');
     await twoResult.waitFor();
     assert.equal(await twoResult.getAttribute('data-ok'), 'false');
-    assert.match(await twoResult.innerText(), /1 of 2 keys do not work/);
+    assert.match(await twoResult.innerText(), /1 of 2 keys does not work/);
     const keyLines = twoResult.getByTestId('channel-test-key');
     assert.deepEqual(await keyLines.evaluateAll((els) => els.map((e) => e.dataset.ok)), ['false', 'true']);
     assert.match(await keyLines.first().innerText(), /…-key.*401/s);
@@ -365,6 +370,7 @@ describe('chat', { timeout: 240_000 }, () => {
     await firstQuestion.getByTestId('message-edit').click();
     await page.getByTestId('message-edit-input').fill('Edited question [[fake:echo]]');
     await page.getByTestId('message-edit-submit').click();
+    await page.getByTestId('confirm-ok').click(); // the later turns go: asked first
     assert.equal(await answer(page), 'Edited question [[fake:echo]]', 'the upstream saw only the edited question');
     assert.equal(await messages(page).count(), 2);
 
@@ -468,7 +474,7 @@ describe('chat', { timeout: 240_000 }, () => {
     await page.getByTestId('chat-welcome').waitFor();
     await send(page, 'First message fails [[fake:status code=500]]');
     await answer(page, 'error');
-    assert.match(await lastAnswer(page).getByTestId('message-error').innerText(), /upstream/);
+    assert.match(await lastAnswer(page).getByTestId('message-error').innerText(), /^The model's service failed \(HTTP 500\)\.$/);
     await send(page, 'Hello again');
     assert.equal(await answer(page), 'Hello from fake upstream.');
     await page.waitForURL(/\/chat\/\d+$/);
@@ -584,6 +590,15 @@ describe('chat', { timeout: 240_000 }, () => {
     await toggle.waitFor();  // shown once the chat page has rendered, not necessarily as sign-up returns
     assert.ok(!(await sidebar.isVisible()), 'the drawer starts closed');
     await page.getByTestId('model-picker').waitFor();
+    // A phone's keyboard has no Shift+Enter: Enter is a new line, the button sends, and the box
+    // does not take the focus unasked (its keyboard would cover the page).
+    assert.notEqual(await focused(page), 'chat-input');
+    assert.equal(await page.locator('.composer-hint').innerText(), 'The button sends · Enter is a new line');
+    await page.getByTestId('chat-input').fill('line one');
+    await page.getByTestId('chat-input').press('Enter');
+    await page.getByTestId('chat-input').pressSequentially('line two');
+    assert.equal(await page.getByTestId('chat-input').inputValue(), 'line one\nline two');
+    assert.equal(await messages(page).count(), 0, 'Enter sent nothing');
     await send(page, 'Hi from a phone');
     assert.equal(await answer(page), 'Hello from fake upstream.');
     await page.waitForURL(/\/chat\/\d+$/);
@@ -1162,6 +1177,149 @@ describe('chat', { timeout: 240_000 }, () => {
 
     assert.deepEqual(errors, []);
     await context.close();
+  });
+
+  test('a double click sends once; Stop, Regenerate and an edit leave the focus in the message box; an edit that deletes later turns asks first', async () => {
+    const { context, page, errors } = await newPage();
+    await signUp(page, plaza.url, uniqueName('focus'), 'focus password 1');
+    await page.getByTestId('model-picker').waitFor();
+    const input = page.getByTestId('chat-input');
+    // On a desktop the message box has the focus from the start.
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'chat-input');
+
+    // The second click of a double click on Send lands on Stop, which took its place: ignored.
+    await input.fill('Twice [[fake:slow delay_ms=100 chunks=8]]');
+    await page.getByTestId('chat-send').dblclick();
+    await answer(page);
+    assert.deepEqual(await questionTexts(page), ['Twice [[fake:slow delay_ms=100 chunks=8]]']);
+    assert.equal(await messages(page).count(), 2);
+
+    // Stop and Regenerate go away once pressed: the keyboard goes on from the message box.
+    await send(page, 'Slowly [[fake:slow delay_ms=300 chunks=6]]');
+    await page.waitForFunction(() => {
+      const el = document.querySelector('[data-testid="message"][data-status="streaming"] [data-testid="message-content"]');
+      return el && el.textContent.trim().length > 0;
+    });
+    await page.getByTestId('chat-stop').click();
+    await answer(page, 'cancelled');
+    assert.equal(await focused(page), 'chat-input');
+    await lastAnswer(page).getByTestId('message-regenerate').click();
+    assert.equal(await focused(page), 'chat-input');
+    await answer(page, 'ok', 30_000);
+
+    // Editing the first question would delete the turn after it: asked first; cancelled, nothing changes.
+    const first = page.locator('[data-testid="message"][data-role="user"]').first();
+    await first.hover();
+    await first.getByTestId('message-edit').click();
+    const box = page.getByTestId('message-edit-input');
+    const height = (await box.boundingBox()).height;
+    const edited = 'Edited\nover\nseveral\nlines\nof\ntext';
+    await box.fill(edited);
+    assert.ok((await box.boundingBox()).height > height, 'the edit box grows with its text');
+    await page.getByTestId('message-edit-submit').click();
+    const dialog = page.getByTestId('confirm-dialog');
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /the 2 messages after it are deleted/);
+    await shot(page, 'chat-edit-confirm');
+    await page.getByTestId('confirm-cancel').click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await box.inputValue(), edited, 'the edit is kept');
+    assert.equal(await messages(page).count(), 4);
+    await page.getByTestId('message-edit-submit').click();
+    await page.getByTestId('confirm-ok').click();
+    await answer(page);
+    assert.equal(await messages(page).count(), 2);
+    assert.equal(await focused(page), 'chat-input');
+    // The last question has nothing after it but its answer: edited without asking.
+    await first.hover();
+    await first.getByTestId('message-edit').click();
+    await box.fill('Edited again');
+    await page.getByTestId('message-edit-submit').click();
+    await answer(page);
+    assert.deepEqual(await questionTexts(page), ['Edited again']);
+    assert.equal(await dialog.isVisible(), false);
+
+    // Buttons repeated for each conversation say which one they act on; the language button's name holds its text.
+    const item = page.getByTestId('conversation-item').first();
+    const title = await item.getAttribute('data-title');
+    assert.equal(await item.getByTestId('conversation-rename').getAttribute('aria-label'), `Rename “${title}”`);
+    assert.equal(await item.getByTestId('conversation-delete').getAttribute('aria-label'), `Delete “${title}”`);
+    const lang = page.getByTestId('lang-toggle');
+    assert.ok((await lang.getAttribute('aria-label')).includes((await lang.innerText()).trim()));
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('a message sent while another tab is answering stays in its composer, with a notice and no failed answer', async () => {
+    const { context, page, errors } = await newPage();
+    await signUp(page, plaza.url, uniqueName('tabs'), 'tabs password 1');
+    await page.getByTestId('model-picker').waitFor();
+    await send(page, 'First');
+    await answer(page);
+    await page.waitForURL(/\/chat\/\d+$/);
+    const other = await context.newPage();
+    await other.setViewportSize({ width: 1280, height: 860 });
+    await other.goto(page.url());
+    await messages(other).nth(1).waitFor();
+
+    const streams = (await fake.stats()).open_streams;
+    await send(page, 'Take your time [[fake:stall after=1]]');
+    await fake.waitForStats((st) => st.open_streams > streams, { timeout: 10_000 });
+    await send(other, 'Mine');
+    await other.getByTestId('chat-answering-elsewhere').waitFor();
+    assert.match(await other.getByTestId('chat-answering-elsewhere').innerText(), /answering in another tab or window/);
+    await composerHolds(other, 'Mine');
+    assert.equal(await other.getByTestId('message-error').count(), 0, 'no answer is marked as failed');
+    assert.equal(await other.locator('[data-testid="message"][data-status="error"]').count(), 0);
+    assert.ok(!(await questionTexts(other)).includes('Mine'));
+    await shot(other, 'chat-answering-elsewhere');
+
+    // Once the first tab's answer is stopped, the second tab's question goes.
+    await page.getByTestId('chat-stop').click();
+    await answer(page, 'cancelled');
+    await fake.waitForStats((st) => st.open_streams === streams, { timeout: 10_000 });
+    await other.getByTestId('chat-input').press('Enter');
+    await other.getByTestId('chat-answering-elsewhere').waitFor({ state: 'detached' });
+    await answer(other);
+    assert.equal((await questionTexts(other)).at(-1), 'Mine');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('a conversation whose model is no longer offered says which model answers instead', async () => {
+    const admin = await adminApi();
+    const channel = await admin.post('/api/admin/channels', {
+      type: 'openai', name: 'Spare', base_url: `${fake.url}/v1`, keys: ['sk-up'], models: [{ model: 'spare-model', upstream: 'gpt-4o-mini' }],
+    });
+    assert.equal(channel.status, 201, channel.text);
+    try {
+      const { context, page, errors } = await newPage();
+      await signUp(page, plaza.url, uniqueName('spare'), 'spare password 1');
+      const picker = page.getByTestId('model-picker');
+      await picker.waitFor();
+      await picker.selectOption('spare-model');
+      await send(page, 'Hello spare');
+      await answer(page);
+      await page.waitForURL(/\/chat\/\d+$/);
+      assert.equal(await page.getByTestId('chat-model-gone').count(), 0);
+
+      // The operator hides it: the conversation opens with another model, and says so.
+      await putModel('spare-model', { enabled: false });
+      await page.reload();
+      const gone = page.getByTestId('chat-model-gone');
+      await gone.waitFor();
+      assert.equal(await gone.innerText(), 'This conversation\'s model, spare-model, is no longer available: GPT-4o mini answers from now on.');
+      await shot(page, 'chat-model-gone');
+      // Answered by the new model, the conversation is its own again.
+      await send(page, 'Hello again');
+      await answer(page);
+      await gone.waitFor({ state: 'detached' });
+      assert.deepEqual(errors, []);
+      await context.close();
+    } finally {
+      await admin.delete(`/api/admin/channels/${channel.data.channel.id}`);
+      await admin.delete('/api/admin/models/spare-model');
+    }
   });
 });
 

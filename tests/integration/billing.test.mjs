@@ -284,6 +284,21 @@ for (const backend of backends) {
       }
     });
 
+    it('tells each user what a model costs them before they send, their group\'s multiplier applied', async () => {
+      const { user } = await userWithKey(plaza, 'price-reader');
+      const priceOf = async (id) => (await user.get('/api/models')).data.models.find((m) => m.id === id).price;
+      assert.deepEqual(await priceOf('per-call'), { mode: 'per_call', per_call: 1000, input_per_m: 0, output_per_m: 0, web_free: false, web_free_daily_cap: 0 });
+      assert.deepEqual(await priceOf('per-token'), { mode: 'per_token', per_call: 0, input_per_m: CREDIT, output_per_m: 2 * CREDIT, web_free: false, web_free_daily_cap: 0 });
+      assert.equal((await priceOf('web-free')).web_free_daily_cap, 1);
+      assert.equal((await priceOf('gpt-4o-mini')).mode, 'free', 'unpriced: free');
+      // A group that pays one and a half times, rounded up to whole µc as a charge is.
+      assert.equal((await admin.put('/api/admin/groups/price-readers', { multiplier_ppm: 1_500_001 })).status, 200);
+      assert.equal((await admin.patch(`/api/admin/users/${(await me(user)).id}`, { group: 'price-readers' })).status, 200);
+      const scaled = await waitFor(async () => { const p = await priceOf('per-call'); return p.per_call !== 1000 && p; }, 'the multiplier applied');
+      assert.equal(scaled.per_call, 1501);
+      assert.equal((await priceOf('per-token')).output_per_m, 3_000_002);
+    });
+
     it('funds calls from the subscription allowance first, then paid credits, and upgrades pro rata', async () => {
       const basic = await admin.post('/api/admin/plans', { name: 'Basic', level: 1, period_days: 30, price: 30 * CREDIT, allowances: [{ model: 'per-call', per_day: 1 }] });
       assert.equal(basic.status, 201, basic.text);

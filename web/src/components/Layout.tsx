@@ -30,17 +30,19 @@ const navItems: NavItem[] = [
 
 function LangButton() {
   const { lang, setLang, t } = useI18n();
+  const label = lang === 'en' ? '中文' : 'EN';
+  // The accessible name holds the visible text, so a voice command saying what is seen finds the button.
   return (
     <button
       type="button"
       className="icon-button with-text"
-      aria-label={t('lang.switch')}
+      aria-label={`${label} · ${t('lang.switch')}`}
       title={t('lang.switch')}
       data-testid="lang-toggle"
       onClick={() => setLang(lang === 'en' ? 'zh' : 'en')}
     >
       <GlobeIcon />
-      <span className="lang-label">{lang === 'en' ? '中文' : 'EN'}</span>
+      <span className="lang-label">{label}</span>
     </button>
   );
 }

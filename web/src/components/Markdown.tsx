@@ -129,7 +129,18 @@ function blocks(nodes: Block[], tight = false): ReactNode[] {
       case 'hr':
         return <hr key={i} />;
       case 'list': {
-        const items = b.items.map((it, k) => <li key={k}>{blocks(it, b.tight)}</li>);
+        const items = b.items.map((it, k) => {
+          const done = b.tasks?.[k] ?? null;
+          // A task's box is shown, not ticked here: the answer is the model's, not a list to keep.
+          return done === null ? (
+            <li key={k}>{blocks(it, b.tight)}</li>
+          ) : (
+            <li key={k} className="md-task">
+              <input type="checkbox" checked={done} disabled />
+              {blocks(it, b.tight)}
+            </li>
+          );
+        });
         return b.ordered ? (
           <ol key={i} start={b.start !== 1 ? b.start : undefined}>
             {items}

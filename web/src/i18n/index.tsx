@@ -21,17 +21,37 @@ export function detectLang(stored: string | null, navigatorLanguages: readonly s
 
 export type Params = Record<string, string | number>;
 
+/**
+ * A count's wording in languages that change a word with its number (English "1 second", "2
+ * seconds"): `{n, plural, one {# second} other {# seconds}}`, a subset of ICU's message format,
+ * where `#` is the count as given. Languages without plurals (Chinese) just write `{n}`.
+ */
+const pluralPattern = /\{(\w+), plural, one \{([^{}]*)\} other \{([^{}]*)\}\}/g;
+
+/** The number a count stands for: callers often pass it formatted already ("1,234"). */
+const countOf = (v: string | number) => (typeof v === 'number' ? v : Number(v.replace(/[^\d.-]/g, '')));
+
+/** The text with each count's plural form chosen (counts are text or numbers, never nodes). */
+function withPlurals(lang: Lang, text: string, params: Record<string, unknown>): string {
+  const rules = new Intl.PluralRules(langTags[lang]);
+  return text.replace(pluralPattern, (m, name: string, one: string, other: string) => {
+    const v = params[name];
+    if (typeof v !== 'string' && typeof v !== 'number') return m;
+    return (rules.select(countOf(v)) === 'one' ? one : other).replace(/#/g, String(v));
+  });
+}
+
 export function translate(lang: Lang, key: MessageKey, params?: Params): string {
   const text = dictionaries[lang][key] ?? en[key] ?? key;
   if (!params) return text;
-  return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+  return withPlurals(lang, text, params).replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
 }
 
 export type TFunction = (key: MessageKey, params?: Params) => string;
 
 /** Like translate, but placeholders may be React nodes (a <code> inside a sentence). */
 export function translateNodes(lang: Lang, key: MessageKey, params: Record<string, ReactNode>): ReactNode {
-  const parts = (dictionaries[lang][key] ?? en[key]).split(/\{(\w+)\}/);
+  const parts = withPlurals(lang, dictionaries[lang][key] ?? en[key], params).split(/\{(\w+)\}/);
   return parts.map((p, i) => <Fragment key={i}>{i % 2 === 1 ? (p in params ? params[p] : `{${p}}`) : p}</Fragment>);
 }
 

@@ -158,6 +158,19 @@ export interface ChatModel {
   context_length: number;
   /** False for a model that reads no images (POST /api/chat refuses images for it); servers before it leave it out. */
   reads_images?: boolean;
+  /** What it costs this user (the group's multiplier applied) before a plan or pack pays; servers before it leave it out. */
+  price?: ModelPrice;
+}
+
+/** µc amounts, as the operator's price list has them. */
+export interface ModelPrice {
+  mode: 'free' | 'per_call' | 'per_token';
+  per_call: number;
+  input_per_m: number;
+  output_per_m: number;
+  /** Free on the web (within web_free_daily_cap a day, 0: no cap), priced on the API. */
+  web_free: boolean;
+  web_free_daily_cap: number;
 }
 
 export interface Conversation {

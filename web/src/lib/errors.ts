@@ -21,10 +21,36 @@ function knownMessage(e: ApiError, t: TFunction): string | null {
   // The model's service is rate limiting (the site's own limits name no model).
   if (e.code === 'rate_limited' && e.field === 'model')
     return e.retryAfter !== undefined ? t('error.upstreamBusy', { seconds: e.retryAfter }) : t('error.upstreamBusyShort');
-  // The upstream's own reason follows as the server gave it: it may say what to change.
-  if (e.code === 'upstream_error') return t('error.upstream', { detail: e.message });
+  if (e.code === 'upstream_error') return upstreamFailure(e.message, t);
+  if (isConversationBusy(e)) return t('error.conversationBusy');
+  if (e.code === 'unsupported_media_type' && e.field === 'file') return t('error.notAnImage');
   if (e.code === 'upstream_timeout') return t('error.upstreamTimeout', { detail: e.message });
   return null;
+}
+
+/**
+ * Plaza's own words for an upstream that failed ("the upstream failed (502)", "the upstream could
+ * not be reached", "no upstream channel could serve the request"…): said in the reader's language,
+ * with the HTTP status if one is named. Anything else is the upstream's own reason, which may say
+ * what to change: it follows as the server gave it.
+ */
+function upstreamFailure(message: string, t: TFunction): string {
+  // "the upstream failed mid-stream: Overloaded": the upstream's words after Plaza's.
+  const said = message.indexOf(': ');
+  if (said >= 0 && /^the upstream\b/i.test(message)) return t('error.upstream', { detail: message.slice(said + 2) });
+  if (message === '' || /^(the|no) upstream\b/i.test(message)) {
+    const status = /\((\d{3})\)/.exec(message)?.[1];
+    return status ? t('error.upstreamStatus', { status }) : t('error.upstreamFailed');
+  }
+  return t('error.upstream', { detail: message });
+}
+
+/**
+ * POST /api/chat refused a message because the conversation is answering another one (asked in
+ * another tab or window): the one conflict of a chat that names the conversation.
+ */
+export function isConversationBusy(e: unknown): boolean {
+  return e instanceof ApiError && e.status === 409 && e.code === 'conflict' && e.field === 'conversation_id';
 }
 
 /** Turns any thrown value into a message for people, preferring the server's own words. */

@@ -90,6 +90,17 @@ describe('markdown', () => {
     expect(html('**unclosed')).toBe('<div class="md"><p>**unclosed</p></div>');
   });
 
+  test('task lists show their boxes, checked or not, and nothing that can be ticked', () => {
+    expect(html('- [ ] to do\n- [x] done\n- plain\n- [y] not a task')).toBe(
+      '<div class="md"><ul><li class="md-task"><input type="checkbox" disabled=""/><span class="md-tight">to do</span></li>' +
+        '<li class="md-task"><input type="checkbox" disabled="" checked=""/><span class="md-tight">done</span></li>' +
+        '<li><span class="md-tight">plain</span></li><li><span class="md-tight">[y] not a task</span></li></ul></div>',
+    );
+    expect(parseMarkdown('- [x]\n- a')[0]).not.toHaveProperty('tasks'); // a box with no text after it is text
+    expect(html('1. [X] **bold** task')).toContain('<li class="md-task"><input type="checkbox" disabled="" checked=""/><span class="md-tight"><strong>bold</strong> task');
+    expect(html('- [x] <script>alert(1)</script>')).toContain('&lt;script&gt;');
+  });
+
   test('lists, nested lists and loose lists', () => {
     expect(html('- a\n- b\n  - c\n  - d\n- e')).toBe(
       '<div class="md"><ul><li><span class="md-tight">a</span></li><li><span class="md-tight">b</span><ul><li><span class="md-tight">c</span></li><li><span class="md-tight">d</span></li></ul></li><li><span class="md-tight">e</span></li></ul></div>',

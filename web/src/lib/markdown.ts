@@ -4,6 +4,7 @@
 // numbered lists (nested by indentation), block quotes, fenced code (an unclosed fence runs to
 // the end, which is what a half-streamed answer looks like), rules, pipe tables, and inline code,
 // strong, emphasis, strikethrough, links and bare URLs. Links are kept only for http(s) URLs.
+// List items may be GitHub's task list items ("- [ ] to do", "- [x] done").
 
 import { parseInline, type Inline } from './markdownInline';
 
@@ -16,7 +17,8 @@ export type Block =
   | { t: 'h'; level: number; c: Inline[] }
   | { t: 'code'; lang: string; v: string }
   | { t: 'quote'; c: Block[] }
-  | { t: 'list'; ordered: boolean; start: number; tight: boolean; items: Block[][] }
+  /** `tasks`, when any item is a task ("- [x] done"): each item's box, checked or not, or null for a plain item. */
+  | { t: 'list'; ordered: boolean; start: number; tight: boolean; items: Block[][]; tasks?: (boolean | null)[] }
   | { t: 'hr' }
   | { t: 'table'; align: Align[]; head: Inline[][]; rows: Inline[][][] };
 
@@ -27,6 +29,8 @@ const headingRe = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
 const hrRe = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
 const quoteRe = /^ {0,3}> ?/;
 const listRe = /^( {0,3})([-*+]|\d{1,9}[.)])([ \t]+|$)/;
+// A task's box opens its item's first line and is followed by its text, as GitHub requires.
+const taskRe = /^\[([ xX])\][ \t]+(?=\S)/;
 // No two space runs side by side (" *\|? *"): on a long line of spaces that backtracks quadratically.
 const delimRe = /^ *(?:\| *)?:?-+:? *(?:\| *:?-+:? *)*(?:\| *)?$/;
 const setext1Re = /^ {0,3}=+[ \t]*$/;
@@ -190,12 +194,19 @@ function parseBlocks(lines: string[], depth: number): Block[] {
         break;
       }
       for (const it of items) while (it.length && it[it.length - 1] === '') it.pop();
+      const tasks = items.map((it) => {
+        const box = taskRe.exec(it[0] ?? '');
+        if (!box) return null;
+        it[0] = it[0].slice(box[0].length);
+        return box[1] !== ' ';
+      });
       out.push({
         t: 'list',
         ordered,
         start,
         tight,
         items: items.map((it) => (depth < 20 ? parseBlocks(it, depth + 1) : [{ t: 'p', c: parseInline(it.join('\n')) }])),
+        ...(tasks.some((x) => x !== null) ? { tasks } : {}),
       });
       continue;
     }

@@ -22,6 +22,7 @@ import { appsApi, type App } from '../lib/apps';
 import { useAuth } from '../lib/auth';
 import { describeError } from '../lib/errors';
 import { formatCredits } from '../lib/money';
+import { categoryLabel } from '../lib/labels';
 import { pricingOf } from '../lib/pricing';
 import { Link } from '../lib/router';
 import { useLoader } from '../lib/useLoader';
@@ -158,7 +159,7 @@ export function AppPage({ slug }: { slug: string }) {
                 <Link to={`/creators/${encodeURIComponent(app.owner.username)}`} data-testid="app-author">
                   {app.owner.username}
                 </Link>
-                {app.category && <> · <span data-testid="app-category">{app.category}</span></>}
+                {app.category && <> · <span data-testid="app-category">{categoryLabel(app.category, t)}</span></>}
                 {app.published_at && <> · {t('apps.publishedOn', { date: formatDate(app.published_at) })}</>}
               </p>
               <TagList tags={app.tags} />

@@ -5,7 +5,8 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { AppAvatar } from '../components/apps/AppAvatar';
 import { LockedNotice } from '../components/apps/LockedNotice';
 import { AppIntro, AppOpening } from '../components/chat/AppIntro';
-import { fromServer, idFromRoute, lastSavedIndex, sameId, storedModel } from '../components/chat/chatMessages';
+import { fromServer, idFromRoute, lastSavedIndex, laterMessages, replacedModel, sameId, storedModel } from '../components/chat/chatMessages';
+import { isTouchScreen } from '../components/chat/composerInput';
 import { ConversationList } from '../components/chat/ConversationList';
 import { Composer, type ComposerHandle } from '../components/chat/Composer';
 import { ImageDropZone } from '../components/chat/ImageDropZone';
@@ -15,7 +16,7 @@ import { ModelIntro } from '../components/chat/ModelIntro';
 import { ModelPicker } from '../components/chat/ModelPicker';
 import { useChatStream } from '../components/chat/useChatStream';
 import { appModelIds, appPickerModels, useChatApp } from '../components/chat/useChatApp';
-import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ConfirmDialog, useConfirm } from '../components/ConfirmDialog';
 import { Alert } from '../components/Field';
 import { ChatIcon, SidebarIcon } from '../components/Icons';
 import { useI18n } from '../i18n';
@@ -56,6 +57,14 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
   const [toDelete, setToDelete] = useState<Conversation | null>(null);
   const [clearing, setClearing] = useState(false);
   const [busy, setBusy] = useState(false);
+  // An edit that deletes later messages waits for the reader's yes; `decide` tells the edit box.
+  const editing = useConfirm<{ m: ChatMessage; content: string; decide: (go: boolean) => void }>();
+  const [answeringElsewhere, setAnsweringElsewhere] = useState(false);
+  const [touch] = useState(isTouchScreen);
+  // What the dialog last asked about: where the focus goes when the button that opened it is gone.
+  const dialogFor = useRef<'edit' | 'conversations'>('conversations');
+  if (editing.open) dialogFor.current = 'edit';
+  else if (toDelete !== null || clearing) dialogFor.current = 'conversations';
   // The app of the chat in view: the ?app= of a new chat, then the conversation's own app. It
   // stays while a new conversation gets its id, before the refreshed list names its app.
   const [appSlug, setAppSlug] = useState<string | null>(newApp);
@@ -192,6 +201,7 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
     if (routeSeen.current === routeKey) return; // only a new URL changes the view
     routeSeen.current = routeKey;
     setDrawer(false);
+    setAnsweringElsewhere(false);
     const target = routeId === null ? null : idFromRoute(routeId);
     if (target !== null && sameId(currentRef.current, target)) {
       composer.current?.adopt(routeDraft);
@@ -253,7 +263,49 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
     loadConversations,
     searchRef: queryRef,
     keepUnsent,
+    onAnsweringElsewhere: setAnsweringElsewhere,
   });
+
+  // The button pressed is disabled or gone once the answer starts: the keyboard goes on from the message box.
+  const answerAgain = useCallback(() => {
+    regenerate();
+    composer.current?.focus();
+  }, [regenerate]);
+  const editAndSend = useCallback(
+    (m: ChatMessage, content: string) => {
+      edit(m, content);
+      composer.current?.focus();
+    },
+    [edit],
+  );
+  // Editing a question deletes what came after it: asked first when there is anything.
+  const { ask: askEdit } = editing;
+  const requestEdit = useCallback(
+    (m: ChatMessage, content: string) =>
+      new Promise<boolean>((decide) => {
+        if (laterMessages(messagesRef.current, m.key) > 0) return askEdit({ m, content, decide });
+        editAndSend(m, content);
+        decide(true);
+      }),
+    [askEdit, editAndSend],
+  );
+  const decideEdit = (go: boolean) => {
+    const pending = editing.target;
+    if (!pending) return;
+    editing.cancel();
+    pending.decide(go);
+    if (go) editAndSend(pending.m, pending.content);
+  };
+
+  // On a desktop the message box takes the focus once it can be written in; a touch screen would
+  // pop its keyboard over the page unasked.
+  const canWrite = (appSlug !== null || !!model) && models !== undefined && models.length > 0;
+  const focusedOnce = useRef(false);
+  useEffect(() => {
+    if (!canWrite || focusedOnce.current || touch) return;
+    focusedOnce.current = true;
+    composer.current?.focus();
+  }, [canWrite, touch]);
 
   // ------------------------------------------------------------ conversations
 
@@ -368,6 +420,8 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
   const canAsk = (appSlug !== null || !!model) && !noModels && !notFound && !appLocked;
   // The model that will answer (in an app chat: the one chosen among the app's, at first its default).
   const noImagesModel = imagelessModelName(models, appSlug ? appModel : model);
+  // A conversation's model the operator has since hidden: the picker shows another, which is said.
+  const modelGone = currentId !== null && !appSlug && !loading ? replacedModel(current?.model ?? '', models, model) : null;
   // The opening message heads a conversation with the app, unless the server saved it as the first answer.
   const showOpening = app !== null && currentId !== null && messages.length > 0 && messages[0].content !== app.opening_message;
 
@@ -432,6 +486,20 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
             : models && models.length > 0 && <ModelPicker models={models} model={model} onChange={setModel} />}
         </header>
 
+        {answeringElsewhere && (
+          <div className="chat-notice">
+            <Alert kind="info" onDismiss={() => setAnsweringElsewhere(false)} testId="chat-answering-elsewhere">
+              {t('error.conversationBusy')}
+            </Alert>
+          </div>
+        )}
+        {modelGone && (
+          <div className="chat-notice">
+            <Alert kind="info" testId="chat-model-gone">
+              {t('chat.modelGone', modelGone)}
+            </Alert>
+          </div>
+        )}
         {notice && (
           <div className="chat-notice">
             <Alert kind="error" onDismiss={() => setNotice(null)} testId="chat-notice">
@@ -508,8 +576,8 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
                 modelName={modelNames.get(m.model) ?? (m.model || headerApp?.title || '')}
                 isLast={i === lastIndex && currentId !== null}
                 busy={streaming}
-                onRegenerate={regenerate}
-                onEdit={edit}
+                onRegenerate={answerAgain}
+                onEdit={requestEdit}
                 app={appSlug ? headerApp : null}
                 noImagesModel={noImagesModel}
               />
@@ -528,24 +596,39 @@ export function ChatPage({ routeId }: { routeId: string | null }) {
               onSend={send}
               onStop={stop}
             />
-            <p className="composer-hint">{t('chat.hint')}</p>
+            <p className="composer-hint">{t(touch ? 'chat.hintTouch' : 'chat.hint')}</p>
           </div>
         </div>
       </ImageDropZone>
 
+      {/* One dialog for the page: an edit that deletes later messages, or deleting conversations. */}
       <ConfirmDialog
-        open={toDelete !== null || clearing}
-        title={clearing ? t('chat.clearTitle') : t('chat.deleteTitle', { title: toDelete?.title ?? '' })}
-        body={clearing ? t('chat.clearBody') : t('chat.deleteBody')}
-        confirmLabel={clearing ? t('chat.clearAll') : t('chat.delete')}
+        open={editing.open || toDelete !== null || clearing}
         danger
-        busy={busy}
-        onConfirm={() => void (clearing ? confirmClear() : confirmDelete())}
-        fallbackFocus={() => document.querySelector<HTMLElement>('#chat-sidebar [data-testid="chat-new"]')}
-        onCancel={() => {
-          setToDelete(null);
-          setClearing(false);
-        }}
+        busy={!editing.open && busy}
+        fallbackFocus={() =>
+          dialogFor.current === 'edit'
+            ? document.getElementById('chat-input')
+            : document.querySelector<HTMLElement>('#chat-sidebar [data-testid="chat-new"]')
+        }
+        {...(editing.target
+          ? {
+              title: t('chat.editConfirmTitle'),
+              body: t('chat.editConfirmBody', { n: laterMessages(messages, editing.target.m.key) }),
+              confirmLabel: t('chat.editConfirm'),
+              onConfirm: () => decideEdit(true),
+              onCancel: () => decideEdit(false),
+            }
+          : {
+              title: clearing ? t('chat.clearTitle') : t('chat.deleteTitle', { title: toDelete?.title ?? '' }),
+              body: clearing ? t('chat.clearBody') : t('chat.deleteBody'),
+              confirmLabel: clearing ? t('chat.clearAll') : t('chat.delete'),
+              onConfirm: () => void (clearing ? confirmClear() : confirmDelete()),
+              onCancel: () => {
+                setToDelete(null);
+                setClearing(false);
+              },
+            })}
       />
     </div>
   );

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import { useI18n, type MessageKey } from '../../i18n';
 import { squareSorts, type NameCount, type SquareSort } from '../../lib/apps';
+import { categoryLabel } from '../../lib/labels';
 import { withFilter, type SquareState } from '../../lib/squareUrl';
 
 const sortLabel: Record<SquareSort, MessageKey> = {
@@ -18,12 +19,15 @@ function Chips({
   selected,
   testId,
   onPick,
+  nameOf = (name) => name,
 }: {
   label: string;
   items: NameCount[];
   selected: string;
   testId: string;
   onPick: (name: string) => void;
+  /** What a chip shows for a name (data-name keeps the name itself). */
+  nameOf?: (name: string) => string;
 }) {
   const { t } = useI18n();
   if (items.length === 0) return null;
@@ -43,7 +47,7 @@ function Chips({
           data-testid={testId}
           data-name={c.name}
         >
-          {c.name} <span className="muted">{c.count}</span>
+          {nameOf(c.name)} <span className="muted">{c.count}</span>
         </button>
       ))}
     </div>
@@ -107,7 +111,7 @@ export function SquareFilters({
           </select>
         </label>
       </div>
-      <Chips label={t('apps.categories')} items={categories} selected={state.category} testId="category-chip" onPick={(category) => onChange(withFilter(state, { category }))} />
+      <Chips label={t('apps.categories')} items={categories} selected={state.category} testId="category-chip" onPick={(category) => onChange(withFilter(state, { category }))} nameOf={(c) => categoryLabel(c, t)} />
       <Chips label={t('apps.tags')} items={tags} selected={state.tag} testId="tag-chip" onPick={(tag) => onChange(withFilter(state, { tag }))} />
     </div>
   );

@@ -5,6 +5,7 @@ import { useI18n } from '../../i18n';
 import type { ApiKey, Id } from '../../lib/api';
 import { billingApi, noUsageFilters, usageCsvUrl, type UsageFilters, type UsageRow } from '../../lib/billing';
 import { dayRangeValidators, lastDays } from '../../lib/days';
+import { statusLabel } from '../../lib/labels';
 import { formatCredits } from '../../lib/money';
 import { usePaged } from '../../lib/usePaged';
 import { useForm } from '../../lib/useForm';
@@ -156,7 +157,7 @@ export function UsageSection({ version, keys, models }: { version: number; keys:
                   <td data-label={t('wallet.coveredBy')}>
                     <CoveredBy row={u} />
                   </td>
-                  <td data-label={t('wallet.status')}>{u.status}</td>
+                  <td data-label={t('wallet.status')}>{statusLabel(u.status, t)}</td>
                 </tr>
               ))}
             </tbody>

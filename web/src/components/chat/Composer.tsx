@@ -1,9 +1,10 @@
-import { forwardRef, useEffect, useImperativeHandle, useLayoutEffect, useRef, type ChangeEvent, type ClipboardEvent, type KeyboardEvent } from 'react';
+import { forwardRef, useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type ChangeEvent, type ClipboardEvent, type KeyboardEvent, type MouseEvent } from 'react';
 import { useI18n } from '../../i18n';
 import { uploadImageTypes } from '../../lib/apps';
 import { pastedImages } from '../../lib/chatImages';
 import { ImageIcon, SendIcon, StopIcon } from '../Icons';
 import { ComposerAttachments } from './ComposerAttachments';
+import { enterSends, isStrayStopClick, isTouchScreen } from './composerInput';
 import { useDraft } from './useDraft';
 import { useImageAttachments } from './useImageAttachments';
 
@@ -39,7 +40,8 @@ export interface ComposerHandle {
 const maxHeight = 220;
 
 /**
- * The message box: Enter sends, Shift+Enter is a new line; it can't send while an answer streams
+ * The message box: Enter sends, Shift+Enter is a new line (on a touch screen Enter is a new line
+ * and the button sends); it can't send while an answer streams
  * or an attached image is still uploading. Images are attached with the button, by pasting or by
  * dropping them on the chat, unless the model reads none.
  */
@@ -49,6 +51,12 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ st
   const area = useRef<HTMLTextAreaElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const images = useImageAttachments();
+  const [touch] = useState(isTouchScreen);
+  // When the Stop button took the Send button's place: a tap on it just after may be the end of a double tap on Send.
+  const stopShownAt = useRef(0);
+  useLayoutEffect(() => {
+    if (streaming) stopShownAt.current = performance.now();
+  }, [streaming]);
   const noImages = noImagesModel === null ? null : t('chat.noImages', { model: noImagesModel });
   // Images attached before the model was changed for one that reads none: said, not dropped.
   const imagesBlocked = noImagesModel !== null && images.attachments.length > 0;
@@ -115,11 +123,15 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ st
     attach(files);
   };
   const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    // Enter while an input method is composing (Chinese, Japanese…) picks a candidate instead.
-    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing && e.keyCode !== 229) {
+    if (enterSends({ key: e.key, shiftKey: e.shiftKey, isComposing: e.nativeEvent.isComposing, keyCode: e.keyCode }, touch)) {
       e.preventDefault();
       send();
     }
+  };
+  const stop = (e: MouseEvent<HTMLButtonElement>) => {
+    if (isStrayStopClick(e.detail, performance.now() - stopShownAt.current, touch)) return;
+    onStop();
+    area.current?.focus(); // the button pressed is gone: the keyboard goes on from the message box
   };
 
   return (
@@ -188,11 +200,11 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ st
         onKeyDown={onKey}
         onPaste={onPaste}
         data-testid="chat-input"
-        enterKeyHint="send"
+        enterKeyHint={touch ? 'enter' : 'send'}
       />
       {/* Distinct keys: the Stop click must not land on a Send button reusing its element. */}
       {streaming ? (
-        <button key="stop" type="button" className="composer-button stop" onClick={onStop} aria-label={t('chat.stop')} title={t('chat.stop')} data-testid="chat-stop">
+        <button key="stop" type="button" className="composer-button stop" onClick={stop} aria-label={t('chat.stop')} title={t('chat.stop')} data-testid="chat-stop">
           <StopIcon />
         </button>
       ) : (

@@ -185,7 +185,7 @@ export function ConversationList(props: Props) {
                           <button
                             type="button"
                             className="icon-button tiny"
-                            aria-label={t('chat.rename')}
+                            aria-label={t('chat.renameNamed', { title: c.title })}
                             title={t('chat.rename')}
                             onClick={() => setRenaming(c.id)}
                             data-testid="conversation-rename"
@@ -195,7 +195,7 @@ export function ConversationList(props: Props) {
                           <button
                             type="button"
                             className="icon-button tiny danger"
-                            aria-label={t('chat.delete')}
+                            aria-label={t('chat.deleteNamed', { title: c.title })}
                             title={t('chat.delete')}
                             onClick={() => onDelete(c)}
                             data-testid="conversation-delete"

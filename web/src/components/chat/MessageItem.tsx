@@ -1,10 +1,11 @@
-import { memo, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useI18n } from '../../i18n';
 import type { Id, MessageStatus } from '../../lib/api';
 import type { ChatNotice } from '../../lib/chat';
 import { AppAvatar } from '../apps/AppAvatar';
 import { EditIcon, RefreshIcon, SparkIcon } from '../Icons';
 import { CopyButton, Markdown } from '../Markdown';
+import { enterSends, isTouchScreen } from './composerInput';
 import { MessageImages } from './MessageImages';
 
 export interface ChatMessage {
@@ -38,12 +39,16 @@ interface Props {
   isLast: boolean;
   busy: boolean;
   onRegenerate: () => void;
-  onEdit: (m: ChatMessage, content: string) => void;
+  /** Resolves false when the reader decided not to (the edit box stays open with what was written). */
+  onEdit: (m: ChatMessage, content: string) => Promise<boolean>;
   /** In a chat with an app, its picture stands for the assistant. */
   app?: { avatar: string; title: string } | null;
   /** The name of the model that would answer, when it reads no images (an edit sends its message's again). */
   noImagesModel?: string | null;
 }
+
+/** The edit box's height limit: past it, it scrolls. */
+const editMaxHeight = 320;
 
 /** Edits a message's text; `mayBeEmpty` when the message has images, which are sent again unchanged. */
 function EditBox({
@@ -65,12 +70,20 @@ function EditBox({
   const { t } = useI18n();
   const [value, setValue] = useState(initial);
   const ref = useRef<HTMLTextAreaElement>(null);
+  const [touch] = useState(isTouchScreen);
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
     el.focus();
     el.setSelectionRange(el.value.length, el.value.length);
   }, []);
+  // Grow with the text, as the composer does, so a long question is seen whole while it is edited.
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight + el.offsetHeight - el.clientHeight, editMaxHeight)}px`;
+  }, [value]);
   const sendable = blocked === null && (mayBeEmpty || value.trim() !== '');
   const submit = () => {
     if (sendable && !busy) onSubmit(value);
@@ -79,7 +92,7 @@ function EditBox({
     if (e.key === 'Escape') {
       e.preventDefault();
       onCancel();
-    } else if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing && e.keyCode !== 229) {
+    } else if (enterSends({ key: e.key, shiftKey: e.shiftKey, isComposing: e.nativeEvent.isComposing, keyCode: e.keyCode }, touch)) {
       e.preventDefault();
       submit();
     }
@@ -128,9 +141,8 @@ export const MessageItem = memo(function MessageItem({ m, modelName, isLast, bus
             blocked={images.length > 0 && noImagesModel !== null ? t('chat.noImagesEdit', { model: noImagesModel }) : null}
             busy={busy}
             onCancel={() => setEditing(false)}
-            onSubmit={(v) => {
-              setEditing(false);
-              onEdit(m, v);
+            onSubmit={async (v) => {
+              if (await onEdit(m, v)) setEditing(false);
             }}
           />
         ) : (

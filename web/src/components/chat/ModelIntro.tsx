@@ -5,12 +5,14 @@ import { useI18n } from '../../i18n';
 import type { ChatModel } from '../../lib/api';
 import { readsImages } from '../../lib/chatImages';
 import { emojiIcon, siteImageIcon } from './chatMessages';
+import { priceFacts } from './modelPrice';
 
 export function ModelIntro({ model }: { model: ChatModel | undefined }) {
   const { t, lang } = useI18n();
   const icon = model?.icon ?? '';
   const tags = model?.tags ?? [];
   const context = model?.context_length ?? 0;
+  const prices = priceFacts(model?.price, t);
   return (
     <div className="chat-empty" data-testid="chat-welcome">
       <div className="chat-empty-icon" aria-hidden="true">
@@ -23,7 +25,7 @@ export function ModelIntro({ model }: { model: ChatModel | undefined }) {
           {model.description}
         </p>
       )}
-      {model && (tags.length > 0 || context > 0 || !readsImages(model)) && (
+      {model && (tags.length > 0 || context > 0 || !readsImages(model) || prices.length > 0) && (
         <div className="chips model-intro-facts" data-testid="model-intro-facts">
           {tags.map((tag) => (
             <span key={tag} className="chip">
@@ -34,6 +36,11 @@ export function ModelIntro({ model }: { model: ChatModel | undefined }) {
             <span className="chip">{t('chat.contextLength', { n: new Intl.NumberFormat(lang === 'zh' ? 'zh-CN' : 'en').format(context) })}</span>
           )}
           {!readsImages(model) && <span className="chip">{t('chat.textOnlyModel')}</span>}
+          {prices.map((fact) => (
+            <span key={fact} className="chip" data-testid="model-intro-price">
+              {fact}
+            </span>
+          ))}
         </div>
       )}
     </div>

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Message } from '../../lib/api';
 import type { ChatMessage } from './MessageItem';
-import { adoptKeys, afterRefusal, emojiIcon, fromServer, idFromRoute, lastSavedIndex, rereadAfterRefusal, siteImageIcon, withoutUnsaved } from './chatMessages';
+import { adoptKeys, afterBusyRefusal, afterRefusal, emojiIcon, laterMessages, replacedModel, fromServer, idFromRoute, lastSavedIndex, rereadAfterRefusal, siteImageIcon, withoutUnsaved } from './chatMessages';
 
 const message = (over: Partial<Message> = {}): Message => ({
   id: 7,
@@ -108,4 +108,44 @@ test('a model icon is an emoji, an upload on this site shown as an image, or not
   expect(emojiIcon('🇨🇳')).toBe(true);
   expect(emojiIcon('a b')).toBe(false);
   expect(emojiIcon('a longer word')).toBe(false);
+});
+
+describe('a conversation answering in another tab', () => {
+  const chat = (key: string, role: ChatMessage['role'], over: Partial<ChatMessage> = {}): ChatMessage => ({ key, role, content: key, model: 'm', status: 'ok', ...over });
+  const list = [chat('m-1', 'user', { id: 1 }), chat('m-2', 'assistant', { id: 2 }), chat('q', 'user'), chat('a', 'assistant', { status: 'error', error: 'busy' })];
+  test('leaves no answer marked as failed, and the question goes back to the composer', () => {
+    expect(afterBusyRefusal(list, 'q', 'a', true).map((m) => m.key)).toEqual(['m-1', 'm-2']);
+  });
+  test('keeps the question shown, unsaved, when the composer has newer text', () => {
+    const after = afterBusyRefusal(list, 'q', 'a', false);
+    expect(after.map((m) => [m.key, m.unsaved ?? false, m.status])).toEqual([['m-1', false, 'ok'], ['m-2', false, 'ok'], ['q', true, 'ok']]);
+  });
+});
+
+describe('laterMessages', () => {
+  const chat = (key: string, role: ChatMessage['role'], over: Partial<ChatMessage> = {}): ChatMessage => ({ key, role, content: key, model: 'm', status: 'ok', ...over });
+  const list = [chat('q1', 'user'), chat('a1', 'assistant'), chat('q2', 'user'), chat('a2', 'assistant')];
+  test('counts what an edit of a question deletes, besides its own answer', () => {
+    expect(laterMessages(list, 'q1')).toBe(2);
+    expect(laterMessages(list, 'q2')).toBe(0);
+    expect(laterMessages([...list, chat('q3', 'user')], 'q2')).toBe(1);
+  });
+  test('what a refused request left, or an unknown message, counts for nothing', () => {
+    expect(laterMessages([...list, chat('q3', 'user', { unsaved: true }), chat('a3', 'assistant', { unsaved: true })], 'q2')).toBe(0);
+    expect(laterMessages(list, 'nope')).toBe(0);
+  });
+});
+
+describe('replacedModel', () => {
+  const models = [{ id: 'free', name: 'Free model' }, { id: 'paid', name: '' }];
+  test('names the model that answers instead of one no longer offered', () => {
+    expect(replacedModel('hidden', models, 'free')).toEqual({ gone: 'hidden', instead: 'Free model' });
+    expect(replacedModel('hidden', models, 'paid')).toEqual({ gone: 'hidden', instead: 'paid' });
+  });
+  test('says nothing of a model still offered, an unknown one, or before the models are known', () => {
+    expect(replacedModel('free', models, 'free')).toBeNull();
+    expect(replacedModel('', models, 'free')).toBeNull();
+    expect(replacedModel('hidden', undefined, 'free')).toBeNull();
+    expect(replacedModel('hidden', models, '')).toBeNull();
+  });
 });

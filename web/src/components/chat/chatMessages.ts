@@ -99,3 +99,37 @@ export function lastSavedIndex(list: readonly ChatMessage[]): number {
   for (let i = list.length - 1; i >= 0; i--) if (!list[i].unsaved) return i;
   return -1;
 }
+
+/**
+ * The list once the server refused a message because the conversation is answering one asked in
+ * another tab or window: nothing failed, so no answer is left marked as failed; the question goes,
+ * unless the composer could not take it back (newer text was written there meanwhile).
+ */
+export const afterBusyRefusal = (list: readonly ChatMessage[], questionKey: string, answerKey: string, takenBack: boolean): ChatMessage[] =>
+  afterRefusal(list, questionKey, answerKey, takenBack).filter((m) => m.key !== answerKey);
+
+/**
+ * How many saved messages come after a question and its answer: editing the question deletes them,
+ * so the reader is asked first when there are any.
+ */
+export function laterMessages(list: readonly ChatMessage[], questionKey: string): number {
+  const saved = withoutUnsaved(list);
+  const at = saved.findIndex((m) => m.key === questionKey);
+  if (at < 0) return 0;
+  const ownAnswer = saved[at + 1]?.role === 'assistant' ? 1 : 0;
+  return saved.length - at - 1 - ownAnswer;
+}
+
+/**
+ * A conversation's model that the site no longer offers (the operator hid or removed it), and the
+ * one that answers instead; null when the conversation's model is still offered (or unknown).
+ */
+export function replacedModel(
+  conversationModel: string,
+  models: readonly { id: string; name?: string }[] | undefined,
+  chosen: string,
+): { gone: string; instead: string } | null {
+  if (!conversationModel || !models || models.some((m) => m.id === conversationModel)) return null;
+  const instead = models.find((m) => m.id === chosen);
+  return instead ? { gone: conversationModel, instead: instead.name || instead.id } : null;
+}

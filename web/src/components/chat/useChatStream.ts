@@ -5,9 +5,9 @@ import { useI18n } from '../../i18n';
 import { api, type Conversation, type Id } from '../../lib/api';
 import { streamChat, type ChatRequest } from '../../lib/chat';
 import { imagesField } from '../../lib/chatImages';
-import { describeError, describeStreamError } from '../../lib/errors';
+import { describeError, describeStreamError, isConversationBusy } from '../../lib/errors';
 import { useRouter } from '../../lib/router';
-import { adoptKeys, afterRefusal, fromServer, localKey, rereadAfterRefusal, sameId, storeModel, withoutUnsaved } from './chatMessages';
+import { adoptKeys, afterBusyRefusal, afterRefusal, fromServer, localKey, rereadAfterRefusal, sameId, storeModel, withoutUnsaved } from './chatMessages';
 import type { ChatMessage } from './MessageItem';
 
 interface Options {
@@ -30,6 +30,11 @@ interface Options {
    * it was asked in (`chat` null: a new chat, with `app`), unless that chat has a draft already.
    */
   keepUnsent: (chat: Id | null, app: string | null, text: string) => void;
+  /**
+   * Says whether the last message was refused because the conversation is answering one asked in
+   * another tab or window (a notice for the page, not a failed answer).
+   */
+  onAnsweringElsewhere: (yes: boolean) => void;
 }
 
 export function useChatStream({
@@ -44,6 +49,7 @@ export function useChatStream({
   loadConversations,
   searchRef,
   keepUnsent,
+  onAnsweringElsewhere,
 }: Options) {
   const { t } = useI18n();
   const { navigate } = useRouter();
@@ -80,6 +86,7 @@ export function useChatStream({
     async (body: ChatRequest, userKey: string, answerKey: string, onRefused?: () => boolean, asked?: string) => {
       const ac = new AbortController();
       abortRef.current = ac;
+      onAnsweringElsewhere(false);
       streamingRef.current = true;
       setStreaming(true);
       stick.current = true;
@@ -91,6 +98,7 @@ export function useChatStream({
       let conversation: Id | null = startedIn;
       const app = appRef.current;
       let said = false;  // a word of the answer arrived
+      let answeringElsewhere = false;
       let ending: string;
       // Text pieces are applied at most once a frame: re-rendering the Markdown per piece would
       // cost quadratic time on long answers.
@@ -148,6 +156,7 @@ export function useChatStream({
       } catch (e) {
         flush();
         ending = 'refused';
+        answeringElsewhere = isConversationBusy(e);
         update(answerKey, (a) => ({ ...a, status: 'error', error: describeError(e, t).message }));
       } finally {
         if (abortRef.current === ac) abortRef.current = null;
@@ -158,7 +167,8 @@ export function useChatStream({
         // Not after an abort: leaving the conversation stops the request, and what was asked there
         // does not belong to the one now shown.
         const takenBack = !ac.signal.aborted && onRefused?.() === true;
-        setMessages((ms) => afterRefusal(ms, userKey, answerKey, takenBack));
+        setMessages((ms) => (answeringElsewhere ? afterBusyRefusal : afterRefusal)(ms, userKey, answerKey, takenBack));
+        if (answeringElsewhere && !ac.signal.aborted) onAnsweringElsewhere(true);
       }
       // Stopped or left before the answer's first word: the server keeps the question only in a new
       // conversation the page was told of (its meta arrived); otherwise it is dropped, and comes back
@@ -189,18 +199,18 @@ export function useChatStream({
       }
       if (ending === 'refused' && conversation !== null && sameId(currentRef.current, conversation)) {
         // Learn the ids of the saved messages (so they can be edited), and get back what an edit
-        // or a regeneration would have replaced; keep the failure shown.
+        // or a regeneration would have replaced (and what the other tab asked); keep the failure shown.
         try {
           const r = await api.getConversation(conversation);
           if (!streamingRef.current && sameId(currentRef.current, conversation)) {
-            setMessages((ms) => (ms.some((m) => m.key === answerKey) ? rereadAfterRefusal(ms, r.messages) : ms));
+            setMessages((ms) => (answeringElsewhere || ms.some((m) => m.key === answerKey) ? rereadAfterRefusal(ms, r.messages) : ms));
           }
         } catch {
           /* keep the local view */
         }
       }
     },
-    [keepUnsent, loadConversations, navigate, searchRef, showConversation, syncAfter, t],
+    [keepUnsent, loadConversations, navigate, onAnsweringElsewhere, searchRef, showConversation, syncAfter, t],
   );
 
   /** A model is needed unless an app picks one. */
