@@ -80,6 +80,39 @@ struct Chunk {
   bool has_text = false;  // it carries answer text (the time to first token counts to it)
 };
 
+// A stream's opening chunk that says only who speaks (`delta: {role, content: ""}`, as OpenAI and
+// Anthropic's message_start begin): nothing of the answer yet. It is held back until something follows,
+// so an upstream that fails right after it (Anthropic's overloaded_error) is still failed over.
+bool says_only_the_role(const Chunk& c) {
+  if (c.has_text) return false;
+  bj::value parsed;
+  const bj::object* doc = &c.doc;
+  if (c.json) {  // the text way: read once a stream, for its first chunk only
+    boost::system::error_code ec;
+    parsed = bj::parse(*c.json, ec);
+    if (ec || !parsed.is_object()) return false;
+    doc = &parsed.as_object();
+  }
+  if (auto usage = doc->if_contains("usage"); usage && !usage->is_null()) return false;
+  auto choices = doc->if_contains("choices");
+  if (!choices || !choices->is_array() || choices->as_array().size() != 1) return false;
+  const auto* choice = choices->as_array()[0].if_object();
+  if (!choice) return false;
+  if (auto finish = choice->if_contains("finish_reason"); finish && !finish->is_null()) return false;
+  const auto* delta = choice->contains("delta") ? choice->at("delta").if_object() : nullptr;
+  if (!delta) return false;
+  for (const auto& [key, value] : *delta) {
+    bool empty = value.is_null() || (value.is_string() && value.as_string().empty());
+    if (!(key == "role" || ((key == "content" || key == "refusal") && empty))) return false;
+  }
+  return true;
+}
+
+awaitable<bool> deliver(ChatOutput& output, Chunk& chunk) {
+  if (chunk.json) co_return co_await output.chunk_json(std::move(*chunk.json));
+  co_return co_await output.chunk(chunk.doc);
+}
+
 // Turns upstream events into OpenAI chunks, whatever the upstream type.
 class ChunkSource {
  public:
@@ -191,6 +224,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
   std::optional<int64_t> ttft_ms;
   std::optional<Error> broken;
   bool began = false;  // the response head went to the client: no more failover
+  std::optional<Chunk> held;  // the pass's opening chunk, not sent yet (says_only_the_role)
   auto waiting = std::make_shared<Waiting>();
   bool& client_gone = waiting->client_gone;  // a write to it failed, or the watch saw it leave
   downstream.watch_close(waiting->stop_watch.slot(), waiting, [w = waiting.get()] {
@@ -228,6 +262,10 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     if (client_gone) break;  // recorded as cancelled below; nothing more to send
     if (refused) {
       // Nothing was sent: the handler answers the error (or, after a failed pass, the last error).
+      // A pass that broke after its held opening chunk may have reported output (Anthropic's
+      // message_start counts a token): none of it was delivered, so none is counted.
+      outcome.completion_tokens = 0;
+      outcome.text.clear();
       outcome.status = "error";
       outcome.error_code = std::string(to_string(refused->code()));
       outcome.error_message = refused->what();
@@ -241,6 +279,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
       throw *refused;
     }
     outcome.channel_id = opened->candidate.channel->id;
+    held.reset();
     outcome.text.clear();
     outcome.other_output.clear();
     outcome.reported = false;
@@ -295,6 +334,8 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
           if (!began) {
             began = true;
             if (!(co_await output.begin())) client_gone = true;
+            if (!client_gone && held && !(co_await deliver(output, *held))) client_gone = true;
+            held.reset();
             if (client_gone) break;
           }
           if (!(co_await output.heartbeat())) client_gone = true;
@@ -327,10 +368,16 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
               break;
             }
             answered = answered || !chunks.empty();
+            if (!began && !held && chunks.size() == 1 && says_only_the_role(chunks[0])) {
+              held = std::move(chunks[0]);
+              continue;
+            }
             if (!chunks.empty() && !began) {
               began = true;
               channels_.record_success(opened->candidate.channel->id);
               if (!(co_await output.begin())) client_gone = true;
+              if (!client_gone && held && !(co_await deliver(output, *held))) client_gone = true;
+              held.reset();
               if (client_gone) break;
             }
             for (auto& chunk : chunks) {
@@ -338,12 +385,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
                 ttft_ms =
                     std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
                         .count();
-              bool delivered = false;
-              if (chunk.json)
-                delivered = co_await output.chunk_json(std::move(*chunk.json));
-              else
-                delivered = co_await output.chunk(chunk.doc);
-              if (!delivered) {
+              if (!(co_await deliver(output, chunk))) {
                 client_gone = true;
                 break;
               }
@@ -411,7 +453,10 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
   if (broken) {
     co_await output.fail(*broken);
   } else {
-    if (!began) co_await output.begin();  // an empty answer still gets a head
+    if (!began) {
+      co_await output.begin();  // an empty answer still gets a head, and its opening chunk
+      if (held && !(co_await deliver(output, *held))) co_return;
+    }
     co_await output.end(outcome);
   }
 }

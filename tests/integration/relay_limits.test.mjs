@@ -116,11 +116,13 @@ describe('relay limits on sqlite', () => {
     assert.ok(Number(ev.completion_tokens) > 0, 'what was delivered is counted');
     assert.ok(Number(ev.latency_ms) >= 500, 'it waited out the idle timeout');
 
-    // Silent after its first event, before any text: the error does not speak of an answer.
-    const early = await chat(plaza, key, { model: 'idle', stream: true, messages: [{ role: 'user', content: 'hi [[fake:stall after=0]]' }] });
-    const earlyEvents = await readEvents(early);
-    assert.equal(streamedText(earlyEvents), '');
-    assert.equal(JSON.parse(earlyEvents.at(-1).data).error.message, 'the upstream went silent before answering');
+    // Silent after its opening chunk (the role, no text): nothing of an answer reached the client, so
+    // the head is still free for the error, which does not speak of an answer.
+    const alone = await addChannel(admin, { name: 'stalls-alone', base_url: `${fakeA.url}/v1`, keys: ['k-stall'], models: ['idle-alone'], idle_timeout_ms: 500 });
+    const early = await chat(plaza, key, { model: 'idle-alone', stream: true, messages: [{ role: 'user', content: 'hi [[fake:stall after=0]]' }] });
+    assert.equal(early.status, 504);
+    assert.equal((await early.json()).error.message, 'the upstream went silent before answering');
+    assert.equal((await admin.delete(`/api/admin/channels/${alone.id}`)).status, 204);
   });
 
   it('fails over from a stream malformed before its first event, and ends one malformed after it with an error event', async () => {
@@ -203,6 +205,29 @@ describe('relay limits on sqlite', () => {
       assert.match(ev.error_detail, /^stream error event: Overloaded/, 'the request log says what the upstream said');
     } finally {
       assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
+    }
+
+    // The same error right after the opening chunk (Anthropic's overloaded_error comes so): nothing of
+    // the answer was sent, so the next channel answers.
+    const early = await startUpstream((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`data: ${JSON.stringify({ id: 'chatcmpl-e', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })}\n\n` +
+        `data: ${JSON.stringify({ error: { message: 'Overloaded', type: 'server_error' } })}\n\n`);
+    });
+    const first = await addChannel(admin, { name: 'overloaded-early', base_url: `${early.url}/v1`, keys: ['k-o'], models: ['overloaded-early'], priority: 10 });
+    const backup = await addChannel(admin, { name: 'overloaded-backup', base_url: `${fakeB.url}/v1`, keys: ['k-b'], models: ['overloaded-early'], priority: 0 });
+    try {
+      await fakeB.reset();
+      const res = await chat(plaza, key, { model: 'overloaded-early', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+      const events = await readEvents(res);
+      assert.equal(events.at(-1).data, '[DONE]');
+      assert.equal(streamedText(events), ANSWER, 'answered by the backup');
+      assert.equal(events.filter((e) => e.data.includes('"role"')).length, 1, 'one opening chunk: the backup\'s');
+      assert.equal((await fakeB.requests()).length, 1);
+      const ev = await usageEvent(plaza, res.headers.get('x-request-id'));
+      assert.deepEqual([ev.status, Number(ev.channel_id), ev.attempts], ['ok', backup.id, '2']);
+    } finally {
+      for (const ch of [first, backup]) assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
     }
   });
 
