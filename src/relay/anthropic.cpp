@@ -204,6 +204,11 @@ void convert_messages(const bj::value* messages, bj::object& out) {
       bad("message role \"" + std::string(role) + "\" is not supported", "messages");
     }
   }
+  // Instructions alone (OpenAI models answer them): Anthropic needs a turn, so they become the user's.
+  if (turns.empty() && !system.empty()) {
+    append(turns, "user", bj::array{text_block(system)});
+    system.clear();
+  }
   if (turns.empty()) bad("messages must contain a user or assistant message with content", "messages");
 
   // A user turn that answers tool calls must start with its tool_result blocks.

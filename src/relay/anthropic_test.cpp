@@ -49,6 +49,16 @@ TEST(AnthropicRequest, JoinsSystemAndDeveloperMessagesAndSetsDefaults) {
   EXPECT_FALSE(streamed.contains("system"));
 }
 
+TEST(AnthropicRequest, SendsInstructionsAloneAsTheUsersTurn) {
+  auto r = convert(
+      R"({"messages":[{"role":"system","content":"Write a haiku."},{"role":"developer","content":"In French."}]})");
+  EXPECT_FALSE(r.contains("system"));
+  EXPECT_EQ(r.at("messages"),
+            val(R"([{"role":"user","content":[{"type":"text","text":"Write a haiku.\n\nIn French."}]}])"));
+  EXPECT_EQ(error_code_of(R"({"messages":[{"role":"system","content":""}]})"), ErrorCode::invalid_request)
+      << "nothing at all is still refused";
+}
+
 TEST(AnthropicRequest, ConvertsMultiPartContentWithImages) {
   auto r = convert(R"({"messages":[{"role":"user","content":[
       {"type":"text","text":"What is in these?"},
@@ -214,7 +224,6 @@ TEST(AnthropicRequest, RejectsRequestsThatCannotBeConverted) {
   EXPECT_EQ(error_code_of(R"({})"), invalid);
   EXPECT_EQ(error_code_of(R"({"messages":[]})"), invalid);
   EXPECT_EQ(error_code_of(R"({"messages":"hi"})"), invalid);
-  EXPECT_EQ(error_code_of(R"({"messages":[{"role":"system","content":"only a system prompt"}]})"), invalid);
   EXPECT_EQ(error_code_of(R"({"messages":[{"role":"wizard","content":"x"}]})"), invalid);
   EXPECT_EQ(error_code_of(R"({"messages":[{"role":"user","content":42}]})"), invalid);
   EXPECT_EQ(error_code_of(R"({"messages":[{"role":"user","content":[{"type":"input_audio"}]}]})"), invalid);
