@@ -145,6 +145,7 @@ export const en = {
   'keys.models': 'Allowed models',
   'keys.modelsPlaceholder': 'gpt-4o-mini, claude-3-5-haiku',
   'keys.modelsHint': 'Comma separated. Leave empty to allow every model.',
+  'keys.modelsNotOffered': 'Not offered to you: {models}. Calls with this key cannot use it; check the spelling.',
   'keys.create': 'Create key',
   'keys.creating': 'Creating…',
   'keys.secretTitle': 'Your new key “{name}”',

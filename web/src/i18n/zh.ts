@@ -145,6 +145,7 @@ export const zh: Messages = {
   'keys.models': '允许的模型',
   'keys.modelsPlaceholder': 'gpt-4o-mini, claude-3-5-haiku',
   'keys.modelsHint': '用逗号分隔。留空表示允许所有模型。',
+  'keys.modelsNotOffered': '没有向你提供这些模型：{models}。此密钥无法调用它们，请检查拼写。',
   'keys.create': '创建密钥',
   'keys.creating': '创建中…',
   'keys.secretTitle': '新密钥“{name}”',

@@ -9,6 +9,7 @@ import {
   validateCredits,
   validateHttpUrl,
   validateInt,
+  modelsNotOffered,
   parseModelList,
   validateConfirm,
   validateEmail,
@@ -70,6 +71,10 @@ describe('model allowlist', () => {
   test('rejects names with inner spaces', () => {
     expect(validateModelList('gpt 4o, x')).toBe('validate.models');
     expect(validateModelList('gpt-4o, x')).toBeNull();
+  });
+  test('names the listed models not offered to the user (a typo), leaving apps to be checked when used', () => {
+    expect(modelsNotOffered(['gpt-4o-mini', 'gpt-4o-mnii', 'app/writer'], ['gpt-4o-mini', 'gpt-4o'])).toEqual(['gpt-4o-mnii']);
+    expect(modelsNotOffered([], ['gpt-4o'])).toEqual([]);
   });
 });
 

@@ -56,6 +56,14 @@ export function parseModelList(v: string): string[] {
   return out;
 }
 
+/**
+ * The models of a key's list that are not offered to the user now (a typo, most likely): a key kept
+ * to them is refused on every call. Apps (`app/<slug>`) are not listed with the models, so not judged.
+ */
+export function modelsNotOffered(list: string[], offered: string[]): string[] {
+  return list.filter((m) => !m.startsWith('app/') && !offered.includes(m));
+}
+
 export function validateModelList(v: string): Check {
   return parseModelList(v).some((m) => /\s/.test(m)) ? 'validate.models' : null;
 }

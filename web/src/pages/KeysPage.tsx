@@ -13,6 +13,7 @@ import { useForm, type Validator } from '../lib/useForm';
 import { useSubmit } from '../lib/useSubmit';
 import {
   expiryFromDateInput,
+  modelsNotOffered,
   parseModelList,
   validateExpiry,
   validateKeyName,
@@ -102,6 +103,12 @@ export function KeysPage() {
   const [revoking, setRevoking] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const form = useForm<keyof V>({ name: '', expires: '', models: '', spend_limit: '' }, validators);
+  // The models offered to the user, to warn of a name in the key's list that is none of them.
+  const [offered, setOffered] = useState<string[] | null>(null);
+  useEffect(() => {
+    api.models().then((r) => setOffered(r.models.map((m) => m.id)), () => setOffered(null));
+  }, []);
+  const notOffered = offered ? modelsNotOffered(parseModelList(form.values.models), offered) : [];
 
   const load = useCallback(async () => {
     try {
@@ -200,7 +207,7 @@ export function KeysPage() {
               label={t('keys.models')}
               optional
               placeholder={t('keys.modelsPlaceholder')}
-              hint={t('keys.modelsHint')}
+              hint={notOffered.length > 0 ? t('keys.modelsNotOffered', { models: notOffered.join(', ') }) : t('keys.modelsHint')}
               autoComplete="off"
               spellCheck={false}
             />
