@@ -94,7 +94,7 @@ bool model_icon_shown(std::string_view icon) {
   if (icon.size() > 2048 || !is_valid_utf8(icon)) return false;
   for (unsigned char c : icon)
     if (c <= 0x20 || c == 0x7F || c == '"' || c == '\\') return false;
-  if (icon.starts_with("/uploads/")) return true;
+  if (icon.starts_with("/uploads/")) return icon.find("..") == std::string_view::npos;
   return utf8_length(icon) <= 8 && icon.find_first_of("/.:") == std::string_view::npos;
 }
 

@@ -309,7 +309,7 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
   if (meter_)
     write = [owned, freed_id](store::Conn& c) {
       billing::settle(c, owned->reservation, owned->event);
-      if (!freed_id.empty()) store::ledger::refile_voided_holds(c, freed_id, owned->event.request_id);
+      if (!freed_id.empty()) store::ledger::refile_ended_holds(c, freed_id, owned->event.request_id);
     };
   else
     write = [owned](store::Conn& c) { store::usage::insert(c, owned->event); };

@@ -413,7 +413,9 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     }
     heartbeat.cancel();
     state->stop();
-    if (upstream_done && !answered && !broken && !client_gone)
+    // Nothing came, or only the opening chunk and then the end of the body without the stream's own
+    // end ([DONE], message_stop): no answer, and nothing of it reached the client.
+    if (upstream_done && (!answered || (held && !began && !source.done())) && !broken && !client_gone)
       broken = Error(ErrorCode::upstream_error, "the upstream sent no answer");
 
     if (broken && !began && !client_gone) {

@@ -195,7 +195,7 @@ std::string upstream_error_message(const Candidate& c, std::string_view body) {
   if (ec || !v.is_object()) return "";
   auto err = v.as_object().if_contains("error");
   if (!err) return "";
-  if (err->is_string()) return std::string(err->as_string());
+  if (err->is_string()) return std::string(utf8_prefix(err->as_string(), 500));
   if (err->is_object()) {
     if (auto m = err->as_object().if_contains("message"); m && m->is_string())
       return std::string(utf8_prefix(m->as_string(), 500));
@@ -221,7 +221,27 @@ RefusalNames upstream_refusal_names(const Candidate& c, std::string_view body) {
     return std::string(f->as_string());
   };
   out.param = identifier("param");
-  out.code = identifier("code");
+  // Only codes about the request itself: one about the channel's own key or model mapping
+  // (invalid_api_key, model_not_found) would read as a fault in the client's key or request.
+  static constexpr std::string_view kRequestCodes[] = {"context_length_exceeded",
+                                                       "string_above_max_length",
+                                                       "unsupported_parameter",
+                                                       "unsupported_value",
+                                                       "invalid_value",
+                                                       "invalid_type",
+                                                       "missing_required_parameter",
+                                                       "integer_below_min_value",
+                                                       "integer_above_max_value",
+                                                       "array_above_max_length",
+                                                       "empty_array",
+                                                       "invalid_image_url",
+                                                       "invalid_image_format",
+                                                       "image_parse_error",
+                                                       "content_policy_violation",
+                                                       "invalid_prompt"};
+  std::string code = identifier("code");
+  if (std::find(std::begin(kRequestCodes), std::end(kRequestCodes), code) != std::end(kRequestCodes))
+    out.code = std::move(code);
   return out;
 }
 

@@ -45,7 +45,7 @@ std::vector<std::string> listed_models(std::string_view body, std::size_t limit)
 std::string upstream_error_message(const Candidate& c, std::string_view body);
 // What an OpenAI-shaped refusal names besides its message: the field at fault (`param`) and its
 // code (`context_length_exceeded`), which clients act on (trim the history, drop a parameter). Only
-// short identifiers are taken; either is "" when the body has none.
+// short identifiers are taken, and only codes about the request; either is "" otherwise.
 struct RefusalNames {
   std::string param;
   std::string code;

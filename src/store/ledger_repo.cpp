@@ -201,8 +201,9 @@ bool end_hold(Conn& c, int64_t hold_id, std::string_view status, int64_t posted)
                 {hold_id, std::string(status), posted}) == 1;
 }
 
-void refile_voided_holds(Conn& c, const std::string& from, const std::string& to) {
-  c.exec("UPDATE holds SET request_id = $2 WHERE request_id = $1 AND status = 'voided'", {from, to});
+void refile_ended_holds(Conn& c, const std::string& from, const std::string& to) {
+  // Ended holds, the key limit's too (settle() closes it as posted, with 0 when nothing was charged).
+  c.exec("UPDATE holds SET request_id = $2 WHERE request_id = $1 AND status <> 'pending'", {from, to});
 }
 
 bool post_to_lease(Conn& c, int64_t hold_id, int64_t account_id, int64_t amount) {

@@ -94,9 +94,9 @@ int64_t insert_hold(Conn& c, const Hold& h);
 std::vector<Hold> holds_of(Conn& c, const std::string& request_id);
 // Moves a pending hold to posted/voided. False when it was no longer pending (someone else ended it).
 bool end_hold(Conn& c, int64_t hold_id, std::string_view status, int64_t posted);
-// Files a request's voided holds under `to`: a client's request id that charged nothing is free
-// again for its retry (holds are unique per request id and source).
-void refile_voided_holds(Conn& c, const std::string& from, const std::string& to);
+// Files a request's ended holds under `to`, for a request that charged nothing: a client's request
+// id is then free again for its retry (holds are unique per request id and source).
+void refile_ended_holds(Conn& c, const std::string& from, const std::string& to);
 // Requests with a pending hold past its expiry, oldest first: at most `limit` holds' worth.
 std::vector<std::string> expired_requests(Conn& c, int64_t now, int64_t limit);
 extern const char* const kExpiredHoldsSql;  // its query ($1 now, $2 limit), for the test of its plan

@@ -236,14 +236,16 @@ TEST_P(MigrationTest, UpgradingFromVersion25LeavesEveryChannelANameOfItsOwn) {
   const std::vector<std::string> stored = {"A", " A\xC2\xA0", "A", "\xE3\x80\x80 ", "B ", forty_two, forty_two};
   auto ids = db().write_sync([&](Conn& c) {
     std::vector<int64_t> out;
-    for (const auto& name : stored) {
+    auto add = [&](const std::string& name) {
       Channel ch;
       ch.type = "openai";
       ch.name = name;
       ch.base_url = "http://up.example/v1";
       ch.models = {{"m", ""}};
       out.push_back(channels::create(c, ch, 1));
-    }
+    };
+    for (const auto& name : stored) add(name);
+    add("A (channel " + std::to_string(out[2]) + ")");  // the name the third "A" would get: taken
     return out;
   });
   EXPECT_EQ(migrate(db()), latest_schema_version() - 25);
@@ -253,9 +255,9 @@ TEST_P(MigrationTest, UpgradingFromVersion25LeavesEveryChannelANameOfItsOwn) {
     return out;
   });
   auto id = [&](int i) { return std::to_string(ids[i]); };
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"A", "A (channel " + id(1) + ")", "A (channel " + id(2) + ")", "channel " + id(3),
-                                      "B", forty_two, std::string(40, 'x') + " (channel " + id(6) + ")"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"A", "A (channel " + id(1) + ")", "channel #" + id(2), "channel " + id(3),
+                                             "B", forty_two, std::string(40, 'x') + " (channel " + id(6) + ")",
+                                             "A (channel " + id(2) + ")"}));
   // From now on the database itself refuses a shared name, whichever instance writes it.
   EXPECT_THROW(db().write_sync([&](Conn& c) {
     auto ch = *channels::find(c, ids[4]);

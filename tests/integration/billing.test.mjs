@@ -193,6 +193,15 @@ for (const backend of backends) {
       assert.deepEqual(events.map((e) => e[1]), ['error', 'ok']);
       assert.equal(events[1][0], `u${userId}:${id}`);
       assert.equal(sql(plaza, `SELECT COUNT(*) FROM holds WHERE request_id = 'u${userId}:${id}' AND status = 'voided'`)[0][0], '0', 'the failed attempt\'s holds were filed away');
+      // So on a key with a spending limit, whose own hold ends posted at 0 when nothing was charged.
+      const limited = await user.post('/api/keys', { name: 'limited', spend_limit: 5_000 });
+      assert.equal(limited.status, 201, limited.text);
+      const limitedId = `after-failure-limited-${backend}`;
+      const failedLimited = await chat(plaza, limited.data.secret, { model: 'per-call', messages: [{ role: 'user', content: 'hi [[fake:status code=500]]' }] }, { 'x-request-id': limitedId });
+      assert.equal(failedLimited.status, 502);
+      const retriedLimited = await chat(plaza, limited.data.secret, { model: 'per-call', messages: [{ role: 'user', content: 'hi' }] }, { 'x-request-id': limitedId });
+      assert.equal(retriedLimited.status, 200, await retriedLimited.clone().text());
+      assert.equal((await user.get('/api/wallet')).data.paid, 8000, 'the retry charged once');
       // A free model's request id is spent as a priced one's is.
       const free = `free-twice-${backend}`;
       assert.equal((await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { 'x-request-id': free })).status, 200);

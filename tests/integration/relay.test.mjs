@@ -505,6 +505,14 @@ for (const backend of backends) {
       assert.equal(listed.keys[0].enabled, true);
       assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
       strict.close();
+      // A code about the channel's own key or mapping is not the client's: Plaza's stands in for it.
+      const mapped = await startFailing(400, { message: 'no such model here', type: 'invalid_request_error', code: 'model_not_found' });
+      const chMapped = await addChannel(admin, { name: 'mapped', base_url: `${mapped.url}/v1`, keys: ['sk-mapped'], models: ['gpt-4o-mini'], priority: 100 });
+      const refused = await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(refused.status, 400);
+      assert.equal((await refused.json()).error.code, 'invalid_request');
+      assert.equal((await admin.delete(`/api/admin/channels/${chMapped.id}`)).status, 204);
+      mapped.close();
     });
 
     it('moves on when a channel does not serve a model it is listed for (404)', async () => {

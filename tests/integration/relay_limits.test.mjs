@@ -207,27 +207,28 @@ describe('relay limits on sqlite', () => {
       assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
     }
 
-    // The same error right after the opening chunk (Anthropic's overloaded_error comes so): nothing of
-    // the answer was sent, so the next channel answers.
-    const early = await startUpstream((req, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.end(`data: ${JSON.stringify({ id: 'chatcmpl-e', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })}\n\n` +
-        `data: ${JSON.stringify({ error: { message: 'Overloaded', type: 'server_error' } })}\n\n`);
-    });
-    const first = await addChannel(admin, { name: 'overloaded-early', base_url: `${early.url}/v1`, keys: ['k-o'], models: ['overloaded-early'], priority: 10 });
-    const backup = await addChannel(admin, { name: 'overloaded-backup', base_url: `${fakeB.url}/v1`, keys: ['k-b'], models: ['overloaded-early'], priority: 0 });
-    try {
-      await fakeB.reset();
-      const res = await chat(plaza, key, { model: 'overloaded-early', stream: true, messages: [{ role: 'user', content: 'hi' }] });
-      const events = await readEvents(res);
-      assert.equal(events.at(-1).data, '[DONE]');
-      assert.equal(streamedText(events), ANSWER, 'answered by the backup');
-      assert.equal(events.filter((e) => e.data.includes('"role"')).length, 1, 'one opening chunk: the backup\'s');
-      assert.equal((await fakeB.requests()).length, 1);
-      const ev = await usageEvent(plaza, res.headers.get('x-request-id'));
-      assert.deepEqual([ev.status, Number(ev.channel_id), ev.attempts], ['ok', backup.id, '2']);
-    } finally {
-      for (const ch of [first, backup]) assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
+    // The same error right after the opening chunk (Anthropic's overloaded_error comes so), or the body
+    // ending there without the stream's end: nothing of the answer was sent, so the next channel answers.
+    for (const after of [`data: ${JSON.stringify({ error: { message: 'Overloaded', type: 'server_error' } })}\n\n`, '']) {
+      const early = await startUpstream((req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(`data: ${JSON.stringify({ id: 'chatcmpl-e', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })}\n\n` + after);
+      });
+      const first = await addChannel(admin, { name: 'overloaded-early', base_url: `${early.url}/v1`, keys: ['k-o'], models: ['overloaded-early'], priority: 10 });
+      const backup = await addChannel(admin, { name: 'overloaded-backup', base_url: `${fakeB.url}/v1`, keys: ['k-b'], models: ['overloaded-early'], priority: 0 });
+      try {
+        await fakeB.reset();
+        const res = await chat(plaza, key, { model: 'overloaded-early', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+        const events = await readEvents(res);
+        assert.equal(events.at(-1).data, '[DONE]');
+        assert.equal(streamedText(events), ANSWER, 'answered by the backup');
+        assert.equal(events.filter((e) => e.data.includes('"role"')).length, 1, 'one opening chunk: the backup\'s');
+        assert.equal((await fakeB.requests()).length, 1);
+        const ev = await usageEvent(plaza, res.headers.get('x-request-id'));
+        assert.deepEqual([ev.status, Number(ev.channel_id), ev.attempts], ['ok', backup.id, '2']);
+      } finally {
+        for (const ch of [first, backup]) assert.equal((await admin.delete(`/api/admin/channels/${ch.id}`)).status, 204);
+      }
     }
   });
 
