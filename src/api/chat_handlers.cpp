@@ -298,10 +298,7 @@ namespace {
 // What a model costs this user before any plan or pack pays for it: the operator's price times the
 // user's group multiplier, rounded up to a whole µc as a charge is (money::list_cost).
 bj::object user_price_json(const money::Price& p, int64_t multiplier_ppm) {
-  auto scaled = [&](int64_t uc) {
-    __int128 v = static_cast<__int128>(uc) * multiplier_ppm;
-    return static_cast<int64_t>(std::min<__int128>((v + 999'999) / 1'000'000, INT64_MAX));
-  };
+  auto scaled = [&](int64_t uc) { return money::mul_div_up(uc, multiplier_ppm, money::kPpmOne); };
   return bj::object{{"mode", money::to_string(p.mode)},
                     {"per_call", scaled(p.per_call)},
                     {"input_per_m", scaled(p.input_per_m)},
@@ -317,7 +314,7 @@ awaitable<http::Response> list_models(Ctx& ctx) {
   // each with what it costs the user, so the welcome can say so before a send is refused.
   auto ids = co_await ctx.site.relay.models(caller_of(ctx, "web"));
   auto& prices = ctx.site.meter.prices();
-  if (auto claim = prices.claim_reload()) co_await store::read(ctx.site.db, [&](store::Conn& c) { prices.reload(c); });
+  if (auto claim = prices.claim_reload()) co_await ctx.site.meter.reload_prices();
   const int64_t multiplier = prices.multiplier(ctx.me().group);
   bj::array out;
   for (const auto& c : ctx.site.relay.channels().describe(ids)) {

@@ -274,9 +274,13 @@ struct Taker {
 
 }  // namespace
 
+bool delivered(const store::UsageEvent& e) {
+  return e.status == "ok" || e.completion_tokens > 0;
+}
+
 Owed owed(const Reservation& r, const store::UsageEvent& e) {
   Owed o;
-  o.delivered = e.status == "ok" || e.completion_tokens > 0;
+  o.delivered = delivered(e);
   if (o.delivered && !r.web_free_call) {
     try {
       o.cost = money::list_cost(r.price, money::Tokens{e.prompt_tokens, e.completion_tokens, e.cached_tokens},
@@ -491,8 +495,12 @@ Meter::Meter(store::Database& db, store::GroupWriter& writer, const Clock& clock
   if (options_.lease_s > 0) leases_ = std::make_unique<Leases>(options_.lease_s, options_.lease_idle_s);
 }
 
+awaitable<void> Meter::reload_prices() {
+  co_await store::read(db_, [this](store::Conn& c) { prices_.reload(c); });
+}
+
 awaitable<Reservation> Meter::reserve(ChargeRequest r, std::function<int64_t()> count_prompt) {
-  if (auto claim = prices_.claim_reload()) co_await store::read(db_, [this](store::Conn& c) { prices_.reload(c); });
+  if (auto claim = prices_.claim_reload()) co_await reload_prices();
   money::Price price = prices_.price(r.model);
   int64_t multiplier = prices_.multiplier(r.group);
   Reservation res = plan(options_, r, price, multiplier);

@@ -116,6 +116,8 @@ struct Owed {
   bool delivered = false;
 };
 Owed owed(const Reservation& r, const store::UsageEvent& e);
+// The call delivered an answer, or part of one: only then is anything charged.
+bool delivered(const store::UsageEvent& e);
 
 // Places the holds in one transaction. Throws Error(insufficient_balance) when the sources cannot
 // cover the maximum cost (nothing is kept), Error(conflict) when the request id was used before.
@@ -162,6 +164,9 @@ class Meter {
   std::size_t sweep_leases(bool all = false);
   std::size_t leases_open() const { return leases_ ? leases_->size() : 0; }
   PriceBook& prices() { return prices_; }
+  // Reads the price book again, on the database pool. Callers hold prices().claim_reload() first,
+  // so a coroutine frame is made only when a reload is due (as Relay::reload_channels).
+  awaitable<void> reload_prices();
   const Options& options() const { return options_; }
 
  private:

@@ -293,7 +293,7 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
   // failed before delivering anything charged nothing, so its id is left free for the retry: its
   // event and its voided holds are filed under the id with a suffix.
   std::string freed_id;
-  if (caller.request_id_from_client && o.status != "ok" && o.completion_tokens == 0) {
+  if (caller.request_id_from_client && !billing::delivered(e)) {
     freed_id = e.request_id;
     e.request_id += "~failed-" + crypto::random_base62(8);
   }
