@@ -299,11 +299,9 @@ namespace {
 // user's group multiplier, rounded up to a whole µc as a charge is (money::list_cost).
 bj::object user_price_json(const money::Price& p, int64_t multiplier_ppm) {
   auto scaled = [&](int64_t uc) { return money::mul_div_up(uc, multiplier_ppm, money::kPpmOne); };
-  return bj::object{{"mode", money::to_string(p.mode)},
-                    {"per_call", scaled(p.per_call)},
-                    {"input_per_m", scaled(p.input_per_m)},
-                    {"output_per_m", scaled(p.output_per_m)},
-                    {"web_free", p.web_free},
+  return bj::object{{"mode", money::to_string(p.mode)},          {"per_call", scaled(p.per_call)},
+                    {"input_per_m", scaled(p.input_per_m)},      {"output_per_m", scaled(p.output_per_m)},
+                    {"cached_per_m", scaled(p.cached_per_m)},    {"web_free", p.web_free},
                     {"web_free_daily_cap", p.web_free_daily_cap}};
 }
 

@@ -119,9 +119,7 @@ awaitable<std::vector<std::string>> reachable_models(Ctx& ctx) {
   auto caller = caller_of(ctx, "api");
   auto ids = co_await ctx.site.relay.models(caller);
   for (auto& name : co_await ctx.site.apps.model_names(ctx.me()))
-    if (caller.allowed_models.empty() ||
-        std::find(caller.allowed_models.begin(), caller.allowed_models.end(), name) != caller.allowed_models.end())
-      ids.push_back(std::move(name));
+    if (caller.key_allows(name)) ids.push_back(std::move(name));
   co_return ids;
 }
 
@@ -151,8 +149,7 @@ namespace {
 // its own: a held stream's frames then carry a pointer instead of the app's whole content.
 awaitable<std::unique_ptr<services::AppChat>> open_app(Ctx& ctx, bj::object& request, relay::Caller& caller,
                                                        const std::string& requested) {
-  if (!caller.allowed_models.empty() &&
-      std::find(caller.allowed_models.begin(), caller.allowed_models.end(), requested) == caller.allowed_models.end())
+  if (!caller.key_allows(requested))
     throw Error(ErrorCode::forbidden, "this API key may not use the model '" + requested + "'", "model");
   std::unique_ptr<services::AppChat> app;
   bool missing = false;

@@ -78,6 +78,7 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
     if (r.method != method && !(method == "HEAD" && r.method == "GET")) {
       m.wrong_method = true;
       m.allowed += (m.allowed.empty() ? "" : ", ") + r.method;
+      if (r.method == "GET") m.allowed += ", HEAD";  // a GET route answers HEAD too
       continue;
     }
     m.route = &r;

@@ -1286,6 +1286,30 @@ describe('chat', { timeout: 240_000 }, () => {
     await context.close();
   });
 
+  test('an answer slow to start says so after ten seconds, under the dots', async () => {
+    const { context, page, errors } = await newPage();
+    await page.clock.install();  // the page's timers, moved on below instead of waited for
+    await signUp(page, plaza.url, uniqueName('slow'), 'slow password 1');
+    await page.getByTestId('model-picker').waitFor();
+    const streams = (await fake.stats()).open_streams;
+    await send(page, 'Slow to start [[fake:stall after=0]]');
+    await fake.waitForStats((st) => st.open_streams > streams, { timeout: 10_000 });
+    await page.locator('.typing').waitFor();
+    await page.clock.runFor(9_000);
+    assert.equal(await page.getByTestId('answer-slow').count(), 0, 'not before ten seconds');
+    await page.clock.runFor(2_000);
+    const slow = page.getByTestId('answer-slow');
+    await slow.waitFor();
+    assert.equal(await slow.innerText(), 'The model is taking longer than usual to answer. You can wait, or stop it.');
+    assert.equal(await page.locator('.typing').count(), 1, 'the dots stay');
+    await shot(page, 'chat-answer-slow');
+    await page.getByTestId('chat-stop').click();
+    await slow.waitFor({ state: 'detached' });
+    await fake.waitForStats((st) => st.open_streams === streams, { timeout: 10_000 });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('a conversation whose model is no longer offered says which model answers instead', async () => {
     const admin = await adminApi();
     const channel = await admin.post('/api/admin/channels', {

@@ -121,7 +121,7 @@ describe('bad input', () => {
     await openaiShape(await fetch(`${plaza.url}/v1/nope`), 404, 'not_found');
     await openaiShape(await fetch(`${plaza.url}/v1/nope`, { method: 'POST', body: '{}' }), 404, 'not_found');
     const wrongMethod = await fetch(`${plaza.url}/v1/models`, { method: 'POST', body: '{}' });
-    assert.equal(wrongMethod.headers.get('allow'), 'GET', 'a 405 says which methods the path takes');
+    assert.equal(wrongMethod.headers.get('allow'), 'GET, HEAD', 'a 405 says which methods the path takes');
     await openaiShape(wrongMethod, 405, 'method_not_allowed');
     await openaiShape(await fetch(`${plaza.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x'.repeat(100 * 1024) }] }) }), 413, 'payload_too_large');

@@ -45,7 +45,8 @@ for (const backend of backends) {
       await addChannel(admin, { base_url: `${fake.url}/v1`, keys: ['sk-up'], models: ['per-call', 'per-token', 'web-free', 'gpt-4o-mini'] });
       for (const [model, price] of [
         ['per-call', { mode: 'per_call', per_call: 1000 }],
-        ['per-token', { mode: 'per_token', input_per_m: 1 * CREDIT, output_per_m: 2 * CREDIT, max_output_tokens: 200 }],
+        // The fake reports no cached tokens: cached_per_m shows only in the price list.
+        ['per-token', { mode: 'per_token', input_per_m: 1 * CREDIT, output_per_m: 2 * CREDIT, cached_per_m: CREDIT / 4, max_output_tokens: 200 }],
         ['web-free', { mode: 'per_call', per_call: 500, web_free: true, web_free_daily_cap: 1 }],
       ]) {
         const r = await admin.put(`/api/admin/prices/${model}`, price);
@@ -296,8 +297,8 @@ for (const backend of backends) {
     it('tells each user what a model costs them before they send, their group\'s multiplier applied', async () => {
       const { user } = await userWithKey(plaza, 'price-reader');
       const priceOf = async (id) => (await user.get('/api/models')).data.models.find((m) => m.id === id).price;
-      assert.deepEqual(await priceOf('per-call'), { mode: 'per_call', per_call: 1000, input_per_m: 0, output_per_m: 0, web_free: false, web_free_daily_cap: 0 });
-      assert.deepEqual(await priceOf('per-token'), { mode: 'per_token', per_call: 0, input_per_m: CREDIT, output_per_m: 2 * CREDIT, web_free: false, web_free_daily_cap: 0 });
+      assert.deepEqual(await priceOf('per-call'), { mode: 'per_call', per_call: 1000, input_per_m: 0, output_per_m: 0, cached_per_m: 0, web_free: false, web_free_daily_cap: 0 });
+      assert.deepEqual(await priceOf('per-token'), { mode: 'per_token', per_call: 0, input_per_m: CREDIT, output_per_m: 2 * CREDIT, cached_per_m: CREDIT / 4, web_free: false, web_free_daily_cap: 0 });
       assert.equal((await priceOf('web-free')).web_free_daily_cap, 1);
       assert.equal((await priceOf('gpt-4o-mini')).mode, 'free', 'unpriced: free');
       // A group that pays one and a half times, rounded up to whole µc as a charge is.
@@ -306,6 +307,7 @@ for (const backend of backends) {
       const scaled = await waitFor(async () => { const p = await priceOf('per-call'); return p.per_call !== 1000 && p; }, 'the multiplier applied');
       assert.equal(scaled.per_call, 1501);
       assert.equal((await priceOf('per-token')).output_per_m, 3_000_002);
+      assert.equal((await priceOf('per-token')).cached_per_m, 375_001);
     });
 
     it('funds calls from the subscription allowance first, then paid credits, and upgrades pro rata', async () => {

@@ -282,6 +282,7 @@ export const en = {
   'chat.dropImages': 'Drop images to attach them',
   'chat.noImages': '{model} reads no images.',
   'chat.noImagesAttached': '{model} reads no images: remove the images or choose another model to send this message.',
+  'chat.answerSlow': 'The model is taking longer than usual to answer. You can wait, or stop it.',
   'chat.thinking': 'Thinking…',
   'chat.statusStopped': 'Stopped',
   'chat.statusError': 'Error',

@@ -282,6 +282,7 @@ export const zh: Messages = {
   'chat.dropImages': '松开即可添加图片',
   'chat.noImages': '{model} 无法读取图片。',
   'chat.noImagesAttached': '{model} 无法读取图片：请移除已添加的图片，或换用能读取图片的模型后再发送。',
+  'chat.answerSlow': '模型这次回答得比平时慢，可以继续等待，也可以停止。',
   'chat.thinking': '思考中…',
   'chat.statusStopped': '已停止',
   'chat.statusError': '出错',

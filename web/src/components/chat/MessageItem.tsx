@@ -7,6 +7,7 @@ import { EditIcon, RefreshIcon, SparkIcon } from '../Icons';
 import { CopyButton, Markdown } from '../Markdown';
 import { enterSends, isTouchScreen } from './composerInput';
 import { MessageImages } from './MessageImages';
+import { WaitingForAnswer } from './WaitingForAnswer';
 
 export interface ChatMessage {
   /** Stable React key: the server id once known, a local one before. */
@@ -218,13 +219,7 @@ export const MessageItem = memo(function MessageItem({ m, modelName, isLast, bus
         </div>
         <div className="msg-content" data-testid="message-content">
           {m.content ? <Markdown text={m.content} /> : null}
-          {streaming && !m.content && (
-            <span className="typing" role="status" aria-label={t('chat.thinking')}>
-              <span />
-              <span />
-              <span />
-            </span>
-          )}
+          {streaming && !m.content && <WaitingForAnswer />}
           {m.status === 'cancelled' && !m.content && <p className="muted small">{t('chat.stoppedEmpty')}</p>}
         </div>
         {m.status === 'error' && (
