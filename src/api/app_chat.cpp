@@ -95,18 +95,54 @@ void mark_app(relay::Caller& caller, const services::AppChat& chat) {
   if (!chat.preview && chat.content.price_mode == "per_message") caller.app_surcharge.per_call = chat.content.price;
   if (!chat.preview && chat.content.price_mode == "per_token") caller.app_surcharge.ppm = chat.content.surcharge_ppm;
   caller.public_model = "app/" + chat.app.slug;
+  // Its owner may read the preset; anyone else must not, not even quoted in an upstream's error.
+  caller.withhold_upstream_words = chat.content.hide_preset && !chat.preview;
 }
 
-std::unique_ptr<leak::Guard> make_guard(const store::AppContent& app, const services::AppSettings& settings) {
-  if (!app.hide_preset) return nullptr;
-  std::string secret = app.system_prompt;
-  for (const auto& m : app.prefix_messages) secret += "\n" + m.content;
-  if (!app.suffix.empty()) secret += "\n" + app.suffix;
-  if (secret.empty()) return nullptr;
+namespace {
+leak::Options guard_options(const services::AppSettings& settings) {
   leak::Options options;
   options.min_word_run = static_cast<std::size_t>(settings.leak_word_run);
   options.ngram_share = settings.leak_ngram_share;
-  return std::make_unique<leak::Guard>(secret, options);
+  return options;
+}
+
+std::string whole_preset(const store::AppContent& app) {
+  std::string secret = app.system_prompt;
+  for (const auto& m : app.prefix_messages) secret += "\n" + m.content;
+  if (!app.suffix.empty()) secret += "\n" + app.suffix;
+  return secret;
+}
+
+// A suffix of a dozen letters or more is watched alone; a shorter one ("Be brief.") is common words.
+constexpr std::size_t kMinWatchedSuffix = 12;
+}  // namespace
+
+PresetGuard::PresetGuard(const store::AppContent& app, const services::AppSettings& settings)
+    : preset_(whole_preset(app), guard_options(settings)) {
+  if (app.suffix.empty() || (app.system_prompt.empty() && app.prefix_messages.empty())) return;  // one text
+  auto options = guard_options(settings);
+  options.min_exact_chars = kMinWatchedSuffix;
+  suffix_.emplace(app.suffix, options);
+  if (!suffix_->watching()) suffix_.reset();
+}
+
+bool PresetGuard::feed(std::string_view delta) {
+  bool whole = preset_.feed(delta);
+  bool suffix = suffix_ && suffix_->feed(delta);
+  return whole || suffix;
+}
+
+bool PresetGuard::finish() {
+  bool whole = preset_.finish();
+  bool suffix = suffix_ && suffix_->finish();
+  return whole || suffix;
+}
+
+std::unique_ptr<PresetGuard> make_guard(const store::AppContent& app, const services::AppSettings& settings) {
+  if (!app.hide_preset) return nullptr;
+  auto guard = std::make_unique<PresetGuard>(app, settings);
+  return guard->watching() ? std::move(guard) : nullptr;
 }
 
 void cut_if_leaking(bj::object& completion, const store::AppContent& app, const services::AppSettings& settings) {

@@ -158,7 +158,7 @@ Guard::Guard(std::string_view secret, Options options) : options_(options) {
   } else {
     alphabet_.clear();
     ngram_index_.clear();
-    if (words_.empty() && !chars.empty()) {
+    if (words_.empty() && !chars.empty() && chars.size() >= options_.min_exact_chars) {
       exact_run_ = std::min(chars.size(), kMaxExactRun);
       chars_ = detail::SuffixAutomaton(chars);
     }

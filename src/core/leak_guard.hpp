@@ -32,6 +32,9 @@ inline constexpr std::size_t kMaxExactRun = 40;
 struct Options {
   std::size_t min_word_run = 12;  // rule (a); 0 counts as 1
   double ngram_share = 0.5;       // rule (b)
+  // Rule (c) only for a secret of at least this many letters and CJK characters: a few words alone
+  // (a greeting) would cut every answer that says them.
+  std::size_t min_exact_chars = 1;
 };
 
 namespace detail {
@@ -79,6 +82,8 @@ class Guard {
   // The answer ended: counts the last word and any incomplete character.
   bool finish();
   bool leaked() const { return leaked_; }
+  // Whether any rule can fire: false for a secret too short for all three.
+  bool watching() const { return !words_.empty() || !ngram_seen_.empty() || exact_run_ > 0; }
 
  private:
   void on_letter(char32_t c);

@@ -149,6 +149,16 @@ TEST(LeakGuard, ShortSecretsNeedTheWholeTextOrFortyCharacters) {
   EXPECT_FALSE(leaks(secret, "ok: exactly one emoji, then a haiku about autumn lea"));           // 39
 }
 
+TEST(LeakGuard, AMinimumLengthKeepsAShortSecretUnwatched) {
+  Options options{.min_exact_chars = 12};
+  EXPECT_FALSE(Guard("Be brief.", options).watching());
+  EXPECT_FALSE(leaks("Be brief.", "I will be brief.", options));
+  EXPECT_TRUE(Guard("Answer only in French.", options).watching());  // 18 letters
+  EXPECT_TRUE(leaks("Answer only in French.", "ok: ANSWER ONLY IN FRENCH", options));
+  EXPECT_TRUE(Guard("Be brief.").watching()) << "by default any letter counts";
+  EXPECT_FALSE(Guard("，。！").watching());
+}
+
 TEST(LeakGuard, EmptySecretNeverLeaks) {
   for (const char* secret : {"", "   ", "，。！…", "\u200B\uFEFF"}) {
     Guard guard(secret);

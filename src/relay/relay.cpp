@@ -176,7 +176,8 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
       // provider) may take it. A refusal without an error of the API's shape (a firewall's page, maybe
       // for every request) counts against the channel's breaker; a moderation's reason does not.
       if (message.empty()) channels_.record_failure(c.channel->id);
-      last = Error(ErrorCode::forbidden, message.empty() ? "the upstream refused the request" : message);
+      last = Error(ErrorCode::forbidden,
+                   message.empty() || caller.withhold_upstream_words ? "the upstream refused the request" : message);
       continue;
     }
     if (status == 429) {
@@ -211,7 +212,8 @@ awaitable<Relay::Opened> Relay::open(const Caller& caller, const bj::object& req
     channels_.record_success(c.channel->id);
     auto names = upstream_refusal_names(c, body);
     Error refused(status == 413 ? ErrorCode::payload_too_large : ErrorCode::invalid_request,
-                  message.empty() ? "the upstream refused the request" : message, names.param);
+                  message.empty() || caller.withhold_upstream_words ? "the upstream refused the request" : message,
+                  names.param);
     refused.upstream_code = std::move(names.code);
     refused.detail = said;
     throw refused;

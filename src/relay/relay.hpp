@@ -42,6 +42,9 @@ struct Caller {
   std::string app_kind;
   money::Surcharge app_surcharge;  // the app's price on top of the model (creator revenue)
   std::string public_model;        // what the caller asked for ("app/<slug>"), when it differs from the model
+  // The request holds text the caller may not read (an app's hidden preset): an upstream's error
+  // message, which may quote the request, is not passed on (the request log keeps it).
+  bool withhold_upstream_words = false;
 
   bool key_allows(const std::string& model) const {
     return allowed_models.empty() ||

@@ -363,7 +363,9 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
               // the event was not one the protocol has.
               std::string said = scrub(upstream_error_message(opened->candidate, ev->data), opened->candidate);
               broken = Error(ErrorCode::upstream_error, said.empty() ? "the upstream sent a malformed or failed stream"
-                                                                     : "the upstream failed mid-stream: " + said);
+                                                        : caller.withhold_upstream_words
+                                                            ? "the upstream failed mid-stream"
+                                                            : "the upstream failed mid-stream: " + said);
               broken->detail = said.empty() ? "malformed stream event" : "stream error event: " + said;
               break;
             }
