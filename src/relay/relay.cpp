@@ -228,6 +228,7 @@ awaitable<billing::Reservation> Relay::reserve(const Caller& caller, const std::
   // Before any money is looked at: a key kept off the model is told so, not that it cannot pay.
   if (!caller.key_allows(model))
     throw Error(ErrorCode::forbidden, "this API key may not use the model '" + model + "'", "model");
+  check_cost_fields(request);
   billing::Reservation none;
   none.request_id = request_id;
   none.user_id = caller.user_id;

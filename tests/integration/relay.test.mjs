@@ -565,6 +565,27 @@ for (const backend of backends) {
       for (const secret of [UPSTREAM_KEY_A, UPSTREAM_KEY_B, 'sk-wrong-key-0000']) assert.ok(!log.includes(secret), 'no key in the log');
     });
 
+    it('refuses a length or count the cost is estimated from that is not a whole number in range, before any upstream call', async () => {
+      await fakeA.reset(); await fakeB.reset();
+      const bad = [['max_tokens', 'abc'], ['max_tokens', 1.7], ['max_tokens', -5], ['max_tokens', 0], ['max_completion_tokens', '10'],
+        ['n', 0], ['n', 129], ['n', '2'], ['n', 1.5]];
+      for (const [field, value] of bad) {
+        for (const stream of [false, true]) {
+          const res = await chat(plaza, key, { model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'hi' }], [field]: value });
+          const body = await res.json();
+          assert.equal(res.status, 400, `${field}: ${JSON.stringify(value)} (stream ${stream})`);
+          assert.deepEqual([body.error.param, body.error.type], [field, 'invalid_request_error']);
+          assert.match(body.error.message, new RegExp(`^${field} must be a whole number from 1 to`));
+        }
+      }
+      assert.equal((await fakeA.requests()).length + (await fakeB.requests()).length, 0, 'nothing reached an upstream');
+      // Absent, null, or in range: relayed.
+      for (const extra of [{ max_tokens: null, n: null }, { max_tokens: 16, n: 2 }, { max_completion_tokens: 1 }]) {
+        const res = await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...extra });
+        assert.equal(res.status, 200, `${JSON.stringify(extra)}: ${await res.text()}`);
+      }
+    });
+
     it('lists the models the caller can reach and honours the key allowlist', async () => {
       const list = await (await fetch(`${plaza.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json();
       assert.deepEqual(list.data.map((m) => m.id).sort(), ['fast', 'gpt-4o-mini']);
