@@ -250,6 +250,7 @@ awaitable<http::Response> admin_revenue(Ctx& ctx) {
                              {"usage_gift", d.usage_gift},
                              {"plan_sales", d.plan_sales},
                              {"pack_sales", d.pack_sales},
+                             {"credit_packs", d.credit_packs},
                              {"by_model", std::move(by_model)}});
   }
   co_return json_response(200, bj::object{{"days", std::move(out)}});

@@ -66,7 +66,7 @@ bj::object usage_json(const store::UsageEvent& e) {
                     {"model", e.model},
                     {"surface", e.surface},
                     {"api_key_id", json::nullable(e.api_key_id)},
-                    {"app_id", nullptr},
+                    {"app_id", json::nullable(e.app_id)},
                     {"prompt_tokens", e.prompt_tokens},
                     {"completion_tokens", e.completion_tokens},
                     {"cost", e.cost},
@@ -172,14 +172,15 @@ awaitable<http::Response> get_usage(Ctx& ctx) {
     co_return json_response(200, bj::object{{"usage", std::move(out)}});
   }
   std::string body =
-      "id,request_id,time,day,model,surface,api_key_id,prompt_tokens,completion_tokens,cost_uc,allowance_uc,"
+      "id,request_id,time,day,model,surface,api_key_id,app_id,prompt_tokens,completion_tokens,cost_uc,allowance_uc,"
       "count_pack_uc,paid_uc,gift_uc,surcharge,status\n";
   for (const auto& e : rows) {
     body += std::to_string(e.id) + "," + csv_field(e.request_id) + "," + std::to_string(e.created_at) + "," + e.day +
             "," + csv_field(e.model) + "," + e.surface + "," + (e.api_key_id ? std::to_string(*e.api_key_id) : "") +
-            "," + std::to_string(e.prompt_tokens) + "," + std::to_string(e.completion_tokens) + "," +
-            std::to_string(e.cost) + "," + std::to_string(e.allowance_uc) + "," + std::to_string(e.count_pack_uc) +
-            "," + std::to_string(e.paid_uc) + "," + std::to_string(e.gift_uc) + "," + std::to_string(e.surcharge) + "," + e.status + "\n";
+            "," + (e.app_id ? std::to_string(*e.app_id) : "") + "," + std::to_string(e.prompt_tokens) + "," +
+            std::to_string(e.completion_tokens) + "," + std::to_string(e.cost) + "," + std::to_string(e.allowance_uc) +
+            "," + std::to_string(e.count_pack_uc) + "," + std::to_string(e.paid_uc) + "," + std::to_string(e.gift_uc) +
+            "," + std::to_string(e.surcharge) + "," + e.status + "\n";
   }
   http::Response r{200, {}, std::move(body)};
   r.header("Content-Type", "text/csv; charset=utf-8");

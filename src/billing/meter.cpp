@@ -272,6 +272,20 @@ struct Taker {
   }
 };
 
+// What a key with a spending limit may still be charged by a settlement that has charged `charged`
+// so far: its limit less what it spent and what its other calls hold (this call's own pending hold
+// is given back by this settlement). Unbounded for a key without a limit, or no key.
+int64_t key_room(store::Conn& c, std::optional<int64_t> key_id, const ledger::Hold* key_hold, int64_t charged) {
+  if (!key_id) return INT64_MAX;
+  auto row = c.query_one(
+      "SELECT k.spend_limit, k.spent, k.spent_held, "
+      "(SELECT amount FROM holds WHERE id = $2 AND status = 'pending') FROM api_keys k WHERE k.id = $1",
+      {*key_id, key_hold ? key_hold->id : int64_t{0}});
+  if (!row || row->is_null(0)) return INT64_MAX;
+  int64_t own_hold = row->is_null(3) ? 0 : row->i64(3);
+  return std::max<int64_t>(row->i64(0) - row->i64(1) - (row->i64(2) - own_hold) - charged, 0);
+}
+
 }  // namespace
 
 bool delivered(const store::UsageEvent& e) {
@@ -379,7 +393,9 @@ void settle(store::Conn& c, const Reservation& r, store::UsageEvent& e) {
   // taken from what the user has available, paid then gift, as far as it goes. What no balance
   // covers is the platform's loss, visible as cost above the funded parts of the usage event.
   if (due > covered && (owed || surcharge > 0)) {
-    int64_t left = due - covered;
+    // A key's spending limit bounds this too: what the key has not spent nor holds for other calls
+    // is all it may take; the platform absorbs the rest, as it does past the balance.
+    int64_t left = std::min(due - covered, key_room(c, e.api_key_id, key_hold, taker.charged));
     for (std::string_view kind : {ledger::kPaid, ledger::kGift}) {
       if (left == 0) break;
       auto account = ledger::find(c, kind, e.user_id);

@@ -265,6 +265,33 @@ TEST_P(MeterTest, UsageBeyondTheHoldIsTakenFromTheAvailableBalanceAsFarAsItGoes)
   expect_reconciled();
 }
 
+// The upstream reported far more than max_tokens allowed: the excess is taken only as far as the
+// key's limit goes, less what its other calls in flight hold; the usage event keeps the real cost.
+TEST_P(MeterTest, UsageBeyondTheHoldStaysWithinTheKeysSpendingLimit) {
+  fund(ledger::kPaid, 1'000'000);
+  int64_t key = limited_key(10'000);
+  auto limited = [&](const std::string& id) {
+    auto r = request(id);
+    r.key_id = key;
+    r.key_limited = true;
+    r.max_tokens = 10;
+    return r;
+  };
+  auto other = reserve(limited("in-flight"), per_token(1'000'000, 2'000'000));  // holds 10 + 2 x 10 = 30
+  auto res = reserve(limited("over-key"), per_token(1'000'000, 2'000'000));
+  auto e = settle(res, "ok", 5000, 5000, "api", key);
+  EXPECT_EQ(e.cost, 15'000);
+  EXPECT_EQ(e.paid_uc, 10'000 - 30);
+  auto spent = db().read_sync([&](store::Conn& c) {
+    auto row = c.query_one("SELECT spent, spent_held FROM api_keys WHERE id = $1", {key});
+    return std::pair{row->i64(0), row->i64(1)};
+  });
+  EXPECT_EQ(spent, (std::pair<int64_t, int64_t>{10'000 - 30, 30})) << "spent and held stay within the limit";
+  EXPECT_EQ(balance(ledger::kPaid).balance, 1'000'000 - (10'000 - 30));
+  settle(other, "error", 0, 0, "api", key);
+  expect_reconciled();
+}
+
 TEST_P(MeterTest, FreeModelsHoldNothing) {
   auto res = reserve(request("f1"), money::Price{});
   EXPECT_FALSE(res.holds);

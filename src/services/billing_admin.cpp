@@ -140,6 +140,12 @@ awaitable<store::Pack> BillingAdmin::save_pack(int64_t admin_id, store::Pack pac
   } else if (pack.kind == "credit") {
     check_amount(pack.credits, "credits");
     if (pack.credits == 0) throw Error(ErrorCode::invalid_request, "a credit pack gives credits", "credits");
+    // Its credits are paid credits (they make a user "paying" and earn creators money): a free one
+    // would mint them without limit, one purchase after another.
+    if (pack.price == 0)
+      throw Error(ErrorCode::invalid_request,
+                  "a credit pack has a price; give free credits as gift credits (an admin grant) or with redeem codes",
+                  "price");
     pack.calls = 0;
   } else {
     throw Error(ErrorCode::invalid_request, "kind is count or credit", "kind");
@@ -236,7 +242,7 @@ awaitable<std::vector<RevenueDay>> BillingAdmin::revenue(std::string from_day, s
     if (day < from_day || day > to_day) continue;
     auto& d = days[day];
     d.day = day;
-    (s.kind == "pack" ? d.pack_sales : d.plan_sales) += s.amount;
+    (s.credit_pack ? d.credit_packs : s.kind == "pack" ? d.pack_sales : d.plan_sales) += s.amount;
   }
   std::vector<RevenueDay> out;
   for (auto& [_, d] : days) out.push_back(std::move(d));

@@ -18,12 +18,18 @@ using boost::asio::awaitable;
 
 inline constexpr int64_t kMaxCodesPerBatch = 10'000;
 
+// A day of what users spent, all in credits. Paid credits enter from outside the site (codes sold
+// elsewhere, admin grants); what they are spent on is the platform's income: calls (usage_paid),
+// plans and count packs. A credit pack only exchanges paid credits for paid credits, which are
+// spent on calls later: its price is shown apart (credit_packs) and is not income, or it would be
+// counted twice. Gift credits are free: usage_gift is what promotions gave away.
 struct RevenueDay {
   std::string day;
-  int64_t usage_paid = 0;
-  int64_t usage_gift = 0;
-  int64_t plan_sales = 0;
-  int64_t pack_sales = 0;
+  int64_t usage_paid = 0;    // model cost of calls paid from paid credits
+  int64_t usage_gift = 0;    // and from gift credits
+  int64_t plan_sales = 0;    // subscriptions, renewals and upgrades
+  int64_t pack_sales = 0;    // count packs
+  int64_t credit_packs = 0;  // paid credits exchanged for credit packs: not income
   std::vector<store::reports::DaySpend> by_model;
 };
 

@@ -23,10 +23,25 @@ namespace {
 constexpr int64_t kDay = 86'400;
 constexpr int64_t kMaxGrant = int64_t{1'000'000'000} * money::kMicro;
 
+// Purchases are paid from paid credits alone (gift credits are free and must not buy what makes a
+// user "paying" or earns creators money): a user short of them hears what is needed and what they
+// have, and that gift credits do not count, rather than a bare "not enough credits".
+void check_paid_covers(store::Conn& c, int64_t user_id, int64_t amount) {
+  auto paid = ledger::find(c, ledger::kPaid, user_id);
+  int64_t available = paid ? paid->balance.available() : 0;
+  if (available >= amount) return;
+  auto gift = ledger::find(c, ledger::kGift, user_id);
+  std::string note = gift && gift->balance.balance > 0 ? " (gift credits cannot pay for purchases)" : "";
+  throw Error(ErrorCode::insufficient_balance, "purchases are paid from paid credits only: this costs " +
+                                                   money::format_credits(amount) + " credits and you have " +
+                                                   money::format_credits(available) + " paid credits available" + note);
+}
+
 // Paid credits from the user to the platform's revenue. Returns false when `key` was used before.
 bool charge_paid(store::Conn& c, int64_t user_id, int64_t amount, const std::string& key, const std::string& kind,
                  const std::string& memo, int64_t now) {
   if (amount <= 0) return true;
+  check_paid_covers(c, user_id, amount);
   ledger::Transfer t;
   t.key = key;
   t.debit = ledger::account(c, ledger::kPaid, user_id);
@@ -98,6 +113,19 @@ store::Plan enabled_plan(store::Conn& c, int64_t plan_id) {
   return *plan;
 }
 
+// A plan taken off sale is not renewed (its subscriptions run to their end): the operator stopped
+// selling it, and a renewal is a sale. Its price stays the one stored at purchase while it runs.
+bool on_sale(store::Conn& c, int64_t plan_id) {
+  auto plan = store::plans::find(c, plan_id);
+  return plan && plan->enabled;
+}
+
+// The request id a user's wallet operation was sent with, filed under the user (ids are the
+// client's own), with what it did: a retry changes nothing, another use of the id is refused.
+bool claim_op(store::Conn& c, int64_t user_id, const std::string& op_id, const std::string& what, int64_t now) {
+  return store::wallet_ops::claim(c, "u" + std::to_string(user_id) + ":" + op_id, what, op_id, now);
+}
+
 }  // namespace
 
 WalletView Wallet::view_in(store::Conn& c, int64_t user_id, int64_t now) {
@@ -113,6 +141,9 @@ WalletView Wallet::view_in(store::Conn& c, int64_t user_id, int64_t now) {
     (paid ? v.paid_held : v.gift_held) = held > 0 ? held - ledger::leased(c, account->id) : 0;
   }
   v.subscription = store::subscriptions::active(c, user_id, now);
+  // A plan off sale is not renewed (renew_each turns it off when it comes due): say so now.
+  if (v.subscription && v.subscription->auto_renew && !on_sale(c, v.subscription->plan_id))
+    v.subscription->auto_renew = false;
   v.paying = v.subscription.has_value() || v.paid > 0;
   if (v.subscription) {
     std::string day = local_day(now);
@@ -141,6 +172,7 @@ awaitable<void> Wallet::subscribe(int64_t user_id, int64_t plan_id, std::string 
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
     begin_wallet_change(c, user_id);
+    if (!claim_op(c, user_id, op_id, "subscribe plan " + std::to_string(plan_id), now)) return;
     auto plan = enabled_plan(c, plan_id);
     auto current = store::subscriptions::active(c, user_id, now);
     std::string key = "subscribe:" + std::to_string(user_id) + ":" + op_id;
@@ -158,9 +190,24 @@ awaitable<void> Wallet::subscribe(int64_t user_id, int64_t plan_id, std::string 
       int64_t period_s = current->period_days * kDay;
       int64_t unused = std::max<int64_t>(current->ends_at - now, 0);
       int64_t credit = money::mul_div_down(current->price, unused, period_s);
-      cost = std::max<int64_t>(plan.price - credit, 0);
+      // A higher level for less than the unused days are worth would throw the difference away
+      // (there is no refund into credits): refused, the user switches when the current plan ends.
+      if (credit > plan.price)
+        throw Error(ErrorCode::conflict,
+                    "the unused part of your " + current->plan_name + " plan is worth " +
+                        money::format_credits(credit) + " credits, more than " + plan.name + " costs (" +
+                        money::format_credits(plan.price) + "): this is not an upgrade; switch when your plan ends",
+                    "plan_id");
+      cost = plan.price - credit;
     }
     if (!charge_paid(c, user_id, cost, key, current ? "upgrade" : "subscribe", plan.name, now)) return;
+    // A switch the unused days pay for in full moves no credits, so the ledger has no transfer of it
+    // (transfers move a positive amount): the audit log records it, beside the replaced subscription.
+    if (current && cost == 0)
+      store::audit::record(c, user_id, "subscription.upgrade", "user:" + std::to_string(user_id),
+                           current->plan_name + " -> " + plan.name + " for 0 credits: the unused part of " +
+                               current->plan_name + " paid for it",
+                           now);
     if (current) store::subscriptions::replace(c, current->id, now);
     store::subscriptions::create(c, new_subscription(plan, user_id, now, plan.period_days, true), now);
   });
@@ -176,6 +223,11 @@ awaitable<void> Wallet::renew(int64_t user_id, std::string op_id) {
     if (current->from_code)
       throw Error(ErrorCode::conflict,
                   "your plan's days came from a code and are not renewed: subscribe when they end");
+    if (!claim_op(c, user_id, op_id, "renew subscription " + std::to_string(current->id), now)) return;
+    if (!on_sale(c, current->plan_id))
+      throw Error(ErrorCode::conflict, current->plan_name +
+                                           " is no longer sold, so it cannot be renewed: it runs until it ends; "
+                                           "choose another plan then");
     if (!charge_paid(c, user_id, current->price, "renew:" + std::to_string(user_id) + ":" + op_id, "renew",
                      current->plan_name, now))
       return;
@@ -227,7 +279,7 @@ int Wallet::renew_each(store::Conn& c, const std::vector<store::Subscription>& d
     }
     // One key per period: a rerun, or another instance, renews it once. A period missed while the
     // site was down is not charged: the new one starts now.
-    if (s.from_code) {  // set to renew before codes' days could not be
+    if (s.from_code || !on_sale(c, s.plan_id)) {  // codes' days: set to renew before they could not be
       store::subscriptions::set_auto_renew(c, s.id, false);
       continue;
     }
@@ -258,6 +310,7 @@ awaitable<void> Wallet::buy_pack(int64_t user_id, int64_t pack_id, std::string o
   int64_t now = clock_.now_s();
   co_await store::write(db_, [&](store::Conn& c) {
     begin_wallet_change(c, user_id);
+    if (!claim_op(c, user_id, op_id, "buy pack " + std::to_string(pack_id), now)) return;
     auto pack = store::packs::find(c, pack_id);
     if (!pack || !pack->enabled) throw Error(ErrorCode::not_found, "no such pack", "pack_id");
     std::string key = "pack:" + std::to_string(user_id) + ":" + op_id;
@@ -351,6 +404,9 @@ awaitable<void> Wallet::grant(int64_t admin_id, int64_t user_id, std::string sou
   co_await store::write(db_, [&](store::Conn& c) {
     if (!c.query_one("SELECT 1 FROM users WHERE id = $1", {user_id})) throw Error(ErrorCode::not_found, "no such user");
     begin_wallet_change(c, user_id);
+    // Admins' request ids are one space, as the grant's ledger key only has the user to tell them by.
+    std::string what = "grant " + source + " " + std::to_string(amount) + " to user " + std::to_string(user_id);
+    if (!store::wallet_ops::claim(c, "admin:" + op_id, what, op_id, now)) return;
     std::string key = "grant:" + std::to_string(user_id) + ":" + op_id;
     if (amount > 0) {
       if (!credit_user(c, user_id, source, amount, key, "grant", reason, now)) return;

@@ -1,8 +1,9 @@
 #pragma once
 // A user's money: balances, subscription, packs, and what changes them — subscribing, renewing,
-// upgrading, buying packs, redeeming codes and admin grants. Each operation is one transaction whose
-// ledger transfer carries an idempotency key from the HTTP request id, so a retried request with the
-// same X-Request-Id changes nothing twice.
+// upgrading, buying packs, redeeming codes and admin grants. Each operation is one transaction that
+// files its HTTP request id with what it does (store::wallet_ops) and whose ledger transfer carries an
+// idempotency key from it: a retried request with the same X-Request-Id changes nothing twice, and
+// the id sent again with another operation, amount or target is refused (conflict).
 #include <boost/asio/awaitable.hpp>
 
 #include <optional>
@@ -52,7 +53,8 @@ class Wallet {
   awaitable<WalletView> view(int64_t user_id);
   awaitable<std::vector<store::ledger::TransferRow>> transactions(int64_t user_id, int64_t limit,
                                                                   std::optional<int64_t> before);
-  // New subscription, upgrade to a higher level (pro rata), or the same plan again (renew).
+  // New subscription, or an upgrade to a higher level (pro rata: refused when the unused days are
+  // worth more than the new plan). The same plan again is refused: renew() renews.
   awaitable<void> subscribe(int64_t user_id, int64_t plan_id, std::string op_id);
   awaitable<void> renew(int64_t user_id, std::string op_id);
   awaitable<void> cancel(int64_t user_id);

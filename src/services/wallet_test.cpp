@@ -86,8 +86,9 @@ TEST_P(WalletTest, SubscribesWithPaidCreditsAndARetriedRequestPaysOnce) {
       << "gift credits do not buy plans";
   grant("paid", 40 * kCredit);
   run_sync(wallet_->subscribe(user_, basic.id, "s1"));
-  // The same request again, or a double click: never a second period.
-  EXPECT_EQ(error_of(wallet_->subscribe(user_, basic.id, "s1"))->code(), ErrorCode::conflict);
+  // The same request again is a retry that changes nothing; a double click (a new id) is refused:
+  // never a second period.
+  run_sync(wallet_->subscribe(user_, basic.id, "s1"));
   EXPECT_EQ(error_of(wallet_->subscribe(user_, basic.id, "s2"))->code(), ErrorCode::conflict);
   auto v = view();
   EXPECT_EQ(v.paid, 10 * kCredit);
@@ -114,6 +115,94 @@ TEST_P(WalletTest, UpgradesProRataAndRefusesADowngrade) {
   EXPECT_EQ(v.paid, (200 - 90 - 90) * kCredit);
   EXPECT_EQ(v.subscription->plan_name, "Max");
   EXPECT_EQ(v.subscription->started_at, clock_.now_s());
+  expect_reconciled();
+}
+
+// A "higher" plan that costs less than what the current one's unused days are worth would throw
+// the difference away: refused. One the unused days pay for exactly moves no credits: the audit
+// log has it.
+TEST_P(WalletTest, AnUpgradeWorthLessThanTheUnusedDaysIsRefused) {
+  auto pro = plan("Pro", 2, 60 * kCredit);
+  auto promo = plan("TopPromo", 4, 10 * kCredit);
+  auto even = plan("Even", 5, 30 * kCredit);
+  grant("paid", 60 * kCredit);
+  run_sync(wallet_->subscribe(user_, pro.id, "s1"));
+  auto refused = error_of(wallet_->subscribe(user_, promo.id, "s2"));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code(), ErrorCode::conflict);
+  EXPECT_NE(std::string(refused->what()).find("worth 60 credits, more than TopPromo costs (10)"), std::string::npos)
+      << refused->what();
+  EXPECT_EQ(view().subscription->plan_name, "Pro");
+  clock_.advance_ms(15 * kDay * 1000);  // half of Pro unused: 30 credits, Even's price
+  run_sync(wallet_->subscribe(user_, even.id, "s3"));
+  EXPECT_EQ(view().subscription->plan_name, "Even");
+  EXPECT_EQ(view().paid, 0);
+  EXPECT_EQ(run_sync(wallet_->transactions(user_, 10, std::nullopt)).size(), 2u) << "the grant and Pro";
+  auto audit = db().read_sync([&](store::Conn& c) {
+    return c.query_one("SELECT detail FROM audit_log WHERE action = 'subscription.upgrade' AND actor_id = $1", {user_});
+  });
+  ASSERT_TRUE(audit);
+  EXPECT_EQ(audit->str(0), "Pro -> Even for 0 credits: the unused part of Pro paid for it");
+  expect_reconciled();
+}
+
+// A request id names one operation: sent again with it, nothing happens twice; with another amount,
+// target or operation, it is refused rather than silently dropped.
+TEST_P(WalletTest, ARequestIdIsTiedToItsOperation) {
+  run_sync(wallet_->grant(admin_, user_, "paid", 5 * kCredit, "r", "op-1"));
+  run_sync(wallet_->grant(admin_, user_, "paid", 5 * kCredit, "r", "op-1"));
+  EXPECT_EQ(view().paid, 5 * kCredit);
+  auto other = error_of(wallet_->grant(admin_, user_, "paid", 7 * kCredit, "r", "op-1"));
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->code(), ErrorCode::conflict);
+  EXPECT_NE(std::string(other->what()).find("op-1"), std::string::npos);
+  EXPECT_EQ(error_of(wallet_->grant(admin_, admin_, "paid", 5 * kCredit, "r", "op-1"))->code(), ErrorCode::conflict)
+      << "another user";
+  store::Pack a;
+  a.name = "A";
+  a.kind = "count";
+  a.price = kCredit;
+  a.calls = 10;
+  a.models = {"m"};
+  a = run_sync(admin_api_->save_pack(admin_, a));
+  auto b = a;
+  b.id = 0;
+  b.name = "B";
+  b = run_sync(admin_api_->save_pack(admin_, b));
+  run_sync(wallet_->buy_pack(user_, a.id, "buy-1"));
+  run_sync(wallet_->buy_pack(user_, a.id, "buy-1"));
+  EXPECT_EQ(error_of(wallet_->buy_pack(user_, b.id, "buy-1"))->code(), ErrorCode::conflict);
+  auto basic = plan("Basic", 1, kCredit);
+  EXPECT_EQ(error_of(wallet_->subscribe(user_, basic.id, "buy-1"))->code(), ErrorCode::conflict);
+  EXPECT_EQ(view().paid, 4 * kCredit);
+  EXPECT_EQ(view().packs.size(), 1u);
+  // The id of a request that failed is free: nothing was done with it.
+  EXPECT_EQ(error_of(wallet_->buy_pack(user_, 9999, "buy-2"))->code(), ErrorCode::not_found);
+  run_sync(wallet_->buy_pack(user_, b.id, "buy-2"));
+  EXPECT_EQ(view().paid, 3 * kCredit);
+  expect_reconciled();
+}
+
+// A plan taken off sale is not renewed, by the job nor by hand; its subscriptions run to their end.
+TEST_P(WalletTest, APlanOffSaleIsNotRenewed) {
+  auto basic = plan("Basic", 1, 30 * kCredit);
+  grant("paid", 100 * kCredit);
+  run_sync(wallet_->subscribe(user_, basic.id, "s1"));
+  basic.enabled = false;
+  run_sync(admin_api_->save_plan(admin_, basic));
+  auto refused = error_of(wallet_->renew(user_, "r1"));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code(), ErrorCode::conflict);
+  EXPECT_NE(std::string(refused->what()).find("no longer sold"), std::string::npos);
+  EXPECT_FALSE(view().subscription->auto_renew) << "the wallet does not say it renews";
+  auto ends = view().subscription->ends_at;
+  clock_.advance_ms((30 * kDay - 600) * 1000);
+  EXPECT_EQ(run_sync(wallet_->renew_due(clock_.now_s())), 0);
+  EXPECT_EQ(view().subscription->ends_at, ends);
+  EXPECT_EQ(view().paid, 70 * kCredit);
+  EXPECT_FALSE(db().read_sync([&](store::Conn& c) {
+    return c.query_one("SELECT auto_renew FROM subscriptions WHERE user_id = $1", {user_})->boolean(0);
+  })) << "the job turned its renewal off";
   expect_reconciled();
 }
 
@@ -266,6 +355,9 @@ TEST_P(WalletTest, CodeDaysAreNeitherRenewedNorAddedToABoughtPlan) {
   // A free plan's subscription was bought, for nothing: it renews, and still does once the plan is
   // priced (its stored price is what a renewal charges).
   auto free_plan = plan("Free", 2, 0);
+  EXPECT_EQ(error_of(wallet_->subscribe(user_, free_plan.id, "s2"))->code(), ErrorCode::conflict)
+      << "worth less than Basic's unused days: no upgrade";
+  clock_.advance_ms((bought.ends_at - clock_.now_s()) * 1000);  // Basic has run out (its renewal never ran)
   run_sync(wallet_->subscribe(user_, free_plan.id, "s2"));
   auto free_sub = *view().subscription;
   EXPECT_FALSE(free_sub.from_code);

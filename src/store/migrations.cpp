@@ -223,7 +223,8 @@ const std::vector<Migration>& migrations() {
                                               both(23, "message-images-left-out", schema::kMessageImagesLeftOut),
                                               both(24, "model-position", schema::kModelPosition),
                                               both(25, "usage-error-detail", schema::kUsageErrorDetail),
-                                              both(26, "channel-names", schema::kChannelNames)};
+                                              both(26, "channel-names", schema::kChannelNames),
+                                              both(27, "wallet-ops", schema::kWalletOps)};
   return kAll;
 }
 

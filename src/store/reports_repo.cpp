@@ -107,12 +107,14 @@ std::vector<DaySpend> daily_spend(Conn& c, int64_t user_id, const std::string& f
 
 std::vector<SalesRow> sales(Conn& c, int64_t from_ts, int64_t to_ts) {
   auto rows = c.query(
-      "SELECT created_at, kind, amount, memo FROM ledger_transfers WHERE kind IN ('subscribe', 'renew', 'upgrade', "
-      "'pack') AND created_at >= $1 AND created_at < $2 AND credit_account IN (SELECT id FROM ledger_accounts WHERE "
-      "kind = 'revenue' AND user_id = 0) ORDER BY created_at",
+      "SELECT t.created_at, t.kind, t.amount, t.memo, CASE WHEN t.kind = 'pack' AND EXISTS (SELECT 1 FROM "
+      "ledger_transfers g WHERE g.idempotency_key = t.idempotency_key || ':credits') THEN 1 ELSE 0 END "
+      "FROM ledger_transfers t WHERE t.kind IN ('subscribe', 'renew', 'upgrade', 'pack') AND t.created_at >= $1 AND "
+      "t.created_at < $2 AND t.credit_account IN (SELECT id FROM ledger_accounts WHERE kind = 'revenue' AND "
+      "user_id = 0) ORDER BY t.created_at",
       {from_ts, to_ts});
   std::vector<SalesRow> out;
-  for (const auto& r : rows.rows) out.push_back({r.i64(0), r.str(1), r.i64(2), r.str(3)});
+  for (const auto& r : rows.rows) out.push_back({r.i64(0), r.str(1), r.i64(2), r.str(3), r.i64(4) == 1});
   return out;
 }
 

@@ -64,11 +64,15 @@ std::vector<DaySpend> daily_spend(Conn& c, int64_t user_id, const std::string& f
 // Its query (parameters: from_day, to_day[, user_id]), for the test of its plan.
 std::string daily_spend_sql(bool one_user);
 
+// What users paid in paid credits for plans and packs (the charges into the platform's revenue).
 struct SalesRow {
   int64_t created_at = 0;
   std::string kind;  // subscribe, renew, upgrade, pack
   int64_t amount = 0;
   std::string memo;
+  // A credit pack: paid credits exchanged for paid credits, which are counted again when spent on
+  // calls; not a sale of anything else. Its credits enter with a second transfer, "<key>:credits".
+  bool credit_pack = false;
 };
 std::vector<SalesRow> sales(Conn& c, int64_t from_ts, int64_t to_ts);
 

@@ -25,4 +25,5 @@ extern const char* const kMessageImagesLeftOut;  // v23
 extern const char* const kModelPosition;         // v24
 extern const char* const kUsageErrorDetail;      // v25
 extern const char* const kChannelNames;          // v26
+extern const char* const kWalletOps;             // v27
 }  // namespace plaza::store::schema

@@ -343,6 +343,107 @@ for (const backend of backends) {
       assert.equal(cancelled.data.subscription.auto_renew, false);
     });
 
+    it('refuses a "higher" plan worth less than the unused days of the current one', async () => {
+      const pro = await admin.post('/api/admin/plans', { name: `Pro2 ${backend}`, level: 2, period_days: 30, price: 60 * CREDIT, allowances: [] });
+      const promo = await admin.post('/api/admin/plans', { name: `TopPromo ${backend}`, level: 4, period_days: 30, price: 10 * CREDIT, allowances: [] });
+      const { user } = await userWithKey(plaza, 'downgrader');
+      const userId = (await me(user)).id;
+      await grant(admin, userId, 'paid', 60 * CREDIT);
+      assert.equal((await user.post('/api/wallet/subscribe', { plan_id: pro.data.id })).status, 200);
+      const refused = await user.post('/api/wallet/subscribe', { plan_id: promo.data.id });
+      assert.equal(refused.status, 409, refused.text);
+      assert.equal(refused.data.error.code, 'conflict');
+      assert.match(refused.data.error.message, /unused part .* worth .*not an upgrade/);
+      const wallet = (await user.get('/api/wallet')).data;
+      assert.equal(wallet.subscription.plan_name, `Pro2 ${backend}`, 'the current plan stays');
+      // Nothing was charged nor changed (a switch the unused days pay for exactly is wallet_test's).
+      assert.equal(wallet.paid, 0);
+      assert.deepEqual((await user.get('/api/wallet/transactions')).data.transactions.map((t) => t.kind), ['subscribe', 'grant']);
+    });
+
+    it('keeps purchases to what is on sale and paid for, and request ids to one operation', async () => {
+      // A credit pack at 0 would mint paid credits.
+      const free = await admin.post('/api/admin/packs', { name: 'Trial', kind: 'credit', price: 0, credits: 5 * CREDIT });
+      assert.equal(free.status, 400, free.text);
+      assert.equal(free.data.error.field ?? free.data.error.param, 'price');
+      assert.match(free.data.error.message, /gift credits|redeem codes/);
+      const pack10 = await admin.post('/api/admin/packs', { name: `Ten ${backend}`, kind: 'credit', price: 10 * CREDIT, credits: 12 * CREDIT });
+      const pack5 = await admin.post('/api/admin/packs', { name: `Five ${backend}`, kind: 'credit', price: 5 * CREDIT, credits: 5 * CREDIT });
+      const plan = await admin.post('/api/admin/plans', { name: `Retiring ${backend}`, level: 1, period_days: 30, price: 30 * CREDIT, allowances: [] });
+      assert.equal(plan.status, 201, plan.text);
+
+      // Gift credits do not buy: the refusal says so, with what is needed and what is there.
+      const { user } = await userWithKey(plaza, 'gifted');
+      const userId = (await me(user)).id;
+      await grant(admin, userId, 'gift', 50 * CREDIT);
+      for (const r of [await user.post(`/api/packs/${pack10.data.id}/buy`), await user.post('/api/wallet/subscribe', { plan_id: plan.data.id })]) {
+        assert.equal(r.status, 402, r.text);
+        assert.match(r.data.error.message, /paid credits only.*costs (10|30) credits.*you have 0 paid credits/);
+      }
+
+      // The same request id: again for the same operation is a retry (nothing happens twice);
+      // for another amount, target or operation it is refused.
+      const once = await admin.post(`/api/admin/users/${userId}/credits`, { source: 'paid', amount: 5 * CREDIT, reason: 'r' }, { headers: { 'x-request-id': `op-1-${backend}` } });
+      assert.equal(once.status, 200, once.text);
+      const again = await admin.post(`/api/admin/users/${userId}/credits`, { source: 'paid', amount: 5 * CREDIT, reason: 'r' }, { headers: { 'x-request-id': `op-1-${backend}` } });
+      assert.equal(again.status, 200, again.text);
+      assert.equal(again.data.paid, 5 * CREDIT, 'granted once');
+      const other = await admin.post(`/api/admin/users/${userId}/credits`, { source: 'paid', amount: 7 * CREDIT, reason: 'r' }, { headers: { 'x-request-id': `op-1-${backend}` } });
+      assert.equal(other.status, 409, other.text);
+      assert.equal(other.data.error.code, 'conflict');
+      assert.match(other.data.error.message, new RegExp(`op-1-${backend}`));
+      await grant(admin, userId, 'paid', 30 * CREDIT);
+      const bought = await user.post(`/api/packs/${pack5.data.id}/buy`, {}, { headers: { 'x-request-id': `buy-1-${backend}` } });
+      assert.equal(bought.status, 200, bought.text);
+      assert.equal((await user.post(`/api/packs/${pack5.data.id}/buy`, {}, { headers: { 'x-request-id': `buy-1-${backend}` } })).status, 200);
+      const otherPack = await user.post(`/api/packs/${pack10.data.id}/buy`, {}, { headers: { 'x-request-id': `buy-1-${backend}` } });
+      assert.equal(otherPack.status, 409, otherPack.text);
+      const otherOp = await user.post('/api/wallet/subscribe', { plan_id: plan.data.id }, { headers: { 'x-request-id': `buy-1-${backend}` } });
+      assert.equal(otherOp.status, 409, otherOp.text);
+      assert.equal((await user.get('/api/wallet')).data.paid, 35 * CREDIT, 'one pack of 5 for 5, nothing else');
+
+      // A plan taken off sale runs to its end and is not renewed.
+      assert.equal((await user.post('/api/wallet/subscribe', { plan_id: plan.data.id })).status, 200);
+      const off = await admin.put(`/api/admin/plans/${plan.data.id}`, { name: `Retiring ${backend}`, level: 1, period_days: 30, price: 30 * CREDIT, allowances: [], enabled: false });
+      assert.equal(off.status, 200, off.text);
+      const renew = await user.post('/api/wallet/renew');
+      assert.equal(renew.status, 409, renew.text);
+      assert.match(renew.data.error.message, /no longer sold/);
+      const wallet = (await user.get('/api/wallet')).data;
+      assert.equal(wallet.subscription.plan_name, `Retiring ${backend}`, 'it runs to its end');
+      assert.equal(wallet.subscription.auto_renew, false, 'and says it does not renew');
+      assert.equal(wallet.paid, 5 * CREDIT);
+      assert.match(doctor(plaza), /zero drift/);
+    });
+
+    it('reports credit packs apart from sales, and names the app of each usage row', async () => {
+      const revenueToday = async () => {
+        const days = (await admin.get('/api/admin/revenue')).data.days;
+        return days.reduce((t, d) => ({ pack_sales: t.pack_sales + d.pack_sales, credit_packs: t.credit_packs + d.credit_packs, usage_paid: t.usage_paid + d.usage_paid }), { pack_sales: 0, credit_packs: 0, usage_paid: 0 });
+      };
+      const before = await revenueToday();
+      const count = await admin.post('/api/admin/packs', { name: `Calls ${backend}`, kind: 'count', price: 2 * CREDIT, calls: 3, models: ['per-call'] });
+      const credit = await admin.post('/api/admin/packs', { name: `Credits ${backend}`, kind: 'credit', price: 10 * CREDIT, credits: 12 * CREDIT });
+      const { user, key } = await userWithKey(plaza, 'reported');
+      const userId = (await me(user)).id;
+      await grant(admin, userId, 'paid', 12 * CREDIT);
+      assert.equal((await user.post(`/api/packs/${count.data.id}/buy`)).status, 200);
+      assert.equal((await user.post(`/api/packs/${credit.data.id}/buy`)).status, 200);
+      const after = await revenueToday();
+      assert.equal(after.pack_sales - before.pack_sales, 2 * CREDIT, 'the count pack is a sale');
+      assert.equal(after.credit_packs - before.credit_packs, 10 * CREDIT, 'the credit pack is an exchange, shown apart');
+
+      // A user's usage rows carry their app (the filter by app_id already worked).
+      await chat(plaza, key, { model: 'per-call', messages: [{ role: 'user', content: 'hi' }] }, { 'x-request-id': `app-row-${backend}` });
+      await waitFor(() => usageOf(plaza, `app-row-${backend}`), 'the call logged');
+      sql(plaza, `UPDATE usage_events SET app_id = 4242 WHERE request_id = 'u${userId}:app-row-${backend}'`);
+      const rows = (await user.get('/api/usage?app_id=4242')).data.usage;
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0].app_id, 4242);
+      const csv = (await user.get('/api/usage?app_id=4242&format=csv')).text.trim().split('\n');
+      assert.equal(csv[1].split(',')[csv[0].split(',').indexOf('app_id')], '4242');
+    });
+
     it('makes web_free models free on the web within the daily cap, and priced on the API', async () => {
       const { user, key } = await userWithKey(plaza, 'webber');
       await grant(admin, (await me(user)).id, 'paid', 10_000);
