@@ -85,7 +85,14 @@ void apply(AppContent& c, const bj::object& body) {
   if (auto p = body.if_contains("pricing"); p && !p->is_null()) {
     if (!p->is_object()) throw Error(ErrorCode::invalid_request, "pricing is an object", "pricing");
     const auto& pricing = p->as_object();
-    if (auto v = json::optional_string(pricing, "mode")) c.price_mode = *v;
+    if (auto v = json::optional_string(pricing, "mode"); v && *v != c.price_mode) {
+      // A new mode starts without the old one's amounts: a free app has none, a percentage is no
+      // per-message price, and a per-message price is no unlock price. What the request sets for
+      // the new mode is applied below (and refused when the mode has no such field).
+      c.price_mode = *v;
+      c.price = 0;
+      c.surcharge_ppm = 0;
+    }
     if (auto v = json::optional_int(pricing, "price")) c.price = *v;
     if (auto v = json::optional_int(pricing, "surcharge_ppm")) c.surcharge_ppm = *v;
     if (auto v = json::optional_bool(pricing, "paying_only")) c.paying_only = *v;
@@ -288,7 +295,9 @@ awaitable<http::Response> rate_app(Ctx& ctx) {
 
 awaitable<http::Response> studio_apps(Ctx& ctx) {
   auto views = co_await ctx.site.apps.studio(ctx.me());
-  co_return json_response(200, bj::object{{"apps", apps_json(views)}});
+  // With the share of an app's price its creator earns, which the studio's pricing section states.
+  co_return json_response(200, bj::object{{"apps", apps_json(views)},
+                                          {"creator_share_ppm", ctx.site.earnings.options().creator_share_ppm}});
 }
 
 awaitable<http::Response> admin_reviews(Ctx& ctx) {

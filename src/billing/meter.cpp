@@ -257,8 +257,9 @@ struct Taker {
       released = released || fresh;
     }
     if (fresh && extra > 0) {
-      fresh = move(charge_transfer(e, account, paid, extra, "surcharge:" + e.request_id + ":" + suffix, "surcharge"),
-                   released ? 0 : release_held);
+      auto t = charge_transfer(e, account, paid, extra, "surcharge:" + e.request_id + ":" + suffix, "surcharge");
+      t.memo = surcharge_memo();
+      fresh = move(t, released ? 0 : release_held);
       released = released || fresh;
     }
     if (!released) ledger::release(c, account, release_held);
@@ -270,6 +271,18 @@ struct Taker {
     charged += model + extra;
     return true;
   }
+
+  // What the buyer's wallet names a surcharge by: the app it paid for (the model's name is on the
+  // charge beside it), by its slug, which unlike its title never changes. Read once per settlement,
+  // and only by one that takes a surcharge.
+  const std::string& surcharge_memo() {
+    if (surcharge_memo_.empty()) {
+      auto row = e.app_id ? c.query_one("SELECT slug FROM apps WHERE id = $1", {*e.app_id}) : std::nullopt;
+      surcharge_memo_ = row ? "app/" + row->str(0) : e.model;
+    }
+    return surcharge_memo_;
+  }
+  std::string surcharge_memo_;
 };
 
 // What a key with a spending limit may still be charged by a settlement that has charged `charged`

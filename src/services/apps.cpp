@@ -13,6 +13,7 @@
 #include "core/money.hpp"
 #include "core/validation.hpp"
 #include "crypto/crypto.hpp"
+#include "services/app_site_checks.hpp"
 #include "services/search_verdicts.hpp"
 #include "services/square_filters.hpp"
 #include "store/async.hpp"
@@ -326,6 +327,7 @@ awaitable<AppView> Apps::create(store::User me, std::string slug, AppContent con
   check_content(content);
   int64_t now = clock_.now_s();
   co_return co_await store::write(db_, [&](store::Conn& c) {
+    check_site_offers(c, content);
     std::optional<App> app;
     try {
       app = store::apps::create(c, slug, me.id, me.is_admin() ? "system" : "user", content, now);
@@ -350,6 +352,7 @@ awaitable<AppView> Apps::update(store::User me, std::string slug, AppContent con
   int64_t now = clock_.now_s();
   co_return co_await store::write(db_, [&](store::Conn& c) {
     auto app = require_owned(c, slug, me);
+    check_site_offers(c, content);
     if (app.draft_version_id) {
       // Editing a submission takes it out of the queue: it is a draft again until resubmitted.
       store::apps::update_content(c, *app.draft_version_id, content);
@@ -378,6 +381,7 @@ awaitable<AppView> Apps::submit(store::User me, std::string slug) {
     if (!app.draft_version_id) throw Error(ErrorCode::conflict, "there are no changes to submit");
     auto v = *store::apps::version(c, *app.draft_version_id);
     if (v.review_status == "pending") throw Error(ErrorCode::conflict, "this version is already in review");
+    check_site_offers(c, v.content);  // saved when the site still offered what it names, maybe
     return Draft{v.id, store::apps::content_json(v.content), text_fields(v.content), load_provider(c, box_)};
   });
   std::vector<ModerationFlag> external;
@@ -716,6 +720,7 @@ awaitable<bool> Apps::unlock(store::User me, std::string slug, int64_t creator_s
     u.user_app = app.kind == "user";
     u.user_id = me.id;
     u.price = live->price;
+    u.name = live->title + " (app/" + app.slug + ")";  // the title the buyer saw when paying
     u.creator_share_ppm = creator_share_ppm;
     u.credit_order = credit_order;
     u.day = local_day(now);

@@ -243,8 +243,10 @@ int64_t add_version(Conn& c, int64_t app_id, const AppContent& content, int64_t 
 
 void update_content(Conn& c, int64_t version_id, const AppContent& content) {
   std::string json = content_json(content);
+  // The reviewer's reason stays until the next submission (mark_submitted clears it): it is what the
+  // creator is fixing, and a first save must not erase it.
   c.exec(
-      "UPDATE app_versions SET content = $2, review_status = 'draft', review_reason = '', moderation_flags = '[]', "
+      "UPDATE app_versions SET content = $2, review_status = 'draft', moderation_flags = '[]', "
       "submitted_at = NULL WHERE id = $1",
       {version_id, json});
   uploads::mark_used(c, json);

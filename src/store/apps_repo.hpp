@@ -35,6 +35,7 @@ void save(Conn& c, const App& app);
 std::optional<AppVersion> version(Conn& c, int64_t id);
 // A new version numbered after the last, as the app's draft.
 int64_t add_version(Conn& c, int64_t app_id, const AppContent& content, int64_t now);
+// An edit of the draft: a draft again (out of the queue), keeping a rejection's reason until it is submitted.
 void update_content(Conn& c, int64_t version_id, const AppContent& content);
 // Holds a version against concurrent edits until the transaction ends (PostgreSQL writes run side by
 // side: a review must decide on the content it read).

@@ -532,7 +532,7 @@ bool charge_unlock(Conn& c, const Unlock& u) {
     t.amount = take;
     t.kind = "unlock";
     t.user_id = u.user_id;
-    t.memo = "app " + std::to_string(u.app_id);
+    t.memo = u.name.empty() ? "app " + std::to_string(u.app_id) : u.name;
     t.at = u.now;
     ledger::transfer(c, t);
     (is_paid ? paid : gift) += take;

@@ -180,6 +180,7 @@ struct Unlock {
   bool user_app = true;
   int64_t user_id = 0;
   int64_t price = 0;
+  std::string name;  // the app as the buyer's wallet shows it ("Title (app/slug)")
   int64_t creator_share_ppm = 0;
   std::vector<std::string> credit_order = {"paid", "gift"};
   std::string day;

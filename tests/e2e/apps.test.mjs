@@ -176,6 +176,8 @@ describe('app square', { timeout: 300_000 }, () => {
     await cp.waitForURL(`${plaza.url}/studio/new`);
     await cp.getByTestId('app-form').waitFor();
 
+    // The pricing section states the creator's share, from the site's settings (70% by default).
+    assert.match(await cp.getByTestId('pricing-intro').innerText(), /You earn 70% of what they pay with paid credits/);
     // Client-side checks before anything is sent.
     await cp.getByTestId('app-save').click();
     await cp.getByTestId('error-slug').waitFor();
@@ -261,6 +263,10 @@ describe('app square', { timeout: 300_000 }, () => {
     assert.equal(await cp.getByTestId('prefix-row').count(), 2);
     await cp.getByTestId('field-description').fill(cleanDescription);
     await cp.getByTestId('app-unsaved').waitFor();
+    // Saved but not yet submitted, the draft still shows what the reviewer asked for.
+    await cp.getByTestId('app-save').click();
+    await cp.locator('[data-testid="studio-status"][data-review="draft"]').waitFor();
+    assert.ok((await status.getByTestId('review-reason').innerText()).includes(rejectReason), 'the reason stays while it is fixed');
     await cp.getByTestId('app-submit').click();
     await cp.locator('[data-testid="studio-status"][data-review="pending"]').waitFor();
     assert.equal(await status.getByTestId('moderation-flag').count(), 0);

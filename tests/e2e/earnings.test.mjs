@@ -144,6 +144,10 @@ test('a subscriber uses two priced apps; the day is settled; a creator converts 
   await signIn(creator.page, 'ann');
   await creator.page.goto(`${plaza.url}/earnings`);
   await creator.page.locator(`[data-testid="earnings-available"][data-uc="${annTotal}"]`).waitFor();
+  // The terms say what each pool is a share of: plan value of subscribers, paid credits spent on models.
+  const terms = await creator.page.getByTestId('earnings-terms').innerText();
+  assert.match(terms, /70% · Each subscriber's day: 10% of their plan's daily value/);
+  assert.match(terms, /Paid credits users spend on your apps' model costs: 10%/);
   const appRow = creator.page.locator('[data-testid="earnings-app-row"][data-slug="ann-writer"]');
   assert.equal(Number(await appRow.getByTestId('earnings-app-total').getAttribute('data-uc')), annTotal);
   await creator.page.locator(`[data-testid="earnings-bar"][data-day="${day}"]`).waitFor();

@@ -167,6 +167,8 @@ for (const backend of backends) {
     it('sells no unlock its buyer could not use', async () => {
       const { user: seller } = await userWithKey(plaza, 'unlock-seller');  // a creator of its own: the pending sums below are maker's
       await publish(seller, 'members-unlock', { mode: 'one_time', price: 2 * CREDIT, paying_only: true });
+      // A plan of the level must exist for an app to ask for it (nobody here subscribes to it).
+      assert.equal((await admin.post('/api/admin/plans', { name: 'Level one', level: 1, period_days: 30, price: CREDIT })).status, 201);
       await publish(seller, 'level-unlock', { mode: 'one_time', price: CREDIT }, { min_plan_level: 1 });
       const { user } = await userWithKey(plaza, 'short-buyer');
       await grant(admin, await idOf(user), 'paid', 2 * CREDIT);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { App } from './apps';
-import { bodyOf, editableContent, formOf, parseParameters, utf8Length, validateBytes, validateEntries, validateParameters, validateSlug, validateTitle } from './appForm';
+import { bodyOf, editableContent, formFieldOf, formOf, parseParameters, utf8Length, validateBytes, validateEntries, validateParameters, validateSlug, validateTitle } from './appForm';
 
 const live: App = {
   id: 1,
@@ -145,5 +145,21 @@ describe('checks', () => {
     expect(parseParameters('[1]')).toBeNull();
     expect(parseParameters('null')).toBeNull();
     expect(validateParameters('{oops')).toBe('validate.jsonObject');
+  });
+});
+
+describe('where a server error shows', () => {
+  test('a refused model shows on its field, the allowed models under their checkboxes', () => {
+    expect(formFieldOf('default_model', 'free')).toBe('default_model');
+    expect(formFieldOf('allowed_models', 'free')).toBe('allowed_models');
+    expect(formFieldOf('min_plan_level', 'free')).toBe('min_plan_level');
+  });
+  test('pricing problems go to the amount the mode uses; preset fields lose their prefix', () => {
+    expect(formFieldOf('pricing', 'per_message')).toBe('pricing_price');
+    expect(formFieldOf('pricing', 'per_token')).toBe('pricing_ppm');
+    expect(formFieldOf('pricing', 'free')).toBe('pricing_mode');
+    expect(formFieldOf('pricing.paying_only', 'free')).toBeUndefined();
+    expect(formFieldOf('preset.system_prompt', 'free')).toBe('system_prompt');
+    expect(formFieldOf(undefined, 'free')).toBeUndefined();
   });
 });

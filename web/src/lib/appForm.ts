@@ -3,7 +3,7 @@
 // the price itself is in lib/pricing.ts), and back as the body
 // of POST /api/apps or PATCH /api/apps/{slug}.
 import type { App, AppContent, AppInput, PrefixMessage, Visibility } from './apps';
-import { pricingBody, pricingFormValues, pricingOf } from './pricing';
+import { hasPrice, hasSurcharge, pricingBody, pricingFormValues, pricingOf } from './pricing';
 import type { Check, FieldCheck } from './validation';
 import { parseKeyLines, parseList, validateInt } from './validation';
 
@@ -119,6 +119,19 @@ export function bodyOf(v: AppFormValues, x: AppFormExtras, creating: boolean): A
     },
   };
   return creating ? { slug: v.slug.trim(), ...body } : body;
+}
+
+/**
+ * Where the form shows the server's error about `field`. The server names every pricing problem
+ * "pricing": it goes on the amount field the mode uses. Preset fields ("preset.system_prompt") are
+ * the form's "system_prompt". "allowed_models" (the model checkboxes, no form field) is kept: the
+ * form shows it under them.
+ */
+export function formFieldOf(field: string | undefined, pricingMode: string): string | undefined {
+  if (field === 'pricing.paying_only') return undefined;
+  if (field === 'pricing' || field?.startsWith('pricing.'))
+    return hasPrice(pricingMode) ? 'pricing_price' : hasSurcharge(pricingMode) ? 'pricing_ppm' : 'pricing_mode';
+  return field?.replace(/^preset\./, '');
 }
 
 /** Lower-case letters, digits and inner hyphens, 3 to 40 long: the app's address. */

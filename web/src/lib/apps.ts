@@ -261,7 +261,8 @@ export const appsApi = {
   favorite: (slug: string, on: boolean) => request<App>(on ? 'POST' : 'DELETE', `/api/apps/${enc(slug)}/favorite`),
   rate: (slug: string, stars: number) => request<App>('POST', `/api/apps/${enc(slug)}/rate`, { body: { stars } }),
   unlock: (slug: string) => request<App>('POST', `/api/apps/${enc(slug)}/unlock`),
-  mine: () => request<{ apps: App[] }>('GET', '/api/studio/apps'),
+  /** With the share (ppm) of an app's price paid with paid credits that its creator earns. */
+  mine: () => request<{ apps: App[]; creator_share_ppm?: number }>('GET', '/api/studio/apps'),
 
   reviews: () => request<{ queue: ReviewEntry[] }>('GET', '/api/admin/reviews'),
   // `revision`: the submission as the reviewer saw it (409 when the creator changed it since).

@@ -113,6 +113,14 @@ describe('price badge text', () => {
     expect(priceLabel(p({ paying_only: true }), en)).toBe('Free · Paying users only');
     expect(priceLabel(p({ mode: 'per_token', surcharge_ppm: 5_000, paying_only: true }), en)).toBe('+0.5% on model cost · Paying users only');
   });
+  test('a plan level is named, and a free app that needs a plan does not say "Free"', () => {
+    expect(priceLabel(freePricing, en, 2)).toBe('Plan level 2 or higher');
+    expect(priceLabel(freePricing, en, 0)).toBe('Free');
+    expect(priceLabel(p({ mode: 'per_message', price: 500_000 }), en, 3)).toBe('+0.5 credits / message · Plan level 3 or higher');
+    expect(priceLabel(p({ paying_only: true }), en, 1)).toBe('Plan level 1 or higher · Paying users only');
+    expect(priceLabel(freePricing, zh, 2)).toBe('需 2 级及以上套餐');
+    expect(priceLabel(p({ mode: 'one_time', price: 5_000_000 }), zh, 1)).toBe('解锁 5 额度 · 需 1 级及以上套餐');
+  });
   test('in Chinese', () => {
     expect(priceLabel(freePricing, zh)).toBe('免费');
     expect(priceLabel(p({ mode: 'per_message', price: 500_000, paying_only: true }), zh)).toBe('每条消息 +0.5 额度 · 仅限付费用户');

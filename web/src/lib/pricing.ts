@@ -98,10 +98,18 @@ const modeKeys: Record<PricingMode, MessageKey> = {
 /**
  * What using the app costs, as people read it on cards and the app page:
  * "Free", "+0.5 credits / message", "+20% on model cost", "Unlock 5 credits", each followed by
- * " · Paying users only" when only paying users may chat with it.
+ * " · Plan level 2 or higher" when it needs a plan (a free app then says only that: "Free" would
+ * promise what a user without the plan cannot have) and " · Paying users only" when only paying
+ * users may chat with it.
  */
-export function priceLabel(p: AppPricing, t: TFunction): string {
-  const key = modeKeys[p.mode] ?? 'pricing.free';
-  const main = t(key, { amount: formatCredits(p.price), percent: ppmToPercent(p.surcharge_ppm) });
-  return p.paying_only ? `${main} · ${t('pricing.payingOnly')}` : main;
+export function priceLabel(p: AppPricing, t: TFunction, minPlanLevel = 0): string {
+  const parts: string[] = [];
+  const needsPlan = minPlanLevel > 0;
+  if (p.mode !== 'free' || !needsPlan) {
+    const key = modeKeys[p.mode] ?? 'pricing.free';
+    parts.push(t(key, { amount: formatCredits(p.price), percent: ppmToPercent(p.surcharge_ppm) }));
+  }
+  if (needsPlan) parts.push(t('pricing.planLevel', { level: minPlanLevel }));
+  if (p.paying_only) parts.push(t('pricing.payingOnly'));
+  return parts.join(' · ');
 }

@@ -15,8 +15,13 @@ import { Link, useRouter } from '../lib/router';
 import { useLoader } from '../lib/useLoader';
 
 async function loadChoices() {
-  const [models, facets] = await Promise.all([api.models(), appsApi.categories().catch(() => ({ categories: [], tags: [] }))]);
-  return { models: models.models, categories: facets.categories.map((c) => c.name) };
+  const [models, facets, mine] = await Promise.all([
+    api.models(),
+    appsApi.categories().catch(() => ({ categories: [], tags: [] })),
+    // For the share its pricing section states; the form does without it.
+    appsApi.mine().catch(() => ({ creator_share_ppm: undefined })),
+  ]);
+  return { models: models.models, categories: facets.categories.map((c) => c.name), creatorSharePpm: mine.creator_share_ppm };
 }
 
 export function StudioEditPage({ slug }: { slug: string | null }) {
@@ -92,7 +97,7 @@ export function StudioEditPage({ slug }: { slug: string | null }) {
                 </div>
               )}
               <div className="studio-form">
-                <AppForm key={app?.slug ?? 'new'} app={app} models={choices.data.models} categories={choices.data.categories} onSaved={saved} onDirty={setDirty} />
+                <AppForm key={app?.slug ?? 'new'} app={app} models={choices.data.models} categories={choices.data.categories} creatorSharePpm={choices.data.creatorSharePpm} onSaved={saved} onDirty={setDirty} />
               </div>
               <div className="studio-preview-area">
                 {app ? (

@@ -3,10 +3,11 @@ import { useI18n } from '../../i18n';
 import type { AppContent } from '../../lib/apps';
 import { priceLabel, pricingOf } from '../../lib/pricing';
 
-export function PriceBadge({ app, unlocked }: { app: Pick<AppContent, 'pricing'>; unlocked?: boolean }) {
+export function PriceBadge({ app, unlocked }: { app: Pick<AppContent, 'pricing' | 'min_plan_level'>; unlocked?: boolean }) {
   const { t } = useI18n();
   const p = pricingOf(app);
-  const tone = p.mode === 'free' && !p.paying_only ? 'badge-active' : 'badge-admin';
+  const level = app.min_plan_level ?? 0;
+  const tone = p.mode === 'free' && !p.paying_only && level === 0 ? 'badge-active' : 'badge-admin';
   return (
     <span
       className={`badge price-badge ${tone}`}
@@ -15,9 +16,10 @@ export function PriceBadge({ app, unlocked }: { app: Pick<AppContent, 'pricing'>
       data-price={p.price}
       data-ppm={p.surcharge_ppm}
       data-paying-only={p.paying_only}
+      data-plan-level={level}
       data-unlocked={p.mode === 'one_time' ? !!unlocked : undefined}
     >
-      {priceLabel(p, t)}
+      {priceLabel(p, t, level)}
     </span>
   );
 }

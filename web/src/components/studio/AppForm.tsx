@@ -8,6 +8,7 @@ import type { ChatModel } from '../../lib/api';
 import { appsApi, pricingModes, type App, type PricingMode, type Visibility } from '../../lib/apps';
 import {
   bodyOf,
+  formFieldOf,
   formOf,
   validateBytes,
   validateEntries,
@@ -21,7 +22,7 @@ import {
   type AppFormValues,
 } from '../../lib/appForm';
 import { describeError } from '../../lib/errors';
-import { hasPrice, hasSurcharge, validatePrice, validateSurcharge } from '../../lib/pricing';
+import { hasPrice, hasSurcharge, ppmToPercent, validatePrice, validateSurcharge } from '../../lib/pricing';
 import { useForm, type Validator } from '../../lib/useForm';
 import { useSubmit } from '../../lib/useSubmit';
 import { parseKeyLines, parseList } from '../../lib/validation';
@@ -61,13 +62,6 @@ const pricingHint: Record<PricingMode, MessageKey> = {
   one_time: 'studio.pricingOneTimeHint',
 };
 
-/** The server names every pricing problem "pricing"; the form shows it on the field in use. */
-function pricingField(field: string | undefined, mode: string): string | undefined {
-  if (field !== 'pricing' && !field?.startsWith('pricing.')) return field;
-  if (field === 'pricing.paying_only') return undefined;
-  return hasPrice(mode) ? 'pricing_price' : hasSurcharge(mode) ? 'pricing_ppm' : 'pricing_mode';
-}
-
 const visibilityLabel: Record<Visibility, MessageKey> = {
   public: 'studio.visibilityPublic',
   unlisted: 'studio.visibilityUnlisted',
@@ -85,12 +79,15 @@ export function AppForm({
   app,
   models,
   categories,
+  creatorSharePpm,
   onSaved,
   onDirty,
 }: {
   app: App | null;
   models: ChatModel[];
   categories: string[];
+  /** The share of an app's price its creator earns (GET /api/studio/apps); unknown: not stated. */
+  creatorSharePpm?: number;
   onSaved: (app: App, how: SavedHow) => void;
   /** Told whether the form differs from what was last saved (the preview answers from the saved draft). */
   onDirty?: (dirty: boolean) => void;
@@ -99,6 +96,8 @@ export function AppForm({
   const initial = useMemo(() => formOf(app), [app]);
   const form = useForm<AppFormKey>(initial.values, validators);
   const [extras, setExtras] = useState<AppFormExtras>(initial.extras);
+  // The allowed models are checkboxes, not a form field: their server error is kept here.
+  const [allowedError, setAllowedError] = useState<string | null>(null);
   const creating = app === null;
   // Which button sent the form: both are submit buttons so Enter and validation work alike.
   const intent = useRef<'save' | 'submit'>('save');
@@ -109,6 +108,7 @@ export function AppForm({
   const { busy, error, submit } = useSubmit(
     form,
     async () => {
+      setAllowedError(null);
       const body = bodyOf(form.values, extras, creating);
       let result = app === null ? await appsApi.create(body) : await appsApi.update(app.slug, body);
       saved.current = JSON.stringify(bodyOf(form.values, extras, false));
@@ -118,10 +118,11 @@ export function AppForm({
       } else onSaved(result, creating ? 'created' : 'saved');
     },
     {
-      // The server names preset fields "preset.system_prompt"; the form calls them "system_prompt".
       explain: (err) => {
         const d = describeError(err, t);
-        return { message: d.message, field: pricingField(d.field, form.values.pricing_mode)?.replace(/^preset\./, '') };
+        const field = formFieldOf(d.field, form.values.pricing_mode);
+        setAllowedError(field === 'allowed_models' ? d.message : null);
+        return { message: d.message, field };
       },
     },
   );
@@ -177,7 +178,9 @@ export function AppForm({
 
       <section className="card" data-testid="pricing-section">
         <h2>{t('studio.pricingSection')}</h2>
-        <p className="muted small">{t('studio.pricingIntro')}</p>
+        <p className="muted small" data-testid="pricing-intro">
+          {creatorSharePpm === undefined ? t('studio.pricingIntro') : t('studio.pricingIntroShare', { share: ppmToPercent(creatorSharePpm) })}
+        </p>
         <div className="grid-2">
           <SelectField
             {...bindField(form, 'pricing_mode')}
@@ -239,7 +242,16 @@ export function AppForm({
             </option>
           ))}
         </SelectField>
-        <AllowedModels models={models} selected={extras.allowed_models} defaultModel={form.values.default_model} onChange={(allowed_models) => setExtras((x) => ({ ...x, allowed_models }))} />
+        <AllowedModels
+          models={models}
+          selected={extras.allowed_models}
+          defaultModel={form.values.default_model}
+          error={allowedError}
+          onChange={(allowed_models) => {
+            setAllowedError(null);
+            setExtras((x) => ({ ...x, allowed_models }));
+          }}
+        />
       </section>
 
       <section className="card">

@@ -41,6 +41,12 @@ export function DraftReview({ draft }: { draft: AppDraft }) {
           {t('studio.rejectedBecause', { reason: draft.review_reason || '—' })}
         </Alert>
       )}
+      {/* Edited since the rejection: the reason stays until the next submission, as what to fix. */}
+      {draft.review_status === 'draft' && draft.review_reason && (
+        <Alert kind="warning" testId="review-reason">
+          {t('studio.rejectedEarlier', { reason: draft.review_reason })}
+        </Alert>
+      )}
       <FlagList flags={draft.moderation_flags} />
     </div>
   );

@@ -6,12 +6,15 @@ export function AllowedModels({
   models,
   selected,
   defaultModel,
+  error,
   onChange,
 }: {
   models: ChatModel[];
   selected: string[];
   /** Always usable, so not offered again. */
   defaultModel: string;
+  /** The server's refusal of one of them (a model the site no longer offers, say). */
+  error?: string | null;
   onChange: (ids: string[]) => void;
 }) {
   const { t } = useI18n();
@@ -19,7 +22,7 @@ export function AllowedModels({
   const ids = [...new Set([...models.map((m) => m.id), ...selected])].filter((id) => id !== defaultModel);
   const name = (id: string) => models.find((m) => m.id === id)?.name || id;
   return (
-    <fieldset className="allowances-editor" data-testid="allowed-models">
+    <fieldset className={`allowances-editor${error ? ' has-error' : ''}`} data-testid="allowed-models">
       <legend>{t('studio.allowedModels')}</legend>
       <p className="hint">{t('studio.allowedModelsHint')}</p>
       {ids.length === 0 && <p className="muted small">{t('studio.noOtherModels')}</p>}
@@ -37,6 +40,11 @@ export function AllowedModels({
           </label>
         ))}
       </div>
+      {error && (
+        <p className="field-error" data-testid="error-allowed_models">
+          {error}
+        </p>
+      )}
     </fieldset>
   );
 }
