@@ -130,6 +130,15 @@ describe('billing', { timeout: 240_000 }, () => {
     const starter = page.locator(`[data-testid="plan"][data-plan-id="${plan.id}"]`);
     assert.equal(await starter.getByTestId('plan-choose').getAttribute('data-action'), 'subscribe');
 
+    // Without paid credits a purchase is refused in its dialog, which says what is needed.
+    await starter.getByTestId('plan-choose').click();
+    await page.getByTestId('confirm-ok').click();
+    const purchaseError = page.getByTestId('confirm-dialog').getByTestId('purchase-error');
+    await purchaseError.waitFor();
+    assert.match(await purchaseError.innerText(), /paid credits only.*you have 0 paid credits/);
+    await page.getByTestId('confirm-cancel').click();
+    await page.getByTestId('confirm-dialog').waitFor({ state: 'hidden' });
+
     // A wrong code is refused; a real one adds 10 paid credits.
     await page.getByTestId('field-code').fill('NOT-A-REAL-CODE');
     await page.getByTestId('redeem-submit').click();

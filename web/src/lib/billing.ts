@@ -228,7 +228,10 @@ export interface RevenueDay {
   usage_paid: number;
   usage_gift: number;
   plan_sales: number;
+  /** Count packs: credit packs are not sales (see credit_packs). */
   pack_sales: number;
+  /** Paid credits exchanged for credit packs: not income, their credits count under usage_paid when spent. */
+  credit_packs: number;
   by_model: { model: string; calls: number; cost: number; paid_uc: number; gift_uc: number }[];
 }
 

@@ -9,22 +9,24 @@ test('revenueTotals adds up the days and the models', () => {
       usage_gift: 1,
       plan_sales: 100,
       pack_sales: 0,
+      credit_packs: 10,
       by_model: [
         { model: 'a', calls: 2, cost: 6, paid_uc: 5, gift_uc: 1 },
         { model: 'b', calls: 1, cost: 5, paid_uc: 5, gift_uc: 0 },
       ],
     },
-    { day: '2024-03-02', usage_paid: 3, usage_gift: 0, plan_sales: 0, pack_sales: 7, by_model: [{ model: 'b', calls: 1, cost: 3, paid_uc: 3, gift_uc: 0 }] },
+    { day: '2024-03-02', usage_paid: 3, usage_gift: 0, plan_sales: 0, pack_sales: 7, credit_packs: 0, by_model: [{ model: 'b', calls: 1, cost: 3, paid_uc: 3, gift_uc: 0 }] },
   ]);
   expect(t).toEqual({
     usage_paid: 13,
     usage_gift: 1,
     plan_sales: 100,
     pack_sales: 7,
+    credit_packs: 10,
     by_model: [
       { model: 'b', calls: 2, cost: 8, paid_uc: 8, gift_uc: 0 },
       { model: 'a', calls: 2, cost: 6, paid_uc: 5, gift_uc: 1 },
     ],
   });
-  expect(revenueTotals([])).toEqual({ usage_paid: 0, usage_gift: 0, plan_sales: 0, pack_sales: 0, by_model: [] });
+  expect(revenueTotals([])).toEqual({ usage_paid: 0, usage_gift: 0, plan_sales: 0, pack_sales: 0, credit_packs: 0, by_model: [] });
 });

@@ -1,5 +1,6 @@
-// Admin › Revenue: per day, what users spent on calls (from paid and from gift credits), what
-// plans and packs sold for, and the spend per model; totals for the range underneath.
+// Admin › Revenue: per day, what paid credits were spent on (calls, plans, count packs: the
+// income), calls paid from gift credits (given away), paid credits exchanged for credit packs (not
+// income: those credits are counted under calls when spent), and the spend per model; totals underneath.
 import { useCallback, useState, type FormEvent } from 'react';
 import { AdminTabs } from '../components/AdminTabs';
 import { Credits } from '../components/billing/Credits';
@@ -46,10 +47,11 @@ export function AdminRevenuePage() {
   const totals = days ? revenueTotals(days) : undefined;
   const columns = [
     t('revenue.day'),
-    t('revenue.usagePaid'),
-    t('revenue.usageGift'),
-    t('revenue.planSales'),
-    t('revenue.packSales'),
+    t('revenue.usagePaidIncome'),
+    t('revenue.usageGiftGiven'),
+    t('revenue.planSalesPaid'),
+    t('revenue.countPackSales'),
+    t('revenue.creditPacks'),
     t('revenue.byModel'),
   ];
 
@@ -58,7 +60,7 @@ export function AdminRevenuePage() {
       <AdminTabs />
       <header className="page-header">
         <h1>{t('revenue.title')}</h1>
-        <p className="muted">{t('revenue.subtitle')}</p>
+        <p className="muted">{t('revenue.subtitlePaid')}</p>
       </header>
 
       <form className="card filters" onSubmit={apply} noValidate data-testid="revenue-range">
@@ -111,6 +113,9 @@ export function AdminRevenuePage() {
                     <Credits uc={d.pack_sales} testId="revenue-pack-sales" />
                   </td>
                   <td data-label={columns[5]}>
+                    <Credits uc={d.credit_packs} testId="revenue-credit-packs" />
+                  </td>
+                  <td data-label={columns[6]}>
                     <ModelSpend models={d.by_model} />
                   </td>
                 </tr>
@@ -134,6 +139,9 @@ export function AdminRevenuePage() {
                   <Credits uc={totals.pack_sales} />
                 </td>
                 <td data-label={columns[5]}>
+                  <Credits uc={totals.credit_packs} />
+                </td>
+                <td data-label={columns[6]}>
                   <ModelSpend models={totals.by_model} />
                 </td>
               </tr>

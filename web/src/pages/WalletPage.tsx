@@ -15,6 +15,7 @@ import { useI18n, useTitle } from '../i18n';
 import { api, ApiError } from '../lib/api';
 import { billingApi, type Plan, type Wallet } from '../lib/billing';
 import { describeError } from '../lib/errors';
+import { formatCredits } from '../lib/money';
 import { useLoader } from '../lib/useLoader';
 
 async function loadStore() {
@@ -39,6 +40,13 @@ export function WalletPage() {
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // A purchase's failure stays in its dialog, where the buyer is looking.
+  const [purchaseError, setPurchaseError] = useState<string | null>(null);
+
+  const ask = (p: Pending) => {
+    setPurchaseError(null);
+    setPending(p);
+  };
 
   const changed = (w: Wallet) => {
     walletLoader.setData(w);
@@ -52,8 +60,16 @@ export function WalletPage() {
     setVersion((v) => v + 1);
   };
 
-  const explain = (e: unknown) =>
-    e instanceof ApiError && e.code === 'insufficient_balance' ? t('wallet.notEnough') : describeError(e, t).message;
+  // Purchases are paid from paid credits alone: short of them, the buyer hears what it costs and
+  // what they have (gift credits do not count).
+  const priceOf = (p: Pending) => (p.what === 'pack' ? p.pack.price : p.what === 'plan' ? p.plan.price : 0);
+  const explain = (e: unknown, p: Pending) => {
+    if (!(e instanceof ApiError && e.code === 'insufficient_balance')) return describeError(e, t).message;
+    if (p.what === 'cancel' || !wallet) return t('wallet.notEnough');
+    // An upgrade costs less than the plan's price (the unused days count): the server's words say how much.
+    if (p.what === 'plan' && p.action === 'upgrade') return e.message || t('wallet.notEnough');
+    return t('wallet.notEnoughPaid', { price: formatCredits(priceOf(p)), available: formatCredits(wallet.paid - wallet.paid_held) });
+  };
 
   const confirm = async () => {
     const p = pending;
@@ -61,6 +77,8 @@ export function WalletPage() {
     setBusy(true);
     setNotice(null);
     setError(null);
+    setPurchaseError(null);
+    let failed = false;
     try {
       if (p.what === 'pack') {
         changed(await billingApi.buyPack(p.pack.id));
@@ -74,10 +92,11 @@ export function WalletPage() {
         setNotice(t(p.action === 'renew' ? 'wallet.renewed' : p.action === 'upgrade' ? 'wallet.upgraded' : 'wallet.subscribed', { name: p.plan.name }));
       }
     } catch (e) {
-      setError(explain(e));
+      failed = true;
+      setPurchaseError(explain(e, p));
     } finally {
       setBusy(false);
-      setPending(null);
+      if (!failed) setPending(null);
     }
   };
 
@@ -126,7 +145,7 @@ export function WalletPage() {
                 sub && (
                   <>
                     {sub.auto_renew && (
-                      <SmallButton kind="danger-ghost" disabled={busy} onClick={() => setPending({ what: 'cancel' })} data-testid="subscription-cancel">
+                      <SmallButton kind="danger-ghost" disabled={busy} onClick={() => ask({ what: 'cancel' })} data-testid="subscription-cancel">
                         {t('wallet.cancelAutoRenew')}
                       </SmallButton>
                     )}
@@ -134,7 +153,7 @@ export function WalletPage() {
                       <SmallButton
                         kind="secondary"
                         disabled={busy}
-                        onClick={() => setPending({ what: 'plan', plan: currentPlan, action: 'renew' })}
+                        onClick={() => ask({ what: 'plan', plan: currentPlan, action: 'renew' })}
                         data-testid="subscription-renew"
                       >
                         {t('wallet.renew')}
@@ -164,17 +183,27 @@ export function WalletPage() {
             plans={store.data.plans}
             current={sub}
             busy={busy}
-            onChoose={(plan, action) => action !== 'unavailable' && action !== 'current' && setPending({ what: 'plan', plan, action })}
+            onChoose={(plan, action) => action !== 'unavailable' && action !== 'current' && ask({ what: 'plan', plan, action })}
           />
         )}
         <h2 className="section-heading">{t('wallet.packsTitle')}</h2>
-        {store.data && <PackStore packs={store.data.packs} busy={busy} onBuy={(pack) => setPending({ what: 'pack', pack })} />}
+        {store.data && <PackStore packs={store.data.packs} busy={busy} onBuy={(pack) => ask({ what: 'pack', pack })} />}
       </div>
 
       <UsageSection version={version} keys={store.data?.keys ?? []} models={store.data?.models ?? []} />
       <TransactionList version={version} />
 
-      <PurchaseDialog pending={pending} current={sub?.plan_name ?? ''} busy={busy} onConfirm={() => void confirm()} onCancel={() => setPending(null)} />
+      <PurchaseDialog
+        pending={pending}
+        current={sub?.plan_name ?? ''}
+        busy={busy}
+        error={purchaseError}
+        onConfirm={() => void confirm()}
+        onCancel={() => {
+          setPending(null);
+          setPurchaseError(null);
+        }}
+      />
     </section>
   );
 }

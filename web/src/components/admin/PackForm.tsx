@@ -13,7 +13,9 @@ type K = 'name' | 'kind' | 'price' | 'calls' | 'credits' | 'models' | 'valid_day
 type V = Record<K, string>;
 const validators: Partial<Record<K, Validator<V>>> = {
   name: (v) => (!v.name.trim() ? 'validate.required' : v.name.trim().length > 64 ? 'validate.nameLength' : null),
-  price: (v) => validateCredits(v.price, { required: true }),
+  // A free credit pack would mint paid credits: free credits are gift credits or redeem codes.
+  price: (v) =>
+    validateCredits(v.price, { required: true }) ?? (v.kind === 'credit' && parseCredits(v.price) === 0 ? 'packs.creditPackPrice' : null),
   calls: (v) => (v.kind === 'count' ? validateInt(v.calls, 1, 1_000_000_000, true) : null),
   credits: (v) => (v.kind === 'credit' ? validateCredits(v.credits, { required: true, positive: true }) : null),
   models: (v) => (v.kind === 'count' ? validateModelList(v.models) : null),

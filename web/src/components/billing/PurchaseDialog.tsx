@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { useI18n } from '../../i18n';
 import type { Pack, Plan, PlanAction } from '../../lib/billing';
 import { ConfirmDialog } from '../ConfirmDialog';
+import { Alert } from '../Field';
 import { Credits } from './Credits';
 
 /** A purchase (or the end of auto-renew) waiting for the buyer's yes. */
@@ -15,12 +16,15 @@ export function PurchaseDialog({
   pending,
   current,
   busy,
+  error,
   onConfirm,
   onCancel,
 }: {
   pending: Pending | null;
   current: string;
   busy: boolean;
+  /** Why the purchase failed: shown in the dialog, beside what was being bought. */
+  error?: string | null;
   onConfirm: () => void;
   onCancel: () => void;
 }) {
@@ -52,7 +56,16 @@ export function PurchaseDialog({
     <ConfirmDialog
       open={pending !== null}
       title={title}
-      body={body}
+      body={
+        <>
+          {body}
+          {error && (
+            <Alert kind="error" testId="purchase-error">
+              {error}
+            </Alert>
+          )}
+        </>
+      }
       confirmLabel={label}
       danger={pending?.what === 'cancel'}
       busy={busy}
