@@ -90,6 +90,7 @@ Reservation plan(const Options& options, const ChargeRequest& r, const money::Pr
   res.user_id = r.user_id;
   res.price = price;
   res.multiplier_ppm = multiplier_ppm;
+  res.answers = std::max<int64_t>(r.choices, 1);
   res.app = r.app;
   res.creator_share_ppm = options.creator_share_ppm;
   if (!surcharge_for(r)) res.app.reset();
@@ -145,8 +146,9 @@ Reservation reserve(store::Conn& c, const Options& options, const ChargeRequest&
     return (paid ? funds.paid_account : funds.gift_account) ? (paid ? funds.paid_available : funds.gift_available) : 0;
   };
   // A whole-call source (allowance, count pack) covers the model part unless the credits before it
-  // in the order already cover everything: then nothing is taken from it.
-  if (!model_covered) {
+  // in the order already cover everything: then nothing is taken from it. It counts one answer: a
+  // request for several (n) is paid in credits.
+  if (!model_covered && res.answers == 1) {
     int64_t credits_before = 0;
     for (auto source : options.order) {
       if (source == money::Source::paid || source == money::Source::gift) {
@@ -311,7 +313,7 @@ Owed owed(const Reservation& r, const store::UsageEvent& e) {
   if (o.delivered && !r.web_free_call) {
     try {
       o.cost = money::list_cost(r.price, money::Tokens{e.prompt_tokens, e.completion_tokens, e.cached_tokens},
-                                r.multiplier_ppm);
+                                r.multiplier_ppm, r.answers);
     } catch (const std::overflow_error&) {
       o.cost = INT64_MAX / 4;  // absurd token counts: charge what the balance has (settle)
     }

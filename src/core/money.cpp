@@ -45,10 +45,10 @@ std::optional<PriceMode> parse_price_mode(std::string_view s) {
   return std::nullopt;
 }
 
-int64_t list_cost(const Price& price, const Tokens& t, int64_t multiplier_ppm) {
+int64_t list_cost(const Price& price, const Tokens& t, int64_t multiplier_ppm, int64_t answers) {
   i128 base = 0;
   if (price.mode == PriceMode::per_call) {
-    base = price.per_call;
+    base = static_cast<i128>(price.per_call) * std::max<int64_t>(answers, 1);
   } else if (price.mode == PriceMode::per_token) {
     int64_t cached = std::min(std::max<int64_t>(t.cached, 0), std::max<int64_t>(t.prompt, 0));
     int64_t uncached = std::max<int64_t>(t.prompt, 0) - cached;
@@ -67,7 +67,7 @@ int64_t max_cost(const Price& price, int64_t prompt_tokens, std::optional<int64_
       max_tokens && *max_tokens > 0
           ? *max_tokens
           : std::max(price.max_output_tokens > 0 ? price.max_output_tokens : kDefaultMaxOutput, default_answer_tokens);
-  if (price.mode == PriceMode::per_call) return list_cost(price, Tokens{}, multiplier_ppm);
+  if (price.mode == PriceMode::per_call) return list_cost(price, Tokens{}, multiplier_ppm, choices);
   return list_cost(price, Tokens{prompt_tokens, narrow(static_cast<i128>(out) * std::max<int64_t>(choices, 1)), 0},
                    multiplier_ppm);
 }

@@ -44,7 +44,8 @@ struct Tokens {
 
 // The list cost of a call before funding: the price, then the group multiplier, each rounded up
 // to a whole µc. Free models cost 0.
-int64_t list_cost(const Price& price, const Tokens& tokens, int64_t multiplier_ppm);
+// A per-call price is per answer: a request for `answers` of them (n) costs that many calls.
+int64_t list_cost(const Price& price, const Tokens& tokens, int64_t multiplier_ppm, int64_t answers = 1);
 
 // The most a request can cost: its prompt plus max_tokens (or the model's cap) of output for each of
 // its `choices` answers, all uncached. Without max_tokens the answer is assumed at least

@@ -55,6 +55,17 @@ TEST(Money, MaxCostUsesMaxTokensThenCapThenDefault) {
   EXPECT_EQ(max_cost(p, 0, 50, kPpmOne, 1, 64'000), 2 * 50) << "the request's own limit decides";
 }
 
+TEST(Money, APerCallPriceIsPerAnswer) {
+  Price p;
+  p.mode = PriceMode::per_call;
+  p.per_call = 1000;
+  EXPECT_EQ(list_cost(p, {}, kPpmOne), 1000);
+  EXPECT_EQ(list_cost(p, {}, kPpmOne, 10), 10'000) << "n = 10 is ten calls";
+  EXPECT_EQ(list_cost(p, {}, 1'500'001, 3), 4501) << "one rounding for the whole request";
+  EXPECT_EQ(max_cost(p, 100, 50, kPpmOne, 10), 10'000);
+  EXPECT_EQ(list_cost(p, {}, kPpmOne, 0), 1000) << "never less than one";
+}
+
 TEST(Money, HugeProductsDoNotWrapAndOverflowIsRefused) {
   EXPECT_EQ(mul_div_up(INT64_MAX, 2, 2), INT64_MAX);
   EXPECT_THROW(mul_div_up(INT64_MAX, 3, 2), std::overflow_error);

@@ -341,6 +341,12 @@ for (const backend of backends) {
       assert.deepEqual(tx.slice(0, 2).map((t) => t.kind), ['upgrade', 'charge']);
       const cancelled = await user.post('/api/wallet/cancel');
       assert.equal(cancelled.data.subscription.auto_renew, false);
+      // n answers of a per-call model are n calls, paid in credits: the plan's calls count one answer each.
+      assert.equal((await chat(plaza, key, { ...body, n: 3 }, { 'x-request-id': `sub-n3-${backend}` })).status, 200);
+      assert.equal((await chat(plaza, key, { ...body, n: 1 }, { 'x-request-id': `sub-n1-${backend}` })).status, 200);
+      const [three, one] = [usageOf(plaza, `sub-n3-${backend}`), usageOf(plaza, `sub-n1-${backend}`)];
+      assert.deepEqual([three.cost, three.allowance, three.paid], [3000, 0, 3000]);
+      assert.deepEqual([one.cost, one.allowance, one.paid], [1000, 1000, 0]);
     });
 
     it('refuses a "higher" plan worth less than the unused days of the current one', async () => {
