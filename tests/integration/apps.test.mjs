@@ -497,11 +497,12 @@ for (const backend of backends) {
       await waitFor(async () => (await search('sort=trending&per_page=1'))[0] === trending, `${trending} first by trend`);
 
       // An app for plan levels 2 and up: refused below, usable with such a plan.
+      // (A level no plan has is refused when the app is saved: the plan comes first.)
+      const plan = await admin.post('/api/admin/plans', { name: 'Gold', level: 2, period_days: 30, price: 0 });
       await published('premium', { min_plan_level: 2 });
       const refused = await other.post('/api/chat', { app: 'premium', content: 'hi' });
       assert.equal(refused.status, 403);
       assert.match(refused.data.error.message, /level 2/);
-      const plan = await admin.post('/api/admin/plans', { name: 'Gold', level: 2, period_days: 30, price: 0 });
       assert.equal((await other.post('/api/wallet/subscribe', { plan_id: plan.data.id })).status, 200);
       assert.equal((await other.post('/api/chat', { app: 'premium', content: 'hi' })).status, 200);
     });
@@ -649,6 +650,8 @@ describe('uploaded images nothing uses', () => {
 
   it('are removed, with their copies, while an app\'s avatar stays', async () => {
     const creator = new Client(plaza.url);
+    // An app's model must be one a channel serves (the channel is never called here).
+    await addChannel(await adminClient(plaza), { base_url: 'http://127.0.0.1:9/v1', keys: ['sk-up'], models: ['gpt-4o-mini'] });
     await creator.register('keeper', 'password-1');
     const png = (text) => Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.from(text)]);
     const upload = async (bytes) => {
