@@ -161,7 +161,16 @@ awaitable<std::unique_ptr<services::AppChat>> open_app(Ctx& ctx, bj::object& req
   }
   // As any model that is not there: clients look for `model_not_found` on `model`.
   if (missing) throw Error(ErrorCode::not_found, "the model '" + requested + "' does not exist", "model");
-  std::string model = app_model(app->content, json::optional_string(request, "app_model").value_or(""));
+  // A client's choice that is not one of the app's models is a mistake to say (the web's remembered
+  // choice, by contrast, falls back to the default when the app drops it).
+  std::string asked = json::optional_string(request, "app_model").value_or("");
+  std::string model = app_model(app->content, asked);
+  if (!asked.empty() && asked != model) {
+    std::string models = app->content.default_model;
+    for (const auto& m : app->content.allowed_models)
+      if (m != app->content.default_model) models += ", " + m;
+    throw Error(ErrorCode::invalid_request, "app_model must be one of the app's models: " + models, "app_model");
+  }
   request.erase("app_model");
   apply_app(request, app->content, model);
   mark_app(caller, *app);

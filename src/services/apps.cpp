@@ -13,6 +13,7 @@
 #include "core/money.hpp"
 #include "core/validation.hpp"
 #include "crypto/crypto.hpp"
+#include "relay/upstream_format.hpp"
 #include "services/app_site_checks.hpp"
 #include "services/search_verdicts.hpp"
 #include "services/square_filters.hpp"
@@ -222,6 +223,12 @@ void check_content(const AppContent& c) {
           "parameters may set sampling, length and reasoning only (temperature, top_p, max_tokens, ...), not '" +
               std::string(key) + "'",
           "parameters");
+  // A chat's cost is estimated from them: a length of "500" or 0 would make every chat a 400.
+  try {
+    relay::check_cost_fields(params.as_object());
+  } catch (const Error& e) {
+    throw Error(ErrorCode::invalid_request, std::string("parameters: ") + e.what(), "parameters");
+  }
 }
 
 std::string review_revision(const store::AppVersion& v) {

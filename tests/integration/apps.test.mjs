@@ -347,6 +347,10 @@ for (const backend of backends) {
         const many = await creator.post('/api/apps', appBody('many-answers', { default_model: 'thinker', parameters: { n: 50 } }));
         assert.equal(many.status, 400);
         assert.equal(many.data.error.field, 'parameters');
+        // Nor a length every chat would be refused for.
+        const unreadable = await creator.post('/api/apps', appBody('unreadable-length', { default_model: 'thinker', parameters: { max_tokens: '500' } }));
+        assert.deepEqual([unreadable.status, unreadable.data.error.field], [400, 'parameters']);
+        assert.match(unreadable.data.error.message, /^parameters: max_tokens must be a whole number/);
         await published('thinking-pirate', { default_model: 'thinker', parameters: { temperature: 0.2 } });
         const ask = (body) => fetch(`${plaza.url}/v1/chat/completions`, {
           method: 'POST', headers: { authorization: `Bearer ${otherKey}`, 'content-type': 'application/json' },
@@ -432,6 +436,25 @@ for (const backend of backends) {
       assert.equal(JSON.parse(said.find((e) => e.event === 'notice').data).code, 'preset_leak');
       const shown = said.filter((e) => e.event === 'delta').map((e) => JSON.parse(e.data).content).join('');
       assert.ok(!shown.includes(SUFFIX.trim()), shown);
+    });
+
+    it('answers /v1 with the app model the client picks among the app\'s, and refuses one it does not have', async () => {
+      await published('two-models', { default_model: 'gpt-4o-mini', allowed_models: ['gpt-4o'] });
+      const v1 = (extra) => fetch(`${plaza.url}/v1/chat/completions`, {
+        method: 'POST', headers: { authorization: `Bearer ${otherKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'app/two-models', messages: [{ role: 'user', content: 'hi' }], ...extra }),
+      });
+      await fake.reset();
+      assert.equal((await v1({ app_model: 'gpt-4o' })).status, 200);
+      assert.equal((await v1({})).status, 200);
+      const sent = (await fake.requests()).map((r) => JSON.parse(r.body));
+      assert.deepEqual(sent.map((b) => b.model), ['gpt-4o', 'gpt-4o-mini']);
+      assert.ok(sent.every((b) => !('app_model' in b)), 'not passed upstream');
+      const wrong = await v1({ app_model: 'gpt-9' });
+      const { error } = await wrong.json();
+      assert.deepEqual([wrong.status, error.param], [400, 'app_model']);
+      assert.equal(error.message, 'app_model must be one of the app\'s models: gpt-4o-mini, gpt-4o');
+      assert.equal((await fake.requests()).length, 2, 'nothing sent');
     });
 
     it('never shows a hidden preset to others, on any endpoint', async () => {
