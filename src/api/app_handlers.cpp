@@ -49,10 +49,6 @@ bj::object content_json(const AppContent& c, bool with_preset) {
   return o;
 }
 
-std::optional<store::User> viewer(const Ctx& ctx) {
-  return ctx.user;
-}
-
 std::string slug_param(const Ctx& ctx) {
   return std::string(ctx.req.param("slug"));
 }
@@ -185,7 +181,7 @@ awaitable<http::Response> list_apps(Ctx& ctx) {
     if (!user) co_return json_response(200, bj::object{{"apps", bj::array{}}, {"total", 0}, {"page", page}, {"per_page", per_page}});
     f.owner_id = user->id;
   }
-  auto [views, total] = co_await ctx.site.apps.search(viewer(ctx), f);
+  auto [views, total] = co_await ctx.site.apps.search(ctx.viewer(), f);
   co_return json_response(200, bj::object{{"apps", apps_json(views)}, {"total", total}, {"page", page}, {"per_page", per_page}});
 }
 
@@ -199,7 +195,7 @@ awaitable<http::Response> app_categories(Ctx& ctx) {
 
 awaitable<http::Response> get_leaderboard(Ctx& ctx) {
   std::string period = ctx.req.query_param("period").value_or("week");
-  auto me = viewer(ctx);
+  const auto& me = ctx.viewer();
   auto board = co_await ctx.site.apps.leaderboard(period);
   auto rows = co_await store::read(ctx.site.db, [&](store::Conn& c) {
     std::vector<int64_t> ids;
@@ -226,7 +222,7 @@ awaitable<http::Response> get_creator(Ctx& ctx) {
   f.owner_id = user->id;
   f.sort = "most_used";
   f.limit = 100;
-  auto [views, total] = co_await ctx.site.apps.search(viewer(ctx), f);
+  auto [views, total] = co_await ctx.site.apps.search(ctx.viewer(), f);
   int64_t uses = 0, favorites = 0;
   for (const auto& v : views) {
     uses += v.app.uses;
@@ -244,7 +240,7 @@ awaitable<http::Response> my_favorites(Ctx& ctx) {
 }
 
 awaitable<http::Response> get_app(Ctx& ctx) {
-  auto v = co_await ctx.site.apps.get(viewer(ctx), slug_param(ctx));
+  auto v = co_await ctx.site.apps.get(ctx.viewer(), slug_param(ctx));
   co_return json_response(200, app_json(v));
 }
 

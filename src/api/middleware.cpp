@@ -83,7 +83,11 @@ awaitable<void> authenticate(Ctx& ctx, const Policy& policy) {
   auto cookie = req.cookie(kSessionCookie);
   std::optional<store::SessionRecord> session;
   if (cookie) session = co_await ctx.site.accounts.session(*cookie);
-  if (!session) throw Error(ErrorCode::unauthorized, "sign in first");
+  if (!session) {
+    // A visitor (no cookie, or one whose session ended) reads optional pages as nobody in particular.
+    if (policy.auth == Auth::optional && !changes_state(req.method)) co_return;
+    throw Error(ErrorCode::unauthorized, "sign in first");
+  }
   if (policy.auth == Auth::admin && !session->user.is_admin()) throw Error(ErrorCode::forbidden, "administrators only");
   if (changes_state(req.method)) {
     std::string_view sent = req.header("x-csrf-token");

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "api/site.hpp"
+#include "core/error.hpp"
 #include "http/request.hpp"
 #include "store/records.hpp"
 
@@ -22,6 +23,9 @@ enum class Auth {
   any,      // a session or an sk- key
   admin,    // a signed-in admin (cookie)
   key,      // an sk- key (the OpenAI-compatible API)
+  // A signed-in browser when there is one, else a visitor: ctx.viewer() is empty. For pages anyone
+  // may read (the square); a visitor's state-changing request is still refused as unsigned.
+  optional,
 };
 
 struct Policy {
@@ -38,7 +42,15 @@ struct Ctx {
   std::string session_token;         // when authenticated by a cookie
   std::string csrf_token;
 
-  const store::User& me() const { return *user; }
+  // Who is reading: empty for a signed-out visitor (Auth::optional). Handlers that answer visitors
+  // use this; services take it as "nobody in particular" (no ownership, favorites, unlocks, plan).
+  const std::optional<store::User>& viewer() const { return user; }
+  // The signed-in user. Under Auth::optional a visitor has none: refused as unsigned rather than
+  // read through an empty optional.
+  const store::User& me() const {
+    if (!user) throw Error(ErrorCode::unauthorized, "sign in first");
+    return *user;
+  }
 };
 
 using ApiHandler = awaitable<http::Response> (*)(Ctx&);

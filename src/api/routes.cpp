@@ -44,6 +44,8 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
   const Policy open{Auth::none, false};
   const Policy limited{Auth::none, true};
   const Policy session{Auth::session, true};
+  // The square's read-only pages: a storefront people browse before they sign up.
+  const Policy browse{Auth::optional, true};
   const Policy any{Auth::any, true};
   const Policy admin{Auth::admin, true};
   const Policy v1{Auth::key, true, true};
@@ -126,10 +128,10 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
   add_route(router, site, "GET", "/api/admin/revenue", admin, admin_revenue);
   add_route(router, site, "GET", "/api/admin/usage", admin, admin_usage);
 
-  add_route(router, site, "GET", "/api/apps", session, list_apps);
+  add_route(router, site, "GET", "/api/apps", browse, list_apps);
   add_route(router, site, "POST", "/api/apps", session, create_app);
-  add_route(router, site, "GET", "/api/apps/categories", session, app_categories);
-  add_route(router, site, "GET", "/api/apps/{slug}", session, get_app);
+  add_route(router, site, "GET", "/api/apps/categories", browse, app_categories);
+  add_route(router, site, "GET", "/api/apps/{slug}", browse, get_app);
   add_route(router, site, "PATCH", "/api/apps/{slug}", session, update_app);
   add_route(router, site, "POST", "/api/apps/{slug}/submit", session, submit_app);
   add_route(router, site, "POST", "/api/apps/{slug}/unpublish", session, unpublish_app);
@@ -139,8 +141,8 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
   add_route(router, site, "POST", "/api/apps/{slug}/rate", session, rate_app);
   add_route(router, site, "GET", "/api/studio/apps", session, studio_apps);
   add_route(router, site, "GET", "/api/me/favorites", session, my_favorites);
-  add_route(router, site, "GET", "/api/leaderboard", session, get_leaderboard);
-  add_route(router, site, "GET", "/api/creators/{username}", session, get_creator);
+  add_route(router, site, "GET", "/api/leaderboard", browse, get_leaderboard);
+  add_route(router, site, "GET", "/api/creators/{username}", browse, get_creator);
   add_route(router, site, "GET", "/api/admin/reviews", admin, admin_reviews);
   add_route(router, site, "POST", "/api/admin/reviews/{slug}/approve", admin, admin_approve);
   add_route(router, site, "POST", "/api/admin/reviews/{slug}/reject", admin, admin_reject);

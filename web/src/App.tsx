@@ -59,6 +59,16 @@ function RequireAuth({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
+/**
+ * The square's pages (the square, an app's page, a developer's homepage): anyone may read them, signed
+ * in or not. They wait for the first /api/me so a signed-in reader never sees the visitor's buttons.
+ */
+function OpenToAll({ children }: { children: ReactNode }) {
+  const { user } = useAuth();
+  if (user === undefined) return <Loading />;
+  return <>{children}</>;
+}
+
 /** Pages for signed-out people; a signed-in visitor goes home instead. */
 function GuestOnly({ children }: { children: ReactNode }) {
   const { user } = useAuth();
@@ -96,13 +106,13 @@ const guardedAdminPages: Record<string, ComponentType> = {
 };
 
 /**
- * Pages named by a path segment (an app's slug, a creator's username), for signed-in people.
- * `fresh` pages start afresh for another name; the studio editor instead stays mounted when a
- * new app gets its address, so its "created" note survives.
+ * Pages named by a path segment (an app's slug, a creator's username), for signed-in people unless
+ * `open` (the square's, which visitors may read). `fresh` pages start afresh for another name; the
+ * studio editor instead stays mounted when a new app gets its address, so its "created" note survives.
  */
-const namedPages: { pattern: RegExp; fresh: boolean; page: (name: string) => ReactNode }[] = [
-  { pattern: /^\/apps\/([^/]+)$/, fresh: true, page: (slug) => <AppPage slug={slug} /> },
-  { pattern: /^\/creators\/([^/]+)$/, fresh: true, page: (name) => <CreatorPage username={name} /> },
+const namedPages: { pattern: RegExp; fresh: boolean; open?: boolean; page: (name: string) => ReactNode }[] = [
+  { pattern: /^\/apps\/([^/]+)$/, fresh: true, open: true, page: (slug) => <AppPage slug={slug} /> },
+  { pattern: /^\/creators\/([^/]+)$/, fresh: true, open: true, page: (name) => <CreatorPage username={name} /> },
   { pattern: /^\/studio\/edit\/([^/]+)$/, fresh: false, page: (slug) => <StudioEditPage slug={slug} /> },
 ];
 
@@ -136,9 +146,11 @@ function Routes() {
       </RequireAuth>
     );
   }
-  for (const { pattern, fresh, page } of namedPages) {
+  for (const { pattern, fresh, open, page } of namedPages) {
     const m = pattern.exec(path);
-    if (m) return <RequireAuth key={fresh ? m[1] : undefined}>{page(segment(m[1]))}</RequireAuth>;
+    if (!m) continue;
+    const key = fresh ? m[1] : undefined;
+    return open ? <OpenToAll key={key}>{page(segment(m[1]))}</OpenToAll> : <RequireAuth key={key}>{page(segment(m[1]))}</RequireAuth>;
   }
   switch (path) {
     case '/':
@@ -187,9 +199,9 @@ function Routes() {
       );
     case '/apps':
       return (
-        <RequireAuth>
+        <OpenToAll>
           <AppsPage />
-        </RequireAuth>
+        </OpenToAll>
       );
     case '/studio':
       return (

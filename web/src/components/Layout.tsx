@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useI18n } from '../i18n';
 import { useAuth } from '../lib/auth';
-import { Link, NavLink, useRouter } from '../lib/router';
+import { Link, NavLink, signInPath, useRouter } from '../lib/router';
 import { useTheme } from '../lib/theme';
 import { CloseIcon, GlobeIcon, LogoMark, MenuIcon, MoonIcon, SunIcon } from './Icons';
 import type { MessageKey } from '../i18n/en';
@@ -68,7 +68,7 @@ function ThemeButton() {
 export function Layout({ children }: { children: ReactNode }) {
   const { t } = useI18n();
   const { user, signOut } = useAuth();
-  const { pathname } = useRouter();
+  const { pathname, search } = useRouter();
   const [menuOpen, setMenuOpen] = useState(false);
   const menuRef = useRef<HTMLDivElement>(null);
 
@@ -92,6 +92,11 @@ export function Layout({ children }: { children: ReactNode }) {
   // The chat fills the window, so the bar spans it too.
   const full = !!user && /^\/chat(\/|$)/.test(pathname);
 
+  // A visitor signing in or up from a page (the square, an app's page) comes back to it; from the
+  // sign-in pages, to where those were going to lead.
+  const onAuthPage = pathname === '/login' || pathname === '/register';
+  const back = onAuthPage ? new URLSearchParams(search).get('next') ?? '' : pathname + search;
+
   // Signing out leaves the guarded page, whose guard then sends us to /login.
   const doSignOut = () => void signOut();
 
@@ -102,7 +107,8 @@ export function Layout({ children }: { children: ReactNode }) {
       </a>
       <header className={`topbar${full ? ' full' : ''}`}>
         <div className="topbar-inner" ref={menuRef}>
-          <Link to="/" className="brand" data-testid="brand">
+          {/* A visitor's home is the square: the rest of the site needs an account. */}
+          <Link to={user === null ? '/apps' : '/'} className="brand" data-testid="brand">
             <LogoMark />
             <span>{t('app.name')}</span>
           </Link>
@@ -140,12 +146,12 @@ export function Layout({ children }: { children: ReactNode }) {
             {user === null && (
               <>
                 {pathname !== '/login' && (
-                  <Link to="/login" className="button secondary small" data-testid="header-sign-in">
+                  <Link to={signInPath(back)} className="button secondary small" data-testid="header-sign-in">
                     {t('nav.signIn')}
                   </Link>
                 )}
                 {pathname !== '/register' && (
-                  <Link to="/register" className="button primary small" data-testid="header-sign-up">
+                  <Link to={signInPath(back, '/register')} className="button primary small" data-testid="header-sign-up">
                     {t('nav.signUp')}
                   </Link>
                 )}

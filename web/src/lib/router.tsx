@@ -101,3 +101,12 @@ export function safeNext(next: string | null, fallback: string): string {
   if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback;
   return next;
 }
+
+/**
+ * The sign-in (or sign-up) page that comes back to `next` afterwards: where a signed-out visitor's
+ * action that needs an account leads. An empty, foreign or home `next` gives the plain page.
+ */
+export function signInPath(next: string, page: '/login' | '/register' = '/login'): string {
+  const back = safeNext(next, '');
+  return back && back !== '/' ? `${page}?next=${encodeURIComponent(back)}` : page;
+}

@@ -24,7 +24,7 @@ import { describeError } from '../lib/errors';
 import { formatCredits } from '../lib/money';
 import { categoryLabel } from '../lib/labels';
 import { pricingOf } from '../lib/pricing';
-import { Link } from '../lib/router';
+import { Link, signInPath } from '../lib/router';
 import { useLoader } from '../lib/useLoader';
 
 function Stat({ label, n, testId }: { label: string; n: number; testId: string }) {
@@ -123,6 +123,10 @@ export function AppPage({ slug }: { slug: string }) {
   }
 
   const mine = !!app && !!user && String(app.owner.id) === String(user.id);
+  // A signed-out visitor reads the page; chatting, favoriting, rating and unlocking need an account,
+  // so those lead to sign-in and back (to the chat, or to this page).
+  const visitor = user === null;
+  const back = `/apps/${encodeURIComponent(slug)}`;
   const admin = user?.role === 'admin';
   const pricing = app ? pricingOf(app) : null;
   // Servers from before creator revenue send no access: nothing stops anyone then.
@@ -176,12 +180,23 @@ export function AppPage({ slug }: { slug: string }) {
               </p>
               {locked && <LockedNotice app={app} />}
               <div className="row wrap app-actions">
-                {canUnlock && (
+                {canUnlock && visitor && (
+                  <Link to={signInPath(back)} className="button primary" data-testid="app-unlock">
+                    {t('apps.unlockFor', { amount: formatCredits(pricing.price) })}
+                  </Link>
+                )}
+                {canUnlock && !visitor && (
                   <button type="button" className="button primary" disabled={busy} onClick={() => setUnlocking(true)} data-testid="app-unlock">
                     {t('apps.unlockFor', { amount: formatCredits(pricing.price) })}
                   </button>
                 )}
-                {locked ? (
+                {visitor ? (
+                  // Even a locked app: the visitor's account may have unlocked it, and the chat says why not.
+                  <Link to={signInPath(`/chat?app=${encodeURIComponent(app.slug)}`)} className="button primary" data-testid="app-start-chat">
+                    <ChatIcon />
+                    {t('apps.startChat')}
+                  </Link>
+                ) : locked ? (
                   <button type="button" className="button primary" disabled aria-describedby="app-locked-text" data-testid="app-start-chat" data-locked="true">
                     <ChatIcon />
                     {t('apps.startChat')}
@@ -192,6 +207,12 @@ export function AppPage({ slug }: { slug: string }) {
                     {t('apps.startChat')}
                   </Link>
                 )}
+                {visitor ? (
+                  <Link to={signInPath(back)} className="button secondary favorite" data-testid="app-favorite" data-on={false}>
+                    <span aria-hidden="true">♡</span>
+                    {t('apps.favorite')}
+                  </Link>
+                ) : (
                 <button
                   type="button"
                   className={app.favorited ? 'button secondary favorite on' : 'button secondary favorite'}
@@ -204,6 +225,7 @@ export function AppPage({ slug }: { slug: string }) {
                   <span aria-hidden="true">{app.favorited ? '♥' : '♡'}</span>
                   {app.favorited ? t('apps.favorited') : t('apps.favorite')}
                 </button>
+                )}
                 {mine && (
                   <Link to={`/studio/edit/${encodeURIComponent(app.slug)}`} className="button secondary" data-testid="app-edit">
                     {t('apps.editInStudio')}
@@ -215,6 +237,11 @@ export function AppPage({ slug }: { slug: string }) {
                   </button>
                 )}
               </div>
+              {visitor && (
+                <p className="muted small" data-testid="app-visitor-note">
+                  {t('apps.visitorNote')}
+                </p>
+              )}
             </div>
           </div>
 
@@ -246,8 +273,16 @@ export function AppPage({ slug }: { slug: string }) {
             <div className="card" data-testid="app-rate">
               <h2>{t('apps.yourRating')}</h2>
               {/* Creators don't rate their own apps (the server refuses it too). */}
-              <p className="muted small">{mine ? t('apps.rateOwn') : t('apps.rateHint')}</p>
-              {!mine && <RateControl mine={app.my_rating} busy={busy} onRate={(n) => void rate(n)} />}
+              {visitor ? (
+                <p className="small">
+                  <Link to={signInPath(back)} data-testid="rate-sign-in">
+                    {t('apps.signInToRate')}
+                  </Link>
+                </p>
+              ) : (
+                <p className="muted small">{mine ? t('apps.rateOwn') : t('apps.rateHint')}</p>
+              )}
+              {!mine && !visitor && <RateControl mine={app.my_rating} busy={busy} onRate={(n) => void rate(n)} />}
               {rateError && (
                 <Alert kind="warning" testId="rate-error" onDismiss={() => setRateError(null)}>
                   {rateError}

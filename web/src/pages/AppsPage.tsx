@@ -9,7 +9,8 @@ import { PlusIcon } from '../components/Icons';
 import { Pager } from '../components/Pager';
 import { useI18n, useTitle } from '../i18n';
 import { appsApi, type App } from '../lib/apps';
-import { Link, useRouter } from '../lib/router';
+import { useAuth } from '../lib/auth';
+import { Link, signInPath, useRouter } from '../lib/router';
 import { defaultSquare, pageCount, squareHref, squareStateOf, type SquareState } from '../lib/squareUrl';
 import { useLoader } from '../lib/useLoader';
 
@@ -27,15 +28,19 @@ export function AppsPage() {
   const state = useMemo(() => squareStateOf(search), [search]);
   const href = squareHref(state);
   const go = (s: SquareState) => navigate(squareHref(s));
+  // Signed-out visitors browse the square; favorites are an account's, so theirs is a way to sign in.
+  const visitor = useAuth().user === null;
+  const visitorFavorites = visitor && state.favorites;
 
   const load = useCallback(async (): Promise<Results> => {
+    if (state.favorites && visitor) return { href, apps: [], pages: 1 };
     if (state.favorites) {
       const r = await appsApi.favorites();
       return { href, apps: r.apps, pages: 1 };
     }
     const r = await appsApi.square(state);
     return { href, apps: r.apps, pages: pageCount(r.total, r.per_page) };
-  }, [state, href]);
+  }, [state, href, visitor]);
   const results = useLoader(load);
   const facets = useLoader(appsApi.categories);
   const current = results.data?.href === href ? results.data : undefined;
@@ -70,7 +75,13 @@ export function AppsPage() {
           )}
           <div className="square-results" data-testid="square-results" data-href={current?.href ?? ''} aria-busy={!current || undefined}>
             <LoadState error={results.error} loading={!current && results.error == null} testId="square-load" onRetry={results.reload} />
-            {current && (
+            {current && visitorFavorites && (
+              <p className="muted" data-testid="square-favorites-sign-in">
+                {t('apps.signInForFavorites')}{' '}
+                <Link to={signInPath(href)}>{t('nav.signIn')}</Link>
+              </p>
+            )}
+            {current && !visitorFavorites && (
               <AppGrid
                 apps={current.apps}
                 empty={state.favorites ? t('apps.noFavorites') : filtered ? t('apps.noMatches') : t('apps.empty')}

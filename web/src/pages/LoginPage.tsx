@@ -5,7 +5,7 @@ import { useI18n, useTitle } from '../i18n';
 import { api, ApiError } from '../lib/api';
 import { useAuth } from '../lib/auth';
 import { describeError } from '../lib/errors';
-import { Link, safeNext, useQuery, useRouter } from '../lib/router';
+import { Link, safeNext, signInPath, useQuery, useRouter } from '../lib/router';
 import { useForm, type Validator } from '../lib/useForm';
 import { useSubmit } from '../lib/useSubmit';
 import { homePath } from '../App';
@@ -62,7 +62,11 @@ export function LoginPage() {
       testId="login-page"
       footer={
         <>
-          {t('login.noAccount')} <Link to="/register" data-testid="link-register">{t('login.createOne')}</Link>
+          {t('login.noAccount')}{' '}
+          {/* A new account goes where this sign-in was going to. */}
+          <Link to={signInPath(query.get('next') ?? '', '/register')} data-testid="link-register">
+            {t('login.createOne')}
+          </Link>
         </>
       }
     >

@@ -3,7 +3,7 @@ import { Alert, bindField, Field, NewPasswordFields } from '../components/Field'
 import { useI18n, useTitle } from '../i18n';
 import { api } from '../lib/api';
 import { useAuth } from '../lib/auth';
-import { Link, useRouter } from '../lib/router';
+import { Link, safeNext, signInPath, useQuery, useRouter } from '../lib/router';
 import { useForm, type FormFields } from '../lib/useForm';
 import { useSubmit } from '../lib/useSubmit';
 import { validateConfirm, validateEmail, validatePassword, validateUsername } from '../lib/validation';
@@ -48,6 +48,8 @@ export function RegisterPage() {
   const { t } = useI18n();
   const { signedIn } = useAuth();
   const { navigate } = useRouter();
+  // Where a visitor was going when an action needed an account (an app's chat, its page).
+  const next = useQuery().get('next');
   const form = useForm<keyof V>({ username: '', email: '', password: '', confirm: '' }, accountValidators);
   const { busy, error, submit } = useSubmit(
     form,
@@ -59,7 +61,7 @@ export function RegisterPage() {
         ...(email ? { email } : {}),
       });
       signedIn(s);
-      navigate(homePath, { replace: true });
+      navigate(safeNext(next, homePath), { replace: true });
     },
     { keepBusy: true },
   );
@@ -71,7 +73,10 @@ export function RegisterPage() {
       testId="register-page"
       footer={
         <>
-          {t('register.haveAccount')} <Link to="/login" data-testid="link-login">{t('nav.signIn')}</Link>
+          {t('register.haveAccount')}{' '}
+          <Link to={signInPath(next ?? '')} data-testid="link-login">
+            {t('nav.signIn')}
+          </Link>
         </>
       }
     >
