@@ -78,7 +78,7 @@ struct Reservation {
   int64_t user_id = 0;
   money::Price price;
   int64_t multiplier_ppm = money::kPpmOne;
-  int64_t answers = 1;         // n: a per-call price is per answer
+  int64_t answers = 1;  // n held for; Relay::record lowers it to the answers delivered (a per-call price is per answer)
   bool web_free_call = false;  // free on the web within the fair-use cap: nothing is owed
   int64_t max_cost = 0;        // of the model
   int64_t max_surcharge = 0;   // of the app, on top

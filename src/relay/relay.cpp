@@ -308,6 +308,9 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
     store::UsageEvent event;
   };
   auto owned = std::make_shared<Settlement>(Settlement{meter_ ? reservation : billing::Reservation{}, e});
+  // A per-call price is per answer delivered, up to the n held for (an upstream may ignore n).
+  owned->reservation.answers = std::clamp<int64_t>(o.answers, 1, reservation.answers);
+  const billing::Reservation& charged = owned->reservation;
   std::function<void(store::Conn&)> write;
   if (meter_)
     write = [owned, freed_id](store::Conn& c) {
@@ -320,7 +323,7 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
   // voided (that write is queued after) before the settlement that posts to it.
   if (may_lag && !writer_.behind(e.user_id)) {
     submit_lazily(e.user_id, e.request_id, std::move(write), 1);
-    if (meter_) meter_->finish(reservation, e);
+    if (meter_) meter_->finish(charged, e);
     co_return;
   }
   // A settlement that fails (a lost database connection, a PostgreSQL deadlock) is tried again: if
@@ -335,7 +338,7 @@ awaitable<void> Relay::record(const Caller& caller, const billing::Reservation& 
     }
     if (written) break;
   }
-  if (meter_) meter_->finish(reservation, e);
+  if (meter_) meter_->finish(charged, e);
 }
 
 // A failed batch (a lost connection, a PostgreSQL deadlock) takes its lazy writes with it: each
@@ -402,9 +405,13 @@ awaitable<std::string> Relay::complete(Caller caller, bj::object request, std::s
     outcome.channel_id = opened->candidate.channel->id;
     // An OpenAI answer that reports its usage goes through as it came but for the model name; any
     // other (converted, counted here, or edited) is read into a document and written anew.
+    // Several answers asked for (n) are counted in a document: an upstream may send fewer.
+    auto n = request.if_contains("n");
+    bool several = n && n->is_int64() && n->as_int64() > 1;
     std::string answer;
-    if (!edit && scanned && scanned->usage) {
+    if (!edit && scanned && scanned->usage && !several) {
       take_usage(*scanned, outcome);
+      outcome.answers = 1;
       answer = with_model(body, *scanned, shown);
     } else {
       bj::object doc = to_openai_completion(opened->candidate, body, shown, clock_.now_s(), outcome);

@@ -79,6 +79,9 @@ struct Outcome {
   int64_t completion_tokens = 0;
   int64_t cached_tokens = 0;
   bool reported = false;      // the upstream reported usage; otherwise the tokenizer counted
+  // How many answers came (the highest choice index seen, plus one): a request for n of them is
+  // charged a per-call price for those delivered, since many upstreams ignore n.
+  int64_t answers = 0;
   std::string status = "ok";  // ok | error | cancelled
   std::string error_code;
   std::string error_message;

@@ -178,6 +178,8 @@ class ChunkSource {
     take_usage(scanned.top, outcome);
     outcome.text += scanned.text;
     outcome.other_output += scanned.other;
+    if (scanned.top.choices && !scanned.no_choices)
+      outcome.answers = std::max<int64_t>(outcome.answers, 1);  // n is 1 here
     if (!wants_usage_ && scanned.no_choices) return true;
     out.push_back({{}, rewrite_chunk(data, scanned, model_, !wants_usage_), !scanned.text.empty()});
     return true;
@@ -188,6 +190,7 @@ class ChunkSource {
     if (auto u = chunk.if_contains("usage"); u && u->is_object()) take_usage(chunk, outcome);
     outcome.text += delta_text(chunk);
     append_other_output(chunk, "delta", outcome.other_output);
+    count_answers(chunk, outcome);
     auto choices = chunk.if_contains("choices");
     bool usage_only = choices && choices->is_array() && choices->as_array().empty();
     if (!wants_usage_) {
@@ -283,6 +286,7 @@ awaitable<void> Relay::stream(Caller caller, bj::object request, std::string req
     outcome.text.clear();
     outcome.other_output.clear();
     outcome.reported = false;
+    outcome.answers = 0;
     outcome.prompt_tokens = outcome.completion_tokens = outcome.cached_tokens = 0;  // a failed pass counts nothing
 
     auto state = std::make_shared<PumpState>(ex, std::move(opened->response));

@@ -416,6 +416,18 @@ void append_other_output(const bj::object& o, std::string_view part, std::string
   }
 }
 
+void count_answers(const bj::object& o, Outcome& outcome) {
+  auto choices = o.if_contains("choices");
+  if (!choices || !choices->is_array()) return;
+  int64_t position = 0;
+  for (const auto& choice : choices->as_array()) {
+    int64_t index = position++;
+    if (auto i = choice.is_object() ? choice.as_object().if_contains("index") : nullptr; i && i->is_int64())
+      index = std::clamp<int64_t>(i->as_int64(), 0, 127);
+    outcome.answers = std::max(outcome.answers, index + 1);
+  }
+}
+
 bj::object to_openai_completion(const Candidate& c, std::string_view body, const std::string& public_model, int64_t now,
                                 Outcome& outcome) {
   boost::system::error_code ec;
@@ -432,6 +444,7 @@ bj::object to_openai_completion(const Candidate& c, std::string_view body, const
         if (auto t = msg->as_object().if_contains("content"); t && t->is_string()) outcome.text = t->as_string();
     }
     append_other_output(out, "message", outcome.other_output);
+    count_answers(out, outcome);
     return out;
   }
   auto& out = v.as_object();
@@ -445,6 +458,7 @@ bj::object to_openai_completion(const Candidate& c, std::string_view body, const
     }
   }
   append_other_output(out, "message", outcome.other_output);
+  count_answers(out, outcome);
   return std::move(out);
 }
 

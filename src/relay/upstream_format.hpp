@@ -84,5 +84,7 @@ std::string_view delta_text(const bj::object& chunk);
 // Appends to `out` what an OpenAI answer (`part` "message") or chunk ("delta") generated besides the
 // first choice's content: reasoning, tool calls' names and arguments, further choices' content.
 void append_other_output(const bj::object& o, std::string_view part, std::string& out);
+// Raises outcome.answers to the choices a completion or chunk carries (by their index).
+void count_answers(const bj::object& o, Outcome& outcome);
 
 }  // namespace plaza::relay

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { startPlaza, backends } from '../lib/server.mjs';
 import { startFake } from '../fake_upstream/fake.mjs';
 import { Client } from '../lib/client.mjs';
-import { adminClient, addChannel, userWithKey, parseEvents, waitFor, sql, chatCompletion } from '../lib/site.mjs';
+import { adminClient, addChannel, userWithKey, parseEvents, waitFor, sql, chatCompletion, startUpstream } from '../lib/site.mjs';
 
 const CREDIT = 1_000_000;  // µc
 
@@ -341,12 +341,47 @@ for (const backend of backends) {
       assert.deepEqual(tx.slice(0, 2).map((t) => t.kind), ['upgrade', 'charge']);
       const cancelled = await user.post('/api/wallet/cancel');
       assert.equal(cancelled.data.subscription.auto_renew, false);
-      // n answers of a per-call model are n calls, paid in credits: the plan's calls count one answer each.
+      // A request for several answers is paid in credits: the plan's calls count one answer each
+      // (the fake answers once, whatever n asks: one call's price).
       assert.equal((await chat(plaza, key, { ...body, n: 3 }, { 'x-request-id': `sub-n3-${backend}` })).status, 200);
       assert.equal((await chat(plaza, key, { ...body, n: 1 }, { 'x-request-id': `sub-n1-${backend}` })).status, 200);
       const [three, one] = [usageOf(plaza, `sub-n3-${backend}`), usageOf(plaza, `sub-n1-${backend}`)];
-      assert.deepEqual([three.cost, three.allowance, three.paid], [3000, 0, 3000]);
+      assert.deepEqual([three.cost, three.allowance, three.paid], [1000, 0, 1000]);
       assert.deepEqual([one.cost, one.allowance, one.paid], [1000, 1000, 0]);
+    });
+
+    it('charges a per-call price for each answer delivered, up to the n asked for', async () => {
+      // An upstream that gives n answers, or one when told to ignore n (many do), plain or streamed.
+      const answering = await startUpstream((req, res) => {
+        const r = JSON.parse(req.body);
+        const n = r.messages.at(-1).content.includes('IGNORE-N') ? 1 : (r.n ?? 1);
+        const indexes = Array.from({ length: n }, (_, i) => i);
+        if (!r.stream) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          return res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: r.model,
+            choices: indexes.map((i) => ({ index: i, message: { role: 'assistant', content: `answer ${i}` }, finish_reason: 'stop' })),
+            usage: { prompt_tokens: 5, completion_tokens: 2 * n, total_tokens: 5 + 2 * n } }));
+        }
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const chunk = (choices) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: r.model, choices })}\n\n`;
+        res.end(indexes.map((i) => chunk([{ index: i, delta: { role: 'assistant', content: `answer ${i}` }, finish_reason: null }])).join('') + 'data: [DONE]\n\n');
+      });
+      await addChannel(admin, { base_url: `${answering.url}/v1`, keys: ['sk-n'], models: ['per-answer'] });
+      assert.equal((await admin.put('/api/admin/prices/per-answer', { mode: 'per_call', per_call: 1000 })).status, 200);
+      const { user, key } = await userWithKey(plaza, 'answers');
+      await grant(admin, (await me(user)).id, 'paid', 10 * CREDIT);
+      const charged = async (id, fields, content = 'hi') => {
+        const res = await chat(plaza, key, { model: 'per-answer', messages: [{ role: 'user', content }], ...fields }, { 'x-request-id': `${id}-${backend}` });
+        assert.equal(res.status, 200, id);
+        await res.text();
+        const u = await waitFor(() => usageOf(plaza, `${id}-${backend}`), `the usage of ${id}`);
+        return [u.cost, u.paid];
+      };
+      assert.deepEqual(await charged('n3', { n: 3 }), [3000, 3000]);
+      assert.deepEqual(await charged('n3-ignored', { n: 3 }, 'IGNORE-N'), [1000, 1000], 'one answer came: one call');
+      assert.deepEqual(await charged('n3-streamed', { n: 3, stream: true }), [3000, 3000]);
+      assert.deepEqual(await charged('n3-streamed-ignored', { n: 3, stream: true }, 'IGNORE-N'), [1000, 1000]);
+      assert.deepEqual(await charged('n1', {}), [1000, 1000]);
     });
 
     it('refuses a "higher" plan worth less than the unused days of the current one', async () => {
