@@ -76,6 +76,7 @@ store::Pack pack_from(const bj::object& body, int64_t id) {
   p.models = json::optional_string_array(body, "models", 201).value_or(std::vector<std::string>{});
   p.valid_days = int_or(body, "valid_days", 0);
   p.enabled = json::optional_bool(body, "enabled").value_or(true);
+  p.per_user_limit = json::optional_int(body, "per_user_limit");
   return p;
 }
 
@@ -251,6 +252,9 @@ awaitable<http::Response> admin_revenue(Ctx& ctx) {
                              {"plan_sales", d.plan_sales},
                              {"pack_sales", d.pack_sales},
                              {"credit_packs", d.credit_packs},
+                             {"app_surcharges", d.app_surcharges},
+                             {"app_unlocks", d.app_unlocks},
+                             {"earnings_converted", d.earnings_converted},
                              {"by_model", std::move(by_model)}});
   }
   co_return json_response(200, bj::object{{"days", std::move(out)}});

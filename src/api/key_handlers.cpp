@@ -56,6 +56,16 @@ awaitable<http::Response> create_key(Ctx& ctx) {
   co_return r;
 }
 
+awaitable<http::Response> update_key(Ctx& ctx) {
+  auto body = body_object(ctx);
+  // The one editable field: present, a number of µc or null (no limit).
+  if (!body.contains("spend_limit"))
+    throw Error(ErrorCode::invalid_request, "send spend_limit (µc, or null for no limit)", "spend_limit");
+  auto key =
+      co_await ctx.site.keys.set_spend_limit(ctx.me().id, id_param(ctx, "id"), json::optional_int(body, "spend_limit"));
+  co_return json_response(200, bj::object{{"key", key_json(key)}});
+}
+
 awaitable<http::Response> revoke_key(Ctx& ctx) {
   co_await ctx.site.keys.revoke(ctx.me().id, id_param(ctx, "id"));
   co_return http::Response::no_content();

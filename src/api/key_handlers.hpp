@@ -5,6 +5,7 @@ namespace plaza::api {
 
 awaitable<http::Response> list_keys(Ctx& ctx);
 awaitable<http::Response> create_key(Ctx& ctx);
+awaitable<http::Response> update_key(Ctx& ctx);  // PATCH: the spending limit
 awaitable<http::Response> revoke_key(Ctx& ctx);
 
 // A positive integer path parameter; not_found otherwise.

@@ -65,6 +65,7 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
 
   add_route(router, site, "GET", "/api/keys", session, list_keys);
   add_route(router, site, "POST", "/api/keys", session, create_key);
+  add_route(router, site, "PATCH", "/api/keys/{id}", session, update_key);
   add_route(router, site, "DELETE", "/api/keys/{id}", session, revoke_key);
 
   add_route(router, site, "GET", "/api/admin/users", admin, admin_list_users);

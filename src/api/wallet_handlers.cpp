@@ -99,6 +99,9 @@ bj::object wallet_json(const services::WalletView& w, const Site& site) {
                      {"ends_at", s.ends_at},
                      {"auto_renew", s.auto_renew},
                      {"from_code", s.from_code},
+                     // What its unused days are worth now towards an upgrade; a higher plan that
+                     // costs less is refused (409), so the web offers it as no upgrade.
+                     {"upgrade_credit", w.upgrade_credit},
                      {"allowances", std::move(allowances)}};
   }
   bj::array packs;
@@ -109,6 +112,9 @@ bj::object wallet_json(const services::WalletView& w, const Site& site) {
                                {"total", p.total},
                                {"remaining", p.remaining},
                                {"expires_at", json::nullable(p.expires_at)}});
+  bj::array purchases;
+  for (const auto& [pack_id, bought] : w.pack_purchases)
+    purchases.push_back(bj::object{{"pack_id", pack_id}, {"bought", bought}});
   bj::array order_json;
   for (auto s : site.meter.options().order) order_json.emplace_back(money::to_string(s));
   return bj::object{{"paid", w.paid},
@@ -119,6 +125,7 @@ bj::object wallet_json(const services::WalletView& w, const Site& site) {
                     {"deduction_order", std::move(order_json)},
                     {"subscription", std::move(sub)},
                     {"packs", std::move(packs)},
+                    {"pack_purchases", std::move(purchases)},
                     {"currency", bj::object{{"code", site.config.currency},
                                             {"credits_per_unit", site.config.credits_per_currency_unit}}}};
 }
@@ -227,7 +234,8 @@ bj::object pack_json(const store::Pack& p) {
                     {"credits", p.credits},
                     {"models", json::string_array(p.models)},
                     {"valid_days", p.valid_days},
-                    {"enabled", p.enabled}};
+                    {"enabled", p.enabled},
+                    {"per_user_limit", json::nullable(p.per_user_limit)}};
 }
 
 awaitable<http::Response> list_plans(Ctx& ctx) {

@@ -1,6 +1,7 @@
 #include "services/api_keys.hpp"
 
 #include "core/error.hpp"
+#include "core/money.hpp"
 #include "core/validation.hpp"
 #include "crypto/crypto.hpp"
 #include "store/async.hpp"
@@ -18,10 +19,19 @@ std::string ApiKeys::masked(const store::ApiKey& key) {
   return "sk-" + key.secret_start + "…" + key.secret_end;
 }
 
-awaitable<CreatedKey> ApiKeys::create(int64_t user_id, std::string name, std::optional<int64_t> expires_at,
-                                      std::vector<std::string> models, std::optional<int64_t> spend_limit) {
+namespace {
+void check_spend_limit(std::optional<int64_t> spend_limit) {
   if (spend_limit && (*spend_limit < 0 || *spend_limit > (int64_t{1} << 50)))
     throw Error(ErrorCode::invalid_request, "spend_limit is out of range", "spend_limit");
+}
+std::string describe_limit(std::optional<int64_t> limit) {
+  return limit ? money::format_credits(*limit) + " credits" : "no limit";
+}
+}  // namespace
+
+awaitable<CreatedKey> ApiKeys::create(int64_t user_id, std::string name, std::optional<int64_t> expires_at,
+                                      std::vector<std::string> models, std::optional<int64_t> spend_limit) {
+  check_spend_limit(spend_limit);
   if (auto err = check_display_name(name)) throw Error(ErrorCode::invalid_request, *err, "name");
   if (expires_at && *expires_at <= clock_.now_s())
     throw Error(ErrorCode::invalid_request, "expires_at must be in the future", "expires_at");
@@ -59,6 +69,26 @@ awaitable<void> ApiKeys::revoke(int64_t user_id, int64_t key_id) {
   });
   if (!done) throw Error(ErrorCode::not_found, "no such active key");
   forget_if([key_id](const Cached& c) { return c.owner.key.id == key_id; });
+}
+
+awaitable<store::ApiKey> ApiKeys::set_spend_limit(int64_t user_id, int64_t key_id, std::optional<int64_t> spend_limit) {
+  check_spend_limit(spend_limit);
+  auto key = co_await store::write(db_, [&](store::Conn& c) -> std::optional<store::ApiKey> {
+    auto before = store::api_keys::find_active(c, user_id, key_id);
+    if (!before || !store::api_keys::set_spend_limit(c, user_id, key_id, spend_limit)) return std::nullopt;
+    store::audit::record(c, user_id, "key.spend_limit", "key:" + std::to_string(key_id),
+                         before->name + ": " + describe_limit(before->spend_limit) + " -> " +
+                             describe_limit(spend_limit) + " (spent " + money::format_credits(before->spent) + ")",
+                         clock_.now_s());
+    // Other instances drop their cached copy of the user's keys: whether a key has a limit decides
+    // how its calls are held (meter: key_limited).
+    store::announce(c, "user:" + std::to_string(user_id));
+    before->spend_limit = spend_limit;
+    return before;
+  });
+  if (!key) throw Error(ErrorCode::not_found, "no such active key");
+  forget_if([key_id](const Cached& c) { return c.owner.key.id == key_id; });
+  co_return *key;
 }
 
 template <class Pred>

@@ -45,6 +45,10 @@ class ApiKeys {
                                std::vector<std::string> models, std::optional<int64_t> spend_limit = std::nullopt);
   awaitable<std::vector<store::ApiKey>> list(int64_t user_id);
   awaitable<void> revoke(int64_t user_id, int64_t key_id);
+  // Sets, raises, lowers or (nullopt) removes an active key's spending limit; audited. A limit below
+  // what the key has spent is allowed: the key then spends nothing more. Applies to the calls that
+  // start after it (the cached key is dropped here and, when heard, on the other instances).
+  awaitable<store::ApiKey> set_spend_limit(int64_t user_id, int64_t key_id, std::optional<int64_t> spend_limit);
   // The key and its owner for a bearer secret; nothing when unknown, revoked, expired or banned.
   awaitable<std::optional<store::api_keys::KeyOwner>> authenticate(std::string secret);
   // Drops the cached keys of a user whose standing changed (ban, group, role).

@@ -227,6 +227,33 @@ TEST_P(ApiKeysTest, ACachedKeyKeepsItsLastTouch) {
   EXPECT_EQ(last_used(), first + 61) << "the cached entry knows of the touch";
 }
 
+// A key's spending limit is set, raised, lowered (below what it spent: it spends nothing more) and
+// removed after the key is made; each change is audited and applies at once on this instance.
+TEST_P(ApiKeysTest, TheSpendingLimitCanBeChangedAfterTheKeyIsMade) {
+  CreatedKey k = create(alice_.id);
+  ASSERT_FALSE(run_sync(keys_->authenticate(k.secret))->key.spend_limit) << "cached without a limit";
+  db().write_sync([&](store::Conn& c) { c.exec("UPDATE api_keys SET spent = 300 WHERE id = $1", {k.key.id}); });
+  EXPECT_EQ(run_sync(keys_->set_spend_limit(alice_.id, k.key.id, 1000)).spend_limit, 1000);
+  EXPECT_EQ(run_sync(keys_->authenticate(k.secret))->key.spend_limit, 1000) << "the cached key was dropped";
+  EXPECT_EQ(run_sync(keys_->set_spend_limit(alice_.id, k.key.id, 5000)).spend_limit, 5000);
+  auto lowered = run_sync(keys_->set_spend_limit(alice_.id, k.key.id, 100));
+  EXPECT_EQ(lowered.spend_limit, 100) << "below what it spent is allowed";
+  EXPECT_EQ(lowered.spent, 300);
+  EXPECT_FALSE(run_sync(keys_->set_spend_limit(alice_.id, k.key.id, std::nullopt)).spend_limit);
+  EXPECT_FALSE(run_sync(keys_->list(alice_.id))[0].spend_limit);
+  EXPECT_EQ(error_of(keys_->set_spend_limit(alice_.id, k.key.id, -1))->code(), ErrorCode::invalid_request);
+  EXPECT_EQ(error_of(keys_->set_spend_limit(bob_.id, k.key.id, 1))->code(), ErrorCode::not_found) << "not bob's";
+  db().read_sync([&](store::Conn& c) {
+    auto rows = c.query("SELECT actor_id, detail FROM audit_log WHERE action = 'key.spend_limit' ORDER BY id");
+    ASSERT_EQ(rows.rows.size(), 4u);
+    EXPECT_EQ(rows.rows[0].i64(0), alice_.id);
+    EXPECT_EQ(rows.rows[0].str(1), "my key: no limit -> 0.001 credits (spent 0.0003)");
+    EXPECT_EQ(rows.rows[3].str(1), "my key: 0.0001 credits -> no limit (spent 0.0003)");
+  });
+  run_sync(keys_->revoke(alice_.id, k.key.id));
+  EXPECT_EQ(error_of(keys_->set_spend_limit(alice_.id, k.key.id, 1))->code(), ErrorCode::not_found) << "revoked";
+}
+
 TEST_P(ApiKeysTest, ListShowsTheMaskedFormOnly) {
   CreatedKey k = create(alice_.id);
   create(bob_.id);

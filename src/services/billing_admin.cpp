@@ -152,6 +152,9 @@ awaitable<store::Pack> BillingAdmin::save_pack(int64_t admin_id, store::Pack pac
   }
   if (pack.valid_days < 0 || pack.valid_days > 3650)
     throw Error(ErrorCode::invalid_request, "valid_days is 0..3650", "valid_days");
+  // A limit of 0 would be a pack nobody can buy: take it off sale instead.
+  if (pack.per_user_limit && (*pack.per_user_limit < 1 || *pack.per_user_limit > 1'000'000))
+    throw Error(ErrorCode::invalid_request, "per_user_limit is empty (no limit) or 1..1000000", "per_user_limit");
   int64_t now = clock_.now_s();
   co_return co_await store::write(db_, [&](store::Conn& c) {
     if (pack.id == 0) {
@@ -235,6 +238,7 @@ awaitable<std::vector<RevenueDay>> BillingAdmin::revenue(std::string from_day, s
     d.day = s.day;
     d.usage_paid += s.paid_uc;
     d.usage_gift += s.gift_uc;
+    d.app_surcharges += s.surcharge_paid_uc;
     d.by_model.push_back(s);
   }
   for (const auto& s : sales) {
@@ -242,7 +246,11 @@ awaitable<std::vector<RevenueDay>> BillingAdmin::revenue(std::string from_day, s
     if (day < from_day || day > to_day) continue;
     auto& d = days[day];
     d.day = day;
-    (s.credit_pack ? d.credit_packs : s.kind == "pack" ? d.pack_sales : d.plan_sales) += s.amount;
+    (s.kind == "convert"  ? d.earnings_converted
+     : s.kind == "unlock" ? d.app_unlocks
+     : s.credit_pack      ? d.credit_packs
+     : s.kind == "pack"   ? d.pack_sales
+                          : d.plan_sales) += s.amount;
   }
   std::vector<RevenueDay> out;
   for (auto& [_, d] : days) out.push_back(std::move(d));

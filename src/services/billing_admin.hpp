@@ -30,6 +30,13 @@ struct RevenueDay {
   int64_t plan_sales = 0;    // subscriptions, renewals and upgrades
   int64_t pack_sales = 0;    // count packs
   int64_t credit_packs = 0;  // paid credits exchanged for credit packs: not income
+  // App charges paid from paid credits: income, of which the creators' share (creator_share) is owed
+  // to them as earnings. Surcharges on calls (on top of usage_paid) and one-time unlocks.
+  int64_t app_surcharges = 0;
+  int64_t app_unlocks = 0;
+  // Paid credits created from creators' available earnings (conversions): not income — the platform
+  // already counted what the earnings came from; they are counted under usage_paid etc. when spent.
+  int64_t earnings_converted = 0;
   std::vector<store::reports::DaySpend> by_model;
 };
 

@@ -128,6 +128,15 @@ bool claim_op(store::Conn& c, int64_t user_id, const std::string& op_id, const s
 
 }  // namespace
 
+int64_t upgrade_credit(const store::Subscription& s, int64_t now) {
+  // Rounded down, in the platform's favour. Renewals paid ahead count too (their days are past
+  // ends_at); subscriptions from codes (price 0) give no credit.
+  int64_t period_s = s.period_days * kDay;
+  if (period_s <= 0) return 0;
+  int64_t unused = std::max<int64_t>(s.ends_at - now, 0);
+  return money::mul_div_down(s.price, unused, period_s);
+}
+
 WalletView Wallet::view_in(store::Conn& c, int64_t user_id, int64_t now) {
   WalletView v;
   for (auto kind : {ledger::kPaid, ledger::kGift}) {
@@ -145,6 +154,7 @@ WalletView Wallet::view_in(store::Conn& c, int64_t user_id, int64_t now) {
   if (v.subscription && v.subscription->auto_renew && !on_sale(c, v.subscription->plan_id))
     v.subscription->auto_renew = false;
   v.paying = v.subscription.has_value() || v.paid > 0;
+  if (v.subscription) v.upgrade_credit = upgrade_credit(*v.subscription, now);
   if (v.subscription) {
     std::string day = local_day(now);
     for (const auto& a : v.subscription->allowances) {
@@ -153,6 +163,7 @@ WalletView Wallet::view_in(store::Conn& c, int64_t user_id, int64_t now) {
     }
   }
   v.packs = store::packs::of_user(c, user_id, now);
+  v.pack_purchases = store::packs::purchases(c, user_id);
   return v;
 }
 
@@ -184,12 +195,9 @@ awaitable<void> Wallet::subscribe(int64_t user_id, int64_t plan_id, std::string 
                   "plan_id");
     int64_t cost = plan.price;
     if (current) {
-      // Upgrade: the unused part of the current period counts towards the new plan (rounded down,
-      // in the platform's favour), and the new period starts now.
-      // Renewals paid ahead count too; subscriptions from codes (price 0) give no credit.
-      int64_t period_s = current->period_days * kDay;
-      int64_t unused = std::max<int64_t>(current->ends_at - now, 0);
-      int64_t credit = money::mul_div_down(current->price, unused, period_s);
+      // Upgrade: the unused part of the current period counts towards the new plan, and the new
+      // period starts now.
+      int64_t credit = upgrade_credit(*current, now);
       // A higher level for less than the unused days are worth would throw the difference away
       // (there is no refund into credits): refused, the user switches when the current plan ends.
       if (credit > plan.price)
@@ -313,6 +321,12 @@ awaitable<void> Wallet::buy_pack(int64_t user_id, int64_t pack_id, std::string o
     if (!claim_op(c, user_id, op_id, "buy pack " + std::to_string(pack_id), now)) return;
     auto pack = store::packs::find(c, pack_id);
     if (!pack || !pack->enabled) throw Error(ErrorCode::not_found, "no such pack", "pack_id");
+    // Counted in this transaction: a purchase that fails later (short of credits) is not counted.
+    if (!store::packs::count_purchase(c, user_id, pack->id, pack->per_user_limit))
+      throw Error(ErrorCode::conflict,
+                  pack->name + " can be bought " + std::to_string(*pack->per_user_limit) +
+                      (*pack->per_user_limit == 1 ? " time" : " times") + " per user, and you have reached that limit",
+                  "pack_id");
     std::string key = "pack:" + std::to_string(user_id) + ":" + op_id;
     if (!charge_paid(c, user_id, pack->price, key, "pack", pack->name, now)) return;
     if (pack->kind == "credit") {

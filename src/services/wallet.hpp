@@ -6,6 +6,7 @@
 // the id sent again with another operation, amount or target is refused (conflict).
 #include <boost/asio/awaitable.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,8 +36,12 @@ struct WalletView {
   int64_t paid = 0, gift = 0, paid_held = 0, gift_held = 0;
   bool paying = false;  // an active subscription or paid credits
   std::optional<store::Subscription> subscription;
+  // What the subscription's unused days are worth now towards an upgrade (upgrade_credit): a plan
+  // of a higher level that costs less is refused by subscribe().
+  int64_t upgrade_credit = 0;
   std::vector<AllowanceLeft> allowances;
   std::vector<store::UserPack> packs;
+  std::map<int64_t, int64_t> pack_purchases;  // pack id → how many the user bought (for per-user limits)
 };
 
 struct Redeemed {
@@ -81,6 +86,11 @@ class Wallet {
   const Clock& clock_;
   billing::Meter* meter_;
 };
+
+// What the unused part of `s` is worth at `now` towards an upgrade: its price × unused seconds ÷
+// period, rounded down. subscribe() counts it towards the new plan and refuses a plan that costs
+// less; the wallet shows it, so the web can say so before the click.
+int64_t upgrade_credit(const store::Subscription& s, int64_t now);
 
 // "ABCD-EFGH-..." as printed, in any case and with spaces: the stored form.
 std::string normalize_code(std::string_view code);

@@ -133,7 +133,12 @@ TEST_P(WalletTest, AnUpgradeWorthLessThanTheUnusedDaysIsRefused) {
   EXPECT_NE(std::string(refused->what()).find("worth 60 credits, more than TopPromo costs (10)"), std::string::npos)
       << refused->what();
   EXPECT_EQ(view().subscription->plan_name, "Pro");
+  // The wallet shows what the unused days are worth, by the same computation that refused, so the
+  // web can tell before the click: 60 now, more than TopPromo's 10.
+  EXPECT_EQ(view().upgrade_credit, 60 * kCredit);
   clock_.advance_ms(15 * kDay * 1000);  // half of Pro unused: 30 credits, Even's price
+  EXPECT_EQ(view().upgrade_credit, 30 * kCredit);
+  EXPECT_EQ(view().upgrade_credit, upgrade_credit(*view().subscription, clock_.now_s()));
   run_sync(wallet_->subscribe(user_, even.id, "s3"));
   EXPECT_EQ(view().subscription->plan_name, "Even");
   EXPECT_EQ(view().paid, 0);
@@ -275,6 +280,60 @@ TEST_P(WalletTest, BuysCountAndCreditPacks) {
   EXPECT_EQ(*v.packs[0].expires_at, clock_.now_s() + 7 * kDay);
   clock_.advance_ms(8 * kDay * 1000);
   EXPECT_TRUE(view().packs.empty()) << "expired packs are not usable";
+  expect_reconciled();
+}
+
+// A pack's per-user limit: a trial count pack at price 0 is bought that many times, no more. A
+// retry is not a purchase, a purchase that fails is not counted, codes are not purchases, and the
+// limit can be raised or removed.
+TEST_P(WalletTest, APackIsBoughtUpToItsPerUserLimit) {
+  store::Pack trial;
+  trial.name = "Trial";
+  trial.kind = "count";
+  trial.price = 0;
+  trial.calls = 5;
+  trial.models = {"m"};
+  trial.per_user_limit = 0;
+  EXPECT_EQ(error_of(admin_api_->save_pack(admin_, trial))->code(), ErrorCode::invalid_request)
+      << "0: take it off sale";
+  trial.per_user_limit = 2;
+  trial = run_sync(admin_api_->save_pack(admin_, trial));
+  run_sync(wallet_->buy_pack(user_, trial.id, "t1"));
+  run_sync(wallet_->buy_pack(user_, trial.id, "t1"));  // a retry: not a second purchase
+  run_sync(wallet_->buy_pack(user_, trial.id, "t2"));
+  auto refused = error_of(wallet_->buy_pack(user_, trial.id, "t3"));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code(), ErrorCode::conflict);
+  EXPECT_NE(std::string(refused->what()).find("can be bought 2 times per user"), std::string::npos) << refused->what();
+  EXPECT_EQ(view().packs.size(), 2u);
+  EXPECT_EQ(view().pack_purchases.at(trial.id), 2);
+  // A code for the pack is not a purchase: it works, and the count stays.
+  auto batch = codes("count_pack", 0, trial.id, {});
+  run_sync(wallet_->redeem(user_, batch.second[0]));
+  EXPECT_EQ(view().packs.size(), 3u);
+  EXPECT_EQ(view().pack_purchases.at(trial.id), 2);
+  // Raised, one more; removed, any number.
+  trial.per_user_limit = 3;
+  run_sync(admin_api_->save_pack(admin_, trial));
+  run_sync(wallet_->buy_pack(user_, trial.id, "t4"));
+  EXPECT_EQ(error_of(wallet_->buy_pack(user_, trial.id, "t5"))->code(), ErrorCode::conflict);
+  trial.per_user_limit.reset();
+  run_sync(admin_api_->save_pack(admin_, trial));
+  run_sync(wallet_->buy_pack(user_, trial.id, "t6"));
+  EXPECT_EQ(view().pack_purchases.at(trial.id), 4);
+  // A purchase that fails (short of paid credits) is not counted.
+  store::Pack once;
+  once.name = "Once";
+  once.kind = "credit";
+  once.price = 2 * kCredit;
+  once.credits = 3 * kCredit;
+  once.per_user_limit = 1;
+  once = run_sync(admin_api_->save_pack(admin_, once));
+  EXPECT_EQ(error_of(wallet_->buy_pack(user_, once.id, "o1"))->code(), ErrorCode::insufficient_balance);
+  grant("paid", 5 * kCredit);
+  run_sync(wallet_->buy_pack(user_, once.id, "o2"));
+  EXPECT_EQ(error_of(wallet_->buy_pack(user_, once.id, "o3"))->code(), ErrorCode::conflict);
+  EXPECT_EQ(view().paid, 6 * kCredit);
   expect_reconciled();
 }
 

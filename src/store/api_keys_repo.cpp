@@ -40,6 +40,19 @@ bool revoke(Conn& c, int64_t user_id, int64_t key_id, int64_t now) {
                 {key_id, user_id, now}) > 0;
 }
 
+std::optional<ApiKey> find_active(Conn& c, int64_t user_id, int64_t key_id) {
+  auto row = c.query_one(std::string("SELECT ") + kColumns +
+                             " FROM api_keys k WHERE k.id = $1 AND k.user_id = $2 AND k.revoked_at IS NULL",
+                         {key_id, user_id});
+  if (!row) return std::nullopt;
+  return to_key(*row);
+}
+
+bool set_spend_limit(Conn& c, int64_t user_id, int64_t key_id, std::optional<int64_t> spend_limit) {
+  return c.exec("UPDATE api_keys SET spend_limit = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
+                {key_id, user_id, spend_limit ? Value(*spend_limit) : kNull}) > 0;
+}
+
 std::optional<KeyOwner> find_by_hash(Conn& c, const std::string& secret_hash) {
   auto row = c.query_one(std::string("SELECT ") + kColumns +
                              ", u.id, u.username, u.email, u.role, u.user_group, u.banned, u.created_at "

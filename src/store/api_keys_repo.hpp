@@ -23,6 +23,10 @@ ApiKey create(Conn& c, const NewKey& k, int64_t now);
 std::vector<ApiKey> list_for_user(Conn& c, int64_t user_id);
 // Marks the key revoked; false when the user has no such key or it was already revoked.
 bool revoke(Conn& c, int64_t user_id, int64_t key_id, int64_t now);
+// The user's active (not revoked) key, for an edit.
+std::optional<ApiKey> find_active(Conn& c, int64_t user_id, int64_t key_id);
+// Sets (or, with nullopt, removes) the key's spending limit; false when the user has no such active key.
+bool set_spend_limit(Conn& c, int64_t user_id, int64_t key_id, std::optional<int64_t> spend_limit);
 
 struct KeyOwner {
   ApiKey key;

@@ -61,6 +61,7 @@ struct Pack {
   std::vector<std::string> models;
   int64_t valid_days = 0;  // 0: never expires
   bool enabled = true;
+  std::optional<int64_t> per_user_limit;  // purchases per user; nullopt: no limit
 };
 
 struct UserPack {

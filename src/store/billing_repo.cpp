@@ -230,10 +230,10 @@ int64_t used(Conn& c, const std::string& scope, int64_t owner, const std::string
 namespace packs {
 
 namespace {
-constexpr const char* kColumns = "id, name, kind, price, calls, credits, models, valid_days, enabled";
+constexpr const char* kColumns = "id, name, kind, price, calls, credits, models, valid_days, enabled, per_user_limit";
 Pack to_pack(const store::Row& r) {
-  return Pack{r.i64(0), r.str(1), r.str(2), r.i64(3), r.i64(4), r.i64(5), from_json_array(r.str(6)), r.i64(7),
-              r.boolean(8)};
+  return Pack{r.i64(0), r.str(1),     r.str(2),    r.i64(3), r.i64(4), r.i64(5), from_json_array(r.str(6)),
+              r.i64(7), r.boolean(8), r.opt_i64(9)};
 }
 constexpr const char* kUserColumns = "id, user_id, pack_id, name, models, total, remaining, price, expires_at, created_at";
 UserPack to_user_pack(const store::Row& r) {
@@ -259,18 +259,20 @@ std::optional<Pack> find(Conn& c, int64_t id) {
 int64_t create(Conn& c, const Pack& p, int64_t now) {
   return c
       .query_one(
-          "INSERT INTO packs (name, kind, price, calls, credits, models, valid_days, enabled, created_at, updated_at) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
-          {p.name, p.kind, p.price, p.calls, p.credits, to_json_array(p.models), p.valid_days, int64_t{p.enabled}, now})
+          "INSERT INTO packs (name, kind, price, calls, credits, models, valid_days, enabled, created_at, updated_at, "
+          "per_user_limit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING id",
+          {p.name, p.kind, p.price, p.calls, p.credits, to_json_array(p.models), p.valid_days, int64_t{p.enabled}, now,
+           nullable(p.per_user_limit)})
       ->i64(0);
 }
 
 bool update(Conn& c, const Pack& p, int64_t now) {
   return c.exec(
-             "UPDATE packs SET name = $2, kind = $3, price = $4, calls = $5, credits = $6, models = $7, valid_days = $8, "
-             "enabled = $9, updated_at = $10 WHERE id = $1",
+             "UPDATE packs SET name = $2, kind = $3, price = $4, calls = $5, credits = $6, models = $7, valid_days = "
+             "$8, "
+             "enabled = $9, updated_at = $10, per_user_limit = $11 WHERE id = $1",
              {p.id, p.name, p.kind, p.price, p.calls, p.credits, to_json_array(p.models), p.valid_days,
-              int64_t{p.enabled}, now}) > 0;
+              int64_t{p.enabled}, now, nullable(p.per_user_limit)}) > 0;
 }
 
 int64_t grant(Conn& c, const UserPack& p) {
@@ -304,6 +306,24 @@ std::optional<int64_t> take_call(Conn& c, int64_t user_id, const std::string& mo
 
 void give_back_call(Conn& c, int64_t user_pack_id) {
   c.exec("UPDATE user_packs SET remaining = remaining + 1 WHERE id = $1 AND remaining < total", {user_pack_id});
+}
+
+bool count_purchase(Conn& c, int64_t user_id, int64_t pack_id, std::optional<int64_t> limit) {
+  c.exec("INSERT INTO pack_purchases (user_id, pack_id, bought) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING",
+         {user_id, pack_id});
+  // On PostgreSQL a concurrent purchase waits for the row and re-checks the condition after it.
+  if (!limit)
+    return c.exec("UPDATE pack_purchases SET bought = bought + 1 WHERE user_id = $1 AND pack_id = $2",
+                  {user_id, pack_id}) == 1;
+  return c.exec("UPDATE pack_purchases SET bought = bought + 1 WHERE user_id = $1 AND pack_id = $2 AND bought < $3",
+                {user_id, pack_id, *limit}) == 1;
+}
+
+std::map<int64_t, int64_t> purchases(Conn& c, int64_t user_id) {
+  std::map<int64_t, int64_t> out;
+  for (const auto& r : c.query("SELECT pack_id, bought FROM pack_purchases WHERE user_id = $1", {user_id}).rows)
+    out[r.i64(0)] = r.i64(1);
+  return out;
 }
 
 }  // namespace packs

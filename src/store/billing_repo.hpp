@@ -1,5 +1,6 @@
 #pragma once
 // Prices, group multipliers, plans, subscriptions, daily counters, packs and redeem codes.
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,6 +69,12 @@ std::vector<UserPack> of_user(Conn& c, int64_t user_id, int64_t now);  // usable
 // Takes one call from the user's pack covering `model` that expires first. The pack's id, or nullopt.
 std::optional<int64_t> take_call(Conn& c, int64_t user_id, const std::string& model, int64_t now);
 void give_back_call(Conn& c, int64_t user_pack_id);
+// Counts a purchase of the pack by the user if fewer than `limit` were counted (nullopt: no limit),
+// in one conditional write: two concurrent purchases at the limit cannot both be counted. False
+// when the limit is reached.
+bool count_purchase(Conn& c, int64_t user_id, int64_t pack_id, std::optional<int64_t> limit);
+// How many of each pack the user has bought (codes that give a pack are not purchases).
+std::map<int64_t, int64_t> purchases(Conn& c, int64_t user_id);
 }  // namespace packs
 
 namespace funding {

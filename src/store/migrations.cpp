@@ -224,7 +224,8 @@ const std::vector<Migration>& migrations() {
                                               both(24, "model-position", schema::kModelPosition),
                                               both(25, "usage-error-detail", schema::kUsageErrorDetail),
                                               both(26, "channel-names", schema::kChannelNames),
-                                              both(27, "wallet-ops", schema::kWalletOps)};
+                                              both(27, "wallet-ops", schema::kWalletOps),
+                                              both(28, "pack-limit", schema::kPackLimit)};
   return kAll;
 }
 

@@ -92,7 +92,9 @@ int64_t usage_id_back(Conn& c, int64_t user_id, int64_t before, int64_t n) {
 std::string daily_spend_sql(bool one_user) {
   // The user's condition only when there is one: "($1 = 0 OR user_id = $1)" made both databases
   // read every user's events of those days through the day index for one user's chart.
-  return std::string("SELECT day, model, COUNT(*), SUM(cost), SUM(paid_uc), SUM(gift_uc) FROM usage_events WHERE ") +
+  return std::string(
+             "SELECT day, model, COUNT(*), SUM(cost), SUM(paid_uc), SUM(gift_uc), SUM(surcharge_paid_uc) FROM "
+             "usage_events WHERE ") +
          (one_user ? "user_id = $3 AND " : "") + "day >= $1 AND day <= $2 GROUP BY day, model ORDER BY day, model";
 }
 
@@ -101,7 +103,7 @@ std::vector<DaySpend> daily_spend(Conn& c, int64_t user_id, const std::string& f
   if (user_id != 0) params.emplace_back(user_id);
   auto rows = c.query(daily_spend_sql(user_id != 0), params);
   std::vector<DaySpend> out;
-  for (const auto& r : rows.rows) out.push_back({r.str(0), r.str(1), r.i64(2), r.i64(3), r.i64(4), r.i64(5)});
+  for (const auto& r : rows.rows) out.push_back({r.str(0), r.str(1), r.i64(2), r.i64(3), r.i64(4), r.i64(5), r.i64(6)});
   return out;
 }
 
@@ -109,9 +111,10 @@ std::vector<SalesRow> sales(Conn& c, int64_t from_ts, int64_t to_ts) {
   auto rows = c.query(
       "SELECT t.created_at, t.kind, t.amount, t.memo, CASE WHEN t.kind = 'pack' AND EXISTS (SELECT 1 FROM "
       "ledger_transfers g WHERE g.idempotency_key = t.idempotency_key || ':credits') THEN 1 ELSE 0 END "
-      "FROM ledger_transfers t WHERE t.kind IN ('subscribe', 'renew', 'upgrade', 'pack') AND t.created_at >= $1 AND "
-      "t.created_at < $2 AND t.credit_account IN (SELECT id FROM ledger_accounts WHERE kind = 'revenue' AND "
-      "user_id = 0) ORDER BY t.created_at",
+      "FROM ledger_transfers t WHERE t.created_at >= $1 AND t.created_at < $2 AND ("
+      // Sales, unlocks' paid parts (gift parts go to promotions), and earnings converted to credits.
+      "(t.kind IN ('subscribe', 'renew', 'upgrade', 'pack', 'unlock') AND t.credit_account IN (SELECT id FROM "
+      "ledger_accounts WHERE kind = 'revenue' AND user_id = 0)) OR t.kind = 'convert') ORDER BY t.created_at",
       {from_ts, to_ts});
   std::vector<SalesRow> out;
   for (const auto& r : rows.rows) out.push_back({r.i64(0), r.str(1), r.i64(2), r.str(3), r.i64(4) == 1});

@@ -58,6 +58,7 @@ struct DaySpend {
   int64_t cost = 0;
   int64_t paid_uc = 0;
   int64_t gift_uc = 0;
+  int64_t surcharge_paid_uc = 0;  // app surcharges on these calls paid from paid credits
 };
 // user_id 0: everyone (the operator's view).
 std::vector<DaySpend> daily_spend(Conn& c, int64_t user_id, const std::string& from_day, const std::string& to_day);
@@ -67,7 +68,9 @@ std::string daily_spend_sql(bool one_user);
 // What users paid in paid credits for plans and packs (the charges into the platform's revenue).
 struct SalesRow {
   int64_t created_at = 0;
-  std::string kind;  // subscribe, renew, upgrade, pack
+  // subscribe, renew, upgrade, pack, unlock (the paid part of an app's one-time unlock) or convert
+  // (a creator's available earnings converted into their paid credits: not a sale)
+  std::string kind;
   int64_t amount = 0;
   std::string memo;
   // A credit pack: paid credits exchanged for paid credits, which are counted again when spent on

@@ -26,4 +26,5 @@ extern const char* const kModelPosition;         // v24
 extern const char* const kUsageErrorDetail;      // v25
 extern const char* const kChannelNames;          // v26
 extern const char* const kWalletOps;             // v27
+extern const char* const kPackLimit;             // v28
 }  // namespace plaza::store::schema

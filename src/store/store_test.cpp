@@ -65,6 +65,41 @@ TEST_P(MigrationTest, AppliesEverythingOnceThenNothing) {
   EXPECT_EQ(schema_version(db()), latest_schema_version());
 }
 
+// v28 counts the count packs each user bought before it (their user_packs, less those redeemed from
+// codes), so a per-user limit set later on a trial pack holds for those who already had it.
+TEST_P(MigrationTest, UpgradingTo28CountsThePacksBoughtBefore) {
+  ASSERT_EQ(migrate(db(), 27), 27);
+  db().write_sync([](Conn& c) {
+    int64_t alice = users::create(c, {"alice", {}, "h"}, 1).id;
+    int64_t bob = users::create(c, {"bob", {}, "h"}, 1).id;
+    int64_t pack = c.query_one(
+                        "INSERT INTO packs (name, kind, price, calls, models, created_at, updated_at) "
+                        "VALUES ('Trial', 'count', 0, 5, '[\"m\"]', 1, 1) RETURNING id")
+                       ->i64(0);
+    for (int64_t user : {alice, alice, alice, bob})
+      c.exec(
+          "INSERT INTO user_packs (user_id, pack_id, name, models, total, remaining, created_at) "
+          "VALUES ($1, $2, 'Trial', '[\"m\"]', 5, 5, 1)",
+          {user, pack});
+    int64_t batch = c.query_one(
+                         "INSERT INTO redeem_batches (name, kind, pack_id, count, created_by, created_at) "
+                         "VALUES ('b', 'count_pack', $1, 2, $2, 1) RETURNING id",
+                         {pack, alice})
+                        ->i64(0);
+    c.exec(
+        "INSERT INTO redeem_codes (code, batch_id, redeemed_by, redeemed_at) VALUES ('A', $1, $2, 1), ('B', $1, $3, 1)",
+        {batch, alice, bob});
+  });
+  EXPECT_EQ(migrate(db()), latest_schema_version() - 27);
+  db().read_sync([](Conn& c) {
+    auto rows = c.query("SELECT u.username, p.bought FROM pack_purchases p JOIN users u ON u.id = p.user_id");
+    ASSERT_EQ(rows.rows.size(), 1u) << "bob's only pack came from a code";
+    EXPECT_EQ(rows.rows[0].str(0), "alice");
+    EXPECT_EQ(rows.rows[0].i64(1), 2);
+    EXPECT_TRUE(c.query_one("SELECT per_user_limit FROM packs")->is_null(0));
+  });
+}
+
 // A successful web call of app 42, as the usage writer records it.
 UsageEvent app_call(std::string request_id, std::string day, int64_t user) {
   UsageEvent e;

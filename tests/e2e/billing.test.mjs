@@ -478,4 +478,67 @@ describe('billing', { timeout: 240_000 }, () => {
     assert.deepEqual(errors, []);
     await context.close();
   });
+  test('the wallet shows a pack\'s per-user limit and a "higher" plan worth less than the unused days as no upgrade; a key\'s limit is edited', async () => {
+    // The user, their credits and a plan through the API; the pages show what follows.
+    const name = uniqueName('limits');
+    const user = new Client(plaza.url);
+    await user.register(name, password);
+    const userId = (await call(user, 'GET', '/api/me')).user.id;
+    await call(admin, 'POST', `/api/admin/users/${userId}/credits`, { source: 'paid', amount: 100_000_000, reason: 'e2e' });
+    const big = await call(admin, 'POST', '/api/admin/plans', { name: 'Big', level: 5, period_days: 30, price: 60_000_000, allowances: [], enabled: true });
+    const cheap = await call(admin, 'POST', '/api/admin/plans', { name: 'Cheap top', level: 6, period_days: 30, price: 500_000, allowances: [], enabled: true });
+    const dear = await call(admin, 'POST', '/api/admin/plans', { name: 'Dear top', level: 7, period_days: 30, price: 90_000_000, allowances: [], enabled: true });
+    const trial = await call(admin, 'POST', '/api/admin/packs', { name: 'Trial', kind: 'count', price: 0, calls: 3, models: [model], per_user_limit: 1 });
+    await call(user, 'POST', '/api/wallet/subscribe', { plan_id: big.id });
+    await call(user, 'POST', '/api/keys', { name: 'capped', expires_at: null, models: [] });
+
+    const { context, page, errors } = await newPage();
+    await signIn(page, name, password);
+    await page.goto(`${plaza.url}/wallet`);
+    const cheapTile = page.locator(`[data-testid="plan"][data-plan-id="${cheap.id}"]`);
+    await cheapTile.waitFor();
+    const cheapChoose = cheapTile.getByTestId('plan-choose');
+    assert.equal(await cheapChoose.getAttribute('data-action'), 'worthLess');
+    assert.ok(await cheapChoose.isDisabled(), 'not offered as an upgrade');
+    assert.equal(await cheapChoose.innerText(), 'Not an upgrade now');
+    assert.match(await cheapTile.getByTestId('plan-not-upgrade').innerText(), /unused days of your Big plan are worth 59\.\d+ credits, more than this plan costs \(0\.5\)/);
+    const dearTile = page.locator(`[data-testid="plan"][data-plan-id="${dear.id}"]`);
+    assert.equal(await dearTile.getByTestId('plan-choose').getAttribute('data-action'), 'upgrade');
+    assert.match(await dearTile.getByTestId('plan-upgrade-cost').innerText(), /Upgrading costs 30\.\d+ credits now: the unused days of Big count 59\.\d+/);
+
+    // The trial pack: bought once, then the limit is said and the button is off.
+    const pack = page.locator(`[data-testid="pack"][data-pack-id="${trial.id}"]`);
+    assert.equal(await pack.getByTestId('pack-limit').innerText(), 'Up to 1 per person · you have bought 0');
+    await pack.getByTestId('pack-buy').click();
+    await page.getByTestId('confirm-ok').click();
+    await page.waitForFunction((id) => document.querySelector(`[data-testid="pack"][data-pack-id="${id}"] [data-testid="pack-limit"]`)?.getAttribute('data-bought') === '1', trial.id);
+    assert.match(await pack.getByTestId('pack-limit').innerText(), /you have bought 1: that is the limit/);
+    assert.ok(await pack.getByTestId('pack-buy').isDisabled());
+    assert.equal(await pack.getByTestId('pack-buy').innerText(), 'Limit reached');
+
+    // A key's spending limit, set after the key was made, then removed; the page says what a limit
+    // at what the key spent means before it is saved.
+    await page.goto(`${plaza.url}/keys`);
+    const row = page.getByTestId('key-row').filter({ hasText: 'capped' });
+    await row.getByTestId('key-limit').click();
+    const input = page.getByTestId('key-limit-input');
+    await input.fill('0');
+    assert.equal(await page.getByTestId('key-limit-effect').getAttribute('data-effect'), 'stopped');
+    assert.match(await page.getByTestId('key-limit-effect').innerText(), /can spend nothing more/);
+    await input.fill('5');
+    assert.equal(await page.getByTestId('key-limit-effect').innerText(), 'The key may spend 5 credits more.');
+    await page.getByTestId('key-limit-save').click();
+    await page.getByTestId('keys-notice').waitFor();
+    assert.match(await page.getByTestId('keys-notice').innerText(), /^The spending limit of “capped” is now 5 credits\./);
+    assert.equal((await call(user, 'GET', '/api/keys')).keys[0].spend_limit, 5_000_000);
+    await row.getByTestId('key-limit').click();
+    assert.equal(await page.getByTestId('key-limit-input').inputValue(), '5');
+    await page.getByTestId('key-limit-input').fill('');
+    assert.equal(await page.getByTestId('key-limit-effect').getAttribute('data-effect'), 'none');
+    await page.getByTestId('key-limit-save').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="keys-notice"]')?.textContent?.includes('no spending limit'));
+    assert.equal((await call(user, 'GET', '/api/keys')).keys[0].spend_limit, null);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
 });

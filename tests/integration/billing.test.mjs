@@ -210,6 +210,50 @@ for (const backend of backends) {
       assert.equal((await chat(plaza, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { 'x-request-id': free })).status, 409);
     });
 
+    it('changes a key\'s spending limit after the key is made: set, lowered below what it spent, raised, removed', async () => {
+      const { user, key } = await userWithKey(plaza, 'relimited');
+      const userId = (await me(user)).id;
+      await grant(admin, userId, 'paid', 100_000);
+      const keyId = (await user.get('/api/keys')).data.keys[0].id;
+      const body = { model: 'per-call', messages: [{ role: 'user', content: 'hi' }] };
+      // No limit yet: its calls go through the lease (the key is cached as unlimited).
+      assert.equal((await chat(plaza, key, body)).status, 200);
+      const spent = () => waitFor(async () => {
+        const k = (await user.get('/api/keys')).data.keys[0];
+        return k.spent >= 1000 ? k : null;
+      }, 'the call counted on the key');
+      assert.equal((await spent()).spent, 1000);
+      const set = await user.patch(`/api/keys/${keyId}`, { spend_limit: 2000 });
+      assert.equal(set.status, 200, set.text);
+      assert.equal(set.data.key.spend_limit, 2000);
+      assert.equal((await chat(plaza, key, body)).status, 200, 'within the limit');
+      const stopped = await chat(plaza, key, body);
+      assert.equal(stopped.status, 402, 'the limit applies at once, to the cached key too');
+      assert.match((await stopped.json()).error.message, /spending limit/);
+      // Lowered below what it spent: allowed, the key spends nothing more.
+      const lowered = await user.patch(`/api/keys/${keyId}`, { spend_limit: 500 });
+      assert.equal(lowered.status, 200, lowered.text);
+      assert.equal(lowered.data.key.spent, 2000);
+      assert.equal((await chat(plaza, key, body)).status, 402);
+      // Raised, it spends again up to the new limit; removed, without one.
+      assert.equal((await user.patch(`/api/keys/${keyId}`, { spend_limit: 3000 })).status, 200);
+      assert.equal((await chat(plaza, key, body)).status, 200);
+      assert.equal((await chat(plaza, key, body)).status, 402);
+      const removed = await user.patch(`/api/keys/${keyId}`, { spend_limit: null });
+      assert.equal(removed.status, 200, removed.text);
+      assert.equal(removed.data.key.spend_limit, null);
+      assert.equal((await chat(plaza, key, body)).status, 200);
+      // Only the owner's active keys, and the field must be sent.
+      assert.equal((await user.patch(`/api/keys/${keyId}`, {})).status, 400);
+      const { user: other } = await userWithKey(plaza, 'relimited-other');
+      assert.equal((await other.patch(`/api/keys/${keyId}`, { spend_limit: 1 })).status, 404);
+      const audit = sql(plaza, `SELECT detail FROM audit_log WHERE action = 'key.spend_limit' AND target = 'key:${keyId}' ORDER BY id`).map((r) => r[0]);
+      assert.equal(audit.length, 4);
+      assert.match(audit[1], /0\.002 credits -> 0\.0005 credits \(spent 0\.002\)/);
+      assert.equal((await user.get('/api/wallet')).data.paid, 96_000, 'four calls paid, none past a limit');
+      assert.match(doctor(plaza), /zero drift/);
+    });
+
     it('funds short API calls from one lease on the credits, given back before a purchase and when idle', async () => {
       const { user, key } = await userWithKey(plaza, 'leaser');
       const userId = (await me(user)).id;
@@ -391,10 +435,16 @@ for (const backend of backends) {
       const userId = (await me(user)).id;
       await grant(admin, userId, 'paid', 60 * CREDIT);
       assert.equal((await user.post('/api/wallet/subscribe', { plan_id: pro.data.id })).status, 200);
+      // The wallet says what the unused days are worth, so the web can tell before the click: about
+      // all of Pro2's 60 credits, more than TopPromo's 10 (the refusal names the same amount).
+      const credit = (await user.get('/api/wallet')).data.subscription.upgrade_credit;
+      assert.ok(credit > 59 * CREDIT && credit <= 60 * CREDIT, `upgrade_credit ${credit}`);
       const refused = await user.post('/api/wallet/subscribe', { plan_id: promo.data.id });
       assert.equal(refused.status, 409, refused.text);
       assert.equal(refused.data.error.code, 'conflict');
       assert.match(refused.data.error.message, /unused part .* worth .*not an upgrade/);
+      const named = Number(/worth ([\d.]+) credits/.exec(refused.data.error.message)[1]) * CREDIT;
+      assert.ok(named <= credit && credit - named < CREDIT / 1000, `the refusal's ${named} is the wallet's ${credit}, a moment later`);
       const wallet = (await user.get('/api/wallet')).data;
       assert.equal(wallet.subscription.plan_name, `Pro2 ${backend}`, 'the current plan stays');
       // Nothing was charged nor changed (a switch the unused days pay for exactly is wallet_test's).
@@ -454,6 +504,38 @@ for (const backend of backends) {
       assert.equal(wallet.subscription.plan_name, `Retiring ${backend}`, 'it runs to its end');
       assert.equal(wallet.subscription.auto_renew, false, 'and says it does not renew');
       assert.equal(wallet.paid, 5 * CREDIT);
+      assert.match(doctor(plaza), /zero drift/);
+    });
+
+    it('sells a pack with a per-user limit that many times to each user, even to concurrent buys', async () => {
+      const trial = await admin.post('/api/admin/packs', { name: `Trial ${backend}`, kind: 'count', price: 0, calls: 3, models: ['per-call'], per_user_limit: 1 });
+      assert.equal(trial.status, 201, trial.text);
+      assert.equal(trial.data.per_user_limit, 1);
+      const listed = (await admin.get('/api/admin/packs')).data.packs.find((p) => p.id === trial.data.id);
+      assert.equal(listed.per_user_limit, 1);
+      const { user } = await userWithKey(plaza, 'trier');
+      // Two buys at once, each with its own request id: one wins, the other hears the limit.
+      const buys = await Promise.all([1, 2, 3].map((i) => user.post(`/api/packs/${trial.data.id}/buy`, {}, { headers: { 'x-request-id': `trial-${i}-${backend}` } })));
+      assert.deepEqual(buys.map((r) => r.status).sort(), [200, 409, 409], buys.map((r) => r.text).join('\n'));
+      const refused = buys.find((r) => r.status === 409);
+      assert.equal(refused.data.error.code, 'conflict');
+      assert.match(refused.data.error.message, new RegExp(`Trial ${backend} can be bought 1 time per user`));
+      let wallet = (await user.get('/api/wallet')).data;
+      assert.equal(wallet.packs.length, 1, 'one trial pack, not three');
+      assert.deepEqual(wallet.pack_purchases, [{ pack_id: trial.data.id, bought: 1 }]);
+      assert.equal((await user.get('/api/packs')).data.packs.find((p) => p.id === trial.data.id).per_user_limit, 1);
+      // Another user has their own count; removing the limit (null) sells it again.
+      const { user: other } = await userWithKey(plaza, 'trier2');
+      assert.equal((await other.post(`/api/packs/${trial.data.id}/buy`)).status, 200);
+      const bad = await admin.put(`/api/admin/packs/${trial.data.id}`, { name: `Trial ${backend}`, kind: 'count', price: 0, calls: 3, models: ['per-call'], per_user_limit: 0 });
+      assert.equal(bad.status, 400, bad.text);
+      const open = await admin.put(`/api/admin/packs/${trial.data.id}`, { name: `Trial ${backend}`, kind: 'count', price: 0, calls: 3, models: ['per-call'], per_user_limit: null });
+      assert.equal(open.status, 200, open.text);
+      assert.equal(open.data.per_user_limit, null);
+      assert.equal((await user.post(`/api/packs/${trial.data.id}/buy`)).status, 200);
+      wallet = (await user.get('/api/wallet')).data;
+      assert.equal(wallet.packs.length, 2);
+      assert.deepEqual(wallet.pack_purchases, [{ pack_id: trial.data.id, bought: 2 }]);
       assert.match(doctor(plaza), /zero drift/);
     });
 

@@ -77,6 +77,12 @@ for (const backend of backends) {
       return ok.data;
     };
     const earnings = async (client) => (await client.get('/api/earnings')).data;
+    // The revenue report's totals over its default range (the last 30 days).
+    const revenue = async () => {
+      const days = (await admin.get('/api/admin/revenue')).data.days;
+      const sum = (field) => days.reduce((t, d) => t + (d[field] ?? NaN), 0);
+      return { app_surcharges: sum('app_surcharges'), app_unlocks: sum('app_unlocks'), earnings_converted: sum('earnings_converted'), usage_paid: sum('usage_paid') };
+    };
 
     before(async () => {
       fake = await startFake();
@@ -111,6 +117,7 @@ for (const backend of backends) {
 
     it('charges a per-message surcharge with the model and credits the creator 70% of its paid part at once', async () => {
       await publish(maker, 'surcharged', { mode: 'per_message', price: CREDIT / 2 });
+      const reportBefore = await revenue();
       const { user, key } = await userWithKey(plaza, 'payer');
       await grant(admin, await idOf(user), 'paid', 10 * CREDIT);
       const r = await chat(plaza, key, 'app/surcharged');
@@ -135,6 +142,11 @@ for (const backend of backends) {
       await grant(admin, makerId, 'paid', CREDIT);
       assert.equal((await chat(plaza, own.data.secret, 'app/surcharged')).status, 200);
       assert.equal((await maker.get('/api/usage')).data.usage[0].surcharge, 0);
+      // The revenue report counts the paid surcharge as its own column (income, of which the
+      // creator's 70% is owed), apart from the model cost; the gift-paid one is not income.
+      const report = await revenue();
+      assert.equal(report.app_surcharges - reportBefore.app_surcharges, CREDIT / 2);
+      assert.equal(report.usage_paid - reportBefore.usage_paid, 2000, 'the two paid calls\' model cost');
     });
 
     it('sells a one-time unlock once under concurrency, and refuses chats until then', async () => {
@@ -145,9 +157,11 @@ for (const backend of backends) {
       assert.match((await locked.json()).error.message, /unlock/);
       assert.equal((await user.post('/api/apps/unlock-me/unlock')).status, 402, 'no credits yet');
       await grant(admin, buyerId, 'paid', 5 * CREDIT);
+      const reportBefore = await revenue();
       const tries = await Promise.all(Array.from({ length: 8 }, () => user.post('/api/apps/unlock-me/unlock')));
       for (const t of tries) assert.equal(t.status, 200, t.text);
       assert.equal((await user.get('/api/wallet')).data.paid, 3 * CREDIT, 'charged exactly once');
+      assert.equal((await revenue()).app_unlocks - reportBefore.app_unlocks, 2 * CREDIT, 'the report counts the unlock once');
       assert.equal((await user.get('/api/apps/unlock-me')).data.unlocked, true);
       assert.equal((await chat(plaza, key, 'app/unlock-me')).status, 200);
       assert.equal((await earnings(maker)).pending, 350_000 + 1_400_000);
@@ -263,11 +277,15 @@ for (const backend of backends) {
       const before = await earnings(maker);
       assert.ok(before.available > 0, JSON.stringify(before));
       const paidBefore = (await maker.get('/api/wallet')).data.paid;
+      const reportBefore = await revenue();
       const converted = await maker.post('/api/earnings/convert', { amount: 1000 }, { headers: { 'x-request-id': 'conv-1' } });
       assert.equal(converted.status, 200, converted.text);
       assert.equal(converted.data.available, before.available - 1000);
       assert.equal((await maker.post('/api/earnings/convert', { amount: 1000 }, { headers: { 'x-request-id': 'conv-1' } })).status, 409);
       assert.equal((await maker.get('/api/wallet')).data.paid, paidBefore + 1000);
+      const report = await revenue();
+      assert.equal(report.earnings_converted - reportBefore.earnings_converted, 1000, 'paid credits created from earnings, shown apart');
+      assert.equal(report.usage_paid, reportBefore.usage_paid, 'and not as income');
       assert.equal((await maker.post('/api/earnings/convert', { amount: before.available })).status, 402);
       assert.equal((await maker.post('/api/earnings/payouts', { amount: 0, destination: 'x' })).status, 400);
 

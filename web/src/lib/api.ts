@@ -318,6 +318,9 @@ export const api = {
   listKeys: () => request<{ keys: ApiKey[] }>('GET', '/api/keys'),
   createKey: (b: { name: string; expires_at: number | null; models: string[]; spend_limit?: number }) =>
     request<{ key: ApiKey; secret: string }>('POST', '/api/keys', { body: b }),
+  /** Sets, changes or (null) removes a key's spending limit. */
+  updateKeyLimit: (id: ApiKey['id'], b: { spend_limit: number | null }) =>
+    request<{ key: ApiKey }>('PATCH', `/api/keys/${encodeURIComponent(String(id))}`, { body: b }),
   revokeKey: (id: ApiKey['id']) => request<void>('DELETE', `/api/keys/${encodeURIComponent(String(id))}`),
   listUsers: (q: string, offset: number, limit: number) =>
     request<{ users: User[]; total: number }>(

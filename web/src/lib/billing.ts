@@ -28,7 +28,14 @@ export interface Subscription {
   ends_at: number;
   auto_renew: boolean;
   from_code: boolean; // redeemed from a code: not renewed
+  /** µc the unused days are worth now towards an upgrade (absent on older servers). */
+  upgrade_credit?: number;
   allowances: AllowanceToday[];
+}
+
+export interface PackPurchases {
+  pack_id: Id;
+  bought: number;
 }
 
 export interface WalletPack {
@@ -55,6 +62,8 @@ export interface Wallet {
   deduction_order: string[];
   subscription: Subscription | null;
   packs: WalletPack[];
+  /** How many of each pack this user has bought (for packs' per-user limits); absent on older servers. */
+  pack_purchases?: PackPurchases[];
   /** Absent on servers that do not show a currency equivalent. */
   currency?: WalletCurrency | null;
 }
@@ -128,6 +137,8 @@ export interface Pack {
   credits: number;
   models: string[];
   valid_days: number;
+  /** Purchases per user; null: no limit (absent on older servers). */
+  per_user_limit?: number | null;
 }
 
 export type RedeemKind = 'paid' | 'gift' | 'count_pack' | 'plan_days';
@@ -232,6 +243,12 @@ export interface RevenueDay {
   pack_sales: number;
   /** Paid credits exchanged for credit packs: not income, their credits count under usage_paid when spent. */
   credit_packs: number;
+  /** App surcharges on calls paid from paid credits (on top of usage_paid): income, of which the creators' share is owed to them. Absent on older servers. */
+  app_surcharges?: number;
+  /** Apps' one-time unlocks paid from paid credits: income, of which the creators' share is owed to them. */
+  app_unlocks?: number;
+  /** Paid credits created from creators' earnings (conversions): not income. */
+  earnings_converted?: number;
   by_model: { model: string; calls: number; cost: number; paid_uc: number; gift_uc: number }[];
 }
 
@@ -319,17 +336,33 @@ export function redeemCodesCsvUrl(batchId: Id): string {
 }
 
 /** What choosing `plan` means for someone with `current` (null: no subscription). */
-export type PlanAction = 'subscribe' | 'renew' | 'current' | 'upgrade' | 'unavailable';
+/** `worthLess`: a higher level that costs less than the current plan's unused days are worth — not an
+ * upgrade (the server refuses it with 409: the difference would be lost), available when the current plan ends. */
+export type PlanAction = 'subscribe' | 'renew' | 'current' | 'upgrade' | 'unavailable' | 'worthLess';
+
+/** The actions that buy something (the others are shown, not offered). */
+export function isPurchase(action: PlanAction): action is 'subscribe' | 'renew' | 'upgrade' {
+  return action === 'subscribe' || action === 'renew' || action === 'upgrade';
+}
 
 export function planAction(
-  plan: Pick<Plan, 'id' | 'level'>,
-  current: (Pick<Subscription, 'plan_id' | 'level'> & { from_code?: boolean }) | null,
+  plan: Pick<Plan, 'id' | 'level'> & { price?: number },
+  current: (Pick<Subscription, 'plan_id' | 'level'> & { from_code?: boolean; upgrade_credit?: number }) | null,
 ): PlanAction {
   if (!current) return 'subscribe';
   // Days redeemed from a code are not renewed: the plan can be bought once they end.
   if (String(current.plan_id) === String(plan.id)) return current.from_code ? 'current' : 'renew';
   // The API upgrades to a higher level only; a lower or equal plan waits for the current one to end.
-  return plan.level > current.level ? 'upgrade' : 'unavailable';
+  if (plan.level <= current.level) return 'unavailable';
+  // The unused days count towards the new plan; one that costs less than they are worth is refused
+  // (the server's upgrade_credit is what it compares, as of when the wallet was read).
+  if (plan.price !== undefined && current.upgrade_credit !== undefined && plan.price < current.upgrade_credit) return 'worthLess';
+  return 'upgrade';
+}
+
+/** What an upgrade to `plan` costs now: its price less what the current plan's unused days are worth. */
+export function upgradeCost(plan: Pick<Plan, 'price'>, current: { upgrade_credit?: number } | null): number {
+  return Math.max(plan.price - (current?.upgrade_credit ?? 0), 0);
 }
 
 /** Every model the catalogue or a channel knows, sorted (admin pages suggest them in forms). */
@@ -356,5 +389,15 @@ export function packBody(p: AdminPack): Omit<AdminPack, 'id'> {
     models: p.models,
     valid_days: p.valid_days,
     enabled: p.enabled,
+    // A PUT replaces the pack: leaving the limit out would remove it.
+    per_user_limit: p.per_user_limit ?? null,
   };
+}
+
+/** Where a user stands with a pack's per-user limit: null when the pack has none. */
+export function packLimit(pack: Pack, wallet: Pick<Wallet, 'pack_purchases'> | null | undefined): { limit: number; bought: number; reached: boolean } | null {
+  const limit = pack.per_user_limit;
+  if (limit == null) return null;
+  const bought = wallet?.pack_purchases?.find((p) => String(p.pack_id) === String(pack.id))?.bought ?? 0;
+  return { limit, bought, reached: bought >= limit };
 }

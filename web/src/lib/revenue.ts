@@ -15,19 +15,36 @@ export interface RevenueTotals {
   plan_sales: number;
   pack_sales: number;
   credit_packs: number;
+  app_surcharges: number;
+  app_unlocks: number;
+  earnings_converted: number;
   /** Biggest spend first. */
   by_model: ModelTotal[];
 }
 
 export function revenueTotals(days: RevenueDay[]): RevenueTotals {
   const models = new Map<string, ModelTotal>();
-  const out: RevenueTotals = { usage_paid: 0, usage_gift: 0, plan_sales: 0, pack_sales: 0, credit_packs: 0, by_model: [] };
+  const out: RevenueTotals = {
+    usage_paid: 0,
+    usage_gift: 0,
+    plan_sales: 0,
+    pack_sales: 0,
+    credit_packs: 0,
+    app_surcharges: 0,
+    app_unlocks: 0,
+    earnings_converted: 0,
+    by_model: [],
+  };
   for (const d of days) {
     out.usage_paid += d.usage_paid;
     out.usage_gift += d.usage_gift;
     out.plan_sales += d.plan_sales;
     out.pack_sales += d.pack_sales;
     out.credit_packs += d.credit_packs;
+    // Servers before these columns leave them out.
+    out.app_surcharges += d.app_surcharges ?? 0;
+    out.app_unlocks += d.app_unlocks ?? 0;
+    out.earnings_converted += d.earnings_converted ?? 0;
     for (const m of d.by_model) {
       const t = models.get(m.model) ?? { model: m.model, calls: 0, cost: 0, paid_uc: 0, gift_uc: 0 };
       t.calls += m.calls;

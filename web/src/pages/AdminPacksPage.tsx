@@ -83,7 +83,7 @@ export function AdminPacksPage() {
         {packs && packs.length > 0 && (
           <table className="table responsive" data-testid="packs-table">
             <TableHead
-              columns={[t('packs.name'), t('packs.kind'), t('billing.price'), t('packs.contents'), t('packs.validDays'), t('billing.status')]}
+              columns={[t('packs.name'), t('packs.kind'), t('billing.price'), t('packs.contents'), t('packs.validDays'), t('packs.perUser'), t('billing.status')]}
               actions
             />
             <tbody>
@@ -107,6 +107,9 @@ export function AdminPacksPage() {
                     )}
                   </td>
                   <td data-label={t('packs.validDays')}>{p.valid_days > 0 ? t('plans.days', { days: p.valid_days }) : t('wallet.noExpiry')}</td>
+                  <td data-label={t('packs.perUser')} data-testid="pack-per-user-limit">
+                    {p.per_user_limit != null ? p.per_user_limit : <span className="muted">{t('packs.noLimit')}</span>}
+                  </td>
                   <td data-label={t('billing.status')}>
                     <span className={`badge ${p.enabled ? 'badge-active' : 'badge-neutral'}`} data-testid="pack-status" data-enabled={p.enabled}>
                       {p.enabled ? t('billing.onSale') : t('billing.offSale')}

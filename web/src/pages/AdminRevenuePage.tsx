@@ -1,6 +1,8 @@
-// Admin › Revenue: per day, what paid credits were spent on (calls, plans, count packs: the
-// income), calls paid from gift credits (given away), paid credits exchanged for credit packs (not
-// income: those credits are counted under calls when spent), and the spend per model; totals underneath.
+// Admin › Revenue: per day, what paid credits were spent on (calls, plans, count packs, app
+// surcharges and unlocks: the income; of the app charges the creators' share is owed to them),
+// calls paid from gift credits (given away), paid credits exchanged for credit packs and paid credits
+// created from creators' earnings (neither is income: those credits are counted when spent), and
+// the spend per model; totals underneath.
 import { useCallback, useState, type FormEvent } from 'react';
 import { AdminTabs } from '../components/AdminTabs';
 import { Credits } from '../components/billing/Credits';
@@ -52,6 +54,9 @@ export function AdminRevenuePage() {
     t('revenue.planSalesPaid'),
     t('revenue.countPackSales'),
     t('revenue.creditPacks'),
+    t('revenue.appSurcharges'),
+    t('revenue.appUnlocks'),
+    t('revenue.earningsConverted'),
     t('revenue.byModel'),
   ];
 
@@ -60,7 +65,7 @@ export function AdminRevenuePage() {
       <AdminTabs />
       <header className="page-header">
         <h1>{t('revenue.title')}</h1>
-        <p className="muted">{t('revenue.subtitlePaid')}</p>
+        <p className="muted">{t('revenue.subtitleApps')}</p>
       </header>
 
       <form className="card filters" onSubmit={apply} noValidate data-testid="revenue-range">
@@ -116,6 +121,15 @@ export function AdminRevenuePage() {
                     <Credits uc={d.credit_packs} testId="revenue-credit-packs" />
                   </td>
                   <td data-label={columns[6]}>
+                    <Credits uc={d.app_surcharges ?? 0} testId="revenue-app-surcharges" />
+                  </td>
+                  <td data-label={columns[7]}>
+                    <Credits uc={d.app_unlocks ?? 0} testId="revenue-app-unlocks" />
+                  </td>
+                  <td data-label={columns[8]}>
+                    <Credits uc={d.earnings_converted ?? 0} testId="revenue-earnings-converted" />
+                  </td>
+                  <td data-label={columns[9]}>
                     <ModelSpend models={d.by_model} />
                   </td>
                 </tr>
@@ -142,6 +156,15 @@ export function AdminRevenuePage() {
                   <Credits uc={totals.credit_packs} />
                 </td>
                 <td data-label={columns[6]}>
+                  <Credits uc={totals.app_surcharges} />
+                </td>
+                <td data-label={columns[7]}>
+                  <Credits uc={totals.app_unlocks} />
+                </td>
+                <td data-label={columns[8]}>
+                  <Credits uc={totals.earnings_converted} />
+                </td>
+                <td data-label={columns[9]}>
                   <ModelSpend models={totals.by_model} />
                 </td>
               </tr>

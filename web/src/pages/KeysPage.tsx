@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { ConfirmDialog, useConfirm } from '../components/ConfirmDialog';
 import { SmallButton, TableHead } from '../components/Table';
 import { Alert, bindField, Field, SubmitActions } from '../components/Field';
@@ -7,7 +7,9 @@ import { useI18n, useTitle } from '../i18n';
 import { api, ApiError, type ApiKey } from '../lib/api';
 import { Credits } from '../components/billing/Credits';
 import { localDay } from '../lib/days';
-import { parseCredits } from '../lib/money';
+import { formatCredits, parseCredits } from '../lib/money';
+import { keyLimitBody, keyLimitEffect } from '../lib/keyLimit';
+import { Modal } from '../components/Modal';
 import { describeError } from '../lib/errors';
 import { useForm, type Validator } from '../lib/useForm';
 import { useSubmit } from '../lib/useSubmit';
@@ -93,6 +95,83 @@ function SecretPanel({ name, secret, onDone }: { name: string; secret: string; o
   );
 }
 
+/** Sets, raises, lowers or removes a key's spending limit; says what a limit at or below what the
+ * key has spent means (it spends nothing more) before it is saved. */
+function LimitDialog({ apiKey, onSaved, onCancel }: { apiKey: ApiKey | null; onSaved: (k: ApiKey) => void; onCancel: () => void }) {
+  const { t } = useI18n();
+  const titleId = useId();
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setText(apiKey?.spend_limit != null ? formatCredits(apiKey.spend_limit) : '');
+    setError(null);
+  }, [apiKey]);
+  const spent = apiKey?.spent ?? 0;
+  const effect = keyLimitEffect(text, spent);
+  const save = async () => {
+    if (!apiKey) return;
+    const check = validateCredits(text);
+    if (check || effect.kind === 'invalid') {
+      setError(t('validate.credits'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await api.updateKeyLimit(apiKey.id, keyLimitBody(text));
+      onSaved(r.key);
+    } catch (e) {
+      setError(describeError(e, t).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal open={apiKey !== null} labelledBy={titleId} testId="key-limit-dialog" onCancel={onCancel}>
+      <h2 id={titleId}>{t('keys.limitTitle', { name: apiKey?.name ?? '' })}</h2>
+      <form
+        className="dialog-body"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <Field
+          name="key_limit"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          label={t('keys.spendLimit')}
+          optional
+          inputMode="decimal"
+          autoComplete="off"
+          error={error ?? undefined}
+          hint={t('keys.limitHint', { spent: formatCredits(spent) })}
+          data-testid="key-limit-input"
+        />
+        <p className={effect.kind === 'stopped' ? 'field-error' : 'muted small'} data-testid="key-limit-effect" data-effect={effect.kind}>
+          {effect.kind === 'none'
+            ? t('keys.limitNone')
+            : effect.kind === 'room'
+              ? t('keys.limitRoom', { left: formatCredits(effect.left) })
+              : effect.kind === 'stopped'
+                ? t('keys.limitStopped', { spent: formatCredits(spent) })
+                : ''}
+        </p>
+        <div className="dialog-actions">
+          <button type="button" className="button secondary" onClick={onCancel} data-testid="key-limit-cancel">
+            {t('common.cancel')}
+          </button>
+          <button type="submit" className="button primary" disabled={busy} data-testid="key-limit-save">
+            {t('common.save')}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
 export function KeysPage() {
   useTitle('keys.title');
   const { t, tn, formatDate } = useI18n();
@@ -101,6 +180,7 @@ export function KeysPage() {
   const [created, setCreated] = useState<{ name: string; secret: string } | null>(null);
   const { target: toRevoke, open: revokeOpen, ask: askRevoke, cancel: cancelRevoke } = useConfirm<ApiKey>();
   const [revoking, setRevoking] = useState(false);
+  const [limitOf, setLimitOf] = useState<ApiKey | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const form = useForm<keyof V>({ name: '', expires: '', models: '', spend_limit: '' }, validators);
   // The models offered to the user, to warn of a name in the key's list that is none of them.
@@ -298,6 +378,11 @@ export function KeysPage() {
                     <td data-label={t('keys.colLastUsed')}>{k.last_used_at ? formatDate(k.last_used_at, true) : t('keys.never')}</td>
                     <td className="cell-actions">
                       {!k.revoked && (
+                        <SmallButton kind="secondary" onClick={() => setLimitOf(k)} data-testid="key-limit">
+                          {t('keys.editLimit')}
+                        </SmallButton>
+                      )}{' '}
+                      {!k.revoked && (
                         <SmallButton
                           kind="danger-ghost"
                           onClick={() => askRevoke(k)}
@@ -314,6 +399,16 @@ export function KeysPage() {
           </table>
         )}
       </div>
+
+      <LimitDialog
+        apiKey={limitOf}
+        onCancel={() => setLimitOf(null)}
+        onSaved={(k) => {
+          setLimitOf(null);
+          setNotice(k.spend_limit != null ? t('keys.limitSaved', { name: k.name, limit: formatCredits(k.spend_limit) }) : t('keys.limitRemoved', { name: k.name }));
+          void load();
+        }}
+      />
 
       <ConfirmDialog
         open={revokeOpen}

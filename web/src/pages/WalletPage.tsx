@@ -13,7 +13,7 @@ import { PageAlerts } from '../components/Field';
 import { SmallButton } from '../components/Table';
 import { useI18n, useTitle } from '../i18n';
 import { api, ApiError } from '../lib/api';
-import { billingApi, type Plan, type Wallet } from '../lib/billing';
+import { billingApi, isPurchase, type Plan, type Wallet } from '../lib/billing';
 import { describeError } from '../lib/errors';
 import { formatCredits } from '../lib/money';
 import { useLoader } from '../lib/useLoader';
@@ -183,11 +183,11 @@ export function WalletPage() {
             plans={store.data.plans}
             current={sub}
             busy={busy}
-            onChoose={(plan, action) => action !== 'unavailable' && action !== 'current' && ask({ what: 'plan', plan, action })}
+            onChoose={(plan, action) => isPurchase(action) && ask({ what: 'plan', plan, action })}
           />
         )}
         <h2 className="section-heading">{t('wallet.packsTitle')}</h2>
-        {store.data && <PackStore packs={store.data.packs} busy={busy} onBuy={(pack) => ask({ what: 'pack', pack })} />}
+        {store.data && <PackStore packs={store.data.packs} wallet={wallet} busy={busy} onBuy={(pack) => ask({ what: 'pack', pack })} />}
       </div>
 
       <UsageSection version={version} keys={store.data?.keys ?? []} models={store.data?.models ?? []} />

@@ -9,7 +9,7 @@ import { useSubmit } from '../../lib/useSubmit';
 import { parseModelList, validateCredits, validateInt, validateModelList } from '../../lib/validation';
 import { Alert, bindField, Field, FormActions, SelectField } from '../Field';
 
-type K = 'name' | 'kind' | 'price' | 'calls' | 'credits' | 'models' | 'valid_days';
+type K = 'name' | 'kind' | 'price' | 'calls' | 'credits' | 'models' | 'valid_days' | 'per_user_limit';
 type V = Record<K, string>;
 const validators: Partial<Record<K, Validator<V>>> = {
   name: (v) => (!v.name.trim() ? 'validate.required' : v.name.trim().length > 64 ? 'validate.nameLength' : null),
@@ -20,6 +20,8 @@ const validators: Partial<Record<K, Validator<V>>> = {
   credits: (v) => (v.kind === 'credit' ? validateCredits(v.credits, { required: true, positive: true }) : null),
   models: (v) => (v.kind === 'count' ? validateModelList(v.models) : null),
   valid_days: (v) => validateInt(v.valid_days, 0, 36_500),
+  // Empty: no limit (0 would be a pack nobody can buy: take it off sale instead).
+  per_user_limit: (v) => validateInt(v.per_user_limit, 1, 1_000_000),
 };
 
 export function PackForm({ pack, onSaved, onCancel }: { pack: AdminPack | null; onSaved: (name: string) => void; onCancel: () => void }) {
@@ -33,6 +35,7 @@ export function PackForm({ pack, onSaved, onCancel }: { pack: AdminPack | null; 
       credits: pack?.credits ? formatCredits(pack.credits) : '',
       models: pack?.models.join(', ') ?? '',
       valid_days: pack?.valid_days ? String(pack.valid_days) : '',
+      per_user_limit: pack?.per_user_limit != null ? String(pack.per_user_limit) : '',
     },
     validators,
   );
@@ -55,6 +58,7 @@ export function PackForm({ pack, onSaved, onCancel }: { pack: AdminPack | null; 
       models: kind === 'count' ? parseModelList(v.models) : [],
       valid_days: v.valid_days.trim() ? Number(v.valid_days.trim()) : 0,
       enabled,
+      per_user_limit: v.per_user_limit.trim() ? Number(v.per_user_limit.trim()) : null,
     };
     if (pack) await billingApi.updatePack(pack.id, body);
     else await billingApi.createPack(body);
@@ -95,6 +99,15 @@ export function PackForm({ pack, onSaved, onCancel }: { pack: AdminPack | null; 
           label={t('packs.validDays')}
           optional
           hint={t('packs.validDaysHint')}
+        />
+        <Field
+          {...bindField(form, 'per_user_limit')}
+          type="number"
+          inputMode="numeric"
+          min={1}
+          label={t('packs.perUserLimit')}
+          optional
+          hint={t('packs.perUserLimitHint')}
         />
       </div>
       <label className="check">

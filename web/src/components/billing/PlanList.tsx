@@ -1,5 +1,5 @@
 import { useI18n, type MessageKey } from '../../i18n';
-import { planAction, type Plan, type PlanAction, type Subscription } from '../../lib/billing';
+import { isPurchase, planAction, upgradeCost, type Plan, type PlanAction, type Subscription } from '../../lib/billing';
 import { formatCredits } from '../../lib/money';
 import { Credits } from './Credits';
 
@@ -9,6 +9,7 @@ const actionLabels: Record<PlanAction, MessageKey> = {
   current: 'wallet.currentFromCode',
   upgrade: 'wallet.upgrade',
   unavailable: 'wallet.lowerPlan',
+  worthLess: 'wallet.notAnUpgrade',
 };
 
 /** "gpt-4o: 50 a day", "gpt-4o-mini: unlimited". */
@@ -65,10 +66,20 @@ export function PlanList({
                 <p className="muted small">{t('wallet.dailyValue', { amount: formatCredits(p.daily_value) })}</p>
               )}
               <AllowanceList allowances={p.allowances} />
+              {action === 'upgrade' && current && (current.upgrade_credit ?? 0) > 0 && (
+                <p className="muted small" data-testid="plan-upgrade-cost">
+                  {t('wallet.upgradeCost', { cost: formatCredits(upgradeCost(p, current)), credit: formatCredits(current.upgrade_credit ?? 0), current: current.plan_name })}
+                </p>
+              )}
+              {action === 'worthLess' && current && (
+                <p className="small" data-testid="plan-not-upgrade">
+                  {t('wallet.notAnUpgradeWhy', { credit: formatCredits(current.upgrade_credit ?? 0), current: current.plan_name, price: formatCredits(p.price) })}
+                </p>
+              )}
               <button
                 type="button"
-                className={`button ${action === 'unavailable' || action === 'current' ? 'secondary' : 'primary'} block`}
-                disabled={busy || action === 'unavailable' || action === 'current'}
+                className={`button ${isPurchase(action) ? 'primary' : 'secondary'} block`}
+                disabled={busy || !isPurchase(action)}
                 onClick={() => onChoose(p, action)}
                 data-testid="plan-choose"
                 data-action={action}

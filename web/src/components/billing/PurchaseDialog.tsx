@@ -7,7 +7,7 @@ import { Credits } from './Credits';
 
 /** A purchase (or the end of auto-renew) waiting for the buyer's yes. */
 export type Pending =
-  | { what: 'plan'; plan: Plan; action: Exclude<PlanAction, 'unavailable' | 'current'> }
+  | { what: 'plan'; plan: Plan; action: Exclude<PlanAction, 'unavailable' | 'current' | 'worthLess'> }
   | { what: 'pack'; pack: Pack }
   | { what: 'cancel' };
 
