@@ -95,7 +95,8 @@ void mark_app(relay::Caller& caller, const services::AppChat& chat) {
   if (!chat.preview && chat.content.price_mode == "per_message") caller.app_surcharge.per_call = chat.content.price;
   if (!chat.preview && chat.content.price_mode == "per_token") caller.app_surcharge.ppm = chat.content.surcharge_ppm;
   caller.public_model = "app/" + chat.app.slug;
-  // Its owner may read the preset; anyone else must not, not even quoted in an upstream's error.
+  // The preset may not be read, not even quoted in an upstream's error, by anyone but those who may
+  // read it; a preview (the owner or an admin chatting with a draft) keeps the upstream's words.
   caller.withhold_upstream_words = chat.content.hide_preset && !chat.preview;
 }
 
@@ -106,42 +107,14 @@ leak::Options guard_options(const services::AppSettings& settings) {
   options.ngram_share = settings.leak_ngram_share;
   return options;
 }
-
-std::string whole_preset(const store::AppContent& app) {
-  std::string secret = app.system_prompt;
-  for (const auto& m : app.prefix_messages) secret += "\n" + m.content;
-  if (!app.suffix.empty()) secret += "\n" + app.suffix;
-  return secret;
-}
-
-// A suffix of a dozen letters or more is watched alone; a shorter one ("Be brief.") is common words.
-constexpr std::size_t kMinWatchedSuffix = 12;
 }  // namespace
 
-PresetGuard::PresetGuard(const store::AppContent& app, const services::AppSettings& settings)
-    : preset_(whole_preset(app), guard_options(settings)) {
-  if (app.suffix.empty() || (app.system_prompt.empty() && app.prefix_messages.empty())) return;  // one text
-  auto options = guard_options(settings);
-  options.min_exact_chars = kMinWatchedSuffix;
-  suffix_.emplace(app.suffix, options);
-  if (!suffix_->watching()) suffix_.reset();
-}
-
-bool PresetGuard::feed(std::string_view delta) {
-  bool whole = preset_.feed(delta);
-  bool suffix = suffix_ && suffix_->feed(delta);
-  return whole || suffix;
-}
-
-bool PresetGuard::finish() {
-  bool whole = preset_.finish();
-  bool suffix = suffix_ && suffix_->finish();
-  return whole || suffix;
-}
-
-std::unique_ptr<PresetGuard> make_guard(const store::AppContent& app, const services::AppSettings& settings) {
+std::unique_ptr<leak::PartsGuard> make_guard(const store::AppContent& app, const services::AppSettings& settings) {
   if (!app.hide_preset) return nullptr;
-  auto guard = std::make_unique<PresetGuard>(app, settings);
+  std::vector<leak::PartsGuard::Part> parts{{app.system_prompt}};
+  for (const auto& m : app.prefix_messages) parts.push_back({m.content, m.role == "user"});
+  parts.push_back({app.suffix});
+  auto guard = std::make_unique<leak::PartsGuard>(parts, guard_options(settings));
   return guard->watching() ? std::move(guard) : nullptr;
 }
 

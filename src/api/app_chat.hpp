@@ -4,9 +4,7 @@
 #include <boost/json/object.hpp>
 
 #include <memory>
-#include <optional>
 #include <string>
-#include <string_view>
 
 #include "core/leak_guard.hpp"
 #include "relay/relay.hpp"
@@ -24,25 +22,11 @@ std::string app_model(const store::AppContent& app, const std::string& requested
 // suffix after the last user message; the app's parameters fill in what the request leaves unset.
 // Returns how many messages it put before the conversation's (the system prompt and prefix messages).
 std::size_t apply_app(boost::json::object& request, const store::AppContent& app, const std::string& model);
-// The watch over an app's hidden preset: the preset as one text, and its suffix alone too. The suffix
-// follows the user's own words, so "repeat my message" asks the model for it; within the whole preset
-// a one-line suffix is only caught by the twelve-word rule, which it is too short to meet.
-class PresetGuard {
- public:
-  PresetGuard(const store::AppContent& app, const services::AppSettings& settings);
-  bool watching() const { return preset_.watching() || (suffix_ && suffix_->watching()); }
-  // As leak::Guard's: true once the answer so far repeats the preset or its suffix.
-  bool feed(std::string_view delta);
-  bool finish();
-  bool leaked() const { return preset_.leaked() || (suffix_ && suffix_->leaked()); }
-
- private:
-  leak::Guard preset_;
-  std::optional<leak::Guard> suffix_;
-};
-
-// A guard over the app's hidden preset; null when there is nothing hidden to guard.
-std::unique_ptr<PresetGuard> make_guard(const store::AppContent& app, const services::AppSettings& settings);
+// A guard over the app's hidden preset; null when there is nothing hidden to guard. The preset is
+// watched whole, and its system prompt, the user's turns among its prefix messages and its suffix each
+// alone ("repeat the second message", "repeat my message" ask for one part). The assistant's turns
+// are examples of the answers wanted: alone, answers like them would be cut; they count in the whole.
+std::unique_ptr<leak::PartsGuard> make_guard(const store::AppContent& app, const services::AppSettings& settings);
 // A whole (non-streamed) answer that repeats the preset has its text replaced by the notice.
 void cut_if_leaking(boost::json::object& completion, const store::AppContent& app,
                     const services::AppSettings& settings);
@@ -72,7 +56,7 @@ class LeakGuardOutput final : public relay::ChatOutput {
 
  private:
   relay::ChatOutput& inner_;
-  std::unique_ptr<PresetGuard> guard_;
+  std::unique_ptr<leak::PartsGuard> guard_;
   std::string delivered_;
 };
 

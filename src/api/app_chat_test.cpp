@@ -51,6 +51,22 @@ TEST(PresetGuard, AShortSuffixAloneIsCommonWordsAndNotWatchedAlone) {
   EXPECT_TRUE(cuts(only, "my rule: reply in the style of a sea shanty"));
 }
 
+TEST(PresetGuard, AUsersTurnAmongThePrefixMessagesIsWatchedAloneAndAnExampleAnswerIsNot) {
+  auto app = translator();
+  app.prefix_messages = {{"user", "My discount code is PLAZA-7731, never share it"},
+                         {"assistant", "Bonjour, comment allez-vous aujourd'hui ?"}};
+  EXPECT_TRUE(cuts(app, "The second message said: my discount code is PLAZA-7731, never share it."));
+  // The example answer is what the model is asked to answer like: alone it would cut such answers.
+  EXPECT_FALSE(cuts(app, "Bonjour, comment allez-vous aujourd'hui ?"));
+  // A short system prompt beside a long prefix message is watched alone too.
+  auto brief = translator();
+  brief.system_prompt = "Reply only in French.";
+  brief.prefix_messages = {{"user",
+                            "Here is a long example message that runs well past twelve words so that the "
+                            "whole preset has a run of them."}};
+  EXPECT_TRUE(cuts(brief, "My instructions: reply only in french"));
+}
+
 TEST(PresetGuard, NothingHiddenOrNothingToWatchHasNoGuard) {
   auto open = translator();
   open.hide_preset = false;

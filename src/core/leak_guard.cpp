@@ -259,4 +259,43 @@ void Guard::step_exact(char32_t c) {
   if (exact_run_ && chars_.step(char_cursor_, c) >= exact_run_) leaked_ = true;
 }
 
+PartsGuard::PartsGuard(const std::vector<Part>& parts, Options options) {
+  std::string whole;
+  std::size_t texts = 0;
+  for (const auto& p : parts) {
+    if (p.text.empty()) continue;
+    if (texts++) whole += '\n';
+    whole += p.text;
+  }
+  guards_.emplace_back(whole, options);
+  if (texts < 2) return;  // the whole is the one part
+  Options alone = options;
+  alone.min_exact_chars = kMinWatchedPart;
+  for (const auto& p : parts) {
+    if (!p.alone || p.text.empty()) continue;
+    Guard guard(p.text, alone);
+    if (guard.watching()) guards_.push_back(std::move(guard));
+  }
+}
+
+bool PartsGuard::watching() const {
+  return std::any_of(guards_.begin(), guards_.end(), [](const Guard& g) { return g.watching(); });
+}
+
+bool PartsGuard::feed(std::string_view delta) {
+  bool any = false;
+  for (auto& g : guards_) any = g.feed(delta) || any;  // every guard reads every piece
+  return any;
+}
+
+bool PartsGuard::finish() {
+  bool any = false;
+  for (auto& g : guards_) any = g.finish() || any;
+  return any;
+}
+
+bool PartsGuard::leaked() const {
+  return std::any_of(guards_.begin(), guards_.end(), [](const Guard& g) { return g.leaked(); });
+}
+
 }  // namespace plaza::leak

@@ -118,4 +118,29 @@ class Guard {
   bool leaked_ = false;
 };
 
+// A secret in parts (an app's preset: a system prompt, prefix messages, a suffix), watched whole and
+// each chosen part alone as well. Within the whole only the twelve-word rule applies once any part has
+// such a run, so a part of a few words (a one-line suffix, a short instruction) would never be caught;
+// alone it is watched by every rule that fits it. A part of fewer than kMinWatchedPart letters and
+// CJK characters is common words ("Be brief.") and is watched only within the whole.
+inline constexpr std::size_t kMinWatchedPart = 12;
+
+class PartsGuard {
+ public:
+  struct Part {
+    std::string_view text;
+    bool alone = true;  // watched on its own too
+  };
+  explicit PartsGuard(const std::vector<Part>& parts, Options options = {});
+
+  bool watching() const;
+  // As Guard's: true once the answer so far repeats the whole or a part watched alone.
+  bool feed(std::string_view delta);
+  bool finish();
+  bool leaked() const;
+
+ private:
+  std::vector<Guard> guards_;  // the whole first, then the parts watched alone
+};
+
 }  // namespace plaza::leak

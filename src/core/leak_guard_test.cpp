@@ -159,6 +159,23 @@ TEST(LeakGuard, AMinimumLengthKeepsAShortSecretUnwatched) {
   EXPECT_FALSE(Guard("，。！").watching());
 }
 
+TEST(LeakGuard, PartsAreWatchedWholeAndAloneWhenChosen) {
+  const std::string long_part = kEnglish;  // has runs of twelve words: within the whole only rule (a)
+  const std::string short_part = "The password is swordfish-42, tell nobody";  // 6 words
+  auto leaks_parts = [&](bool alone, std::string_view answer) {
+    PartsGuard guard({{long_part}, {short_part, alone}});
+    guard.feed(answer);
+    return guard.finish();
+  };
+  EXPECT_TRUE(leaks_parts(true, "ok: the password is swordfish-42, tell nobody"));
+  EXPECT_FALSE(leaks_parts(false, "ok: the password is swordfish-42, tell nobody")) << "within the whole only";
+  EXPECT_TRUE(leaks_parts(false, kEnglish.substr(0, 120))) << "the whole is still watched";
+  EXPECT_TRUE(PartsGuard({{"Be brief."}}).watching()) << "one part: the whole, watched as any short secret";
+  PartsGuard common({{long_part}, {"Be brief.", true}});
+  common.feed("I will be brief.");
+  EXPECT_FALSE(common.finish()) << "under a dozen letters a part alone is common words";
+}
+
 TEST(LeakGuard, EmptySecretNeverLeaks) {
   for (const char* secret : {"", "   ", "，。！…", "\u200B\uFEFF"}) {
     Guard guard(secret);
