@@ -202,6 +202,8 @@ const std::vector<Setting>& settings() {
            int_setting(&Config::pack_pool_ppm, int64_t{0}, int64_t{1'000'000})),
       make("clearing_days", "days pending creator earnings wait (for freezes and reversals) before they are available",
            int_setting(&Config::clearing_days, 0, 365)),
+      make("payout_minimum", "the smallest payout (µc) a creator may request; 0: any amount",
+           int_setting(&Config::payout_minimum, int64_t{0}, int64_t{1} << 50)),
       make("settlement_hour", "local hour (0-23, operator timezone) after which the previous day is settled",
            int_setting(&Config::settlement_hour, 0, 23)),
       make("settlement_batch_users", "users settled per transaction (smaller: shorter write locks)",

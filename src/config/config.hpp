@@ -60,6 +60,7 @@ struct Config {
   int64_t subscription_pool_ppm = 100'000;  // of a subscriber's daily plan value
   int64_t pack_pool_ppm = 100'000;          // of the paid credits a user spends on an app's model costs
   int clearing_days = 7;                    // pending earnings become available after this many days
+  int64_t payout_minimum = 0;               // µc: the smallest payout a creator may ask for (0: any)
   int settlement_hour = 4;                  // local hour after which yesterday is settled
   int settlement_batch_users = 5000;        // users per settlement transaction
   int settlement_lease_seconds = 120;       // a settling instance's lease, renewed by every batch

@@ -31,6 +31,7 @@ EarningsOptions earnings_options(const Config& config) {
   o.shares.pack_pool_ppm = config.pack_pool_ppm;
   o.creator_share_ppm = config.creator_share_ppm;
   o.clearing_days = config.clearing_days;
+  o.payout_minimum = config.payout_minimum;
   o.settlement_hour = config.settlement_hour;
   o.batch_users = config.settlement_batch_users;
   o.lease_s = config.settlement_lease_seconds;
@@ -226,6 +227,9 @@ awaitable<void> Earnings::convert(store::User me, int64_t amount, std::string re
 
 awaitable<earn::Payout> Earnings::request_payout(store::User me, int64_t amount, std::string destination) {
   check_amount(amount);
+  if (amount < options().payout_minimum)
+    throw Error(ErrorCode::invalid_request,
+                "a payout is at least " + money::format_credits(options().payout_minimum) + " credits", "amount");
   if (destination.empty() || destination.size() > 300)
     throw Error(ErrorCode::invalid_request, "say where to pay (up to 300 characters)", "destination");
   int64_t now = clock_.now_s();

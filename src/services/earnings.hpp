@@ -32,6 +32,7 @@ struct EarningsOptions {
   store::earnings::Shares shares;
   int64_t creator_share_ppm = 700'000;
   int clearing_days = 7;
+  int64_t payout_minimum = 0;  // µc; each payout a person pays by hand costs the operator work
   int settlement_hour = 4;
   int64_t batch_users = 5000;
   int64_t lease_s = 120;

@@ -583,6 +583,7 @@ TEST_P(EarningsTest, AvailableEarningsConvertIntoPaidCreditsOrLeaveAsAPayout) {
   int64_t owner = user("maker"), u = user("payer"), admin = user("root");
   insert(db(), {{u, 1, owner, false, true, std::nullopt, 0, 100 * kCredit}});
   options_.clearing_days = 0;
+  options_.payout_minimum = 5 * kCredit;
   Settlement s(db(), clock_, options_);
   s.settle_day(kDayD);
   s.clear_due();
@@ -595,6 +596,11 @@ TEST_P(EarningsTest, AvailableEarningsConvertIntoPaidCreditsOrLeaveAsAPayout) {
   EXPECT_EQ(test::error_of(api.convert(me, 7 * kCredit, "c2"))->code(), ErrorCode::insufficient_balance);
   auto paid = db().read_sync([&](store::Conn& c) { return ledger::balance(c, ledger::kPaid, owner).balance; });
   EXPECT_EQ(paid, 4 * kCredit);
+  auto small = test::error_of(api.request_payout(me, 5 * kCredit - 1, "bank 123"));
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->field(), "amount");
+  EXPECT_EQ(std::string(small->what()), "a payout is at least 5 credits");
+  EXPECT_EQ(available(owner), 6 * kCredit) << "refused, nothing taken";
   auto p = run_sync(api.request_payout(me, 5 * kCredit, "bank 123"));
   EXPECT_EQ(available(owner), kCredit);
   store::User root{};

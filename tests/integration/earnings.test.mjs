@@ -21,7 +21,7 @@ function chat(plaza, key, model) {
   });
 }
 
-const SETTINGS = { 'api-rate-per-minute': 1000000, 'clearing-days': 0, 'settlement-batch-users': 1 };
+const SETTINGS = { 'api-rate-per-minute': 1000000, 'clearing-days': 0, 'settlement-batch-users': 1, 'payout-minimum': 2000 };
 
 // `plaza settle` as its own process, with the site's settings: {code, signal, out}.
 function settleProcess(plaza, args, env = {}) {
@@ -288,6 +288,11 @@ for (const backend of backends) {
       assert.equal(report.usage_paid, reportBefore.usage_paid, 'and not as income');
       assert.equal((await maker.post('/api/earnings/convert', { amount: before.available })).status, 402);
       assert.equal((await maker.post('/api/earnings/payouts', { amount: 0, destination: 'x' })).status, 400);
+      // Below the site's smallest payout: refused, and the page says what it is (and the currency).
+      const small = await maker.post('/api/earnings/payouts', { amount: 1999, destination: 'IBAN 123' });
+      assert.deepEqual([small.status, small.data.error.field, small.data.error.message], [400, 'amount', 'a payout is at least 0.002 credits']);
+      const page = await earnings(maker);
+      assert.deepEqual([page.payout_minimum, page.currency.code, page.requested], [2000, 'CNY', 0]);
 
       const asked = await maker.post('/api/earnings/payouts', { amount: 5000, destination: 'IBAN 123' });
       assert.equal(asked.status, 200, asked.text);

@@ -73,6 +73,7 @@ export const en = {
   'validate.priceUnlock': 'Enter a price above 0 and at most 10,000 credits.',
   'validate.percent': 'Enter a percentage with at most 4 decimals, e.g. 20.',
   'validate.surcharge': 'Enter a percentage above 0 and at most 1000.',
+  'validate.payoutMinimum': 'A payout is at least {amount} credits.',
   'validate.moreThanAvailable': 'This is more than your available earnings.',
 
   'hint.username': '3–32 characters: letters, digits, _ or -, starting with a letter.',
@@ -1064,6 +1065,7 @@ export const en = {
   'earnings.convertTitle': 'Convert into credits',
   'earnings.convertIntro': 'Available earnings become paid credits at once, to spend on Plaza.',
   'earnings.amount': 'Amount (credits)',
+  'earnings.payoutMinimumHint': 'The smallest payout is {amount} credits.',
   'earnings.availableHint': 'Available: {amount} credits',
   'earnings.convert': 'Convert',
   'earnings.converting': 'Converting…',

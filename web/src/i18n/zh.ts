@@ -73,6 +73,7 @@ export const zh: Messages = {
   'validate.priceUnlock': '请输入大于 0、不超过 10,000 额度的价格。',
   'validate.percent': '请输入百分比，最多 4 位小数，例如 20。',
   'validate.surcharge': '请输入大于 0、不超过 1000 的百分比。',
+  'validate.payoutMinimum': '提现金额至少为 {amount} 额度。',
   'validate.moreThanAvailable': '超出了可用收益。',
 
   'hint.username': '3–32 个字符：字母、数字、_ 或 -，以字母开头。',
@@ -1064,6 +1065,7 @@ export const zh: Messages = {
   'earnings.convertTitle': '转入额度',
   'earnings.convertIntro': '可用收益立即转为付费额度，可在 Plaza 内使用。',
   'earnings.amount': '金额（额度）',
+  'earnings.payoutMinimumHint': '单次提现至少 {amount} 额度。',
   'earnings.availableHint': '可用：{amount} 额度',
   'earnings.convert': '转入',
   'earnings.converting': '转入中…',

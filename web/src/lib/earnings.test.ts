@@ -87,6 +87,8 @@ test('validateWithdrawal: credits above zero, no more than available', () => {
   expect(validateWithdrawal('', 2_000_000)).toBe('validate.required');
   expect(validateWithdrawal('0', 2_000_000)).toBe('validate.positive');
   expect(validateWithdrawal('1.0000001', 2_000_000)).toBe('validate.credits');
+  expect(validateWithdrawal('1.5', 2_000_000, 1_500_000)).toBeNull();
+  expect(validateWithdrawal('1.4', 2_000_000, 1_500_000)).toEqual({ key: 'validate.payoutMinimum', params: { amount: '1.5' } });
 });
 
 test('settling: a day is watched until its run is listed as done', () => {

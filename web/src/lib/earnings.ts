@@ -3,8 +3,9 @@
 // whole µc (see money.ts), days "YYYY-MM-DD" in the operator's time zone, times unix seconds.
 import { request, type Id } from './api';
 import { addDays, daysBetween, localDay } from './days';
-import { parseCredits } from './money';
-import { validateCredits, type Check } from './validation';
+import type { WalletCurrency } from './billing';
+import { formatCredits, parseCredits } from './money';
+import { validateCredits, type FieldCheck } from './validation';
 
 /** Where an earning came from: surcharges and unlocks, or a share of plan and pack sales. */
 export type EarningStream = 'direct' | 'subscription' | 'pack';
@@ -47,6 +48,10 @@ export interface Earnings {
   requested: number;
   paid_out: number;
   clearing_days: number;
+  /** µc: the smallest payout the site takes (0: any). Absent on older servers. */
+  payout_minimum?: number;
+  /** For a "≈ ¥1.25" beside amounts; absent on older servers. */
+  currency?: WalletCurrency | null;
   creator_share_ppm: number;
   subscription_pool_ppm: number;
   pack_pool_ppm: number;
@@ -213,9 +218,11 @@ export function yesterday(today: string = localDay()): string {
  * An amount to convert or pay out: credits above zero (at most six decimals) and no more than is
  * available. The server checks again; this only spares a round trip.
  */
-export function validateWithdrawal(v: string, available: number): Check {
+/** `minimum` (µc): the smallest payout the site takes; conversions have none. */
+export function validateWithdrawal(v: string, available: number, minimum = 0): FieldCheck {
   const basic = validateCredits(v, { required: true, positive: true });
   if (basic) return basic;
   const uc = parseCredits(v);
-  return uc !== null && uc > available ? 'validate.moreThanAvailable' : null;
+  if (uc !== null && uc > available) return 'validate.moreThanAvailable';
+  return uc !== null && uc < minimum ? { key: 'validate.payoutMinimum', params: { amount: formatCredits(minimum) } } : null;
 }

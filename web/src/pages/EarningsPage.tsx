@@ -211,7 +211,7 @@ export function EarningsPage() {
           <AppTable e={e} />
           <div className="grid-2">
             <ConvertForm available={e.available} onDone={done} onStart={start} />
-            <PayoutForm available={e.available} onDone={done} onStart={start} />
+            <PayoutForm available={e.available} minimum={e.payout_minimum} currency={e.currency} onDone={done} onStart={start} />
           </div>
           <PayoutList e={e} />
         </>

@@ -17,7 +17,7 @@ const deductionLabels: Record<string, MessageKey> = {
  * "≈ ¥1.25": what a balance is worth in the site's display currency. Computed exactly in µc;
  * only the final two-decimal value becomes a number, for Intl. Nothing without a currency.
  */
-function CurrencyEquivalent({ uc, currency, testId }: { uc: number; currency?: WalletCurrency | null; testId: string }) {
+export function CurrencyEquivalent({ uc, currency, testId }: { uc: number; currency?: WalletCurrency | null; testId: string }) {
   const { t, lang } = useI18n();
   if (!currency) return null;
   const value = currencyValue(uc, currency.credits_per_unit);

@@ -9,6 +9,8 @@ import { useForm, type Validator } from '../../lib/useForm';
 import { useSubmit } from '../../lib/useSubmit';
 import { Alert, bindField, Field, SubmitActions, TextAreaField } from '../Field';
 import { Credits } from '../billing/Credits';
+import { CurrencyEquivalent } from '../billing/WalletSummary';
+import type { WalletCurrency } from '../../lib/billing';
 
 interface Props {
   available: number;
@@ -67,18 +69,19 @@ export function ConvertForm({ available, onDone, onStart }: Props) {
 
 type PayoutKey = 'payout_amount' | 'payout_destination';
 
-export function PayoutForm({ available, onDone, onStart }: Props) {
+/** `minimum` (µc): the smallest payout the site takes; `currency` shows what the available amount is worth. */
+export function PayoutForm({ available, minimum = 0, currency, onDone, onStart }: Props & { minimum?: number; currency?: WalletCurrency | null }) {
   const { t, tn } = useI18n();
   const validators = useMemo<Record<PayoutKey, Validator<Record<PayoutKey, string>>>>(
     () => ({
-      payout_amount: (v) => validateWithdrawal(v.payout_amount, available),
+      payout_amount: (v) => validateWithdrawal(v.payout_amount, available, minimum),
       payout_destination: (v) => {
         const s = v.payout_destination.trim();
         if (!s) return 'validate.required';
         return s.length > 200 ? 'validate.tooLong' : null;
       },
     }),
-    [available],
+    [available, minimum],
   );
   const form = useForm<PayoutKey>({ payout_amount: '', payout_destination: '' }, validators);
   const { busy, error, submit } = useSubmit(
@@ -98,7 +101,15 @@ export function PayoutForm({ available, onDone, onStart }: Props) {
       <Field
         {...bindField(form, 'payout_amount')}
         label={t('earnings.amount')}
-        hint={tn('earnings.availableHint', { amount: <Credits uc={available} /> })}
+        hint={
+          <>
+            {tn('earnings.availableHint', { amount: <Credits uc={available} /> })}{' '}
+            <CurrencyEquivalent uc={available} currency={currency} testId="payout-available-currency" />
+            {minimum > 0 && (
+              <span data-testid="payout-minimum"> {t('earnings.payoutMinimumHint', { amount: formatCredits(minimum) })}</span>
+            )}
+          </>
+        }
         inputMode="decimal"
         autoComplete="off"
         data-testid="payout-amount"
