@@ -321,6 +321,10 @@ awaitable<void> Wallet::buy_pack(int64_t user_id, int64_t pack_id, std::string o
     if (!claim_op(c, user_id, op_id, "buy pack " + std::to_string(pack_id), now)) return;
     auto pack = store::packs::find(c, pack_id);
     if (!pack || !pack->enabled) throw Error(ErrorCode::not_found, "no such pack", "pack_id");
+    // A credit pack sells paid credits: at price 0 it would mint them for nothing. Saving one is
+    // refused (billing_admin), but one saved before that rule may remain: it is not sold either.
+    if (pack->kind == "credit" && pack->price <= 0)
+      throw Error(ErrorCode::conflict, pack->name + " is not on sale", "pack_id");
     // Counted in this transaction: a purchase that fails later (short of credits) is not counted.
     if (!store::packs::count_purchase(c, user_id, pack->id, pack->per_user_limit))
       throw Error(ErrorCode::conflict,

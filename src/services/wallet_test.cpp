@@ -283,6 +283,26 @@ TEST_P(WalletTest, BuysCountAndCreditPacks) {
   expect_reconciled();
 }
 
+// A credit pack at price 0 saved before saving one was refused is not sold: it would mint paid
+// credits for nothing. A count pack at price 0 (a trial) still is.
+TEST_P(WalletTest, ALegacyFreeCreditPackIsNotSold) {
+  store::Pack legacy;
+  legacy.name = "Free credits";
+  legacy.kind = "credit";
+  legacy.price = 0;
+  legacy.credits = 50 * kCredit;
+  EXPECT_EQ(error_of(admin_api_->save_pack(admin_, legacy))->code(), ErrorCode::invalid_request);
+  legacy.id = db().write_sync([&](store::Conn& c) { return store::packs::create(c, legacy, 1); });
+  auto refused = error_of(wallet_->buy_pack(user_, legacy.id, "f1"));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code(), ErrorCode::conflict);
+  EXPECT_NE(std::string(refused->what()).find("not on sale"), std::string::npos) << refused->what();
+  EXPECT_EQ(view().paid, 0);
+  EXPECT_TRUE(run_sync(wallet_->transactions(user_, 10, std::nullopt)).empty());
+  EXPECT_EQ(view().pack_purchases.count(legacy.id), 0u) << "not counted as a purchase";
+  expect_reconciled();
+}
+
 // A pack's per-user limit: a trial count pack at price 0 is bought that many times, no more. A
 // retry is not a purchase, a purchase that fails is not counted, codes are not purchases, and the
 // limit can be raised or removed.
