@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 
 #include "billing/meter.hpp"
 #include "core/calendar.hpp"
@@ -150,7 +151,8 @@ WalletView Wallet::view_in(store::Conn& c, int64_t user_id, int64_t now) {
     (paid ? v.paid_held : v.gift_held) = held > 0 ? held - ledger::leased(c, account->id) : 0;
   }
   v.subscription = store::subscriptions::active(c, user_id, now);
-  // A plan off sale is not renewed (renew_each turns it off when it comes due): say so now.
+  // A plan off sale is not renewed (renew_each skips it while it is off, and it runs to its end): say
+  // so now. The stored setting is kept, so renewal resumes if the plan is put back on sale in time.
   if (v.subscription && v.subscription->auto_renew && !on_sale(c, v.subscription->plan_id))
     v.subscription->auto_renew = false;
   v.paying = v.subscription.has_value() || v.paid > 0;
@@ -278,6 +280,8 @@ int Wallet::renew_due(store::Conn& c, int64_t now) {
 
 int Wallet::renew_each(store::Conn& c, const std::vector<store::Subscription>& due, int64_t now) {
   int renewed = 0;
+  // Looked up once for the batch (up to kRenewBatch subscriptions).
+  std::set<int64_t> off_sale = due.empty() ? std::set<int64_t>{} : store::plans::off_sale_ids(c);
   for (const auto& s : due) {
     begin_wallet_change(c, s.user_id);
     auto current = store::subscriptions::active(c, s.user_id, now);
@@ -287,8 +291,17 @@ int Wallet::renew_each(store::Conn& c, const std::vector<store::Subscription>& d
     }
     // One key per period: a rerun, or another instance, renews it once. A period missed while the
     // site was down is not charged: the new one starts now.
-    if (s.from_code || !on_sale(c, s.plan_id)) {  // codes' days: set to renew before they could not be
+    if (s.from_code) {  // codes' days: set to renew before they could not be
       store::subscriptions::set_auto_renew(c, s.id, false);
+      continue;
+    }
+    // A plan off sale is not renewed, but its subscriptions' setting is left alone: an operator who
+    // takes a plan off for a moment (to fix its price) must not turn renewal off for good for everyone
+    // who came due meanwhile. Skipped; put back on sale before the end, the next run renews it. One
+    // that ended while its plan was off ran to its end: it stops trying (as when short of credits),
+    // rather than being renewed later, from then, by a plan put back on sale.
+    if (off_sale.contains(s.plan_id)) {
+      if (s.ends_at <= now) store::subscriptions::set_auto_renew(c, s.id, false);
       continue;
     }
     std::string key = "autorenew:" + std::to_string(s.id) + ":" + std::to_string(s.ends_at);

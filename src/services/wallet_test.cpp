@@ -189,6 +189,8 @@ TEST_P(WalletTest, ARequestIdIsTiedToItsOperation) {
 }
 
 // A plan taken off sale is not renewed, by the job nor by hand; its subscriptions run to their end.
+// The job writes nothing meanwhile: a plan taken off for a moment (to fix its price) and put back
+// before the end renews as before.
 TEST_P(WalletTest, APlanOffSaleIsNotRenewed) {
   auto basic = plan("Basic", 1, 30 * kCredit);
   grant("paid", 100 * kCredit);
@@ -201,13 +203,40 @@ TEST_P(WalletTest, APlanOffSaleIsNotRenewed) {
   EXPECT_NE(std::string(refused->what()).find("no longer sold"), std::string::npos);
   EXPECT_FALSE(view().subscription->auto_renew) << "the wallet does not say it renews";
   auto ends = view().subscription->ends_at;
+  auto stored_auto_renew = [&] {
+    return db().read_sync([&](store::Conn& c) {
+      return c.query_one("SELECT auto_renew FROM subscriptions WHERE user_id = $1", {user_})->boolean(0);
+    });
+  };
   clock_.advance_ms((30 * kDay - 600) * 1000);
   EXPECT_EQ(run_sync(wallet_->renew_due(clock_.now_s())), 0);
   EXPECT_EQ(view().subscription->ends_at, ends);
   EXPECT_EQ(view().paid, 70 * kCredit);
-  EXPECT_FALSE(db().read_sync([&](store::Conn& c) {
-    return c.query_one("SELECT auto_renew FROM subscriptions WHERE user_id = $1", {user_})->boolean(0);
-  })) << "the job turned its renewal off";
+  EXPECT_TRUE(stored_auto_renew()) << "skipped, not turned off";
+  // Back on sale (at a new price) before the end: the next run renews it, at its stored price.
+  basic.enabled = true;
+  basic.price = 45 * kCredit;
+  run_sync(admin_api_->save_plan(admin_, basic));
+  EXPECT_TRUE(view().subscription->auto_renew);
+  EXPECT_EQ(run_sync(wallet_->renew_due(clock_.now_s() + 60)), 1);
+  EXPECT_EQ(view().subscription->ends_at, ends + 30 * kDay);
+  EXPECT_EQ(view().paid, 40 * kCredit);
+  // Off sale through the end this time: it runs to its end and stops trying; put back on sale
+  // later, it is not renewed from then.
+  basic.enabled = false;
+  run_sync(admin_api_->save_plan(admin_, basic));
+  clock_.advance_ms(30 * kDay * 1000);
+  EXPECT_EQ(run_sync(wallet_->renew_due(clock_.now_s())), 0);
+  EXPECT_TRUE(stored_auto_renew()) << "not ended yet";
+  clock_.advance_ms(1200 * 1000);
+  EXPECT_EQ(run_sync(wallet_->renew_due(clock_.now_s())), 0);
+  EXPECT_FALSE(view().subscription) << "it ran to its end";
+  EXPECT_FALSE(stored_auto_renew()) << "ended: it stops trying";
+  basic.enabled = true;
+  run_sync(admin_api_->save_plan(admin_, basic));
+  EXPECT_EQ(run_sync(wallet_->renew_due(clock_.now_s())), 0);
+  EXPECT_FALSE(view().subscription);
+  EXPECT_EQ(view().paid, 40 * kCredit);
   expect_reconciled();
 }
 

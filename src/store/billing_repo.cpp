@@ -130,6 +130,12 @@ bool update(Conn& c, const Plan& p, int64_t now) {
               now}) > 0;
 }
 
+std::set<int64_t> off_sale_ids(Conn& c) {
+  std::set<int64_t> out;
+  for (const auto& r : c.query("SELECT id FROM plans WHERE enabled = 0").rows) out.insert(r.i64(0));
+  return out;
+}
+
 }  // namespace plans
 
 namespace subscriptions {

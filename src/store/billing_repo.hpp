@@ -2,6 +2,7 @@
 // Prices, group multipliers, plans, subscriptions, daily counters, packs and redeem codes.
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,8 @@ std::vector<Plan> list(Conn& c, bool enabled_only);
 std::optional<Plan> find(Conn& c, int64_t id);
 int64_t create(Conn& c, const Plan& p, int64_t now);
 bool update(Conn& c, const Plan& p, int64_t now);
+// The ids of the plans taken off sale (not enabled), for a batch of renewals to look up once.
+std::set<int64_t> off_sale_ids(Conn& c);
 }  // namespace plans
 
 namespace subscriptions {
