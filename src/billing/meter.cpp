@@ -292,13 +292,19 @@ struct Taker {
 // is given back by this settlement). Unbounded for a key without a limit, or no key.
 int64_t key_room(store::Conn& c, std::optional<int64_t> key_id, const ledger::Hold* key_hold, int64_t charged) {
   if (!key_id) return INT64_MAX;
-  auto row = c.query_one(
+  // Locked on PostgreSQL: two settlements of one key on two instances would each read the same room
+  // and together take more. (The row is written later in this transaction anyway; SQLite has one writer.)
+  std::string sql =
       "SELECT k.spend_limit, k.spent, k.spent_held, "
-      "(SELECT amount FROM holds WHERE id = $2 AND status = 'pending') FROM api_keys k WHERE k.id = $1",
-      {*key_id, key_hold ? key_hold->id : int64_t{0}});
+      "(SELECT amount FROM holds WHERE id = $2 AND status = 'pending') FROM api_keys k WHERE k.id = $1";
+  if (c.dialect() == store::Dialect::postgres) sql += " FOR UPDATE OF k";
+  auto row = c.query_one(sql, {*key_id, key_hold ? key_hold->id : int64_t{0}});
   if (!row || row->is_null(0)) return INT64_MAX;
   int64_t own_hold = row->is_null(3) ? 0 : row->i64(3);
-  return std::max<int64_t>(row->i64(0) - row->i64(1) - (row->i64(2) - own_hold) - charged, 0);
+  // What this batch's earlier settlements charged the key is added to its row when the batch commits.
+  auto queued = c.deferred.key_spent.find(*key_id);
+  int64_t spent = row->i64(1) + (queued == c.deferred.key_spent.end() ? 0 : queued->second);
+  return std::max<int64_t>(row->i64(0) - spent - (row->i64(2) - own_hold) - charged, 0);
 }
 
 }  // namespace

@@ -292,6 +292,32 @@ TEST_P(MeterTest, UsageBeyondTheHoldStaysWithinTheKeysSpendingLimit) {
   expect_reconciled();
 }
 
+TEST_P(MeterTest, TheSpendingLimitCountsWhatTheBatchAlreadyChargedTheKey) {
+  fund(ledger::kPaid, 1'000'000);
+  int64_t key = limited_key(10'000);
+  auto r = request("batched");
+  r.key_id = key;
+  r.key_limited = true;
+  r.max_tokens = 10;
+  auto res = reserve(r, per_token(1'000'000, 2'000'000));  // holds 30
+  store::UsageEvent e;
+  e.api_key_id = key;
+  e.request_id = res.request_id;
+  e.created_at = kNow;
+  e.day = local_day(kNow);
+  e.user_id = user_;
+  e.surface = "api";
+  e.model = "m";
+  e.status = "ok";
+  e.prompt_tokens = e.completion_tokens = 5000;
+  db().write_sync([&](store::Conn& c) {
+    // An earlier settlement of the same batch charged the key 4,000: its row learns it at the commit.
+    c.deferred.touch(c.deferred.key_spent, key) += 4'000;
+    billing::settle(c, res, e);
+  });
+  EXPECT_EQ(e.paid_uc, 10'000 - 4'000) << "the limit less what the batch charged before";
+}
+
 TEST_P(MeterTest, FreeModelsHoldNothing) {
   auto res = reserve(request("f1"), money::Price{});
   EXPECT_FALSE(res.holds);
