@@ -63,4 +63,15 @@ void check_site_offers(store::Conn& c, const store::AppContent& content) {
   check_plan_level(c, content.min_plan_level);
 }
 
+void check_site_offers_changed(store::Conn& c, const store::AppContent& content,
+                               const std::optional<store::AppContent>& stored) {
+  if (!stored) return check_site_offers(c, content);
+  const auto o = offered(c);
+  if (content.default_model != stored->default_model) check_model(o, content.default_model, "default_model");
+  const std::set<std::string> had(stored->allowed_models.begin(), stored->allowed_models.end());
+  for (const auto& m : content.allowed_models)
+    if (!had.count(m)) check_model(o, m, "allowed_models");
+  if (content.min_plan_level != stored->min_plan_level) check_plan_level(c, content.min_plan_level);
+}
+
 }  // namespace plaza::services

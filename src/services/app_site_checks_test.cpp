@@ -59,6 +59,16 @@ class AppSiteChecksTest : public test::BackendTest {
     }
     return {};
   }
+  std::pair<std::string, std::string> refused_edit(const store::AppContent& content,
+                                                   const std::optional<store::AppContent>& stored) {
+    try {
+      db().read_sync([&](store::Conn& c) { check_site_offers_changed(c, content, stored); });
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_request);
+      return {e.field(), e.what()};
+    }
+    return {};
+  }
   static store::AppContent app(std::string model, std::vector<std::string> allowed = {}, int64_t level = 0) {
     store::AppContent c;
     c.title = "t";
@@ -107,6 +117,28 @@ TEST_P(AppSiteChecksTest, TakesAPlanLevelSomePlanReaches) {
   std::tie(field, message) = refused(app("gpt-4o", {}, 4));
   EXPECT_EQ(field, "min_plan_level");
   EXPECT_NE(message.find("highest plan level on this site is 3"), std::string::npos) << message;
+}
+
+TEST_P(AppSiteChecksTest, AnEditChecksOnlyWhatItChanges) {
+  // The operator switched the app's models off after it was saved: a title fix still saves.
+  auto stored = app("hidden", {"only-off"}, 5);
+  auto edited = stored;
+  edited.title = "fixed";
+  EXPECT_EQ(refused_edit(edited, stored).first, "");
+  edited.allowed_models = {"only-off", "gpt-4o"};
+  EXPECT_EQ(refused_edit(edited, stored).first, "") << "a served model added beside the stored one";
+  edited.allowed_models = {"only-off", "listed-only"};
+  EXPECT_EQ(refused_edit(edited, stored).first, "allowed_models") << "a new model is checked";
+  edited.allowed_models = stored.allowed_models;
+  edited.default_model = "only-off";
+  EXPECT_EQ(refused_edit(edited, stored).first, "default_model") << "a changed default is checked";
+  edited.default_model = "gpt-4o";
+  EXPECT_EQ(refused_edit(edited, stored).first, "");
+  edited.min_plan_level = 4;
+  EXPECT_EQ(refused_edit(edited, stored).first, "min_plan_level") << "a changed level is checked";
+  edited.min_plan_level = 0;
+  EXPECT_EQ(refused_edit(edited, stored).first, "");
+  EXPECT_EQ(refused_edit(stored, std::nullopt).first, "default_model") << "nothing stored: all is checked";
 }
 
 }  // namespace

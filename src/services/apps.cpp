@@ -359,7 +359,9 @@ awaitable<AppView> Apps::update(store::User me, std::string slug, AppContent con
   int64_t now = clock_.now_s();
   co_return co_await store::write(db_, [&](store::Conn& c) {
     auto app = require_owned(c, slug, me);
-    check_site_offers(c, content);
+    auto stored =
+        app.draft_version_id ? std::optional(store::apps::version(c, *app.draft_version_id)->content) : live_of(c, app);
+    check_site_offers_changed(c, content, stored);
     if (app.draft_version_id) {
       // Editing a submission takes it out of the queue: it is a draft again until resubmitted.
       store::apps::update_content(c, *app.draft_version_id, content);

@@ -67,6 +67,29 @@ for (const backend of backends) {
       assert.equal(submitted.data.draft.review_status, 'pending');
     });
 
+    it('saves an edit of a live app whose model was switched off, checking only the models it changes, and submits it once the model is fixed', async () => {
+      await publish('stale', { default_model: 'gpt-4o', pricing: { mode: 'per_message', price: CREDIT } });
+      const off = (id, name, enabled) => admin.request('PUT', `/api/admin/models/${id}`, { json: { display_name: name, enabled } });
+      assert.equal((await off('gpt-4o', 'GPT-4o', false)).status, 200);
+      assert.equal((await off('spare', 'Spare', false)).status, 200);
+      try {
+        const titled = await creator.patch('/api/apps/stale', { title: 'Stale, fixed' });
+        assert.equal(titled.status, 200, `a title fix on the live version: ${titled.text}`);
+        assert.equal(titled.data.draft.title, 'Stale, fixed');
+        const cheaper = await creator.patch('/api/apps/stale', { pricing: { price: CREDIT / 2 }, visibility: 'unlisted' });
+        assert.equal(cheaper.status, 200, `a price cut and a visibility change on the draft: ${cheaper.text}`);
+        refused(await creator.patch('/api/apps/stale', { default_model: 'spare' }), 'default_model', /switched off/);
+        refused(await creator.patch('/api/apps/stale', { allowed_models: ['spare'] }), 'allowed_models', /switched off/);
+        refused(await creator.post('/api/apps/stale/submit'), 'default_model', /gpt-4o/);
+        assert.equal((await creator.patch('/api/apps/stale', { default_model: 'gpt-4o-mini' })).status, 200);
+        const submitted = await creator.post('/api/apps/stale/submit');
+        assert.equal(submitted.status, 200, submitted.text);
+        assert.equal(submitted.data.draft.review_status, 'pending');
+      } finally {
+        assert.equal((await off('gpt-4o', 'GPT-4o', true)).status, 200);
+      }
+    });
+
     it('refuses a minimum plan level above every plan, naming the highest', async () => {
       refused(await creator.post('/api/apps', body('leveled', { min_plan_level: 1 })), 'min_plan_level', /sells no plans/);
       const made = await creator.post('/api/apps', body('leveled', { min_plan_level: 0 }));
