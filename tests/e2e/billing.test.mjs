@@ -453,7 +453,7 @@ describe('billing', { timeout: 240_000 }, () => {
     await dialog.locator('[data-testid="balance-gift"][data-uc="2000000"]').waitFor();
     await shot(page, 'admin-user-wallet-light');
     await dialog.getByTestId('user-wallet-close').click();
-    await dialog.waitFor({ state: 'detached' });
+    await dialog.waitFor({ state: 'hidden' });
 
     const wallet = await call(receiver, 'GET', '/api/wallet');
     assert.equal(wallet.paid, 3_000_000);
@@ -538,6 +538,55 @@ describe('billing', { timeout: 240_000 }, () => {
     await page.getByTestId('key-limit-save').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="keys-notice"]')?.textContent?.includes('no spending limit'));
     assert.equal((await call(user, 'GET', '/api/keys')).keys[0].spend_limit, null);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('a purchase retried from its dialog after its answer was lost is bought once', async () => {
+    const name = uniqueName('retry');
+    const user = new Client(plaza.url);
+    await user.register(name, password);
+    const userId = (await call(user, 'GET', '/api/me')).user.id;
+    await call(admin, 'POST', `/api/admin/users/${userId}/credits`, { source: 'paid', amount: 10_000_000, reason: 'e2e' });
+    const topUp = await call(admin, 'POST', '/api/admin/packs', { name: 'Top-up retry', kind: 'credit', price: 2_000_000, credits: 3_000_000 });
+
+    const { context, page, errors } = await newPage();
+    await signIn(page, name, password);
+    // The first purchase reaches the server and commits, but its answer is lost on the way back (a
+    // proxy's 502); the tries after it pass through.
+    const ids = [];
+    await page.route(`**/api/packs/${topUp.id}/buy`, async (route) => {
+      ids.push(route.request().headers()['x-request-id'] ?? null);
+      if (ids.length === 1) {
+        await route.fetch();
+        await route.fulfill({ status: 502, contentType: 'text/html', body: '<html>bad gateway</html>' });
+      } else {
+        await route.continue();
+      }
+    });
+    await page.goto(`${plaza.url}/wallet`);
+    const pack = page.locator(`[data-testid="pack"][data-pack-id="${topUp.id}"]`);
+    await pack.getByTestId('pack-buy').click();
+    await page.getByTestId('confirm-ok').click();
+    await page.getByTestId('purchase-error').waitFor();
+    // The dialog is still open: confirming again is a retry of the same purchase.
+    await page.getByTestId('confirm-ok').click();
+    await page.getByTestId('confirm-dialog').waitFor({ state: 'hidden' });
+    assert.equal(ids.length, 2);
+    assert.ok(ids[0], 'the purchase carries a request id');
+    assert.equal(ids[1], ids[0], 'the retry carries the same id');
+    const wallet = await call(user, 'GET', '/api/wallet');
+    assert.equal(wallet.paid, 10_000_000 - 2_000_000 + 3_000_000, 'bought once');
+    const packs = (await call(user, 'GET', '/api/wallet/transactions')).transactions.filter((t) => t.kind === 'pack');
+    assert.equal(packs.length, 2, 'one charge and one credit');
+
+    // Another purchase of the same pack is a new one, with a new id.
+    await pack.getByTestId('pack-buy').click();
+    await page.getByTestId('confirm-ok').click();
+    await page.getByTestId('confirm-dialog').waitFor({ state: 'hidden' });
+    assert.equal(ids.length, 3);
+    assert.notEqual(ids[2], ids[0]);
+    assert.equal((await call(user, 'GET', '/api/wallet')).paid, 12_000_000);
     assert.deepEqual(errors, []);
     await context.close();
   });

@@ -117,6 +117,8 @@ interface RequestOptions {
   body?: unknown;
   /** Don't report a 401 as "session ended" (login, /api/me probe). */
   expectUnauthorized?: boolean;
+  /** Sent as X-Request-Id: the server does an operation sent again with the same id once (wallet purchases). */
+  requestId?: string;
 }
 
 export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
@@ -126,6 +128,7 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
     const token = csrfToken();
     if (token) headers['X-CSRF-Token'] = token;
   }
+  if (opts.requestId) headers['X-Request-Id'] = opts.requestId;
   let res: Response;
   try {
     res = await fetch(path, {

@@ -293,11 +293,14 @@ export const billingApi = {
   dailySpend: (from: string, to: string) =>
     request<{ days: DailySpend[] }>('GET', `/api/usage/daily?${new URLSearchParams({ from, to })}`),
   plans: () => request<{ plans: Plan[] }>('GET', '/api/plans'),
-  subscribe: (planId: Id) => request<Wallet>('POST', '/api/wallet/subscribe', { body: { plan_id: planId } }),
-  renew: () => request<Wallet>('POST', '/api/wallet/renew'),
+  // Purchases take the purchase's request id (see purchase.ts): sent again with it, a purchase is
+  // made once, so a retry after a lost answer does not buy twice.
+  subscribe: (planId: Id, requestId?: string) =>
+    request<Wallet>('POST', '/api/wallet/subscribe', { body: { plan_id: planId }, requestId }),
+  renew: (requestId?: string) => request<Wallet>('POST', '/api/wallet/renew', { requestId }),
   cancelAutoRenew: () => request<Wallet>('POST', '/api/wallet/cancel'),
   packs: () => request<{ packs: Pack[] }>('GET', '/api/packs'),
-  buyPack: (id: Id) => request<Wallet>('POST', `/api/packs/${enc(id)}/buy`),
+  buyPack: (id: Id, requestId?: string) => request<Wallet>('POST', `/api/packs/${enc(id)}/buy`, { requestId }),
   redeem: (code: string) => request<{ redeemed: Redeemed; wallet: Wallet }>('POST', '/api/redeem', { body: { code } }),
 
   prices: () => request<{ prices: Price[] }>('GET', '/api/admin/prices'),

@@ -16,6 +16,7 @@ import { api, ApiError } from '../lib/api';
 import { billingApi, isPurchase, type Plan, type Wallet } from '../lib/billing';
 import { describeError } from '../lib/errors';
 import { formatCredits } from '../lib/money';
+import { sendPurchase, startPurchase, type PurchaseAttempt } from '../lib/purchase';
 import { useLoader } from '../lib/useLoader';
 
 async function loadStore() {
@@ -36,7 +37,10 @@ export function WalletPage() {
   const wallet = walletLoader.data;
   // Bumped whenever the wallet changed, so the usage, chart and transactions read again.
   const [version, setVersion] = useState(0);
-  const [pending, setPending] = useState<Pending | null>(null);
+  // The purchase in the dialog, with its request id: every try of it sends that id, so one whose
+  // answer was lost is not bought again (see purchase.ts).
+  const [attempt, setAttempt] = useState<PurchaseAttempt<Pending> | null>(null);
+  const pending = attempt?.pending ?? null;
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -45,7 +49,7 @@ export function WalletPage() {
 
   const ask = (p: Pending) => {
     setPurchaseError(null);
-    setPending(p);
+    setAttempt(startPurchase(p));
   };
 
   const changed = (w: Wallet) => {
@@ -72,31 +76,28 @@ export function WalletPage() {
   };
 
   const confirm = async () => {
-    const p = pending;
-    if (!p) return;
+    const a = attempt;
+    if (!a) return;
+    const p = a.pending;
     setBusy(true);
     setNotice(null);
     setError(null);
     setPurchaseError(null);
     let failed = false;
     try {
-      if (p.what === 'pack') {
-        changed(await billingApi.buyPack(p.pack.id));
-        setNotice(t('wallet.bought', { name: p.pack.name }));
-      } else if (p.what === 'cancel') {
-        changed(await billingApi.cancelAutoRenew());
-        setNotice(t('wallet.autoRenewCancelled'));
-      } else {
-        // Renewing the current plan has its own route; subscribing and upgrading share one.
-        changed(p.action === 'renew' ? await billingApi.renew() : await billingApi.subscribe(p.plan.id));
+      changed(await sendPurchase(a));
+      if (p.what === 'pack') setNotice(t('wallet.bought', { name: p.pack.name }));
+      else if (p.what === 'cancel') setNotice(t('wallet.autoRenewCancelled'));
+      else
         setNotice(t(p.action === 'renew' ? 'wallet.renewed' : p.action === 'upgrade' ? 'wallet.upgraded' : 'wallet.subscribed', { name: p.plan.name }));
-      }
     } catch (e) {
       failed = true;
       setPurchaseError(explain(e, p));
+      // The purchase may have gone through with its answer lost: the balances show what happened.
+      walletLoader.reload();
     } finally {
       setBusy(false);
-      if (!failed) setPending(null);
+      if (!failed) setAttempt(null);
     }
   };
 
@@ -200,7 +201,7 @@ export function WalletPage() {
         error={purchaseError}
         onConfirm={() => void confirm()}
         onCancel={() => {
-          setPending(null);
+          setAttempt(null);
           setPurchaseError(null);
         }}
       />
