@@ -11,6 +11,7 @@
 #include "crypto/crypto.hpp"
 #include "relay/answer_scan.hpp"
 #include "relay/anthropic.hpp"
+#include "relay/request_fields.hpp"
 #include "relay/upstream_format.hpp"
 #include "store/async.hpp"
 #include "store/changes.hpp"

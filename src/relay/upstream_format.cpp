@@ -105,19 +105,6 @@ std::optional<int64_t> requested_max_tokens(const bj::object& request) {
   return std::nullopt;
 }
 
-void check_cost_fields(const bj::object& request) {
-  auto whole = [&](const char* field, int64_t max) {
-    auto v = request.if_contains(field);
-    if (!v || v->is_null()) return;
-    if (!v->is_int64() || v->as_int64() < 1 || v->as_int64() > max)
-      throw Error(ErrorCode::invalid_request,
-                  std::string(field) + " must be a whole number from 1 to " + std::to_string(max), field);
-  };
-  whole("max_tokens", INT32_MAX);
-  whole("max_completion_tokens", INT32_MAX);
-  whole("n", 128);
-}
-
 http::UpstreamRequest build_models_request(const Candidate& c) {
   http::UpstreamRequest up;
   up.method = "GET";

@@ -32,10 +32,6 @@ int64_t image_count(const bj::value& message);
 int64_t image_count(const bj::object& request);
 // The answer's length limit the request sets (max_completion_tokens, else max_tokens), if positive.
 std::optional<int64_t> requested_max_tokens(const bj::object& request);
-// The fields a request's cost is estimated from: `max_tokens` and `max_completion_tokens` a positive
-// whole number, `n` one from 1 to 128 (OpenAI's bounds), or absent or null. Anything else is a 400 on
-// the field: passed on, a typo would be priced as if unset and sent to the upstream as it is.
-void check_cost_fields(const bj::object& request);
 
 http::UpstreamRequest build_upstream_request(const Candidate& c, const bj::object& request, bool stream);
 // GET {base_url}/models with the candidate's key, as its type wants it (Anthropic's list is paged:

@@ -13,7 +13,7 @@
 #include "core/money.hpp"
 #include "core/validation.hpp"
 #include "crypto/crypto.hpp"
-#include "relay/upstream_format.hpp"
+#include "relay/request_fields.hpp"
 #include "services/app_site_checks.hpp"
 #include "services/search_verdicts.hpp"
 #include "services/square_filters.hpp"
