@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { isPurchase, noUsageFilters, packBody, packLimit, planAction, upgradeCost, planBody, redeemCodesCsvUrl, usageCsvUrl, usageSearch } from './billing';
+import { isPurchase, noUsageFilters, packBody, packLimit, planAction, purchasePrice, renewalTerms, upgradeCost, planBody, redeemCodesCsvUrl, usageCsvUrl, usageSearch } from './billing';
 
 test('usageSearch sends only the filters that are set', () => {
   expect(usageSearch(noUsageFilters)).toBe('');
@@ -65,4 +65,20 @@ test('packLimit: how many of a limited pack the user bought, and whether that is
   expect(packLimit(limited, { pack_purchases: [{ pack_id: 3, bought: 9 }, { pack_id: 2, bought: 1 }] })).toEqual({ limit: 2, bought: 1, reached: false });
   expect(packLimit(limited, { pack_purchases: [{ pack_id: 2, bought: 2 }] })).toEqual({ limit: 2, bought: 2, reached: true });
   expect(packLimit(limited, {})).toEqual({ limit: 2, bought: 0, reached: false }); // older servers send no purchases
+});
+
+test('a renewal is charged the price stored on the subscription, not the plan\'s current one', () => {
+  // Bought at 30 credits for 30 days; the plan now costs 45 for 90.
+  const sub = { plan_id: 3, price: 30_000_000, period_days: 30 };
+  const plan = { id: 3, name: 'Basic', price: 45_000_000, period_days: 90 };
+  expect(purchasePrice({ what: 'plan', plan, action: 'renew' }, sub)).toBe(30_000_000);
+  expect(renewalTerms(plan, sub)).toEqual({ id: 3, name: 'Basic', price: 30_000_000, period_days: 30 });
+  expect(renewalTerms(plan, { ...sub, plan_id: '3' }).price).toBe(30_000_000);
+  // Subscribing or upgrading pays the plan's price; another plan's terms are its own.
+  expect(purchasePrice({ what: 'plan', plan, action: 'subscribe' }, null)).toBe(45_000_000);
+  expect(purchasePrice({ what: 'plan', plan: { ...plan, id: 4 }, action: 'upgrade' }, sub)).toBe(45_000_000);
+  expect(renewalTerms({ ...plan, id: 4 }, sub).price).toBe(45_000_000);
+  expect(renewalTerms(plan, null)).toBe(plan);
+  expect(purchasePrice({ what: 'pack', pack: { price: 7 } }, sub)).toBe(7);
+  expect(purchasePrice({ what: 'cancel' }, sub)).toBe(0);
 });

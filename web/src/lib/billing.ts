@@ -368,6 +368,27 @@ export function upgradeCost(plan: Pick<Plan, 'price'>, current: { upgrade_credit
   return Math.max(plan.price - (current?.upgrade_credit ?? 0), 0);
 }
 
+/** A renewal's terms: the price and period stored on the subscription when it was bought
+ * (renewals are grandfathered: the server charges those), not the plan's current ones. */
+export function renewalTerms<P extends Pick<Plan, 'id' | 'price' | 'period_days'>>(
+  plan: P,
+  current: Pick<Subscription, 'plan_id' | 'price' | 'period_days'> | null,
+): P {
+  if (!current || String(current.plan_id) !== String(plan.id)) return plan;
+  return { ...plan, price: current.price, period_days: current.period_days };
+}
+
+/** What a purchase charges before any upgrade credit: a pack its price, a renewal the
+ * subscription's stored price, a subscription or upgrade the plan's price. */
+export function purchasePrice(
+  p: { what: 'pack'; pack: Pick<Pack, 'price'> } | { what: 'plan'; plan: Pick<Plan, 'id' | 'price' | 'period_days'>; action: string } | { what: 'cancel' },
+  current: Pick<Subscription, 'plan_id' | 'price' | 'period_days'> | null,
+): number {
+  if (p.what === 'pack') return p.pack.price;
+  if (p.what === 'cancel') return 0;
+  return p.action === 'renew' ? renewalTerms(p.plan, current).price : p.plan.price;
+}
+
 /** Every model the catalogue or a channel knows, sorted (admin pages suggest them in forms). */
 export async function knownModels(): Promise<string[]> {
   const [catalogue, channels] = await Promise.all([api.listCatalogue(), api.listChannels()]);

@@ -13,7 +13,7 @@ import { PageAlerts } from '../components/Field';
 import { SmallButton } from '../components/Table';
 import { useI18n, useTitle } from '../i18n';
 import { api, ApiError } from '../lib/api';
-import { billingApi, isPurchase, type Plan, type Wallet } from '../lib/billing';
+import { billingApi, isPurchase, purchasePrice, renewalTerms, type Plan, type Wallet } from '../lib/billing';
 import { describeError } from '../lib/errors';
 import { formatCredits } from '../lib/money';
 import { sendPurchase, startPurchase, type PurchaseAttempt } from '../lib/purchase';
@@ -49,7 +49,9 @@ export function WalletPage() {
 
   const ask = (p: Pending) => {
     setPurchaseError(null);
-    setAttempt(startPurchase(p));
+    // A renewal charges the subscription's stored price and period, which the dialog states.
+    const sub = walletLoader.data?.subscription ?? null;
+    setAttempt(startPurchase(p.what === 'plan' && p.action === 'renew' ? { ...p, plan: renewalTerms(p.plan, sub) } : p));
   };
 
   const changed = (w: Wallet) => {
@@ -66,7 +68,8 @@ export function WalletPage() {
 
   // Purchases are paid from paid credits alone: short of them, the buyer hears what it costs and
   // what they have (gift credits do not count).
-  const priceOf = (p: Pending) => (p.what === 'pack' ? p.pack.price : p.what === 'plan' ? p.plan.price : 0);
+  // A renewal is charged the price stored on the subscription, not the plan's current price.
+  const priceOf = (p: Pending) => purchasePrice(p, wallet?.subscription ?? null);
   const explain = (e: unknown, p: Pending) => {
     if (!(e instanceof ApiError && e.code === 'insufficient_balance')) return describeError(e, t).message;
     if (p.what === 'cancel' || !wallet) return t('wallet.notEnough');
