@@ -223,6 +223,11 @@ awaitable<http::Response> get_creator(Ctx& ctx) {
   f.sort = "most_used";
   f.limit = 100;
   auto [views, total] = co_await ctx.site.apps.search(ctx.viewer(), f);
+  // A homepage is for what a creator put on the square: without a listed app it would only tell anyone
+  // that the account exists and when it joined, so it answers as an unknown name does.
+  const auto& viewer = ctx.viewer();
+  if (total == 0 && !(viewer && (viewer->id == user->id || viewer->is_admin())))
+    throw Error(ErrorCode::not_found, "no such creator");
   int64_t uses = 0, favorites = 0;
   for (const auto& v : views) {
     uses += v.app.uses;

@@ -100,6 +100,11 @@ describe('the square signed out', { timeout: 120_000 }, () => {
     await page.getByTestId('creator-page').waitFor();
     assert.equal(await page.getByTestId('creator-name').innerText(), creatorName);
     await page.getByTestId('creator-page').locator(`a[href="/apps/${listed}"]`).first().waitFor();
+    // Someone with nothing on the square has no homepage to show: "no such creator", as for a made-up name.
+    const quietName = uniqueName('quiet');
+    await new Client(plaza.url).register(quietName, 'quiet password 1');
+    await page.goto(`${plaza.url}/creators/${quietName}`);
+    await page.getByTestId('creator-not-found').waitFor();
 
     // Chat: sign in first, or, from there, sign up; then the app's chat.
     await page.goto(`${plaza.url}/apps/${shared}`);

@@ -168,6 +168,42 @@ for (const backend of backends) {
       assert.equal((await anon.get('/api/creators/nobody-here')).status, 404);
     });
 
+    it('answers a homepage of someone with no listed app as it answers an unknown name, except to them and admins', async () => {
+      // Only unlisted, private and unsubmitted apps: nothing on the square.
+      const quiet = new Client(plaza.url);
+      await quiet.register('quiet-maker', 'password-1');
+      for (const [slug, visibility] of [['qm-unlisted', 'unlisted'], ['qm-private', 'private']]) {
+        assert.equal((await quiet.post('/api/apps', appBody(slug, { visibility }))).status, 201);
+        assert.equal((await quiet.post(`/api/apps/${slug}/submit`)).status, 200);
+        assert.equal((await admin.post(`/api/admin/reviews/${slug}/approve`)).status, 200);
+      }
+      assert.equal((await quiet.post('/api/apps', appBody('qm-draft'))).status, 201);
+      const unknown = await anon.get('/api/creators/nobody-here');
+      assert.equal(unknown.status, 404);
+      for (const name of ['passerby', 'quiet-maker']) {
+        for (const [who, reader] of [['a visitor', anon], ['a signed-in user', user]]) {
+          const r = await reader.get(`/api/creators/${name}`);
+          assert.equal(r.status, 404, `${name} to ${who}: ${r.text}`);
+          assert.deepEqual(r.data, unknown.data, `${name} to ${who}: as an unknown name, saying nothing of the account`);
+        }
+        const admins = await admin.get(`/api/creators/${name}`);
+        assert.equal(admins.status, 200, `${name} to an admin: ${admins.text}`);
+        assert.equal(admins.data.totals.apps, 0);
+      }
+      const own = await stranger.get('/api/creators/passerby');
+      assert.equal(own.status, 200, `their own page: ${own.text}`);
+      assert.deepEqual(own.data.apps, []);
+      assert.equal((await quiet.get('/api/creators/quiet-maker')).status, 200, 'their own page');
+      assert.equal((await quiet.get('/api/creators/QUIET-MAKER')).status, 200, 'however they spell it');
+      // Once an app is listed, the page is everyone's.
+      assert.equal((await quiet.patch('/api/apps/qm-unlisted', { visibility: 'public' })).status, 200);
+      assert.equal((await quiet.post('/api/apps/qm-unlisted/submit')).status, 200);
+      assert.equal((await admin.post('/api/admin/reviews/qm-unlisted/approve')).status, 200);
+      const listed = await anon.get('/api/creators/quiet-maker');
+      assert.equal(listed.status, 200, listed.text);
+      assert.deepEqual(listed.data.apps.map((a) => a.slug), ['qm-unlisted']);
+    });
+
     it('keeps everything else behind sign-in: writes, chats, favorites, the studio and the wallet', async () => {
       const refused = [
         ['POST', '/api/apps', appBody('sq-visitor')],
