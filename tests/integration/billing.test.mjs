@@ -556,15 +556,23 @@ for (const backend of backends) {
       assert.equal(after.pack_sales - before.pack_sales, 2 * CREDIT, 'the count pack is a sale');
       assert.equal(after.credit_packs - before.credit_packs, 10 * CREDIT, 'the credit pack is an exchange, shown apart');
 
-      // A user's usage rows carry their app (the filter by app_id already worked).
-      await chat(plaza, key, { model: 'per-call', messages: [{ role: 'user', content: 'hi' }] }, { 'x-request-id': `app-row-${backend}` });
+      // A user's usage rows carry the app they chatted with, as the relay records it.
+      const made = await user.post('/api/apps', { slug: 'reported-app', title: 'Reported', default_model: 'per-call', visibility: 'public' });
+      assert.equal(made.status, 201, made.text);
+      assert.equal((await user.post('/api/apps/reported-app/submit')).status, 200);
+      const approved = await admin.post('/api/admin/reviews/reported-app/approve');
+      assert.equal(approved.status, 200, approved.text);
+      const appId = made.data.id;
+      const r = await chat(plaza, key, { model: 'app/reported-app', messages: [{ role: 'user', content: 'hi' }] }, { 'x-request-id': `app-row-${backend}` });
+      assert.equal(r.status, 200, await r.text());
       await waitFor(() => usageOf(plaza, `app-row-${backend}`), 'the call logged');
-      sql(plaza, `UPDATE usage_events SET app_id = 4242 WHERE request_id = 'u${userId}:app-row-${backend}'`);
-      const rows = (await user.get('/api/usage?app_id=4242')).data.usage;
-      assert.equal(rows.length, 1);
-      assert.equal(rows[0].app_id, 4242);
-      const csv = (await user.get('/api/usage?app_id=4242&format=csv')).text.trim().split('\n');
-      assert.equal(csv[1].split(',')[csv[0].split(',').indexOf('app_id')], '4242');
+      const mine = (await user.get('/api/usage')).data.usage.find((u) => u.request_id === `u${userId}:app-row-${backend}`);
+      assert.ok(mine, 'the app chat is among the user\'s usage rows');
+      assert.equal(mine.app_id, appId, 'the row names the app');
+      const rows = (await user.get(`/api/usage?app_id=${appId}`)).data.usage;
+      assert.deepEqual(rows.map((u) => u.app_id), [appId]);
+      const csv = (await user.get(`/api/usage?app_id=${appId}&format=csv`)).text.trim().split('\n');
+      assert.equal(csv[1].split(',')[csv[0].split(',').indexOf('app_id')], String(appId));
     });
 
     it('makes web_free models free on the web within the daily cap, and priced on the API', async () => {
