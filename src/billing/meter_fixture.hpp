@@ -99,8 +99,9 @@ class MeterTest : public test::BackendTest {
     return std::nullopt;
   }
 
-  store::UsageEvent settle(const Reservation& res, std::string status, int64_t prompt, int64_t completion,
-                           std::string surface = "api", std::optional<int64_t> key = std::nullopt) {
+  // The usage event of a call of model m that reserved `res`.
+  store::UsageEvent event(const Reservation& res, std::string status, int64_t prompt, int64_t completion,
+                          std::string surface = "api", std::optional<int64_t> key = std::nullopt) {
     store::UsageEvent e;
     e.api_key_id = key;
     e.request_id = res.request_id;
@@ -112,6 +113,12 @@ class MeterTest : public test::BackendTest {
     e.status = std::move(status);
     e.prompt_tokens = prompt;
     e.completion_tokens = completion;
+    return e;
+  }
+
+  store::UsageEvent settle(const Reservation& res, std::string status, int64_t prompt, int64_t completion,
+                           std::string surface = "api", std::optional<int64_t> key = std::nullopt) {
+    auto e = event(res, std::move(status), prompt, completion, std::move(surface), key);
     db().write_sync([&](store::Conn& c) { billing::settle(c, res, e); });
     return e;
   }

@@ -300,16 +300,7 @@ TEST_P(MeterTest, TheSpendingLimitCountsWhatTheBatchAlreadyChargedTheKey) {
   r.key_limited = true;
   r.max_tokens = 10;
   auto res = reserve(r, per_token(1'000'000, 2'000'000));  // holds 30
-  store::UsageEvent e;
-  e.api_key_id = key;
-  e.request_id = res.request_id;
-  e.created_at = kNow;
-  e.day = local_day(kNow);
-  e.user_id = user_;
-  e.surface = "api";
-  e.model = "m";
-  e.status = "ok";
-  e.prompt_tokens = e.completion_tokens = 5000;
+  auto e = event(res, "ok", 5000, 5000, "api", key);
   db().write_sync([&](store::Conn& c) {
     // An earlier settlement of the same batch charged the key 4,000: its row learns it at the commit.
     c.deferred.touch(c.deferred.key_spent, key) += 4'000;
