@@ -121,10 +121,26 @@ bool on_sale(store::Conn& c, int64_t plan_id) {
   return plan && plan->enabled;
 }
 
+// Files a wallet operation's request id under `op_key` with what it does. True the first time; false
+// for the same operation again (a retry: the caller changes nothing); another use of the id is refused.
+bool claim_op_key(store::Conn& c, const std::string& op_key, const std::string& op_id, const std::string& what,
+                  int64_t now) {
+  switch (store::wallet_ops::claim(c, op_key, what, now)) {
+    case store::wallet_ops::Claim::claimed:
+      return true;
+    case store::wallet_ops::Claim::same_operation:
+      return false;
+    case store::wallet_ops::Claim::different_operation:
+      break;
+  }
+  throw Error(ErrorCode::conflict,
+              "request id " + op_id + " was used for a different operation; send a new request id");
+}
+
 // The request id a user's wallet operation was sent with, filed under the user (ids are the
-// client's own), with what it did: a retry changes nothing, another use of the id is refused.
+// client's own), with what it did.
 bool claim_op(store::Conn& c, int64_t user_id, const std::string& op_id, const std::string& what, int64_t now) {
-  return store::wallet_ops::claim(c, "u" + std::to_string(user_id) + ":" + op_id, what, op_id, now);
+  return claim_op_key(c, "u" + std::to_string(user_id) + ":" + op_id, op_id, what, now);
 }
 
 }  // namespace
@@ -437,7 +453,7 @@ awaitable<void> Wallet::grant(int64_t admin_id, int64_t user_id, std::string sou
     begin_wallet_change(c, user_id);
     // Admins' request ids are one space, as the grant's ledger key only has the user to tell them by.
     std::string what = "grant " + source + " " + std::to_string(amount) + " to user " + std::to_string(user_id);
-    if (!store::wallet_ops::claim(c, "admin:" + op_id, what, op_id, now)) return;
+    if (!claim_op_key(c, "admin:" + op_id, op_id, what, now)) return;
     std::string key = "grant:" + std::to_string(user_id) + ":" + op_id;
     if (amount > 0) {
       if (!credit_user(c, user_id, source, amount, key, "grant", reason, now)) return;

@@ -2,7 +2,6 @@
 
 #include <boost/json.hpp>
 
-#include "core/error.hpp"
 #include "store/json_columns.hpp"
 
 namespace plaza::store {
@@ -440,14 +439,12 @@ std::optional<int64_t> claim(Conn& c, const std::string& code, int64_t user_id, 
 
 namespace wallet_ops {
 
-bool claim(Conn& c, const std::string& op_key, const std::string& what, const std::string& request_id, int64_t now) {
+Claim claim(Conn& c, const std::string& op_key, const std::string& what, int64_t now) {
   if (c.exec("INSERT INTO wallet_ops (op_key, what, created_at) VALUES ($1, $2, $3) ON CONFLICT (op_key) DO NOTHING",
              {op_key, what, now}) == 1)
-    return true;
+    return Claim::claimed;
   auto used = c.query_one("SELECT what FROM wallet_ops WHERE op_key = $1", {op_key});
-  if (used && used->str(0) == what) return false;
-  throw Error(ErrorCode::conflict,
-              "request id " + request_id + " was used for a different operation; send a new request id");
+  return used && used->str(0) == what ? Claim::same_operation : Claim::different_operation;
 }
 
 }  // namespace wallet_ops

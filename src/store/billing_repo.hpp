@@ -115,12 +115,13 @@ std::optional<int64_t> claim(Conn& c, const std::string& code, int64_t user_id, 
 }  // namespace redeem
 
 namespace wallet_ops {
+// What filing a request id found: it was free (filed now), it was filed for the same operation (a
+// retry: the caller changes nothing), or for a different one (the caller refuses it).
+enum class Claim { claimed, same_operation, different_operation };
 // Files a wallet operation's request id: `op_key` names who sent it and the id ("u7:abc",
-// "admin:abc"), `what` the operation with its target and amount. True the first time; false when the
-// same operation comes again (a retry: the caller changes nothing). Throws conflict, naming
-// `request_id`, when the id was used for a different operation. In the operation's transaction, so
+// "admin:abc"), `what` the operation with its target and amount. In the operation's transaction, so
 // one that fails leaves its id free.
-bool claim(Conn& c, const std::string& op_key, const std::string& what, const std::string& request_id, int64_t now);
+Claim claim(Conn& c, const std::string& op_key, const std::string& what, int64_t now);
 }  // namespace wallet_ops
 
 }  // namespace plaza::store

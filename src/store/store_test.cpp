@@ -531,6 +531,29 @@ TEST_P(DatabaseTest, AnAppsUsageIsFoundThroughTheAppIndexThatModelCallsStayOutOf
   EXPECT_NE(partial.find("IS NOT NULL"), std::string::npos) << partial;
 }
 
+// A wallet operation's request id: filed once, then a retry of the same operation or another use,
+// which the caller (the wallet service) tells apart; the store throws nothing.
+TEST_P(DatabaseTest, AWalletRequestIdIsFiledWithItsOperation) {
+  using wallet_ops::Claim;
+  db().write_sync([](Conn& c) {
+    EXPECT_EQ(wallet_ops::claim(c, "u1:r", "buy pack 1", 10), Claim::claimed);
+    EXPECT_EQ(wallet_ops::claim(c, "u1:r", "buy pack 1", 11), Claim::same_operation);
+    EXPECT_EQ(wallet_ops::claim(c, "u1:r", "buy pack 2", 12), Claim::different_operation);
+    EXPECT_EQ(wallet_ops::claim(c, "u2:r", "buy pack 2", 13), Claim::claimed) << "another user's id";
+  });
+}
+
+// The renewal job's one look-up per batch: the plans off sale.
+TEST_P(DatabaseTest, ThePlansOffSaleAreListedById) {
+  db().write_sync([](Conn& c) {
+    Plan on{0, "On", 1, 30, 1, {}, true};
+    Plan off{0, "Off", 2, 30, 1, {}, false};
+    plans::create(c, on, 1);
+    int64_t off_id = plans::create(c, off, 1);
+    EXPECT_EQ(plans::off_sale_ids(c), std::set<int64_t>{off_id});
+  });
+}
+
 TEST_P(DatabaseTest, AUsersUsagePageIsReadFromTheirIndexWithoutSorting) {
   // A page of a user's usage, newest first below an id, reads one page of the (user_id, id) index
   // instead of all of the user's events sorted.
