@@ -100,13 +100,10 @@ function SecretPanel({ name, secret, onDone }: { name: string; secret: string; o
 function LimitDialog({ apiKey, onSaved, onCancel }: { apiKey: ApiKey | null; onSaved: (k: ApiKey) => void; onCancel: () => void }) {
   const { t } = useI18n();
   const titleId = useId();
-  const [text, setText] = useState('');
+  // Mounted afresh for each key opened (see its `key`): the box shows the limit from the first frame.
+  const [text, setText] = useState(() => (apiKey?.spend_limit != null ? formatCredits(apiKey.spend_limit) : ''));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    setText(apiKey?.spend_limit != null ? formatCredits(apiKey.spend_limit) : '');
-    setError(null);
-  }, [apiKey]);
   const spent = apiKey?.spent ?? 0;
   const effect = keyLimitEffect(text, spent);
   const save = async () => {
@@ -401,10 +398,13 @@ export function KeysPage() {
       </div>
 
       <LimitDialog
+        key={limitOf ? String(limitOf.id) : 'closed'}
         apiKey={limitOf}
         onCancel={() => setLimitOf(null)}
         onSaved={(k) => {
           setLimitOf(null);
+          // The list shows the saved limit at once (the reload below may come after the next click).
+          setKeys((list) => list?.map((x) => (x.id === k.id ? k : x)));
           setNotice(k.spend_limit != null ? t('keys.limitSaved', { name: k.name, limit: formatCredits(k.spend_limit) }) : t('keys.limitRemoved', { name: k.name }));
           void load();
         }}
