@@ -573,6 +573,7 @@ awaitable<AppView> Apps::approve(store::User admin, std::string slug, std::optio
   auto view = co_await store::write(db_, [&](store::Conn& c) {
     auto app = require_app(c, slug);
     auto draft = in_review(c, app, revision);
+    check_site_offers(c, draft.content);  // the operator may have switched its model off since it was submitted
     store::apps::set_review(c, draft.id, "approved", "", draft.moderation_flags, admin.id, now);
     publish(c, app, draft.id, now);
     store::audit::record(c, admin.id, "app.approve", "app:" + slug, "version " + std::to_string(draft.number), now);

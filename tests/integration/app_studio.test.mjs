@@ -65,6 +65,15 @@ for (const backend of backends) {
       const submitted = await creator.post('/api/apps/modelled/submit');
       assert.equal(submitted.status, 200, submitted.text);
       assert.equal(submitted.data.draft.review_status, 'pending');
+      // Switched off again while in review: approval refuses it too, and approves it once it is back.
+      assert.equal((await admin.patch(`/api/admin/channels/${channel.id}`, { enabled: false })).status, 200);
+      try {
+        refused(await admin.post('/api/admin/reviews/modelled/approve'), 'default_model', /gpt-4o/);
+        assert.equal((await creator.get('/api/apps/modelled')).data.draft.review_status, 'pending', 'still in review');
+      } finally {
+        assert.equal((await admin.patch(`/api/admin/channels/${channel.id}`, { enabled: true })).status, 200);
+      }
+      assert.equal((await admin.post('/api/admin/reviews/modelled/approve')).status, 200);
     });
 
     it('saves an edit of a live app whose model was switched off, checking only the models it changes, and submits it once the model is fixed', async () => {
