@@ -274,17 +274,10 @@ struct Taker {
     return true;
   }
 
-  // What the buyer's wallet names a surcharge by: the app it paid for (the model's name is on the
-  // charge beside it), by its slug, which unlike its title never changes. Read once per settlement,
-  // and only by one that takes a surcharge.
-  const std::string& surcharge_memo() {
-    if (surcharge_memo_.empty()) {
-      auto row = e.app_id ? c.query_one("SELECT slug FROM apps WHERE id = $1", {*e.app_id}) : std::nullopt;
-      surcharge_memo_ = row ? "app/" + row->str(0) : e.model;
-    }
-    return surcharge_memo_;
-  }
-  std::string surcharge_memo_;
+  // What the buyer's wallet names a surcharge by: the app it paid for, "app/<slug>" as the relay was
+  // asked (the model's name is on the charge beside it); the model when the caller gave no name.
+  const std::string* app_name = nullptr;
+  const std::string& surcharge_memo() const { return app_name && !app_name->empty() ? *app_name : e.model; }
 };
 
 // What a key with a spending limit may still be charged by a settlement that has charged `charged`
@@ -379,6 +372,7 @@ void settle(store::Conn& c, const Reservation& r, store::UsageEvent& e) {
   const int64_t model_due = whole_call ? 0 : cost;
   const int64_t due = money::add(model_due, surcharge);
   Taker taker{c, e, model_due, surcharge};
+  if (r.app) taker.app_name = &r.app->name;
   std::vector<int64_t> held;
   for (const auto* h : credit_holds) held.push_back(h->amount);
   auto parts = money::allocate(due, held);

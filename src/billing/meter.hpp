@@ -48,6 +48,7 @@ struct AppCharge {
   int64_t owner_id = 0;
   bool user_app = false;  // system apps never earn creator revenue
   money::Surcharge surcharge;
+  std::string name;  // "app/<slug>": what the buyer's wallet names its surcharge by
 };
 
 struct ChargeRequest {

@@ -245,7 +245,8 @@ awaitable<billing::Reservation> Relay::reserve(const Caller& caller, const std::
   r.leasable = short_call && !caller.request_id_from_client && !caller.key_limited;
   r.client_named = caller.request_id_from_client;
   if (caller.app_id && caller.app_owner_id)
-    r.app = billing::AppCharge{*caller.app_id, *caller.app_owner_id, caller.app_kind == "user", caller.app_surcharge};
+    r.app = billing::AppCharge{*caller.app_id, *caller.app_owner_id, caller.app_kind == "user", caller.app_surcharge,
+                               caller.public_model};
   static constexpr int64_t kMaxOutput = 10'000'000;  // beyond any model; keeps the estimate finite
   if (auto max = requested_max_tokens(request))
     r.max_tokens = std::min(*max, kMaxOutput);
