@@ -111,48 +111,66 @@ echo "Medians of $ROUNDS; $runs_note"
 
 # Added latency at a fixed rate, half of Plaza's maximum above: an open loop (plaza-loadgen), so a
 # queue in Plaza shows in its percentiles; the same rate straight to the upstream is the baseline.
+# Measured twice. First with every process free to run on any core, as above. Then with the test
+# harness (the load generator and the fake upstream, which stand for clients and an upstream on other
+# machines) on the last core and Plaza on the others: the loop and the fake wake each other through
+# loopback, so the kernel stacks them on one core, and the harness's own stalls land in Plaza's tail.
 LOADGEN=build/plaza-loadgen
 if [[ -x $LOADGEN && ${plaza_max:-0} -gt 0 ]]; then
   rate=$((plaza_max / 2))
+  all_cpus=0-$(($(nproc) - 1)); harness_cpu=$(($(nproc) - 1)); plaza_cpus=0-$(($(nproc) - 2))
+  plaza_cores="cores $plaza_cpus"; (( $(nproc) == 2 )) && plaza_cores="core 0"
+  place() {  # place PLAZA_CPUS HARNESS_CPUS: every thread of Plaza and the fake; the load generator per run
+    taskset -a -p -c "$1" "$plaza_pid" >/dev/null; taskset -a -p -c "$2" "$fake_pid" >/dev/null
+    harness_cpus=$2
+  }
   # fixed URL AUTH -> the load generator's line, then "cpu N": the CPU it used, in clock ticks (its
   # shell's count of waited-for children)
   fixed() {
-    bash -c '"$@"; s=$?; awk "{print \"cpu \" \$16 + \$17}" /proc/$$/stat; exit $s' _ \
+    taskset -c "$harness_cpus" bash -c '"$@"; s=$?; awk "{print \"cpu \" \$16 + \$17}" /proc/$$/stat; exit $s' _ \
       $LOADGEN --url "$1/v1/chat/completions" --rate "$rate" --seconds "${DURATION%s}" --warmup 2 --body "$plain" \
       ${2:+--header "Authorization: $2"}
   }
   ticks() { awk '{print $14 + $15}' "$1"; }  # ticks /proc/.../stat: user + system clock ticks
-  cpu_plaza=0; cpu_loop=0; cpu_fake=0; cpu_gen=0
   pct() { grep -o "$1_ms=[0-9.]*" <<<"$2" | cut -d= -f2; }  # pct p50|p99 LINE
   median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]}'; }
-  direct_p99=""; plaza_p99=""; direct_p50=""; plaza_p50=""; failed=""
-  for _ in $(seq "$FIXED_ROUNDS"); do  # in turns, like the runs above
-    direct_line=$(fixed "$fake" "") || true
-    p0=$(ticks /proc/$plaza_pid/stat); l0=$(ticks /proc/$plaza_pid/task/$plaza_pid/stat); f0=$(ticks /proc/$fake_pid/stat)
-    plaza_line=$(fixed "$plaza" "Bearer $key") || true
-    cpu_plaza=$((cpu_plaza + $(ticks /proc/$plaza_pid/stat) - p0))
-    cpu_loop=$((cpu_loop + $(ticks /proc/$plaza_pid/task/$plaza_pid/stat) - l0))
-    cpu_fake=$((cpu_fake + $(ticks /proc/$fake_pid/stat) - f0))
-    gen=$(grep -o 'cpu [0-9]*' <<<"$plaza_line" | cut -d' ' -f2)
-    cpu_gen=$((cpu_gen + ${gen:-0}))
-    [[ -z $(pct p99 "$direct_line") || -z $(pct p99 "$plaza_line") ]] && failed="direct '$direct_line', through Plaza '$plaza_line'"
-    direct_p99+=" $(pct p99 "$direct_line")"; plaza_p99+=" $(pct p99 "$plaza_line")"
-    direct_p50+=" $(pct p50 "$direct_line")"; plaza_p50+=" $(pct p50 "$plaza_line")"
-  done
-  echo
-  echo "Fixed rate $rate req/s (half of Plaza's maximum), latency from each request's due time, median of $FIXED_ROUNDS runs in turns:"
-  if [[ -n $failed ]]; then
-    echo "a fixed-rate run failed: $failed"
-  else
+  fixed_rate_runs() {  # fixed_rate_runs LABEL: FIXED_ROUNDS runs direct and through Plaza in turns, one summary
+    local cpu_plaza=0 cpu_loop=0 cpu_fake=0 cpu_gen=0 direct_p99="" plaza_p99="" direct_p50="" plaza_p50="" failed=""
+    local direct_line plaza_line p0 l0 f0 gen dp99 pp99
+    for _ in $(seq "$FIXED_ROUNDS"); do
+      direct_line=$(fixed "$fake" "") || true
+      p0=$(ticks /proc/$plaza_pid/stat); l0=$(ticks /proc/$plaza_pid/task/$plaza_pid/stat); f0=$(ticks /proc/$fake_pid/stat)
+      plaza_line=$(fixed "$plaza" "Bearer $key") || true
+      cpu_plaza=$((cpu_plaza + $(ticks /proc/$plaza_pid/stat) - p0))
+      cpu_loop=$((cpu_loop + $(ticks /proc/$plaza_pid/task/$plaza_pid/stat) - l0))
+      cpu_fake=$((cpu_fake + $(ticks /proc/$fake_pid/stat) - f0))
+      gen=$(grep -o 'cpu [0-9]*' <<<"$plaza_line" | cut -d' ' -f2)
+      cpu_gen=$((cpu_gen + ${gen:-0}))
+      [[ -z $(pct p99 "$direct_line") || -z $(pct p99 "$plaza_line") ]] && failed="direct '$direct_line', through Plaza '$plaza_line'"
+      direct_p99+=" $(pct p99 "$direct_line")"; plaza_p99+=" $(pct p99 "$plaza_line")"
+      direct_p50+=" $(pct p50 "$direct_line")"; plaza_p50+=" $(pct p50 "$plaza_line")"
+    done
+    echo
+    echo "Fixed rate $rate req/s (half of Plaza's maximum), $1; latency from each request's due time, median of $FIXED_ROUNDS runs in turns:"
+    if [[ -n $failed ]]; then
+      echo "a fixed-rate run failed: $failed"
+      return
+    fi
     dp99=$(median <<<"$direct_p99"); pp99=$(median <<<"$plaza_p99")
     echo "direct p50 $(median <<<"$direct_p50") ms, p99 $dp99 ms; through Plaza p50 $(median <<<"$plaza_p50") ms, p99 $pp99 ms;" \
       "added p99 $(awk -v a="$pp99" -v b="$dp99" 'BEGIN {printf "%.2f", a - b}') ms (p99 per run: direct$direct_p99; Plaza$plaza_p99)"
-    # What the cores did meanwhile: on this machine the load generator and the upstream share them.
     awk -v p="$cpu_plaza" -v l="$cpu_loop" -v f="$cpu_fake" -v g="$cpu_gen" -v hz="$(getconf CLK_TCK)" \
       -v secs="$(( FIXED_ROUNDS * (${DURATION%s} + 2) ))" -v cores="$(nproc)" 'BEGIN {
         c = hz * secs
         printf "CPU during the runs through Plaza, in cores of %d: Plaza %.2f (its event loop %.2f), fake upstream %.2f, load generator %.2f\n",
           cores, p / c, l / c, f / c, g / c }'
+  }
+  place "$all_cpus" "$all_cpus"
+  fixed_rate_runs "every process on any core"
+  if (( $(nproc) >= 2 )); then
+    place "$plaza_cpus" "$harness_cpu"
+    fixed_rate_runs "the load generator and the fake upstream on core $harness_cpu, Plaza on $plaza_cores"
+    place "$all_cpus" "$all_cpus"
   fi
 fi
 
