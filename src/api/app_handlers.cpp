@@ -214,6 +214,14 @@ awaitable<http::Response> get_leaderboard(Ctx& ctx) {
   co_return json_response(200, bj::object{{"period", period}, {"apps", std::move(out)}});
 }
 
+// A homepage is for what a creator put on the square: without a listed app it would only tell anyone
+// that the account exists and when it joined, so it answers as an unknown name does. The creator
+// and staff see it anyway.
+bool homepage_shown(const Ctx& ctx, int64_t creator_id, int64_t listed_apps) {
+  const auto& viewer = ctx.viewer();
+  return listed_apps > 0 || (viewer && (viewer->id == creator_id || viewer->is_admin()));
+}
+
 awaitable<http::Response> get_creator(Ctx& ctx) {
   std::string name(ctx.req.param("username"));
   auto user = co_await store::read(ctx.site.db, [&](store::Conn& c) { return store::users::find_by_username(c, name); });
@@ -223,11 +231,7 @@ awaitable<http::Response> get_creator(Ctx& ctx) {
   f.sort = "most_used";
   f.limit = 100;
   auto [views, total] = co_await ctx.site.apps.search(ctx.viewer(), f);
-  // A homepage is for what a creator put on the square: without a listed app it would only tell anyone
-  // that the account exists and when it joined, so it answers as an unknown name does.
-  const auto& viewer = ctx.viewer();
-  if (total == 0 && !(viewer && (viewer->id == user->id || viewer->is_admin())))
-    throw Error(ErrorCode::not_found, "no such creator");
+  if (!homepage_shown(ctx, user->id, total)) throw Error(ErrorCode::not_found, "no such creator");
   int64_t uses = 0, favorites = 0;
   for (const auto& v : views) {
     uses += v.app.uses;
@@ -246,7 +250,19 @@ awaitable<http::Response> my_favorites(Ctx& ctx) {
 
 awaitable<http::Response> get_app(Ctx& ctx) {
   auto v = co_await ctx.site.apps.get(ctx.viewer(), slug_param(ctx));
-  co_return json_response(200, app_json(v));
+  auto out = app_json(v);
+  // Whether the author's homepage answers this viewer, so an unlisted app's page does not link to a
+  // 404. A listed app is on it by definition; otherwise one search of the author's listed apps.
+  bool homepage = v.app.status == "published" && v.live && v.live->visibility == "public";
+  if (!homepage) {
+    store::apps::Filter f;
+    f.owner_id = v.app.owner_id;
+    f.limit = 1;
+    auto listed = co_await ctx.site.apps.search(ctx.viewer(), f);
+    homepage = homepage_shown(ctx, v.app.owner_id, listed.second);
+  }
+  out["owner"].as_object()["homepage"] = homepage;
+  co_return json_response(200, out);
 }
 
 awaitable<http::Response> create_app(Ctx& ctx) {

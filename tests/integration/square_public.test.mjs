@@ -195,6 +195,14 @@ for (const backend of backends) {
       assert.deepEqual(own.data.apps, []);
       assert.equal((await quiet.get('/api/creators/quiet-maker')).status, 200, 'their own page');
       assert.equal((await quiet.get('/api/creators/QUIET-MAKER')).status, 200, 'however they spell it');
+      // The unlisted app's page says whether its author's homepage answers the reader, so it links
+      // only where it would not lead to a 404.
+      const homepage = async (reader) => (await reader.get('/api/apps/qm-unlisted')).data.owner.homepage;
+      assert.equal(await homepage(anon), false, 'no homepage for a visitor');
+      assert.equal(await homepage(user), false, 'nor for a signed-in user');
+      assert.equal(await homepage(quiet), true, 'the author has theirs');
+      assert.equal(await homepage(admin), true, 'and staff see it');
+      assert.equal((await anon.get('/api/apps/sq-public')).data.owner.homepage, true, 'a listed app is on its author\'s page');
       // Once an app is listed, the page is everyone's.
       assert.equal((await quiet.patch('/api/apps/qm-unlisted', { visibility: 'public' })).status, 200);
       assert.equal((await quiet.post('/api/apps/qm-unlisted/submit')).status, 200);
@@ -202,6 +210,7 @@ for (const backend of backends) {
       const listed = await anon.get('/api/creators/quiet-maker');
       assert.equal(listed.status, 200, listed.text);
       assert.deepEqual(listed.data.apps.map((a) => a.slug), ['qm-unlisted']);
+      assert.equal(await homepage(anon), true, 'now the page links to it');
     });
 
     it('keeps everything else behind sign-in: writes, chats, favorites, the studio and the wallet', async () => {

@@ -90,7 +90,8 @@ export interface App extends AppContent {
   kind: 'user' | 'system';
   status: AppStatus;
   takedown_reason: string;
-  owner: { id: Id; username: string };
+  /** homepage: whether the author's page answers this viewer (only on an app's own page; absent elsewhere). */
+  owner: { id: Id; username: string; homepage?: boolean };
   stats: AppStats;
   favorited: boolean;
   my_rating: number | null;

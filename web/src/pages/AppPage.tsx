@@ -160,9 +160,13 @@ export function AppPage({ slug }: { slug: string }) {
               </div>
               <p className="muted">
                 {t('apps.by')}{' '}
-                <Link to={`/creators/${encodeURIComponent(app.owner.username)}`} data-testid="app-author">
-                  {app.owner.username}
-                </Link>
+                {app.owner.homepage === false ? (
+                  <span data-testid="app-author">{app.owner.username}</span>
+                ) : (
+                  <Link to={`/creators/${encodeURIComponent(app.owner.username)}`} data-testid="app-author">
+                    {app.owner.username}
+                  </Link>
+                )}
                 {app.category && <> · <span data-testid="app-category">{categoryLabel(app.category, t)}</span></>}
                 {app.published_at && <> · {t('apps.publishedOn', { date: formatDate(app.published_at) })}</>}
               </p>
