@@ -667,8 +667,9 @@ async function startModerationFakes() {
 describe('uploaded images nothing uses', () => {
   let plaza;
   before(async () => {
-    // Two seconds: the avatar is named by the app within them, the stray image never.
-    plaza = await startPlaza({ settings: { 'upload-unused-seconds': 2, 'upload-cleanup-interval-seconds': 1 } });
+    // Three seconds: the avatar is named by the app within them (the next request after its upload),
+    // the stray image never.
+    plaza = await startPlaza({ settings: { 'upload-unused-seconds': 3, 'upload-cleanup-interval-seconds': 1 } });
   });
   after(async () => { await plaza?.stop(); });
 
@@ -683,9 +684,12 @@ describe('uploaded images nothing uses', () => {
       assert.equal(r.status, 201, r.text);
       return r.data.url;
     };
-    const avatar = await upload(png('the avatar')), stray = await upload(png('tried and dropped'));
+    // Each upload's next step comes right after it: a busy machine must not stretch the time between
+    // them past the clean-up's limit.
+    const avatar = await upload(png('the avatar'));
     const created = await creator.post('/api/apps', appBody('kept-avatar', { avatar }));
     assert.equal(created.status, 201, created.text);
+    const stray = await upload(png('tried and dropped'));
     assert.equal((await creator.bytes(stray)).status, 200, 'served, so this instance keeps a copy');
     const copy = join(plaza.dataDir, stray);
     assert.ok(existsSync(copy));
