@@ -1,11 +1,15 @@
-// Wallet: balances, the subscription and count packs, redeeming codes, buying plans and packs,
-// what was spent (chart, usage rows, CSV) and every movement of credits.
+// Wallet: balances, topping up paid credits (Stripe Checkout), the subscription and count packs,
+// redeeming codes, buying plans and packs, what was spent (chart, usage rows, CSV), every movement
+// of credits and the top-ups.
 import { useCallback, useState } from 'react';
 import { LoadState } from '../components/billing/LoadState';
 import { PackStore } from '../components/billing/PackStore';
+import { PaymentReturn } from '../components/billing/PaymentReturn';
 import { PlanList } from '../components/billing/PlanList';
 import { PurchaseDialog, type Pending } from '../components/billing/PurchaseDialog';
 import { RedeemForm } from '../components/billing/RedeemForm';
+import { TopUpDialog } from '../components/billing/TopUpDialog';
+import { TopUpList } from '../components/billing/TopUpList';
 import { TransactionList } from '../components/billing/TransactionList';
 import { UsageSection } from '../components/billing/UsageSection';
 import { Balances, CountPacks, SubscriptionInfo } from '../components/billing/WalletSummary';
@@ -16,6 +20,7 @@ import { api, ApiError } from '../lib/api';
 import { billingApi, isPurchase, purchasePrice, renewalTerms, type Plan, type Wallet } from '../lib/billing';
 import { describeError } from '../lib/errors';
 import { formatCredits } from '../lib/money';
+import { paymentsApi } from '../lib/payments';
 import { sendPurchase, startPurchase, type PurchaseAttempt } from '../lib/purchase';
 import { useLoader } from '../lib/useLoader';
 
@@ -29,12 +34,19 @@ async function loadStore() {
   return { plans: plans.plans, packs: packs.packs, keys: keys.keys, models: models.models.map((m) => m.id) };
 }
 
+// Whether top-ups are on: a server without payments (or a failed read) offers none.
+const loadPaymentTerms = () => paymentsApi.terms().catch(() => null);
+
 export function WalletPage() {
   useTitle('wallet.title');
   const { t } = useI18n();
   const walletLoader = useLoader(billingApi.wallet);
   const store = useLoader(useCallback(loadStore, []));
   const wallet = walletLoader.data;
+  const payments = useLoader(loadPaymentTerms).data ?? null;
+  const canTopUp = payments?.enabled === true;
+  // Each opening of the top-up dialog mounts a fresh one (an empty amount, a new attempt).
+  const [topUp, setTopUp] = useState({ open: false, key: 0 });
   // Bumped whenever the wallet changed, so the usage, chart and transactions read again.
   const [version, setVersion] = useState(0);
   // The purchase in the dialog, with its request id: every try of it sends that id, so one whose
@@ -123,10 +135,24 @@ export function WalletPage() {
           <h1>{t('wallet.title')}</h1>
           <p className="muted">{t('wallet.subtitle')}</p>
         </div>
-        <button type="button" className="button secondary" onClick={refresh} data-testid="wallet-refresh">
-          {t('wallet.refresh')}
-        </button>
+        <div className="row wrap">
+          <button type="button" className="button secondary" onClick={refresh} data-testid="wallet-refresh">
+            {t('wallet.refresh')}
+          </button>
+          {canTopUp && (
+            <button type="button" className="button primary" onClick={() => setTopUp((d) => ({ open: true, key: d.key + 1 }))} data-testid="topup-open">
+              {t('topUp.button')}
+            </button>
+          )}
+        </div>
       </header>
+
+      <PaymentReturn
+        onPaid={() => {
+          walletLoader.reload();
+          setVersion((v) => v + 1);
+        }}
+      />
 
       <PageAlerts
         testIdPrefix="wallet"
@@ -195,7 +221,11 @@ export function WalletPage() {
       </div>
 
       <UsageSection version={version} keys={store.data?.keys ?? []} models={store.data?.models ?? []} />
+      <TopUpList version={version} enabled={canTopUp} />
       <TransactionList version={version} />
+      {payments && (
+        <TopUpDialog key={topUp.key} open={topUp.open && canTopUp} terms={payments} onClose={() => setTopUp((d) => ({ ...d, open: false }))} />
+      )}
 
       <PurchaseDialog
         pending={pending}
