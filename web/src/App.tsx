@@ -34,6 +34,7 @@ const AdminAuditPage = lazy(() => import('./pages/AdminAuditPage').then((m) => (
 const EarningsPage = lazy(() => import('./pages/EarningsPage').then((m) => ({ default: m.EarningsPage })));
 const AdminSettlementsPage = lazy(() => import('./pages/AdminSettlementsPage').then((m) => ({ default: m.AdminSettlementsPage })));
 const AdminPayoutsPage = lazy(() => import('./pages/AdminPayoutsPage').then((m) => ({ default: m.AdminPayoutsPage })));
+const AdminPaymentsPage = lazy(() => import('./pages/AdminPaymentsPage').then((m) => ({ default: m.AdminPaymentsPage })));
 
 /** Where signed-in people land. */
 export const homePath = '/chat';
@@ -103,6 +104,7 @@ const guardedAdminPages: Record<string, ComponentType> = {
   '/admin/audit': AdminAuditPage,
   '/admin/settlements': AdminSettlementsPage,
   '/admin/payouts': AdminPayoutsPage,
+  '/admin/payments': AdminPaymentsPage,
 };
 
 /**

@@ -11,6 +11,7 @@ const tabs: { to: string; label: MessageKey; testId: string }[] = [
   { to: '/admin/packs', label: 'admin.tabPacks', testId: 'admin-tab-packs' },
   { to: '/admin/redeem', label: 'admin.tabRedeem', testId: 'admin-tab-redeem' },
   { to: '/admin/revenue', label: 'admin.tabRevenue', testId: 'admin-tab-revenue' },
+  { to: '/admin/payments', label: 'admin.tabPayments', testId: 'admin-tab-payments' },
   { to: '/admin/settlements', label: 'admin.tabSettlements', testId: 'admin-tab-settlements' },
   { to: '/admin/payouts', label: 'admin.tabPayouts', testId: 'admin-tab-payouts' },
   { to: '/admin/reviews', label: 'admin.tabReviews', testId: 'admin-tab-reviews' },
