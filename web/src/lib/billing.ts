@@ -249,6 +249,8 @@ export interface RevenueDay {
   app_unlocks?: number;
   /** Paid credits created from creators' earnings (conversions): not income. */
   earnings_converted?: number;
+  /** Paid credits bought with money (payment top-ups, µc). Absent on servers before payments. */
+  top_ups?: number;
   by_model: { model: string; calls: number; cost: number; paid_uc: number; gift_uc: number }[];
 }
 

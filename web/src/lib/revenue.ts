@@ -18,6 +18,7 @@ export interface RevenueTotals {
   app_surcharges: number;
   app_unlocks: number;
   earnings_converted: number;
+  top_ups: number;
   /** Biggest spend first. */
   by_model: ModelTotal[];
 }
@@ -33,6 +34,7 @@ export function revenueTotals(days: RevenueDay[]): RevenueTotals {
     app_surcharges: 0,
     app_unlocks: 0,
     earnings_converted: 0,
+    top_ups: 0,
     by_model: [],
   };
   for (const d of days) {
@@ -45,6 +47,7 @@ export function revenueTotals(days: RevenueDay[]): RevenueTotals {
     out.app_surcharges += d.app_surcharges ?? 0;
     out.app_unlocks += d.app_unlocks ?? 0;
     out.earnings_converted += d.earnings_converted ?? 0;
+    out.top_ups += d.top_ups ?? 0;
     for (const m of d.by_model) {
       const t = models.get(m.model) ?? { model: m.model, calls: 0, cost: 0, paid_uc: 0, gift_uc: 0 };
       t.calls += m.calls;

@@ -2,7 +2,7 @@
 // surcharges and unlocks: the income; of the app charges the creators' share is owed to them),
 // calls paid from gift credits (given away), paid credits exchanged for credit packs and paid credits
 // created from creators' earnings (neither is income: those credits are counted when spent), and
-// the spend per model; totals underneath.
+// the spend per model; then the paid credits bought with money (top-ups); totals underneath.
 import { useCallback, useState, type FormEvent } from 'react';
 import { AdminTabs } from '../components/AdminTabs';
 import { Credits } from '../components/billing/Credits';
@@ -57,6 +57,7 @@ export function AdminRevenuePage() {
     t('revenue.appSurcharges'),
     t('revenue.appUnlocks'),
     t('revenue.earningsConverted'),
+    t('revenue.topUps'),
     t('revenue.byModel'),
   ];
 
@@ -130,6 +131,9 @@ export function AdminRevenuePage() {
                     <Credits uc={d.earnings_converted ?? 0} testId="revenue-earnings-converted" />
                   </td>
                   <td data-label={columns[9]}>
+                    <Credits uc={d.top_ups ?? 0} testId="revenue-top-ups" />
+                  </td>
+                  <td data-label={columns[10]}>
                     <ModelSpend models={d.by_model} />
                   </td>
                 </tr>
@@ -165,6 +169,9 @@ export function AdminRevenuePage() {
                   <Credits uc={totals.earnings_converted} />
                 </td>
                 <td data-label={columns[9]}>
+                  <Credits uc={totals.top_ups} testId="revenue-total-top-ups" />
+                </td>
+                <td data-label={columns[10]}>
                   <ModelSpend models={totals.by_model} />
                 </td>
               </tr>
