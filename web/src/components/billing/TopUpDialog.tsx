@@ -1,6 +1,6 @@
 // The wallet's "Top up" dialog: an amount in the currency's major units (or a preset), what it buys,
 // and Pay, which makes a checkout order and sends the browser to the provider's payment page.
-import { useId, useMemo, useRef } from 'react';
+import { useEffect, useId, useMemo, useRef } from 'react';
 import { langTags, useI18n } from '../../i18n';
 import { ApiError } from '../../lib/api';
 import { describeError } from '../../lib/errors';
@@ -24,7 +24,7 @@ import { useSubmit } from '../../lib/useSubmit';
 import { Alert, bindField, Field } from '../Field';
 import { Modal } from '../Modal';
 
-type V = { amount: string };
+type V = { topup_amount: string };
 
 /** Where the browser goes to pay (a seam for tests). */
 export const goTo = { assign: (url: string) => window.location.assign(url) };
@@ -35,20 +35,20 @@ export function TopUpDialog({ open, terms, onClose }: { open: boolean; terms: Pa
   const titleId = useId();
   const locale = langTags[lang];
   const money = (minor: number) => formatMoney(minor, terms.currency, locale);
-  const validators = useMemo<Record<keyof V, Validator<V>>>(() => ({ amount: (v) => amountCheck(v.amount, terms) }), [terms]);
-  const form = useForm<keyof V>({ amount: '' }, validators);
+  const validators = useMemo<Record<keyof V, Validator<V>>>(() => ({ topup_amount: (v) => amountCheck(v.topup_amount, terms) }), [terms]);
+  const form = useForm<keyof V>({ topup_amount: '' }, validators);
   // The attempt being paid: the same amount sent again keeps its X-Request-Id while its answer may
   // have been lost, so a retry does not make a second order.
   const attempt = useRef<TopUpAttempt | null>(null);
 
-  const parsed = parseAmount(form.values.amount, terms.currency);
-  const valid = parsed.ok && amountCheck(form.values.amount, terms) === null;
+  const parsed = parseAmount(form.values.topup_amount, terms.currency);
+  const valid = parsed.ok && amountCheck(form.values.topup_amount, terms) === null;
   const credits = parsed.ok ? creditsFor(parsed.minor, terms.currency, terms.credits_per_currency_unit) : 0;
 
   const { busy, error, submit } = useSubmit(
     form,
     async () => {
-      const p = parseAmount(form.values.amount, terms.currency);
+      const p = parseAmount(form.values.topup_amount, terms.currency);
       if (!p.ok) return;
       const a = topUpAttempt(attempt.current, p.minor, newRequestId);
       attempt.current = a;
@@ -64,13 +64,24 @@ export function TopUpDialog({ open, terms, onClose }: { open: boolean; terms: Pa
       keepBusy: true, // the page is leaving for the provider's
       explain: (e) => {
         if (e instanceof ApiError && e.code === 'payments_disabled') return { message: t('topUp.disabled') };
-        const d = describeError(e, t);
-        return e instanceof ApiError && e.status === 400 ? { message: d.message, field: 'amount' } : { message: d.message };
+        // Under the form, not on the field (the server's words on the amount included): a field's
+        // server error goes when the field loses focus, as it does on the way to Pay.
+        return { message: describeError(e, t).message };
       },
     },
   );
 
-  const pick = (minor: number) => form.setValues({ amount: majorAmount(minor, terms.currency) });
+  // Back from the provider's page through the browser's history (the page restored as it was left,
+  // busy): the dialog closes, and the next top-up starts afresh.
+  const close = useRef(onClose);
+  close.current = onClose;
+  useEffect(() => {
+    const back = (e: PageTransitionEvent) => e.persisted && close.current();
+    window.addEventListener('pageshow', back);
+    return () => window.removeEventListener('pageshow', back);
+  }, []);
+
+  const pick = (minor: number) => form.reset({ topup_amount: majorAmount(minor, terms.currency) });
   const presets = presetAmounts(terms);
 
   return (
@@ -100,11 +111,10 @@ export function TopUpDialog({ open, terms, onClose }: { open: boolean; terms: Pa
             </div>
           )}
           <Field
-            {...bindField(form, 'amount')}
+            {...bindField(form, 'topup_amount')}
             label={t('topUp.amount', { currency: terms.currency })}
             inputMode="decimal"
             autoComplete="off"
-            autoFocus
             hint={t('topUp.limits', { min: money(terms.min_amount), max: money(terms.max_amount) })}
             maxLength={24}
           />
