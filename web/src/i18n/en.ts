@@ -564,6 +564,7 @@ export const en = {
   'tx.surcharge': 'App surcharge',
   'tx.unlock': 'App unlock',
   'tx.convert': 'Earnings converted',
+  'tx.topup': 'Top-up',
 
   'billing.model': 'Model',
   'billing.price': 'Price',

@@ -564,6 +564,7 @@ export const zh: Messages = {
   'tx.surcharge': '应用加价',
   'tx.unlock': '应用解锁',
   'tx.convert': '收益转入',
+  'tx.topup': '充值',
 
   'billing.model': '模型',
   'billing.price': '价格',

@@ -68,7 +68,7 @@ export interface Wallet {
   currency?: WalletCurrency | null;
 }
 
-export const transactionKinds = ['charge', 'grant', 'deduct', 'redeem', 'subscribe', 'renew', 'upgrade', 'pack', 'surcharge', 'unlock', 'convert'] as const;
+export const transactionKinds = ['charge', 'grant', 'deduct', 'redeem', 'subscribe', 'renew', 'upgrade', 'pack', 'surcharge', 'unlock', 'convert', 'topup'] as const;
 export type TransactionKind = (typeof transactionKinds)[number];
 
 export interface Transaction {

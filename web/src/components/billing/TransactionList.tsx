@@ -21,6 +21,7 @@ export const kindLabels: Record<TransactionKind, MessageKey> = {
   surcharge: 'tx.surcharge',
   unlock: 'tx.unlock',
   convert: 'tx.convert',
+  topup: 'tx.topup',
 };
 
 /** The wallet's movements, newest first; `version` changes whenever the wallet did. */
