@@ -255,6 +255,7 @@ awaitable<http::Response> admin_revenue(Ctx& ctx) {
                              {"app_surcharges", d.app_surcharges},
                              {"app_unlocks", d.app_unlocks},
                              {"earnings_converted", d.earnings_converted},
+                             {"top_ups", d.top_ups},
                              {"by_model", std::move(by_model)}});
   }
   co_return json_response(200, bj::object{{"days", std::move(out)}});

@@ -146,10 +146,11 @@ bj::object openai_error(const Error& e, const std::string& request_id) {
 }
 
 void add_route(http::Router& router, Site& site, std::string method, std::string pattern, Policy policy,
-               ApiHandler handler) {
+               ApiHandler handler, int64_t body_limit) {
   // Entries live as long as the router: routes are registered once at start-up.
   auto entry = std::make_shared<const Entry>(Entry{&site, policy, handler});
   int64_t limit = pattern.starts_with("/v1/") ? site.config.max_v1_body_bytes : site.config.max_body_bytes;
+  if (body_limit > 0) limit = body_limit;
   router.add(std::move(method), std::move(pattern), limit,
              [entry](http::Request& req) { return dispatch(entry.get(), req); });
 }

@@ -55,8 +55,9 @@ struct Ctx {
 
 using ApiHandler = awaitable<http::Response> (*)(Ctx&);
 
+// `body_limit`: the largest body the route reads (0: the site's limit for /api or /v1).
 void add_route(http::Router& router, Site& site, std::string method, std::string pattern, Policy policy,
-               ApiHandler handler);
+               ApiHandler handler, int64_t body_limit = 0);
 
 // The request body as a JSON object; 415 unless it is sent as application/json.
 boost::json::object body_object(const Ctx& ctx);

@@ -2,16 +2,17 @@
 
 #include "api/admin_handlers.hpp"
 #include "api/app_handlers.hpp"
-#include "api/upload_handlers.hpp"
 #include "api/auth_handlers.hpp"
+#include "api/billing_admin_handlers.hpp"
 #include "api/channel_handlers.hpp"
 #include "api/chat_handlers.hpp"
+#include "api/earnings_handlers.hpp"
 #include "api/key_handlers.hpp"
 #include "api/middleware.hpp"
+#include "api/payment_handlers.hpp"
+#include "api/upload_handlers.hpp"
 #include "api/v1_handlers.hpp"
 #include "api/wallet_handlers.hpp"
-#include "api/billing_admin_handlers.hpp"
-#include "api/earnings_handlers.hpp"
 #include "store/async.hpp"
 
 namespace plaza::api {
@@ -127,6 +128,17 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
   add_route(router, site, "GET", "/api/admin/users/{id}/wallet", admin, admin_user_wallet);
   add_route(router, site, "POST", "/api/admin/users/{id}/credits", admin, admin_user_credits);
   add_route(router, site, "GET", "/api/admin/revenue", admin, admin_revenue);
+
+  add_route(router, site, "GET", "/api/payments", session, get_payments);
+  add_route(router, site, "POST", "/api/payments/checkout", session, post_checkout);
+  add_route(router, site, "GET", "/api/payments/orders", session, list_payment_orders);
+  add_route(router, site, "GET", "/api/payments/orders/{id}", session, get_payment_order);
+  // Stripe's servers: no session, no CSRF (the signature authenticates), and not rate-limited per
+  // address (every site's deliveries come from Stripe's few addresses).
+  add_route(router, site, "POST", "/api/payments/stripe/webhook", open, stripe_webhook, kWebhookBodyLimit);
+  add_route(router, site, "GET", "/api/admin/payments/provider", admin, admin_get_payment_provider);
+  add_route(router, site, "PUT", "/api/admin/payments/provider", admin, admin_put_payment_provider);
+  add_route(router, site, "GET", "/api/admin/payments/orders", admin, admin_payment_orders);
   add_route(router, site, "GET", "/api/admin/usage", admin, admin_usage);
 
   add_route(router, site, "GET", "/api/apps", browse, list_apps);

@@ -62,7 +62,10 @@ Site::Site(Config cfg, store::Database& database, const Clock& clk)
       billing_admin(db, clock, meter.prices()),
       apps(db, clock, upstream, secret_box),
       settlement(db, clock, services::earnings_options(config)),
-      earnings(db, clock, settlement) {
+      earnings(db, clock, settlement),
+      payments(
+          db, clock, upstream, secret_box, &meter,
+          services::PaymentsOptions{config.currency, config.credits_per_currency_unit, config.effective_public_url()}) {
   try {
     auto encoders = load_encoders(config.tokenizer_dir);
     o200k.emplace(std::move(encoders.o200k));

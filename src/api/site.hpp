@@ -21,6 +21,7 @@
 #include "services/channel_admin.hpp"
 #include "services/earnings.hpp"
 #include "services/login_throttle.hpp"
+#include "services/payments.hpp"
 #include "services/wallet.hpp"
 #include "store/database.hpp"
 
@@ -53,6 +54,7 @@ struct Site {
   services::Apps apps;
   services::Settlement settlement;
   services::Earnings earnings;
+  services::Payments payments;
   http::Metrics* metrics = nullptr;  // set by register_routes
 
   int64_t count_tokens(std::string_view model, std::string_view text) const;

@@ -22,6 +22,9 @@ std::string random_base62(std::size_t n);
 std::string random_token();
 
 std::string sha256_hex(std::string_view data);
+// HMAC-SHA256 of `data` under `key` (any length), in lower-case hex: how webhook senders (Stripe)
+// sign what they deliver.
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
 // Standard base64 with padding (RFC 4648 section 4), as HTTP Basic credentials are written.
 std::string base64(std::string_view data);
 // Its inverse; spaces and line ends are skipped. Throws std::runtime_error on anything else.

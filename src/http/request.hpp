@@ -63,5 +63,7 @@ struct Response {
 };
 
 std::string percent_decode(std::string_view s, bool plus_as_space);
+// Every byte but RFC 3986's unreserved ones as %XX: a value in a query string or a form body.
+std::string percent_encode(std::string_view s);
 
 }  // namespace plaza::http

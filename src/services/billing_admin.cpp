@@ -247,6 +247,7 @@ awaitable<std::vector<RevenueDay>> BillingAdmin::revenue(std::string from_day, s
     auto& d = days[day];
     d.day = day;
     (s.kind == "convert"  ? d.earnings_converted
+     : s.kind == "topup"  ? d.top_ups
      : s.kind == "unlock" ? d.app_unlocks
      : s.credit_pack      ? d.credit_packs
      : s.kind == "pack"   ? d.pack_sales

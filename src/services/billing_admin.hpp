@@ -37,6 +37,9 @@ struct RevenueDay {
   // Paid credits created from creators' available earnings (conversions): not income — the platform
   // already counted what the earnings came from; they are counted under usage_paid etc. when spent.
   int64_t earnings_converted = 0;
+  // Paid credits sold through the payment provider (Stripe top-ups): money in, counted as income
+  // when the credits are spent (usage_paid etc.), so shown apart.
+  int64_t top_ups = 0;
   std::vector<store::reports::DaySpend> by_model;
 };
 

@@ -29,18 +29,7 @@ std::string trim_slash(std::string url) {
 }
 
 std::string form_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += kHex[ch >> 4];
-      out += kHex[ch & 15];
-    }
-  }
-  return out;
+  return http::percent_encode(s);
 }
 
 std::vector<ModerationFlag> unavailable(const TextFields& fields, const std::string& provider) {

@@ -225,7 +225,8 @@ const std::vector<Migration>& migrations() {
                                               both(25, "usage-error-detail", schema::kUsageErrorDetail),
                                               both(26, "channel-names", schema::kChannelNames),
                                               both(27, "wallet-ops", schema::kWalletOps),
-                                              both(28, "pack-limit", schema::kPackLimit)};
+                                              both(28, "pack-limit", schema::kPackLimit),
+                                              both(29, "payments", schema::kPayments)};
   return kAll;
 }
 

@@ -112,9 +112,11 @@ std::vector<SalesRow> sales(Conn& c, int64_t from_ts, int64_t to_ts) {
       "SELECT t.created_at, t.kind, t.amount, t.memo, CASE WHEN t.kind = 'pack' AND EXISTS (SELECT 1 FROM "
       "ledger_transfers g WHERE g.idempotency_key = t.idempotency_key || ':credits') THEN 1 ELSE 0 END "
       "FROM ledger_transfers t WHERE t.created_at >= $1 AND t.created_at < $2 AND ("
-      // Sales, unlocks' paid parts (gift parts go to promotions), and earnings converted to credits.
+      // Sales, unlocks' paid parts (gift parts go to promotions), earnings converted to credits, and
+      // paid credits bought through the payment provider (top-ups).
       "(t.kind IN ('subscribe', 'renew', 'upgrade', 'pack', 'unlock') AND t.credit_account IN (SELECT id FROM "
-      "ledger_accounts WHERE kind = 'revenue' AND user_id = 0)) OR t.kind = 'convert') ORDER BY t.created_at",
+      "ledger_accounts WHERE kind = 'revenue' AND user_id = 0)) OR t.kind IN ('convert', 'topup')) ORDER BY "
+      "t.created_at",
       {from_ts, to_ts});
   std::vector<SalesRow> out;
   for (const auto& r : rows.rows) out.push_back({r.i64(0), r.str(1), r.i64(2), r.str(3), r.i64(4) == 1});

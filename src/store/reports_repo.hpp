@@ -69,7 +69,8 @@ std::string daily_spend_sql(bool one_user);
 struct SalesRow {
   int64_t created_at = 0;
   // subscribe, renew, upgrade, pack, unlock (the paid part of an app's one-time unlock) or convert
-  // (a creator's available earnings converted into their paid credits: not a sale)
+  // (a creator's available earnings converted into their paid credits: not a sale) or topup (paid
+  // credits bought through the payment provider)
   std::string kind;
   int64_t amount = 0;
   std::string memo;

@@ -27,4 +27,5 @@ extern const char* const kUsageErrorDetail;      // v25
 extern const char* const kChannelNames;          // v26
 extern const char* const kWalletOps;             // v27
 extern const char* const kPackLimit;             // v28
+extern const char* const kPayments;              // v29
 }  // namespace plaza::store::schema

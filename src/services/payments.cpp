@@ -1,0 +1,209 @@
+#include "services/payments.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/json.hpp>
+
+#include "core/error.hpp"
+#include "store/async.hpp"
+#include "store/settings_repo.hpp"
+
+namespace plaza::services {
+
+namespace bj = boost::json;
+using store::payments::Order;
+
+namespace {
+
+constexpr const char* kSettingKey = "payments.provider";
+constexpr std::size_t kMaxRequestId = 128;
+Order pending_order(int64_t user_id, int64_t amount, int64_t credits, const PaymentsOptions& o,
+                    const std::optional<std::string>& request_id, int64_t now) {
+  Order order;
+  order.user_id = user_id;
+  order.provider = "stripe";
+  order.amount = amount;
+  order.currency = o.currency;
+  order.credits = credits;
+  order.status = "pending";
+  order.request_id = request_id;
+  order.created_at = now;
+  return order;
+}
+
+Error provider_failed() {
+  return Error(ErrorCode::upstream_error, "the payment provider could not start the payment; try again later");
+}
+
+// The user's order; not_found for anyone else's, as for one that does not exist.
+awaitable<Order> own_order(store::Database& db, int64_t user_id, int64_t id) {
+  auto o = co_await store::read(db, [id](store::Conn& c) { return store::payments::find(c, id); });
+  if (!o || o->user_id != user_id) throw Error(ErrorCode::not_found, "no such order");
+  co_return *o;
+}
+
+}  // namespace
+
+PaymentSettings load_payment_settings(store::Conn& c, const crypto::SecretBox& box) {
+  PaymentSettings s;
+  auto text = store::settings::get(c, kSettingKey);
+  if (!text) return s;
+  boost::system::error_code ec;
+  auto v = bj::parse(*text, ec);
+  if (ec || !v.is_object()) return s;
+  const auto& o = v.as_object();
+  auto str = [&](const char* key) {
+    auto x = o.if_contains(key);
+    return x && x->is_string() ? std::string(x->as_string()) : std::string();
+  };
+  auto num = [&](const char* key, int64_t fallback) {
+    auto x = o.if_contains(key);
+    return x && x->is_int64() ? x->as_int64() : fallback;
+  };
+  s.kind = str("kind");
+  if (auto base = str("api_base"); !base.empty()) s.api_base = base;
+  s.min_amount = num("min_amount", s.min_amount);
+  s.max_amount = num("max_amount", s.max_amount);
+  try {
+    if (auto k = str("secret_key"); !k.empty()) s.secret_key = box.open(k);
+    if (auto k = str("webhook_secret"); !k.empty()) s.webhook_secret = box.open(k);
+  } catch (const std::exception&) {
+    spdlog::error("the payment provider's secrets cannot be opened with this secret_key");
+  }
+  return s;
+}
+
+void save_payment_settings(store::Conn& c, const crypto::SecretBox& box, const PaymentSettings& s, int64_t now) {
+  bj::object o{{"kind", s.kind},
+               {"api_base", s.api_base},
+               {"min_amount", s.min_amount},
+               {"max_amount", s.max_amount},
+               {"secret_key", s.secret_key.empty() ? "" : box.seal(s.secret_key)},
+               {"webhook_secret", s.webhook_secret.empty() ? "" : box.seal(s.webhook_secret)}};
+  store::settings::put(c, kSettingKey, bj::serialize(o), now);
+}
+
+awaitable<PaymentSettings> Payments::settings() {
+  co_return co_await store::read(db_, [this](store::Conn& c) { return load_payment_settings(c, box_); });
+}
+
+awaitable<void> Payments::set_settings(store::User admin, PaymentSettings s, std::optional<std::string> secret_key,
+                                       std::optional<std::string> webhook_secret) {
+  if (s.kind != "" && s.kind != "stripe") throw Error(ErrorCode::invalid_request, "kind is stripe or empty", "kind");
+  if (!(s.api_base.starts_with("https://") || s.api_base.starts_with("http://")) || s.api_base.size() > 500 ||
+      s.api_base.find_first_of(" \t\r\n?#") != std::string::npos)
+    throw Error(ErrorCode::invalid_request, "api_base is an http(s) address, e.g. https://api.stripe.com", "api_base");
+  if (s.min_amount <= 0 || s.min_amount > kMaxPaymentAmount)
+    throw Error(ErrorCode::invalid_request, "min_amount is 1..10,000,000 (minor units)", "min_amount");
+  if (s.max_amount < s.min_amount || s.max_amount > kMaxPaymentAmount)
+    throw Error(ErrorCode::invalid_request, "max_amount is min_amount..10,000,000 (minor units)", "max_amount");
+  for (const auto* v : {&secret_key, &webhook_secret})
+    if (*v && (v->value().size() > 500 || v->value().find_first_of("\r\n") != std::string::npos))
+      throw Error(ErrorCode::invalid_request, "a secret is too long or has line breaks",
+                  v == &secret_key ? "secret_key" : "webhook_secret");
+  int64_t now = clock_.now_s();
+  co_await store::write(db_, [&](store::Conn& c) {
+    auto stored = load_payment_settings(c, box_);
+    // A stored key stays with the address it was given for: a new api_base needs it again, or an
+    // admin session could send it to a host of its choosing.
+    if (!secret_key && s.api_base != stored.api_base && !stored.secret_key.empty())
+      throw Error(ErrorCode::invalid_request, "enter the secret key again for a new api_base", "secret_key");
+    s.secret_key = secret_key ? *secret_key : stored.secret_key;
+    s.webhook_secret = webhook_secret ? *webhook_secret : stored.webhook_secret;
+    if (s.kind == "stripe" && s.secret_key.empty())
+      throw Error(ErrorCode::invalid_request, "Stripe needs its secret key (sk_live_... or sk_test_...)", "secret_key");
+    save_payment_settings(c, box_, s, now);
+    store::audit::record(c, admin.id, "payments.provider", "settings",
+                         (s.kind.empty() ? std::string("none") : s.kind) + " " + s.api_base + " " +
+                             std::to_string(s.min_amount) + ".." + std::to_string(s.max_amount),
+                         now);
+  });
+}
+
+awaitable<Checkout> Payments::checkout(int64_t user_id, int64_t amount, std::optional<std::string> request_id) {
+  auto s = co_await settings();
+  if (!s.enabled()) throw Error(ErrorCode::conflict, "payments are not configured on this site");
+  if (amount < s.min_amount || amount > s.max_amount)
+    throw Error(ErrorCode::invalid_request,
+                "amount is " + std::to_string(s.min_amount) + ".." + std::to_string(s.max_amount) +
+                    " (minor units of " + options_.currency + ")",
+                "amount");
+  auto credits = stripe::credits_for(amount, options_.currency, options_.credits_per_currency_unit);
+  if (!credits) throw Error(ErrorCode::invalid_request, "this amount does not buy a whole number of µc", "amount");
+  if (request_id && request_id->size() > kMaxRequestId)
+    throw Error(ErrorCode::invalid_request, "X-Request-Id is too long", "X-Request-Id");
+  int64_t now = clock_.now_s();
+  auto order = co_await store::write(db_, [&](store::Conn& c) {
+    if (request_id)
+      if (auto earlier = store::payments::find_by_request(c, user_id, *request_id)) {
+        if (earlier->amount != amount)
+          throw Error(ErrorCode::conflict,
+                      "request id " + *request_id + " was used for a different amount; send a new request id");
+        return *earlier;
+      }
+    auto o = pending_order(user_id, amount, *credits, options_, request_id, now);
+    o.id = store::payments::insert(c, o);
+    return o;
+  });
+  // A retry of a checkout that has its session: the same page again. One whose call failed: the
+  // same failure (a new request id starts a new order).
+  if (order.status == "pending" && order.checkout_url) co_return Checkout{order, *order.checkout_url};
+  if (order.status != "pending") throw provider_failed();
+  stripe::SessionRequest r{
+      order.id, user_id, amount, order.currency, options_.public_url, stripe::product_name(order.credits)};
+  std::optional<stripe::Session> session;
+  std::string why;
+  try {
+    session = co_await stripe::create_session(upstream_, stripe::Account{s.api_base, s.secret_key}, r);
+  } catch (const stripe::StripeError& e) {
+    why = e.what();
+  }
+  if (!session || session->url.empty()) {
+    spdlog::warn("payments: order {}: Stripe did not open a checkout session: {}", order.id,
+                 why.empty() ? "no url in its answer" : why);
+    co_await store::write(db_, [&](store::Conn& c) { store::payments::finish(c, order.id, "failed", std::nullopt); });
+    throw provider_failed();
+  }
+  order.provider_ref = session->id;
+  order.checkout_url = session->url;
+  co_await store::write(db_,
+                        [&](store::Conn& c) { store::payments::set_session(c, order.id, session->id, session->url); });
+  co_return Checkout{order, session->url};
+}
+
+awaitable<std::vector<Order>> Payments::orders(int64_t user_id, int64_t limit, int64_t before) {
+  co_return co_await store::read(db_,
+                                 [&](store::Conn& c) { return store::payments::of_user(c, user_id, limit, before); });
+}
+
+awaitable<std::vector<Order>> Payments::all_orders(std::string status, std::optional<int64_t> user_id, int64_t limit,
+                                                   int64_t before) {
+  if (!status.empty() && status != "pending" && status != "paid" && status != "expired" && status != "failed")
+    throw Error(ErrorCode::invalid_request, "status is pending, paid, expired or failed", "status");
+  co_return co_await store::read(
+      db_, [&](store::Conn& c) { return store::payments::all(c, status, user_id, limit, before); });
+}
+
+awaitable<Order> Payments::order(int64_t user_id, int64_t id) {
+  auto o = co_await own_order(db_, user_id, id);
+  if (o.status != "pending" || !o.provider_ref) co_return o;
+  auto s = co_await settings();
+  if (!s.enabled()) co_return o;
+  int64_t now = clock_.now_s();
+  bool ask = co_await store::write(
+      db_, [&](store::Conn& c) { return store::payments::claim_refresh(c, id, now, kRefreshSpacing); });
+  if (!ask) co_return o;
+  std::optional<stripe::Session> session;
+  try {
+    session = co_await stripe::get_session(upstream_, stripe::Account{s.api_base, s.secret_key}, *o.provider_ref);
+  } catch (const stripe::StripeError& e) {
+    spdlog::warn("payments: order {}: could not look its session up at Stripe: {}", id, e.what());
+  }
+  if (!session) co_return o;
+  // The session is the order's own (its stored id): what it says applies to this order.
+  session->order_id = id;
+  session->ids_disagree = false;
+  co_await apply(*session, "refresh");
+  co_return co_await own_order(db_, user_id, id);
+}
+
+}  // namespace plaza::services

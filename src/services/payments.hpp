@@ -1,0 +1,97 @@
+#pragma once
+// Top-ups of paid credits through a payment provider (Stripe Checkout). An order is written, then the
+// provider opens a checkout session for it; the provider's signed webhook (or, when that is late, a
+// look-up the user's return to the site triggers) fulfils it: one transaction moves the order from
+// pending to paid and credits the user's paid account from the platform's sales account, under the
+// ledger key "payment:<order id>" — exactly once, whoever gets there first.
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "crypto/secretbox.hpp"
+#include "http/upstream_client.hpp"
+#include "services/stripe.hpp"
+#include "store/database.hpp"
+#include "store/payments_repo.hpp"
+#include "store/records.hpp"
+
+namespace plaza::billing {
+class Meter;
+}
+
+namespace plaza::services {
+
+using boost::asio::awaitable;
+
+struct PaymentSettings {
+  std::string kind;  // "" (off) | stripe
+  std::string api_base = "https://api.stripe.com";
+  int64_t min_amount = 100;        // minor units
+  int64_t max_amount = 1'000'000;  // minor units
+  std::string secret_key;
+  std::string webhook_secret;
+  bool enabled() const { return kind == "stripe" && !secret_key.empty(); }
+};
+
+inline constexpr int64_t kMaxPaymentAmount = 10'000'000;
+
+// Stored in the settings table with the secrets sealed (as the moderation provider's keys are).
+PaymentSettings load_payment_settings(store::Conn& c, const crypto::SecretBox& box);
+void save_payment_settings(store::Conn& c, const crypto::SecretBox& box, const PaymentSettings& s, int64_t now);
+
+struct PaymentsOptions {
+  std::string currency = "CNY";
+  int64_t credits_per_currency_unit = 10;
+  std::string public_url;
+};
+
+struct Checkout {
+  store::payments::Order order;
+  std::string url;
+};
+
+class Payments {
+ public:
+  Payments(store::Database& db, const Clock& clock, http::UpstreamClient& upstream, const crypto::SecretBox& box,
+           billing::Meter* meter, PaymentsOptions options)
+      : db_(db), clock_(clock), upstream_(upstream), box_(box), meter_(meter), options_(std::move(options)) {}
+
+  const PaymentsOptions& options() const { return options_; }
+  awaitable<PaymentSettings> settings();
+  // Admin: `secret_key` / `webhook_secret` unset keep the stored ones, empty clears them. Audited.
+  awaitable<void> set_settings(store::User admin, PaymentSettings s, std::optional<std::string> secret_key,
+                               std::optional<std::string> webhook_secret);
+
+  // A new order and its checkout page. `request_id` (the client's X-Request-Id): sent again with the
+  // same amount, the same order; with another, conflict.
+  awaitable<Checkout> checkout(int64_t user_id, int64_t amount, std::optional<std::string> request_id);
+  awaitable<std::vector<store::payments::Order>> orders(int64_t user_id, int64_t limit, int64_t before);
+  awaitable<std::vector<store::payments::Order>> all_orders(std::string status, std::optional<int64_t> user_id,
+                                                            int64_t limit, int64_t before);
+  // The user's order (not_found for anyone else's). A pending one is looked up at the provider at
+  // most once per kRefreshSpacing and fulfilled when it was paid.
+  awaitable<store::payments::Order> order(int64_t user_id, int64_t id);
+  // A Stripe webhook delivery: its Stripe-Signature header and raw body. invalid_request (nothing
+  // changed) when the signature does not hold.
+  awaitable<void> stripe_webhook(std::string signature, std::string body);
+
+  static constexpr int64_t kRefreshSpacing = 5;
+
+ private:
+  // Acts on what the provider says about an order's session (`event`: the webhook's type, or
+  // "refresh"): fulfils, expires or fails it.
+  awaitable<void> apply(stripe::Session session, std::string event);
+  awaitable<bool> fulfil(const store::payments::Order& order);
+
+  store::Database& db_;
+  const Clock& clock_;
+  http::UpstreamClient& upstream_;
+  const crypto::SecretBox& box_;
+  billing::Meter* meter_;
+  PaymentsOptions options_;
+};
+
+}  // namespace plaza::services

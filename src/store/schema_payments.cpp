@@ -1,0 +1,33 @@
+// v29: top-up orders paid through a payment provider (Stripe Checkout). An order is written before
+// the provider is called, so its id names the provider's session (metadata, client_reference_id and
+// the idempotency key) and a webhook can always find it; `provider_ref` (the session id) is unique, so
+// one session can fund one order only. `request_id` files the client's X-Request-Id per user: a
+// retried checkout returns the same order. `refreshed_at` spaces out the provider look-ups that a
+// user's page makes while an order is pending.
+#include "store/schema.hpp"
+
+namespace plaza::store::schema {
+
+const char* const kPayments = R"SQL(
+CREATE TABLE payment_orders (
+  id @ID@,
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  provider TEXT NOT NULL,
+  amount BIGINT NOT NULL CHECK (amount > 0),
+  currency TEXT NOT NULL,
+  credits BIGINT NOT NULL CHECK (credits > 0),
+  status TEXT NOT NULL DEFAULT 'pending',
+  provider_ref TEXT UNIQUE,
+  request_id TEXT,
+  created_at BIGINT NOT NULL,
+  paid_at BIGINT,
+  checkout_url TEXT,
+  refreshed_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX payment_orders_request ON payment_orders (user_id, request_id);
+CREATE INDEX payment_orders_user ON payment_orders (user_id, id);
+CREATE INDEX payment_orders_status ON payment_orders (status, id);
+CREATE INDEX payment_orders_paid_at ON payment_orders (paid_at) WHERE paid_at IS NOT NULL;
+)SQL";
+
+}  // namespace plaza::store::schema
