@@ -1172,6 +1172,7 @@ export const en = {
   'topUp.amountMin': 'The smallest top-up is {amount} {currency}.',
   'topUp.amountMax': 'The largest top-up is {amount} {currency}.',
   'topUp.disabled': 'Top-ups are switched off at the moment.',
+  'topUp.providerFailed': 'The payment provider could not start the payment. Try again later.',
   'topUp.checking': 'Checking the payment…',
   'topUp.waiting': 'Waiting for the payment to be confirmed…',
   'topUp.paid': 'Added {credits, plural, one {# credit} other {# credits}} to your paid balance.',

@@ -1172,6 +1172,7 @@ export const zh: Messages = {
   'topUp.amountMin': '单次充值最少 {amount} {currency}。',
   'topUp.amountMax': '单次充值最多 {amount} {currency}。',
   'topUp.disabled': '充值暂未开放。',
+  'topUp.providerFailed': '支付渠道无法发起付款，请稍后重试。',
   'topUp.checking': '正在查询付款…',
   'topUp.waiting': '正在等待付款确认…',
   'topUp.paid': '已充值 {credits} 额度到你的付费余额。',

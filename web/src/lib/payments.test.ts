@@ -26,6 +26,7 @@ describe('currencyDecimals', () => {
     expect(currencyDecimals('usd')).toBe(2);
     expect(currencyDecimals('JPY')).toBe(0);
     expect(currencyDecimals('krw')).toBe(0);
+    expect(currencyDecimals('KWD')).toBe(3);
   });
 });
 
@@ -38,6 +39,7 @@ describe('parseAmount', () => {
     expect(parseAmount('.5', 'CNY')).toEqual({ ok: true, minor: 50 });
     expect(parseAmount('1,000.25', 'CNY')).toEqual({ ok: true, minor: 100025 });
     expect(parseAmount('500', 'JPY')).toEqual({ ok: true, minor: 500 });
+    expect(parseAmount('1.5', 'KWD')).toEqual({ ok: true, minor: 1500 });
   });
   test('no float rounding: amounts that binary floats get wrong are exact', () => {
     // 1.15 * 100 = 114.99999999999999, 4.35 * 100 = 434.99999999999994 in floats
@@ -66,6 +68,7 @@ describe('majorAmount and formatMoney', () => {
     expect(majorAmount(5, 'CNY')).toBe('0.05');
     expect(majorAmount(0, 'CNY')).toBe('0.00');
     expect(majorAmount(500, 'JPY')).toBe('500');
+    expect(majorAmount(1500, 'KWD')).toBe('1.500');
     expect(majorAmount(-150, 'CNY')).toBe('-1.50');
   });
   test('a currency for people, or the code after the number when the browser does not know it', () => {
@@ -81,6 +84,7 @@ describe('creditsFor', () => {
     expect(creditsFor(5050, 'CNY', 10)).toBe(505_000_000);
     expect(creditsFor(1, 'CNY', 1)).toBe(10_000); // one fen = 0.01 credit
     expect(creditsFor(500, 'JPY', 2)).toBe(1_000_000_000);
+    expect(creditsFor(1, 'KWD', 1)).toBe(1_000); // one fils
   });
   test('bad input gives nothing rather than a wrong preview', () => {
     expect(creditsFor(-100, 'CNY', 10)).toBe(0);

@@ -91,12 +91,14 @@ export const paymentsApi = {
 
 // ---------- currency amounts ----------
 
-/** Stripe's zero-decimal currencies: an amount is whole units (factor 1). */
+/** Stripe's zero-decimal currencies (an amount is whole units, factor 1) and three-decimal ones (factor 1000), as the server has them. */
 const zeroDecimal = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
+const threeDecimal = new Set(['BHD', 'JOD', 'KWD', 'OMR', 'TND']);
 
-/** How many decimals the currency's amounts have: 0 for zero-decimal currencies, 2 for the rest. */
+/** How many decimals the currency's amounts have: 0 for zero-decimal currencies, 3 for three-decimal ones, 2 for the rest. */
 export function currencyDecimals(currency: string): number {
-  return zeroDecimal.has(currency.trim().toUpperCase()) ? 0 : 2;
+  const c = currency.trim().toUpperCase();
+  return zeroDecimal.has(c) ? 0 : threeDecimal.has(c) ? 3 : 2;
 }
 
 export type AmountParse = { ok: true; minor: number } | { ok: false; error: 'empty' | 'invalid' | 'decimals' };

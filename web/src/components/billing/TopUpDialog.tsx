@@ -64,6 +64,8 @@ export function TopUpDialog({ open, terms, onClose }: { open: boolean; terms: Pa
       keepBusy: true, // the page is leaving for the provider's
       explain: (e) => {
         if (e instanceof ApiError && e.code === 'payments_disabled') return { message: t('topUp.disabled') };
+        // The provider could not start the payment: the server's words (not the model's service's).
+        if (e instanceof ApiError && e.status === 502 && e.code !== 'internal') return { message: e.message || t('topUp.providerFailed') };
         // Under the form, not on the field (the server's words on the amount included): a field's
         // server error goes when the field loses focus, as it does on the way to Pay.
         return { message: describeError(e, t).message };
