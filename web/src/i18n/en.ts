@@ -1206,6 +1206,8 @@ export const en = {
   'payments.webhookSecret': 'Webhook signing secret',
   'payments.secretSet': 'Set (never shown). Type a new one to replace it.',
   'payments.secretNone': 'Not set.',
+  'payments.webhookSecretNone': 'Not set: a payment is then confirmed only when the payer\'s wallet asks Stripe about it.',
+  'payments.secretAgain': 'Enter the secret key again: it is kept only for the API address it was given for.',
   'payments.secretClear': 'Remove the stored secret',
   'payments.secretCleared': 'Will be removed when you save.',
   'payments.saved': 'Payment settings saved.',

@@ -1206,6 +1206,8 @@ export const zh: Messages = {
   'payments.webhookSecret': 'Webhook 签名密钥',
   'payments.secretSet': '已设置（不会显示）。输入新值即可替换。',
   'payments.secretNone': '未设置。',
+  'payments.webhookSecretNone': '未设置：此时只有付款人的钱包页向 Stripe 查询时才会确认付款。',
+  'payments.secretAgain': '请重新输入密钥：已保存的密钥只用于当初填写的 API 地址。',
   'payments.secretClear': '删除已保存的密钥',
   'payments.secretCleared': '保存时将删除。',
   'payments.saved': '支付设置已保存。',

@@ -39,15 +39,20 @@ describe('paymentProviderChecks', () => {
   test('"none" checks nothing', () => {
     expect(paymentProviderChecks(form({ kind: '', api_base: 'nope', min: 'x' }), saved, 'CNY')).toEqual({});
   });
-  test('Stripe needs both secrets: typed, or stored and not being removed', () => {
+  test('Stripe needs its secret key: typed, or stored and not being removed; the webhook secret is optional', () => {
     const fresh = form({ kind: 'stripe', min: '10', max: '100' }, none);
-    expect(paymentProviderChecks(fresh, none, 'CNY')).toEqual({ secret_key: 'validate.required', webhook_secret: 'validate.required' });
-    expect(paymentProviderChecks({ ...fresh, secret_key: 'sk_test_1', webhook_secret: 'whsec_1' }, none, 'CNY')).toEqual({});
+    expect(paymentProviderChecks(fresh, none, 'CNY')).toEqual({ secret_key: 'validate.required' });
+    expect(paymentProviderChecks({ ...fresh, secret_key: 'sk_test_1' }, none, 'CNY')).toEqual({});
     expect(paymentProviderChecks(form({ clear_secret_key: true }), saved, 'CNY')).toEqual({ secret_key: 'validate.required' });
-    expect(paymentProviderChecks(form({ clear_webhook_secret: true, webhook_secret: 'whsec_2' }), saved, 'CNY')).toEqual({});
+    expect(paymentProviderChecks(form({ clear_webhook_secret: true }), saved, 'CNY')).toEqual({});
+  });
+  test('a new API address needs the secret key typed again (the server keeps a key with its address)', () => {
+    expect(paymentProviderChecks(form({ api_base: 'https://stripe.test' }), saved, 'CNY')).toEqual({ secret_key: 'payments.secretAgain' });
+    expect(paymentProviderChecks(form({ api_base: 'https://stripe.test', secret_key: 'sk_x' }), saved, 'CNY')).toEqual({});
+    expect(paymentProviderChecks(form({ api_base: 'https://api.stripe.com/ ' }), saved, 'CNY')).toEqual({}); // the same address
   });
   test('the address and the limits', () => {
-    expect(paymentProviderChecks(form({ api_base: 'api.stripe.com' }), saved, 'CNY')).toEqual({ api_base: 'validate.url' });
+    expect(paymentProviderChecks(form({ api_base: 'api.stripe.com', secret_key: 'sk_x' }), saved, 'CNY')).toEqual({ api_base: 'validate.url' });
     expect(paymentProviderChecks(form({ min: '', max: '1.234' }), saved, 'CNY')).toEqual({ min: 'validate.required', max: { key: 'topUp.amountDecimals', params: { decimals: 2 } } });
     expect(paymentProviderChecks(form({ min: '0' }), saved, 'CNY')).toEqual({ min: 'topUp.amountInvalid' });
     expect(paymentProviderChecks(form({ min: '10.5', max: '100' }), saved, 'JPY')).toEqual({ min: 'topUp.amountWhole' });

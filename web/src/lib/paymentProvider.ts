@@ -41,6 +41,8 @@ function willHave(typed: string, stored: boolean, clearing: boolean): boolean {
   return typed.trim() !== '' || (stored && !clearing);
 }
 
+const apiBase = (s: string) => s.trim().replace(/\/+$/, '');
+
 function amountProblem(input: string, currency: string): FieldCheck {
   const p = parseAmount(input, currency);
   if (!p.ok && p.error === 'decimals') {
@@ -54,7 +56,7 @@ function amountProblem(input: string, currency: string): FieldCheck {
 /** Mistakes to fix before saving, by field (empty when the form can be sent). "None" checks nothing. */
 export function paymentProviderChecks(
   form: PaymentProviderForm,
-  saved: Pick<PaymentProvider, 'has_secret_key' | 'has_webhook_secret'>,
+  saved: Pick<PaymentProvider, 'api_base' | 'has_secret_key' | 'has_webhook_secret'>,
   currency: string,
 ): Partial<Record<PaymentProviderField, FieldCheck>> {
   if (form.kind === '') return {};
@@ -68,8 +70,12 @@ export function paymentProviderChecks(
   const min = parseAmount(form.min, currency);
   const max = parseAmount(form.max, currency);
   if (!out.min && !out.max && min.ok && max.ok && max.minor < min.minor) put('max', 'payments.maxBelowMin');
+  // Stripe needs its secret key. The webhook's secret is optional (without it a payment is confirmed
+  // when the payer's wallet asks about the order): the form says so, it does not insist.
   if (!willHave(form.secret_key, saved.has_secret_key, form.clear_secret_key)) put('secret_key', 'validate.required');
-  if (!willHave(form.webhook_secret, saved.has_webhook_secret, form.clear_webhook_secret)) put('webhook_secret', 'validate.required');
+  // The server keeps a stored key with the address it was given for: a new address needs it again.
+  else if (saved.has_secret_key && !form.secret_key.trim() && !form.clear_secret_key && apiBase(form.api_base) !== apiBase(saved.api_base))
+    put('secret_key', 'payments.secretAgain');
   for (const f of ['secret_key', 'webhook_secret'] as const) if (!out[f] && form[f].trim().length > 500) put(f, 'validate.tooLong');
   return out;
 }
@@ -83,7 +89,7 @@ export function paymentProviderBody(form: PaymentProviderForm, saved: PaymentPro
       ? { kind: '', api_base: saved.api_base, min_amount: saved.min_amount, max_amount: saved.max_amount }
       : {
           kind: form.kind,
-          api_base: form.api_base.trim().replace(/\/+$/, ''),
+          api_base: apiBase(form.api_base),
           min_amount: min.ok ? min.minor : saved.min_amount,
           max_amount: max.ok ? max.minor : saved.max_amount,
         };

@@ -69,12 +69,20 @@ export function PaymentProviderForm({ initial, currency }: { initial: PaymentPro
           name={`payment_${name}`}
           type="password"
           label={label}
-          optional={has && !clearing}
+          optional={name === 'webhook_secret' || (has && !clearing)}
           value={form[name]}
           onChange={(e) => set({ [name]: e.target.value })}
           hint={
             <span data-testid={`payment-${name}-state`} data-state={state}>
-              {t(state === 'set' ? 'payments.secretSet' : state === 'clearing' ? 'payments.secretCleared' : 'payments.secretNone')}
+              {t(
+                state === 'set'
+                  ? 'payments.secretSet'
+                  : state === 'clearing'
+                    ? 'payments.secretCleared'
+                    : name === 'webhook_secret'
+                      ? 'payments.webhookSecretNone'
+                      : 'payments.secretNone',
+              )}
             </span>
           }
           error={fieldError(name)}
