@@ -26,9 +26,6 @@ import { Modal } from '../Modal';
 
 type V = { topup_amount: string };
 
-/** Where the browser goes to pay (a seam for tests). */
-export const goTo = { assign: (url: string) => window.location.assign(url) };
-
 /** Mount it afresh (a new `key`) for each top-up, so every one starts empty with no attempt. */
 export function TopUpDialog({ open, terms, onClose }: { open: boolean; terms: PaymentTerms; onClose: () => void }) {
   const { t, lang } = useI18n();
@@ -54,7 +51,7 @@ export function TopUpDialog({ open, terms, onClose }: { open: boolean; terms: Pa
       attempt.current = a;
       try {
         const r = await paymentsApi.checkout(a.amount, a.requestId);
-        goTo.assign(r.url);
+        window.location.assign(r.url); // Stripe's payment page; it sends the browser back to /wallet?payment=<id>
       } catch (e) {
         if (!answerLost(e)) attempt.current = null; // the server answered: trying again is a new attempt
         throw e;
