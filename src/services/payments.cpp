@@ -150,10 +150,12 @@ awaitable<Checkout> Payments::checkout(int64_t user_id, int64_t amount, std::opt
   if (order.status != "pending") throw provider_failed();
   stripe::SessionRequest r{
       order.id, user_id, amount, order.currency, options_.public_url, stripe::product_name(order.credits)};
+  // Built outside co_await: g++ 12 miscompiles a braced temporary there (a double free).
+  stripe::Account account{s.api_base, s.secret_key};
   std::optional<stripe::Session> session;
   std::string why;
   try {
-    session = co_await stripe::create_session(upstream_, stripe::Account{s.api_base, s.secret_key}, r);
+    session = co_await stripe::create_session(upstream_, std::move(account), std::move(r));
   } catch (const stripe::StripeError& e) {
     why = e.what();
   }
@@ -192,9 +194,11 @@ awaitable<Order> Payments::order(int64_t user_id, int64_t id) {
   bool ask = co_await store::write(
       db_, [&](store::Conn& c) { return store::payments::claim_refresh(c, id, now, kRefreshSpacing); });
   if (!ask) co_return o;
+  stripe::Account account{s.api_base, s.secret_key};  // not a braced temporary in co_await (g++ 12)
+  std::string ref = *o.provider_ref;
   std::optional<stripe::Session> session;
   try {
-    session = co_await stripe::get_session(upstream_, stripe::Account{s.api_base, s.secret_key}, *o.provider_ref);
+    session = co_await stripe::get_session(upstream_, std::move(account), std::move(ref));
   } catch (const stripe::StripeError& e) {
     spdlog::warn("payments: order {}: could not look its session up at Stripe: {}", id, e.what());
   }

@@ -59,7 +59,16 @@ http::UpstreamTimeouts timeouts() {
   return t;
 }
 
-awaitable<Session> exchange(http::UpstreamClient& client, http::UpstreamRequest req) {
+// Stripe's messages may quote the key they refused ("Invalid API Key provided: sk_..."): the
+// operator's log gets them without it.
+std::string redact(std::string text, const std::string& secret) {
+  if (secret.empty()) return text;
+  for (std::size_t pos = 0; (pos = text.find(secret, pos)) != std::string::npos;)
+    text.replace(pos, secret.size(), "[key]");
+  return text;
+}
+
+awaitable<Session> exchange(http::UpstreamClient& client, http::UpstreamRequest req, std::string secret) {
   req.timeouts = timeouts();
   int status = 0;
   std::string answer;
@@ -68,7 +77,7 @@ awaitable<Session> exchange(http::UpstreamClient& client, http::UpstreamRequest 
     status = res->status();
     answer = co_await res->read_all(kMaxAnswer);
   } catch (const std::exception& e) {
-    throw StripeError(std::string("unreachable: ") + e.what());
+    throw StripeError(redact(std::string("unreachable: ") + e.what(), secret));
   }
   boost::system::error_code ec;
   auto v = bj::parse(answer, ec);
@@ -78,7 +87,7 @@ awaitable<Session> exchange(http::UpstreamClient& client, http::UpstreamRequest 
     if (!ec && v.is_object())
       if (auto err = v.as_object().if_contains("error"); err && err->is_object())
         message += " " + str(err->as_object(), "type") + ": " + str(err->as_object(), "message");
-    throw StripeError(message);
+    throw StripeError(redact(message, secret));
   }
   auto session = ec ? std::nullopt : parse_session(v);
   if (!session) throw StripeError("the answer is not a checkout.session");
@@ -200,7 +209,7 @@ awaitable<Session> create_session(http::UpstreamClient& client, Account account,
                  {"Idempotency-Key", "plaza-order-" + std::to_string(r.order_id)},
                  {"Accept", "application/json"}};
   req.body = checkout_form(r);
-  co_return co_await exchange(client, std::move(req));
+  co_return co_await exchange(client, std::move(req), std::move(account.secret_key));
 }
 
 awaitable<Session> get_session(http::UpstreamClient& client, Account account, std::string session_id) {
@@ -208,7 +217,7 @@ awaitable<Session> get_session(http::UpstreamClient& client, Account account, st
   req.method = "GET";
   req.url = trim_slash(account.api_base) + "/v1/checkout/sessions/" + http::percent_encode(session_id);
   req.headers = {{"Authorization", "Bearer " + account.secret_key}, {"Accept", "application/json"}};
-  co_return co_await exchange(client, std::move(req));
+  co_return co_await exchange(client, std::move(req), std::move(account.secret_key));
 }
 
 }  // namespace plaza::services::stripe

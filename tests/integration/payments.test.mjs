@@ -1,0 +1,334 @@
+// Top-ups through Stripe Checkout over real HTTP, on SQLite and PostgreSQL, against a fake Stripe that
+// speaks Stripe's protocol (tests/lib/fake_stripe.mjs): the admin's provider settings (secrets never
+// returned), checkout and the form Stripe receives, signed webhooks fulfilling exactly once under
+// duplicate and concurrent deliveries, refusals that change nothing, the page's refresh, and the
+// ledger and revenue report afterwards.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPlaza, backends } from '../lib/server.mjs';
+import { Client } from '../lib/client.mjs';
+import { adminClient } from '../lib/site.mjs';
+import { startFakeStripe } from '../lib/fake_stripe.mjs';
+
+const SECRET_KEY = 'sk_test_plaza_5ecret_never_shown';
+const WEBHOOK_SECRET = 'whsec_plaza_webhook_5ecret';
+const PUBLIC_URL = 'https://plaza.example.test';
+const WEBHOOK = '/api/payments/stripe/webhook';
+
+for (const backend of backends) {
+  describe(`payments on ${backend}`, () => {
+    let plaza, fake, admin, alice, bob;
+    const texts = [];  // every response body a client saw, to look for the secrets in
+
+    // A client that keeps what it was answered.
+    function recording(client) {
+      const request = client.request.bind(client);
+      client.request = async (...args) => {
+        const r = await request(...args);
+        texts.push(r.text, JSON.stringify([...r.headers]));
+        return r;
+      };
+      return client;
+    }
+
+    async function paidBalance(client) {
+      const r = await client.get('/api/wallet');
+      assert.equal(r.status, 200, r.text);
+      return r.data.paid;
+    }
+
+    async function checkout(client, amount, headers = {}) {
+      const r = await client.post('/api/payments/checkout', { amount }, { headers });
+      assert.equal(r.status, 200, r.text);
+      return r.data;
+    }
+
+    const sessionOf = (url) => url.split('/pay/')[1];
+
+    // The order as stored, without the refresh a user's GET may make.
+    async function adminOrder(id) {
+      const r = await admin.get('/api/admin/payments/orders?limit=200');
+      assert.equal(r.status, 200, r.text);
+      return r.data.orders.find((o) => o.id === id);
+    }
+
+    before(async () => {
+      fake = await startFakeStripe({ secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET });
+      plaza = await startPlaza({ backend, settings: { 'api-rate-per-minute': 1000000, 'public-url': PUBLIC_URL } });
+      fake.webhookUrl = plaza.url + WEBHOOK;
+      admin = recording(await adminClient(plaza));
+      alice = recording(new Client(plaza.url));
+      await alice.register('alice', 'password-1');
+      bob = recording(new Client(plaza.url));
+      await bob.register('bob', 'password-1');
+    });
+    after(async () => { await plaza?.stop(); await fake?.stop(); });
+
+    it('is off until an admin configures it: 409 payments_disabled, webhooks refused', async () => {
+      const info = await alice.get('/api/payments');
+      assert.equal(info.status, 200, info.text);
+      assert.equal(info.data.enabled, false);
+      assert.equal(info.data.provider, '');
+      assert.equal(info.data.currency, 'CNY');
+      assert.equal(info.data.credits_per_currency_unit, 10);
+      const r = await alice.post('/api/payments/checkout', { amount: 1000 });
+      assert.equal(r.status, 409, r.text);
+      assert.equal(r.data.error.code, 'payments_disabled');
+      const hook = await fake.sendEvent('checkout.session.completed', { id: 'cs_x', metadata: { order_id: '1' } });
+      assert.equal(hook.status, 400, hook.text);
+      assert.equal(fake.creations().length, 0);
+    });
+
+    it('lets an admin configure Stripe, validates it, and never returns the secrets', async () => {
+      const bad = [
+        [{ kind: 'paypal' }, 'kind'],
+        [{ kind: 'stripe', api_base: 'ftp://x', secret_key: SECRET_KEY }, 'api_base'],
+        [{ kind: 'stripe', api_base: fake.url, secret_key: SECRET_KEY, min_amount: 0 }, 'min_amount'],
+        [{ kind: 'stripe', api_base: fake.url, secret_key: SECRET_KEY, min_amount: 500, max_amount: 400 }, 'max_amount'],
+        [{ kind: 'stripe', api_base: fake.url, secret_key: SECRET_KEY, max_amount: 10_000_001 }, 'max_amount'],
+        [{ kind: 'stripe', api_base: fake.url, secret_key: SECRET_KEY, min_amount: 1.5 }, 'min_amount'],
+        [{ kind: 'stripe', api_base: fake.url }, 'secret_key'],
+      ];
+      for (const [body, field] of bad) {
+        const r = await admin.put('/api/admin/payments/provider', body);
+        assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
+        assert.equal(r.data.error.field, field, r.text);
+      }
+      assert.equal((await admin.get('/api/admin/payments/provider')).data.kind, '', 'a refused change changes nothing');
+      const user = await alice.put('/api/admin/payments/provider', { kind: 'stripe' });
+      assert.equal(user.status, 403);
+
+      const r = await admin.put('/api/admin/payments/provider', {
+        kind: 'stripe', api_base: fake.url, min_amount: 100, max_amount: 1_000_000,
+        secret_key: SECRET_KEY, webhook_secret: WEBHOOK_SECRET,
+      });
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.data, {
+        kind: 'stripe', api_base: fake.url, min_amount: 100, max_amount: 1_000_000,
+        has_secret_key: true, has_webhook_secret: true, webhook_url: `${PUBLIC_URL}${WEBHOOK}`,
+      });
+      // Omitted secrets are kept; a new api_base needs the key again (it would be sent there).
+      const keep = await admin.put('/api/admin/payments/provider', { kind: 'stripe', min_amount: 100 });
+      assert.equal(keep.status, 200, keep.text);
+      assert.equal(keep.data.has_secret_key, true);
+      assert.equal(keep.data.has_webhook_secret, true);
+      const moved = await admin.put('/api/admin/payments/provider', { kind: 'stripe', api_base: 'https://evil.example' });
+      assert.equal(moved.status, 400, moved.text);
+      assert.equal(moved.data.error.field, 'secret_key');
+      const audit = await admin.get('/api/admin/audit');
+      assert.ok(audit.data.entries.some((e) => e.action === 'payments.provider'), audit.text);
+
+      const info = await alice.get('/api/payments');
+      assert.deepEqual(info.data, { enabled: true, provider: 'stripe', currency: 'CNY', min_amount: 100, max_amount: 1_000_000, credits_per_currency_unit: 10 });
+    });
+
+    it('refuses bad amounts with 400 naming the field, and makes no order', async () => {
+      for (const amount of ['1000', 10.5, 99, 1_000_001, null, -100, 2 ** 64]) {
+        const r = await alice.post('/api/payments/checkout', { amount });
+        assert.equal(r.status, 400, `${amount}: ${r.text}`);
+        assert.equal(r.data.error.field, 'amount', r.text);
+      }
+      const none = await alice.post('/api/payments/checkout', {});
+      assert.equal(none.status, 400, none.text);
+      assert.equal((await alice.get('/api/payments/orders')).data.orders.length, 0);
+      assert.equal(fake.creations().length, 0);
+    });
+
+    let paidOrder;
+    it('opens a checkout session with the form Stripe expects, once per request id', async () => {
+      const { order, url } = await checkout(alice, 1000, { 'x-request-id': 'topup-1' });
+      const me = (await alice.get('/api/me')).data.user;
+      assert.equal(order.status, 'pending');
+      assert.equal(order.amount, 1000);
+      assert.equal(order.currency, 'CNY');
+      assert.equal(order.credits, 100_000_000, '10 yuan at 10 credits a yuan = 100 credits');
+      assert.equal(order.provider, 'stripe');
+      assert.equal(order.paid_at, null);
+      assert.ok(Math.abs(order.created_at - Date.now() / 1000) < 60, 'created_at in unix seconds');
+      assert.ok(url.startsWith(`${fake.url}/pay/cs_test_`), url);
+      const [req] = fake.creations();
+      assert.equal(req.headers.authorization, `Bearer ${SECRET_KEY}`);
+      assert.equal(req.headers['idempotency-key'], `plaza-order-${order.id}`);
+      assert.match(req.headers['content-type'], /^application\/x-www-form-urlencoded/);
+      assert.deepEqual(req.form, {
+        mode: 'payment',
+        success_url: `${PUBLIC_URL}/wallet?payment=${order.id}`,
+        cancel_url: `${PUBLIC_URL}/wallet?payment=${order.id}&cancelled=1`,
+        client_reference_id: String(order.id),
+        metadata: { order_id: String(order.id), user_id: String(me.id) },
+        line_items: [{ quantity: '1', price_data: { currency: 'cny', unit_amount: '1000', product_data: { name: '100 credits' } } }],
+      });
+      // The same request id: the same order and page, no second session.
+      const again = await checkout(alice, 1000, { 'x-request-id': 'topup-1' });
+      assert.equal(again.order.id, order.id);
+      assert.equal(again.url, url);
+      assert.equal(fake.creations().length, 1);
+      const other = await alice.post('/api/payments/checkout', { amount: 2000 }, { headers: { 'x-request-id': 'topup-1' } });
+      assert.equal(other.status, 409, other.text);
+      // Bob's id of the same name is his own.
+      const bobs = await checkout(bob, 500, { 'x-request-id': 'topup-1' });
+      assert.notEqual(bobs.order.id, order.id);
+      paidOrder = { order, session: sessionOf(url) };
+    });
+
+    it('credits the paid balance by exactly the order\'s credits when Stripe reports it paid', async () => {
+      const before = await paidBalance(alice);
+      const delivery = await fake.pay(paidOrder.session);
+      assert.equal(delivery.status, 200, delivery.text);
+      assert.deepEqual(JSON.parse(delivery.text), { received: true });
+      const o = (await alice.get(`/api/payments/orders/${paidOrder.order.id}`)).data;
+      assert.equal(o.status, 'paid');
+      assert.ok(o.paid_at >= o.created_at);
+      assert.equal(await paidBalance(alice), before + paidOrder.order.credits);
+      const tx = await alice.get('/api/wallet/transactions');
+      const top = tx.data.transactions.find((t) => t.memo === 'Top-up (Stripe)');
+      assert.ok(top, tx.text);
+      assert.equal(top.amount, paidOrder.order.credits);
+      assert.equal(top.source, 'paid');
+      // The same event again changes nothing.
+      const dup = await fake.sendEvent('checkout.session.completed', delivery.event.data.object);
+      assert.equal(dup.status, 200, dup.text);
+      assert.equal(await paidBalance(alice), before + paidOrder.order.credits);
+    });
+
+    it('credits once under 10 concurrent deliveries and page refreshes', async () => {
+      const { order, url } = await checkout(alice, 2500);
+      const session = await fake.pay(sessionOf(url), { deliver: false });
+      const before = await paidBalance(alice);
+      const results = await Promise.all([
+        ...Array.from({ length: 10 }, () => fake.sendEvent('checkout.session.completed', { ...session })),
+        ...Array.from({ length: 3 }, () => fake.sendEvent('checkout.session.async_payment_succeeded', { ...session })),
+        ...Array.from({ length: 3 }, () => alice.get(`/api/payments/orders/${order.id}`)),
+      ]);
+      for (const r of results) assert.equal(r.status, 200, r.text);
+      assert.equal(await paidBalance(alice), before + order.credits);
+      assert.equal((await adminOrder(order.id)).status, 'paid');
+    });
+
+    it('refuses bad signatures, old timestamps and tampered bodies with 400, crediting nothing', async () => {
+      const { order, url } = await checkout(alice, 700);
+      const session = await fake.pay(sessionOf(url), { deliver: false });
+      const before = await paidBalance(alice);
+      const now = Math.floor(Date.now() / 1000);
+      const wrongSecret = await fake.sendEvent('checkout.session.completed', session, { secret: 'whsec_wrong' });
+      const old = await fake.sendEvent('checkout.session.completed', session, { timestamp: now - 400 });
+      const none = await fake.sendEvent('checkout.session.completed', session, { signature: '' });
+      const garbage = await fake.sendEvent('checkout.session.completed', session, { signature: 't=abc,v1=zz' });
+      // Signed for one body, delivered with another (the amount raised).
+      const signedFor = JSON.stringify({ type: 'checkout.session.completed', data: { object: session } });
+      const tampered = await fake.sendEvent('checkout.session.completed', session, {
+        signature: fake.signPayload(signedFor, WEBHOOK_SECRET),
+        body: JSON.stringify({ type: 'checkout.session.completed', data: { object: { ...session, amount_total: 1 } } }),
+      });
+      for (const r of [wrongSecret, old, none, garbage, tampered]) assert.equal(r.status, 400, r.text);
+      assert.equal(await paidBalance(alice), before);
+      assert.equal((await adminOrder(order.id)).status, 'pending');
+      // A signature from a rolled secret next to the right one is accepted (any v1 may match).
+      const body = JSON.stringify({ id: 'evt_roll', object: 'event', type: 'checkout.session.completed', data: { object: session } });
+      const good = fake.signPayload(body, WEBHOOK_SECRET, now).split(',v1=')[1];
+      const stale = fake.signPayload(body, 'whsec_old', now).split(',v1=')[1];
+      const rolled = await fake.sendEvent('checkout.session.completed', session, { body, signature: `t=${now},v1=${stale},v1=${good}` });
+      assert.equal(rolled.status, 200, rolled.text);
+      assert.equal(await paidBalance(alice), before + order.credits);
+    });
+
+    it('does not credit a paid session whose amount or currency differs from the order', async () => {
+      for (const change of [{ amount_total: 1 }, { currency: 'usd' }]) {
+        const { order, url } = await checkout(alice, 800);
+        const session = await fake.pay(sessionOf(url), { deliver: false });
+        const before = await paidBalance(alice);
+        const r = await fake.sendEvent('checkout.session.completed', { ...session, ...change });
+        assert.equal(r.status, 200, r.text);
+        assert.equal((await adminOrder(order.id)).status, 'failed');
+        // Nor later, by a refresh or the right event: the order is decided.
+        await fake.sendEvent('checkout.session.completed', session);
+        assert.equal((await alice.get(`/api/payments/orders/${order.id}`)).data.status, 'failed');
+        assert.equal(await paidBalance(alice), before);
+      }
+    });
+
+    it('expires and fails pending orders on Stripe\'s events', async () => {
+      const a = await checkout(alice, 300);
+      const r = await fake.expire(sessionOf(a.url));
+      assert.equal(r.status, 200, r.text);
+      assert.equal((await alice.get(`/api/payments/orders/${a.order.id}`)).data.status, 'expired');
+      const b = await checkout(alice, 300);
+      const s = fake.sessions.get(sessionOf(b.url));
+      const f = await fake.sendEvent('checkout.session.async_payment_failed', { ...s });
+      assert.equal(f.status, 200, f.text);
+      assert.equal((await adminOrder(b.order.id)).status, 'failed');
+      // Events Plaza does not use are acknowledged and ignored.
+      const other = await fake.sendEvent('payment_intent.succeeded', { id: 'pi_1', object: 'payment_intent' });
+      assert.equal(other.status, 200, other.text);
+    });
+
+    it('fulfils a paid order whose webhook never came when its page asks, at most once per 5 s', async () => {
+      const { order, url } = await checkout(alice, 1200);
+      const gets = () => fake.requests.filter((r) => r.method === 'GET').length;
+      const before = await paidBalance(alice);
+      const n0 = gets();
+      assert.equal((await alice.get(`/api/payments/orders/${order.id}`)).data.status, 'pending');
+      assert.equal(gets(), n0 + 1, 'a pending order is looked up at Stripe');
+      await fake.pay(sessionOf(url), { deliver: false });
+      assert.equal((await alice.get(`/api/payments/orders/${order.id}`)).data.status, 'pending', 'not asked again within 5 s');
+      assert.equal(gets(), n0 + 1);
+      await new Promise((r) => setTimeout(r, 5200));
+      const o = (await alice.get(`/api/payments/orders/${order.id}`)).data;
+      assert.equal(o.status, 'paid');
+      assert.equal(await paidBalance(alice), before + order.credits);
+      // The webhook arriving late changes nothing.
+      await fake.sendEvent('checkout.session.completed', fake.sessions.get(sessionOf(url)));
+      assert.equal(await paidBalance(alice), before + order.credits);
+    });
+
+    it('shows users only their own orders', async () => {
+      const mine = (await alice.get('/api/payments/orders?limit=100')).data.orders;
+      assert.ok(mine.length >= 5);
+      assert.deepEqual(mine.map((o) => o.id), [...mine.map((o) => o.id)].sort((a, b) => b - a), 'newest first');
+      const page = (await alice.get(`/api/payments/orders?limit=2&before=${mine[1].id}`)).data.orders;
+      assert.deepEqual(page.map((o) => o.id), mine.slice(2, 4).map((o) => o.id));
+      const r = await bob.get(`/api/payments/orders/${mine[0].id}`);
+      assert.equal(r.status, 404, r.text);
+      assert.ok((await bob.get('/api/payments/orders')).data.orders.every((o) => !mine.some((m) => m.id === o.id)));
+      const missing = await alice.get('/api/payments/orders/999999');
+      assert.equal(missing.status, 404);
+      const anon = await new Client(plaza.url).get('/api/payments/orders');
+      assert.equal(anon.status, 401);
+      const adminList = await admin.get(`/api/admin/payments/orders?status=paid&user_id=${(await alice.get('/api/me')).data.user.id}`);
+      assert.equal(adminList.status, 200, adminList.text);
+      assert.ok(adminList.data.orders.length >= 3);
+      assert.ok(adminList.data.orders.every((o) => o.status === 'paid' && o.username === 'alice'));
+      assert.equal((await admin.get('/api/admin/payments/orders?status=bogus')).status, 400);
+      assert.equal((await alice.get('/api/admin/payments/orders')).status, 403);
+    });
+
+    it('answers 502 with a generic message when Stripe fails, and marks the order failed', async () => {
+      fake.failNextCreate(401, `Invalid API Key provided: ${SECRET_KEY}`, 'invalid_request_error');
+      const r = await alice.post('/api/payments/checkout', { amount: 400 });
+      assert.equal(r.status, 502, r.text);
+      assert.equal(r.data.error.code, 'upstream_error');
+      assert.doesNotMatch(r.text, /Invalid API Key|sk_test/);
+      const [latest] = (await alice.get('/api/payments/orders?limit=1')).data.orders;
+      assert.equal(latest.status, 'failed');
+      assert.equal(latest.amount, 400);
+    });
+
+    it('keeps the ledger exact, reports top-ups as revenue, and never shows the secrets', async () => {
+      assert.match(plaza.cli('doctor'), /zero drift/);
+      const paid = (await admin.get('/api/admin/payments/orders?status=paid&limit=200')).data.orders;
+      const sold = paid.reduce((sum, o) => sum + o.credits, 0);
+      const rev = await admin.get('/api/admin/revenue');
+      assert.equal(rev.status, 200, rev.text);
+      const total = rev.data.days.reduce((sum, d) => sum + (d.top_ups ?? 0), 0);
+      assert.equal(total, sold);
+      assert.ok(rev.data.days.every((d) => 'usage_paid' in d && 'plan_sales' in d), 'existing fields stay');
+      for (const text of texts) {
+        assert.ok(!text.includes(SECRET_KEY), `the Stripe key in a response: ${text.slice(0, 200)}`);
+        assert.ok(!text.includes(WEBHOOK_SECRET), `the webhook secret in a response: ${text.slice(0, 200)}`);
+      }
+      for (const d of fake.deliveries) assert.ok(!d.text.includes(SECRET_KEY));
+      assert.ok(!plaza.log().includes(SECRET_KEY), 'the Stripe key in the server log');
+      assert.ok(!plaza.log().includes(WEBHOOK_SECRET), 'the webhook secret in the server log');
+    });
+  });
+}
