@@ -132,7 +132,7 @@ awaitable<Checkout> Payments::checkout(int64_t user_id, int64_t amount, std::opt
   if (request_id && request_id->size() > kMaxRequestId)
     throw Error(ErrorCode::invalid_request, "X-Request-Id is too long", "X-Request-Id");
   int64_t now = clock_.now_s();
-  auto order = co_await store::write(db_, [&](store::Conn& c) {
+  auto file = [&](store::Conn& c) {
     if (request_id)
       if (auto earlier = store::payments::find_by_request(c, user_id, *request_id)) {
         if (earlier->amount != amount)
@@ -143,7 +143,18 @@ awaitable<Checkout> Payments::checkout(int64_t user_id, int64_t amount, std::opt
     auto o = pending_order(user_id, amount, *credits, options_, request_id, now);
     o.id = store::payments::insert(c, o);
     return o;
-  });
+  };
+  std::optional<Order> filed;
+  // Two requests with one id at once: the second's insert is refused, and its second turn reads the
+  // order the first filed.
+  for (int turn = 0; turn < 2 && !filed; ++turn) {
+    try {
+      filed = co_await store::write(db_, file);
+    } catch (const store::UniqueViolation&) {
+      if (turn == 1) throw;
+    }
+  }
+  Order order = *filed;
   // A retry of a checkout that has its session: the same page again. One whose call failed: the
   // same failure (a new request id starts a new order).
   if (order.status == "pending" && order.checkout_url) co_return Checkout{order, *order.checkout_url};

@@ -165,6 +165,11 @@ for (const backend of backends) {
       assert.equal(fake.creations().length, 1);
       const other = await alice.post('/api/payments/checkout', { amount: 2000 }, { headers: { 'x-request-id': 'topup-1' } });
       assert.equal(other.status, 409, other.text);
+      // Sent five times at once: one order, one session.
+      const n = fake.creations().length;
+      const burst = await Promise.all(Array.from({ length: 5 }, () => checkout(alice, 300, { 'x-request-id': 'topup-burst' })));
+      assert.equal(new Set(burst.map((b) => b.order.id)).size, 1);
+      assert.equal(new Set(fake.creations().slice(n).map((r) => r.headers['idempotency-key'])).size, 1);
       // Bob's id of the same name is his own.
       const bobs = await checkout(bob, 500, { 'x-request-id': 'topup-1' });
       assert.notEqual(bobs.order.id, order.id);
