@@ -226,6 +226,10 @@ for (const backend of backends) {
         body: JSON.stringify({ type: 'checkout.session.completed', data: { object: { ...session, amount_total: 1 } } }),
       });
       for (const r of [wrongSecret, old, none, garbage, tampered]) assert.equal(r.status, 400, r.text);
+      // Bodies past 64 KiB are not read, signed or not.
+      const huge = JSON.stringify({ type: 'checkout.session.completed', data: { object: session }, pad: 'x'.repeat(70 * 1024) });
+      const big = await fake.sendEvent('checkout.session.completed', session, { body: huge, signature: fake.signPayload(huge, WEBHOOK_SECRET) });
+      assert.equal(big.status, 413, big.text);
       assert.equal(await paidBalance(alice), before);
       assert.equal((await adminOrder(order.id)).status, 'pending');
       // A signature from a rolled secret next to the right one is accepted (any v1 may match).
