@@ -60,6 +60,9 @@ class Payments {
       : db_(db), clock_(clock), upstream_(upstream), box_(box), meter_(meter), options_(std::move(options)) {}
 
   const PaymentsOptions& options() const { return options_; }
+  // Before serving only: without a configured public_url the site's address is known once the
+  // server has bound its port (port 0 in tests picks one).
+  void set_public_url(std::string url) { options_.public_url = std::move(url); }
   awaitable<PaymentSettings> settings();
   // Admin: `secret_key` / `webhook_secret` unset keep the stored ones, empty clears them. Audited.
   awaitable<void> set_settings(store::User admin, PaymentSettings s, std::optional<std::string> secret_key,
