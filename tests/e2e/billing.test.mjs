@@ -452,23 +452,49 @@ describe('billing', { timeout: 240_000 }, () => {
     await dialog.getByTestId('adjust-submit').click();
     await dialog.locator('[data-testid="balance-gift"][data-uc="2000000"]').waitFor();
     await shot(page, 'admin-user-wallet-light');
+    // A grant whose answer is lost after it committed (a proxy's 502): sent again from the dialog,
+    // with the same request id, it is made once.
+    const grantIds = [];
+    await page.route('**/api/admin/users/*/credits', async (route) => {
+      grantIds.push(route.request().headers()['x-request-id'] ?? null);
+      if (grantIds.length === 1) {
+        await route.fetch();
+        await route.fulfill({ status: 502, contentType: 'text/html', body: '<html>bad gateway</html>' });
+      } else {
+        await route.continue();
+      }
+    });
+    await dialog.getByTestId('field-direction').selectOption('grant');
+    await dialog.getByTestId('field-source').selectOption('paid');
+    await dialog.getByTestId('field-amount').fill('1');
+    await dialog.getByTestId('field-reason').fill('goodwill');
+    await dialog.getByTestId('adjust-submit').click();
+    await dialog.getByTestId('adjust-error').waitFor();
+    await dialog.getByTestId('adjust-submit').click();
+    await dialog.getByTestId('adjust-done').filter({ hasText: 'Granted 1 paid credit' }).waitFor();
+    await dialog.locator('[data-testid="balance-paid"][data-uc="4000000"]').waitFor();
+    await page.unroute('**/api/admin/users/*/credits');
+    assert.equal(grantIds.length, 2);
+    assert.ok(grantIds[0], 'the grant carries a request id');
+    assert.equal(grantIds[1], grantIds[0], 'its retry the same one');
     await dialog.getByTestId('user-wallet-close').click();
     await dialog.waitFor({ state: 'hidden' });
 
     const wallet = await call(receiver, 'GET', '/api/wallet');
-    assert.equal(wallet.paid, 3_000_000);
+    assert.equal(wallet.paid, 4_000_000, 'granted 3, then 1 once');
     assert.equal(wallet.gift, 2_000_000);
     const moves = (await call(receiver, 'GET', '/api/wallet/transactions?limit=10')).transactions;
     assert.deepEqual(
       moves.map((m) => [m.kind, m.source, m.amount]),
       [
+        ['grant', 'paid', 1_000_000],
         ['deduct', 'gift', -500_000],
         ['grant', 'paid', 3_000_000],
         ['redeem', 'gift', 2_500_000],
       ],
     );
-    assert.equal(moves[0].memo, 'correction', 'the reason is the memo the user sees');
-    assert.equal(moves[1].memo, 'support refund');
+    assert.equal(moves[1].memo, 'correction', 'the reason is the memo the user sees');
+    assert.equal(moves[2].memo, 'support refund');
 
     // The user's group can still be changed from the same row.
     await userRow.getByTestId('user-group').fill('vip');

@@ -322,8 +322,9 @@ export const billingApi = {
     request<{ batch: RedeemBatch; codes: string[] }>('POST', '/api/admin/redeem-batches', { body: b }),
   disableRedeemBatch: (id: Id) => request<unknown>('POST', `/api/admin/redeem-batches/${enc(id)}/disable`),
   userWallet: (userId: Id) => request<Wallet>('GET', `/api/admin/users/${enc(userId)}/wallet`),
-  adjustCredits: (userId: Id, b: { source: Source; amount: number; reason: string }) =>
-    request<Wallet>('POST', `/api/admin/users/${enc(userId)}/credits`, { body: b }),
+  /** `requestId`: sent again with the same adjustment, the server makes it once. */
+  adjustCredits: (userId: Id, b: { source: Source; amount: number; reason: string }, requestId?: string) =>
+    request<Wallet>('POST', `/api/admin/users/${enc(userId)}/credits`, { body: b, requestId }),
   revenue: (from: string, to: string) =>
     request<{ days: RevenueDay[] }>('GET', `/api/admin/revenue?${new URLSearchParams({ from, to })}`),
   /** `searched_to`: the read stopped there without filling the page; older matches may be below it. */

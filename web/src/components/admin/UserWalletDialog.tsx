@@ -1,10 +1,11 @@
 // An admin's view of one user's wallet, with a form to grant or deduct paid or gift credits.
 // Every adjustment needs a reason: it is the memo of the transaction the user sees.
-import { useCallback, useId, useState } from 'react';
+import { useCallback, useId, useRef, useState } from 'react';
 import { useI18n } from '../../i18n';
 import type { User } from '../../lib/api';
 import { billingApi, type Source } from '../../lib/billing';
 import { formatCredits, parseCredits } from '../../lib/money';
+import { newRequestId } from '../../lib/purchase';
 import { useForm, type Validator } from '../../lib/useForm';
 import { useLoader } from '../../lib/useLoader';
 import { useSubmit } from '../../lib/useSubmit';
@@ -27,6 +28,9 @@ export function UserWalletDialog({ user, onClose }: { user: User; onClose: () =>
   const { data: wallet, setData, error, reload } = useLoader(useCallback(() => billingApi.userWallet(user.id), [user.id]));
   const form = useForm<K>({ direction: 'grant', source: 'paid', amount: '', reason: '' }, validators);
   const [done, setDone] = useState<string | null>(null);
+  // One X-Request-Id per adjustment, kept while the same one is sent again after a failure: when the
+  // answer was lost after the grant committed, the server does it once. Done or changed: a new id.
+  const attempt = useRef<{ key: string; id: string } | null>(null);
   const { busy, error: adjustError, submit } = useSubmit(
     form,
     async () => {
@@ -34,7 +38,11 @@ export function UserWalletDialog({ user, onClose }: { user: User; onClose: () =>
       const uc = parseCredits(v.amount) ?? 0;
       const deduct = v.direction === 'deduct';
       const source = v.source as Source;
-      setData(await billingApi.adjustCredits(user.id, { source, amount: deduct ? -uc : uc, reason: v.reason.trim() }));
+      const change = { source, amount: deduct ? -uc : uc, reason: v.reason.trim() };
+      const key = JSON.stringify(change);
+      if (attempt.current?.key !== key) attempt.current = { key, id: newRequestId() };
+      setData(await billingApi.adjustCredits(user.id, change, attempt.current.id));
+      attempt.current = null;
       const params = { amount: formatCredits(uc), source: t(source === 'gift' ? 'userWallet.sourceGift' : 'userWallet.sourcePaid') };
       setDone(deduct ? t('userWallet.deducted', params) : t('userWallet.granted', params));
       form.reset({ ...form.values, amount: '', reason: '' });
