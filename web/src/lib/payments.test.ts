@@ -3,6 +3,7 @@ import { ApiError, NetworkError } from './api';
 import {
   amountCheck,
   answerLost,
+  checkoutPage,
   creditsFor,
   currencyDecimals,
   formatMoney,
@@ -202,5 +203,16 @@ describe('returnView and shouldPoll', () => {
     expect(retryRead(new NetworkError())).toBe(true);
     expect(retryRead(new ApiError(503, 'internal', ''))).toBe(true);
     expect(retryRead(new ApiError(404, 'not_found', 'no such order'))).toBe(false);
+  });
+});
+
+describe('checkoutPage', () => {
+  test('passes the provider\'s https page, and http for a local fake', () => {
+    expect(checkoutPage('https://checkout.stripe.com/c/pay/cs_test_1#x')).toBe('https://checkout.stripe.com/c/pay/cs_test_1#x');
+    expect(checkoutPage('http://127.0.0.1:4242/pay/cs_1')).toBe('http://127.0.0.1:4242/pay/cs_1');
+  });
+  test('refuses addresses that would run in the site or are not addresses', () => {
+    for (const bad of ['javascript:alert(document.cookie)', ' JavaScript:alert(1)', 'data:text/html,<script>1</script>', 'vbscript:x', '/wallet', '', 42, null, undefined])
+      expect(checkoutPage(bad)).toBeNull();
   });
 });

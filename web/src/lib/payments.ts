@@ -205,6 +205,20 @@ export function answerLost(e: unknown): boolean {
   return e instanceof ApiError && e.status >= 500 && e.code === 'internal' && e.message === '';
 }
 
+/**
+ * The provider's page the browser may be sent to: an http(s) address only. The address comes from
+ * the provider through the server; anything else (`javascript:`, `data:`) would run in this site.
+ */
+export function checkoutPage(url: unknown): string | null {
+  if (typeof url !== 'string') return null;
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
 // ---------- coming back from the provider ----------
 
 export interface PaymentReturn {

@@ -8,6 +8,7 @@ import { formatCredits } from '../../lib/money';
 import {
   amountCheck,
   answerLost,
+  checkoutPage,
   creditsFor,
   formatMoney,
   majorAmount,
@@ -51,7 +52,9 @@ export function TopUpDialog({ open, terms, onClose }: { open: boolean; terms: Pa
       attempt.current = a;
       try {
         const r = await paymentsApi.checkout(a.amount, a.requestId);
-        window.location.assign(r.url); // Stripe's payment page; it sends the browser back to /wallet?payment=<id>
+        const page = checkoutPage(r.url);
+        if (!page) throw new ApiError(502, 'upstream_error', ''); // not a page to send anyone to
+        window.location.assign(page); // Stripe's payment page; it sends the browser back to /wallet?payment=<id>
       } catch (e) {
         if (!answerLost(e)) attempt.current = null; // the server answered: trying again is a new attempt
         throw e;
@@ -61,8 +64,8 @@ export function TopUpDialog({ open, terms, onClose }: { open: boolean; terms: Pa
       keepBusy: true, // the page is leaving for the provider's
       explain: (e) => {
         if (e instanceof ApiError && e.code === 'payments_disabled') return { message: t('topUp.disabled') };
-        // The provider could not start the payment: the server's words (not the model's service's).
-        if (e instanceof ApiError && e.status === 502 && e.code !== 'internal') return { message: e.message || t('topUp.providerFailed') };
+        // The provider could not start the payment (not the model's service, as a 502 says elsewhere).
+        if (e instanceof ApiError && e.status === 502 && e.code !== 'internal') return { message: t('topUp.providerFailed') };
         // Under the form, not on the field (the server's words on the amount included): a field's
         // server error goes when the field loses focus, as it does on the way to Pay.
         return { message: describeError(e, t).message };
