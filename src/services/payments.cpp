@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "core/error.hpp"
+#include "crypto/crypto.hpp"
 #include "store/async.hpp"
 #include "store/settings_repo.hpp"
 
@@ -15,7 +16,6 @@ using store::payments::Order;
 namespace {
 
 constexpr const char* kSettingKey = "payments.provider";
-constexpr std::size_t kMaxRequestId = 128;
 Order pending_order(int64_t user_id, int64_t amount, int64_t credits, const PaymentsOptions& o,
                     const std::optional<std::string>& request_id, int64_t now) {
   Order order;
@@ -32,6 +32,15 @@ Order pending_order(int64_t user_id, int64_t amount, int64_t credits, const Paym
 
 Error provider_failed() {
   return Error(ErrorCode::upstream_error, "the payment provider could not start the payment; try again later");
+}
+
+Error still_starting() {
+  return Error(ErrorCode::conflict, "this top-up is still being started; try again");
+}
+
+// A retry of an order decided before: a new top-up needs a new request id.
+Error decided(const std::string& status) {
+  return Error(ErrorCode::conflict, "this top-up is already " + status + "; start a new one");
 }
 
 // The user's order; not_found for anyone else's, as for one that does not exist.
@@ -89,9 +98,11 @@ awaitable<PaymentSettings> Payments::settings() {
 awaitable<void> Payments::set_settings(store::User admin, PaymentSettings s, std::optional<std::string> secret_key,
                                        std::optional<std::string> webhook_secret) {
   if (s.kind != "" && s.kind != "stripe") throw Error(ErrorCode::invalid_request, "kind is stripe or empty", "kind");
-  if (!(s.api_base.starts_with("https://") || s.api_base.starts_with("http://")) || s.api_base.size() > 500 ||
+  // The secret key goes there: https, or http only to a loopback host (a local fake of Stripe).
+  if (!stripe::acceptable_api_base(s.api_base) || s.api_base.size() > 500 ||
       s.api_base.find_first_of(" \t\r\n?#") != std::string::npos)
-    throw Error(ErrorCode::invalid_request, "api_base is an http(s) address, e.g. https://api.stripe.com", "api_base");
+    throw Error(ErrorCode::invalid_request,
+                "api_base is an https address, e.g. https://api.stripe.com (http only on loopback)", "api_base");
   if (s.min_amount <= 0 || s.min_amount > kMaxPaymentAmount)
     throw Error(ErrorCode::invalid_request, "min_amount is 1..10,000,000 (minor units)", "min_amount");
   if (s.max_amount < s.min_amount || s.max_amount > kMaxPaymentAmount)
@@ -129,22 +140,24 @@ awaitable<Checkout> Payments::checkout(int64_t user_id, int64_t amount, std::opt
                 "amount");
   auto credits = stripe::credits_for(amount, options_.currency, options_.credits_per_currency_unit);
   if (!credits) throw Error(ErrorCode::invalid_request, "this amount does not buy a whole number of µc", "amount");
-  if (request_id && request_id->size() > kMaxRequestId)
-    throw Error(ErrorCode::invalid_request, "X-Request-Id is too long", "X-Request-Id");
   int64_t now = clock_.now_s();
-  auto file = [&](store::Conn& c) {
+  // The order's own nonce names it at Stripe (the Idempotency-Key); made here, outside the transaction.
+  std::string nonce = crypto::random_base62(24);
+  auto file = [&](store::Conn& c) -> std::pair<Order, bool> {
     if (request_id)
       if (auto earlier = store::payments::find_by_request(c, user_id, *request_id)) {
         if (earlier->amount != amount)
           throw Error(ErrorCode::conflict,
                       "request id " + *request_id + " was used for a different amount; send a new request id");
-        return *earlier;
+        return {*earlier, false};
       }
     auto o = pending_order(user_id, amount, *credits, options_, request_id, now);
+    o.nonce = nonce;
+    o.expires_at = now + kSessionLifetime;
     o.id = store::payments::insert(c, o);
-    return o;
+    return {o, true};
   };
-  std::optional<Order> filed;
+  std::optional<std::pair<Order, bool>> filed;
   // Two requests with one id at once: the second's insert is refused, and its second turn reads the
   // order the first filed.
   for (int turn = 0; turn < 2 && !filed; ++turn) {
@@ -154,32 +167,58 @@ awaitable<Checkout> Payments::checkout(int64_t user_id, int64_t amount, std::opt
       if (turn == 1) throw;
     }
   }
-  Order order = *filed;
-  // A retry of a checkout that has its session: the same page again. One whose call failed: the
-  // same failure (a new request id starts a new order).
-  if (order.status == "pending" && order.checkout_url) co_return Checkout{order, *order.checkout_url};
-  if (order.status != "pending") throw provider_failed();
-  stripe::SessionRequest r{
-      order.id, user_id, amount, order.currency, options_.public_url, stripe::product_name(order.credits)};
+  auto [order, inserted] = *filed;
+  // A retry: only the request that filed the order opens its session (two calls with one
+  // Idempotency-Key at once are refused by Stripe with a 409). The retry gets the page once it is
+  // written, or is told to come back.
+  if (!inserted) {
+    if (order.status == "pending" && order.checkout_url) co_return Checkout{order, *order.checkout_url};
+    if (order.status == "pending") throw still_starting();
+    throw decided(order.status);
+  }
+  stripe::SessionRequest r{order.id,
+                           order.nonce,
+                           user_id,
+                           order.expires_at,
+                           amount,
+                           order.currency,
+                           options_.public_url,
+                           stripe::product_name(order.credits)};
   // Built outside co_await: g++ 12 miscompiles a braced temporary there (a double free).
   stripe::Account account{s.api_base, s.secret_key};
   std::optional<stripe::Session> session;
   std::string why;
+  bool busy = false;
   try {
     session = co_await stripe::create_session(upstream_, std::move(account), std::move(r));
   } catch (const stripe::StripeError& e) {
     why = e.what();
+    busy = e.idempotency_conflict();
   }
-  if (!session || session->url.empty()) {
-    spdlog::warn("payments: order {}: Stripe did not open a checkout session: {}", order.id,
-                 why.empty() ? "no url in its answer" : why);
-    co_await store::write(db_, [&](store::Conn& c) { store::payments::finish(c, order.id, "failed", std::nullopt); });
+  // Stripe is still working on this key (a request of ours it has not answered yet): the order is
+  // not failed; the session it opens is read by the reconciler or a retry.
+  if (busy) {
+    spdlog::warn("payments: order {}: Stripe is still processing its session: {}", order.id, why);
+    throw still_starting();
+  }
+  if (session && !stripe::acceptable_checkout_url(session->url, s.api_base)) {
+    why = session->url.empty() ? "no url in its answer" : "its url is not an https address";
+    session.reset();
+  }
+  if (!session) {
+    spdlog::warn("payments: order {}: Stripe did not open a checkout session: {}", order.id, why);
+    co_await store::write(db_, [&](store::Conn& c) { store::payments::finish_unstarted(c, order.id, "failed"); });
     throw provider_failed();
   }
   order.provider_ref = session->id;
   order.checkout_url = session->url;
-  co_await store::write(db_,
-                        [&](store::Conn& c) { store::payments::set_session(c, order.id, session->id, session->url); });
+  bool written = co_await store::write(
+      db_, [&](store::Conn& c) { return store::payments::set_session(c, order.id, session->id, session->url); });
+  if (!written) {
+    // Decided meanwhile (the reconciler expired it): the page must not be paid for.
+    auto now_order = co_await store::read(db_, [&](store::Conn& c) { return store::payments::find(c, order.id); });
+    throw decided(now_order ? now_order->status : std::string("failed"));
+  }
   co_return Checkout{order, session->url};
 }
 

@@ -82,6 +82,8 @@ class Payments {
   awaitable<void> stripe_webhook(std::string signature, std::string body);
 
   static constexpr int64_t kRefreshSpacing = 5;
+  // The checkout session's life at Stripe (it takes 30 minutes to 24 hours).
+  static constexpr int64_t kSessionLifetime = 3600;
 
  private:
   // Acts on what the provider says about an order's session (`event`: the webhook's type, or

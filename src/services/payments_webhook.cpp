@@ -4,6 +4,7 @@
 
 #include "billing/meter.hpp"
 #include "core/error.hpp"
+#include "core/validation.hpp"
 #include "services/payments.hpp"
 #include "store/async.hpp"
 #include "store/changes.hpp"
@@ -19,11 +20,6 @@ using store::payments::Order;
 namespace {
 
 constexpr std::size_t kMaxWebhookBody = 64 * 1024;
-
-std::string lower(std::string s) {
-  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
 
 bool pays(const std::string& event) {
   return event == "checkout.session.completed" || event == "checkout.session.async_payment_succeeded" ||
@@ -75,10 +71,17 @@ awaitable<void> Payments::apply(stripe::Session session, std::string event) {
     spdlog::warn("payments: Stripe event {} for order {} names session {}, not the order's own", event, id, session.id);
     co_return;
   }
+  if (session.user_id != order->user_id) {
+    // Another site's order of the same id on this Stripe account (staging, a restored backup), or a
+    // forged event: never credited to this order's user.
+    spdlog::error("payments: Stripe event {} for order {} names user {}, not the order's user {}: not credited", event,
+                  id, session.user_id ? std::to_string(*session.user_id) : std::string("none"), order->user_id);
+    co_return;
+  }
   if (order->status != "pending") co_return;  // decided before: a duplicate or a late event
   std::string status;
   if (pays(event) && session.payment_status == "paid") {
-    if (session.amount_total == order->amount && session.currency == lower(order->currency)) {
+    if (session.amount_total == order->amount && session.currency == ascii_lower(order->currency)) {
       co_await fulfil(*order);
       co_return;
     }

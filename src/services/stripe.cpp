@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <array>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "core/money.hpp"
+#include "core/validation.hpp"
 #include "crypto/crypto.hpp"
 #include "http/request.hpp"
 
@@ -24,12 +26,6 @@ constexpr std::array<std::string_view, 16> kZeroDecimal = {"bif", "clp", "djf", 
                                                            "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"};
 constexpr std::array<std::string_view, 5> kThreeDecimal = {"bhd", "jod", "kwd", "omr", "tnd"};
 constexpr std::size_t kMaxAnswer = 256 * 1024;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
 
 std::string trim_slash(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -84,10 +80,13 @@ awaitable<Session> exchange(http::UpstreamClient& client, http::UpstreamRequest 
   if (status != 200) {
     // Stripe's error shape: {"error": {"type", "message", ...}}.
     std::string message = "HTTP " + std::to_string(status);
+    std::string type;
     if (!ec && v.is_object())
-      if (auto err = v.as_object().if_contains("error"); err && err->is_object())
-        message += " " + str(err->as_object(), "type") + ": " + str(err->as_object(), "message");
-    throw StripeError(redact(message, secret));
+      if (auto err = v.as_object().if_contains("error"); err && err->is_object()) {
+        type = str(err->as_object(), "type");
+        message += " " + type + ": " + str(err->as_object(), "message");
+      }
+    throw StripeError(redact(message, secret), status, type);
   }
   auto session = ec ? std::nullopt : parse_session(v);
   if (!session) throw StripeError("the answer is not a checkout.session");
@@ -97,7 +96,7 @@ awaitable<Session> exchange(http::UpstreamClient& client, http::UpstreamRequest 
 }  // namespace
 
 int64_t minor_per_unit(std::string_view currency) {
-  auto c = lower(currency);
+  auto c = ascii_lower(currency);
   if (std::find(kZeroDecimal.begin(), kZeroDecimal.end(), c) != kZeroDecimal.end()) return 1;
   if (std::find(kThreeDecimal.begin(), kThreeDecimal.end(), c) != kThreeDecimal.end()) return 1000;
   return 100;
@@ -141,7 +140,7 @@ Signature verify_signature(std::string_view header, std::string_view body, std::
   signed_payload += body;
   std::string expected = crypto::hmac_sha256_hex(secret, signed_payload);
   bool any = false;
-  for (auto sig : v1) any |= crypto::constant_time_equal(lower(sig), expected);
+  for (auto sig : v1) any |= crypto::constant_time_equal(ascii_lower(sig), expected);
   if (!any) return Signature::mismatch;
   if (*t < now_s - tolerance_s || *t > now_s + tolerance_s) return Signature::stale;
   return Signature::ok;
@@ -157,8 +156,9 @@ std::string checkout_form(const SessionRequest& r) {
       {"client_reference_id", id},
       {"metadata[order_id]", id},
       {"metadata[user_id]", std::to_string(r.user_id)},
+      {"expires_at", std::to_string(r.expires_at)},
       {"line_items[0][quantity]", "1"},
-      {"line_items[0][price_data][currency]", lower(r.currency)},
+      {"line_items[0][price_data][currency]", ascii_lower(r.currency)},
       {"line_items[0][price_data][unit_amount]", std::to_string(r.amount)},
       {"line_items[0][price_data][product_data][name]", r.product_name},
   };
@@ -189,24 +189,104 @@ std::optional<Session> parse_session(const bj::value& v) {
   s.url = str(o, "url");
   s.status = str(o, "status");
   s.payment_status = str(o, "payment_status");
-  s.currency = lower(str(o, "currency"));
+  s.currency = ascii_lower(str(o, "currency"));
   if (auto a = o.if_contains("amount_total"); a && a->is_int64()) s.amount_total = a->as_int64();
   std::optional<int64_t> from_metadata;
-  if (auto m = o.if_contains("metadata"); m && m->is_object())
+  if (auto m = o.if_contains("metadata"); m && m->is_object()) {
     from_metadata = whole_number(str(m->as_object(), "order_id"));
+    s.user_id = whole_number(str(m->as_object(), "user_id"));
+  }
   auto from_reference = whole_number(str(o, "client_reference_id"));
   s.order_id = from_metadata ? from_metadata : from_reference;
   s.ids_disagree = from_metadata && from_reference && *from_metadata != *from_reference;
   return s;
 }
 
+namespace {
+
+struct Origin {
+  bool https = false;
+  bool loopback = false;  // 127.0.0.0/8, ::1 or localhost
+};
+
+// Where an absolute http(s) URL points; nothing for anything else.
+std::optional<Origin> origin_of(std::string_view url) {
+  auto u = boost::urls::parse_absolute_uri(url);
+  if (!u) return std::nullopt;
+  auto scheme = ascii_lower(u->scheme());
+  if (scheme != "http" && scheme != "https") return std::nullopt;
+  // Boost.URL 1.81 reads "http://127.0.0.1.evil.example" as host 127.0.0.1 and path ".evil.example".
+  if (!u->encoded_path().empty() && !u->encoded_path().starts_with("/")) return std::nullopt;
+  Origin o;
+  o.https = scheme == "https";
+  switch (u->host_type()) {
+    case boost::urls::host_type::ipv4:
+      o.loopback = u->host_ipv4_address().is_loopback();
+      break;
+    case boost::urls::host_type::ipv6:
+      o.loopback = u->host_ipv6_address().is_loopback();
+      break;
+    case boost::urls::host_type::name:
+      if (u->encoded_host().empty()) return std::nullopt;
+      o.loopback = ascii_lower(u->encoded_host()) == "localhost";
+      break;
+    default:
+      return std::nullopt;
+  }
+  return o;
+}
+
+}  // namespace
+
+bool acceptable_api_base(std::string_view api_base) {
+  auto o = origin_of(api_base);
+  return o && (o->https || o->loopback);
+}
+
+bool acceptable_checkout_url(std::string_view url, std::string_view api_base) {
+  auto o = origin_of(url);
+  if (!o) return false;
+  if (o->https) return true;
+  auto base = origin_of(api_base);
+  return base && base->loopback;  // the fake on loopback serves its page over http
+}
+
+Signature precheck_signature(std::string_view header, int64_t now_s, int64_t tolerance_s) {
+  std::optional<int64_t> t;
+  bool v1 = false;
+  while (!header.empty()) {
+    auto comma = header.find(',');
+    auto item = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    auto eq = item.find('=');
+    if (eq == std::string_view::npos) continue;
+    auto key = item.substr(0, eq), value = item.substr(eq + 1);
+    if (key == "t") {
+      int64_t x = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), x);
+      if (ec != std::errc() || end != value.data() + value.size()) return Signature::malformed;
+      t = x;
+    } else if (key == "v1") {
+      // 64 hex digits, as HMAC-SHA256 is written.
+      if (value.size() != 64 || value.find_first_not_of("0123456789abcdefABCDEF") != std::string_view::npos)
+        return Signature::malformed;
+      v1 = true;
+    }
+  }
+  if (!t || !v1) return Signature::malformed;
+  if (*t < now_s - tolerance_s || *t > now_s + tolerance_s) return Signature::stale;
+  return Signature::ok;
+}
+
 awaitable<Session> create_session(http::UpstreamClient& client, Account account, SessionRequest r) {
   http::UpstreamRequest req;
   req.url = trim_slash(account.api_base) + "/v1/checkout/sessions";
-  // The order's id as the idempotency key: a retried checkout never opens a second session.
+  // The order's random nonce as the idempotency key: a retried call never opens a second session, and
+  // no other database's order of the same id (staging, a restored backup) is answered with this one's.
   req.headers = {{"Authorization", "Bearer " + account.secret_key},
                  {"Content-Type", "application/x-www-form-urlencoded"},
-                 {"Idempotency-Key", "plaza-order-" + std::to_string(r.order_id)},
+                 {"Idempotency-Key", "plaza-" + r.nonce},
                  {"Accept", "application/json"}};
   req.body = checkout_form(r);
   co_return co_await exchange(client, std::move(req), std::move(account.secret_key));

@@ -34,7 +34,9 @@ Signature verify_signature(std::string_view header, std::string_view body, std::
 
 struct SessionRequest {
   int64_t order_id = 0;
+  std::string nonce;  // the order's: Idempotency-Key plaza-<nonce>
   int64_t user_id = 0;
+  int64_t expires_at = 0;  // unix seconds; Stripe takes 30 minutes to 24 hours from now
   int64_t amount = 0;    // minor units
   std::string currency;  // any case; sent lower-cased as Stripe wants
   std::string public_url;
@@ -54,6 +56,7 @@ struct Session {
   int64_t amount_total = -1;
   std::string currency;             // lower case
   std::optional<int64_t> order_id;  // metadata.order_id, else client_reference_id, when a whole number
+  std::optional<int64_t> user_id;   // metadata.user_id, when a whole number
   bool ids_disagree = false;        // metadata.order_id and client_reference_id name different orders
 };
 // Nothing unless it is an object with a string id.
@@ -63,8 +66,24 @@ std::optional<Session> parse_session(const boost::json::value& v);
 // message, which may describe the request, is not shown to users either).
 class StripeError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit StripeError(const std::string& what, int status = 0, std::string type = {})
+      : std::runtime_error(what), status_(status), type_(std::move(type)) {}
+  int status() const { return status_; }             // 0: no answer
+  const std::string& type() const { return type_; }  // Stripe's error type
+  // Another request with the same Idempotency-Key is still being processed (Stripe answers 409).
+  bool idempotency_conflict() const { return status_ == 409 && type_ == "idempotency_error"; }
+
+ private:
+  int status_;
+  std::string type_;
 };
+
+// An api_base Plaza sends the secret key to: https, or http to a loopback host (a local fake).
+bool acceptable_api_base(std::string_view api_base);
+// A session url Plaza sends a browser to: https, or http when api_base is itself on loopback.
+bool acceptable_checkout_url(std::string_view url, std::string_view api_base);
+// The header's own checks, before any secret is read: malformed (no t, no v1) or stale, else ok.
+Signature precheck_signature(std::string_view header, int64_t now_s, int64_t tolerance_s = 300);
 
 struct Account {
   std::string api_base;  // https://api.stripe.com

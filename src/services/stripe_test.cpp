@@ -104,7 +104,8 @@ TEST(PaymentsCredits, IsExactOrRefused) {
 }
 
 TEST(PaymentsForm, EncodesTheSessionRequestInBracketNotation) {
-  SessionRequest r{42, 7, 1000, "CNY", "https://chat.example.com/", product_name(100'000'000'000)};
+  SessionRequest r{
+      42, "n0nce", 7, 1'700'003'600, 1000, "CNY", "https://chat.example.com/", product_name(100'000'000'000)};
   auto form = checkout_form(r);
   EXPECT_EQ(form,
             "mode=payment"
@@ -113,6 +114,7 @@ TEST(PaymentsForm, EncodesTheSessionRequestInBracketNotation) {
             "&client_reference_id=42"
             "&metadata%5Border_id%5D=42"
             "&metadata%5Buser_id%5D=7"
+            "&expires_at=1700003600"
             "&line_items%5B0%5D%5Bquantity%5D=1"
             "&line_items%5B0%5D%5Bprice_data%5D%5Bcurrency%5D=cny"
             "&line_items%5B0%5D%5Bprice_data%5D%5Bunit_amount%5D=1000"
@@ -139,11 +141,56 @@ TEST(PaymentsForm, ReadsACheckoutSession) {
   EXPECT_EQ(s->amount_total, 1000);
   EXPECT_EQ(s->currency, "cny");
   EXPECT_EQ(s->order_id, 42);
+  EXPECT_EQ(s->user_id, std::nullopt);
   EXPECT_FALSE(s->ids_disagree);
+  EXPECT_EQ(parse_session(boost::json::parse(R"({"id":"cs_4","metadata":{"order_id":"42","user_id":"7"}})"))->user_id,
+            7);
   auto other = boost::json::parse(R"({"id":"cs_2","client_reference_id":"43","metadata":{"order_id":"42"}})");
   EXPECT_TRUE(parse_session(other)->ids_disagree);
   EXPECT_FALSE(parse_session(boost::json::parse(R"({"object":"checkout.session"})")));
   EXPECT_FALSE(parse_session(boost::json::parse(R"({"id":"cs_3","metadata":{"order_id":"-1"}})"))->order_id);
+}
+
+TEST(StripeUrls, TheApiBaseIsHttpsExceptOnLoopback) {
+  EXPECT_TRUE(acceptable_api_base("https://api.stripe.com"));
+  EXPECT_TRUE(acceptable_api_base("HTTPS://api.stripe.com/"));
+  EXPECT_TRUE(acceptable_api_base("http://127.0.0.1:4242"));
+  EXPECT_TRUE(acceptable_api_base("http://127.8.0.1"));
+  EXPECT_TRUE(acceptable_api_base("http://localhost:12000"));
+  EXPECT_TRUE(acceptable_api_base("http://[::1]:12000"));
+  EXPECT_FALSE(acceptable_api_base("http://api.stripe.com"));
+  EXPECT_FALSE(acceptable_api_base("http://10.0.0.1"));
+  EXPECT_FALSE(acceptable_api_base("http://127.0.0.1.evil.example"));
+  EXPECT_FALSE(acceptable_api_base("ftp://127.0.0.1"));
+  EXPECT_FALSE(acceptable_api_base("javascript:alert(1)"));
+  EXPECT_FALSE(acceptable_api_base(""));
+}
+
+TEST(StripeUrls, TheCheckoutUrlIsHttpsOrHttpFromALoopbackFake) {
+  const std::string real = "https://api.stripe.com";
+  const std::string fake = "http://127.0.0.1:4242";
+  EXPECT_TRUE(acceptable_checkout_url("https://checkout.stripe.com/c/pay/cs_1", real));
+  EXPECT_TRUE(acceptable_checkout_url("http://127.0.0.1:4242/pay/cs_1", fake));
+  EXPECT_FALSE(acceptable_checkout_url("http://checkout.stripe.com/c/pay/cs_1", real));
+  EXPECT_FALSE(acceptable_checkout_url("javascript:alert(document.cookie)", real));
+  EXPECT_FALSE(acceptable_checkout_url("javascript:alert(document.cookie)", fake));
+  EXPECT_FALSE(acceptable_checkout_url("data:text/html,<script>alert(1)</script>", fake));
+  EXPECT_FALSE(acceptable_checkout_url("//evil.example/pay", fake));
+  EXPECT_FALSE(acceptable_checkout_url("", real));
+}
+
+TEST(PaymentsSignature, PrechecksTheHeaderWithoutTheSecret) {
+  auto good = sign(kBody, kSecret, kNow);
+  auto t = "t=" + std::to_string(kNow);
+  EXPECT_EQ(precheck_signature(t + ",v1=" + good, kNow), Signature::ok);
+  EXPECT_EQ(precheck_signature("", kNow), Signature::malformed);
+  EXPECT_EQ(precheck_signature(t, kNow), Signature::malformed);
+  EXPECT_EQ(precheck_signature("v1=" + good, kNow), Signature::malformed);
+  EXPECT_EQ(precheck_signature(t + ",v0=" + good, kNow), Signature::malformed);
+  EXPECT_EQ(precheck_signature(t + ",v1=zz", kNow), Signature::malformed);
+  EXPECT_EQ(precheck_signature("t=12x,v1=" + good, kNow), Signature::malformed);
+  EXPECT_EQ(precheck_signature(t + ",v1=" + good, kNow + 301), Signature::stale);
+  EXPECT_EQ(precheck_signature(t + ",v1=" + good, kNow - 301), Signature::stale);
 }
 
 }  // namespace

@@ -6,7 +6,7 @@ namespace {
 
 constexpr const char* kColumns =
     "o.id, o.user_id, o.provider, o.amount, o.currency, o.credits, o.status, o.provider_ref, o.checkout_url, "
-    "o.request_id, o.created_at, o.paid_at, o.refreshed_at";
+    "o.request_id, o.created_at, o.paid_at, o.refreshed_at, o.nonce, o.expires_at";
 
 Order from_row(const Row& r) {
   Order o;
@@ -23,7 +23,9 @@ Order from_row(const Row& r) {
   o.created_at = r.i64(10);
   o.paid_at = r.opt_i64(11);
   o.refreshed_at = r.i64(12);
-  if (r.size() > 13) o.username = r.str(13);
+  o.nonce = r.str(13);
+  o.expires_at = r.i64(14);
+  if (r.size() > 15) o.username = r.str(15);
   return o;
 }
 
@@ -42,9 +44,10 @@ Value optional_text(const std::optional<std::string>& s) {
 int64_t insert(Conn& c, const Order& o) {
   return c
       .query_one(
-          "INSERT INTO payment_orders (user_id, provider, amount, currency, credits, status, request_id, created_at) "
-          "VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) RETURNING id",
-          {o.user_id, o.provider, o.amount, o.currency, o.credits, optional_text(o.request_id), o.created_at})
+          "INSERT INTO payment_orders (user_id, provider, amount, currency, credits, status, request_id, created_at, "
+          "nonce, expires_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9) RETURNING id",
+          {o.user_id, o.provider, o.amount, o.currency, o.credits, optional_text(o.request_id), o.created_at, o.nonce,
+           o.expires_at})
       ->i64(0);
 }
 
@@ -77,8 +80,21 @@ std::vector<Order> all(Conn& c, const std::string& status, std::optional<int64_t
               {before, status, nullable(user_id), limit}));
 }
 
-void set_session(Conn& c, int64_t id, const std::string& ref, const std::string& url) {
-  c.exec("UPDATE payment_orders SET provider_ref = $1, checkout_url = $2 WHERE id = $3", {ref, url, id});
+int64_t pending_count(Conn& c, int64_t user_id) {
+  return c.query_one("SELECT COUNT(*) FROM payment_orders WHERE user_id = $1 AND status = 'pending'", {user_id})
+      ->i64(0);
+}
+
+bool set_session(Conn& c, int64_t id, const std::string& ref, const std::string& url) {
+  return c.exec(
+             "UPDATE payment_orders SET provider_ref = $1, checkout_url = $2 WHERE id = $3 AND status = 'pending' AND "
+             "provider_ref IS NULL",
+             {ref, url, id}) == 1;
+}
+
+bool finish_unstarted(Conn& c, int64_t id, const std::string& status) {
+  return c.exec("UPDATE payment_orders SET status = $1 WHERE id = $2 AND status = 'pending' AND provider_ref IS NULL",
+                {status, id}) == 1;
 }
 
 bool finish(Conn& c, int64_t id, const std::string& status, std::optional<int64_t> paid_at) {
@@ -91,6 +107,13 @@ bool claim_refresh(Conn& c, int64_t id, int64_t now, int64_t spacing_s) {
              "UPDATE payment_orders SET refreshed_at = $1 WHERE id = $2 AND status = 'pending' AND "
              "refreshed_at <= $3",
              {now, id, now - spacing_s}) == 1;
+}
+
+std::vector<Order> due_for_refresh(Conn& c, int64_t now, int64_t spacing_s, int64_t limit) {
+  return orders(c.query(std::string("SELECT ") + kColumns +
+                            " FROM payment_orders o WHERE o.status = 'pending' AND o.refreshed_at <= $1 "
+                            "ORDER BY o.id LIMIT $2",
+                        {now - spacing_s, limit}));
 }
 
 }  // namespace plaza::store::payments

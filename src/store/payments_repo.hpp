@@ -26,6 +26,8 @@ struct Order {
   int64_t created_at = 0;
   std::optional<int64_t> paid_at;
   int64_t refreshed_at = 0;
+  std::string nonce;       // random; the provider's idempotency key is made of it
+  int64_t expires_at = 0;  // when the provider's session expires (sent with it)
 };
 
 // The new order's id. Throws UniqueViolation when the user already sent this request id.
@@ -37,10 +39,18 @@ std::vector<Order> of_user(Conn& c, int64_t user_id, int64_t limit, int64_t befo
 // Every user's (or one's, or one status'), newest first, with usernames.
 std::vector<Order> all(Conn& c, const std::string& status, std::optional<int64_t> user_id, int64_t limit,
                        int64_t before);
-void set_session(Conn& c, int64_t id, const std::string& ref, const std::string& url);
+// The user's pending orders (open top-ups).
+int64_t pending_count(Conn& c, int64_t user_id);
+// Writes the session of a pending order that has none; false (nothing written) otherwise.
+bool set_session(Conn& c, int64_t id, const std::string& ref, const std::string& url);
+// pending → `status` for an order that never got a session (its provider call failed, or a crash
+// came between); false when it is no longer pending or has a session.
+bool finish_unstarted(Conn& c, int64_t id, const std::string& status);
 // pending → `status`; false when the order was no longer pending.
 bool finish(Conn& c, int64_t id, const std::string& status, std::optional<int64_t> paid_at);
 // Claims the right to ask the provider about a pending order: true for one caller per `spacing_s`.
 bool claim_refresh(Conn& c, int64_t id, int64_t now, int64_t spacing_s);
+// Up to `limit` pending orders not looked up within `spacing_s`, oldest first: the reconciler's batch.
+std::vector<Order> due_for_refresh(Conn& c, int64_t now, int64_t spacing_s, int64_t limit);
 
 }  // namespace plaza::store::payments

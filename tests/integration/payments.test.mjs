@@ -83,6 +83,10 @@ for (const backend of backends) {
       const bad = [
         [{ kind: 'paypal' }, 'kind'],
         [{ kind: 'stripe', api_base: 'ftp://x', secret_key: SECRET_KEY }, 'api_base'],
+        // The key would travel in clear text: http only to a loopback fake.
+        [{ kind: 'stripe', api_base: 'http://api.stripe.example', secret_key: SECRET_KEY }, 'api_base'],
+        [{ kind: 'stripe', api_base: 'http://10.0.0.7:8080', secret_key: SECRET_KEY }, 'api_base'],
+        [{ kind: 'stripe', api_base: 'javascript:alert(1)', secret_key: SECRET_KEY }, 'api_base'],
         [{ kind: 'stripe', api_base: fake.url, secret_key: SECRET_KEY, min_amount: 0 }, 'min_amount'],
         [{ kind: 'stripe', api_base: fake.url, secret_key: SECRET_KEY, min_amount: 500, max_amount: 400 }, 'max_amount'],
         [{ kind: 'stripe', api_base: fake.url, secret_key: SECRET_KEY, max_amount: 10_000_001 }, 'max_amount'],
@@ -148,7 +152,8 @@ for (const backend of backends) {
       assert.ok(url.startsWith(`${fake.url}/pay/cs_test_`), url);
       const [req] = fake.creations();
       assert.equal(req.headers.authorization, `Bearer ${SECRET_KEY}`);
-      assert.equal(req.headers['idempotency-key'], `plaza-order-${order.id}`);
+      // A random nonce per order, not its id (ids repeat across databases on one Stripe account).
+      assert.match(req.headers['idempotency-key'], /^plaza-[0-9A-Za-z]{24}$/);
       assert.match(req.headers['content-type'], /^application\/x-www-form-urlencoded/);
       assert.deepEqual(req.form, {
         mode: 'payment',
@@ -156,8 +161,11 @@ for (const backend of backends) {
         cancel_url: `${PUBLIC_URL}/wallet?payment=${order.id}&cancelled=1`,
         client_reference_id: String(order.id),
         metadata: { order_id: String(order.id), user_id: String(me.id) },
+        expires_at: req.form.expires_at,
         line_items: [{ quantity: '1', price_data: { currency: 'cny', unit_amount: '1000', product_data: { name: '100 credits' } } }],
       });
+      const expiresIn = Number(req.form.expires_at) - Date.now() / 1000;
+      assert.ok(expiresIn > 3500 && expiresIn <= 3601, `the session expires in an hour: ${expiresIn}`);
       // The same request id: the same order and page, no second session.
       const again = await checkout(alice, 1000, { 'x-request-id': 'topup-1' });
       assert.equal(again.order.id, order.id);
@@ -165,15 +173,61 @@ for (const backend of backends) {
       assert.equal(fake.creations().length, 1);
       const other = await alice.post('/api/payments/checkout', { amount: 2000 }, { headers: { 'x-request-id': 'topup-1' } });
       assert.equal(other.status, 409, other.text);
-      // Sent five times at once: one order, one session.
+      // Sent five times at once: one order, one session; a retry that comes before the session is
+      // written is told to try again (409), never given a failure.
       const n = fake.creations().length;
-      const burst = await Promise.all(Array.from({ length: 5 }, () => checkout(alice, 300, { 'x-request-id': 'topup-burst' })));
-      assert.equal(new Set(burst.map((b) => b.order.id)).size, 1);
-      assert.equal(new Set(fake.creations().slice(n).map((r) => r.headers['idempotency-key'])).size, 1);
+      const burst = await Promise.all(Array.from({ length: 5 }, () =>
+        alice.post('/api/payments/checkout', { amount: 300 }, { headers: { 'x-request-id': 'topup-burst' } })));
+      for (const r of burst) assert.ok(r.status === 200 || (r.status === 409 && /still being started/.test(r.data.error.message)), r.text);
+      assert.equal(new Set(burst.filter((r) => r.status === 200).map((r) => r.data.order.id)).size, 1);
+      assert.equal(fake.creations().length - n, 1, 'one session for one order');
+      const settled = await checkout(alice, 300, { 'x-request-id': 'topup-burst' });
+      assert.equal(settled.order.status, 'pending');
       // Bob's id of the same name is his own.
       const bobs = await checkout(bob, 500, { 'x-request-id': 'topup-1' });
       assert.notEqual(bobs.order.id, order.id);
+      const keys = fake.creations().map((r) => r.headers['idempotency-key']);
+      assert.equal(new Set(keys).size, keys.length, 'each order its own key');
       paidOrder = { order, session: sessionOf(url) };
+    });
+
+    it('opens one session for checkouts racing with one request id while Stripe is slow, and the order is paid', async () => {
+      // Stripe refuses a second request with an Idempotency-Key whose first is still in flight (409
+      // idempotency_error): that must not fail an order whose session the first request opens.
+      fake.delayCreates(400);
+      try {
+        const n = fake.creations().length;
+        const first = alice.post('/api/payments/checkout', { amount: 600 }, { headers: { 'x-request-id': 'topup-race' } });
+        await new Promise((r) => setTimeout(r, 100));
+        const second = await alice.post('/api/payments/checkout', { amount: 600 }, { headers: { 'x-request-id': 'topup-race' } });
+        const a = await first;
+        assert.equal(a.status, 200, a.text);
+        assert.equal(second.status, 409, second.text);
+        assert.equal(second.data.error.code, 'conflict');
+        assert.match(second.data.error.message, /still being started; try again/);
+        assert.equal(fake.creations().length - n, 1, 'only the request that filed the order calls Stripe');
+        assert.equal((await adminOrder(a.data.order.id)).status, 'pending');
+        // Asked again once the session is written: the same page.
+        const again = await checkout(alice, 600, { 'x-request-id': 'topup-race' });
+        assert.equal(again.url, a.data.url);
+        const before = await paidBalance(alice);
+        const paid = await fake.pay(sessionOf(a.data.url));
+        assert.equal(paid.status, 200, paid.text);
+        assert.equal((await adminOrder(a.data.order.id)).status, 'paid');
+        assert.equal(await paidBalance(alice), before + a.data.order.credits);
+      } finally {
+        fake.delayCreates(0);
+      }
+    });
+
+    it('does not fail an order when Stripe answers 409 idempotency_error', async () => {
+      fake.failNextCreate(409, 'There is currently another in-progress request using this Idempotent Key', 'idempotency_error');
+      const r = await alice.post('/api/payments/checkout', { amount: 500 }, { headers: { 'x-request-id': 'topup-busy' } });
+      assert.equal(r.status, 409, r.text);
+      assert.match(r.data.error.message, /still being started/);
+      const [latest] = (await alice.get('/api/payments/orders?limit=1')).data.orders;
+      assert.equal(latest.amount, 500);
+      assert.equal((await adminOrder(latest.id)).status, 'pending');
     });
 
     it('credits the paid balance by exactly the order\'s credits when Stripe reports it paid', async () => {
@@ -320,6 +374,40 @@ for (const backend of backends) {
       const [latest] = (await alice.get('/api/payments/orders?limit=1')).data.orders;
       assert.equal(latest.status, 'failed');
       assert.equal(latest.amount, 400);
+    });
+
+    it('refuses a session page that is not an https address: 502, the order failed', async () => {
+      for (const url of ['javascript:alert(document.cookie)', 'data:text/html,<script>alert(1)</script>']) {
+        fake.nextSessionUrl(url);
+        const r = await alice.post('/api/payments/checkout', { amount: 450 });
+        assert.equal(r.status, 502, r.text);
+        assert.equal(r.data.error.code, 'upstream_error');
+        assert.ok(!r.text.includes('javascript') && !r.text.includes('data:'), r.text);
+        const [latest] = (await alice.get('/api/payments/orders?limit=1')).data.orders;
+        assert.equal(latest.amount, 450);
+        assert.equal(latest.status, 'failed');
+      }
+    });
+
+    it('answers a retry of a decided order with 409 naming its state', async () => {
+      const r = await alice.post('/api/payments/checkout', { amount: 1000 }, { headers: { 'x-request-id': 'topup-1' } });
+      assert.equal(r.status, 409, r.text);
+      assert.match(r.data.error.message, /already paid; start a new one/);
+    });
+
+    it('does not credit a signed session whose metadata names another user', async () => {
+      const { order, url } = await checkout(alice, 900);
+      const session = await fake.pay(sessionOf(url), { deliver: false });
+      const bobId = (await bob.get('/api/me')).data.user.id;
+      const before = await paidBalance(alice);
+      const r = await fake.sendEvent('checkout.session.completed', { ...session, metadata: { ...session.metadata, user_id: String(bobId) } });
+      assert.equal(r.status, 200, r.text);
+      assert.equal((await adminOrder(order.id)).status, 'pending');
+      assert.equal(await paidBalance(alice), before);
+      assert.match(plaza.log(), new RegExp(`order ${order.id} names user ${bobId}, not the order's user`));
+      // The session as Stripe has it (the right user) is credited.
+      assert.equal((await fake.sendEvent('checkout.session.completed', session)).status, 200);
+      assert.equal(await paidBalance(alice), before + order.credits);
     });
 
     it('keeps the ledger exact, reports top-ups as revenue, and never shows the secrets', async () => {

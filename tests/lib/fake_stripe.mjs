@@ -50,6 +50,9 @@ export async function startFakeStripe({ secretKey = 'sk_test_fake', webhookUrl =
   const requests = [];  // {method, path, headers, body, form}
   const deliveries = [];  // {type, status, text}
   let failNext = null;  // {status, error} answered to the next create instead of a session
+  let createDelay = 0;  // ms every creation takes before it is answered
+  let urlNext = null;  // the url the next created session reports (a hostile Stripe)
+  const inFlight = new Set();  // Idempotency-Keys whose first request is not answered yet
   let counter = 0;
   const id = (prefix) => `${prefix}_test_${crypto.randomBytes(12).toString('hex')}${++counter}`;
 
@@ -76,6 +79,13 @@ export async function startFakeStripe({ secretKey = 'sk_test_fake', webhookUrl =
       currency = p.currency;
       total += Number(p.unit_amount) * qty;
     }
+    const now = Math.floor(Date.now() / 1000);
+    let expiresAt = now + 86400;
+    if (form.expires_at !== undefined) {
+      expiresAt = Number(form.expires_at);
+      if (!/^\d+$/.test(form.expires_at) || expiresAt < now + 1800 - 5 || expiresAt > now + 86400 + 5)
+        return [400, 'expires_at', 'The `expires_at` timestamp must be between 30 minutes and 24 hours from now.'];
+    }
     const sid = id('cs');
     const session = {
       id: sid,
@@ -94,7 +104,7 @@ export async function startFakeStripe({ secretKey = 'sk_test_fake', webhookUrl =
       status: 'open',
       livemode: false,
       created: Math.floor(Date.now() / 1000),
-      expires_at: Math.floor(Date.now() / 1000) + 86400,
+      expires_at: expiresAt,
     };
     sessions.set(sid, session);
     return [200, session];
@@ -118,15 +128,25 @@ export async function startFakeStripe({ secretKey = 'sk_test_fake', webhookUrl =
         failNext = null;
         return stripeError(res, f.status, f.type || 'api_error', f.message || 'Something went wrong on Stripe\'s end.');
       }
-      // Stripe answers a repeated Idempotency-Key with the first answer.
+      // Stripe answers a repeated Idempotency-Key with the first answer, and a request that comes
+      // while the first with its key is still being processed with 409 idempotency_error.
       const key = req.headers['idempotency-key'];
+      if (key && inFlight.has(key))
+        return stripeError(res, 409, 'idempotency_error', 'There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ' + key + '. Please try again later.');
       const earlier = key && [...sessions.values()].find((s) => s.idempotency_key === key);
       if (earlier) { res.writeHead(200, { 'content-type': 'application/json', 'idempotent-replayed': 'true' }); return res.end(JSON.stringify(earlier)); }
-      const [status, a, b] = createSession(form);
-      if (status !== 200) return stripeError(res, status, 'invalid_request_error', b, a);
-      Object.defineProperty(a, 'idempotency_key', { value: key, enumerable: false });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify(a));
+      const answer = () => {
+        const [status, a, b] = createSession(form);
+        if (status !== 200) return stripeError(res, status, 'invalid_request_error', b, a);
+        Object.defineProperty(a, 'idempotency_key', { value: key, enumerable: false });
+        if (urlNext !== null) { a.url = urlNext; urlNext = null; }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify(a));
+      };
+      if (!createDelay) return answer();
+      if (key) inFlight.add(key);
+      setTimeout(() => { if (key) inFlight.delete(key); if (!res.destroyed) answer(); }, createDelay);
+      return;
     }
     let m = url.pathname.match(/^\/v1\/checkout\/sessions\/([^/]+)$/);
     if (req.method === 'GET' && m) {
@@ -220,6 +240,10 @@ export async function startFakeStripe({ secretKey = 'sk_test_fake', webhookUrl =
     // The checkout-session creations received, each with its parsed form.
     creations: () => requests.filter((r) => r.method === 'POST' && r.path === '/v1/checkout/sessions'),
     failNextCreate(status = 500, message, type) { failNext = { status, message, type }; },
+    // Every creation takes `ms` before it is answered (0: at once); meanwhile its key is in flight.
+    delayCreates(ms) { createDelay = ms; },
+    // The next created session reports `url` as its page.
+    nextSessionUrl(url) { urlNext = url; },
     pay,
     expire,
     sendEvent,
