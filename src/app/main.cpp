@@ -68,6 +68,10 @@ std::string redact(const std::string& url) {
   return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
+// Pending top-ups looked up at Stripe per run: each is one call to Stripe, so a backlog drains over
+// several runs rather than in one burst.
+constexpr int64_t kPaymentReconcileBatch = 20;
+
 // Automatically disabled channel keys come back when their upstream accepts them again.
 boost::asio::awaitable<void> probe_channels(api::Site* site) {
   int revived = co_await site->channel_admin.probe_disabled();
@@ -97,6 +101,12 @@ boost::asio::awaitable<void> sweep_leases(api::Site* site) {
 boost::asio::awaitable<void> settlement_tick(api::Site* site) {
   site->settlement.enqueue("", false);
   co_return;
+}
+
+// Top-ups paid without a webhook (none configured, or lost) are credited; those nobody will pay expire.
+boost::asio::awaitable<void> reconcile_payments(api::Site* site) {
+  int looked = co_await site->payments.reconcile(kPaymentReconcileBatch);
+  if (looked) spdlog::debug("payments: looked up {} pending order(s) at Stripe", looked);
 }
 
 // Uploaded images nothing named go, and so do this instance's copies of images gone.
@@ -209,6 +219,8 @@ int serve(const Config& config) {
                   [&site]() { return refresh_app_stats(&site); });
   scheduler.every("settlement", std::chrono::seconds(config.settlement_interval_seconds),
                   [&site]() { return settlement_tick(&site); });
+  scheduler.every("payment-reconcile", std::chrono::seconds(config.payment_reconcile_interval_seconds),
+                  [&site]() { return reconcile_payments(&site); });
   scheduler.every("upload-cleanup", std::chrono::seconds(config.upload_cleanup_interval_seconds),
                   [&site]() { return clean_up_uploads(&site); });
   scheduler.start(server.executor());

@@ -185,6 +185,9 @@ const std::vector<Setting>& settings() {
            int_setting(&Config::upload_unused_seconds, 1, 365 * 86'400)),
       make("upload_cleanup_interval_seconds", "how often unused uploaded images are removed",
            int_setting(&Config::upload_cleanup_interval_seconds, 1, 86'400)),
+      make("payment_reconcile_interval_seconds",
+           "how often pending top-ups are looked up at the payment provider (fulfilled when paid, expired when over)",
+           int_setting(&Config::payment_reconcile_interval_seconds, 1, 86'400)),
       make("currency", "the currency shown next to credits (ISO code, e.g. CNY, USD)",
            string_setting(&Config::currency,
                           [](const std::string& v) -> std::string {

@@ -55,6 +55,7 @@ struct Config {
   int upload_cleanup_interval_seconds = 3600;
   std::string currency = "CNY";            // the money users pay in, for display next to credits
   int64_t credits_per_currency_unit = 10;  // e.g. 10 credits = 1 CNY
+  int payment_reconcile_interval_seconds = 60;  // how often pending top-ups are looked up at Stripe
   // Creator revenue (DESIGN, creator earnings); shares in parts per million.
   int64_t creator_share_ppm = 700'000;      // of surcharges and unlocks paid from paid credits
   int64_t subscription_pool_ppm = 100'000;  // of a subscriber's daily plan value

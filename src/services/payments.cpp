@@ -237,26 +237,14 @@ awaitable<std::vector<Order>> Payments::all_orders(std::string status, std::opti
 
 awaitable<Order> Payments::order(int64_t user_id, int64_t id) {
   auto o = co_await own_order(db_, user_id, id);
-  if (o.status != "pending" || !o.provider_ref) co_return o;
+  if (o.status != "pending") co_return o;
   auto s = co_await settings();
   if (!s.enabled()) co_return o;
   int64_t now = clock_.now_s();
   bool ask = co_await store::write(
       db_, [&](store::Conn& c) { return store::payments::claim_refresh(c, id, now, kRefreshSpacing); });
   if (!ask) co_return o;
-  stripe::Account account{s.api_base, s.secret_key};  // not a braced temporary in co_await (g++ 12)
-  std::string ref = *o.provider_ref;
-  std::optional<stripe::Session> session;
-  try {
-    session = co_await stripe::get_session(upstream_, std::move(account), std::move(ref));
-  } catch (const stripe::StripeError& e) {
-    spdlog::warn("payments: order {}: could not look its session up at Stripe: {}", id, e.what());
-  }
-  if (!session) co_return o;
-  // The session is the order's own (its stored id): what it says applies to this order.
-  session->order_id = id;
-  session->ids_disagree = false;
-  co_await apply(*session, "refresh");
+  co_await look_up(o, s);
   co_return co_await own_order(db_, user_id, id);
 }
 

@@ -81,7 +81,14 @@ class Payments {
   // changed) when the signature does not hold.
   awaitable<void> stripe_webhook(std::string signature, std::string body);
 
+  // The reconciler's run: up to `limit` pending orders, oldest first, not looked up within
+  // kRefreshSpacing, are looked up at Stripe and fulfilled, or expired once past their session's
+  // expiry and kExpiryGrace without being paid (or without a session at all, or with one Stripe no
+  // longer knows). Returns how many were looked at. A webhook is optional: this credits without one.
+  awaitable<int> reconcile(int64_t limit);
+
   static constexpr int64_t kRefreshSpacing = 5;
+  static constexpr int64_t kExpiryGrace = 600;
   // The checkout session's life at Stripe (it takes 30 minutes to 24 hours).
   static constexpr int64_t kSessionLifetime = 3600;
 
@@ -90,6 +97,8 @@ class Payments {
   // "refresh"): fulfils, expires or fails it.
   awaitable<void> apply(stripe::Session session, std::string event);
   awaitable<bool> fulfil(const store::payments::Order& order);
+  // Looks a pending order up at the provider (the caller has claimed the refresh) and acts on it.
+  awaitable<void> look_up(store::payments::Order order, PaymentSettings s);
 
   store::Database& db_;
   const Clock& clock_;

@@ -1,4 +1,6 @@
-// What the provider tells about an order — a signed webhook or a look-up — and fulfilment.
+// What the provider tells about an order — a signed webhook or a look-up (by a user's page, or by the
+// reconciler that finds the payments whose webhook never came and the orders nobody will pay any
+// more) — and fulfilment.
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
@@ -125,6 +127,65 @@ awaitable<bool> Payments::fulfil(const Order& order) {
   });
   if (credited) spdlog::info("payments: order {} paid: {} µc to user {}", order.id, order.credits, order.user_id);
   co_return credited;
+}
+
+awaitable<void> Payments::look_up(Order o, PaymentSettings s) {
+  int64_t now = clock_.now_s();
+  // Past its session's expiry and a grace (Stripe's clock, a payment finishing at the last second),
+  // an order Stripe does not report paid will not be any more.
+  bool overdue = now > o.expires_at + kExpiryGrace;
+  if (!o.provider_ref) {
+    // No session: its checkout failed without saying so (a crash between the order and the call).
+    if (overdue)
+      co_await store::write(db_, [&](store::Conn& c) { return store::payments::finish_unstarted(c, o.id, "expired"); });
+    co_return;
+  }
+  stripe::Account account{s.api_base, s.secret_key};  // not a braced temporary in co_await (g++ 12)
+  std::string ref = *o.provider_ref;
+  std::optional<stripe::Session> session;
+  bool unknown = false;
+  try {
+    session = co_await stripe::get_session(upstream_, std::move(account), std::move(ref));
+  } catch (const stripe::StripeError& e) {
+    // 404: Stripe does not know the session (the account's key was changed to another account's).
+    unknown = e.status() == 404;
+    spdlog::warn("payments: order {}: could not look its session up at Stripe: {}", o.id, e.what());
+  }
+  if (!session) {
+    if (unknown && overdue) {
+      spdlog::warn("payments: order {}: Stripe no longer knows its session; expired", o.id);
+      co_await store::write(db_,
+                            [&](store::Conn& c) { return store::payments::finish(c, o.id, "expired", std::nullopt); });
+    }
+    co_return;
+  }
+  // The session is the order's own (its stored id): what it says applies to this order.
+  session->order_id = o.id;
+  session->ids_disagree = false;
+  co_await apply(*session, "refresh");
+  // An open session past its expiry is one Stripe will expire (its event may never come). A
+  // completed but unpaid one waits for a delayed payment method's own event.
+  if (overdue && session->payment_status != "paid" && session->status != "complete")
+    co_await store::write(db_,
+                          [&](store::Conn& c) { return store::payments::finish(c, o.id, "expired", std::nullopt); });
+}
+
+awaitable<int> Payments::reconcile(int64_t limit) {
+  auto s = co_await settings();
+  if (!s.enabled()) co_return 0;
+  int64_t now = clock_.now_s();
+  auto due = co_await store::read(
+      db_, [&](store::Conn& c) { return store::payments::due_for_refresh(c, now, kRefreshSpacing, limit); });
+  int looked = 0;
+  for (const auto& o : due) {
+    // Another instance, or the user's page, may have just asked: the same spacing holds for all.
+    bool mine = co_await store::write(
+        db_, [&](store::Conn& c) { return store::payments::claim_refresh(c, o.id, now, kRefreshSpacing); });
+    if (!mine) continue;
+    ++looked;
+    co_await look_up(o, s);
+  }
+  co_return looked;
 }
 
 }  // namespace plaza::services
