@@ -274,5 +274,23 @@ TEST_P(PaymentsTest, TheReconcilerTakesABoundedBatchOldestFirst) {
   EXPECT_EQ(stored(ids[24]).status, "expired");
 }
 
+TEST_P(PaymentsTest, AWebhookHeaderThatCannotHoldIsRefusedBeforeTheSettingsAreRead) {
+  // No webhook secret is set: a header refused on its own says so, not that the site takes no events
+  // (which it learns only from the settings).
+  auto error = [&](std::string header) {
+    auto e = test::error_of(payments_->stripe_webhook(std::move(header), "{}"));
+    return e ? std::string(e->what()) : std::string("no error");
+  };
+  std::string v1(64, 'a');
+  int64_t now = clock_.now_s();
+  EXPECT_EQ(error(""), "no valid Stripe-Signature for this body");
+  EXPECT_EQ(error("t=" + std::to_string(now)), "no valid Stripe-Signature for this body");
+  EXPECT_EQ(error("t=" + std::to_string(now) + ",v1=xyz"), "no valid Stripe-Signature for this body");
+  EXPECT_EQ(error("t=" + std::to_string(now - 301) + ",v1=" + v1),
+            "the signature's timestamp is outside the tolerance");
+  EXPECT_EQ(error("t=" + std::to_string(now) + ",v1=" + v1),
+            "this site takes no Stripe events (no webhook secret is set)");
+}
+
 }  // namespace
 }  // namespace plaza::services

@@ -32,6 +32,16 @@ bool pays(const std::string& event) {
 
 awaitable<void> Payments::stripe_webhook(std::string signature, std::string body) {
   if (body.size() > kMaxWebhookBody) throw Error(ErrorCode::payload_too_large, "the event is too large");
+  // Anyone can post here: what the header alone refuses is refused before the database is read and
+  // the secrets are opened.
+  switch (stripe::precheck_signature(signature, clock_.now_s())) {
+    case stripe::Signature::ok:
+      break;
+    case stripe::Signature::stale:
+      throw Error(ErrorCode::invalid_request, "the signature's timestamp is outside the tolerance");
+    default:
+      throw Error(ErrorCode::invalid_request, "no valid Stripe-Signature for this body");
+  }
   auto s = co_await settings();
   if (s.kind != "stripe" || s.webhook_secret.empty())
     throw Error(ErrorCode::invalid_request, "this site takes no Stripe events (no webhook secret is set)");
