@@ -7,6 +7,7 @@
 #include "crypto/crypto.hpp"
 #include "store/async.hpp"
 #include "store/settings_repo.hpp"
+#include "store/users_repo.hpp"
 
 namespace plaza::services {
 
@@ -151,6 +152,11 @@ awaitable<Checkout> Payments::checkout(int64_t user_id, int64_t amount, std::opt
                       "request id " + *request_id + " was used for a different amount; send a new request id");
         return {*earlier, false};
       }
+    // Each open order is looked up at Stripe by the reconciler until it ends: a user gets a few at a
+    // time. The user's row lock makes the count and the insert one step for concurrent checkouts.
+    store::users::lock(c, user_id);
+    if (store::payments::pending_count(c, user_id) >= kMaxPendingOrders)
+      throw Error(ErrorCode::conflict, "finish or wait for your open top-ups");
     auto o = pending_order(user_id, amount, *credits, options_, request_id, now);
     o.nonce = nonce;
     o.expires_at = now + kSessionLifetime;

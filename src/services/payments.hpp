@@ -89,6 +89,8 @@ class Payments {
 
   static constexpr int64_t kRefreshSpacing = 5;
   static constexpr int64_t kExpiryGrace = 600;
+  // Open (pending) orders a user may have at once.
+  static constexpr int64_t kMaxPendingOrders = 5;
   // The checkout session's life at Stripe (it takes 30 minutes to 24 hours).
   static constexpr int64_t kSessionLifetime = 3600;
 

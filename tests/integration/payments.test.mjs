@@ -410,6 +410,32 @@ for (const backend of backends) {
       assert.equal(await paidBalance(alice), before + order.credits);
     });
 
+    it('lets a user have at most 5 open top-ups: 409 until one ends', async () => {
+      const open = async () => (await bob.get('/api/payments/orders?limit=200')).data.orders.filter((o) => o.status === 'pending');
+      const made = [];
+      while ((await open()).length < 5) made.push(await checkout(bob, 200));
+      const n = fake.creations().length;
+      const sixth = await bob.post('/api/payments/checkout', { amount: 200 });
+      assert.equal(sixth.status, 409, sixth.text);
+      assert.equal(sixth.data.error.code, 'conflict');
+      assert.match(sixth.data.error.message, /finish or wait for your open top-ups/);
+      assert.equal(fake.creations().length, n, 'no session for a refused order');
+      assert.equal((await open()).length, 5);
+      // A retry of an open one is still answered; another user is not affected.
+      const [first] = made;
+      const mine = (await bob.get(`/api/payments/orders/${first.order.id}`)).data;
+      assert.equal(mine.status, 'pending');
+      assert.equal((await alice.post('/api/payments/checkout', { amount: 200 })).status, 200);
+      // One ends (Stripe expires it): a new one may start.
+      assert.equal((await fake.expire(sessionOf(first.url))).status, 200);
+      assert.equal((await bob.post('/api/payments/checkout', { amount: 200 })).status, 200);
+      // Eight at once from a new user: five orders.
+      const carol = new Client(plaza.url);
+      await carol.register('carol', 'password-1');
+      const burst = await Promise.all(Array.from({ length: 8 }, () => carol.post('/api/payments/checkout', { amount: 200 })));
+      assert.deepEqual(burst.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 409, 409, 409], burst.map((r) => r.text).join('\n'));
+    });
+
     it('keeps the ledger exact, reports top-ups as revenue, and never shows the secrets', async () => {
       assert.match(plaza.cli('doctor'), /zero drift/);
       const paid = (await admin.get('/api/admin/payments/orders?status=paid&limit=200')).data.orders;
