@@ -7,7 +7,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPlaza, backends } from '../lib/server.mjs';
 import { Client } from '../lib/client.mjs';
-import { adminClient } from '../lib/site.mjs';
+import { adminClient, addChannel, userWithKey, chatCompletion, sql, waitFor } from '../lib/site.mjs';
+import { startFake } from '../fake_upstream/fake.mjs';
 import { startFakeStripe } from '../lib/fake_stripe.mjs';
 
 const SECRET_KEY = 'sk_test_plaza_5ecret_never_shown';
@@ -395,6 +396,19 @@ for (const backend of backends) {
       assert.match(r.data.error.message, /already paid; start a new one/);
     });
 
+    it('does not credit a signed event whose session is not the order\'s own', async () => {
+      const { order, url } = await checkout(alice, 950);
+      const session = await fake.pay(sessionOf(url), { deliver: false });
+      const before = await paidBalance(alice);
+      const r = await fake.sendEvent('checkout.session.completed', { ...session, id: 'cs_test_not_this_orders' });
+      assert.equal(r.status, 200, r.text);
+      assert.equal((await adminOrder(order.id)).status, 'pending');
+      assert.equal(await paidBalance(alice), before);
+      assert.match(plaza.log(), new RegExp(`order ${order.id} names session cs_test_not_this_orders, not the order's own`));
+      assert.equal((await fake.sendEvent('checkout.session.completed', session)).status, 200);
+      assert.equal(await paidBalance(alice), before + order.credits);
+    });
+
     it('does not credit a signed session whose metadata names another user', async () => {
       const { order, url } = await checkout(alice, 900);
       const session = await fake.pay(sessionOf(url), { deliver: false });
@@ -434,6 +448,39 @@ for (const backend of backends) {
       await carol.register('carol', 'password-1');
       const burst = await Promise.all(Array.from({ length: 8 }, () => carol.post('/api/payments/checkout', { amount: 200 })));
       assert.deepEqual(burst.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 409, 409, 409], burst.map((r) => r.text).join('\n'));
+    });
+
+    it('lets a user whose API calls run from a lease spend a top-up at once: the lease gives back first', async () => {
+      const upstream = await startFake();
+      try {
+        await addChannel(admin, { base_url: `${upstream.url}/v1`, keys: ['sk-up'], models: ['pay-cheap', 'pay-dear'] });
+        for (const [model, perCall] of [['pay-cheap', 1000], ['pay-dear', 50_000_000]])
+          assert.equal((await admin.put(`/api/admin/prices/${model}`, { mode: 'per_call', per_call: perCall })).status, 200);
+        const { user: lessee, key } = await userWithKey(plaza, 'lessee');
+        const userId = (await lessee.get('/api/me')).data.user.id;
+        const g = await admin.post(`/api/admin/users/${userId}/credits`, { source: 'paid', amount: 100_000, reason: 'test funds' });
+        assert.equal(g.status, 200, g.text);
+        const call = (model) => chatCompletion(plaza, key, { model, messages: [{ role: 'user', content: 'hi' }] });
+        let r;
+        for (let i = 0; i < 5 && (r = await call('pay-cheap')).status !== 200; i++) await new Promise((res) => setTimeout(res, 300));
+        assert.equal(r.status, 200, 'the channel and price are loaded');
+        const lease = () => sql(plaza, `SELECT status FROM holds WHERE user_id = ${userId} AND request_id LIKE 'lease:%' ORDER BY id DESC LIMIT 1`)[0]?.[0];
+        assert.equal(lease(), 'pending', 'the call runs from a lease on the credits');
+        const { order, url } = await checkout(lessee, 1000);
+        assert.equal((await fake.pay(sessionOf(url))).status, 200);
+        // Credited with the lease given back in the same step: nothing of the balance is set aside.
+        assert.equal(lease(), 'voided');
+        const paid = await waitFor(async () => {
+          const w = (await lessee.get('/api/wallet')).data;
+          return w.paid === 99_000 + order.credits ? w : null;
+        }, 'the call to be settled and the top-up credited');
+        assert.equal(paid.paid_held, 0);
+        // 50 credits a call: only the top-up pays for it, at once.
+        assert.equal((await call('pay-dear')).status, 200);
+        assert.match(plaza.cli('doctor'), /zero drift/);
+      } finally {
+        await upstream.stop();
+      }
     });
 
     it('keeps the ledger exact, reports top-ups as revenue, and never shows the secrets', async () => {
