@@ -191,7 +191,7 @@ awaitable<Checkout> Payments::checkout(int64_t user_id, int64_t amount, std::opt
                            options_.public_url,
                            stripe::product_name(order.credits)};
   // Built outside co_await: g++ 12 miscompiles a braced temporary there (a double free).
-  stripe::Account account{s.api_base, s.secret_key};
+  stripe::Account account{s.api_base, s.secret_key, options_.stripe_time_limit};
   std::optional<stripe::Session> session;
   std::string why;
   bool busy = false;

@@ -46,6 +46,7 @@ struct PaymentsOptions {
   std::string currency = "CNY";
   int64_t credits_per_currency_unit = 10;
   std::string public_url;
+  std::chrono::milliseconds stripe_time_limit{30'000};  // one call to Stripe, whatever it does
 };
 
 struct Checkout {

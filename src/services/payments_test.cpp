@@ -54,6 +54,8 @@ class FakeStripe {
     std::lock_guard lock(mutex_);
     sessions_.erase(id);
   }
+  // Creations are answered only after `ms` (a stalled Stripe).
+  void stall_creates(int ms) { stall_ms_ = ms; }
   int gets() const { return gets_; }
   int creates() const { return creates_; }
 
@@ -68,6 +70,8 @@ class FakeStripe {
       beast::http::request<beast::http::string_body> req;
       beast::http::read(s, buffer, req, ec);
       if (ec) continue;
+      if (req.method() == beast::http::verb::post && stall_ms_)
+        std::this_thread::sleep_for(std::chrono::milliseconds(stall_ms_.load()));
       auto [status, body] = answer(req);
       beast::http::response<beast::http::string_body> res{static_cast<beast::http::status>(status), 11};
       res.set(beast::http::field::content_type, "application/json");
@@ -126,7 +130,7 @@ class FakeStripe {
   std::atomic<bool> stop_{false};
   std::mutex mutex_;
   std::map<std::string, bj::object> sessions_;
-  std::atomic<int> gets_{0}, creates_{0};
+  std::atomic<int> gets_{0}, creates_{0}, stall_ms_{0};
   int counter_ = 0;
 };
 
@@ -144,6 +148,7 @@ class PaymentsTest : public test::BackendTest {
     });
     PaymentsOptions o;
     o.public_url = "https://plaza.example.test";
+    o.stripe_time_limit = std::chrono::milliseconds(500);
     payments_.emplace(db(), clock_, upstream_, box_, nullptr, o);
   }
   void TearDown() override {
@@ -290,6 +295,21 @@ TEST_P(PaymentsTest, AWebhookHeaderThatCannotHoldIsRefusedBeforeTheSettingsAreRe
             "the signature's timestamp is outside the tolerance");
   EXPECT_EQ(error("t=" + std::to_string(now) + ",v1=" + v1),
             "this site takes no Stripe events (no webhook secret is set)");
+}
+
+TEST_P(PaymentsTest, AStalledStripeEndsTheCheckoutWithinItsTimeLimitAndFailsTheOrder) {
+  stripe_.stall_creates(1500);
+  auto started = std::chrono::steady_clock::now();
+  auto e = test::error_of(payments_->checkout(user_, 1000, std::string("stalled")));
+  auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->code(), ErrorCode::upstream_error);
+  EXPECT_STREQ(e->what(), "the payment provider could not start the payment; try again later");
+  EXPECT_LT(took, std::chrono::milliseconds(1400)) << "the time limit (500 ms), not Stripe, ended it";
+  auto o = db().read_sync([&](store::Conn& c) { return store::payments::find_by_request(c, user_, "stalled"); });
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->status, "failed");
+  EXPECT_FALSE(o->provider_ref);
 }
 
 }  // namespace

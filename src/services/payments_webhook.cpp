@@ -150,7 +150,8 @@ awaitable<void> Payments::look_up(Order o, PaymentSettings s) {
       co_await store::write(db_, [&](store::Conn& c) { return store::payments::finish_unstarted(c, o.id, "expired"); });
     co_return;
   }
-  stripe::Account account{s.api_base, s.secret_key};  // not a braced temporary in co_await (g++ 12)
+  stripe::Account account{s.api_base, s.secret_key,
+                          options_.stripe_time_limit};  // not a braced temporary in co_await (g++ 12)
   std::string ref = *o.provider_ref;
   std::optional<stripe::Session> session;
   bool unknown = false;

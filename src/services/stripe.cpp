@@ -46,12 +46,13 @@ std::string str(const bj::object& o, std::string_view key) {
 }
 
 // Stripe answers within seconds; a checkout is a user waiting on a button.
-http::UpstreamTimeouts timeouts() {
+http::UpstreamTimeouts timeouts(std::chrono::milliseconds limit) {
+  using std::chrono::milliseconds;
   http::UpstreamTimeouts t;
-  t.connect = std::chrono::seconds(5);
-  t.first_byte = std::chrono::seconds(20);
-  t.idle = std::chrono::seconds(10);
-  t.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  t.connect = std::min<milliseconds>(std::chrono::seconds(5), limit);
+  t.first_byte = std::min<milliseconds>(std::chrono::seconds(20), limit);
+  t.idle = std::min<milliseconds>(std::chrono::seconds(10), limit);
+  t.deadline = std::chrono::steady_clock::now() + limit;
   return t;
 }
 
@@ -64,8 +65,9 @@ std::string redact(std::string text, const std::string& secret) {
   return text;
 }
 
-awaitable<Session> exchange(http::UpstreamClient& client, http::UpstreamRequest req, std::string secret) {
-  req.timeouts = timeouts();
+awaitable<Session> exchange(http::UpstreamClient& client, http::UpstreamRequest req, std::string secret,
+                            std::chrono::milliseconds limit) {
+  req.timeouts = timeouts(limit);
   int status = 0;
   std::string answer;
   try {
@@ -289,7 +291,7 @@ awaitable<Session> create_session(http::UpstreamClient& client, Account account,
                  {"Idempotency-Key", "plaza-" + r.nonce},
                  {"Accept", "application/json"}};
   req.body = checkout_form(r);
-  co_return co_await exchange(client, std::move(req), std::move(account.secret_key));
+  co_return co_await exchange(client, std::move(req), std::move(account.secret_key), account.time_limit);
 }
 
 awaitable<Session> get_session(http::UpstreamClient& client, Account account, std::string session_id) {
@@ -297,7 +299,7 @@ awaitable<Session> get_session(http::UpstreamClient& client, Account account, st
   req.method = "GET";
   req.url = trim_slash(account.api_base) + "/v1/checkout/sessions/" + http::percent_encode(session_id);
   req.headers = {{"Authorization", "Bearer " + account.secret_key}, {"Accept", "application/json"}};
-  co_return co_await exchange(client, std::move(req), std::move(account.secret_key));
+  co_return co_await exchange(client, std::move(req), std::move(account.secret_key), account.time_limit);
 }
 
 }  // namespace plaza::services::stripe

@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/value.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -88,6 +89,8 @@ Signature precheck_signature(std::string_view header, int64_t now_s, int64_t tol
 struct Account {
   std::string api_base;  // https://api.stripe.com
   std::string secret_key;
+  // A call's whole exchange ends by then (a stalled Stripe must not hold a user's checkout).
+  std::chrono::milliseconds time_limit{30'000};
 };
 boost::asio::awaitable<Session> create_session(http::UpstreamClient& client, Account account, SessionRequest r);
 boost::asio::awaitable<Session> get_session(http::UpstreamClient& client, Account account, std::string session_id);
