@@ -4,6 +4,7 @@
 
 #include "api/key_handlers.hpp"
 #include "core/json.hpp"
+#include "core/validation.hpp"
 
 namespace plaza::api {
 
@@ -38,8 +39,7 @@ http::Response orders_response(const std::vector<store::payments::Order>& orders
 }
 
 bj::object provider_json(const services::PaymentSettings& s, const Site& site) {
-  std::string base = site.config.effective_public_url();
-  while (!base.empty() && base.back() == '/') base.pop_back();
+  std::string base = without_trailing_slashes(site.config.effective_public_url());
   return bj::object{{"kind", s.kind},
                     {"api_base", s.api_base},
                     {"min_amount", s.min_amount},

@@ -104,6 +104,11 @@ std::optional<std::string> check_display_name(std::string_view n, std::string_vi
   return std::nullopt;
 }
 
+std::string without_trailing_slashes(std::string_view url) {
+  while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+  return std::string(url);
+}
+
 std::string ascii_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -33,5 +33,7 @@ std::string ascii_lower(std::string_view s);
 // `s` without the spaces around it: ASCII spaces and tabs, no-break (U+00A0) and ideographic
 // (U+3000) ones, which a name copied from a web page or typed with a Chinese IME brings along.
 std::string_view trim_spaces(std::string_view s);
+// A base URL without its trailing slashes, so that paths can be appended ("https://x/" + "/v1").
+std::string without_trailing_slashes(std::string_view url);
 
 }  // namespace plaza

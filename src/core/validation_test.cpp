@@ -160,6 +160,12 @@ TEST(Utf8Prefix, CutsBeforeACharacterNeverInsideOne) {
   EXPECT_EQ(utf8_prefix("😀x", 3), "");
 }
 
+TEST(TrimSpaces, DropsABaseUrlsTrailingSlashes) {
+  EXPECT_EQ(without_trailing_slashes("https://api.stripe.com//"), "https://api.stripe.com");
+  EXPECT_EQ(without_trailing_slashes("https://x/v1"), "https://x/v1");
+  EXPECT_EQ(without_trailing_slashes("/"), "");
+}
+
 TEST(TrimSpaces, RemovesAsciiNoBreakAndIdeographicSpacesAroundOnly) {
   EXPECT_EQ(trim_spaces("  a b\t"), "a b");
   EXPECT_EQ(trim_spaces("\xC2\xA0\xE3\x80\x80名 字\xE3\x80\x80\xC2\xA0"), "名 字");

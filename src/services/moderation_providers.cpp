@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/validation.hpp"
 #include "store/settings_repo.hpp"
 
 namespace plaza::services {
@@ -21,11 +22,6 @@ http::UpstreamTimeouts timeouts() {
   t.first_byte = std::chrono::seconds(15);
   t.idle = std::chrono::seconds(15);
   return t;
-}
-
-std::string trim_slash(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
 }
 
 std::string form_encode(std::string_view s) {
@@ -48,7 +44,7 @@ class OpenAiModeration final : public ModerationProvider {
     for (const auto& [_, text] : fields) input.emplace_back(text);
     bj::object body{{"model", config_.model.empty() ? "omni-moderation-latest" : config_.model}, {"input", std::move(input)}};
     http::UpstreamRequest req;
-    req.url = trim_slash(config_.base_url) + "/moderations";
+    req.url = without_trailing_slashes(config_.base_url) + "/moderations";
     req.headers = {{"Authorization", "Bearer " + config_.api_key}, {"Content-Type", "application/json"}};
     req.body = bj::serialize(body);
     req.timeouts = timeouts();
@@ -100,7 +96,8 @@ class BaiduModeration final : public ModerationProvider {
   awaitable<std::vector<ModerationFlag>> check(TextFields fields) override {
     std::vector<ModerationFlag> flags;
     if (fields.empty()) co_return flags;
-    std::string base = trim_slash(config_.base_url.empty() ? "https://aip.baidubce.com" : config_.base_url);
+    std::string base =
+        without_trailing_slashes(config_.base_url.empty() ? "https://aip.baidubce.com" : config_.base_url);
     auto token = co_await post(base + "/oauth/2.0/token?grant_type=client_credentials&client_id=" +
                                    form_encode(config_.api_key) + "&client_secret=" + form_encode(config_.secret_key),
                                "");

@@ -27,11 +27,6 @@ constexpr std::array<std::string_view, 16> kZeroDecimal = {"bif", "clp", "djf", 
 constexpr std::array<std::string_view, 5> kThreeDecimal = {"bhd", "jod", "kwd", "omr", "tnd"};
 constexpr std::size_t kMaxAnswer = 256 * 1024;
 
-std::string trim_slash(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
-}
-
 std::optional<int64_t> whole_number(std::string_view s) {
   int64_t v = 0;
   if (s.empty() || s.size() > 18) return std::nullopt;
@@ -105,7 +100,10 @@ int64_t minor_per_unit(std::string_view currency) {
 }
 
 std::optional<int64_t> credits_for(int64_t amount_minor, std::string_view currency, int64_t credits_per_unit) {
-  if (amount_minor <= 0 || credits_per_unit <= 0) return std::nullopt;
+  // Bounded first so that the product cannot pass even __int128 (both are far above any real order).
+  constexpr int64_t kBound = 1'000'000'000'000;
+  if (amount_minor <= 0 || credits_per_unit <= 0 || amount_minor > kBound || credits_per_unit > kBound)
+    return std::nullopt;
   __int128 product = static_cast<__int128>(amount_minor) * credits_per_unit * money::kMicro;
   int64_t minor = minor_per_unit(currency);
   // Refused rather than rounded: a payer gets exactly what the rate says or is asked for another amount.
@@ -150,7 +148,7 @@ Signature verify_signature(std::string_view header, std::string_view body, std::
 
 std::string checkout_form(const SessionRequest& r) {
   std::string id = std::to_string(r.order_id);
-  std::string base = trim_slash(r.public_url);
+  std::string base = without_trailing_slashes(r.public_url);
   const std::pair<std::string_view, std::string> fields[] = {
       {"mode", "payment"},
       {"success_url", base + "/wallet?payment=" + id},
@@ -283,7 +281,7 @@ Signature precheck_signature(std::string_view header, int64_t now_s, int64_t tol
 
 awaitable<Session> create_session(http::UpstreamClient& client, Account account, SessionRequest r) {
   http::UpstreamRequest req;
-  req.url = trim_slash(account.api_base) + "/v1/checkout/sessions";
+  req.url = without_trailing_slashes(account.api_base) + "/v1/checkout/sessions";
   // The order's random nonce as the idempotency key: a retried call never opens a second session, and
   // no other database's order of the same id (staging, a restored backup) is answered with this one's.
   req.headers = {{"Authorization", "Bearer " + account.secret_key},
@@ -297,7 +295,7 @@ awaitable<Session> create_session(http::UpstreamClient& client, Account account,
 awaitable<Session> get_session(http::UpstreamClient& client, Account account, std::string session_id) {
   http::UpstreamRequest req;
   req.method = "GET";
-  req.url = trim_slash(account.api_base) + "/v1/checkout/sessions/" + http::percent_encode(session_id);
+  req.url = without_trailing_slashes(account.api_base) + "/v1/checkout/sessions/" + http::percent_encode(session_id);
   req.headers = {{"Authorization", "Bearer " + account.secret_key}, {"Accept", "application/json"}};
   co_return co_await exchange(client, std::move(req), std::move(account.secret_key), account.time_limit);
 }

@@ -101,6 +101,9 @@ TEST(PaymentsCredits, IsExactOrRefused) {
   EXPECT_EQ(credits_for(-5, "CNY", 10), std::nullopt);
   EXPECT_EQ(credits_for(100, "CNY", 0), std::nullopt);
   EXPECT_EQ(credits_for(INT64_MAX / 2, "JPY", 1'000), std::nullopt);
+  // Inputs whose product would pass __int128 (9.2e18 × 9.2e18 × 1e6) are refused, not wrapped.
+  EXPECT_EQ(credits_for(INT64_MAX, "USD", INT64_MAX), std::nullopt);
+  EXPECT_EQ(credits_for(INT64_MAX - 99, "JPY", INT64_MAX), std::nullopt);
 }
 
 TEST(PaymentsForm, EncodesTheSessionRequestInBracketNotation) {
