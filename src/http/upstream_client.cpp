@@ -5,7 +5,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <array>
@@ -14,6 +13,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "core/url.hpp"
 #include "crypto/crypto.hpp"
 #include "http/arena_parser.hpp"
 #include "http/host_resolver.hpp"
@@ -59,7 +59,7 @@ struct Target {
 };
 
 Target parse_target(const std::string& url) {
-  auto parsed = boost::urls::parse_uri(url);
+  auto parsed = parse_url(url);
   if (!parsed) throw UpstreamFailure(UpstreamFailure::Kind::protocol, "invalid upstream URL");
   Target t;
   auto scheme = parsed->scheme();
@@ -356,7 +356,7 @@ std::shared_ptr<const Route> route_for(const std::string& url, const std::string
   if (!proxy_url.empty()) {
     r->proxy = parse_target(proxy_url);
     if (r->proxy->tls) throw UpstreamFailure(UpstreamFailure::Kind::protocol, "the proxy must be an http:// URL");
-    if (auto u = boost::urls::parse_uri(proxy_url); u && u->has_userinfo())
+    if (auto u = parse_url(proxy_url); u && u->has_userinfo())
       r->proxy->authorization = "Basic " + crypto::base64(u->user() + ":" + u->password());
   }
   r->pool_key = r->target.key() + (r->proxy ? "|" + r->proxy->key() : "");

@@ -1,7 +1,8 @@
 #include "relay/proxy_url.hpp"
 
-#include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
+
+#include "core/url.hpp"
 
 namespace plaza::relay {
 
@@ -13,7 +14,7 @@ constexpr std::string_view kHidden = "****";
 // The URL with its password replaced by what `change` makes of it; the URL as it is when it has none.
 template <class Change>
 std::string with_password(const std::string& url, Change change) {
-  auto parsed = boost::urls::parse_uri(url);
+  auto parsed = parse_url(url);
   if (!parsed || !parsed->has_password()) return url;
   boost::urls::url changed(*parsed);
   changed.set_password(change(parsed->password()));
@@ -40,7 +41,7 @@ std::string shown_proxy(const std::string& url) {
 }
 
 std::string with_stored_password(const std::string& sent, const std::string& stored) {
-  auto kept = boost::urls::parse_uri(stored);
+  auto kept = parse_url(stored);
   if (!kept || !kept->has_password()) return sent;
   return with_password(sent, [&](const std::string& password) {
     return password == kHidden ? std::string(kept->password()) : password;
@@ -49,7 +50,7 @@ std::string with_stored_password(const std::string& sent, const std::string& sto
 
 bool is_proxy_url(const std::string& url) {
   if (url.empty()) return true;
-  auto parsed = boost::urls::parse_uri(url);
+  auto parsed = parse_url(url);
   // A raw '@' in a password parses, but as a path after a wrong host: a proxy URL has no path.
   return parsed && !parsed->encoded_host().empty() &&
          (parsed->encoded_path().empty() || parsed->encoded_path() == "/") && !parsed->has_query() &&

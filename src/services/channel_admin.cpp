@@ -2,13 +2,12 @@
 
 #include <boost/json.hpp>
 
-#include <boost/url/parse.hpp>
-
 #include <algorithm>
 #include <set>
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/url.hpp"
 #include "core/validation.hpp"
 #include "relay/proxy_url.hpp"
 #include "relay/upstream_format.hpp"
@@ -49,7 +48,7 @@ Error name_taken(const std::string& name) {
 void check_changed_fields(store::Conn& c, const store::Channel& ch, const store::Channel* was) {
   if ((!was || was->name != ch.name) && store::channels::name_taken(c, ch.name, ch.id)) throw name_taken(ch.name);
   if (!was || was->base_url != ch.base_url)
-    if (auto parsed = boost::urls::parse_absolute_uri(ch.base_url); !parsed || parsed->host().empty())
+    if (auto parsed = parse_url(ch.base_url); !parsed || parsed->host().empty() || parsed->has_fragment())
       throw Error(ErrorCode::invalid_request, "base_url must name a host, as in https://api.example.com/v1",
                   "base_url");
   for (const auto& m : ch.models)

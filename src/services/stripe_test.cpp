@@ -173,6 +173,9 @@ TEST(StripeUrls, TheCheckoutUrlIsHttpsOrHttpFromALoopbackFake) {
   const std::string real = "https://api.stripe.com";
   const std::string fake = "http://127.0.0.1:4242";
   EXPECT_TRUE(acceptable_checkout_url("https://checkout.stripe.com/c/pay/cs_1", real));
+  // Stripe's pages carry a fragment.
+  EXPECT_TRUE(
+      acceptable_checkout_url("https://checkout.stripe.com/c/pay/cs_test_a1#fidkdWxOYHwnPyd1blpxYHZxWjA0", real));
   EXPECT_TRUE(acceptable_checkout_url("http://127.0.0.1:4242/pay/cs_1", fake));
   EXPECT_FALSE(acceptable_checkout_url("http://checkout.stripe.com/c/pay/cs_1", real));
   EXPECT_FALSE(acceptable_checkout_url("javascript:alert(document.cookie)", real));

@@ -90,7 +90,7 @@ export async function startFakeStripe({ secretKey = 'sk_test_fake', webhookUrl =
     const session = {
       id: sid,
       object: 'checkout.session',
-      url: `${fake.url}/pay/${sid}`,
+      url: `${fake.url}/pay/${sid}#fidkdWxOYHwnPyd1blpxYHZxWjA0`,  // Stripe's pages carry a fragment
       mode: 'payment',
       amount_total: total,
       amount_subtotal: total,
