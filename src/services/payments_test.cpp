@@ -101,17 +101,18 @@ class FakeStripe {
         form[http::percent_decode(pair.substr(0, eq), true)] = http::percent_decode(pair.substr(eq + 1), true);
       }
       std::string id = "cs_test_" + std::to_string(++counter_);
-      bj::object s{
-          {"id", id},
-          {"object", "checkout.session"},
-          {"url", "https://checkout.stripe.test/pay/" + id},
-          {"status", "open"},
-          {"payment_status", "unpaid"},
-          {"amount_total", std::stoll(form["line_items[0][price_data][unit_amount]"])},
-          {"currency", form["line_items[0][price_data][currency]"]},
-          {"client_reference_id", form["client_reference_id"]},
-          {"expires_at", std::stoll(form["expires_at"])},
-          {"metadata", bj::object{{"order_id", form["metadata[order_id]"]}, {"user_id", form["metadata[user_id]"]}}}};
+      bj::object s{{"id", id},
+                   {"object", "checkout.session"},
+                   {"url", "https://checkout.stripe.test/pay/" + id},
+                   {"status", "open"},
+                   {"payment_status", "unpaid"},
+                   {"amount_total", std::stoll(form["line_items[0][price_data][unit_amount]"])},
+                   {"currency", form["line_items[0][price_data][currency]"]},
+                   {"client_reference_id", form["client_reference_id"]},
+                   {"expires_at", std::stoll(form["expires_at"])},
+                   {"metadata", bj::object{{"order_id", form["metadata[order_id]"]},
+                                           {"user_id", form["metadata[user_id]"]},
+                                           {"nonce", form["metadata[nonce]"]}}}};
       sessions_[id] = s;
       return {200, bj::serialize(s)};
     }

@@ -7,6 +7,7 @@
 #include "billing/meter.hpp"
 #include "core/error.hpp"
 #include "core/validation.hpp"
+#include "crypto/crypto.hpp"
 #include "services/payments.hpp"
 #include "store/async.hpp"
 #include "store/changes.hpp"
@@ -28,31 +29,24 @@ bool pays(const std::string& event) {
          event == "refresh";
 }
 
+void refuse_unless_ok(stripe::Signature verdict) {
+  if (verdict == stripe::Signature::stale)
+    throw Error(ErrorCode::invalid_request, "the signature's timestamp is outside the tolerance");
+  if (verdict != stripe::Signature::ok)
+    throw Error(ErrorCode::invalid_request, "no valid Stripe-Signature for this body");
+}
+
 }  // namespace
 
 awaitable<void> Payments::stripe_webhook(std::string signature, std::string body) {
   if (body.size() > kMaxWebhookBody) throw Error(ErrorCode::payload_too_large, "the event is too large");
   // Anyone can post here: what the header alone refuses is refused before the database is read and
   // the secrets are opened.
-  switch (stripe::precheck_signature(signature, clock_.now_s())) {
-    case stripe::Signature::ok:
-      break;
-    case stripe::Signature::stale:
-      throw Error(ErrorCode::invalid_request, "the signature's timestamp is outside the tolerance");
-    default:
-      throw Error(ErrorCode::invalid_request, "no valid Stripe-Signature for this body");
-  }
+  refuse_unless_ok(stripe::precheck_signature(signature, clock_.now_s()));
   auto s = co_await settings();
   if (s.kind != "stripe" || s.webhook_secret.empty())
     throw Error(ErrorCode::invalid_request, "this site takes no Stripe events (no webhook secret is set)");
-  switch (stripe::verify_signature(signature, body, s.webhook_secret, clock_.now_s())) {
-    case stripe::Signature::ok:
-      break;
-    case stripe::Signature::stale:
-      throw Error(ErrorCode::invalid_request, "the signature's timestamp is outside the tolerance");
-    default:
-      throw Error(ErrorCode::invalid_request, "no valid Stripe-Signature for this body");
-  }
+  refuse_unless_ok(stripe::verify_signature(signature, body, s.webhook_secret, clock_.now_s()));
   boost::system::error_code ec;
   auto event = bj::parse(body, ec);
   if (ec || !event.is_object()) throw Error(ErrorCode::invalid_request, "the event is not a JSON object");
@@ -81,6 +75,14 @@ awaitable<void> Payments::apply(stripe::Session session, std::string event) {
   }
   if (order->provider_ref && *order->provider_ref != session.id) {
     spdlog::warn("payments: Stripe event {} for order {} names session {}, not the order's own", event, id, session.id);
+    co_return;
+  }
+  // Every endpoint on a Stripe account hears every event: another site's (staging, a restored backup,
+  // same ids and users) may name this order before its own session is written here. Only this site
+  // knows the order's random nonce, which its session carries.
+  if (session.nonce.empty() || !crypto::constant_time_equal(session.nonce, order->nonce)) {
+    spdlog::error("payments: Stripe event {} for order {} is for another order (its nonce differs): not applied", event,
+                  id);
     co_return;
   }
   if (session.user_id != order->user_id) {

@@ -113,10 +113,17 @@ std::optional<int64_t> credits_for(int64_t amount_minor, std::string_view curren
   return static_cast<int64_t>(uc);
 }
 
-Signature verify_signature(std::string_view header, std::string_view body, std::string_view secret, int64_t now_s,
-                           int64_t tolerance_s) {
+namespace {
+
+// A Stripe-Signature header's timestamp and v1 values (other schemes, such as Stripe's test scheme
+// v0, are ignored, as Stripe's libraries do). Nothing when a `t` is not a whole number.
+struct SignatureHeader {
   std::optional<int64_t> t;
   std::vector<std::string_view> v1;
+};
+
+std::optional<SignatureHeader> parse_signature_header(std::string_view header) {
+  SignatureHeader h;
   while (!header.empty()) {
     auto comma = header.find(',');
     auto item = header.substr(0, comma);
@@ -128,22 +135,33 @@ Signature verify_signature(std::string_view header, std::string_view body, std::
     if (key == "t") {
       int64_t x = 0;
       auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), x);
-      if (ec != std::errc() || end != value.data() + value.size()) return Signature::malformed;
-      t = x;
+      if (ec != std::errc() || end != value.data() + value.size()) return std::nullopt;
+      h.t = x;
     } else if (key == "v1") {
-      v1.push_back(value);  // other schemes (v0: Stripe's test scheme) are ignored, as Stripe's libraries do
+      h.v1.push_back(value);
     }
   }
-  if (!t || v1.empty() || secret.empty()) return Signature::malformed;
-  std::string signed_payload = std::to_string(*t);
+  return h;
+}
+
+bool within(int64_t t, int64_t now_s, int64_t tolerance_s) {
+  return t >= now_s - tolerance_s && t <= now_s + tolerance_s;
+}
+
+}  // namespace
+
+Signature verify_signature(std::string_view header, std::string_view body, std::string_view secret, int64_t now_s,
+                           int64_t tolerance_s) {
+  auto h = parse_signature_header(header);
+  if (!h || !h->t || h->v1.empty() || secret.empty()) return Signature::malformed;
+  std::string signed_payload = std::to_string(*h->t);
   signed_payload += '.';
   signed_payload += body;
   std::string expected = crypto::hmac_sha256_hex(secret, signed_payload);
   bool any = false;
-  for (auto sig : v1) any |= crypto::constant_time_equal(ascii_lower(sig), expected);
+  for (auto sig : h->v1) any |= crypto::constant_time_equal(ascii_lower(sig), expected);
   if (!any) return Signature::mismatch;
-  if (*t < now_s - tolerance_s || *t > now_s + tolerance_s) return Signature::stale;
-  return Signature::ok;
+  return within(*h->t, now_s, tolerance_s) ? Signature::ok : Signature::stale;
 }
 
 std::string checkout_form(const SessionRequest& r) {
@@ -156,6 +174,7 @@ std::string checkout_form(const SessionRequest& r) {
       {"client_reference_id", id},
       {"metadata[order_id]", id},
       {"metadata[user_id]", std::to_string(r.user_id)},
+      {"metadata[nonce]", r.nonce},
       {"expires_at", std::to_string(r.expires_at)},
       {"line_items[0][quantity]", "1"},
       {"line_items[0][price_data][currency]", ascii_lower(r.currency)},
@@ -195,6 +214,7 @@ std::optional<Session> parse_session(const bj::value& v) {
   if (auto m = o.if_contains("metadata"); m && m->is_object()) {
     from_metadata = whole_number(str(m->as_object(), "order_id"));
     s.user_id = whole_number(str(m->as_object(), "user_id"));
+    s.nonce = str(m->as_object(), "nonce");
   }
   auto from_reference = whole_number(str(o, "client_reference_id"));
   s.order_id = from_metadata ? from_metadata : from_reference;
@@ -250,31 +270,12 @@ bool acceptable_checkout_url(std::string_view url, std::string_view api_base) {
 }
 
 Signature precheck_signature(std::string_view header, int64_t now_s, int64_t tolerance_s) {
-  std::optional<int64_t> t;
-  bool v1 = false;
-  while (!header.empty()) {
-    auto comma = header.find(',');
-    auto item = header.substr(0, comma);
-    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    auto eq = item.find('=');
-    if (eq == std::string_view::npos) continue;
-    auto key = item.substr(0, eq), value = item.substr(eq + 1);
-    if (key == "t") {
-      int64_t x = 0;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), x);
-      if (ec != std::errc() || end != value.data() + value.size()) return Signature::malformed;
-      t = x;
-    } else if (key == "v1") {
-      // 64 hex digits, as HMAC-SHA256 is written.
-      if (value.size() != 64 || value.find_first_not_of("0123456789abcdefABCDEF") != std::string_view::npos)
-        return Signature::malformed;
-      v1 = true;
-    }
-  }
-  if (!t || !v1) return Signature::malformed;
-  if (*t < now_s - tolerance_s || *t > now_s + tolerance_s) return Signature::stale;
-  return Signature::ok;
+  auto h = parse_signature_header(header);
+  if (!h || !h->t || h->v1.empty()) return Signature::malformed;
+  for (auto v : h->v1)  // 64 hex digits, as HMAC-SHA256 is written
+    if (v.size() != 64 || v.find_first_not_of("0123456789abcdefABCDEF") != std::string_view::npos)
+      return Signature::malformed;
+  return within(*h->t, now_s, tolerance_s) ? Signature::ok : Signature::stale;
 }
 
 awaitable<Session> create_session(http::UpstreamClient& client, Account account, SessionRequest r) {

@@ -58,6 +58,7 @@ struct Session {
   std::string currency;             // lower case
   std::optional<int64_t> order_id;  // metadata.order_id, else client_reference_id, when a whole number
   std::optional<int64_t> user_id;   // metadata.user_id, when a whole number
+  std::string nonce;                // metadata.nonce: the order's own random nonce, as only this site knows it
   bool ids_disagree = false;        // metadata.order_id and client_reference_id name different orders
 };
 // Nothing unless it is an object with a string id.

@@ -117,6 +117,7 @@ TEST(PaymentsForm, EncodesTheSessionRequestInBracketNotation) {
             "&client_reference_id=42"
             "&metadata%5Border_id%5D=42"
             "&metadata%5Buser_id%5D=7"
+            "&metadata%5Bnonce%5D=n0nce"
             "&expires_at=1700003600"
             "&line_items%5B0%5D%5Bquantity%5D=1"
             "&line_items%5B0%5D%5Bprice_data%5D%5Bcurrency%5D=cny"

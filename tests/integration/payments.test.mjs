@@ -161,7 +161,7 @@ for (const backend of backends) {
         success_url: `${PUBLIC_URL}/wallet?payment=${order.id}`,
         cancel_url: `${PUBLIC_URL}/wallet?payment=${order.id}&cancelled=1`,
         client_reference_id: String(order.id),
-        metadata: { order_id: String(order.id), user_id: String(me.id) },
+        metadata: { order_id: String(order.id), user_id: String(me.id), nonce: req.headers['idempotency-key'].slice('plaza-'.length) },
         expires_at: req.form.expires_at,
         line_items: [{ quantity: '1', price_data: { currency: 'cny', unit_amount: '1000', product_data: { name: '100 credits' } } }],
       });
@@ -407,6 +407,42 @@ for (const backend of backends) {
       assert.match(plaza.log(), new RegExp(`order ${order.id} names session cs_test_not_this_orders, not the order's own`));
       assert.equal((await fake.sendEvent('checkout.session.completed', session)).status, 200);
       assert.equal(await paidBalance(alice), before + order.credits);
+    });
+
+    it('does not apply another site\'s event to an order whose session is not written yet', async () => {
+      // Every endpoint on a Stripe account hears every event. Another site on the same account (a
+      // restored backup: the same order ids and users) has its order of this id paid while this
+      // site's own checkout is still waiting for Stripe; only the order's nonce tells them apart.
+      const aliceId = (await alice.get('/api/me')).data.user.id;
+      fake.delayCreates(600);
+      let pending;
+      try {
+        pending = alice.post('/api/payments/checkout', { amount: 700 }, { headers: { 'x-request-id': 'topup-twin' } });
+        let order;
+        await waitFor(async () => {
+          order = (await alice.get('/api/payments/orders?limit=1')).data.orders[0];
+          return order?.amount === 700 && order.status === 'pending';
+        }, 'the order filed');
+        const before = await paidBalance(alice);
+        const twin = { id: 'cs_test_other_site', object: 'checkout.session', amount_total: 700, currency: 'cny',
+          client_reference_id: String(order.id), metadata: { order_id: String(order.id), user_id: String(aliceId), nonce: 'another-sites-nonce' },
+          payment_status: 'paid', status: 'complete' };
+        assert.equal((await fake.sendEvent('checkout.session.completed', twin)).status, 200);
+        const withoutNonce = { ...twin, metadata: { order_id: String(order.id), user_id: String(aliceId) } };
+        assert.equal((await fake.sendEvent('checkout.session.completed', withoutNonce)).status, 200);
+        assert.equal((await fake.sendEvent('checkout.session.expired', { ...twin, status: 'expired', payment_status: 'unpaid' })).status, 200);
+        const r = await pending;
+        assert.equal(r.status, 200, r.text);
+        assert.equal((await adminOrder(order.id)).status, 'pending', 'neither paid nor expired by another site');
+        assert.equal(await paidBalance(alice), before);
+        assert.match(plaza.log(), new RegExp(`order ${order.id} is for another order \\(its nonce differs\\)`));
+        // Its own session, paid, is credited.
+        assert.equal((await fake.pay(sessionOf(r.data.url))).status, 200);
+        assert.equal(await paidBalance(alice), before + r.data.order.credits);
+      } finally {
+        fake.delayCreates(0);
+        await pending?.catch(() => {});
+      }
     });
 
     it('does not credit a signed session whose metadata names another user', async () => {
