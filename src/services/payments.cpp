@@ -245,7 +245,7 @@ awaitable<Order> Payments::order(int64_t user_id, int64_t id) {
   auto o = co_await own_order(db_, user_id, id);
   if (o.status != "pending") co_return o;
   auto s = co_await settings();
-  if (!s.enabled()) co_return o;
+  if (!s.settles()) co_return o;
   int64_t now = clock_.now_s();
   bool ask = co_await store::write(
       db_, [&](store::Conn& c) { return store::payments::claim_refresh(c, id, now, kRefreshSpacing); });

@@ -460,6 +460,25 @@ for (const backend of backends) {
       assert.equal(await paidBalance(alice), before + order.credits);
     });
 
+    it('keeps settling open orders after payments are switched off, and takes no new ones', async () => {
+      const byHook = await checkout(bob, 800);
+      const byPage = await checkout(bob, 810);
+      assert.equal((await admin.put('/api/admin/payments/provider', { kind: '' })).status, 200);
+      try {
+        assert.equal((await bob.post('/api/payments/checkout', { amount: 1000 })).status, 409, 'no new top-ups');
+        const before = await paidBalance(bob);
+        // The buyers were on Stripe's page when the operator switched payments off: they paid.
+        const delivered = await fake.pay(sessionOf(byHook.url));
+        assert.equal(delivered.status, 200, delivered.text);
+        assert.equal((await adminOrder(byHook.order.id)).status, 'paid', 'the webhook still settles it');
+        await fake.pay(sessionOf(byPage.url), { deliver: false });
+        assert.equal((await bob.get(`/api/payments/orders/${byPage.order.id}`)).data.status, 'paid', 'so does the page\'s look-up');
+        assert.equal(await paidBalance(bob), before + byHook.order.credits + byPage.order.credits);
+      } finally {
+        assert.equal((await admin.put('/api/admin/payments/provider', { kind: 'stripe' })).status, 200);
+      }
+    });
+
     it('lets a user have at most 5 open top-ups: 409 until one ends', async () => {
       const open = async () => (await bob.get('/api/payments/orders?limit=200')).data.orders.filter((o) => o.status === 'pending');
       const made = [];
