@@ -98,6 +98,11 @@ awaitable<http::Response> get_payment_order(Ctx& ctx) {
   co_return json_response(200, order_json(o));
 }
 
+awaitable<http::Response> cancel_payment_order(Ctx& ctx) {
+  auto o = co_await ctx.site.payments.cancel(ctx.me().id, id_param(ctx, "id"));
+  co_return json_response(200, order_json(o));
+}
+
 awaitable<http::Response> stripe_webhook(Ctx& ctx) {
   co_await ctx.site.payments.stripe_webhook(std::string(ctx.req.header("stripe-signature")), ctx.req.body);
   co_return json_response(200, bj::object{{"received", true}});

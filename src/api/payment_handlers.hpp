@@ -9,6 +9,7 @@ awaitable<http::Response> get_payments(Ctx& ctx);
 awaitable<http::Response> post_checkout(Ctx& ctx);
 awaitable<http::Response> list_payment_orders(Ctx& ctx);
 awaitable<http::Response> get_payment_order(Ctx& ctx);
+awaitable<http::Response> cancel_payment_order(Ctx& ctx);
 awaitable<http::Response> stripe_webhook(Ctx& ctx);
 awaitable<http::Response> admin_get_payment_provider(Ctx& ctx);
 awaitable<http::Response> admin_put_payment_provider(Ctx& ctx);

@@ -133,6 +133,7 @@ std::unique_ptr<http::Metrics> register_routes(http::Router& router, Site& site)
   add_route(router, site, "POST", "/api/payments/checkout", session, post_checkout);
   add_route(router, site, "GET", "/api/payments/orders", session, list_payment_orders);
   add_route(router, site, "GET", "/api/payments/orders/{id}", session, get_payment_order);
+  add_route(router, site, "POST", "/api/payments/orders/{id}/cancel", session, cancel_payment_order);
   // Stripe's servers: no session, no CSRF (the signature authenticates), and not rate-limited per
   // address (every site's deliveries come from Stripe's few addresses).
   add_route(router, site, "POST", "/api/payments/stripe/webhook", open, stripe_webhook, kWebhookBodyLimit);

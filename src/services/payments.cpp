@@ -241,6 +241,30 @@ awaitable<std::vector<Order>> Payments::all_orders(std::string status, std::opti
       db_, [&](store::Conn& c) { return store::payments::all(c, status, user_id, limit, before); });
 }
 
+awaitable<Order> Payments::cancel(int64_t user_id, int64_t id) {
+  auto o = co_await own_order(db_, user_id, id);
+  if (o.status != "pending" || !o.provider_ref) co_return o;  // decided, or its checkout is still starting
+  auto s = co_await settings();
+  if (!s.settles()) co_return o;
+  stripe::Account account{s.api_base, s.secret_key, options_.stripe_time_limit};
+  std::string ref = *o.provider_ref;
+  std::optional<stripe::Session> closed;
+  try {
+    closed = co_await stripe::expire_session(upstream_, std::move(account), std::move(ref));
+  } catch (const stripe::StripeError& e) {
+    // Not open any more (paid a moment ago, or expired), or Stripe unreachable: what it says decides.
+    spdlog::info("payments: order {}: Stripe did not close its session: {}", o.id, e.what());
+  }
+  if (closed) {
+    closed->order_id = o.id;  // the order's own session, by its stored id
+    closed->ids_disagree = false;
+    co_await apply(*closed, "checkout.session.expired");
+  } else {
+    co_await look_up(o, s);
+  }
+  co_return co_await own_order(db_, user_id, id);
+}
+
 awaitable<Order> Payments::order(int64_t user_id, int64_t id) {
   auto o = co_await own_order(db_, user_id, id);
   if (o.status != "pending") co_return o;

@@ -81,6 +81,9 @@ class Payments {
   // The user's order (not_found for anyone else's). A pending one is looked up at the provider at
   // most once per kRefreshSpacing and fulfilled when it was paid.
   awaitable<store::payments::Order> order(int64_t user_id, int64_t id);
+  // The buyer left Stripe's page with Cancel: its session is closed at Stripe and the order expires,
+  // so it no longer counts among the user's open top-ups. One paid meanwhile is credited instead.
+  awaitable<store::payments::Order> cancel(int64_t user_id, int64_t id);
   // A Stripe webhook delivery: its Stripe-Signature header and raw body. invalid_request (nothing
   // changed) when the signature does not hold.
   awaitable<void> stripe_webhook(std::string signature, std::string body);

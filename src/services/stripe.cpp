@@ -299,4 +299,14 @@ awaitable<Session> get_session(http::UpstreamClient& client, Account account, st
   co_return co_await exchange(client, std::move(req), std::move(account.secret_key), account.time_limit);
 }
 
+awaitable<Session> expire_session(http::UpstreamClient& client, Account account, std::string session_id) {
+  http::UpstreamRequest req;
+  req.url = without_trailing_slashes(account.api_base) + "/v1/checkout/sessions/" + http::percent_encode(session_id) +
+            "/expire";
+  req.headers = {{"Authorization", "Bearer " + account.secret_key},
+                 {"Content-Type", "application/x-www-form-urlencoded"},
+                 {"Accept", "application/json"}};
+  co_return co_await exchange(client, std::move(req), std::move(account.secret_key), account.time_limit);
+}
+
 }  // namespace plaza::services::stripe

@@ -95,5 +95,8 @@ struct Account {
 };
 boost::asio::awaitable<Session> create_session(http::UpstreamClient& client, Account account, SessionRequest r);
 boost::asio::awaitable<Session> get_session(http::UpstreamClient& client, Account account, std::string session_id);
+// Closes an open session (POST .../expire): its page takes no payment from then on. Stripe refuses
+// (StripeError, 400) a session that is no longer open: paid, or expired already.
+boost::asio::awaitable<Session> expire_session(http::UpstreamClient& client, Account account, std::string session_id);
 
 }  // namespace plaza::services::stripe

@@ -479,6 +479,29 @@ for (const backend of backends) {
       }
     });
 
+    it('closes a top-up its buyer cancelled: the session at Stripe and the order, which no longer counts as open', async () => {
+      const { order, url } = await checkout(bob, 820);
+      const closed = await bob.post(`/api/payments/orders/${order.id}/cancel`);
+      assert.equal(closed.status, 200, closed.text);
+      assert.equal(closed.data.status, 'expired');
+      assert.equal(fake.sessions.get(sessionOf(url)).status, 'expired', 'Stripe\'s page takes no payment now');
+      assert.equal((await bob.post(`/api/payments/orders/${order.id}/cancel`)).data.status, 'expired', 'again: the same');
+      assert.equal((await alice.post(`/api/payments/orders/${order.id}/cancel`)).status, 404, 'not another user\'s');
+      // Paid a moment before the cancel reached Stripe: credited, not expired.
+      const paid = await checkout(bob, 830);
+      await fake.pay(sessionOf(paid.url), { deliver: false });
+      const before = await paidBalance(bob);
+      const late = await bob.post(`/api/payments/orders/${paid.order.id}/cancel`);
+      assert.equal(late.status, 200, late.text);
+      assert.equal(late.data.status, 'paid');
+      assert.equal(await paidBalance(bob), before + paid.order.credits);
+      // Cancelled top-ups do not hold the user's open slots: six in a row, each cancelled, all start.
+      for (let i = 0; i < 6; i++) {
+        const r = await checkout(bob, 840 + i);
+        assert.equal((await bob.post(`/api/payments/orders/${r.order.id}/cancel`)).data.status, 'expired');
+      }
+    });
+
     it('lets a user have at most 5 open top-ups: 409 until one ends', async () => {
       const open = async () => (await bob.get('/api/payments/orders?limit=200')).data.orders.filter((o) => o.status === 'pending');
       const made = [];

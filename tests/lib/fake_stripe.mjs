@@ -148,6 +148,17 @@ export async function startFakeStripe({ secretKey = 'sk_test_fake', webhookUrl =
       setTimeout(() => { if (key) inFlight.delete(key); if (!res.destroyed) answer(); }, createDelay);
       return;
     }
+    const closing = url.pathname.match(/^\/v1\/checkout\/sessions\/([^/]+)\/expire$/);
+    if (req.method === 'POST' && closing) {
+      // As Stripe: only an open session can be expired; it then sends checkout.session.expired.
+      const s = sessions.get(closing[1]);
+      if (!s) return stripeError(res, 404, 'invalid_request_error', `No such checkout.session: '${closing[1]}'`, 'session');
+      if (s.status !== 'open')
+        return stripeError(res, 400, 'invalid_request_error', `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${s.status}".`);
+      s.status = 'expired';
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify(s));
+    }
     let m = url.pathname.match(/^\/v1\/checkout\/sessions\/([^/]+)$/);
     if (req.method === 'GET' && m) {
       const s = sessions.get(m[1]);
