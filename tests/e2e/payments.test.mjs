@@ -104,6 +104,10 @@ describe('top-ups through Stripe Checkout', { timeout: 240_000 }, () => {
     await page.waitForURL((u) => u.origin === plaza.url && u.pathname === '/wallet');
     await page.waitForFunction(() => document.querySelector('[data-testid="payment-return-state"]')?.getAttribute('data-state') === 'cancelled');
     assert.equal(await uc(paid), expected, 'nothing added');
+    // The cancelled order is closed, at Stripe too: it no longer counts among the user's open top-ups.
+    const cancelled = await state.getAttribute('data-order');
+    assert.equal((await (await page.request.get(`${plaza.url}/api/payments/orders/${cancelled}`)).json()).status, 'expired');
+    assert.equal([...stripe.sessions.values()].at(-1).status, 'expired', 'its page at Stripe takes no payment now');
     assert.deepEqual(errors, []);
 
     // The admin sees both orders, and the day's top-ups in the revenue report.

@@ -176,6 +176,7 @@ describe('returnView and shouldPoll', () => {
     expect(returnView({ status: 'paid' }, false, 0)).toBe('paid');
     expect(returnView({ status: 'paid' }, true, 0)).toBe('paid');
     expect(returnView({ status: 'expired' }, false, 0)).toBe('expired');
+    expect(returnView({ status: 'expired' }, true, 0)).toBe('cancelled');
     expect(returnView({ status: 'failed' }, true, 0)).toBe('failed');
   });
   test('a pending order: cancelled on the cancel address, else waiting until the wait is over', () => {

@@ -82,6 +82,8 @@ export const paymentsApi = {
   checkout: (amount: number, requestId: string) =>
     request<{ order: PaymentOrder; url: string }>('POST', '/api/payments/checkout', { body: { amount }, requestId }),
   order: (id: Id) => request<PaymentOrder>('GET', `/api/payments/orders/${enc(id)}`),
+  /** The buyer cancelled on the provider's page: its session and the order are closed (one paid meanwhile stays paid). */
+  cancel: (id: Id) => request<PaymentOrder>('POST', `/api/payments/orders/${enc(id)}/cancel`),
   orders: (limit: number, before: Id | null) => request<{ orders: PaymentOrder[] }>('GET', `/api/payments/orders?${page(limit, before)}`),
   provider: () => request<PaymentProvider>('GET', '/api/admin/payments/provider'),
   putProvider: (b: PaymentProviderInput) => request<PaymentProvider>('PUT', '/api/admin/payments/provider', { body: b }),
@@ -256,7 +258,7 @@ export function returnView(order: Pick<PaymentOrder, 'status'> | null, cancelled
     case 'paid':
       return 'paid'; // paid wins, even on the cancel address (an earlier try went through)
     case 'expired':
-      return 'expired';
+      return cancelled ? 'cancelled' : 'expired'; // the cancel closed it
     case 'failed':
       return 'failed';
   }

@@ -54,7 +54,8 @@ export function PaymentReturn({ onPaid }: { onPaid: () => void }) {
     const tick = async () => {
       const elapsed = Date.now() - started;
       try {
-        const order = await paymentsApi.order(ret.id);
+        // Back with Cancel: the order is closed, so it stops counting among the open top-ups.
+        const order = await (ret.cancelled ? paymentsApi.cancel(ret.id) : paymentsApi.order(ret.id));
         if (stopped) return;
         const more = shouldPoll(order, ret.cancelled, elapsed);
         // Not asking again while pending on the success address: the wait is over.
