@@ -1178,7 +1178,7 @@ export const en = {
   'topUp.paid': 'Added {credits, plural, one {# credit} other {# credits}} to your paid balance.',
   'topUp.cancelled': 'Payment cancelled; nothing was charged.',
   'topUp.expired': 'The payment session expired; nothing was charged.',
-  'topUp.failed': 'The payment failed; no credits were added. You can try again.',
+  'topUp.failed': 'This top-up could not be completed; no credits were added. If you were charged, contact the site with order number {order}.',
   'topUp.unconfirmed': 'The payment is not confirmed yet. If you paid, the credits are added as soon as it is: see Top-ups below.',
   'topUp.listTitle': 'Top-ups',
   'topUp.empty': 'No top-ups yet.',

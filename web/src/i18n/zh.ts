@@ -1178,7 +1178,7 @@ export const zh: Messages = {
   'topUp.paid': '已充值 {credits} 额度到你的付费余额。',
   'topUp.cancelled': '付款已取消，未扣款。',
   'topUp.expired': '付款会话已过期，未扣款。',
-  'topUp.failed': '付款失败，未增加额度。你可以重试。',
+  'topUp.failed': '此次充值未能完成，未增加额度。如已扣款，请凭订单号 {order} 联系本站。',
   'topUp.unconfirmed': '付款尚未确认。如果你已付款，确认后额度会立即到账：见下方的充值记录。',
   'topUp.listTitle': '充值记录',
   'topUp.empty': '还没有充值记录。',

@@ -32,6 +32,11 @@ describe('currencyDecimals', () => {
 });
 
 describe('parseAmount', () => {
+  test('reads full-width digits and point as typed with a Chinese input method', () => {
+    expect(parseAmount('１００', 'CNY')).toEqual({ ok: true, minor: 10000 });
+    expect(parseAmount('５０．５', 'CNY')).toEqual({ ok: true, minor: 5050 });
+    expect(parseAmount('１，０００', 'CNY')).toEqual({ ok: true, minor: 100000 });
+  });
   test('major units typed become exact minor units', () => {
     expect(parseAmount('50', 'CNY')).toEqual({ ok: true, minor: 5000 });
     expect(parseAmount('50.5', 'CNY')).toEqual({ ok: true, minor: 5050 });

@@ -111,7 +111,8 @@ export type AmountParse = { ok: true; minor: number } | { ok: false; error: 'emp
  * beyond what a number holds exactly are refused.
  */
 export function parseAmount(input: string, currency: string): AmountParse {
-  const s = input.trim();
+  // Full-width digits and point (a Chinese input method's) read as their ASCII forms.
+  const s = input.trim().replace(/[\uFF10-\uFF19\uFF0E\uFF0C]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
   if (!s) return { ok: false, error: 'empty' };
   const m = /^(\d{1,3}(?:,\d{3})+|\d*)(?:\.(\d*))?$/.exec(s);
   if (!m) return { ok: false, error: 'invalid' };

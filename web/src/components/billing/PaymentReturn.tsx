@@ -99,7 +99,7 @@ export function PaymentReturn({ onPaid }: { onPaid: () => void }) {
     paid: t('topUp.paid', { credits: formatCredits(o?.credits ?? 0) }),
     cancelled: t('topUp.cancelled'),
     expired: t('topUp.expired'),
-    failed: t('topUp.failed'),
+    failed: t('topUp.failed', { order: ret.id }),
     unconfirmed: t('topUp.unconfirmed'),
   }[view ?? 'loading'];
   const kind = view === 'paid' ? 'success' : view === 'failed' ? 'error' : view === 'loading' || view === 'waiting' ? 'info' : 'warning';
