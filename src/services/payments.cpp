@@ -124,9 +124,15 @@ awaitable<void> Payments::set_settings(store::User admin, PaymentSettings s, std
     if (s.kind == "stripe" && s.secret_key.empty())
       throw Error(ErrorCode::invalid_request, "Stripe needs its secret key (sk_live_... or sk_test_...)", "secret_key");
     save_payment_settings(c, box_, s, now);
+    // What happened to each secret (never the secret): a replaced key reads differently from a no-op save.
+    auto secret_change = [](const char* name, const std::optional<std::string>& sent) {
+      if (!sent) return std::string();
+      return std::string(" ") + name + (sent->empty() ? " cleared" : " replaced");
+    };
     store::audit::record(c, admin.id, "payments.provider", "settings",
                          (s.kind.empty() ? std::string("none") : s.kind) + " " + s.api_base + " " +
-                             std::to_string(s.min_amount) + ".." + std::to_string(s.max_amount),
+                             std::to_string(s.min_amount) + ".." + std::to_string(s.max_amount) +
+                             secret_change("secret key", secret_key) + secret_change("webhook secret", webhook_secret),
                          now);
   });
 }

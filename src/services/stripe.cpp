@@ -262,6 +262,7 @@ bool acceptable_api_base(std::string_view api_base) {
 }
 
 bool acceptable_checkout_url(std::string_view url, std::string_view api_base) {
+  if (url.size() > 4096) return false;  // stored with the order and sent to the buyer: Stripe's are a few hundred bytes
   auto o = origin_of(url);
   if (!o) return false;
   if (o->https) return true;

@@ -184,6 +184,7 @@ TEST(StripeUrls, TheCheckoutUrlIsHttpsOrHttpFromALoopbackFake) {
   EXPECT_FALSE(acceptable_checkout_url("data:text/html,<script>alert(1)</script>", fake));
   EXPECT_FALSE(acceptable_checkout_url("//evil.example/pay", fake));
   EXPECT_FALSE(acceptable_checkout_url("", real));
+  EXPECT_FALSE(acceptable_checkout_url("https://checkout.stripe.com/c/pay/" + std::string(5000, 'a'), real));
 }
 
 TEST(PaymentsSignature, PrechecksTheHeaderWithoutTheSecret) {

@@ -121,7 +121,10 @@ for (const backend of backends) {
       assert.equal(moved.status, 400, moved.text);
       assert.equal(moved.data.error.field, 'secret_key');
       const audit = await admin.get('/api/admin/audit');
-      assert.ok(audit.data.entries.some((e) => e.action === 'payments.provider'), audit.text);
+      const saves = audit.data.entries.filter((e) => e.action === 'payments.provider').map((e) => e.detail);
+      assert.ok(saves.some((d) => d.endsWith(' secret key replaced webhook secret replaced')), audit.text);
+      assert.ok(saves.some((d) => d === 'stripe ' + fake.url + ' 100..1000000'), 'a save that kept the secrets says nothing of them');
+      assert.ok(!audit.text.includes(SECRET_KEY) && !audit.text.includes(WEBHOOK_SECRET), 'never the secrets');
 
       const info = await alice.get('/api/payments');
       assert.deepEqual(info.data, { enabled: true, provider: 'stripe', currency: 'CNY', min_amount: 100, max_amount: 1_000_000, credits_per_currency_unit: 10 });
