@@ -1212,6 +1212,7 @@ export const en = {
   'payments.secretCleared': 'Will be removed when you save.',
   'payments.saved': 'Payment settings saved.',
   'payments.webhookTitle': 'Webhook',
+  'payments.webhookNeedsHttps': 'Stripe sends events and brings buyers back to https addresses only: set public_url to this site\'s https address, then register the webhook.',
   'payments.webhookHint': 'In Stripe\'s dashboard (Developers › Webhooks), add an endpoint with this address, send it these events, and paste its signing secret above:',
   'payments.webhookUrl': 'Webhook address',
   'payments.copy': 'Copy',

@@ -1212,6 +1212,7 @@ export const zh: Messages = {
   'payments.secretCleared': '保存时将删除。',
   'payments.saved': '支付设置已保存。',
   'payments.webhookTitle': 'Webhook',
+  'payments.webhookNeedsHttps': 'Stripe 只向 https 地址发送事件并把买家送回：请先把 public_url 设为本站的 https 地址，再登记 Webhook。',
   'payments.webhookHint': '在 Stripe 控制台（开发者 › Webhooks）添加一个端点，填入此地址，发送以下事件，并把它的签名密钥填到上方：',
   'payments.webhookUrl': 'Webhook 地址',
   'payments.copy': '复制',

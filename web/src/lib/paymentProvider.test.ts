@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { paymentProviderBody, paymentProviderChecks, paymentProviderForm, type PaymentProviderForm } from './paymentProvider';
+import { paymentProviderBody, paymentProviderChecks, paymentProviderForm, type PaymentProviderForm, webhookNeedsHttps } from './paymentProvider';
 import type { PaymentProvider } from './payments';
 
 const saved: PaymentProvider = {
@@ -81,5 +81,18 @@ describe('paymentProviderBody', () => {
   test('"none" keeps the stored address and limits', () => {
     const f = { ...paymentProviderForm(saved, 'CNY'), kind: '' as const, api_base: 'junk', min: '1' };
     expect(paymentProviderBody(f, saved, 'CNY')).toEqual({ kind: '', api_base: saved.api_base, min_amount: 1000, max_amount: 200050 });
+  });
+});
+
+describe('webhookNeedsHttps', () => {
+  test('warns for an http site address Stripe cannot deliver to', () => {
+    expect(webhookNeedsHttps('http://chat.example.com/api/payments/stripe/webhook')).toBe(true);
+    expect(webhookNeedsHttps('http://0.0.0.0:8080/api/payments/stripe/webhook')).toBe(true);
+    expect(webhookNeedsHttps('not a url')).toBe(true);
+  });
+  test('is quiet for https and for a local test address', () => {
+    expect(webhookNeedsHttps('https://chat.example.com/api/payments/stripe/webhook')).toBe(false);
+    expect(webhookNeedsHttps('http://127.0.0.1:18777/api/payments/stripe/webhook')).toBe(false);
+    expect(webhookNeedsHttps('http://localhost:8080/api/payments/stripe/webhook')).toBe(false);
   });
 });

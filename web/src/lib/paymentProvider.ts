@@ -101,3 +101,16 @@ export function paymentProviderBody(form: PaymentProviderForm, saved: PaymentPro
   else if (form.clear_webhook_secret) body.webhook_secret = '';
   return body;
 }
+
+/**
+ * Whether Stripe could not deliver to this webhook address: it sends events to https addresses only
+ * (a site without an https public_url). A loopback address is a local test, not a warning.
+ */
+export function webhookNeedsHttps(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol !== 'https:' && !['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
+  } catch {
+    return true;
+  }
+}

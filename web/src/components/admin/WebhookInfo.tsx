@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import { useI18n } from '../../i18n';
 import { webhookEvents } from '../../lib/payments';
+import { webhookNeedsHttps } from '../../lib/paymentProvider';
+import { Alert } from '../Field';
 import { copyToClipboard } from '../Markdown';
 import { SmallButton } from '../Table';
 
@@ -15,6 +17,11 @@ export function WebhookInfo({ url }: { url: string }) {
         {t('payments.webhookTitle')}
       </h3>
       <p className="hint">{t('payments.webhookHint')}</p>
+      {webhookNeedsHttps(url) && (
+        <Alert kind="warning" testId="payment-webhook-https">
+          {t('payments.webhookNeedsHttps')}
+        </Alert>
+      )}
       <div className="row">
         <input
           className="mono"
