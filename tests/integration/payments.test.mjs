@@ -202,7 +202,8 @@ for (const backend of backends) {
       try {
         const n = fake.creations().length;
         const first = alice.post('/api/payments/checkout', { amount: 600 }, { headers: { 'x-request-id': 'topup-race' } });
-        await new Promise((r) => setTimeout(r, 100));
+        // The second comes while Stripe is still working on the first's session.
+        await waitFor(() => fake.creations().length > n, 'the first checkout at Stripe');
         const second = await alice.post('/api/payments/checkout', { amount: 600 }, { headers: { 'x-request-id': 'topup-race' } });
         const a = await first;
         assert.equal(a.status, 200, a.text);
@@ -542,9 +543,8 @@ for (const backend of backends) {
         const g = await admin.post(`/api/admin/users/${userId}/credits`, { source: 'paid', amount: 100_000, reason: 'test funds' });
         assert.equal(g.status, 200, g.text);
         const call = (model) => chatCompletion(plaza, key, { model, messages: [{ role: 'user', content: 'hi' }] });
-        let r;
-        for (let i = 0; i < 5 && (r = await call('pay-cheap')).status !== 200; i++) await new Promise((res) => setTimeout(res, 300));
-        assert.equal(r.status, 200, 'the channel and price are loaded');
+        // The channel and the price reach the relay's directory through a reload.
+        await waitFor(async () => (await call('pay-cheap')).status === 200, 'the channel and price loaded');
         const lease = () => sql(plaza, `SELECT status FROM holds WHERE user_id = ${userId} AND request_id LIKE 'lease:%' ORDER BY id DESC LIMIT 1`)[0]?.[0];
         assert.equal(lease(), 'pending', 'the call runs from a lease on the credits');
         const { order, url } = await checkout(lessee, 1000);
@@ -604,11 +604,7 @@ for (const backend of backends) {
       assert.equal(r.status, 200, r.text);
       await fake.pay(new URL(r.data.url).pathname.split('/pay/')[1], { deliver: false });  // Stripe's page URLs carry a fragment
       // The scheduler's job runs every second; the order's first look-up is not spaced.
-      let paid = 0;
-      for (let i = 0; i < 100 && !paid; i++) {
-        await new Promise((res) => setTimeout(res, 100));
-        paid = (await alice.get('/api/wallet')).data.paid;
-      }
+      const paid = await waitFor(async () => (await alice.get('/api/wallet')).data.paid, 'the reconciler to credit the order');
       assert.equal(paid, r.data.order.credits);
       const [o] = (await alice.get('/api/payments/orders?limit=1')).data.orders;
       assert.equal(o.status, 'paid');
