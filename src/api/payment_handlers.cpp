@@ -39,7 +39,7 @@ http::Response orders_response(const std::vector<store::payments::Order>& orders
 }
 
 bj::object provider_json(const services::PaymentSettings& s, const Site& site) {
-  std::string base = without_trailing_slashes(site.config.effective_public_url());
+  std::string base = without_trailing_slashes(site.payments.options().public_url);
   return bj::object{{"kind", s.kind},
                     {"api_base", s.api_base},
                     {"min_amount", s.min_amount},

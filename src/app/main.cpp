@@ -199,10 +199,8 @@ int serve(const Config& config) {
     return 1;
   }
   std::string base = config.public_url.empty() ? "http://" + opts.host + ":" + std::to_string(port) : config.public_url;
-  if (config.public_url.empty()) {  // links built from it (a payment's return page, the webhook) name the bound port
-    site.config.public_url = base;
-    site.payments.set_public_url(base);
-  }
+  // Links built from it (a payment's return page, the webhook address) name the bound port.
+  if (config.public_url.empty()) site.payments.set_public_url(base);
   if (auto token = site.accounts.issue_setup_token_sync())
     spdlog::warn(
         "this site has no administrator yet: open {}/setup?token={} to create one "

@@ -18,7 +18,7 @@ namespace {
 
 constexpr const char* kSettingKey = "payments.provider";
 Order pending_order(int64_t user_id, int64_t amount, int64_t credits, const PaymentsOptions& o,
-                    const std::optional<std::string>& request_id, int64_t now) {
+                    const std::optional<std::string>& request_id, std::string nonce, int64_t now, int64_t expires_at) {
   Order order;
   order.user_id = user_id;
   order.provider = "stripe";
@@ -27,7 +27,9 @@ Order pending_order(int64_t user_id, int64_t amount, int64_t credits, const Paym
   order.credits = credits;
   order.status = "pending";
   order.request_id = request_id;
+  order.nonce = std::move(nonce);
   order.created_at = now;
+  order.expires_at = expires_at;
   return order;
 }
 
@@ -163,9 +165,7 @@ awaitable<Checkout> Payments::checkout(int64_t user_id, int64_t amount, std::opt
     store::users::lock(c, user_id);
     if (store::payments::pending_count(c, user_id) >= kMaxPendingOrders)
       throw Error(ErrorCode::conflict, "finish or wait for your open top-ups");
-    auto o = pending_order(user_id, amount, *credits, options_, request_id, now);
-    o.nonce = nonce;
-    o.expires_at = now + kSessionLifetime;
+    auto o = pending_order(user_id, amount, *credits, options_, request_id, nonce, now, now + kSessionLifetime);
     o.id = store::payments::insert(c, o);
     return {o, true};
   };
@@ -196,8 +196,7 @@ awaitable<Checkout> Payments::checkout(int64_t user_id, int64_t amount, std::opt
                            order.currency,
                            options_.public_url,
                            stripe::product_name(order.credits)};
-  // Built outside co_await: g++ 12 miscompiles a braced temporary there (a double free).
-  stripe::Account account{s.api_base, s.secret_key, options_.stripe_time_limit};
+  auto account = stripe_account(s);
   std::optional<stripe::Session> session;
   std::string why;
   bool busy = false;
@@ -252,7 +251,7 @@ awaitable<Order> Payments::cancel(int64_t user_id, int64_t id) {
   if (o.status != "pending" || !o.provider_ref) co_return o;  // decided, or its checkout is still starting
   auto s = co_await settings();
   if (!s.settles()) co_return o;
-  stripe::Account account{s.api_base, s.secret_key, options_.stripe_time_limit};
+  auto account = stripe_account(s);
   std::string ref = *o.provider_ref;
   std::optional<stripe::Session> closed;
   try {
@@ -262,9 +261,7 @@ awaitable<Order> Payments::cancel(int64_t user_id, int64_t id) {
     spdlog::info("payments: order {}: Stripe did not close its session: {}", o.id, e.what());
   }
   if (closed) {
-    closed->order_id = o.id;  // the order's own session, by its stored id
-    closed->ids_disagree = false;
-    co_await apply(*closed, "checkout.session.expired");
+    co_await apply_own(std::move(*closed), o.id, "checkout.session.expired");
   } else {
     co_await look_up(o, s);
   }

@@ -105,6 +105,13 @@ class Payments {
   // Acts on what the provider says about an order's session (`event`: the webhook's type, or
   // "refresh"): fulfils, expires or fails it.
   awaitable<void> apply(stripe::Session session, std::string event);
+  // `apply` for a session read from Stripe by the order's stored session id: it is that order's,
+  // whatever its metadata says.
+  awaitable<void> apply_own(stripe::Session session, int64_t order_id, std::string event);
+  // The account the provider's calls use (a local: g++ 12 miscompiles a braced temporary in co_await).
+  stripe::Account stripe_account(const PaymentSettings& s) const {
+    return {s.api_base, s.secret_key, options_.stripe_time_limit};
+  }
   awaitable<bool> fulfil(const store::payments::Order& order);
   // Looks a pending order up at the provider (the caller has claimed the refresh) and acts on it.
   awaitable<void> look_up(store::payments::Order order, PaymentSettings s);

@@ -67,6 +67,12 @@ awaitable<void> Payments::stripe_webhook(std::string signature, std::string body
   co_await apply(*session, kind);
 }
 
+awaitable<void> Payments::apply_own(stripe::Session session, int64_t order_id, std::string event) {
+  session.order_id = order_id;
+  session.ids_disagree = false;
+  co_await apply(std::move(session), std::move(event));
+}
+
 awaitable<void> Payments::apply(stripe::Session session, std::string event) {
   int64_t id = *session.order_id;
   auto order = co_await store::read(db_, [id](store::Conn& c) { return store::payments::find(c, id); });
@@ -153,8 +159,7 @@ awaitable<void> Payments::look_up(Order o, PaymentSettings s) {
       co_await store::write(db_, [&](store::Conn& c) { return store::payments::finish_unstarted(c, o.id, "expired"); });
     co_return;
   }
-  stripe::Account account{s.api_base, s.secret_key,
-                          options_.stripe_time_limit};  // not a braced temporary in co_await (g++ 12)
+  auto account = stripe_account(s);
   std::string ref = *o.provider_ref;
   std::optional<stripe::Session> session;
   bool unknown = false;
@@ -173,10 +178,7 @@ awaitable<void> Payments::look_up(Order o, PaymentSettings s) {
     }
     co_return;
   }
-  // The session is the order's own (its stored id): what it says applies to this order.
-  session->order_id = o.id;
-  session->ids_disagree = false;
-  co_await apply(*session, "refresh");
+  co_await apply_own(*session, o.id, "refresh");
   // An open session past its expiry is one Stripe will expire (its event may never come). A
   // completed but unpaid one waits for a delayed payment method's own event.
   if (overdue && session->payment_status != "paid" && session->status != "complete")
